@@ -1,0 +1,246 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "num.h"
+
+enum key_type { K_STR, K_INT, K_MODE };
+
+struct key {
+	const char   *name;
+	enum key_type type;
+	size_t        off;
+	size_t        size;   /* K_STR: buffer size */
+	long long     min, max;
+	const char   *def;
+	const char   *doc;
+};
+
+#define STR(f, d, doc) { #f, K_STR, offsetof(struct hz_config, f), \
+	sizeof(((struct hz_config *)0)->f), 0, 0, d, doc }
+#define INT(f, lo, hi, d, doc) { #f, K_INT, offsetof(struct hz_config, f), \
+	0, lo, hi, d, doc }
+#define MODE(f, d, doc) { #f, K_MODE, offsetof(struct hz_config, f), \
+	0, 0, 0777, d, doc }
+
+static const struct key keys[] = {
+	STR(socket, "var/run/huzu.sock",
+	    "FastCGI unix socket the master listens on (nginx connects here)"),
+	MODE(socket_mode, "0660", "permissions of the socket (octal)"),
+	STR(socket_group, "",
+	    "group given the socket, e.g. www-data; empty keeps the owner's"),
+	INT(workers, 1, 256, "4", "worker processes (one database connection each)"),
+	INT(backlog, 16, 65535, "1024", "listen backlog of the socket"),
+	INT(max_body, 1024, 64 * 1024 * 1024, "65536",
+	    "largest JSON request body in bytes; larger is 413"),
+	INT(json_max_depth, 2, 64, "16", "deepest nesting accepted in a JSON body"),
+	INT(drain_timeout, 1, 600, "30",
+	    "seconds a stopping worker may take to finish its request"),
+	STR(db_host, "", "MariaDB host; empty means the unix socket below"),
+	INT(db_port, 1, 65535, "3306", "MariaDB TCP port"),
+	STR(db_socket, "var/run/mariadb.sock", "MariaDB unix socket"),
+	STR(db_name, "huzu", "database name"),
+	STR(db_user, "huzu", "database user (password: db_password in the secrets file)"),
+	INT(db_connect_timeout, 1, 60, "2", "seconds to wait for a connection"),
+	INT(db_read_timeout, 1, 600, "5", "seconds to wait for a query's answer"),
+	INT(db_write_timeout, 1, 600, "5", "seconds to wait to send a query"),
+	STR(sql_dir, "sql", "folder of the numbered migration files"),
+	STR(secrets_file, "var/secrets",
+	    "secrets file (key = value, mode 0600, never in git)"),
+	STR(log_level, "info", "debug, info, warn or error"),
+	STR(public_base_url, "http://127.0.0.1:8080",
+	    "public URL of the portal, printed in QR codes"),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int
+set_key(struct hz_config *c, const struct key *k, const char *v)
+{
+	char *base = (char *)c + k->off;
+	int64_t n;
+
+	switch (k->type) {
+	case K_STR:
+		if (strlen(v) >= k->size)
+			return -1;
+		memcpy(base, v, strlen(v) + 1);
+		return 0;
+	case K_INT:
+		if (!hz_parse_i64z(v, k->min, k->max, &n))
+			return -1;
+		*(int *)(void *)base = (int)n;
+		return 0;
+	case K_MODE:
+		/* Octal, 3 or 4 digits. */
+		n = 0;
+		if (strlen(v) < 3 || strlen(v) > 4)
+			return -1;
+		for (const char *p = v; *p; p++) {
+			if (*p < '0' || *p > '7')
+				return -1;
+			n = n * 8 + (*p - '0');
+		}
+		if (n > k->max)
+			return -1;
+		*(int *)(void *)base = (int)n;
+		return 0;
+	}
+	return -1;
+}
+
+void
+hz_config_defaults(struct hz_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NKEYS; i++)
+		(void)set_key(c, &keys[i], keys[i].def);
+}
+
+/* Reads `path` line by line, calling `fn` for each key = value pair. */
+static enum hz_status
+kv_read(const char *path, int (*fn)(void *, const char *, const char *,
+        char *, size_t), void *ctx, char *err, size_t errlen)
+{
+	char line[1024];
+	FILE *f;
+	int lineno = 0;
+	enum hz_status rc = HZ_OK;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return HZ_ERR_CONFIG;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s, *eq, why[128] = "";
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line too long", path,
+			    lineno);
+			rc = HZ_ERR_CONFIG;
+			break;
+		}
+		s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		if ((eq = strchr(s, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%d: expected key = value",
+			    path, lineno);
+			rc = HZ_ERR_CONFIG;
+			break;
+		}
+		*eq = '\0';
+		if (fn(ctx, trim(s), trim(eq + 1), why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+			rc = HZ_ERR_CONFIG;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+static int
+config_pair(void *ctx, const char *k, const char *v, char *why, size_t n)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].name, k) != 0)
+			continue;
+		if (set_key(ctx, &keys[i], v) == 0)
+			return 0;
+		snprintf(why, n, "bad value for %s", k);
+		return -1;
+	}
+	snprintf(why, n, "unknown key %s", k);
+	return -1;
+}
+
+struct secret_lookup {
+	const char *name;
+	char       *out;
+	size_t      outlen;
+	int         found;
+};
+
+static int
+secret_pair(void *ctx, const char *k, const char *v, char *why, size_t n)
+{
+	struct secret_lookup *l = ctx;
+
+	if (strcmp(k, l->name) != 0)
+		return 0;
+	if (strlen(v) >= l->outlen) {
+		snprintf(why, n, "value of %s too long", k);
+		return -1;
+	}
+	memcpy(l->out, v, strlen(v) + 1);
+	l->found = 1;
+	return 0;
+}
+
+enum hz_status
+hz_secret_read(const char *path, const char *name, char *out, size_t outlen,
+               char *err, size_t errlen)
+{
+	struct secret_lookup l = { name, out, outlen, 0 };
+	struct stat st;
+	enum hz_status rc;
+
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return HZ_ERR_CONFIG;
+	}
+	if (st.st_mode & 077) {
+		snprintf(err, errlen, "%s: readable by group or others "
+		    "(chmod 600 it)", path);
+		return HZ_ERR_CONFIG;
+	}
+	if ((rc = kv_read(path, secret_pair, &l, err, errlen)) != HZ_OK)
+		return rc;
+	if (!l.found) {
+		snprintf(err, errlen, "%s: no %s", path, name);
+		return HZ_ERR_NOT_FOUND;
+	}
+	return HZ_OK;
+}
+
+enum hz_status
+hz_config_load(struct hz_config *c, const char *path, char *err,
+               size_t errlen)
+{
+	enum hz_status rc;
+
+	hz_config_defaults(c);
+	if ((rc = kv_read(path, config_pair, c, err, errlen)) != HZ_OK)
+		return rc;
+	return hz_secret_read(c->secrets_file, "db_password", c->db_password,
+	    sizeof(c->db_password), err, errlen);
+}
+
+void
+hz_config_print_defaults(FILE *f)
+{
+	fprintf(f, "# huzu configuration: key = value; relative paths are "
+	    "relative to the\n# working directory of huzu.\n");
+	for (size_t i = 0; i < NKEYS; i++)
+		fprintf(f, "\n# %s\n%s = %s\n", keys[i].doc, keys[i].name,
+		    keys[i].def);
+}

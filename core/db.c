@@ -1,0 +1,513 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <errmsg.h>
+
+#include "db.h"
+#include "log.h"
+
+#define MAX_TABLES   32
+#define SMALL_BUF    256   /* first guess for a text column; longer values
+                              are fetched again at their real length */
+#define CONNECT_BACKOFF_MS 500
+
+struct prepared {
+	const struct hz_stmt_table *table;
+	MYSQL_STMT                **st;      /* table->n handles, lazily */
+};
+
+struct hz_db {
+	const struct hz_config *cfg;
+	MYSQL                  *conn;
+	bool                    in_tx;
+	bool                    tx_lost;     /* connection died inside it */
+	unsigned                last_errno;
+	struct timespec         retry_at;    /* no connect attempt before */
+	size_t                  ntables;
+	struct prepared         tables[MAX_TABLES];
+};
+
+/* The transaction statements are prepared like any other. */
+enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX__MAX };
+static const char *const tx_sql[TX__MAX] = {
+	[TX_BEGIN]    = "START TRANSACTION",
+	[TX_COMMIT]   = "COMMIT",
+	[TX_ROLLBACK] = "ROLLBACK",
+};
+static const struct hz_stmt_table tx_stmts = HZ_STMT_TABLE("tx", tx_sql);
+
+struct hz_db *
+hz_db_new(const struct hz_config *cfg)
+{
+	struct hz_db *db;
+
+	if ((db = calloc(1, sizeof(*db))) != NULL)
+		db->cfg = cfg;
+	return db;
+}
+
+static void
+drop_statements(struct hz_db *db)
+{
+	for (size_t t = 0; t < db->ntables; t++)
+		for (size_t i = 0; i < db->tables[t].table->n; i++)
+			if (db->tables[t].st[i] != NULL) {
+				mysql_stmt_close(db->tables[t].st[i]);
+				db->tables[t].st[i] = NULL;
+			}
+}
+
+static void
+disconnect(struct hz_db *db)
+{
+	drop_statements(db);
+	if (db->conn != NULL) {
+		mysql_close(db->conn);
+		db->conn = NULL;
+	}
+	/* Whatever the transaction did is gone; make sure the rest of it
+	 * fails rather than run on a fresh connection in autocommit. */
+	if (db->in_tx)
+		db->tx_lost = true;
+}
+
+void
+hz_db_free(struct hz_db *db)
+{
+	if (db == NULL)
+		return;
+	disconnect(db);
+	for (size_t t = 0; t < db->ntables; t++)
+		free(db->tables[t].st);
+	free(db);
+}
+
+bool
+hz_db_connected(const struct hz_db *db)
+{
+	return db->conn != NULL;
+}
+
+unsigned
+hz_db_errno(const struct hz_db *db)
+{
+	return db->last_errno;
+}
+
+static bool
+is_connection_error(unsigned e)
+{
+	switch (e) {
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_SERVER_LOST_EXTENDED:
+	case CR_COMMANDS_OUT_OF_SYNC:
+	case ER_CONNECTION_KILLED:
+	case ER_SERVER_SHUTDOWN:
+	case ER_UNKNOWN_STMT_HANDLER:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static long long
+ms_until(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (t->tv_sec - now.tv_sec) * 1000LL +
+	    (t->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+enum hz_status
+hz_db_connect(struct hz_db *db)
+{
+	const struct hz_config *c = db->cfg;
+	unsigned int ct = (unsigned)c->db_connect_timeout;
+	unsigned int rt = (unsigned)c->db_read_timeout;
+	unsigned int wt = (unsigned)c->db_write_timeout;
+	my_bool off = 0;
+	bool tcp = c->db_host[0] != '\0';
+	MYSQL *m;
+
+	if (db->conn != NULL)
+		return HZ_OK;
+	if (ms_until(&db->retry_at) > 0)
+		return HZ_ERR_DB_UNAVAILABLE;
+	if ((m = mysql_init(NULL)) == NULL)
+		return HZ_ERR_NOMEM;
+	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rt);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &wt);
+	/* Auto-reconnect would silently end a transaction and lose every
+	 * prepared statement; we reconnect ourselves, between requests. */
+	mysql_options(m, MYSQL_OPT_RECONNECT, &off);
+	mysql_options(m, MYSQL_INIT_COMMAND,
+	    "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,"
+	    "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
+	    "NO_ENGINE_SUBSTITUTION'");
+	if (mysql_real_connect(m, tcp ? c->db_host : NULL, c->db_user,
+	    c->db_password, c->db_name, tcp ? (unsigned)c->db_port : 0,
+	    tcp ? NULL : c->db_socket, 0) == NULL) {
+		struct timespec now;
+
+		db->last_errno = mysql_errno(m);
+		hz_warn("db connect failed", "errno=%u error=\"%s\"",
+		    mysql_errno(m), mysql_error(m));
+		mysql_close(m);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		now.tv_nsec += CONNECT_BACKOFF_MS * 1000000L;
+		now.tv_sec += now.tv_nsec / 1000000000L;
+		now.tv_nsec %= 1000000000L;
+		db->retry_at = now;
+		return HZ_ERR_DB_UNAVAILABLE;
+	}
+	db->conn = m;
+	db->last_errno = 0;
+	return HZ_OK;
+}
+
+static MYSQL_STMT **
+table_slots(struct hz_db *db, const struct hz_stmt_table *t)
+{
+	struct prepared *p;
+
+	for (size_t i = 0; i < db->ntables; i++)
+		if (db->tables[i].table == t)
+			return db->tables[i].st;
+	if (db->ntables == MAX_TABLES)
+		return NULL;
+	p = &db->tables[db->ntables];
+	if ((p->st = calloc(t->n, sizeof(*p->st))) == NULL)
+		return NULL;
+	p->table = t;
+	db->ntables++;
+	return p->st;
+}
+
+/* Maps the server's error to a status, dropping a dead connection. */
+static enum hz_status
+failure(struct hz_db *db, unsigned e, const char *what, const char *module,
+        size_t idx, const char *msg)
+{
+	db->last_errno = e;
+	if (is_connection_error(e)) {
+		hz_warn("db connection lost", "errno=%u stmt=%s:%zu", e,
+		    module, idx);
+		disconnect(db);
+		return HZ_ERR_DB_UNAVAILABLE;
+	}
+	switch (e) {
+	case ER_LOCK_DEADLOCK:
+	case ER_LOCK_WAIT_TIMEOUT:
+		return HZ_ERR_DB_RETRY;
+	case ER_DUP_ENTRY:
+	case ER_DUP_ENTRY_WITH_KEY_NAME:
+		/* The message quotes the duplicated value: not logged. */
+		return HZ_ERR_CONFLICT;
+	default:
+		hz_error("db error", "op=%s errno=%u stmt=%s:%zu error=\"%s\"",
+		    what, e, module, idx, msg);
+		return HZ_ERR_DB;
+	}
+}
+
+static enum hz_status
+bind_params(hz_arena *a, MYSQL_STMT *st, const struct hz_db_arg *args,
+            size_t nargs, MYSQL_BIND **out)
+{
+	MYSQL_BIND *b;
+	struct hz_db_arg *copy;
+
+	*out = NULL;
+	if (nargs != mysql_stmt_param_count(st))
+		return HZ_ERR_INTERNAL;
+	if (nargs == 0)
+		return HZ_OK;
+	b = hz_arena_calloc(a, nargs, sizeof(*b));
+	copy = hz_arena_calloc(a, nargs, sizeof(*copy));
+	if (b == NULL || copy == NULL)
+		return HZ_ERR_NOMEM;
+	memcpy(copy, args, nargs * sizeof(*copy));
+	for (size_t i = 0; i < nargs; i++) {
+		switch (copy[i].type) {
+		case HZ_DB_NULL:
+			b[i].buffer_type = MYSQL_TYPE_NULL;
+			break;
+		case HZ_DB_I64:
+			b[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			b[i].buffer = &copy[i].i;
+			break;
+		case HZ_DB_STR:
+			b[i].buffer_type = MYSQL_TYPE_STRING;
+			b[i].buffer = (void *)(uintptr_t)copy[i].s;
+			b[i].buffer_length = (unsigned long)copy[i].len;
+			break;
+		}
+	}
+	*out = b;
+	return HZ_OK;
+}
+
+static bool
+is_integer_type(enum enum_field_types t)
+{
+	return t == MYSQL_TYPE_TINY || t == MYSQL_TYPE_SHORT ||
+	    t == MYSQL_TYPE_LONG || t == MYSQL_TYPE_INT24 ||
+	    t == MYSQL_TYPE_LONGLONG || t == MYSQL_TYPE_YEAR;
+}
+
+/* Fetches every row into `res`. Binds length, is_null and error for each
+ * column; a text value longer than the first buffer (MYSQL_DATA_TRUNCATED)
+ * is fetched again with mysql_stmt_fetch_column at its real length. */
+static enum hz_status
+fetch_all(hz_arena *a, MYSQL_STMT *st, struct hz_db_result *res)
+{
+	MYSQL_RES *meta;
+	MYSQL_FIELD *fields;
+	MYSQL_BIND *b;
+	unsigned long *len;
+	my_bool *nul, *err;
+	long long *ints;
+	char *bufs;
+	size_t ncols, cap = 0;
+	enum hz_status rc = HZ_ERR_NOMEM;
+	int r;
+
+	if ((meta = mysql_stmt_result_metadata(st)) == NULL)
+		return HZ_OK;
+	ncols = mysql_num_fields(meta);
+	fields = mysql_fetch_fields(meta);
+	b = hz_arena_calloc(a, ncols, sizeof(*b));
+	len = hz_arena_calloc(a, ncols, sizeof(*len));
+	nul = hz_arena_calloc(a, ncols, sizeof(*nul));
+	err = hz_arena_calloc(a, ncols, sizeof(*err));
+	ints = hz_arena_calloc(a, ncols, sizeof(*ints));
+	bufs = hz_arena_calloc(a, ncols, SMALL_BUF);
+	if (!b || !len || !nul || !err || !ints || !bufs)
+		goto out;
+	for (size_t c = 0; c < ncols; c++) {
+		b[c].length = &len[c];
+		b[c].is_null = &nul[c];
+		b[c].error = &err[c];
+		if (is_integer_type(fields[c].type)) {
+			b[c].buffer_type = MYSQL_TYPE_LONGLONG;
+			b[c].buffer = &ints[c];
+			b[c].is_unsigned = (fields[c].flags & UNSIGNED_FLAG) != 0;
+		} else {
+			b[c].buffer_type = MYSQL_TYPE_STRING;
+			b[c].buffer = bufs + c * SMALL_BUF;
+			b[c].buffer_length = SMALL_BUF;
+		}
+	}
+	rc = HZ_ERR_DB;
+	if (mysql_stmt_bind_result(st, b) != 0)
+		goto out;
+	res->ncols = ncols;
+	for (;;) {
+		struct hz_db_cell *row;
+
+		r = mysql_stmt_fetch(st);
+		if (r == MYSQL_NO_DATA)
+			break;
+		if (r == 1)
+			goto out;
+		if (res->nrows == cap) {
+			struct hz_db_cell *grown;
+			size_t ncap = cap ? cap * 2 : 16;
+
+			if (ncap > SIZE_MAX / ncols / sizeof(*grown) ||
+			    (grown = hz_arena_calloc(a, ncap * ncols,
+			        sizeof(*grown))) == NULL) {
+				rc = HZ_ERR_NOMEM;
+				goto out;
+			}
+			if (res->nrows)
+				memcpy(grown, res->cells, res->nrows * ncols *
+				    sizeof(*grown));
+			res->cells = grown;
+			cap = ncap;
+		}
+		row = &res->cells[res->nrows * ncols];
+		for (size_t c = 0; c < ncols; c++) {
+			char *s;
+
+			if ((row[c].null = nul[c]))
+				continue;
+			if (b[c].buffer_type == MYSQL_TYPE_LONGLONG) {
+				row[c].i = ints[c];
+				continue;
+			}
+			if ((s = hz_arena_alloc(a, len[c] + 1)) == NULL) {
+				rc = HZ_ERR_NOMEM;
+				goto out;
+			}
+			if (len[c] > SMALL_BUF) {
+				MYSQL_BIND one = {
+					.buffer_type = MYSQL_TYPE_STRING,
+					.buffer = s, .buffer_length = len[c],
+				};
+				if (mysql_stmt_fetch_column(st, &one,
+				    (unsigned)c, 0) != 0)
+					goto out;
+			} else
+				memcpy(s, b[c].buffer, len[c]);
+			s[len[c]] = '\0';
+			row[c].s = s;
+			row[c].len = len[c];
+		}
+		res->nrows++;
+	}
+	rc = HZ_OK;
+out:
+	mysql_free_result(meta);
+	return rc;
+}
+
+/* A statement whose failure may be retried after reconnecting: the server
+ * never saw it (gone before we sent), or it cannot have changed anything. */
+static bool
+retry_safe(unsigned e, const char *sql)
+{
+	if (e == CR_SERVER_GONE_ERROR || e == ER_UNKNOWN_STMT_HANDLER)
+		return true;
+	return strncmp(sql, "SELECT", 6) == 0;
+}
+
+enum hz_status
+hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
+          size_t idx, const struct hz_db_arg *args, size_t nargs,
+          struct hz_db_result *res)
+{
+	struct hz_db_result scratch;
+	MYSQL_STMT **slots, *st;
+	MYSQL_BIND *b;
+	enum hz_status rc;
+	unsigned e;
+
+	if (res == NULL)
+		res = &scratch;
+	if (db->tx_lost)
+		return HZ_ERR_DB_UNAVAILABLE;
+	for (int attempt = 0;; attempt++) {
+		memset(res, 0, sizeof(*res));
+		if ((rc = hz_db_connect(db)) != HZ_OK)
+			return rc;
+		if ((slots = table_slots(db, t)) == NULL || idx >= t->n)
+			return HZ_ERR_INTERNAL;
+		if ((st = slots[idx]) == NULL) {
+			if ((st = mysql_stmt_init(db->conn)) == NULL)
+				return HZ_ERR_NOMEM;
+			if (mysql_stmt_prepare(st, t->sql[idx],
+			    strlen(t->sql[idx])) != 0) {
+				e = mysql_stmt_errno(st);
+				rc = failure(db, e, "prepare", t->module, idx,
+				    mysql_stmt_error(st));
+				mysql_stmt_close(st);
+				goto failed;
+			}
+			slots[idx] = st;
+		}
+		if ((rc = bind_params(a, st, args, nargs, &b)) != HZ_OK)
+			return rc;
+		if ((b != NULL && mysql_stmt_bind_param(st, b) != 0) ||
+		    mysql_stmt_execute(st) != 0) {
+			e = mysql_stmt_errno(st);
+			rc = failure(db, e, "execute", t->module, idx,
+			    mysql_stmt_error(st));
+			goto failed;
+		}
+		rc = fetch_all(a, st, res);
+		if (rc == HZ_ERR_DB) {
+			e = mysql_stmt_errno(st);
+			rc = failure(db, e, "fetch", t->module, idx,
+			    mysql_stmt_error(st));
+			if (db->conn != NULL)
+				mysql_stmt_free_result(st);
+			goto failed;
+		}
+		mysql_stmt_free_result(st);
+		if (rc != HZ_OK)
+			return rc;
+		res->affected = mysql_stmt_affected_rows(st);
+		res->insert_id = mysql_stmt_insert_id(st);
+		return HZ_OK;
+failed:
+		/* Reconnect-and-retry only outside a transaction: inside
+		 * one, the work done so far died with the connection. */
+		if (rc != HZ_ERR_DB_UNAVAILABLE || db->in_tx || attempt > 0 ||
+		    !retry_safe(e, t->sql[idx]))
+			return rc;
+	}
+}
+
+enum hz_status
+hz_db_run_sql(struct hz_db *db, const char *sql, size_t len)
+{
+	MYSQL_STMT *st;
+	enum hz_status rc = HZ_OK;
+
+	if ((rc = hz_db_connect(db)) != HZ_OK)
+		return rc;
+	if ((st = mysql_stmt_init(db->conn)) == NULL)
+		return HZ_ERR_NOMEM;
+	if (mysql_stmt_prepare(st, sql, (unsigned long)len) != 0 ||
+	    mysql_stmt_execute(st) != 0) {
+		unsigned e = mysql_stmt_errno(st);
+		hz_error("migration statement failed", "errno=%u error=\"%s\"",
+		    e, mysql_stmt_error(st));
+		db->last_errno = e;
+		rc = is_connection_error(e) ? HZ_ERR_DB_UNAVAILABLE : HZ_ERR_DB;
+	}
+	mysql_stmt_close(st);
+	if (rc == HZ_ERR_DB_UNAVAILABLE)
+		disconnect(db);
+	return rc;
+}
+
+enum hz_status
+hz_db_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
+         void *ctx)
+{
+	hz_arena *a;
+	enum hz_status rc = HZ_ERR_NOMEM;
+
+	if ((a = hz_arena_new(1024)) == NULL)
+		return HZ_ERR_NOMEM;
+	for (int attempt = 0; attempt < 4; attempt++) {
+		if (attempt > 0) {
+			/* 2, 4, 8 ms plus jitter: long enough for the other
+			 * transaction to finish, short for the user. */
+			struct timespec d = { 0, (1L << attempt) * 1000000L +
+			    (long)(random() % 1000000) };
+			nanosleep(&d, NULL);
+		}
+		if ((rc = hz_db_run(db, a, &tx_stmts, TX_BEGIN, NULL, 0,
+		    NULL)) != HZ_OK)
+			break;
+		db->in_tx = true;
+		rc = fn(db, ctx);
+		if (rc == HZ_OK && db->conn != NULL)
+			rc = hz_db_run(db, a, &tx_stmts, TX_COMMIT, NULL, 0,
+			    NULL);
+		if (rc != HZ_OK && db->conn != NULL)
+			(void)hz_db_run(db, a, &tx_stmts, TX_ROLLBACK, NULL,
+			    0, NULL);
+		db->in_tx = false;
+		db->tx_lost = false;
+		hz_arena_reset(a);
+		if (rc != HZ_ERR_DB_RETRY)
+			break;
+	}
+	hz_arena_free(a);
+	return rc;
+}

@@ -1,0 +1,98 @@
+/* The database layer. Every statement is prepared once per connection from
+ * a module's statement table (after openradtool's stmts[STMT__MAX]):
+ *
+ *     enum { STMT_PING, STMT__MAX };
+ *     static const char *const sql[STMT__MAX] = {
+ *             [STMT_PING] = "SELECT 1",
+ *     };
+ *     static const struct hz_stmt_table stmts = HZ_STMT_TABLE("health", sql);
+ *
+ * Connection loss is handled here: the connection is dropped, and the next
+ * call reconnects and re-prepares. A statement that failed because the
+ * server was gone is retried once, but only when that cannot repeat a
+ * write and never inside a transaction. */
+#ifndef HZ_DB_H
+#define HZ_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "config.h"
+#include "status.h"
+
+struct hz_stmt_table {
+	const char        *module;
+	const char *const *sql;
+	size_t             n;
+};
+
+#define HZ_STMT_TABLE(name, arr) { (name), (arr), sizeof(arr) / sizeof((arr)[0]) }
+
+enum hz_db_type { HZ_DB_NULL, HZ_DB_I64, HZ_DB_STR };
+
+struct hz_db_arg {
+	enum hz_db_type type;
+	long long       i;
+	const char     *s;
+	size_t          len;
+};
+
+#define HZ_ARG_NULL      ((struct hz_db_arg){ .type = HZ_DB_NULL })
+#define HZ_ARG_I64(v)    ((struct hz_db_arg){ .type = HZ_DB_I64, .i = (v) })
+#define HZ_ARG_STRN(v, n) ((struct hz_db_arg){ .type = HZ_DB_STR, .s = (v), .len = (n) })
+#define HZ_ARG_STR(v)    HZ_ARG_STRN((v), strlen(v))
+
+/* One cell of a result. Integer columns fill `i`; all others `s`/`len`
+ * (NUL-terminated, arena-owned; temporal types arrive as text). */
+struct hz_db_cell {
+	bool        null;
+	long long   i;
+	const char *s;
+	size_t      len;
+};
+
+struct hz_db_result {
+	size_t             nrows;
+	size_t             ncols;
+	struct hz_db_cell *cells;       /* nrows * ncols */
+	uint64_t           affected;
+	uint64_t           insert_id;
+};
+
+#define HZ_CELL(r, row, col) (&(r)->cells[(row) * (r)->ncols + (col)])
+
+struct hz_db;
+
+struct hz_db  *hz_db_new(const struct hz_config *);
+void           hz_db_free(struct hz_db *);
+/* Connects if not connected (no more than once per 500 ms after a failure,
+ * so a dead server costs a request nothing but an instant 503). */
+enum hz_status hz_db_connect(struct hz_db *);
+bool           hz_db_connected(const struct hz_db *);
+
+/* Runs statement `idx` of `t` with `args`; rows (if any) land in `res`,
+ * allocated from `a`. `res` may be NULL for statements without rows. */
+enum hz_status hz_db_run(struct hz_db *, hz_arena *a,
+                         const struct hz_stmt_table *t, size_t idx,
+                         const struct hz_db_arg *args, size_t nargs,
+                         struct hz_db_result *res);
+
+/* Prepares and runs a one-off statement (migrations only: their SQL comes
+ * from files in sql/, not from users). */
+enum hz_status hz_db_run_sql(struct hz_db *, const char *sql, size_t len);
+
+/* Runs fn inside a transaction, committing on HZ_OK and rolling back
+ * otherwise. Deadlocks and Galera certification failures (both reported
+ * as ER_LOCK_DEADLOCK) and lock wait timeouts rerun fn, up to 4 attempts,
+ * so fn must be safe to run again. */
+enum hz_status hz_db_tx(struct hz_db *,
+                        enum hz_status (*fn)(struct hz_db *, void *),
+                        void *ctx);
+
+/* The server's error number of the last failure (0 if none): for tests
+ * and for logs. */
+unsigned       hz_db_errno(const struct hz_db *);
+
+#endif

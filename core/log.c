@@ -1,0 +1,94 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static enum hz_log_level min_level = HZ_LOG_INFO;
+static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+void
+hz_log_set_level(enum hz_log_level l)
+{
+	min_level = l;
+}
+
+int
+hz_log_level_parse(const char *s, enum hz_log_level *out)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(*level_names); i++)
+		if (strcmp(s, level_names[i]) == 0) {
+			*out = (enum hz_log_level)i;
+			return 0;
+		}
+	return -1;
+}
+
+void
+hz_log(enum hz_log_level level, const char *msg, const char *fmt, ...)
+{
+	char line[2048];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+	size_t n;
+	int k, saved = errno;
+
+	if (level < min_level)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	k = snprintf(line, sizeof(line),
+	    "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s pid=%ld msg=\"%s\"",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, level_names[level],
+	    (long)getpid(), msg);
+	n = k < 0 ? 0 : (size_t)k < sizeof(line) ? (size_t)k : sizeof(line) - 1;
+	if (fmt != NULL && *fmt != '\0' && n < sizeof(line) - 2) {
+		line[n++] = ' ';
+		va_start(ap, fmt);
+		k = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+		va_end(ap);
+		if (k > 0)
+			n += (size_t)k < sizeof(line) - n ? (size_t)k
+			                                  : sizeof(line) - n - 1;
+	}
+	if (n >= sizeof(line) - 1)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	/* One write: atomic for O_APPEND files and pipes below PIPE_BUF. */
+	(void)!write(STDERR_FILENO, line, n);
+	errno = saved;
+}
+
+const char *
+hz_log_quote(char *dst, size_t n, const char *s, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (n < 3)
+		return "\"\"";
+	dst[o++] = '"';
+	for (size_t i = 0; s != NULL && s[i] != '\0' && i < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (o + 6 >= n)
+			break;
+		if (c == '"' || c == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		} else
+			dst[o++] = (char)c;
+	}
+	dst[o++] = '"';
+	dst[o] = '\0';
+	return dst;
+}

@@ -1,0 +1,25 @@
+/* One line per event, logfmt (key=value), written with a single write(2)
+ * so lines from several workers never interleave. Never pass secrets,
+ * tokens, codes or request bodies here; quote untrusted text with
+ * hz_log_quote(). */
+#ifndef HZ_LOG_H
+#define HZ_LOG_H
+
+#include <stddef.h>
+
+enum hz_log_level { HZ_LOG_DEBUG, HZ_LOG_INFO, HZ_LOG_WARN, HZ_LOG_ERROR };
+
+void hz_log_set_level(enum hz_log_level);
+int  hz_log_level_parse(const char *, enum hz_log_level *);
+/* `fmt` renders the key=value pairs after ts, level, pid and msg. */
+void hz_log(enum hz_log_level, const char *msg, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+/* Writes `s` (at most `max` input bytes) as a double-quoted logfmt value
+ * into dst (size n), escaping quotes, backslashes and control bytes. */
+const char *hz_log_quote(char *dst, size_t n, const char *s, size_t max);
+
+#define hz_info(msg, ...)  hz_log(HZ_LOG_INFO, msg, __VA_ARGS__)
+#define hz_warn(msg, ...)  hz_log(HZ_LOG_WARN, msg, __VA_ARGS__)
+#define hz_error(msg, ...) hz_log(HZ_LOG_ERROR, msg, __VA_ARGS__)
+
+#endif

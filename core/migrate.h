@@ -1,0 +1,21 @@
+/* Numbered migrations: sql/NNNN_name.sql, applied once each, in order, and
+ * recorded (with a SHA-256 of the file) in schema_migrations. An applied
+ * file that changed afterwards is an error, never silently skipped.
+ *
+ * File rules: statements end with ';' at the end of a line; lines starting
+ * with "--" are comments. Each statement runs as a prepared statement.
+ * MariaDB commits DDL implicitly, so a file is not atomic: keep one change
+ * per file and make later files repair, never edit, earlier ones. */
+#ifndef HZ_MIGRATE_H
+#define HZ_MIGRATE_H
+
+#include <stdio.h>
+
+#include "db.h"
+
+/* Applies pending files from `dir`, reporting each on `out`. *applied gets
+ * the count. */
+enum hz_status hz_migrate(struct hz_db *, const char *dir, FILE *out,
+                          int *applied);
+
+#endif

@@ -1,0 +1,23 @@
+#include "status.h"
+
+static const char *const names[HZ_STATUS__MAX] = {
+	[HZ_OK]                 = "ok",
+	[HZ_DONE]               = "done",
+	[HZ_ERR_NOMEM]          = "out of memory",
+	[HZ_ERR_INVALID]        = "invalid input",
+	[HZ_ERR_NOT_FOUND]      = "not found",
+	[HZ_ERR_FORBIDDEN]      = "forbidden",
+	[HZ_ERR_CONFLICT]       = "conflict",
+	[HZ_ERR_DB_UNAVAILABLE] = "database unavailable",
+	[HZ_ERR_DB_RETRY]       = "database deadlock",
+	[HZ_ERR_DB]             = "database error",
+	[HZ_ERR_IO]             = "i/o error",
+	[HZ_ERR_CONFIG]         = "configuration error",
+	[HZ_ERR_INTERNAL]       = "internal error",
+};
+
+const char *
+hz_status_str(enum hz_status s)
+{
+	return (unsigned)s < HZ_STATUS__MAX && names[s] ? names[s] : "unknown";
+}

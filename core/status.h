@@ -1,0 +1,26 @@
+/* Status codes returned by every core/ function that can fail.
+ * HZ_OK is zero so that `if (rc) goto out;` reads naturally. The mapping to
+ * HTTP lives in one place: fcgi/response.c. */
+#ifndef HZ_STATUS_H
+#define HZ_STATUS_H
+
+enum hz_status {
+	HZ_OK = 0,
+	HZ_DONE,              /* iteration finished; not an error */
+	HZ_ERR_NOMEM,
+	HZ_ERR_INVALID,       /* input failed validation */
+	HZ_ERR_NOT_FOUND,     /* absent, or outside the caller's scope */
+	HZ_ERR_FORBIDDEN,     /* in scope, but the role lacks the right */
+	HZ_ERR_CONFLICT,      /* unique key or state conflict */
+	HZ_ERR_DB_UNAVAILABLE,/* cannot reach the database */
+	HZ_ERR_DB_RETRY,      /* deadlock / Galera certification failure */
+	HZ_ERR_DB,            /* any other database error */
+	HZ_ERR_IO,
+	HZ_ERR_CONFIG,
+	HZ_ERR_INTERNAL,
+	HZ_STATUS__MAX
+};
+
+const char *hz_status_str(enum hz_status);
+
+#endif

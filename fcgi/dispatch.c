@@ -1,0 +1,79 @@
+#include <string.h>
+
+#include "dispatch.h"
+#include "log.h"
+#include "response.h"
+
+void
+hz_req_init(struct hz_req *req, hz_arena *a, const struct hz_config *cfg,
+            struct hz_db *db)
+{
+	memset(req, 0, sizeof(*req));
+	req->arena = a;
+	req->cfg = cfg;
+	req->db = db;
+	req->query = "";
+	hz_buf_init(&req->headers, a);
+	hz_buf_init(&req->out, a);
+}
+
+/* Body checks for routes that declare JSON fields: media type, size,
+ * syntax, then the fields themselves. Replies and returns false on
+ * failure. */
+static bool
+read_json_body(struct hz_req *req)
+{
+	struct hz_field_error errs[HZ_MAX_FIELDS];
+	struct hz_json_error jerr;
+	size_t nerr;
+
+	if (!hz_is_json_type(req->content_type)) {
+		hz_reply_error(req, 415, "unsupported_media_type",
+		    "请求体应为 JSON（Content-Type: application/json）");
+		return false;
+	}
+	if (req->body_len > (size_t)req->cfg->max_body) {
+		hz_reply_error(req, 413, "body_too_large", "请求内容过大");
+		return false;
+	}
+	if (hz_json_parse(req->body, req->body_len, req->cfg->json_max_depth,
+	    &req->json, &jerr) != HZ_OK) {
+		hz_reply_error(req, 400, jerr.code, jerr.message);
+		return false;
+	}
+	if (hz_json_validate(req->arena, req->json, req->route->body, req->in,
+	    errs, HZ_MAX_FIELDS, &nerr) != HZ_OK) {
+		hz_reply_invalid(req, errs, nerr < HZ_MAX_FIELDS ? nerr
+		    : HZ_MAX_FIELDS);
+		return false;
+	}
+	return true;
+}
+
+void
+hz_handle(struct hz_req *req, const struct hz_route *table, size_t n)
+{
+	char allow[128];
+
+	hz_json_use_arena(req->arena);
+	switch (hz_route_match(req, table, n, allow, sizeof(allow))) {
+	case HZ_MATCH_NONE:
+		hz_reply_error(req, 404, "not_found", "请求的接口不存在");
+		return;
+	case HZ_MATCH_METHOD:
+		hz_reply_header(req, "Allow", allow);
+		hz_reply_error(req, 405, "method_not_allowed",
+		    "该接口不支持此请求方法");
+		return;
+	case HZ_MATCH_OK:
+		break;
+	}
+	if (req->route->body != NULL && !read_json_body(req))
+		return;
+	req->route->handler(req);
+	if (!req->replied) {
+		hz_error("handler did not reply", "route=%s",
+		    req->route->pattern);
+		hz_reply_status(req, HZ_ERR_INTERNAL);
+	}
+}

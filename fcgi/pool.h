@@ -1,0 +1,13 @@
+#ifndef HZ_POOL_H
+#define HZ_POOL_H
+
+/* `huzu serve`: the master. Opens the socket, runs `workers` copies of
+ * `exe worker`, respawns the ones that die, replaces them all on SIGHUP
+ * and drains them on SIGTERM/SIGINT. Returns the exit code. */
+int hz_serve(const char *exe, const char *config_path);
+
+/* `huzu worker` (started by the master only): serves FastCGI requests on
+ * listen_fd until SIGTERM, finishing the request in hand first. */
+int hz_worker(const char *config_path, int listen_fd);
+
+#endif

@@ -1,0 +1,176 @@
+#include <string.h>
+
+#include "log.h"
+#include "response.h"
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default:  return status < 500 ? "Error" : "Internal Server Error";
+	}
+}
+
+/* Emits status line, headers and body; `body` may be NULL. */
+static void
+emit(struct hz_req *req, int status, const char *body, size_t len)
+{
+	struct hz_buf *o = &req->out;
+
+	if (req->replied) {
+		/* A handler answered twice: a bug; keep the first answer. */
+		hz_error("second reply ignored", "status=%d rid=%s", status,
+		    req->request_id ? req->request_id : "-");
+		return;
+	}
+	req->replied = true;
+	req->status = status;
+	hz_buf_printf(o, "Status: %d %s\r\n", status, reason(status));
+	if (body != NULL)
+		hz_buf_puts(o, "Content-Type: application/json; charset=utf-8\r\n");
+	hz_buf_puts(o, "Cache-Control: no-store\r\n");
+	if (req->headers.len)
+		hz_buf_append(o, req->headers.data, req->headers.len);
+	hz_buf_puts(o, "\r\n");
+	if (body != NULL && req->method != HZ_HEAD)
+		hz_buf_append(o, body, len);
+}
+
+/* Last resort when even the error cannot be built: a fixed body. */
+static void
+emit_nomem(struct hz_req *req)
+{
+	static const char body[] =
+	    "{\"error\":{\"code\":\"internal\",\"message\":\"服务器内部错误\"}}";
+
+	req->replied = false;
+	hz_buf_init(&req->out, req->arena);
+	hz_buf_init(&req->headers, req->arena);
+	emit(req, 500, body, sizeof(body) - 1);
+}
+
+void
+hz_reply_json(struct hz_req *req, int status, const cJSON *body)
+{
+	char *s = cJSON_PrintUnformatted(body);
+
+	if (s == NULL) {
+		emit_nomem(req);
+		return;
+	}
+	emit(req, status, s, strlen(s));
+	if (req->out.oom)
+		emit_nomem(req);
+}
+
+void
+hz_reply_empty(struct hz_req *req, int status)
+{
+	emit(req, status, NULL, 0);
+}
+
+static cJSON *
+envelope(struct hz_req *req, const char *code, const char *message,
+         cJSON **err)
+{
+	cJSON *root = cJSON_CreateObject();
+
+	*err = cJSON_AddObjectToObject(root, "error");
+	if (*err == NULL ||
+	    !cJSON_AddStringToObject(*err, "code", code) ||
+	    !cJSON_AddStringToObject(*err, "message", message) ||
+	    !cJSON_AddStringToObject(*err, "request_id",
+	        req->request_id ? req->request_id : ""))
+		return NULL;
+	return root;
+}
+
+void
+hz_reply_error(struct hz_req *req, int status, const char *code,
+               const char *message)
+{
+	cJSON *err, *root = envelope(req, code, message, &err);
+
+	if (root == NULL) {
+		emit_nomem(req);
+		return;
+	}
+	hz_reply_json(req, status, root);
+}
+
+void
+hz_reply_invalid(struct hz_req *req, const struct hz_field_error *errs,
+                 size_t n)
+{
+	cJSON *err, *fields, *root;
+
+	root = envelope(req, "validation_failed", "提交的内容有误，请检查后重试",
+	    &err);
+	if (root == NULL || (fields = cJSON_AddObjectToObject(err, "fields"))
+	    == NULL) {
+		emit_nomem(req);
+		return;
+	}
+	for (size_t i = 0; i < n && i < 16; i++) {
+		const char *name = errs[i].field[0] ? errs[i].field : "_body";
+		/* First message per field wins. */
+		if (cJSON_GetObjectItemCaseSensitive(fields, name) == NULL &&
+		    !cJSON_AddStringToObject(fields, name, errs[i].message)) {
+			emit_nomem(req);
+			return;
+		}
+	}
+	hz_reply_json(req, 422, root);
+}
+
+static const struct {
+	int         http;
+	const char *code;
+	const char *message;
+} status_map[HZ_STATUS__MAX] = {
+	[HZ_OK]                 = { 200, "ok", "成功" },
+	[HZ_DONE]               = { 200, "ok", "成功" },
+	[HZ_ERR_NOMEM]          = { 500, "internal", "服务器内部错误" },
+	[HZ_ERR_INVALID]        = { 422, "validation_failed", "提交的内容有误，请检查后重试" },
+	[HZ_ERR_NOT_FOUND]      = { 404, "not_found", "未找到该记录" },
+	[HZ_ERR_FORBIDDEN]      = { 403, "forbidden", "您没有进行此操作的权限" },
+	[HZ_ERR_CONFLICT]       = { 409, "conflict", "与已有记录冲突" },
+	[HZ_ERR_DB_UNAVAILABLE] = { 503, "db_unavailable", "服务暂时不可用，请稍后重试" },
+	[HZ_ERR_DB_RETRY]       = { 503, "busy", "系统繁忙，请稍后重试" },
+	[HZ_ERR_DB]             = { 500, "internal", "服务器内部错误" },
+	[HZ_ERR_IO]             = { 500, "internal", "服务器内部错误" },
+	[HZ_ERR_CONFIG]         = { 500, "internal", "服务器内部错误" },
+	[HZ_ERR_INTERNAL]       = { 500, "internal", "服务器内部错误" },
+};
+
+void
+hz_reply_status(struct hz_req *req, enum hz_status rc)
+{
+	if ((unsigned)rc >= HZ_STATUS__MAX || status_map[rc].code == NULL)
+		rc = HZ_ERR_INTERNAL;
+	if (status_map[rc].http == 503)
+		hz_reply_header(req, "Retry-After", "1");
+	hz_reply_error(req, status_map[rc].http, status_map[rc].code,
+	    status_map[rc].message);
+}
+
+void
+hz_reply_header(struct hz_req *req, const char *name, const char *value)
+{
+	hz_buf_printf(&req->headers, "%s: %s\r\n", name, value);
+}

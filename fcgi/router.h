@@ -1,0 +1,36 @@
+/* The route table (after kcgi's sample.c and nginx's ngx_command_t): one
+ * row per endpoint, read top to bottom in routes.c. Adding an endpoint is
+ * adding a row. */
+#ifndef HZ_ROUTER_H
+#define HZ_ROUTER_H
+
+#include <stddef.h>
+
+#include "http.h"
+#include "json.h"
+#include "request.h"
+
+enum hz_access {
+	HZ_PUBLIC,            /* anyone, no token needed */
+};
+
+struct hz_route {
+	enum hz_method         method;
+	const char            *pattern;   /* "/api/v1/units/{id}" */
+	void                 (*handler)(struct hz_req *);
+	enum hz_access         access;
+	const struct hz_field *body;      /* JSON fields, or NULL: no body */
+};
+
+extern const struct hz_route hz_routes[];
+extern const size_t          hz_nroutes;
+
+enum hz_match { HZ_MATCH_OK, HZ_MATCH_NONE, HZ_MATCH_METHOD };
+
+/* Finds the route for req->method and req->path and fills req->route and
+ * the path parameters. HZ_MATCH_METHOD: the path exists under other
+ * methods, listed in `allow` (e.g. "GET, POST"). */
+enum hz_match hz_route_match(struct hz_req *, const struct hz_route *table,
+                             size_t n, char *allow, size_t allowlen);
+
+#endif

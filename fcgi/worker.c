@@ -1,0 +1,223 @@
+/* A worker: one database connection, one arena, one request at a time. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <mysql.h>
+#include <sodium.h>
+
+#include "config.h"
+#include "dispatch.h"
+#include "log.h"
+#include "pool.h"
+#include "response.h"
+
+/* Bodies above max_body are read and thrown away up to this much, so that
+ * nginx sees our 413 rather than a broken pipe; beyond it we just close. */
+#define DRAIN_MAX (16u * 1024 * 1024)
+
+static volatile sig_atomic_t stop;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Copies a FastCGI parameter into the arena: FCGX_GetParam's pointers die
+ * at FCGX_Finish_r, and copies make the request independent of libfcgi. */
+static const char *
+param(FCGX_Request *r, hz_arena *a, const char *name)
+{
+	const char *v = FCGX_GetParam(name, r->envp);
+
+	return v ? hz_arena_strdup(a, v) : NULL;
+}
+
+/* nginx's $request_id is 32 hex digits; anything else is not echoed. */
+static const char *
+clean_request_id(const char *s)
+{
+	size_t n = 0;
+
+	if (s == NULL)
+		return NULL;
+	for (; s[n]; n++)
+		if (n >= 64 || !((s[n] >= '0' && s[n] <= '9') ||
+		    (s[n] >= 'a' && s[n] <= 'z') ||
+		    (s[n] >= 'A' && s[n] <= 'Z') || s[n] == '-'))
+			return NULL;
+	return n ? s : NULL;
+}
+
+static void
+drain(FCGX_Request *r, size_t len)
+{
+	char junk[16384];
+	size_t left = len > DRAIN_MAX ? DRAIN_MAX : len;
+
+	while (left > 0) {
+		int n = FCGX_GetStr(junk, left > sizeof(junk) ? (int)sizeof(junk)
+		    : (int)left, r->in);
+		if (n <= 0)
+			break;
+		left -= (size_t)n;
+	}
+}
+
+static void
+serve_one(FCGX_Request *r, hz_arena *a, const struct hz_config *cfg,
+          struct hz_db *db)
+{
+	struct hz_req req;
+	struct timespec t0, t1;
+	const char *cl;
+	size_t len;
+	long long us;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	hz_req_init(&req, a, cfg, db);
+	hz_json_use_arena(a);
+	req.method = hz_method_parse(FCGX_GetParam("REQUEST_METHOD", r->envp));
+	req.path = param(r, a, "DOCUMENT_URI");
+	req.query = param(r, a, "QUERY_STRING");
+	if (req.query == NULL)
+		req.query = "";
+	req.content_type = param(r, a, "CONTENT_TYPE");
+	req.request_id = clean_request_id(param(r, a, "REQUEST_ID"));
+	req.remote_addr = param(r, a, "REMOTE_ADDR");
+	req.authorization = param(r, a, "HTTP_AUTHORIZATION");
+	cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
+
+	switch (hz_content_length(cl, (size_t)cfg->max_body, &len)) {
+	case HZ_CL_BAD:
+		hz_reply_error(&req, 400, "bad_content_length",
+		    "请求长度无效");
+		goto out;
+	case HZ_CL_TOO_LARGE:
+		drain(r, len);
+		hz_reply_error(&req, 413, "body_too_large", "请求内容过大");
+		goto out;
+	case HZ_CL_OK:
+		break;
+	}
+	if (len > 0) {
+		char *body = hz_arena_alloc(a, len + 1);
+		int got;
+
+		if (body == NULL) {
+			hz_reply_status(&req, HZ_ERR_NOMEM);
+			goto out;
+		}
+		/* Exactly CONTENT_LENGTH bytes, or the request is refused. */
+		got = FCGX_GetStr(body, (int)len, r->in);
+		if (got < 0 || (size_t)got != len) {
+			hz_reply_error(&req, 400, "incomplete_body",
+			    "请求内容不完整");
+			goto out;
+		}
+		body[len] = '\0';
+		req.body = body;
+		req.body_len = len;
+	}
+	hz_handle(&req, hz_routes, hz_nroutes);
+out:
+	if (req.out.oom) {
+		static const char fallback[] = "Status: 500 Internal Server "
+		    "Error\r\nContent-Type: application/json; charset=utf-8\r\n\r\n"
+		    "{\"error\":{\"code\":\"internal\",\"message\":\"服务器内部错误\"}}";
+		FCGX_PutStr(fallback, sizeof(fallback) - 1, r->out);
+		req.status = 500;
+	} else
+		FCGX_PutStr(req.out.data, (int)req.out.len, r->out);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (t1.tv_sec - t0.tv_sec) * 1000000LL +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000;
+	/* The route pattern, never the raw path: ids and tokens stay out of
+	 * the log. */
+	hz_log(req.status >= 500 ? HZ_LOG_ERROR : HZ_LOG_INFO, "request",
+	    "method=%s route=%s status=%d dur_us=%lld rid=%s",
+	    hz_method_name(req.method),
+	    req.route ? req.route->pattern : "-", req.status, us,
+	    req.request_id ? req.request_id : "-");
+}
+
+int
+hz_worker(const char *config_path, int listen_fd)
+{
+	struct hz_config *cfg;
+	struct hz_db *db;
+	FCGX_Request r;
+	hz_arena *a;
+	enum hz_log_level lvl;
+	struct sigaction sa;
+	sigset_t block, during_poll;
+	char err[256];
+	unsigned long served = 0;
+
+	if ((cfg = malloc(sizeof(*cfg))) == NULL)
+		return 1;
+	if (hz_config_load(cfg, config_path, err, sizeof(err)) != HZ_OK) {
+		hz_error("worker cannot load config", "error=\"%s\"", err);
+		return 1;
+	}
+	if (hz_log_level_parse(cfg->log_level, &lvl) == 0)
+		hz_log_set_level(lvl);
+	if (sodium_init() < 0 || mysql_library_init(0, NULL, NULL) != 0)
+		return 1;
+
+	/* SIGTERM is blocked except while waiting for a connection, so it
+	 * can never interrupt a request half-way: the worker finishes what
+	 * it holds and leaves at the next wait. SIGINT belongs to the
+	 * master (a Ctrl-C reaches the whole process group). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &during_poll);
+	sigdelset(&during_poll, SIGTERM);
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, listen_fd, 0) != 0)
+		return 1;
+	if ((a = hz_arena_new(16 * 1024)) == NULL ||
+	    (db = hz_db_new(cfg)) == NULL)
+		return 1;
+	(void)hz_db_connect(db);    /* a down database is not fatal */
+
+	while (!stop) {
+		struct pollfd p = { .fd = listen_fd, .events = POLLIN };
+		int rc = ppoll(&p, 1, NULL, &during_poll);
+
+		if (rc < 0 || stop)
+			continue;
+		rc = FCGX_Accept_r(&r);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
+			continue;   /* another worker took it */
+		if (rc < 0) {
+			hz_warn("accept failed", "error=\"%s\"", strerror(-rc));
+			continue;
+		}
+		serve_one(&r, a, cfg, db);
+		FCGX_Finish_r(&r);
+		hz_arena_reset(a);
+		served++;
+	}
+	hz_info("worker stopping", "served=%lu", served);
+	hz_json_use_arena(NULL);
+	hz_arena_free(a);
+	hz_db_free(db);
+	mysql_library_end();
+	free(cfg);
+	return 0;
+}

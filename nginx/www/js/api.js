@@ -1,0 +1,208 @@
+// Huzu API client: JSON over fetch, bearer tokens from localStorage,
+// error envelopes mapped to ApiError, WeUI error dialog, client error reporter.
+
+const BASE = '/api/v1';
+const ACCESS_KEY = 'huzu.access';
+const REFRESH_KEY = 'huzu.refresh';
+
+const MSG_NETWORK = '网络连接失败，请稍后重试';
+const MSG_UNEXPECTED = '出现了意外错误，请稍后重试';
+
+export class ApiError extends Error {
+  constructor({ status = 0, code = 'unknown', message = MSG_UNEXPECTED, fields = {}, requestId = '' } = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+    this.requestId = requestId;
+  }
+}
+
+// localStorage can throw (disabled storage, some in-app browsers); treat that as "no token".
+function readStore(key) {
+  try { return localStorage.getItem(key); } catch { return null; }
+}
+
+function writeStore(key, value) {
+  try {
+    if (value) localStorage.setItem(key, value);
+    else localStorage.removeItem(key);
+  } catch { /* storage unavailable: the session lasts for this page only */ }
+}
+
+export const tokens = {
+  get access() { return readStore(ACCESS_KEY); },
+  get refresh() { return readStore(REFRESH_KEY); },
+  set({ access, refresh }) {
+    writeStore(ACCESS_KEY, access);
+    writeStore(REFRESH_KEY, refresh);
+  },
+  clear() {
+    writeStore(ACCESS_KEY, null);
+    writeStore(REFRESH_KEY, null);
+  },
+};
+
+// Random key for the Idempotency-Key header (crypto.randomUUID needs a secure context).
+export function newIdempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function parseJson(text) {
+  try { return JSON.parse(text); } catch { return undefined; }
+}
+
+function errorFromResponse(res, data) {
+  const requestId = res.headers.get('X-Request-Id') || '';
+  const env = data && typeof data === 'object' ? data.error : undefined;
+  if (env && typeof env.code === 'string' && typeof env.message === 'string') {
+    return new ApiError({
+      status: res.status,
+      code: env.code,
+      message: env.message,
+      fields: env.fields && typeof env.fields === 'object' ? env.fields : {},
+      requestId: typeof env.request_id === 'string' ? env.request_id : requestId,
+    });
+  }
+  return new ApiError({
+    status: res.status,
+    code: res.ok ? 'bad_response' : `http_${res.status}`,
+    message: res.ok
+      ? '服务器返回了无法识别的内容，请稍后重试'
+      : `服务暂时出现问题（错误码 ${res.status}），请稍后重试`,
+    requestId,
+  });
+}
+
+async function request(method, path, body, { idempotencyKey, signal } = {}) {
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin', cache: 'no-store', signal };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const access = tokens.access;
+  if (access) headers.Authorization = `Bearer ${access}`;
+  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+
+  let res;
+  let text;
+  try {
+    res = await fetch(BASE + path, init);
+    text = await res.text();
+  } catch (err) {
+    if (err && err.name === 'AbortError') throw err;
+    throw new ApiError({ status: 0, code: 'network', message: MSG_NETWORK });
+  }
+
+  if (res.ok && (res.status === 204 || text === '')) return null;
+  const data = parseJson(text);
+  if (res.ok && data !== undefined) return data;
+  throw errorFromResponse(res, data);
+}
+
+export const api = {
+  get: (path, opts) => request('GET', path, undefined, opts),
+  post: (path, body, opts) => request('POST', path, body ?? {}, opts),
+  put: (path, body, opts) => request('PUT', path, body ?? {}, opts),
+  patch: (path, body, opts) => request('PATCH', path, body ?? {}, opts),
+  delete: (path, opts) => request('DELETE', path, undefined, opts),
+};
+
+// ---- UI helpers -------------------------------------------------------------
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// Shows err in a WeUI dialog; resolves when the user dismisses it.
+export function showError(err) {
+  const e = err instanceof ApiError ? err : new ApiError({ message: MSG_UNEXPECTED });
+  document.getElementById('huzu-error-dialog')?.remove();
+
+  const root = el('div', 'huzu-dialog');
+  root.id = 'huzu-error-dialog';
+  root.setAttribute('role', 'alertdialog');
+  root.setAttribute('aria-modal', 'true');
+
+  const dialog = el('div', 'weui-dialog');
+  const bd = el('div', 'weui-dialog__bd');
+  bd.append(el('p', 'huzu-dialog__message', e.message));
+  const fieldMessages = Object.values(e.fields || {}).filter((m) => typeof m === 'string');
+  if (fieldMessages.length) {
+    const list = el('ul', 'huzu-dialog__fields');
+    for (const m of fieldMessages) list.append(el('li', '', m));
+    bd.append(list);
+  }
+  if (e.requestId) bd.append(el('p', 'huzu-request-id', `请求编号：${e.requestId}`));
+
+  const ft = el('div', 'weui-dialog__ft');
+  const ok = el('button', 'weui-dialog__btn weui-dialog__btn_primary', '知道了');
+  ok.type = 'button';
+  ft.append(ok);
+  dialog.append(bd, ft);
+  root.append(el('div', 'weui-mask'), dialog);
+  document.body.append(root);
+  ok.focus();
+
+  return new Promise((resolve) => {
+    ok.addEventListener('click', () => { root.remove(); resolve(); }, { once: true });
+  });
+}
+
+// ---- Client error reporter ------------------------------------------------------
+
+const MAX_REPORTS = 5;
+let reportsSent = 0;
+
+// Cuts s to at most maxBytes of UTF-8 (never splitting a character), so the
+// result also fits a limit counted in characters.
+function clip(s, maxBytes) {
+  const str = String(s ?? '');
+  const enc = new TextEncoder();
+  if (enc.encode(str).length <= maxBytes) return str;
+  let out = '';
+  let used = 0;
+  for (const ch of str) {
+    const n = enc.encode(ch).length;
+    if (used + n > maxBytes) break;
+    out += ch;
+    used += n;
+  }
+  return out;
+}
+
+function report(message, stack) {
+  if (reportsSent >= MAX_REPORTS) return;
+  reportsSent += 1;
+  try {
+    const payload = { message: clip(message || 'unknown error', 500), page: clip(location.pathname, 200) };
+    if (stack) payload.stack = clip(stack, 4000);
+    fetch(`${BASE}/client-errors`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(payload),
+      credentials: 'same-origin',
+      keepalive: true,
+    }).catch(() => {});
+  } catch { /* reporting must never throw */ }
+}
+
+// Module code runs once per page, so the listeners are installed once.
+function installErrorReporter() {
+  window.addEventListener('error', (ev) => {
+    report(ev.message || String(ev.error), ev.error && ev.error.stack);
+  });
+  window.addEventListener('unhandledrejection', (ev) => {
+    const r = ev.reason;
+    const message = r instanceof Error ? `${r.name}: ${r.message}` : String(r);
+    report(`Unhandled rejection: ${message}`, r && r.stack);
+  });
+}
+
+installErrorReporter();

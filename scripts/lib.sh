@@ -1,0 +1,219 @@
+# shellcheck shell=bash
+# Shared by scripts/run, test, bench and fuzz: installing what is missing,
+# building, and starting/stopping a private MariaDB, the huzu pool and nginx.
+# Every process started here is recorded and stopped by hz_stop_all.
+
+HZ_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HZ_MARIADBD=/usr/sbin/mariadbd
+
+# What running needs; testing, fuzzing and benchmarking add theirs.
+HZ_PKGS_RUN=(build-essential cmake pkg-config libfcgi-dev libjwt-dev
+	libmariadb-dev libcjson-dev libqrencode-dev libpng-dev libsodium-dev
+	libcurl4-openssl-dev nginx-light mariadb-server mariadb-client
+	nodejs npm curl)
+HZ_PKGS_TEST=(libcmocka-dev chromium fonts-wqy-zenhei zbar-tools clang
+	libclang-rt-14-dev)
+HZ_PKGS_BENCH=(wrk)
+
+hz_say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+hz_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+hz_as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"
+	elif command -v sudo >/dev/null; then sudo "$@"
+	else hz_die "need root to run: $*"
+	fi
+}
+
+# Installs the Debian packages that are missing (and only those).
+hz_deps() {
+	local p missing=()
+	for p in "$@"; do
+		# node/npm may come from elsewhere (nodesource, nvm): a working
+		# binary is enough.
+		case $p in
+		nodejs) command -v node >/dev/null && continue ;;
+		npm) command -v npm >/dev/null && continue ;;
+		esac
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	hz_say "installing ${missing[*]}"
+	# Keep apt from starting system nginx/MariaDB services: we run our own.
+	local policy=/usr/sbin/policy-rc.d made=
+	if [ ! -e $policy ]; then
+		printf '#!/bin/sh\nexit 101\n' | hz_as_root tee $policy >/dev/null
+		hz_as_root chmod 755 $policy
+		made=1
+	fi
+	hz_as_root apt-get update -qq
+	hz_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		"${missing[@]}" >/dev/null
+	local rc=$?
+	[ -n "$made" ] && hz_as_root rm -f $policy
+	[ $rc -eq 0 ] || hz_die "apt-get install failed"
+}
+
+# npm ci in $1 when node_modules is missing or older than the lock file.
+hz_npm() {
+	local dir=$1
+	if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+		[ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+		hz_say "npm ci in ${dir#"$HZ_ROOT"/}"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) ||
+			hz_die "npm ci failed in $dir"
+	fi
+}
+
+# hz_build DIR [cmake -D...]: configure once, build incrementally.
+hz_build() {
+	local dir=$1; shift
+	cmake -S "$HZ_ROOT" -B "$dir" "$@" >/dev/null || hz_die "cmake failed"
+	cmake --build "$dir" -j"$(nproc)" >"$dir/build.log" 2>&1 ||
+		{ tail -40 "$dir/build.log"; hz_die "build failed ($dir/build.log)"; }
+}
+
+# A TCP port nobody listens on (checked, not reserved).
+hz_free_port() {
+	local p i
+	for i in $(seq 1 50); do
+		p=$((20000 + RANDOM % 40000))
+		(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+	done
+	hz_die "no free port found"
+}
+
+HZ_PIDS=()
+
+hz_wait_for() { # hz_wait_for SECONDS what cmd...
+	local t=$1 what=$2 i; shift 2
+	for ((i = 0; i < t * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	hz_die "$what did not come up in ${t}s"
+}
+
+# --- MariaDB ---------------------------------------------------------------
+# hz_db_* take the instance folder D: data in D/data, socket D/mysql.sock.
+
+hz_db_init() {
+	local d=$1
+	[ -d "$d/data/mysql" ] && return 0
+	mkdir -p "$d/data"
+	hz_say "initialising MariaDB in $d"
+	mariadb-install-db --no-defaults --datadir="$d/data" --user="$(id -un)" \
+		--auth-root-authentication-method=socket --skip-test-db \
+		>"$d/install.log" 2>&1 || { cat "$d/install.log"; hz_die "mariadb-install-db failed"; }
+}
+
+hz_db_start() {
+	local d=$1
+	# Durable commits (innodb_flush_log_at_trx_commit=1), as in production.
+	setsid "$HZ_MARIADBD" --no-defaults --datadir="$d/data" \
+		--socket="$d/mysql.sock" --pid-file="$d/mysql.pid" \
+		--log-error="$d/mariadb.log" --user="$(id -un)" --skip-networking \
+		--skip-name-resolve --character-set-server=utf8mb4 \
+		--collation-server=utf8mb4_unicode_ci \
+		--innodb-buffer-pool-size=256M --innodb-log-file-size=128M \
+		--innodb-flush-log-at-trx-commit=1 --max-connections=500 \
+		</dev/null >/dev/null 2>&1 &
+	echo $! >"$d/mysqld.pid"
+	HZ_PIDS+=($!)
+	hz_wait_for 60 "MariaDB" mariadb-admin --no-defaults -S "$d/mysql.sock" \
+		-u "$(id -un)" ping
+}
+
+hz_db_stop() {
+	local d=$1 pid
+	pid=$(cat "$d/mysqld.pid" 2>/dev/null) || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+}
+
+# hz_db_sql D: runs SQL from stdin as the administrative (socket) user.
+hz_db_sql() {
+	mariadb --no-defaults -S "$1/mysql.sock" -u "$(id -un)" --batch
+}
+
+# hz_db_create D NAME PASSWORD: database NAME and user huzu (all rights on
+# it). The password goes through stdin, never argv.
+hz_db_create() {
+	hz_db_sql "$1" <<SQL
+CREATE DATABASE IF NOT EXISTS \`$2\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'huzu'@'localhost' IDENTIFIED BY '$3';
+ALTER USER 'huzu'@'localhost' IDENTIFIED BY '$3';
+GRANT ALL PRIVILEGES ON \`$2\`.* TO 'huzu'@'localhost';
+SQL
+}
+
+# --- huzu ------------------------------------------------------------------
+
+# hz_secret FILE KEY: one value of a secrets file.
+hz_secret() { sed -n "s/^$2[[:space:]]*=[[:space:]]*//p" "$1"; }
+
+# hz_write_config BIN FILE key=value...: the documented defaults with the
+# given keys replaced.
+hz_write_config() {
+	local bin=$1 file=$2; shift 2
+	"$bin" config | awk -v kv="$(printf '%s\n' "$@")" '
+		BEGIN { n = split(kv, a, "\n"); for (i = 1; i <= n; i++) {
+			j = index(a[i], "="); if (j) v[substr(a[i], 1, j - 1)] = substr(a[i], j + 1) } }
+		/^[a-z_]+ = / { if ($1 in v) { print $1 " = " v[$1]; next } }
+		{ print }' >"$file"
+}
+
+# hz_serve BIN CONFIG LOG PIDFILE SOCKET
+hz_serve() {
+	local bin=$1 conf=$2 log=$3 pidf=$4 sock=$5
+	setsid "$bin" serve -c "$conf" </dev/null >>"$log" 2>&1 &
+	echo $! >"$pidf"
+	HZ_PIDS+=($!)
+	hz_wait_for 20 "huzu serve" test -S "$sock"
+}
+
+# --- nginx -----------------------------------------------------------------
+
+# hz_nginx_render DIR LISTEN SOCKET LOGDIR: writes DIR/nginx.conf and
+# DIR/huzu.conf from the templates in nginx/.
+hz_nginx_render() {
+	local d=$1 listen=$2 sock=$3 log=$4 user=
+	mkdir -p "$d/extra" "$d/run" "$log"
+	# As root, nginx's workers drop to www-data, the socket's group.
+	[ "$(id -u)" -eq 0 ] && user="user www-data www-data;"
+	sed -e "s|@USER@|$user|" -e "s|@RUN@|$d/run|g" -e "s|@LOG@|$log|g" \
+		-e "s|@CONF@|$d|g" "$HZ_ROOT/nginx/nginx.conf.in" >"$d/nginx.conf"
+	sed -e "s|@LISTEN@|$listen|g" -e "s|@ROOT@|$HZ_ROOT|g" \
+		-e "s|@SOCKET@|$sock|g" -e "s|@LOG@|$log|g" -e "s|@CONF@|$d|g" \
+		"$HZ_ROOT/nginx/huzu.conf.in" >"$d/huzu.conf"
+}
+
+# The group nginx's workers run as (they must reach the socket).
+hz_socket_group() { [ "$(id -u)" -eq 0 ] && echo www-data || id -gn; }
+
+hz_nginx_start() {
+	local d=$1 port=$2
+	nginx -t -q -p "$d" -c "$d/nginx.conf" || hz_die "nginx config invalid"
+	setsid nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;' \
+		</dev/null >>"$d/nginx.out" 2>&1 &
+	echo $! >"$d/nginx.master.pid"
+	HZ_PIDS+=($!)
+	hz_wait_for 10 "nginx" curl -sf -o /dev/null "http://127.0.0.1:$port/"
+}
+
+# Stops everything this script started, newest first, and waits for it.
+hz_stop_all() {
+	local i pid
+	for ((i = ${#HZ_PIDS[@]} - 1; i >= 0; i--)); do
+		pid=${HZ_PIDS[i]}
+		kill -TERM "$pid" 2>/dev/null || continue
+		for _ in $(seq 1 300); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	HZ_PIDS=()
+}
