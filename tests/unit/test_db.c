@@ -1,0 +1,313 @@
+/* Runs against the real MariaDB that scripts/test starts (HUZU_TEST_CONFIG
+ * names its config, database huzu_unit). */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+
+enum {
+	S_ECHO, S_LONG, S_ID, S_KILL, S_DROP, S_CREATE, S_INSERT, S_COUNT,
+	S_SHORT_WAIT, S_BEGIN, S_COMMIT, S_SEED, S_BUMP, S_VALUE, S__MAX
+};
+
+static const char *const sql[S__MAX] = {
+	[S_ECHO]       = "SELECT ?, ?, ?",
+	[S_LONG]       = "SELECT REPEAT('户', 1000), NULL, 42, NOW(3)",
+	[S_ID]         = "SELECT CONNECTION_ID()",
+	[S_KILL]       = "KILL CONNECTION ?",
+	[S_DROP]       = "DROP TABLE IF EXISTS unit_t",
+	[S_CREATE]     = "CREATE TABLE unit_t (id INT PRIMARY KEY, n INT NOT NULL)",
+	[S_INSERT]     = "INSERT INTO unit_t (id, n) VALUES (?, 0)",
+	[S_COUNT]      = "SELECT COUNT(*) FROM unit_t WHERE id = ?",
+	[S_SHORT_WAIT] = "SET SESSION innodb_lock_wait_timeout = 1",
+	[S_BEGIN]      = "START TRANSACTION",
+	[S_COMMIT]     = "COMMIT",
+	[S_SEED]       = "INSERT INTO unit_t (id, n) VALUES (1, 0)",
+	[S_BUMP]       = "UPDATE unit_t SET n = n + 1 WHERE id = 1",
+	[S_VALUE]      = "SELECT n FROM unit_t WHERE id = 1",
+};
+
+static const struct hz_stmt_table stmts = HZ_STMT_TABLE("unit", sql);
+
+static struct hz_config cfg;
+static hz_arena *arena;
+
+static int
+setup(void **state)
+{
+	const char *path = getenv("HUZU_TEST_CONFIG");
+	char err[256];
+
+	(void)state;
+	hz_log_set_level(HZ_LOG_ERROR);
+	if (path == NULL)
+		return getenv("HUZU_TEST_REQUIRE_DB") ? -1 : 0;
+	if (hz_config_load(&cfg, path, err, sizeof(err)) != HZ_OK) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	arena = hz_arena_new(8192);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	hz_arena_free(arena);
+	return 0;
+}
+
+static struct hz_db *
+open_db(void)
+{
+	struct hz_db *db;
+
+	if (getenv("HUZU_TEST_CONFIG") == NULL)
+		skip();
+	assert_non_null(db = hz_db_new(&cfg));
+	assert_int_equal(hz_db_connect(db), HZ_OK);
+	return db;
+}
+
+static long long
+run_i64(struct hz_db *db, size_t idx, const struct hz_db_arg *args,
+        size_t n)
+{
+	struct hz_db_result r;
+
+	assert_int_equal(hz_db_run(db, arena, &stmts, idx, args, n, &r), HZ_OK);
+	assert_int_equal(r.nrows, 1);
+	return HZ_CELL(&r, 0, 0)->i;
+}
+
+static void
+fresh_table(struct hz_db *db)
+{
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_DROP, NULL, 0, NULL),
+	    HZ_OK);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_CREATE, NULL, 0,
+	    NULL), HZ_OK);
+}
+
+static void
+parameters_come_back_verbatim(void **state)
+{
+	static const char evil[] = "'; DROP TABLE unit_t; -- \"\\ 户😀";
+	struct hz_db *db = open_db();
+	struct hz_db_result r;
+	struct hz_db_arg args[] = {
+		HZ_ARG_I64(-9007199254740991LL), HZ_ARG_STR(evil), HZ_ARG_NULL,
+	};
+
+	(void)state;
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_ECHO, args, 3, &r),
+	    HZ_OK);
+	assert_int_equal(r.nrows, 1);
+	assert_int_equal(r.ncols, 3);
+	assert_string_equal(HZ_CELL(&r, 0, 1)->s, evil);
+	assert_int_equal(HZ_CELL(&r, 0, 1)->len, strlen(evil));
+	assert_true(HZ_CELL(&r, 0, 2)->null);
+	/* The wrong number of arguments is a programming error, not SQL. */
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_ECHO, args, 2, &r),
+	    HZ_ERR_INTERNAL);
+	hz_db_free(db);
+}
+
+static void
+long_text_is_fetched_whole(void **state)
+{
+	struct hz_db *db = open_db();
+	struct hz_db_result r;
+
+	(void)state;
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_LONG, NULL, 0, &r),
+	    HZ_OK);
+	assert_int_equal(HZ_CELL(&r, 0, 0)->len, 3000);   /* past 256 bytes */
+	assert_memory_equal(HZ_CELL(&r, 0, 0)->s + 2997, "户", 3);
+	assert_true(HZ_CELL(&r, 0, 1)->null);
+	assert_int_equal(HZ_CELL(&r, 0, 2)->i, 42);
+	assert_int_equal(HZ_CELL(&r, 0, 3)->len, 23);    /* DATETIME(3) text */
+	hz_db_free(db);
+}
+
+static void
+duplicate_key_is_a_conflict(void **state)
+{
+	struct hz_db *db = open_db();
+	struct hz_db_arg id = HZ_ARG_I64(7);
+
+	(void)state;
+	fresh_table(db);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_INSERT, &id, 1, NULL),
+	    HZ_OK);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_INSERT, &id, 1, NULL),
+	    HZ_ERR_CONFLICT);
+	hz_db_free(db);
+}
+
+static void
+kill_conn(struct hz_db *victim)
+{
+	struct hz_db *killer = open_db();
+	struct hz_db_arg id = HZ_ARG_I64(run_i64(victim, S_ID, NULL, 0));
+
+	assert_int_equal(hz_db_run(killer, arena, &stmts, S_KILL, &id, 1, NULL),
+	    HZ_OK);
+	hz_db_free(killer);
+}
+
+static void
+read_after_server_dropped_us_reconnects(void **state)
+{
+	struct hz_db *db = open_db();
+	long long before, after;
+
+	(void)state;
+	before = run_i64(db, S_ID, NULL, 0);
+	kill_conn(db);
+	/* A read is safe to repeat: reconnected and re-prepared at once. */
+	after = run_i64(db, S_ID, NULL, 0);
+	assert_true(after != before);
+	hz_db_free(db);
+}
+
+static void
+write_after_server_dropped_us_is_never_doubled(void **state)
+{
+	struct hz_db *db = open_db();
+	struct hz_db_arg id = HZ_ARG_I64(8);
+	enum hz_status rc;
+
+	(void)state;
+	fresh_table(db);
+	kill_conn(db);
+	rc = hz_db_run(db, arena, &stmts, S_INSERT, &id, 1, NULL);
+	/* Either the server never saw it (retried) or the outcome is
+	 * unknown (reported, not retried); never two rows. */
+	assert_true(rc == HZ_OK || rc == HZ_ERR_DB_UNAVAILABLE);
+	assert_true(run_i64(db, S_COUNT, &id, 1) == (rc == HZ_OK));
+	hz_db_free(db);
+}
+
+struct lost_ctx {
+	struct hz_db *db;
+	int           calls;
+};
+
+static enum hz_status
+insert_then_lose(struct hz_db *db, void *p)
+{
+	struct lost_ctx *c = p;
+	struct hz_db_arg a = HZ_ARG_I64(9), b = HZ_ARG_I64(10);
+	enum hz_status rc;
+
+	c->calls++;
+	if ((rc = hz_db_run(db, arena, &stmts, S_INSERT, &a, 1, NULL)))
+		return rc;
+	kill_conn(db);
+	/* Must fail: running on a fresh connection would commit b alone. */
+	return hz_db_run(db, arena, &stmts, S_INSERT, &b, 1, NULL);
+}
+
+static void
+connection_lost_inside_transaction_is_not_papered_over(void **state)
+{
+	struct hz_db *db = open_db();
+	struct lost_ctx c = { db, 0 };
+	struct hz_db_arg a = HZ_ARG_I64(9), b = HZ_ARG_I64(10);
+
+	(void)state;
+	fresh_table(db);
+	assert_int_equal(hz_db_tx(db, insert_then_lose, &c),
+	    HZ_ERR_DB_UNAVAILABLE);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(run_i64(db, S_COUNT, &a, 1), 0);
+	assert_int_equal(run_i64(db, S_COUNT, &b, 1), 0);
+	hz_db_free(db);
+}
+
+struct retry_ctx {
+	struct hz_db *holder;    /* holds the row lock until asked */
+	int           calls;
+};
+
+static enum hz_status
+bump_row(struct hz_db *db, void *p)
+{
+	struct retry_ctx *c = p;
+	enum hz_status rc;
+
+	if (++c->calls == 2)
+		/* The first attempt timed out waiting; let go now. */
+		assert_int_equal(hz_db_run(c->holder, arena, &stmts, S_COMMIT,
+		    NULL, 0, NULL), HZ_OK);
+	rc = hz_db_run(db, arena, &stmts, S_BUMP, NULL, 0, NULL);
+	return rc;
+}
+
+static void
+lock_wait_timeout_reruns_the_transaction(void **state)
+{
+	struct hz_db *db = open_db(), *holder = open_db();
+	struct retry_ctx c = { holder, 0 };
+
+	(void)state;
+	fresh_table(db);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_SEED, NULL, 0, NULL),
+	    HZ_OK);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_SHORT_WAIT, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(hz_db_run(holder, arena, &stmts, S_BEGIN, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(hz_db_run(holder, arena, &stmts, S_BUMP, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(hz_db_tx(db, bump_row, &c), HZ_OK);
+	assert_int_equal(c.calls, 2);
+	assert_int_equal(run_i64(db, S_VALUE, NULL, 0), 2);
+	hz_db_free(holder);
+	hz_db_free(db);
+}
+
+static void
+unreachable_server_fails_fast(void **state)
+{
+	struct hz_config bad = cfg;
+	struct hz_db *db;
+	struct timespec t0, t1;
+
+	(void)state;
+	if (getenv("HUZU_TEST_CONFIG") == NULL)
+		skip();
+	snprintf(bad.db_socket, sizeof(bad.db_socket), "/nonexistent/sock");
+	assert_non_null(db = hz_db_new(&bad));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_ID, NULL, 0, NULL),
+	    HZ_ERR_DB_UNAVAILABLE);
+	/* Within the back-off, no new attempt at all. */
+	assert_int_equal(hz_db_connect(db), HZ_ERR_DB_UNAVAILABLE);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 2);
+	assert_false(hz_db_connected(db));
+	hz_db_free(db);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parameters_come_back_verbatim),
+		cmocka_unit_test(long_text_is_fetched_whole),
+		cmocka_unit_test(duplicate_key_is_a_conflict),
+		cmocka_unit_test(read_after_server_dropped_us_reconnects),
+		cmocka_unit_test(write_after_server_dropped_us_is_never_doubled),
+		cmocka_unit_test(connection_lost_inside_transaction_is_not_papered_over),
+		cmocka_unit_test(lock_wait_timeout_reruns_the_transaction),
+		cmocka_unit_test(unreachable_server_fails_fast),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,157 @@
+#include "unit.h"
+
+#include "json.h"
+
+static hz_arena *arena;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	arena = hz_arena_new(4096);
+	hz_json_use_arena(arena);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	hz_json_use_arena(NULL);
+	hz_arena_free(arena);
+	return 0;
+}
+
+static enum hz_status
+parse(const char *s, const char **code)
+{
+	struct hz_json_error e = { NULL, NULL };
+	cJSON *j;
+	enum hz_status rc = hz_json_parse(s, strlen(s), 4, &j, &e);
+
+	*code = e.code;
+	return rc;
+}
+
+static void
+parses_objects_with_trailing_space(void **state)
+{
+	const char *code;
+
+	(void)state;
+	assert_int_equal(parse("{\"a\":1}", &code), HZ_OK);
+	assert_int_equal(parse(" {\"a\":[1,2,{\"b\":\"户\"}]} \r\n", &code), HZ_OK);
+	assert_int_equal(parse("{\"a\":\"\\u0041\\n\"}", &code), HZ_OK);
+}
+
+static void
+refuses_what_cjson_alone_would_let_through(void **state)
+{
+	const char *code;
+
+	(void)state;
+	assert_int_equal(parse("", &code), HZ_ERR_INVALID);
+	assert_string_equal(code, "malformed_json");
+	assert_int_equal(parse("{\"a\":1} x", &code), HZ_ERR_INVALID);
+	assert_string_equal(code, "malformed_json");
+	assert_int_equal(parse("{\"a\":1}{}", &code), HZ_ERR_INVALID);
+	assert_int_equal(parse("{\"a\":\"\xc3\x28\"}", &code), HZ_ERR_INVALID);
+	assert_string_equal(code, "invalid_utf8");
+	assert_int_equal(parse("[[[[[1]]]]]", &code), HZ_ERR_INVALID);
+	assert_string_equal(code, "too_deep");
+	/* Brackets inside strings do not count towards the depth. */
+	assert_int_equal(parse("{\"a\":\"[[[[[[[[\"}", &code), HZ_OK);
+	assert_int_equal(parse("{\"a\":\"x\\u0000y\"}", &code), HZ_ERR_INVALID);
+	assert_string_equal(code, "nul_in_string");
+	/* An escaped backslash before "u0000" is not an escape. */
+	assert_int_equal(parse("{\"a\":\"\\\\u0000\"}", &code), HZ_OK);
+	assert_int_equal(parse("{\"a\":}", &code), HZ_ERR_INVALID);
+}
+
+enum { F_NAME, F_AGE, F_OK, F_NOTE };
+static const struct hz_field fields[] = {
+	[F_NAME] = { "name", HZ_F_STRING, HZ_REQUIRED, 1, 4 },
+	[F_AGE]  = { "age", HZ_F_INT, 0, 0, 150 },
+	[F_OK]   = { "ok", HZ_F_BOOL, 0, 0, 0 },
+	[F_NOTE] = { "note", HZ_F_STRING, HZ_MULTILINE, 0, 10 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
+static size_t
+validate(const char *s, struct hz_value *v, struct hz_field_error *errs)
+{
+	struct hz_json_error e;
+	cJSON *j;
+	size_t n = 99;
+
+	assert_int_equal(hz_json_parse(s, strlen(s), 8, &j, &e), HZ_OK);
+	hz_json_validate(arena, j, fields, v, errs, 8, &n);
+	return n;
+}
+
+static void
+validate_accepts_and_types(void **state)
+{
+	struct hz_value v[HZ_MAX_FIELDS];
+	struct hz_field_error errs[8];
+
+	(void)state;
+	assert_int_equal(validate("{\"name\":\"张三丰\",\"age\":42,\"ok\":true,"
+	    "\"note\":\"a\\nb\"}", v, errs), 0);
+	assert_string_equal(v[F_NAME].s, "张三丰");
+	assert_true(v[F_AGE].present);
+	assert_int_equal(v[F_AGE].i, 42);
+	assert_true(v[F_OK].b);
+	assert_string_equal(v[F_NOTE].s, "a\nb");
+	/* Four CJK characters is four, not twelve bytes. */
+	assert_int_equal(validate("{\"name\":\"城中村民\"}", v, errs), 0);
+	/* null is absent. */
+	assert_int_equal(validate("{\"name\":\"a\",\"age\":null}", v, errs), 0);
+	assert_false(v[F_AGE].present);
+}
+
+static void
+validate_refuses_with_field_messages(void **state)
+{
+	struct hz_value v[HZ_MAX_FIELDS];
+	struct hz_field_error errs[8];
+
+	(void)state;
+	assert_int_equal(validate("{}", v, errs), 1);
+	assert_string_equal(errs[0].field, "name");
+	assert_string_equal(errs[0].message, "必填");
+	assert_int_equal(validate("{\"name\":null}", v, errs), 1);
+	assert_int_equal(validate("{\"name\":\"abcde\"}", v, errs), 1);
+	assert_int_equal(validate("{\"name\":\"\"}", v, errs), 1);
+	assert_int_equal(validate("{\"name\":1}", v, errs), 1);
+	assert_string_equal(errs[0].message, "应为字符串");
+	assert_int_equal(validate("{\"name\":\"a\",\"x\":1}", v, errs), 1);
+	assert_string_equal(errs[0].field, "x");
+	assert_int_equal(validate("{\"name\":\"a\",\"name\":\"b\"}", v, errs), 1);
+	assert_string_equal(errs[0].message, "字段重复");
+	assert_int_equal(validate("{\"name\":\"a\",\"age\":1.5}", v, errs), 1);
+	assert_int_equal(validate("{\"name\":\"a\",\"age\":151}", v, errs), 1);
+	assert_int_equal(validate("{\"name\":\"a\",\"age\":-1}", v, errs), 1);
+	assert_int_equal(validate("{\"name\":\"a\",\"age\":\"3\"}", v, errs), 1);
+	assert_int_equal(validate("{\"name\":\"a\",\"age\":1e300}", v, errs), 1);
+	assert_int_equal(validate("{\"name\":\"a\",\"ok\":1}", v, errs), 1);
+	assert_int_equal(validate("{\"name\":\"a\\nb\"}", v, errs), 1);
+	assert_string_equal(errs[0].message, "含有不允许的控制字符");
+	assert_int_equal(validate("{\"name\":\"a\",\"note\":\"\\u0007\"}", v,
+	    errs), 1);
+	assert_int_equal(validate("[1]", v, errs), 1);
+	assert_int_equal(validate("{\"name\":1,\"age\":\"x\",\"y\":0}", v, errs),
+	    3);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parses_objects_with_trailing_space),
+		cmocka_unit_test(refuses_what_cjson_alone_would_let_through),
+		cmocka_unit_test(validate_accepts_and_types),
+		cmocka_unit_test(validate_refuses_with_field_messages),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

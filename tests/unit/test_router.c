@@ -1,0 +1,193 @@
+#include "unit.h"
+
+#include "dispatch.h"
+#include "response.h"
+#include "router.h"
+
+static void h_ok(struct hz_req *req) { hz_reply_empty(req, 204); }
+static void h_silent(struct hz_req *req) { (void)req; }
+
+static const struct hz_field body[] = {
+	{ "name", HZ_F_STRING, HZ_REQUIRED, 1, 10 },
+	{ NULL, 0, 0, 0, 0 },
+};
+
+static const struct hz_route table[] = {
+	{ HZ_GET,    "/api/v1/units",                   h_ok, HZ_PUBLIC, NULL },
+	{ HZ_POST,   "/api/v1/units",                   h_ok, HZ_PUBLIC, body },
+	{ HZ_GET,    "/api/v1/units/{id}",              h_ok, HZ_PUBLIC, NULL },
+	{ HZ_DELETE, "/api/v1/shifts/{id}/signup",      h_ok, HZ_PUBLIC, NULL },
+	{ HZ_GET,    "/api/v1/units/{id}/members/{m}",  h_ok, HZ_PUBLIC, NULL },
+	{ HZ_GET,    "/api/v1/silent",                  h_silent, HZ_PUBLIC, NULL },
+};
+#define N (sizeof(table) / sizeof(table[0]))
+
+static hz_arena *arena;
+static struct hz_config cfg;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	arena = hz_arena_new(4096);
+	hz_config_defaults(&cfg);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	hz_json_use_arena(NULL);
+	hz_arena_free(arena);
+	return 0;
+}
+
+static struct hz_req *
+req_for(enum hz_method m, const char *path)
+{
+	static struct hz_req req;
+
+	hz_arena_reset(arena);
+	hz_req_init(&req, arena, &cfg, NULL);
+	req.method = m;
+	req.path = path;
+	req.request_id = "rid1";
+	return &req;
+}
+
+static void
+matches_literal_and_params(void **state)
+{
+	char allow[64];
+	struct hz_req *r;
+
+	(void)state;
+	r = req_for(HZ_GET, "/api/v1/units/42");
+	assert_int_equal(hz_route_match(r, table, N, allow, sizeof(allow)),
+	    HZ_MATCH_OK);
+	assert_ptr_equal(r->route, &table[2]);
+	assert_string_equal(hz_param(r, "id"), "42");
+	assert_null(hz_param(r, "nope"));
+
+	r = req_for(HZ_GET, "/api/v1/units/7/members/abc");
+	assert_int_equal(hz_route_match(r, table, N, allow, sizeof(allow)),
+	    HZ_MATCH_OK);
+	assert_string_equal(hz_param(r, "id"), "7");
+	assert_string_equal(hz_param(r, "m"), "abc");
+
+	/* HEAD is served by the GET row. */
+	r = req_for(HZ_HEAD, "/api/v1/units");
+	assert_int_equal(hz_route_match(r, table, N, allow, sizeof(allow)),
+	    HZ_MATCH_OK);
+}
+
+static void
+unknown_paths_and_methods(void **state)
+{
+	static const char *const none[] = {
+		"/api/v1/units/", "/api/v1/units//members/x", "/api/v1/unit",
+		"/api/v1/units/1/2", "api/v1/units", "", "/api/v1/unitsx",
+	};
+	char allow[64];
+	struct hz_req *r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(none) / sizeof(*none); i++) {
+		r = req_for(HZ_GET, none[i]);
+		assert_int_equal(hz_route_match(r, table, N, allow,
+		    sizeof(allow)), HZ_MATCH_NONE);
+	}
+	r = req_for(HZ_PUT, "/api/v1/units");
+	assert_int_equal(hz_route_match(r, table, N, allow, sizeof(allow)),
+	    HZ_MATCH_METHOD);
+	assert_string_equal(allow, "GET, POST");
+	r = req_for(HZ_GET, "/api/v1/shifts/3/signup");
+	assert_int_equal(hz_route_match(r, table, N, allow, sizeof(allow)),
+	    HZ_MATCH_METHOD);
+	assert_string_equal(allow, "DELETE");
+}
+
+static void
+assert_response(struct hz_req *r, const char *status, const char *needle)
+{
+	assert_true(r->replied);
+	assert_false(r->out.oom);
+	assert_memory_equal(r->out.data, status, strlen(status));
+	if (needle != NULL)
+		assert_non_null(strstr(r->out.data, needle));
+}
+
+static void
+handle_answers_every_failure_with_the_envelope(void **state)
+{
+	struct hz_req *r;
+
+	(void)state;
+	r = req_for(HZ_GET, "/nope");
+	hz_handle(r, table, N);
+	assert_response(r, "Status: 404", "\"code\":\"not_found\"");
+	assert_non_null(strstr(r->out.data, "\"request_id\":\"rid1\""));
+
+	r = req_for(HZ_PATCH, "/api/v1/units/1");
+	hz_handle(r, table, N);
+	assert_response(r, "Status: 405", "Allow: GET\r\n");
+
+	r = req_for(HZ_POST, "/api/v1/units");
+	r->content_type = "text/plain";
+	r->body = "{}";
+	r->body_len = 2;
+	hz_handle(r, table, N);
+	assert_response(r, "Status: 415", "unsupported_media_type");
+
+	r = req_for(HZ_POST, "/api/v1/units");
+	r->content_type = "application/json";
+	r->body = "{\"name\":";
+	r->body_len = strlen(r->body);
+	hz_handle(r, table, N);
+	assert_response(r, "Status: 400", "malformed_json");
+
+	r = req_for(HZ_POST, "/api/v1/units");
+	r->content_type = "application/json";
+	r->body = "{\"name\":\"\",\"x\":1}";
+	r->body_len = strlen(r->body);
+	hz_handle(r, table, N);
+	assert_response(r, "Status: 422", "\"fields\":{");
+	assert_non_null(strstr(r->out.data, "\"x\":\"不支持的字段\""));
+
+	r = req_for(HZ_POST, "/api/v1/units");
+	r->content_type = "application/json; charset=utf-8";
+	r->body = "{\"name\":\"户组\"}";
+	r->body_len = strlen(r->body);
+	hz_handle(r, table, N);
+	assert_response(r, "Status: 204", NULL);
+	assert_string_equal(r->in[0].s, "户组");
+
+	/* A handler that forgets to answer still yields a response. */
+	r = req_for(HZ_GET, "/api/v1/silent");
+	hz_handle(r, table, N);
+	assert_response(r, "Status: 500", "\"code\":\"internal\"");
+}
+
+static void
+head_has_headers_but_no_body(void **state)
+{
+	struct hz_req *r = req_for(HZ_HEAD, "/nope");
+
+	(void)state;
+	hz_handle(r, table, N);
+	assert_response(r, "Status: 404", "Content-Type: application/json");
+	assert_int_equal(r->out.data[r->out.len - 1], '\n');
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(matches_literal_and_params),
+		cmocka_unit_test(unknown_paths_and_methods),
+		cmocka_unit_test(handle_answers_every_failure_with_the_envelope),
+		cmocka_unit_test(head_has_headers_but_no_body),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
