@@ -39,6 +39,7 @@ void hz_buf_append(struct hz_buf *, const void *, size_t);
 void hz_buf_puts(struct hz_buf *, const char *);
 void hz_buf_printf(struct hz_buf *, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
-void hz_buf_vprintf(struct hz_buf *, const char *fmt, va_list);
+void hz_buf_vprintf(struct hz_buf *, const char *fmt, va_list)
+		__attribute__((format(printf, 2, 0)));
 
 #endif
