@@ -54,6 +54,24 @@ static const struct key keys[] = {
 	STR(log_level, "info", "debug, info, warn or error"),
 	STR(public_base_url, "http://127.0.0.1:8080",
 	    "public URL of the portal, printed in QR codes"),
+	INT(access_ttl, 60, 3600, "900", "lifetime of an access token (JWT), seconds"),
+	INT(refresh_ttl, 3600, 90 * 86400, "2592000",
+	    "lifetime of a refresh token, seconds"),
+	STR(jwt_issuer, "huzu", "iss of the access tokens"),
+	STR(jwt_audience, "huzu-h5", "aud of the access tokens"),
+	INT(code_ttl, 60, 3600, "300", "lifetime of a login code, seconds"),
+	INT(code_tries, 1, 20, "5", "wrong guesses allowed per login code"),
+	INT(code_interval, 1, 3600, "60",
+	    "seconds before the same phone may ask for another code"),
+	INT(code_ip_hourly, 1, 100000, "30",
+	    "login codes one client address may ask for per hour"),
+	STR(sms_sender, "log",
+	    "how codes are sent; log: append \"phone code\" lines to sms_log"),
+	STR(sms_log, "var/log/sms.log", "file of the log sender"),
+	STR(wechat_url, "https://api.weixin.qq.com/sns/jscode2session",
+	    "WeChat mini-program code exchange (wechat_secret in the secrets file)"),
+	STR(wechat_appid, "", "mini-program app id; empty disables WeChat login"),
+	INT(wechat_timeout, 1, 60, "5", "seconds for the WeChat exchange"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -173,36 +191,36 @@ config_pair(void *ctx, const char *k, const char *v, char *why, size_t n)
 	return -1;
 }
 
-struct secret_lookup {
-	const char *name;
-	char       *out;
-	size_t      outlen;
-	int         found;
-};
-
 static int
 secret_pair(void *ctx, const char *k, const char *v, char *why, size_t n)
 {
-	struct secret_lookup *l = ctx;
+	struct hz_secrets *s = ctx;
 
-	if (strcmp(k, l->name) != 0)
-		return 0;
-	if (strlen(v) >= l->outlen) {
-		snprintf(why, n, "value of %s too long", k);
+	if (s->n == HZ_SECRETS_MAX) {
+		snprintf(why, n, "more than %d secrets", HZ_SECRETS_MAX);
 		return -1;
 	}
-	memcpy(l->out, v, strlen(v) + 1);
-	l->found = 1;
+	if (strlen(k) >= sizeof(s->kv[0].name) ||
+	    strlen(v) >= sizeof(s->kv[0].value)) {
+		snprintf(why, n, "secret %.40s too long", k);
+		return -1;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->kv[i].name, k) == 0) {
+			snprintf(why, n, "secret %s given twice", k);
+			return -1;
+		}
+	memcpy(s->kv[s->n].name, k, strlen(k) + 1);
+	memcpy(s->kv[s->n].value, v, strlen(v) + 1);
+	s->n++;
 	return 0;
 }
 
 enum hz_status
-hz_secret_read(const char *path, const char *name, char *out, size_t outlen,
-               char *err, size_t errlen)
+hz_secrets_read(const char *path, struct hz_secrets *s, char *err,
+                size_t errlen)
 {
-	struct secret_lookup l = { name, out, outlen, 0 };
 	struct stat st;
-	enum hz_status rc;
 
 	if (stat(path, &st) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -213,13 +231,17 @@ hz_secret_read(const char *path, const char *name, char *out, size_t outlen,
 		    "(chmod 600 it)", path);
 		return HZ_ERR_CONFIG;
 	}
-	if ((rc = kv_read(path, secret_pair, &l, err, errlen)) != HZ_OK)
-		return rc;
-	if (!l.found) {
-		snprintf(err, errlen, "%s: no %s", path, name);
-		return HZ_ERR_NOT_FOUND;
-	}
-	return HZ_OK;
+	memset(s, 0, sizeof(*s));
+	return kv_read(path, secret_pair, s, err, errlen);
+}
+
+const char *
+hz_secret(const struct hz_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->secrets.n; i++)
+		if (strcmp(c->secrets.kv[i].name, name) == 0)
+			return c->secrets.kv[i].value;
+	return NULL;
 }
 
 enum hz_status
@@ -229,10 +251,15 @@ hz_config_load(struct hz_config *c, const char *path, char *err,
 	enum hz_status rc;
 
 	hz_config_defaults(c);
-	if ((rc = kv_read(path, config_pair, c, err, errlen)) != HZ_OK)
+	if ((rc = kv_read(path, config_pair, c, err, errlen)) != HZ_OK ||
+	    (rc = hz_secrets_read(c->secrets_file, &c->secrets, err, errlen))
+	    != HZ_OK)
 		return rc;
-	return hz_secret_read(c->secrets_file, "db_password", c->db_password,
-	    sizeof(c->db_password), err, errlen);
+	if (hz_secret(c, "db_password") == NULL) {
+		snprintf(err, errlen, "%s: no db_password", c->secrets_file);
+		return HZ_ERR_CONFIG;
+	}
+	return HZ_OK;
 }
 
 void

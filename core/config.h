@@ -10,6 +10,16 @@
 #include "status.h"
 
 #define HZ_PATH_MAX 512
+#define HZ_SECRETS_MAX 32
+
+/* Every key = value pair of the secrets file. */
+struct hz_secrets {
+	size_t n;
+	struct {
+		char name[64];
+		char value[256];
+	} kv[HZ_SECRETS_MAX];
+};
 
 struct hz_config {
 	char      socket[HZ_PATH_MAX];
@@ -33,22 +43,38 @@ struct hz_config {
 	char      log_level[8];
 	char      public_base_url[256];
 
+	int       access_ttl;
+	int       refresh_ttl;
+	char      jwt_issuer[64];
+	char      jwt_audience[64];
+	int       code_ttl;
+	int       code_tries;
+	int       code_interval;
+	int       code_ip_hourly;
+	char      sms_sender[16];
+	char      sms_log[HZ_PATH_MAX];
+	char      wechat_url[256];
+	char      wechat_appid[64];
+	int       wechat_timeout;
+
 	/* From the secrets file, never from the config file. */
-	char      db_password[256];
+	struct hz_secrets secrets;
 };
 
 /* Fills `c` with defaults, then reads `path` over them, then the secrets
- * file it names. On error writes a one-line reason into err. */
+ * file it names (which must hold db_password). On error writes a one-line
+ * reason into err. */
 enum hz_status hz_config_load(struct hz_config *c, const char *path,
                               char *err, size_t errlen);
 void           hz_config_defaults(struct hz_config *c);
 /* Writes every key with its documentation and default value. */
 void           hz_config_print_defaults(FILE *);
 
-/* Looks `name` up in a secrets file (mode 0600 or stricter, else refused).
- * Returns HZ_ERR_NOT_FOUND when the key is absent. */
-enum hz_status hz_secret_read(const char *path, const char *name,
-                              char *out, size_t outlen,
-                              char *err, size_t errlen);
+/* Reads every pair of a secrets file (mode 0600 or stricter, else
+ * refused). */
+enum hz_status hz_secrets_read(const char *path, struct hz_secrets *,
+                               char *err, size_t errlen);
+/* The value of secret `name`, or NULL. */
+const char    *hz_secret(const struct hz_config *, const char *name);
 
 #endif

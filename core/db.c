@@ -156,7 +156,7 @@ hz_db_connect(struct hz_db *db)
 	    "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
 	    "NO_ENGINE_SUBSTITUTION'");
 	if (mysql_real_connect(m, tcp ? c->db_host : NULL, c->db_user,
-	    c->db_password, c->db_name, tcp ? (unsigned)c->db_port : 0,
+	    hz_secret(c, "db_password"), c->db_name, tcp ? (unsigned)c->db_port : 0,
 	    tcp ? NULL : c->db_socket, 0) == NULL) {
 		struct timespec now;
 
@@ -481,6 +481,9 @@ hz_db_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 	hz_arena *a;
 	enum hz_status rc = HZ_ERR_NOMEM;
 
+	/* Nested: join the outer transaction; it owns commit and retries. */
+	if (db->in_tx)
+		return fn(db, ctx);
 	if ((a = hz_arena_new(1024)) == NULL)
 		return HZ_ERR_NOMEM;
 	for (int attempt = 0; attempt < 4; attempt++) {

@@ -86,7 +86,8 @@ enum hz_status hz_db_run_sql(struct hz_db *, const char *sql, size_t len);
 /* Runs fn inside a transaction, committing on HZ_OK and rolling back
  * otherwise. Deadlocks and Galera certification failures (both reported
  * as ER_LOCK_DEADLOCK) and lock wait timeouts rerun fn, up to 4 attempts,
- * so fn must be safe to run again. */
+ * so fn must be safe to run again. Called inside a transaction, fn simply
+ * joins it. */
 enum hz_status hz_db_tx(struct hz_db *,
                         enum hz_status (*fn)(struct hz_db *, void *),
                         void *ctx);

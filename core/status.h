@@ -9,6 +9,9 @@ enum hz_status {
 	HZ_DONE,              /* iteration finished; not an error */
 	HZ_ERR_NOMEM,
 	HZ_ERR_INVALID,       /* input failed validation */
+	HZ_ERR_UNAUTHORIZED,  /* no, bad or expired credentials */
+	HZ_ERR_RATE_LIMITED,  /* too many attempts; try later */
+	HZ_ERR_UPSTREAM,      /* a service we call (WeChat) failed */
 	HZ_ERR_NOT_FOUND,     /* absent, or outside the caller's scope */
 	HZ_ERR_FORBIDDEN,     /* in scope, but the role lacks the right */
 	HZ_ERR_CONFLICT,      /* unique key or state conflict */

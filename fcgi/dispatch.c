@@ -1,20 +1,73 @@
 #include <string.h>
+#include <time.h>
 
+#include "access.h"
 #include "dispatch.h"
 #include "log.h"
 #include "response.h"
 
 void
 hz_req_init(struct hz_req *req, hz_arena *a, const struct hz_config *cfg,
-            struct hz_db *db)
+            const struct hz_keys *keys, struct hz_db *db)
 {
 	memset(req, 0, sizeof(*req));
 	req->arena = a;
 	req->cfg = cfg;
 	req->db = db;
 	req->query = "";
+	req->ctx.db = db;
+	req->ctx.arena = a;
+	req->ctx.cfg = cfg;
+	req->ctx.keys = keys;
+	req->ctx.now = time(NULL);
 	hz_buf_init(&req->headers, a);
 	hz_buf_init(&req->out, a);
+}
+
+static void
+reply_unauthorized(struct hz_req *req, const char *code, const char *message)
+{
+	hz_reply_header(req, "WWW-Authenticate", "Bearer");
+	hz_reply_error(req, 401, code, message);
+}
+
+/* Bearer token → verified claims → the caller, loaded fresh (a disabled
+ * account or a removed role takes effect at once, not at token expiry). */
+static bool
+authenticate(struct hz_req *req)
+{
+	const char *h = req->authorization;
+	struct hz_claims claims;
+	enum hz_status rc;
+
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
+		reply_unauthorized(req, "unauthorized", "请先登录");
+		return false;
+	}
+	if (hz_jwt_verify(&req->ctx, h + 7, &claims) != HZ_OK) {
+		reply_unauthorized(req, "token_invalid",
+		    "登录已失效，请重新登录");
+		return false;
+	}
+	rc = hz_caller_load(&req->ctx, claims.sub, &req->caller);
+	if (rc == HZ_OK && strcmp(claims.kind,
+	    req->caller.staff ? "staff" : "resident") != 0)
+		rc = HZ_ERR_UNAUTHORIZED;
+	if (rc == HZ_ERR_UNAUTHORIZED) {
+		reply_unauthorized(req, "token_invalid",
+		    "登录已失效，请重新登录");
+		return false;
+	}
+	if (rc) {
+		hz_reply_status(req, rc);
+		return false;
+	}
+	req->ctx.caller = &req->caller;
+	if (req->route->access == HZ_STAFF && !req->caller.staff) {
+		hz_reply_error(req, 403, "forbidden", "此功能仅限工作人员使用");
+		return false;
+	}
+	return true;
 }
 
 /* Body checks for routes that declare JSON fields: media type, size,
@@ -68,6 +121,10 @@ hz_handle(struct hz_req *req, const struct hz_route *table, size_t n)
 	case HZ_MATCH_OK:
 		break;
 	}
+	req->ctx.request_id = req->request_id;
+	req->ctx.ip = req->remote_addr;
+	if (req->route->access != HZ_PUBLIC && !authenticate(req))
+		return;
 	if (req->route->body != NULL && !read_json_body(req))
 		return;
 	req->route->handler(req);

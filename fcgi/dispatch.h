@@ -5,9 +5,9 @@
 #include "router.h"
 
 /* Prepares `req` for a new request on `arena` (fields zeroed, buffers
- * bound to the arena). */
+ * bound to the arena, ctx filled). */
 void hz_req_init(struct hz_req *, hz_arena *, const struct hz_config *,
-                 struct hz_db *);
+                 const struct hz_keys *, struct hz_db *);
 
 /* Routes, checks the body against the route's declaration and runs the
  * handler. Always leaves a complete response in req->out. */

@@ -11,9 +11,11 @@
 
 #include "arena.h"
 #include "config.h"
+#include "ctx.h"
 #include "db.h"
 #include "http.h"
 #include "json.h"
+#include "policy.h"
 
 #define HZ_MAX_PARAMS 4
 
@@ -35,6 +37,11 @@ struct hz_req {
 	const char             *body;
 	size_t                  body_len;
 
+	/* What core/ is called with; ctx.caller points at `caller` once the
+	 * bearer token was verified. */
+	struct hz_ctx           ctx;
+	struct hz_caller        caller;
+
 	/* Filled by the router and the body validator. */
 	const struct hz_route  *route;
 	const char             *param_names[HZ_MAX_PARAMS];
@@ -53,5 +60,16 @@ struct hz_req {
 
 /* A path parameter by name ({id} in the pattern), or NULL. */
 const char *hz_param(const struct hz_req *, const char *name);
+
+/* Parse-or-reply helpers: on failure the response is written (404 for a
+ * path id, 422 for a query value) and false is returned. */
+bool hz_path_id(struct hz_req *, const char *name, uint64_t *out);
+bool hz_query_id(struct hz_req *, const char *name, uint64_t *out);
+bool hz_query_text(struct hz_req *, const char *name, size_t max,
+                   const char **out);
+/* ?after=<id>&limit=<1..100, default 20> */
+bool hz_query_page(struct hz_req *, uint64_t *after, int *limit);
+/* Refuses query names not in `allowed` (NULL-terminated) with 422. */
+bool hz_query_only(struct hz_req *, const char *const *allowed);
 
 #endif

@@ -19,6 +19,7 @@ reason(int status)
 	case 409: return "Conflict";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
+	case 502: return "Bad Gateway";
 	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
@@ -147,6 +148,9 @@ static const struct {
 	[HZ_DONE]               = { 200, "ok", "成功" },
 	[HZ_ERR_NOMEM]          = { 500, "internal", "服务器内部错误" },
 	[HZ_ERR_INVALID]        = { 422, "validation_failed", "提交的内容有误，请检查后重试" },
+	[HZ_ERR_UNAUTHORIZED]   = { 401, "unauthorized", "请先登录" },
+	[HZ_ERR_RATE_LIMITED]   = { 429, "rate_limited", "操作过于频繁，请稍后再试" },
+	[HZ_ERR_UPSTREAM]       = { 502, "upstream_failed", "外部服务暂时不可用，请稍后重试" },
 	[HZ_ERR_NOT_FOUND]      = { 404, "not_found", "未找到该记录" },
 	[HZ_ERR_FORBIDDEN]      = { 403, "forbidden", "您没有进行此操作的权限" },
 	[HZ_ERR_CONFLICT]       = { 409, "conflict", "与已有记录冲突" },

@@ -1,7 +1,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "num.h"
+#include "response.h"
 #include "router.h"
+#include "utf8.h"
 
 /* Matches `path` against `pattern` segment by segment. A "{name}" segment
  * matches one non-empty segment, captured into req (when req != NULL). */
@@ -81,4 +84,98 @@ hz_param(const struct hz_req *req, const char *name)
 		if (strcmp(req->param_names[i], name) == 0)
 			return req->params[i];
 	return NULL;
+}
+
+/* The parse-or-reply helpers of request.h. */
+
+#define ID_MAX 9007199254740991LL   /* ids stay exact in JSON numbers */
+
+bool
+hz_path_id(struct hz_req *req, const char *name, uint64_t *out)
+{
+	int64_t v;
+
+	if (!hz_parse_i64z(hz_param(req, name), 1, ID_MAX, &v)) {
+		/* Not an id: as absent as an id that does not exist. */
+		hz_reply_status(req, HZ_ERR_NOT_FOUND);
+		return false;
+	}
+	*out = (uint64_t)v;
+	return true;
+}
+
+static void
+reply_query(struct hz_req *req, const char *name, const char *message)
+{
+	struct hz_field_error e = { name, message };
+
+	hz_reply_invalid(req, &e, 1);
+}
+
+bool
+hz_query_text(struct hz_req *req, const char *name, size_t max,
+              const char **out)
+{
+	enum hz_status rc = hz_query_get(req->arena, req->query, name, out);
+
+	if (rc == HZ_ERR_NOT_FOUND) {
+		*out = NULL;
+		return true;
+	}
+	if (rc == HZ_ERR_NOMEM) {
+		hz_reply_status(req, rc);
+		return false;
+	}
+	if (rc != HZ_OK || (size_t)hz_utf8_count(*out, strlen(*out)) > max) {
+		reply_query(req, name, "参数格式不正确");
+		return false;
+	}
+	return true;
+}
+
+bool
+hz_query_id(struct hz_req *req, const char *name, uint64_t *out)
+{
+	const char *s;
+	int64_t v;
+
+	*out = 0;
+	if (!hz_query_text(req, name, 20, &s))
+		return false;
+	if (s == NULL)
+		return true;
+	if (!hz_parse_i64z(s, 1, ID_MAX, &v)) {
+		reply_query(req, name, "应为正整数编号");
+		return false;
+	}
+	*out = (uint64_t)v;
+	return true;
+}
+
+bool
+hz_query_page(struct hz_req *req, uint64_t *after, int *limit)
+{
+	const char *s;
+	int64_t v = 20;
+
+	if (!hz_query_id(req, "after", after) ||
+	    !hz_query_text(req, "limit", 3, &s))
+		return false;
+	if (s != NULL && !hz_parse_i64z(s, 1, 100, &v)) {
+		reply_query(req, "limit", "应为 1 至 100 之间的整数");
+		return false;
+	}
+	*limit = (int)v;
+	return true;
+}
+
+bool
+hz_query_only(struct hz_req *req, const char *const *allowed)
+{
+	const char *bad;
+
+	if (hz_query_check(req->arena, req->query, allowed, &bad) == HZ_OK)
+		return true;
+	reply_query(req, bad ? bad : "", "不支持的参数");
+	return false;
 }

@@ -12,6 +12,8 @@
 
 enum hz_access {
 	HZ_PUBLIC,            /* anyone, no token needed */
+	HZ_USER,              /* any valid access token */
+	HZ_STAFF,             /* staff only: a resident gets 403 */
 };
 
 struct hz_route {

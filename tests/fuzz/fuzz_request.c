@@ -13,6 +13,7 @@
 static hz_arena *arena;
 static struct hz_config cfg;
 static struct hz_db *db;
+static struct hz_keys keys;
 
 static const char *
 next_field(const uint8_t **p, const uint8_t *end)
@@ -47,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	hz_req_init(&req, arena, &cfg, db);
+	hz_req_init(&req, arena, &cfg, &keys, db);
 	req.method = (enum hz_method)(data[0] % (HZ_METHOD_OTHER + 1));
 	req.path = next_field(&p, end);
 	req.query = next_field(&p, end);

@@ -64,7 +64,8 @@ loads_values_over_defaults(void **state)
 	assert_int_equal(c.workers, 7);
 	assert_int_equal(c.socket_mode, 0600);
 	assert_string_equal(c.db_name, "other");
-	assert_string_equal(c.db_password, "s3cret");
+	assert_string_equal(hz_secret(&c, "db_password"), "s3cret");
+	assert_null(hz_secret(&c, "nope"));
 	assert_int_equal(c.max_body, 65536);        /* default kept */
 }
 

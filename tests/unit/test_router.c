@@ -49,7 +49,7 @@ req_for(enum hz_method m, const char *path)
 	static struct hz_req req;
 
 	hz_arena_reset(arena);
-	hz_req_init(&req, arena, &cfg, NULL);
+	hz_req_init(&req, arena, &cfg, NULL, NULL);
 	req.method = m;
 	req.path = path;
 	req.request_id = "rid1";

@@ -1,0 +1,136 @@
+#include <string.h>
+
+#include "csv.h"
+#include "utf8.h"
+
+struct parser {
+	hz_arena      *a;
+	struct hz_csv *out;
+	size_t         cap;
+	const char   **fields;
+	size_t         nf, fcap;
+};
+
+static enum hz_status
+push_field(struct parser *p, struct hz_buf *b)
+{
+	if (p->nf == p->fcap) {
+		size_t ncap = p->fcap ? p->fcap * 2 : 8;
+		const char **g = hz_arena_calloc(p->a, ncap, sizeof(*g));
+		if (g == NULL)
+			return HZ_ERR_NOMEM;
+		if (p->nf)
+			memcpy(g, p->fields, p->nf * sizeof(*g));
+		p->fields = g;
+		p->fcap = ncap;
+	}
+	if (b->oom)
+		return HZ_ERR_NOMEM;
+	p->fields[p->nf++] = b->data ? b->data : "";
+	hz_buf_init(b, p->a);
+	return HZ_OK;
+}
+
+static enum hz_status
+push_row(struct parser *p, size_t line)
+{
+	struct hz_csv *o = p->out;
+
+	/* A line holding one empty field is a blank line. */
+	if (p->nf == 1 && p->fields[0][0] == '\0') {
+		p->nf = 0;
+		return HZ_OK;
+	}
+	if (o->nrows == p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 64;
+		struct hz_csv_row *g = hz_arena_calloc(p->a, ncap, sizeof(*g));
+		if (g == NULL)
+			return HZ_ERR_NOMEM;
+		if (o->nrows)
+			memcpy(g, o->rows, o->nrows * sizeof(*g));
+		o->rows = g;
+		p->cap = ncap;
+	}
+	o->rows[o->nrows].line = line;
+	o->rows[o->nrows].n = p->nf;
+	o->rows[o->nrows].f = p->fields;
+	o->nrows++;
+	p->fields = NULL;
+	p->nf = p->fcap = 0;
+	return HZ_OK;
+}
+
+enum hz_status
+hz_csv_parse(hz_arena *a, const char *s, size_t len, struct hz_csv *out,
+             size_t *bad_line, const char **why)
+{
+	struct parser p = { a, out, 0, NULL, 0, 0 };
+	struct hz_buf b;
+	size_t i = 0, line = 1, row_line = 1;
+	enum hz_status rc;
+	bool quoted = false, was_quoted = false;
+
+	memset(out, 0, sizeof(*out));
+	*bad_line = 0;
+	*why = NULL;
+	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	if (!hz_utf8_valid(s + i, len - i) || memchr(s, '\0', len) != NULL) {
+		*why = "文件不是有效的 UTF-8 文本";
+		*bad_line = 1;
+		return HZ_ERR_INVALID;
+	}
+	hz_buf_init(&b, a);
+	for (; i < len; i++) {
+		char c = s[i];
+
+		if (quoted) {
+			if (c == '"' && i + 1 < len && s[i + 1] == '"') {
+				hz_buf_append(&b, "\"", 1);
+				i++;
+			} else if (c == '"')
+				quoted = false;
+			else {
+				if (c == '\n')
+					line++;
+				hz_buf_append(&b, &c, 1);
+			}
+			continue;
+		}
+		if (c == '"') {
+			if (b.len != 0 || was_quoted) {
+				*why = "引号只能出现在字段开头";
+				*bad_line = line;
+				return HZ_ERR_INVALID;
+			}
+			quoted = was_quoted = true;
+		} else if (c == ',') {
+			if ((rc = push_field(&p, &b)))
+				return rc;
+			was_quoted = false;
+		} else if (c == '\n' || c == '\r') {
+			if (c == '\r' && i + 1 < len && s[i + 1] == '\n')
+				i++;
+			if ((rc = push_field(&p, &b)) ||
+			    (rc = push_row(&p, row_line)))
+				return rc;
+			was_quoted = false;
+			row_line = ++line;
+		} else if (was_quoted) {
+			*why = "引号后面只能是逗号或换行";
+			*bad_line = line;
+			return HZ_ERR_INVALID;
+		} else
+			hz_buf_append(&b, &c, 1);
+	}
+	if (quoted) {
+		*why = "引号没有闭合";
+		*bad_line = row_line;
+		return HZ_ERR_INVALID;
+	}
+	if (b.len > 0 || p.nf > 0 || was_quoted) {
+		if ((rc = push_field(&p, &b)) || (rc = push_row(&p, row_line)))
+			return rc;
+	}
+	return HZ_OK;
+}

@@ -1,0 +1,28 @@
+/* RFC 4180 CSV, UTF-8 with or without a byte-order mark, CRLF or LF. */
+#ifndef HZ_CSV_H
+#define HZ_CSV_H
+
+#include <stddef.h>
+
+#include "arena.h"
+#include "status.h"
+
+struct hz_csv_row {
+	size_t       line;     /* 1-based line where the row starts */
+	size_t       n;
+	const char **f;        /* n NUL-terminated fields */
+};
+
+struct hz_csv {
+	size_t             nrows;
+	struct hz_csv_row *rows;
+};
+
+/* On HZ_ERR_INVALID, *bad_line is where parsing failed and *why (Chinese)
+ * says why: an unterminated quote, a quote inside an unquoted field,
+ * invalid UTF-8 or a NUL byte. Blank lines are skipped. */
+enum hz_status hz_csv_parse(hz_arena *, const char *text, size_t len,
+                            struct hz_csv *, size_t *bad_line,
+                            const char **why);
+
+#endif

@@ -1,0 +1,238 @@
+#include <string.h>
+
+#include "csv.h"
+#include "importer.h"
+#include "units.h"
+#include "users.h"
+
+struct job {
+	const struct hz_ctx     *x;
+	const char              *uname, *bname;
+	struct hz_csv            u, b;
+	FILE                    *progress;
+	struct hz_import_result *res;
+};
+
+static void
+error(struct hz_import_result *r, const char *file, size_t line,
+      const char *column, const char *reason)
+{
+	if (r->nerr < sizeof(r->errs) / sizeof(r->errs[0])) {
+		struct hz_import_error *e = &r->errs[r->nerr];
+		e->file = file;
+		e->line = line;
+		e->column = column;
+		e->reason = reason;
+	}
+	r->nerr++;
+}
+
+/* Column positions from the header; -1 where missing. */
+static bool
+columns(struct job *j, const char *file, const struct hz_csv *c,
+        const char *const *names, int *pos, size_t n)
+{
+	bool ok = true;
+
+	if (c->nrows == 0) {
+		error(j->res, file, 1, NULL, "文件为空，缺少表头");
+		return false;
+	}
+	for (size_t k = 0; k < n; k++) {
+		pos[k] = -1;
+		for (size_t i = 0; i < c->rows[0].n; i++)
+			if (strcmp(c->rows[0].f[i], names[k]) == 0)
+				pos[k] = (int)i;
+		if (pos[k] < 0) {
+			error(j->res, file, c->rows[0].line, names[k],
+			    "表头缺少此列");
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static const char *
+cell(const struct hz_csv_row *r, int pos)
+{
+	return pos >= 0 && (size_t)pos < r->n ? r->f[pos] : "";
+}
+
+static const char *
+empty_null(const char *s)
+{
+	return s[0] ? s : NULL;
+}
+
+static const char *
+reason_for(enum hz_status rc, const char *field)
+{
+	if (rc == HZ_ERR_CONFLICT)
+		return strcmp(field, "code") == 0 ? "编码已存在"
+		    : "同一地址（街巷+门牌号）已有楼栋";
+	if (strcmp(field, "kind") == 0)
+		return "类型不对：村下是经济社，经济社下是户组，户组下是楼栋";
+	if (strcmp(field, "parent_id") == 0)
+		return "上级单位不存在（须写在前面或已导入）";
+	if (strcmp(field, "code") == 0)
+		return "编码只能用字母、数字、- 和 _，最长 32 个字符";
+	if (strcmp(field, "name") == 0)
+		return "名称须为 1 至 100 个字";
+	if (strcmp(field, "lane") == 0)
+		return "街巷须为 1 至 100 个字";
+	if (strcmp(field, "door_no") == 0)
+		return "门牌号须为 1 至 32 个字";
+	if (strcmp(field, "rooms") == 0)
+		return "房间说明最长 1000 个字";
+	return "无效";
+}
+
+static enum hz_status
+import_units(struct job *j)
+{
+	static const char *const names[] = { "code", "parent_code", "kind",
+	    "name" };
+	int pos[4];
+	enum hz_status rc;
+
+	if (!columns(j, j->uname, &j->u, names, pos, 4))
+		return HZ_OK;
+	for (size_t i = 1; i < j->u.nrows; i++) {
+		const struct hz_csv_row *r = &j->u.rows[i];
+		const char *parent = cell(r, pos[1]), *field;
+		struct hz_unit_input in = {
+			.kind = cell(r, pos[2]), .name = cell(r, pos[3]),
+			.code = cell(r, pos[0]),
+		};
+		uint64_t id;
+
+		if (in.code[0] == '\0') {
+			error(j->res, j->uname, r->line, "code", "编码不能为空");
+			continue;
+		}
+		if (strcmp(in.kind, "building") == 0) {
+			error(j->res, j->uname, r->line, "kind",
+			    "楼栋请写在 buildings.csv 中");
+			continue;
+		}
+		if (parent[0] && (in.parent_id = hz_unit_id_by_code(j->x,
+		    parent)) == 0) {
+			error(j->res, j->uname, r->line, "parent_code",
+			    "上级单位编码不存在（须写在前面或已导入）");
+			continue;
+		}
+		rc = hz_unit_create(j->x, &in, &id, &field);
+		if (rc == HZ_ERR_INVALID || rc == HZ_ERR_CONFLICT ||
+		    rc == HZ_ERR_NOT_FOUND) {
+			if (field && strcmp(field, "parent_id") == 0)
+				field = "parent_code";
+			error(j->res, j->uname, r->line, field,
+			    reason_for(rc, field ? field : ""));
+			continue;
+		}
+		if (rc)
+			return rc;
+		if (++j->res->units % 1000 == 0 && j->progress)
+			fprintf(j->progress, "units: %zu/%zu\n", j->res->units,
+			    j->u.nrows - 1);
+	}
+	return HZ_OK;
+}
+
+static enum hz_status
+import_buildings(struct job *j)
+{
+	static const char *const names[] = { "code", "group_code", "name",
+	    "lane", "door_no", "rooms", "head_username" };
+	int pos[7];
+	enum hz_status rc;
+
+	if (!columns(j, j->bname, &j->b, names, pos, 7))
+		return HZ_OK;
+	for (size_t i = 1; i < j->b.nrows; i++) {
+		const struct hz_csv_row *r = &j->b.rows[i];
+		const char *group = cell(r, pos[1]), *head = cell(r, pos[6]);
+		const char *field;
+		struct hz_unit_input in = {
+			.kind = "building", .code = cell(r, pos[0]),
+			.name = cell(r, pos[2]), .lane = cell(r, pos[3]),
+			.door_no = cell(r, pos[4]),
+			.rooms = empty_null(cell(r, pos[5])),
+		};
+		uint64_t id;
+
+		if (in.code[0] == '\0') {
+			error(j->res, j->bname, r->line, "code", "编码不能为空");
+			continue;
+		}
+		if ((in.parent_id = hz_unit_id_by_code(j->x, group)) == 0) {
+			error(j->res, j->bname, r->line, "group_code",
+			    "户组编码不存在");
+			continue;
+		}
+		if (head[0] && (in.head_id = hz_user_id_by_username(j->x,
+		    head)) == 0) {
+			error(j->res, j->bname, r->line, "head_username",
+			    "栋长账号不存在（先用 huzu user add 建立）");
+			continue;
+		}
+		rc = hz_unit_create(j->x, &in, &id, &field);
+		if (rc == HZ_ERR_INVALID || rc == HZ_ERR_CONFLICT ||
+		    rc == HZ_ERR_NOT_FOUND) {
+			const char *col = field == NULL ? NULL
+			    : strcmp(field, "parent_id") == 0 ? "group_code"
+			    : strcmp(field, "kind") == 0 ? "group_code"
+			    : strcmp(field, "head_id") == 0 ? "head_username"
+			    : field;
+			error(j->res, j->bname, r->line, col,
+			    field && strcmp(field, "head_id") == 0
+			    ? "栋长须为工作人员账号"
+			    : reason_for(rc, field ? field : ""));
+			continue;
+		}
+		if (rc)
+			return rc;
+		if (++j->res->buildings % 1000 == 0 && j->progress)
+			fprintf(j->progress, "buildings: %zu/%zu\n",
+			    j->res->buildings, j->b.nrows - 1);
+	}
+	return HZ_OK;
+}
+
+static enum hz_status
+import_tx(struct hz_db *db, void *p)
+{
+	struct job *j = p;
+	enum hz_status rc;
+
+	(void)db;
+	j->res->units = j->res->buildings = j->res->nerr = 0;
+	if ((rc = import_units(j)) || (rc = import_buildings(j)))
+		return rc;
+	/* Any error: roll everything back. */
+	return j->res->nerr ? HZ_ERR_INVALID : HZ_OK;
+}
+
+enum hz_status
+hz_import(const struct hz_ctx *x, const char *uname, const char *units,
+          size_t ulen, const char *bname, const char *buildings, size_t blen,
+          FILE *progress, struct hz_import_result *res)
+{
+	struct job j = { x, uname, bname, { 0, NULL }, { 0, NULL }, progress,
+	    res };
+	const char *why;
+	size_t line;
+	enum hz_status rc;
+
+	memset(res, 0, sizeof(*res));
+	if (hz_csv_parse(x->arena, units, ulen, &j.u, &line, &why)) {
+		error(res, uname, line, NULL, why);
+		return HZ_ERR_INVALID;
+	}
+	if (hz_csv_parse(x->arena, buildings, blen, &j.b, &line, &why)) {
+		error(res, bname, line, NULL, why);
+		return HZ_ERR_INVALID;
+	}
+	rc = hz_db_tx(x->db, import_tx, &j);
+	return rc;
+}

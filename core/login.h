@@ -1,0 +1,28 @@
+/* The ways in: staff password, phone code, WeChat code. Each ends in a
+ * session (session.h) and an audit row, success or failure. */
+#ifndef HZ_LOGIN_H
+#define HZ_LOGIN_H
+
+#include "ctx.h"
+#include "session.h"
+
+enum hz_status hz_login_staff(const struct hz_ctx *, const char *username,
+                              const char *password, struct hz_tokens *);
+
+/* Sends a 6-digit code to `phone`. HZ_ERR_RATE_LIMITED when the phone
+ * asked less than code_interval seconds ago or the client address asked
+ * code_ip_hourly times in the last hour. */
+enum hz_status hz_login_code_send(const struct hz_ctx *, const char *phone);
+
+/* HZ_ERR_UNAUTHORIZED for a wrong, used or expired code;
+ * HZ_ERR_RATE_LIMITED once code_tries wrong guesses were made (the code is
+ * dead then, even if the next guess is right). */
+enum hz_status hz_login_code_verify(const struct hz_ctx *, const char *phone,
+                                    const char *code, struct hz_tokens *);
+
+/* Exchanges a mini-program login code at wechat_url. HZ_ERR_UNAUTHORIZED
+ * for a code WeChat refuses, HZ_ERR_UPSTREAM when WeChat cannot be asked. */
+enum hz_status hz_login_wechat(const struct hz_ctx *, const char *code,
+                               struct hz_tokens *);
+
+#endif

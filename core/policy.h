@@ -1,0 +1,75 @@
+/* Who may do what where (DESIGN.md, "Who uses it"). A role is held at a
+ * unit and reaches that unit's whole subtree. Outside every subtree the
+ * caller holds a right in, a thing does not exist (404); inside one but
+ * without the right, it is forbidden (403). Every scoped query in core/
+ * goes through these functions, so no handler can forget them. */
+#ifndef HZ_POLICY_H
+#define HZ_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctx.h"
+#include "status.h"
+
+enum hz_role {
+	HZ_ROLE_BUILDING_HEAD,
+	HZ_ROLE_GROUP_LEADER,
+	HZ_ROLE_CADRE,
+	HZ_ROLE_ADMIN,
+	HZ_ROLE_STATION_MANAGER,
+	HZ_ROLE__MAX
+};
+
+enum hz_right {
+	HZ_RIGHT_UNIT_READ,     /* see units, buildings, staff in scope */
+	HZ_RIGHT_UNIT_WRITE,    /* create and edit units and buildings */
+	HZ_RIGHT_USER_ADMIN,    /* create staff, assign roles */
+	HZ_RIGHT_PII_REVEAL,    /* see full phone and ID numbers (audited) */
+	HZ_RIGHT__MAX
+};
+
+const char *hz_role_name(enum hz_role);
+bool        hz_role_parse(const char *, enum hz_role *);
+/* The unit kind a role is assigned at (a head at a building...). */
+const char *hz_role_unit_kind(enum hz_role);
+
+#define HZ_GRANTS_MAX 16
+
+struct hz_grant {
+	uint64_t     id;
+	enum hz_role role;
+	uint64_t     unit_id;
+	const char  *unit_path;
+	const char  *unit_name;
+	const char  *unit_kind;
+};
+
+struct hz_caller {
+	uint64_t             id;
+	bool                 staff;
+	const char          *display_name;
+	const char          *username;       /* staff only */
+	const unsigned char *phone_sealed;   /* NULL if none */
+	size_t               phone_len;
+	size_t               ngrants;
+	struct hz_grant      grants[HZ_GRANTS_MAX];
+};
+
+/* Loads the user and their grants (one query). HZ_ERR_UNAUTHORIZED if the
+ * user is gone or disabled. */
+enum hz_status hz_caller_load(const struct hz_ctx *, uint64_t user_id,
+                              struct hz_caller *);
+
+/* HZ_OK, HZ_ERR_NOT_FOUND (outside every subtree of the caller) or
+ * HZ_ERR_FORBIDDEN (inside, but no role there carries `right`). */
+enum hz_status hz_authorize(const struct hz_caller *, enum hz_right,
+                            const char *unit_path);
+bool           hz_can_anywhere(const struct hz_caller *, enum hz_right);
+
+/* The unit paths under which the caller holds `right`, with paths inside
+ * another one dropped. Returns how many were written to roots. */
+size_t hz_scope_roots(const struct hz_caller *, enum hz_right,
+                      const char **roots, size_t max);
+
+#endif

@@ -1,0 +1,162 @@
+#include <string.h>
+
+#include <sodium.h>
+
+#include "access.h"
+#include "audit.h"
+#include "crypto.h"
+#include "session.h"
+
+enum {
+	STMT_INSERT, STMT_FIND, STMT_USE, STMT_REVOKE_FAMILY, STMT_USER_KIND,
+	STMT__MAX
+};
+
+static const char *const sql[STMT__MAX] = {
+	[STMT_INSERT] =
+	    "INSERT INTO refresh_tokens (user_id, family, token_hash, expires_at)"
+	    " VALUES (?, ?, ?, NOW(3) + INTERVAL ? SECOND)",
+	[STMT_FIND] =
+	    "SELECT id, user_id, family, state, expires_at > NOW(3)"
+	    " FROM refresh_tokens WHERE token_hash = ? FOR UPDATE",
+	[STMT_USE] =
+	    "UPDATE refresh_tokens SET state = 'used' WHERE id = ?",
+	[STMT_REVOKE_FAMILY] =
+	    "UPDATE refresh_tokens SET state = 'revoked'"
+	    " WHERE family = ? AND state <> 'revoked'",
+	[STMT_USER_KIND] =
+	    "SELECT kind FROM users WHERE id = ? AND disabled = 0",
+};
+
+static const struct hz_stmt_table stmts = HZ_STMT_TABLE("session", sql);
+
+static enum hz_status
+issue(const struct hz_ctx *x, uint64_t user_id, const char *kind,
+      const unsigned char family[16], struct hz_tokens *t)
+{
+	char token[HZ_TOKEN_CHARS + 1];
+	unsigned char hash[32];
+	enum hz_status rc;
+
+	hz_random_token(token);
+	hz_sha256(token, strlen(token), hash);
+	struct hz_db_arg args[] = {
+		HZ_ARG_I64((long long)user_id),
+		HZ_ARG_STRN((const char *)family, 16),
+		HZ_ARG_STRN((const char *)hash, 32),
+		HZ_ARG_I64(x->cfg->refresh_ttl),
+	};
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, args, 4,
+	    NULL)) != HZ_OK)
+		return rc;
+	if ((rc = hz_jwt_issue(x, user_id, kind, &t->access)) != HZ_OK)
+		return rc;
+	if ((t->refresh = hz_arena_strdup(x->arena, token)) == NULL)
+		return HZ_ERR_NOMEM;
+	sodium_memzero(token, sizeof(token));
+	t->expires_in = x->cfg->access_ttl;
+	t->user_id = user_id;
+	snprintf(t->kind, sizeof(t->kind), "%s", kind);
+	return HZ_OK;
+}
+
+enum hz_status
+hz_session_start(const struct hz_ctx *x, uint64_t user_id, const char *kind,
+                 struct hz_tokens *t)
+{
+	unsigned char family[16];
+
+	randombytes_buf(family, sizeof(family));
+	return issue(x, user_id, kind, family, t);
+}
+
+struct refresh_job {
+	const struct hz_ctx *x;
+	const char          *token;
+	struct hz_tokens    *t;
+	enum hz_status       verdict;   /* what the caller is told */
+};
+
+static enum hz_status
+refresh_tx(struct hz_db *db, void *p)
+{
+	struct refresh_job *j = p;
+	const struct hz_ctx *x = j->x;
+	unsigned char hash[32], family[16];
+	struct hz_db_result r, u;
+	enum hz_status rc;
+	uint64_t user;
+
+	(void)db;
+	j->verdict = HZ_ERR_UNAUTHORIZED;
+	hz_sha256(j->token, strlen(j->token), hash);
+	struct hz_db_arg h = HZ_ARG_STRN((const char *)hash, 32);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FIND, &h, 1, &r)))
+		return rc;
+	if (r.nrows == 0 || HZ_CELL(&r, 0, 2)->len != 16)
+		return HZ_OK;
+	memcpy(family, HZ_CELL(&r, 0, 2)->s, 16);
+	user = (uint64_t)HZ_CELL(&r, 0, 1)->i;
+	if (strcmp(HZ_CELL(&r, 0, 3)->s, "used") == 0) {
+		/* Reuse: someone else holds this family. End it for both. */
+		struct hz_db_arg f = HZ_ARG_STRN((const char *)family, 16);
+		if ((rc = hz_db_run(x->db, x->arena, &stmts,
+		    STMT_REVOKE_FAMILY, &f, 1, NULL)))
+			return rc;
+		return hz_audit(x, user, "session.reuse_revoked", "user",
+		    user, NULL);
+	}
+	if (strcmp(HZ_CELL(&r, 0, 3)->s, "active") != 0 ||
+	    HZ_CELL(&r, 0, 4)->i != 1)
+		return HZ_OK;
+	struct hz_db_arg id = HZ_ARG_I64(HZ_CELL(&r, 0, 0)->i);
+	struct hz_db_arg uid = HZ_ARG_I64((long long)user);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USE, &id, 1, NULL)) ||
+	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_USER_KIND, &uid, 1,
+	    &u)))
+		return rc;
+	if (u.nrows == 0)
+		return HZ_OK;     /* user disabled since */
+	if ((rc = issue(x, user, HZ_CELL(&u, 0, 0)->s, family, j->t)))
+		return rc;
+	j->verdict = HZ_OK;
+	return HZ_OK;
+}
+
+enum hz_status
+hz_session_refresh(const struct hz_ctx *x, const char *refresh,
+                   struct hz_tokens *t)
+{
+	struct refresh_job j = { x, refresh, t, HZ_ERR_UNAUTHORIZED };
+	enum hz_status rc;
+
+	memset(t, 0, sizeof(*t));
+	if (strlen(refresh) != HZ_TOKEN_CHARS)
+		return HZ_ERR_UNAUTHORIZED;
+	if ((rc = hz_db_tx(x->db, refresh_tx, &j)) != HZ_OK)
+		return rc;
+	return j.verdict;
+}
+
+enum hz_status
+hz_session_end(const struct hz_ctx *x, const char *refresh)
+{
+	unsigned char hash[32];
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	hz_sha256(refresh, strlen(refresh), hash);
+	struct hz_db_arg h = HZ_ARG_STRN((const char *)hash, 32);
+	/* FOR UPDATE outside a transaction locks nothing; it is harmless. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FIND, &h, 1, &r)))
+		return rc;
+	if (r.nrows == 0)
+		return HZ_OK;
+	struct hz_db_arg f = HZ_ARG_STRN(HZ_CELL(&r, 0, 2)->s,
+	    HZ_CELL(&r, 0, 2)->len);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REVOKE_FAMILY, &f, 1,
+	    NULL)))
+		return rc;
+	return hz_audit(x, (uint64_t)HZ_CELL(&r, 0, 1)->i, "session.logout",
+	    "user", (uint64_t)HZ_CELL(&r, 0, 1)->i, NULL);
+}
