@@ -50,6 +50,14 @@ prescan(const char *buf, size_t len, int max_depth, struct hz_json_error *err)
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];
 		if (in_string) {
+			/* RFC 8259 §7: control characters must be escaped;
+			 * cJSON would take them raw (and stop at a NUL). */
+			if ((unsigned char)c < 0x20)
+				return c == '\0'
+				    ? refuse(err, "nul_in_string",
+				        "字符串中不能包含空字符")
+				    : refuse(err, "malformed_json",
+				        "请求体不是有效的 JSON");
 			if (c == '\\') {
 				if (i + 5 < len && buf[i + 1] == 'u' &&
 				    memcmp(buf + i + 2, "0000", 4) == 0)
@@ -96,12 +104,15 @@ hz_json_parse(const char *buf, size_t len, int max_depth, cJSON **out,
 	return HZ_OK;
 }
 
+/* C0 controls, DEL, and C1 controls (U+0080..U+009F, which some log
+ * readers take for line breaks). */
 static bool
 has_control(const char *s, bool multiline)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == 0x7f)
+		if (c == 0x7f || (c == 0xc2 && (unsigned char)s[1] >= 0x80 &&
+		    (unsigned char)s[1] <= 0x9f))
 			return true;
 		if (c < 0x20 && !(multiline && (c == '\n' || c == '\r' ||
 		    c == '\t')))

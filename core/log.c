@@ -56,8 +56,12 @@ hz_log(enum hz_log_level level, const char *msg, const char *fmt, ...)
 			n += (size_t)k < sizeof(line) - n ? (size_t)k
 			                                  : sizeof(line) - n - 1;
 	}
-	if (n >= sizeof(line) - 1)
+	if (n >= sizeof(line) - 1) {
 		n = sizeof(line) - 2;
+		/* Cut at a character boundary, never inside one. */
+		while (n > 0 && ((unsigned char)line[n] & 0xc0) == 0x80)
+			n--;
+	}
 	line[n++] = '\n';
 	/* One write: atomic for O_APPEND files and pipes below PIPE_BUF. */
 	(void)!write(STDERR_FILENO, line, n);
@@ -77,10 +81,22 @@ hz_log_quote(char *dst, size_t n, const char *s, size_t max)
 		unsigned char c = (unsigned char)s[i];
 		if (o + 6 >= n)
 			break;
-		if (c == '"' || c == '\\') {
+		size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1, j;
+		for (j = 1; j < k; j++)
+			if (((unsigned char)s[i + j] & 0xc0) != 0x80)
+				break;
+		if (k > 1 && j == k) {
+			/* A multi-byte character goes whole or not at all. */
+			if (i + k > max || o + k + 2 >= n)
+				break;
+			memcpy(dst + o, s + i, k);
+			o += k;
+			i += k - 1;
+		} else if (c == '"' || c == '\\') {
 			dst[o++] = '\\';
 			dst[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
+		} else if (c < 0x20 || c >= 0x7f) {
+			/* Controls and bytes that are not UTF-8: escaped. */
 			dst[o++] = '\\';
 			dst[o++] = 'x';
 			dst[o++] = hex[c >> 4];

@@ -204,16 +204,18 @@ hz_nginx_start() {
 }
 
 # Stops everything this script started, newest first, and waits for it.
+# Each service was started by setsid, so it leads its own process group:
+# the whole group is signalled and nothing it forked is left behind.
 hz_stop_all() {
 	local i pid
 	for ((i = ${#HZ_PIDS[@]} - 1; i >= 0; i--)); do
 		pid=${HZ_PIDS[i]}
-		kill -TERM "$pid" 2>/dev/null || continue
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || continue
 		for _ in $(seq 1 300); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -KILL "$pid" 2>/dev/null || true
+		kill -KILL -- "-$pid" 2>/dev/null || true
 	done
 	HZ_PIDS=()
 }

@@ -66,6 +66,13 @@ refuses_what_cjson_alone_would_let_through(void **state)
 	/* An escaped backslash before "u0000" is not an escape. */
 	assert_int_equal(parse("{\"a\":\"\\\\u0000\"}", &code), HZ_OK);
 	assert_int_equal(parse("{\"a\":}", &code), HZ_ERR_INVALID);
+	/* Raw control bytes inside strings (RFC 8259 §7), NUL included. */
+	assert_int_equal(parse("{\"a\":\"x\ty\"}", &code), HZ_ERR_INVALID);
+	assert_string_equal(code, "malformed_json");
+	assert_int_equal(hz_json_parse("{\"a\":\"x\0y\"}", 11, 4,
+	    &(cJSON *){ NULL }, &(struct hz_json_error){ 0 }), HZ_ERR_INVALID);
+	/* Outside strings, whitespace is fine. */
+	assert_int_equal(parse("{\t\"a\":\n1}", &code), HZ_OK);
 }
 
 enum { F_NAME, F_AGE, F_OK, F_NOTE };
@@ -139,6 +146,9 @@ validate_refuses_with_field_messages(void **state)
 	assert_string_equal(errs[0].message, "含有不允许的控制字符");
 	assert_int_equal(validate("{\"name\":\"a\",\"note\":\"\\u0007\"}", v,
 	    errs), 1);
+	/* C1 controls (U+0085 NEL...) count as control characters. */
+	assert_int_equal(validate("{\"name\":\"a\xc2\x85\"}", v, errs), 1);
+	assert_int_equal(validate("{\"name\":\"a\\u0085\"}", v, errs), 1);
 	assert_int_equal(validate("[1]", v, errs), 1);
 	assert_int_equal(validate("{\"name\":1,\"age\":\"x\",\"y\":0}", v, errs),
 	    3);

@@ -181,7 +181,7 @@ function report(message, stack) {
   if (reportsSent >= MAX_REPORTS) return;
   reportsSent += 1;
   try {
-    const payload = { message: clip(message || 'unknown error', 500), page: clip(location.pathname, 200) };
+    const payload = { message: clip(message || 'unknown error', 500), page: clip(location.pathname.replace(/^\/q\/.*/, '/q/*'), 200) };
     if (stack) payload.stack = clip(stack, 4000);
     fetch(`${BASE}/client-errors`, {
       method: 'POST',

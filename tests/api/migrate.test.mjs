@@ -1,0 +1,57 @@
+// `huzu migrate` against the test database: idempotent, and refuses a
+// migration edited after it was applied.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { bin, configPath } from './lib.mjs';
+
+const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' };
+
+function migrate(conf) {
+  const r = spawnSync(bin, ['migrate', '-c', conf], { env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.error, undefined, String(r.error));
+  return r;
+}
+
+function sqlDir() {
+  const m = /^sql_dir = (.*)$/m.exec(fs.readFileSync(configPath, 'utf8'));
+  assert.ok(m, 'sql_dir in the test config');
+  return m[1].trim();
+}
+
+test('migrate again applies nothing', () => {
+  const r = migrate(configPath);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^0 migration\(s\) applied$/m);
+  assert.doesNotMatch(r.stdout, /applying/);
+});
+
+test('an applied migration that was edited is refused', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'huzu-migrate-'));
+  try {
+    const dir = path.join(tmp, 'sql');
+    fs.cpSync(sqlDir(), dir, { recursive: true });
+    const file = path.join(dir, '0001_audit_log.sql');
+    assert.ok(fs.existsSync(file), '0001_audit_log.sql exists');
+    fs.appendFileSync(file, '-- edited after it was applied\n');
+    const conf = path.join(tmp, 'huzu.conf');
+    fs.writeFileSync(conf, fs.readFileSync(configPath, 'utf8').replace(/^sql_dir = .*$/m, `sql_dir = ${dir}`));
+
+    const r = migrate(conf);
+    assert.notEqual(r.status, 0, `exit status (stdout: ${r.stdout})`);
+    const out = r.stdout + r.stderr;
+    assert.match(out, /0001_audit_log\.sql changed after it was applied/);
+    assert.doesNotMatch(r.stdout, /migration\(s\) applied/);
+
+    // Nothing was recorded: the real files still match.
+    const again = migrate(configPath);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /^0 migration\(s\) applied$/m);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
