@@ -10,6 +10,39 @@ void h_health(struct hz_req *);
 void h_version(struct hz_req *);
 void h_client_error(struct hz_req *);
 
+void h_login(struct hz_req *);
+void h_code_send(struct hz_req *);
+void h_code_verify(struct hz_req *);
+void h_wechat(struct hz_req *);
+void h_refresh(struct hz_req *);
+void h_logout(struct hz_req *);
+void h_me(struct hz_req *);
+void h_units_list(struct hz_req *);
+void h_unit_get(struct hz_req *);
+void h_unit_create(struct hz_req *);
+void h_unit_update(struct hz_req *);
+void h_buildings_list(struct hz_req *);
+void h_building_get(struct hz_req *);
+void h_building_create(struct hz_req *);
+void h_building_update(struct hz_req *);
+void h_stations_list(struct hz_req *);
+void h_users_list(struct hz_req *);
+void h_user_get(struct hz_req *);
+void h_user_create(struct hz_req *);
+void h_role_grant(struct hz_req *);
+void h_role_revoke(struct hz_req *);
+
 extern const struct hz_field client_error_fields[];
+extern const struct hz_field login_fields[];
+extern const struct hz_field code_fields[];
+extern const struct hz_field code_verify_fields[];
+extern const struct hz_field wechat_fields[];
+extern const struct hz_field refresh_fields[];
+extern const struct hz_field unit_create_fields[];
+extern const struct hz_field unit_update_fields[];
+extern const struct hz_field building_create_fields[];
+extern const struct hz_field building_update_fields[];
+extern const struct hz_field user_create_fields[];
+extern const struct hz_field role_grant_fields[];
 
 #endif

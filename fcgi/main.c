@@ -4,18 +4,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <mysql.h>
 #include <sodium.h>
 
 #include "config.h"
+#include "crypto.h"
+#include "ctx.h"
 #include "db.h"
+#include "importer.h"
+#include "json.h"
 #include "log.h"
 #include "migrate.h"
 #include "num.h"
 #include "pool.h"
 #include "router.h"
+#include "stations.h"
+#include "units.h"
+#include "users.h"
 
 static void
 usage(void)
@@ -24,6 +33,10 @@ usage(void)
 	    "\n"
 	    "  serve     run the FastCGI worker pool (foreground)\n"
 	    "  migrate   apply the pending migrations in sql_dir\n"
+	    "  import    load units and buildings from CSV (all or nothing)\n"
+	    "  user add  add a staff account (password on stdin)\n"
+	    "  role add  give a staff member a role at a unit\n"
+	    "  station add  add a station (culture, elderly_care...)\n"
 	    "  config    print every configuration key with its default\n"
 	    "  keygen    print a new secrets file (redirect it, chmod 600)\n"
 	    "  routes    print the route table\n"
@@ -91,9 +104,282 @@ hex_secret(const char *name, size_t bytes)
 static int
 cmd_keygen(void)
 {
-	printf("# huzu secrets. Mode 0600, outside git, never logged.\n");
+	unsigned char kid[4];
+	char hex[9], name[32];
+
+	randombytes_buf(kid, sizeof(kid));
+	sodium_bin2hex(hex, sizeof(hex), kid, sizeof(kid));
+	snprintf(name, sizeof(name), "jwt_key_k%s", hex);
+	printf("# huzu secrets. Mode 0600, outside git, never logged.\n"
+	    "# Rotating the JWT key: add a new jwt_key_<kid>, point\n"
+	    "# jwt_current at it, reload (SIGHUP); remove the old key after\n"
+	    "# access_ttl. pii_key and index_key must never change.\n");
 	hex_secret("db_password", 24);
+	hex_secret("pii_key", 32);
+	hex_secret("index_key", 32);
+	printf("jwt_current = k%s\n", hex);
+	hex_secret(name, 32);
 	return 0;
+}
+
+/* Everything an admin command needs: config, keys, a connection. */
+struct cli {
+	struct hz_config cfg;
+	struct hz_keys   keys;
+	struct hz_db    *db;
+	struct hz_ctx    x;
+};
+
+static int
+cli_open(struct cli *c, const char *path)
+{
+	char err[256];
+
+	memset(c, 0, sizeof(*c));
+	if (hz_config_load(&c->cfg, path, err, sizeof(err)) != HZ_OK ||
+	    hz_keys_load(&c->cfg, &c->keys, err, sizeof(err)) != HZ_OK) {
+		fprintf(stderr, "huzu: %s\n", err);
+		return -1;
+	}
+	if ((c->db = hz_db_new(&c->cfg)) == NULL ||
+	    hz_db_connect(c->db) != HZ_OK) {
+		fprintf(stderr, "huzu: cannot reach the database\n");
+		return -1;
+	}
+	c->x.db = c->db;
+	c->x.cfg = &c->cfg;
+	c->x.keys = &c->keys;
+	c->x.arena = hz_arena_new(64 * 1024);
+	c->x.request_id = "cli";
+	c->x.now = time(NULL);
+	hz_json_use_arena(c->x.arena);
+	return c->x.arena ? 0 : -1;
+}
+
+static void
+cli_close(struct cli *c)
+{
+	hz_json_use_arena(NULL);
+	hz_arena_free(c->x.arena);
+	hz_db_free(c->db);
+	sodium_memzero(&c->keys, sizeof(c->keys));
+}
+
+/* A password from the terminal (not echoed, asked twice) or from the first
+ * line of stdin; never from argv, where ps and shell history see it. */
+static int
+read_password(char *buf, size_t n)
+{
+	struct termios old, quiet;
+	char again[256];
+	bool tty = isatty(STDIN_FILENO);
+
+	if (tty) {
+		tcgetattr(STDIN_FILENO, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		fputs("password: ", stderr);
+	}
+	if (fgets(buf, (int)n, stdin) == NULL)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (tty) {
+		fputs("\nagain: ", stderr);
+		if (fgets(again, sizeof(again), stdin) == NULL)
+			again[0] = '\0';
+		again[strcspn(again, "\r\n")] = '\0';
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputs("\n", stderr);
+		if (strcmp(buf, again) != 0) {
+			fputs("huzu: the passwords differ\n", stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* huzu user add USERNAME DISPLAY_NAME [PHONE] */
+static int
+cmd_user(int argc, char **argv, const char *path)
+{
+	struct cli c;
+	char pw[256];
+	const char *why;
+	uint64_t id;
+	enum hz_status rc;
+
+	if (argc < 5 || strcmp(argv[2], "add") != 0 || argv[4][0] == '-') {
+		fputs("usage: huzu user add USERNAME DISPLAY_NAME [PHONE] "
+		    "[-c config] < password\n", stderr);
+		return 2;
+	}
+	struct hz_staff_new s = {
+		.username = argv[3], .display_name = argv[4],
+		.phone = argc > 5 && argv[5][0] != '-' ? argv[5] : NULL,
+		.password = pw,
+	};
+	if (read_password(pw, sizeof(pw)) != 0 || cli_open(&c, path) != 0)
+		return 1;
+	rc = hz_staff_create(&c.x, &s, &id, &why);
+	sodium_memzero(pw, sizeof(pw));
+	cli_close(&c);
+	if (rc == HZ_ERR_CONFLICT) {
+		fprintf(stderr, "huzu: %s is taken\n", why ? why : "username");
+		return 1;
+	}
+	if (rc) {
+		fprintf(stderr, "huzu: cannot add the user: %s%s%s\n",
+		    hz_status_str(rc), why ? ", bad " : "", why ? why : "");
+		if (why && strcmp(why, "password") == 0)
+			fputs("huzu: passwords have 10 to 128 characters\n",
+			    stderr);
+		return 1;
+	}
+	printf("user %s added (id %llu)\n", s.username, (unsigned long long)id);
+	return 0;
+}
+
+/* huzu role add USERNAME ROLE UNIT_CODE */
+static int
+cmd_role(int argc, char **argv, const char *path)
+{
+	struct cli c;
+	enum hz_role role;
+	const char *why;
+	uint64_t user, unit, id;
+	enum hz_status rc;
+
+	if (argc < 6 || strcmp(argv[2], "add") != 0 ||
+	    !hz_role_parse(argv[4], &role)) {
+		fputs("usage: huzu role add USERNAME ROLE UNIT_CODE [-c config]\n"
+		    "roles: building_head group_leader cadre admin "
+		    "station_manager\n", stderr);
+		return 2;
+	}
+	if (cli_open(&c, path) != 0)
+		return 1;
+	user = hz_user_id_by_username(&c.x, argv[3]);
+	unit = hz_unit_id_by_code(&c.x, argv[5]);
+	if (user == 0 || unit == 0) {
+		fprintf(stderr, "huzu: no %s %s\n", user ? "unit" : "user",
+		    user ? argv[5] : argv[3]);
+		cli_close(&c);
+		return 1;
+	}
+	rc = hz_role_grant(&c.x, user, role, unit, &id, &why);
+	cli_close(&c);
+	if (rc == HZ_ERR_CONFLICT) {
+		printf("%s already holds %s at %s\n", argv[3], argv[4], argv[5]);
+		return 0;
+	}
+	if (rc) {
+		fprintf(stderr, "huzu: cannot grant: %s%s%s\n",
+		    hz_status_str(rc), why ? ", bad " : "", why ? why : "");
+		return 1;
+	}
+	printf("%s is %s at %s\n", argv[3], argv[4], argv[5]);
+	return 0;
+}
+
+static char *
+slurp(hz_arena *a, const char *path, size_t *len)
+{
+	struct hz_buf b;
+	char chunk[8192];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL) {
+		fprintf(stderr, "huzu: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	hz_buf_init(&b, a);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		hz_buf_append(&b, chunk, n);
+	fclose(f);
+	*len = b.len;
+	return b.oom ? NULL : b.data ? b.data : hz_arena_strdup(a, "");
+}
+
+/* huzu station add UNIT_CODE KIND NAME */
+static int
+cmd_station(int argc, char **argv, const char *path)
+{
+	struct cli c;
+	uint64_t unit, id;
+	enum hz_status rc;
+
+	if (argc < 6 || strcmp(argv[2], "add") != 0 ||
+	    !hz_station_kind_valid(argv[4])) {
+		fputs("usage: huzu station add UNIT_CODE KIND NAME [-c config]\n"
+		    "kinds: culture elderly_care women_children\n", stderr);
+		return 2;
+	}
+	if (cli_open(&c, path) != 0)
+		return 1;
+	if ((unit = hz_unit_id_by_code(&c.x, argv[3])) == 0) {
+		fprintf(stderr, "huzu: no unit %s\n", argv[3]);
+		cli_close(&c);
+		return 1;
+	}
+	rc = hz_station_create(&c.x, unit, argv[4], argv[5], &id);
+	cli_close(&c);
+	if (rc) {
+		fprintf(stderr, "huzu: cannot add the station: %s\n",
+		    hz_status_str(rc));
+		return 1;
+	}
+	printf("station %s added (id %llu)\n", argv[5], (unsigned long long)id);
+	return 0;
+}
+
+/* huzu import UNITS.csv BUILDINGS.csv */
+static int
+cmd_import(int argc, char **argv, const char *path)
+{
+	struct hz_import_result *res;
+	struct cli c;
+	char *u, *b;
+	size_t ul, bl;
+	enum hz_status rc;
+
+	if (argc < 4 || argv[2][0] == '-' || argv[3][0] == '-') {
+		fputs("usage: huzu import UNITS.csv BUILDINGS.csv [-c config]\n"
+		    "  units.csv:     code,parent_code,kind,name\n"
+		    "  buildings.csv: code,group_code,name,lane,door_no,rooms,"
+		    "head_username\n", stderr);
+		return 2;
+	}
+	if (cli_open(&c, path) != 0)
+		return 1;
+	if ((res = calloc(1, sizeof(*res))) == NULL ||
+	    (u = slurp(c.x.arena, argv[2], &ul)) == NULL ||
+	    (b = slurp(c.x.arena, argv[3], &bl)) == NULL) {
+		free(res);
+		cli_close(&c);
+		return 1;
+	}
+	rc = hz_import(&c.x, argv[2], u, ul, argv[3], b, bl, stderr, res);
+	cli_close(&c);
+	if (rc == HZ_OK)
+		printf("imported %zu units and %zu buildings\n", res->units,
+		    res->buildings);
+	else if (rc == HZ_ERR_INVALID) {
+		size_t shown = res->nerr < 50 ? res->nerr : 50;
+		for (size_t i = 0; i < shown; i++)
+			fprintf(stderr, "%s:%zu:%s%s %s\n", res->errs[i].file,
+			    res->errs[i].line,
+			    res->errs[i].column ? " 列 " : "",
+			    res->errs[i].column ? res->errs[i].column : "",
+			    res->errs[i].reason);
+		fprintf(stderr, "huzu: %zu error(s); nothing was imported\n",
+		    res->nerr);
+	} else
+		fprintf(stderr, "huzu: import failed (%s); nothing was "
+		    "imported\n", hz_status_str(rc));
+	free(res);
+	return rc == HZ_OK ? 0 : 1;
 }
 
 static int
@@ -150,6 +436,14 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "migrate") == 0)
 		return cmd_migrate(config_path(argc, argv));
+	if (strcmp(cmd, "import") == 0)
+		return cmd_import(argc, argv, config_path(argc, argv));
+	if (strcmp(cmd, "user") == 0)
+		return cmd_user(argc, argv, config_path(argc, argv));
+	if (strcmp(cmd, "station") == 0)
+		return cmd_station(argc, argv, config_path(argc, argv));
+	if (strcmp(cmd, "role") == 0)
+		return cmd_role(argc, argv, config_path(argc, argv));
 	if (strcmp(cmd, "config") == 0) {
 		hz_config_print_defaults(stdout);
 		return 0;

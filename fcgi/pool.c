@@ -17,8 +17,10 @@
 #include <unistd.h>
 
 #include <fcgiapp.h>
+#include <sodium.h>
 
 #include "config.h"
+#include "crypto.h"
 #include "log.h"
 #include "pool.h"
 
@@ -215,7 +217,10 @@ reload(struct master *m)
 	char err[256];
 	int old = m->generation;
 
-	if (hz_config_load(&next, m->config_path, err, sizeof(err)) != HZ_OK) {
+	struct hz_keys keys;
+
+	if (hz_config_load(&next, m->config_path, err, sizeof(err)) != HZ_OK ||
+	    hz_keys_load(&next, &keys, err, sizeof(err)) != HZ_OK) {
 		hz_error("reload refused, keeping the running config",
 		    "error=\"%s\"", err);
 		return;
@@ -223,6 +228,7 @@ reload(struct master *m)
 	if (strcmp(next.socket, m->cfg.socket) != 0)
 		hz_warn("socket change needs a restart", "socket=%s",
 		    m->cfg.socket);
+	sodium_memzero(&keys, sizeof(keys));
 	memcpy(next.socket, m->cfg.socket, sizeof(next.socket));
 	m->cfg = next;
 	/* New generation first, old one second: the listen socket never
@@ -247,10 +253,16 @@ hz_serve(const char *exe, const char *config_path)
 	int stopping = 0;
 	time_t deadline = 0;
 
-	if (hz_config_load(&m.cfg, config_path, err, sizeof(err)) != HZ_OK) {
+	struct hz_keys keys;
+
+	/* Checked here once so a bad secrets file stops the start, rather
+	 * than every worker dying at birth. */
+	if (hz_config_load(&m.cfg, config_path, err, sizeof(err)) != HZ_OK ||
+	    hz_keys_load(&m.cfg, &keys, err, sizeof(err)) != HZ_OK) {
 		fprintf(stderr, "huzu: %s\n", err);
 		return 1;
 	}
+	sodium_memzero(&keys, sizeof(keys));
 	if (hz_log_level_parse(m.cfg.log_level, &lvl) == 0)
 		hz_log_set_level(lvl);
 	sigemptyset(&set);

@@ -8,6 +8,30 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,  "/api/v1/health",             h_health,       HZ_PUBLIC, NULL },
 	{ HZ_GET,  "/api/v1/version",            h_version,      HZ_PUBLIC, NULL },
 	{ HZ_POST, "/api/v1/client-errors",      h_client_error, HZ_PUBLIC, client_error_fields },
+
+	{ HZ_POST, "/api/v1/auth/login",         h_login,        HZ_PUBLIC, login_fields },
+	{ HZ_POST, "/api/v1/auth/code",          h_code_send,    HZ_PUBLIC, code_fields },
+	{ HZ_POST, "/api/v1/auth/code/verify",   h_code_verify,  HZ_PUBLIC, code_verify_fields },
+	{ HZ_POST, "/api/v1/auth/wechat",        h_wechat,       HZ_PUBLIC, wechat_fields },
+	{ HZ_POST, "/api/v1/auth/refresh",       h_refresh,      HZ_PUBLIC, refresh_fields },
+	{ HZ_POST, "/api/v1/auth/logout",        h_logout,       HZ_PUBLIC, refresh_fields },
+	{ HZ_GET,  "/api/v1/me",                 h_me,           HZ_USER,   NULL },
+
+	{ HZ_GET,   "/api/v1/units",             h_units_list,      HZ_STAFF, NULL },
+	{ HZ_POST,  "/api/v1/units",             h_unit_create,     HZ_STAFF, unit_create_fields },
+	{ HZ_GET,   "/api/v1/units/{id}",        h_unit_get,        HZ_STAFF, NULL },
+	{ HZ_PATCH, "/api/v1/units/{id}",        h_unit_update,     HZ_STAFF, unit_update_fields },
+	{ HZ_GET,   "/api/v1/buildings",         h_buildings_list,  HZ_STAFF, NULL },
+	{ HZ_POST,  "/api/v1/buildings",         h_building_create, HZ_STAFF, building_create_fields },
+	{ HZ_GET,   "/api/v1/buildings/{id}",    h_building_get,    HZ_STAFF, NULL },
+	{ HZ_PATCH, "/api/v1/buildings/{id}",    h_building_update, HZ_STAFF, building_update_fields },
+	{ HZ_GET,   "/api/v1/stations",          h_stations_list,   HZ_USER,  NULL },
+
+	{ HZ_GET,    "/api/v1/users",                      h_users_list,  HZ_STAFF, NULL },
+	{ HZ_POST,   "/api/v1/users",                      h_user_create, HZ_STAFF, user_create_fields },
+	{ HZ_GET,    "/api/v1/users/{id}",                 h_user_get,    HZ_STAFF, NULL },
+	{ HZ_POST,   "/api/v1/users/{id}/roles",           h_role_grant,  HZ_STAFF, role_grant_fields },
+	{ HZ_DELETE, "/api/v1/users/{id}/roles/{role_id}", h_role_revoke, HZ_STAFF, NULL },
 };
 
 const size_t hz_nroutes = sizeof(hz_routes) / sizeof(hz_routes[0]);

@@ -8,11 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <fcgiapp.h>
 #include <mysql.h>
 #include <sodium.h>
 
 #include "config.h"
+#include "crypto.h"
 #include "dispatch.h"
 #include "log.h"
 #include "pool.h"
@@ -74,7 +76,7 @@ drain(FCGX_Request *r, size_t len)
 
 static void
 serve_one(FCGX_Request *r, hz_arena *a, const struct hz_config *cfg,
-          struct hz_db *db)
+          const struct hz_keys *keys, struct hz_db *db)
 {
 	struct hz_req req;
 	struct timespec t0, t1;
@@ -83,7 +85,7 @@ serve_one(FCGX_Request *r, hz_arena *a, const struct hz_config *cfg,
 	long long us;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	hz_req_init(&req, a, cfg, db);
+	hz_req_init(&req, a, cfg, keys, db);
 	hz_json_use_arena(a);
 	req.method = hz_method_parse(FCGX_GetParam("REQUEST_METHOD", r->envp));
 	req.path = param(r, a, "DOCUMENT_URI");
@@ -153,6 +155,7 @@ int
 hz_worker(const char *config_path, int listen_fd)
 {
 	struct hz_config *cfg;
+	struct hz_keys *keys;
 	struct hz_db *db;
 	FCGX_Request r;
 	hz_arena *a;
@@ -162,15 +165,18 @@ hz_worker(const char *config_path, int listen_fd)
 	char err[256];
 	unsigned long served = 0;
 
-	if ((cfg = malloc(sizeof(*cfg))) == NULL)
+	if ((cfg = malloc(sizeof(*cfg))) == NULL ||
+	    (keys = sodium_malloc(sizeof(*keys))) == NULL)
 		return 1;
-	if (hz_config_load(cfg, config_path, err, sizeof(err)) != HZ_OK) {
+	if (hz_config_load(cfg, config_path, err, sizeof(err)) != HZ_OK ||
+	    hz_keys_load(cfg, keys, err, sizeof(err)) != HZ_OK) {
 		hz_error("worker cannot load config", "error=\"%s\"", err);
 		return 1;
 	}
 	if (hz_log_level_parse(cfg->log_level, &lvl) == 0)
 		hz_log_set_level(lvl);
-	if (sodium_init() < 0 || mysql_library_init(0, NULL, NULL) != 0)
+	if (sodium_init() < 0 || mysql_library_init(0, NULL, NULL) != 0 ||
+	    curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return 1;
 
 	/* SIGTERM is blocked except while waiting for a connection, so it
@@ -208,7 +214,7 @@ hz_worker(const char *config_path, int listen_fd)
 			hz_warn("accept failed", "error=\"%s\"", strerror(-rc));
 			continue;
 		}
-		serve_one(&r, a, cfg, db);
+		serve_one(&r, a, cfg, keys, db);
 		FCGX_Finish_r(&r);
 		hz_arena_reset(a);
 		served++;
@@ -218,6 +224,7 @@ hz_worker(const char *config_path, int listen_fd)
 	hz_arena_free(a);
 	hz_db_free(db);
 	mysql_library_end();
+	sodium_free(keys);
 	free(cfg);
 	return 0;
 }

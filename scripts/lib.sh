@@ -176,10 +176,28 @@ hz_serve() {
 
 # --- nginx -----------------------------------------------------------------
 
-# hz_nginx_render DIR LISTEN SOCKET LOGDIR: writes DIR/nginx.conf and
-# DIR/huzu.conf from the templates in nginx/.
+# hz_secrets_complete BIN FILE: adds the keys a newer huzu needs to an
+# older secrets file (never replacing one that is there).
+hz_secrets_complete() {
+	local bin=$1 file=$2 line name
+	while IFS= read -r line; do
+		name=${line%% =*}
+		case $line in '#'*|'') continue ;; esac
+		# A second jwt key is not "missing": jwt_current names the one.
+		case $name in jwt_key_*) grep -q '^jwt_key_' "$file" && continue ;; esac
+		case $name in jwt_current) grep -q '^jwt_current' "$file" && continue ;; esac
+		grep -q "^$name[[:space:]]*=" "$file" || {
+			echo "$line" >>"$file"
+			hz_say "added $name to ${file#"$HZ_ROOT"/}"
+		}
+	done < <("$bin" keygen)
+}
+
+# hz_nginx_render DIR LISTEN SOCKET LOGDIR [AUTH_RATE AUTH_BURST]: writes
+# DIR/nginx.conf and DIR/huzu.conf from the templates in nginx/. The login
+# limit defaults to 5 requests/s per address with a burst of 20.
 hz_nginx_render() {
-	local d=$1 listen=$2 sock=$3 log=$4 user=
+	local d=$1 listen=$2 sock=$3 log=$4 rate=${5:-5r/s} burst=${6:-20} user=
 	mkdir -p "$d/extra" "$d/run" "$log"
 	# As root, nginx's workers drop to www-data, the socket's group.
 	[ "$(id -u)" -eq 0 ] && user="user www-data www-data;"
@@ -187,6 +205,7 @@ hz_nginx_render() {
 		-e "s|@CONF@|$d|g" "$HZ_ROOT/nginx/nginx.conf.in" >"$d/nginx.conf"
 	sed -e "s|@LISTEN@|$listen|g" -e "s|@ROOT@|$HZ_ROOT|g" \
 		-e "s|@SOCKET@|$sock|g" -e "s|@LOG@|$log|g" -e "s|@CONF@|$d|g" \
+		-e "s|@AUTH_RATE@|$rate|g" -e "s|@AUTH_BURST@|$burst|g" \
 		"$HZ_ROOT/nginx/huzu.conf.in" >"$d/huzu.conf"
 }
 
