@@ -1,0 +1,94 @@
+#include "unit.h"
+
+#include "csv.h"
+
+static hz_arena *arena;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	arena = hz_arena_new(4096);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	hz_arena_free(arena);
+	return 0;
+}
+
+static struct hz_csv
+ok(const char *s)
+{
+	struct hz_csv c;
+	const char *why;
+	size_t line;
+
+	assert_int_equal(hz_csv_parse(arena, s, strlen(s), &c, &line, &why),
+	    HZ_OK);
+	return c;
+}
+
+static void
+parses_rfc4180(void **state)
+{
+	struct hz_csv c;
+
+	(void)state;
+	c = ok("\xef\xbb\xbf" "a,b,c\r\n1,\"x, \"\"y\"\"\",\r\n\r\n"
+	    "\"multi\nline\",户组,z");
+	assert_int_equal(c.nrows, 3);
+	assert_string_equal(c.rows[0].f[0], "a");      /* BOM dropped */
+	assert_int_equal(c.rows[1].n, 3);
+	assert_string_equal(c.rows[1].f[1], "x, \"y\"");
+	assert_string_equal(c.rows[1].f[2], "");
+	assert_int_equal(c.rows[1].line, 2);
+	assert_string_equal(c.rows[2].f[0], "multi\nline");
+	assert_string_equal(c.rows[2].f[1], "户组");
+	assert_int_equal(c.rows[2].line, 4);
+	c = ok("");
+	assert_int_equal(c.nrows, 0);
+	c = ok("a\n");
+	assert_int_equal(c.nrows, 1);
+	/* One empty field, quoted or not, is a blank line. */
+	c = ok("\"\"\n,\n");
+	assert_int_equal(c.nrows, 1);
+	assert_int_equal(c.rows[0].n, 2);
+}
+
+static void
+refuses_broken_input_with_its_line(void **state)
+{
+	static const struct { const char *in; size_t line; } bad[] = {
+		{ "a,b\n\"open,c\n", 2 },
+		{ "a,b\nx\"y,z\n", 2 },
+		{ "a\n\"q\"x,y\n", 2 },
+		{ "a,\xc3\x28\n", 1 },
+	};
+	struct hz_csv c;
+	const char *why;
+	size_t line;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		assert_int_equal(hz_csv_parse(arena, bad[i].in,
+		    strlen(bad[i].in), &c, &line, &why), HZ_ERR_INVALID);
+		assert_int_equal(line, bad[i].line);
+		assert_non_null(why);
+	}
+	assert_int_equal(hz_csv_parse(arena, "a\0b", 3, &c, &line, &why),
+	    HZ_ERR_INVALID);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parses_rfc4180),
+		cmocka_unit_test(refuses_broken_input_with_its_line),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
