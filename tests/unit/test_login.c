@@ -1,0 +1,231 @@
+/* Login codes, sessions and staff passwords against the real database. */
+#include "unit.h"
+
+#include <string.h>
+
+#include "dbfixture.h"
+#include "login.h"
+#include "session.h"
+#include "users.h"
+
+enum { S_EXPIRE, S_FAMILY_STATES, S__MAX };
+static const char *const sql[S__MAX] = {
+	[S_EXPIRE] = "UPDATE login_codes SET expires_at = NOW(3) - INTERVAL 1"
+	    " SECOND WHERE phone_index = ?",
+	[S_FAMILY_STATES] = "SELECT state FROM refresh_tokens WHERE user_id = ?"
+	    " ORDER BY id",
+};
+static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_login", sql);
+
+/* The code the log sender wrote for `phone`: the last matching line. */
+static const char *
+sent_code(const char *phone)
+{
+	static char code[16];
+	char line[256], p[32], c[16], ts[40];
+	FILE *f = fopen(fx_cfg.sms_log, "r");
+
+	code[0] = '\0';
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%39s %31s %15s", ts, p, c) == 3 &&
+		    strcmp(p, phone) == 0)
+			memcpy(code, c, sizeof(code));
+	fclose(f);
+	assert_int_equal(strlen(code), 6);
+	return code;
+}
+
+static const char *
+wrong(const char *code)
+{
+	static char w[16];
+
+	snprintf(w, sizeof(w), "%06ld", (strtol(code, NULL, 10) + 1) % 1000000);
+	return w;
+}
+
+static void
+code_login_creates_then_finds_the_resident(void **state)
+{
+	const char *phone;
+	struct hz_tokens t1, t2;
+
+	(void)state;
+	FX_NEED_DB();
+	phone = fx_phone();
+	assert_int_equal(hz_login_code_send(&fx, phone), HZ_OK);
+	assert_int_equal(hz_login_code_verify(&fx, phone, sent_code(phone),
+	    &t1), HZ_OK);
+	assert_string_equal(t1.kind, "resident");
+	/* A used code does not log in twice. */
+	assert_int_equal(hz_login_code_verify(&fx, phone, sent_code(phone),
+	    &t2), HZ_ERR_UNAUTHORIZED);
+	/* Next code (after the interval) logs the same person in. */
+	struct hz_ctx later = fx;
+	struct hz_config cfg = fx_cfg;
+	cfg.code_interval = 0;
+	later.cfg = &cfg;
+	assert_int_equal(hz_login_code_send(&later, phone), HZ_OK);
+	assert_int_equal(hz_login_code_verify(&fx, phone, sent_code(phone),
+	    &t2), HZ_OK);
+	assert_int_equal(t1.user_id, t2.user_id);
+}
+
+static void
+codes_are_limited_per_phone_and_per_address(void **state)
+{
+	struct hz_config cfg = fx_cfg;
+	struct hz_ctx x = fx;
+	const char *phone;
+
+	(void)state;
+	FX_NEED_DB();
+	phone = fx_phone();
+	assert_int_equal(hz_login_code_send(&fx, phone), HZ_OK);
+	assert_int_equal(hz_login_code_send(&fx, phone), HZ_ERR_RATE_LIMITED);
+	assert_int_equal(hz_login_code_send(&fx, "12345"), HZ_ERR_INVALID);
+	/* Per address: a fresh address may ask code_ip_hourly times. */
+	cfg.code_ip_hourly = 2;
+	x.cfg = &cfg;
+	x.ip = hz_arena_printf(fx.arena, "198.51.100.%u",
+	    (unsigned)randombytes_uniform(250));
+	assert_int_equal(hz_login_code_send(&x, fx_phone()), HZ_OK);
+	assert_int_equal(hz_login_code_send(&x, fx_phone()), HZ_OK);
+	assert_int_equal(hz_login_code_send(&x, fx_phone()),
+	    HZ_ERR_RATE_LIMITED);
+}
+
+static void
+five_wrong_guesses_kill_the_code(void **state)
+{
+	struct hz_tokens t;
+	const char *phone, *code;
+
+	(void)state;
+	FX_NEED_DB();
+	phone = fx_phone();
+	assert_int_equal(hz_login_code_send(&fx, phone), HZ_OK);
+	code = sent_code(phone);
+	for (int i = 0; i < fx_cfg.code_tries; i++)
+		assert_int_equal(hz_login_code_verify(&fx, phone, wrong(code),
+		    &t), HZ_ERR_UNAUTHORIZED);
+	/* The sixth try, even with the right code. */
+	assert_int_equal(hz_login_code_verify(&fx, phone, code, &t),
+	    HZ_ERR_RATE_LIMITED);
+	assert_int_equal(hz_login_code_verify(&fx, phone, "12345", &t),
+	    HZ_ERR_INVALID);
+}
+
+static void
+expired_codes_are_refused(void **state)
+{
+	unsigned char index[HZ_INDEX_BYTES];
+	struct hz_tokens t;
+	const char *phone;
+
+	(void)state;
+	FX_NEED_DB();
+	phone = fx_phone();
+	assert_int_equal(hz_login_code_send(&fx, phone), HZ_OK);
+	hz_blind_index(&fx_keys, "phone", phone, strlen(phone), index);
+	struct hz_db_arg a = HZ_ARG_STRN((const char *)index, sizeof(index));
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_EXPIRE, &a, 1,
+	    NULL), HZ_OK);
+	assert_int_equal(hz_login_code_verify(&fx, phone, sent_code(phone), &t),
+	    HZ_ERR_UNAUTHORIZED);
+}
+
+static void
+refresh_rotates_and_reuse_revokes_the_family(void **state)
+{
+	struct hz_tokens t0, t1, t2, t3;
+	const char *phone;
+	struct hz_db_result r;
+
+	(void)state;
+	FX_NEED_DB();
+	phone = fx_phone();
+	assert_int_equal(hz_login_code_send(&fx, phone), HZ_OK);
+	assert_int_equal(hz_login_code_verify(&fx, phone, sent_code(phone),
+	    &t0), HZ_OK);
+	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1), HZ_OK);
+	assert_string_not_equal(t0.refresh, t1.refresh);
+	assert_int_equal(t1.user_id, t0.user_id);
+	/* t0 again: a thief or a replay. Both branches die. */
+	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t2),
+	    HZ_ERR_UNAUTHORIZED);
+	assert_int_equal(hz_session_refresh(&fx, t1.refresh, &t3),
+	    HZ_ERR_UNAUTHORIZED);
+	struct hz_db_arg u = HZ_ARG_I64((long long)t0.user_id);
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_FAMILY_STATES,
+	    &u, 1, &r), HZ_OK);
+	for (size_t i = 0; i < r.nrows; i++)
+		assert_string_equal(HZ_CELL(&r, i, 0)->s, "revoked");
+	assert_int_equal(hz_session_refresh(&fx, "short", &t3),
+	    HZ_ERR_UNAUTHORIZED);
+}
+
+static void
+logout_ends_the_family(void **state)
+{
+	struct hz_tokens t0, t1;
+	const char *phone;
+
+	(void)state;
+	FX_NEED_DB();
+	phone = fx_phone();
+	assert_int_equal(hz_login_code_send(&fx, phone), HZ_OK);
+	assert_int_equal(hz_login_code_verify(&fx, phone, sent_code(phone),
+	    &t0), HZ_OK);
+	assert_int_equal(hz_session_end(&fx, t0.refresh), HZ_OK);
+	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1),
+	    HZ_ERR_UNAUTHORIZED);
+	assert_int_equal(hz_session_end(&fx, "unknown-token"), HZ_OK);
+}
+
+static void
+staff_passwords(void **state)
+{
+	char name[32];
+	struct hz_staff_new s = { .display_name = "测试员",
+	    .password = "correct horse battery" };
+	const char *why;
+	uint64_t id, got;
+
+	(void)state;
+	FX_NEED_DB();
+	snprintf(name, sizeof(name), "t%u", (unsigned)randombytes_uniform(1u << 30));
+	s.username = name;
+	assert_int_equal(hz_staff_create(&fx, &s, &id, &why), HZ_OK);
+	assert_int_equal(hz_staff_create(&fx, &s, &id, &why), HZ_ERR_CONFLICT);
+	assert_int_equal(hz_staff_authenticate(&fx, name,
+	    "correct horse battery", &got), HZ_OK);
+	assert_int_equal(got, id);
+	assert_int_equal(hz_staff_authenticate(&fx, name, "wrong", &got),
+	    HZ_ERR_UNAUTHORIZED);
+	assert_int_equal(hz_staff_authenticate(&fx, "nobody-here", "x", &got),
+	    HZ_ERR_UNAUTHORIZED);
+	s.password = "short";
+	assert_int_equal(hz_staff_create(&fx, &s, &id, &why), HZ_ERR_INVALID);
+	assert_string_equal(why, "password");
+	s.password = "long enough now";
+	s.username = "Bad Name";
+	assert_int_equal(hz_staff_create(&fx, &s, &id, &why), HZ_ERR_INVALID);
+	assert_string_equal(why, "username");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(code_login_creates_then_finds_the_resident),
+		cmocka_unit_test(codes_are_limited_per_phone_and_per_address),
+		cmocka_unit_test(five_wrong_guesses_kill_the_code),
+		cmocka_unit_test(expired_codes_are_refused),
+		cmocka_unit_test(refresh_rotates_and_reuse_revokes_the_family),
+		cmocka_unit_test(logout_ends_the_family),
+		cmocka_unit_test(staff_passwords),
+	};
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}
