@@ -417,6 +417,9 @@ main(int argc, char **argv)
 		fputs("huzu: libsodium failed to initialise\n", stderr);
 		return 1;
 	}
+	/* Admin commands report on stdout/stderr themselves; their log lines
+	 * would only repeat it. serve and worker set their own level. */
+	hz_log_set_level(HZ_LOG_WARN);
 	if (strcmp(cmd, "serve") == 0) {
 		const char *exe = self_exe();
 		if (exe == NULL) {
