@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy.h"
@@ -116,33 +117,105 @@ hz_scope_roots(const struct hz_caller *c, enum hz_right right,
 }
 
 enum {
-	STMT_CALLER,
+	STMT_USER,
+	STMT_GRANTS,
 	STMT__MAX
 };
 
 static const char *const sql[STMT__MAX] = {
-	[STMT_CALLER] =
-	    "SELECT u.kind, u.display_name, u.username, u.phone_sealed,"
-	    " u.disabled, r.id, r.role, n.id, n.path, n.name, n.kind"
-	    " FROM users u"
-	    " LEFT JOIN role_assignments r ON r.user_id = u.id"
-	    " LEFT JOIN units n ON n.id = r.unit_id"
-	    " WHERE u.id = ? LIMIT 16",
-	/* No ORDER BY: it costs a temporary table on the hottest query of
-	 * all; rows come in roles_unique order (role, unit) anyway. */
+	[STMT_USER] =
+	    "SELECT kind, display_name, username, phone_sealed, disabled,"
+	    " authz_version FROM users WHERE id = ?",
+	[STMT_GRANTS] =
+	    "SELECT r.id, r.role, n.id, n.path, n.name, n.kind"
+	    " FROM role_assignments r JOIN units n ON n.id = r.unit_id"
+	    " WHERE r.user_id = ? LIMIT 16",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("policy", sql);
+
+/* Every authenticated request loads its caller, so staff grants are cached
+ * per worker, keyed by user id and checked against users.authz_version,
+ * which every change to them bumps: the hot path is one point select, and
+ * a revoked role still takes effect on the very next request. */
+#define CACHE_SLOTS 64
+
+struct cached_grant {
+	uint64_t     id;
+	enum hz_role role;
+	uint64_t     unit_id;
+	char        *path, *name, *kind;
+};
+
+static struct cache_slot {
+	uint64_t            user;        /* 0: empty */
+	long long           version;
+	size_t              n;
+	struct cached_grant g[HZ_GRANTS_MAX];
+} cache[CACHE_SLOTS];
+
+static void
+slot_clear(struct cache_slot *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->g[i].path);
+		free(s->g[i].name);
+		free(s->g[i].kind);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+/* Fills the slot from the database; false if out of memory. */
+static enum hz_status
+slot_load(const struct hz_ctx *x, struct cache_slot *s, uint64_t user,
+          long long version)
+{
+	struct hz_db_arg id = HZ_ARG_I64((long long)user);
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	slot_clear(s);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GRANTS, &id, 1, &r)))
+		return rc;
+	for (size_t i = 0; i < r.nrows && s->n < HZ_GRANTS_MAX; i++) {
+		struct cached_grant *g = &s->g[s->n];
+
+		if (!hz_role_parse(HZ_CELL(&r, i, 1)->s, &g->role))
+			continue;
+		g->id = (uint64_t)HZ_CELL(&r, i, 0)->i;
+		g->unit_id = (uint64_t)HZ_CELL(&r, i, 2)->i;
+		g->path = strdup(HZ_CELL(&r, i, 3)->s);
+		g->name = strdup(HZ_CELL(&r, i, 4)->s);
+		g->kind = strdup(HZ_CELL(&r, i, 5)->s);
+		s->n++;
+		if (!g->path || !g->name || !g->kind) {
+			slot_clear(s);
+			return HZ_ERR_NOMEM;
+		}
+	}
+	s->user = user;
+	s->version = version;
+	return HZ_OK;
+}
+
+void
+hz_caller_cache_clear(void)
+{
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		slot_clear(&cache[i]);
+}
 
 enum hz_status
 hz_caller_load(const struct hz_ctx *x, uint64_t user_id, struct hz_caller *c)
 {
 	struct hz_db_arg id = HZ_ARG_I64((long long)user_id);
 	struct hz_db_result r;
+	struct cache_slot *s = &cache[user_id % CACHE_SLOTS];
+	long long version;
 	enum hz_status rc;
 
 	memset(c, 0, sizeof(*c));
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CALLER, &id, 1, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USER, &id, 1, &r)))
 		return rc;
 	if (r.nrows == 0 || HZ_CELL(&r, 0, 4)->i != 0)
 		return HZ_ERR_UNAUTHORIZED;
@@ -154,21 +227,26 @@ hz_caller_load(const struct hz_ctx *x, uint64_t user_id, struct hz_caller *c)
 		c->phone_sealed = (const unsigned char *)HZ_CELL(&r, 0, 3)->s;
 		c->phone_len = HZ_CELL(&r, 0, 3)->len;
 	}
-	for (size_t i = 0; i < r.nrows && c->ngrants < HZ_GRANTS_MAX; i++) {
-		struct hz_grant *g = &c->grants[c->ngrants];
-
-		if (HZ_CELL(&r, i, 5)->null || HZ_CELL(&r, i, 7)->null ||
-		    !hz_role_parse(HZ_CELL(&r, i, 6)->s, &g->role))
-			continue;
-		g->id = (uint64_t)HZ_CELL(&r, i, 5)->i;
-		g->unit_id = (uint64_t)HZ_CELL(&r, i, 7)->i;
-		g->unit_path = HZ_CELL(&r, i, 8)->s;
-		g->unit_name = HZ_CELL(&r, i, 9)->s;
-		g->unit_kind = HZ_CELL(&r, i, 10)->s;
-		c->ngrants++;
-	}
-	/* Grants are for staff only, whatever the table says. */
+	/* Grants are for staff only, whatever the tables say. */
 	if (!c->staff)
-		c->ngrants = 0;
+		return HZ_OK;
+	version = HZ_CELL(&r, 0, 5)->i;
+	if ((s->user != user_id || s->version != version) &&
+	    (rc = slot_load(x, s, user_id, version)))
+		return rc;
+	/* Copies into the request: a later load may evict this slot. */
+	for (size_t i = 0; i < s->n; i++) {
+		struct hz_grant *g = &c->grants[i];
+
+		g->id = s->g[i].id;
+		g->role = s->g[i].role;
+		g->unit_id = s->g[i].unit_id;
+		g->unit_path = hz_arena_strdup(x->arena, s->g[i].path);
+		g->unit_name = hz_arena_strdup(x->arena, s->g[i].name);
+		g->unit_kind = hz_arena_strdup(x->arena, s->g[i].kind);
+		if (!g->unit_path || !g->unit_name || !g->unit_kind)
+			return HZ_ERR_NOMEM;
+	}
+	c->ngrants = s->n;
 	return HZ_OK;
 }

@@ -56,10 +56,12 @@ struct hz_caller {
 	struct hz_grant      grants[HZ_GRANTS_MAX];
 };
 
-/* Loads the user and their grants (one query). HZ_ERR_UNAUTHORIZED if the
- * user is gone or disabled. */
+/* Loads the user and their grants: one point select while the worker's
+ * cache of the user's grants is current (users.authz_version), two when
+ * not. HZ_ERR_UNAUTHORIZED if the user is gone or disabled. */
 enum hz_status hz_caller_load(const struct hz_ctx *, uint64_t user_id,
                               struct hz_caller *);
+void           hz_caller_cache_clear(void);
 
 /* HZ_OK, HZ_ERR_NOT_FOUND (outside every subtree of the caller) or
  * HZ_ERR_FORBIDDEN (inside, but no role there carries `right`). */

@@ -17,7 +17,7 @@
 enum {
 	STMT_GET, STMT_LIST, STMT_INSERT, STMT_SET_PATH, STMT_INSERT_BUILDING,
 	STMT_UPDATE, STMT_UPDATE_BUILDING, STMT_BY_CODE, STMT_COUNT,
-	STMT_STAFF,
+	STMT_STAFF, STMT_BUMP_HOLDERS,
 	STMT__MAX
 };
 
@@ -51,6 +51,10 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_BY_CODE] = "SELECT id FROM units WHERE code = ?",
 	[STMT_COUNT] = "SELECT COUNT(*) FROM units",
 	[STMT_STAFF] = "SELECT kind FROM users WHERE id = ? AND disabled = 0",
+	/* A renamed unit shows under its new name in its holders' grants. */
+	[STMT_BUMP_HOLDERS] =
+	    "UPDATE users u JOIN role_assignments r ON r.user_id = u.id"
+	    " SET u.authz_version = u.authz_version + 1 WHERE r.unit_id = ?",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("units", sql);
@@ -424,6 +428,9 @@ update_tx(struct hz_db *db, void *p)
 		j->field = "code";
 		return rc;
 	}
+	if (in->name && (rc = hz_db_run(x->db, x->arena, &stmts,
+	    STMT_BUMP_HOLDERS, &u[2], 1, NULL)))
+		return rc;
 	if (strcmp(j->u->kind, "building") == 0) {
 		struct hz_db_arg b[] = {
 			in->lane ? HZ_ARG_STR(in->lane) : HZ_ARG_NULL,

@@ -16,6 +16,7 @@ enum {
 	STMT_BY_USERNAME, STMT_INSERT_STAFF, STMT_UNIT_KIND, STMT_STAFF_KIND,
 	STMT_GRANT, STMT_REVOKE, STMT_BY_PHONE, STMT_INSERT_RESIDENT,
 	STMT_BY_WECHAT, STMT_INSERT_WECHAT, STMT_LIST_STAFF, STMT_GET_STAFF,
+	STMT_BUMP_AUTHZ,
 	STMT__MAX
 };
 
@@ -52,6 +53,9 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_GET_STAFF] =
 	    "SELECT id, username, display_name, phone_sealed, disabled"
 	    " FROM users WHERE kind = 'staff' AND id = ?",
+	/* See users.authz_version (sql/0002_identity.sql). */
+	[STMT_BUMP_AUTHZ] =
+	    "UPDATE users SET authz_version = authz_version + 1 WHERE id = ?",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("users", sql);
@@ -207,7 +211,9 @@ hz_role_grant(const struct hz_ctx *x, uint64_t user_id, enum hz_role role,
 		user, HZ_ARG_STR(hz_role_name(role)), unit,
 		x->caller ? HZ_ARG_I64((long long)x->caller->id) : HZ_ARG_NULL,
 	};
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GRANT, args, 4, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GRANT, args, 4, &r)) ||
+	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_BUMP_AUTHZ, &user, 1,
+	    NULL)))
 		return rc;
 	*id = r.insert_id;
 	snprintf(detail, sizeof(detail), "{\"role\":\"%s\",\"unit_id\":%llu,"
@@ -235,6 +241,10 @@ hz_role_revoke(const struct hz_ctx *x, uint64_t user_id, uint64_t assignment)
 		    3, &r)))
 			return rc;
 		if (r.affected == 1) {
+			struct hz_db_arg u = HZ_ARG_I64((long long)user_id);
+			if ((rc = hz_db_run(x->db, x->arena, &stmts,
+			    STMT_BUMP_AUTHZ, &u, 1, NULL)))
+				return rc;
 			snprintf(detail, sizeof(detail), "{\"user_id\":%llu}",
 			    (unsigned long long)user_id);
 			return hz_audit(x, 0, "role.revoke", "role_assignment",

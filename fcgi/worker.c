@@ -17,6 +17,7 @@
 #include "crypto.h"
 #include "dispatch.h"
 #include "log.h"
+#include "policy.h"
 #include "pool.h"
 #include "response.h"
 
@@ -221,6 +222,7 @@ hz_worker(const char *config_path, int listen_fd)
 	}
 	hz_info("worker stopping", "served=%lu", served);
 	hz_json_use_arena(NULL);
+	hz_caller_cache_clear();
 	hz_arena_free(a);
 	hz_db_free(db);
 	mysql_library_end();

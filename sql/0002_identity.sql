@@ -30,6 +30,10 @@ CREATE TABLE users (
   phone_index   BINARY(32) NULL,
   wechat_index  BINARY(32) NULL,
   disabled      TINYINT(1) NOT NULL DEFAULT 0,
+  -- Bumped by every change to what the user may do (a role granted or
+  -- revoked, a unit of theirs renamed): workers cache a user's grants and
+  -- check this one number on each request instead of reloading them.
+  authz_version INT UNSIGNED NOT NULL DEFAULT 0,
   created_at    DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   updated_at    DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
   UNIQUE KEY users_username (username),

@@ -7,6 +7,7 @@
 #include "importer.h"
 #include "policy.h"
 #include "units.h"
+#include "users.h"
 
 static char tag[16];     /* makes this run's codes unique */
 
@@ -218,6 +219,50 @@ import_is_all_or_nothing_with_line_numbers(void **state)
 	free(res);
 }
 
+static void
+grant_changes_are_seen_at_once(void **state)
+{
+	struct hz_staff_new s = { .display_name = "新栋长",
+	    .password = "long enough password" };
+	struct hz_caller c;
+	const char *why;
+	uint64_t user, grant, b1;
+	char name[32];
+
+	(void)state;
+	FX_NEED_DB();
+	snprintf(name, sizeof(name), "g%u", (unsigned)randombytes_uniform(1u << 30));
+	s.username = name;
+	assert_int_equal(hz_staff_create(&fx, &s, &user, &why), HZ_OK);
+	assert_int_equal(hz_caller_load(&fx, user, &c), HZ_OK);
+	assert_int_equal(c.ngrants, 0);
+	b1 = hz_unit_id_by_code(&fx, code("B1"));
+	assert_int_equal(hz_role_grant(&fx, user, HZ_ROLE_BUILDING_HEAD, b1,
+	    &grant, &why), HZ_OK);
+	/* The worker's cached (empty) grants are stale now: reloaded. */
+	assert_int_equal(hz_caller_load(&fx, user, &c), HZ_OK);
+	assert_int_equal(c.ngrants, 1);
+	assert_int_equal(c.grants[0].unit_id, b1);
+	/* Renaming the unit shows at once too. */
+	struct hz_unit_input in = { .name = "改名楼" };
+	struct hz_caller admin = caller_at(HZ_ROLE_ADMIN, "V");
+	struct hz_ctx x = fx;
+	const char *field;
+	x.caller = &admin;
+	assert_int_equal(hz_unit_update(&x, b1, &in, &field), HZ_OK);
+	assert_int_equal(hz_caller_load(&fx, user, &c), HZ_OK);
+	assert_string_equal(c.grants[0].unit_name, "改名楼");
+	/* Revoked: gone on the next load, not at token expiry. */
+	x.caller = &admin;
+	assert_int_equal(hz_role_revoke(&x, user, grant), HZ_OK);
+	assert_int_equal(hz_caller_load(&fx, user, &c), HZ_OK);
+	assert_int_equal(c.ngrants, 0);
+	/* A role at the wrong kind of unit. */
+	assert_int_equal(hz_role_grant(&fx, user, HZ_ROLE_GROUP_LEADER, b1,
+	    &grant, &why), HZ_ERR_INVALID);
+	hz_caller_cache_clear();
+}
+
 int
 main(void)
 {
@@ -226,6 +271,7 @@ main(void)
 		cmocka_unit_test(keyset_pages_cover_everything_once),
 		cmocka_unit_test(writes_need_the_right_and_the_right_kind),
 		cmocka_unit_test(import_is_all_or_nothing_with_line_numbers),
+		cmocka_unit_test(grant_changes_are_seen_at_once),
 	};
 	return cmocka_run_group_tests(tests, setup, fx_teardown);
 }
