@@ -420,3 +420,28 @@ hz_user_id_by_username(const struct hz_ctx *x, const char *username)
 		return 0;
 	return (uint64_t)HZ_CELL(&r, 0, 0)->i;
 }
+
+enum hz_status
+hz_staff_phone_reveal(const struct hz_ctx *x, uint64_t id, char **phone)
+{
+	struct hz_db_arg a = HZ_ARG_I64((long long)id);
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	*phone = NULL;
+	if (!hz_can_anywhere(x->caller, HZ_RIGHT_USER_ADMIN))
+		return HZ_ERR_FORBIDDEN;
+	if (!hz_can_anywhere(x->caller, HZ_RIGHT_PII_REVEAL))
+		return HZ_ERR_FORBIDDEN;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET_STAFF, &a, 1, &r)))
+		return rc;
+	if (r.nrows == 0)
+		return HZ_ERR_NOT_FOUND;
+	if (!HZ_CELL(&r, 0, 3)->null && (rc = hz_unseal(x->arena, x->keys,
+	    "phone", (const unsigned char *)HZ_CELL(&r, 0, 3)->s,
+	    HZ_CELL(&r, 0, 3)->len, phone)))
+		return rc;
+	/* Audited before it is shown: no reveal goes unrecorded. */
+	return hz_audit(x, 0, "pii.reveal", "user", id,
+	    "{\"field\":\"phone\"}");
+}

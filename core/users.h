@@ -69,4 +69,10 @@ enum hz_status hz_staff_get(const struct hz_ctx *, uint64_t id,
 
 uint64_t hz_user_id_by_username(const struct hz_ctx *, const char *username);
 
+/* The full phone number of a staff member, for a caller holding
+ * PII_REVEAL; every reveal is written to the audit log. *phone is NULL if
+ * the account has none. */
+enum hz_status hz_staff_phone_reveal(const struct hz_ctx *, uint64_t id,
+                                     char **phone);
+
 #endif

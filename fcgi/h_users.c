@@ -183,3 +183,25 @@ h_role_revoke(struct hz_req *req)
 	}
 	hz_reply_empty(req, 204);
 }
+
+void
+h_user_phone(struct hz_req *req)
+{
+	uint64_t id;
+	char *phone;
+	cJSON *o;
+	enum hz_status rc;
+
+	if (!hz_path_id(req, "id", &id))
+		return;
+	if ((rc = hz_staff_phone_reveal(&req->ctx, id, &phone))) {
+		hz_reply_status(req, rc);
+		return;
+	}
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    !hz_json_add_str_or_null(o, "phone", phone)) {
+		hz_reply_status(req, HZ_ERR_NOMEM);
+		return;
+	}
+	hz_reply_json(req, 200, o);
+}

@@ -28,6 +28,7 @@ void h_building_update(struct hz_req *);
 void h_stations_list(struct hz_req *);
 void h_users_list(struct hz_req *);
 void h_user_get(struct hz_req *);
+void h_user_phone(struct hz_req *);
 void h_user_create(struct hz_req *);
 void h_role_grant(struct hz_req *);
 void h_role_revoke(struct hz_req *);

@@ -30,6 +30,7 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,    "/api/v1/users",                      h_users_list,  HZ_STAFF, NULL },
 	{ HZ_POST,   "/api/v1/users",                      h_user_create, HZ_STAFF, user_create_fields },
 	{ HZ_GET,    "/api/v1/users/{id}",                 h_user_get,    HZ_STAFF, NULL },
+	{ HZ_GET,    "/api/v1/users/{id}/phone",           h_user_phone,  HZ_STAFF, NULL },
 	{ HZ_POST,   "/api/v1/users/{id}/roles",           h_role_grant,  HZ_STAFF, role_grant_fields },
 	{ HZ_DELETE, "/api/v1/users/{id}/roles/{role_id}", h_role_revoke, HZ_STAFF, NULL },
 };
