@@ -109,9 +109,10 @@ test('app shell: tabs, panels, health footer, CSP-clean', { timeout: 60_000 }, a
     await page.locator('.weui-tabbar__item', { hasText: '我的' }).click();
     await page.waitForURL(/#me$/);
     assert.equal(await visibleText(page, '#me-status'), '未登录');
-    const login = page.locator('#panel-me button', { hasText: '登录' });
-    assert.equal(await login.isVisible(), true);
-    assert.equal(await login.isDisabled(), true);
+    const login = page.locator('#me-login');
+    assert.equal(await visibleText(page, '#me-login'), '登录');
+    assert.equal(await login.getAttribute('href'), '/login.html');
+    assert.equal(await page.locator('#me-logout').isVisible(), false);
     assert.equal(await page.locator('#panel-services').isVisible(), false);
     await shot(page, 'shell-me.png');
 

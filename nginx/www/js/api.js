@@ -1,5 +1,7 @@
-// Huzu API client: JSON over fetch, bearer tokens from localStorage,
-// error envelopes mapped to ApiError, WeUI error dialog, client error reporter.
+// Huzu API client: JSON over fetch, bearer tokens from localStorage (an
+// expired access token is refreshed once, transparently), error envelopes
+// mapped to ApiError, login/logout helpers, WeUI error dialog, client error
+// reporter.
 
 const BASE = '/api/v1';
 const ACCESS_KEY = 'huzu.access';
@@ -76,7 +78,8 @@ function errorFromResponse(res, data) {
   });
 }
 
-async function request(method, path, body, { idempotencyKey, signal } = {}) {
+// One HTTP exchange; resolves to the parsed body or throws ApiError.
+async function send(method, path, body, { idempotencyKey, signal } = {}) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store', signal };
   if (body !== undefined) {
@@ -103,12 +106,110 @@ async function request(method, path, body, { idempotencyKey, signal } = {}) {
   throw errorFromResponse(res, data);
 }
 
+// ---- Session refresh ----------------------------------------------------------
+
+export const LOGOUT_EVENT = 'huzu:logout';
+
+// Tokens are gone: tell the page, which shows its logged-out state.
+function dropSession() {
+  tokens.clear();
+  window.dispatchEvent(new Event(LOGOUT_EVENT));
+}
+
+function storeTokens(data) {
+  if (!data || typeof data.access_token !== 'string' || typeof data.refresh_token !== 'string') {
+    throw new ApiError({ code: 'bad_response', message: '服务器返回了无法识别的内容，请稍后重试' });
+  }
+  tokens.set({ access: data.access_token, refresh: data.refresh_token });
+  return data;
+}
+
+// A refused refresh token (as opposed to a network failure or an outage,
+// after which the same token may still work).
+function isRejection(err) {
+  return err instanceof ApiError && err.status >= 400 && err.status < 500 &&
+    err.status !== 408 && err.status !== 429;
+}
+
+let refreshing = null;
+
+// Trades the stored refresh token for new tokens. staleAccess is the access
+// token that was just refused: if the store already holds another one (a
+// concurrent call or another tab refreshed meanwhile), that one is used and
+// the refresh token, which rotates, is not spent twice (the server ends the
+// whole session on reuse). Resolves true when there is a new access token,
+// false when the session is over (tokens cleared); throws on transient errors.
+function refreshSession(staleAccess) {
+  if (!refreshing) {
+    const run = async () => {
+      const current = tokens.access;
+      if (current && current !== staleAccess) return true;
+      const refresh = tokens.refresh;
+      if (!refresh) {
+        dropSession();
+        return false;
+      }
+      try {
+        storeTokens(await send('POST', '/auth/refresh', { refresh_token: refresh }));
+        return true;
+      } catch (err) {
+        if (!isRejection(err)) throw err;
+        // Another tab may have rotated the token while this request was out.
+        if (tokens.refresh !== refresh && tokens.access) return true;
+        dropSession();
+        return false;
+      }
+    };
+    // Web Locks serialise refreshes across tabs of the same origin.
+    const locked = navigator.locks && typeof navigator.locks.request === 'function'
+      ? navigator.locks.request('huzu.refresh', run)
+      : run();
+    refreshing = locked.finally(() => { refreshing = null; });
+  }
+  return refreshing;
+}
+
+// Like send(), but a 401 from an authenticated endpoint is answered by one
+// refresh of the session and one retry. If the session cannot be renewed the
+// tokens are cleared, LOGOUT_EVENT fires and the original 401 is thrown.
+async function request(method, path, body, opts) {
+  const sentAccess = tokens.access;
+  try {
+    return await send(method, path, body, opts);
+  } catch (err) {
+    const retryable = err instanceof ApiError && err.status === 401 &&
+      !path.startsWith('/auth/') && (sentAccess || tokens.refresh);
+    if (!retryable) throw err;
+    if (!(await refreshSession(sentAccess))) throw err;
+    return send(method, path, body, opts);
+  }
+}
+
 export const api = {
   get: (path, opts) => request('GET', path, undefined, opts),
   post: (path, body, opts) => request('POST', path, body ?? {}, opts),
   put: (path, body, opts) => request('PUT', path, body ?? {}, opts),
   patch: (path, body, opts) => request('PATCH', path, body ?? {}, opts),
   delete: (path, opts) => request('DELETE', path, undefined, opts),
+};
+
+// ---- Logging in and out -------------------------------------------------------
+
+export const auth = {
+  // Staff: username and password.
+  login: async (username, password) => storeTokens(await send('POST', '/auth/login', { username, password })),
+  // Residents: a one-time code by SMS; resolves to {expires_in, resend_after}.
+  sendCode: (phone) => send('POST', '/auth/code', { phone }),
+  verifyCode: async (phone, code) => storeTokens(await send('POST', '/auth/code/verify', { phone, code })),
+  // Ends the session on the server (best effort) and forgets the tokens.
+  async logout() {
+    const refresh = tokens.refresh;
+    try {
+      if (refresh) await send('POST', '/auth/logout', { refresh_token: refresh });
+    } catch { /* the local session ends regardless */ }
+    tokens.clear();
+  },
+  get loggedIn() { return Boolean(tokens.access || tokens.refresh); },
 };
 
 // ---- UI helpers -------------------------------------------------------------
@@ -152,6 +253,52 @@ export function showError(err) {
 
   return new Promise((resolve) => {
     ok.addEventListener('click', () => { root.remove(); resolve(); }, { once: true });
+  });
+}
+
+// Asks a yes/no question in a WeUI dialog; resolves true for ok, false otherwise.
+export function showConfirm({ title = '', message, ok = '确定', cancel = '取消', warn = false }) {
+  document.getElementById('huzu-confirm-dialog')?.remove();
+  const opener = document.activeElement;
+
+  const root = el('div', 'huzu-dialog');
+  root.id = 'huzu-confirm-dialog';
+  root.setAttribute('role', 'alertdialog');
+  root.setAttribute('aria-modal', 'true');
+
+  const dialog = el('div', 'weui-dialog');
+  if (title) {
+    const hd = el('div', 'weui-dialog__hd');
+    hd.append(el('strong', 'weui-dialog__title', title));
+    dialog.append(hd);
+  }
+  const bd = el('div', 'weui-dialog__bd');
+  bd.append(el('p', 'huzu-dialog__message', message));
+  const ft = el('div', 'weui-dialog__ft');
+  const no = el('button', 'weui-dialog__btn weui-dialog__btn_default', cancel);
+  const yes = el('button', `weui-dialog__btn ${warn ? 'weui-dialog__btn_warn' : 'weui-dialog__btn_primary'}`, ok);
+  no.type = 'button';
+  yes.type = 'button';
+  ft.append(no, yes);
+  dialog.append(bd, ft);
+  const mask = el('div', 'weui-mask');
+  root.append(mask, dialog);
+  document.body.append(root);
+  no.focus();
+
+  return new Promise((resolve) => {
+    let closed = false;
+    const close = (answer) => {
+      if (closed) return;
+      closed = true;
+      root.remove();
+      if (opener && typeof opener.focus === 'function' && opener.isConnected) opener.focus();
+      resolve(answer);
+    };
+    yes.addEventListener('click', () => close(true), { once: true });
+    no.addEventListener('click', () => close(false), { once: true });
+    mask.addEventListener('click', () => close(false), { once: true });
+    root.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') close(false); });
   });
 }
 

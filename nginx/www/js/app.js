@@ -1,7 +1,26 @@
-// App shell: hash-routed tabs (#home, #services, #me), login state, API health footer.
-import { api, tokens, ApiError } from './api.js';
+// App shell: hash-routed tabs (#home, #services, #me), 我的 (the caller's
+// profile and roles, or the way to log in), API health footer.
+import { api, auth, tokens, ApiError, LOGOUT_EVENT, showConfirm } from './api.js';
+import { loginHref, HOME_ME } from './nav.js';
+
+const $ = (id) => document.getElementById(id);
 
 const TABS = ['home', 'services', 'me'];
+
+const ROLE_NAMES = {
+  building_head: '栋长',
+  group_leader: '户组长',
+  cadre: '经济社干部',
+  admin: '联社党委管理员',
+  station_manager: '站点负责人',
+};
+const UNIT_KINDS = {
+  village: '村',
+  cooperative: '经济社',
+  group: '户组',
+  building: '楼栋',
+};
+const KIND_NAMES = { staff: '工作人员', resident: '住户' };
 
 function currentTab() {
   const name = location.hash.slice(1);
@@ -11,32 +30,169 @@ function currentTab() {
 function showTab(name) {
   for (const tab of TABS) {
     const on = tab === name;
-    document.getElementById(`panel-${tab}`).hidden = !on;
-    const item = document.getElementById(`tab-${tab}`);
+    $(`panel-${tab}`).hidden = !on;
+    const item = $(`tab-${tab}`);
     item.classList.toggle('weui-bar__item_on', on);
     item.setAttribute('aria-selected', String(on));
   }
-  if (name === 'me') renderMe();
+  if (name === 'me') loadMe();
 }
 
-function renderMe() {
-  const status = document.getElementById('me-status');
-  const desc = document.getElementById('me-desc');
-  const action = document.getElementById('me-action');
-  const loggedIn = Boolean(tokens.access);
+// ---- 我的 ------------------------------------------------------------------------
 
-  status.textContent = loggedIn ? '已登录' : '未登录';
-  desc.hidden = loggedIn;
-  action.disabled = !loggedIn;
-  action.setAttribute('aria-disabled', String(!loggedIn));
-  action.classList.toggle('weui-btn_disabled', !loggedIn);
-  action.classList.toggle('weui-btn_primary', !loggedIn);
-  action.classList.toggle('weui-btn_default', loggedIn);
-  action.textContent = loggedIn ? '退出登录' : '登录（即将开放）';
+// Each load gets a number; answers to an older load are dropped.
+let meSeq = 0;
+
+function setProfile({ name, tag = '', desc = '', requestId = '', busy = false }) {
+  $('me-status').textContent = name;
+  $('me-tag').textContent = tag;
+  $('me-tag').hidden = !tag;
+  $('me-desc').textContent = desc;
+  $('me-desc').hidden = !desc;
+  $('me-request-id').textContent = requestId ? `请求编号：${requestId}` : '';
+  $('me-request-id').hidden = !requestId;
+  $('me-profile').setAttribute('aria-busy', String(busy));
+  $('me-profile').classList.toggle('huzu-profile_busy', busy);
 }
+
+function setButtons({ login = false, retry = false, logout = false }) {
+  $('me-login').hidden = !login;
+  $('me-retry').hidden = !retry;
+  $('me-logout').hidden = !logout;
+}
+
+function renderLoggedOut() {
+  setProfile({ name: '未登录', desc: '登录后可查看您的登记和诉求记录' });
+  $('me-details').hidden = true;
+  $('me-login').href = loginHref(HOME_ME);
+  setButtons({ login: true });
+}
+
+function renderLoading() {
+  setProfile({ name: '正在加载…', busy: true });
+  $('me-details').hidden = true;
+  setButtons({});
+}
+
+function roleCell(role) {
+  const cell = document.createElement('div');
+  cell.className = 'weui-cell huzu-role';
+  const bd = document.createElement('div');
+  bd.className = 'weui-cell__bd huzu-wrap';
+  const name = document.createElement('span');
+  name.className = 'huzu-role__name';
+  name.textContent = ROLE_NAMES[role.role] || String(role.role || '');
+  const unitName = role.unit && typeof role.unit.name === 'string' ? role.unit.name : '';
+  bd.append(name, document.createTextNode(unitName ? ` · ${unitName}` : ''));
+  const ft = document.createElement('div');
+  ft.className = 'weui-cell__ft';
+  ft.textContent = (role.unit && UNIT_KINDS[role.unit.kind]) || '';
+  cell.append(bd, ft);
+  return cell;
+}
+
+function renderMe(data) {
+  const user = (data && data.user) || {};
+  const staff = user.kind === 'staff';
+  const kind = KIND_NAMES[staff ? 'staff' : 'resident'];
+  const phone = typeof user.phone === 'string' ? user.phone : '';
+  const username = typeof user.username === 'string' ? user.username : '';
+  const roles = Array.isArray(data && data.roles) ? data.roles : [];
+
+  setProfile({ name: user.display_name || kind, tag: kind });
+  $('me-kind').textContent = kind;
+  $('me-phone').textContent = phone;
+  $('me-phone-row').hidden = !phone;
+  $('me-username').textContent = username;
+  $('me-username-row').hidden = !username;
+
+  const list = $('me-roles');
+  list.replaceChildren(...roles.map(roleCell));
+  if (staff && roles.length === 0) {
+    const empty = document.createElement('div');
+    empty.className = 'weui-cell';
+    const bd = document.createElement('div');
+    bd.className = 'weui-cell__bd huzu-muted';
+    bd.textContent = '暂无职务';
+    empty.append(bd);
+    list.append(empty);
+  }
+  $('me-roles-group').hidden = !staff && roles.length === 0;
+  $('me-details').hidden = false;
+  setButtons({ logout: true });
+}
+
+function renderMeError(err) {
+  const e = err instanceof ApiError ? err : new ApiError();
+  setProfile({ name: '暂时无法获取您的信息', desc: e.message, requestId: e.requestId });
+  $('me-details').hidden = true;
+  setButtons({ retry: true, logout: true });
+}
+
+async function loadMe() {
+  const seq = ++meSeq;
+  if (!auth.loggedIn) {
+    renderLoggedOut();
+    return;
+  }
+  renderLoading();
+  try {
+    // api.js renews an expired access token once before giving up.
+    const data = await api.get('/me');
+    if (seq === meSeq) renderMe(data);
+  } catch (err) {
+    if (seq !== meSeq) return;
+    if (err instanceof ApiError && err.status === 401) {
+      tokens.clear();
+      renderLoggedOut();
+    } else {
+      renderMeError(err);
+    }
+  }
+}
+
+$('me-retry').addEventListener('click', loadMe);
+
+$('me-logout').addEventListener('click', async () => {
+  const ok = await showConfirm({ message: '确定退出登录吗？', ok: '退出登录', warn: true });
+  if (!ok) return;
+  const button = $('me-logout');
+  button.disabled = true;
+  button.classList.add('weui-btn_disabled');
+  try {
+    await auth.logout();
+  } finally {
+    button.disabled = false;
+    button.classList.remove('weui-btn_disabled');
+    meSeq += 1;
+    renderLoggedOut();
+  }
+});
+
+// The session ended elsewhere (a refused refresh in api.js).
+window.addEventListener(LOGOUT_EVENT, () => {
+  if (currentTab() === 'me') {
+    meSeq += 1;
+    renderLoggedOut();
+  }
+});
+
+// Another tab logged in or out: 我的 follows.
+window.addEventListener('storage', (ev) => {
+  if ((ev.key === null || ev.key === 'huzu.access' || ev.key === 'huzu.refresh') && currentTab() === 'me') {
+    if (!auth.loggedIn) {
+      meSeq += 1;
+      renderLoggedOut();
+    } else if (ev.oldValue === null) {
+      loadMe();
+    }
+  }
+});
+
+// ---- Health footer ------------------------------------------------------------------
 
 async function checkHealth() {
-  const out = document.getElementById('health');
+  const out = $('health');
   try {
     const data = await api.get('/health');
     const ok = data && data.status === 'ok';
@@ -47,12 +203,6 @@ async function checkHealth() {
     out.classList.add('huzu-health_bad');
   }
 }
-
-document.getElementById('me-action').addEventListener('click', () => {
-  if (!tokens.access) return;
-  tokens.clear();
-  renderMe();
-});
 
 window.addEventListener('hashchange', () => showTab(currentTab()));
 showTab(currentTab());

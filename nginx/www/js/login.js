@@ -1,0 +1,278 @@
+// Login page: residents by phone and SMS code, staff by username and
+// password. Afterwards the page goes to ?next= (a same-origin path only)
+// or to 我的.
+import { ApiError, auth, showError } from './api.js';
+import { safeNext, HOME_ME } from './nav.js';
+
+const $ = (id) => document.getElementById(id);
+
+const PHONE_RE = /^1[3-9]\d{9}$/;
+const CODE_RE = /^\d{6}$/;
+const MSG_PHONE = '请输入正确的 11 位手机号';
+const MSG_CODE = '请输入 6 位数字验证码';
+const DESC = {
+  phone: '住户使用手机号验证码登录，首次登录将自动注册',
+  staff: '工作人员使用管理员分配的账号密码登录',
+};
+
+const next = safeNext(new URLSearchParams(location.search).get('next'), HOME_ME);
+
+// Inputs by API field name, for the envelope's `fields`.
+const FIELDS = {
+  phone: $('phone'),
+  code: $('code'),
+  username: $('username'),
+  password: $('password'),
+};
+
+// ---- Feedback: field errors, toptips, toast ------------------------------------
+
+function setFieldError(name, message) {
+  const input = FIELDS[name];
+  const out = $(`${name}-error`);
+  const cell = $(`cell-${name}`);
+  out.textContent = message || '';
+  out.hidden = !message;
+  cell.classList.toggle('weui-cell_warn', Boolean(message));
+  if (message) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+}
+
+let toptipsTimer = 0;
+
+// Expected refusals (wrong password, wrong code, too many tries) in WeUI
+// toptips; tapping them hides them early.
+function showToptips(message, requestId = '') {
+  const tips = $('toptips');
+  $('toptips-message').textContent = message;
+  $('toptips-rid').textContent = requestId ? `请求编号：${requestId}` : '';
+  $('toptips-rid').hidden = !requestId;
+  tips.classList.add('huzu-toptips_on');
+  clearTimeout(toptipsTimer);
+  toptipsTimer = setTimeout(hideToptips, 5000);
+}
+
+function hideToptips() {
+  clearTimeout(toptipsTimer);
+  $('toptips').classList.remove('huzu-toptips_on');
+}
+
+let toastTimer = 0;
+
+function showToast(text) {
+  $('toast-text').textContent = text;
+  $('toast').hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { $('toast').hidden = true; }, 1500);
+}
+
+// Field errors go under their inputs; the rest of an error is shown as
+// toptips (a refusal the user can act on) or in a dialog (anything else,
+// with the request id to quote).
+function reportError(err, names) {
+  if (!(err instanceof ApiError)) {
+    showError(err);
+    return;
+  }
+  const fields = err.fields || {};
+  const known = Object.keys(fields).filter((k) => names.includes(k) && typeof fields[k] === 'string');
+  for (const name of known) setFieldError(name, fields[name]);
+  if (known.length) {
+    FIELDS[known[0]].focus();
+    if (known.length === Object.keys(fields).length) return;
+  }
+  if (err.status >= 400 && err.status < 500) showToptips(err.message, err.requestId);
+  else showError(err);
+}
+
+// ---- Busy buttons ----------------------------------------------------------------
+
+function setBusy(button, busy, label) {
+  button.disabled = busy;
+  button.classList.toggle('weui-btn_loading', busy);
+  button.setAttribute('aria-busy', String(busy));
+  if (busy) {
+    const spinner = document.createElement('span');
+    spinner.className = 'weui-primary-loading weui-primary-loading_transparent';
+    const dot = document.createElement('i');
+    dot.className = 'weui-primary-loading__dot';
+    spinner.append(dot);
+    button.replaceChildren(spinner, document.createTextNode(label));
+  } else {
+    button.textContent = label;
+  }
+}
+
+function done() {
+  location.replace(next);
+}
+
+// ---- Mode switch -----------------------------------------------------------------
+
+function setMode(mode, { focus = false } = {}) {
+  const staff = mode === 'staff';
+  for (const [name, on] of [['phone', !staff], ['staff', staff]]) {
+    const tab = $(`mode-${name}`);
+    tab.classList.toggle('huzu-switch__item_on', on);
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+    $(`form-${name}`).hidden = !on;
+  }
+  $('login-desc').textContent = DESC[staff ? 'staff' : 'phone'];
+  hideToptips();
+  const url = new URL(location.href);
+  url.hash = staff ? 'staff' : '';
+  history.replaceState(null, '', url.href.replace(/#$/, ''));
+  if (focus) (staff ? FIELDS.username : FIELDS.phone).focus();
+}
+
+$('mode-phone').addEventListener('click', () => setMode('phone', { focus: true }));
+$('mode-staff').addEventListener('click', () => setMode('staff', { focus: true }));
+$('mode-phone').parentElement.addEventListener('keydown', (ev) => {
+  if (ev.key !== 'ArrowLeft' && ev.key !== 'ArrowRight') return;
+  const staff = !$('form-staff').hidden;
+  setMode(staff ? 'phone' : 'staff');
+  $(staff ? 'mode-phone' : 'mode-staff').focus();
+});
+
+// ---- Phone and code ----------------------------------------------------------------
+
+// "138 0013 8000", "138-0013-8000" and "+86 13800138000" all mean 13800138000.
+function normalizePhone(raw) {
+  const s = raw.replace(/[\s-]/g, '');
+  const m = s.match(/^(?:\+?86|0086)(1\d{10})$/);
+  return m ? m[1] : s;
+}
+
+function checkPhone() {
+  const phone = normalizePhone(FIELDS.phone.value);
+  if (!PHONE_RE.test(phone)) {
+    setFieldError('phone', MSG_PHONE);
+    FIELDS.phone.focus();
+    return '';
+  }
+  setFieldError('phone', '');
+  return phone;
+}
+
+const sendButton = $('send-code');
+let countdownTimer = 0;
+let countdownEnd = 0;
+let sending = false;
+
+function renderSendButton() {
+  const left = Math.ceil((countdownEnd - Date.now()) / 1000);
+  if (left > 0) {
+    sendButton.disabled = true;
+    sendButton.textContent = `${left} 秒后重发`;
+    return;
+  }
+  clearInterval(countdownTimer);
+  countdownTimer = 0;
+  sendButton.disabled = sending;
+  sendButton.textContent = sending ? '发送中…' : (countdownEnd ? '重新获取' : '获取验证码');
+}
+
+function startCountdown(seconds) {
+  countdownEnd = Date.now() + Math.max(1, seconds) * 1000;
+  clearInterval(countdownTimer);
+  countdownTimer = setInterval(renderSendButton, 250);
+  renderSendButton();
+}
+
+sendButton.addEventListener('click', async () => {
+  hideToptips();
+  const phone = checkPhone();
+  if (!phone || sending || countdownEnd > Date.now()) return;
+  sending = true;
+  renderSendButton();
+  try {
+    const res = await auth.sendCode(phone);
+    const wait = Number(res && res.resend_after) || 60;
+    sending = false;
+    startCountdown(wait);
+    showToast('验证码已发送');
+    FIELDS.code.focus();
+  } catch (err) {
+    sending = false;
+    renderSendButton();
+    if (err instanceof ApiError && err.code === 'code_too_frequent') startCountdown(60);
+    reportError(err, ['phone']);
+  }
+});
+
+$('form-phone').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideToptips();
+  const button = $('phone-submit');
+  if (button.disabled) return;
+  const phone = checkPhone();
+  const code = FIELDS.code.value.trim();
+  if (!phone) {
+    if (!CODE_RE.test(code)) setFieldError('code', code ? MSG_CODE : '');
+    return;
+  }
+  if (!CODE_RE.test(code)) {
+    setFieldError('code', code ? MSG_CODE : '请输入验证码');
+    FIELDS.code.focus();
+    return;
+  }
+  setFieldError('code', '');
+  setBusy(button, true, '登录中');
+  try {
+    await auth.verifyCode(phone, code);
+    done();
+  } catch (err) {
+    setBusy(button, false, '登录');
+    if (err instanceof ApiError && err.code === 'code_locked') FIELDS.code.value = '';
+    reportError(err, ['phone', 'code']);
+    if (err instanceof ApiError && (err.code === 'code_invalid' || err.code === 'code_locked')) FIELDS.code.focus();
+  }
+});
+
+// Digits only in the code box (an autofilled SMS may bring more).
+FIELDS.code.addEventListener('input', () => {
+  const digits = FIELDS.code.value.replace(/\D/g, '').slice(0, 6);
+  if (digits !== FIELDS.code.value) FIELDS.code.value = digits;
+  setFieldError('code', '');
+});
+FIELDS.phone.addEventListener('input', () => setFieldError('phone', ''));
+
+// ---- Staff -------------------------------------------------------------------------
+
+$('form-staff').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideToptips();
+  const button = $('staff-submit');
+  if (button.disabled) return;
+  const username = FIELDS.username.value.trim();
+  const password = FIELDS.password.value;
+  setFieldError('username', username ? '' : '请输入用户名');
+  setFieldError('password', password ? '' : '请输入密码');
+  if (!username || !password) {
+    (username ? FIELDS.password : FIELDS.username).focus();
+    return;
+  }
+  setBusy(button, true, '登录中');
+  try {
+    await auth.login(username, password);
+    done();
+  } catch (err) {
+    setBusy(button, false, '登录');
+    reportError(err, ['username', 'password']);
+    if (err instanceof ApiError && err.code === 'login_failed') FIELDS.password.focus();
+  }
+});
+
+FIELDS.username.addEventListener('input', () => setFieldError('username', ''));
+FIELDS.password.addEventListener('input', () => setFieldError('password', ''));
+
+$('toptips').addEventListener('click', hideToptips);
+
+// ---- Start -------------------------------------------------------------------------
+
+if (auth.loggedIn) {
+  done();
+} else {
+  setMode(location.hash === '#staff' ? 'staff' : 'phone');
+}

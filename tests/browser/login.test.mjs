@@ -1,0 +1,404 @@
+// Browser tests for the login page and 我的, run against a live nginx + huzu
+// with the demo village loaded (scripts/test does both):
+//   HUZU_TEST_BASE=http://127.0.0.1:18080 HUZU_SMS_LOG=.../sms.log node --test browser/login.test.mjs
+// Env: HUZU_TEST_BASE (required), HUZU_SMS_LOG (required: the log sender's
+//      file, where the one-time codes land), HUZU_CHROMIUM (default
+//      /usr/bin/chromium), HUZU_ARTEFACT_DIR (screenshots; default ./artefacts).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.HUZU_TEST_BASE || '').replace(/\/+$/, '');
+const SMS_LOG = process.env.HUZU_SMS_LOG || '';
+const ARTEFACTS = path.resolve(process.env.HUZU_ARTEFACT_DIR || 'artefacts');
+const DEMO_PASSWORD = 'huzu-demo-2026';
+
+let browser;
+
+before(async () => {
+  assert.ok(BASE, 'HUZU_TEST_BASE is required, e.g. HUZU_TEST_BASE=http://127.0.0.1:18080');
+  assert.ok(SMS_LOG, 'HUZU_SMS_LOG is required (the file the log SMS sender appends codes to)');
+  await mkdir(ARTEFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.HUZU_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+// A fresh phone-sized context per test (empty localStorage = logged out), with
+// console errors, page errors, client error reports and API calls collected.
+async function openPage() {
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'zh-CN',
+  });
+  const page = await context.newPage();
+  const s = { context, page, consoleErrors: [], pageErrors: [], reports: [], calls: [] };
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') s.consoleErrors.push({ text: msg.text(), url: msg.location().url || '' });
+  });
+  page.on('pageerror', (err) => s.pageErrors.push(String(err)));
+  page.on('request', (req) => {
+    const p = new URL(req.url()).pathname;
+    if (p === '/api/v1/client-errors') s.reports.push(req.postData());
+    if (p.startsWith('/api/')) s.calls.push(`${req.method()} ${p}`);
+  });
+  return s;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(ARTEFACTS, name), animations: 'disabled' });
+}
+
+// Chromium logs every API answer >= 400 as "Failed to load resource"; the
+// ones a test provokes on purpose are listed in expectedFailures (paths).
+function assertClean(s, expectedFailures = []) {
+  const consoleErrors = s.consoleErrors.filter((e) => {
+    const p = e.url ? new URL(e.url).pathname : '';
+    return !(expectedFailures.includes(p) && /Failed to load resource/.test(e.text));
+  });
+  assert.deepEqual(s.pageErrors, [], 'page errors');
+  assert.deepEqual(consoleErrors, [], 'console errors (CSP violations show up here)');
+  assert.deepEqual(s.reports, [], 'client error reports sent to /api/v1/client-errors');
+}
+
+async function visibleText(page, selector) {
+  const loc = page.locator(selector).first();
+  await loc.waitFor({ state: 'visible' });
+  return (await loc.innerText()).trim();
+}
+
+function storage(page) {
+  return page.evaluate(() => ({
+    access: localStorage.getItem('huzu.access'),
+    refresh: localStorage.getItem('huzu.refresh'),
+  }));
+}
+
+function freshPhone() {
+  return `139${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
+}
+
+// The log sender appends "<time> <phone> <code> 【户组】验证码 ..." lines.
+async function codeFromSmsLog(phone, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let text = '';
+    try {
+      text = await readFile(SMS_LOG, 'utf8');
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
+    }
+    const codes = text.split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[1] === phone && /^\d{6}$/.test(f[2] || ''))
+      .map((f) => f[2]);
+    if (codes.length) return codes.at(-1);
+    if (Date.now() > deadline) throw new Error(`no code for ${phone} in ${SMS_LOG}`);
+    await sleep(100);
+  }
+}
+
+async function openLogin(page, query = '') {
+  const res = await page.goto(`${BASE}/login.html${query}`, { waitUntil: 'load' });
+  assert.equal(res.status(), 200);
+  assert.match(res.headers()['content-security-policy'] || '', /script-src 'self'/, 'CSP header on the login page');
+  await page.locator('#form-phone, #form-staff').first().waitFor({ state: 'attached' });
+}
+
+async function staffLogin(page, username, password = DEMO_PASSWORD) {
+  await page.locator('#mode-staff').click();
+  await page.locator('#form-staff').waitFor({ state: 'visible' });
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.locator('#staff-submit').click();
+}
+
+test('resident logs in by phone and SMS code, sees 我的, logs out', { timeout: 60_000 }, async () => {
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await openLogin(page);
+    assert.match(await page.title(), /登录/);
+    // Phone login is the default mode.
+    assert.equal(await page.locator('#mode-phone').getAttribute('aria-selected'), 'true');
+    assert.equal(await page.locator('#form-phone').isVisible(), true);
+    assert.equal(await page.locator('#form-staff').isVisible(), false);
+    assert.equal(await visibleText(page, '#send-code'), '获取验证码');
+
+    const phone = freshPhone();
+    await page.locator('#phone').fill(phone);
+    const sent = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/code');
+    await page.locator('#send-code').click();
+    assert.equal((await sent).status(), 202);
+
+    // Countdown after a successful send; the button cannot be pressed again.
+    await page.locator('#send-code', { hasText: /^\d+ 秒后重发$/ }).waitFor();
+    assert.equal(await page.locator('#send-code').isDisabled(), true);
+    const seconds = Number((await page.locator('#send-code').innerText()).match(/\d+/)[0]);
+    assert.ok(seconds > 50 && seconds <= 60, `countdown starts near 60 s, got ${seconds}`);
+
+    const code = await codeFromSmsLog(phone);
+    await page.locator('#code').fill(code);
+    await page.locator('#toast .weui-toast').waitFor({ state: 'hidden' });
+    await shot(page, 'login-phone.png');
+
+    const verified = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/code/verify');
+    await page.locator('#phone-submit').click();
+    assert.equal((await verified).status(), 200);
+    await page.waitForURL(`${BASE}/#me`);
+
+    // 我的: resident, masked phone, no roles.
+    await page.locator('#me-details').waitFor({ state: 'visible' });
+    const masked = `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+    assert.equal(await visibleText(page, '#me-tag'), '住户');
+    assert.equal(await visibleText(page, '#me-kind'), '住户');
+    assert.equal(await visibleText(page, '#me-phone'), masked);
+    assert.match(await visibleText(page, '#me-status'), /\S/);
+    assert.equal(await page.locator('#me-roles-group').isVisible(), false);
+    assert.equal(await page.locator('#me-username-row').isVisible(), false);
+    assert.equal(await page.locator('#me-login').isVisible(), false);
+    assert.equal(await page.locator('#tab-me').getAttribute('aria-selected'), 'true');
+    const body = await page.locator('body').innerText();
+    assert.ok(!body.includes(phone), 'the full phone number is never shown');
+    const { access, refresh } = await storage(page);
+    assert.ok(access && refresh, 'tokens stored');
+    await shot(page, 'me-resident.png');
+
+    // 退出登录 asks first; cancelling keeps the session.
+    await page.locator('#me-logout').click();
+    await page.locator('#huzu-confirm-dialog .weui-dialog').waitFor();
+    await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '取消' }).click();
+    await page.locator('#huzu-confirm-dialog').waitFor({ state: 'detached' });
+    assert.equal(await visibleText(page, '#me-phone'), masked);
+
+    await page.locator('#me-logout').click();
+    const loggedOut = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/logout');
+    await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '退出登录' }).click();
+    assert.equal((await loggedOut).status(), 204);
+    await page.locator('#me-status', { hasText: '未登录' }).waitFor();
+    assert.equal(await visibleText(page, '#me-login'), '登录');
+    assert.equal(await page.locator('#me-details').isVisible(), false);
+    assert.equal(await page.locator('#me-logout').isVisible(), false);
+    assert.deepEqual(await storage(page), { access: null, refresh: null });
+
+    // The server ended the session too: the old refresh token is refused.
+    const again = await page.request.post(`${BASE}/api/v1/auth/refresh`, { data: { refresh_token: refresh } });
+    assert.equal(again.status(), 401);
+
+    // The 登录 button leads back to the login page.
+    await page.locator('#me-login').click();
+    await page.waitForURL(`${BASE}/login.html`);
+    await page.locator('#form-phone').waitFor({ state: 'visible' });
+
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('staff login shows the name, 工作人员 and the roles with their units', { timeout: 60_000 }, async () => {
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await openLogin(page);
+    await staffLogin(page, 'head1');
+    await page.waitForURL(`${BASE}/#me`);
+    await page.locator('#me-details').waitFor({ state: 'visible' });
+
+    assert.equal(await visibleText(page, '#me-status'), '栋长陈伯');
+    assert.equal(await visibleText(page, '#me-tag'), '工作人员');
+    assert.equal(await visibleText(page, '#me-kind'), '工作人员');
+    assert.equal(await visibleText(page, '#me-username'), 'head1');
+    assert.equal(await page.locator('#me-roles-group').isVisible(), true);
+    const roles = (await page.locator('#me-roles .huzu-role .weui-cell__bd').allInnerTexts()).map((t) => t.trim());
+    assert.equal(roles.length, 4, `head1 heads 4 buildings: ${roles.join(', ')}`);
+    for (const r of roles) assert.match(r, /^栋长 · 石马桥东一巷\d+号楼$/);
+    const kinds = (await page.locator('#me-roles .huzu-role .weui-cell__ft').allInnerTexts()).map((t) => t.trim());
+    assert.deepEqual(kinds, ['楼栋', '楼栋', '楼栋', '楼栋']);
+    await shot(page, 'me-staff.png');
+
+    // A reload keeps the session.
+    await page.reload({ waitUntil: 'load' });
+    assert.equal(await visibleText(page, '#me-status'), '栋长陈伯');
+
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('wrong password shows 用户名或密码错误 and stays on the login page', { timeout: 60_000 }, async () => {
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await openLogin(page, '#staff');
+    // #staff opens the staff mode directly.
+    assert.equal(await page.locator('#mode-staff').getAttribute('aria-selected'), 'true');
+
+    // Empty fields are caught before any request.
+    await page.locator('#staff-submit').click();
+    assert.equal(await visibleText(page, '#username-error'), '请输入用户名');
+    assert.equal(await visibleText(page, '#password-error'), '请输入密码');
+    assert.ok(!s.calls.includes('POST /api/v1/auth/login'));
+
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/login');
+    await staffLogin(page, 'head1', 'not-the-password');
+    const res = await answered;
+    assert.equal(res.status(), 401);
+    const rid = (await res.json()).error?.request_id;
+
+    const tips = page.locator('#toptips');
+    await tips.waitFor({ state: 'visible' });
+    assert.equal(await visibleText(page, '#toptips-message'), '用户名或密码错误');
+    if (rid) assert.equal(await visibleText(page, '#toptips-rid'), `请求编号：${rid}`);
+    await shot(page, 'login-error.png');
+
+    assert.equal(new URL(page.url()).pathname, '/login.html');
+    assert.equal(await page.locator('#form-staff').isVisible(), true);
+    assert.equal(await page.locator('#staff-submit').isDisabled(), false);
+    assert.equal(await page.locator('#username-error').isVisible(), false);
+    assert.deepEqual(await storage(page), { access: null, refresh: null });
+
+    assertClean(s, ['/api/v1/auth/login']);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('an invalid phone number gets a field error and sends nothing', { timeout: 60_000 }, async () => {
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await openLogin(page);
+    await page.locator('#phone').fill('12345');
+    await page.locator('#send-code').click();
+    assert.equal(await visibleText(page, '#phone-error'), '请输入正确的 11 位手机号');
+    assert.equal(await page.locator('#cell-phone').evaluate((n) => n.classList.contains('weui-cell_warn')), true);
+    assert.equal(await page.locator('#phone').getAttribute('aria-invalid'), 'true');
+    // Under the phone input, inside its cell.
+    const inputBox = await page.locator('#phone').boundingBox();
+    const errorBox = await page.locator('#phone-error').boundingBox();
+    assert.ok(errorBox.y >= inputBox.y + inputBox.height - 1, 'error below the input');
+    assert.equal(await visibleText(page, '#send-code'), '获取验证码');
+
+    // 登录 with a short code: both fields flagged, still nothing sent.
+    await page.locator('#code').fill('12');
+    await page.locator('#phone-submit').click();
+    assert.equal(await visibleText(page, '#code-error'), '请输入 6 位数字验证码');
+    await shot(page, 'login-invalid.png');
+    assert.deepEqual(s.calls.filter((c) => c.includes('/auth/')), [], 'no auth request');
+
+    // Typing clears the error.
+    await page.locator('#phone').fill('1391234');
+    assert.equal(await page.locator('#phone-error').isVisible(), false);
+
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('an expired access token is refreshed once, silently; a dead session logs out', { timeout: 60_000 }, async () => {
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await openLogin(page);
+    await staffLogin(page, 'cadre1');
+    await page.waitForURL(`${BASE}/#me`);
+    await page.locator('#me-details').waitFor({ state: 'visible' });
+    const name = await visibleText(page, '#me-status');
+    const first = await storage(page);
+
+    await page.evaluate(() => localStorage.setItem('huzu.access', 'garbage.garbage.garbage'));
+    const refreshed = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/refresh');
+    await page.reload({ waitUntil: 'load' });
+    assert.equal((await refreshed).status(), 200);
+    await page.locator('#me-details').waitFor({ state: 'visible' });
+    assert.equal(await visibleText(page, '#me-status'), name);
+    assert.equal(await visibleText(page, '#me-tag'), '工作人员');
+
+    const second = await storage(page);
+    assert.notEqual(second.access, 'garbage.garbage.garbage');
+    assert.ok(second.access && second.refresh);
+    assert.notEqual(second.refresh, first.refresh, 'the refresh token rotates');
+    // One refresh, one retry: /me was asked twice, the first time refused.
+    assert.deepEqual(s.calls.filter((c) => c === 'GET /api/v1/me' || c === 'POST /api/v1/auth/refresh'),
+      ['GET /api/v1/me', 'GET /api/v1/me', 'POST /api/v1/auth/refresh', 'GET /api/v1/me']);
+
+    // Replaying the spent refresh token ends the whole session (reuse
+    // detection); the next expired access token then leads to 未登录.
+    const replay = await page.request.post(`${BASE}/api/v1/auth/refresh`, { data: { refresh_token: first.refresh } });
+    assert.equal(replay.status(), 401);
+    await page.evaluate(() => localStorage.setItem('huzu.access', 'garbage.garbage.garbage'));
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('#me-status', { hasText: '未登录' }).waitFor();
+    assert.equal(await visibleText(page, '#me-login'), '登录');
+    assert.deepEqual(await storage(page), { access: null, refresh: null });
+
+    assertClean(s, ['/api/v1/me', '/api/v1/auth/refresh']);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('?next= returns to a same-origin path only', { timeout: 60_000 }, async () => {
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await openLogin(page);
+    const verdicts = await page.evaluate(async () => {
+      const { safeNext } = await import('/js/nav.js');
+      const cases = [
+        '/#services', '/q/abc?x=1#y', '/', '//evil.example/x', '/\\evil.example', '/\t/evil.example',
+        'https://evil.example/', 'javascript:alert(1)', '', 'q/abc', '/login.html?next=/', ' /x', '/%2F%2Fevil.example',
+      ];
+      return cases.map((c) => [c, safeNext(c, 'FALLBACK')]);
+    });
+    assert.deepEqual(verdicts, [
+      ['/#services', '/#services'],
+      ['/q/abc?x=1#y', '/q/abc?x=1#y'],
+      ['/', '/'],
+      ['//evil.example/x', 'FALLBACK'],
+      ['/\\evil.example', 'FALLBACK'],
+      ['/\t/evil.example', 'FALLBACK'],
+      ['https://evil.example/', 'FALLBACK'],
+      ['javascript:alert(1)', 'FALLBACK'],
+      ['', 'FALLBACK'],
+      ['q/abc', 'FALLBACK'],
+      ['/login.html?next=/', 'FALLBACK'],
+      [' /x', 'FALLBACK'],
+      ['/%2F%2Fevil.example', '/%2F%2Fevil.example'],
+    ]);
+
+    // An off-site next falls back to 我的.
+    await openLogin(page, `?next=${encodeURIComponent('//evil.example/x')}#staff`);
+    await staffLogin(page, 'leader1');
+    await page.waitForURL(`${BASE}/#me`);
+    await page.locator('#me-details').waitFor({ state: 'visible' });
+
+    // Logged in already: the login page forwards to next at once.
+    await page.goto(`${BASE}/login.html?next=${encodeURIComponent('/#services')}`, { waitUntil: 'commit' });
+    await page.waitForURL(`${BASE}/#services`);
+    await page.locator('#panel-services').waitFor({ state: 'visible' });
+
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
