@@ -1,0 +1,299 @@
+// Helpers for the identity, org-tree and user API tests (Node 20 built-ins
+// only): logging in as the demo staff and as residents (phone code, fake
+// WeChat), signing our own JWTs with the keys of the secrets file, reading
+// the test database through the `mariadb` client.
+//
+// Environment (scripts/test): HUZU_TEST_DIR, HUZU_SMS_LOG, HUZU_WECHAT_PORT.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+import { request, testDir, configPath, waitFor, REQUEST_ID } from './lib.mjs';
+
+export const DEMO_PASSWORD = 'huzu-demo-2026';
+export const DEMO_STAFF = ['admin', 'cadre1', 'leader1', 'head1', 'station1'];
+export const secretsPath = path.join(testDir, 'secrets');
+export const smsLogPath = process.env.HUZU_SMS_LOG || path.join(testDir, 'log', 'sms.log');
+export const dbSocket = path.join(testDir, 'db', 'mysql.sock');
+export const wechatPort = Number(process.env.HUZU_WECHAT_PORT || 0);
+
+// Demo buildings: B001..B040, ten per group in this order.
+export const bcode = (n) => `B${String(n).padStart(3, '0')}`;
+export const bcodes = (from, to) => {
+  const out = [];
+  for (let n = from; n <= to; n++) out.push(bcode(n));
+  return out;
+};
+
+// --- secrets and JWTs ------------------------------------------------------
+
+// The secrets file as {name: value} (key = value lines, # comments).
+export function readSecrets(file = secretsPath) {
+  const out = {};
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m && !line.trimStart().startsWith('#')) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+// The key access tokens are signed with now: {kid, key (Buffer)}.
+export function currentKey() {
+  const s = readSecrets();
+  assert.ok(s.jwt_current, 'secrets: jwt_current');
+  const hex = s[`jwt_key_${s.jwt_current}`];
+  assert.ok(hex, `secrets: jwt_key_${s.jwt_current}`);
+  return { kid: s.jwt_current, key: Buffer.from(hex, 'hex') };
+}
+
+export const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v), 'utf8').toString('base64url');
+
+export const nowSec = () => Math.floor(Date.now() / 1000);
+
+// A compact JWS. header and payload are objects, or strings used verbatim
+// (for duplicate keys and other oddities); hash is the HMAC's digest
+// (sha256 for HS256); key null gives an empty signature.
+export function signJwt(header, payload, key, hash = 'sha256') {
+  const h = b64url(header);
+  const p = b64url(payload);
+  const sig = key === null ? '' : crypto.createHmac(hash, key).update(`${h}.${p}`).digest('base64url');
+  return `${h}.${p}.${sig}`;
+}
+
+// Claims as huzu issues them, with overrides (undefined drops a claim).
+export function claimsFor(sub, kind = 'staff', over = {}) {
+  const t = nowSec();
+  const c = { aud: 'huzu-h5', exp: t + 600, iat: t, iss: 'huzu', kind, sub: String(sub), ...over };
+  for (const k of Object.keys(c)) if (c[k] === undefined) delete c[k];
+  return c;
+}
+
+// A token signed with the current key, exactly like huzu's own.
+export function forge(sub, kind = 'staff', over = {}, headerOver = {}) {
+  const { kid, key } = currentKey();
+  return signJwt({ alg: 'HS256', kid, typ: 'JWT', ...headerOver }, claimsFor(sub, kind, over), key);
+}
+
+export function decodeJwt(token) {
+  const [h, p] = token.split('.');
+  return {
+    header: JSON.parse(Buffer.from(h, 'base64url').toString('utf8')),
+    payload: JSON.parse(Buffer.from(p, 'base64url').toString('utf8')),
+  };
+}
+
+// --- HTTP with a token -----------------------------------------------------
+
+export const bearer = (token) => ({ authorization: `Bearer ${token}` });
+
+// request() with the caller's token (a string, or {access_token}).
+export function api(method, urlPath, token, opts = {}) {
+  const t = typeof token === 'string' ? token : token && token.access_token;
+  const headers = { ...(opts.headers || {}) };
+  if (t) headers.authorization = `Bearer ${t}`;
+  return request(method, urlPath, { ...opts, headers });
+}
+
+export function describeRes(res) {
+  return `HTTP ${res.status} ${res.text.slice(0, 300)}`;
+}
+
+export function expectStatus(res, status, what = '') {
+  assert.equal(res.status, status, `${what ? what + ': ' : ''}${describeRes(res)}`);
+  return res.json;
+}
+
+// POST to an /api/v1/auth/ endpoint. nginx limits those per address (50
+// requests/s, burst 100 in the test stack): a 429 rate_limited from nginx
+// is waited out and retried, so that only the app's answers reach a test.
+// (The app's own 429s have other codes: code_too_frequent, code_locked.)
+export async function authPost(urlPath, json, opts = {}) {
+  for (let i = 0; ; i++) {
+    const res = await request('POST', urlPath, { ...opts, json });
+    if (res.status !== 429 || !res.json || !res.json.error || res.json.error.code !== 'rate_limited' || i >= 150) {
+      return res;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const loginRaw = (username, password) => authPost('/api/v1/auth/login', { username, password });
+
+export async function login(username, password = DEMO_PASSWORD) {
+  const res = await loginRaw(username, password);
+  expectStatus(res, 200, `login ${username}`);
+  return res.json;
+}
+
+const staffCache = new Map();
+// Tokens of a demo staff member, logged in once per process.
+export async function staff(username) {
+  if (!staffCache.has(username)) staffCache.set(username, await login(username));
+  return staffCache.get(username);
+}
+
+// --- phone codes -----------------------------------------------------------
+
+const usedPhones = new Set();
+// A valid mainland mobile number nobody in this run has used yet.
+export function freshPhone(prefix = '') {
+  for (;;) {
+    let p = prefix || `1${3 + crypto.randomInt(7)}`;
+    while (p.length < 11) p += String(crypto.randomInt(10));
+    if (!usedPhones.has(p)) {
+      usedPhones.add(p);
+      return p;
+    }
+  }
+}
+
+// The codes the dev SMS sender wrote for `phone`, oldest first.
+export function smsCodes(phone) {
+  let text;
+  try {
+    text = fs.readFileSync(smsLogPath, 'utf8');
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f[1] === phone) out.push(f[2]);
+  }
+  return out;
+}
+
+export const sendCodeRaw = (phone) => authPost('/api/v1/auth/code', { phone });
+
+// Asks for a code and returns it, read from the SMS log.
+export async function sendCode(phone) {
+  const before = smsCodes(phone).length;
+  const res = await sendCodeRaw(phone);
+  expectStatus(res, 202, `code for ${phone}`);
+  const codes = await waitFor(`the SMS for ${phone}`, 5000, () => {
+    const c = smsCodes(phone);
+    return c.length > before && c;
+  });
+  assert.equal(codes.length, before + 1, 'one SMS per accepted request');
+  const code = codes[codes.length - 1];
+  assert.match(code, /^\d{6}$/);
+  return code;
+}
+
+export const verifyCode = (phone, code) => authPost('/api/v1/auth/code/verify', { phone, code });
+
+// A resident logged in by phone code: the token response.
+export async function residentLogin(phone = freshPhone()) {
+  const code = await sendCode(phone);
+  const res = await verifyCode(phone, code);
+  expectStatus(res, 200, `code login ${phone}`);
+  return { ...res.json, phone };
+}
+
+// --- the database ------------------------------------------------------------
+
+function dbName() {
+  try {
+    const m = /^db_name\s*=\s*(\S+)/m.exec(fs.readFileSync(configPath, 'utf8'));
+    if (m) return m[1];
+  } catch { /* default below */ }
+  return 'huzu';
+}
+
+// Runs SQL as root over the test database's socket; rows as arrays of
+// strings (NULL as null). Only for looking at what the API stored and for
+// moving test data back in time.
+export function sql(query) {
+  const out = execFileSync('mariadb', [
+    '--no-defaults', '-S', dbSocket, '-u', 'root', '-N', '-B', '--raw', dbName(), '-e', query,
+  ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return out.split('\n').filter((l) => l.length).map((l) => l.split('\t').map((v) => (v === 'NULL' ? null : v)));
+}
+
+export const sqlStr = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+// The audit rows written under one request id.
+export function auditRows(requestId) {
+  assert.match(requestId, REQUEST_ID);
+  return sql(`SELECT actor_id, action, target_type, target_id, detail FROM audit_log
+    WHERE request_id = ${sqlStr(requestId)} ORDER BY id`).map(([actor, action, type, target, detail]) => ({
+    actor: actor === null ? null : Number(actor), action, type,
+    target: target === null ? null : Number(target), detail: detail === null ? null : JSON.parse(detail),
+  }));
+}
+
+// The newest login code row: moved back in time so that the per-phone
+// interval has passed (the test sends its next code at once).
+export function ageLatestCode(seconds = 61) {
+  sql(`UPDATE login_codes SET created_at = created_at - INTERVAL ${seconds} SECOND ORDER BY id DESC LIMIT 1`);
+}
+
+// --- the org tree ------------------------------------------------------------
+
+// Every page of a list, following `next`; checks the page shape on the way.
+export async function listAll(urlPath, token, limit = 100) {
+  const items = [];
+  let after = null;
+  for (let pages = 0; pages < 1000; pages++) {
+    const sep = urlPath.includes('?') ? '&' : '?';
+    const res = await api('GET', `${urlPath}${sep}limit=${limit}${after ? `&after=${after}` : ''}`, token);
+    expectStatus(res, 200, `GET ${urlPath}`);
+    assert.deepEqual(Object.keys(res.json).sort(), ['items', 'next']);
+    assert.ok(Array.isArray(res.json.items));
+    assert.ok(res.json.items.length <= limit, 'a page holds at most limit items');
+    items.push(...res.json.items);
+    if (res.json.next === null) return items;
+    assert.equal(typeof res.json.next, 'string', 'next is a cursor string or null');
+    assert.ok(res.json.items.length > 0, 'a page with a next cursor is not empty');
+    after = res.json.next;
+  }
+  throw new Error('more than 1000 pages');
+}
+
+// code → unit for everything the admin sees.
+export async function unitMap(token) {
+  const map = new Map();
+  for (const u of await listAll('/api/v1/units', token)) if (u.code) map.set(u.code, u);
+  return map;
+}
+
+export const codesOf = (items) => items.map((u) => u.code).sort();
+
+// A code no unit has yet (codes: letters, digits, - and _).
+export function freshCode(prefix = 'T') {
+  return `${prefix}-${crypto.randomBytes(6).toString('hex')}`;
+}
+
+// --- a fake WeChat jscode2session ----------------------------------------------
+
+// Starts a server on 127.0.0.1:HUZU_WECHAT_PORT. `answer(query, req, res)`
+// writes the reply; every request's query is kept in `seen`.
+export async function startFakeWechat(answer) {
+  assert.ok(wechatPort > 0, 'HUZU_WECHAT_PORT is required');
+  const seen = [];
+  const timers = new Set();
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const query = Object.fromEntries(url.searchParams);
+    seen.push({ path: url.pathname, query, method: req.method });
+    answer(query, req, res, (ms, fn) => {
+      const t = setTimeout(() => { timers.delete(t); fn(); }, ms);
+      timers.add(t);
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(wechatPort, '127.0.0.1', resolve);
+  });
+  return {
+    seen,
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
