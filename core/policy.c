@@ -28,7 +28,9 @@ static const unsigned rights[HZ_ROLE__MAX] = {
 	[HZ_ROLE_BUILDING_HEAD]   = R(HZ_RIGHT_UNIT_READ),
 	[HZ_ROLE_GROUP_LEADER]    = R(HZ_RIGHT_UNIT_READ),
 	[HZ_ROLE_CADRE]           = R(HZ_RIGHT_UNIT_READ),
-	[HZ_ROLE_STATION_MANAGER] = R(HZ_RIGHT_UNIT_READ),
+	/* Stations get their own rights with the volunteer work; a station
+	 * manager has no business reading the village's buildings. */
+	[HZ_ROLE_STATION_MANAGER] = 0,
 	[HZ_ROLE_ADMIN]           = R(HZ_RIGHT_UNIT_READ) |
 	                            R(HZ_RIGHT_UNIT_WRITE) |
 	                            R(HZ_RIGHT_USER_ADMIN) |
@@ -76,7 +78,9 @@ hz_authorize(const struct hz_caller *c, enum hz_right right,
 	for (size_t i = 0; i < c->ngrants; i++) {
 		if (!under(unit_path, c->grants[i].unit_path))
 			continue;
-		seen = true;
+		/* What a caller cannot read is outside their scope. */
+		if (rights[c->grants[i].role] & R(HZ_RIGHT_UNIT_READ))
+			seen = true;
 		if (rights[c->grants[i].role] & R(right))
 			return HZ_OK;
 	}
@@ -129,7 +133,7 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_GRANTS] =
 	    "SELECT r.id, r.role, n.id, n.path, n.name, n.kind"
 	    " FROM role_assignments r JOIN units n ON n.id = r.unit_id"
-	    " WHERE r.user_id = ? LIMIT 16",
+	    " WHERE r.user_id = ? LIMIT 64",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("policy", sql);
@@ -138,7 +142,7 @@ static const struct hz_stmt_table stmts = HZ_STMT_TABLE("policy", sql);
  * per worker, keyed by user id and checked against users.authz_version,
  * which every change to them bumps: the hot path is one point select, and
  * a revoked role still takes effect on the very next request. */
-#define CACHE_SLOTS 64
+#define CACHE_SLOTS 32
 
 struct cached_grant {
 	uint64_t     id;

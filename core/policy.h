@@ -34,7 +34,8 @@ bool        hz_role_parse(const char *, enum hz_role *);
 /* The unit kind a role is assigned at (a head at a building...). */
 const char *hz_role_unit_kind(enum hz_role);
 
-#define HZ_GRANTS_MAX 16
+/* Roles one person may hold; hz_role_grant refuses more. */
+#define HZ_GRANTS_MAX 64
 
 struct hz_grant {
 	uint64_t     id;
@@ -63,8 +64,8 @@ enum hz_status hz_caller_load(const struct hz_ctx *, uint64_t user_id,
                               struct hz_caller *);
 void           hz_caller_cache_clear(void);
 
-/* HZ_OK, HZ_ERR_NOT_FOUND (outside every subtree of the caller) or
- * HZ_ERR_FORBIDDEN (inside, but no role there carries `right`). */
+/* HZ_OK, HZ_ERR_NOT_FOUND (outside every subtree the caller may read) or
+ * HZ_ERR_FORBIDDEN (inside one, but no role there carries `right`). */
 enum hz_status hz_authorize(const struct hz_caller *, enum hz_right,
                             const char *unit_path);
 bool           hz_can_anywhere(const struct hz_caller *, enum hz_right);

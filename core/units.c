@@ -17,7 +17,7 @@
 enum {
 	STMT_GET, STMT_LIST, STMT_INSERT, STMT_SET_PATH, STMT_INSERT_BUILDING,
 	STMT_UPDATE, STMT_UPDATE_BUILDING, STMT_BY_CODE, STMT_COUNT,
-	STMT_STAFF, STMT_BUMP_HOLDERS,
+	STMT_STAFF, STMT_BUMP_HOLDERS, STMT_DROP_HEAD_ROLE, STMT_BUMP_USER,
 	STMT__MAX
 };
 
@@ -55,6 +55,11 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_BUMP_HOLDERS] =
 	    "UPDATE users u JOIN role_assignments r ON r.user_id = u.id"
 	    " SET u.authz_version = u.authz_version + 1 WHERE r.unit_id = ?",
+	[STMT_DROP_HEAD_ROLE] =
+	    "DELETE FROM role_assignments"
+	    " WHERE user_id = ? AND role = 'building_head' AND unit_id = ?",
+	[STMT_BUMP_USER] =
+	    "UPDATE users SET authz_version = authz_version + 1 WHERE id = ?",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("units", sql);
@@ -403,6 +408,28 @@ hz_unit_create(const struct hz_ctx *x, const struct hz_unit_input *in,
 	return rc;
 }
 
+static enum hz_status
+drop_head(const struct hz_ctx *x, uint64_t head, uint64_t unit)
+{
+	struct hz_db_arg args[] = {
+		HZ_ARG_I64((long long)head), HZ_ARG_I64((long long)unit),
+	};
+	struct hz_db_result r;
+	char detail[96];
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_DROP_HEAD_ROLE, args,
+	    2, &r)) || r.affected == 0)
+		return rc;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BUMP_USER, args, 1,
+	    NULL)))
+		return rc;
+	snprintf(detail, sizeof(detail), "{\"role\":\"building_head\","
+	    "\"unit_id\":%llu,\"user_id\":%llu}", (unsigned long long)unit,
+	    (unsigned long long)head);
+	return hz_audit(x, 0, "role.revoke", "user", head, detail);
+}
+
 struct update_job {
 	const struct hz_ctx        *x;
 	const struct hz_unit_input *in;
@@ -445,8 +472,14 @@ update_tx(struct hz_db *db, void *p)
 			j->field = "door_no";
 			return rc;
 		}
-		if (in->head_id && (rc = grant_head(x, in->head_id, j->u->id)))
-			return rc;
+		if (in->head_id && in->head_id != j->u->head_id) {
+			if ((rc = grant_head(x, in->head_id, j->u->id)))
+				return rc;
+			/* The landlord who handed over keeps no rights here. */
+			if (j->u->head_id && (rc = drop_head(x, j->u->head_id,
+			    j->u->id)))
+				return rc;
+		}
 	}
 	return hz_audit(x, 0, "unit.update", "unit", j->u->id, NULL);
 }

@@ -16,7 +16,7 @@ enum {
 	STMT_BY_USERNAME, STMT_INSERT_STAFF, STMT_UNIT_KIND, STMT_STAFF_KIND,
 	STMT_GRANT, STMT_REVOKE, STMT_BY_PHONE, STMT_INSERT_RESIDENT,
 	STMT_BY_WECHAT, STMT_INSERT_WECHAT, STMT_LIST_STAFF, STMT_GET_STAFF,
-	STMT_BUMP_AUTHZ,
+	STMT_BUMP_AUTHZ, STMT_COUNT_GRANTS,
 	STMT__MAX
 };
 
@@ -38,12 +38,12 @@ static const char *const sql[STMT__MAX] = {
 	    "DELETE r FROM role_assignments r JOIN units n ON n.id = r.unit_id"
 	    " WHERE r.id = ? AND r.user_id = ? AND n.path LIKE CONCAT(?, '%')",
 	[STMT_BY_PHONE] =
-	    "SELECT id, kind FROM users WHERE phone_index = ?",
+	    "SELECT id, kind, disabled FROM users WHERE phone_index = ?",
 	[STMT_INSERT_RESIDENT] =
 	    "INSERT INTO users (kind, display_name, phone_sealed, phone_index)"
 	    " VALUES ('resident', ?, ?, ?)",
 	[STMT_BY_WECHAT] =
-	    "SELECT id FROM users WHERE wechat_index = ?",
+	    "SELECT id, kind, disabled FROM users WHERE wechat_index = ?",
 	[STMT_INSERT_WECHAT] =
 	    "INSERT INTO users (kind, display_name, wechat_index)"
 	    " VALUES ('resident', '微信用户', ?)",
@@ -56,6 +56,8 @@ static const char *const sql[STMT__MAX] = {
 	/* See users.authz_version (sql/0002_identity.sql). */
 	[STMT_BUMP_AUTHZ] =
 	    "UPDATE users SET authz_version = authz_version + 1 WHERE id = ?",
+	[STMT_COUNT_GRANTS] =
+	    "SELECT COUNT(*) FROM role_assignments WHERE user_id = ?",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("users", sql);
@@ -73,6 +75,25 @@ hz_password_check(const char *hash, const char *password)
 	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
 }
 
+/* What may be looked up as a username: the characters usernames are made
+ * of, in either case (the column compares case-insensitively). Anything
+ * else is no username, and must not reach the ascii column, where MariaDB
+ * refuses to compare it (ER_CANT_AGGREGATE_2COLLATIONS). */
+static bool
+lookup_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '.' || s[i] == '-'))
+			return false;
+	return true;
+}
+
 enum hz_status
 hz_staff_authenticate(const struct hz_ctx *x, const char *user,
                       const char *password, uint64_t *id)
@@ -86,8 +107,10 @@ hz_staff_authenticate(const struct hz_ctx *x, const char *user,
 
 	if (dummy[0] == '\0' && hz_password_hash("huzu-no-such-user", dummy))
 		return HZ_ERR_NOMEM;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_USERNAME, &u, 1,
-	    &r)))
+	if (!lookup_name_ok(user))
+		r.nrows = 0;
+	else if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_USERNAME, &u,
+	    1, &r)))
 		return rc;
 	if (r.nrows == 0 || HZ_CELL(&r, 0, 1)->null) {
 		(void)hz_password_check(dummy, password);
@@ -207,6 +230,14 @@ hz_role_grant(const struct hz_ctx *x, uint64_t user_id, enum hz_role role,
 		*why = "user";
 		return HZ_ERR_INVALID;
 	}
+	/* Every grant must fit the caller (policy.h): refuse more. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_COUNT_GRANTS, &user,
+	    1, &k)))
+		return rc;
+	if (HZ_CELL(&k, 0, 0)->i >= HZ_GRANTS_MAX) {
+		*why = "too_many";
+		return HZ_ERR_INVALID;
+	}
 	struct hz_db_arg args[] = {
 		user, HZ_ARG_STR(hz_role_name(role)), unit,
 		x->caller ? HZ_ARG_I64((long long)x->caller->id) : HZ_ARG_NULL,
@@ -254,6 +285,19 @@ hz_role_revoke(const struct hz_ctx *x, uint64_t user_id, uint64_t assignment)
 	return HZ_ERR_NOT_FOUND;
 }
 
+/* A phone or WeChat login opens resident accounts only: a staff account
+ * holding the same number logs in with its password, and a disabled
+ * account not at all. */
+static enum hz_status
+found_resident(const struct hz_db_result *r, uint64_t *id)
+{
+	if (strcmp(HZ_CELL(r, 0, 1)->s, "resident") != 0 ||
+	    HZ_CELL(r, 0, 2)->i != 0)
+		return HZ_ERR_FORBIDDEN;
+	*id = (uint64_t)HZ_CELL(r, 0, 0)->i;
+	return HZ_OK;
+}
+
 enum hz_status
 hz_resident_by_phone(const struct hz_ctx *x, const char *phone, uint64_t *id,
                      bool *created)
@@ -275,10 +319,8 @@ hz_resident_by_phone(const struct hz_ctx *x, const char *phone, uint64_t *id,
 		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_PHONE, &ix,
 		    1, &r)))
 			return rc;
-		if (r.nrows == 1) {
-			*id = (uint64_t)HZ_CELL(&r, 0, 0)->i;
-			return HZ_OK;
-		}
+		if (r.nrows == 1)
+			return found_resident(&r, id);
 		if ((rc = hz_seal(x->arena, x->keys, "phone", phone,
 		    strlen(phone), &sealed, &sealed_len)))
 			return rc;
@@ -315,10 +357,8 @@ hz_resident_by_wechat(const struct hz_ctx *x, const char *openid,
 		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_WECHAT, &ix,
 		    1, &r)))
 			return rc;
-		if (r.nrows == 1) {
-			*id = (uint64_t)HZ_CELL(&r, 0, 0)->i;
-			return HZ_OK;
-		}
+		if (r.nrows == 1)
+			return found_resident(&r, id);
 		rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT_WECHAT, &ix,
 		    1, &r);
 		if (rc == HZ_ERR_CONFLICT)
@@ -415,7 +455,8 @@ hz_user_id_by_username(const struct hz_ctx *x, const char *username)
 	struct hz_db_arg u = HZ_ARG_STR(username);
 	struct hz_db_result r;
 
-	if (hz_db_run(x->db, x->arena, &stmts, STMT_BY_USERNAME, &u, 1, &r) ||
+	if (!lookup_name_ok(username) ||
+	    hz_db_run(x->db, x->arena, &stmts, STMT_BY_USERNAME, &u, 1, &r) ||
 	    r.nrows == 0)
 		return 0;
 	return (uint64_t)HZ_CELL(&r, 0, 0)->i;

@@ -130,6 +130,10 @@ h_code_verify(struct hz_req *req)
 		hz_reply_error(req, 429, "code_locked",
 		    "验证码错误次数过多，请重新获取验证码");
 		return;
+	case HZ_ERR_FORBIDDEN:
+		hz_reply_error(req, 403, "login_refused",
+		    "该号码不能用于住户登录，工作人员请使用账号密码登录");
+		return;
 	default:
 		hz_reply_status(req, rc);
 	}
@@ -158,6 +162,9 @@ h_wechat(struct hz_req *req)
 	case HZ_ERR_UPSTREAM:
 		hz_reply_error(req, 502, "wechat_unavailable",
 		    "微信服务暂时不可用，请稍后重试或使用手机号登录");
+		return;
+	case HZ_ERR_FORBIDDEN:
+		hz_reply_error(req, 403, "login_refused", "该账号已停用");
 		return;
 	case HZ_ERR_CONFIG:
 		hz_reply_error(req, 503, "wechat_disabled",

@@ -217,11 +217,14 @@ h_unit_update(struct hz_req *req)
 	};
 	const char *field;
 	uint64_t id;
+	enum hz_status rc;
 
 	if (!hz_path_id(req, "id", &id))
 		return;
-	reply_write(req, hz_unit_update(&req->ctx, id, &in, &field), field,
-	    NULL, id, 200);
+	/* Two statements: `field` is set by the call, and C leaves the order
+	 * of argument evaluation open. */
+	rc = hz_unit_update(&req->ctx, id, &in, &field);
+	reply_write(req, rc, field, NULL, id, 200);
 }
 
 enum { B_GROUP, B_NAME, B_CODE, B_LANE, B_DOOR, B_ROOMS, B_HEAD };
@@ -291,8 +294,8 @@ h_building_update(struct hz_req *req)
 		hz_reply_status(req, rc);
 		return;
 	}
-	reply_write(req, hz_unit_update(&req->ctx, id, &in, &field), field,
-	    NULL, id, 200);
+	rc = hz_unit_update(&req->ctx, id, &in, &field);
+	reply_write(req, rc, field, NULL, id, 200);
 }
 
 void

@@ -152,6 +152,8 @@ h_role_grant(struct hz_req *req)
 			why && strcmp(why, "unit_id") == 0 ? "单位不存在"
 			: why && strcmp(why, "user") == 0
 			? "只能给工作人员分配角色"
+			: why && strcmp(why, "too_many") == 0
+			? "此人担任的角色已达上限"
 			: "角色与单位类型不符（栋长对楼栋，户组长对户组，"
 			  "经济社干部对经济社，管理员对村）",
 		};

@@ -15,7 +15,7 @@ CREATE TABLE units (
   UNIQUE KEY units_path (path),
   KEY units_parent (parent_id, id),
   CONSTRAINT units_parent_fk FOREIGN KEY (parent_id) REFERENCES units (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;
 
 -- People: staff log in with a username and password (Argon2id), residents
 -- with a phone code or WeChat. Phone numbers are sealed (libsodium AEAD)
@@ -39,7 +39,7 @@ CREATE TABLE users (
   UNIQUE KEY users_username (username),
   UNIQUE KEY users_phone (phone_index),
   UNIQUE KEY users_wechat (wechat_index)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;
 
 CREATE TABLE buildings (
   unit_id      BIGINT UNSIGNED NOT NULL PRIMARY KEY,
@@ -52,7 +52,7 @@ CREATE TABLE buildings (
   KEY buildings_head (head_user_id),
   CONSTRAINT buildings_unit_fk FOREIGN KEY (unit_id) REFERENCES units (id),
   CONSTRAINT buildings_head_fk FOREIGN KEY (head_user_id) REFERENCES users (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;
 
 CREATE TABLE stations (
   id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -62,7 +62,7 @@ CREATE TABLE stations (
   created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   UNIQUE KEY stations_name (unit_id, name),
   CONSTRAINT stations_unit_fk FOREIGN KEY (unit_id) REFERENCES units (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;
 
 -- A role held at a unit reaches that unit's whole subtree.
 CREATE TABLE role_assignments (
@@ -76,7 +76,7 @@ CREATE TABLE role_assignments (
   KEY roles_unit (unit_id),
   CONSTRAINT roles_user_fk FOREIGN KEY (user_id) REFERENCES users (id),
   CONSTRAINT roles_unit_fk FOREIGN KEY (unit_id) REFERENCES units (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;
 
 -- Refresh tokens: only a SHA-256 of the token is kept. Each login starts a
 -- family; every refresh marks the old token used and issues the next one in
@@ -94,7 +94,7 @@ CREATE TABLE refresh_tokens (
   KEY refresh_family (family),
   KEY refresh_user (user_id),
   CONSTRAINT refresh_user_fk FOREIGN KEY (user_id) REFERENCES users (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;
 
 -- One-time login codes: a keyed hash of the code, 5 minutes, 5 tries.
 CREATE TABLE login_codes (
@@ -108,6 +108,6 @@ CREATE TABLE login_codes (
   expires_at  DATETIME(3) NOT NULL,
   KEY codes_phone (phone_index, id),
   KEY codes_ip (ip, created_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;
 
 ALTER TABLE audit_log ADD KEY audit_action (action, id);

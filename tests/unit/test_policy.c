@@ -70,6 +70,20 @@ residents_and_roleless_staff_hold_nothing(void **state)
 }
 
 static void
+a_role_without_read_sees_nothing(void **state)
+{
+	enum hz_role r[] = { HZ_ROLE_STATION_MANAGER };
+	const char *p[] = { "/1/" };
+	struct hz_caller c = caller(1, r, p);
+
+	(void)state;
+	assert_int_equal(hz_authorize(&c, HZ_RIGHT_UNIT_READ, "/1/2/"),
+	    HZ_ERR_NOT_FOUND);
+	assert_int_equal(hz_authorize(&c, HZ_RIGHT_UNIT_WRITE, "/1/2/"),
+	    HZ_ERR_NOT_FOUND);
+}
+
+static void
 scope_roots_drop_nested_ones(void **state)
 {
 	enum hz_role r[] = { HZ_ROLE_BUILDING_HEAD, HZ_ROLE_GROUP_LEADER,
@@ -113,6 +127,7 @@ main(void)
 		cmocka_unit_test(a_role_reaches_its_subtree_only),
 		cmocka_unit_test(admin_holds_every_right),
 		cmocka_unit_test(residents_and_roleless_staff_hold_nothing),
+		cmocka_unit_test(a_role_without_read_sees_nothing),
 		cmocka_unit_test(scope_roots_drop_nested_ones),
 		cmocka_unit_test(roles_parse_and_name),
 	};
