@@ -69,7 +69,7 @@ hz_keys_load(const struct hz_config *c, struct hz_keys *k, char *err,
 		    "jwt_key_<kid>");
 		return HZ_ERR_CONFIG;
 	}
-	return HZ_OK;
+	return hz_qr_keys_load(c, &k->qr, err, errlen);
 }
 
 const struct hz_jwt_key *

@@ -3,7 +3,8 @@
  * tokens. Keys come from the secrets file, hex encoded:
  *   pii_key      32 bytes, seals phone and ID numbers
  *   index_key    32 bytes, keys the blind indexes and code hashes
- *   jwt_key_KID  ≥ 32 bytes, one per key id; jwt_current = KID signs */
+ *   jwt_key_KID  ≥ 32 bytes, one per key id; jwt_current = KID signs
+ *   qr_key_N     32 bytes, N in 1..255; qr_current = N signs posters */
 #ifndef HZ_CRYPTO_H
 #define HZ_CRYPTO_H
 
@@ -12,6 +13,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "qr.h"
 #include "status.h"
 
 #define HZ_KEY_BYTES     32
@@ -31,6 +33,7 @@ struct hz_keys {
 	size_t            njwt;
 	struct hz_jwt_key jwt[HZ_JWT_KEYS_MAX];
 	const struct hz_jwt_key *jwt_current;
+	struct hz_qr_keys        qr;
 };
 
 /* Decodes and checks every key; refuses short or missing ones. */

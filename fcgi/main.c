@@ -113,12 +113,17 @@ cmd_keygen(void)
 	printf("# huzu secrets. Mode 0600, outside git, never logged.\n"
 	    "# Rotating the JWT key: add a new jwt_key_<kid>, point\n"
 	    "# jwt_current at it, reload (SIGHUP); remove the old key after\n"
-	    "# access_ttl. pii_key and index_key must never change.\n");
+	    "# access_ttl. pii_key and index_key must never change.\n"
+	    "# A new qr_key_<n> made current invalidates every printed poster\n"
+	    "# once the old key is removed; keep it while posters are reprinted.\n");
 	hex_secret("db_password", 24);
 	hex_secret("pii_key", 32);
 	hex_secret("index_key", 32);
 	printf("jwt_current = k%s\n", hex);
 	hex_secret(name, 32);
+	/* Poster keys are numbered: the number is inside every QR token. */
+	printf("qr_current = 1\n");
+	hex_secret("qr_key_1", 32);
 	return 0;
 }
 

@@ -184,8 +184,10 @@ hz_secrets_complete() {
 		name=${line%% =*}
 		case $line in '#'*|'') continue ;; esac
 		# A second jwt key is not "missing": jwt_current names the one.
-		case $name in jwt_key_*) grep -q '^jwt_key_' "$file" && continue ;; esac
-		case $name in jwt_current) grep -q '^jwt_current' "$file" && continue ;; esac
+		# Numbered keys: one is enough; *_current names it.
+		case $name in jwt_key_*|qr_key_*)
+			grep -q "^${name%_*}_" "$file" && continue ;;
+		esac
 		grep -q "^$name[[:space:]]*=" "$file" || {
 			echo "$line" >>"$file"
 			hz_say "added $name to ${file#"$HZ_ROOT"/}"

@@ -42,6 +42,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		secret(&cfg, "index_key", k);
 		secret(&cfg, "jwt_current", "k1");
 		secret(&cfg, "jwt_key_k1", k);
+		secret(&cfg, "qr_current", "1");
+		secret(&cfg, "qr_key_1", k);
 		if (hz_keys_load(&cfg, &keys, err, sizeof(err)) != HZ_OK)
 			abort();
 		arena = hz_arena_new(16 * 1024);

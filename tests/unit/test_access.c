@@ -41,6 +41,8 @@ setup(void **state)
 	secret(&cfg, "index_key", KEY1);
 	secret(&cfg, "jwt_current", "k1");
 	secret(&cfg, "jwt_key_k1", KEY1);
+	secret(&cfg, "qr_current", "1");
+	secret(&cfg, "qr_key_1", KEY1);
 	c2 = cfg;
 	snprintf(c2.secrets.kv[2].value, sizeof(c2.secrets.kv[2].value), "k2");
 	secret(&c2, "jwt_key_k2", KEY2);

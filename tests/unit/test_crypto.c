@@ -34,6 +34,8 @@ setup(void **state)
 	secret("index_key", "ff" HEX32 + 2);
 	secret("jwt_current", "k1");
 	secret("jwt_key_k1", HEX32);
+	secret("qr_current", "1");
+	secret("qr_key_1", HEX32);
 	arena = hz_arena_new(4096);
 	return hz_keys_load(&cfg, &keys, err, sizeof(err)) == HZ_OK ? 0 : -1;
 }

@@ -182,12 +182,14 @@ writes_need_the_right_and_the_right_kind(void **state)
 static void
 import_is_all_or_nothing_with_line_numbers(void **state)
 {
-	struct hz_import_result *res = calloc(1, sizeof(*res));
-	long long before = hz_unit_count(&fx);
+	struct hz_import_result *res;
+	long long before;
 	char *u, *b;
 
 	(void)state;
 	FX_NEED_DB();
+	res = calloc(1, sizeof(*res));
+	before = hz_unit_count(&fx);
 	u = hz_arena_printf(fx.arena, "code,parent_code,kind,name\n"
 	    "%sX1,%sV,cooperative,好的一行\n"
 	    "%sX2,%sNOPE,group,上级不存在\n"
