@@ -72,6 +72,8 @@ static const struct key keys[] = {
 	    "WeChat mini-program code exchange (wechat_secret in the secrets file)"),
 	STR(wechat_appid, "", "mini-program app id; empty disables WeChat login"),
 	INT(wechat_timeout, 1, 60, "5", "seconds for the WeChat exchange"),
+	INT(checkin_retention_days, 1, 3650, "180",
+	    "check-ins older than this are deleted by huzu purge"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -56,6 +56,7 @@ struct hz_config {
 	char      wechat_url[256];
 	char      wechat_appid[64];
 	int       wechat_timeout;
+	int       checkin_retention_days;
 
 	/* From the secrets file, never from the config file. */
 	struct hz_secrets secrets;

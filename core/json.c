@@ -160,6 +160,30 @@ check_one(hz_arena *a, const struct hz_field *f, const cJSON *node,
 			return "应为 true 或 false";
 		v->b = cJSON_IsTrue(node);
 		break;
+	case HZ_F_ARRAY: {
+		struct hz_value item[HZ_MAX_FIELDS];
+		struct hz_field_error e;
+		const cJSON *it;
+		size_t ne, k = 0;
+
+		if (!cJSON_IsArray(node))
+			return "应为数组";
+		n = cJSON_GetArraySize(node);
+		if (n < f->min || n > f->max)
+			return hz_arena_printf(a, "应有 %lld 至 %lld 项",
+			    (long long)f->min, (long long)f->max);
+		cJSON_ArrayForEach(it, node) {
+			k++;
+			if (hz_json_validate(a, it, f->sub, item, &e, 1, &ne)
+			    != HZ_OK)
+				return hz_arena_printf(a, "第 %zu 项：%s%s%s", k,
+				    e.field[0] ? e.field : "", e.field[0] ? " "
+				    : "", e.message);
+		}
+		v->i = n;
+		v->node = node;
+		break;
+	}
 	}
 	v->present = true;
 	return NULL;

@@ -37,6 +37,7 @@ enum hz_ftype {
 	HZ_F_STRING,
 	HZ_F_INT,
 	HZ_F_BOOL,
+	HZ_F_ARRAY,      /* of objects, each checked against `sub` */
 };
 
 enum {
@@ -48,16 +49,18 @@ struct hz_field {
 	const char   *name;
 	enum hz_ftype type;
 	unsigned      flags;
-	int64_t       min;      /* string: code points; int: value */
+	int64_t       min;      /* string: code points; int: value; array: items */
 	int64_t       max;
+	const struct hz_field *sub;   /* HZ_F_ARRAY: the items' fields */
 };
 
 struct hz_value {
 	bool        present;
 	const char *s;          /* HZ_F_STRING, NUL-terminated */
 	size_t      len;        /* bytes */
-	int64_t     i;          /* HZ_F_INT */
+	int64_t     i;          /* HZ_F_INT; HZ_F_ARRAY: item count */
 	bool        b;          /* HZ_F_BOOL */
+	const cJSON *node;      /* HZ_F_ARRAY: the array, items valid */
 };
 
 #define HZ_MAX_FIELDS 32

@@ -24,17 +24,21 @@ static const char *const role_kinds[HZ_ROLE__MAX] = {
 #define R(x) (1u << (x))
 
 /* The policy, one row per role. */
+/* The building head and everyone above decide registrations in their
+ * subtree (DESIGN.md) and may see an ID number in full to check it
+ * against the card, each time audited. */
+#define CHAIN (R(HZ_RIGHT_UNIT_READ) | R(HZ_RIGHT_TENANCY_DECIDE) | \
+	R(HZ_RIGHT_POSTER_MANAGE) | R(HZ_RIGHT_PII_REVEAL))
+
 static const unsigned rights[HZ_ROLE__MAX] = {
-	[HZ_ROLE_BUILDING_HEAD]   = R(HZ_RIGHT_UNIT_READ),
-	[HZ_ROLE_GROUP_LEADER]    = R(HZ_RIGHT_UNIT_READ),
-	[HZ_ROLE_CADRE]           = R(HZ_RIGHT_UNIT_READ),
+	[HZ_ROLE_BUILDING_HEAD]   = CHAIN,
+	[HZ_ROLE_GROUP_LEADER]    = CHAIN,
+	[HZ_ROLE_CADRE]           = CHAIN,
 	/* Stations get their own rights with the volunteer work; a station
 	 * manager has no business reading the village's buildings. */
 	[HZ_ROLE_STATION_MANAGER] = 0,
-	[HZ_ROLE_ADMIN]           = R(HZ_RIGHT_UNIT_READ) |
-	                            R(HZ_RIGHT_UNIT_WRITE) |
-	                            R(HZ_RIGHT_USER_ADMIN) |
-	                            R(HZ_RIGHT_PII_REVEAL),
+	[HZ_ROLE_ADMIN]           = CHAIN | R(HZ_RIGHT_UNIT_WRITE) |
+	                            R(HZ_RIGHT_USER_ADMIN),
 };
 
 const char *

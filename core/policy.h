@@ -26,6 +26,8 @@ enum hz_right {
 	HZ_RIGHT_UNIT_WRITE,    /* create and edit units and buildings */
 	HZ_RIGHT_USER_ADMIN,    /* create staff, assign roles */
 	HZ_RIGHT_PII_REVEAL,    /* see full phone and ID numbers (audited) */
+	HZ_RIGHT_TENANCY_DECIDE,/* approve, reject and end registrations */
+	HZ_RIGHT_POSTER_MANAGE, /* print posters, rotate a building's code */
 	HZ_RIGHT__MAX
 };
 

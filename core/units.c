@@ -18,6 +18,7 @@ enum {
 	STMT_GET, STMT_LIST, STMT_INSERT, STMT_SET_PATH, STMT_INSERT_BUILDING,
 	STMT_UPDATE, STMT_UPDATE_BUILDING, STMT_BY_CODE, STMT_COUNT,
 	STMT_STAFF, STMT_BUMP_HOLDERS, STMT_DROP_HEAD_ROLE, STMT_BUMP_USER,
+	STMT_BUMP_SERIAL,
 	STMT__MAX
 };
 
@@ -60,6 +61,8 @@ static const char *const sql[STMT__MAX] = {
 	    " WHERE user_id = ? AND role = 'building_head' AND unit_id = ?",
 	[STMT_BUMP_USER] =
 	    "UPDATE users SET authz_version = authz_version + 1 WHERE id = ?",
+	[STMT_BUMP_SERIAL] =
+	    "UPDATE buildings SET qr_serial = qr_serial + 1 WHERE unit_id = ?",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("units", sql);
@@ -507,6 +510,26 @@ hz_unit_update(const struct hz_ctx *x, uint64_t id,
 	rc = hz_db_tx(x->db, update_tx, &j);
 	*field = rc ? j.field : NULL;
 	return rc;
+}
+
+enum hz_status
+hz_unit_public(const struct hz_ctx *x, uint64_t id, struct hz_unit *u)
+{
+	return load(x, id, u);
+}
+
+enum hz_status
+hz_unit_bump_serial(const struct hz_ctx *x, uint64_t id, unsigned *serial)
+{
+	struct hz_db_arg a = HZ_ARG_I64((long long)id);
+	struct hz_unit u;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BUMP_SERIAL, &a, 1,
+	    NULL)) || (rc = load(x, id, &u)))
+		return rc;
+	*serial = u.qr_serial;
+	return HZ_OK;
 }
 
 uint64_t

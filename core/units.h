@@ -71,6 +71,14 @@ enum hz_status hz_unit_update(const struct hz_ctx *, uint64_t id,
                               const struct hz_unit_input *,
                               const char **field);
 
+/* A unit without any scope check: for what a building's posted code tells
+ * anyone who holds it (name, address, its place in the tree). */
+enum hz_status hz_unit_public(const struct hz_ctx *, uint64_t id,
+                              struct hz_unit *);
+/* A new poster serial for a building (old codes stop working). */
+enum hz_status hz_unit_bump_serial(const struct hz_ctx *, uint64_t id,
+                                   unsigned *serial);
+
 /* For the importer: the id of the unit with `code`, 0 if none. */
 uint64_t hz_unit_id_by_code(const struct hz_ctx *, const char *code);
 long long hz_unit_count(const struct hz_ctx *);

@@ -123,7 +123,11 @@ hz_handle(struct hz_req *req, const struct hz_route *table, size_t n)
 	}
 	req->ctx.request_id = req->request_id;
 	req->ctx.ip = req->remote_addr;
-	if (req->route->access != HZ_PUBLIC && !authenticate(req))
+	/* An optional login that fails is an error all the same: a client
+	 * sending a stale token should learn it, not be served anonymously. */
+	if ((req->route->access != HZ_PUBLIC &&
+	    (req->route->access != HZ_OPTIONAL || req->authorization != NULL))
+	    && !authenticate(req))
 		return;
 	if (req->route->body != NULL && !read_json_body(req))
 		return;

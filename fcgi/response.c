@@ -17,6 +17,7 @@ reason(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
+	case 410: return "Gone";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
 	case 502: return "Bad Gateway";
@@ -29,7 +30,8 @@ reason(int status)
 
 /* Emits status line, headers and body; `body` may be NULL. */
 static void
-emit(struct hz_req *req, int status, const char *body, size_t len)
+emit_typed(struct hz_req *req, int status, const char *type,
+           const char *body, size_t len)
 {
 	struct hz_buf *o = &req->out;
 
@@ -43,13 +45,30 @@ emit(struct hz_req *req, int status, const char *body, size_t len)
 	req->status = status;
 	hz_buf_printf(o, "Status: %d %s\r\n", status, reason(status));
 	if (body != NULL)
-		hz_buf_puts(o, "Content-Type: application/json; charset=utf-8\r\n");
+		hz_buf_printf(o, "Content-Type: %s\r\n", type);
 	hz_buf_puts(o, "Cache-Control: no-store\r\n");
 	if (req->headers.len)
 		hz_buf_append(o, req->headers.data, req->headers.len);
 	hz_buf_puts(o, "\r\n");
 	if (body != NULL && req->method != HZ_HEAD)
 		hz_buf_append(o, body, len);
+}
+
+static void emit_nomem(struct hz_req *);
+
+static void
+emit(struct hz_req *req, int status, const char *body, size_t len)
+{
+	emit_typed(req, status, "application/json; charset=utf-8", body, len);
+}
+
+void
+hz_reply_bytes(struct hz_req *req, int status, const char *content_type,
+               const void *data, size_t len)
+{
+	emit_typed(req, status, content_type, data, len);
+	if (req->out.oom)
+		emit_nomem(req);
 }
 
 /* Last resort when even the error cannot be built: a fixed body. */
@@ -154,6 +173,7 @@ static const struct {
 	[HZ_ERR_NOT_FOUND]      = { 404, "not_found", "未找到该记录" },
 	[HZ_ERR_FORBIDDEN]      = { 403, "forbidden", "您没有进行此操作的权限" },
 	[HZ_ERR_CONFLICT]       = { 409, "conflict", "与已有记录冲突" },
+	[HZ_ERR_GONE]           = { 410, "gone", "已失效" },
 	[HZ_ERR_DB_UNAVAILABLE] = { 503, "db_unavailable", "服务暂时不可用，请稍后重试" },
 	[HZ_ERR_DB_RETRY]       = { 503, "busy", "系统繁忙，请稍后重试" },
 	[HZ_ERR_DB]             = { 500, "internal", "服务器内部错误" },

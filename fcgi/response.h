@@ -13,6 +13,9 @@
 
 void hz_reply_json(struct hz_req *, int status, const cJSON *body);
 void hz_reply_empty(struct hz_req *, int status);
+/* A body that is not JSON (an image, a CSV file). */
+void hz_reply_bytes(struct hz_req *, int status, const char *content_type,
+                    const void *data, size_t len);
 void hz_reply_error(struct hz_req *, int status, const char *code,
                     const char *message);
 /* 422 with per-field messages. */

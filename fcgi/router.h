@@ -14,6 +14,7 @@ enum hz_access {
 	HZ_PUBLIC,            /* anyone, no token needed */
 	HZ_USER,              /* any valid access token */
 	HZ_STAFF,             /* staff only: a resident gets 403 */
+	HZ_OPTIONAL,          /* anyone; a valid token tells who is asking */
 };
 
 struct hz_route {

@@ -1,0 +1,17 @@
+/* Times: stored in UTC (DATETIME(3), the connection's time_zone is +00:00),
+ * shown in Asia/Shanghai as RFC 3339 with its offset. China has kept +08:00
+ * without daylight saving since 1991, so the offset is fixed. */
+#ifndef HZ_CLOCK_H
+#define HZ_CLOCK_H
+
+#include <time.h>
+
+#include "arena.h"
+
+/* "2026-11-27 22:56:06.123" (UTC) → "2026-11-28T06:56:06.123+08:00";
+ * NULL in, NULL out. */
+const char *hz_time_local(hz_arena *, const char *db_utc);
+/* Today in Shanghai as yyyymmdd. */
+int         hz_today_local(time_t now);
+
+#endif

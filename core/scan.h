@@ -1,0 +1,51 @@
+/* What a building's posted code is, and what it lets the holder do:
+ * resolving tokens (qr.h) to buildings, the scan answer, posters, and
+ * rotating a building's code. */
+#ifndef HZ_SCAN_H
+#define HZ_SCAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctx.h"
+#include "units.h"
+
+/* The building a token names if the token is genuine and current:
+ * HZ_ERR_NOT_FOUND for forged, altered, truncated or unknown-key tokens
+ * and unknown buildings; HZ_ERR_GONE for a poster whose code was rotated. */
+enum hz_status hz_scan_resolve(const struct hz_ctx *, const char *token,
+                               struct hz_unit *building);
+
+struct hz_scan {
+	struct hz_unit building;
+	struct hz_unit chain[3];       /* village, cooperative, group */
+	size_t         nchain;
+	char           check_code[8];
+	/* The caller's relation to the place (none when anonymous). */
+	uint64_t       tenancy_id;     /* their open tenancy, 0 if none */
+	const char    *tenancy_status;
+	bool           tenancy_here;
+	bool           staff_reads;    /* staff in scope here */
+	bool           staff_decides;
+};
+
+enum hz_status hz_scan(const struct hz_ctx *, const char *token,
+                       struct hz_scan *);
+
+struct hz_poster {
+	struct hz_unit building;
+	const char    *url;            /* what the code encodes */
+	char           check_code[8];
+};
+
+/* The code of one building (staff reading it). */
+enum hz_status hz_building_poster(const struct hz_ctx *, uint64_t building,
+                                  struct hz_poster *);
+/* Posters of every building under a unit (POSTER_MANAGE there), by id. */
+enum hz_status hz_unit_posters(const struct hz_ctx *, uint64_t unit,
+                               struct hz_poster **out, size_t *n);
+/* Bumps the building's serial (POSTER_MANAGE); audited. */
+enum hz_status hz_building_qr_rotate(const struct hz_ctx *, uint64_t building,
+                                     struct hz_poster *);
+
+#endif

@@ -1,0 +1,127 @@
+/* Residence registration (居住登记): a renter registers from the building's
+ * code, the building head or anyone above decides, and the roster of a
+ * building is its active tenancies.
+ *
+ *   pending ──approve──> active ──end──> ended
+ *      │ └──end (withdrawn)──────────────> ended
+ *      └──reject (reason)──> rejected
+ *
+ * One open (pending or active) tenancy per person and per ID number, held
+ * by unique keys in the database. */
+#ifndef HZ_TENANCIES_H
+#define HZ_TENANCIES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctx.h"
+
+#define HZ_TENANCY_OVERDUE_HOURS 24   /* the landlord's legal window */
+
+struct hz_tenancy_input {
+	uint64_t    building_id;
+	const char *name;
+	const char *id_type;
+	const char *id_number;
+	const char *phone;
+	const char *room;
+	const char *move_in;         /* yyyy-mm-dd */
+	const char *reason;          /* work, business, family, study, other */
+	const char *employer;        /* optional */
+	const char *members_json;    /* optional: [{"name","relation"}] */
+	int         members_count;
+};
+
+struct hz_tenancy {
+	uint64_t    id;
+	uint64_t    user_id;
+	uint64_t    building_id;
+	const char *building_name;
+	const char *lane, *door_no;
+	const char *status;
+	const char *name;
+	const char *id_type;
+	const char *id_masked;
+	const char *phone_masked;
+	const char *room;
+	const char *move_in;
+	const char *reason;
+	const char *employer;
+	const char *members_json;    /* unsealed, or NULL */
+	const char *created_at;      /* RFC 3339, Asia/Shanghai */
+	const char *decided_at;
+	const char *reject_reason;
+	const char *ended_at;
+	const char *end_reason;
+	const char *last_verified_at;
+	bool        overdue;         /* pending for more than 24 hours */
+};
+
+bool hz_tenancy_reason_valid(const char *);
+
+/* A resident registers into a building (already resolved from a valid
+ * code). HZ_ERR_INVALID with *field; HZ_ERR_CONFLICT with *field "user"
+ * (an open tenancy exists) or "id_number" (that document has one). */
+enum hz_status hz_tenancy_create(const struct hz_ctx *,
+                                 const struct hz_tenancy_input *,
+                                 uint64_t *id, const char **field);
+
+/* The owner, or staff reading the building. */
+enum hz_status hz_tenancy_get(const struct hz_ctx *, uint64_t id,
+                              struct hz_tenancy *);
+
+struct hz_tenancy_filter {
+	const char *status;      /* NULL: any */
+	uint64_t    building;    /* 0: any */
+	uint64_t    unit;        /* 0: anywhere in scope; else a subtree */
+	uint64_t    after;
+	int         limit;
+};
+
+/* Residents: their own; staff: in scope. Newest id first is not keyset
+ * friendly with several scopes, so lists go by id ascending. */
+enum hz_status hz_tenancies_list(const struct hz_ctx *,
+                                 const struct hz_tenancy_filter *,
+                                 struct hz_tenancy **out, size_t *n,
+                                 bool *more);
+
+enum hz_tenancy_action { HZ_TENANCY_APPROVE, HZ_TENANCY_REJECT,
+                         HZ_TENANCY_END };
+
+/* HZ_ERR_CONFLICT when the tenancy is not in a state the action applies
+ * to; HZ_ERR_INVALID without a reason to reject. */
+enum hz_status hz_tenancy_decide(const struct hz_ctx *, uint64_t id,
+                                 enum hz_tenancy_action, const char *reason);
+
+/* The full ID number, for staff holding PII_REVEAL there; audited. */
+enum hz_status hz_tenancy_reveal_id(const struct hz_ctx *, uint64_t id,
+                                    char **number);
+
+/* Records that the owner confirmed living there (a check-in). */
+enum hz_status hz_tenancy_verified(const struct hz_ctx *, uint64_t id);
+/* The caller's open tenancy (0 if none) and its building. */
+enum hz_status hz_tenancy_open_of(const struct hz_ctx *, uint64_t user,
+                                  uint64_t *id, uint64_t *building,
+                                  const char **status);
+
+struct hz_tenancy_counts {
+	uint64_t    unit_id;
+	const char *name;
+	const char *kind;
+	long long   active;
+	long long   pending;
+	long long   overdue;
+};
+
+/* The unit itself first, then each child (UNIT_READ). */
+enum hz_status hz_tenancy_counts(const struct hz_ctx *, uint64_t unit,
+                                 struct hz_tenancy_counts **out, size_t *n);
+
+/* CSV (UTF-8 with BOM, for spreadsheet programs) of the tenancies that
+ * started (move-in) between from and to (yyyy-mm-dd, inclusive) in a
+ * unit's subtree, full ID numbers included: PII_REVEAL there; audited. */
+enum hz_status hz_tenancies_export(const struct hz_ctx *, uint64_t unit,
+                                   const char *from, const char *to,
+                                   struct hz_buf *csv, size_t *rows);
+
+#endif
