@@ -51,6 +51,8 @@ struct hz_config {
 	int       code_tries;
 	int       code_interval;
 	int       code_ip_hourly;
+	int       code_phone_hourly;
+	int       code_phone_misses;
 	char      sms_sender[16];
 	char      sms_log[HZ_PATH_MAX];
 	char      wechat_url[256];

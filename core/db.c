@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <mysql.h>
+#include <sodium.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
 
@@ -151,8 +152,11 @@ hz_db_connect(struct hz_db *db)
 	/* Auto-reconnect would silently end a transaction and lose every
 	 * prepared statement; we reconnect ourselves, between requests. */
 	mysql_options(m, MYSQL_OPT_RECONNECT, &off);
+	/* A lock wait must end (ER_LOCK_WAIT_TIMEOUT, retried by hz_db_tx)
+	 * well before the read timeout would drop the connection. */
 	mysql_options(m, MYSQL_INIT_COMMAND,
-	    "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,"
+	    "SET time_zone = '+00:00', innodb_lock_wait_timeout = 2,"
+	    " sql_mode = 'STRICT_ALL_TABLES,"
 	    "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
 	    "NO_ENGINE_SUBSTITUTION'");
 	if (mysql_real_connect(m, tcp ? c->db_host : NULL, c->db_user,
@@ -373,14 +377,17 @@ out:
 	return rc;
 }
 
-/* A statement whose failure may be retried after reconnecting: the server
- * never saw it (gone before we sent), or it cannot have changed anything. */
+/* A statement whose failure may be retried after reconnecting: it never
+ * ran (the prepare failed, or the server was gone before we sent), or
+ * running it twice changes nothing (a read; opening a transaction). */
 static bool
-retry_safe(unsigned e, const char *sql)
+retry_safe(unsigned e, const char *sql, bool prepared)
 {
-	if (e == CR_SERVER_GONE_ERROR || e == ER_UNKNOWN_STMT_HANDLER)
+	if (!prepared || e == CR_SERVER_GONE_ERROR ||
+	    e == ER_UNKNOWN_STMT_HANDLER)
 		return true;
-	return strncmp(sql, "SELECT", 6) == 0;
+	return strncmp(sql, "SELECT", 6) == 0 ||
+	    strcmp(sql, "START TRANSACTION") == 0;
 }
 
 enum hz_status
@@ -393,6 +400,7 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 	MYSQL_BIND *b;
 	enum hz_status rc;
 	unsigned e;
+	bool prepared;
 
 	if (res == NULL)
 		res = &scratch;
@@ -404,6 +412,7 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 			return rc;
 		if ((slots = table_slots(db, t)) == NULL || idx >= t->n)
 			return HZ_ERR_INTERNAL;
+		prepared = false;
 		if ((st = slots[idx]) == NULL) {
 			if ((st = mysql_stmt_init(db->conn)) == NULL)
 				return HZ_ERR_NOMEM;
@@ -417,6 +426,7 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 			}
 			slots[idx] = st;
 		}
+		prepared = true;
 		if ((rc = bind_params(a, st, args, nargs, &b)) != HZ_OK)
 			return rc;
 		if ((b != NULL && mysql_stmt_bind_param(st, b) != 0) ||
@@ -445,7 +455,7 @@ failed:
 		/* Reconnect-and-retry only outside a transaction: inside
 		 * one, the work done so far died with the connection. */
 		if (rc != HZ_ERR_DB_UNAVAILABLE || db->in_tx || attempt > 0 ||
-		    !retry_safe(e, t->sql[idx]))
+		    !retry_safe(e, t->sql[idx], prepared))
 			return rc;
 	}
 }
@@ -491,7 +501,7 @@ hz_db_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 			/* 2, 4, 8 ms plus jitter: long enough for the other
 			 * transaction to finish, short for the user. */
 			struct timespec d = { 0, (1L << attempt) * 1000000L +
-			    (long)(random() % 1000000) };
+			    (long)randombytes_uniform(1000000) };
 			nanosleep(&d, NULL);
 		}
 		if ((rc = hz_db_run(db, a, &tx_stmts, TX_BEGIN, NULL, 0,
@@ -499,7 +509,11 @@ hz_db_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 			break;
 		db->in_tx = true;
 		rc = fn(db, ctx);
-		if (rc == HZ_OK && db->conn != NULL)
+		/* fn may have swallowed a lost connection: never report a
+		 * transaction that was not committed as done. */
+		if (rc == HZ_OK && (db->conn == NULL || db->tx_lost))
+			rc = HZ_ERR_DB_UNAVAILABLE;
+		if (rc == HZ_OK)
 			rc = hz_db_run(db, a, &tx_stmts, TX_COMMIT, NULL, 0,
 			    NULL);
 		if (rc != HZ_OK && db->conn != NULL)

@@ -69,6 +69,7 @@ reason_for(enum hz_status rc, const char *field)
 {
 	if (rc == HZ_ERR_CONFLICT)
 		return strcmp(field, "code") == 0 ? "编码已存在"
+		    : strcmp(field, "kind") == 0 ? "已经有一个村，系统只管理一个村"
 		    : "同一地址（街巷+门牌号）已有楼栋";
 	if (strcmp(field, "kind") == 0)
 		return "类型不对：村下是经济社，经济社下是户组，户组下是楼栋";

@@ -13,7 +13,7 @@
 
 enum {
 	STMT_LAST_FOR_PHONE, STMT_COUNT_FOR_IP, STMT_INSERT, STMT_CURRENT,
-	STMT_MISS, STMT_USE,
+	STMT_MISS, STMT_USE, STMT_PHONE_HISTORY,
 	STMT__MAX
 };
 
@@ -35,6 +35,12 @@ static const char *const sql[STMT__MAX] = {
 	    "UPDATE login_codes SET tries = tries + 1 WHERE id = ?",
 	[STMT_USE] =
 	    "UPDATE login_codes SET used = 1 WHERE id = ?",
+	/* Codes sent in the last hour, wrong guesses in the last day. */
+	[STMT_PHONE_HISTORY] =
+	    "SELECT CAST(COALESCE(SUM(created_at > NOW(3) - INTERVAL 1 HOUR), 0)"
+	    " AS SIGNED), CAST(COALESCE(SUM(tries), 0) AS SIGNED)"
+	    " FROM login_codes WHERE phone_index = ?"
+	    " AND created_at > NOW(3) - INTERVAL 1 DAY",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("login", sql);
@@ -58,6 +64,24 @@ hz_login_staff(const struct hz_ctx *x, const char *username,
 	if ((rc = hz_session_start(x, id, "staff", t)))
 		return rc;
 	return hz_audit(x, id, "login.staff", "user", id, NULL);
+}
+
+/* Limits per phone across codes: each new code resets its own five tries,
+ * so without these a patient attacker would guess on and on, and a victim
+ * could be sent a text a minute. */
+static enum hz_status
+phone_limited(const struct hz_ctx *x, const struct hz_db_arg *ix, bool sending,
+              bool *limited)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_PHONE_HISTORY, ix, 1,
+	    &r)))
+		return rc;
+	*limited = HZ_CELL(&r, 0, 1)->i >= x->cfg->code_phone_misses ||
+	    (sending && HZ_CELL(&r, 0, 0)->i >= x->cfg->code_phone_hourly);
+	return HZ_OK;
 }
 
 /* The code's hash is keyed and bound to the phone: a leaked table gives
@@ -107,6 +131,9 @@ send_tx(struct hz_db *db, void *p)
 		return rc;
 	if (HZ_CELL(&r, 0, 0)->i >= x->cfg->code_ip_hourly)
 		return HZ_OK;
+	bool limited;
+	if ((rc = phone_limited(x, &ix, true, &limited)) || limited)
+		return rc;
 	snprintf(j->code, sizeof(j->code), "%06u",
 	    (unsigned)randombytes_uniform(1000000));
 	code_hash(x, j->index, j->code, hash);
@@ -170,7 +197,14 @@ verify_tx(struct hz_db *db, void *p)
 	    HZ_CELL(&r, 0, 4)->i != 1 || HZ_CELL(&r, 0, 1)->len != sizeof(hash))
 		return HZ_OK;
 	struct hz_db_arg id = HZ_ARG_I64(HZ_CELL(&r, 0, 0)->i);
+	bool limited;
 	if (HZ_CELL(&r, 0, 2)->i >= x->cfg->code_tries) {
+		j->verdict = HZ_ERR_RATE_LIMITED;
+		return HZ_OK;
+	}
+	if ((rc = phone_limited(x, &ix, false, &limited)))
+		return rc;
+	if (limited) {
 		j->verdict = HZ_ERR_RATE_LIMITED;
 		return HZ_OK;
 	}

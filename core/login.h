@@ -10,13 +10,15 @@ enum hz_status hz_login_staff(const struct hz_ctx *, const char *username,
                               const char *password, struct hz_tokens *);
 
 /* Sends a 6-digit code to `phone`. HZ_ERR_RATE_LIMITED when the phone
- * asked less than code_interval seconds ago or the client address asked
- * code_ip_hourly times in the last hour. */
+ * asked less than code_interval seconds ago or code_phone_hourly times in
+ * the last hour, made code_phone_misses wrong guesses in the last day, or
+ * the client address asked code_ip_hourly times in the last hour. */
 enum hz_status hz_login_code_send(const struct hz_ctx *, const char *phone);
 
 /* HZ_ERR_UNAUTHORIZED for a wrong, used or expired code;
  * HZ_ERR_RATE_LIMITED once code_tries wrong guesses were made (the code is
- * dead then, even if the next guess is right). */
+ * dead then, even if the next guess is right) or the phone made
+ * code_phone_misses in a day. */
 enum hz_status hz_login_code_verify(const struct hz_ctx *, const char *phone,
                                     const char *code, struct hz_tokens *);
 

@@ -4,8 +4,10 @@
  *
  * File rules: statements end with ';' at the end of a line; lines starting
  * with "--" are comments. Each statement runs as a prepared statement.
- * MariaDB commits DDL implicitly, so a file is not atomic: keep one change
- * per file and make later files repair, never edit, earlier ones. */
+ * MariaDB commits DDL implicitly, so a file is not atomic: every statement
+ * must be safe to run again (CREATE TABLE IF NOT EXISTS, ADD KEY IF NOT
+ * EXISTS...), so that a file that failed half-way can simply be re-run
+ * once the cause is fixed. Later files repair, never edit, earlier ones. */
 #ifndef HZ_MIGRATE_H
 #define HZ_MIGRATE_H
 

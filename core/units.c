@@ -18,7 +18,7 @@ enum {
 	STMT_GET, STMT_LIST, STMT_INSERT, STMT_SET_PATH, STMT_INSERT_BUILDING,
 	STMT_UPDATE, STMT_UPDATE_BUILDING, STMT_BY_CODE, STMT_COUNT,
 	STMT_STAFF, STMT_BUMP_HOLDERS, STMT_DROP_HEAD_ROLE, STMT_BUMP_USER,
-	STMT_BUMP_SERIAL,
+	STMT_BUMP_SERIAL, STMT_VILLAGES,
 	STMT__MAX
 };
 
@@ -63,6 +63,7 @@ static const char *const sql[STMT__MAX] = {
 	    "UPDATE users SET authz_version = authz_version + 1 WHERE id = ?",
 	[STMT_BUMP_SERIAL] =
 	    "UPDATE buildings SET qr_serial = qr_serial + 1 WHERE unit_id = ?",
+	[STMT_VILLAGES] = "SELECT COUNT(*) FROM units WHERE parent_id IS NULL",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("units", sql);
@@ -373,10 +374,21 @@ hz_unit_create(const struct hz_ctx *x, const struct hz_unit_input *in,
 	}
 	building = strcmp(in->kind, "building") == 0;
 	if (in->parent_id == 0) {
-		/* Only the command line plants the root of the tree. */
+		struct hz_db_result r;
+
+		/* Only the command line plants the root of the tree, and there
+		 * is one: a deployment serves one village, so "admin anywhere"
+		 * and "admin of everything" stay the same thing. */
 		if (x->caller != NULL || strcmp(in->kind, "village") != 0) {
 			*field = "parent_id";
 			return HZ_ERR_INVALID;
+		}
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_VILLAGES,
+		    NULL, 0, &r)))
+			return rc;
+		if (HZ_CELL(&r, 0, 0)->i > 0) {
+			*field = "kind";
+			return HZ_ERR_CONFLICT;
 		}
 	} else {
 		if ((rc = load(x, in->parent_id, &parent))) {

@@ -37,13 +37,17 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_REVOKE] =
 	    "DELETE r FROM role_assignments r JOIN units n ON n.id = r.unit_id"
 	    " WHERE r.id = ? AND r.user_id = ? AND n.path LIKE CONCAT(?, '%')",
+	/* Locking reads: inside a transaction they see a row another one
+	 * just committed, where a plain read would see the old snapshot. */
 	[STMT_BY_PHONE] =
-	    "SELECT id, kind, disabled FROM users WHERE phone_index = ?",
+	    "SELECT id, kind, disabled FROM users WHERE phone_index = ?"
+	    " FOR UPDATE",
 	[STMT_INSERT_RESIDENT] =
 	    "INSERT INTO users (kind, display_name, phone_sealed, phone_index)"
 	    " VALUES ('resident', ?, ?, ?)",
 	[STMT_BY_WECHAT] =
-	    "SELECT id, kind, disabled FROM users WHERE wechat_index = ?",
+	    "SELECT id, kind, disabled FROM users WHERE wechat_index = ?"
+	    " FOR UPDATE",
 	[STMT_INSERT_WECHAT] =
 	    "INSERT INTO users (kind, display_name, wechat_index)"
 	    " VALUES ('resident', '微信用户', ?)",

@@ -11,6 +11,7 @@
 #include <mysql.h>
 #include <sodium.h>
 
+#include "checkins.h"
 #include "config.h"
 #include "crypto.h"
 #include "ctx.h"
@@ -37,6 +38,7 @@ usage(void)
 	    "  user add  add a staff account (password on stdin)\n"
 	    "  role add  give a staff member a role at a unit\n"
 	    "  station add  add a station (culture, elderly_care...)\n"
+	    "  purge     delete check-ins older than checkin_retention_days\n"
 	    "  config    print every configuration key with its default\n"
 	    "  keygen    print a new secrets file (redirect it, chmod 600)\n"
 	    "  routes    print the route table\n"
@@ -339,6 +341,27 @@ cmd_station(int argc, char **argv, const char *path)
 	return 0;
 }
 
+/* huzu purge: deletes what is kept no longer than configured. */
+static int
+cmd_purge(const char *path)
+{
+	struct cli c;
+	unsigned long long n;
+	enum hz_status rc;
+
+	if (cli_open(&c, path) != 0)
+		return 1;
+	rc = hz_checkins_purge(&c.x, c.cfg.checkin_retention_days, &n);
+	cli_close(&c);
+	if (rc) {
+		fprintf(stderr, "huzu: purge failed: %s\n", hz_status_str(rc));
+		return 1;
+	}
+	printf("purged %llu check-in(s) older than %d days\n", n,
+	    c.cfg.checkin_retention_days);
+	return 0;
+}
+
 /* huzu import UNITS.csv BUILDINGS.csv */
 static int
 cmd_import(int argc, char **argv, const char *path)
@@ -448,6 +471,8 @@ main(int argc, char **argv)
 		return cmd_import(argc, argv, config_path(argc, argv));
 	if (strcmp(cmd, "user") == 0)
 		return cmd_user(argc, argv, config_path(argc, argv));
+	if (strcmp(cmd, "purge") == 0)
+		return cmd_purge(config_path(argc, argv));
 	if (strcmp(cmd, "station") == 0)
 		return cmd_station(argc, argv, config_path(argc, argv));
 	if (strcmp(cmd, "role") == 0)

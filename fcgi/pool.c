@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -231,6 +232,8 @@ reload(struct master *m)
 	sodium_memzero(&keys, sizeof(keys));
 	memcpy(next.socket, m->cfg.socket, sizeof(next.socket));
 	m->cfg = next;
+	sodium_memzero(&next, sizeof(next));
+	sodium_memzero(&m->cfg.secrets, sizeof(m->cfg.secrets));
 	/* New generation first, old one second: the listen socket never
 	 * goes unserved, so no request is dropped. */
 	m->generation++;
@@ -262,7 +265,10 @@ hz_serve(const char *exe, const char *config_path)
 		fprintf(stderr, "huzu: %s\n", err);
 		return 1;
 	}
+	/* The master needs no secret at all: its workers read their own. */
 	sodium_memzero(&keys, sizeof(keys));
+	sodium_memzero(&m.cfg.secrets, sizeof(m.cfg.secrets));
+	prctl(PR_SET_DUMPABLE, 0);
 	if (hz_log_level_parse(m.cfg.log_level, &lvl) == 0)
 		hz_log_set_level(lvl);
 	sigemptyset(&set);

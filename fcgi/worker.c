@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -174,6 +175,18 @@ hz_worker(const char *config_path, int listen_fd)
 		hz_error("worker cannot load config", "error=\"%s\"", err);
 		return 1;
 	}
+	/* The keys now live in `keys` (guarded pages); wipe their hex copies,
+	 * keeping only what a reconnect needs. No core dumps of a process
+	 * holding them, and no life after the master. */
+	for (size_t i = 0; i < cfg->secrets.n; i++)
+		if (strcmp(cfg->secrets.kv[i].name, "db_password") != 0 &&
+		    strcmp(cfg->secrets.kv[i].name, "wechat_secret") != 0)
+			sodium_memzero(cfg->secrets.kv[i].value,
+			    sizeof(cfg->secrets.kv[i].value));
+	prctl(PR_SET_DUMPABLE, 0);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		return 1;   /* the master died before we got here */
 	if (hz_log_level_parse(cfg->log_level, &lvl) == 0)
 		hz_log_set_level(lvl);
 	if (sodium_init() < 0 || mysql_library_init(0, NULL, NULL) != 0 ||

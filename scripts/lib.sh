@@ -195,11 +195,14 @@ hz_secrets_complete() {
 	done < <("$bin" keygen)
 }
 
-# hz_nginx_render DIR LISTEN SOCKET LOGDIR [AUTH_RATE AUTH_BURST]: writes
-# DIR/nginx.conf and DIR/huzu.conf from the templates in nginx/. The login
-# limit defaults to 5 requests/s per address with a burst of 20.
+# hz_nginx_render DIR LISTEN SOCKET LOGDIR: writes DIR/nginx.conf and
+# DIR/huzu.conf from the templates in nginx/. Limits per client address,
+# production's unless overridden: HZ_AUTH_RATE/HZ_AUTH_BURST for login
+# (5r/s, 20), HZ_REPORT_RATE/HZ_REPORT_BURST for error reports (2r/s, 20).
 hz_nginx_render() {
-	local d=$1 listen=$2 sock=$3 log=$4 rate=${5:-5r/s} burst=${6:-20} user=
+	local d=$1 listen=$2 sock=$3 log=$4 user=
+	local rate=${HZ_AUTH_RATE:-5r/s} burst=${HZ_AUTH_BURST:-20}
+	local rrate=${HZ_REPORT_RATE:-2r/s} rburst=${HZ_REPORT_BURST:-20}
 	mkdir -p "$d/extra" "$d/run" "$log"
 	# As root, nginx's workers drop to www-data, the socket's group.
 	[ "$(id -u)" -eq 0 ] && user="user www-data www-data;"
@@ -208,6 +211,7 @@ hz_nginx_render() {
 	sed -e "s|@LISTEN@|$listen|g" -e "s|@ROOT@|$HZ_ROOT|g" \
 		-e "s|@SOCKET@|$sock|g" -e "s|@LOG@|$log|g" -e "s|@CONF@|$d|g" \
 		-e "s|@AUTH_RATE@|$rate|g" -e "s|@AUTH_BURST@|$burst|g" \
+		-e "s|@REPORT_RATE@|$rrate|g" -e "s|@REPORT_BURST@|$rburst|g" \
 		"$HZ_ROOT/nginx/huzu.conf.in" >"$d/huzu.conf"
 }
 

@@ -1,7 +1,7 @@
 -- The append-only audit trail (DESIGN.md, "Security and privacy"): who did
 -- what to which row, when, under which request. Rows are only ever
 -- inserted; the application never updates or deletes them.
-CREATE TABLE audit_log (
+CREATE TABLE IF NOT EXISTS audit_log (
   id          BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   at          DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   actor_id    BIGINT UNSIGNED NULL,

@@ -2,7 +2,7 @@
 -- village → cooperative → group → building, one table with a materialised
 -- path ('/1/4/9/', ids from the root, this unit included), so "is X in the
 -- subtree of Y" is "X.path LIKE CONCAT(Y.path, '%')" on an index.
-CREATE TABLE units (
+CREATE TABLE IF NOT EXISTS units (
   id          BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   parent_id   BIGINT UNSIGNED NULL,
   kind        ENUM('village','cooperative','group','building') NOT NULL,
@@ -20,7 +20,7 @@ CREATE TABLE units (
 -- People: staff log in with a username and password (Argon2id), residents
 -- with a phone code or WeChat. Phone numbers are sealed (libsodium AEAD)
 -- and found through a keyed blind index; the clear number is never stored.
-CREATE TABLE users (
+CREATE TABLE IF NOT EXISTS users (
   id            BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   kind          ENUM('staff','resident') NOT NULL,
   username      VARCHAR(64) CHARACTER SET ascii COLLATE ascii_general_ci NULL,
@@ -41,7 +41,7 @@ CREATE TABLE users (
   UNIQUE KEY users_wechat (wechat_index)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;
 
-CREATE TABLE buildings (
+CREATE TABLE IF NOT EXISTS buildings (
   unit_id      BIGINT UNSIGNED NOT NULL PRIMARY KEY,
   lane         VARCHAR(100) NOT NULL,
   door_no      VARCHAR(32) NOT NULL,
@@ -54,7 +54,7 @@ CREATE TABLE buildings (
   CONSTRAINT buildings_head_fk FOREIGN KEY (head_user_id) REFERENCES users (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;
 
-CREATE TABLE stations (
+CREATE TABLE IF NOT EXISTS stations (
   id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   unit_id    BIGINT UNSIGNED NOT NULL,
   kind       ENUM('culture','elderly_care','women_children') NOT NULL,
@@ -65,7 +65,7 @@ CREATE TABLE stations (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;
 
 -- A role held at a unit reaches that unit's whole subtree.
-CREATE TABLE role_assignments (
+CREATE TABLE IF NOT EXISTS role_assignments (
   id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   user_id    BIGINT UNSIGNED NOT NULL,
   role       ENUM('building_head','group_leader','cadre','admin','station_manager') NOT NULL,
@@ -82,7 +82,7 @@ CREATE TABLE role_assignments (
 -- family; every refresh marks the old token used and issues the next one in
 -- the same family. A used token presented again means it was stolen: the
 -- whole family is revoked.
-CREATE TABLE refresh_tokens (
+CREATE TABLE IF NOT EXISTS refresh_tokens (
   id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   user_id    BIGINT UNSIGNED NOT NULL,
   family     BINARY(16) NOT NULL,
@@ -97,7 +97,7 @@ CREATE TABLE refresh_tokens (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;
 
 -- One-time login codes: a keyed hash of the code, 5 minutes, 5 tries.
-CREATE TABLE login_codes (
+CREATE TABLE IF NOT EXISTS login_codes (
   id          BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   phone_index BINARY(32) NOT NULL,
   code_hash   BINARY(32) NOT NULL,
@@ -110,4 +110,4 @@ CREATE TABLE login_codes (
   KEY codes_ip (ip, created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci;
 
-ALTER TABLE audit_log ADD KEY audit_action (action, id);
+ALTER TABLE audit_log ADD KEY IF NOT EXISTS audit_action (action, id);

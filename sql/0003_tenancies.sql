@@ -1,7 +1,7 @@
 -- Residence registration (居住登记) and check-ins (DESIGN.md, "Renter
 -- registration", "Check-in"). ID and phone numbers are sealed (AEAD under
 -- pii_key) with a keyed blind index, like users.phone_*.
-CREATE TABLE tenancies (
+CREATE TABLE IF NOT EXISTS tenancies (
   id               BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   user_id          BIGINT UNSIGNED NOT NULL,
   building_id      BIGINT UNSIGNED NOT NULL,
@@ -40,7 +40,7 @@ CREATE TABLE tenancies (
 
 -- Scans of a building's code: a resident confirming they live there, or
 -- staff on patrol. Purged after checkin_retention_days by huzu purge.
-CREATE TABLE checkins (
+CREATE TABLE IF NOT EXISTS checkins (
   id          BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   user_id     BIGINT UNSIGNED NOT NULL,
   building_id BIGINT UNSIGNED NOT NULL,

@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "dbfixture.h"
 #include "login.h"
@@ -94,6 +95,42 @@ codes_are_limited_per_phone_and_per_address(void **state)
 	assert_int_equal(hz_login_code_send(&x, fx_phone()), HZ_OK);
 	assert_int_equal(hz_login_code_send(&x, fx_phone()),
 	    HZ_ERR_RATE_LIMITED);
+}
+
+static void
+limits_per_phone_span_codes(void **state)
+{
+	struct hz_config cfg = fx_cfg;
+	struct hz_ctx x = fx;
+	struct hz_tokens t;
+	const char *phone;
+
+	(void)state;
+	FX_NEED_DB();
+	cfg.code_interval = 1;
+	cfg.code_phone_hourly = 3;
+	cfg.code_phone_misses = 4;
+	x.cfg = &cfg;
+	phone = fx_phone();
+	/* code_interval is in seconds: age the codes instead of waiting. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(hz_login_code_send(&x, phone), HZ_OK);
+		sleep(1);
+	}
+	assert_int_equal(hz_login_code_send(&x, phone), HZ_ERR_RATE_LIMITED);
+	/* Wrong guesses add up across codes: 4 in a day lock the phone. */
+	phone = fx_phone();
+	for (int i = 0; i < 2; i++) {
+		const char *code;
+		assert_int_equal(hz_login_code_send(&x, phone), HZ_OK);
+		code = sent_code(phone);
+		assert_int_equal(hz_login_code_verify(&x, phone, wrong(code), &t),
+		    HZ_ERR_UNAUTHORIZED);
+		assert_int_equal(hz_login_code_verify(&x, phone, wrong(code), &t),
+		    HZ_ERR_UNAUTHORIZED);
+		sleep(1);
+	}
+	assert_int_equal(hz_login_code_send(&x, phone), HZ_ERR_RATE_LIMITED);
 }
 
 static void
@@ -221,6 +258,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(code_login_creates_then_finds_the_resident),
 		cmocka_unit_test(codes_are_limited_per_phone_and_per_address),
+		cmocka_unit_test(limits_per_phone_span_codes),
 		cmocka_unit_test(five_wrong_guesses_kill_the_code),
 		cmocka_unit_test(expired_codes_are_refused),
 		cmocka_unit_test(refresh_rotates_and_reuse_revokes_the_family),

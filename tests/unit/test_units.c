@@ -194,13 +194,15 @@ import_is_all_or_nothing_with_line_numbers(void **state)
 	    "%sX1,%sV,cooperative,好的一行\n"
 	    "%sX2,%sNOPE,group,上级不存在\n"
 	    "%sX3,%sV,group,类型不对\n"
-	    "%sV,,village,编码重复\n", tag, tag, tag, tag, tag, tag, tag);
+	    "%sC1,%sV,cooperative,编码重复\n"
+	    "%sW,,village,第二个村\n", tag, tag, tag, tag, tag, tag, tag, tag,
+	    tag);
 	b = "code,group_code,name,lane,door_no,rooms\n"
 	    "Z1,,没有户组,巷,1,\n";
 	assert_int_equal(hz_import(&fx, "u.csv", u, strlen(u), "b.csv", b,
 	    strlen(b), NULL, res), HZ_ERR_INVALID);
 	/* Missing head_username column, then line errors. */
-	assert_true(res->nerr >= 4);
+	assert_true(res->nerr >= 5);
 	assert_string_equal(res->errs[0].file, "u.csv");
 	assert_int_equal(res->errs[0].line, 3);
 	assert_string_equal(res->errs[0].column, "parent_code");
@@ -208,8 +210,11 @@ import_is_all_or_nothing_with_line_numbers(void **state)
 	assert_string_equal(res->errs[1].column, "kind");
 	assert_int_equal(res->errs[2].line, 5);
 	assert_string_equal(res->errs[2].column, "code");
-	assert_string_equal(res->errs[3].file, "b.csv");
-	assert_string_equal(res->errs[3].column, "head_username");
+	/* One village per deployment. */
+	assert_int_equal(res->errs[3].line, 6);
+	assert_string_equal(res->errs[3].column, "kind");
+	assert_string_equal(res->errs[4].file, "b.csv");
+	assert_string_equal(res->errs[4].column, "head_username");
 	/* The good line was rolled back with the rest. */
 	assert_int_equal(hz_unit_count(&fx), before);
 	assert_int_equal(hz_unit_id_by_code(&fx, code("X1")), 0);
