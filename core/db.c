@@ -438,7 +438,10 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 		}
 		rc = fetch_all(a, st, res);
 		if (rc == HZ_ERR_DB) {
-			e = mysql_stmt_errno(st);
+			/* Errors met while streaming rows (a deadlock found
+			 * late) may sit on the connection, not the statement. */
+			if ((e = mysql_stmt_errno(st)) == 0 && db->conn != NULL)
+				e = mysql_errno(db->conn);
 			rc = failure(db, e, "fetch", t->module, idx,
 			    mysql_stmt_error(st));
 			if (db->conn != NULL)

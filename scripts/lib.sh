@@ -11,7 +11,7 @@ HZ_PKGS_RUN=(build-essential cmake pkg-config libfcgi-dev libjwt-dev
 	libmariadb-dev libcjson-dev libqrencode-dev libpng-dev libsodium-dev
 	libcurl4-openssl-dev nginx-light mariadb-server mariadb-client
 	nodejs npm curl)
-HZ_PKGS_TEST=(libcmocka-dev chromium fonts-wqy-zenhei zbar-tools clang
+HZ_PKGS_TEST=(libcmocka-dev chromium fonts-wqy-zenhei zbar-tools libxml2-utils clang
 	libclang-rt-14-dev)
 HZ_PKGS_BENCH=(wrk)
 
@@ -118,7 +118,7 @@ hz_db_start() {
 		--collation-server=utf8mb4_unicode_ci \
 		--innodb-buffer-pool-size=256M --innodb-log-file-size=128M \
 		--innodb-flush-log-at-trx-commit=1 --max-connections=500 \
-		</dev/null >/dev/null 2>&1 &
+		${HZ_DB_ARGS:-} </dev/null >/dev/null 2>&1 &
 	echo $! >"$d/mysqld.pid"
 	HZ_PIDS+=($!)
 	hz_wait_for 60 "MariaDB" mariadb-admin --no-defaults -S "$d/mysql.sock" \

@@ -21,6 +21,7 @@ const UNIT_KINDS = {
   building: '楼栋',
 };
 const KIND_NAMES = { staff: '工作人员', resident: '住户' };
+const CHAIN_ROLES = ['building_head', 'group_leader', 'cadre', 'admin'];
 
 function currentTab() {
   const name = location.hash.slice(1);
@@ -118,6 +119,11 @@ function renderMe(data) {
     list.append(empty);
   }
   $('me-roles-group').hidden = !staff && roles.length === 0;
+  // Links: residents to their registrations, staff who look after buildings to the workbench.
+  const chainStaff = staff && roles.some((r) => CHAIN_ROLES.includes(r.role));
+  $('me-residence').hidden = staff;
+  $('me-head').hidden = !chainStaff;
+  $('me-links').hidden = staff && !chainStaff;
   $('me-details').hidden = false;
   setButtons({ logout: true });
 }

@@ -1,7 +1,9 @@
 // Landing page for scanned building QR codes: /q/<token> -> GET /api/v1/scan/<token>.
-import { api, ApiError } from './api.js';
-
-const $ = (id) => document.getElementById(id);
+// Shows the building, its place in the org chain and the check code, and
+// what the caller may do here (the server's `actions`).
+import { api, ApiError, tokens, showConfirm, showError } from './api.js';
+import { loginHref } from './nav.js';
+import { $, el, formatTime, toast, hideToast } from './ui.js';
 
 // Returns the token from /q/<token> (trailing slash allowed), or '' if absent or malformed.
 function tokenFromPath() {
@@ -9,6 +11,11 @@ function tokenFromPath() {
   if (!m) return '';
   try { return decodeURIComponent(m[1]); } catch { return ''; }
 }
+
+const token = tokenFromPath();
+let scanData = null;
+
+// ---- Message states (loading, errors) ----------------------------------------
 
 function setIcon(className) {
   const icon = document.createElement(className === 'loading' ? 'span' : 'i');
@@ -24,6 +31,8 @@ function setIcon(className) {
 }
 
 function render({ icon, title, desc, requestId = '', retry = false }) {
+  $('place').hidden = true;
+  $('scan').hidden = false;
   setIcon(icon);
   $('scan-title').textContent = title;
   $('scan-desc').textContent = desc;
@@ -37,32 +46,221 @@ function renderError(err) {
   const e = err instanceof ApiError ? err : new ApiError({ message: '出现了意外错误，请稍后重试' });
   // A 4xx other than timeouts/throttling means the code itself is bad; otherwise it may work later.
   const transient = e.status === 0 || e.status === 408 || e.status === 429 || e.status >= 500;
+  let title = '二维码无法识别';
+  if (transient) title = '暂时无法识别';
+  else if (e.status === 410 || e.code === 'qr_expired') title = '此二维码已作废';
   render({
     icon: transient ? 'weui-icon-info' : 'weui-icon-warn',
-    title: transient ? '暂时无法识别' : '二维码无法识别',
+    title,
     desc: e.message,
     requestId: e.requestId,
     retry: transient,
   });
 }
 
-async function scan() {
-  const token = tokenFromPath();
+// ---- The building and what can be done here ------------------------------------
+
+const CHAIN_ORDER = ['village', 'cooperative', 'group'];
+
+function chainText(chain) {
+  if (!Array.isArray(chain)) return '';
+  const units = chain.filter((u) => u && typeof u.name === 'string' && u.kind !== 'building');
+  units.sort((a, b) => CHAIN_ORDER.indexOf(a.kind) - CHAIN_ORDER.indexOf(b.kind));
+  return units.map((u) => u.name).join(' › ');
+}
+
+// One row of the action list; href for links, onClick for in-page actions.
+function actionCell({ id, mark, title, desc, href, onClick, disabled = false, tone = '' }) {
+  const icon = el('span', { class: `huzu-action__icon ${tone}`, 'aria-hidden': 'true' }, mark);
+  const bd = el('div', 'weui-cell__bd', el('p', 'huzu-action__title', title), desc ? el('p', 'weui-cell__desc', desc) : null);
+  const hd = el('div', 'weui-cell__hd', icon);
+  if (disabled) {
+    return el('div', { class: 'weui-cell weui-cell_disabled huzu-action', id, 'aria-disabled': 'true' },
+      hd, bd, el('div', 'weui-cell__ft', '即将开放'));
+  }
+  const cell = href
+    ? el('a', { class: 'weui-cell weui-cell_access huzu-action', id, href }, hd, bd, el('div', 'weui-cell__ft'))
+    : el('button', { class: 'weui-cell weui-cell_access huzu-action', id, type: 'button' }, hd, bd, el('div', 'weui-cell__ft'));
+  if (onClick) cell.addEventListener('click', (ev) => onClick(ev, cell));
+  return cell;
+}
+
+function notice(node, { tone, title, desc, link }) {
+  node.className = `huzu-card huzu-notice huzu-notice_${tone}`;
+  node.replaceChildren(
+    el('p', 'huzu-notice__title', title),
+    desc ? el('p', 'huzu-notice__desc huzu-wrap', desc) : null,
+    link ? el('a', { class: 'huzu-notice__link', href: link.href }, link.text) : null,
+  );
+  node.hidden = false;
+}
+
+function renderStatus(data) {
+  const box = $('place-status');
+  const t = data.tenancy;
+  const actions = data.actions || [];
+  box.hidden = true;
+  if (t && t.here && t.status === 'pending') {
+    notice(box, { tone: 'pending', title: '居住登记待审核', desc: '您在此楼栋的居住登记已提交，栋长审核通过后即可扫码打卡', link: { href: '/residence.html', text: '查看我的登记' } });
+  } else if (t && t.here && t.status === 'active') {
+    notice(box, { tone: 'active', title: '您已在此楼栋登记居住', desc: '每月扫码打卡一次，确认仍在此居住' });
+  } else if (t && !t.here && (t.status === 'pending' || t.status === 'active')) {
+    notice(box, { tone: 'info', title: '您在其他楼栋已有居住登记', desc: '如已搬到这里，请先在原登记办理迁出，再在此登记', link: { href: '/residence.html', text: '查看我的居住' } });
+  } else if (tokens.access && actions.length === 0) {
+    notice(box, { tone: 'info', title: '您不负责此楼栋', desc: '工作人员只能在自己负责的楼栋巡查打卡、查看名册' });
+  }
+}
+
+function actionList(data) {
+  const b = data.building || {};
+  const actions = new Set(Array.isArray(data.actions) ? data.actions : []);
+  const cells = [];
+  const q = `token=${encodeURIComponent(token)}`;
+  if (actions.has('register')) {
+    cells.push(actionCell({ id: 'act-register', mark: '登', tone: 'huzu-tone_green', title: '居住登记', desc: '租住人员信息登记，提交后由栋长审核', href: `/register.html?${q}` }));
+  }
+  if (actions.has('verify_residence')) {
+    cells.push(actionCell({ id: 'act-checkin', mark: '打', tone: 'huzu-tone_green', title: '扫码打卡', desc: '确认您仍在此楼栋居住', onClick: (ev, cell) => checkin(cell, 'residence') }));
+  }
+  if (actions.has('view_registration')) {
+    cells.push(actionCell({ id: 'act-view', mark: '查', tone: 'huzu-tone_blue', title: '我的登记', desc: '查看登记信息和审核进度', href: '/residence.html' }));
+  }
+  if (actions.has('patrol')) {
+    cells.push(actionCell({ id: 'act-patrol', mark: '巡', tone: 'huzu-tone_green', title: '巡查打卡', desc: '记录本次到楼栋巡查', onClick: (ev, cell) => checkin(cell, 'patrol') }));
+  }
+  if (actions.has('roster')) {
+    cells.push(actionCell({ id: 'act-roster', mark: '册', tone: 'huzu-tone_blue', title: '住户名册', desc: '查看本楼栋已登记的住户', href: `/head.html?building=${encodeURIComponent(b.id)}#roster` }));
+  }
+  if (actions.has('review_registrations')) {
+    cells.push(actionCell({ id: 'act-review', mark: '审', tone: 'huzu-tone_orange', title: '审核登记', desc: '审核本楼栋住户提交的居住登记', href: `/head.html?building=${encodeURIComponent(b.id)}#pending` }));
+  }
+  if (actions.has('report_problem')) {
+    cells.push(actionCell({ id: 'act-report', mark: '诉', title: '反映问题', desc: '向栋长、户组长反映问题', disabled: true }));
+  }
+  if (actions.has('move_out') && data.tenancy) {
+    cells.push(actionCell({ id: 'act-moveout', mark: '迁', tone: 'huzu-tone_red', title: '迁出', desc: '已搬离此楼栋时办理', onClick: (ev, cell) => moveOut(cell, data.tenancy.id) }));
+  }
+  return cells;
+}
+
+function renderPlace(data) {
+  scanData = data;
+  const b = data.building || {};
+  const info = b.building || {};
+  $('scan').hidden = true;
+  $('place').hidden = false;
+  $('place-chain').textContent = chainText(data.chain);
+  $('place-name').textContent = b.name || '';
+  $('place-address').textContent = data.address || '';
+  const head = info.head && typeof info.head.display_name === 'string' ? info.head.display_name : '';
+  $('place-head').textContent = head ? (/^栋长/.test(head) ? head : `栋长：${head}`) : '';
+  $('place-head').hidden = !head;
+  $('place-code').textContent = data.check_code || '';
+  document.title = `户组 · ${b.name || '扫码'}`;
+
+  renderStatus(data);
+  const actions = Array.isArray(data.actions) ? data.actions : [];
+  const anonymous = actions.includes('login');
+  $('place-anon').hidden = !anonymous;
+  if (anonymous) $('act-login').href = loginHref(location.pathname);
+  const cells = anonymous ? [] : actionList(data);
+  $('place-actions').replaceChildren(...cells);
+  $('place-actions-group').hidden = cells.length === 0;
+}
+
+// ---- In-page actions ---------------------------------------------------------------
+
+let busy = false;
+
+function showResult({ ok, title, desc }) {
+  const box = $('place-result');
+  box.className = `huzu-card huzu-result ${ok ? 'huzu-result_ok' : 'huzu-result_again'}`;
+  box.replaceChildren(
+    el('i', { class: ok ? 'weui-icon-success' : 'weui-icon-waiting', 'aria-hidden': 'true' }),
+    el('div', 'huzu-result__text', el('p', 'huzu-result__title', title), el('p', 'huzu-result__desc huzu-wrap', desc)),
+  );
+  box.hidden = false;
+}
+
+async function checkin(cell, kind) {
+  if (busy) return;
+  busy = true;
+  cell.setAttribute('aria-busy', 'true');
+  toast('正在打卡', { ms: 0, icon: 'loading' });
+  try {
+    const res = await api.post('/checkins', { token });
+    hideToast();
+    const where = (res.building && res.building.name) || (scanData && scanData.building && scanData.building.name) || '';
+    const at = formatTime(res.at);
+    const patrol = res.kind === 'patrol' || kind === 'patrol';
+    if (res.repeated) {
+      showResult({ ok: false, title: '10 分钟内已打过卡', desc: `本次不重复记录。上次打卡：${at || '刚刚'}` });
+    } else {
+      showResult({
+        ok: true,
+        title: patrol ? '巡查打卡成功' : '打卡成功',
+        desc: patrol ? `已记录您在${where}的巡查 · ${at}` : `已确认您在${where}居住 · ${at}`,
+      });
+      toast('打卡成功');
+    }
+    $('place-result').scrollIntoView({ block: 'nearest' });
+  } catch (err) {
+    hideToast();
+    await showError(err);
+  } finally {
+    busy = false;
+    cell.removeAttribute('aria-busy');
+  }
+}
+
+async function moveOut(cell, id) {
+  if (busy) return;
+  const ok = await showConfirm({
+    title: '办理迁出',
+    message: '确定已搬离此楼栋吗？迁出后您的居住登记将结束，如再入住需重新登记。',
+    ok: '确认迁出',
+    warn: true,
+  });
+  if (!ok) return;
+  busy = true;
+  toast('正在办理', { ms: 0, icon: 'loading' });
+  try {
+    await api.post(`/tenancies/${encodeURIComponent(id)}/end`, {});
+    toast('已办理迁出');
+    $('place-result').hidden = true;
+    await scan({ quiet: true });
+  } catch (err) {
+    hideToast();
+    await showError(err);
+  } finally {
+    busy = false;
+  }
+}
+
+// ---- Scan -----------------------------------------------------------------------------
+
+async function scan({ quiet = false, retried = false } = {}) {
   if (!token) {
     render({ icon: 'weui-icon-warn', title: '二维码无法识别', desc: '链接不完整，请重新扫描楼栋门口的二维码' });
     return;
   }
+  if (!quiet) render({ icon: 'loading', title: '正在识别二维码…', desc: '请稍候' });
   try {
-    await api.get(`/scan/${encodeURIComponent(token)}`);
-    render({ icon: 'weui-icon-success', title: '二维码识别成功', desc: '居住登记、打卡、诉求反映等服务即将开放' });
+    renderPlace(await api.get(`/scan/${encodeURIComponent(token)}`));
   } catch (err) {
+    // A session that cannot be renewed: look again as a visitor.
+    if (err instanceof ApiError && err.status === 401 && !retried) {
+      tokens.clear();
+      await scan({ quiet, retried: true });
+      return;
+    }
     renderError(err);
   }
 }
 
-$('scan-retry').addEventListener('click', () => {
-  render({ icon: 'loading', title: '正在识别二维码…', desc: '请稍候' });
-  scan();
-});
+$('scan-retry').addEventListener('click', () => scan());
+
+// Back from the login page or another tab: show what this session may do.
+window.addEventListener('pageshow', (ev) => { if (ev.persisted) scan({ quiet: true }); });
 
 scan();

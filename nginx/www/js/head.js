@@ -1,0 +1,379 @@
+// 楼栋工作台 for building heads and above: 待审核 (approve / reject the
+// registrations in scope), 住户名册 (a building's active tenancies) and
+// 海报打印 (links to the A4 poster sheet of a unit or a building).
+import { api, ApiError, auth, showConfirm, showError } from './api.js';
+import { loginHref } from './nav.js';
+import {
+  $, el, ID_TYPES, REASONS, ROLE_NAMES, UNIT_KINDS, CHAIN_ROLES, label,
+  formatTime, formatDate, loadmore, toast, hideToast, promptText, toptips,
+} from './ui.js';
+
+const TABS = ['pending', 'roster', 'posters'];
+const params = new URLSearchParams(location.search);
+const focusBuilding = /^\d+$/.test(params.get('building') || '') ? params.get('building') : '';
+
+let buildings = []; // [{id, name}] in scope
+let buildingsLoaded = null;
+
+// ---- Gate and tabs -------------------------------------------------------------------
+
+function gate({ icon, title, desc, buttons = [] }) {
+  $('head-app').hidden = true;
+  $('head-who').textContent = '';
+  $('head-gate').replaceChildren(el('div', 'weui-msg huzu-msg_inline',
+    el('div', 'weui-msg__icon-area', el('i', { class: `${icon} weui-icon_msg`, 'aria-hidden': 'true' })),
+    el('div', 'weui-msg__text-area', el('h2', 'weui-msg__title', title), el('p', 'weui-msg__desc huzu-wrap', desc)),
+    buttons.length ? el('div', 'weui-msg__opr-area', el('p', 'weui-btn-area', ...buttons)) : null));
+  $('head-gate').hidden = false;
+}
+
+function currentTab() {
+  const t = location.hash.slice(1);
+  return TABS.includes(t) ? t : 'pending';
+}
+
+const loaded = new Set();
+
+function showTab(name) {
+  for (const t of TABS) {
+    const on = t === name;
+    $(`panel-${t}`).hidden = !on;
+    $(`tab-${t}`).classList.toggle('weui-bar__item_on', on);
+    $(`tab-${t}`).setAttribute('aria-selected', String(on));
+  }
+  if (!loaded.has(name)) {
+    loaded.add(name);
+    if (name === 'pending') loadPending();
+    if (name === 'roster') initRoster();
+    if (name === 'posters') initPosters();
+  }
+}
+
+// ---- Shared bits -------------------------------------------------------------------------
+
+function item(labelText, value, extra) {
+  return el('div', 'weui-form-preview__item',
+    el('label', 'weui-form-preview__label', labelText),
+    el('span', 'weui-form-preview__value huzu-wrap', value, extra || null));
+}
+
+// Masked ID number with 显示 (GET …/id-number, audited) to check against the card.
+function idItem(t) {
+  const value = el('span', 'huzu-id', t.id_number || '');
+  const btn = el('button', { class: 'huzu-linkbtn', type: 'button' }, '核对');
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    try {
+      const r = await api.get(`/tenancies/${encodeURIComponent(t.id)}/id-number`);
+      value.textContent = r.id_number;
+      btn.remove();
+    } catch (err) {
+      btn.disabled = false;
+      showError(err);
+    }
+  });
+  return item(label(ID_TYPES, t.id_type), value, btn);
+}
+
+function emptyState(title, desc) {
+  return el('div', 'huzu-empty', el('p', 'huzu-empty__title', title), desc ? el('p', 'huzu-empty__desc', desc) : null);
+}
+
+function errorState(err, retry) {
+  const e = err instanceof ApiError ? err : new ApiError();
+  const btn = el('button', { class: 'weui-btn weui-btn_default weui-btn_mini', type: 'button' }, '重试');
+  btn.addEventListener('click', retry);
+  return el('div', 'huzu-empty huzu-empty_error',
+    el('p', 'huzu-empty__title', '暂时无法加载'),
+    el('p', 'huzu-empty__desc', e.message),
+    e.requestId ? el('p', 'huzu-request-id', `请求编号：${e.requestId}`) : null,
+    btn);
+}
+
+async function loadBuildings() {
+  if (!buildingsLoaded) {
+    buildingsLoaded = (async () => {
+      const out = [];
+      let after = '';
+      for (let i = 0; i < 5; i++) {
+        const page = await api.get(`/buildings?limit=100${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+        for (const b of page.items || []) out.push({ id: String(b.id), name: b.name, head: b.building && b.building.head });
+        if (!page.next) break;
+        after = page.next;
+      }
+      buildings = out;
+      return out;
+    })();
+    buildingsLoaded.catch(() => { buildingsLoaded = null; });
+  }
+  return buildingsLoaded;
+}
+
+function fillBuildingSelect(select, selected) {
+  select.replaceChildren(...buildings.map((b) => el('option', { value: b.id }, b.name)));
+  if (selected && buildings.some((b) => b.id === selected)) select.value = selected;
+}
+
+// ---- 待审核 ----------------------------------------------------------------------------------
+
+let pendingNext = null;
+let pendingCount = 0;
+
+function setPendingBadge() {
+  const badge = $('pending-badge');
+  badge.textContent = pendingCount > 99 ? '99+' : String(pendingCount);
+  badge.hidden = pendingCount === 0;
+}
+
+function pendingCard(t) {
+  const b = t.building || {};
+  const members = Array.isArray(t.members) && t.members.length
+    ? t.members.map((m) => `${m.name}（${m.relation}）`).join('、') : '';
+  const approve = el('button', { class: 'weui-form-preview__btn weui-form-preview__btn_primary huzu-approve', type: 'button' }, '通过');
+  const reject = el('button', { class: 'weui-form-preview__btn weui-form-preview__btn_default huzu-reject', type: 'button' }, '驳回');
+  const node = el('section', { class: `weui-form-preview huzu-card huzu-review${t.overdue ? ' huzu-review_overdue' : ''}`, id: `review-${t.id}`, 'data-id': String(t.id) },
+    el('div', 'weui-form-preview__hd huzu-card__hd',
+      el('div', 'huzu-card__place',
+        el('strong', 'huzu-card__building huzu-wrap', t.name || ''),
+        el('span', 'huzu-card__room huzu-wrap', `${b.name || ''} · ${t.room || ''} 房`)),
+      t.overdue ? el('span', 'huzu-status huzu-status_overdue', '超时') : el('span', 'huzu-status huzu-status_pending', '待审核')),
+    t.overdue ? el('p', 'huzu-card__note huzu-card__note_warn', '提交已超过 24 小时，请尽快审核') : null,
+    el('div', 'weui-form-preview__bd',
+      idItem(t),
+      item('手机号', t.phone || ''),
+      item('入住日期', formatDate(t.move_in)),
+      item('居住事由', label(REASONS, t.reason)),
+      t.employer ? item('服务处所', t.employer) : null,
+      members ? item('同住人员', members) : null,
+      item('提交时间', formatTime(t.created_at))),
+    el('div', 'weui-form-preview__ft', reject, approve));
+
+  const finish = (text) => {
+    node.classList.add('huzu-review_done');
+    node.querySelector('.weui-form-preview__ft').replaceChildren(el('p', 'huzu-review__result', text));
+    pendingCount = Math.max(0, pendingCount - 1);
+    setPendingBadge();
+    loaded.delete('roster');
+  };
+  const run = async (path, body, doneText) => {
+    approve.disabled = true;
+    reject.disabled = true;
+    toast('正在提交', { ms: 0, icon: 'loading' });
+    try {
+      await api.post(`/tenancies/${encodeURIComponent(t.id)}/${path}`, body);
+      toast(doneText);
+      finish(doneText);
+    } catch (err) {
+      hideToast();
+      approve.disabled = false;
+      reject.disabled = false;
+      if (err instanceof ApiError && err.code === 'state_conflict') {
+        toptips(err.message, err.requestId);
+        finish('已由他人处理');
+      } else {
+        showError(err);
+      }
+    }
+  };
+  approve.addEventListener('click', async () => {
+    const ok = await showConfirm({ title: '通过登记', message: `确认 ${t.name} 住在${b.name || ''} ${t.room || ''} 房，信息与证件一致？`, ok: '通过' });
+    if (ok) run('approve', {}, '已通过');
+  });
+  reject.addEventListener('click', async () => {
+    const reason = await promptText({
+      title: '驳回原因', placeholder: '请填写驳回原因，住户会看到', ok: '驳回', max: 200,
+      presets: ['证件信息与本人不符', '房号不正确', '非本楼栋住户'],
+    });
+    if (reason) run('reject', { reason }, '已驳回');
+  });
+  return node;
+}
+
+async function loadPending({ more = false } = {}) {
+  const list = $('pending-list');
+  if (!more) {
+    pendingNext = null;
+    list.replaceChildren(loadmore('正在加载', { loading: true }));
+  }
+  const filter = focusBuilding ? `&building=${encodeURIComponent(focusBuilding)}` : '';
+  const after = more && pendingNext ? `&after=${encodeURIComponent(pendingNext)}` : '';
+  try {
+    const page = await api.get(`/tenancies?status=pending&limit=20${filter}${after}`);
+    const items = Array.isArray(page.items) ? page.items : [];
+    if (!more) {
+      list.replaceChildren();
+      pendingCount = 0;
+    }
+    pendingCount += items.length;
+    setPendingBadge();
+    pendingNext = page.next || null;
+    list.append(...items.map(pendingCard));
+    if (!list.children.length) list.append(emptyState('暂无待审核的居住登记', '住户扫码提交登记后会出现在这里'));
+    $('pending-more-area').hidden = !pendingNext;
+  } catch (err) {
+    if (!more) list.replaceChildren(errorState(err, () => loadPending()));
+    else showError(err);
+  }
+}
+
+// ---- 住户名册 ----------------------------------------------------------------------------------
+
+let rosterNext = null;
+let rosterSeq = 0;
+
+function rosterCell(t) {
+  const verified = formatTime(t.last_verified_at);
+  const end = el('button', { class: 'huzu-linkbtn huzu-linkbtn_warn', type: 'button' }, '迁出');
+  const cell = el('div', { class: 'weui-cell huzu-resident', id: `resident-${t.id}` },
+    el('div', 'weui-cell__hd', el('span', { class: 'huzu-resident__room', 'aria-label': '房号' }, t.room || '')),
+    el('div', 'weui-cell__bd',
+      el('p', 'huzu-resident__name', t.name || '', el('span', 'huzu-resident__phone', t.phone || '')),
+      el('p', 'weui-cell__desc', `${formatDate(t.move_in)}入住 · ${label(REASONS, t.reason)}${verified ? ` · 最近确认 ${verified.slice(0, 10)}` : ' · 尚未打卡确认'}`)),
+    el('div', 'weui-cell__ft', end));
+  end.addEventListener('click', async () => {
+    const ok = await showConfirm({ title: '办理迁出', message: `确认 ${t.name}（${t.room} 房）已搬离？迁出后其居住登记结束。`, ok: '确认迁出', warn: true });
+    if (!ok) return;
+    try {
+      await api.post(`/tenancies/${encodeURIComponent(t.id)}/end`, { reason: '栋长办理迁出' });
+      toast('已办理迁出');
+      cell.remove();
+      loadStats($('roster-building').value);
+    } catch (err) {
+      showError(err);
+    }
+  });
+  return cell;
+}
+
+async function loadStats(id) {
+  try {
+    const c = await api.get(`/units/${encodeURIComponent(id)}/tenancy-counts`);
+    if (id !== $('roster-building').value) return;
+    $('stat-active').textContent = String(c.active ?? 0);
+    $('stat-pending').textContent = String(c.pending ?? 0);
+    $('stat-overdue').textContent = String(c.overdue ?? 0);
+    $('roster-stats').hidden = false;
+  } catch {
+    $('roster-stats').hidden = true;
+  }
+}
+
+async function loadRoster({ more = false } = {}) {
+  const id = $('roster-building').value;
+  const list = $('roster-list');
+  if (!id) return;
+  const seq = ++rosterSeq;
+  if (!more) {
+    rosterNext = null;
+    list.replaceChildren(loadmore('正在加载', { loading: true }));
+    loadStats(id);
+  }
+  const after = more && rosterNext ? `&after=${encodeURIComponent(rosterNext)}` : '';
+  try {
+    const page = await api.get(`/buildings/${encodeURIComponent(id)}/roster?limit=50${after}`);
+    if (seq !== rosterSeq) return;
+    const items = Array.isArray(page.items) ? page.items : [];
+    if (!more) list.replaceChildren(el('div', 'weui-cells huzu-roster', ...items.map(rosterCell)));
+    else list.querySelector('.huzu-roster')?.append(...items.map(rosterCell));
+    rosterNext = page.next || null;
+    if (!list.querySelector('.huzu-resident')) list.replaceChildren(emptyState('暂无已登记的住户', '住户登记经您审核通过后会出现在名册中'));
+    $('roster-more-area').hidden = !rosterNext;
+  } catch (err) {
+    if (seq !== rosterSeq) return;
+    if (!more) list.replaceChildren(errorState(err, () => loadRoster()));
+    else showError(err);
+  }
+}
+
+async function initRoster() {
+  const list = $('roster-list');
+  list.replaceChildren(loadmore('正在加载楼栋', { loading: true }));
+  try {
+    await loadBuildings();
+  } catch (err) {
+    loaded.delete('roster');
+    list.replaceChildren(errorState(err, () => { loaded.add('roster'); initRoster(); }));
+    return;
+  }
+  if (!buildings.length) {
+    list.replaceChildren(emptyState('您名下暂无楼栋'));
+    return;
+  }
+  fillBuildingSelect($('roster-building'), focusBuilding);
+  loadRoster();
+}
+
+// ---- 海报打印 ------------------------------------------------------------------------------------
+
+let myRoles = [];
+
+async function initPosters() {
+  const units = [];
+  const seen = new Set();
+  for (const r of myRoles) {
+    if (!CHAIN_ROLES.includes(r.role) || !r.unit || seen.has(r.unit.id)) continue;
+    seen.add(r.unit.id);
+    units.push(r.unit);
+  }
+  $('poster-units').replaceChildren(...units.map((u) => el('a', {
+    class: 'weui-cell weui-cell_access huzu-poster-unit', href: `/poster.html?unit=${encodeURIComponent(u.id)}`, 'data-unit': String(u.id),
+  },
+  el('div', 'weui-cell__bd', el('p', '', u.name), el('p', 'weui-cell__desc', u.kind === 'building' ? '本楼栋海报' : `${UNIT_KINDS[u.kind] || ''}内全部楼栋`)),
+  el('div', 'weui-cell__ft', '打印'))));
+  try {
+    await loadBuildings();
+    fillBuildingSelect($('poster-building'), focusBuilding);
+    const sync = () => { $('poster-open').href = `/poster.html?unit=${encodeURIComponent($('poster-building').value)}`; };
+    $('poster-building').addEventListener('change', sync);
+    sync();
+  } catch (err) {
+    loaded.delete('posters');
+    showError(err);
+  }
+}
+
+// ---- Start ----------------------------------------------------------------------------------------
+
+async function start() {
+  if (!auth.loggedIn) {
+    gate({ icon: 'weui-icon-info', title: '请先登录', desc: '楼栋工作台供栋长、户组长等工作人员使用',
+      buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: `${loginHref('/head.html')}#staff`, id: 'head-login' }, '工作人员登录')] });
+    return;
+  }
+  let me;
+  try {
+    me = await api.get('/me');
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      gate({ icon: 'weui-icon-info', title: '登录已过期', desc: '请重新登录', buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: loginHref('/head.html') }, '登录')] });
+      return;
+    }
+    const e = err instanceof ApiError ? err : new ApiError();
+    gate({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message });
+    return;
+  }
+  const roles = Array.isArray(me.roles) ? me.roles : [];
+  myRoles = roles;
+  const chain = roles.filter((r) => CHAIN_ROLES.includes(r.role));
+  if (!me.user || me.user.kind !== 'staff' || chain.length === 0) {
+    gate({ icon: 'weui-icon-info', title: '没有可用的职务', desc: '楼栋工作台供栋长、户组长、经济社干部和联社党委使用',
+      buttons: [el('a', { class: 'weui-btn weui-btn_default', href: '/#me' }, '返回我的')] });
+    return;
+  }
+  const names = [...new Set(chain.map((r) => ROLE_NAMES[r.role] || r.role))].join('、');
+  const scope = chain.length === 1 && chain[0].unit ? ` · ${chain[0].unit.name}` : ` · ${chain.length} 处`;
+  $('head-who').textContent = `${me.user.display_name || ''} · ${names}${scope}`;
+  if (focusBuilding) {
+    $('pending-filter').hidden = false;
+    $('pending-filter-text').textContent = '仅显示扫码所在楼栋的登记';
+  }
+  $('head-app').hidden = false;
+  showTab(currentTab());
+}
+
+$('pending-more').addEventListener('click', () => loadPending({ more: true }));
+$('roster-more').addEventListener('click', () => loadRoster({ more: true }));
+$('roster-building').addEventListener('change', () => loadRoster());
+window.addEventListener('hashchange', () => { if (!$('head-app').hidden) showTab(currentTab()); });
+
+start();

@@ -1,0 +1,186 @@
+// 我的居住: the resident's registrations (newest first) with their status,
+// the masked ID number (full on request, audited), and 迁出 / 撤销.
+import { api, ApiError, auth, showConfirm, showError } from './api.js';
+import { loginHref } from './nav.js';
+import { $, el, ID_TYPES, REASONS, STATUS, label, formatTime, formatDate, loadmore, statusBadge, toast, hideToast } from './ui.js';
+
+const main = $('res-main');
+
+function done() {
+  main.setAttribute('aria-busy', 'false');
+}
+
+function message({ icon, title, desc, buttons = [], requestId = '' }) {
+  main.replaceChildren(el('div', 'weui-msg huzu-msg_inline',
+    el('div', 'weui-msg__icon-area', el('i', { class: `${icon} weui-icon_msg`, 'aria-hidden': 'true' })),
+    el('div', 'weui-msg__text-area', el('h2', 'weui-msg__title', title), el('p', 'weui-msg__desc huzu-wrap', desc)),
+    requestId ? el('div', 'weui-msg__tips-area', el('p', 'weui-msg__tips huzu-request-id', `请求编号：${requestId}`)) : null,
+    buttons.length ? el('div', 'weui-msg__opr-area', el('p', 'weui-btn-area', ...buttons)) : null));
+  done();
+}
+
+function row(labelText, value, extra) {
+  return el('div', 'weui-form-preview__item',
+    el('label', 'weui-form-preview__label', labelText),
+    el('span', 'weui-form-preview__value huzu-wrap', value, extra || null));
+}
+
+// The ID number masked, with a button that asks for the full number once.
+function idRow(t) {
+  const value = el('span', { class: 'huzu-id', 'data-id': String(t.id) }, t.id_number || '');
+  const btn = el('button', { class: 'huzu-linkbtn', type: 'button' }, '显示');
+  let shown = false;
+  btn.addEventListener('click', async () => {
+    if (shown) {
+      value.textContent = t.id_number || '';
+      btn.textContent = '显示';
+      shown = false;
+      return;
+    }
+    btn.disabled = true;
+    try {
+      const r = await api.get(`/tenancies/${encodeURIComponent(t.id)}/id-number`);
+      value.textContent = r.id_number;
+      btn.textContent = '隐藏';
+      shown = true;
+    } catch (err) {
+      showError(err);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  return row(label(ID_TYPES, t.id_type), value, btn);
+}
+
+function statusNote(t) {
+  if (t.status === 'pending') {
+    return el('p', `huzu-card__note ${t.overdue ? 'huzu-card__note_warn' : ''}`,
+      t.overdue ? '已超过24小时未审核，您可以联系栋长或户组长催办' : '已提交，等待栋长审核');
+  }
+  if (t.status === 'rejected') {
+    return el('p', 'huzu-card__note huzu-card__note_warn huzu-wrap', `未通过（${t.reject_reason || '未说明原因'}）。请核对信息后重新扫码登记。`);
+  }
+  if (t.status === 'active') {
+    const v = formatTime(t.last_verified_at);
+    return el('p', 'huzu-card__note', v ? `最近一次扫码确认居住：${v}` : '每月扫码打卡一次，确认仍在此居住');
+  }
+  if (t.status === 'ended') {
+    return el('p', 'huzu-card__note', `已于 ${formatTime(t.ended_at)} 迁出${t.end_reason ? `（${t.end_reason}）` : ''}`);
+  }
+  return null;
+}
+
+function card(t, { current }) {
+  const s = STATUS[t.status] || { text: t.status };
+  const b = t.building || {};
+  const address = b.lane && b.door_no ? `${b.lane}${b.door_no}号` : '';
+  const title = el('div', 'weui-form-preview__hd huzu-card__hd',
+    el('div', 'huzu-card__place',
+      el('strong', 'huzu-card__building huzu-wrap', b.name || ''),
+      el('span', 'huzu-card__room', t.room ? `${t.room} 房` : '')),
+    statusBadge(t.status));
+  const items = [
+    row('登记人', t.name || ''),
+    idRow(t),
+    row('手机号', t.phone || ''),
+    address ? row('地址', address) : null,
+    row('入住日期', formatDate(t.move_in)),
+    row('居住事由', label(REASONS, t.reason)),
+    t.employer ? row('服务处所', t.employer) : null,
+    Array.isArray(t.members) && t.members.length
+      ? row('同住人员', t.members.map((m) => `${m.name}（${m.relation}）`).join('、'))
+      : null,
+    row('提交时间', formatTime(t.created_at)),
+    t.decided_at && t.status !== 'pending' ? row(t.status === 'rejected' ? '审核时间' : '通过时间', formatTime(t.decided_at)) : null,
+  ];
+  const node = el('section', {
+    class: `weui-form-preview huzu-card huzu-tenancy huzu-tenancy_${t.status}${current ? ' huzu-tenancy_current' : ''}`,
+    id: `tenancy-${t.id}`, 'data-status': t.status, 'aria-label': `${b.name || ''} ${s.text}`,
+  }, title, statusNote(t), el('div', 'weui-form-preview__bd', ...items));
+  if (t.status === 'pending' || t.status === 'active') {
+    const pending = t.status === 'pending';
+    const btn = el('button', { class: 'weui-form-preview__btn weui-form-preview__btn_default huzu-end', type: 'button', id: `end-${t.id}` },
+      pending ? '撤销登记' : '迁出');
+    btn.addEventListener('click', () => endTenancy(t, pending));
+    node.append(el('div', 'weui-form-preview__ft', btn));
+  }
+  return node;
+}
+
+async function endTenancy(t, pending) {
+  const ok = await showConfirm({
+    title: pending ? '撤销登记' : '办理迁出',
+    message: pending
+      ? '确定撤销这次居住登记吗？撤销后如需登记请重新扫码填写。'
+      : `确定已搬离${(t.building && t.building.name) || '此楼栋'}吗？迁出后您的居住登记将结束。`,
+    ok: pending ? '撤销' : '确认迁出',
+    warn: true,
+  });
+  if (!ok) return;
+  toast('正在办理', { ms: 0, icon: 'loading' });
+  try {
+    await api.post(`/tenancies/${encodeURIComponent(t.id)}/end`, {});
+    toast(pending ? '已撤销' : '已办理迁出');
+    await load({ quiet: true });
+  } catch (err) {
+    hideToast();
+    await showError(err);
+    load({ quiet: true });
+  }
+}
+
+function render(items) {
+  const sorted = [...items].sort((a, b) => b.id - a.id);
+  const current = sorted.filter((t) => t.status === 'pending' || t.status === 'active');
+  const past = sorted.filter((t) => !current.includes(t));
+  const parts = [];
+  if (current.length) {
+    parts.push(el('div', 'weui-cells__title', '当前登记'), ...current.map((t) => card(t, { current: true })));
+  } else {
+    parts.push(el('div', 'huzu-empty',
+      el('p', 'huzu-empty__title', '暂无有效的居住登记'),
+      el('p', 'huzu-empty__desc', '请扫描所住楼栋门口的二维码，按提示办理居住登记')));
+  }
+  if (past.length) parts.push(el('div', 'weui-cells__title', '历史记录'), ...past.map((t) => card(t, { current: false })));
+  main.replaceChildren(...parts);
+  done();
+}
+
+async function load({ quiet = false } = {}) {
+  if (!auth.loggedIn) {
+    message({ icon: 'weui-icon-info', title: '请先登录', desc: '登录后可查看您的居住登记',
+      buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: loginHref('/residence.html'), id: 'res-login' }, '登录')] });
+    return;
+  }
+  if (!quiet) main.replaceChildren(loadmore('正在加载', { loading: true }));
+  main.setAttribute('aria-busy', 'true');
+  try {
+    const me = await api.get('/me');
+    if (me && me.user && me.user.kind === 'staff') {
+      message({ icon: 'weui-icon-info', title: '工作人员账号', desc: '居住登记由住户本人办理。审核登记、查看名册请到楼栋工作台。',
+        buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: '/head.html' }, '进入楼栋工作台')] });
+      return;
+    }
+    const items = [];
+    let after = '';
+    for (let i = 0; i < 5; i++) {
+      const page = await api.get(`/tenancies?limit=100${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+      items.push(...(Array.isArray(page.items) ? page.items : []));
+      if (!page.next) break;
+      after = page.next;
+    }
+    render(items);
+  } catch (err) {
+    const e = err instanceof ApiError ? err : new ApiError();
+    if (e.status === 401) {
+      message({ icon: 'weui-icon-info', title: '登录已过期', desc: '请重新登录后查看',
+        buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: loginHref('/residence.html'), id: 'res-login' }, '登录')] });
+      return;
+    }
+    const retry = el('button', { class: 'weui-btn weui-btn_primary', type: 'button' }, '重试');
+    retry.addEventListener('click', () => load());
+    message({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message, requestId: e.requestId, buttons: [retry] });
+  }
+}
+
+load();

@@ -1,0 +1,186 @@
+// Check-ins through nginx: a resident with an active registration verifies
+// residence, staff in scope record a patrol, a repeat within 10 minutes is
+// the same check-in (also when five arrive at once), everyone else is
+// refused; and `huzu purge` deletes what is older than the retention.
+//
+// Buildings: B007, B008, B011, B019, B020, B023, B024, B028 (never B003,
+// which the browser tests use).
+import { test, describe, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+
+import { request, expectError, expectInvalid, bin, configPath } from './lib.mjs';
+import { api, describeRes, expectStatus, sql, staff } from './identity-lib.mjs';
+import {
+  CHECKINS, TENANCIES, currentToken, decide, expectQrRefused, oneCharVariants, registerOk, resident, residentIn,
+  rotate, uid, units,
+} from './tenancy-lib.mjs';
+
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00$/;
+const checkin = (who, token) => api('POST', CHECKINS, who, { json: { token } });
+const rowsOf = (userId) => sql(`SELECT id, building_id, kind FROM checkins WHERE user_id = ${Number(userId)} ORDER BY id`)
+  .map(([id, b, k]) => ({ id: Number(id), building: Number(b), kind: k }));
+
+// A 201 or 200 check-in answer, checked for shape.
+function expectCheckin(res, status, kind, code) {
+  expectStatus(res, status, `check-in (${kind})`);
+  const c = res.json;
+  assert.deepEqual(Object.keys(c).sort(), ['at', 'building', 'id', 'kind', 'repeated']);
+  assert.ok(Number.isSafeInteger(c.id) && c.id > 0);
+  assert.equal(c.kind, kind);
+  assert.equal(c.repeated, status === 200);
+  assert.match(c.at, RFC3339);
+  assert.equal(c.building.id, unitsMap.get(code).id);
+  assert.equal(c.building.name, unitsMap.get(code).name);
+  return c;
+}
+
+let unitsMap;
+before(async () => {
+  unitsMap = await units();
+});
+
+describe('residents', () => {
+  test('anonymous 401; a body without a token 422; not JSON 415', async () => {
+    const tok = await currentToken('B007');
+    expectError(await request('POST', CHECKINS, { json: { token: tok } }), 401, 'unauthorized');
+    const r = await resident();
+    expectInvalid(await api('POST', CHECKINS, r, { json: {} }), ['token']);
+    expectInvalid(await api('POST', CHECKINS, r, { json: { token: tok, building_id: 1 } }), ['building_id']);
+    expectInvalid(await api('POST', CHECKINS, r, { json: { token: 7 } }), ['token']);
+    expectError(await api('POST', CHECKINS, r, { body: `{"token":"${tok}"}` }), 415, 'unsupported_media_type');
+    assert.deepEqual(rowsOf(r.user.id), []);
+  });
+
+  test('no registration, a pending one, or one elsewhere: 403 register_first', async () => {
+    const tok = await currentToken('B007');
+    const nobody = await resident();
+    expectError(await checkin(nobody, tok), 403, 'register_first');
+    const pending = await residentIn('B007');
+    expectError(await checkin(pending.who, tok), 403, 'register_first');
+    const elsewhere = await residentIn('B008', { approve: true });
+    expectError(await checkin(elsewhere.who, tok), 403, 'register_first');
+    for (const w of [nobody, pending.who, elsewhere.who]) assert.deepEqual(rowsOf(w.user.id), []);
+    const t = expectStatus(await api('GET', `${TENANCIES}/${pending.tenancy.id}`, pending.who), 200);
+    assert.equal(t.last_verified_at, null, 'a refused check-in verifies nothing');
+  });
+
+  test('after approval: 201 residence, a repeat is 200 with the same id, last_verified_at is set', async () => {
+    const { who, tenancy } = await residentIn('B007');
+    const tok = await currentToken('B007');
+    expectError(await checkin(who, tok), 403, 'register_first');
+    expectStatus(await decide('leader1', tenancy.id, 'approve'), 200);
+    const first = expectCheckin(await checkin(who, tok), 201, 'residence', 'B007');
+    const t = expectStatus(await api('GET', `${TENANCIES}/${tenancy.id}`, who), 200);
+    assert.match(t.last_verified_at, RFC3339, 'last_verified_at set');
+    const again = expectCheckin(await checkin(who, tok), 200, 'residence', 'B007');
+    assert.equal(again.id, first.id);
+    assert.equal(again.at, first.at);
+    assert.deepEqual(rowsOf(who.user.id), [{ id: first.id, building: unitsMap.get('B007').id, kind: 'residence' }]);
+
+    // Eleven minutes later it counts again.
+    sql(`UPDATE checkins SET at = at - INTERVAL 11 MINUTE WHERE id = ${first.id}`);
+    sql(`UPDATE tenancies SET last_verified_at = last_verified_at - INTERVAL 11 MINUTE WHERE id = ${tenancy.id}`);
+    const before = expectStatus(await api('GET', `${TENANCIES}/${tenancy.id}`, who), 200).last_verified_at;
+    const later = expectCheckin(await checkin(who, tok), 201, 'residence', 'B007');
+    assert.ok(later.id > first.id);
+    const after = expectStatus(await api('GET', `${TENANCIES}/${tenancy.id}`, who), 200).last_verified_at;
+    assert.ok(Date.parse(after) > Date.parse(before), `last_verified_at moves on (${before} → ${after})`);
+    assert.equal(rowsOf(who.user.id).length, 2);
+  });
+
+  test('five check-ins at once: one 201, four 200 with the same id, one row', async () => {
+    const { who } = await residentIn('B011', { approve: true });
+    const tok = await currentToken('B011');
+    const answers = await Promise.all(Array.from({ length: 5 }, () => checkin(who, tok)));
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, 200, 200, 200, 201], answers.map(describeRes).join('\n'));
+    const ids = new Set(answers.map((a) => a.json.id));
+    assert.equal(ids.size, 1, 'the same check-in');
+    assert.equal(rowsOf(who.user.id).length, 1);
+  });
+
+  test('after moving out, or with a replaced code, no check-in', async () => {
+    const { who, tenancy } = await residentIn('B019', { approve: true });
+    const old = await currentToken('B019');
+    expectCheckin(await checkin(who, old), 201, 'residence', 'B019');
+    const p = await rotate('B019');
+    expectQrRefused(await checkin(who, old), true);
+    expectCheckin(await checkin(who, p.token), 200, 'residence', 'B019');
+    for (const t of oneCharVariants(p.token, 1)) expectQrRefused(await checkin(who, t));
+    expectQrRefused(await checkin(who, `${p.token.slice(0, -1)}`));
+    expectStatus(await decide(who, tenancy.id, 'end', {}), 200);
+    expectError(await checkin(who, p.token), 403, 'register_first');
+    // A new registration elsewhere does not make this building home.
+    await registerOk(who, await currentToken('B020'));
+    expectError(await checkin(who, p.token), 403, 'register_first');
+    assert.equal(rowsOf(who.user.id).length, 1);
+  });
+});
+
+describe('staff patrol', () => {
+  test('staff reading the building: 201 patrol, then 200 repeated; other buildings count apart', async () => {
+    for (const [who, code] of [['head1', 'B001'], ['leader1', 'B008'], ['cadre1', 'B020'], ['admin', 'B028']]) {
+      const s = await staff(who);
+      const tok = await currentToken(code);
+      const first = expectCheckin(await checkin(s, tok), 201, 'patrol', code);
+      const again = expectCheckin(await checkin(s, tok), 200, 'patrol', code);
+      assert.equal(again.id, first.id);
+      const rows = rowsOf(s.user.id).filter((r) => r.building === unitsMap.get(code).id);
+      assert.deepEqual(rows.at(-1), { id: first.id, building: unitsMap.get(code).id, kind: 'patrol' });
+    }
+    const head1 = await staff('head1');
+    const b2 = expectCheckin(await checkin(head1, await currentToken('B002')), 201, 'patrol', 'B002');
+    const b4 = expectCheckin(await checkin(head1, await currentToken('B004')), 201, 'patrol', 'B004');
+    assert.notEqual(b2.id, b4.id);
+  });
+
+  test('a patrol verifies nobody: last_verified_at of the residents is untouched', async () => {
+    const { who, tenancy } = await residentIn('B023', { approve: true });
+    expectCheckin(await checkin(await staff('admin'), await currentToken('B023')), 201, 'patrol', 'B023');
+    assert.equal(expectStatus(await api('GET', `${TENANCIES}/${tenancy.id}`, who), 200).last_verified_at, null);
+  });
+
+  test('outside their scope: 403 not_your_building, nothing recorded', async () => {
+    for (const [who, code] of [['head1', 'B005'], ['head1', 'B024'], ['leader1', 'B011'], ['cadre1', 'B024'], ['station1', 'B007']]) {
+      const s = await staff(who);
+      const n = rowsOf(s.user.id).length;
+      expectError(await checkin(s, await currentToken(code)), 403, 'not_your_building');
+      assert.equal(rowsOf(s.user.id).length, n, `${who} at ${code}`);
+    }
+  });
+});
+
+describe('huzu purge', () => {
+  test('deletes check-ins older than checkin_retention_days (180), keeps the rest', async () => {
+    const { who } = await residentIn('B024', { approve: true });
+    const b = await uid('B024');
+    const u = who.user.id;
+    // Times as huzu's sessions see them (UTC).
+    sql(`SET time_zone = '+00:00'; INSERT INTO checkins (user_id, building_id, kind, at) VALUES
+      (${u}, ${b}, 'residence', NOW(3) - INTERVAL 200 DAY),
+      (${u}, ${b}, 'residence', NOW(3) - INTERVAL 181 DAY),
+      (${u}, ${b}, 'residence', NOW(3) - INTERVAL 179 DAY),
+      (${u}, ${b}, 'residence', NOW(3) - INTERVAL 1 DAY)`);
+    const recent = expectCheckin(await checkin(who, await currentToken('B024')), 201, 'residence', 'B024');
+    const ages = () => sql(`SET time_zone = '+00:00'; SELECT DATEDIFF(NOW(), at) FROM checkins WHERE user_id = ${u} ORDER BY at`).map(([d]) => Number(d));
+    assert.deepEqual(ages(), [200, 181, 179, 1, 0]);
+    const [[old]] = sql('SELECT COUNT(*) FROM checkins WHERE at < NOW(3) - INTERVAL 180 DAY');
+    assert.ok(Number(old) >= 2);
+    const total = Number(sql('SELECT COUNT(*) FROM checkins')[0][0]);
+
+    const purge = () => execFileSync(bin, ['purge', '-c', configPath], {
+      encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out = purge();
+    const m = /purged (\d+) check-in\(s\)/.exec(out);
+    assert.ok(m, `purge output: ${out}`);
+    assert.equal(Number(m[1]), Number(old), 'it says how many it deleted');
+    assert.deepEqual(ages(), [179, 1, 0], 'the 200- and 181-day-old ones are gone');
+    assert.equal(Number(sql('SELECT COUNT(*) FROM checkins')[0][0]), total - Number(old));
+    assert.equal(sql('SELECT COUNT(*) FROM checkins WHERE at < NOW(3) - INTERVAL 180 DAY')[0][0], '0');
+    assert.ok(rowsOf(u).some((r) => r.id === recent.id));
+    // Nothing left to do the second time; the repeat window still works.
+    assert.match(purge(), /purged 0 check-in\(s\)/);
+    expectCheckin(await checkin(who, await currentToken('B024')), 200, 'residence', 'B024');
+  });
+});
