@@ -165,6 +165,7 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 	unsigned char *m_sealed = NULL;
 	size_t id_len, ph_len, m_len = 0;
 	int move_in, today = hz_today_local(x->now);
+	int latest = hz_today_local(x->now + 31 * 86400);
 	struct hz_db_result r;
 	char detail[64];
 	enum hz_status rc;
@@ -184,7 +185,7 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 	else if (!len_ok(in->room, 1, 32))
 		*field = "room";
 	/* A move-in up to a month ahead (a signed lease), not a century back. */
-	else if (move_in < 19500101 || move_in > today + 100)
+	else if (move_in < 19500101 || move_in > latest)
 		*field = "move_in";
 	else if (!hz_tenancy_reason_valid(in->reason))
 		*field = "reason";
@@ -233,8 +234,11 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 	};
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, args, 13,
 	    &r))) {
+		/* Lost a race at the unique keys: which one? */
 		if (rc == HZ_ERR_CONFLICT)
-			*field = "user";
+			*field = hz_db_run(x->db, x->arena, &stmts,
+			    STMT_OPEN_OF_USER, &user, 1, &r) == HZ_OK &&
+			    r.nrows == 0 ? "id_number" : "user";
 		return rc;
 	}
 	*id = r.insert_id;

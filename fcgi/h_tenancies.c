@@ -7,6 +7,7 @@
 #include "response.h"
 #include "scan.h"
 #include "tenancies.h"
+#include "units.h"
 
 static cJSON *
 tenancy_json(const struct hz_tenancy *t)
@@ -225,11 +226,21 @@ h_roster(struct hz_req *req)
 {
 	static const char *const allowed[] = { "after", "limit", NULL };
 	struct hz_tenancy_filter f = { .status = "active" };
+	struct hz_unit b;
+	enum hz_status rc;
 
 	if (!hz_path_id(req, "id", &f.building) ||
 	    !hz_query_only(req, allowed) ||
 	    !hz_query_page(req, &f.after, &f.limit))
 		return;
+	/* A roster is a building's: any other unit is not one here. */
+	if ((rc = hz_unit_get(&req->ctx, f.building, &b)) == HZ_OK &&
+	    strcmp(b.kind, "building") != 0)
+		rc = HZ_ERR_NOT_FOUND;
+	if (rc) {
+		hz_reply_status(req, rc);
+		return;
+	}
 	reply_list(req, &f);
 }
 

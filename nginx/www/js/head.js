@@ -337,7 +337,7 @@ async function initPosters() {
 async function start() {
   if (!auth.loggedIn) {
     gate({ icon: 'weui-icon-info', title: '请先登录', desc: '楼栋工作台供栋长、户组长等工作人员使用',
-      buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: `${loginHref('/head.html')}#staff`, id: 'head-login' }, '工作人员登录')] });
+      buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: `${loginHref(location.pathname + location.search)}#staff`, id: 'head-login' }, '工作人员登录')] });
     return;
   }
   let me;
@@ -345,7 +345,7 @@ async function start() {
     me = await api.get('/me');
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
-      gate({ icon: 'weui-icon-info', title: '登录已过期', desc: '请重新登录', buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: loginHref('/head.html') }, '登录')] });
+      gate({ icon: 'weui-icon-info', title: '登录已过期', desc: '请重新登录', buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: `${loginHref(location.pathname + location.search)}#staff` }, '登录')] });
       return;
     }
     const e = err instanceof ApiError ? err : new ApiError();
