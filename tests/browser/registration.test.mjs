@@ -353,6 +353,7 @@ test('scan → log in → 居住登记 → 栋长审核通过 → 我的居住 �
     await hp.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '通过' }).click();
     assert.equal((await approved).status(), 200);
     await review.locator('.huzu-review__result', { hasText: '已通过' }).waitFor();
+    await hp.locator('#huzu-toast .weui-toast').waitFor({ state: 'hidden' });
 
     // 住户名册 of that building lists the resident.
     await hp.goto(`${BASE}/head.html?building=${poster.id}#roster`, { waitUntil: 'load' });
@@ -374,12 +375,13 @@ test('scan → log in → 居住登记 → 栋长审核通过 → 我的居住 �
     await page.goto(`${BASE}${poster.path}`, { waitUntil: 'load' });
     await page.locator('#act-checkin').waitFor({ state: 'visible' });
     assert.match(await visibleText(page, '#place-status'), /已在此楼栋登记居住/);
+    assert.doesNotMatch(await page.locator('body').innerText(), /null|undefined/);
     let checked = page.waitForResponse((r) => apiPath(r) === '/api/v1/checkins');
     await page.locator('#act-checkin').click();
     assert.equal((await checked).status(), 201);
     assert.equal(await visibleText(page, '.huzu-result__title'), '打卡成功');
     assert.match(await visibleText(page, '.huzu-result__desc'), new RegExp(`已确认您在${BUILDING}居住`));
-    await page.locator('#huzu-toast').waitFor({ state: 'hidden' });
+    await page.locator('#huzu-toast .weui-toast').waitFor({ state: 'hidden' });
     await shot(page, 'landing-checkin.png');
     checked = page.waitForResponse((r) => apiPath(r) === '/api/v1/checkins');
     await page.locator('#act-checkin').click();
@@ -441,6 +443,14 @@ test('a rejected registration shows 未通过 with the reason', { timeout: 120_0
     await page.locator('#f-phone').fill(freshPhone());
     await page.locator('#f-room').fill('101');
     await page.locator('#f-reason').selectOption({ label: '经商' });
+    // A move-in more than 31 days ahead is refused in the page, as on the server.
+    const today = await page.locator('#f-move_in').inputValue();
+    const late = new Date(`${today}T00:00:00Z`);
+    late.setUTCDate(late.getUTCDate() + 40);
+    await page.locator('#f-move_in').fill(late.toISOString().slice(0, 10));
+    await page.locator('#reg-submit').click();
+    assert.equal(await visibleText(page, '#err-move_in'), '入住日期最晚为 31 天后');
+    await page.locator('#f-move_in').fill(today);
     const created = page.waitForResponse((r) => apiPath(r) === '/api/v1/tenancies');
     await page.locator('#reg-submit').click();
     const tenancy = await (await created).json();
@@ -455,7 +465,7 @@ test('a rejected registration shows 未通过 with the reason', { timeout: 120_0
 
     // 驳回 needs a reason.
     await review.locator('.huzu-reject').click();
-    await hp.locator('#huzu-prompt-dialog').waitFor();
+    await hp.locator('#huzu-prompt-dialog .weui-dialog').waitFor();
     await hp.locator('#huzu-prompt-ok').click();
     assert.equal(await visibleText(hp, '#huzu-prompt-error'), '请填写原因');
     assert.ok(!head.calls.includes(`POST /api/v1/tenancies/${tenancy.id}/reject`));

@@ -72,7 +72,7 @@ function idItem(t) {
       showError(err);
     }
   });
-  return item(label(ID_TYPES, t.id_type), value, btn);
+  return [item('证件类型', label(ID_TYPES, t.id_type)), item('证件号码', value, btn)];
 }
 
 function emptyState(title, desc) {
@@ -139,7 +139,7 @@ function pendingCard(t) {
       t.overdue ? el('span', 'huzu-status huzu-status_overdue', '超时') : el('span', 'huzu-status huzu-status_pending', '待审核')),
     t.overdue ? el('p', 'huzu-card__note huzu-card__note_warn', '提交已超过 24 小时，请尽快审核') : null,
     el('div', 'weui-form-preview__bd',
-      idItem(t),
+      ...idItem(t),
       item('手机号', t.phone || ''),
       item('入住日期', formatDate(t.move_in)),
       item('居住事由', label(REASONS, t.reason)),
@@ -181,7 +181,7 @@ function pendingCard(t) {
   });
   reject.addEventListener('click', async () => {
     const reason = await promptText({
-      title: '驳回原因', placeholder: '请填写驳回原因，住户会看到', ok: '驳回', max: 200,
+      title: '驳回原因', placeholder: '请填写驳回原因，住户会看到', ok: '驳回', max: 200, warn: true,
       presets: ['证件信息与本人不符', '房号不正确', '非本楼栋住户'],
     });
     if (reason) run('reject', { reason }, '已驳回');

@@ -87,11 +87,11 @@ function actionCell({ id, mark, title, desc, href, onClick, disabled = false, to
 
 function notice(node, { tone, title, desc, link }) {
   node.className = `huzu-card huzu-notice huzu-notice_${tone}`;
-  node.replaceChildren(
+  node.replaceChildren(...[
     el('p', 'huzu-notice__title', title),
     desc ? el('p', 'huzu-notice__desc huzu-wrap', desc) : null,
     link ? el('a', { class: 'huzu-notice__link', href: link.href }, link.text) : null,
-  );
+  ].filter(Boolean));
   node.hidden = false;
 }
 

@@ -56,7 +56,7 @@ function poster(p) {
         el('ol', 'poster__steps',
           el('li', '', '用微信扫一扫右侧二维码'),
           el('li', '', '首次使用请登记居住信息'),
-          el('li', '', '每月扫码确认居住，有事在线找栋长')),
+          el('li', '', '每月扫码确认居住')),
         head ? el('p', 'poster__head', /^栋长/.test(head) ? '' : '栋长：', el('strong', '', head)) : null),
       el('div', 'poster__code',
         el('div', 'poster__qr', svg || el('p', 'poster__qr-missing', '二维码生成失败，请重新打开')),

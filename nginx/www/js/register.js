@@ -198,15 +198,12 @@ function expandRooms(text) {
   return out;
 }
 
+// The latest move-in date: 31 days from today by the calendar, as the
+// server (a signed lease; core/tenancies.c).
 function maxMoveIn() {
-  const t = dateNumber(todayLocal()) + 100; // one month ahead, as the server
-  const y = Math.floor(t / 10000);
-  let m = Math.floor(t / 100) % 100;
-  let d = t % 100;
-  let yy = y;
-  if (m > 12) { yy += 1; m -= 12; }
-  while (!realDate(yy, m, d)) d -= 1;
-  return `${yy}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  const [y, m, d] = todayLocal().split('-').map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d + 31));
+  return t.toISOString().slice(0, 10);
 }
 
 function setupForm(data) {
@@ -251,7 +248,7 @@ function check() {
   const mi = dateNumber(v.move_in);
   if (mi < 0) errors.move_in = '请选择入住日期';
   else if (mi < 19500101) errors.move_in = '入住日期不能早于 1950 年';
-  else if (mi > dateNumber(todayLocal()) + 100) errors.move_in = '入住日期最晚为一个月后';
+  else if (mi > dateNumber(maxMoveIn())) errors.move_in = '入住日期最晚为 31 天后';
   if (!v.reason) errors.reason = '请选择居住事由';
   if (chars(v.employer) > 100) errors.employer = '服务处所最长 100 个字';
   const { members, error } = readMembers();
@@ -274,11 +271,11 @@ function showErrors(errors) {
 }
 
 function submitted(t) {
-  const where = [t.building && t.building.name, t.room].filter(Boolean).join(' ');
+  const where = [t.building && t.building.name, t.room ? `${t.room} 房` : ''].filter(Boolean).join(' ');
   showState({
     icon: 'weui-icon-waiting',
     title: '已提交，等待栋长审核',
-    desc: `您在${where || '此楼栋'}的居住登记已提交。栋长审核通过后即可扫码打卡，审核结果可在“我的居住”中查看。`,
+    desc: `您在 ${where || '此楼栋'} 的居住登记已提交。栋长审核通过后即可扫码打卡，审核结果可在“我的居住”中查看。`,
     buttons: [
       stateButton('查看我的居住', { href: '/residence.html', primary: true, id: 'done-residence' }),
       stateButton('返回楼栋页', { href: landingHref(), id: 'done-back' }),

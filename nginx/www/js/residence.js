@@ -49,7 +49,7 @@ function idRow(t) {
       btn.disabled = false;
     }
   });
-  return row(label(ID_TYPES, t.id_type), value, btn);
+  return [row('证件类型', label(ID_TYPES, t.id_type)), row('证件号码', value, btn)];
 }
 
 function statusNote(t) {
@@ -81,7 +81,7 @@ function card(t, { current }) {
     statusBadge(t.status));
   const items = [
     row('登记人', t.name || ''),
-    idRow(t),
+    ...idRow(t),
     row('手机号', t.phone || ''),
     address ? row('地址', address) : null,
     row('入住日期', formatDate(t.move_in)),

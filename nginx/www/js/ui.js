@@ -182,7 +182,7 @@ export function statusBadge(status) {
 
 // Dialog asking for a required text (e.g. the reason for a rejection).
 // Resolves to the trimmed text, or null when cancelled.
-export function promptText({ title, placeholder = '', ok = '确定', cancel = '取消', max = 200, required = true, presets = [] }) {
+export function promptText({ title, placeholder = '', ok = '确定', cancel = '取消', max = 200, required = true, presets = [], warn = false }) {
   document.getElementById('huzu-prompt-dialog')?.remove();
   const opener = document.activeElement;
   const area = el('textarea', {
@@ -198,7 +198,7 @@ export function promptText({ title, placeholder = '', ok = '确定', cancel = '�
     }))
     : null;
   const no = el('button', { class: 'weui-dialog__btn weui-dialog__btn_default', type: 'button' }, cancel);
-  const yes = el('button', { class: 'weui-dialog__btn weui-dialog__btn_primary', type: 'button', id: 'huzu-prompt-ok' }, ok);
+  const yes = el('button', { class: `weui-dialog__btn ${warn ? 'weui-dialog__btn_warn' : 'weui-dialog__btn_primary'}`, type: 'button', id: 'huzu-prompt-ok' }, ok);
   const mask = el('div', 'weui-mask');
   const root = el('div', { class: 'huzu-dialog', id: 'huzu-prompt-dialog', role: 'dialog', 'aria-modal': 'true' },
     mask,
