@@ -17,9 +17,8 @@ static const char *const sql[STMT__MAX] = {
 	    " ORDER BY at DESC LIMIT 1",
 	/* The time comes from here, so the answer needs no read-back; slot
 	 * is its 10-minute window, unique per person and building. */
-	[STMT_INSERT] =
-	    "INSERT INTO checkins (user_id, building_id, kind, at, slot)"
-	    " VALUES (?, ?, ?, ?, ?)",
+	[STMT_INSERT] = ("INSERT INTO checkins"
+	    " (user_id, building_id, kind, at, slot) VALUES (?, ?, ?, ?, ?)"),
 	[STMT_PURGE] =
 	    "DELETE FROM checkins WHERE at < NOW(3) - INTERVAL ? DAY LIMIT 5000",
 };
