@@ -8,7 +8,7 @@
 #include "scan.h"
 #include "tenancies.h"
 
-enum { STMT_RECENT, STMT_INSERT, STMT_PURGE, STMT__MAX };
+enum { STMT_RECENT, STMT_INSERT, STMT_BY_SLOT, STMT_PURGE, STMT__MAX };
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_RECENT] =
@@ -19,6 +19,9 @@ static const char *const sql[STMT__MAX] = {
 	 * is its 10-minute window, unique per person and building. */
 	[STMT_INSERT] = ("INSERT INTO checkins"
 	    " (user_id, building_id, kind, at, slot) VALUES (?, ?, ?, ?, ?)"),
+	[STMT_BY_SLOT] =
+	    "SELECT id, kind, at FROM checkins WHERE user_id = ?"
+	    " AND building_id = ? AND slot = ?",
 	[STMT_PURGE] =
 	    "DELETE FROM checkins WHERE at < NOW(3) - INTERVAL ? DAY LIMIT 5000",
 };
@@ -72,9 +75,22 @@ record(struct job *j)
 			HZ_ARG_I64((long long)(now.tv_sec / 600)),
 		};
 		rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, args, 5, &r);
-		/* The same slot taken a moment ago: that scan is this one. */
-		if (rc != HZ_ERR_CONFLICT || attempt > 0)
+		/* The same slot taken a moment ago: that scan is this one
+		 * (whatever the clocks of this host and the database say). */
+		if (rc != HZ_ERR_CONFLICT)
 			break;
+		if (attempt > 0) {
+			struct hz_db_arg by[] = { key[0], key[1], args[4] };
+			if ((rc = hz_db_run(x->db, x->arena, &stmts,
+			    STMT_BY_SLOT, by, 3, &r)) || r.nrows == 0)
+				return rc ? rc : HZ_ERR_CONFLICT;
+			j->out->id = (uint64_t)HZ_CELL(&r, 0, 0)->i;
+			j->out->kind = HZ_CELL(&r, 0, 1)->s;
+			j->out->at = hz_time_local(x->arena,
+			    HZ_CELL(&r, 0, 2)->s);
+			j->out->repeated = true;
+			return HZ_OK;
+		}
 	}
 	if (rc)
 		return rc;

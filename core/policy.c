@@ -33,12 +33,15 @@ static const char *const role_kinds[HZ_ROLE__MAX] = {
 static const unsigned rights[HZ_ROLE__MAX] = {
 	[HZ_ROLE_BUILDING_HEAD]   = CHAIN,
 	[HZ_ROLE_GROUP_LEADER]    = CHAIN,
-	[HZ_ROLE_CADRE]           = CHAIN,
+	/* Bulk export of full numbers is the cooperative's hand-over to the
+	 * official channel, not a landlord's. */
+	[HZ_ROLE_CADRE]           = CHAIN | R(HZ_RIGHT_TENANCY_EXPORT),
 	/* Stations get their own rights with the volunteer work; a station
 	 * manager has no business reading the village's buildings. */
 	[HZ_ROLE_STATION_MANAGER] = 0,
 	[HZ_ROLE_ADMIN]           = CHAIN | R(HZ_RIGHT_UNIT_WRITE) |
-	                            R(HZ_RIGHT_USER_ADMIN),
+	                            R(HZ_RIGHT_USER_ADMIN) |
+	                            R(HZ_RIGHT_TENANCY_EXPORT),
 };
 
 const char *

@@ -28,6 +28,7 @@ enum hz_right {
 	HZ_RIGHT_PII_REVEAL,    /* see full phone and ID numbers (audited) */
 	HZ_RIGHT_TENANCY_DECIDE,/* approve, reject and end registrations */
 	HZ_RIGHT_POSTER_MANAGE, /* print posters, rotate a building's code */
+	HZ_RIGHT_TENANCY_EXPORT,/* bulk CSV with full numbers (audited) */
 	HZ_RIGHT__MAX
 };
 

@@ -36,6 +36,12 @@ hz_qr_keys_load(const struct hz_config *c, struct hz_qr_keys *k, char *err,
 			    "= 32 bytes of hex", name);
 			return HZ_ERR_CONFIG;
 		}
+		for (size_t j = 0; j < k->n; j++)
+			if (k->k[j].kid == kid) {
+				snprintf(err, errlen, "secrets: qr key %lu given "
+				    "twice", kid);
+				return HZ_ERR_CONFIG;
+			}
 		k->k[k->n].kid = (unsigned)kid;
 		if (cur != NULL && strcmp(cur, name + 7) == 0) {
 			k->current = k->n;
@@ -159,11 +165,24 @@ hz_qr_check_code(const struct hz_qr_keys *k, const char *token, char out[8])
 {
 	/* Crockford's base32: no I, L, O, U to misread. */
 	static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-	unsigned char h[crypto_generichash_BYTES_MIN];
+	unsigned char h[crypto_generichash_BYTES_MIN], kid = 0;
+	const unsigned char *key = k->k[k->current].key;
+	crypto_generichash_state st;
+	size_t len;
 	uint32_t v;
 
-	crypto_generichash(h, sizeof(h), (const unsigned char *)token,
-	    strlen(token), k->k[k->current].key, 32);
+	/* Under the token's own key: after a key rotation, a poster printed
+	 * with the old key still shows the code printed on it. */
+	if (sodium_base642bin(&kid, 1, token, 2, NULL, &len, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 && len == 1)
+		for (size_t i = 0; i < k->n; i++)
+			if (k->k[i].kid == kid)
+				key = k->k[i].key;
+	crypto_generichash_init(&st, key, 32, sizeof(h));
+	crypto_generichash_update(&st, (const unsigned char *)"huzu-check", 10);
+	crypto_generichash_update(&st, (const unsigned char *)token,
+	    strlen(token));
+	crypto_generichash_final(&st, h, sizeof(h));
 	v = (uint32_t)h[0] << 22 | (uint32_t)h[1] << 14 | (uint32_t)h[2] << 6 |
 	    h[3] >> 2;
 	for (int i = 6; i >= 0; i--) {

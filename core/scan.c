@@ -163,21 +163,39 @@ hz_unit_posters(const struct hz_ctx *x, uint64_t unit, struct hz_poster **out,
 	return HZ_OK;
 }
 
+struct rotate_job {
+	const struct hz_ctx *x;
+	uint64_t             id;
+	unsigned             serial;
+};
+
+/* Bump, read back and audit in one transaction: two rotations at once
+ * each get the serial they made, and no rotation goes unrecorded. */
+static enum hz_status
+rotate_tx(struct hz_db *db, void *p)
+{
+	struct rotate_job *j = p;
+	char detail[48];
+	enum hz_status rc;
+
+	(void)db;
+	if ((rc = hz_unit_bump_serial(j->x, j->id, &j->serial)))
+		return rc;
+	snprintf(detail, sizeof(detail), "{\"serial\":%u}", j->serial);
+	return hz_audit(j->x, 0, "building.qr_rotate", "unit", j->id, detail);
+}
+
 enum hz_status
 hz_building_qr_rotate(const struct hz_ctx *x, uint64_t id, struct hz_poster *p)
 {
+	struct rotate_job j = { x, id, 0 };
 	struct hz_unit b;
-	unsigned serial;
-	char detail[48];
 	enum hz_status rc;
 
 	if ((rc = building_in_scope(x, id, &b)) ||
 	    (rc = hz_authorize(x->caller, HZ_RIGHT_POSTER_MANAGE, b.path)) ||
-	    (rc = hz_unit_bump_serial(x, id, &serial)))
+	    (rc = hz_db_tx(x->db, rotate_tx, &j)))
 		return rc;
-	b.qr_serial = serial;
-	snprintf(detail, sizeof(detail), "{\"serial\":%u}", serial);
-	if ((rc = hz_audit(x, 0, "building.qr_rotate", "unit", id, detail)))
-		return rc;
+	b.qr_serial = j.serial;
 	return poster_of(x, &b, p);
 }

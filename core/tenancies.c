@@ -77,7 +77,7 @@ static const char *const sql[STMT__MAX] = {
 	    " t.id_type, t.id_sealed, t.phone_sealed, t.move_in, t.reason,"
 	    " t.employer, t.created_at" FROM
 	    " WHERE u.path LIKE CONCAT(?, '%') AND t.move_in BETWEEN ? AND ?"
-	    " ORDER BY t.id LIMIT 100000",
+	    " ORDER BY t.id LIMIT 20001",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("tenancies", sql);
@@ -156,6 +156,32 @@ len_ok(const char *s, long lo, long hi)
 	return n >= lo && n <= hi;
 }
 
+struct create_job {
+	const struct hz_ctx    *x;
+	const struct hz_db_arg *args;
+	uint64_t                building;
+	uint64_t                id;
+};
+
+/* The row and its audit entry commit together, or neither does. */
+static enum hz_status
+create_tx(struct hz_db *db, void *p)
+{
+	struct create_job *j = p;
+	struct hz_db_result r;
+	char detail[64];
+	enum hz_status rc;
+
+	(void)db;
+	if ((rc = hz_db_run(j->x->db, j->x->arena, &stmts, STMT_INSERT, j->args,
+	    13, &r)))
+		return rc;
+	j->id = r.insert_id;
+	snprintf(detail, sizeof(detail), "{\"building_id\":%llu}",
+	    (unsigned long long)j->building);
+	return hz_audit(j->x, 0, "tenancy.create", "tenancy", j->id, detail);
+}
+
 enum hz_status
 hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
                   uint64_t *id, const char **field)
@@ -167,7 +193,6 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 	int move_in, today = hz_today_local(x->now);
 	int latest = hz_today_local(x->now + 31 * 86400);
 	struct hz_db_result r;
-	char detail[64];
 	enum hz_status rc;
 
 	*field = NULL;
@@ -232,8 +257,8 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 		    : HZ_ARG_NULL,
 		HZ_ARG_I64(in->members_count),
 	};
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, args, 13,
-	    &r))) {
+	struct create_job j = { x, args, in->building_id, 0 };
+	if ((rc = hz_db_tx(x->db, create_tx, &j))) {
 		/* Lost a race at the unique keys: which one? */
 		if (rc == HZ_ERR_CONFLICT)
 			*field = hz_db_run(x->db, x->arena, &stmts,
@@ -241,10 +266,8 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 			    r.nrows == 0 ? "id_number" : "user";
 		return rc;
 	}
-	*id = r.insert_id;
-	snprintf(detail, sizeof(detail), "{\"building_id\":%llu}",
-	    (unsigned long long)in->building_id);
-	return hz_audit(x, 0, "tenancy.create", "tenancy", *id, detail);
+	*id = j.id;
+	return HZ_OK;
 }
 
 /* Who may see a tenancy: its owner, or staff reading its building. */
@@ -262,7 +285,8 @@ visible(const struct hz_ctx *x, uint64_t owner, const char *path)
 }
 
 enum hz_status
-hz_tenancy_get(const struct hz_ctx *x, uint64_t id, struct hz_tenancy *t)
+hz_tenancy_get(const struct hz_ctx *x, uint64_t id, struct hz_tenancy *t,
+               bool after_write)
 {
 	struct hz_db_arg a = HZ_ARG_I64((long long)id);
 	struct hz_db_result r;
@@ -276,7 +300,9 @@ hz_tenancy_get(const struct hz_ctx *x, uint64_t id, struct hz_tenancy *t)
 	    HZ_CELL(&r, 0, 23)->s)))
 		return rc;
 	fill(x, &r, 0, t);
-	return HZ_OK;
+	/* A renter's record read by staff is a PII read: recorded. */
+	return x->caller->staff && !after_write ? hz_audit(x, 0, "tenancy.read",
+	    "tenancy", id, NULL) : HZ_OK;
 }
 
 enum hz_status
@@ -365,6 +391,20 @@ hz_tenancies_list(const struct hz_ctx *x, const struct hz_tenancy_filter *f,
 	}
 	*out = all;
 	*n = total;
+	if (x->caller->staff && total > 0) {
+		/* One entry per page of renters' records shown to staff. */
+		struct hz_buf d;
+
+		hz_buf_init(&d, x->arena);
+		hz_buf_puts(&d, "{\"tenancy_ids\":[");
+		for (size_t i = 0; i < total; i++)
+			hz_buf_printf(&d, "%s%llu", i ? "," : "",
+			    (unsigned long long)all[i].id);
+		hz_buf_puts(&d, "]}");
+		if (d.oom)
+			return HZ_ERR_NOMEM;
+		return hz_audit(x, 0, "tenancy.list", NULL, 0, d.data);
+	}
 	return HZ_OK;
 }
 
@@ -597,7 +637,7 @@ hz_tenancies_export(const struct hz_ctx *x, uint64_t unit, const char *from,
 	if ((rc = hz_authorize(x->caller, HZ_RIGHT_UNIT_READ,
 	    HZ_CELL(&self, 0, 3)->s)))
 		return rc == HZ_ERR_FORBIDDEN ? HZ_ERR_NOT_FOUND : rc;
-	if ((rc = hz_authorize(x->caller, HZ_RIGHT_PII_REVEAL,
+	if ((rc = hz_authorize(x->caller, HZ_RIGHT_TENANCY_EXPORT,
 	    HZ_CELL(&self, 0, 3)->s)))
 		return rc;
 	struct hz_db_arg args[] = {
@@ -606,6 +646,9 @@ hz_tenancies_export(const struct hz_ctx *x, uint64_t unit, const char *from,
 	};
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_EXPORT, args, 3, &r)))
 		return rc;
+	/* One file is built in memory: keep it bounded (a few MiB). */
+	if (r.nrows > HZ_EXPORT_MAX_ROWS)
+		return HZ_ERR_RATE_LIMITED;
 	hz_buf_puts(csv, "\xef\xbb\xbf");
 	for (size_t i = 0; i < sizeof(head) / sizeof(*head); i++)
 		csv_field(csv, head[i], i + 1 == sizeof(head) / sizeof(*head));

@@ -66,9 +66,11 @@ enum hz_status hz_tenancy_create(const struct hz_ctx *,
                                  const struct hz_tenancy_input *,
                                  uint64_t *id, const char **field);
 
-/* The owner, or staff reading the building. */
+/* The owner, or staff reading the building. A staff read is audited
+ * (tenancy.read) unless it is the answer to their own write, which is
+ * audited as that write. */
 enum hz_status hz_tenancy_get(const struct hz_ctx *, uint64_t id,
-                              struct hz_tenancy *);
+                              struct hz_tenancy *, bool after_write);
 
 struct hz_tenancy_filter {
 	const char *status;      /* NULL: any */
@@ -117,9 +119,13 @@ struct hz_tenancy_counts {
 enum hz_status hz_tenancy_counts(const struct hz_ctx *, uint64_t unit,
                                  struct hz_tenancy_counts **out, size_t *n);
 
+#define HZ_EXPORT_MAX_ROWS 20000
+
 /* CSV (UTF-8 with BOM, for spreadsheet programs) of the tenancies that
  * started (move-in) between from and to (yyyy-mm-dd, inclusive) in a
- * unit's subtree, full ID numbers included: PII_REVEAL there; audited. */
+ * unit's subtree, full ID numbers included: TENANCY_EXPORT there (cadres
+ * and admins); audited. HZ_ERR_RATE_LIMITED past HZ_EXPORT_MAX_ROWS rows:
+ * ask for a shorter period. */
 enum hz_status hz_tenancies_export(const struct hz_ctx *, uint64_t unit,
                                    const char *from, const char *to,
                                    struct hz_buf *csv, size_t *rows);

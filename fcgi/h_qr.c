@@ -36,6 +36,10 @@ h_scan(struct hz_req *req)
 		return;
 	}
 	o = cJSON_CreateObject();
+	/* Anonymous callers get what the poster itself shows (the place,
+	 * the head's name), not the layout of the rooms. */
+	if (c == NULL)
+		s.building.rooms = NULL;
 	if (o == NULL || (b = hz_render_unit(&s.building)) == NULL ||
 	    !cJSON_AddItemToObject(o, "building", b) ||
 	    !cJSON_AddStringToObject(o, "address", hz_arena_printf(req->arena,

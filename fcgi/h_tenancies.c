@@ -47,13 +47,13 @@ tenancy_json(const struct hz_tenancy *t)
 }
 
 static void
-reply_tenancy(struct hz_req *req, uint64_t id, int status)
+reply_tenancy(struct hz_req *req, uint64_t id, int status, bool after_write)
 {
 	struct hz_tenancy t;
 	cJSON *o;
 	enum hz_status rc;
 
-	if ((rc = hz_tenancy_get(&req->ctx, id, &t))) {
+	if ((rc = hz_tenancy_get(&req->ctx, id, &t, after_write))) {
 		hz_reply_status(req, rc);
 		return;
 	}
@@ -164,7 +164,7 @@ h_tenancy_create(struct hz_req *req)
 		hz_reply_status(req, rc);
 		return;
 	}
-	reply_tenancy(req, id, 201);
+	reply_tenancy(req, id, 201, true);
 }
 
 static void
@@ -250,7 +250,7 @@ h_tenancy_get(struct hz_req *req)
 	uint64_t id;
 
 	if (hz_path_id(req, "id", &id))
-		reply_tenancy(req, id, 200);
+		reply_tenancy(req, id, 200, false);
 }
 
 static void
@@ -277,7 +277,7 @@ decide(struct hz_req *req, enum hz_tenancy_action action, const char *reason)
 		hz_reply_status(req, rc);
 		return;
 	}
-	reply_tenancy(req, id, 200);
+	reply_tenancy(req, id, 200, true);
 }
 
 const struct hz_field reason_fields[] = {
@@ -390,6 +390,12 @@ h_tenancies_export(struct hz_req *req)
 	}
 	hz_buf_init(&csv, req->arena);
 	rc = hz_tenancies_export(&req->ctx, unit, from, to, &csv, &rows);
+	if (rc == HZ_ERR_RATE_LIMITED) {
+		struct hz_field_error e = { "from",
+		    "记录过多（超过 20000 条），请缩短日期范围分批导出" };
+		hz_reply_invalid(req, &e, 1);
+		return;
+	}
 	if (rc == HZ_ERR_INVALID) {
 		struct hz_field_error e = { "from",
 		    "日期应为 YYYY-MM-DD，且 from 不晚于 to" };

@@ -263,6 +263,7 @@ describe('scan', () => {
     assert.equal(s.building.code, 'B006');
     assert.equal(s.address, '石马桥东二巷1号', 'lane and door number (scripts/demo/buildings.csv)');
     assert.equal(s.building.building.lane, '石马桥东二巷');
+    assert.equal(s.building.building.rooms, null, 'the room layout is for people who log in');
     assert.equal(s.check_code, p.check_code);
     assert.deepEqual(s.chain.map((u) => u.kind), ['village', 'cooperative', 'group']);
     assert.deepEqual(s.chain.map((u) => u.id), [await uid('SMQ'), await uid('SMQ-1'), await uid('SMQ-1-A')]);

@@ -222,7 +222,11 @@ export function wrongCheck(id) {
   return id.slice(0, 17) + bad[crypto.randomInt(bad.length)];
 }
 
-export const maskId = (id) => `${id.slice(0, 4)}${'*'.repeat(id.length - 8)}${id.slice(-4)}`;
+// 4 + 4 for an 18-character ID; shorter numbers keep a quarter at each end.
+export const maskId = (id) => {
+  const k = id.length >= 16 ? 4 : Math.floor(id.length / 4);
+  return `${id.slice(0, k)}${'*'.repeat(id.length - 2 * k)}${k ? id.slice(-k) : ''}`;
+};
 export const maskPhone = (p) => `${p.slice(0, 3)}****${p.slice(7)}`;
 
 // --- dates ----------------------------------------------------------------------

@@ -625,7 +625,9 @@ describe('export and PII', () => {
       expectError(res, 404, 'not_found');
       assert.deepEqual(auditRows(res.headers.get('x-request-id')), [], 'a refused export writes no export audit');
     }
-    expectStatus(await api('GET', `${TENANCIES}/export?unit=${await uid('B001')}&${q}`, await staff('head1')), 200);
+    // In scope, but bulk export is the cooperative's and the admin's.
+    expectError(await api('GET', `${TENANCIES}/export?unit=${await uid('B001')}&${q}`, await staff('head1')), 403, 'forbidden');
+    expectError(await api('GET', `${TENANCIES}/export?unit=${await uid('SMQ-1-A')}&${q}`, await staff('leader1')), 403, 'forbidden');
     expectError(await api('GET', `${TENANCIES}/export?unit=${unit}&${q}`, await resident()), 403, 'forbidden');
     expectError(await request('GET', `${TENANCIES}/export?unit=${unit}&${q}`), 401, 'unauthorized');
     for (const [qs, field] of [
@@ -694,5 +696,33 @@ describe('export and PII', () => {
     const [[inAudit]] = sql(`SELECT COUNT(*) FROM audit_log WHERE INSTR(COALESCE(detail, ''), ${sqlStr(body.id_number)})
       OR INSTR(COALESCE(detail, ''), ${sqlStr(body.phone)})`);
     assert.equal(inAudit, '0');
+  });
+});
+
+describe('staff reads of renters\' records', () => {
+  test('a staff read of a tenancy, a list and a roster are audited; the owner\'s own reads and the answer to a write are not', async () => {
+    const { who, tenancy } = await residentIn('B007');
+    const leader = await staff('leader1');
+    const one = await api('GET', `${TENANCIES}/${tenancy.id}`, leader);
+    expectStatus(one, 200);
+    assert.deepEqual(auditRows(one.headers.get('x-request-id')).map((r) => [r.action, r.target]),
+      [['tenancy.read', tenancy.id]]);
+    const list = await api('GET', `${TENANCIES}?building=${await uid('B007')}&status=pending`, leader);
+    expectStatus(list, 200);
+    const rows = auditRows(list.headers.get('x-request-id'));
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].action, 'tenancy.list');
+    assert.ok(rows[0].detail.tenancy_ids.includes(tenancy.id));
+    // The resident reading their own record: no staff read to record.
+    const own = await api('GET', `${TENANCIES}/${tenancy.id}`, who);
+    expectStatus(own, 200);
+    assert.deepEqual(auditRows(own.headers.get('x-request-id')), []);
+    // Approving answers with the record; audited once, as the approval.
+    const ok = await decide('leader1', tenancy.id, 'approve');
+    expectStatus(ok, 200);
+    assert.deepEqual(auditRows(ok.headers.get('x-request-id')).map((r) => r.action), ['tenancy.approve']);
+    const roster = await api('GET', `${BUILDINGS}/${await uid('B007')}/roster`, leader);
+    expectStatus(roster, 200);
+    assert.deepEqual(auditRows(roster.headers.get('x-request-id')).map((r) => r.action), ['tenancy.list']);
   });
 });

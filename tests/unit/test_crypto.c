@@ -121,6 +121,8 @@ masks_keep_only_the_ends(void **state)
 	assert_string_equal(hz_mask_phone(arena, "13812345678"), "138****5678");
 	assert_string_equal(hz_mask_id(arena, "440106199001011234"),
 	    "4401**********1234");
+	assert_string_equal(hz_mask_id(arena, "E12345678"), "E1*****78");
+	assert_string_equal(hz_mask_id(arena, "H1234567890"), "H1*******90");
 	/* Too short to keep both ends: all of it is masked. */
 	assert_string_equal(hz_mask_phone(arena, "123"), "***");
 }
