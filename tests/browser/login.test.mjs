@@ -4,114 +4,17 @@
 // Env: HUZU_TEST_BASE (required), HUZU_SMS_LOG (required: the log sender's
 //      file, where the one-time codes land), HUZU_CHROMIUM (default
 //      /usr/bin/chromium), HUZU_ARTEFACT_DIR (screenshots; default ./artefacts).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
-import { randomInt } from 'node:crypto';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
-
-const BASE = (process.env.HUZU_TEST_BASE || '').replace(/\/+$/, '');
-const SMS_LOG = process.env.HUZU_SMS_LOG || '';
-const ARTEFACTS = path.resolve(process.env.HUZU_ARTEFACT_DIR || 'artefacts');
-const DEMO_PASSWORD = 'huzu-demo-2026';
-
-let browser;
-
-before(async () => {
-  assert.ok(BASE, 'HUZU_TEST_BASE is required, e.g. HUZU_TEST_BASE=http://127.0.0.1:18080');
-  assert.ok(SMS_LOG, 'HUZU_SMS_LOG is required (the file the log SMS sender appends codes to)');
-  await mkdir(ARTEFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.HUZU_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-// A fresh phone-sized context per test (empty localStorage = logged out), with
-// console errors, page errors, client error reports and API calls collected.
-async function openPage() {
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-  });
-  const page = await context.newPage();
-  const s = { context, page, consoleErrors: [], pageErrors: [], reports: [], calls: [] };
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') s.consoleErrors.push({ text: msg.text(), url: msg.location().url || '' });
-  });
-  page.on('pageerror', (err) => s.pageErrors.push(String(err)));
-  page.on('request', (req) => {
-    const p = new URL(req.url()).pathname;
-    if (p === '/api/v1/client-errors') s.reports.push(req.postData());
-    if (p.startsWith('/api/')) s.calls.push(`${req.method()} ${p}`);
-  });
-  return s;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(ARTEFACTS, name), animations: 'disabled' });
-}
-
-// Chromium logs every API answer >= 400 as "Failed to load resource"; the
-// ones a test provokes on purpose are listed in expectedFailures (paths).
-function assertClean(s, expectedFailures = []) {
-  const consoleErrors = s.consoleErrors.filter((e) => {
-    const p = e.url ? new URL(e.url).pathname : '';
-    return !(expectedFailures.includes(p) && /Failed to load resource/.test(e.text));
-  });
-  assert.deepEqual(s.pageErrors, [], 'page errors');
-  assert.deepEqual(consoleErrors, [], 'console errors (CSP violations show up here)');
-  assert.deepEqual(s.reports, [], 'client error reports sent to /api/v1/client-errors');
-}
-
-async function visibleText(page, selector) {
-  const loc = page.locator(selector).first();
-  await loc.waitFor({ state: 'visible' });
-  return (await loc.innerText()).trim();
-}
+import {
+  BASE, DEMO_PASSWORD, assertClean, codeFromSmsLog, freshPhone, openPage, shot, useBrowser, visibleText,
+} from './lib.mjs';
 
 function storage(page) {
   return page.evaluate(() => ({
     access: localStorage.getItem('huzu.access'),
     refresh: localStorage.getItem('huzu.refresh'),
   }));
-}
-
-function freshPhone() {
-  return `139${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
-}
-
-// The log sender appends "<time> <phone> <code> 【户组】验证码 ..." lines.
-async function codeFromSmsLog(phone, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let text = '';
-    try {
-      text = await readFile(SMS_LOG, 'utf8');
-    } catch (err) {
-      if (err.code !== 'ENOENT') throw err;
-    }
-    const codes = text.split('\n')
-      .map((line) => line.trim().split(/\s+/))
-      .filter((f) => f[1] === phone && /^\d{6}$/.test(f[2] || ''))
-      .map((f) => f[2]);
-    if (codes.length) return codes.at(-1);
-    if (Date.now() > deadline) throw new Error(`no code for ${phone} in ${SMS_LOG}`);
-    await sleep(100);
-  }
 }
 
 async function openLogin(page, query = '') {
@@ -128,6 +31,8 @@ async function staffLogin(page, username, password = DEMO_PASSWORD) {
   await page.locator('#password').fill(password);
   await page.locator('#staff-submit').click();
 }
+
+useBrowser({ needSmsLog: true });
 
 test('resident logs in by phone and SMS code, sees 我的, logs out', { timeout: 60_000 }, async () => {
   const s = await openPage();

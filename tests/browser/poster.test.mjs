@@ -5,78 +5,17 @@
 //   HUZU_TEST_BASE=http://127.0.0.1:18080 node --test browser/poster.test.mjs
 // Env: HUZU_TEST_BASE (required), HUZU_CHROMIUM (default /usr/bin/chromium),
 //      HUZU_ARTEFACT_DIR (screenshots and the PDF).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile, access } from 'node:fs/promises';
+import { writeFile, access } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  ARTEFACTS, BASE, apiGet, apiLogin, assertClean, openPage, useBrowser,
+} from './lib.mjs';
 
-const BASE = (process.env.HUZU_TEST_BASE || '').replace(/\/+$/, '');
-const ARTEFACTS = path.resolve(process.env.HUZU_ARTEFACT_DIR || 'artefacts');
-const DEMO_PASSWORD = 'huzu-demo-2026';
 const ZBARIMG = '/usr/bin/zbarimg';
-
-let browser;
-
-before(async () => {
-  assert.ok(BASE, 'HUZU_TEST_BASE is required, e.g. HUZU_TEST_BASE=http://127.0.0.1:18080');
-  await mkdir(ARTEFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.HUZU_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-// A desktop-sized context: posters are printed from a computer.
-async function openPage({ viewport = { width: 900, height: 1300 } } = {}) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'zh-CN' });
-  const page = await context.newPage();
-  const s = { context, page, consoleErrors: [], pageErrors: [], reports: [] };
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') s.consoleErrors.push({ text: msg.text(), url: msg.location().url || '' });
-  });
-  page.on('pageerror', (err) => s.pageErrors.push(String(err)));
-  page.on('request', (req) => {
-    if (new URL(req.url()).pathname === '/api/v1/client-errors') s.reports.push(req.postData());
-  });
-  return s;
-}
-
-function assertClean(s, expectedFailures = []) {
-  const consoleErrors = s.consoleErrors.filter((e) => {
-    const p = e.url ? new URL(e.url).pathname : '';
-    return !(expectedFailures.some((f) => (f instanceof RegExp ? f.test(p) : f === p)) && /Failed to load resource/.test(e.text));
-  });
-  assert.deepEqual(s.pageErrors, [], 'page errors');
-  assert.deepEqual(consoleErrors, [], 'console errors (CSP violations show up here)');
-  assert.deepEqual(s.reports, [], 'client error reports sent to /api/v1/client-errors');
-}
-
-async function apiLogin(username) {
-  const res = await fetch(`${BASE}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password: DEMO_PASSWORD }),
-  });
-  assert.equal(res.status, 200);
-  return res.json();
-}
-
-async function apiGet(token, p) {
-  const res = await fetch(`${BASE}/api/v1${p}`, { headers: { Authorization: `Bearer ${token}` } });
-  assert.equal(res.status, 200, `GET ${p}`);
-  return res.json();
-}
 
 // Logs the page in by putting the API's tokens where api.js keeps them.
 async function signIn(page, username) {
@@ -102,8 +41,10 @@ async function openSheet(page, unitId) {
   return answered;
 }
 
+useBrowser();
+
 test('a group leader prints the group: 10 buildings, 2 per A4 page, 5 pages', { timeout: 120_000 }, async () => {
-  const s = await openPage();
+  const s = await openPage({ desktop: true });
   const { page } = s;
   try {
     const token = await signIn(page, 'leader1');
@@ -171,7 +112,7 @@ test('a group leader prints the group: 10 buildings, 2 per A4 page, 5 pages', { 
 });
 
 test('a building head prints one building (1 page) and cannot print the group', { timeout: 120_000 }, async () => {
-  const s = await openPage();
+  const s = await openPage({ desktop: true });
   const { page } = s;
   try {
     const token = await signIn(page, 'head1');

@@ -7,108 +7,16 @@
 //
 // The flow uses 石马桥东一巷3号楼 (B003, headed by head1), so that it does
 // not meet the registrations the API tests make elsewhere.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
+import {
+  BASE, DEMO_PASSWORD, apiGet, apiLogin, assertClean, codeFromSmsLog, freshPhone, openPage, shot, useBrowser, visibleText,
+} from './lib.mjs';
 
-const BASE = (process.env.HUZU_TEST_BASE || '').replace(/\/+$/, '');
-const SMS_LOG = process.env.HUZU_SMS_LOG || '';
-const ARTEFACTS = path.resolve(process.env.HUZU_ARTEFACT_DIR || 'artefacts');
-const DEMO_PASSWORD = 'huzu-demo-2026';
 const BUILDING = '石马桥东一巷3号楼';
 
-let browser;
-
-before(async () => {
-  assert.ok(BASE, 'HUZU_TEST_BASE is required, e.g. HUZU_TEST_BASE=http://127.0.0.1:18080');
-  assert.ok(SMS_LOG, 'HUZU_SMS_LOG is required (the file the log SMS sender appends codes to)');
-  await mkdir(ARTEFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.HUZU_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-// ---- Helpers (as in login.test.mjs) ------------------------------------------------
-
-async function openPage() {
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-  });
-  const page = await context.newPage();
-  const s = { context, page, consoleErrors: [], pageErrors: [], reports: [], calls: [] };
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') s.consoleErrors.push({ text: msg.text(), url: msg.location().url || '' });
-  });
-  page.on('pageerror', (err) => s.pageErrors.push(String(err)));
-  page.on('request', (req) => {
-    const p = new URL(req.url()).pathname;
-    if (p === '/api/v1/client-errors') s.reports.push(req.postData());
-    if (p.startsWith('/api/')) s.calls.push(`${req.method()} ${p}`);
-  });
-  return s;
-}
-
-async function shot(page, name, opts = {}) {
-  await page.screenshot({ path: path.join(ARTEFACTS, name), animations: 'disabled', ...opts });
-}
-
-function assertClean(s, expectedFailures = []) {
-  const consoleErrors = s.consoleErrors.filter((e) => {
-    const p = e.url ? new URL(e.url).pathname : '';
-    return !(expectedFailures.some((f) => (f instanceof RegExp ? f.test(p) : f === p)) && /Failed to load resource/.test(e.text));
-  });
-  assert.deepEqual(s.pageErrors, [], 'page errors');
-  assert.deepEqual(consoleErrors, [], 'console errors (CSP violations show up here)');
-  assert.deepEqual(s.reports, [], 'client error reports sent to /api/v1/client-errors');
-}
-
-async function visibleText(page, selector) {
-  const loc = page.locator(selector).first();
-  await loc.waitFor({ state: 'visible' });
-  return (await loc.innerText()).trim();
-}
-
 const apiPath = (r) => new URL(r.url()).pathname;
-
-function freshPhone() {
-  return `137${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
-}
-
-async function codeFromSmsLog(phone, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let text = '';
-    try {
-      text = await readFile(SMS_LOG, 'utf8');
-    } catch (err) {
-      if (err.code !== 'ENOENT') throw err;
-    }
-    const codes = text.split('\n')
-      .map((line) => line.trim().split(/\s+/))
-      .filter((f) => f[1] === phone && /^\d{6}$/.test(f[2] || ''))
-      .map((f) => f[2]);
-    if (codes.length) return codes.at(-1);
-    if (Date.now() > deadline) throw new Error(`no code for ${phone} in ${SMS_LOG}`);
-    await sleep(100);
-  }
-}
 
 // GB 11643-1999: a resident ID number with a correct check character (and,
 // with wrong = true, the same number with a wrong one).
@@ -131,25 +39,9 @@ function freshName() {
   return `${pick(family)}${pick(given)}${pick(given)}${pick(given)}`;
 }
 
-async function apiLogin(username) {
-  const res = await fetch(`${BASE}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password: DEMO_PASSWORD }),
-  });
-  assert.equal(res.status, 200, `${username} logs in through the API`);
-  return (await res.json()).access_token;
-}
-
-async function apiGet(token, p) {
-  const res = await fetch(`${BASE}/api/v1${p}`, { headers: { Authorization: `Bearer ${token}` } });
-  assert.equal(res.status, 200, `GET ${p}`);
-  return res.json();
-}
-
 // The poster of a building headed by head1: its /q/<token> path and check code.
 async function posterOf(buildingName) {
-  const token = await apiLogin('head1');
+  const token = (await apiLogin('head1')).access_token;
   const list = await apiGet(token, `/buildings?q=${encodeURIComponent(buildingName.replace(/楼$/, ''))}`);
   const building = list.items.find((b) => b.name === buildingName);
   assert.ok(building, `${buildingName} is in head1's buildings`);
@@ -181,6 +73,8 @@ async function staffLogin(page, username) {
 
 // ---- The whole flow ------------------------------------------------------------------
 
+useBrowser({ needSmsLog: true });
+
 test('scan → log in → 居住登记 → 栋长审核通过 → 我的居住 已登记 → 打卡 → 迁出', { timeout: 180_000 }, async () => {
   const poster = await posterOf(BUILDING);
   const resident = await openPage();
@@ -207,7 +101,7 @@ test('scan → log in → 居住登记 → 栋长审核通过 → 我的居住 �
     // 2. 登录后办理 → phone login → back on the landing page, now with 居住登记.
     await page.locator('#act-login').click();
     await page.waitForURL(/\/login\.html\?next=/);
-    const phone = freshPhone();
+    const phone = freshPhone('137');
     await phoneLogin(page, phone);
     await page.waitForURL(`${BASE}${poster.path}`);
     await page.locator('#act-register').waitFor({ state: 'visible' });
@@ -239,7 +133,7 @@ test('scan → log in → 居住登记 → 栋长审核通过 → 我的居住 �
 
     const name = freshName();
     const id = residentId();
-    const tenantPhone = freshPhone();
+    const tenantPhone = freshPhone('137');
     await page.locator('#f-name').fill(name);
     await page.locator('#f-id_number').fill(id.bad);
     await page.locator('#f-phone').fill(tenantPhone);
@@ -432,7 +326,7 @@ test('a rejected registration shows 未通过 with the reason', { timeout: 120_0
   const { page } = resident;
   try {
     await page.goto(`${BASE}/login.html?next=${encodeURIComponent(poster.path)}`, { waitUntil: 'load' });
-    await phoneLogin(page, freshPhone());
+    await phoneLogin(page, freshPhone('137'));
     await page.waitForURL(`${BASE}${poster.path}`);
     await page.locator('#act-register').click();
     await page.locator('#reg-form').waitFor({ state: 'visible' });
@@ -440,7 +334,7 @@ test('a rejected registration shows 未通过 with the reason', { timeout: 120_0
     await page.locator('#f-name').fill(name);
     await page.locator('#f-id_type').selectOption({ label: '护照' });
     await page.locator('#f-id_number').fill(`E${randomInt(10_000_000, 99_999_999)}`);
-    await page.locator('#f-phone').fill(freshPhone());
+    await page.locator('#f-phone').fill(freshPhone('137'));
     await page.locator('#f-room').fill('101');
     await page.locator('#f-reason').selectOption({ label: '经商' });
     // A move-in more than 31 days ahead is refused in the page, as on the server.

@@ -2,74 +2,15 @@
 //   HUZU_TEST_BASE=http://127.0.0.1:18080 node --test browser/
 // Env: HUZU_TEST_BASE (required), HUZU_CHROMIUM (default /usr/bin/chromium),
 //      HUZU_ARTEFACT_DIR (screenshots; default ./artefacts).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  BASE, assertClean, openPage, shot, useBrowser, visibleText,
+} from './lib.mjs';
 
-const BASE = (process.env.HUZU_TEST_BASE || '').replace(/\/+$/, '');
-const ARTEFACTS = path.resolve(process.env.HUZU_ARTEFACT_DIR || 'artefacts');
 const CJK = /[\u4e00-\u9fff]/;
 
-let browser;
-
-before(async () => {
-  assert.ok(BASE, 'HUZU_TEST_BASE is required, e.g. HUZU_TEST_BASE=http://127.0.0.1:18080');
-  await mkdir(ARTEFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.HUZU_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-// A fresh phone-sized context per test (empty localStorage = logged out), with
-// console errors, page errors and client error reports collected.
-async function openPage() {
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-  });
-  const page = await context.newPage();
-  const consoleErrors = [];
-  const pageErrors = [];
-  const reports = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push({ text: msg.text(), url: msg.location().url || '' });
-  });
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('request', (req) => {
-    if (new URL(req.url()).pathname === '/api/v1/client-errors') reports.push(req.postData());
-  });
-  return { context, page, consoleErrors, pageErrors, reports };
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(ARTEFACTS, name) });
-}
-
-function assertClean({ consoleErrors, pageErrors, reports }) {
-  assert.deepEqual(pageErrors, [], 'page errors');
-  assert.deepEqual(consoleErrors, [], 'console errors (CSP violations show up here)');
-  assert.deepEqual(reports, [], 'client error reports sent to /api/v1/client-errors');
-}
-
-async function visibleText(page, selector) {
-  const loc = page.locator(selector);
-  await loc.waitFor({ state: 'visible' });
-  return (await loc.innerText()).trim();
-}
+useBrowser();
 
 test('app shell: tabs, panels, health footer, CSP-clean', { timeout: 60_000 }, async () => {
   const s = await openPage();

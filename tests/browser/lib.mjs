@@ -1,0 +1,128 @@
+// What every browser test shares: the environment, one headless Chromium
+// per test file, pages that collect their errors, and small helpers.
+// Env: HUZU_TEST_BASE (required), HUZU_SMS_LOG (the log sender's file, for
+// phone-code logins), HUZU_CHROMIUM (default /usr/bin/chromium),
+// HUZU_ARTEFACT_DIR (screenshots; default ./artefacts).
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium } from 'playwright-core';
+
+export const BASE = (process.env.HUZU_TEST_BASE || '').replace(/\/+$/, '');
+export const SMS_LOG = process.env.HUZU_SMS_LOG || '';
+export const ARTEFACTS = path.resolve(process.env.HUZU_ARTEFACT_DIR || 'artefacts');
+export const DEMO_PASSWORD = 'huzu-demo-2026';
+
+let browser;
+
+// Registers the file's before/after hooks: Chromium launched once, closed
+// at the end. Without the background-networking flags Chromium keeps
+// knocking on this machine's closed network.
+export function useBrowser({ needSmsLog = false } = {}) {
+  before(async () => {
+    assert.ok(BASE, 'HUZU_TEST_BASE is required, e.g. HUZU_TEST_BASE=http://127.0.0.1:18080');
+    if (needSmsLog)
+      assert.ok(SMS_LOG, 'HUZU_SMS_LOG is required (the file the log SMS sender appends codes to)');
+    await mkdir(ARTEFACTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: process.env.HUZU_CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+}
+
+// A fresh context per call (empty localStorage = logged out): phone-sized,
+// or desktop-sized for printing. Console errors, page errors, client error
+// reports and API calls are collected.
+export async function openPage({ desktop = false, viewport } = {}) {
+  const context = await browser.newContext(desktop
+    ? { viewport: viewport || { width: 900, height: 1300 }, deviceScaleFactor: 1, locale: 'zh-CN' }
+    : { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const s = { context, page, consoleErrors: [], pageErrors: [], reports: [], calls: [] };
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') s.consoleErrors.push({ text: msg.text(), url: msg.location().url || '' });
+  });
+  page.on('pageerror', (err) => s.pageErrors.push(String(err)));
+  page.on('request', (req) => {
+    const p = new URL(req.url()).pathname;
+    if (p === '/api/v1/client-errors') s.reports.push(req.postData());
+    if (p.startsWith('/api/')) s.calls.push(`${req.method()} ${p}`);
+  });
+  return s;
+}
+
+export async function shot(page, name, opts = {}) {
+  await page.screenshot({ path: path.join(ARTEFACTS, name), animations: 'disabled', ...opts });
+}
+
+// Chromium logs every API answer >= 400 as "Failed to load resource"; the
+// ones a test provokes on purpose are listed in expectedFailures (paths or
+// patterns). Anything else, a CSP violation included, fails the test.
+export function assertClean(s, expectedFailures = []) {
+  const consoleErrors = s.consoleErrors.filter((e) => {
+    const p = e.url ? new URL(e.url).pathname : '';
+    return !(expectedFailures.some((f) => (f instanceof RegExp ? f.test(p) : f === p)) &&
+      /Failed to load resource/.test(e.text));
+  });
+  assert.deepEqual(s.pageErrors, [], 'page errors');
+  assert.deepEqual(consoleErrors, [], 'console errors (CSP violations show up here)');
+  assert.deepEqual(s.reports, [], 'client error reports sent to /api/v1/client-errors');
+}
+
+export async function visibleText(page, selector) {
+  const loc = page.locator(selector).first();
+  await loc.waitFor({ state: 'visible' });
+  return (await loc.innerText()).trim();
+}
+
+export function freshPhone(prefix = '139') {
+  return `${prefix}${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
+}
+
+// The log sender appends "<time> <phone> <code> 【户组】验证码 ..." lines.
+export async function codeFromSmsLog(phone, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let text = '';
+    try {
+      text = await readFile(SMS_LOG, 'utf8');
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
+    }
+    const codes = text.split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[1] === phone && /^\d{6}$/.test(f[2] || ''))
+      .map((f) => f[2]);
+    if (codes.length) return codes.at(-1);
+    if (Date.now() > deadline) throw new Error(`no code for ${phone} in ${SMS_LOG}`);
+    await sleep(100);
+  }
+}
+
+// A demo staff member's tokens, straight from the API.
+export async function apiLogin(username) {
+  const res = await fetch(`${BASE}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password: DEMO_PASSWORD }),
+  });
+  assert.equal(res.status, 200, `${username} logs in through the API`);
+  return res.json();
+}
+
+export async function apiGet(token, p) {
+  const res = await fetch(`${BASE}/api/v1${p}`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(res.status, 200, `GET ${p}`);
+  return res.json();
+}
