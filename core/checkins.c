@@ -36,6 +36,18 @@ struct job {
 	struct hz_checkin   *out;
 };
 
+/* An earlier check-in (row: id, kind, at) answers this scan. */
+static enum hz_status
+repeated(const struct hz_ctx *x, const struct hz_db_result *r,
+         struct hz_checkin *out)
+{
+	out->id = (uint64_t)HZ_CELL(r, 0, 0)->i;
+	out->kind = HZ_CELL(r, 0, 1)->s;
+	out->at = hz_time_local(x->arena, HZ_CELL(r, 0, 2)->s);
+	out->repeated = true;
+	return HZ_OK;
+}
+
 /* No transaction: one autocommitted insert is the durable part. For a
  * resident the verified time follows; should that update be lost, the
  * next scan sets it, and nothing else depends on it. */
@@ -63,12 +75,7 @@ record(struct job *j)
 		    &r)))
 			return rc;
 		if (r.nrows == 1) {
-			j->out->id = (uint64_t)HZ_CELL(&r, 0, 0)->i;
-			j->out->kind = HZ_CELL(&r, 0, 1)->s;
-			j->out->at = hz_time_local(x->arena,
-			    HZ_CELL(&r, 0, 2)->s);
-			j->out->repeated = true;
-			return HZ_OK;
+			return repeated(x, &r, j->out);
 		}
 		struct hz_db_arg args[] = {
 			key[0], key[1], HZ_ARG_STR(j->kind), HZ_ARG_STR(at),
@@ -84,12 +91,7 @@ record(struct job *j)
 			if ((rc = hz_db_run(x->db, x->arena, &stmts,
 			    STMT_BY_SLOT, by, 3, &r)) || r.nrows == 0)
 				return rc ? rc : HZ_ERR_CONFLICT;
-			j->out->id = (uint64_t)HZ_CELL(&r, 0, 0)->i;
-			j->out->kind = HZ_CELL(&r, 0, 1)->s;
-			j->out->at = hz_time_local(x->arena,
-			    HZ_CELL(&r, 0, 2)->s);
-			j->out->repeated = true;
-			return HZ_OK;
+			return repeated(x, &r, j->out);
 		}
 	}
 	if (rc)

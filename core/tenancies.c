@@ -284,20 +284,28 @@ visible(const struct hz_ctx *x, uint64_t owner, const char *path)
 	return rc == HZ_ERR_FORBIDDEN ? HZ_ERR_NOT_FOUND : rc;
 }
 
+/* The row of tenancy `id` (COLS), if the caller may see it. */
+static enum hz_status
+load_visible(const struct hz_ctx *x, uint64_t id, struct hz_db_result *r)
+{
+	struct hz_db_arg a = HZ_ARG_I64((long long)id);
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET, &a, 1, r)))
+		return rc;
+	if (r->nrows == 0)
+		return HZ_ERR_NOT_FOUND;
+	return visible(x, (uint64_t)HZ_CELL(r, 0, 1)->i, HZ_CELL(r, 0, 23)->s);
+}
+
 enum hz_status
 hz_tenancy_get(const struct hz_ctx *x, uint64_t id, struct hz_tenancy *t,
                bool after_write)
 {
-	struct hz_db_arg a = HZ_ARG_I64((long long)id);
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET, &a, 1, &r)))
-		return rc;
-	if (r.nrows == 0)
-		return HZ_ERR_NOT_FOUND;
-	if ((rc = visible(x, (uint64_t)HZ_CELL(&r, 0, 1)->i,
-	    HZ_CELL(&r, 0, 23)->s)))
+	if ((rc = load_visible(x, id, &r)))
 		return rc;
 	fill(x, &r, 0, t);
 	/* A renter's record read by staff is a PII read: recorded. */
@@ -490,16 +498,10 @@ hz_tenancy_decide(const struct hz_ctx *x, uint64_t id,
 enum hz_status
 hz_tenancy_reveal_id(const struct hz_ctx *x, uint64_t id, char **number)
 {
-	struct hz_db_arg a = HZ_ARG_I64((long long)id);
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET, &a, 1, &r)))
-		return rc;
-	if (r.nrows == 0)
-		return HZ_ERR_NOT_FOUND;
-	if ((rc = visible(x, (uint64_t)HZ_CELL(&r, 0, 1)->i,
-	    HZ_CELL(&r, 0, 23)->s)))
+	if ((rc = load_visible(x, id, &r)))
 		return rc;
 	/* Residents see their own number in the form they filled in. */
 	if (x->caller->staff && (rc = hz_authorize(x->caller,
