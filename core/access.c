@@ -8,6 +8,13 @@
 #include "access.h"
 #include "num.h"
 
+const struct hz_refusal hz_refusal_login_needed = { HZ_ERR_UNAUTHORIZED,
+    "unauthorized", NULL, "请先登录" };
+const struct hz_refusal hz_refusal_token_invalid = { HZ_ERR_UNAUTHORIZED,
+    "token_invalid", NULL, "登录已失效，请重新登录" };
+const struct hz_refusal hz_refusal_staff_only = { HZ_ERR_FORBIDDEN,
+    "forbidden", NULL, "此功能仅限工作人员使用" };
+
 #define TOKEN_MAX 2048
 #define CLOCK_SKEW 60   /* seconds an iat may lie in the future */
 

@@ -25,4 +25,9 @@ enum hz_status hz_jwt_issue(const struct hz_ctx *, uint64_t user_id,
 enum hz_status hz_jwt_verify(const struct hz_ctx *, const char *token,
                              struct hz_claims *out);
 
+/* Why a request's credentials are refused (the front renders these). */
+extern const struct hz_refusal hz_refusal_login_needed;   /* no token */
+extern const struct hz_refusal hz_refusal_token_invalid;  /* bad, expired */
+extern const struct hz_refusal hz_refusal_staff_only;     /* a resident */
+
 #endif

@@ -28,5 +28,5 @@ hz_audit(const struct hz_ctx *x, uint64_t actor, const char *action,
 		detail ? HZ_ARG_STR(detail) : HZ_ARG_NULL,
 	};
 
-	return hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, args, 6, NULL);
+	return hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGV(args), NULL);
 }

@@ -28,6 +28,15 @@ static const char *const sql[STMT__MAX] = {
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("checkins", sql);
 
+static const struct hz_refusal
+    not_yours = { HZ_ERR_FORBIDDEN, "not_your_building", NULL,
+	"您不负责此楼栋，不能在此巡查打卡" },
+    register_first = { HZ_ERR_FORBIDDEN, "register_first", NULL,
+	"您还不是此楼栋的登记住户，请先完成居住登记" };
+
+/* The row of STMT_RECENT and STMT_BY_SLOT. */
+enum { R_ID, R_KIND, R_AT };
+
 struct job {
 	const struct hz_ctx *x;
 	uint64_t             building;
@@ -41,9 +50,9 @@ static enum hz_status
 repeated(const struct hz_ctx *x, const struct hz_db_result *r,
          struct hz_checkin *out)
 {
-	out->id = (uint64_t)HZ_CELL(r, 0, 0)->i;
-	out->kind = HZ_CELL(r, 0, 1)->s;
-	out->at = hz_time_local(x->arena, HZ_CELL(r, 0, 2)->s);
+	out->id = HZ_ID(HZ_CELL(r, 0, R_ID));
+	out->kind = HZ_CELL(r, 0, R_KIND)->s;
+	out->at = hz_time_local(x->arena, HZ_CELL(r, 0, R_AT)->s);
 	out->repeated = true;
 	return HZ_OK;
 }
@@ -71,7 +80,7 @@ record(struct job *j)
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 	    tm.tm_sec, now.tv_nsec / 1000000);
 	for (int attempt = 0;; attempt++) {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_RECENT, key, 2,
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_RECENT, HZ_ARGV(key),
 		    &r)))
 			return rc;
 		if (r.nrows == 1) {
@@ -81,7 +90,7 @@ record(struct job *j)
 			key[0], key[1], HZ_ARG_STR(j->kind), HZ_ARG_STR(at),
 			HZ_ARG_I64((long long)(now.tv_sec / 600)),
 		};
-		rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, args, 5, &r);
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGV(args), &r);
 		/* The same slot taken a moment ago: that scan is this one
 		 * (whatever the clocks of this host and the database say). */
 		if (rc != HZ_ERR_CONFLICT)
@@ -89,7 +98,7 @@ record(struct job *j)
 		if (attempt > 0) {
 			struct hz_db_arg by[] = { key[0], key[1], args[4] };
 			if ((rc = hz_db_run(x->db, x->arena, &stmts,
-			    STMT_BY_SLOT, by, 3, &r)) || r.nrows == 0)
+			    STMT_BY_SLOT, HZ_ARGV(by), &r)) || r.nrows == 0)
 				return rc ? rc : HZ_ERR_CONFLICT;
 			return repeated(x, &r, j->out);
 		}
@@ -104,14 +113,12 @@ record(struct job *j)
 }
 
 enum hz_status
-hz_checkin(const struct hz_ctx *x, const char *token, struct hz_checkin *c,
-           const char **why)
+hz_checkin(const struct hz_ctx *x, const char *token, struct hz_checkin *c)
 {
 	struct hz_unit b;
 	struct job j = { x, 0, NULL, 0, c };
 	enum hz_status rc;
 
-	*why = NULL;
 	memset(c, 0, sizeof(*c));
 	if (x->caller == NULL)
 		return HZ_ERR_UNAUTHORIZED;
@@ -121,10 +128,8 @@ hz_checkin(const struct hz_ctx *x, const char *token, struct hz_checkin *c,
 	c->building_id = b.id;
 	c->building_name = b.name;
 	if (x->caller->staff) {
-		if (hz_authorize(x->caller, HZ_RIGHT_UNIT_READ, b.path) != HZ_OK) {
-			*why = "not_your_building";
-			return HZ_ERR_FORBIDDEN;
-		}
+		if (hz_authorize(x->caller, HZ_RIGHT_UNIT_READ, b.path) != HZ_OK)
+			return hz_refuse(x, &not_yours);
 		j.kind = "patrol";
 	} else {
 		uint64_t tid, where;
@@ -133,10 +138,8 @@ hz_checkin(const struct hz_ctx *x, const char *token, struct hz_checkin *c,
 		if ((rc = hz_tenancy_open_of(x, x->caller->id, &tid, &where,
 		    &status)))
 			return rc;
-		if (tid == 0 || where != b.id || strcmp(status, "active") != 0) {
-			*why = "register_first";
-			return HZ_ERR_FORBIDDEN;
-		}
+		if (tid == 0 || where != b.id || strcmp(status, "active") != 0)
+			return hz_refuse(x, &register_first);
 		j.kind = "residence";
 		j.tenancy = tid;
 	}
@@ -154,7 +157,7 @@ hz_checkins_purge(const struct hz_ctx *x, int days,
 	*deleted = 0;
 	/* Small batches: no long lock on a table scans write into. */
 	do {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_PURGE, &d, 1,
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_PURGE, HZ_ARGS(d),
 		    &r)))
 			return rc;
 		*deleted += r.affected;

@@ -19,11 +19,11 @@ struct hz_checkin {
 	const char *building_name;
 };
 
-/* HZ_ERR_FORBIDDEN when the caller neither lives there (active tenancy)
- * nor reads the building as staff; *why says which: "register_first"
- * (resident) or "not_your_building" (staff). */
+/* Refused (403) when the caller neither lives there (active tenancy:
+ * register_first) nor reads the building as staff (not_your_building);
+ * a bad or replaced code is refused as by hz_scan_resolve. */
 enum hz_status hz_checkin(const struct hz_ctx *, const char *token,
-                          struct hz_checkin *, const char **why);
+                          struct hz_checkin *);
 
 /* Deletes check-ins older than `days`, in batches; *deleted counts them. */
 enum hz_status hz_checkins_purge(const struct hz_ctx *, int days,

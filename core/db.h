@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "arena.h"
 #include "config.h"
@@ -43,6 +44,23 @@ struct hz_db_arg {
 #define HZ_ARG_I64(v)    ((struct hz_db_arg){ .type = HZ_DB_I64, .i = (v) })
 #define HZ_ARG_STRN(v, n) ((struct hz_db_arg){ .type = HZ_DB_STR, .s = (v), .len = (n) })
 #define HZ_ARG_STR(v)    HZ_ARG_STRN((v), strlen(v))
+/* NULL when v is NULL, else the string or id. */
+#define HZ_ARG_OPT_STR(v) ((v) != NULL ? HZ_ARG_STR(v) : HZ_ARG_NULL)
+#define HZ_ARG_OPT_ID(v)  ((v) != 0 ? HZ_ARG_I64((long long)(v)) : HZ_ARG_NULL)
+
+/* The arguments of one statement as `args, nargs`, counted from the list
+ * itself so that the count cannot disagree with it:
+ *
+ *     hz_db_run(db, a, &stmts, STMT_GET, HZ_ARGS(HZ_ARG_I64(id)), &r);
+ *
+ * HZ_ARGV(array) does the same for an array built beforehand, and
+ * HZ_NO_ARGS is the empty list. (sizeof does not evaluate its operand:
+ * every argument expression runs once.) */
+#define HZ_ARGS(...) ((const struct hz_db_arg[]){ __VA_ARGS__ }), \
+	(sizeof((const struct hz_db_arg[]){ __VA_ARGS__ }) / \
+	 sizeof(struct hz_db_arg))
+#define HZ_ARGV(arr) (arr), (sizeof(arr) / sizeof((arr)[0]))
+#define HZ_NO_ARGS   NULL, 0
 
 /* One cell of a result. Integer columns fill `i`; all others `s`/`len`
  * (NUL-terminated, arena-owned; temporal types arrive as text). */
@@ -62,6 +80,23 @@ struct hz_db_result {
 };
 
 #define HZ_CELL(r, row, col) (&(r)->cells[(row) * (r)->ncols + (col)])
+
+/* Named columns. A module lists the columns of a row once, as an X-macro
+ * of (NAME, "sql expression") pairs whose last entry uses the second
+ * macro; the SELECT list and the enum of cell indices both come from it:
+ *
+ *     #define ROW(C, L) C(R_ID, "u.id") C(R_NAME, "u.name") L(R_PATH, "u.path")
+ *     enum { ROW(HZ_COL_ENUM, HZ_COL_ENUM) R__NCOLS };
+ *     ... "SELECT " ROW(HZ_COL_SQL, HZ_COL_SQL_LAST) " FROM units u" ...
+ *     HZ_CELL(&r, i, R_NAME)->s
+ */
+#define HZ_COL_ENUM(name, expr)     name,
+#define HZ_COL_SQL(name, expr)      expr ", "
+#define HZ_COL_SQL_LAST(name, expr) expr
+
+/* Text of a cell, NULL for SQL NULL; an id, 0 for SQL NULL. */
+#define HZ_TEXT(c) ((c)->null ? NULL : (c)->s)
+#define HZ_ID(c)   ((c)->null ? (uint64_t)0 : (uint64_t)(c)->i)
 
 struct hz_db;
 
@@ -83,7 +118,8 @@ enum hz_status hz_db_run(struct hz_db *, hz_arena *a,
  * from files in sql/, not from users). */
 enum hz_status hz_db_run_sql(struct hz_db *, const char *sql, size_t len);
 
-/* Runs fn inside a transaction, committing on HZ_OK and rolling back
+/* Runs fn inside a transaction (domain code uses hz_tx of ctx.h, whose
+ * callbacks get the request context), committing on HZ_OK and rolling back
  * otherwise. Deadlocks and Galera certification failures (both reported
  * as ER_LOCK_DEADLOCK) and lock wait timeouts rerun fn, up to 4 attempts,
  * so fn must be safe to run again. Called inside a transaction, fn simply

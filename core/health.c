@@ -16,7 +16,7 @@ hz_health_check(struct hz_db *db, hz_arena *a)
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(db, a, &stmts, STMT_PING, NULL, 0, &r)) != HZ_OK)
+	if ((rc = hz_db_run(db, a, &stmts, STMT_PING, HZ_NO_ARGS, &r)) != HZ_OK)
 		return rc;
 	return r.nrows == 1 && HZ_CELL(&r, 0, 0)->i == 1 ? HZ_OK : HZ_ERR_DB;
 }

@@ -3,15 +3,15 @@
 
 #include "idcard.h"
 
-static const char *const types[] = {
+const char *const hz_id_types[] = {
 	"resident_id", "hk_macao", "taiwan", "passport", "other", NULL,
 };
 
 bool
 hz_id_type_valid(const char *type)
 {
-	for (int i = 0; type != NULL && types[i]; i++)
-		if (strcmp(type, types[i]) == 0)
+	for (int i = 0; type != NULL && hz_id_types[i]; i++)
+		if (strcmp(type, hz_id_types[i]) == 0)
 			return true;
 	return false;
 }

@@ -7,6 +7,7 @@
 
 /* Document types, as stored (tenancies.id_type). */
 bool hz_id_type_valid(const char *type);
+extern const char *const hz_id_types[];    /* NULL-terminated */
 
 /* Checks `number` for `type` and writes its normal form (upper case) to
  * out. A mainland resident ID (居民身份证) is 18 characters, the last the

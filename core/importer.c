@@ -64,28 +64,42 @@ empty_null(const char *s)
 	return s[0] ? s : NULL;
 }
 
+/* A field named in a refusal of hz_unit_create, as a column of the file
+ * being read. */
 static const char *
-reason_for(enum hz_status rc, const char *field)
+column_of(const char *field, bool buildings)
 {
-	if (rc == HZ_ERR_CONFLICT)
-		return strcmp(field, "code") == 0 ? "编码已存在"
-		    : strcmp(field, "kind") == 0 ? "已经有一个村，系统只管理一个村"
-		    : "同一地址（街巷+门牌号）已有楼栋";
-	if (strcmp(field, "kind") == 0)
-		return "类型不对：村下是经济社，经济社下是户组，户组下是楼栋";
-	if (strcmp(field, "parent_id") == 0)
-		return "上级单位不存在（须写在前面或已导入）";
-	if (strcmp(field, "code") == 0)
-		return "编码只能用字母、数字、- 和 _，最长 32 个字符";
-	if (strcmp(field, "name") == 0)
-		return "名称须为 1 至 100 个字";
-	if (strcmp(field, "lane") == 0)
-		return "街巷须为 1 至 100 个字";
-	if (strcmp(field, "door_no") == 0)
-		return "门牌号须为 1 至 32 个字";
-	if (strcmp(field, "rooms") == 0)
-		return "房间说明最长 1000 个字";
-	return "无效";
+	static const struct { const char *field, *units, *buildings; } m[] = {
+		{ "parent_id", "parent_code", "group_code" },
+		{ "group_id", "parent_code", "group_code" },
+		{ "head_id", NULL, "head_username" },
+	};
+
+	for (size_t i = 0; field != NULL && i < sizeof(m) / sizeof(*m); i++)
+		if (strcmp(m[i].field, field) == 0)
+			return buildings ? m[i].buildings : m[i].units;
+	return field;
+}
+
+/* Creates one unit; a refusal becomes an error on its line, in the same
+ * words the API uses. Other failures end the import. */
+static enum hz_status
+create(struct job *j, const char *file, size_t line,
+       const struct hz_unit_input *in, bool buildings, bool *ok)
+{
+	struct hz_refusal why = { 0 };
+	struct hz_ctx x = *j->x;
+	const struct hz_refusal *r;
+	uint64_t id;
+	enum hz_status rc;
+
+	x.why = &why;
+	rc = hz_unit_create(&x, in, &id);
+	*ok = rc == HZ_OK;
+	if ((r = hz_refusal_of(&x, rc)) == NULL)
+		return rc;
+	error(j->res, file, line, column_of(r->field, buildings), r->message);
+	return HZ_OK;
 }
 
 static enum hz_status
@@ -100,12 +114,12 @@ import_units(struct job *j)
 		return HZ_OK;
 	for (size_t i = 1; i < j->u.nrows; i++) {
 		const struct hz_csv_row *r = &j->u.rows[i];
-		const char *parent = cell(r, pos[1]), *field;
+		const char *parent = cell(r, pos[1]);
 		struct hz_unit_input in = {
 			.kind = cell(r, pos[2]), .name = cell(r, pos[3]),
 			.code = cell(r, pos[0]),
 		};
-		uint64_t id;
+		bool ok;
 
 		if (in.code[0] == '\0') {
 			error(j->res, j->uname, r->line, "code", "编码不能为空");
@@ -122,18 +136,9 @@ import_units(struct job *j)
 			    "上级单位编码不存在（须写在前面或已导入）");
 			continue;
 		}
-		rc = hz_unit_create(j->x, &in, &id, &field);
-		if (rc == HZ_ERR_INVALID || rc == HZ_ERR_CONFLICT ||
-		    rc == HZ_ERR_NOT_FOUND) {
-			if (field && strcmp(field, "parent_id") == 0)
-				field = "parent_code";
-			error(j->res, j->uname, r->line, field,
-			    reason_for(rc, field ? field : ""));
-			continue;
-		}
-		if (rc)
+		if ((rc = create(j, j->uname, r->line, &in, false, &ok)))
 			return rc;
-		if (++j->res->units % 1000 == 0 && j->progress)
+		if (ok && ++j->res->units % 1000 == 0 && j->progress)
 			fprintf(j->progress, "units: %zu/%zu\n", j->res->units,
 			    j->u.nrows - 1);
 	}
@@ -153,14 +158,13 @@ import_buildings(struct job *j)
 	for (size_t i = 1; i < j->b.nrows; i++) {
 		const struct hz_csv_row *r = &j->b.rows[i];
 		const char *group = cell(r, pos[1]), *head = cell(r, pos[6]);
-		const char *field;
 		struct hz_unit_input in = {
 			.kind = "building", .code = cell(r, pos[0]),
 			.name = cell(r, pos[2]), .lane = cell(r, pos[3]),
 			.door_no = cell(r, pos[4]),
 			.rooms = empty_null(cell(r, pos[5])),
 		};
-		uint64_t id;
+		bool ok;
 
 		if (in.code[0] == '\0') {
 			error(j->res, j->bname, r->line, "code", "编码不能为空");
@@ -177,23 +181,9 @@ import_buildings(struct job *j)
 			    "栋长账号不存在（先用 huzu user add 建立）");
 			continue;
 		}
-		rc = hz_unit_create(j->x, &in, &id, &field);
-		if (rc == HZ_ERR_INVALID || rc == HZ_ERR_CONFLICT ||
-		    rc == HZ_ERR_NOT_FOUND) {
-			const char *col = field == NULL ? NULL
-			    : strcmp(field, "parent_id") == 0 ? "group_code"
-			    : strcmp(field, "kind") == 0 ? "group_code"
-			    : strcmp(field, "head_id") == 0 ? "head_username"
-			    : field;
-			error(j->res, j->bname, r->line, col,
-			    field && strcmp(field, "head_id") == 0
-			    ? "栋长须为工作人员账号"
-			    : reason_for(rc, field ? field : ""));
-			continue;
-		}
-		if (rc)
+		if ((rc = create(j, j->bname, r->line, &in, true, &ok)))
 			return rc;
-		if (++j->res->buildings % 1000 == 0 && j->progress)
+		if (ok && ++j->res->buildings % 1000 == 0 && j->progress)
 			fprintf(j->progress, "buildings: %zu/%zu\n",
 			    j->res->buildings, j->b.nrows - 1);
 	}
@@ -201,12 +191,12 @@ import_buildings(struct job *j)
 }
 
 static enum hz_status
-import_tx(struct hz_db *db, void *p)
+import_tx(const struct hz_ctx *x, void *p)
 {
 	struct job *j = p;
 	enum hz_status rc;
 
-	(void)db;
+	j->x = x;    /* the transaction's context */
 	j->res->units = j->res->buildings = j->res->nerr = 0;
 	if ((rc = import_units(j)) || (rc = import_buildings(j)))
 		return rc;
@@ -223,7 +213,6 @@ hz_import(const struct hz_ctx *x, const char *uname, const char *units,
 	    res };
 	const char *why;
 	size_t line;
-	enum hz_status rc;
 
 	memset(res, 0, sizeof(*res));
 	if (hz_csv_parse(x->arena, units, ulen, &j.u, &line, &why)) {
@@ -234,6 +223,5 @@ hz_import(const struct hz_ctx *x, const char *uname, const char *units,
 		error(res, bname, line, NULL, why);
 		return HZ_ERR_INVALID;
 	}
-	rc = hz_db_tx(x->db, import_tx, &j);
-	return rc;
+	return hz_tx(x, import_tx, &j);
 }

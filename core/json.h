@@ -33,35 +33,81 @@ struct hz_json_error {
 enum hz_status hz_json_parse(const char *buf, size_t len, int max_depth,
                              cJSON **out, struct hz_json_error *err);
 
+/* Input rules (after kcgi's kvalid): what a valid value of one input is,
+ * declared once where the rule lives and used both by the front's field
+ * tables (JSON bodies, query strings) and by core/ when it checks the
+ * same value itself (the CLI, the importer):
+ *
+ *     const struct hz_rule hz_rule_person_name = {
+ *             HZ_F_STRING, 1, 32, "请填写姓名（1 至 32 个字）" };
+ *
+ * `message` is shown for a value of the right type that breaks the rule;
+ * a wrong type or a missing required value gets the validator's words. */
 enum hz_ftype {
-	HZ_F_STRING,
-	HZ_F_INT,
+	HZ_F_STRING,     /* min..max code points */
+	HZ_F_INT,        /* min..max */
 	HZ_F_BOOL,
-	HZ_F_ARRAY,      /* of objects, each checked against `sub` */
+	HZ_F_ARRAY,      /* min..max items, each an object checked by `sub` */
+	HZ_F_ENUM,       /* one of `values` */
+	HZ_F_DATE,       /* yyyy-mm-dd, a real calendar date */
+	HZ_F_PHONE,      /* mainland mobile: 1[3-9] and 9 digits */
+	HZ_F_ID,         /* a row id: 1 .. 2^53-1 (exact in JSON numbers) */
 };
 
 enum {
-	HZ_REQUIRED  = 1 << 0,
-	HZ_MULTILINE = 1 << 1,  /* strings may hold \n, \r, \t */
+	HZ_REQUIRED  = 1 << 0,  /* struct hz_field.flags */
+	HZ_MULTILINE = 1 << 1,  /* struct hz_rule.flags: strings may hold
+	                           \n, \r, \t */
 };
 
+#define HZ_ID_MAX 9007199254740991LL
+
+struct hz_field;
+
+struct hz_rule {
+	enum hz_ftype          type;
+	int64_t                min;
+	int64_t                max;
+	const char            *message;  /* Chinese; NULL: generic words */
+	const char *const     *values;   /* HZ_F_ENUM: NULL-terminated */
+	unsigned               flags;
+	const struct hz_field *sub;      /* HZ_F_ARRAY: the items' fields */
+	const char            *chars;    /* HZ_F_STRING: if set, the only
+	                                    (ASCII) characters allowed */
+};
+
+#define HZ_CHARS_ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+	"0123456789"
+
+/* A rule written in place, for a field that needs no shared one:
+ *     { "page", HZ_RULE(HZ_F_STRING, 0, 200), 0 } */
+#define HZ_RULE(...) (&(const struct hz_rule){ __VA_ARGS__ })
+
+/* Rules used in many places. */
+extern const struct hz_rule hz_rule_id;       /* HZ_F_ID */
+extern const struct hz_rule hz_rule_phone;    /* HZ_F_PHONE */
+extern const struct hz_rule hz_rule_date;     /* HZ_F_DATE */
+
+/* One input of a body or a query string: its name, its rule, and whether
+ * it must be there. Tables end with a NULL name. */
 struct hz_field {
-	const char   *name;
-	enum hz_ftype type;
-	unsigned      flags;
-	int64_t       min;      /* string: code points; int: value; array: items */
-	int64_t       max;
-	const struct hz_field *sub;   /* HZ_F_ARRAY: the items' fields */
+	const char           *name;
+	const struct hz_rule *rule;
+	unsigned              flags;    /* HZ_REQUIRED */
 };
 
 struct hz_value {
 	bool        present;
-	const char *s;          /* HZ_F_STRING, NUL-terminated */
+	const char *s;          /* strings, enums, dates, phones: NUL-terminated */
 	size_t      len;        /* bytes */
-	int64_t     i;          /* HZ_F_INT; HZ_F_ARRAY: item count */
+	int64_t     i;          /* HZ_F_INT, HZ_F_ID; HZ_F_ARRAY: item count */
 	bool        b;          /* HZ_F_BOOL */
 	const cJSON *node;      /* HZ_F_ARRAY: the array, items valid */
 };
+
+/* Does text `s` satisfy `rule` (a text-valued rule: string, enum, date,
+ * phone)? NULL passes only when `optional`. For core/'s own checks. */
+bool hz_rule_ok(const struct hz_rule *, const char *s, bool optional);
 
 #define HZ_MAX_FIELDS 32
 
@@ -78,5 +124,11 @@ enum hz_status hz_json_validate(hz_arena *, const cJSON *obj,
                                 struct hz_value *out,
                                 struct hz_field_error *errs, size_t maxerr,
                                 size_t *nerr);
+
+/* The same for a text value that arrived outside JSON (a query string
+ * parameter): strings, enums, dates, phones, ids and ints. NULL if it
+ * passes, else the message; *out is filled. */
+const char *hz_value_check(hz_arena *, const struct hz_rule *,
+                           const char *text, struct hz_value *out);
 
 #endif

@@ -45,6 +45,33 @@ static const char *const sql[STMT__MAX] = {
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("login", sql);
 
+/* STMT_CURRENT's row; STMT_PHONE_HISTORY's. */
+enum { C_ID, C_HASH, C_TRIES, C_USED, C_LIVE };
+enum { H_SENT_HOUR, H_MISSES_DAY };
+
+const struct hz_rule hz_rule_login_code = { HZ_F_STRING, 6, 6,
+    "验证码为 6 位数字", .chars = "0123456789" };
+
+static const struct hz_refusal
+    login_failed = { HZ_ERR_UNAUTHORIZED, "login_failed", NULL,
+	"用户名或密码错误" },
+    too_frequent = { HZ_ERR_RATE_LIMITED, "code_too_frequent", "phone",
+	"验证码发送过于频繁，请稍后再试", 60 },
+    code_invalid = { HZ_ERR_UNAUTHORIZED, "code_invalid", "code",
+	"验证码错误或已过期，请核对短信中的 6 位数字" },
+    code_locked = { HZ_ERR_RATE_LIMITED, "code_locked", "code",
+	"验证码错误次数过多，请重新获取验证码" },
+    phone_refused = { HZ_ERR_FORBIDDEN, "login_refused", "phone",
+	"该号码不能用于住户登录，工作人员请使用账号密码登录" },
+    wechat_refused = { HZ_ERR_FORBIDDEN, "login_refused", NULL,
+	"该账号已停用" },
+    wechat_invalid = { HZ_ERR_UNAUTHORIZED, "wechat_code_invalid", NULL,
+	"微信登录凭证无效或已使用，请重试" },
+    wechat_down = { HZ_ERR_UPSTREAM, "wechat_unavailable", NULL,
+	"微信服务暂时不可用，请稍后重试或使用手机号登录" },
+    wechat_off = { HZ_ERR_DISABLED, "wechat_disabled", NULL,
+	"暂未开通微信登录，请使用手机号登录" };
+
 enum hz_status
 hz_login_staff(const struct hz_ctx *x, const char *username,
                const char *password, struct hz_tokens *t)
@@ -57,7 +84,7 @@ hz_login_staff(const struct hz_ctx *x, const char *username,
 		/* The username is ours to log only if it is a username. */
 		uint64_t who = hz_user_id_by_username(x, username);
 		(void)hz_audit(x, who, "login.staff.failed", "user", who, NULL);
-		return rc;
+		return hz_refuse(x, &login_failed);
 	}
 	if (rc)
 		return rc;
@@ -76,11 +103,12 @@ phone_limited(const struct hz_ctx *x, const struct hz_db_arg *ix, bool sending,
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_PHONE_HISTORY, ix, 1,
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_PHONE_HISTORY, HZ_ARGS(*ix),
 	    &r)))
 		return rc;
-	*limited = HZ_CELL(&r, 0, 1)->i >= x->cfg->code_phone_misses ||
-	    (sending && HZ_CELL(&r, 0, 0)->i >= x->cfg->code_phone_hourly);
+	*limited = HZ_CELL(&r, 0, H_MISSES_DAY)->i >= x->cfg->code_phone_misses
+	    || (sending && HZ_CELL(&r, 0, H_SENT_HOUR)->i >=
+	    x->cfg->code_phone_hourly);
 	return HZ_OK;
 }
 
@@ -97,19 +125,20 @@ code_hash(const struct hz_ctx *x, const unsigned char index[HZ_INDEX_BYTES],
 	hz_blind_index(x->keys, "login_code", buf, HZ_INDEX_BYTES + 6, out);
 }
 
+/* Jobs decide inside the transaction and commit what they wrote (a miss
+ * counts even though the answer is no); `verdict` is the refusal told
+ * after the commit, NULL for yes. */
 struct send_job {
-	const struct hz_ctx *x;
-	const char          *phone;
-	const unsigned char *index;
-	char                 code[7];
-	enum hz_status       verdict;
+	const char              *phone;
+	const unsigned char     *index;
+	char                     code[7];
+	const struct hz_refusal *verdict;
 };
 
 static enum hz_status
-send_tx(struct hz_db *db, void *p)
+send_tx(const struct hz_ctx *x, void *p)
 {
 	struct send_job *j = p;
-	const struct hz_ctx *x = j->x;
 	unsigned char hash[HZ_INDEX_BYTES];
 	struct hz_db_arg ix = HZ_ARG_STRN((const char *)j->index,
 	    HZ_INDEX_BYTES);
@@ -117,16 +146,15 @@ send_tx(struct hz_db *db, void *p)
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	(void)db;
-	j->verdict = HZ_ERR_RATE_LIMITED;
+	j->verdict = &too_frequent;
 	/* Locks this phone's latest code row (or the gap where it would be),
 	 * so two requests at once cannot both pass the interval check. */
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LAST_FOR_PHONE, &ix,
-	    1, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LAST_FOR_PHONE, HZ_ARGS(ix),
+	     &r)))
 		return rc;
 	if (r.nrows == 1 && HZ_CELL(&r, 0, 0)->i < x->cfg->code_interval)
 		return HZ_OK;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_COUNT_FOR_IP, &ip, 1,
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_COUNT_FOR_IP, HZ_ARGS(ip),
 	    &r)))
 		return rc;
 	if (HZ_CELL(&r, 0, 0)->i >= x->cfg->code_ip_hourly)
@@ -141,10 +169,10 @@ send_tx(struct hz_db *db, void *p)
 		ix, HZ_ARG_STRN((const char *)hash, sizeof(hash)), ip,
 		HZ_ARG_I64(x->cfg->code_ttl),
 	};
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, args, 4,
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGV(args),
 	    NULL)))
 		return rc;
-	j->verdict = HZ_OK;
+	j->verdict = NULL;
 	return HZ_OK;
 }
 
@@ -152,16 +180,16 @@ enum hz_status
 hz_login_code_send(const struct hz_ctx *x, const char *phone)
 {
 	unsigned char index[HZ_INDEX_BYTES];
-	struct send_job j = { x, phone, index, "", HZ_OK };
+	struct send_job j = { phone, index, "", NULL };
 	enum hz_status rc;
 
 	if (!hz_phone_valid(phone))
-		return HZ_ERR_INVALID;
+		return hz_refuse_rule(x, "phone", &hz_rule_phone);
 	hz_blind_index(x->keys, "phone", phone, strlen(phone), index);
-	if ((rc = hz_db_tx(x->db, send_tx, &j)))
+	if ((rc = hz_tx(x, send_tx, &j)))
 		return rc;
-	if (j.verdict != HZ_OK)
-		return j.verdict;
+	if (j.verdict != NULL)
+		return hz_refuse(x, j.verdict);
 	/* Sent after the commit: a code is never sent that was not stored. */
 	rc = hz_sms_send_code(x, phone, j.code);
 	sodium_memzero(j.code, sizeof(j.code));
@@ -169,87 +197,83 @@ hz_login_code_send(const struct hz_ctx *x, const char *phone)
 }
 
 struct verify_job {
-	const struct hz_ctx *x;
-	const char          *phone;
-	const char          *code;
-	struct hz_tokens    *t;
-	enum hz_status       verdict;
-	uint64_t             user;
+	const char              *phone;
+	const char              *code;
+	struct hz_tokens        *t;
+	const struct hz_refusal *verdict;
+	uint64_t                 user;
 };
 
 static enum hz_status
-verify_tx(struct hz_db *db, void *p)
+verify_tx(const struct hz_ctx *x, void *p)
 {
 	struct verify_job *j = p;
-	const struct hz_ctx *x = j->x;
 	unsigned char index[HZ_INDEX_BYTES], hash[HZ_INDEX_BYTES];
 	struct hz_db_arg ix = HZ_ARG_STRN((const char *)index, sizeof(index));
 	struct hz_db_result r;
 	enum hz_status rc;
 	bool created;
 
-	(void)db;
-	j->verdict = HZ_ERR_UNAUTHORIZED;
+	j->verdict = &code_invalid;
 	hz_blind_index(x->keys, "phone", j->phone, strlen(j->phone), index);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CURRENT, &ix, 1, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CURRENT, HZ_ARGS(ix), &r)))
 		return rc;
-	if (r.nrows == 0 || HZ_CELL(&r, 0, 3)->i != 0 ||
-	    HZ_CELL(&r, 0, 4)->i != 1 || HZ_CELL(&r, 0, 1)->len != sizeof(hash))
+	if (r.nrows == 0 || HZ_CELL(&r, 0, C_USED)->i != 0 ||
+	    HZ_CELL(&r, 0, C_LIVE)->i != 1 ||
+	    HZ_CELL(&r, 0, C_HASH)->len != sizeof(hash))
 		return HZ_OK;
-	struct hz_db_arg id = HZ_ARG_I64(HZ_CELL(&r, 0, 0)->i);
+	struct hz_db_arg id = HZ_ARG_I64(HZ_CELL(&r, 0, C_ID)->i);
 	bool limited;
-	if (HZ_CELL(&r, 0, 2)->i >= x->cfg->code_tries) {
-		j->verdict = HZ_ERR_RATE_LIMITED;
+	if (HZ_CELL(&r, 0, C_TRIES)->i >= x->cfg->code_tries) {
+		j->verdict = &code_locked;
 		return HZ_OK;
 	}
 	if ((rc = phone_limited(x, &ix, false, &limited)))
 		return rc;
 	if (limited) {
-		j->verdict = HZ_ERR_RATE_LIMITED;
+		j->verdict = &code_locked;
 		return HZ_OK;
 	}
 	code_hash(x, index, j->code, hash);
-	if (sodium_memcmp(hash, HZ_CELL(&r, 0, 1)->s, sizeof(hash)) != 0) {
+	if (sodium_memcmp(hash, HZ_CELL(&r, 0, C_HASH)->s, sizeof(hash)) != 0) {
 		/* The miss is committed even though the answer is 401. */
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_MISS, &id, 1,
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_MISS, HZ_ARGS(id),
 		    NULL)))
 			return rc;
 		return hz_audit(x, 0, "login.code.failed", "login_code",
-		    (uint64_t)HZ_CELL(&r, 0, 0)->i, NULL);
+		    HZ_ID(HZ_CELL(&r, 0, C_ID)), NULL);
 	}
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USE, &id, 1, NULL)) ||
-	    (rc = hz_resident_by_phone(x, j->phone, &j->user, &created)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USE, HZ_ARGS(id),
+	    NULL)))
+		return rc;
+	rc = hz_resident_by_phone(x, j->phone, &j->user, &created);
+	if (rc == HZ_ERR_FORBIDDEN) {
+		j->verdict = &phone_refused;
+		return HZ_OK;
+	}
+	if (rc)
 		return rc;
 	if ((rc = hz_session_start(x, j->user, "resident", j->t)) ||
 	    (rc = hz_audit(x, j->user, "login.code", "user", j->user, NULL)))
 		return rc;
-	j->verdict = HZ_OK;
+	j->verdict = NULL;
 	return HZ_OK;
-}
-
-static bool
-six_digits(const char *s)
-{
-	if (strlen(s) != 6)
-		return false;
-	for (int i = 0; i < 6; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
 }
 
 enum hz_status
 hz_login_code_verify(const struct hz_ctx *x, const char *phone,
                      const char *code, struct hz_tokens *t)
 {
-	struct verify_job j = { x, phone, code, t, HZ_OK, 0 };
+	struct verify_job j = { phone, code, t, NULL, 0 };
 	enum hz_status rc;
 
-	if (!hz_phone_valid(phone) || !six_digits(code))
-		return HZ_ERR_INVALID;
-	if ((rc = hz_db_tx(x->db, verify_tx, &j)))
+	if (!hz_phone_valid(phone))
+		return hz_refuse_rule(x, "phone", &hz_rule_phone);
+	if (!hz_rule_ok(&hz_rule_login_code, code, false))
+		return hz_refuse_rule(x, "code", &hz_rule_login_code);
+	if ((rc = hz_tx(x, verify_tx, &j)))
 		return rc;
-	return j.verdict;
+	return j.verdict ? hz_refuse(x, j.verdict) : HZ_OK;
 }
 
 enum hz_status
@@ -260,10 +284,22 @@ hz_login_wechat(const struct hz_ctx *x, const char *code, struct hz_tokens *t)
 	bool created;
 	enum hz_status rc;
 
-	if ((rc = hz_wechat_exchange(x, code, &openid)))
+	switch ((rc = hz_wechat_exchange(x, code, &openid))) {
+	case HZ_OK:
+		break;
+	case HZ_ERR_UNAUTHORIZED:
+		return hz_refuse(x, &wechat_invalid);
+	case HZ_ERR_UPSTREAM:
+		return hz_refuse(x, &wechat_down);
+	case HZ_ERR_CONFIG:
+		return hz_refuse(x, &wechat_off);
+	default:
 		return rc;
-	if ((rc = hz_resident_by_wechat(x, openid, &id, &created)) ||
-	    (rc = hz_session_start(x, id, "resident", t)))
+	}
+	rc = hz_resident_by_wechat(x, openid, &id, &created);
+	if (rc == HZ_ERR_FORBIDDEN)
+		return hz_refuse(x, &wechat_refused);
+	if (rc || (rc = hz_session_start(x, id, "resident", t)))
 		return rc;
 	return hz_audit(x, id, "login.wechat", "user", id, NULL);
 }

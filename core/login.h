@@ -4,7 +4,10 @@
 #define HZ_LOGIN_H
 
 #include "ctx.h"
+#include "json.h"
 #include "session.h"
+
+extern const struct hz_rule hz_rule_login_code;   /* 6 digits */
 
 enum hz_status hz_login_staff(const struct hz_ctx *, const char *username,
                               const char *password, struct hz_tokens *);

@@ -196,8 +196,8 @@ hz_migrate(struct hz_db *db, const char *dir, FILE *out, int *applied)
 	*applied = 0;
 	if ((a = hz_arena_new(64 * 1024)) == NULL)
 		return HZ_ERR_NOMEM;
-	if ((rc = hz_db_run(db, a, &stmts, STMT_CREATE, NULL, 0, NULL)) ||
-	    (rc = hz_db_run(db, a, &stmts, STMT_APPLIED, NULL, 0, &done)) ||
+	if ((rc = hz_db_run(db, a, &stmts, STMT_CREATE, HZ_NO_ARGS, NULL)) ||
+	    (rc = hz_db_run(db, a, &stmts, STMT_APPLIED, HZ_NO_ARGS, &done)) ||
 	    (rc = list_files(dir, a, &files, &nfiles)))
 		goto out;
 
@@ -238,7 +238,7 @@ hz_migrate(struct hz_db *db, const char *dir, FILE *out, int *applied)
 			HZ_ARG_STR(files[i].name),
 			HZ_ARG_STR(hex),
 		};
-		if ((rc = hz_db_run(db, a, &stmts, STMT_RECORD, args, 3,
+		if ((rc = hz_db_run(db, a, &stmts, STMT_RECORD, HZ_ARGV(args),
 		    NULL)) != HZ_OK)
 			goto out;
 		hz_info("migration applied", "file=%s", files[i].name);

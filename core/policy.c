@@ -3,7 +3,7 @@
 
 #include "policy.h"
 
-static const char *const role_names[HZ_ROLE__MAX] = {
+const char *const hz_role_names[HZ_ROLE__MAX + 1] = {
 	[HZ_ROLE_BUILDING_HEAD]   = "building_head",
 	[HZ_ROLE_GROUP_LEADER]    = "group_leader",
 	[HZ_ROLE_CADRE]           = "cadre",
@@ -47,7 +47,7 @@ static const unsigned rights[HZ_ROLE__MAX] = {
 const char *
 hz_role_name(enum hz_role r)
 {
-	return (unsigned)r < HZ_ROLE__MAX ? role_names[r] : "?";
+	return (unsigned)r < HZ_ROLE__MAX ? hz_role_names[r] : "?";
 }
 
 const char *
@@ -60,7 +60,7 @@ bool
 hz_role_parse(const char *s, enum hz_role *out)
 {
 	for (int i = 0; s != NULL && i < HZ_ROLE__MAX; i++)
-		if (strcmp(s, role_names[i]) == 0) {
+		if (strcmp(s, hz_role_names[i]) == 0) {
 			*out = (enum hz_role)i;
 			return true;
 		}
@@ -151,6 +151,10 @@ static const struct hz_stmt_table stmts = HZ_STMT_TABLE("policy", sql);
  * a revoked role still takes effect on the very next request. */
 #define CACHE_SLOTS 32
 
+/* The rows of STMT_GRANTS and STMT_USER. */
+enum { G_ID, G_ROLE, G_UNIT, G_PATH, G_NAME, G_KIND };
+enum { U_KIND, U_NAME, U_USERNAME, U_PHONE, U_DISABLED, U_VERSION };
+
 struct cached_grant {
 	uint64_t     id;
 	enum hz_role role;
@@ -186,18 +190,18 @@ slot_load(const struct hz_ctx *x, struct cache_slot *s, uint64_t user,
 	enum hz_status rc;
 
 	slot_clear(s);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GRANTS, &id, 1, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GRANTS, HZ_ARGS(id), &r)))
 		return rc;
 	for (size_t i = 0; i < r.nrows && s->n < HZ_GRANTS_MAX; i++) {
 		struct cached_grant *g = &s->g[s->n];
 
-		if (!hz_role_parse(HZ_CELL(&r, i, 1)->s, &g->role))
+		if (!hz_role_parse(HZ_CELL(&r, i, G_ROLE)->s, &g->role))
 			continue;
-		g->id = (uint64_t)HZ_CELL(&r, i, 0)->i;
-		g->unit_id = (uint64_t)HZ_CELL(&r, i, 2)->i;
-		g->path = strdup(HZ_CELL(&r, i, 3)->s);
-		g->name = strdup(HZ_CELL(&r, i, 4)->s);
-		g->kind = strdup(HZ_CELL(&r, i, 5)->s);
+		g->id = (uint64_t)HZ_CELL(&r, i, G_ID)->i;
+		g->unit_id = (uint64_t)HZ_CELL(&r, i, G_UNIT)->i;
+		g->path = strdup(HZ_CELL(&r, i, G_PATH)->s);
+		g->name = strdup(HZ_CELL(&r, i, G_NAME)->s);
+		g->kind = strdup(HZ_CELL(&r, i, G_KIND)->s);
 		s->n++;
 		if (!g->path || !g->name || !g->kind) {
 			slot_clear(s);
@@ -226,22 +230,22 @@ hz_caller_load(const struct hz_ctx *x, uint64_t user_id, struct hz_caller *c)
 	enum hz_status rc;
 
 	memset(c, 0, sizeof(*c));
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USER, &id, 1, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USER, HZ_ARGS(id), &r)))
 		return rc;
-	if (r.nrows == 0 || HZ_CELL(&r, 0, 4)->i != 0)
+	if (r.nrows == 0 || HZ_CELL(&r, 0, U_DISABLED)->i != 0)
 		return HZ_ERR_UNAUTHORIZED;
 	c->id = user_id;
-	c->staff = strcmp(HZ_CELL(&r, 0, 0)->s, "staff") == 0;
-	c->display_name = HZ_CELL(&r, 0, 1)->s;
-	c->username = HZ_CELL(&r, 0, 2)->null ? NULL : HZ_CELL(&r, 0, 2)->s;
-	if (!HZ_CELL(&r, 0, 3)->null) {
-		c->phone_sealed = (const unsigned char *)HZ_CELL(&r, 0, 3)->s;
-		c->phone_len = HZ_CELL(&r, 0, 3)->len;
+	c->staff = strcmp(HZ_CELL(&r, 0, U_KIND)->s, "staff") == 0;
+	c->display_name = HZ_CELL(&r, 0, U_NAME)->s;
+	c->username = HZ_CELL(&r, 0, U_USERNAME)->null ? NULL : HZ_CELL(&r, 0, U_USERNAME)->s;
+	if (!HZ_CELL(&r, 0, U_PHONE)->null) {
+		c->phone_sealed = (const unsigned char *)HZ_CELL(&r, 0, U_PHONE)->s;
+		c->phone_len = HZ_CELL(&r, 0, U_PHONE)->len;
 	}
 	/* Grants are for staff only, whatever the tables say. */
 	if (!c->staff)
 		return HZ_OK;
-	version = HZ_CELL(&r, 0, 5)->i;
+	version = HZ_CELL(&r, 0, U_VERSION)->i;
 	if ((s->user != user_id || s->version != version) &&
 	    (rc = slot_load(x, s, user_id, version)))
 		return rc;

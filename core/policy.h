@@ -33,6 +33,7 @@ enum hz_right {
 };
 
 const char *hz_role_name(enum hz_role);
+extern const char *const hz_role_names[HZ_ROLE__MAX + 1];  /* NULL-ended */
 bool        hz_role_parse(const char *, enum hz_role *);
 /* The unit kind a role is assigned at (a head at a building...). */
 const char *hz_role_unit_kind(enum hz_role);

@@ -8,6 +8,12 @@
 #include "scan.h"
 #include "tenancies.h"
 
+static const struct hz_refusal
+    qr_invalid = { HZ_ERR_NOT_FOUND, "qr_invalid", NULL,
+	"无法识别此二维码，请确认扫描的是楼栋门口张贴的二维码" },
+    qr_expired = { HZ_ERR_GONE, "qr_expired", NULL,
+	"此二维码已作废，请扫描楼栋门口张贴的新二维码" };
+
 enum hz_status
 hz_scan_resolve(const struct hz_ctx *x, const char *token, struct hz_unit *b)
 {
@@ -16,14 +22,16 @@ hz_scan_resolve(const struct hz_ctx *x, const char *token, struct hz_unit *b)
 	enum hz_status rc;
 
 	if (hz_qr_verify(&x->keys->qr, token, &id, &serial) != HZ_OK)
-		return HZ_ERR_NOT_FOUND;
-	if ((rc = hz_unit_public(x, id, b)))
+		return hz_refuse(x, &qr_invalid);
+	rc = hz_unit_public(x, id, b);
+	if (rc == HZ_ERR_NOT_FOUND || (rc == HZ_OK &&
+	    strcmp(b->kind, "building") != 0))
+		return hz_refuse(x, &qr_invalid);
+	if (rc)
 		return rc;
-	if (strcmp(b->kind, "building") != 0)
-		return HZ_ERR_NOT_FOUND;
 	/* Genuine but older than the building's current poster. */
 	if (serial != b->qr_serial)
-		return HZ_ERR_GONE;
+		return hz_refuse(x, &qr_expired);
 	return HZ_OK;
 }
 
@@ -53,6 +61,17 @@ chain(const struct hz_ctx *x, const char *path, struct hz_unit *out,
 	return HZ_OK;
 }
 
+static void
+offer(struct hz_scan *s, const char *a, const char *b)
+{
+	const size_t max = sizeof(s->actions) / sizeof(s->actions[0]);
+
+	if (a != NULL && s->nactions < max)
+		s->actions[s->nactions++] = a;
+	if (b != NULL && s->nactions < max)
+		s->actions[s->nactions++] = b;
+}
+
 enum hz_status
 hz_scan(const struct hz_ctx *x, const char *token, struct hz_scan *s)
 {
@@ -64,19 +83,36 @@ hz_scan(const struct hz_ctx *x, const char *token, struct hz_scan *s)
 	    (rc = chain(x, s->building.path, s->chain, 3, &s->nchain)))
 		return rc;
 	hz_qr_check_code(&x->keys->qr, token, s->check_code);
-	if (x->caller == NULL)
+	if (x->caller == NULL) {
+		s->building.rooms = NULL;
+		offer(s, "login", NULL);
 		return HZ_OK;
+	}
 	if (x->caller->staff) {
 		s->staff_reads = hz_authorize(x->caller, HZ_RIGHT_UNIT_READ,
 		    s->building.path) == HZ_OK;
 		s->staff_decides = hz_authorize(x->caller,
 		    HZ_RIGHT_TENANCY_DECIDE, s->building.path) == HZ_OK;
+		if (s->staff_reads)
+			offer(s, "patrol", "roster");
+		if (s->staff_decides)
+			offer(s, "review_registrations", NULL);
 		return HZ_OK;
 	}
 	if ((rc = hz_tenancy_open_of(x, x->caller->id, &s->tenancy_id,
 	    &building, &s->tenancy_status)))
 		return rc;
 	s->tenancy_here = s->tenancy_id != 0 && building == s->building.id;
+	if (s->tenancy_here && strcmp(s->tenancy_status, "active") == 0) {
+		offer(s, "verify_residence", "report_problem");
+		offer(s, "move_out", NULL);
+	} else if (s->tenancy_here)
+		offer(s, "view_registration", "report_problem");
+	else if (s->tenancy_id != 0)
+		/* Registered elsewhere: move out there first. */
+		offer(s, "report_problem", NULL);
+	else
+		offer(s, "register", "report_problem");
 	return HZ_OK;
 }
 
@@ -96,23 +132,13 @@ poster_of(const struct hz_ctx *x, const struct hz_unit *b, struct hz_poster *p)
 	return p->url ? HZ_OK : HZ_ERR_NOMEM;
 }
 
-static enum hz_status
-building_in_scope(const struct hz_ctx *x, uint64_t id, struct hz_unit *b)
-{
-	enum hz_status rc;
-
-	if ((rc = hz_unit_get(x, id, b)))
-		return rc;
-	return strcmp(b->kind, "building") == 0 ? HZ_OK : HZ_ERR_NOT_FOUND;
-}
-
 enum hz_status
 hz_building_poster(const struct hz_ctx *x, uint64_t id, struct hz_poster *p)
 {
 	struct hz_unit b;
 	enum hz_status rc;
 
-	if ((rc = building_in_scope(x, id, &b)))
+	if ((rc = hz_building_scoped(x, id, HZ_RIGHT_UNIT_READ, &b)))
 		return rc;
 	return poster_of(x, &b, p);
 }
@@ -129,9 +155,7 @@ hz_unit_posters(const struct hz_ctx *x, uint64_t unit, struct hz_poster **out,
 	bool more = true;
 	enum hz_status rc;
 
-	if ((rc = hz_unit_get(x, unit, &u)))
-		return rc;
-	if ((rc = hz_authorize(x->caller, HZ_RIGHT_POSTER_MANAGE, u.path)))
+	if ((rc = hz_unit_scoped(x, unit, HZ_RIGHT_POSTER_MANAGE, &u)))
 		return rc;
 	if (strcmp(u.kind, "building") == 0) {
 		if ((p = hz_arena_calloc(x->arena, 1, sizeof(*p))) == NULL)
@@ -164,37 +188,34 @@ hz_unit_posters(const struct hz_ctx *x, uint64_t unit, struct hz_poster **out,
 }
 
 struct rotate_job {
-	const struct hz_ctx *x;
-	uint64_t             id;
-	unsigned             serial;
+	uint64_t id;
+	unsigned serial;
 };
 
 /* Bump, read back and audit in one transaction: two rotations at once
  * each get the serial they made, and no rotation goes unrecorded. */
 static enum hz_status
-rotate_tx(struct hz_db *db, void *p)
+rotate_tx(const struct hz_ctx *x, void *p)
 {
 	struct rotate_job *j = p;
 	char detail[48];
 	enum hz_status rc;
 
-	(void)db;
-	if ((rc = hz_unit_bump_serial(j->x, j->id, &j->serial)))
+	if ((rc = hz_unit_bump_serial(x, j->id, &j->serial)))
 		return rc;
 	snprintf(detail, sizeof(detail), "{\"serial\":%u}", j->serial);
-	return hz_audit(j->x, 0, "building.qr_rotate", "unit", j->id, detail);
+	return hz_audit(x, 0, "building.qr_rotate", "unit", j->id, detail);
 }
 
 enum hz_status
 hz_building_qr_rotate(const struct hz_ctx *x, uint64_t id, struct hz_poster *p)
 {
-	struct rotate_job j = { x, id, 0 };
+	struct rotate_job j = { id, 0 };
 	struct hz_unit b;
 	enum hz_status rc;
 
-	if ((rc = building_in_scope(x, id, &b)) ||
-	    (rc = hz_authorize(x->caller, HZ_RIGHT_POSTER_MANAGE, b.path)) ||
-	    (rc = hz_db_tx(x->db, rotate_tx, &j)))
+	if ((rc = hz_building_scoped(x, id, HZ_RIGHT_POSTER_MANAGE, &b)) ||
+	    (rc = hz_tx(x, rotate_tx, &j)))
 		return rc;
 	b.qr_serial = j.serial;
 	return poster_of(x, &b, p);

@@ -10,9 +10,10 @@
 #include "ctx.h"
 #include "units.h"
 
-/* The building a token names if the token is genuine and current:
- * HZ_ERR_NOT_FOUND for forged, altered, truncated or unknown-key tokens
- * and unknown buildings; HZ_ERR_GONE for a poster whose code was rotated. */
+/* The building a token names if the token is genuine and current; else
+ * refused: qr_invalid (404) for forged, altered, truncated or unknown-key
+ * tokens and unknown buildings, qr_expired (410) for a poster whose code
+ * was rotated. */
 enum hz_status hz_scan_resolve(const struct hz_ctx *, const char *token,
                                struct hz_unit *building);
 
@@ -27,8 +28,15 @@ struct hz_scan {
 	bool           tenancy_here;
 	bool           staff_reads;    /* staff in scope here */
 	bool           staff_decides;
+	/* What this caller may do here, for the page to offer: login,
+	 * patrol, roster, review_registrations, register, verify_residence,
+	 * view_registration, move_out, report_problem. */
+	const char    *actions[4];
+	size_t         nactions;
 };
 
+/* An anonymous caller gets what the poster itself shows (the place, the
+ * head's name), not the layout of the rooms. */
 enum hz_status hz_scan(const struct hz_ctx *, const char *token,
                        struct hz_scan *);
 

@@ -30,6 +30,12 @@ static const char *const sql[STMT__MAX] = {
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("session", sql);
 
+/* STMT_FIND's row. */
+enum { F_ID, F_USER, F_FAMILY, F_STATE, F_LIVE };
+
+static const struct hz_refusal refresh_invalid = { HZ_ERR_UNAUTHORIZED,
+    "refresh_invalid", NULL, "登录已失效，请重新登录" };
+
 static enum hz_status
 issue(const struct hz_ctx *x, uint64_t user_id, const char *kind,
       const unsigned char family[16], struct hz_tokens *t)
@@ -46,7 +52,7 @@ issue(const struct hz_ctx *x, uint64_t user_id, const char *kind,
 		HZ_ARG_STRN((const char *)hash, 32),
 		HZ_ARG_I64(x->cfg->refresh_ttl),
 	};
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, args, 4,
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGV(args),
 	    NULL)) != HZ_OK)
 		return rc;
 	if ((rc = hz_jwt_issue(x, user_id, kind, &t->access)) != HZ_OK)
@@ -71,55 +77,52 @@ hz_session_start(const struct hz_ctx *x, uint64_t user_id, const char *kind,
 }
 
 struct refresh_job {
-	const struct hz_ctx *x;
 	const char          *token;
 	struct hz_tokens    *t;
-	enum hz_status       verdict;   /* what the caller is told */
+	bool                 ok;        /* else the caller is refused */
 };
 
 static enum hz_status
-refresh_tx(struct hz_db *db, void *p)
+refresh_tx(const struct hz_ctx *x, void *p)
 {
 	struct refresh_job *j = p;
-	const struct hz_ctx *x = j->x;
 	unsigned char hash[32], family[16];
 	struct hz_db_result r, u;
 	enum hz_status rc;
 	uint64_t user;
 
-	(void)db;
-	j->verdict = HZ_ERR_UNAUTHORIZED;
+	j->ok = false;
 	hz_sha256(j->token, strlen(j->token), hash);
 	struct hz_db_arg h = HZ_ARG_STRN((const char *)hash, 32);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FIND, &h, 1, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FIND, HZ_ARGS(h), &r)))
 		return rc;
-	if (r.nrows == 0 || HZ_CELL(&r, 0, 2)->len != 16)
+	if (r.nrows == 0 || HZ_CELL(&r, 0, F_FAMILY)->len != 16)
 		return HZ_OK;
-	memcpy(family, HZ_CELL(&r, 0, 2)->s, 16);
-	user = (uint64_t)HZ_CELL(&r, 0, 1)->i;
-	if (strcmp(HZ_CELL(&r, 0, 3)->s, "used") == 0) {
+	memcpy(family, HZ_CELL(&r, 0, F_FAMILY)->s, 16);
+	user = HZ_ID(HZ_CELL(&r, 0, F_USER));
+	if (strcmp(HZ_CELL(&r, 0, F_STATE)->s, "used") == 0) {
 		/* Reuse: someone else holds this family. End it for both. */
 		struct hz_db_arg f = HZ_ARG_STRN((const char *)family, 16);
 		if ((rc = hz_db_run(x->db, x->arena, &stmts,
-		    STMT_REVOKE_FAMILY, &f, 1, NULL)))
+		    STMT_REVOKE_FAMILY, HZ_ARGS(f), NULL)))
 			return rc;
 		return hz_audit(x, user, "session.reuse_revoked", "user",
 		    user, NULL);
 	}
-	if (strcmp(HZ_CELL(&r, 0, 3)->s, "active") != 0 ||
-	    HZ_CELL(&r, 0, 4)->i != 1)
+	if (strcmp(HZ_CELL(&r, 0, F_STATE)->s, "active") != 0 ||
+	    HZ_CELL(&r, 0, F_LIVE)->i != 1)
 		return HZ_OK;
-	struct hz_db_arg id = HZ_ARG_I64(HZ_CELL(&r, 0, 0)->i);
+	struct hz_db_arg id = HZ_ARG_I64(HZ_CELL(&r, 0, F_ID)->i);
 	struct hz_db_arg uid = HZ_ARG_I64((long long)user);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USE, &id, 1, NULL)) ||
-	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_USER_KIND, &uid, 1,
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USE, HZ_ARGS(id), NULL)) ||
+	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_USER_KIND, HZ_ARGS(uid),
 	    &u)))
 		return rc;
 	if (u.nrows == 0)
 		return HZ_OK;     /* user disabled since */
 	if ((rc = issue(x, user, HZ_CELL(&u, 0, 0)->s, family, j->t)))
 		return rc;
-	j->verdict = HZ_OK;
+	j->ok = true;
 	return HZ_OK;
 }
 
@@ -127,15 +130,15 @@ enum hz_status
 hz_session_refresh(const struct hz_ctx *x, const char *refresh,
                    struct hz_tokens *t)
 {
-	struct refresh_job j = { x, refresh, t, HZ_ERR_UNAUTHORIZED };
+	struct refresh_job j = { refresh, t, false };
 	enum hz_status rc;
 
 	memset(t, 0, sizeof(*t));
 	if (strlen(refresh) != HZ_TOKEN_CHARS)
-		return HZ_ERR_UNAUTHORIZED;
-	if ((rc = hz_db_tx(x->db, refresh_tx, &j)) != HZ_OK)
+		return hz_refuse(x, &refresh_invalid);
+	if ((rc = hz_tx(x, refresh_tx, &j)) != HZ_OK)
 		return rc;
-	return j.verdict;
+	return j.ok ? HZ_OK : hz_refuse(x, &refresh_invalid);
 }
 
 enum hz_status
@@ -148,15 +151,15 @@ hz_session_end(const struct hz_ctx *x, const char *refresh)
 	hz_sha256(refresh, strlen(refresh), hash);
 	struct hz_db_arg h = HZ_ARG_STRN((const char *)hash, 32);
 	/* FOR UPDATE outside a transaction locks nothing; it is harmless. */
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FIND, &h, 1, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FIND, HZ_ARGS(h), &r)))
 		return rc;
 	if (r.nrows == 0)
 		return HZ_OK;
-	struct hz_db_arg f = HZ_ARG_STRN(HZ_CELL(&r, 0, 2)->s,
-	    HZ_CELL(&r, 0, 2)->len);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REVOKE_FAMILY, &f, 1,
+	struct hz_db_arg f = HZ_ARG_STRN(HZ_CELL(&r, 0, F_FAMILY)->s,
+	    HZ_CELL(&r, 0, F_FAMILY)->len);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REVOKE_FAMILY, HZ_ARGS(f),
 	    NULL)))
 		return rc;
-	return hz_audit(x, (uint64_t)HZ_CELL(&r, 0, 1)->i, "session.logout",
-	    "user", (uint64_t)HZ_CELL(&r, 0, 1)->i, NULL);
+	return hz_audit(x, HZ_ID(HZ_CELL(&r, 0, F_USER)), "session.logout",
+	    "user", HZ_ID(HZ_CELL(&r, 0, F_USER)), NULL);
 }

@@ -39,7 +39,7 @@ hz_station_create(const struct hz_ctx *x, uint64_t unit_id, const char *kind,
 		HZ_ARG_I64((long long)unit_id), HZ_ARG_STR(kind),
 		HZ_ARG_STR(name),
 	};
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, args, 3, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGV(args), &r)))
 		return rc;
 	*id = r.insert_id;
 	return hz_audit(x, 0, "station.create", "station", *id, NULL);
@@ -51,7 +51,7 @@ hz_stations_list(const struct hz_ctx *x, struct hz_station **out, size_t *n)
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LIST, NULL, 0, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LIST, HZ_NO_ARGS, &r)))
 		return rc;
 	if ((*out = hz_arena_calloc(x->arena, r.nrows + 1, sizeof(**out)))
 	    == NULL)

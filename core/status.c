@@ -12,6 +12,7 @@ static const char *const names[HZ_STATUS__MAX] = {
 	[HZ_ERR_FORBIDDEN]      = "forbidden",
 	[HZ_ERR_CONFLICT]       = "conflict",
 	[HZ_ERR_GONE]           = "gone",
+	[HZ_ERR_DISABLED]       = "disabled",
 	[HZ_ERR_DB_UNAVAILABLE] = "database unavailable",
 	[HZ_ERR_DB_RETRY]       = "database deadlock",
 	[HZ_ERR_DB]             = "database error",

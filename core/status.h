@@ -16,6 +16,7 @@ enum hz_status {
 	HZ_ERR_FORBIDDEN,     /* in scope, but the role lacks the right */
 	HZ_ERR_CONFLICT,      /* unique key or state conflict */
 	HZ_ERR_GONE,          /* existed, withdrawn for good (a rotated code) */
+	HZ_ERR_DISABLED,      /* a feature this deployment has not switched on */
 	HZ_ERR_DB_UNAVAILABLE,/* cannot reach the database */
 	HZ_ERR_DB_RETRY,      /* deadlock / Galera certification failure */
 	HZ_ERR_DB,            /* any other database error */

@@ -6,36 +6,59 @@
 #include "crypto.h"
 #include "idcard.h"
 #include "policy.h"
+#include "scan.h"
 #include "tenancies.h"
-#include "utf8.h"
+#include "units.h"
 
-#define COLS \
-	"t.id, t.user_id, t.building_id, u.name, b.lane, b.door_no, t.status," \
-	" t.name, t.id_type, t.id_sealed, t.phone_sealed, t.room, t.move_in," \
-	" t.reason, t.employer, t.members_sealed, t.created_at, t.decided_at," \
-	" t.reject_reason, t.ended_at, t.end_reason, t.last_verified_at," \
-	" (t.status = 'pending' AND t.created_at < NOW(3) - INTERVAL 24 HOUR)," \
-	" u.path"
-#define FROM \
+/* A tenancy row with its building, and the building's path for the scope
+ * check. */
+#define TENANCY_ROW(C, L) \
+	C(T_ID, "t.id") C(T_USER, "t.user_id") C(T_BUILDING, "t.building_id") \
+	C(T_BUILDING_NAME, "u.name") C(T_LANE, "b.lane") \
+	C(T_DOOR, "b.door_no") C(T_STATUS, "t.status") C(T_NAME, "t.name") \
+	C(T_ID_TYPE, "t.id_type") C(T_ID_SEALED, "t.id_sealed") \
+	C(T_PHONE_SEALED, "t.phone_sealed") C(T_ROOM, "t.room") \
+	C(T_MOVE_IN, "t.move_in") C(T_REASON, "t.reason") \
+	C(T_EMPLOYER, "t.employer") C(T_MEMBERS, "t.members_sealed") \
+	C(T_CREATED, "t.created_at") C(T_DECIDED, "t.decided_at") \
+	C(T_REJECT_REASON, "t.reject_reason") C(T_ENDED, "t.ended_at") \
+	C(T_END_REASON, "t.end_reason") C(T_VERIFIED, "t.last_verified_at") \
+	C(T_OVERDUE, "(t.status = 'pending'" \
+	    " AND t.created_at < NOW(3) - INTERVAL 24 HOUR)") \
+	L(T_PATH, "u.path")
+enum { TENANCY_ROW(HZ_COL_ENUM, HZ_COL_ENUM) T__NCOLS };
+#define SELECT_TENANCY "SELECT " TENANCY_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST) \
 	" FROM tenancies t JOIN units u ON u.id = t.building_id" \
 	" JOIN buildings b ON b.unit_id = t.building_id"
+
+/* The export's row. */
+#define EXPORT_ROW(C, L) \
+	C(E_ID, "t.id") C(E_BUILDING, "u.name") C(E_LANE, "b.lane") \
+	C(E_DOOR, "b.door_no") C(E_ROOM, "t.room") C(E_STATUS, "t.status") \
+	C(E_NAME, "t.name") C(E_ID_TYPE, "t.id_type") \
+	C(E_ID_SEALED, "t.id_sealed") C(E_PHONE_SEALED, "t.phone_sealed") \
+	C(E_MOVE_IN, "t.move_in") C(E_REASON, "t.reason") \
+	C(E_EMPLOYER, "t.employer") L(E_CREATED, "t.created_at")
+enum { EXPORT_ROW(HZ_COL_ENUM, HZ_COL_ENUM) E__NCOLS };
 
 enum {
 	STMT_GET, STMT_LIST_OWN, STMT_LIST_SCOPE, STMT_LOCK, STMT_APPROVE,
 	STMT_REJECT, STMT_END, STMT_INSERT, STMT_OPEN_OF_USER, STMT_OPEN_OF_ID,
-	STMT_VERIFIED, STMT_UNIT, STMT_CHILDREN, STMT_COUNT, STMT_EXPORT,
+	STMT_VERIFIED, STMT_COUNT, STMT_EXPORT,
 	STMT__MAX
 };
 
 static const char *const sql[STMT__MAX] = {
-	[STMT_GET] = "SELECT " COLS FROM " WHERE t.id = ?",
+	[STMT_GET] = SELECT_TENANCY " WHERE t.id = ?",
+	/* Pages (page.h): [scope,] filters, cursor, limit. */
 	[STMT_LIST_OWN] =
-	    "SELECT " COLS FROM " WHERE t.user_id = ? AND t.id > ?"
-	    " AND (? IS NULL OR t.status = ?) ORDER BY t.id LIMIT ?",
-	[STMT_LIST_SCOPE] =
-	    "SELECT " COLS FROM " WHERE u.path LIKE CONCAT(?, '%') AND t.id > ?"
-	    " AND (? IS NULL OR t.status = ?) AND (? = 0 OR t.building_id = ?)"
+	    SELECT_TENANCY " WHERE t.user_id = ?"
+	    " AND (? IS NULL OR t.status = ?) AND t.id > ?"
 	    " ORDER BY t.id LIMIT ?",
+	[STMT_LIST_SCOPE] =
+	    SELECT_TENANCY " WHERE u.path LIKE CONCAT(?, '%')"
+	    " AND (? IS NULL OR t.status = ?) AND (? = 0 OR t.building_id = ?)"
+	    " AND t.id > ? ORDER BY t.id LIMIT ?",
 	[STMT_LOCK] =
 	    "SELECT t.status, t.user_id, u.path FROM tenancies t"
 	    " JOIN units u ON u.id = t.building_id WHERE t.id = ? FOR UPDATE",
@@ -59,10 +82,6 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT id FROM tenancies WHERE open_id = ?",
 	[STMT_VERIFIED] =
 	    "UPDATE tenancies SET last_verified_at = NOW(3) WHERE id = ?",
-	[STMT_UNIT] = "SELECT id, name, kind, path FROM units WHERE id = ?",
-	[STMT_CHILDREN] =
-	    "SELECT id, name, kind, path FROM units WHERE parent_id = ?"
-	    " ORDER BY id LIMIT 500",
 	[STMT_COUNT] =
 	    /* SUM gives DECIMAL; cast, so the cells arrive as integers. */
 	    "SELECT CAST(COALESCE(SUM(t.status = 'active'), 0) AS SIGNED),"
@@ -73,32 +92,70 @@ static const char *const sql[STMT__MAX] = {
 	    " WHERE u.path LIKE CONCAT(?, '%')"
 	    " AND t.status IN ('pending', 'active')",
 	[STMT_EXPORT] =
-	    "SELECT t.id, u.name, b.lane, b.door_no, t.room, t.status, t.name,"
-	    " t.id_type, t.id_sealed, t.phone_sealed, t.move_in, t.reason,"
-	    " t.employer, t.created_at" FROM
+	    "SELECT " EXPORT_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
+	    " FROM tenancies t JOIN units u ON u.id = t.building_id"
+	    " JOIN buildings b ON b.unit_id = t.building_id"
 	    " WHERE u.path LIKE CONCAT(?, '%') AND t.move_in BETWEEN ? AND ?"
 	    " ORDER BY t.id LIMIT 20001",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("tenancies", sql);
 
+/* STMT_OPEN_OF_USER's row, STMT_LOCK's, STMT_COUNT's. */
+enum { O_ID, O_BUILDING, O_STATUS };
+enum { K_STATUS, K_USER, K_PATH };
+enum { N_ACTIVE, N_PENDING, N_OVERDUE };
+
+const char *const hz_tenancy_states[] = { "pending", "active", "rejected",
+    "ended", NULL };
 static const char *const reasons[] = { "work", "business", "family", "study",
     "other", NULL };
 
-bool
-hz_tenancy_reason_valid(const char *r)
-{
-	for (int i = 0; r != NULL && reasons[i]; i++)
-		if (strcmp(r, reasons[i]) == 0)
-			return true;
-	return false;
-}
+static const struct hz_field member_fields[] = {
+	{ "name", &hz_tenancy_rules.member_name, HZ_REQUIRED },
+	{ "relation", &hz_tenancy_rules.relation, HZ_REQUIRED },
+	{ NULL, NULL, 0 },
+};
 
-static const char *
-text(const struct hz_db_cell *c)
-{
-	return c->null ? NULL : c->s;
-}
+const struct hz_tenancy_rules hz_tenancy_rules = {
+	/* Longer than any token; what it holds is the code's business. */
+	.token = { HZ_F_STRING, 1, 64, "二维码无效" },
+	.name = { HZ_F_STRING, 1, 32, "请填写姓名（1 至 32 个字）" },
+	.id_type = { HZ_F_ENUM, 0, 0, "证件类型应为 resident_id、hk_macao、"
+	    "taiwan、passport 或 other", hz_id_types },
+	.id_number = { HZ_F_STRING, 1, 32, "证件号码不正确，请核对（身份证为 "
+	    "18 位，末位校验码需正确）" },
+	.phone = { HZ_F_PHONE, 11, 11, "请输入正确的 11 位手机号" },
+	.room = { HZ_F_STRING, 1, 32, "请填写房号（最长 32 个字）" },
+	.move_in = { HZ_F_DATE, 10, 10, "请填写正确的入住日期（YYYY-MM-DD，"
+	    "最早 1950 年，最晚一个月后）" },
+	.reason = { HZ_F_ENUM, 0, 0, "居住事由应为 work、business、family、"
+	    "study 或 other", reasons },
+	.employer = { HZ_F_STRING, 0, 100, "服务处所最长 100 个字" },
+	.members = { HZ_F_ARRAY, 0, 10, "同住人最多 10 位", .sub = member_fields },
+	.member_name = { HZ_F_STRING, 1, 32, "请填写同住人姓名（1 至 32 个字）" },
+	.relation = { HZ_F_STRING, 1, 16, "请填写与本人关系（1 至 16 个字）" },
+	.decision_reason = { HZ_F_STRING, 1, 200, "请填写原因（1 至 200 个字）" },
+	.status = { HZ_F_ENUM, 0, 0, NULL, hz_tenancy_states },
+};
+
+static const struct hz_refusal
+    already_registered = { HZ_ERR_CONFLICT, "already_registered", NULL,
+	"您已有在办或有效的居住登记，请先办理迁出" },
+    id_taken = { HZ_ERR_CONFLICT, "id_already_registered", "id_number",
+	"该证件已有在办或有效的居住登记" },
+    staff_cannot_register = { HZ_ERR_FORBIDDEN, "forbidden", NULL,
+	"居住登记由住户本人填写，请使用住户账号" },
+    already_decided = { HZ_ERR_CONFLICT, "state_conflict", NULL,
+	"该登记已处理，不能重复审核" },
+    already_ended = { HZ_ERR_CONFLICT, "state_conflict", NULL,
+	"该登记已结束，无需再办理迁出" },
+    reason_needed = { HZ_ERR_INVALID, "validation_failed", "reason",
+	"请填写原因（1 至 200 个字）" },
+    export_too_big = { HZ_ERR_INVALID, "validation_failed", "from",
+	"记录过多（超过 20000 条），请缩短日期范围分批导出" },
+    export_dates = { HZ_ERR_INVALID, "validation_failed", "from",
+	"日期应为 YYYY-MM-DD，且 from 不晚于 to" };
 
 static const char *
 unsealed_masked(const struct hz_ctx *x, const char *purpose,
@@ -117,127 +174,158 @@ static void
 fill(const struct hz_ctx *x, const struct hz_db_result *r, size_t i,
      struct hz_tenancy *t)
 {
-	const struct hz_db_cell *m = HZ_CELL(r, i, 15);
+	const struct hz_db_cell *c = HZ_CELL(r, i, 0);
 	char *members = NULL;
 
 	memset(t, 0, sizeof(*t));
-	t->id = (uint64_t)HZ_CELL(r, i, 0)->i;
-	t->user_id = (uint64_t)HZ_CELL(r, i, 1)->i;
-	t->building_id = (uint64_t)HZ_CELL(r, i, 2)->i;
-	t->building_name = HZ_CELL(r, i, 3)->s;
-	t->lane = HZ_CELL(r, i, 4)->s;
-	t->door_no = HZ_CELL(r, i, 5)->s;
-	t->status = HZ_CELL(r, i, 6)->s;
-	t->name = HZ_CELL(r, i, 7)->s;
-	t->id_type = HZ_CELL(r, i, 8)->s;
-	t->id_masked = unsealed_masked(x, "id_number", HZ_CELL(r, i, 9), false);
-	t->phone_masked = unsealed_masked(x, "phone", HZ_CELL(r, i, 10), true);
-	t->room = HZ_CELL(r, i, 11)->s;
-	t->move_in = HZ_CELL(r, i, 12)->s;
-	t->reason = HZ_CELL(r, i, 13)->s;
-	t->employer = text(HZ_CELL(r, i, 14));
-	if (!m->null && hz_unseal(x->arena, x->keys, "members",
-	    (const unsigned char *)m->s, m->len, &members) == HZ_OK)
+	t->id = HZ_ID(&c[T_ID]);
+	t->user_id = HZ_ID(&c[T_USER]);
+	t->building_id = HZ_ID(&c[T_BUILDING]);
+	t->building_name = c[T_BUILDING_NAME].s;
+	t->lane = c[T_LANE].s;
+	t->door_no = c[T_DOOR].s;
+	t->status = c[T_STATUS].s;
+	t->name = c[T_NAME].s;
+	t->id_type = c[T_ID_TYPE].s;
+	t->id_masked = unsealed_masked(x, "id_number", &c[T_ID_SEALED], false);
+	t->phone_masked = unsealed_masked(x, "phone", &c[T_PHONE_SEALED], true);
+	t->room = c[T_ROOM].s;
+	t->move_in = c[T_MOVE_IN].s;
+	t->reason = c[T_REASON].s;
+	t->employer = HZ_TEXT(&c[T_EMPLOYER]);
+	if (!c[T_MEMBERS].null && hz_unseal(x->arena, x->keys, "members",
+	    (const unsigned char *)c[T_MEMBERS].s, c[T_MEMBERS].len, &members)
+	    == HZ_OK)
 		t->members_json = members;
-	t->created_at = hz_time_local(x->arena, text(HZ_CELL(r, i, 16)));
-	t->decided_at = hz_time_local(x->arena, text(HZ_CELL(r, i, 17)));
-	t->reject_reason = text(HZ_CELL(r, i, 18));
-	t->ended_at = hz_time_local(x->arena, text(HZ_CELL(r, i, 19)));
-	t->end_reason = text(HZ_CELL(r, i, 20));
-	t->last_verified_at = hz_time_local(x->arena, text(HZ_CELL(r, i, 21)));
-	t->overdue = HZ_CELL(r, i, 22)->i != 0;
+	t->created_at = hz_time_local(x->arena, HZ_TEXT(&c[T_CREATED]));
+	t->decided_at = hz_time_local(x->arena, HZ_TEXT(&c[T_DECIDED]));
+	t->reject_reason = HZ_TEXT(&c[T_REJECT_REASON]);
+	t->ended_at = hz_time_local(x->arena, HZ_TEXT(&c[T_ENDED]));
+	t->end_reason = HZ_TEXT(&c[T_END_REASON]);
+	t->last_verified_at = hz_time_local(x->arena, HZ_TEXT(&c[T_VERIFIED]));
+	t->overdue = c[T_OVERDUE].i != 0;
 }
 
-static bool
-len_ok(const char *s, long lo, long hi)
+static enum hz_status
+fill_all(const struct hz_ctx *x, const struct hz_db_result *r,
+         struct hz_tenancy **out, size_t *n)
 {
-	long n = s ? hz_utf8_count(s, strlen(s)) : 0;
+	if ((*out = hz_arena_calloc(x->arena, r->nrows + 1, sizeof(**out)))
+	    == NULL)
+		return HZ_ERR_NOMEM;
+	for (size_t i = 0; i < r->nrows; i++)
+		fill(x, r, i, &(*out)[i]);
+	*n = r->nrows;
+	return HZ_OK;
+}
 
-	return n >= lo && n <= hi;
+/* The fields of a registration, each by its rule; the ID number also by
+ * its type, and the move-in date within a window. */
+static enum hz_status
+check_input(const struct hz_ctx *x, const struct hz_tenancy_input *in,
+            char number[32])
+{
+	const struct hz_tenancy_rules *R = &hz_tenancy_rules;
+	int move_in = hz_date_parse(in->move_in);
+	int today = hz_today_local(x->now);
+	int latest = hz_today_local(x->now + 31 * 86400);
+
+	if (!hz_rule_ok(&R->name, in->name, false))
+		return hz_refuse_rule(x, "name", &R->name);
+	if (!hz_rule_ok(&R->id_type, in->id_type, false))
+		return hz_refuse_rule(x, "id_type", &R->id_type);
+	if (!hz_id_number_valid(in->id_type, in->id_number, today, number))
+		return hz_refuse_rule(x, "id_number", &R->id_number);
+	if (!hz_rule_ok(&R->phone, in->phone, false))
+		return hz_refuse_rule(x, "phone", &R->phone);
+	if (!hz_rule_ok(&R->room, in->room, false))
+		return hz_refuse_rule(x, "room", &R->room);
+	/* A move-in up to a month ahead (a signed lease), not a century
+	 * back. */
+	if (move_in < 19500101 || move_in > latest)
+		return hz_refuse_rule(x, "move_in", &R->move_in);
+	if (!hz_rule_ok(&R->reason, in->reason, false))
+		return hz_refuse_rule(x, "reason", &R->reason);
+	if (!hz_rule_ok(&R->employer, in->employer, true))
+		return hz_refuse_rule(x, "employer", &R->employer);
+	return HZ_OK;
+}
+
+/* The code names the building: a bad one is a bad field of this form. */
+static enum hz_status
+building_of(const struct hz_ctx *x, const char *token, struct hz_unit *b)
+{
+	enum hz_status rc = hz_scan_resolve(x, token, b);
+	const struct hz_refusal *why = hz_refusal_of(x, rc);
+
+	if (why == NULL)
+		return rc;
+	struct hz_refusal r = { HZ_ERR_INVALID, "validation_failed", "token",
+	    why->message, 0 };
+	return hz_refuse(x, &r);
 }
 
 struct create_job {
-	const struct hz_ctx    *x;
 	const struct hz_db_arg *args;
+	size_t                  nargs;
 	uint64_t                building;
 	uint64_t                id;
 };
 
 /* The row and its audit entry commit together, or neither does. */
 static enum hz_status
-create_tx(struct hz_db *db, void *p)
+create_tx(const struct hz_ctx *x, void *p)
 {
 	struct create_job *j = p;
 	struct hz_db_result r;
 	char detail[64];
 	enum hz_status rc;
 
-	(void)db;
-	if ((rc = hz_db_run(j->x->db, j->x->arena, &stmts, STMT_INSERT, j->args,
-	    13, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, j->args,
+	    j->nargs, &r)))
 		return rc;
 	j->id = r.insert_id;
 	snprintf(detail, sizeof(detail), "{\"building_id\":%llu}",
 	    (unsigned long long)j->building);
-	return hz_audit(j->x, 0, "tenancy.create", "tenancy", j->id, detail);
+	return hz_audit(x, 0, "tenancy.create", "tenancy", j->id, detail);
 }
 
 enum hz_status
 hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
-                  uint64_t *id, const char **field)
+                  uint64_t *id)
 {
 	char number[32];
 	unsigned char index[HZ_INDEX_BYTES], *id_sealed, *ph_sealed;
 	unsigned char *m_sealed = NULL;
 	size_t id_len, ph_len, m_len = 0;
-	int move_in, today = hz_today_local(x->now);
-	int latest = hz_today_local(x->now + 31 * 86400);
+	struct hz_unit b;
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	*field = NULL;
-	if (x->caller == NULL || x->caller->staff)
-		return HZ_ERR_FORBIDDEN;
-	move_in = hz_date_parse(in->move_in);
-	if (!len_ok(in->name, 1, 32))
-		*field = "name";
-	else if (!hz_id_type_valid(in->id_type))
-		*field = "id_type";
-	else if (!hz_id_number_valid(in->id_type, in->id_number, today, number))
-		*field = "id_number";
-	else if (!hz_phone_valid(in->phone))
-		*field = "phone";
-	else if (!len_ok(in->room, 1, 32))
-		*field = "room";
-	/* A move-in up to a month ahead (a signed lease), not a century back. */
-	else if (move_in < 19500101 || move_in > latest)
-		*field = "move_in";
-	else if (!hz_tenancy_reason_valid(in->reason))
-		*field = "reason";
-	else if (in->employer && !len_ok(in->employer, 0, 100))
-		*field = "employer";
-	if (*field)
-		return HZ_ERR_INVALID;
+	*id = 0;
+	if (x->caller == NULL)
+		return HZ_ERR_UNAUTHORIZED;
+	if (x->caller->staff)
+		return hz_refuse(x, &staff_cannot_register);
+	if ((rc = building_of(x, in->token, &b)) ||
+	    (rc = check_input(x, in, number)))
+		return rc;
 
 	hz_blind_index(x->keys, "id_number", number, strlen(number), index);
 	struct hz_db_arg user = HZ_ARG_I64((long long)x->caller->id);
 	struct hz_db_arg ix = HZ_ARG_STRN((const char *)index, sizeof(index));
 	/* Say which rule a second registration breaks; the unique keys
 	 * still decide when two arrive at once. */
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_USER, &user,
-	    1, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_USER,
+	    HZ_ARGS(user), &r)))
 		return rc;
-	if (r.nrows) {
-		*field = "user";
-		return HZ_ERR_CONFLICT;
-	}
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_ID, &ix, 1,
-	    &r)))
+	if (r.nrows)
+		return hz_refuse(x, &already_registered);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_ID,
+	    HZ_ARGS(ix), &r)))
 		return rc;
-	if (r.nrows) {
-		*field = "id_number";
-		return HZ_ERR_CONFLICT;
-	}
+	if (r.nrows)
+		return hz_refuse(x, &id_taken);
 	if ((rc = hz_seal(x->arena, x->keys, "id_number", number,
 	    strlen(number), &id_sealed, &id_len)) ||
 	    (rc = hz_seal(x->arena, x->keys, "phone", in->phone,
@@ -246,26 +334,26 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 	    in->members_json, strlen(in->members_json), &m_sealed, &m_len))))
 		return rc;
 	struct hz_db_arg args[] = {
-		user, HZ_ARG_I64((long long)in->building_id),
+		user, HZ_ARG_I64((long long)b.id),
 		HZ_ARG_STR(in->name), HZ_ARG_STR(in->id_type),
 		HZ_ARG_STRN((const char *)id_sealed, id_len), ix,
 		HZ_ARG_STRN((const char *)ph_sealed, ph_len),
 		HZ_ARG_STR(in->room), HZ_ARG_STR(in->move_in),
-		HZ_ARG_STR(in->reason),
-		in->employer ? HZ_ARG_STR(in->employer) : HZ_ARG_NULL,
+		HZ_ARG_STR(in->reason), HZ_ARG_OPT_STR(in->employer),
 		m_sealed ? HZ_ARG_STRN((const char *)m_sealed, m_len)
 		    : HZ_ARG_NULL,
 		HZ_ARG_I64(in->members_count),
 	};
-	struct create_job j = { x, args, in->building_id, 0 };
-	if ((rc = hz_db_tx(x->db, create_tx, &j))) {
+	struct create_job j = { HZ_ARGV(args), b.id, 0 };
+	if ((rc = hz_tx(x, create_tx, &j)) == HZ_ERR_CONFLICT) {
 		/* Lost a race at the unique keys: which one? */
-		if (rc == HZ_ERR_CONFLICT)
-			*field = hz_db_run(x->db, x->arena, &stmts,
-			    STMT_OPEN_OF_USER, &user, 1, &r) == HZ_OK &&
-			    r.nrows == 0 ? "id_number" : "user";
-		return rc;
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_USER,
+		    HZ_ARGS(user), &r);
+		return hz_refuse(x, rc == HZ_OK && r.nrows == 0 ? &id_taken
+		    : &already_registered);
 	}
+	if (rc)
+		return rc;
 	*id = j.id;
 	return HZ_OK;
 }
@@ -284,18 +372,19 @@ visible(const struct hz_ctx *x, uint64_t owner, const char *path)
 	return rc == HZ_ERR_FORBIDDEN ? HZ_ERR_NOT_FOUND : rc;
 }
 
-/* The row of tenancy `id` (COLS), if the caller may see it. */
+/* The row of tenancy `id` (TENANCY_ROW), if the caller may see it. */
 static enum hz_status
 load_visible(const struct hz_ctx *x, uint64_t id, struct hz_db_result *r)
 {
-	struct hz_db_arg a = HZ_ARG_I64((long long)id);
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET, &a, 1, r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), r)))
 		return rc;
 	if (r->nrows == 0)
 		return HZ_ERR_NOT_FOUND;
-	return visible(x, (uint64_t)HZ_CELL(r, 0, 1)->i, HZ_CELL(r, 0, 23)->s);
+	return visible(x, HZ_ID(HZ_CELL(r, 0, T_USER)),
+	    HZ_CELL(r, 0, T_PATH)->s);
 }
 
 enum hz_status
@@ -313,169 +402,132 @@ hz_tenancy_get(const struct hz_ctx *x, uint64_t id, struct hz_tenancy *t,
 	    "tenancy", id, NULL) : HZ_OK;
 }
 
+/* One audit entry per page of renters' records shown to staff. */
+static enum hz_status
+audit_page(const struct hz_ctx *x, const struct hz_tenancy *t, size_t n)
+{
+	struct hz_buf d;
+
+	if (!x->caller->staff || n == 0)
+		return HZ_OK;
+	hz_buf_init(&d, x->arena);
+	hz_buf_puts(&d, "{\"tenancy_ids\":[");
+	for (size_t i = 0; i < n; i++)
+		hz_buf_printf(&d, "%s%llu", i ? "," : "",
+		    (unsigned long long)t[i].id);
+	hz_buf_puts(&d, "]}");
+	if (d.oom)
+		return HZ_ERR_NOMEM;
+	return hz_audit(x, 0, "tenancy.list", NULL, 0, d.data);
+}
+
 enum hz_status
 hz_tenancies_list(const struct hz_ctx *x, const struct hz_tenancy_filter *f,
-                  struct hz_tenancy **out, size_t *n, bool *more)
+                  const struct hz_page *page, struct hz_tenancy **out,
+                  size_t *n, bool *more)
 {
-	const char *roots[HZ_GRANTS_MAX];
+	struct hz_db_arg st = HZ_ARG_OPT_STR(f->status);
 	struct hz_db_result r;
-	struct hz_tenancy *all = NULL;
-	size_t nroots, total = 0;
+	struct hz_unit within;
+	uint64_t scope = f->unit ? f->unit : f->building;
 	enum hz_status rc;
-	char *within = NULL;
 
 	*n = 0;
 	*more = false;
 	if (x->caller == NULL)
 		return HZ_ERR_UNAUTHORIZED;
-	struct hz_db_arg st = f->status ? HZ_ARG_STR(f->status) : HZ_ARG_NULL;
-	if (!x->caller->staff) {
-		struct hz_db_arg args[] = {
-			HZ_ARG_I64((long long)x->caller->id),
-			HZ_ARG_I64((long long)f->after), st, st,
-			HZ_ARG_I64(f->limit + 1),
-		};
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LIST_OWN,
-		    args, 5, &r)))
-			return rc;
-		if ((all = hz_arena_calloc(x->arena, r.nrows + 1, sizeof(*all)))
-		    == NULL)
-			return HZ_ERR_NOMEM;
-		for (size_t i = 0; i < r.nrows; i++)
-			fill(x, &r, i, &all[i]);
-		total = r.nrows;
-	} else {
-		uint64_t scope = f->unit ? f->unit : f->building;
+	if (!x->caller->staff)
+		rc = hz_page_run(x, &stmts, STMT_LIST_OWN, HZ_ARGS(
+		    HZ_ARG_I64((long long)x->caller->id), st, st), page, &r,
+		    more);
+	else if (scope && (rc = hz_unit_get(x, scope, &within)))
+		return rc;
+	else
+		rc = hz_scope_page(x, HZ_RIGHT_UNIT_READ, scope ? within.path
+		    : NULL, &stmts, STMT_LIST_SCOPE, HZ_ARGS(st, st,
+		    HZ_ARG_I64((long long)f->building),
+		    HZ_ARG_I64((long long)f->building)), page, &r, more);
+	if (rc || (rc = fill_all(x, &r, out, n)))
+		return rc;
+	return audit_page(x, *out, *n);
+}
 
-		if (scope) {
-			struct hz_db_arg u = HZ_ARG_I64((long long)scope);
-			if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_UNIT,
-			    &u, 1, &r)))
-				return rc;
-			if (r.nrows == 0)
-				return HZ_ERR_NOT_FOUND;
-			within = hz_arena_strdup(x->arena, HZ_CELL(&r, 0, 3)->s);
-			if ((rc = hz_authorize(x->caller, HZ_RIGHT_UNIT_READ,
-			    within)))
-				return rc == HZ_ERR_FORBIDDEN
-				    ? HZ_ERR_NOT_FOUND : rc;
-			roots[0] = within;
-			nroots = 1;
-		} else
-			nroots = hz_scope_roots(x->caller, HZ_RIGHT_UNIT_READ,
-			    roots, HZ_GRANTS_MAX);
-		for (size_t k = 0; k < nroots; k++) {
-			struct hz_db_arg args[] = {
-				HZ_ARG_STR(roots[k]),
-				HZ_ARG_I64((long long)f->after), st, st,
-				HZ_ARG_I64((long long)f->building),
-				HZ_ARG_I64((long long)f->building),
-				HZ_ARG_I64(f->limit + 1),
-			};
-			struct hz_tenancy *g;
-			size_t i = 0, j = 0, o = 0;
+enum hz_status
+hz_tenancies_roster(const struct hz_ctx *x, uint64_t building,
+                    const struct hz_page *page, struct hz_tenancy **out,
+                    size_t *n, bool *more)
+{
+	struct hz_tenancy_filter f = { .status = "active",
+	    .building = building };
+	struct hz_unit b;
+	enum hz_status rc;
 
-			if ((rc = hz_db_run(x->db, x->arena, &stmts,
-			    STMT_LIST_SCOPE, args, 7, &r)))
-				return rc;
-			if ((g = hz_arena_calloc(x->arena, total + r.nrows + 1,
-			    sizeof(*g))) == NULL)
-				return HZ_ERR_NOMEM;
-			/* Merge by id: the roots are disjoint subtrees. */
-			while (i < total || j < r.nrows) {
-				if (j == r.nrows || (i < total && all[i].id <
-				    (uint64_t)HZ_CELL(&r, j, 0)->i))
-					g[o++] = all[i++];
-				else
-					fill(x, &r, j++, &g[o++]);
-			}
-			all = g;
-			total = o;
-		}
-	}
-	if (total > (size_t)f->limit) {
-		total = (size_t)f->limit;
-		*more = true;
-	}
-	*out = all;
-	*n = total;
-	if (x->caller->staff && total > 0) {
-		/* One entry per page of renters' records shown to staff. */
-		struct hz_buf d;
-
-		hz_buf_init(&d, x->arena);
-		hz_buf_puts(&d, "{\"tenancy_ids\":[");
-		for (size_t i = 0; i < total; i++)
-			hz_buf_printf(&d, "%s%llu", i ? "," : "",
-			    (unsigned long long)all[i].id);
-		hz_buf_puts(&d, "]}");
-		if (d.oom)
-			return HZ_ERR_NOMEM;
-		return hz_audit(x, 0, "tenancy.list", NULL, 0, d.data);
-	}
-	return HZ_OK;
+	*n = 0;
+	*more = false;
+	if ((rc = hz_building_scoped(x, building, HZ_RIGHT_UNIT_READ, &b)))
+		return rc;
+	return hz_tenancies_list(x, &f, page, out, n, more);
 }
 
 struct decide_job {
-	const struct hz_ctx    *x;
 	uint64_t                id;
 	enum hz_tenancy_action  action;
 	const char             *reason;
 };
 
+/* The action's statement, if the tenancy is in a state it applies to. */
 static enum hz_status
-decide_tx(struct hz_db *db, void *p)
+apply(const struct hz_ctx *x, const struct decide_job *j, const char *status)
+{
+	struct hz_db_arg id = HZ_ARG_I64((long long)j->id);
+	struct hz_db_arg who = HZ_ARG_I64((long long)x->caller->id);
+	struct hz_db_arg why = HZ_ARG_OPT_STR(j->reason);
+	bool pending = strcmp(status, "pending") == 0;
+
+	switch (j->action) {
+	case HZ_TENANCY_APPROVE:
+		return !pending ? hz_refuse(x, &already_decided)
+		    : hz_db_run(x->db, x->arena, &stmts, STMT_APPROVE,
+		    HZ_ARGS(who, id), NULL);
+	case HZ_TENANCY_REJECT:
+		return !pending ? hz_refuse(x, &already_decided)
+		    : hz_db_run(x->db, x->arena, &stmts, STMT_REJECT,
+		    HZ_ARGS(who, why, id), NULL);
+	case HZ_TENANCY_END:
+		return !pending && strcmp(status, "active") != 0
+		    ? hz_refuse(x, &already_ended)
+		    : hz_db_run(x->db, x->arena, &stmts, STMT_END,
+		    HZ_ARGS(who, why, id), NULL);
+	}
+	return HZ_ERR_INTERNAL;
+}
+
+static enum hz_status
+decide_tx(const struct hz_ctx *x, void *p)
 {
 	static const char *const names[] = { "tenancy.approve",
 	    "tenancy.reject", "tenancy.end" };
 	struct decide_job *j = p;
-	const struct hz_ctx *x = j->x;
-	struct hz_db_arg id = HZ_ARG_I64((long long)j->id);
-	struct hz_db_arg who = HZ_ARG_I64((long long)x->caller->id);
-	struct hz_db_arg why = j->reason ? HZ_ARG_STR(j->reason) : HZ_ARG_NULL;
 	struct hz_db_result r;
-	const char *status;
-	bool owner;
+	const char *path;
+	uint64_t owner;
 	enum hz_status rc;
 
-	(void)db;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LOCK, &id, 1, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LOCK,
+	    HZ_ARGS(HZ_ARG_I64((long long)j->id)), &r)))
 		return rc;
 	if (r.nrows == 0)
 		return HZ_ERR_NOT_FOUND;
-	status = HZ_CELL(&r, 0, 0)->s;
-	owner = !x->caller->staff &&
-	    (uint64_t)HZ_CELL(&r, 0, 1)->i == x->caller->id;
-	if ((rc = visible(x, (uint64_t)HZ_CELL(&r, 0, 1)->i,
-	    HZ_CELL(&r, 0, 2)->s)))
+	owner = HZ_ID(HZ_CELL(&r, 0, K_USER));
+	path = HZ_CELL(&r, 0, K_PATH)->s;
+	if ((rc = visible(x, owner, path)))
 		return rc;
 	/* The owner may end (move out, or withdraw); deciding is staff's. */
-	if (!(owner && j->action == HZ_TENANCY_END) &&
-	    (rc = hz_authorize(x->caller, HZ_RIGHT_TENANCY_DECIDE,
-	    HZ_CELL(&r, 0, 2)->s)))
+	if (!(!x->caller->staff && owner == x->caller->id &&
+	    j->action == HZ_TENANCY_END) &&
+	    (rc = hz_authorize(x->caller, HZ_RIGHT_TENANCY_DECIDE, path)))
 		return rc;
-	switch (j->action) {
-	case HZ_TENANCY_APPROVE:
-		if (strcmp(status, "pending") != 0)
-			return HZ_ERR_CONFLICT;
-		struct hz_db_arg a[] = { who, id };
-		rc = hz_db_run(x->db, x->arena, &stmts, STMT_APPROVE, a, 2, NULL);
-		break;
-	case HZ_TENANCY_REJECT:
-		if (strcmp(status, "pending") != 0)
-			return HZ_ERR_CONFLICT;
-		struct hz_db_arg b[] = { who, why, id };
-		rc = hz_db_run(x->db, x->arena, &stmts, STMT_REJECT, b, 3, NULL);
-		break;
-	case HZ_TENANCY_END:
-		if (strcmp(status, "pending") != 0 &&
-		    strcmp(status, "active") != 0)
-			return HZ_ERR_CONFLICT;
-		struct hz_db_arg c[] = { who, why, id };
-		rc = hz_db_run(x->db, x->arena, &stmts, STMT_END, c, 3, NULL);
-		break;
-	}
-	if (rc)
+	if ((rc = apply(x, j, HZ_CELL(&r, 0, K_STATUS)->s)))
 		return rc;
 	return hz_audit(x, 0, names[j->action], "tenancy", j->id, NULL);
 }
@@ -484,31 +536,32 @@ enum hz_status
 hz_tenancy_decide(const struct hz_ctx *x, uint64_t id,
                   enum hz_tenancy_action action, const char *reason)
 {
-	struct decide_job j = { x, id, action, reason };
+	struct decide_job j = { id, action, reason };
 
 	if (x->caller == NULL)
 		return HZ_ERR_UNAUTHORIZED;
-	if (reason != NULL && !len_ok(reason, 1, 200))
-		return HZ_ERR_INVALID;
-	if (action == HZ_TENANCY_REJECT && reason == NULL)
-		return HZ_ERR_INVALID;
-	return hz_db_tx(x->db, decide_tx, &j);
+	if (!hz_rule_ok(&hz_tenancy_rules.decision_reason, reason,
+	    action != HZ_TENANCY_REJECT))
+		return hz_refuse(x, &reason_needed);
+	return hz_tx(x, decide_tx, &j);
 }
 
 enum hz_status
 hz_tenancy_reveal_id(const struct hz_ctx *x, uint64_t id, char **number)
 {
+	const struct hz_db_cell *c;
 	struct hz_db_result r;
 	enum hz_status rc;
 
 	if ((rc = load_visible(x, id, &r)))
 		return rc;
+	c = HZ_CELL(&r, 0, 0);
 	/* Residents see their own number in the form they filled in. */
 	if (x->caller->staff && (rc = hz_authorize(x->caller,
-	    HZ_RIGHT_PII_REVEAL, HZ_CELL(&r, 0, 23)->s)))
+	    HZ_RIGHT_PII_REVEAL, c[T_PATH].s)))
 		return rc;
 	if ((rc = hz_unseal(x->arena, x->keys, "id_number",
-	    (const unsigned char *)HZ_CELL(&r, 0, 9)->s, HZ_CELL(&r, 0, 9)->len,
+	    (const unsigned char *)c[T_ID_SEALED].s, c[T_ID_SEALED].len,
 	    number)))
 		return rc;
 	return hz_audit(x, 0, "pii.reveal", "tenancy", id,
@@ -518,43 +571,44 @@ hz_tenancy_reveal_id(const struct hz_ctx *x, uint64_t id, char **number)
 enum hz_status
 hz_tenancy_verified(const struct hz_ctx *x, uint64_t id)
 {
-	struct hz_db_arg a = HZ_ARG_I64((long long)id);
-
-	return hz_db_run(x->db, x->arena, &stmts, STMT_VERIFIED, &a, 1, NULL);
+	return hz_db_run(x->db, x->arena, &stmts, STMT_VERIFIED,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), NULL);
 }
 
 enum hz_status
 hz_tenancy_open_of(const struct hz_ctx *x, uint64_t user, uint64_t *id,
                    uint64_t *building, const char **status)
 {
-	struct hz_db_arg a = HZ_ARG_I64((long long)user);
 	struct hz_db_result r;
 	enum hz_status rc;
 
 	*id = *building = 0;
 	*status = NULL;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_USER, &a, 1,
-	    &r)) || r.nrows == 0)
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_USER,
+	    HZ_ARGS(HZ_ARG_I64((long long)user)), &r)) || r.nrows == 0)
 		return rc;
-	*id = (uint64_t)HZ_CELL(&r, 0, 0)->i;
-	*building = (uint64_t)HZ_CELL(&r, 0, 1)->i;
-	*status = HZ_CELL(&r, 0, 2)->s;
+	*id = HZ_ID(HZ_CELL(&r, 0, O_ID));
+	*building = HZ_ID(HZ_CELL(&r, 0, O_BUILDING));
+	*status = HZ_CELL(&r, 0, O_STATUS)->s;
 	return HZ_OK;
 }
 
 static enum hz_status
-count_under(const struct hz_ctx *x, const char *path,
+count_under(const struct hz_ctx *x, const struct hz_unit *u,
             struct hz_tenancy_counts *c)
 {
-	struct hz_db_arg p = HZ_ARG_STR(path);
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_COUNT, &p, 1, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_COUNT,
+	    HZ_ARGS(HZ_ARG_STR(u->path)), &r)))
 		return rc;
-	c->active = HZ_CELL(&r, 0, 0)->i;
-	c->pending = HZ_CELL(&r, 0, 1)->i;
-	c->overdue = HZ_CELL(&r, 0, 2)->i;
+	c->unit_id = u->id;
+	c->name = u->name;
+	c->kind = u->kind;
+	c->active = HZ_CELL(&r, 0, N_ACTIVE)->i;
+	c->pending = HZ_CELL(&r, 0, N_PENDING)->i;
+	c->overdue = HZ_CELL(&r, 0, N_OVERDUE)->i;
 	return HZ_OK;
 }
 
@@ -562,35 +616,23 @@ enum hz_status
 hz_tenancy_counts(const struct hz_ctx *x, uint64_t unit,
                   struct hz_tenancy_counts **out, size_t *n)
 {
-	struct hz_db_arg u = HZ_ARG_I64((long long)unit);
-	struct hz_db_result self, kids;
+	struct hz_unit self, *kids;
 	struct hz_tenancy_counts *c;
+	size_t nkids;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_UNIT, &u, 1, &self)))
+	if ((rc = hz_unit_get(x, unit, &self)) ||
+	    (rc = hz_unit_children(x, unit, &kids, &nkids)))
 		return rc;
-	if (self.nrows == 0)
-		return HZ_ERR_NOT_FOUND;
-	if ((rc = hz_authorize(x->caller, HZ_RIGHT_UNIT_READ,
-	    HZ_CELL(&self, 0, 3)->s)))
-		return rc == HZ_ERR_FORBIDDEN ? HZ_ERR_NOT_FOUND : rc;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CHILDREN, &u, 1,
-	    &kids)))
-		return rc;
-	if ((c = hz_arena_calloc(x->arena, kids.nrows + 1, sizeof(*c))) == NULL)
+	if ((c = hz_arena_calloc(x->arena, nkids + 1, sizeof(*c))) == NULL)
 		return HZ_ERR_NOMEM;
-	for (size_t i = 0; i <= kids.nrows; i++) {
-		const struct hz_db_result *r = i == 0 ? &self : &kids;
-		size_t row = i == 0 ? 0 : i - 1;
-
-		c[i].unit_id = (uint64_t)HZ_CELL(r, row, 0)->i;
-		c[i].name = HZ_CELL(r, row, 1)->s;
-		c[i].kind = HZ_CELL(r, row, 2)->s;
-		if ((rc = count_under(x, HZ_CELL(r, row, 3)->s, &c[i])))
+	if ((rc = count_under(x, &self, &c[0])))
+		return rc;
+	for (size_t i = 0; i < nkids; i++)
+		if ((rc = count_under(x, &kids[i], &c[i + 1])))
 			return rc;
-	}
 	*out = c;
-	*n = kids.nrows + 1;
+	*n = nkids + 1;
 	return HZ_OK;
 }
 
@@ -624,59 +666,50 @@ hz_tenancies_export(const struct hz_ctx *x, uint64_t unit, const char *from,
 	static const char *const head[] = { "登记编号", "楼栋", "街巷", "门牌号",
 	    "房号", "状态", "姓名", "证件类型", "证件号码", "联系电话", "入住日期",
 	    "居住事由", "服务处所", "登记时间" };
-	struct hz_db_arg u = HZ_ARG_I64((long long)unit);
-	struct hz_db_result self, r;
+	const size_t nhead = sizeof(head) / sizeof(*head);
+	struct hz_unit u;
+	struct hz_db_result r;
 	char detail[160];
 	enum hz_status rc;
 
 	if (hz_date_parse(from) < 0 || hz_date_parse(to) < 0 ||
 	    strcmp(from, to) > 0)
-		return HZ_ERR_INVALID;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_UNIT, &u, 1, &self)))
-		return rc;
-	if (self.nrows == 0)
-		return HZ_ERR_NOT_FOUND;
-	if ((rc = hz_authorize(x->caller, HZ_RIGHT_UNIT_READ,
-	    HZ_CELL(&self, 0, 3)->s)))
-		return rc == HZ_ERR_FORBIDDEN ? HZ_ERR_NOT_FOUND : rc;
-	if ((rc = hz_authorize(x->caller, HZ_RIGHT_TENANCY_EXPORT,
-	    HZ_CELL(&self, 0, 3)->s)))
-		return rc;
-	struct hz_db_arg args[] = {
-		HZ_ARG_STR(HZ_CELL(&self, 0, 3)->s), HZ_ARG_STR(from),
-		HZ_ARG_STR(to),
-	};
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_EXPORT, args, 3, &r)))
+		return hz_refuse(x, &export_dates);
+	if ((rc = hz_unit_scoped(x, unit, HZ_RIGHT_TENANCY_EXPORT, &u)) ||
+	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_EXPORT,
+	    HZ_ARGS(HZ_ARG_STR(u.path), HZ_ARG_STR(from), HZ_ARG_STR(to)), &r)))
 		return rc;
 	/* One file is built in memory: keep it bounded (a few MiB). */
 	if (r.nrows > HZ_EXPORT_MAX_ROWS)
-		return HZ_ERR_RATE_LIMITED;
+		return hz_refuse(x, &export_too_big);
 	hz_buf_puts(csv, "\xef\xbb\xbf");
-	for (size_t i = 0; i < sizeof(head) / sizeof(*head); i++)
-		csv_field(csv, head[i], i + 1 == sizeof(head) / sizeof(*head));
+	for (size_t i = 0; i < nhead; i++)
+		csv_field(csv, head[i], i + 1 == nhead);
 	for (size_t i = 0; i < r.nrows; i++) {
 		char idbuf[24], *idn = NULL, *ph = NULL;
 		const struct hz_db_cell *c = HZ_CELL(&r, i, 0);
 
-		snprintf(idbuf, sizeof(idbuf), "%lld", c[0].i);
+		snprintf(idbuf, sizeof(idbuf), "%lld", c[E_ID].i);
 		(void)hz_unseal(x->arena, x->keys, "id_number",
-		    (const unsigned char *)c[8].s, c[8].len, &idn);
+		    (const unsigned char *)c[E_ID_SEALED].s, c[E_ID_SEALED].len,
+		    &idn);
 		(void)hz_unseal(x->arena, x->keys, "phone",
-		    (const unsigned char *)c[9].s, c[9].len, &ph);
+		    (const unsigned char *)c[E_PHONE_SEALED].s,
+		    c[E_PHONE_SEALED].len, &ph);
 		csv_field(csv, idbuf, false);
-		csv_field(csv, c[1].s, false);
-		csv_field(csv, c[2].s, false);
-		csv_field(csv, c[3].s, false);
-		csv_field(csv, c[4].s, false);
-		csv_field(csv, c[5].s, false);
-		csv_field(csv, c[6].s, false);
-		csv_field(csv, c[7].s, false);
+		csv_field(csv, c[E_BUILDING].s, false);
+		csv_field(csv, c[E_LANE].s, false);
+		csv_field(csv, c[E_DOOR].s, false);
+		csv_field(csv, c[E_ROOM].s, false);
+		csv_field(csv, c[E_STATUS].s, false);
+		csv_field(csv, c[E_NAME].s, false);
+		csv_field(csv, c[E_ID_TYPE].s, false);
 		csv_field(csv, idn, false);
 		csv_field(csv, ph, false);
-		csv_field(csv, c[10].s, false);
-		csv_field(csv, c[11].s, false);
-		csv_field(csv, c[12].null ? NULL : c[12].s, false);
-		csv_field(csv, hz_time_local(x->arena, c[13].s), true);
+		csv_field(csv, c[E_MOVE_IN].s, false);
+		csv_field(csv, c[E_REASON].s, false);
+		csv_field(csv, HZ_TEXT(&c[E_EMPLOYER]), false);
+		csv_field(csv, hz_time_local(x->arena, c[E_CREATED].s), true);
 	}
 	if (csv->oom)
 		return HZ_ERR_NOMEM;

@@ -15,11 +15,22 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "json.h"
+#include "page.h"
 
 #define HZ_TENANCY_OVERDUE_HOURS 24   /* the landlord's legal window */
 
+/* What a registration's fields may hold (json.h). */
+struct hz_tenancy_rules {
+	struct hz_rule token, name, id_type, id_number, phone, room, move_in,
+	               reason, employer, members, member_name, relation,
+	               decision_reason, status;
+};
+extern const struct hz_tenancy_rules hz_tenancy_rules;
+extern const char *const hz_tenancy_states[];   /* NULL-terminated */
+
 struct hz_tenancy_input {
-	uint64_t    building_id;
+	const char *token;           /* the building's code, as scanned */
 	const char *name;
 	const char *id_type;
 	const char *id_number;
@@ -57,14 +68,13 @@ struct hz_tenancy {
 	bool        overdue;         /* pending for more than 24 hours */
 };
 
-bool hz_tenancy_reason_valid(const char *);
-
-/* A resident registers into a building (already resolved from a valid
- * code). HZ_ERR_INVALID with *field; HZ_ERR_CONFLICT with *field "user"
- * (an open tenancy exists) or "id_number" (that document has one). */
+/* A resident registers into the building their scanned code names (a
+ * resident cannot pick another). Refused on the field at fault (422), or
+ * 409: already_registered (an open tenancy exists) or
+ * id_already_registered (that document has one). */
 enum hz_status hz_tenancy_create(const struct hz_ctx *,
                                  const struct hz_tenancy_input *,
-                                 uint64_t *id, const char **field);
+                                 uint64_t *id);
 
 /* The owner, or staff reading the building. A staff read is audited
  * (tenancy.read) unless it is the answer to their own write, which is
@@ -76,22 +86,27 @@ struct hz_tenancy_filter {
 	const char *status;      /* NULL: any */
 	uint64_t    building;    /* 0: any */
 	uint64_t    unit;        /* 0: anywhere in scope; else a subtree */
-	uint64_t    after;
-	int         limit;
 };
 
-/* Residents: their own; staff: in scope. Newest id first is not keyset
- * friendly with several scopes, so lists go by id ascending. */
+/* Residents: their own; staff: in scope (page.h). Newest id first is not
+ * keyset friendly with several scopes, so lists go by id ascending. */
 enum hz_status hz_tenancies_list(const struct hz_ctx *,
                                  const struct hz_tenancy_filter *,
+                                 const struct hz_page *,
                                  struct hz_tenancy **out, size_t *n,
                                  bool *more);
+/* A building's roster: its active tenancies (staff reading it; any other
+ * unit is not a building). */
+enum hz_status hz_tenancies_roster(const struct hz_ctx *, uint64_t building,
+                                   const struct hz_page *,
+                                   struct hz_tenancy **out, size_t *n,
+                                   bool *more);
 
 enum hz_tenancy_action { HZ_TENANCY_APPROVE, HZ_TENANCY_REJECT,
                          HZ_TENANCY_END };
 
-/* HZ_ERR_CONFLICT when the tenancy is not in a state the action applies
- * to; HZ_ERR_INVALID without a reason to reject. */
+/* Refused with state_conflict (409) when the tenancy is not in a state
+ * the action applies to, on `reason` (422) without one to reject. */
 enum hz_status hz_tenancy_decide(const struct hz_ctx *, uint64_t id,
                                  enum hz_tenancy_action, const char *reason);
 
@@ -124,8 +139,8 @@ enum hz_status hz_tenancy_counts(const struct hz_ctx *, uint64_t unit,
 /* CSV (UTF-8 with BOM, for spreadsheet programs) of the tenancies that
  * started (move-in) between from and to (yyyy-mm-dd, inclusive) in a
  * unit's subtree, full ID numbers included: TENANCY_EXPORT there (cadres
- * and admins); audited. HZ_ERR_RATE_LIMITED past HZ_EXPORT_MAX_ROWS rows:
- * ask for a shorter period. */
+ * and admins); audited. Refused on `from` past HZ_EXPORT_MAX_ROWS rows
+ * (ask for a shorter period) or for dates out of order. */
 enum hz_status hz_tenancies_export(const struct hz_ctx *, uint64_t unit,
                                    const char *from, const char *to,
                                    struct hz_buf *csv, size_t *rows);

@@ -8,6 +8,16 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "json.h"
+#include "policy.h"
+
+/* What a unit's fields may hold (json.h): the API's field tables and the
+ * importer check the same rules. */
+struct hz_unit_rules {
+	struct hz_rule kind;       /* a unit made through /units */
+	struct hz_rule name, code, lane, door_no, rooms;
+};
+extern const struct hz_unit_rules hz_unit_rules;
 
 struct hz_unit {
 	uint64_t    id;
@@ -29,9 +39,25 @@ struct hz_unit {
 /* The kind a child of `kind` has, or NULL (buildings have no children). */
 const char *hz_unit_child_kind(const char *kind);
 bool        hz_unit_kind_valid(const char *kind);
+extern const char *const hz_unit_kinds[];    /* NULL-terminated */
 
+/* "Load a unit, check the right, else 404": the unit `id` if the caller
+ * may read it; HZ_ERR_NOT_FOUND when there is none or it is outside the
+ * caller's scope, HZ_ERR_FORBIDDEN when inside it without `right`,
+ * HZ_ERR_UNAUTHORIZED without a caller. */
+enum hz_status hz_unit_scoped(const struct hz_ctx *, uint64_t id,
+                              enum hz_right, struct hz_unit *);
+/* The same for a building: any other kind of unit is not one. */
+enum hz_status hz_building_scoped(const struct hz_ctx *, uint64_t id,
+                                  enum hz_right, struct hz_unit *);
+/* hz_unit_scoped for reading. */
 enum hz_status hz_unit_get(const struct hz_ctx *, uint64_t id,
                            struct hz_unit *);
+/* The children of a unit the caller was checked to read, by id (500 at
+ * most: a village has a handful of cooperatives, a group tens of
+ * buildings). */
+enum hz_status hz_unit_children(const struct hz_ctx *, uint64_t id,
+                                struct hz_unit **out, size_t *n);
 
 struct hz_unit_filter {
 	uint64_t    parent_id;       /* 0: any */
@@ -59,17 +85,17 @@ struct hz_unit_input {
 };
 
 /* Creates a unit under parent_id (UNIT_WRITE there). For buildings lane
- * and door_no are required; a head given is granted building_head. On
- * HZ_ERR_INVALID or _CONFLICT *field names the culprit. Runs in the
- * caller's transaction if any, else in one of its own. */
+ * and door_no are required and the parent is called group_id in refusals;
+ * a head given is granted building_head. Refusals name the field at
+ * fault. Runs in the caller's transaction if any, else in one of its
+ * own. */
 enum hz_status hz_unit_create(const struct hz_ctx *,
-                              const struct hz_unit_input *, uint64_t *id,
-                              const char **field);
+                              const struct hz_unit_input *, uint64_t *id);
 /* Changes name, code and building fields that are non-NULL (head_id != 0);
- * parent and kind never change. */
+ * parent and kind never change. `kind`, if set, is the kind the caller
+ * means to edit: another kind of unit is not found. */
 enum hz_status hz_unit_update(const struct hz_ctx *, uint64_t id,
-                              const struct hz_unit_input *,
-                              const char **field);
+                              const struct hz_unit_input *);
 
 /* A unit without any scope check: for what a building's posted code tells
  * anyone who holds it (name, address, its place in the tree). */

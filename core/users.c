@@ -12,6 +12,19 @@
 #define PW_OPS 2
 #define PW_MEM (19u * 1024 * 1024)
 
+#define STAFF_ROW(C, L) \
+	C(S_ID, "id") C(S_USERNAME, "username") C(S_NAME, "display_name") \
+	C(S_PHONE, "phone_sealed") L(S_DISABLED, "disabled")
+enum { STAFF_ROW(HZ_COL_ENUM, HZ_COL_ENUM) S__NCOLS };
+#define SELECT_STAFF "SELECT " STAFF_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST) \
+	" FROM users WHERE kind = 'staff'"
+
+/* Rows of STMT_BY_PHONE and STMT_BY_WECHAT; of STMT_BY_USERNAME (two). */
+enum { F_ID, F_KIND, F_DISABLED };
+enum { L_ID, L_HASH };
+/* STMT_UNIT_KIND */
+enum { K_KIND, K_PATH };
+
 enum {
 	STMT_BY_USERNAME, STMT_INSERT_STAFF, STMT_UNIT_KIND, STMT_STAFF_KIND,
 	STMT_GRANT, STMT_REVOKE, STMT_BY_PHONE, STMT_INSERT_RESIDENT,
@@ -51,12 +64,10 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_INSERT_WECHAT] =
 	    "INSERT INTO users (kind, display_name, wechat_index)"
 	    " VALUES ('resident', '微信用户', ?)",
+	/* A page (page.h): no filters, the cursor, the limit. */
 	[STMT_LIST_STAFF] =
-	    "SELECT id, username, display_name, phone_sealed, disabled"
-	    " FROM users WHERE kind = 'staff' AND id > ? ORDER BY id LIMIT ?",
-	[STMT_GET_STAFF] =
-	    "SELECT id, username, display_name, phone_sealed, disabled"
-	    " FROM users WHERE kind = 'staff' AND id = ?",
+	    SELECT_STAFF " AND id > ? ORDER BY id LIMIT ?",
+	[STMT_GET_STAFF] = SELECT_STAFF " AND id = ?",
 	/* See users.authz_version (sql/0002_identity.sql). */
 	[STMT_BUMP_AUTHZ] =
 	    "UPDATE users SET authz_version = authz_version + 1 WHERE id = ?",
@@ -65,6 +76,30 @@ static const char *const sql[STMT__MAX] = {
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("users", sql);
+
+const struct hz_user_rules hz_user_rules = {
+	.username = { HZ_F_STRING, 3, 32,
+	    "用户名为 3 至 32 位小写字母、数字、_ . -",
+	    .chars = "abcdefghijklmnopqrstuvwxyz0123456789_.-" },
+	.display_name = { HZ_F_STRING, 1, 32, "姓名须为 1 至 32 个字" },
+	.password = { HZ_F_STRING, 10, 128, "密码须为 10 至 128 个字符" },
+	.role = { HZ_F_ENUM, 0, 0, NULL, hz_role_names },
+};
+
+static const struct hz_refusal
+    staff_taken = { HZ_ERR_CONFLICT, "conflict", "username",
+	"用户名或手机号已被使用" },
+    no_unit = { HZ_ERR_INVALID, "validation_failed", "unit_id",
+	"单位不存在" },
+    role_kind = { HZ_ERR_INVALID, "validation_failed", "role",
+	"角色与单位类型不符（栋长对楼栋，户组长对户组，经济社干部对经济社，"
+	"管理员对村）" },
+    not_staff = { HZ_ERR_INVALID, "validation_failed", "role",
+	"只能给工作人员分配角色" },
+    too_many = { HZ_ERR_INVALID, "validation_failed", "role",
+	"此人担任的角色已达上限" },
+    role_held = { HZ_ERR_CONFLICT, "conflict", NULL,
+	"该人员已在此单位担任此角色" };
 
 enum hz_status
 hz_password_hash(const char *password, char out[128])
@@ -105,7 +140,6 @@ hz_staff_authenticate(const struct hz_ctx *x, const char *user,
 	/* Checked when the user does not exist, so that the answer takes as
 	 * long either way. Made once per process. */
 	static char dummy[128];
-	struct hz_db_arg u = HZ_ARG_STR(user);
 	struct hz_db_result r;
 	enum hz_status rc;
 
@@ -113,180 +147,208 @@ hz_staff_authenticate(const struct hz_ctx *x, const char *user,
 		return HZ_ERR_NOMEM;
 	if (!lookup_name_ok(user))
 		r.nrows = 0;
-	else if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_USERNAME, &u,
-	    1, &r)))
+	else if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_USERNAME,
+	    HZ_ARGS(HZ_ARG_STR(user)), &r)))
 		return rc;
-	if (r.nrows == 0 || HZ_CELL(&r, 0, 1)->null) {
+	if (r.nrows == 0 || HZ_CELL(&r, 0, L_HASH)->null) {
 		(void)hz_password_check(dummy, password);
 		return HZ_ERR_UNAUTHORIZED;
 	}
-	if (!hz_password_check(HZ_CELL(&r, 0, 1)->s, password))
+	if (!hz_password_check(HZ_CELL(&r, 0, L_HASH)->s, password))
 		return HZ_ERR_UNAUTHORIZED;
-	*id = (uint64_t)HZ_CELL(&r, 0, 0)->i;
+	*id = HZ_ID(HZ_CELL(&r, 0, L_ID));
 	return HZ_OK;
 }
 
-static bool
-username_valid(const char *s)
-{
-	size_t n = strlen(s);
+struct staff_job {
+	const struct hz_staff_new *s;
+	const char                *hash;
+	struct hz_db_arg           phone, index;
+	uint64_t                   id;
+};
 
-	if (n < 3 || n > 32)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		    s[i] == '.' || s[i] == '-'))
-			return false;
-	return true;
+/* The account and its audit row commit together. */
+static enum hz_status
+staff_tx(const struct hz_ctx *x, void *p)
+{
+	struct staff_job *j = p;
+	struct hz_db_result r;
+	char detail[160];
+	enum hz_status rc;
+
+	rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT_STAFF, HZ_ARGS(
+	    HZ_ARG_STR(j->s->username), HZ_ARG_STR(j->hash),
+	    HZ_ARG_STR(j->s->display_name), j->phone, j->index), &r);
+	if (rc == HZ_ERR_CONFLICT)
+		return hz_refuse(x, &staff_taken);
+	if (rc)
+		return rc;
+	j->id = r.insert_id;
+	snprintf(detail, sizeof(detail), "{\"username\":\"%s\"}",
+	    j->s->username);
+	return hz_audit(x, 0, "user.create", "user", j->id, detail);
 }
 
 enum hz_status
 hz_staff_create(const struct hz_ctx *x, const struct hz_staff_new *s,
-                uint64_t *id, const char **why)
+                uint64_t *id)
 {
-	char hash[128], detail[160];
+	const struct hz_user_rules *R = &hz_user_rules;
+	char hash[128];
 	unsigned char index[HZ_INDEX_BYTES], *sealed = NULL;
 	size_t sealed_len = 0;
-	long pwlen = hz_utf8_count(s->password, strlen(s->password));
-	long dnlen = hz_utf8_count(s->display_name, strlen(s->display_name));
-	struct hz_db_result r;
+	struct staff_job j = { s, hash, HZ_ARG_NULL, HZ_ARG_NULL, 0 };
 	enum hz_status rc;
 
-	*why = NULL;
 	if (x->caller != NULL && !hz_can_anywhere(x->caller,
 	    HZ_RIGHT_USER_ADMIN))
 		return HZ_ERR_FORBIDDEN;
-	if (!username_valid(s->username))
-		*why = "username";
-	else if (pwlen < 10 || pwlen > 128)
-		*why = "password";
-	else if (dnlen < 1 || dnlen > 32)
-		*why = "display_name";
-	else if (s->phone != NULL && !hz_phone_valid(s->phone))
-		*why = "phone";
-	if (*why != NULL)
-		return HZ_ERR_INVALID;
+	if (!hz_rule_ok(&R->username, s->username, false))
+		return hz_refuse_rule(x, "username", &R->username);
+	if (!hz_rule_ok(&R->password, s->password, false))
+		return hz_refuse_rule(x, "password", &R->password);
+	if (!hz_rule_ok(&R->display_name, s->display_name, false))
+		return hz_refuse_rule(x, "display_name", &R->display_name);
+	if (!hz_rule_ok(&hz_rule_phone, s->phone, true))
+		return hz_refuse_rule(x, "phone", &hz_rule_phone);
 	if (s->phone != NULL) {
 		if ((rc = hz_seal(x->arena, x->keys, "phone", s->phone,
 		    strlen(s->phone), &sealed, &sealed_len)))
 			return rc;
 		hz_blind_index(x->keys, "phone", s->phone, strlen(s->phone),
 		    index);
+		j.phone = HZ_ARG_STRN((const char *)sealed, sealed_len);
+		j.index = HZ_ARG_STRN((const char *)index, sizeof(index));
 	}
 	if ((rc = hz_password_hash(s->password, hash)))
 		return rc;
-	struct hz_db_arg args[] = {
-		HZ_ARG_STR(s->username), HZ_ARG_STR(hash),
-		HZ_ARG_STR(s->display_name),
-		sealed ? HZ_ARG_STRN((const char *)sealed, sealed_len)
-		    : HZ_ARG_NULL,
-		sealed ? HZ_ARG_STRN((const char *)index, sizeof(index))
-		    : HZ_ARG_NULL,
-	};
-	rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT_STAFF, args, 5, &r);
+	rc = hz_tx(x, staff_tx, &j);
 	sodium_memzero(hash, sizeof(hash));
+	*id = j.id;
+	return rc;
+}
+
+struct grant_job {
+	uint64_t     user, unit;
+	enum hz_role role;
+	uint64_t     id;
+};
+
+/* The grant, the bump that makes workers reload the holder's rights
+ * (users.authz_version) and the audit row, together. */
+static enum hz_status
+grant_tx(const struct hz_ctx *x, void *p)
+{
+	struct grant_job *j = p;
+	struct hz_db_arg user = HZ_ARG_I64((long long)j->user);
+	struct hz_db_result r;
+	char detail[128];
+	enum hz_status rc;
+
+	rc = hz_db_run(x->db, x->arena, &stmts, STMT_GRANT, HZ_ARGS(user,
+	    HZ_ARG_STR(hz_role_name(j->role)), HZ_ARG_I64((long long)j->unit),
+	    x->caller ? HZ_ARG_I64((long long)x->caller->id) : HZ_ARG_NULL),
+	    &r);
 	if (rc == HZ_ERR_CONFLICT)
-		*why = "username";
-	if (rc)
+		return hz_refuse(x, &role_held);
+	if (rc || (rc = hz_db_run(x->db, x->arena, &stmts, STMT_BUMP_AUTHZ,
+	    HZ_ARGS(user), NULL)))
 		return rc;
-	*id = r.insert_id;
-	snprintf(detail, sizeof(detail), "{\"username\":\"%s\"}", s->username);
-	return hz_audit(x, 0, "user.create", "user", *id, detail);
+	j->id = r.insert_id;
+	snprintf(detail, sizeof(detail), "{\"role\":\"%s\",\"unit_id\":%llu,"
+	    "\"user_id\":%llu}", hz_role_name(j->role),
+	    (unsigned long long)j->unit, (unsigned long long)j->user);
+	return hz_audit(x, 0, "role.grant", "role_assignment", j->id, detail);
 }
 
 enum hz_status
 hz_role_grant(const struct hz_ctx *x, uint64_t user_id, enum hz_role role,
-              uint64_t unit_id, uint64_t *id, const char **why)
+              uint64_t unit_id, uint64_t *id)
 {
-	struct hz_db_arg unit = HZ_ARG_I64((long long)unit_id);
 	struct hz_db_arg user = HZ_ARG_I64((long long)user_id);
-	struct hz_db_result u, k, r;
+	struct hz_db_result u, k;
 	const char *want = hz_role_unit_kind(role);
-	char detail[128];
+	struct grant_job j = { user_id, unit_id, role, 0 };
 	enum hz_status rc;
 
-	*why = NULL;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_UNIT_KIND, &unit, 1,
-	    &u)))
+	*id = 0;
+	if (x->caller != NULL && !hz_can_anywhere(x->caller,
+	    HZ_RIGHT_USER_ADMIN))
+		return HZ_ERR_FORBIDDEN;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_UNIT_KIND,
+	    HZ_ARGS(HZ_ARG_I64((long long)unit_id)), &u)))
 		return rc;
-	if (u.nrows == 0) {
-		*why = "unit_id";
-		return HZ_ERR_NOT_FOUND;
-	}
+	if (u.nrows == 0)
+		return hz_refuse(x, &no_unit);
 	if (x->caller != NULL && (rc = hz_authorize(x->caller,
-	    HZ_RIGHT_USER_ADMIN, HZ_CELL(&u, 0, 1)->s))) {
-		*why = "unit_id";
+	    HZ_RIGHT_USER_ADMIN, HZ_CELL(&u, 0, K_PATH)->s)))
+		return rc == HZ_ERR_NOT_FOUND ? hz_refuse(x, &no_unit) : rc;
+	if (want != NULL && strcmp(want, HZ_CELL(&u, 0, K_KIND)->s) != 0)
+		return hz_refuse(x, &role_kind);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_STAFF_KIND,
+	    HZ_ARGS(user), &k)))
 		return rc;
-	}
-	if (want != NULL && strcmp(want, HZ_CELL(&u, 0, 0)->s) != 0) {
-		*why = "role";
-		return HZ_ERR_INVALID;
-	}
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_STAFF_KIND, &user, 1,
-	    &k)))
-		return rc;
-	if (k.nrows == 0) {
-		*why = "user";
+	if (k.nrows == 0)
 		return HZ_ERR_NOT_FOUND;
-	}
-	if (strcmp(HZ_CELL(&k, 0, 0)->s, "staff") != 0) {
-		*why = "user";
-		return HZ_ERR_INVALID;
-	}
+	if (strcmp(HZ_CELL(&k, 0, 0)->s, "staff") != 0)
+		return hz_refuse(x, &not_staff);
 	/* Every grant must fit the caller (policy.h): refuse more. */
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_COUNT_GRANTS, &user,
-	    1, &k)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_COUNT_GRANTS,
+	    HZ_ARGS(user), &k)))
 		return rc;
-	if (HZ_CELL(&k, 0, 0)->i >= HZ_GRANTS_MAX) {
-		*why = "too_many";
-		return HZ_ERR_INVALID;
+	if (HZ_CELL(&k, 0, 0)->i >= HZ_GRANTS_MAX)
+		return hz_refuse(x, &too_many);
+	if ((rc = hz_tx(x, grant_tx, &j)))
+		return rc;
+	*id = j.id;
+	return HZ_OK;
+}
+
+struct revoke_job {
+	uint64_t     user, assignment;
+	const char **roots;
+	size_t       nroots;
+};
+
+static enum hz_status
+revoke_tx(const struct hz_ctx *x, void *p)
+{
+	struct revoke_job *j = p;
+	struct hz_db_arg user = HZ_ARG_I64((long long)j->user);
+	struct hz_db_result r;
+	char detail[64];
+	enum hz_status rc;
+
+	/* The assignment must sit under one of the caller's admin roots. */
+	for (size_t i = 0; i < j->nroots; i++) {
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REVOKE,
+		    HZ_ARGS(HZ_ARG_I64((long long)j->assignment), user,
+		    HZ_ARG_STR(j->roots[i])), &r)))
+			return rc;
+		if (r.affected == 0)
+			continue;
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BUMP_AUTHZ,
+		    HZ_ARGS(user), NULL)))
+			return rc;
+		snprintf(detail, sizeof(detail), "{\"user_id\":%llu}",
+		    (unsigned long long)j->user);
+		return hz_audit(x, 0, "role.revoke", "role_assignment",
+		    j->assignment, detail);
 	}
-	struct hz_db_arg args[] = {
-		user, HZ_ARG_STR(hz_role_name(role)), unit,
-		x->caller ? HZ_ARG_I64((long long)x->caller->id) : HZ_ARG_NULL,
-	};
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GRANT, args, 4, &r)) ||
-	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_BUMP_AUTHZ, &user, 1,
-	    NULL)))
-		return rc;
-	*id = r.insert_id;
-	snprintf(detail, sizeof(detail), "{\"role\":\"%s\",\"unit_id\":%llu,"
-	    "\"user_id\":%llu}", hz_role_name(role),
-	    (unsigned long long)unit_id, (unsigned long long)user_id);
-	return hz_audit(x, 0, "role.grant", "role_assignment", *id, detail);
+	return HZ_ERR_NOT_FOUND;
 }
 
 enum hz_status
 hz_role_revoke(const struct hz_ctx *x, uint64_t user_id, uint64_t assignment)
 {
 	const char *roots[HZ_GRANTS_MAX];
-	size_t n = hz_scope_roots(x->caller, HZ_RIGHT_USER_ADMIN, roots,
-	    HZ_GRANTS_MAX);
-	struct hz_db_result r;
-	enum hz_status rc;
-	char detail[64];
+	struct revoke_job j = { user_id, assignment, roots, 0 };
 
-	for (size_t i = 0; i < n; i++) {
-		struct hz_db_arg args[] = {
-			HZ_ARG_I64((long long)assignment),
-			HZ_ARG_I64((long long)user_id), HZ_ARG_STR(roots[i]),
-		};
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REVOKE, args,
-		    3, &r)))
-			return rc;
-		if (r.affected == 1) {
-			struct hz_db_arg u = HZ_ARG_I64((long long)user_id);
-			if ((rc = hz_db_run(x->db, x->arena, &stmts,
-			    STMT_BUMP_AUTHZ, &u, 1, NULL)))
-				return rc;
-			snprintf(detail, sizeof(detail), "{\"user_id\":%llu}",
-			    (unsigned long long)user_id);
-			return hz_audit(x, 0, "role.revoke", "role_assignment",
-			    assignment, detail);
-		}
-	}
-	return HZ_ERR_NOT_FOUND;
+	if (!hz_can_anywhere(x->caller, HZ_RIGHT_USER_ADMIN))
+		return HZ_ERR_FORBIDDEN;
+	j.nroots = hz_scope_roots(x->caller, HZ_RIGHT_USER_ADMIN, roots,
+	    HZ_GRANTS_MAX);
+	return hz_tx(x, revoke_tx, &j);
 }
 
 /* A phone or WeChat login opens resident accounts only: a staff account
@@ -295,10 +357,10 @@ hz_role_revoke(const struct hz_ctx *x, uint64_t user_id, uint64_t assignment)
 static enum hz_status
 found_resident(const struct hz_db_result *r, uint64_t *id)
 {
-	if (strcmp(HZ_CELL(r, 0, 1)->s, "resident") != 0 ||
-	    HZ_CELL(r, 0, 2)->i != 0)
+	if (strcmp(HZ_CELL(r, 0, F_KIND)->s, "resident") != 0 ||
+	    HZ_CELL(r, 0, F_DISABLED)->i != 0)
 		return HZ_ERR_FORBIDDEN;
-	*id = (uint64_t)HZ_CELL(r, 0, 0)->i;
+	*id = HZ_ID(HZ_CELL(r, 0, F_ID));
 	return HZ_OK;
 }
 
@@ -320,8 +382,8 @@ hz_resident_by_phone(const struct hz_ctx *x, const char *phone, uint64_t *id,
 	/* Twice at most: a concurrent first login may insert between our
 	 * look-up and our insert; then the second look-up finds it. */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_PHONE, &ix,
-		    1, &r)))
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_PHONE,
+		    HZ_ARGS(ix), &r)))
 			return rc;
 		if (r.nrows == 1)
 			return found_resident(&r, id);
@@ -334,7 +396,7 @@ hz_resident_by_phone(const struct hz_ctx *x, const char *phone, uint64_t *id,
 			HZ_ARG_STRN((const char *)sealed, sealed_len), ix,
 		};
 		rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT_RESIDENT,
-		    args, 3, &r);
+		    HZ_ARGV(args), &r);
 		if (rc == HZ_ERR_CONFLICT)
 			continue;
 		if (rc)
@@ -358,13 +420,13 @@ hz_resident_by_wechat(const struct hz_ctx *x, const char *openid,
 	*created = false;
 	hz_blind_index(x->keys, "wechat", openid, strlen(openid), index);
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_WECHAT, &ix,
-		    1, &r)))
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_WECHAT,
+		    HZ_ARGS(ix), &r)))
 			return rc;
 		if (r.nrows == 1)
 			return found_resident(&r, id);
-		rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT_WECHAT, &ix,
-		    1, &r);
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT_WECHAT,
+		    HZ_ARGS(ix), &r);
 		if (rc == HZ_ERR_CONFLICT)
 			continue;
 		if (rc)
@@ -403,27 +465,26 @@ static void
 staff_row(const struct hz_ctx *x, const struct hz_db_result *r, size_t i,
           struct hz_staff_row *s)
 {
-	s->id = (uint64_t)HZ_CELL(r, i, 0)->i;
-	s->username = HZ_CELL(r, i, 1)->s;
-	s->display_name = HZ_CELL(r, i, 2)->s;
-	s->phone_masked = masked(x, HZ_CELL(r, i, 3));
-	s->disabled = HZ_CELL(r, i, 4)->i != 0;
+	const struct hz_db_cell *c = HZ_CELL(r, i, 0);
+
+	s->id = HZ_ID(&c[S_ID]);
+	s->username = c[S_USERNAME].s;
+	s->display_name = c[S_NAME].s;
+	s->phone_masked = masked(x, &c[S_PHONE]);
+	s->disabled = c[S_DISABLED].i != 0;
 }
 
 enum hz_status
-hz_staff_list(const struct hz_ctx *x, uint64_t after, int limit,
-              struct hz_staff_row **rows, size_t *n)
+hz_staff_list(const struct hz_ctx *x, const struct hz_page *page,
+              struct hz_staff_row **rows, size_t *n, bool *more)
 {
-	struct hz_db_arg args[] = {
-		HZ_ARG_I64((long long)after), HZ_ARG_I64(limit),
-	};
 	struct hz_db_result r;
 	enum hz_status rc;
 
 	if (!hz_can_anywhere(x->caller, HZ_RIGHT_USER_ADMIN))
 		return HZ_ERR_FORBIDDEN;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LIST_STAFF, args, 2,
-	    &r)))
+	if ((rc = hz_page_run(x, &stmts, STMT_LIST_STAFF, HZ_NO_ARGS, page, &r,
+	    more)))
 		return rc;
 	if ((*rows = hz_arena_calloc(x->arena, r.nrows + 1, sizeof(**rows)))
 	    == NULL)
@@ -438,13 +499,13 @@ enum hz_status
 hz_staff_get(const struct hz_ctx *x, uint64_t id, struct hz_staff_row *s,
              struct hz_caller *roles)
 {
-	struct hz_db_arg a = HZ_ARG_I64((long long)id);
 	struct hz_db_result r;
 	enum hz_status rc;
 
 	if (!hz_can_anywhere(x->caller, HZ_RIGHT_USER_ADMIN))
 		return HZ_ERR_FORBIDDEN;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET_STAFF, &a, 1, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET_STAFF,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), &r)))
 		return rc;
 	if (r.nrows == 0)
 		return HZ_ERR_NOT_FOUND;
@@ -456,35 +517,34 @@ hz_staff_get(const struct hz_ctx *x, uint64_t id, struct hz_staff_row *s,
 uint64_t
 hz_user_id_by_username(const struct hz_ctx *x, const char *username)
 {
-	struct hz_db_arg u = HZ_ARG_STR(username);
 	struct hz_db_result r;
 
 	if (!lookup_name_ok(username) ||
-	    hz_db_run(x->db, x->arena, &stmts, STMT_BY_USERNAME, &u, 1, &r) ||
-	    r.nrows == 0)
+	    hz_db_run(x->db, x->arena, &stmts, STMT_BY_USERNAME,
+	    HZ_ARGS(HZ_ARG_STR(username)), &r) || r.nrows == 0)
 		return 0;
-	return (uint64_t)HZ_CELL(&r, 0, 0)->i;
+	return HZ_ID(HZ_CELL(&r, 0, L_ID));
 }
 
 enum hz_status
 hz_staff_phone_reveal(const struct hz_ctx *x, uint64_t id, char **phone)
 {
-	struct hz_db_arg a = HZ_ARG_I64((long long)id);
+	const struct hz_db_cell *c;
 	struct hz_db_result r;
 	enum hz_status rc;
 
 	*phone = NULL;
-	if (!hz_can_anywhere(x->caller, HZ_RIGHT_USER_ADMIN))
+	if (!hz_can_anywhere(x->caller, HZ_RIGHT_USER_ADMIN) ||
+	    !hz_can_anywhere(x->caller, HZ_RIGHT_PII_REVEAL))
 		return HZ_ERR_FORBIDDEN;
-	if (!hz_can_anywhere(x->caller, HZ_RIGHT_PII_REVEAL))
-		return HZ_ERR_FORBIDDEN;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET_STAFF, &a, 1, &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET_STAFF,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), &r)))
 		return rc;
 	if (r.nrows == 0)
 		return HZ_ERR_NOT_FOUND;
-	if (!HZ_CELL(&r, 0, 3)->null && (rc = hz_unseal(x->arena, x->keys,
-	    "phone", (const unsigned char *)HZ_CELL(&r, 0, 3)->s,
-	    HZ_CELL(&r, 0, 3)->len, phone)))
+	c = HZ_CELL(&r, 0, S_PHONE);
+	if (!c->null && (rc = hz_unseal(x->arena, x->keys, "phone",
+	    (const unsigned char *)c->s, c->len, phone)))
 		return rc;
 	/* Audited before it is shown: no reveal goes unrecorded. */
 	return hz_audit(x, 0, "pii.reveal", "user", id,

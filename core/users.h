@@ -8,7 +8,14 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "json.h"
+#include "page.h"
 #include "policy.h"
+
+struct hz_user_rules {
+	struct hz_rule username, display_name, password, role;
+};
+extern const struct hz_user_rules hz_user_rules;
 
 /* Argon2id (libsodium crypto_pwhash_str), OWASP's minimum: t=2, m=19 MiB. */
 enum hz_status hz_password_hash(const char *password, char out[128]);
@@ -26,17 +33,16 @@ struct hz_staff_new {
 	const char *phone;         /* optional */
 };
 
-/* HZ_ERR_INVALID (with *why) or HZ_ERR_CONFLICT for a taken username or
- * phone. Needs USER_ADMIN anywhere, or no caller (the CLI). */
+/* Refused (422 on the field, 409 for a taken username or phone) or
+ * created with its audit row. Needs USER_ADMIN anywhere, or no caller
+ * (the CLI). */
 enum hz_status hz_staff_create(const struct hz_ctx *,
-                               const struct hz_staff_new *, uint64_t *id,
-                               const char **why);
+                               const struct hz_staff_new *, uint64_t *id);
 
 /* A role for a staff member at a unit of the right kind, inside the
- * caller's USER_ADMIN scope (or the CLI). */
+ * caller's USER_ADMIN scope (or the CLI); 409 if held already. */
 enum hz_status hz_role_grant(const struct hz_ctx *, uint64_t user_id,
-                             enum hz_role, uint64_t unit_id, uint64_t *id,
-                             const char **why);
+                             enum hz_role, uint64_t unit_id, uint64_t *id);
 enum hz_status hz_role_revoke(const struct hz_ctx *, uint64_t user_id,
                               uint64_t assignment_id);
 
@@ -60,10 +66,10 @@ struct hz_staff_row {
 	bool        disabled;
 };
 
-/* Staff by id, keyset-paginated (USER_ADMIN). */
-enum hz_status hz_staff_list(const struct hz_ctx *, uint64_t after,
-                             int limit, struct hz_staff_row **rows,
-                             size_t *n);
+/* Staff by id, a keyset page (USER_ADMIN anywhere). */
+enum hz_status hz_staff_list(const struct hz_ctx *, const struct hz_page *,
+                             struct hz_staff_row **rows, size_t *n,
+                             bool *more);
 enum hz_status hz_staff_get(const struct hz_ctx *, uint64_t id,
                             struct hz_staff_row *, struct hz_caller *roles);
 

@@ -20,15 +20,17 @@ hz_req_init(struct hz_req *req, hz_arena *a, const struct hz_config *cfg,
 	req->ctx.cfg = cfg;
 	req->ctx.keys = keys;
 	req->ctx.now = time(NULL);
+	req->ctx.why = &req->why;
 	hz_buf_init(&req->headers, a);
 	hz_buf_init(&req->out, a);
 }
 
-static void
-reply_unauthorized(struct hz_req *req, const char *code, const char *message)
+/* Answers with a refusal core declared. */
+static bool
+refuse(struct hz_req *req, const struct hz_refusal *r)
 {
-	hz_reply_header(req, "WWW-Authenticate", "Bearer");
-	hz_reply_error(req, 401, code, message);
+	hz_reply_status(req, hz_refuse(&req->ctx, r));
+	return false;
 }
 
 /* Bearer token → verified claims → the caller, loaded fresh (a disabled
@@ -40,33 +42,23 @@ authenticate(struct hz_req *req)
 	struct hz_claims claims;
 	enum hz_status rc;
 
-	if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
-		reply_unauthorized(req, "unauthorized", "请先登录");
-		return false;
-	}
-	if (hz_jwt_verify(&req->ctx, h + 7, &claims) != HZ_OK) {
-		reply_unauthorized(req, "token_invalid",
-		    "登录已失效，请重新登录");
-		return false;
-	}
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0')
+		return refuse(req, &hz_refusal_login_needed);
+	if (hz_jwt_verify(&req->ctx, h + 7, &claims) != HZ_OK)
+		return refuse(req, &hz_refusal_token_invalid);
 	rc = hz_caller_load(&req->ctx, claims.sub, &req->caller);
 	if (rc == HZ_OK && strcmp(claims.kind,
 	    req->caller.staff ? "staff" : "resident") != 0)
 		rc = HZ_ERR_UNAUTHORIZED;
-	if (rc == HZ_ERR_UNAUTHORIZED) {
-		reply_unauthorized(req, "token_invalid",
-		    "登录已失效，请重新登录");
-		return false;
-	}
+	if (rc == HZ_ERR_UNAUTHORIZED)
+		return refuse(req, &hz_refusal_token_invalid);
 	if (rc) {
 		hz_reply_status(req, rc);
 		return false;
 	}
 	req->ctx.caller = &req->caller;
-	if (req->route->access == HZ_STAFF && !req->caller.staff) {
-		hz_reply_error(req, 403, "forbidden", "此功能仅限工作人员使用");
-		return false;
-	}
+	if (req->route->access == HZ_STAFF && !req->caller.staff)
+		return refuse(req, &hz_refusal_staff_only);
 	return true;
 }
 
@@ -103,6 +95,48 @@ read_json_body(struct hz_req *req)
 	return true;
 }
 
+/* Query parameters of routes that declare them: no unknown or repeated
+ * names, each value valid by its rule. Replies and returns false on
+ * failure. */
+static bool
+read_query(struct hz_req *req)
+{
+	const struct hz_field *f = req->route->query;
+	const char *names[HZ_MAX_FIELDS + 1], *bad, *text, *msg = NULL;
+	size_t n;
+	enum hz_status rc;
+
+	for (n = 0; f[n].name != NULL && n < HZ_MAX_FIELDS; n++)
+		names[n] = f[n].name;
+	names[n] = NULL;
+	if (hz_query_check(req->arena, req->query, names, &bad) != HZ_OK) {
+		struct hz_field_error e = { bad ? bad : "", "不支持的参数" };
+		hz_reply_invalid(req, &e, 1);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		rc = hz_query_get(req->arena, req->query, f[i].name, &text);
+		if (rc == HZ_ERR_NOT_FOUND) {
+			if (!(f[i].flags & HZ_REQUIRED))
+				continue;
+			msg = "必填";
+		} else if (rc == HZ_ERR_NOMEM) {
+			hz_reply_status(req, rc);
+			return false;
+		} else if (rc != HZ_OK)
+			msg = "参数格式不正确";
+		else
+			msg = hz_value_check(req->arena, f[i].rule, text,
+			    &req->q[i]);
+		if (msg != NULL) {
+			struct hz_field_error e = { f[i].name, msg };
+			hz_reply_invalid(req, &e, 1);
+			return false;
+		}
+	}
+	return true;
+}
+
 void
 hz_handle(struct hz_req *req, const struct hz_route *table, size_t n)
 {
@@ -128,6 +162,8 @@ hz_handle(struct hz_req *req, const struct hz_route *table, size_t n)
 	if ((req->route->access != HZ_PUBLIC &&
 	    (req->route->access != HZ_OPTIONAL || req->authorization != NULL))
 	    && !authenticate(req))
+		return;
+	if (req->route->query != NULL && !read_query(req))
 		return;
 	if (req->route->body != NULL && !read_json_body(req))
 		return;

@@ -41,11 +41,16 @@ h_version(struct hz_req *req)
 
 enum { CE_MESSAGE, CE_PAGE, CE_STACK };
 
+static const struct hz_rule ce_message = { HZ_F_STRING, 1, 500 };
+static const struct hz_rule ce_page = { HZ_F_STRING, 0, 200 };
+static const struct hz_rule ce_stack = { HZ_F_STRING, 0, 4000,
+    .flags = HZ_MULTILINE };
+
 const struct hz_field client_error_fields[] = {
-	[CE_MESSAGE] = { "message", HZ_F_STRING, HZ_REQUIRED, 1, 500 },
-	[CE_PAGE]    = { "page", HZ_F_STRING, 0, 0, 200 },
-	[CE_STACK]   = { "stack", HZ_F_STRING, HZ_MULTILINE, 0, 4000 },
-	{ NULL, 0, 0, 0, 0 },
+	[CE_MESSAGE] = { "message", &ce_message, HZ_REQUIRED },
+	[CE_PAGE]    = { "page", &ce_page, 0 },
+	[CE_STACK]   = { "stack", &ce_stack, 0 },
+	{ NULL, NULL, 0 },
 };
 
 /* A script error on a phone is otherwise invisible; the page reports it

@@ -1,5 +1,7 @@
-/* Handlers: thin, each one validate → call core/ → render. Their input
- * declarations (struct hz_field tables) live beside them. */
+/* Handlers: thin, each one call core/ → render (the dispatcher has
+ * validated the input already). Their input declarations (struct
+ * hz_field tables of bodies and query strings) live beside them and name
+ * the rules core/ declares. */
 #ifndef HZ_HANDLERS_H
 #define HZ_HANDLERS_H
 
@@ -64,5 +66,13 @@ extern const struct hz_field role_grant_fields[];
 extern const struct hz_field tenancy_create_fields[];
 extern const struct hz_field reason_fields[];
 extern const struct hz_field checkin_fields[];
+
+extern const struct hz_field units_query[];
+extern const struct hz_field buildings_query[];
+extern const struct hz_field tenancies_query[];
+extern const struct hz_field export_query[];
+extern const struct hz_field qr_png_query[];
+extern const struct hz_field page_query[];   /* after and limit only */
+extern const struct hz_field no_query[];     /* no parameter at all */
 
 #endif

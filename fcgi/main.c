@@ -27,27 +27,6 @@
 #include "units.h"
 #include "users.h"
 
-static void
-usage(void)
-{
-	fputs("usage: huzu <command> [-c config]\n"
-	    "\n"
-	    "  serve     run the FastCGI worker pool (foreground)\n"
-	    "  migrate   apply the pending migrations in sql_dir\n"
-	    "  import    load units and buildings from CSV (all or nothing)\n"
-	    "  user add  add a staff account (password on stdin)\n"
-	    "  role add  give a staff member a role at a unit\n"
-	    "  station add  add a station (culture, elderly_care...)\n"
-	    "  purge     delete check-ins older than checkin_retention_days\n"
-	    "  config    print every configuration key with its default\n"
-	    "  keygen    print a new secrets file (redirect it, chmod 600)\n"
-	    "  routes    print the route table\n"
-	    "  version   print the version\n"
-	    "\n"
-	    "config: -c PATH, else $HUZU_CONFIG, else var/huzu.conf\n",
-	    stderr);
-}
-
 static const char *
 config_path(int argc, char **argv)
 {
@@ -59,8 +38,12 @@ config_path(int argc, char **argv)
 	return env && *env ? env : "var/huzu.conf";
 }
 
+#define UNUSED __attribute__((unused))
+
+static int usage_of(const char *word);
+
 static int
-cmd_migrate(const char *path)
+cmd_migrate(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 {
 	struct hz_config cfg;
 	struct hz_db *db;
@@ -104,7 +87,7 @@ hex_secret(const char *name, size_t bytes)
 }
 
 static int
-cmd_keygen(void)
+cmd_keygen(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 {
 	unsigned char kid[4];
 	char hex[9], name[32];
@@ -131,10 +114,11 @@ cmd_keygen(void)
 
 /* Everything an admin command needs: config, keys, a connection. */
 struct cli {
-	struct hz_config cfg;
-	struct hz_keys   keys;
-	struct hz_db    *db;
-	struct hz_ctx    x;
+	struct hz_config  cfg;
+	struct hz_keys    keys;
+	struct hz_db     *db;
+	struct hz_ctx     x;
+	struct hz_refusal why;
 };
 
 static int
@@ -158,6 +142,7 @@ cli_open(struct cli *c, const char *path)
 	c->x.keys = &c->keys;
 	c->x.arena = hz_arena_new(64 * 1024);
 	c->x.request_id = "cli";
+	c->x.why = &c->why;
 	c->x.now = time(NULL);
 	hz_json_use_arena(c->x.arena);
 	return c->x.arena ? 0 : -1;
@@ -170,6 +155,19 @@ cli_close(struct cli *c)
 	hz_arena_free(c->x.arena);
 	hz_db_free(c->db);
 	sodium_memzero(&c->keys, sizeof(c->keys));
+}
+
+/* A refused command says why in core's words; anything else by status. */
+static void
+cli_fail(const struct cli *c, const char *what, enum hz_status rc)
+{
+	const struct hz_refusal *r = hz_refusal_of(&c->x, rc);
+
+	if (r != NULL)
+		fprintf(stderr, "huzu: %s: %s%s%s\n", what,
+		    r->field ? r->field : "", r->field ? ": " : "", r->message);
+	else
+		fprintf(stderr, "huzu: %s: %s\n", what, hz_status_str(rc));
 }
 
 /* A password from the terminal (not echoed, asked twice) or from the first
@@ -212,15 +210,11 @@ cmd_user(int argc, char **argv, const char *path)
 {
 	struct cli c;
 	char pw[256];
-	const char *why;
 	uint64_t id;
 	enum hz_status rc;
 
-	if (argc < 5 || strcmp(argv[2], "add") != 0 || argv[4][0] == '-') {
-		fputs("usage: huzu user add USERNAME DISPLAY_NAME [PHONE] "
-		    "[-c config] < password\n", stderr);
-		return 2;
-	}
+	if (argc < 5 || argv[4][0] == '-')
+		return usage_of(argv[1]);
 	struct hz_staff_new s = {
 		.username = argv[3], .display_name = argv[4],
 		.phone = argc > 5 && argv[5][0] != '-' ? argv[5] : NULL,
@@ -228,21 +222,14 @@ cmd_user(int argc, char **argv, const char *path)
 	};
 	if (read_password(pw, sizeof(pw)) != 0 || cli_open(&c, path) != 0)
 		return 1;
-	rc = hz_staff_create(&c.x, &s, &id, &why);
+	rc = hz_staff_create(&c.x, &s, &id);
 	sodium_memzero(pw, sizeof(pw));
-	cli_close(&c);
-	if (rc == HZ_ERR_CONFLICT) {
-		fprintf(stderr, "huzu: %s is taken\n", why ? why : "username");
-		return 1;
-	}
 	if (rc) {
-		fprintf(stderr, "huzu: cannot add the user: %s%s%s\n",
-		    hz_status_str(rc), why ? ", bad " : "", why ? why : "");
-		if (why && strcmp(why, "password") == 0)
-			fputs("huzu: passwords have 10 to 128 characters\n",
-			    stderr);
+		cli_fail(&c, "cannot add the user", rc);
+		cli_close(&c);
 		return 1;
 	}
+	cli_close(&c);
 	printf("user %s added (id %llu)\n", s.username, (unsigned long long)id);
 	return 0;
 }
@@ -253,17 +240,11 @@ cmd_role(int argc, char **argv, const char *path)
 {
 	struct cli c;
 	enum hz_role role;
-	const char *why;
 	uint64_t user, unit, id;
 	enum hz_status rc;
 
-	if (argc < 6 || strcmp(argv[2], "add") != 0 ||
-	    !hz_role_parse(argv[4], &role)) {
-		fputs("usage: huzu role add USERNAME ROLE UNIT_CODE [-c config]\n"
-		    "roles: building_head group_leader cadre admin "
-		    "station_manager\n", stderr);
-		return 2;
-	}
+	if (argc < 6 || !hz_role_parse(argv[4], &role))
+		return usage_of(argv[1]);
 	if (cli_open(&c, path) != 0)
 		return 1;
 	user = hz_user_id_by_username(&c.x, argv[3]);
@@ -274,17 +255,18 @@ cmd_role(int argc, char **argv, const char *path)
 		cli_close(&c);
 		return 1;
 	}
-	rc = hz_role_grant(&c.x, user, role, unit, &id, &why);
-	cli_close(&c);
+	rc = hz_role_grant(&c.x, user, role, unit, &id);
 	if (rc == HZ_ERR_CONFLICT) {
+		cli_close(&c);
 		printf("%s already holds %s at %s\n", argv[3], argv[4], argv[5]);
 		return 0;
 	}
 	if (rc) {
-		fprintf(stderr, "huzu: cannot grant: %s%s%s\n",
-		    hz_status_str(rc), why ? ", bad " : "", why ? why : "");
+		cli_fail(&c, "cannot grant", rc);
+		cli_close(&c);
 		return 1;
 	}
+	cli_close(&c);
 	printf("%s is %s at %s\n", argv[3], argv[4], argv[5]);
 	return 0;
 }
@@ -317,12 +299,8 @@ cmd_station(int argc, char **argv, const char *path)
 	uint64_t unit, id;
 	enum hz_status rc;
 
-	if (argc < 6 || strcmp(argv[2], "add") != 0 ||
-	    !hz_station_kind_valid(argv[4])) {
-		fputs("usage: huzu station add UNIT_CODE KIND NAME [-c config]\n"
-		    "kinds: culture elderly_care women_children\n", stderr);
-		return 2;
-	}
+	if (argc < 6 || !hz_station_kind_valid(argv[4]))
+		return usage_of(argv[1]);
 	if (cli_open(&c, path) != 0)
 		return 1;
 	if ((unit = hz_unit_id_by_code(&c.x, argv[3])) == 0) {
@@ -343,7 +321,7 @@ cmd_station(int argc, char **argv, const char *path)
 
 /* huzu purge: deletes what is kept no longer than configured. */
 static int
-cmd_purge(const char *path)
+cmd_purge(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 {
 	struct cli c;
 	unsigned long long n;
@@ -372,13 +350,8 @@ cmd_import(int argc, char **argv, const char *path)
 	size_t ul, bl;
 	enum hz_status rc;
 
-	if (argc < 4 || argv[2][0] == '-' || argv[3][0] == '-') {
-		fputs("usage: huzu import UNITS.csv BUILDINGS.csv [-c config]\n"
-		    "  units.csv:     code,parent_code,kind,name\n"
-		    "  buildings.csv: code,group_code,name,lane,door_no,rooms,"
-		    "head_username\n", stderr);
-		return 2;
-	}
+	if (argc < 4 || argv[2][0] == '-' || argv[3][0] == '-')
+		return usage_of(argv[1]);
 	if (cli_open(&c, path) != 0)
 		return 1;
 	if ((res = calloc(1, sizeof(*res))) == NULL ||
@@ -411,7 +384,7 @@ cmd_import(int argc, char **argv, const char *path)
 }
 
 static int
-cmd_routes(void)
+cmd_routes(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 {
 	for (size_t i = 0; i < hz_nroutes; i++)
 		printf("%-7s %s\n", hz_method_name(hz_routes[i].method),
@@ -436,10 +409,136 @@ self_exe(void)
 	return path;
 }
 
+static int
+cmd_serve(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
+{
+	const char *exe = self_exe();
+
+	if (exe == NULL) {
+		fputs("huzu: cannot find own executable\n", stderr);
+		return 1;
+	}
+	return hz_serve(exe, path);
+}
+
+/* huzu worker -c CONFIG --listen-fd N: started by the master only. */
+static int
+cmd_worker(int argc, char **argv, const char *path)
+{
+	int64_t fd;
+
+	if (argc != 6 || strcmp(argv[4], "--listen-fd") != 0 ||
+	    !hz_parse_i64z(argv[5], 0, 1023, &fd)) {
+		fputs("huzu worker is started by huzu serve\n", stderr);
+		return 2;
+	}
+	return hz_worker(path, (int)fd);
+}
+
+static int
+cmd_config(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
+{
+	hz_config_print_defaults(stdout);
+	return 0;
+}
+
+static int
+cmd_version(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
+{
+	printf("huzu %s\n", HUZU_VERSION);
+	return 0;
+}
+
+/* Every command, one row each (like fcgi/routes.c): adding a command is
+ * adding a row; the help text is made from this table. */
+static const struct command {
+	const char *name;     /* one word, or two ("user add") */
+	const char *args;     /* after the name; NULL: not listed */
+	const char *help;
+	const char *more;     /* further usage lines, or NULL */
+	int       (*run)(int argc, char **argv, const char *config);
+} commands[] = {
+	{ "serve", "", "run the FastCGI worker pool (foreground)", NULL,
+	  cmd_serve },
+	{ "worker", NULL, NULL, NULL, cmd_worker },
+	{ "migrate", "", "apply the pending migrations in sql_dir", NULL,
+	  cmd_migrate },
+	{ "import", "UNITS.csv BUILDINGS.csv",
+	  "load units and buildings from CSV (all or nothing)",
+	  "  units.csv:     code,parent_code,kind,name\n"
+	  "  buildings.csv: code,group_code,name,lane,door_no,rooms,"
+	  "head_username\n", cmd_import },
+	{ "user add", "USERNAME DISPLAY_NAME [PHONE] < password",
+	  "add a staff account (password on stdin)", NULL, cmd_user },
+	{ "role add", "USERNAME ROLE UNIT_CODE",
+	  "give a staff member a role at a unit",
+	  "  roles: building_head group_leader cadre admin station_manager\n",
+	  cmd_role },
+	{ "station add", "UNIT_CODE KIND NAME", "add a station",
+	  "  kinds: culture elderly_care women_children\n", cmd_station },
+	{ "purge", "", "delete check-ins older than checkin_retention_days",
+	  NULL, cmd_purge },
+	{ "config", "", "print every configuration key with its default",
+	  NULL, cmd_config },
+	{ "keygen", "", "print a new secrets file (redirect it, chmod 600)",
+	  NULL, cmd_keygen },
+	{ "routes", "", "print the route table", NULL, cmd_routes },
+	{ "version", "", "print the version", NULL, cmd_version },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* The command argv names: its first word, and its second if it has one. */
+static const struct command *
+find(int argc, char **argv)
+{
+	for (size_t i = 0; argc > 1 && i < NCOMMANDS; i++) {
+		const char *n = commands[i].name, *sp = strchr(n, ' ');
+		size_t len = sp ? (size_t)(sp - n) : strlen(n);
+
+		if (strlen(argv[1]) != len || strncmp(argv[1], n, len) != 0)
+			continue;
+		if (sp == NULL || (argc > 2 && strcmp(argv[2], sp + 1) == 0))
+			return &commands[i];
+	}
+	return NULL;
+}
+
+static void
+usage(void)
+{
+	fputs("usage: huzu <command> [-c config]\n\n", stderr);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (commands[i].args != NULL)
+			fprintf(stderr, "  %-12s %s\n", commands[i].name,
+			    commands[i].help);
+	fputs("\nconfig: -c PATH, else $HUZU_CONFIG, else var/huzu.conf\n",
+	    stderr);
+}
+
+/* The usage of every command whose first word is `word`; 2 if any. */
+static int
+usage_of(const char *word)
+{
+	size_t n = strlen(word);
+	int found = 0;
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const struct command *c = &commands[i];
+
+		if (c->args == NULL || strncmp(c->name, word, n) != 0 ||
+		    (c->name[n] != '\0' && c->name[n] != ' '))
+			continue;
+		fprintf(stderr, "usage: huzu %s%s%s [-c config]\n%s", c->name,
+		    c->args[0] ? " " : "", c->args, c->more ? c->more : "");
+		found = 2;
+	}
+	return found;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *cmd = argc > 1 ? argv[1] : "";
+	const struct command *c;
 
 	if (sodium_init() < 0) {
 		fputs("huzu: libsodium failed to initialise\n", stderr);
@@ -448,47 +547,16 @@ main(int argc, char **argv)
 	/* Admin commands report on stdout/stderr themselves; their log lines
 	 * would only repeat it. serve and worker set their own level. */
 	hz_log_set_level(HZ_LOG_WARN);
-	if (strcmp(cmd, "serve") == 0) {
-		const char *exe = self_exe();
-		if (exe == NULL) {
-			fputs("huzu: cannot find own executable\n", stderr);
-			return 1;
-		}
-		return hz_serve(exe, config_path(argc, argv));
+	if ((c = find(argc, argv)) == NULL) {
+		/* A known first word with an unknown second: its own usage. */
+		if (argc > 1 && find(argc > 2 ? 2 : argc, argv) == NULL)
+			for (size_t i = 0; i < NCOMMANDS; i++)
+				if (strncmp(commands[i].name, argv[1],
+				    strlen(argv[1])) == 0 &&
+				    commands[i].name[strlen(argv[1])] == ' ')
+					return usage_of(argv[1]);
+		usage();
+		return 2;
 	}
-	if (strcmp(cmd, "worker") == 0) {
-		int64_t fd;
-		if (argc != 6 || strcmp(argv[4], "--listen-fd") != 0 ||
-		    !hz_parse_i64z(argv[5], 0, 1023, &fd)) {
-			fputs("huzu worker is started by huzu serve\n", stderr);
-			return 2;
-		}
-		return hz_worker(config_path(argc, argv), (int)fd);
-	}
-	if (strcmp(cmd, "migrate") == 0)
-		return cmd_migrate(config_path(argc, argv));
-	if (strcmp(cmd, "import") == 0)
-		return cmd_import(argc, argv, config_path(argc, argv));
-	if (strcmp(cmd, "user") == 0)
-		return cmd_user(argc, argv, config_path(argc, argv));
-	if (strcmp(cmd, "purge") == 0)
-		return cmd_purge(config_path(argc, argv));
-	if (strcmp(cmd, "station") == 0)
-		return cmd_station(argc, argv, config_path(argc, argv));
-	if (strcmp(cmd, "role") == 0)
-		return cmd_role(argc, argv, config_path(argc, argv));
-	if (strcmp(cmd, "config") == 0) {
-		hz_config_print_defaults(stdout);
-		return 0;
-	}
-	if (strcmp(cmd, "keygen") == 0)
-		return cmd_keygen();
-	if (strcmp(cmd, "routes") == 0)
-		return cmd_routes();
-	if (strcmp(cmd, "version") == 0) {
-		printf("huzu %s\n", HUZU_VERSION);
-		return 0;
-	}
-	usage();
-	return 2;
+	return c->run(argc, argv, config_path(argc, argv));
 }

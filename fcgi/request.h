@@ -15,6 +15,7 @@
 #include "db.h"
 #include "http.h"
 #include "json.h"
+#include "page.h"
 #include "policy.h"
 
 #define HZ_MAX_PARAMS 4
@@ -48,7 +49,10 @@ struct hz_req {
 	const char             *params[HZ_MAX_PARAMS];
 	size_t                  nparams;
 	cJSON                  *json;
-	struct hz_value         in[HZ_MAX_FIELDS];
+	struct hz_value         in[HZ_MAX_FIELDS];   /* route->body[i] */
+	struct hz_value         q[HZ_MAX_FIELDS];    /* route->query[i] */
+	/* Why core refused, if it did (ctx.why points here). */
+	struct hz_refusal       why;
 
 	/* Output: the whole CGI response (headers and body), written to the
 	 * FastCGI stream in one call by the worker. */
@@ -61,15 +65,25 @@ struct hz_req {
 /* A path parameter by name ({id} in the pattern), or NULL. */
 const char *hz_param(const struct hz_req *, const char *name);
 
-/* Parse-or-reply helpers: on failure the response is written (404 for a
- * path id, 422 for a query value) and false is returned. */
+/* Parse-or-reply: a path id, or a 404 written and false returned (a
+ * string that is no id is as absent as an id that does not exist). */
 bool hz_path_id(struct hz_req *, const char *name, uint64_t *out);
-bool hz_query_id(struct hz_req *, const char *name, uint64_t *out);
-bool hz_query_text(struct hz_req *, const char *name, size_t max,
-                   const char **out);
-/* ?after=<id>&limit=<1..100, default 20> */
-bool hz_query_page(struct hz_req *, uint64_t *after, int *limit);
-/* Refuses query names not in `allowed` (NULL-terminated) with 422. */
-bool hz_query_only(struct hz_req *, const char *const *allowed);
+
+/* The query parameters every list takes first, in this order: the keyset
+ * cursor and the page size. A route's query table starts with them:
+ *
+ *     static const struct hz_field q[] = { HZ_PAGE_QUERY, { "status", ... } };
+ */
+extern const struct hz_rule hz_rule_page_limit;
+#define HZ_PAGE_QUERY { "after", &hz_rule_id, 0 }, \
+	{ "limit", &hz_rule_page_limit, 0 }
+enum { HZ_Q_AFTER, HZ_Q_LIMIT, HZ_Q_PAGE__N };
+
+/* The page asked for by a route whose query starts with HZ_PAGE_QUERY. */
+struct hz_page hz_req_page(const struct hz_req *);
+
+/* Optional values of the body (in) or the query (q): NULL / 0 if absent. */
+#define HZ_OPT_S(v) ((v).present ? (v).s : NULL)
+#define HZ_OPT_ID(v) ((v).present ? (uint64_t)(v).i : 0)
 
 #endif

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -99,6 +100,15 @@ hz_reply_json(struct hz_req *req, int status, const cJSON *body)
 }
 
 void
+hz_reply_object(struct hz_req *req, int status, const cJSON *body)
+{
+	if (body == NULL)
+		hz_reply_status(req, HZ_ERR_NOMEM);
+	else
+		hz_reply_json(req, status, body);
+}
+
+void
 hz_reply_empty(struct hz_req *req, int status)
 {
 	emit(req, status, NULL, 0);
@@ -174,6 +184,7 @@ static const struct {
 	[HZ_ERR_FORBIDDEN]      = { 403, "forbidden", "您没有进行此操作的权限" },
 	[HZ_ERR_CONFLICT]       = { 409, "conflict", "与已有记录冲突" },
 	[HZ_ERR_GONE]           = { 410, "gone", "已失效" },
+	[HZ_ERR_DISABLED]       = { 503, "unavailable", "此功能暂未开通" },
 	[HZ_ERR_DB_UNAVAILABLE] = { 503, "db_unavailable", "服务暂时不可用，请稍后重试" },
 	[HZ_ERR_DB_RETRY]       = { 503, "busy", "系统繁忙，请稍后重试" },
 	[HZ_ERR_DB]             = { 500, "internal", "服务器内部错误" },
@@ -182,9 +193,46 @@ static const struct {
 	[HZ_ERR_INTERNAL]       = { 500, "internal", "服务器内部错误" },
 };
 
+/* A refusal from core: its status, code and words; 422s keep the
+ * validation envelope (code validation_failed, the words on the field). */
+static void
+reply_refusal(struct hz_req *req, const struct hz_refusal *r)
+{
+	cJSON *err, *fields, *root;
+	char secs[16];
+
+	if (r->status == HZ_ERR_INVALID) {
+		struct hz_field_error e = { r->field ? r->field : "",
+		    r->message };
+		hz_reply_invalid(req, &e, 1);
+		return;
+	}
+	if (r->retry_after > 0) {
+		snprintf(secs, sizeof(secs), "%d", r->retry_after);
+		hz_reply_header(req, "Retry-After", secs);
+	}
+	/* RFC 9110 §15.5.2: a 401 names the scheme to authenticate with. */
+	if (r->status == HZ_ERR_UNAUTHORIZED)
+		hz_reply_header(req, "WWW-Authenticate", "Bearer");
+	if ((root = envelope(req, r->code, r->message, &err)) == NULL ||
+	    (r->field != NULL &&
+	    ((fields = cJSON_AddObjectToObject(err, "fields")) == NULL ||
+	    !cJSON_AddStringToObject(fields, r->field, r->message)))) {
+		emit_nomem(req);
+		return;
+	}
+	hz_reply_json(req, status_map[r->status].http, root);
+}
+
 void
 hz_reply_status(struct hz_req *req, enum hz_status rc)
 {
+	const struct hz_refusal *r = hz_refusal_of(&req->ctx, rc);
+
+	if (r != NULL && (unsigned)rc < HZ_STATUS__MAX) {
+		reply_refusal(req, r);
+		return;
+	}
 	if ((unsigned)rc >= HZ_STATUS__MAX || status_map[rc].code == NULL)
 		rc = HZ_ERR_INTERNAL;
 	if (status_map[rc].http == 503)

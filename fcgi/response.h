@@ -13,6 +13,9 @@
 
 void hz_reply_json(struct hz_req *, int status, const cJSON *body);
 void hz_reply_empty(struct hz_req *, int status);
+/* A rendered object, or 500 when rendering ran out of memory (NULL): the
+ * render helpers return NULL on any failure. */
+void hz_reply_object(struct hz_req *, int status, const cJSON *body);
 /* A body that is not JSON (an image, a CSV file). */
 void hz_reply_bytes(struct hz_req *, int status, const char *content_type,
                     const void *data, size_t len);

@@ -3,6 +3,7 @@
 
 #include "num.h"
 #include "response.h"
+#include "handlers.h"
 #include "router.h"
 #include "utf8.h"
 
@@ -88,15 +89,12 @@ hz_param(const struct hz_req *req, const char *name)
 
 /* The parse-or-reply helpers of request.h. */
 
-#define ID_MAX 9007199254740991LL   /* ids stay exact in JSON numbers */
-
 bool
 hz_path_id(struct hz_req *req, const char *name, uint64_t *out)
 {
 	int64_t v;
 
-	if (!hz_parse_i64z(hz_param(req, name), 1, ID_MAX, &v)) {
-		/* Not an id: as absent as an id that does not exist. */
+	if (!hz_parse_i64z(hz_param(req, name), 1, HZ_ID_MAX, &v)) {
 		hz_reply_status(req, HZ_ERR_NOT_FOUND);
 		return false;
 	}
@@ -104,78 +102,26 @@ hz_path_id(struct hz_req *req, const char *name, uint64_t *out)
 	return true;
 }
 
-static void
-reply_query(struct hz_req *req, const char *name, const char *message)
+const struct hz_rule hz_rule_page_limit = { HZ_F_INT, 1, HZ_PAGE_MAX,
+    "应为 1 至 100 之间的整数" };
+
+const struct hz_field page_query[] = {
+	HZ_PAGE_QUERY,
+	{ NULL, NULL, 0 },
+};
+
+const struct hz_field no_query[] = {
+	{ NULL, NULL, 0 },
+};
+
+struct hz_page
+hz_req_page(const struct hz_req *req)
 {
-	struct hz_field_error e = { name, message };
+	struct hz_page p = { 0, HZ_PAGE_DEFAULT };
 
-	hz_reply_invalid(req, &e, 1);
-}
-
-bool
-hz_query_text(struct hz_req *req, const char *name, size_t max,
-              const char **out)
-{
-	enum hz_status rc = hz_query_get(req->arena, req->query, name, out);
-
-	if (rc == HZ_ERR_NOT_FOUND) {
-		*out = NULL;
-		return true;
-	}
-	if (rc == HZ_ERR_NOMEM) {
-		hz_reply_status(req, rc);
-		return false;
-	}
-	if (rc != HZ_OK || (size_t)hz_utf8_count(*out, strlen(*out)) > max) {
-		reply_query(req, name, "参数格式不正确");
-		return false;
-	}
-	return true;
-}
-
-bool
-hz_query_id(struct hz_req *req, const char *name, uint64_t *out)
-{
-	const char *s;
-	int64_t v;
-
-	*out = 0;
-	if (!hz_query_text(req, name, 20, &s))
-		return false;
-	if (s == NULL)
-		return true;
-	if (!hz_parse_i64z(s, 1, ID_MAX, &v)) {
-		reply_query(req, name, "应为正整数编号");
-		return false;
-	}
-	*out = (uint64_t)v;
-	return true;
-}
-
-bool
-hz_query_page(struct hz_req *req, uint64_t *after, int *limit)
-{
-	const char *s;
-	int64_t v = 20;
-
-	if (!hz_query_id(req, "after", after) ||
-	    !hz_query_text(req, "limit", 3, &s))
-		return false;
-	if (s != NULL && !hz_parse_i64z(s, 1, 100, &v)) {
-		reply_query(req, "limit", "应为 1 至 100 之间的整数");
-		return false;
-	}
-	*limit = (int)v;
-	return true;
-}
-
-bool
-hz_query_only(struct hz_req *req, const char *const *allowed)
-{
-	const char *bad;
-
-	if (hz_query_check(req->arena, req->query, allowed, &bad) == HZ_OK)
-		return true;
-	reply_query(req, bad ? bad : "", "不支持的参数");
-	return false;
+	if (req->q[HZ_Q_AFTER].present)
+		p.after = (uint64_t)req->q[HZ_Q_AFTER].i;
+	if (req->q[HZ_Q_LIMIT].present)
+		p.limit = (int)req->q[HZ_Q_LIMIT].i;
+	return p;
 }

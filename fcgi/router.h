@@ -23,6 +23,8 @@ struct hz_route {
 	void                 (*handler)(struct hz_req *);
 	enum hz_access         access;
 	const struct hz_field *body;      /* JSON fields, or NULL: no body */
+	const struct hz_field *query;     /* query parameters, or NULL: none
+	                                     read (any are ignored) */
 };
 
 extern const struct hz_route hz_routes[];

@@ -6,11 +6,11 @@
 #include "json.h"
 
 static const struct hz_field fields[] = {
-	{ "s", HZ_F_STRING, HZ_REQUIRED, 1, 20 },
-	{ "m", HZ_F_STRING, HZ_MULTILINE, 0, 200 },
-	{ "i", HZ_F_INT, 0, -1000, 1000 },
-	{ "b", HZ_F_BOOL, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0 },
+	{ "s", HZ_RULE(HZ_F_STRING, 1, 20), HZ_REQUIRED },
+	{ "m", HZ_RULE(HZ_F_STRING, 0, 200, .flags = HZ_MULTILINE), 0 },
+	{ "i", HZ_RULE(HZ_F_INT, -1000, 1000), 0 },
+	{ "b", HZ_RULE(HZ_F_BOOL, 0, 0), 0 },
+	{ NULL, NULL, 0 },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -20,6 +20,7 @@
 static struct hz_config fx_cfg;
 static struct hz_keys fx_keys;
 static struct hz_ctx fx;
+static struct hz_refusal fx_why;    /* why core last refused */
 
 static inline int
 fx_setup(void **state)
@@ -46,6 +47,7 @@ fx_setup(void **state)
 	fx.request_id = "unit-test";
 	fx.ip = "192.0.2.1";
 	fx.now = time(NULL);
+	fx.why = &fx_why;
 	hz_json_use_arena(fx.arena);
 	devnull = fopen("/dev/null", "w");
 	if (hz_migrate(fx.db, fx_cfg.sql_dir, devnull, &applied) != HZ_OK)

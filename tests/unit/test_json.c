@@ -77,11 +77,11 @@ refuses_what_cjson_alone_would_let_through(void **state)
 
 enum { F_NAME, F_AGE, F_OK, F_NOTE };
 static const struct hz_field fields[] = {
-	[F_NAME] = { "name", HZ_F_STRING, HZ_REQUIRED, 1, 4 },
-	[F_AGE]  = { "age", HZ_F_INT, 0, 0, 150 },
-	[F_OK]   = { "ok", HZ_F_BOOL, 0, 0, 0 },
-	[F_NOTE] = { "note", HZ_F_STRING, HZ_MULTILINE, 0, 10 },
-	{ NULL, 0, 0, 0, 0 },
+	[F_NAME] = { "name", HZ_RULE(HZ_F_STRING, 1, 4), HZ_REQUIRED },
+	[F_AGE]  = { "age", HZ_RULE(HZ_F_INT, 0, 150), 0 },
+	[F_OK]   = { "ok", HZ_RULE(HZ_F_BOOL, 0, 0), 0 },
+	[F_NOTE] = { "note", HZ_RULE(HZ_F_STRING, 0, 10, .flags = HZ_MULTILINE), 0 },
+	{ NULL, NULL, 0 },
 };
 
 static size_t

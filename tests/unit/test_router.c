@@ -8,8 +8,8 @@ static void h_ok(struct hz_req *req) { hz_reply_empty(req, 204); }
 static void h_silent(struct hz_req *req) { (void)req; }
 
 static const struct hz_field body[] = {
-	{ "name", HZ_F_STRING, HZ_REQUIRED, 1, 10 },
-	{ NULL, 0, 0, 0, 0 },
+	{ "name", HZ_RULE(HZ_F_STRING, 1, 10), HZ_REQUIRED },
+	{ NULL, NULL, 0 },
 };
 
 static const struct hz_route table[] = {
