@@ -224,7 +224,8 @@ hz_staff_create(const struct hz_ctx *x, const struct hz_staff_new *s,
 		return rc;
 	rc = hz_tx(x, staff_tx, &j);
 	sodium_memzero(hash, sizeof(hash));
-	*id = j.id;
+	if (rc == HZ_OK)
+		*id = j.id;
 	return rc;
 }
 

@@ -166,10 +166,14 @@ h_roster(struct hz_req *req)
 	uint64_t id;
 	size_t n = 0;
 	bool more = false;
+	enum hz_status rc;
 
-	if (hz_path_id(req, "id", &id))
-		reply_list(req, hz_tenancies_roster(&req->ctx, id, &page, &t,
-		    &n, &more), t, n, more);
+	if (!hz_path_id(req, "id", &id))
+		return;
+	/* Its own statement: t, n and more are set by the call, and C
+	 * leaves the order of argument evaluation open. */
+	rc = hz_tenancies_roster(&req->ctx, id, &page, &t, &n, &more);
+	reply_list(req, rc, t, n, more);
 }
 
 void

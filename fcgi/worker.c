@@ -147,10 +147,11 @@ out:
 	/* The route pattern, never the raw path: ids and tokens stay out of
 	 * the log. */
 	hz_log(req.status >= 500 ? HZ_LOG_ERROR : HZ_LOG_INFO, "request",
-	    "method=%s route=%s status=%d dur_us=%lld rid=%s",
+	    "method=%s route=%s status=%d dur_us=%lld rid=%s why=%s",
 	    hz_method_name(req.method),
 	    req.route ? req.route->pattern : "-", req.status, us,
-	    req.request_id ? req.request_id : "-");
+	    req.request_id ? req.request_id : "-",
+	    req.status >= 400 && req.why.code ? req.why.code : "-");
 }
 
 int

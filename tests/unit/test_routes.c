@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "json.h"
 #include "router.h"
 
 static cJSON *
@@ -97,6 +98,169 @@ every_documented_operation_is_routed(void **state)
 	cJSON_Delete(doc);
 }
 
+/* "#/components/schemas/X" → the schema X, following one $ref. */
+static const cJSON *
+resolve(const cJSON *doc, const cJSON *schema)
+{
+	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(schema, "$ref");
+	const char *prefix = "#/components/schemas/";
+
+	if (!cJSON_IsString(ref))
+		return schema;
+	if (strncmp(ref->valuestring, prefix, strlen(prefix)) != 0)
+		fail_msg("unexpected $ref %s", ref->valuestring);
+	return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(doc, "components"), "schemas"),
+	    ref->valuestring + strlen(prefix));
+}
+
+static bool
+in_list(const cJSON *arr, const char *s)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+		if (cJSON_IsString(it) && strcmp(it->valuestring, s) == 0)
+			return true;
+	return false;
+}
+
+/* One field against its schema: the kind, the bounds, the values. */
+static void
+field_agrees(const char *where, const struct hz_field *f, const cJSON *sch)
+{
+	const struct hz_rule *r = f->rule;
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(sch, "type");
+	const cJSON *max = cJSON_GetObjectItemCaseSensitive(sch, "maxLength");
+	const cJSON *values = cJSON_GetObjectItemCaseSensitive(sch, "enum");
+	const char *want;
+	size_t n = 0;
+
+	switch (r->type) {
+	case HZ_F_INT: case HZ_F_ID: want = "integer"; break;
+	case HZ_F_BOOL: want = "boolean"; break;
+	case HZ_F_ARRAY: want = "array"; break;
+	default: want = "string"; break;
+	}
+	if (!cJSON_IsString(type) || strcmp(type->valuestring, want) != 0)
+		fail_msg("%s %s: openapi type is not %s", where, f->name, want);
+	if (r->type == HZ_F_STRING && (!cJSON_IsNumber(max) ||
+	    max->valuedouble != (double)r->max))
+		fail_msg("%s %s: openapi maxLength is not %lld", where, f->name,
+		    (long long)r->max);
+	if (r->type == HZ_F_ENUM) {
+		for (n = 0; r->values[n]; n++)
+			if (!in_list(values, r->values[n]))
+				fail_msg("%s %s: openapi enum lacks %s", where,
+				    f->name, r->values[n]);
+		if (cJSON_GetArraySize(values) != (int)n)
+			fail_msg("%s %s: openapi enum has other values", where,
+			    f->name);
+	} else if (values != NULL)
+		fail_msg("%s %s: openapi has an enum, the rule has none", where,
+		    f->name);
+}
+
+/* The route's body table and the operation's request schema: the same
+ * names, the same required ones, fields that agree. */
+static void
+body_agrees(const cJSON *doc, const struct hz_route *rt, const cJSON *op)
+{
+	const cJSON *sch = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(op, "requestBody"), "content"),
+	    "application/json"), "schema");
+	const cJSON *props, *req, *it;
+	size_t n = 0;
+
+	if (rt->body == NULL) {
+		if (sch != NULL)
+			fail_msg("%s has a documented body, no field table",
+			    rt->pattern);
+		return;
+	}
+	if (sch == NULL)
+		fail_msg("%s takes a body openapi does not show", rt->pattern);
+	sch = resolve(doc, sch);
+	props = cJSON_GetObjectItemCaseSensitive(sch, "properties");
+	req = cJSON_GetObjectItemCaseSensitive(sch, "required");
+	for (; rt->body[n].name != NULL; n++) {
+		const struct hz_field *f = &rt->body[n];
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(props, f->name);
+
+		if (p == NULL)
+			fail_msg("%s: field %s is not documented", rt->pattern,
+			    f->name);
+		if (((f->flags & HZ_REQUIRED) != 0) != in_list(req, f->name))
+			fail_msg("%s: %s required differs", rt->pattern, f->name);
+		field_agrees(rt->pattern, f, resolve(doc, p));
+	}
+	if (cJSON_GetArraySize(props) != (int)n)
+		fail_msg("%s: openapi documents fields the table lacks",
+		    rt->pattern);
+	cJSON_ArrayForEach(it, req)
+		if (!cJSON_GetObjectItemCaseSensitive(props, it->valuestring))
+			fail_msg("%s: required %s is no property", rt->pattern,
+			    it->valuestring);
+}
+
+/* The route's query table and the operation's "in": "query" parameters. */
+static void
+query_agrees(const struct hz_route *rt, const cJSON *op)
+{
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(op,
+	    "parameters"), *p;
+	size_t documented = 0, n = 0;
+
+	cJSON_ArrayForEach(p, params) {
+		const cJSON *in = cJSON_GetObjectItemCaseSensitive(p, "in");
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(p, "name");
+		const cJSON *req = cJSON_GetObjectItemCaseSensitive(p,
+		    "required");
+		const struct hz_field *f = NULL;
+
+		if (!cJSON_IsString(in) || strcmp(in->valuestring, "query") != 0)
+			continue;
+		documented++;
+		for (size_t i = 0; rt->query && rt->query[i].name; i++)
+			if (strcmp(rt->query[i].name, name->valuestring) == 0)
+				f = &rt->query[i];
+		if (f == NULL)
+			fail_msg("%s: query %s is not in the route's table",
+			    rt->pattern, name->valuestring);
+		if (((f->flags & HZ_REQUIRED) != 0) != cJSON_IsTrue(req))
+			fail_msg("%s: query %s required differs", rt->pattern,
+			    f->name);
+		/* Cursors are opaque strings to clients. */
+		if (strcmp(f->name, "after") != 0)
+			field_agrees(rt->pattern, f,
+			    cJSON_GetObjectItemCaseSensitive(p, "schema"));
+	}
+	while (rt->query && rt->query[n].name)
+		n++;
+	if (n != documented)
+		fail_msg("%s: %zu query parameters in the table, %zu documented",
+		    rt->pattern, n, documented);
+}
+
+static void
+inputs_agree_with_openapi(void **state)
+{
+	cJSON *doc = load_openapi(), *paths;
+
+	(void)state;
+	paths = cJSON_GetObjectItemCaseSensitive(doc, "paths");
+	for (size_t i = 0; i < hz_nroutes; i++) {
+		const cJSON *op = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(paths, hz_routes[i].pattern),
+		    lower(hz_routes[i].method));
+
+		body_agrees(doc, &hz_routes[i], op);
+		query_agrees(&hz_routes[i], op);
+	}
+	cJSON_Delete(doc);
+}
+
 static void
 route_table_has_no_duplicates(void **state)
 {
@@ -117,6 +281,7 @@ main(void)
 		cmocka_unit_test(every_route_is_documented),
 		cmocka_unit_test(every_documented_operation_is_routed),
 		cmocka_unit_test(route_table_has_no_duplicates),
+		cmocka_unit_test(inputs_agree_with_openapi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
