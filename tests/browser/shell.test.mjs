@@ -44,7 +44,7 @@ test('app shell: tabs, panels, health footer, CSP-clean', { timeout: 60_000 }, a
     // 居住登记 and 楼栋工作台 are open; 诉求反映 and 志愿服务 are still to come.
     assert.equal(await page.locator('#panel-services .weui-cell__ft', { hasText: '即将开放' }).count(), 2);
     assert.equal(await page.locator('#svc-residence').getAttribute('href'), '/residence.html');
-    assert.equal(await page.locator('#svc-head').getAttribute('href'), '/head.html');
+    assert.equal(await page.locator('#svc-building').getAttribute('href'), '/building.html');
     assert.equal(await page.locator('#panel-home').isVisible(), false);
     assert.equal(await page.locator('#tab-services').getAttribute('aria-selected'), 'true');
     await shot(page, 'shell-services.png');

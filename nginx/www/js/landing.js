@@ -129,10 +129,10 @@ function actionList(data) {
     cells.push(actionCell({ id: 'act-patrol', mark: '巡', tone: 'huzu-tone_green', title: '巡查打卡', desc: '记录本次到楼栋巡查', onClick: (ev, cell) => checkin(cell, 'patrol') }));
   }
   if (actions.has('roster')) {
-    cells.push(actionCell({ id: 'act-roster', mark: '册', tone: 'huzu-tone_blue', title: '住户名册', desc: '查看本楼栋已登记的住户', href: `/head.html?building=${encodeURIComponent(b.id)}#roster` }));
+    cells.push(actionCell({ id: 'act-roster', mark: '册', tone: 'huzu-tone_blue', title: '住户名册', desc: '查看本楼栋已登记的住户', href: `/building.html?building=${encodeURIComponent(b.id)}#roster` }));
   }
   if (actions.has('review_registrations')) {
-    cells.push(actionCell({ id: 'act-review', mark: '审', tone: 'huzu-tone_orange', title: '审核登记', desc: '审核本楼栋住户提交的居住登记', href: `/head.html?building=${encodeURIComponent(b.id)}#pending` }));
+    cells.push(actionCell({ id: 'act-review', mark: '审', tone: 'huzu-tone_orange', title: '审核登记', desc: '审核本楼栋住户提交的居住登记', href: `/building.html?building=${encodeURIComponent(b.id)}#pending` }));
   }
   if (actions.has('report_problem')) {
     cells.push(actionCell({ id: 'act-report', mark: '诉', title: '反映问题', desc: '向栋长、户组长反映问题', disabled: true }));

@@ -77,7 +77,7 @@ function message(title, desc, link) {
 
 async function start() {
   if (!/^\d+$/.test(unit)) {
-    message('未指定楼栋', '请从楼栋工作台的“海报打印”进入', el('a', { class: 'weui-btn weui-btn_primary', href: '/head.html#posters' }, '前往楼栋工作台'));
+    message('未指定楼栋', '请从楼栋工作台的“海报打印”进入', el('a', { class: 'weui-btn weui-btn_primary', href: '/building.html#posters' }, '前往楼栋工作台'));
     return;
   }
   if (!auth.loggedIn) {

@@ -158,7 +158,7 @@ async function load({ quiet = false } = {}) {
     const me = await api.get('/me');
     if (me && me.user && me.user.kind === 'staff') {
       message({ icon: 'weui-icon-info', title: '工作人员账号', desc: '居住登记由住户本人办理。审核登记、查看名册请到楼栋工作台。',
-        buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: '/head.html' }, '进入楼栋工作台')] });
+        buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: '/building.html' }, '进入楼栋工作台')] });
       return;
     }
     const items = [];

@@ -122,7 +122,7 @@ function renderMe(data) {
   // Links: residents to their registrations, staff who look after buildings to the workbench.
   const chainStaff = staff && roles.some((r) => CHAIN_ROLES.includes(r.role));
   $('me-residence').hidden = staff;
-  $('me-head').hidden = !chainStaff;
+  $('me-building').hidden = !chainStaff;
   $('me-links').hidden = staff && !chainStaff;
   $('me-details').hidden = false;
   setButtons({ logout: true });

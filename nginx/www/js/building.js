@@ -18,13 +18,13 @@ let buildingsLoaded = null;
 // ---- Gate and tabs -------------------------------------------------------------------
 
 function gate({ icon, title, desc, buttons = [] }) {
-  $('head-app').hidden = true;
-  $('head-who').textContent = '';
-  $('head-gate').replaceChildren(el('div', 'weui-msg huzu-msg_inline',
+  $('building-app').hidden = true;
+  $('building-who').textContent = '';
+  $('building-gate').replaceChildren(el('div', 'weui-msg huzu-msg_inline',
     el('div', 'weui-msg__icon-area', el('i', { class: `${icon} weui-icon_msg`, 'aria-hidden': 'true' })),
     el('div', 'weui-msg__text-area', el('h2', 'weui-msg__title', title), el('p', 'weui-msg__desc huzu-wrap', desc)),
     buttons.length ? el('div', 'weui-msg__opr-area', el('p', 'weui-btn-area', ...buttons)) : null));
-  $('head-gate').hidden = false;
+  $('building-gate').hidden = false;
 }
 
 function currentTab() {
@@ -337,7 +337,7 @@ async function initPosters() {
 async function start() {
   if (!auth.loggedIn) {
     gate({ icon: 'weui-icon-info', title: '请先登录', desc: '楼栋工作台供栋长、户组长等工作人员使用',
-      buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: `${loginHref(location.pathname + location.search)}#staff`, id: 'head-login' }, '工作人员登录')] });
+      buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: `${loginHref(location.pathname + location.search)}#staff`, id: 'building-login' }, '工作人员登录')] });
     return;
   }
   let me;
@@ -362,18 +362,18 @@ async function start() {
   }
   const names = [...new Set(chain.map((r) => ROLE_NAMES[r.role] || r.role))].join('、');
   const scope = chain.length === 1 && chain[0].unit ? ` · ${chain[0].unit.name}` : ` · ${chain.length} 处`;
-  $('head-who').textContent = `${me.user.display_name || ''} · ${names}${scope}`;
+  $('building-who').textContent = `${me.user.display_name || ''} · ${names}${scope}`;
   if (focusBuilding) {
     $('pending-filter').hidden = false;
     $('pending-filter-text').textContent = '仅显示扫码所在楼栋的登记';
   }
-  $('head-app').hidden = false;
+  $('building-app').hidden = false;
   showTab(currentTab());
 }
 
 $('pending-more').addEventListener('click', () => loadPending({ more: true }));
 $('roster-more').addEventListener('click', () => loadRoster({ more: true }));
 $('roster-building').addEventListener('change', () => loadRoster());
-window.addEventListener('hashchange', () => { if (!$('head-app').hidden) showTab(currentTab()); });
+window.addEventListener('hashchange', () => { if (!$('building-app').hidden) showTab(currentTab()); });
 
 start();
