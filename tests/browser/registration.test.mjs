@@ -398,10 +398,10 @@ test('a forged QR token shows 二维码无法识别 with the server message', { 
     assert.equal(r.status(), 404);
     const envelope = await r.json();
     assert.equal(envelope.error.code, 'qr_invalid');
-    assert.equal(await visibleText(page, '#scan-title'), '二维码无法识别');
-    assert.equal(await visibleText(page, '#scan-desc'), envelope.error.message);
+    assert.equal(await visibleText(page, '#state-title'), '二维码无法识别');
+    assert.equal(await visibleText(page, '#state-desc'), envelope.error.message);
     assert.equal(await page.locator('#place').isVisible(), false);
-    assert.equal(await page.locator('#scan-retry').isVisible(), false);
+    assert.equal(await page.locator('#state-retry').isVisible(), false);
     await shot(page, 'landing-forged.png');
 
     // Registration with a forged token never shows the form.

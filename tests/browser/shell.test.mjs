@@ -85,11 +85,11 @@ test('QR landing with an unknown token shows the error envelope message', { time
     assert.equal(typeof envelope.error?.message, 'string', 'error envelope has a message');
 
     // The page shows the envelope's message in a WeUI msg page, not raw JSON.
-    await page.locator('#scan-desc', { hasText: envelope.error.message }).waitFor();
+    await page.locator('#state-desc', { hasText: envelope.error.message }).waitFor();
     const title = await visibleText(page, '.weui-msg__title');
     assert.match(title, CJK);
     assert.doesNotMatch(title, /正在识别/);
-    assert.equal(await visibleText(page, '#scan-desc'), envelope.error.message);
+    assert.equal(await visibleText(page, '#state-desc'), envelope.error.message);
     assert.match(envelope.error.message, CJK);
     assert.equal(await page.locator('.weui-msg__icon-area i.weui-icon_msg').isVisible(), true);
     const body = await page.locator('body').innerText();
