@@ -104,3 +104,27 @@ test('QR landing with an unknown token shows the error envelope message', { time
     await s.context.close();
   }
 });
+
+// nginx SSI puts every page together from nginx/www/parts/: the <head> names
+// the page's own script and sheet, no SSI command reaches the browser, and
+// the parts are never served alone.
+test('pages are put together by SSI; the parts are internal', { timeout: 30_000 }, async () => {
+  const pages = [
+    ['/', 'index'], ['/login.html', 'login'], ['/q/AbC123', 'landing'], ['/register.html', 'register'],
+    ['/residence.html', 'residence'], ['/building.html', 'building'], ['/poster.html', 'poster'],
+  ];
+  for (const [p, name] of pages) {
+    const res = await fetch(`${BASE}${p}`);
+    assert.equal(res.status, 200, p);
+    const html = await res.text();
+    assert.ok(!html.includes('<!--#'), `${p}: an SSI command left in the page`);
+    assert.match(html, /^<!DOCTYPE html>\n<html lang="zh-CN">/, p);
+    assert.ok(html.includes('<link rel="stylesheet" href="/css/base.css">'), `${p}: base sheet`);
+    assert.ok(html.includes(`<link rel="stylesheet" href="/css/${name}.css">`), `${p}: its own sheet`);
+    assert.ok(html.includes(`<script type="module" src="/js/${name}.js"></script>`), `${p}: its own script`);
+    assert.match(html, /<title>户组 · [^<]+<\/title>/, p);
+  }
+  for (const p of ['/parts/head.html', '/parts/state.html']) {
+    assert.equal((await fetch(`${BASE}${p}`)).status, 404, `${p} is internal`);
+  }
+});
