@@ -60,7 +60,7 @@ test('resident logs in by phone and SMS code, sees 我的, logs out', { timeout:
 
     const code = await codeFromSmsLog(phone);
     await page.locator('#code').fill(code);
-    await page.locator('#toast .weui-toast').waitFor({ state: 'hidden' });
+    await page.locator('#huzu-toast .weui-toast').waitFor({ state: 'hidden' });
     await shot(page, 'login-phone.png');
 
     const verified = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/code/verify');
@@ -168,10 +168,10 @@ test('wrong password shows 用户名或密码错误 and stays on the login page'
     assert.equal(res.status(), 401);
     const rid = (await res.json()).error?.request_id;
 
-    const tips = page.locator('#toptips');
+    const tips = page.locator('#huzu-toptips');
     await tips.waitFor({ state: 'visible' });
-    assert.equal(await visibleText(page, '#toptips-message'), '用户名或密码错误');
-    if (rid) assert.equal(await visibleText(page, '#toptips-rid'), `请求编号：${rid}`);
+    assert.equal(await visibleText(page, '#huzu-toptips-message'), '用户名或密码错误');
+    if (rid) assert.equal(await visibleText(page, '#huzu-toptips-rid'), `请求编号：${rid}`);
     await shot(page, 'login-error.png');
 
     assert.equal(new URL(page.url()).pathname, '/login.html');

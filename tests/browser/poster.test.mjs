@@ -129,7 +129,7 @@ test('a building head prints one building (1 page) and cannot print the group', 
     assert.equal(pdfPages(pdf), 1);
 
     // The workbench's 海报打印 links to the buildings head1 heads.
-    await page.goto(`${BASE}/head.html#posters`, { waitUntil: 'load' });
+    await page.goto(`${BASE}/building.html#posters`, { waitUntil: 'load' });
     await page.locator('#panel-posters').waitFor({ state: 'visible' });
     await page.locator('#poster-building option').first().waitFor({ state: 'attached' });
     assert.equal(await page.locator('.huzu-poster-unit').count(), 4);

@@ -217,14 +217,14 @@ test('scan → log in → 居住登记 → 栋长审核通过 → 我的居住 �
     // 2nd context: head1 logs in on the workbench and approves.
     const hp = head.page;
     // (Filtered to the building: the API tests leave other registrations pending.)
-    const headUrl = `/head.html?building=${poster.id}`;
+    const headUrl = `/building.html?building=${poster.id}`;
     await hp.goto(`${BASE}${headUrl}`, { waitUntil: 'load' });
-    await hp.locator('#head-login').click();
+    await hp.locator('#building-login').click();
     await hp.waitForURL(`${BASE}/login.html?next=${encodeURIComponent(headUrl)}#staff`);
     await staffLogin(hp, 'head1');
     await hp.waitForURL(`${BASE}${headUrl}`);
-    await hp.locator('#head-app').waitFor({ state: 'visible' });
-    assert.match(await visibleText(hp, '#head-who'), /栋长陈伯 · 栋长/);
+    await hp.locator('#building-app').waitFor({ state: 'visible' });
+    assert.match(await visibleText(hp, '#building-who'), /栋长陈伯 · 栋长/);
     const review = hp.locator(`#review-${tenancy.id}`);
     await review.waitFor({ state: 'visible' });
     const reviewText = await review.innerText();
@@ -235,7 +235,7 @@ test('scan → log in → 居住登记 → 栋长审核通过 → 我的居住 �
     assert.equal(await review.locator('.huzu-status').innerText(), '待审核');
     assert.ok(!reviewText.includes(id.good), 'masked until 核对');
     await review.scrollIntoViewIfNeeded();
-    await shot(hp, 'head-pending.png');
+    await shot(hp, 'building-pending.png');
 
     // 核对 reveals the full number (audited on the server).
     await review.locator('.huzu-linkbtn', { hasText: '核对' }).click();
@@ -250,13 +250,13 @@ test('scan → log in → 居住登记 → 栋长审核通过 → 我的居住 �
     await hp.locator('#huzu-toast .weui-toast').waitFor({ state: 'hidden' });
 
     // 住户名册 of that building lists the resident.
-    await hp.goto(`${BASE}/head.html?building=${poster.id}#roster`, { waitUntil: 'load' });
+    await hp.goto(`${BASE}/building.html?building=${poster.id}#roster`, { waitUntil: 'load' });
     await hp.locator(`#resident-${tenancy.id}`).waitFor({ state: 'visible' });
     assert.equal(await hp.locator('#roster-building').inputValue(), String(poster.id));
     assert.match(await hp.locator(`#resident-${tenancy.id}`).innerText(), new RegExp(name));
     await hp.locator('#roster-stats').waitFor({ state: 'visible' });
     assert.ok(Number(await visibleText(hp, '#stat-active')) >= 1);
-    await shot(hp, 'head-roster.png');
+    await shot(hp, 'building-roster.png');
 
     // 3. The resident: 我的居住 shows 已登记.
     await page.goto(`${BASE}/residence.html`, { waitUntil: 'load' });
@@ -287,7 +287,7 @@ test('scan → log in → 居住登记 → 栋长审核通过 → 我的居住 �
     await hp.locator('#act-patrol').waitFor({ state: 'visible' });
     const staffActions = (await hp.locator('#place-actions .huzu-action__title').allInnerTexts()).map((t) => t.trim());
     assert.deepEqual(staffActions, ['巡查打卡', '住户名册', '审核登记']);
-    assert.equal(await hp.locator('#act-roster').getAttribute('href'), `/head.html?building=${poster.id}#roster`);
+    assert.equal(await hp.locator('#act-roster').getAttribute('href'), `/building.html?building=${poster.id}#roster`);
     const patrolled = hp.waitForResponse((r) => apiPath(r) === '/api/v1/checkins');
     await hp.locator('#act-patrol').click();
     const pr = await patrolled;
@@ -351,7 +351,7 @@ test('a rejected registration shows 未通过 with the reason', { timeout: 120_0
     await page.locator('#state-title', { hasText: '已提交，等待栋长审核' }).waitFor();
 
     const hp = head.page;
-    await hp.goto(`${BASE}/login.html?next=${encodeURIComponent(`/head.html?building=${poster.id}`)}#staff`, { waitUntil: 'load' });
+    await hp.goto(`${BASE}/login.html?next=${encodeURIComponent(`/building.html?building=${poster.id}`)}#staff`, { waitUntil: 'load' });
     await staffLogin(hp, 'head1');
     const review = hp.locator(`#review-${tenancy.id}`);
     await review.waitFor({ state: 'visible' });
@@ -364,7 +364,7 @@ test('a rejected registration shows 未通过 with the reason', { timeout: 120_0
     assert.equal(await visibleText(hp, '#huzu-prompt-error'), '请填写原因');
     assert.ok(!head.calls.includes(`POST /api/v1/tenancies/${tenancy.id}/reject`));
     await hp.locator('#huzu-prompt-input').fill('房号不正确，请核对后重新登记');
-    await shot(hp, 'head-reject.png');
+    await shot(hp, 'building-reject.png');
     const rejected = hp.waitForResponse((r) => apiPath(r) === `/api/v1/tenancies/${tenancy.id}/reject`);
     await hp.locator('#huzu-prompt-ok').click();
     const rr = await rejected;
@@ -398,10 +398,10 @@ test('a forged QR token shows 二维码无法识别 with the server message', { 
     assert.equal(r.status(), 404);
     const envelope = await r.json();
     assert.equal(envelope.error.code, 'qr_invalid');
-    assert.equal(await visibleText(page, '#scan-title'), '二维码无法识别');
-    assert.equal(await visibleText(page, '#scan-desc'), envelope.error.message);
+    assert.equal(await visibleText(page, '#state-title'), '二维码无法识别');
+    assert.equal(await visibleText(page, '#state-desc'), envelope.error.message);
     assert.equal(await page.locator('#place').isVisible(), false);
-    assert.equal(await page.locator('#scan-retry').isVisible(), false);
+    assert.equal(await page.locator('#state-retry').isVisible(), false);
     await shot(page, 'landing-forged.png');
 
     // Registration with a forged token never shows the form.

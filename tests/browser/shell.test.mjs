@@ -44,7 +44,7 @@ test('app shell: tabs, panels, health footer, CSP-clean', { timeout: 60_000 }, a
     // 居住登记 and 楼栋工作台 are open; 诉求反映 and 志愿服务 are still to come.
     assert.equal(await page.locator('#panel-services .weui-cell__ft', { hasText: '即将开放' }).count(), 2);
     assert.equal(await page.locator('#svc-residence').getAttribute('href'), '/residence.html');
-    assert.equal(await page.locator('#svc-head').getAttribute('href'), '/head.html');
+    assert.equal(await page.locator('#svc-building').getAttribute('href'), '/building.html');
     assert.equal(await page.locator('#panel-home').isVisible(), false);
     assert.equal(await page.locator('#tab-services').getAttribute('aria-selected'), 'true');
     await shot(page, 'shell-services.png');
@@ -85,11 +85,11 @@ test('QR landing with an unknown token shows the error envelope message', { time
     assert.equal(typeof envelope.error?.message, 'string', 'error envelope has a message');
 
     // The page shows the envelope's message in a WeUI msg page, not raw JSON.
-    await page.locator('#scan-desc', { hasText: envelope.error.message }).waitFor();
+    await page.locator('#state-desc', { hasText: envelope.error.message }).waitFor();
     const title = await visibleText(page, '.weui-msg__title');
     assert.match(title, CJK);
     assert.doesNotMatch(title, /正在识别/);
-    assert.equal(await visibleText(page, '#scan-desc'), envelope.error.message);
+    assert.equal(await visibleText(page, '#state-desc'), envelope.error.message);
     assert.match(envelope.error.message, CJK);
     assert.equal(await page.locator('.weui-msg__icon-area i.weui-icon_msg').isVisible(), true);
     const body = await page.locator('body').innerText();
@@ -102,5 +102,29 @@ test('QR landing with an unknown token shows the error envelope message', { time
     assertClean(s);
   } finally {
     await s.context.close();
+  }
+});
+
+// nginx SSI puts every page together from nginx/www/parts/: the <head> names
+// the page's own script and sheet, no SSI command reaches the browser, and
+// the parts are never served alone.
+test('pages are put together by SSI; the parts are internal', { timeout: 30_000 }, async () => {
+  const pages = [
+    ['/', 'index'], ['/login.html', 'login'], ['/q/AbC123', 'landing'], ['/register.html', 'register'],
+    ['/residence.html', 'residence'], ['/building.html', 'building'], ['/poster.html', 'poster'],
+  ];
+  for (const [p, name] of pages) {
+    const res = await fetch(`${BASE}${p}`);
+    assert.equal(res.status, 200, p);
+    const html = await res.text();
+    assert.ok(!html.includes('<!--#'), `${p}: an SSI command left in the page`);
+    assert.match(html, /^<!DOCTYPE html>\n<html lang="zh-CN">/, p);
+    assert.ok(html.includes('<link rel="stylesheet" href="/css/base.css">'), `${p}: base sheet`);
+    assert.ok(html.includes(`<link rel="stylesheet" href="/css/${name}.css">`), `${p}: its own sheet`);
+    assert.ok(html.includes(`<script type="module" src="/js/${name}.js"></script>`), `${p}: its own script`);
+    assert.match(html, /<title>户组 · [^<]+<\/title>/, p);
+  }
+  for (const p of ['/parts/head.html', '/parts/state.html']) {
+    assert.equal((await fetch(`${BASE}${p}`)).status, 404, `${p} is internal`);
   }
 });

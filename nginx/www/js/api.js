@@ -1,7 +1,7 @@
-// Huzu API client: JSON over fetch, bearer tokens from localStorage (an
-// expired access token is refreshed once, transparently), error envelopes
-// mapped to ApiError, login/logout helpers, WeUI error dialog, client error
-// reporter.
+// Huzu API client, HTTP only (no DOM): JSON over fetch, bearer tokens from
+// localStorage (an expired access token is refreshed once, transparently),
+// error envelopes mapped to ApiError, login/logout helpers, client error
+// reporter. Showing any of it is ui.js's work.
 
 const BASE = '/api/v1';
 const ACCESS_KEY = 'huzu.access';
@@ -211,96 +211,6 @@ export const auth = {
   },
   get loggedIn() { return Boolean(tokens.access || tokens.refresh); },
 };
-
-// ---- UI helpers -------------------------------------------------------------
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-// Shows err in a WeUI dialog; resolves when the user dismisses it.
-export function showError(err) {
-  const e = err instanceof ApiError ? err : new ApiError({ message: MSG_UNEXPECTED });
-  document.getElementById('huzu-error-dialog')?.remove();
-
-  const root = el('div', 'huzu-dialog');
-  root.id = 'huzu-error-dialog';
-  root.setAttribute('role', 'alertdialog');
-  root.setAttribute('aria-modal', 'true');
-
-  const dialog = el('div', 'weui-dialog');
-  const bd = el('div', 'weui-dialog__bd');
-  bd.append(el('p', 'huzu-dialog__message', e.message));
-  const fieldMessages = Object.values(e.fields || {}).filter((m) => typeof m === 'string');
-  if (fieldMessages.length) {
-    const list = el('ul', 'huzu-dialog__fields');
-    for (const m of fieldMessages) list.append(el('li', '', m));
-    bd.append(list);
-  }
-  if (e.requestId) bd.append(el('p', 'huzu-request-id', `请求编号：${e.requestId}`));
-
-  const ft = el('div', 'weui-dialog__ft');
-  const ok = el('button', 'weui-dialog__btn weui-dialog__btn_primary', '知道了');
-  ok.type = 'button';
-  ft.append(ok);
-  dialog.append(bd, ft);
-  root.append(el('div', 'weui-mask'), dialog);
-  document.body.append(root);
-  ok.focus();
-
-  return new Promise((resolve) => {
-    ok.addEventListener('click', () => { root.remove(); resolve(); }, { once: true });
-  });
-}
-
-// Asks a yes/no question in a WeUI dialog; resolves true for ok, false otherwise.
-export function showConfirm({ title = '', message, ok = '确定', cancel = '取消', warn = false }) {
-  document.getElementById('huzu-confirm-dialog')?.remove();
-  const opener = document.activeElement;
-
-  const root = el('div', 'huzu-dialog');
-  root.id = 'huzu-confirm-dialog';
-  root.setAttribute('role', 'alertdialog');
-  root.setAttribute('aria-modal', 'true');
-
-  const dialog = el('div', 'weui-dialog');
-  if (title) {
-    const hd = el('div', 'weui-dialog__hd');
-    hd.append(el('strong', 'weui-dialog__title', title));
-    dialog.append(hd);
-  }
-  const bd = el('div', 'weui-dialog__bd');
-  bd.append(el('p', 'huzu-dialog__message', message));
-  const ft = el('div', 'weui-dialog__ft');
-  const no = el('button', 'weui-dialog__btn weui-dialog__btn_default', cancel);
-  const yes = el('button', `weui-dialog__btn ${warn ? 'weui-dialog__btn_warn' : 'weui-dialog__btn_primary'}`, ok);
-  no.type = 'button';
-  yes.type = 'button';
-  ft.append(no, yes);
-  dialog.append(bd, ft);
-  const mask = el('div', 'weui-mask');
-  root.append(mask, dialog);
-  document.body.append(root);
-  no.focus();
-
-  return new Promise((resolve) => {
-    let closed = false;
-    const close = (answer) => {
-      if (closed) return;
-      closed = true;
-      root.remove();
-      if (opener && typeof opener.focus === 'function' && opener.isConnected) opener.focus();
-      resolve(answer);
-    };
-    yes.addEventListener('click', () => close(true), { once: true });
-    no.addEventListener('click', () => close(false), { once: true });
-    mask.addEventListener('click', () => close(false), { once: true });
-    root.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') close(false); });
-  });
-}
 
 // ---- Client error reporter ------------------------------------------------------
 

@@ -1,9 +1,11 @@
 // Landing page for scanned building QR codes: /q/<token> -> GET /api/v1/scan/<token>.
 // Shows the building, its place in the org chain and the check code, and
 // what the caller may do here (the server's `actions`).
-import { api, ApiError, tokens, showConfirm, showError } from './api.js';
+import { api, ApiError, tokens } from './api.js';
 import { loginHref } from './nav.js';
-import { $, el, formatTime, toast, hideToast } from './ui.js';
+import {
+  $, el, formatTime, toast, hideToast, showState, showContent, stateButton, showConfirm, showError,
+} from './ui.js';
 
 // Returns the token from /q/<token> (trailing slash allowed), or '' if absent or malformed.
 function tokenFromPath() {
@@ -17,33 +19,16 @@ let scanData = null;
 
 // ---- Message states (loading, errors) ----------------------------------------
 
-function setIcon(className) {
-  const icon = document.createElement(className === 'loading' ? 'span' : 'i');
-  if (className === 'loading') {
-    icon.className = 'weui-primary-loading weui-icon_msg';
-    const dot = document.createElement('span');
-    dot.className = 'weui-primary-loading__dot';
-    icon.append(dot);
-  } else {
-    icon.className = `${className} weui-icon_msg`;
-  }
-  $('scan-icon').replaceChildren(icon);
-}
-
+// The state view with 重试 (shown when it may work later) and 返回首页. The
+// hidden 重试 stays in place: WeUI spaces the second of two buttons.
 function render({ icon, title, desc, requestId = '', retry = false }) {
-  $('place').hidden = true;
-  $('scan').hidden = false;
-  setIcon(icon);
-  $('scan-title').textContent = title;
-  $('scan-desc').textContent = desc;
-  $('scan-request-id').textContent = requestId ? `请求编号：${requestId}` : '';
-  $('scan-tips').hidden = !requestId;
-  $('scan-retry').hidden = !retry;
-  document.title = `户组 · ${title}`;
+  const again = stateButton('重试', { onClick: () => scan(), primary: true, id: 'state-retry' });
+  again.hidden = !retry;
+  showState({ icon, title, desc, requestId, buttons: [again, stateButton('返回首页', { href: '/' })] });
 }
 
 function renderError(err) {
-  const e = err instanceof ApiError ? err : new ApiError({ message: '出现了意外错误，请稍后重试' });
+  const e = err instanceof ApiError ? err : new ApiError();
   // A 4xx other than timeouts/throttling means the code itself is bad; otherwise it may work later.
   const transient = e.status === 0 || e.status === 408 || e.status === 429 || e.status >= 500;
   let title = '二维码无法识别';
@@ -129,10 +114,10 @@ function actionList(data) {
     cells.push(actionCell({ id: 'act-patrol', mark: '巡', tone: 'huzu-tone_green', title: '巡查打卡', desc: '记录本次到楼栋巡查', onClick: (ev, cell) => checkin(cell, 'patrol') }));
   }
   if (actions.has('roster')) {
-    cells.push(actionCell({ id: 'act-roster', mark: '册', tone: 'huzu-tone_blue', title: '住户名册', desc: '查看本楼栋已登记的住户', href: `/head.html?building=${encodeURIComponent(b.id)}#roster` }));
+    cells.push(actionCell({ id: 'act-roster', mark: '册', tone: 'huzu-tone_blue', title: '住户名册', desc: '查看本楼栋已登记的住户', href: `/building.html?building=${encodeURIComponent(b.id)}#roster` }));
   }
   if (actions.has('review_registrations')) {
-    cells.push(actionCell({ id: 'act-review', mark: '审', tone: 'huzu-tone_orange', title: '审核登记', desc: '审核本楼栋住户提交的居住登记', href: `/head.html?building=${encodeURIComponent(b.id)}#pending` }));
+    cells.push(actionCell({ id: 'act-review', mark: '审', tone: 'huzu-tone_orange', title: '审核登记', desc: '审核本楼栋住户提交的居住登记', href: `/building.html?building=${encodeURIComponent(b.id)}#pending` }));
   }
   if (actions.has('report_problem')) {
     cells.push(actionCell({ id: 'act-report', mark: '诉', title: '反映问题', desc: '向栋长、户组长反映问题', disabled: true }));
@@ -147,8 +132,7 @@ function renderPlace(data) {
   scanData = data;
   const b = data.building || {};
   const info = b.building || {};
-  $('scan').hidden = true;
-  $('place').hidden = false;
+  showContent();
   $('place-chain').textContent = chainText(data.chain);
   $('place-name').textContent = b.name || '';
   $('place-address').textContent = data.address || '';
@@ -257,8 +241,6 @@ async function scan({ quiet = false, retried = false } = {}) {
     renderError(err);
   }
 }
-
-$('scan-retry').addEventListener('click', () => scan());
 
 // Back from the login page or another tab: show what this session may do.
 window.addEventListener('pageshow', (ev) => { if (ev.persisted) scan({ quiet: true }); });

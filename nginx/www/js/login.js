@@ -1,10 +1,11 @@
 // Login page: residents by phone and SMS code, staff by username and
 // password. Afterwards the page goes to ?next= (a same-origin path only)
 // or to 我的.
-import { ApiError, auth, showError } from './api.js';
+import { ApiError, auth } from './api.js';
 import { safeNext, HOME_ME } from './nav.js';
-
-const $ = (id) => document.getElementById(id);
+import {
+  $, normalizePhone, setBusy, setFieldError as setFieldErrorOf, showError, toast, toptips, hideToptips,
+} from './ui.js';
 
 const PHONE_RE = /^1[3-9]\d{9}$/;
 const CODE_RE = /^\d{6}$/;
@@ -25,45 +26,10 @@ const FIELDS = {
   password: $('password'),
 };
 
-// ---- Feedback: field errors, toptips, toast ------------------------------------
+// ---- Feedback: field errors under the inputs, toptips, dialogs (ui.js) -----------
 
 function setFieldError(name, message) {
-  const input = FIELDS[name];
-  const out = $(`${name}-error`);
-  const cell = $(`cell-${name}`);
-  out.textContent = message || '';
-  out.hidden = !message;
-  cell.classList.toggle('weui-cell_warn', Boolean(message));
-  if (message) input.setAttribute('aria-invalid', 'true');
-  else input.removeAttribute('aria-invalid');
-}
-
-let toptipsTimer = 0;
-
-// Expected refusals (wrong password, wrong code, too many tries) in WeUI
-// toptips; tapping them hides them early.
-function showToptips(message, requestId = '') {
-  const tips = $('toptips');
-  $('toptips-message').textContent = message;
-  $('toptips-rid').textContent = requestId ? `请求编号：${requestId}` : '';
-  $('toptips-rid').hidden = !requestId;
-  tips.classList.add('huzu-toptips_on');
-  clearTimeout(toptipsTimer);
-  toptipsTimer = setTimeout(hideToptips, 5000);
-}
-
-function hideToptips() {
-  clearTimeout(toptipsTimer);
-  $('toptips').classList.remove('huzu-toptips_on');
-}
-
-let toastTimer = 0;
-
-function showToast(text) {
-  $('toast-text').textContent = text;
-  $('toast').hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { $('toast').hidden = true; }, 1500);
+  setFieldErrorOf({ cell: $(`cell-${name}`), error: $(`${name}-error`), input: FIELDS[name] }, message);
 }
 
 // Field errors go under their inputs; the rest of an error is shown as
@@ -81,26 +47,8 @@ function reportError(err, names) {
     FIELDS[known[0]].focus();
     if (known.length === Object.keys(fields).length) return;
   }
-  if (err.status >= 400 && err.status < 500) showToptips(err.message, err.requestId);
+  if (err.status >= 400 && err.status < 500) toptips(err.message, err.requestId);
   else showError(err);
-}
-
-// ---- Busy buttons ----------------------------------------------------------------
-
-function setBusy(button, busy, label) {
-  button.disabled = busy;
-  button.classList.toggle('weui-btn_loading', busy);
-  button.setAttribute('aria-busy', String(busy));
-  if (busy) {
-    const spinner = document.createElement('span');
-    spinner.className = 'weui-primary-loading weui-primary-loading_transparent';
-    const dot = document.createElement('i');
-    dot.className = 'weui-primary-loading__dot';
-    spinner.append(dot);
-    button.replaceChildren(spinner, document.createTextNode(label));
-  } else {
-    button.textContent = label;
-  }
 }
 
 function done() {
@@ -136,13 +84,6 @@ $('mode-phone').parentElement.addEventListener('keydown', (ev) => {
 });
 
 // ---- Phone and code ----------------------------------------------------------------
-
-// "138 0013 8000", "138-0013-8000" and "+86 13800138000" all mean 13800138000.
-function normalizePhone(raw) {
-  const s = raw.replace(/[\s-]/g, '');
-  const m = s.match(/^(?:\+?86|0086)(1\d{10})$/);
-  return m ? m[1] : s;
-}
 
 function checkPhone() {
   const phone = normalizePhone(FIELDS.phone.value);
@@ -191,7 +132,7 @@ sendButton.addEventListener('click', async () => {
     const wait = Number(res && res.resend_after) || 60;
     sending = false;
     startCountdown(wait);
-    showToast('验证码已发送');
+    toast('验证码已发送');
     FIELDS.code.focus();
   } catch (err) {
     sending = false;
@@ -266,8 +207,6 @@ $('form-staff').addEventListener('submit', async (ev) => {
 
 FIELDS.username.addEventListener('input', () => setFieldError('username', ''));
 FIELDS.password.addEventListener('input', () => setFieldError('password', ''));
-
-$('toptips').addEventListener('click', hideToptips);
 
 // ---- Start -------------------------------------------------------------------------
 

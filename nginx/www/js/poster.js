@@ -5,7 +5,7 @@
 // set as HTML, and never with a style attribute that the CSP would refuse).
 import { api, ApiError, auth } from './api.js';
 import { loginHref } from './nav.js';
-import { $, el } from './ui.js';
+import { $, el, showState, stateButton } from './ui.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const SVG_ELEMENTS = new Set(['svg', 'rect', 'path', 'g']);
@@ -67,22 +67,20 @@ function poster(p) {
     el('footer', 'poster__foot', '户组 · 城中村党建引领治理服务平台　请勿遮挡、撕毁'));
 }
 
+// Nothing to print: the state view in the sheets' place, its title in the bar.
 function message(title, desc, link) {
   $('poster-summary').textContent = title;
-  $('sheets').replaceChildren(el('div', 'weui-msg huzu-msg_inline',
-    el('div', 'weui-msg__icon-area', el('i', { class: 'weui-icon-warn weui-icon_msg', 'aria-hidden': 'true' })),
-    el('div', 'weui-msg__text-area', el('h2', 'weui-msg__title', title), el('p', 'weui-msg__desc huzu-wrap', desc)),
-    link ? el('div', 'weui-msg__opr-area', el('p', 'weui-btn-area', link)) : null));
+  showState({ icon: 'weui-icon-warn', title, desc, buttons: [link] });
 }
 
 async function start() {
   if (!/^\d+$/.test(unit)) {
-    message('未指定楼栋', '请从楼栋工作台的“海报打印”进入', el('a', { class: 'weui-btn weui-btn_primary', href: '/head.html#posters' }, '前往楼栋工作台'));
+    message('未指定楼栋', '请从楼栋工作台的“海报打印”进入', stateButton('前往楼栋工作台', { href: '/building.html#posters', primary: true }));
     return;
   }
   if (!auth.loggedIn) {
     message('请先登录', '海报打印供栋长及以上工作人员使用',
-      el('a', { class: 'weui-btn weui-btn_primary', href: `${loginHref(location.pathname + location.search)}#staff`, id: 'poster-login' }, '工作人员登录'));
+      stateButton('工作人员登录', { href: `${loginHref(location.pathname + location.search)}#staff`, primary: true, id: 'poster-login' }));
     return;
   }
   let data;

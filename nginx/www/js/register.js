@@ -2,9 +2,12 @@
 // scanned (/register.html?token=<qr token>). The checks mirror the server's
 // (core/tenancies.c, core/idcard.c), whose `fields` errors are shown under
 // the fields as well.
-import { api, ApiError, auth, showError } from './api.js';
+import { api, ApiError, auth } from './api.js';
 import { loginHref } from './nav.js';
-import { $, el, ID_TYPES, REASONS, RELATIONS, todayLocal, toptips, hideToptips, setBusy } from './ui.js';
+import {
+  $, el, ID_TYPES, REASONS, RELATIONS, normalizePhone, todayLocal, toptips, hideToptips, setBusy,
+  setFieldError as setFieldErrorOf, showState, showContent, stateButton, showError,
+} from './ui.js';
 
 const token = new URLSearchParams(location.search).get('token') || '';
 const MAX_MEMBERS = 10;
@@ -70,47 +73,14 @@ export function idNumberError(type, raw) {
   }
 }
 
-function normalizePhone(raw) {
-  const s = raw.replace(/[\s-]/g, '');
-  const m = s.match(/^(?:\+?86|0086)(1\d{10})$/);
-  return m ? m[1] : s;
-}
-
-// ---- Page states ----------------------------------------------------------------------
-
-function stateButton(text, { href, primary = false, id } = {}) {
-  return el('a', { class: `weui-btn ${primary ? 'weui-btn_primary' : 'weui-btn_default'}`, href, id }, text);
-}
-
-function showState({ icon, title, desc, requestId = '', buttons = [] }) {
-  $('reg-form').hidden = true;
-  $('state').hidden = false;
-  const i = el('i', { class: `${icon} weui-icon_msg`, 'aria-hidden': 'true' });
-  $('state-icon').replaceChildren(i);
-  $('state-title').textContent = title;
-  $('state-desc').textContent = desc;
-  $('state-request-id').textContent = requestId ? `请求编号：${requestId}` : '';
-  $('state-tips').hidden = !requestId;
-  $('state-buttons').replaceChildren(...buttons);
-  document.title = `户组 · ${title}`;
-  window.scrollTo(0, 0);
-}
-
 const landingHref = () => `/q/${encodeURIComponent(token)}`;
 
 // ---- Field errors -----------------------------------------------------------------------
 
 function setFieldError(name, message) {
-  const out = $(`err-${name}`);
-  if (!out) return false;
-  out.textContent = message || '';
-  out.hidden = !message;
-  $(`cell-${name}`)?.classList.toggle('weui-cell_warn', Boolean(message));
-  const input = $(`f-${name}`);
-  if (input) {
-    if (message) input.setAttribute('aria-invalid', 'true');
-    else input.removeAttribute('aria-invalid');
-  }
+  const error = $(`err-${name}`);
+  if (!error) return false;
+  setFieldErrorOf({ cell: $(`cell-${name}`), error, input: $(`f-${name}`) }, message);
   return true;
 }
 
@@ -218,8 +188,7 @@ function setupForm(data) {
   const rooms = expandRooms(b.building && b.building.rooms);
   $('room-list').replaceChildren(...rooms.map((r) => el('option', { value: r })));
   renderMemberCount();
-  $('state').hidden = true;
-  $('reg-form').hidden = false;
+  showContent();
   document.title = '户组 · 居住登记';
 }
 

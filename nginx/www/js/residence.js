@@ -1,8 +1,11 @@
 // 我的居住: the resident's registrations (newest first) with their status,
 // the masked ID number (full on request, audited), and 迁出 / 撤销.
-import { api, ApiError, auth, showConfirm, showError } from './api.js';
+import { api, ApiError, auth } from './api.js';
 import { loginHref } from './nav.js';
-import { $, el, ID_TYPES, REASONS, STATUS, label, formatTime, formatDate, loadmore, statusBadge, toast, hideToast } from './ui.js';
+import {
+  $, el, ID_TYPES, REASONS, STATUS, label, formatTime, formatDate, loadmore, emptyState, statusBadge,
+  previewItem as row, showState, showContent, stateButton, toast, hideToast, showConfirm, showError,
+} from './ui.js';
 
 const main = $('res-main');
 
@@ -10,19 +13,10 @@ function done() {
   main.setAttribute('aria-busy', 'false');
 }
 
-function message({ icon, title, desc, buttons = [], requestId = '' }) {
-  main.replaceChildren(el('div', 'weui-msg huzu-msg_inline',
-    el('div', 'weui-msg__icon-area', el('i', { class: `${icon} weui-icon_msg`, 'aria-hidden': 'true' })),
-    el('div', 'weui-msg__text-area', el('h2', 'weui-msg__title', title), el('p', 'weui-msg__desc huzu-wrap', desc)),
-    requestId ? el('div', 'weui-msg__tips-area', el('p', 'weui-msg__tips huzu-request-id', `请求编号：${requestId}`)) : null,
-    buttons.length ? el('div', 'weui-msg__opr-area', el('p', 'weui-btn-area', ...buttons)) : null));
+// The state view in place of the list.
+function message(state) {
+  showState(state);
   done();
-}
-
-function row(labelText, value, extra) {
-  return el('div', 'weui-form-preview__item',
-    el('label', 'weui-form-preview__label', labelText),
-    el('span', 'weui-form-preview__value huzu-wrap', value, extra || null));
 }
 
 // The ID number masked, with a button that asks for the full number once.
@@ -137,28 +131,30 @@ function render(items) {
   if (current.length) {
     parts.push(el('div', 'weui-cells__title', '当前登记'), ...current.map((t) => card(t, { current: true })));
   } else {
-    parts.push(el('div', 'huzu-empty',
-      el('p', 'huzu-empty__title', '暂无有效的居住登记'),
-      el('p', 'huzu-empty__desc', '请扫描所住楼栋门口的二维码，按提示办理居住登记')));
+    parts.push(emptyState('暂无有效的居住登记', '请扫描所住楼栋门口的二维码，按提示办理居住登记'));
   }
   if (past.length) parts.push(el('div', 'weui-cells__title', '历史记录'), ...past.map((t) => card(t, { current: false })));
   main.replaceChildren(...parts);
+  showContent();
   done();
 }
 
 async function load({ quiet = false } = {}) {
   if (!auth.loggedIn) {
     message({ icon: 'weui-icon-info', title: '请先登录', desc: '登录后可查看您的居住登记',
-      buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: loginHref('/residence.html'), id: 'res-login' }, '登录')] });
+      buttons: [stateButton('登录', { href: loginHref('/residence.html'), primary: true, id: 'res-login' })] });
     return;
   }
-  if (!quiet) main.replaceChildren(loadmore('正在加载', { loading: true }));
+  if (!quiet) {
+    main.replaceChildren(loadmore('正在加载', { loading: true }));
+    showContent();
+  }
   main.setAttribute('aria-busy', 'true');
   try {
     const me = await api.get('/me');
     if (me && me.user && me.user.kind === 'staff') {
       message({ icon: 'weui-icon-info', title: '工作人员账号', desc: '居住登记由住户本人办理。审核登记、查看名册请到楼栋工作台。',
-        buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: '/head.html' }, '进入楼栋工作台')] });
+        buttons: [stateButton('进入楼栋工作台', { href: '/building.html', primary: true })] });
       return;
     }
     const items = [];
@@ -174,12 +170,11 @@ async function load({ quiet = false } = {}) {
     const e = err instanceof ApiError ? err : new ApiError();
     if (e.status === 401) {
       message({ icon: 'weui-icon-info', title: '登录已过期', desc: '请重新登录后查看',
-        buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: loginHref('/residence.html'), id: 'res-login' }, '登录')] });
+        buttons: [stateButton('登录', { href: loginHref('/residence.html'), primary: true, id: 'res-login' })] });
       return;
     }
-    const retry = el('button', { class: 'weui-btn weui-btn_primary', type: 'button' }, '重试');
-    retry.addEventListener('click', () => load());
-    message({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message, requestId: e.requestId, buttons: [retry] });
+    message({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message, requestId: e.requestId,
+      buttons: [stateButton('重试', { onClick: () => load(), primary: true })] });
   }
 }
 

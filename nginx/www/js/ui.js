@@ -1,5 +1,8 @@
-// Shared H5 helpers: DOM building (text only, never HTML strings), WeUI
-// toast and toptips, busy buttons, field errors, Chinese labels and dates.
+// Everything the pages show that is not their own: DOM building (text only,
+// never HTML strings), the page-state view, WeUI dialogs, toast and
+// toptips, busy buttons, field errors, Chinese labels and dates. api.js
+// speaks HTTP; this module shows what it answers.
+import { ApiError } from './api.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -62,11 +65,19 @@ export const ROLE_NAMES = {
   station_manager: '站点负责人',
 };
 export const UNIT_KINDS = { village: '村', cooperative: '经济社', group: '户组', building: '楼栋' };
+export const KIND_NAMES = { staff: '工作人员', resident: '住户' };
 
 // Roles that look after buildings (review, roster, posters).
 export const CHAIN_ROLES = ['building_head', 'group_leader', 'cadre', 'admin'];
 
 export const label = (pairs, value) => (pairs.find(([k]) => k === value) || [null, value || ''])[1];
+
+// "138 0013 8000", "138-0013-8000" and "+86 13800138000" all mean 13800138000.
+export function normalizePhone(raw) {
+  const s = raw.replace(/[\s-]/g, '');
+  const m = s.match(/^(?:\+?86|0086)(1\d{10})$/);
+  return m ? m[1] : s;
+}
 
 // ---- Dates (shown in Asia/Shanghai) ---------------------------------------------
 
@@ -132,16 +143,16 @@ export function hideToast() {
 
 let tipsTimer = 0;
 
-// A red WeUI toptips bar for refusals the user can act on.
+// A red WeUI toptips bar for refusals the user can act on; tapping it hides it early.
 export function toptips(message, requestId = '') {
   let root = $('huzu-toptips');
   if (!root) {
-    root = el('div', { class: 'weui-toptips weui-toptips_warn huzu-toptips', id: 'huzu-toptips', role: 'alert' });
+    root = el('div', { class: 'weui-toptips weui-toptips_warn huzu-toptips', id: 'huzu-toptips', role: 'alert', 'aria-live': 'assertive' });
     root.addEventListener('click', hideToptips);
     document.body.append(root);
   }
-  root.replaceChildren(el('p', 'huzu-toptips__message', message));
-  if (requestId) root.append(el('p', 'huzu-toptips__rid', `请求编号：${requestId}`));
+  root.replaceChildren(el('p', { class: 'huzu-toptips__message', id: 'huzu-toptips-message' }, message));
+  if (requestId) root.append(el('p', { class: 'huzu-toptips__rid', id: 'huzu-toptips-rid' }, `请求编号：${requestId}`));
   root.classList.add('huzu-toptips_on');
   clearTimeout(tipsTimer);
   tipsTimer = setTimeout(hideToptips, 5000);
@@ -152,6 +163,7 @@ export function hideToptips() {
   $('huzu-toptips')?.classList.remove('huzu-toptips_on');
 }
 
+// A button that shows a spinner and labelText while its request runs.
 export function setBusy(button, busy, labelText) {
   button.disabled = busy;
   button.classList.toggle('weui-btn_loading', busy);
@@ -166,12 +178,80 @@ export function setBusy(button, busy, labelText) {
   }
 }
 
-// A centred WeUI "loading / empty / error" block.
+// A message under a form field ('' clears it): the cell turns red and the
+// input is marked invalid. field is {cell, error, input}.
+export function setFieldError({ cell, error, input }, message) {
+  error.textContent = message || '';
+  error.hidden = !message;
+  cell?.classList.toggle('weui-cell_warn', Boolean(message));
+  if (!input) return;
+  if (message) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+}
+
+// ---- The page-state view ---------------------------------------------------------
+
+// Every page has one #state block (nginx/www/parts/state.html, included by
+// nginx SSI) for loading, gates and errors. showState() fills it and hides
+// the page's own content (the elements marked data-content); showContent()
+// does the reverse. A state that fills the page (not huzu-msg_inline) also
+// names the browser tab and starts at the top.
+// icon: a WeUI icon class ('weui-icon-warn', …) or 'loading'.
+export function showState({ icon, title, desc = '', requestId = '', buttons = [] }) {
+  const root = $('state');
+  for (const node of document.querySelectorAll('[data-content]')) node.hidden = true;
+  $('state-icon').replaceChildren(icon === 'loading'
+    ? el('span', 'weui-primary-loading weui-icon_msg', el('span', 'weui-primary-loading__dot'))
+    : el('i', { class: `${icon} weui-icon_msg`, 'aria-hidden': 'true' }));
+  $('state-title').textContent = title;
+  $('state-desc').textContent = desc;
+  $('state-request-id').textContent = requestId ? `请求编号：${requestId}` : '';
+  $('state-tips').hidden = !requestId;
+  const list = buttons.filter(Boolean);
+  $('state-buttons').replaceChildren(...list);
+  $('state-buttons').parentElement.hidden = list.length === 0;
+  root.hidden = false;
+  if (!root.classList.contains('huzu-msg_inline')) {
+    document.title = `户组 · ${title}`;
+    window.scrollTo(0, 0);
+  }
+}
+
+export function showContent() {
+  $('state').hidden = true;
+  for (const node of document.querySelectorAll('[data-content]')) node.hidden = false;
+}
+
+// A button for the state view: a link (href) or, with onClick, a button.
+export function stateButton(text, { href, onClick, primary = false, id } = {}) {
+  const cls = `weui-btn ${primary ? 'weui-btn_primary' : 'weui-btn_default'}`;
+  if (!onClick) return el('a', { class: cls, href, id }, text);
+  const b = el('button', { class: cls, type: 'button', id }, text);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+// In a list: a centred WeUI "loading" line, an empty list, a failed load.
 export function loadmore(text, { loading = false } = {}) {
   const node = el('div', 'weui-loadmore huzu-loadmore');
   if (loading) node.append(el('span', 'weui-primary-loading', el('span', 'weui-primary-loading__dot')));
   node.append(el('span', 'weui-loadmore__tips', text));
   return node;
+}
+
+export function emptyState(title, desc) {
+  return el('div', 'huzu-empty', el('p', 'huzu-empty__title', title), desc ? el('p', 'huzu-empty__desc', desc) : null);
+}
+
+export function errorState(err, retry) {
+  const e = err instanceof ApiError ? err : new ApiError();
+  const btn = el('button', { class: 'weui-btn weui-btn_default weui-btn_mini', type: 'button' }, '重试');
+  btn.addEventListener('click', retry);
+  return el('div', 'huzu-empty huzu-empty_error',
+    el('p', 'huzu-empty__title', '暂时无法加载'),
+    el('p', 'huzu-empty__desc', e.message),
+    e.requestId ? el('p', 'huzu-request-id', `请求编号：${e.requestId}`) : null,
+    btn);
 }
 
 // Status badge for a tenancy.
@@ -180,11 +260,87 @@ export function statusBadge(status) {
   return el('span', `huzu-status ${s.cls}`, s.text);
 }
 
+// One label: value row of a WeUI form preview (a tenancy card).
+export function previewItem(labelText, value, extra) {
+  return el('div', 'weui-form-preview__item',
+    el('label', 'weui-form-preview__label', labelText),
+    el('span', 'weui-form-preview__value huzu-wrap', value, extra || null));
+}
+
+// ---- Dialogs ---------------------------------------------------------------------------
+
+// Opens a WeUI dialog (one per id) and resolves to what close() is given.
+// cancel: the answer for a tap on the mask or Escape (undefined: neither
+// closes it). The focus returns to the opener unless keepFocus.
+function openDialog({ id, role = 'alertdialog', cls = 'weui-dialog', title, body, buttons, focus, cancel, keepFocus = false }) {
+  $(id)?.remove();
+  const opener = document.activeElement;
+  const mask = el('div', 'weui-mask');
+  const root = el('div', { class: 'huzu-dialog', id, role, 'aria-modal': 'true' },
+    mask,
+    el('div', cls,
+      title ? el('div', 'weui-dialog__hd', el('strong', 'weui-dialog__title', title)) : null,
+      el('div', 'weui-dialog__bd', ...body),
+      el('div', 'weui-dialog__ft', ...buttons)));
+  document.body.append(root);
+  (focus || buttons[0]).focus();
+  let resolve;
+  const answer = new Promise((r) => { resolve = r; });
+  let closed = false;
+  const close = (value) => {
+    if (closed) return;
+    closed = true;
+    root.remove();
+    if (!keepFocus && opener && typeof opener.focus === 'function' && opener.isConnected) opener.focus();
+    resolve(value);
+  };
+  if (cancel !== undefined) {
+    mask.addEventListener('click', () => close(cancel), { once: true });
+    root.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') close(cancel); });
+  }
+  return { answer, close };
+}
+
+function dialogButton(text, { primary = false, warn = false, id } = {}) {
+  const tone = warn ? 'weui-dialog__btn_warn' : primary ? 'weui-dialog__btn_primary' : 'weui-dialog__btn_default';
+  return el('button', { class: `weui-dialog__btn ${tone}`, type: 'button', id }, text);
+}
+
+// Shows err (an ApiError: message, field messages, request id) in a WeUI
+// dialog; resolves when the user dismisses it.
+export function showError(err) {
+  const e = err instanceof ApiError ? err : new ApiError();
+  const fieldMessages = Object.values(e.fields || {}).filter((m) => typeof m === 'string');
+  const ok = dialogButton('知道了', { primary: true });
+  const { answer, close } = openDialog({
+    id: 'huzu-error-dialog',
+    keepFocus: true,
+    body: [
+      el('p', 'huzu-dialog__message', e.message),
+      fieldMessages.length ? el('ul', 'huzu-dialog__fields', ...fieldMessages.map((m) => el('li', '', m))) : null,
+      e.requestId ? el('p', 'huzu-request-id', `请求编号：${e.requestId}`) : null,
+    ],
+    buttons: [ok],
+  });
+  ok.addEventListener('click', () => close(), { once: true });
+  return answer;
+}
+
+// Asks a yes/no question in a WeUI dialog; resolves true for ok, false otherwise.
+export function showConfirm({ title = '', message, ok = '确定', cancel = '取消', warn = false }) {
+  const no = dialogButton(cancel);
+  const yes = dialogButton(ok, { primary: true, warn });
+  const { answer, close } = openDialog({
+    id: 'huzu-confirm-dialog', title, body: [el('p', 'huzu-dialog__message', message)], buttons: [no, yes], cancel: false,
+  });
+  yes.addEventListener('click', () => close(true), { once: true });
+  no.addEventListener('click', () => close(false), { once: true });
+  return answer;
+}
+
 // Dialog asking for a required text (e.g. the reason for a rejection).
 // Resolves to the trimmed text, or null when cancelled.
 export function promptText({ title, placeholder = '', ok = '确定', cancel = '取消', max = 200, required = true, presets = [], warn = false }) {
-  document.getElementById('huzu-prompt-dialog')?.remove();
-  const opener = document.activeElement;
   const area = el('textarea', {
     class: 'weui-textarea huzu-prompt__input', id: 'huzu-prompt-input', rows: '3',
     maxlength: String(max), placeholder, 'aria-label': title,
@@ -197,39 +353,23 @@ export function promptText({ title, placeholder = '', ok = '确定', cancel = '�
       return b;
     }))
     : null;
-  const no = el('button', { class: 'weui-dialog__btn weui-dialog__btn_default', type: 'button' }, cancel);
-  const yes = el('button', { class: `weui-dialog__btn ${warn ? 'weui-dialog__btn_warn' : 'weui-dialog__btn_primary'}`, type: 'button', id: 'huzu-prompt-ok' }, ok);
-  const mask = el('div', 'weui-mask');
-  const root = el('div', { class: 'huzu-dialog', id: 'huzu-prompt-dialog', role: 'dialog', 'aria-modal': 'true' },
-    mask,
-    el('div', 'weui-dialog huzu-prompt',
-      el('div', 'weui-dialog__hd', el('strong', 'weui-dialog__title', title)),
-      el('div', 'weui-dialog__bd', chips, area, error),
-      el('div', 'weui-dialog__ft', no, yes)));
-  document.body.append(root);
-  area.focus();
-  return new Promise((resolve) => {
-    let closed = false;
-    const close = (answer) => {
-      if (closed) return;
-      closed = true;
-      root.remove();
-      if (opener && typeof opener.focus === 'function' && opener.isConnected) opener.focus();
-      resolve(answer);
-    };
-    yes.addEventListener('click', () => {
-      const v = area.value.trim();
-      if (required && !v) {
-        error.textContent = '请填写原因';
-        error.hidden = false;
-        area.focus();
-        return;
-      }
-      close(v);
-    });
-    area.addEventListener('input', () => { error.hidden = true; });
-    no.addEventListener('click', () => close(null));
-    mask.addEventListener('click', () => close(null));
-    root.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') close(null); });
+  const no = dialogButton(cancel);
+  const yes = dialogButton(ok, { primary: true, warn, id: 'huzu-prompt-ok' });
+  const { answer, close } = openDialog({
+    id: 'huzu-prompt-dialog', role: 'dialog', cls: 'weui-dialog huzu-prompt', title,
+    body: [chips, area, error], buttons: [no, yes], focus: area, cancel: null,
   });
+  yes.addEventListener('click', () => {
+    const v = area.value.trim();
+    if (required && !v) {
+      error.textContent = '请填写原因';
+      error.hidden = false;
+      area.focus();
+      return;
+    }
+    close(v);
+  });
+  area.addEventListener('input', () => { error.hidden = true; });
+  no.addEventListener('click', () => close(null));
+  return answer;
 }

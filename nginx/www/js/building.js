@@ -1,11 +1,12 @@
 // 楼栋工作台 for building heads and above: 待审核 (approve / reject the
 // registrations in scope), 住户名册 (a building's active tenancies) and
 // 海报打印 (links to the A4 poster sheet of a unit or a building).
-import { api, ApiError, auth, showConfirm, showError } from './api.js';
+import { api, ApiError, auth } from './api.js';
 import { loginHref } from './nav.js';
 import {
-  $, el, ID_TYPES, REASONS, ROLE_NAMES, UNIT_KINDS, CHAIN_ROLES, label,
-  formatTime, formatDate, loadmore, toast, hideToast, promptText, toptips,
+  $, el, ID_TYPES, REASONS, ROLE_NAMES, UNIT_KINDS, CHAIN_ROLES, label, formatTime, formatDate,
+  loadmore, emptyState, errorState, previewItem as item, showState, showContent, stateButton,
+  toast, hideToast, toptips, showConfirm, showError, promptText,
 } from './ui.js';
 
 const TABS = ['pending', 'roster', 'posters'];
@@ -17,14 +18,10 @@ let buildingsLoaded = null;
 
 // ---- Gate and tabs -------------------------------------------------------------------
 
-function gate({ icon, title, desc, buttons = [] }) {
-  $('head-app').hidden = true;
-  $('head-who').textContent = '';
-  $('head-gate').replaceChildren(el('div', 'weui-msg huzu-msg_inline',
-    el('div', 'weui-msg__icon-area', el('i', { class: `${icon} weui-icon_msg`, 'aria-hidden': 'true' })),
-    el('div', 'weui-msg__text-area', el('h2', 'weui-msg__title', title), el('p', 'weui-msg__desc huzu-wrap', desc)),
-    buttons.length ? el('div', 'weui-msg__opr-area', el('p', 'weui-btn-area', ...buttons)) : null));
-  $('head-gate').hidden = false;
+// Not logged in, no right role, an error: the state view instead of the tabs.
+function gate(state) {
+  $('building-who').textContent = '';
+  showState(state);
 }
 
 function currentTab() {
@@ -51,12 +48,6 @@ function showTab(name) {
 
 // ---- Shared bits -------------------------------------------------------------------------
 
-function item(labelText, value, extra) {
-  return el('div', 'weui-form-preview__item',
-    el('label', 'weui-form-preview__label', labelText),
-    el('span', 'weui-form-preview__value huzu-wrap', value, extra || null));
-}
-
 // Masked ID number with 显示 (GET …/id-number, audited) to check against the card.
 function idItem(t) {
   const value = el('span', 'huzu-id', t.id_number || '');
@@ -73,21 +64,6 @@ function idItem(t) {
     }
   });
   return [item('证件类型', label(ID_TYPES, t.id_type)), item('证件号码', value, btn)];
-}
-
-function emptyState(title, desc) {
-  return el('div', 'huzu-empty', el('p', 'huzu-empty__title', title), desc ? el('p', 'huzu-empty__desc', desc) : null);
-}
-
-function errorState(err, retry) {
-  const e = err instanceof ApiError ? err : new ApiError();
-  const btn = el('button', { class: 'weui-btn weui-btn_default weui-btn_mini', type: 'button' }, '重试');
-  btn.addEventListener('click', retry);
-  return el('div', 'huzu-empty huzu-empty_error',
-    el('p', 'huzu-empty__title', '暂时无法加载'),
-    el('p', 'huzu-empty__desc', e.message),
-    e.requestId ? el('p', 'huzu-request-id', `请求编号：${e.requestId}`) : null,
-    btn);
 }
 
 async function loadBuildings() {
@@ -337,7 +313,7 @@ async function initPosters() {
 async function start() {
   if (!auth.loggedIn) {
     gate({ icon: 'weui-icon-info', title: '请先登录', desc: '楼栋工作台供栋长、户组长等工作人员使用',
-      buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: `${loginHref(location.pathname + location.search)}#staff`, id: 'head-login' }, '工作人员登录')] });
+      buttons: [stateButton('工作人员登录', { href: `${loginHref(location.pathname + location.search)}#staff`, primary: true, id: 'building-login' })] });
     return;
   }
   let me;
@@ -345,7 +321,7 @@ async function start() {
     me = await api.get('/me');
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
-      gate({ icon: 'weui-icon-info', title: '登录已过期', desc: '请重新登录', buttons: [el('a', { class: 'weui-btn weui-btn_primary', href: `${loginHref(location.pathname + location.search)}#staff` }, '登录')] });
+      gate({ icon: 'weui-icon-info', title: '登录已过期', desc: '请重新登录', buttons: [stateButton('登录', { href: `${loginHref(location.pathname + location.search)}#staff`, primary: true })] });
       return;
     }
     const e = err instanceof ApiError ? err : new ApiError();
@@ -357,23 +333,23 @@ async function start() {
   const chain = roles.filter((r) => CHAIN_ROLES.includes(r.role));
   if (!me.user || me.user.kind !== 'staff' || chain.length === 0) {
     gate({ icon: 'weui-icon-info', title: '没有可用的职务', desc: '楼栋工作台供栋长、户组长、经济社干部和联社党委使用',
-      buttons: [el('a', { class: 'weui-btn weui-btn_default', href: '/#me' }, '返回我的')] });
+      buttons: [stateButton('返回我的', { href: '/#me' })] });
     return;
   }
   const names = [...new Set(chain.map((r) => ROLE_NAMES[r.role] || r.role))].join('、');
   const scope = chain.length === 1 && chain[0].unit ? ` · ${chain[0].unit.name}` : ` · ${chain.length} 处`;
-  $('head-who').textContent = `${me.user.display_name || ''} · ${names}${scope}`;
+  $('building-who').textContent = `${me.user.display_name || ''} · ${names}${scope}`;
   if (focusBuilding) {
     $('pending-filter').hidden = false;
     $('pending-filter-text').textContent = '仅显示扫码所在楼栋的登记';
   }
-  $('head-app').hidden = false;
+  showContent();
   showTab(currentTab());
 }
 
 $('pending-more').addEventListener('click', () => loadPending({ more: true }));
 $('roster-more').addEventListener('click', () => loadRoster({ more: true }));
 $('roster-building').addEventListener('change', () => loadRoster());
-window.addEventListener('hashchange', () => { if (!$('head-app').hidden) showTab(currentTab()); });
+window.addEventListener('hashchange', () => { if (!$('building-app').hidden) showTab(currentTab()); });
 
 start();

@@ -1,27 +1,10 @@
-// App shell: hash-routed tabs (#home, #services, #me), 我的 (the caller's
+// index.html, the app shell: hash-routed tabs (#home, #services, #me), 我的 (the caller's
 // profile and roles, or the way to log in), API health footer.
-import { api, auth, tokens, ApiError, LOGOUT_EVENT, showConfirm } from './api.js';
+import { api, auth, tokens, ApiError, LOGOUT_EVENT } from './api.js';
 import { loginHref, HOME_ME } from './nav.js';
-
-const $ = (id) => document.getElementById(id);
+import { $, el, ROLE_NAMES, UNIT_KINDS, KIND_NAMES, CHAIN_ROLES, showConfirm } from './ui.js';
 
 const TABS = ['home', 'services', 'me'];
-
-const ROLE_NAMES = {
-  building_head: '栋长',
-  group_leader: '户组长',
-  cadre: '经济社干部',
-  admin: '联社党委管理员',
-  station_manager: '站点负责人',
-};
-const UNIT_KINDS = {
-  village: '村',
-  cooperative: '经济社',
-  group: '户组',
-  building: '楼栋',
-};
-const KIND_NAMES = { staff: '工作人员', resident: '住户' };
-const CHAIN_ROLES = ['building_head', 'group_leader', 'cadre', 'admin'];
 
 function currentTab() {
   const name = location.hash.slice(1);
@@ -76,20 +59,12 @@ function renderLoading() {
 }
 
 function roleCell(role) {
-  const cell = document.createElement('div');
-  cell.className = 'weui-cell huzu-role';
-  const bd = document.createElement('div');
-  bd.className = 'weui-cell__bd huzu-wrap';
-  const name = document.createElement('span');
-  name.className = 'huzu-role__name';
-  name.textContent = ROLE_NAMES[role.role] || String(role.role || '');
   const unitName = role.unit && typeof role.unit.name === 'string' ? role.unit.name : '';
-  bd.append(name, document.createTextNode(unitName ? ` · ${unitName}` : ''));
-  const ft = document.createElement('div');
-  ft.className = 'weui-cell__ft';
-  ft.textContent = (role.unit && UNIT_KINDS[role.unit.kind]) || '';
-  cell.append(bd, ft);
-  return cell;
+  return el('div', 'weui-cell huzu-role',
+    el('div', 'weui-cell__bd huzu-wrap',
+      el('span', 'huzu-role__name', ROLE_NAMES[role.role] || String(role.role || '')),
+      unitName ? ` · ${unitName}` : ''),
+    el('div', 'weui-cell__ft', (role.unit && UNIT_KINDS[role.unit.kind]) || ''));
 }
 
 function renderMe(data) {
@@ -109,20 +84,12 @@ function renderMe(data) {
 
   const list = $('me-roles');
   list.replaceChildren(...roles.map(roleCell));
-  if (staff && roles.length === 0) {
-    const empty = document.createElement('div');
-    empty.className = 'weui-cell';
-    const bd = document.createElement('div');
-    bd.className = 'weui-cell__bd huzu-muted';
-    bd.textContent = '暂无职务';
-    empty.append(bd);
-    list.append(empty);
-  }
+  if (staff && roles.length === 0) list.append(el('div', 'weui-cell', el('div', 'weui-cell__bd huzu-muted', '暂无职务')));
   $('me-roles-group').hidden = !staff && roles.length === 0;
   // Links: residents to their registrations, staff who look after buildings to the workbench.
   const chainStaff = staff && roles.some((r) => CHAIN_ROLES.includes(r.role));
   $('me-residence').hidden = staff;
-  $('me-head').hidden = !chainStaff;
+  $('me-building').hidden = !chainStaff;
   $('me-links').hidden = staff && !chainStaff;
   $('me-details').hidden = false;
   setButtons({ logout: true });
