@@ -72,6 +72,25 @@ static const struct hz_refusal
     wechat_off = { HZ_ERR_DISABLED, "wechat_disabled", NULL,
 	"暂未开通微信登录，请使用手机号登录" };
 
+struct login_job {
+	uint64_t          user;
+	const char       *kind;
+	const char       *action;
+	struct hz_tokens *t;
+};
+
+/* A session and the audit row of the login that opened it, together. */
+static enum hz_status
+login_tx(const struct hz_ctx *x, void *p)
+{
+	struct login_job *j = p;
+	enum hz_status rc;
+
+	if ((rc = hz_session_start(x, j->user, j->kind, j->t)))
+		return rc;
+	return hz_audit(x, j->user, j->action, "user", j->user, NULL);
+}
+
 enum hz_status
 hz_login_staff(const struct hz_ctx *x, const char *username,
                const char *password, struct hz_tokens *t)
@@ -88,9 +107,8 @@ hz_login_staff(const struct hz_ctx *x, const char *username,
 	}
 	if (rc)
 		return rc;
-	if ((rc = hz_session_start(x, id, "staff", t)))
-		return rc;
-	return hz_audit(x, id, "login.staff", "user", id, NULL);
+	struct login_job j = { id, "staff", "login.staff", t };
+	return hz_tx(x, login_tx, &j);
 }
 
 /* Limits per phone across codes: each new code resets its own five tries,
@@ -253,8 +271,8 @@ verify_tx(const struct hz_ctx *x, void *p)
 	}
 	if (rc)
 		return rc;
-	if ((rc = hz_session_start(x, j->user, "resident", j->t)) ||
-	    (rc = hz_audit(x, j->user, "login.code", "user", j->user, NULL)))
+	struct login_job l = { j->user, "resident", "login.code", j->t };
+	if ((rc = login_tx(x, &l)))
 		return rc;
 	j->verdict = NULL;
 	return HZ_OK;
@@ -276,12 +294,29 @@ hz_login_code_verify(const struct hz_ctx *x, const char *phone,
 	return j.verdict ? hz_refuse(x, j.verdict) : HZ_OK;
 }
 
+struct wechat_job {
+	const char       *openid;
+	struct hz_tokens *t;
+};
+
+/* The resident (found or made), the session and their audit rows. */
+static enum hz_status
+wechat_tx(const struct hz_ctx *x, void *p)
+{
+	struct wechat_job *j = p;
+	struct login_job l = { 0, "resident", "login.wechat", j->t };
+	bool created;
+	enum hz_status rc;
+
+	if ((rc = hz_resident_by_wechat(x, j->openid, &l.user, &created)))
+		return rc;
+	return login_tx(x, &l);
+}
+
 enum hz_status
 hz_login_wechat(const struct hz_ctx *x, const char *code, struct hz_tokens *t)
 {
 	char *openid;
-	uint64_t id;
-	bool created;
 	enum hz_status rc;
 
 	switch ((rc = hz_wechat_exchange(x, code, &openid))) {
@@ -296,10 +331,7 @@ hz_login_wechat(const struct hz_ctx *x, const char *code, struct hz_tokens *t)
 	default:
 		return rc;
 	}
-	rc = hz_resident_by_wechat(x, openid, &id, &created);
-	if (rc == HZ_ERR_FORBIDDEN)
-		return hz_refuse(x, &wechat_refused);
-	if (rc || (rc = hz_session_start(x, id, "resident", t)))
-		return rc;
-	return hz_audit(x, id, "login.wechat", "user", id, NULL);
+	struct wechat_job j = { openid, t };
+	rc = hz_tx(x, wechat_tx, &j);
+	return rc == HZ_ERR_FORBIDDEN ? hz_refuse(x, &wechat_refused) : rc;
 }

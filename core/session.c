@@ -141,25 +141,38 @@ hz_session_refresh(const struct hz_ctx *x, const char *refresh,
 	return j.ok ? HZ_OK : hz_refuse(x, &refresh_invalid);
 }
 
-enum hz_status
-hz_session_end(const struct hz_ctx *x, const char *refresh)
+/* The family's end and its audit row, together. */
+struct end_job {
+	const char *refresh;
+};
+
+static enum hz_status
+end_tx(const struct hz_ctx *x, void *p)
 {
+	const char *refresh = ((struct end_job *)p)->refresh;
 	unsigned char hash[32];
 	struct hz_db_result r;
+	uint64_t user;
 	enum hz_status rc;
 
 	hz_sha256(refresh, strlen(refresh), hash);
-	struct hz_db_arg h = HZ_ARG_STRN((const char *)hash, 32);
-	/* FOR UPDATE outside a transaction locks nothing; it is harmless. */
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FIND, HZ_ARGS(h), &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FIND,
+	    HZ_ARGS(HZ_ARG_STRN((const char *)hash, 32)), &r)))
 		return rc;
 	if (r.nrows == 0)
 		return HZ_OK;
-	struct hz_db_arg f = HZ_ARG_STRN(HZ_CELL(&r, 0, F_FAMILY)->s,
-	    HZ_CELL(&r, 0, F_FAMILY)->len);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REVOKE_FAMILY, HZ_ARGS(f),
-	    NULL)))
+	user = HZ_ID(HZ_CELL(&r, 0, F_USER));
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REVOKE_FAMILY,
+	    HZ_ARGS(HZ_ARG_STRN(HZ_CELL(&r, 0, F_FAMILY)->s,
+	    HZ_CELL(&r, 0, F_FAMILY)->len)), NULL)))
 		return rc;
-	return hz_audit(x, HZ_ID(HZ_CELL(&r, 0, F_USER)), "session.logout",
-	    "user", HZ_ID(HZ_CELL(&r, 0, F_USER)), NULL);
+	return hz_audit(x, user, "session.logout", "user", user, NULL);
+}
+
+enum hz_status
+hz_session_end(const struct hz_ctx *x, const char *refresh)
+{
+	struct end_job j = { refresh };
+
+	return hz_tx(x, end_tx, &j);
 }

@@ -2,7 +2,6 @@
 
 #include "audit.h"
 #include "stations.h"
-#include "utf8.h"
 
 enum { STMT_INSERT, STMT_LIST, STMT__MAX };
 
@@ -16,33 +15,59 @@ static const char *const sql[STMT__MAX] = {
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("stations", sql);
 
+static const char *const kinds[] = { "culture", "elderly_care",
+    "women_children", NULL };
+
+const struct hz_station_rules hz_station_rules = {
+	.kind = { HZ_F_ENUM, 0, 0, NULL, kinds },
+	.name = { HZ_F_STRING, 1, 100, "站点名称须为 1 至 100 个字" },
+};
+
 bool
 hz_station_kind_valid(const char *k)
 {
-	return k != NULL && (strcmp(k, "culture") == 0 ||
-	    strcmp(k, "elderly_care") == 0 || strcmp(k, "women_children") == 0);
+	return hz_rule_ok(&hz_station_rules.kind, k, false);
+}
+
+struct station_job {
+	uint64_t    unit;
+	const char *kind, *name;
+	uint64_t    id;
+};
+
+/* The station and its audit row, together. */
+static enum hz_status
+station_tx(const struct hz_ctx *x, void *p)
+{
+	struct station_job *j = p;
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGS(
+	    HZ_ARG_I64((long long)j->unit), HZ_ARG_STR(j->kind),
+	    HZ_ARG_STR(j->name)), &r)))
+		return rc;
+	j->id = r.insert_id;
+	return hz_audit(x, 0, "station.create", "station", j->id, NULL);
 }
 
 enum hz_status
 hz_station_create(const struct hz_ctx *x, uint64_t unit_id, const char *kind,
                   const char *name, uint64_t *id)
 {
-	long n = hz_utf8_count(name, strlen(name));
-	struct hz_db_result r;
+	struct station_job j = { unit_id, kind, name, 0 };
 	enum hz_status rc;
 
 	if (x->caller != NULL)
 		return HZ_ERR_FORBIDDEN;
-	if (!hz_station_kind_valid(kind) || n < 1 || n > 100)
-		return HZ_ERR_INVALID;
-	struct hz_db_arg args[] = {
-		HZ_ARG_I64((long long)unit_id), HZ_ARG_STR(kind),
-		HZ_ARG_STR(name),
-	};
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGV(args), &r)))
+	if (!hz_rule_ok(&hz_station_rules.kind, kind, false))
+		return hz_refuse_rule(x, "kind", &hz_station_rules.kind);
+	if (!hz_rule_ok(&hz_station_rules.name, name, false))
+		return hz_refuse_rule(x, "name", &hz_station_rules.name);
+	if ((rc = hz_tx(x, station_tx, &j)))
 		return rc;
-	*id = r.insert_id;
-	return hz_audit(x, 0, "station.create", "station", *id, NULL);
+	*id = j.id;
+	return HZ_OK;
 }
 
 enum hz_status

@@ -6,6 +6,12 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "json.h"
+
+struct hz_station_rules {
+	struct hz_rule kind, name;
+};
+extern const struct hz_station_rules hz_station_rules;
 
 struct hz_station {
 	uint64_t    id;

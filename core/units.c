@@ -543,6 +543,13 @@ hz_unit_bump_serial(const struct hz_ctx *x, uint64_t id, unsigned *serial)
 	return HZ_OK;
 }
 
+const char *
+hz_building_address(hz_arena *a, const struct hz_unit *b)
+{
+	return hz_arena_printf(a, "%s%s号", b->lane ? b->lane : "",
+	    b->door_no ? b->door_no : "");
+}
+
 uint64_t
 hz_unit_id_by_code(const struct hz_ctx *x, const char *code)
 {

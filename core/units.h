@@ -105,6 +105,9 @@ enum hz_status hz_unit_public(const struct hz_ctx *, uint64_t id,
 enum hz_status hz_unit_bump_serial(const struct hz_ctx *, uint64_t id,
                                    unsigned *serial);
 
+/* A building's address as printed on its poster: lane, door number, 号. */
+const char *hz_building_address(hz_arena *, const struct hz_unit *);
+
 /* For the importer: the id of the unit with `code`, 0 if none. */
 uint64_t hz_unit_id_by_code(const struct hz_ctx *, const char *code);
 long long hz_unit_count(const struct hz_ctx *);

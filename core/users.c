@@ -235,31 +235,40 @@ struct grant_job {
 	uint64_t     id;
 };
 
-/* The grant, the bump that makes workers reload the holder's rights
- * (users.authz_version) and the audit row, together. */
+/* After a grant or a revoke: the bump that makes every worker reload
+ * the holder's rights (users.authz_version), and the audit row. */
+static enum hz_status
+roles_changed(const struct hz_ctx *x, uint64_t user, const char *action,
+              uint64_t assignment, const char *detail)
+{
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BUMP_AUTHZ,
+	    HZ_ARGS(HZ_ARG_I64((long long)user)), NULL)))
+		return rc;
+	return hz_audit(x, 0, action, "role_assignment", assignment, detail);
+}
+
 static enum hz_status
 grant_tx(const struct hz_ctx *x, void *p)
 {
 	struct grant_job *j = p;
-	struct hz_db_arg user = HZ_ARG_I64((long long)j->user);
 	struct hz_db_result r;
-	char detail[128];
-	enum hz_status rc;
-
-	rc = hz_db_run(x->db, x->arena, &stmts, STMT_GRANT, HZ_ARGS(user,
+	enum hz_status rc = hz_db_run(x->db, x->arena, &stmts, STMT_GRANT,
+	    HZ_ARGS(HZ_ARG_I64((long long)j->user),
 	    HZ_ARG_STR(hz_role_name(j->role)), HZ_ARG_I64((long long)j->unit),
-	    x->caller ? HZ_ARG_I64((long long)x->caller->id) : HZ_ARG_NULL),
-	    &r);
+	    HZ_ARG_OPT_ID(x->caller ? x->caller->id : 0)), &r);
+	char detail[128];
+
 	if (rc == HZ_ERR_CONFLICT)
 		return hz_refuse(x, &role_held);
-	if (rc || (rc = hz_db_run(x->db, x->arena, &stmts, STMT_BUMP_AUTHZ,
-	    HZ_ARGS(user), NULL)))
+	if (rc)
 		return rc;
 	j->id = r.insert_id;
 	snprintf(detail, sizeof(detail), "{\"role\":\"%s\",\"unit_id\":%llu,"
 	    "\"user_id\":%llu}", hz_role_name(j->role),
 	    (unsigned long long)j->unit, (unsigned long long)j->user);
-	return hz_audit(x, 0, "role.grant", "role_assignment", j->id, detail);
+	return roles_changed(x, j->user, "role.grant", j->id, detail);
 }
 
 enum hz_status
@@ -315,26 +324,23 @@ static enum hz_status
 revoke_tx(const struct hz_ctx *x, void *p)
 {
 	struct revoke_job *j = p;
-	struct hz_db_arg user = HZ_ARG_I64((long long)j->user);
-	struct hz_db_result r;
 	char detail[64];
-	enum hz_status rc;
 
 	/* The assignment must sit under one of the caller's admin roots. */
 	for (size_t i = 0; i < j->nroots; i++) {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REVOKE,
-		    HZ_ARGS(HZ_ARG_I64((long long)j->assignment), user,
-		    HZ_ARG_STR(j->roots[i])), &r)))
+		struct hz_db_result r;
+		enum hz_status rc = hz_db_run(x->db, x->arena, &stmts,
+		    STMT_REVOKE, HZ_ARGS(HZ_ARG_I64((long long)j->assignment),
+		    HZ_ARG_I64((long long)j->user), HZ_ARG_STR(j->roots[i])), &r);
+
+		if (rc)
 			return rc;
 		if (r.affected == 0)
 			continue;
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BUMP_AUTHZ,
-		    HZ_ARGS(user), NULL)))
-			return rc;
 		snprintf(detail, sizeof(detail), "{\"user_id\":%llu}",
 		    (unsigned long long)j->user);
-		return hz_audit(x, 0, "role.revoke", "role_assignment",
-		    j->assignment, detail);
+		return roles_changed(x, j->user, "role.revoke", j->assignment,
+		    detail);
 	}
 	return HZ_ERR_NOT_FOUND;
 }
@@ -365,6 +371,45 @@ found_resident(const struct hz_db_result *r, uint64_t *id)
 	return HZ_OK;
 }
 
+/* How a resident is found (by a blind index) and made. */
+struct resident_key {
+	size_t                  find, insert;     /* statements */
+	struct hz_db_arg        index;
+	const struct hz_db_arg *args;             /* the insert's */
+	size_t                  nargs;
+	const char             *detail;           /* for the audit row */
+};
+
+static enum hz_status
+find_or_create(const struct hz_ctx *x, const struct resident_key *k,
+               uint64_t *id, bool *created)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	*created = false;
+	/* Twice at most: a concurrent first login may insert between our
+	 * look-up and our insert; then the second look-up finds it. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, k->find,
+		    HZ_ARGS(k->index), &r)))
+			return rc;
+		if (r.nrows == 1)
+			return found_resident(&r, id);
+		rc = hz_db_run(x->db, x->arena, &stmts, k->insert, k->args,
+		    k->nargs, &r);
+		if (rc == HZ_ERR_CONFLICT)
+			continue;
+		if (rc)
+			return rc;
+		*id = r.insert_id;
+		*created = true;
+		return hz_audit(x, *id, "user.register", "user", *id,
+		    k->detail);
+	}
+	return HZ_ERR_CONFLICT;
+}
+
 enum hz_status
 hz_resident_by_phone(const struct hz_ctx *x, const char *phone, uint64_t *id,
                      bool *created)
@@ -372,7 +417,6 @@ hz_resident_by_phone(const struct hz_ctx *x, const char *phone, uint64_t *id,
 	unsigned char index[HZ_INDEX_BYTES], *sealed;
 	size_t sealed_len;
 	struct hz_db_arg ix = HZ_ARG_STRN((const char *)index, sizeof(index));
-	struct hz_db_result r;
 	char name[32];
 	enum hz_status rc;
 
@@ -380,33 +424,17 @@ hz_resident_by_phone(const struct hz_ctx *x, const char *phone, uint64_t *id,
 	if (!hz_phone_valid(phone))
 		return HZ_ERR_INVALID;
 	hz_blind_index(x->keys, "phone", phone, strlen(phone), index);
-	/* Twice at most: a concurrent first login may insert between our
-	 * look-up and our insert; then the second look-up finds it. */
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_PHONE,
-		    HZ_ARGS(ix), &r)))
-			return rc;
-		if (r.nrows == 1)
-			return found_resident(&r, id);
-		if ((rc = hz_seal(x->arena, x->keys, "phone", phone,
-		    strlen(phone), &sealed, &sealed_len)))
-			return rc;
-		snprintf(name, sizeof(name), "住户%s", phone + 7);
-		struct hz_db_arg args[] = {
-			HZ_ARG_STR(name),
-			HZ_ARG_STRN((const char *)sealed, sealed_len), ix,
-		};
-		rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT_RESIDENT,
-		    HZ_ARGV(args), &r);
-		if (rc == HZ_ERR_CONFLICT)
-			continue;
-		if (rc)
-			return rc;
-		*id = r.insert_id;
-		*created = true;
-		return hz_audit(x, *id, "user.register", "user", *id, NULL);
-	}
-	return HZ_ERR_CONFLICT;
+	if ((rc = hz_seal(x->arena, x->keys, "phone", phone, strlen(phone),
+	    &sealed, &sealed_len)))
+		return rc;
+	snprintf(name, sizeof(name), "住户%s", phone + 7);
+	struct hz_db_arg args[] = {
+		HZ_ARG_STR(name), HZ_ARG_STRN((const char *)sealed, sealed_len),
+		ix,
+	};
+	struct resident_key k = { STMT_BY_PHONE, STMT_INSERT_RESIDENT, ix,
+	    HZ_ARGV(args), NULL };
+	return find_or_create(x, &k, id, created);
 }
 
 enum hz_status
@@ -415,29 +443,11 @@ hz_resident_by_wechat(const struct hz_ctx *x, const char *openid,
 {
 	unsigned char index[HZ_INDEX_BYTES];
 	struct hz_db_arg ix = HZ_ARG_STRN((const char *)index, sizeof(index));
-	struct hz_db_result r;
-	enum hz_status rc;
 
-	*created = false;
 	hz_blind_index(x->keys, "wechat", openid, strlen(openid), index);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_WECHAT,
-		    HZ_ARGS(ix), &r)))
-			return rc;
-		if (r.nrows == 1)
-			return found_resident(&r, id);
-		rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT_WECHAT,
-		    HZ_ARGS(ix), &r);
-		if (rc == HZ_ERR_CONFLICT)
-			continue;
-		if (rc)
-			return rc;
-		*id = r.insert_id;
-		*created = true;
-		return hz_audit(x, *id, "user.register", "user", *id,
-		    "{\"via\":\"wechat\"}");
-	}
-	return HZ_ERR_CONFLICT;
+	struct resident_key k = { STMT_BY_WECHAT, STMT_INSERT_WECHAT, ix, &ix,
+	    1, "{\"via\":\"wechat\"}" };
+	return find_or_create(x, &k, id, created);
 }
 
 static char *
@@ -496,6 +506,18 @@ hz_staff_list(const struct hz_ctx *x, const struct hz_page *page,
 	return HZ_OK;
 }
 
+/* The staff row `id` (STAFF_ROW). */
+static enum hz_status
+load_staff(const struct hz_ctx *x, uint64_t id, struct hz_db_result *r)
+{
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET_STAFF,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), r)))
+		return rc;
+	return r->nrows == 0 ? HZ_ERR_NOT_FOUND : HZ_OK;
+}
+
 enum hz_status
 hz_staff_get(const struct hz_ctx *x, uint64_t id, struct hz_staff_row *s,
              struct hz_caller *roles)
@@ -505,11 +527,8 @@ hz_staff_get(const struct hz_ctx *x, uint64_t id, struct hz_staff_row *s,
 
 	if (!hz_can_anywhere(x->caller, HZ_RIGHT_USER_ADMIN))
 		return HZ_ERR_FORBIDDEN;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET_STAFF,
-	    HZ_ARGS(HZ_ARG_I64((long long)id)), &r)))
+	if ((rc = load_staff(x, id, &r)))
 		return rc;
-	if (r.nrows == 0)
-		return HZ_ERR_NOT_FOUND;
 	staff_row(x, &r, 0, s);
 	rc = hz_caller_load(x, id, roles);
 	return rc == HZ_ERR_UNAUTHORIZED ? HZ_OK : rc;
@@ -538,11 +557,8 @@ hz_staff_phone_reveal(const struct hz_ctx *x, uint64_t id, char **phone)
 	if (!hz_can_anywhere(x->caller, HZ_RIGHT_USER_ADMIN) ||
 	    !hz_can_anywhere(x->caller, HZ_RIGHT_PII_REVEAL))
 		return HZ_ERR_FORBIDDEN;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET_STAFF,
-	    HZ_ARGS(HZ_ARG_I64((long long)id)), &r)))
+	if ((rc = load_staff(x, id, &r)))
 		return rc;
-	if (r.nrows == 0)
-		return HZ_ERR_NOT_FOUND;
 	c = HZ_CELL(&r, 0, S_PHONE);
 	if (!c->null && (rc = hz_unseal(x->arena, x->keys, "phone",
 	    (const unsigned char *)c->s, c->len, phone)))

@@ -22,8 +22,8 @@ h_scan(struct hz_req *req)
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    (b = hz_render_unit(&s.building)) == NULL ||
 	    !cJSON_AddItemToObject(o, "building", b) ||
-	    !cJSON_AddStringToObject(o, "address", hz_arena_printf(req->arena,
-	        "%s%s号", s.building.lane, s.building.door_no)) ||
+	    !cJSON_AddStringToObject(o, "address", hz_building_address(req->arena,
+	        &s.building)) ||
 	    (chain = cJSON_AddArrayToObject(o, "chain")) == NULL ||
 	    !cJSON_AddStringToObject(o, "check_code", s.check_code) ||
 	    (actions = cJSON_AddArrayToObject(o, "actions")) == NULL)
@@ -55,8 +55,7 @@ nomem:
 	hz_reply_status(req, HZ_ERR_NOMEM);
 }
 
-static const struct hz_rule qr_scale = { HZ_F_INT, 1, 32,
-    "应为 1 至 32 之间的整数" };
+static const struct hz_rule qr_scale = { HZ_F_INT, 1, 32 };
 
 const struct hz_field qr_png_query[] = {
 	{ "scale", &qr_scale, 0 },
@@ -111,8 +110,8 @@ poster_json(struct hz_req *req, const struct hz_poster *p, bool svg)
 
 	if (o == NULL || (b = hz_render_unit(&p->building)) == NULL ||
 	    !cJSON_AddItemToObject(o, "building", b) ||
-	    !cJSON_AddStringToObject(o, "address", hz_arena_printf(req->arena,
-	        "%s%s号", p->building.lane, p->building.door_no)) ||
+	    !cJSON_AddStringToObject(o, "address", hz_building_address(req->arena,
+	        &p->building)) ||
 	    !cJSON_AddStringToObject(o, "url", p->url) ||
 	    !cJSON_AddStringToObject(o, "check_code", p->check_code))
 		return NULL;

@@ -102,8 +102,7 @@ hz_path_id(struct hz_req *req, const char *name, uint64_t *out)
 	return true;
 }
 
-const struct hz_rule hz_rule_page_limit = { HZ_F_INT, 1, HZ_PAGE_MAX,
-    "应为 1 至 100 之间的整数" };
+const struct hz_rule hz_rule_page_limit = { HZ_F_INT, 1, HZ_PAGE_MAX };
 
 const struct hz_field page_query[] = {
 	HZ_PAGE_QUERY,
