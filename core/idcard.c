@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "clock.h"
 #include "idcard.h"
 
 const char *const hz_id_types[] = {
@@ -31,39 +32,6 @@ hz_id_check_char(const char *d)
 		sum += (d[i] - '0') * w[i];
 	}
 	return map[sum % 11];
-}
-
-static bool
-leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static bool
-real_date(int y, int m, int d)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-
-	return y >= 1 && m >= 1 && m <= 12 && d >= 1 &&
-	    d <= days[m - 1] + (m == 2 && leap(y));
-}
-
-int
-hz_date_parse(const char *s)
-{
-	int y, m, d;
-
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-			return -1;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-	    (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	return real_date(y, m, d) ? y * 10000 + m * 100 + d : -1;
 }
 
 /* Letters and digits only, within [min, max], upper-cased into out. */
@@ -104,7 +72,7 @@ hz_id_number_valid(const char *type, const char *number, int today,
 		m = (out[10] - '0') * 10 + (out[11] - '0');
 		d = (out[12] - '0') * 10 + (out[13] - '0');
 		birth = y * 10000 + m * 100 + d;
-		return real_date(y, m, d) && y >= 1900 && birth <= today;
+		return hz_date_valid(y, m, d) && y >= 1900 && birth <= today;
 	}
 	if (strcmp(type, "hk_macao") == 0)      /* H/M + 8 or 10 digits */
 		return alnum(number, 9, 11, out) && (out[0] == 'H' ||

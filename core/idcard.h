@@ -20,7 +20,4 @@ bool hz_id_number_valid(const char *type, const char *number, int today,
 /* The check character for the first 17 digits of a resident ID, or 0. */
 char hz_id_check_char(const char *first17);
 
-/* yyyy-mm-dd → yyyymmdd if it is a real calendar date, else -1. */
-int  hz_date_parse(const char *s);
-
 #endif

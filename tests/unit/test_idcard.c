@@ -1,5 +1,6 @@
 #include "unit.h"
 
+#include "clock.h"
 #include "idcard.h"
 
 #define TODAY 20261127

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "crypto.h"
-#include "idcard.h"
+#include "clock.h"
 #include "json.h"
 #include "num.h"
 #include "utf8.h"

@@ -4,6 +4,7 @@
 #ifndef HZ_CLOCK_H
 #define HZ_CLOCK_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "arena.h"
@@ -13,5 +14,10 @@
 const char *hz_time_local(hz_arena *, const char *db_utc);
 /* Today in Shanghai as yyyymmdd. */
 int         hz_today_local(time_t now);
+
+/* yyyy-mm-dd → yyyymmdd if it is a real calendar date, else -1. */
+int         hz_date_parse(const char *s);
+/* Is y-m-d a day of the Gregorian calendar? */
+bool        hz_date_valid(int y, int m, int d);
 
 #endif
