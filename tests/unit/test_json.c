@@ -154,6 +154,101 @@ validate_refuses_with_field_messages(void **state)
 	    3);
 }
 
+static const char *const colours[] = { "red", "green", "blue", NULL };
+static const struct hz_rule colour = { HZ_F_ENUM, 0, 0, NULL, colours };
+static const struct hz_rule code = { HZ_F_STRING, 1, 8, "只能用字母和 -",
+    .chars = HZ_CHARS_ALNUM "-" };
+static const struct hz_rule small = { HZ_F_INT, 1, 32 };
+
+/* One rule, three uses: the body validator, the query validator and
+ * core's own checks give the same verdict and the same words. */
+static void
+rules_judge_text_alike_everywhere(void **state)
+{
+	struct hz_value v;
+
+	(void)state;
+	/* Enums: the message is made from the values. */
+	assert_true(hz_rule_ok(&colour, "green", false));
+	assert_false(hz_rule_ok(&colour, "Green", false));
+	assert_string_equal(hz_value_check(arena, &colour, "pink", &v),
+	    "应为 red、green 或 blue");
+	assert_false(v.present);
+	assert_null(hz_value_check(arena, &colour, "blue", &v));
+	assert_true(v.present);
+	/* Allowed characters. */
+	assert_true(hz_rule_ok(&code, "B-12", false));
+	assert_false(hz_rule_ok(&code, "B 12", false));
+	assert_false(hz_rule_ok(&code, "楼-1", false));
+	assert_string_equal(hz_value_check(arena, &code, "a_b", &v),
+	    "只能用字母和 -");
+	assert_string_equal(hz_value_check(arena, &code, "123456789", &v),
+	    "只能用字母和 -");
+	/* NULL passes only where the value is optional. */
+	assert_true(hz_rule_ok(&code, NULL, true));
+	assert_false(hz_rule_ok(&code, NULL, false));
+	/* Dates are calendar dates; phones are mainland mobiles. */
+	assert_true(hz_rule_ok(&hz_rule_date, "2024-02-29", false));
+	assert_false(hz_rule_ok(&hz_rule_date, "2023-02-29", false));
+	assert_false(hz_rule_ok(&hz_rule_date, "2024-2-9", false));
+	assert_true(hz_rule_ok(&hz_rule_phone, "13912345678", false));
+	assert_false(hz_rule_ok(&hz_rule_phone, "12912345678", false));
+	assert_false(hz_rule_ok(&hz_rule_phone, "1391234567", false));
+	assert_string_equal(hz_value_check(arena, &hz_rule_phone, "110", &v),
+	    hz_rule_phone.message);
+}
+
+static void
+rules_judge_numbers_in_query_strings(void **state)
+{
+	struct hz_value v;
+
+	(void)state;
+	assert_null(hz_value_check(arena, &hz_rule_id, "42", &v));
+	assert_int_equal(v.i, 42);
+	assert_string_equal(hz_value_check(arena, &hz_rule_id, "0", &v),
+	    "应为正整数编号");
+	assert_string_equal(hz_value_check(arena, &hz_rule_id, "9007199254740992",
+	    &v), "应为正整数编号");
+	assert_string_equal(hz_value_check(arena, &hz_rule_id, "+1", &v),
+	    "应为正整数编号");
+	assert_null(hz_value_check(arena, &small, "32", &v));
+	assert_string_equal(hz_value_check(arena, &small, "33", &v),
+	    "应为 1 至 32 之间的整数");
+	assert_string_equal(hz_value_check(arena, &small, "x", &v),
+	    "应为 1 至 32 之间的整数");
+}
+
+/* A JSON body checked against the same rules: the rule's message when
+ * the value is of the right type, the validator's when it is not. */
+static void
+rules_give_their_message_in_bodies(void **state)
+{
+	static const struct hz_field f[] = {
+		{ "colour", &colour, HZ_REQUIRED },
+		{ "code", &code, 0 },
+		{ "day", &hz_rule_date, 0 },
+		{ NULL, NULL, 0 },
+	};
+	struct hz_value v[4];
+	struct hz_field_error e[4];
+	struct hz_json_error je;
+	cJSON *j;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(hz_json_parse("{\"colour\":\"pink\",\"code\":\"a b\","
+	    "\"day\":7}", 38, 8, &j, &je), HZ_OK);
+	assert_int_equal(hz_json_validate(arena, j, f, v, e, 4, &n),
+	    HZ_ERR_INVALID);
+	assert_int_equal(n, 3);
+	assert_string_equal(e[0].field, "colour");
+	assert_string_equal(e[0].message, "应为 red、green 或 blue");
+	assert_string_equal(e[1].message, "只能用字母和 -");
+	assert_string_equal(e[2].field, "day");
+	assert_string_equal(e[2].message, "应为字符串");
+}
+
 int
 main(void)
 {
@@ -162,6 +257,9 @@ main(void)
 		cmocka_unit_test(refuses_what_cjson_alone_would_let_through),
 		cmocka_unit_test(validate_accepts_and_types),
 		cmocka_unit_test(validate_refuses_with_field_messages),
+		cmocka_unit_test(rules_judge_text_alike_everywhere),
+		cmocka_unit_test(rules_judge_numbers_in_query_strings),
+		cmocka_unit_test(rules_give_their_message_in_bodies),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
