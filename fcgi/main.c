@@ -468,8 +468,11 @@ static const struct command {
 	  "  units.csv:     code,parent_code,kind,name\n"
 	  "  buildings.csv: code,group_code,name,lane,door_no,rooms,"
 	  "head_username\n", cmd_import },
-	{ "user add", "USERNAME DISPLAY_NAME [PHONE] < password",
-	  "add a staff account (password on stdin)", NULL, cmd_user },
+	{ "user add", "USERNAME DISPLAY_NAME [PHONE]",
+	  "add a staff account (password on stdin)",
+	  "  the password is asked for twice on a terminal, else read from\n"
+	  "  the first line of stdin; never give it as an argument\n",
+	  cmd_user },
 	{ "role add", "USERNAME ROLE UNIT_CODE",
 	  "give a staff member a role at a unit",
 	  "  roles: building_head group_leader cadre admin station_manager\n",
