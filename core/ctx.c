@@ -31,7 +31,8 @@ hz_refuse_clear(const struct hz_ctx *x)
 const struct hz_refusal *
 hz_refusal_of(const struct hz_ctx *x, enum hz_status rc)
 {
-	if (x->why == NULL || x->why->code == NULL || x->why->status != rc)
+	if (rc == HZ_OK || x->why == NULL || x->why->code == NULL ||
+	    x->why->status != rc)
 		return NULL;
 	return x->why;
 }

@@ -140,7 +140,7 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_GRANTS] =
 	    "SELECT r.id, r.role, n.id, n.path, n.name, n.kind"
 	    " FROM role_assignments r JOIN units n ON n.id = r.unit_id"
-	    " WHERE r.user_id = ? LIMIT 64",
+	    " WHERE r.user_id = ? ORDER BY r.id LIMIT 64",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("policy", sql);

@@ -523,9 +523,11 @@ decide_tx(const struct hz_ctx *x, void *p)
 	if ((rc = visible(x, owner, path)))
 		return rc;
 	/* The owner may end (move out, or withdraw); deciding is staff's. */
-	if (!(!x->caller->staff && owner == x->caller->id &&
-	    j->action == HZ_TENANCY_END) &&
-	    (rc = hz_authorize(x->caller, HZ_RIGHT_TENANCY_DECIDE, path)))
+	if (!x->caller->staff)
+		rc = j->action == HZ_TENANCY_END ? HZ_OK : HZ_ERR_FORBIDDEN;
+	else
+		rc = hz_authorize(x->caller, HZ_RIGHT_TENANCY_DECIDE, path);
+	if (rc)
 		return rc;
 	if ((rc = apply(x, j, HZ_CELL(&r, 0, K_STATUS)->s)))
 		return rc;

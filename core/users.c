@@ -87,8 +87,10 @@ const struct hz_user_rules hz_user_rules = {
 };
 
 static const struct hz_refusal
-    staff_taken = { HZ_ERR_CONFLICT, "conflict", "username",
-	"用户名或手机号已被使用" },
+    username_taken = { HZ_ERR_CONFLICT, "conflict", "username",
+	"用户名已被使用，请换一个" },
+    phone_taken = { HZ_ERR_CONFLICT, "conflict", "phone",
+	"该手机号已被其他账号使用" },
     no_unit = { HZ_ERR_INVALID, "validation_failed", "unit_id",
 	"单位不存在" },
     role_kind = { HZ_ERR_INVALID, "validation_failed", "role",
@@ -179,8 +181,10 @@ staff_tx(const struct hz_ctx *x, void *p)
 	rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT_STAFF, HZ_ARGS(
 	    HZ_ARG_STR(j->s->username), HZ_ARG_STR(j->hash),
 	    HZ_ARG_STR(j->s->display_name), j->phone, j->index), &r);
+	/* Two unique keys: say which one was hit. */
 	if (rc == HZ_ERR_CONFLICT)
-		return hz_refuse(x, &staff_taken);
+		return hz_refuse(x, hz_user_id_by_username(x, j->s->username)
+		    ? &username_taken : &phone_taken);
 	if (rc)
 		return rc;
 	j->id = r.insert_id;
