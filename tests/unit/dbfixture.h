@@ -13,9 +13,15 @@
 #include "crypto.h"
 #include "ctx.h"
 #include "db.h"
+#include "idcard.h"
+#include "importer.h"
 #include "json.h"
 #include "log.h"
 #include "migrate.h"
+#include "policy.h"
+#include "qr.h"
+#include "units.h"
+#include "users.h"
 
 static struct hz_config fx_cfg;
 static struct hz_keys fx_keys;
@@ -75,6 +81,182 @@ fx_phone(void)
 {
 	return hz_arena_printf(fx.arena, "139%08u",
 	    (unsigned)randombytes_uniform(100000000));
+}
+
+/* --- For the domain tests: an org tree, people and codes of their own. --- */
+
+/* What the helpers below run. The fixture's root is a village whose parent
+ * is itself: a deployment has one village (parent_id NULL), test_units
+ * plants that one, and no test may depend on whether it ran first. */
+enum { FX_ROOT_INSERT, FX_ROOT_PATH, FX_AUDITS, FX__MAX };
+
+static inline const struct hz_stmt_table *
+fx_stmts(void)
+{
+	static const char *const sql[FX__MAX] = {
+		[FX_ROOT_INSERT] = "INSERT INTO units (kind, name, code, path)"
+		    " VALUES ('village', '测试根', 'fx-root', CONCAT('new:', UUID()))",
+		[FX_ROOT_PATH] = "UPDATE units SET parent_id = id,"
+		    " path = CONCAT('/', id, '/') WHERE code = 'fx-root'",
+		[FX_AUDITS] = "SELECT COUNT(*) FROM audit_log WHERE action = ?"
+		    " AND (? = 0 OR actor_id = ?) AND (? = 0 OR target_id = ?)",
+	};
+	static const struct hz_stmt_table t = HZ_STMT_TABLE("dbfixture", sql);
+
+	return &t;
+}
+
+static inline enum hz_status
+fx_root_tx(struct hz_db *db, void *p)
+{
+	enum hz_status rc;
+
+	(void)p;
+	if ((rc = hz_db_run(db, fx.arena, fx_stmts(), FX_ROOT_INSERT,
+	    HZ_NO_ARGS, NULL)))
+		return rc;
+	return hz_db_run(db, fx.arena, fx_stmts(), FX_ROOT_PATH, HZ_NO_ARGS,
+	    NULL);
+}
+
+/* The root the tests' trees hang under, made once per database. */
+static inline uint64_t
+fx_root(void)
+{
+	uint64_t id = hz_unit_id_by_code(&fx, "fx-root");
+
+	if (id == 0 && hz_db_tx(fx.db, fx_root_tx, NULL) == HZ_OK)
+		id = hz_unit_id_by_code(&fx, "fx-root");
+	return id;
+}
+
+/* A fresh tree under the root: cooperatives c1, c2; groups g1 (c1) and
+ * g2 (c2); buildings b1, b2 (g1) and b3 (g2). Codes and lanes carry a
+ * random tag, so every call makes new units. */
+struct fx_org {
+	char     tag[16];
+	uint64_t c1, c2, g1, g2, b1, b2, b3;
+};
+
+static inline uint64_t
+fx_code(const struct fx_org *o, const char *c)
+{
+	return hz_unit_id_by_code(&fx, hz_arena_printf(fx.arena, "%s%s",
+	    o->tag, c));
+}
+
+static inline enum hz_status
+fx_org_new(struct fx_org *o)
+{
+	struct hz_import_result *res;
+	const char *t = o->tag;
+	char *u, *b;
+	enum hz_status rc;
+
+	snprintf(o->tag, sizeof(o->tag), "o%u-",
+	    (unsigned)randombytes_uniform(1u << 30));
+	if (fx_root() == 0)
+		return HZ_ERR_DB;
+	u = hz_arena_printf(fx.arena, "code,parent_code,kind,name\n"
+	    "%sC1,fx-root,cooperative,一社\n%sC2,fx-root,cooperative,二社\n"
+	    "%sG1,%sC1,group,东巷\n%sG2,%sC2,group,南约\n", t, t, t, t, t, t);
+	b = hz_arena_printf(fx.arena, "name,code,group_code,lane,door_no,"
+	    "rooms,head_username\n1号楼,%sB1,%sG1,%s东一巷,1,\"101, 102\",\n"
+	    "2号楼,%sB2,%sG1,%s东一巷,2,,\n3号楼,%sB3,%sG2,%s南约大街,3,,\n",
+	    t, t, t, t, t, t, t, t, t);
+	if ((res = calloc(1, sizeof(*res))) == NULL)
+		return HZ_ERR_NOMEM;
+	rc = hz_import(&fx, "units.csv", u, strlen(u), "buildings.csv", b,
+	    strlen(b), NULL, res);
+	for (size_t i = 0; rc == HZ_ERR_INVALID && i < res->nerr; i++)
+		fprintf(stderr, "%s:%zu %s %s\n", res->errs[i].file,
+		    res->errs[i].line, res->errs[i].column,
+		    res->errs[i].reason);
+	free(res);
+	if (rc)
+		return rc;
+	o->c1 = fx_code(o, "C1");
+	o->c2 = fx_code(o, "C2");
+	o->g1 = fx_code(o, "G1");
+	o->g2 = fx_code(o, "G2");
+	o->b1 = fx_code(o, "B1");
+	o->b2 = fx_code(o, "B2");
+	o->b3 = fx_code(o, "B3");
+	return o->b3 != 0 ? HZ_OK : HZ_ERR_INTERNAL;
+}
+
+/* A new staff account holding `role` at `unit` (unit 0: no role), loaded
+ * as a caller. */
+static inline enum hz_status
+fx_staff(struct hz_caller *c, enum hz_role role, uint64_t unit)
+{
+	char name[32];
+	struct hz_staff_new s = { .username = name,
+	    .display_name = "测试员", .password = "long enough password" };
+	uint64_t id, grant;
+	enum hz_status rc;
+
+	snprintf(name, sizeof(name), "fx%u",
+	    (unsigned)randombytes_uniform(1u << 30));
+	if ((rc = hz_staff_create(&fx, &s, &id)) ||
+	    (unit && (rc = hz_role_grant(&fx, id, role, unit, &grant))))
+		return rc;
+	return hz_caller_load(&fx, id, c);
+}
+
+/* A new resident (by a fresh phone), loaded as a caller. */
+static inline enum hz_status
+fx_resident(struct hz_caller *c)
+{
+	uint64_t id;
+	bool created;
+	enum hz_status rc;
+
+	if ((rc = hz_resident_by_phone(&fx, fx_phone(), &id, &created)))
+		return rc;
+	return hz_caller_load(&fx, id, c);
+}
+
+/* A random resident ID number with a right GB 11643 check character. */
+static inline const char *
+fx_id_number(void)
+{
+	char *n = hz_arena_printf(fx.arena, "44%04u19%02u%02u%02u%03u_",
+	    (unsigned)randombytes_uniform(10000),
+	    50 + (unsigned)randombytes_uniform(50),
+	    1 + (unsigned)randombytes_uniform(12),
+	    1 + (unsigned)randombytes_uniform(28),
+	    (unsigned)randombytes_uniform(1000));
+
+	n[17] = hz_id_check_char(n);
+	return n;
+}
+
+/* The code a building's poster carries now. */
+static inline const char *
+fx_token(uint64_t building)
+{
+	struct hz_unit b;
+	char *token = NULL;
+
+	if (hz_unit_public(&fx, building, &b) != HZ_OK ||
+	    hz_qr_token(fx.arena, &fx_keys.qr, building, b.qr_serial, &token))
+		return NULL;
+	return token;
+}
+
+/* Audit rows with `action`, by `actor` and on `target` (0: any). */
+static inline long long
+fx_audits(const char *action, uint64_t actor, uint64_t target)
+{
+	struct hz_db_result r;
+	struct hz_db_arg a = HZ_ARG_I64((long long)actor);
+	struct hz_db_arg t = HZ_ARG_I64((long long)target);
+
+	if (hz_db_run(fx.db, fx.arena, fx_stmts(), FX_AUDITS,
+	    HZ_ARGS(HZ_ARG_STR(action), a, a, t, t), &r) != HZ_OK)
+		return -1;
+	return HZ_CELL(&r, 0, 0)->i;
 }
 
 #endif

@@ -1,0 +1,554 @@
+/* People against the real database: staff accounts and their rules, roles
+ * and their limits, staff pages, phone reveals, residents found or made by
+ * phone or WeChat. */
+#include "unit.h"
+
+#include <string.h>
+
+#include "dbfixture.h"
+#include "users.h"
+
+enum { S_DISABLE, S_GRANTS, S__MAX };
+static const char *const sql[S__MAX] = {
+	[S_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
+	[S_GRANTS] = "SELECT COUNT(*) FROM role_assignments WHERE user_id = ?",
+};
+static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_users", sql);
+
+static struct hz_ctx
+as(const struct hz_caller *c)
+{
+	struct hz_ctx x = fx;
+
+	x.caller = c;
+	return x;
+}
+
+static const char *
+username(void)
+{
+	return hz_arena_printf(fx.arena, "u%u",
+	    (unsigned)randombytes_uniform(1u << 30));
+}
+
+static const char *
+repeat(const char *s, int n)
+{
+	struct hz_buf b;
+
+	hz_buf_init(&b, fx.arena);
+	for (int i = 0; i < n; i++)
+		hz_buf_puts(&b, s);
+	hz_buf_append(&b, "", 1);
+	assert_false(b.oom);
+	return b.data;
+}
+
+static void
+refused(const struct hz_ctx *x, enum hz_status rc, enum hz_status want,
+        const char *code, const char *field)
+{
+	const struct hz_refusal *why;
+
+	assert_int_equal(rc, want);
+	why = hz_refusal_of(x, rc);
+	assert_non_null(why);
+	assert_string_equal(why->code, code);
+	if (field == NULL)
+		assert_null(why->field);
+	else
+		assert_string_equal(why->field, field);
+	/* Used up: the next check needs a refusal of its own (the words
+	 * stay readable). */
+	fx_why.status = HZ_STATUS__MAX;
+}
+
+/* A staff member with no role, holding the admin role at `unit` as far as
+ * this caller struct says (hz_role_grant keeps admins at the village). */
+static struct hz_caller
+admin_at(uint64_t unit)
+{
+	struct hz_caller c;
+	struct hz_unit u;
+
+	assert_int_equal(fx_staff(&c, HZ_ROLE__MAX, 0), HZ_OK);
+	assert_int_equal(hz_unit_public(&fx, unit, &u), HZ_OK);
+	c.ngrants = 1;
+	c.grants[0] = (struct hz_grant){ .role = HZ_ROLE_ADMIN,
+	    .unit_id = unit, .unit_path = u.path, .unit_name = u.name,
+	    .unit_kind = u.kind };
+	return c;
+}
+
+static long long
+grants_of(uint64_t user)
+{
+	struct hz_db_result r;
+
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_GRANTS,
+	    HZ_ARGS(HZ_ARG_I64((long long)user)), &r), HZ_OK);
+	return HZ_CELL(&r, 0, 0)->i;
+}
+
+static void
+staff_accounts_follow_the_rules(void **state)
+{
+	struct hz_caller admin, head;
+	struct fx_org o;
+	struct hz_staff_new s = { .display_name = "李主任",
+	    .password = "0123456789" };
+	struct hz_staff_new f;
+	struct hz_ctx x = fx;
+	uint64_t id, got, id2 = 0;
+	const char *phone = fx_phone();
+
+	(void)state;
+	FX_NEED_DB();
+	s.username = username();
+	s.phone = phone;
+	assert_int_equal(hz_staff_create(&fx, &s, &id), HZ_OK);
+	assert_int_equal(fx_audits("user.create", 0, id), 1);
+	assert_int_equal(hz_user_id_by_username(&fx, s.username), id);
+	assert_int_equal(hz_staff_authenticate(&fx, s.username, "0123456789",
+	    &got), HZ_OK);
+	assert_int_equal(got, id);
+
+#define REFUSED(member, value, rc, code, field) do { \
+	f = s; \
+	f.username = username(); \
+	f.phone = NULL; \
+	f.member = (value); \
+	refused(&x, hz_staff_create(&x, &f, &id2), rc, code, field); \
+	assert_int_equal(id2, 0); \
+} while (0)
+#define INVALID_ON(member, value, field) \
+	REFUSED(member, value, HZ_ERR_INVALID, "validation_failed", field)
+	INVALID_ON(username, "ab", "username");
+	INVALID_ON(username, repeat("a", 33), "username");
+	INVALID_ON(username, "Upper1", "username");
+	INVALID_ON(username, "with space", "username");
+	INVALID_ON(username, "名字abc", "username");
+	INVALID_ON(username, NULL, "username");
+	INVALID_ON(password, "012345678", "password");
+	INVALID_ON(password, repeat("p", 129), "password");
+	INVALID_ON(password, NULL, "password");
+	INVALID_ON(display_name, "", "display_name");
+	INVALID_ON(display_name, repeat("名", 33), "display_name");
+	INVALID_ON(phone, "12345", "phone");
+	INVALID_ON(phone, "23912345678", "phone");
+	/* Taken: the username, or the phone under another name (refused on
+	 * `username` either way; the message names both). */
+	REFUSED(username, s.username, HZ_ERR_CONFLICT, "conflict", "username");
+	REFUSED(phone, phone, HZ_ERR_CONFLICT, "conflict", "username");
+#undef INVALID_ON
+#undef REFUSED
+	assert_string_equal(fx_why.message, "用户名或手机号已被使用");
+
+	/* The longest of each is fine. */
+	f = s;
+	f.username = hz_arena_printf(fx.arena, "%s%s", username(),
+	    repeat("x", 32));
+	f.username = hz_arena_strndup(fx.arena, f.username, 32);
+	assert_int_equal(strlen(f.username), 32);
+	f.password = repeat("p", 128);
+	f.display_name = repeat("名", 32);
+	f.phone = NULL;
+	assert_int_equal(hz_staff_create(&fx, &f, &id2), HZ_OK);
+	assert_int_equal(hz_staff_authenticate(&fx, f.username, f.password,
+	    &got), HZ_OK);
+
+	/* Only a user admin (or the command line) makes accounts. */
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
+	x = as(&head);
+	f.username = username();
+	assert_int_equal(hz_staff_create(&x, &f, &id2), HZ_ERR_FORBIDDEN);
+	assert_int_equal(hz_user_id_by_username(&fx, f.username), 0);
+	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
+	x = as(&admin);
+	assert_int_equal(hz_staff_create(&x, &f, &id2), HZ_OK);
+	assert_int_equal(fx_audits("user.create", admin.id, id2), 1);
+}
+
+static void
+roles_go_to_staff_at_their_kind_of_unit(void **state)
+{
+	struct fx_org o;
+	struct hz_caller s, c, head, scoped, r;
+	struct hz_ctx x = fx;
+	uint64_t g = 99, g2;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_staff(&s, HZ_ROLE__MAX, 0), HZ_OK);
+	assert_int_equal(fx_resident(&r), HZ_OK);
+
+	/* Each role at its kind of unit, and only there. */
+	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.g1, &g),
+	    HZ_ERR_INVALID, "validation_failed", "role");
+	assert_int_equal(g, 0);
+	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER, o.b1, &g),
+	    HZ_ERR_INVALID, "validation_failed", "role");
+	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_CADRE, o.g1, &g),
+	    HZ_ERR_INVALID, "validation_failed", "role");
+	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_ADMIN, o.c1, &g),
+	    HZ_ERR_INVALID, "validation_failed", "role");
+	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER, 0, &g),
+	    HZ_ERR_INVALID, "validation_failed", "unit_id");
+	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER,
+	    4000000000u, &g), HZ_ERR_INVALID, "validation_failed", "unit_id");
+	/* Roles are for staff. */
+	refused(&x, hz_role_grant(&x, r.id, HZ_ROLE_GROUP_LEADER, o.g1, &g),
+	    HZ_ERR_INVALID, "validation_failed", "role");
+	assert_string_equal(fx_why.message, "只能给工作人员分配角色");
+	assert_int_equal(hz_role_grant(&x, 4000000000u, HZ_ROLE_GROUP_LEADER,
+	    o.g1, &g), HZ_ERR_NOT_FOUND);
+	assert_int_equal(grants_of(s.id), 0);
+	assert_int_equal(grants_of(r.id), 0);
+
+	assert_int_equal(hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER, o.g1,
+	    &g), HZ_OK);
+	assert_int_equal(fx_audits("role.grant", 0, g), 1);
+	/* A station manager may sit at any kind of unit. */
+	assert_int_equal(hz_role_grant(&x, s.id, HZ_ROLE_STATION_MANAGER,
+	    o.b2, &g2), HZ_OK);
+	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER, o.g1, &g2),
+	    HZ_ERR_CONFLICT, "conflict", NULL);
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
+	assert_int_equal(c.ngrants, 2);
+	const struct hz_grant *lead = c.grants[0].id == g ? &c.grants[0]
+	    : &c.grants[1];
+	assert_int_equal(lead->id, g);
+	assert_int_equal(lead->role, HZ_ROLE_GROUP_LEADER);
+	assert_int_equal(lead->unit_id, o.g1);
+	assert_string_equal(lead->unit_kind, "group");
+
+	/* Callers: a user admin, inside their scope. */
+	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
+	x = as(&head);
+	assert_int_equal(hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b1,
+	    &g), HZ_ERR_FORBIDDEN);
+	scoped = admin_at(o.c1);
+	x = as(&scoped);
+	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b3, &g),
+	    HZ_ERR_INVALID, "validation_failed", "unit_id");
+	assert_int_equal(hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b1,
+	    &g), HZ_OK);
+	assert_int_equal(fx_audits("role.grant", scoped.id, g), 1);
+	assert_int_equal(grants_of(s.id), 3);
+}
+
+static void
+revokes_stay_inside_the_scope(void **state)
+{
+	struct fx_org o;
+	struct hz_caller s, c, admin, scoped, head;
+	struct hz_ctx x = fx;
+	uint64_t in_scope, out_of_scope;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_staff(&s, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
+	in_scope = s.grants[0].id;
+	assert_int_equal(hz_role_grant(&fx, s.id, HZ_ROLE_BUILDING_HEAD, o.b3,
+	    &out_of_scope), HZ_OK);
+	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b3), HZ_OK);
+	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
+	scoped = admin_at(o.c1);
+
+	x = as(&head);
+	assert_int_equal(hz_role_revoke(&x, s.id, out_of_scope),
+	    HZ_ERR_FORBIDDEN);
+	x = as(&scoped);
+	assert_int_equal(hz_role_revoke(&x, s.id, out_of_scope),
+	    HZ_ERR_NOT_FOUND);
+	/* The assignment must be that user's. */
+	assert_int_equal(hz_role_revoke(&x, head.id, in_scope),
+	    HZ_ERR_NOT_FOUND);
+	assert_int_equal(grants_of(s.id), 2);
+	assert_int_equal(hz_role_revoke(&x, s.id, in_scope), HZ_OK);
+	assert_int_equal(fx_audits("role.revoke", scoped.id, in_scope), 1);
+	assert_int_equal(hz_role_revoke(&x, s.id, in_scope), HZ_ERR_NOT_FOUND);
+	x = as(&admin);
+	assert_int_equal(hz_role_revoke(&x, s.id, out_of_scope), HZ_OK);
+	assert_int_equal(grants_of(s.id), 0);
+	/* Seen at the next load, not at token expiry. */
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
+	assert_int_equal(c.ngrants, 0);
+}
+
+static void
+grants_stop_at_the_cap(void **state)
+{
+	struct { enum hz_role role; uint64_t unit; } want[80];
+	struct hz_caller s, c, admin;
+	struct hz_ctx x;
+	size_t n = 0;
+	uint64_t ids[HZ_GRANTS_MAX], g = 99;
+
+	(void)state;
+	FX_NEED_DB();
+	/* 14 different grants per tree: five trees give more than enough. */
+	for (int t = 0; t < 5; t++) {
+		struct fx_org o;
+
+		assert_int_equal(fx_org_new(&o), HZ_OK);
+		want[n].role = HZ_ROLE_BUILDING_HEAD; want[n++].unit = o.b1;
+		want[n].role = HZ_ROLE_BUILDING_HEAD; want[n++].unit = o.b2;
+		want[n].role = HZ_ROLE_BUILDING_HEAD; want[n++].unit = o.b3;
+		want[n].role = HZ_ROLE_GROUP_LEADER; want[n++].unit = o.g1;
+		want[n].role = HZ_ROLE_GROUP_LEADER; want[n++].unit = o.g2;
+		want[n].role = HZ_ROLE_CADRE; want[n++].unit = o.c1;
+		want[n].role = HZ_ROLE_CADRE; want[n++].unit = o.c2;
+		uint64_t all[] = { o.b1, o.b2, o.b3, o.g1, o.g2, o.c1, o.c2 };
+		for (size_t i = 0; i < 7; i++) {
+			want[n].role = HZ_ROLE_STATION_MANAGER;
+			want[n++].unit = all[i];
+		}
+	}
+	assert_true(n > HZ_GRANTS_MAX);
+	assert_int_equal(fx_staff(&s, HZ_ROLE__MAX, 0), HZ_OK);
+	for (size_t i = 0; i < HZ_GRANTS_MAX; i++) {
+		assert_int_equal(hz_role_grant(&fx, s.id, want[i].role,
+		    want[i].unit, &ids[i]), HZ_OK);
+		/* Each grant with its audit row. */
+		assert_int_equal(fx_audits("role.grant", 0, ids[i]), 1);
+	}
+	assert_int_equal(grants_of(s.id), HZ_GRANTS_MAX);
+	refused(&fx, hz_role_grant(&fx, s.id, want[HZ_GRANTS_MAX].role,
+	    want[HZ_GRANTS_MAX].unit, &g), HZ_ERR_INVALID, "validation_failed",
+	    "role");
+	assert_string_equal(fx_why.message, "此人担任的角色已达上限");
+	assert_int_equal(g, 0);
+	assert_int_equal(grants_of(s.id), HZ_GRANTS_MAX);
+	/* Every grant fits in a caller. */
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
+	assert_int_equal(c.ngrants, HZ_GRANTS_MAX);
+
+	/* One revoked makes room for one more. */
+	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
+	x = as(&admin);
+	assert_int_equal(hz_role_revoke(&x, s.id, ids[10]), HZ_OK);
+	assert_int_equal(hz_role_grant(&fx, s.id, want[HZ_GRANTS_MAX].role,
+	    want[HZ_GRANTS_MAX].unit, &g), HZ_OK);
+	assert_int_equal(fx_audits("role.grant", 0, g), 1);
+	refused(&fx, hz_role_grant(&fx, s.id, want[HZ_GRANTS_MAX + 1].role,
+	    want[HZ_GRANTS_MAX + 1].unit, &g), HZ_ERR_INVALID,
+	    "validation_failed", "role");
+}
+
+static void
+staff_are_listed_page_by_page(void **state)
+{
+	struct hz_caller admin, cadre, s[3];
+	struct fx_org o;
+	struct hz_staff_row *rows, one;
+	struct hz_page p = { 0, 1 };
+	struct hz_ctx x;
+	struct hz_staff_new n = { .display_name = "带电话",
+	    .password = "long enough password" };
+	size_t got, seen = 0, mine = 0, pages = 0;
+	bool more = true;
+	uint64_t last = 0, phoned;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
+	assert_int_equal(fx_staff(&cadre, HZ_ROLE_CADRE, o.c1), HZ_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(fx_staff(&s[i], HZ_ROLE__MAX, 0), HZ_OK);
+	n.username = username();
+	n.phone = fx_phone();
+	assert_int_equal(hz_staff_create(&fx, &n, &phoned), HZ_OK);
+
+	/* Every staff member once, by id, one a page. */
+	x = as(&admin);
+	while (more) {
+		assert_int_equal(hz_staff_list(&x, &p, &rows, &got, &more),
+		    HZ_OK);
+		assert_int_equal(got, 1);
+		assert_true(rows[0].id > last);
+		last = p.after = rows[0].id;
+		mine += rows[0].id == s[0].id || rows[0].id == s[1].id ||
+		    rows[0].id == s[2].id;
+		seen++;
+		pages++;
+	}
+	assert_int_equal(mine, 3);
+	assert_int_equal(last, phoned);
+	assert_true(seen >= 6);
+
+	/* From just before ours: the page ends where the rows do. */
+	p = (struct hz_page){ s[0].id - 1, 2 };
+	assert_int_equal(hz_staff_list(&x, &p, &rows, &got, &more), HZ_OK);
+	assert_int_equal(got, 2);
+	assert_true(more);
+	assert_int_equal(rows[0].id, s[0].id);
+	assert_int_equal(rows[1].id, s[1].id);
+	p.after = rows[1].id;
+	assert_int_equal(hz_staff_list(&x, &p, &rows, &got, &more), HZ_OK);
+	assert_int_equal(got, 2);
+	assert_false(more);
+	assert_int_equal(rows[0].id, s[2].id);
+	assert_int_equal(rows[1].id, phoned);
+	assert_string_equal(rows[1].username, n.username);
+	assert_string_equal(rows[1].display_name, "带电话");
+	assert_string_equal(rows[1].phone_masked,
+	    hz_mask_phone(fx.arena, n.phone));
+	assert_false(rows[1].disabled);
+	assert_null(rows[0].phone_masked);
+	p.after = rows[1].id;
+	assert_int_equal(hz_staff_list(&x, &p, &rows, &got, &more), HZ_OK);
+	assert_int_equal(got, 0);
+	assert_false(more);
+
+	/* One, with their roles. */
+	struct hz_caller roles;
+	assert_int_equal(hz_staff_get(&x, cadre.id, &one, &roles), HZ_OK);
+	assert_string_equal(one.username, cadre.username);
+	assert_int_equal(roles.ngrants, 1);
+	assert_int_equal(roles.grants[0].unit_id, o.c1);
+	assert_int_equal(hz_staff_get(&x, 4000000000u, &one, &roles),
+	    HZ_ERR_NOT_FOUND);
+
+	/* For user admins only. */
+	x = as(&cadre);
+	assert_int_equal(hz_staff_list(&x, &p, &rows, &got, &more),
+	    HZ_ERR_FORBIDDEN);
+	assert_int_equal(hz_staff_get(&x, admin.id, &one, &roles),
+	    HZ_ERR_FORBIDDEN);
+	x = as(NULL);
+	assert_int_equal(hz_staff_list(&x, &p, &rows, &got, &more),
+	    HZ_ERR_FORBIDDEN);
+}
+
+static void
+phone_reveals_are_for_admins_and_audited(void **state)
+{
+	struct hz_caller admin, cadre, bare;
+	struct fx_org o;
+	struct hz_staff_new n = { .display_name = "有电话",
+	    .password = "long enough password" };
+	struct hz_ctx x;
+	uint64_t id;
+	char *phone;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
+	assert_int_equal(fx_staff(&cadre, HZ_ROLE_CADRE, o.c1), HZ_OK);
+	assert_int_equal(fx_staff(&bare, HZ_ROLE__MAX, 0), HZ_OK);
+	n.username = username();
+	n.phone = fx_phone();
+	assert_int_equal(hz_staff_create(&fx, &n, &id), HZ_OK);
+
+	x = as(&admin);
+	assert_int_equal(hz_staff_phone_reveal(&x, id, &phone), HZ_OK);
+	assert_string_equal(phone, n.phone);
+	assert_int_equal(fx_audits("pii.reveal", admin.id, id), 1);
+	/* No phone: nothing shown, the look still recorded. */
+	assert_int_equal(hz_staff_phone_reveal(&x, bare.id, &phone), HZ_OK);
+	assert_null(phone);
+	assert_int_equal(fx_audits("pii.reveal", admin.id, bare.id), 1);
+	assert_int_equal(hz_staff_phone_reveal(&x, 4000000000u, &phone),
+	    HZ_ERR_NOT_FOUND);
+
+	/* A cadre may reveal ID numbers in their scope, not staff phones. */
+	x = as(&cadre);
+	assert_int_equal(hz_staff_phone_reveal(&x, id, &phone),
+	    HZ_ERR_FORBIDDEN);
+	assert_null(phone);
+	x = as(&bare);
+	assert_int_equal(hz_staff_phone_reveal(&x, id, &phone),
+	    HZ_ERR_FORBIDDEN);
+	assert_int_equal(fx_audits("pii.reveal", 0, id), 1);
+}
+
+static void
+residents_are_found_or_made_by_phone_or_wechat(void **state)
+{
+	struct hz_staff_new n = { .display_name = "也是住户吗",
+	    .password = "long enough password" };
+	struct hz_caller c;
+	const char *phone = fx_phone(), *openid;
+	uint64_t id, again, staff;
+	bool created;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(hz_resident_by_phone(&fx, phone, &id, &created),
+	    HZ_OK);
+	assert_true(created);
+	assert_int_equal(fx_audits("user.register", id, id), 1);
+	assert_int_equal(hz_resident_by_phone(&fx, phone, &again, &created),
+	    HZ_OK);
+	assert_false(created);
+	assert_int_equal(again, id);
+	assert_int_equal(fx_audits("user.register", id, id), 1);
+	assert_int_equal(hz_caller_load(&fx, id, &c), HZ_OK);
+	assert_false(c.staff);
+	assert_string_equal(c.display_name, hz_arena_printf(fx.arena,
+	    "住户%s", phone + 7));
+	assert_string_equal(hz_user_phone_masked(&fx, &c),
+	    hz_mask_phone(fx.arena, phone));
+
+	assert_int_equal(hz_resident_by_phone(&fx, "12345", &again, &created),
+	    HZ_ERR_INVALID);
+	assert_int_equal(hz_resident_by_phone(&fx, "1391234567x", &again,
+	    &created), HZ_ERR_INVALID);
+	assert_false(created);
+
+	/* A staff phone logs in with its password, not as a resident. */
+	n.username = username();
+	n.phone = fx_phone();
+	assert_int_equal(hz_staff_create(&fx, &n, &staff), HZ_OK);
+	assert_int_equal(hz_resident_by_phone(&fx, n.phone, &again, &created),
+	    HZ_ERR_FORBIDDEN);
+	assert_false(created);
+	/* A disabled resident does not log in at all. */
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_DISABLE,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), NULL), HZ_OK);
+	assert_int_equal(hz_resident_by_phone(&fx, phone, &again, &created),
+	    HZ_ERR_FORBIDDEN);
+
+	openid = hz_arena_printf(fx.arena, "o%08x%08x",
+	    randombytes_random(), randombytes_random());
+	assert_int_equal(hz_resident_by_wechat(&fx, openid, &id, &created),
+	    HZ_OK);
+	assert_true(created);
+	assert_int_equal(fx_audits("user.register", id, id), 1);
+	assert_int_equal(hz_resident_by_wechat(&fx, openid, &again, &created),
+	    HZ_OK);
+	assert_false(created);
+	assert_int_equal(again, id);
+	assert_int_equal(hz_resident_by_wechat(&fx, hz_arena_printf(fx.arena,
+	    "%sx", openid), &again, &created), HZ_OK);
+	assert_true(created);
+	assert_true(again != id);
+	assert_int_equal(hz_caller_load(&fx, id, &c), HZ_OK);
+	assert_false(c.staff);
+	assert_null(hz_user_phone_masked(&fx, &c));
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_DISABLE,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), NULL), HZ_OK);
+	assert_int_equal(hz_resident_by_wechat(&fx, openid, &again, &created),
+	    HZ_ERR_FORBIDDEN);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(staff_accounts_follow_the_rules),
+		cmocka_unit_test(roles_go_to_staff_at_their_kind_of_unit),
+		cmocka_unit_test(revokes_stay_inside_the_scope),
+		cmocka_unit_test(grants_stop_at_the_cap),
+		cmocka_unit_test(staff_are_listed_page_by_page),
+		cmocka_unit_test(phone_reveals_are_for_admins_and_audited),
+		cmocka_unit_test(residents_are_found_or_made_by_phone_or_wechat),
+	};
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}
