@@ -675,12 +675,13 @@ decisions_follow_the_states_and_the_scope(void **state)
 	x = as(NULL);
 	assert_int_equal(hz_tenancy_decide(&x, id, HZ_TENANCY_APPROVE, NULL),
 	    HZ_ERR_UNAUTHORIZED);
-	/* The owner does not decide their own registration. */
+	/* The owner does not decide their own registration: they see it,
+	 * so it is forbidden, not absent. */
 	x = as(&r);
 	assert_int_equal(hz_tenancy_decide(&x, id, HZ_TENANCY_APPROVE, NULL),
-	    HZ_ERR_NOT_FOUND);
+	    HZ_ERR_FORBIDDEN);
 	assert_int_equal(hz_tenancy_decide(&x, id, HZ_TENANCY_REJECT, "不要"),
-	    HZ_ERR_NOT_FOUND);
+	    HZ_ERR_FORBIDDEN);
 	x = as(&head1);
 	assert_int_equal(hz_tenancy_decide(&x, 0, HZ_TENANCY_APPROVE, NULL),
 	    HZ_ERR_NOT_FOUND);

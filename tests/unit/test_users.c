@@ -136,10 +136,10 @@ staff_accounts_follow_the_rules(void **state)
 	INVALID_ON(display_name, repeat("名", 33), "display_name");
 	INVALID_ON(phone, "12345", "phone");
 	INVALID_ON(phone, "23912345678", "phone");
-	/* Taken: the username, or the phone under another name (refused on
-	 * `username` either way; the message names both). */
+	/* Taken: the username, or the phone under another name, each
+	 * refused on its own field. */
 	REFUSED(username, s.username, HZ_ERR_CONFLICT, "conflict", "username");
-	REFUSED(phone, phone, HZ_ERR_CONFLICT, "conflict", "username");
+	REFUSED(phone, phone, HZ_ERR_CONFLICT, "conflict", "phone");
 #undef INVALID_ON
 #undef REFUSED
 	assert_string_equal(fx_why.message, "用户名或手机号已被使用");
