@@ -60,6 +60,24 @@ push_row(struct parser *p, size_t line)
 	return HZ_OK;
 }
 
+/* The first line (1-based) that is not UTF-8 or holds a NUL. No UTF-8
+ * sequence contains a newline byte, so lines can be checked alone. */
+static size_t
+first_bad_line(const char *s, size_t len)
+{
+	size_t line = 1;
+
+	for (const char *end = s + len; s < end; line++) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+
+		if (!hz_utf8_valid(s, n) || memchr(s, '\0', n) != NULL)
+			return line;
+		s += n + 1;
+	}
+	return 1;
+}
+
 enum hz_status
 hz_csv_parse(hz_arena *a, const char *s, size_t len, struct hz_csv *out,
              size_t *bad_line, const char **why)
@@ -76,8 +94,9 @@ hz_csv_parse(hz_arena *a, const char *s, size_t len, struct hz_csv *out,
 	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
 	if (!hz_utf8_valid(s + i, len - i) || memchr(s, '\0', len) != NULL) {
-		*why = "文件不是有效的 UTF-8 文本";
-		*bad_line = 1;
+		*why = "文件不是 UTF-8 编码（Excel 默认存为 GBK）：请在 Excel 中"
+		    "“另存为”，类型选“CSV UTF-8（逗号分隔）”，再导入";
+		*bad_line = first_bad_line(s + i, len - i);
 		return HZ_ERR_INVALID;
 	}
 	hz_buf_init(&b, a);

@@ -67,6 +67,8 @@ refuses_broken_input_with_its_line(void **state)
 		{ "a,b\nx\"y,z\n", 2 },
 		{ "a\n\"q\"x,y\n", 2 },
 		{ "a,\xc3\x28\n", 1 },
+		/* GBK, as Excel saves it: an ASCII header, 楼 on line 3. */
+		{ "code,name\r\nB1,x\r\nB2,\xc2\xa5\xb6\xb0\r\n", 3 },
 	};
 	struct hz_csv c;
 	const char *why;
