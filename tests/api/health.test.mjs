@@ -67,7 +67,7 @@ test('health follows the database: 503 db_unavailable at once while it is down, 
       const r = await request('GET', '/api/v1/health');
       if (r.status !== 200) expectError(r, 503, 'db_unavailable');
       return r;
-    }, { rounds: 300, counts: (r) => r.status === 200 });
+    }, { rounds: 1000, counts: (r) => r.status === 200 });
     assert.equal(masterPid(), master, 'the master was not restarted');
     assert.deepEqual(execdWorkers(master), workers, 'no worker was restarted');
   });
