@@ -749,7 +749,7 @@ describe('WeChat login', () => {
       let contested = 0;
       let rounds = 0;
       try {
-        for (; rounds < 10 && contested === 0; rounds++) {
+        for (; rounds < 20 && contested === 0; rounds++) {
           const code = `ok-race-${crypto.randomBytes(6).toString('hex')}`;
           const before = nextAutoIncrement('users');
           const all = await burst(workers, 'POST', WECHAT, { json: { code } });
