@@ -14,6 +14,7 @@ HZ_PKGS_RUN=(build-essential cmake pkg-config libfcgi-dev libjwt-dev
 HZ_PKGS_TEST=(libcmocka-dev chromium fonts-wqy-zenhei zbar-tools libxml2-utils clang
 	libclang-rt-14-dev)
 HZ_PKGS_BENCH=(wrk)
+HZ_PKGS_COVERAGE=(gcovr)
 
 hz_say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 hz_die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import {
   bin, configPath, testDir, socketPath, FCGI, FcgiConn, fcgiBegin, fcgiRecord, fcgiStream,
   fcgiParams, fcgiRequest, cgiParams, expectCgiError, randomRequestId, masterPid, workerPids,
-  execdWorkers, isAlive, logLines, waitFor, sleep, withTimeout,
+  execdWorkers, isAlive, logLines, onEveryWorker, waitFor, withTimeout,
 } from './lib.mjs';
 
 const CE = '/api/v1/client-errors';
@@ -156,17 +156,29 @@ describe('FastCGI requests nginx would never send', () => {
         s.setTimeout(3000, () => s.destroy());
       });
     }
-    // Enough requests to go through every worker.
-    for (let i = 0; i < 12; i++) {
-      const res = await fcgiRequest(cgiParams('GET', '/api/v1/version'));
+    // Every worker still answers (by pid in the log).
+    await onEveryWorker('after the garbage', async () => {
+      const rid = randomRequestId();
+      const res = await fcgiRequest(cgiParams('GET', '/api/v1/version', { REQUEST_ID: rid }));
       assert.equal(res.status, 200, res.text);
-    }
+      return rid;
+    });
     assert.deepEqual(workerPids(master), before, 'same workers');
     assert.equal(logLines(/msg="worker (died|exited)"/).length, diedBefore, 'no worker died');
   });
 });
 
 // --- drain on SIGTERM --------------------------------------------------------
+
+// Whether SIGTERM (15: bit 14) is pending for `pid` (/proc/<pid>/status,
+// ShdPnd for a signal sent to the process, SigPnd for one to the thread).
+function sigtermPending(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return ['ShdPnd', 'SigPnd'].some((k) => {
+    const m = new RegExp(`^${k}:\\s*([0-9a-f]+)$`, 'm').exec(status);
+    return m && (BigInt(`0x${m[1]}`) & (1n << 14n)) !== 0n;
+  });
+}
 
 test('SIGTERM drains: a request already accepted is answered in full, then the master exits 0',
   { timeout: 60_000 }, async () => {
@@ -213,7 +225,10 @@ test('SIGTERM drains: a request already accepted is answered in full, then the m
         () => [...sockets()].some((x) => !before.has(x)));
 
       process.kill(master, 'SIGTERM');
-      await sleep(500);
+      // The master has passed SIGTERM on: the worker holds it pending
+      // (blocked while it serves a request) instead of dying of it.
+      await waitFor('the master to start draining', 10_000, () => /msg="draining"/.test(fs.readFileSync(out, 'utf8')));
+      await waitFor('SIGTERM pending in the worker', 10_000, () => sigtermPending(worker));
       assert.ok(isAlive(worker), 'the worker is still finishing its request');
       assert.ok(isAlive(master), 'the master waits for it');
       assert.equal(conn.ended, null, 'nothing answered yet');

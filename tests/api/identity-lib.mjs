@@ -1,9 +1,9 @@
-// Helpers for the identity, org-tree and user API tests (Node 20 built-ins
-// only): logging in as the demo staff and as residents (phone code, fake
-// WeChat), signing our own JWTs with the keys of the secrets file, reading
-// the test database through the `mariadb` client.
+// Domain fixtures for the identity, org-tree and user API tests (Node 20
+// built-ins only): signing our own JWTs with the keys of the secrets file,
+// reading the test database through the `mariadb` client, listing the org
+// tree, a fake WeChat. HTTP and logging in are lib.mjs's.
 //
-// Environment (scripts/test): HUZU_TEST_DIR, HUZU_SMS_LOG, HUZU_WECHAT_PORT.
+// Environment (scripts/test): HUZU_TEST_DIR, HUZU_WECHAT_PORT.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -11,12 +11,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
-import { request, testDir, configPath, waitFor, REQUEST_ID } from './lib.mjs';
+import { api, expectStatus, testDir, configPath, REQUEST_ID } from './lib.mjs';
 
-export const DEMO_PASSWORD = 'huzu-demo-2026';
-export const DEMO_STAFF = ['admin', 'cadre1', 'leader1', 'head1', 'station1'];
 export const secretsPath = path.join(testDir, 'secrets');
-export const smsLogPath = process.env.HUZU_SMS_LOG || path.join(testDir, 'log', 'sms.log');
 export const dbSocket = path.join(testDir, 'db', 'mysql.sock');
 export const wechatPort = Number(process.env.HUZU_WECHAT_PORT || 0);
 
@@ -85,114 +82,6 @@ export function decodeJwt(token) {
   };
 }
 
-// --- HTTP with a token -----------------------------------------------------
-
-export const bearer = (token) => ({ authorization: `Bearer ${token}` });
-
-// request() with the caller's token (a string, or {access_token}).
-export function api(method, urlPath, token, opts = {}) {
-  const t = typeof token === 'string' ? token : token && token.access_token;
-  const headers = { ...(opts.headers || {}) };
-  if (t) headers.authorization = `Bearer ${t}`;
-  return request(method, urlPath, { ...opts, headers });
-}
-
-export function describeRes(res) {
-  return `HTTP ${res.status} ${res.text.slice(0, 300)}`;
-}
-
-export function expectStatus(res, status, what = '') {
-  assert.equal(res.status, status, `${what ? what + ': ' : ''}${describeRes(res)}`);
-  return res.json;
-}
-
-// POST to an /api/v1/auth/ endpoint. nginx limits those per address (50
-// requests/s, burst 100 in the test stack): a 429 rate_limited from nginx
-// is waited out and retried, so that only the app's answers reach a test.
-// (The app's own 429s have other codes: code_too_frequent, code_locked.)
-export async function authPost(urlPath, json, opts = {}) {
-  for (let i = 0; ; i++) {
-    const res = await request('POST', urlPath, { ...opts, json });
-    if (res.status !== 429 || !res.json || !res.json.error || res.json.error.code !== 'rate_limited' || i >= 150) {
-      return res;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-export const loginRaw = (username, password) => authPost('/api/v1/auth/login', { username, password });
-
-export async function login(username, password = DEMO_PASSWORD) {
-  const res = await loginRaw(username, password);
-  expectStatus(res, 200, `login ${username}`);
-  return res.json;
-}
-
-const staffCache = new Map();
-// Tokens of a demo staff member, logged in once per process.
-export async function staff(username) {
-  if (!staffCache.has(username)) staffCache.set(username, await login(username));
-  return staffCache.get(username);
-}
-
-// --- phone codes -----------------------------------------------------------
-
-const usedPhones = new Set();
-// A valid mainland mobile number nobody in this run has used yet.
-export function freshPhone(prefix = '') {
-  for (;;) {
-    let p = prefix || `1${3 + crypto.randomInt(7)}`;
-    while (p.length < 11) p += String(crypto.randomInt(10));
-    if (!usedPhones.has(p)) {
-      usedPhones.add(p);
-      return p;
-    }
-  }
-}
-
-// The codes the dev SMS sender wrote for `phone`, oldest first.
-export function smsCodes(phone) {
-  let text;
-  try {
-    text = fs.readFileSync(smsLogPath, 'utf8');
-  } catch {
-    return [];
-  }
-  const out = [];
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    if (f[1] === phone) out.push(f[2]);
-  }
-  return out;
-}
-
-export const sendCodeRaw = (phone) => authPost('/api/v1/auth/code', { phone });
-
-// Asks for a code and returns it, read from the SMS log.
-export async function sendCode(phone) {
-  const before = smsCodes(phone).length;
-  const res = await sendCodeRaw(phone);
-  expectStatus(res, 202, `code for ${phone}`);
-  const codes = await waitFor(`the SMS for ${phone}`, 5000, () => {
-    const c = smsCodes(phone);
-    return c.length > before && c;
-  });
-  assert.equal(codes.length, before + 1, 'one SMS per accepted request');
-  const code = codes[codes.length - 1];
-  assert.match(code, /^\d{6}$/);
-  return code;
-}
-
-export const verifyCode = (phone, code) => authPost('/api/v1/auth/code/verify', { phone, code });
-
-// A resident logged in by phone code: the token response.
-export async function residentLogin(phone = freshPhone()) {
-  const code = await sendCode(phone);
-  const res = await verifyCode(phone, code);
-  expectStatus(res, 200, `code login ${phone}`);
-  return { ...res.json, phone };
-}
-
 // --- the database ------------------------------------------------------------
 
 function dbName() {
@@ -214,6 +103,17 @@ export function sql(query) {
 }
 
 export const sqlStr = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+// The next AUTO_INCREMENT value of `table`. InnoDB hands out a value
+// before it checks unique keys, so an INSERT refused as a duplicate still
+// uses one up: more values used than rows added proves that a race reached
+// its conflict branch (the tests run one file at a time, so nobody else
+// inserts meanwhile).
+export function nextAutoIncrement(table) {
+  const [[n]] = sql(`SELECT AUTO_INCREMENT FROM information_schema.TABLES
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${sqlStr(table)}`);
+  return Number(n);
+}
 
 // The audit rows written under one request id.
 export function auditRows(requestId) {

@@ -3,8 +3,9 @@
 // Environment, set by scripts/test:
 //   HUZU_TEST_BASE  nginx, e.g. http://127.0.0.1:23456
 //   HUZU_TEST_DIR   run/huzu.sock, run/huzu.pid, log/huzu.log, huzu.conf
-//   HUZU_BIN, HUZU_CONFIG, HUZU_DBCTL
+//   HUZU_BIN, HUZU_CONFIG, HUZU_DBCTL, HUZU_SMS_LOG
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -16,6 +17,7 @@ export const configPath = process.env.HUZU_CONFIG || '';
 export const dbctl = process.env.HUZU_DBCTL || '';
 export const socketPath = testDir && path.join(testDir, 'run', 'huzu.sock');
 export const logPath = testDir && path.join(testDir, 'log', 'huzu.log');
+export const smsLogPath = process.env.HUZU_SMS_LOG || (testDir && path.join(testDir, 'log', 'sms.log'));
 
 assert.ok(base, 'HUZU_TEST_BASE is required (run through scripts/test)');
 assert.ok(testDir, 'HUZU_TEST_DIR is required (run through scripts/test)');
@@ -101,6 +103,165 @@ export async function request(method, urlPath, opts = {}) {
   return { status: res.status, headers: res.headers, text, json, buf, ms };
 }
 
+// n copies of one request, released together: every connection is opened
+// and sent all but the last byte of its request first, then the last bytes
+// go out in one tick (a start barrier, so that the copies really meet in
+// the workers rather than arrive one after another as fetch() may send
+// them). HTTP/1.0 with Connection: close, so that nginx neither chunks nor
+// keeps the connection. Resolves to [{status, headers (Map-like get),
+// text, json}] in the order sent.
+export async function burst(n, method, urlPath, { json, headers = {}, timeout = 15_000 } = {}) {
+  const u = new URL(base);
+  const body = json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(json), 'utf8');
+  const head = [`${method} ${urlPath} HTTP/1.0`, `Host: ${u.host}`, 'Connection: close',
+    `Content-Length: ${body.length}`];
+  if (json !== undefined) head.push('Content-Type: application/json');
+  for (const [k, v] of Object.entries(headers)) head.push(`${k}: ${v}`);
+  const msg = Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'utf8'), body]);
+  const socks = [];
+  const answers = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const sock = net.createConnection({ host: u.hostname, port: Number(u.port) || 80 });
+      socks.push(sock);
+      const chunks = [];
+      answers.push(new Promise((resolve, reject) => {
+        sock.on('data', (d) => chunks.push(d));
+        sock.on('error', reject);
+        sock.on('close', () => resolve(Buffer.concat(chunks)));
+      }));
+    }
+    await Promise.all(socks.map((sock) => new Promise((resolve, reject) => {
+      sock.once('connect', () => sock.write(msg.subarray(0, msg.length - 1), (e) => (e ? reject(e) : resolve())));
+      sock.once('error', reject);
+    })));
+    for (const sock of socks) sock.write(msg.subarray(msg.length - 1));
+    const raw = await withTimeout(Promise.all(answers), timeout, `${n} × ${method} ${urlPath}`);
+    return raw.map((buf) => {
+      const sep = buf.indexOf('\r\n\r\n');
+      assert.ok(sep > 0, `an HTTP answer: ${JSON.stringify(buf.toString('utf8').slice(0, 200))}`);
+      const lines = buf.subarray(0, sep).toString('utf8').split('\r\n');
+      const h = new Map();
+      for (const l of lines.slice(1)) {
+        const i = l.indexOf(':');
+        h.set(l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim());
+      }
+      const text = buf.subarray(sep + 4).toString('utf8');
+      let parsed;
+      try {
+        parsed = text.length ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: Number(lines[0].split(' ')[1]), headers: { get: (k) => h.get(k.toLowerCase()) ?? null }, text, json: parsed };
+    });
+  } finally {
+    for (const sock of socks) sock.destroy();
+  }
+}
+
+// --- HTTP with a token, logging in -----------------------------------------
+
+export const DEMO_PASSWORD = 'huzu-demo-2026';
+export const DEMO_STAFF = ['admin', 'cadre1', 'leader1', 'head1', 'station1'];
+
+export const bearer = (token) => ({ authorization: `Bearer ${token}` });
+
+// request() with the caller's token (a string, or {access_token}).
+export function api(method, urlPath, token, opts = {}) {
+  const t = typeof token === 'string' ? token : token && token.access_token;
+  const headers = { ...(opts.headers || {}) };
+  if (t) headers.authorization = `Bearer ${t}`;
+  return request(method, urlPath, { ...opts, headers });
+}
+
+// POST to an /api/v1/auth/ endpoint. nginx limits those per address (50
+// requests/s, burst 100 in the test stack): a 429 rate_limited from nginx
+// is waited out and retried, so that only the app's answers reach a test.
+// (The app's own 429s have other codes: code_too_frequent, code_locked.)
+export async function authPost(urlPath, json, opts = {}) {
+  for (let i = 0; ; i++) {
+    const res = await request('POST', urlPath, { ...opts, json });
+    if (res.status !== 429 || !res.json || !res.json.error || res.json.error.code !== 'rate_limited' || i >= 150) {
+      return res;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const loginRaw = (username, password) => authPost('/api/v1/auth/login', { username, password });
+
+export async function login(username, password = DEMO_PASSWORD) {
+  const res = await loginRaw(username, password);
+  expectStatus(res, 200, `login ${username}`);
+  return res.json;
+}
+
+const staffCache = new Map();
+// Tokens of a demo staff member, logged in once per process.
+export async function staff(username) {
+  if (!staffCache.has(username)) staffCache.set(username, await login(username));
+  return staffCache.get(username);
+}
+
+// --- phone codes -----------------------------------------------------------
+
+const usedPhones = new Set();
+// A valid mainland mobile number nobody in this run has used yet.
+export function freshPhone(prefix = '') {
+  for (;;) {
+    let p = prefix || `1${3 + crypto.randomInt(7)}`;
+    while (p.length < 11) p += String(crypto.randomInt(10));
+    if (!usedPhones.has(p)) {
+      usedPhones.add(p);
+      return p;
+    }
+  }
+}
+
+// The codes the dev SMS sender wrote for `phone`, oldest first.
+export function smsCodes(phone) {
+  let text;
+  try {
+    text = fs.readFileSync(smsLogPath, 'utf8');
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f[1] === phone) out.push(f[2]);
+  }
+  return out;
+}
+
+export const sendCodeRaw = (phone) => authPost('/api/v1/auth/code', { phone });
+
+// Asks for a code and returns it, read from the SMS log.
+export async function sendCode(phone) {
+  const before = smsCodes(phone).length;
+  const res = await sendCodeRaw(phone);
+  expectStatus(res, 202, `code for ${phone}`);
+  const codes = await waitFor(`the SMS for ${phone}`, 5000, () => {
+    const c = smsCodes(phone);
+    return c.length > before && c;
+  });
+  assert.equal(codes.length, before + 1, 'one SMS per accepted request');
+  const code = codes[codes.length - 1];
+  assert.match(code, /^\d{6}$/);
+  return code;
+}
+
+export const verifyCode = (phone, code) => authPost('/api/v1/auth/code/verify', { phone, code });
+
+// A resident logged in by phone code: the token response.
+export async function residentLogin(phone = freshPhone()) {
+  const code = await sendCode(phone);
+  const res = await verifyCode(phone, code);
+  expectStatus(res, 200, `code login ${phone}`);
+  return { ...res.json, phone };
+}
+
 // The headers nginx adds to every response, pages and errors included.
 export function expectSecurityHeaders(res, where = '') {
   const h = res.headers;
@@ -119,25 +280,30 @@ export function expectJsonType(res, where = '') {
     `Content-Type of ${where || 'an API response'}`);
 }
 
-function describe(res) {
+export function describeRes(res) {
   return `HTTP ${res.status} ${res.text.slice(0, 300)}`;
+}
+
+export function expectStatus(res, status, what = '') {
+  assert.equal(res.status, status, `${what ? what + ': ' : ''}${describeRes(res)}`);
+  return res.json;
 }
 
 // Asserts the error envelope: status, code, a Chinese message, request_id
 // equal to X-Request-Id, JSON content type, security headers, nothing but
 // {"error":{code,message,request_id,fields?}}. Returns the error object.
 export function expectError(res, status, code) {
-  assert.equal(res.status, status, `expected ${status} ${code}, got ${describe(res)}`);
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${describeRes(res)}`);
   expectJsonType(res, `${status} ${code}`);
   expectSecurityHeaders(res, `${status} ${code}`);
-  assert.ok(res.json && typeof res.json === 'object', `error body is not JSON: ${describe(res)}`);
+  assert.ok(res.json && typeof res.json === 'object', `error body is not JSON: ${describeRes(res)}`);
   assert.deepEqual(Object.keys(res.json), ['error'], 'top level of the envelope');
   const e = res.json.error;
   assert.ok(e && typeof e === 'object' && !Array.isArray(e), 'error is an object');
   for (const k of Object.keys(e)) {
     assert.ok(['code', 'message', 'request_id', 'fields'].includes(k), `unexpected key error.${k}`);
   }
-  assert.equal(e.code, code, `error code in ${describe(res)}`);
+  assert.equal(e.code, code, `error code in ${describeRes(res)}`);
   assert.equal(typeof e.message, 'string');
   assert.match(e.message, CJK, 'error message should be Chinese');
   assert.equal(typeof e.request_id, 'string');
@@ -156,8 +322,8 @@ export function expectError(res, status, code) {
 // 422 validation_failed whose fields are exactly `names` (sorted compare).
 export function expectInvalid(res, names) {
   const e = expectError(res, 422, 'validation_failed');
-  assert.ok(e.fields, `422 without fields: ${describe(res)}`);
-  assert.deepEqual(Object.keys(e.fields).sort(), [...names].sort(), `fields of ${describe(res)}`);
+  assert.ok(e.fields, `422 without fields: ${describeRes(res)}`);
+  assert.deepEqual(Object.keys(e.fields).sort(), [...names].sort(), `fields of ${describeRes(res)}`);
   return e;
 }
 
@@ -231,6 +397,49 @@ export function readLog(file = logPath) {
 // Log lines (logfmt) matching every regexp in `res`.
 export function logLines(...res) {
   return readLog().split('\n').filter((l) => res.every((re) => re.test(l)));
+}
+
+// --- which worker answered -----------------------------------------------------
+
+// FastCGI does not hand requests to the workers in turn: a run of requests
+// may all land on one. Every request's log line names the worker (pid=)
+// and nginx's request id (rid=, the X-Request-Id of the answer), so the
+// log tells which worker answered what.
+
+const ridOf = (r) => (typeof r === 'string' ? r : r.headers.get('x-request-id'));
+
+// rid → worker pid, for every rid in `rids` (waits for the lines: a worker
+// logs a request after it has answered it).
+export async function workersOf(rids) {
+  const want = new Set(rids);
+  return waitFor(`the log lines of ${want.size} request(s)`, 5000, () => {
+    const found = new Map();
+    for (const l of logLines(/msg="request"/)) {
+      const m = / rid=([0-9a-f]{32})\b/.exec(l);
+      if (m && want.has(m[1])) found.set(m[1], Number(/\bpid=(\d+)/.exec(l)[1]));
+    }
+    return found.size === want.size && found;
+  });
+}
+
+// Calls `fn` in parallel rounds, one call per worker, until every worker
+// of the pool has given at least one counted answer; bounded by `rounds`.
+// `fn` sends its request(s), checks the answer(s) and returns them (an
+// answer with an X-Request-Id header, a FastCGI REQUEST_ID string, or an
+// array of these); `counts(answer)` (default: all) leaves out answers that
+// do not prove anything yet, e.g. a worker still in its back-off. Returns
+// the pids seen.
+export async function onEveryWorker(what, fn, { rounds = 50, counts = () => true } = {}) {
+  const pool = execdWorkers(masterPid());
+  assert.ok(pool.length > 0, 'the pool has workers');
+  const seen = new Set();
+  for (let r = 0; r < rounds; r++) {
+    const got = (await Promise.all(pool.map(() => fn()))).flat().filter(counts);
+    const pids = await workersOf(got.map(ridOf));
+    for (const pid of pids.values()) seen.add(pid);
+    if (pool.every((p) => seen.has(p))) return seen;
+  }
+  throw new Error(`${what}: only workers ${[...seen].join(', ')} of ${pool.join(', ')} answered in ${rounds} rounds`);
 }
 
 // --- FastCGI 1.0 -------------------------------------------------------------

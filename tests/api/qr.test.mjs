@@ -11,8 +11,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import zlib from 'node:zlib';
 
-import { request, expectError, expectInvalid, expectSecurityHeaders } from './lib.mjs';
-import { api, auditRows, describeRes, expectStatus, sql, staff } from './identity-lib.mjs';
+import {
+  request, expectError, expectInvalid, expectSecurityHeaders, api, describeRes, expectStatus, staff,
+} from './lib.mjs';
+import { auditRows, sql } from './identity-lib.mjs';
 import {
   BUILDINGS, CHECKINS, SCAN, UNITS, QR_PREFIX, currentToken, expectQrRefused,
   expectTokenRefusedByRegistration, oneCharVariants, poster, qrKeys, qrMac, qrToken, qrTokenRaw,

@@ -10,10 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { base, expectError, expectInvalid } from './lib.mjs';
 import {
-  api, describeRes, expectStatus, freshPhone, readSecrets, residentLogin, sql, staff, unitMap,
-} from './identity-lib.mjs';
+  base, expectError, expectInvalid, api, describeRes, expectStatus, freshPhone, residentLogin, staff,
+} from './lib.mjs';
+import { readSecrets, sql, unitMap } from './identity-lib.mjs';
 
 export const TENANCIES = '/api/v1/tenancies';
 export const CHECKINS = '/api/v1/checkins';

@@ -10,8 +10,10 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { request, expectError, expectInvalid, readLog } from './lib.mjs';
-import { api, auditRows, describeRes, expectStatus, freshPhone, listAll, sql, sqlStr, staff } from './identity-lib.mjs';
+import {
+  request, expectError, expectInvalid, readLog, api, describeRes, expectStatus, freshPhone, staff,
+} from './lib.mjs';
+import { auditRows, listAll, sql, sqlStr } from './identity-lib.mjs';
 import {
   BUILDINGS, SCAN, TENANCIES, UNITS, currentToken, decide, freshId, idCheckChar, isoDay, maskId, maskPhone,
   regBody, register, registerOk, resident, residentIn, tenancyRows, uid, units, withCheck, wrongCheck,

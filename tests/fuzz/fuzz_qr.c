@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "qr.h"
+#include "../unit/keys.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,13 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sodium_init() < 0)
 			abort();
 		hz_config_defaults(&c);
-		c.secrets.n = 2;
-		snprintf(c.secrets.kv[0].name, 64, "qr_current");
-		snprintf(c.secrets.kv[0].value, 256, "1");
-		snprintf(c.secrets.kv[1].name, 64, "qr_key_1");
-		snprintf(c.secrets.kv[1].value, 256, "%s",
-		    "00112233445566778899aabbccddeeff"
-		    "00112233445566778899aabbccddeeff");
+		hz_test_secret(&c, "qr_current", "1");
+		hz_test_secret(&c, "qr_key_1", HZ_TEST_KEY1);
 		if (hz_qr_keys_load(&c, &keys, err, sizeof(err)))
 			abort();
 		arena = hz_arena_new(4096);

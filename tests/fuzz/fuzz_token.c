@@ -9,19 +9,9 @@
 
 #include "access.h"
 #include "json.h"
+#include "../unit/keys.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-secret(struct hz_config *c, const char *name, const char *value)
-{
-	size_t i = c->secrets.n++;
-
-	snprintf(c->secrets.kv[i].name, sizeof(c->secrets.kv[i].name), "%s",
-	    name);
-	snprintf(c->secrets.kv[i].value, sizeof(c->secrets.kv[i].value), "%s",
-	    value);
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -33,17 +23,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[128], *token;
 
 	if (arena == NULL) {
-		const char *k = "00112233445566778899aabbccddeeff"
-		    "00112233445566778899aabbccddeeff";
 		if (sodium_init() < 0)
 			abort();
-		hz_config_defaults(&cfg);
-		secret(&cfg, "pii_key", k);
-		secret(&cfg, "index_key", k);
-		secret(&cfg, "jwt_current", "k1");
-		secret(&cfg, "jwt_key_k1", k);
-		secret(&cfg, "qr_current", "1");
-		secret(&cfg, "qr_key_1", k);
+		hz_test_secrets(&cfg, HZ_TEST_KEY1);
 		if (hz_keys_load(&cfg, &keys, err, sizeof(err)) != HZ_OK)
 			abort();
 		arena = hz_arena_new(16 * 1024);

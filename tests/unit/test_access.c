@@ -6,26 +6,16 @@
 #include <sodium.h>
 
 #include "access.h"
+#include "keys.h"
 #include "json.h"
 
-#define KEY1 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-#define KEY2 "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+/* Short names for the forgeries below. */
+#define KEY1 HZ_TEST_KEY1
+#define KEY2 HZ_TEST_KEY2
 
 static struct hz_config cfg;
 static struct hz_keys keys, rotated;
-static hz_arena *arena;
 static struct hz_ctx x;
-
-static void
-secret(struct hz_config *c, const char *name, const char *value)
-{
-	size_t i = c->secrets.n++;
-
-	snprintf(c->secrets.kv[i].name, sizeof(c->secrets.kv[i].name), "%s",
-	    name);
-	snprintf(c->secrets.kv[i].value, sizeof(c->secrets.kv[i].value), "%s",
-	    value);
-}
 
 static int
 setup(void **state)
@@ -36,32 +26,16 @@ setup(void **state)
 	(void)state;
 	if (sodium_init() < 0)
 		return -1;
-	hz_config_defaults(&cfg);
-	secret(&cfg, "pii_key", KEY1);
-	secret(&cfg, "index_key", KEY1);
-	secret(&cfg, "jwt_current", "k1");
-	secret(&cfg, "jwt_key_k1", KEY1);
-	secret(&cfg, "qr_current", "1");
-	secret(&cfg, "qr_key_1", KEY1);
+	hz_test_secrets(&cfg, HZ_TEST_KEY1);
 	c2 = cfg;
 	snprintf(c2.secrets.kv[2].value, sizeof(c2.secrets.kv[2].value), "k2");
-	secret(&c2, "jwt_key_k2", KEY2);
+	hz_test_secret(&c2, "jwt_key_k2", HZ_TEST_KEY2);
 	if (hz_keys_load(&cfg, &keys, err, sizeof(err)) ||
-	    hz_keys_load(&c2, &rotated, err, sizeof(err)))
+	    hz_keys_load(&c2, &rotated, err, sizeof(err)) ||
+	    unit_arena_setup(state))
 		return -1;
-	arena = hz_arena_new(8192);
-	hz_json_use_arena(arena);
-	x = (struct hz_ctx){ .arena = arena, .cfg = &cfg, .keys = &keys,
+	x = (struct hz_ctx){ .arena = unit_arena, .cfg = &cfg, .keys = &keys,
 	    .now = 1800000000 };
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	hz_json_use_arena(NULL);
-	hz_arena_free(arena);
 	return 0;
 }
 
@@ -70,7 +44,7 @@ b64(const char *s)
 {
 	size_t n = sodium_base64_encoded_len(strlen(s),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char *o = hz_arena_alloc(arena, n);
+	char *o = hz_arena_alloc(unit_arena, n);
 
 	return sodium_bin2base64(o, n, (const unsigned char *)s, strlen(s),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -81,18 +55,18 @@ static char *
 forge(const char *header, const char *payload, const char *hexkey)
 {
 	unsigned char key[32], mac[crypto_auth_hmacsha256_BYTES];
-	char *signing = hz_arena_printf(arena, "%s.%s", b64(header),
+	char *signing = hz_arena_printf(unit_arena, "%s.%s", b64(header),
 	    b64(payload));
 	char sig[64];
 
 	if (hexkey == NULL)
-		return hz_arena_printf(arena, "%s.", signing);
+		return hz_arena_printf(unit_arena, "%s.", signing);
 	sodium_hex2bin(key, sizeof(key), hexkey, 64, NULL, NULL, NULL);
 	crypto_auth_hmacsha256(mac, (const unsigned char *)signing,
 	    strlen(signing), key);
 	sodium_bin2base64(sig, sizeof(sig), mac, sizeof(mac),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	return hz_arena_printf(arena, "%s.%s", signing, sig);
+	return hz_arena_printf(unit_arena, "%s.%s", signing, sig);
 }
 
 #define GOOD_PAYLOAD "{\"iss\":\"huzu\",\"aud\":\"huzu-h5\",\"sub\":\"7\"," \
@@ -159,7 +133,7 @@ forgeries_are_refused(void **state)
 	/* A real token with its payload swapped, signature kept. */
 	assert_int_equal(hz_jwt_issue(&x, 42, "resident", &good), HZ_OK);
 	dot = strchr(good, '.');
-	tampered = hz_arena_printf(arena, "%.*s.%s.%s", (int)(dot - good), good,
+	tampered = hz_arena_printf(unit_arena, "%.*s.%s.%s", (int)(dot - good), good,
 	    b64("{\"iss\":\"huzu\",\"aud\":\"huzu-h5\",\"sub\":\"1\","
 	    "\"kind\":\"staff\",\"iat\":1800000000,\"exp\":1800000900}"),
 	    strrchr(good, '.') + 1);
@@ -195,5 +169,5 @@ main(void)
 		cmocka_unit_test(forgeries_are_refused),
 		cmocka_unit_test(rotation_keeps_old_tokens_valid_until_expiry),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, unit_arena_teardown);
 }

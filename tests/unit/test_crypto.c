@@ -3,23 +3,10 @@
 #include <sodium.h>
 
 #include "crypto.h"
+#include "keys.h"
 
 static struct hz_config cfg;
 static struct hz_keys keys;
-static hz_arena *arena;
-
-static void
-secret(const char *name, const char *value)
-{
-	size_t i = cfg.secrets.n++;
-
-	snprintf(cfg.secrets.kv[i].name, sizeof(cfg.secrets.kv[i].name), "%s",
-	    name);
-	snprintf(cfg.secrets.kv[i].value, sizeof(cfg.secrets.kv[i].value),
-	    "%s", value);
-}
-
-#define HEX32 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 static int
 setup(void **state)
@@ -29,23 +16,12 @@ setup(void **state)
 	(void)state;
 	if (sodium_init() < 0)
 		return -1;
-	hz_config_defaults(&cfg);
-	secret("pii_key", HEX32);
-	secret("index_key", "ff" HEX32 + 2);
-	secret("jwt_current", "k1");
-	secret("jwt_key_k1", HEX32);
-	secret("qr_current", "1");
-	secret("qr_key_1", HEX32);
-	arena = hz_arena_new(4096);
-	return hz_keys_load(&cfg, &keys, err, sizeof(err)) == HZ_OK ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	hz_arena_free(arena);
-	return 0;
+	hz_test_secrets(&cfg, HZ_TEST_KEY1);
+	/* An index key of its own: ff, then the rest of KEY1. */
+	snprintf(cfg.secrets.kv[1].value, sizeof(cfg.secrets.kv[1].value),
+	    "ff%s", HZ_TEST_KEY1 + 2);
+	return hz_keys_load(&cfg, &keys, err, sizeof(err)) == HZ_OK ?
+	    unit_arena_setup(state) : -1;
 }
 
 static void
@@ -79,22 +55,22 @@ seal_round_trips_and_refuses_tampering(void **state)
 	char *plain;
 
 	(void)state;
-	assert_int_equal(hz_seal(arena, &keys, "phone", "13800138000", 11, &s,
+	assert_int_equal(hz_seal(unit_arena, &keys, "phone", "13800138000", 11, &s,
 	    &n), HZ_OK);
 	assert_null(memmem(s, n, "13800138000", 11));
-	assert_int_equal(hz_unseal(arena, &keys, "phone", s, n, &plain), HZ_OK);
+	assert_int_equal(hz_unseal(unit_arena, &keys, "phone", s, n, &plain), HZ_OK);
 	assert_string_equal(plain, "13800138000");
 	/* Same plaintext, fresh nonce: different ciphertext. */
-	assert_int_equal(hz_seal(arena, &keys, "phone", "13800138000", 11, &t,
+	assert_int_equal(hz_seal(unit_arena, &keys, "phone", "13800138000", 11, &t,
 	    &n), HZ_OK);
 	assert_memory_not_equal(s, t, n);
 	/* Moved to another column: refused. */
-	assert_int_not_equal(hz_unseal(arena, &keys, "id_number", s, n, &plain),
+	assert_int_not_equal(hz_unseal(unit_arena, &keys, "id_number", s, n, &plain),
 	    HZ_OK);
 	s[n - 1] ^= 1;
-	assert_int_not_equal(hz_unseal(arena, &keys, "phone", s, n, &plain),
+	assert_int_not_equal(hz_unseal(unit_arena, &keys, "phone", s, n, &plain),
 	    HZ_OK);
-	assert_int_not_equal(hz_unseal(arena, &keys, "phone", s, 10, &plain),
+	assert_int_not_equal(hz_unseal(unit_arena, &keys, "phone", s, 10, &plain),
 	    HZ_OK);
 }
 
@@ -118,13 +94,13 @@ static void
 masks_keep_only_the_ends(void **state)
 {
 	(void)state;
-	assert_string_equal(hz_mask_phone(arena, "13812345678"), "138****5678");
-	assert_string_equal(hz_mask_id(arena, "440106199001011234"),
+	assert_string_equal(hz_mask_phone(unit_arena, "13812345678"), "138****5678");
+	assert_string_equal(hz_mask_id(unit_arena, "440106199001011234"),
 	    "4401**********1234");
-	assert_string_equal(hz_mask_id(arena, "E12345678"), "E1*****78");
-	assert_string_equal(hz_mask_id(arena, "H1234567890"), "H1*******90");
+	assert_string_equal(hz_mask_id(unit_arena, "E12345678"), "E1*****78");
+	assert_string_equal(hz_mask_id(unit_arena, "H1234567890"), "H1*******90");
 	/* Too short to keep both ends: all of it is masked. */
-	assert_string_equal(hz_mask_phone(arena, "123"), "***");
+	assert_string_equal(hz_mask_phone(unit_arena, "123"), "***");
 }
 
 static void
@@ -167,5 +143,5 @@ main(void)
 		cmocka_unit_test(phone_numbers_are_mainland_mobiles),
 		cmocka_unit_test(random_tokens_differ),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, unit_arena_teardown);
 }

@@ -2,24 +2,6 @@
 
 #include "csv.h"
 
-static hz_arena *arena;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	arena = hz_arena_new(4096);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	hz_arena_free(arena);
-	return 0;
-}
-
 static struct hz_csv
 ok(const char *s)
 {
@@ -27,7 +9,7 @@ ok(const char *s)
 	const char *why;
 	size_t line;
 
-	assert_int_equal(hz_csv_parse(arena, s, strlen(s), &c, &line, &why),
+	assert_int_equal(hz_csv_parse(unit_arena, s, strlen(s), &c, &line, &why),
 	    HZ_OK);
 	return c;
 }
@@ -76,12 +58,12 @@ refuses_broken_input_with_its_line(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		assert_int_equal(hz_csv_parse(arena, bad[i].in,
+		assert_int_equal(hz_csv_parse(unit_arena, bad[i].in,
 		    strlen(bad[i].in), &c, &line, &why), HZ_ERR_INVALID);
 		assert_int_equal(line, bad[i].line);
 		assert_non_null(why);
 	}
-	assert_int_equal(hz_csv_parse(arena, "a\0b", 3, &c, &line, &why),
+	assert_int_equal(hz_csv_parse(unit_arena, "a\0b", 3, &c, &line, &why),
 	    HZ_ERR_INVALID);
 }
 
@@ -92,5 +74,6 @@ main(void)
 		cmocka_unit_test(parses_rfc4180),
 		cmocka_unit_test(refuses_broken_input_with_its_line),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_arena_setup,
+	    unit_arena_teardown);
 }

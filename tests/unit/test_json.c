@@ -2,26 +2,6 @@
 
 #include "json.h"
 
-static hz_arena *arena;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	arena = hz_arena_new(4096);
-	hz_json_use_arena(arena);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	hz_json_use_arena(NULL);
-	hz_arena_free(arena);
-	return 0;
-}
-
 static enum hz_status
 parse(const char *s, const char **code)
 {
@@ -92,7 +72,7 @@ validate(const char *s, struct hz_value *v, struct hz_field_error *errs)
 	size_t n = 99;
 
 	assert_int_equal(hz_json_parse(s, strlen(s), 8, &j, &e), HZ_OK);
-	hz_json_validate(arena, j, fields, v, errs, 8, &n);
+	hz_json_validate(unit_arena, j, fields, v, errs, 8, &n);
 	return n;
 }
 
@@ -261,5 +241,6 @@ main(void)
 		cmocka_unit_test(rules_judge_numbers_in_query_strings),
 		cmocka_unit_test(rules_give_their_message_in_bodies),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, unit_arena_setup,
+	    unit_arena_teardown);
 }

@@ -4,24 +4,10 @@
 
 #include <sodium.h>
 
+#include "keys.h"
 #include "qr.h"
 
 static struct hz_qr_keys keys, other;
-static hz_arena *arena;
-
-static void
-secret(struct hz_config *c, const char *name, const char *value)
-{
-	size_t i = c->secrets.n++;
-
-	snprintf(c->secrets.kv[i].name, sizeof(c->secrets.kv[i].name), "%s",
-	    name);
-	snprintf(c->secrets.kv[i].value, sizeof(c->secrets.kv[i].value), "%s",
-	    value);
-}
-
-#define K1 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-#define K2 "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
 
 static int
 setup(void **state)
@@ -33,22 +19,14 @@ setup(void **state)
 	if (sodium_init() < 0)
 		return -1;
 	hz_config_defaults(&c);
-	secret(&c, "qr_current", "1");
-	secret(&c, "qr_key_1", K1);
+	hz_test_secret(&c, "qr_current", "1");
+	hz_test_secret(&c, "qr_key_1", HZ_TEST_KEY1);
 	hz_config_defaults(&d);
-	secret(&d, "qr_current", "1");
-	secret(&d, "qr_key_1", K2);          /* same kid, other key */
-	arena = hz_arena_new(64 * 1024);
+	hz_test_secret(&d, "qr_current", "1");
+	hz_test_secret(&d, "qr_key_1", HZ_TEST_KEY2); /* same kid, other key */
 	return hz_qr_keys_load(&c, &keys, err, sizeof(err)) ||
-	    hz_qr_keys_load(&d, &other, err, sizeof(err)) ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	hz_arena_free(arena);
-	return 0;
+	    hz_qr_keys_load(&d, &other, err, sizeof(err)) ? -1 :
+	    unit_arena_setup(state);
 }
 
 static void
@@ -59,12 +37,12 @@ tokens_round_trip_and_stay_short(void **state)
 	char *t;
 
 	(void)state;
-	assert_int_equal(hz_qr_token(arena, &keys, 123456, 7, &t), HZ_OK);
+	assert_int_equal(hz_qr_token(unit_arena, &keys, 123456, 7, &t), HZ_OK);
 	assert_true(strlen(t) <= 20);
 	assert_int_equal(hz_qr_verify(&keys, t, &b, &s), HZ_OK);
 	assert_int_equal(b, 123456);
 	assert_int_equal(s, 7);
-	assert_int_equal(hz_qr_token(arena, &keys, 1, 1, &t), HZ_OK);
+	assert_int_equal(hz_qr_token(unit_arena, &keys, 1, 1, &t), HZ_OK);
 	assert_true(strlen(t) <= 16);
 }
 
@@ -76,24 +54,24 @@ forged_altered_truncated_and_wrong_key_tokens_fail(void **state)
 	char *t, *u;
 
 	(void)state;
-	assert_int_equal(hz_qr_token(arena, &keys, 42, 3, &t), HZ_OK);
+	assert_int_equal(hz_qr_token(unit_arena, &keys, 42, 3, &t), HZ_OK);
 	assert_int_equal(hz_qr_verify(&other, t, &b, &s), HZ_ERR_NOT_FOUND);
 	/* Every single-character change is caught. */
 	for (size_t i = 0; i < strlen(t); i++) {
-		u = hz_arena_strdup(arena, t);
+		u = hz_arena_strdup(unit_arena, t);
 		u[i] = u[i] == 'A' ? 'B' : 'A';
 		if (hz_qr_verify(&keys, u, &b, &s) == HZ_OK)
 			fail_msg("altered token %s verified", u);
 	}
 	for (size_t n = 0; n < strlen(t); n++) {
-		u = hz_arena_strndup(arena, t, n);
+		u = hz_arena_strndup(unit_arena, t, n);
 		assert_int_equal(hz_qr_verify(&keys, u, &b, &s),
 		    HZ_ERR_NOT_FOUND);
 	}
 	assert_int_equal(hz_qr_verify(&keys, "", &b, &s), HZ_ERR_NOT_FOUND);
 	assert_int_equal(hz_qr_verify(&keys, "!!!!", &b, &s), HZ_ERR_NOT_FOUND);
 	assert_int_equal(hz_qr_verify(&keys, NULL, &b, &s), HZ_ERR_NOT_FOUND);
-	u = hz_arena_printf(arena, "%sAA", t);
+	u = hz_arena_printf(unit_arena, "%sAA", t);
 	assert_int_equal(hz_qr_verify(&keys, u, &b, &s), HZ_ERR_NOT_FOUND);
 }
 
@@ -103,7 +81,7 @@ check_codes_are_stable_and_readable(void **state)
 	char a[8], b[8], *t;
 
 	(void)state;
-	assert_int_equal(hz_qr_token(arena, &keys, 42, 3, &t), HZ_OK);
+	assert_int_equal(hz_qr_token(unit_arena, &keys, 42, 3, &t), HZ_OK);
 	hz_qr_check_code(&keys, t, a);
 	hz_qr_check_code(&keys, t, b);
 	assert_string_equal(a, b);
@@ -119,16 +97,16 @@ codes_render_at_low_density(void **state)
 	char *t, *url;
 
 	(void)state;
-	assert_int_equal(hz_qr_token(arena, &keys, 1000000, 65535, &t), HZ_OK);
+	assert_int_equal(hz_qr_token(unit_arena, &keys, 1000000, 65535, &t), HZ_OK);
 	/* A typical production base URL still fits version 4 at level Q. */
-	url = hz_arena_printf(arena, "https://huzu.example.cn/q/%s", t);
-	assert_int_equal(hz_qr_png(arena, url, 4, &img), HZ_OK);
+	url = hz_arena_printf(unit_arena, "https://huzu.example.cn/q/%s", t);
+	assert_int_equal(hz_qr_png(unit_arena, url, 4, &img), HZ_OK);
 	assert_true(img.version <= 4);
 	assert_int_equal(img.modules, 17 + 4 * img.version);
 	assert_memory_equal(img.data, "\x89PNG\r\n\x1a\n", 8);
-	assert_int_equal(hz_qr_svg(arena, url, &img), HZ_OK);
+	assert_int_equal(hz_qr_svg(unit_arena, url, &img), HZ_OK);
 	assert_non_null(strstr((const char *)img.data, "<svg"));
-	assert_int_equal(hz_qr_png(arena, url, 0, &img), HZ_ERR_INVALID);
+	assert_int_equal(hz_qr_png(unit_arena, url, 0, &img), HZ_ERR_INVALID);
 }
 
 int
@@ -140,5 +118,5 @@ main(void)
 		cmocka_unit_test(check_codes_are_stable_and_readable),
 		cmocka_unit_test(codes_render_at_low_density),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, unit_arena_teardown);
 }

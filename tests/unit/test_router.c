@@ -22,25 +22,13 @@ static const struct hz_route table[] = {
 };
 #define N (sizeof(table) / sizeof(table[0]))
 
-static hz_arena *arena;
 static struct hz_config cfg;
 
 static int
 setup(void **state)
 {
-	(void)state;
-	arena = hz_arena_new(4096);
 	hz_config_defaults(&cfg);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	hz_json_use_arena(NULL);
-	hz_arena_free(arena);
-	return 0;
+	return unit_arena_setup(state);
 }
 
 static struct hz_req *
@@ -48,8 +36,8 @@ req_for(enum hz_method m, const char *path)
 {
 	static struct hz_req req;
 
-	hz_arena_reset(arena);
-	hz_req_init(&req, arena, &cfg, NULL, NULL);
+	hz_arena_reset(unit_arena);
+	hz_req_init(&req, unit_arena, &cfg, NULL, NULL);
 	req.method = m;
 	req.path = path;
 	req.request_id = "rid1";
@@ -189,5 +177,5 @@ main(void)
 		cmocka_unit_test(handle_answers_every_failure_with_the_envelope),
 		cmocka_unit_test(head_has_headers_but_no_body),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, unit_arena_teardown);
 }

@@ -9,4 +9,32 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "arena.h"
+#include "json.h"
+
+/* The group's arena, also the one cJSON allocates from: pass
+ * unit_arena_setup and unit_arena_teardown to cmocka_run_group_tests, or
+ * call them from a group set-up that does more. */
+static hz_arena *unit_arena __attribute__((unused));
+
+static inline int
+unit_arena_setup(void **state)
+{
+	(void)state;
+	if ((unit_arena = hz_arena_new(64 * 1024)) == NULL)
+		return -1;
+	hz_json_use_arena(unit_arena);
+	return 0;
+}
+
+static inline int
+unit_arena_teardown(void **state)
+{
+	(void)state;
+	hz_json_use_arena(NULL);
+	hz_arena_free(unit_arena);
+	unit_arena = NULL;
+	return 0;
+}
+
 #endif
