@@ -151,18 +151,18 @@ rules_judge_text_alike_everywhere(void **state)
 	/* Enums: the message is made from the values. */
 	assert_true(hz_rule_ok(&colour, "green", false));
 	assert_false(hz_rule_ok(&colour, "Green", false));
-	assert_string_equal(hz_value_check(arena, &colour, "pink", &v),
+	assert_string_equal(hz_value_check(unit_arena, &colour, "pink", &v),
 	    "应为 red、green 或 blue");
 	assert_false(v.present);
-	assert_null(hz_value_check(arena, &colour, "blue", &v));
+	assert_null(hz_value_check(unit_arena, &colour, "blue", &v));
 	assert_true(v.present);
 	/* Allowed characters. */
 	assert_true(hz_rule_ok(&code, "B-12", false));
 	assert_false(hz_rule_ok(&code, "B 12", false));
 	assert_false(hz_rule_ok(&code, "楼-1", false));
-	assert_string_equal(hz_value_check(arena, &code, "a_b", &v),
+	assert_string_equal(hz_value_check(unit_arena, &code, "a_b", &v),
 	    "只能用字母和 -");
-	assert_string_equal(hz_value_check(arena, &code, "123456789", &v),
+	assert_string_equal(hz_value_check(unit_arena, &code, "123456789", &v),
 	    "只能用字母和 -");
 	/* NULL passes only where the value is optional. */
 	assert_true(hz_rule_ok(&code, NULL, true));
@@ -174,7 +174,7 @@ rules_judge_text_alike_everywhere(void **state)
 	assert_true(hz_rule_ok(&hz_rule_phone, "13912345678", false));
 	assert_false(hz_rule_ok(&hz_rule_phone, "12912345678", false));
 	assert_false(hz_rule_ok(&hz_rule_phone, "1391234567", false));
-	assert_string_equal(hz_value_check(arena, &hz_rule_phone, "110", &v),
+	assert_string_equal(hz_value_check(unit_arena, &hz_rule_phone, "110", &v),
 	    hz_rule_phone.message);
 }
 
@@ -184,18 +184,18 @@ rules_judge_numbers_in_query_strings(void **state)
 	struct hz_value v;
 
 	(void)state;
-	assert_null(hz_value_check(arena, &hz_rule_id, "42", &v));
+	assert_null(hz_value_check(unit_arena, &hz_rule_id, "42", &v));
 	assert_int_equal(v.i, 42);
-	assert_string_equal(hz_value_check(arena, &hz_rule_id, "0", &v),
+	assert_string_equal(hz_value_check(unit_arena, &hz_rule_id, "0", &v),
 	    "应为正整数编号");
-	assert_string_equal(hz_value_check(arena, &hz_rule_id, "9007199254740992",
+	assert_string_equal(hz_value_check(unit_arena, &hz_rule_id, "9007199254740992",
 	    &v), "应为正整数编号");
-	assert_string_equal(hz_value_check(arena, &hz_rule_id, "+1", &v),
+	assert_string_equal(hz_value_check(unit_arena, &hz_rule_id, "+1", &v),
 	    "应为正整数编号");
-	assert_null(hz_value_check(arena, &small, "32", &v));
-	assert_string_equal(hz_value_check(arena, &small, "33", &v),
+	assert_null(hz_value_check(unit_arena, &small, "32", &v));
+	assert_string_equal(hz_value_check(unit_arena, &small, "33", &v),
 	    "应为 1 至 32 之间的整数");
-	assert_string_equal(hz_value_check(arena, &small, "x", &v),
+	assert_string_equal(hz_value_check(unit_arena, &small, "x", &v),
 	    "应为 1 至 32 之间的整数");
 }
 
@@ -219,7 +219,7 @@ rules_give_their_message_in_bodies(void **state)
 	(void)state;
 	assert_int_equal(hz_json_parse("{\"colour\":\"pink\",\"code\":\"a b\","
 	    "\"day\":7}", 38, 8, &j, &je), HZ_OK);
-	assert_int_equal(hz_json_validate(arena, j, f, v, e, 4, &n),
+	assert_int_equal(hz_json_validate(unit_arena, j, f, v, e, 4, &n),
 	    HZ_ERR_INVALID);
 	assert_int_equal(n, 3);
 	assert_string_equal(e[0].field, "colour");
