@@ -15,7 +15,7 @@ hz_refuse_rule(const struct hz_ctx *x, const char *field,
 {
 	struct hz_refusal r = {
 		HZ_ERR_INVALID, "validation_failed", field,
-		rule->message ? rule->message : "无效", 0,
+		hz_rule_words(x->arena, rule), 0,
 	};
 
 	return hz_refuse(x, &r);

@@ -58,6 +58,19 @@ cell(const struct hz_csv_row *r, int pos)
 	return pos >= 0 && (size_t)pos < r->n ? r->f[pos] : "";
 }
 
+/* A cell to quote back in a message: control characters (a terminal's
+ * escape sequences among them) become '?'. */
+static const char *
+shown(hz_arena *a, const char *s)
+{
+	char *c = hz_arena_strdup(a, s);
+
+	for (char *p = c; p != NULL && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return c ? c : "";
+}
+
 static const char *
 empty_null(const char *s)
 {
@@ -73,6 +86,8 @@ column_of(const char *field, bool buildings)
 		{ "parent_id", "parent_code", "group_code" },
 		{ "group_id", "parent_code", "group_code" },
 		{ "head_id", NULL, "head_username" },
+		/* The head's building_head role was refused. */
+		{ "role", NULL, "head_username" },
 	};
 
 	for (size_t i = 0; field != NULL && i < sizeof(m) / sizeof(*m); i++)
@@ -133,7 +148,14 @@ import_units(struct job *j)
 		if (parent[0] && (in.parent_id = hz_unit_id_by_code(j->x,
 		    parent)) == 0) {
 			error(j->res, j->uname, r->line, "parent_code",
-			    "上级单位编码不存在（须写在前面或已导入）");
+			    hz_arena_printf(j->x->arena, "上级单位编码 %s 不存在"
+			    "（上级须写在前面，或已导入）",
+			    shown(j->x->arena, parent)));
+			continue;
+		}
+		if (!parent[0] && strcmp(in.kind, "village") != 0) {
+			error(j->res, j->uname, r->line, "parent_code",
+			    "只有村没有上级：请填写上级单位编码");
 			continue;
 		}
 		if ((rc = create(j, j->uname, r->line, &in, false, &ok)))
@@ -172,13 +194,17 @@ import_buildings(struct job *j)
 		}
 		if ((in.parent_id = hz_unit_id_by_code(j->x, group)) == 0) {
 			error(j->res, j->bname, r->line, "group_code",
-			    "户组编码不存在");
+			    hz_arena_printf(j->x->arena, "户组编码 %s 不存在"
+			    "（须在 units.csv 中或已导入）",
+			    shown(j->x->arena, group)));
 			continue;
 		}
 		if (head[0] && (in.head_id = hz_user_id_by_username(j->x,
 		    head)) == 0) {
 			error(j->res, j->bname, r->line, "head_username",
-			    "栋长账号不存在（先用 huzu user add 建立）");
+			    hz_arena_printf(j->x->arena, "栋长账号 %s 不存在"
+			    "（先用 huzu user add 建立）",
+			    shown(j->x->arena, head)));
 			continue;
 		}
 		if ((rc = create(j, j->bname, r->line, &in, true, &ok)))

@@ -15,11 +15,11 @@ static const char *const sql[STMT__MAX] = {
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("stations", sql);
 
-static const char *const kinds[] = { "culture", "elderly_care",
+const char *const hz_station_kinds[] = { "culture", "elderly_care",
     "women_children", NULL };
 
 const struct hz_station_rules hz_station_rules = {
-	.kind = { HZ_F_ENUM, 0, 0, NULL, kinds },
+	.kind = { HZ_F_ENUM, 0, 0, NULL, hz_station_kinds },
 	.name = { HZ_F_STRING, 1, 100, "站点名称须为 1 至 100 个字" },
 };
 
@@ -28,6 +28,9 @@ hz_station_kind_valid(const char *k)
 {
 	return hz_rule_ok(&hz_station_rules.kind, k, false);
 }
+
+static const struct hz_refusal name_taken = { HZ_ERR_CONFLICT, "conflict",
+    "name", "该单位已有同名站点，请换一个名称" };
 
 struct station_job {
 	uint64_t    unit;
@@ -43,9 +46,12 @@ station_tx(const struct hz_ctx *x, void *p)
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGS(
+	rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGS(
 	    HZ_ARG_I64((long long)j->unit), HZ_ARG_STR(j->kind),
-	    HZ_ARG_STR(j->name)), &r)))
+	    HZ_ARG_STR(j->name)), &r);
+	if (rc == HZ_ERR_CONFLICT)
+		return hz_refuse(x, &name_taken);
+	if (rc)
 		return rc;
 	j->id = r.insert_id;
 	return hz_audit(x, 0, "station.create", "station", j->id, NULL);

@@ -12,6 +12,7 @@ struct hz_station_rules {
 	struct hz_rule kind, name;
 };
 extern const struct hz_station_rules hz_station_rules;
+extern const char *const hz_station_kinds[];    /* NULL-terminated */
 
 struct hz_station {
 	uint64_t    id;

@@ -99,18 +99,22 @@ const struct hz_unit_rules hz_unit_rules = {
 /* Why a unit is refused, in the words every front shows. */
 static const struct hz_refusal
     no_parent = { HZ_ERR_INVALID, "validation_failed", "parent_id",
-	"上级单位不存在" },
+	"上级单位不存在：请核对上级单位，或先建立它" },
     no_group = { HZ_ERR_INVALID, "validation_failed", "group_id",
-	"户组不存在" },
+	"户组不存在：请核对户组，或先建立它" },
+    unknown_kind = { HZ_ERR_INVALID, "validation_failed", "kind",
+	"类型应为 village（村）、cooperative（经济社）、group（户组）"
+	"或 building（楼栋）" },
     wrong_kind = { HZ_ERR_INVALID, "validation_failed", "kind",
 	"类型与上级不符：村下是经济社，经济社下是户组，户组下是楼栋" },
     not_a_group = { HZ_ERR_INVALID, "validation_failed", "group_id",
 	"所选上级不是户组：楼栋只能建在户组下" },
     one_village = { HZ_ERR_CONFLICT, "conflict", "kind",
 	"已经有一个村，系统只管理一个村" },
-    code_taken = { HZ_ERR_CONFLICT, "conflict", "code", "编码已被使用" },
+    code_taken = { HZ_ERR_CONFLICT, "conflict", "code",
+	"编码已被使用，请换一个" },
     address_taken = { HZ_ERR_CONFLICT, "conflict", "door_no",
-	"该地址（街巷 + 门牌号）已有楼栋" },
+	"该地址（街巷 + 门牌号）已有楼栋，请核对门牌号" },
     head_not_staff = { HZ_ERR_INVALID, "validation_failed", "head_id",
 	"栋长须为工作人员账号" },
     building_only = { HZ_ERR_INVALID, "validation_failed", "lane",
@@ -429,7 +433,7 @@ hz_unit_create(const struct hz_ctx *x, const struct hz_unit_input *in,
 
 	*id = 0;
 	if (!hz_unit_kind_valid(in->kind))
-		return hz_refuse(x, &wrong_kind);
+		return hz_refuse(x, &unknown_kind);
 	building = strcmp(in->kind, "building") == 0;
 	if ((rc = check_parent(x, in, &parent, &has_parent)))
 		return rc;

@@ -86,6 +86,9 @@ const struct hz_user_rules hz_user_rules = {
 	.role = { HZ_F_ENUM, 0, 0, NULL, hz_role_names },
 };
 
+/* too_many names the limit. */
+_Static_assert(HZ_GRANTS_MAX == 64, "update the too_many refusal");
+
 static const struct hz_refusal
     username_taken = { HZ_ERR_CONFLICT, "conflict", "username",
 	"用户名已被使用，请换一个" },
@@ -99,7 +102,7 @@ static const struct hz_refusal
     not_staff = { HZ_ERR_INVALID, "validation_failed", "role",
 	"只能给工作人员分配角色" },
     too_many = { HZ_ERR_INVALID, "validation_failed", "role",
-	"此人担任的角色已达上限" },
+	"此人担任的角色已达上限（64 个）：请先撤销不再担任的角色" },
     role_held = { HZ_ERR_CONFLICT, "conflict", NULL,
 	"该人员已在此单位担任此角色" };
 

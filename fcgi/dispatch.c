@@ -95,13 +95,14 @@ read_json_body(struct hz_req *req)
 	return true;
 }
 
-/* Query parameters of routes that declare them: no unknown or repeated
- * names, each value valid by its rule. Replies and returns false on
- * failure. */
+/* Query parameters: only the declared ones (a route that declares none
+ * takes none), never repeated, each valid by its rule. Replies and
+ * returns false on failure. */
 static bool
 read_query(struct hz_req *req)
 {
-	const struct hz_field *f = req->route->query;
+	static const struct hz_field none[] = { { NULL, NULL, 0 } };
+	const struct hz_field *f = req->route->query ? req->route->query : none;
 	const char *names[HZ_MAX_FIELDS + 1], *bad, *text, *msg = NULL;
 	size_t n;
 	enum hz_status rc;
@@ -163,7 +164,7 @@ hz_handle(struct hz_req *req, const struct hz_route *table, size_t n)
 	    (req->route->access != HZ_OPTIONAL || req->authorization != NULL))
 	    && !authenticate(req))
 		return;
-	if (req->route->query != NULL && !read_query(req))
+	if (!read_query(req))
 		return;
 	if (req->route->body != NULL && !read_json_body(req))
 		return;

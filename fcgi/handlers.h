@@ -73,6 +73,5 @@ extern const struct hz_field tenancies_query[];
 extern const struct hz_field export_query[];
 extern const struct hz_field qr_png_query[];
 extern const struct hz_field page_query[];   /* after and limit only */
-extern const struct hz_field no_query[];     /* no parameter at all */
 
 #endif

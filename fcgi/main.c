@@ -243,8 +243,12 @@ cmd_role(int argc, char **argv, const char *path)
 	uint64_t user, unit, id;
 	enum hz_status rc;
 
-	if (argc < 6 || !hz_role_parse(argv[4], &role))
+	if (argc < 6)
 		return usage_of(argv[1]);
+	if (!hz_role_parse(argv[4], &role)) {
+		fprintf(stderr, "huzu: no role %s\n", argv[4]);
+		return usage_of(argv[1]);
+	}
 	if (cli_open(&c, path) != 0)
 		return 1;
 	user = hz_user_id_by_username(&c.x, argv[3]);
@@ -299,8 +303,12 @@ cmd_station(int argc, char **argv, const char *path)
 	uint64_t unit, id;
 	enum hz_status rc;
 
-	if (argc < 6 || !hz_station_kind_valid(argv[4]))
+	if (argc < 6)
 		return usage_of(argv[1]);
+	if (!hz_station_kind_valid(argv[4])) {
+		fprintf(stderr, "huzu: no station kind %s\n", argv[4]);
+		return usage_of(argv[1]);
+	}
 	if (cli_open(&c, path) != 0)
 		return 1;
 	if ((unit = hz_unit_id_by_code(&c.x, argv[3])) == 0) {
@@ -309,12 +317,11 @@ cmd_station(int argc, char **argv, const char *path)
 		return 1;
 	}
 	rc = hz_station_create(&c.x, unit, argv[4], argv[5], &id);
+	if (rc)
+		cli_fail(&c, "cannot add the station", rc);
 	cli_close(&c);
-	if (rc) {
-		fprintf(stderr, "huzu: cannot add the station: %s\n",
-		    hz_status_str(rc));
+	if (rc)
 		return 1;
-	}
 	printf("station %s added (id %llu)\n", argv[5], (unsigned long long)id);
 	return 0;
 }
@@ -457,6 +464,8 @@ static const struct command {
 	const char *help;
 	const char *more;     /* further usage lines, or NULL */
 	int       (*run)(int argc, char **argv, const char *config);
+	const char         *label;    /* a list of allowed values, from */
+	const char *const  *values;   /* core's rule: NULL-terminated */
 } commands[] = {
 	{ "serve", "", "run the FastCGI worker pool (foreground)", NULL,
 	  cmd_serve },
@@ -474,11 +483,10 @@ static const struct command {
 	  "  the first line of stdin; never give it as an argument\n",
 	  cmd_user },
 	{ "role add", "USERNAME ROLE UNIT_CODE",
-	  "give a staff member a role at a unit",
-	  "  roles: building_head group_leader cadre admin station_manager\n",
-	  cmd_role },
-	{ "station add", "UNIT_CODE KIND NAME", "add a station",
-	  "  kinds: culture elderly_care women_children\n", cmd_station },
+	  "give a staff member a role at a unit", NULL, cmd_role,
+	  "roles", hz_role_names },
+	{ "station add", "UNIT_CODE KIND NAME", "add a station", NULL,
+	  cmd_station, "kinds", hz_station_kinds },
 	{ "purge", "", "delete check-ins older than checkin_retention_days",
 	  NULL, cmd_purge },
 	{ "config", "", "print every configuration key with its default",
@@ -512,7 +520,8 @@ usage(void)
 	fputs("usage: huzu <command> [-c config]\n\n", stderr);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (commands[i].args != NULL)
-			fprintf(stderr, "  %-12s %s\n", commands[i].name,
+			fprintf(stderr, "  %s%s%s\n      %s\n", commands[i].name,
+			    commands[i].args[0] ? " " : "", commands[i].args,
 			    commands[i].help);
 	fputs("\nconfig: -c PATH, else $HUZU_CONFIG, else var/huzu.conf\n",
 	    stderr);
@@ -533,6 +542,12 @@ usage_of(const char *word)
 			continue;
 		fprintf(stderr, "usage: huzu %s%s%s [-c config]\n%s", c->name,
 		    c->args[0] ? " " : "", c->args, c->more ? c->more : "");
+		if (c->values != NULL) {
+			fprintf(stderr, "  %s:", c->label);
+			for (size_t k = 0; c->values[k]; k++)
+				fprintf(stderr, " %s", c->values[k]);
+			fputs("\n", stderr);
+		}
 		found = 2;
 	}
 	return found;

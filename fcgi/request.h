@@ -58,6 +58,7 @@ struct hz_req {
 	 * FastCGI stream in one call by the worker. */
 	int                     status;
 	bool                    replied;
+	const char             *error_code;    /* of an error answer, for the log */
 	struct hz_buf           headers;       /* extra "Name: value\r\n" lines */
 	struct hz_buf           out;
 };

@@ -120,6 +120,7 @@ envelope(struct hz_req *req, const char *code, const char *message,
 {
 	cJSON *root = cJSON_CreateObject();
 
+	req->error_code = code;
 	*err = cJSON_AddObjectToObject(root, "error");
 	if (*err == NULL ||
 	    !cJSON_AddStringToObject(*err, "code", code) ||

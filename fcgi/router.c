@@ -109,10 +109,6 @@ const struct hz_field page_query[] = {
 	{ NULL, NULL, 0 },
 };
 
-const struct hz_field no_query[] = {
-	{ NULL, NULL, 0 },
-};
-
 struct hz_page
 hz_req_page(const struct hz_req *req)
 {

@@ -24,7 +24,7 @@ struct hz_route {
 	enum hz_access         access;
 	const struct hz_field *body;      /* JSON fields, or NULL: no body */
 	const struct hz_field *query;     /* query parameters, or NULL: none
-	                                     read (any are ignored) */
+	                                     (any given is refused) */
 };
 
 extern const struct hz_route hz_routes[];

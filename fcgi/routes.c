@@ -29,7 +29,7 @@ const struct hz_route hz_routes[] = {
 
 	{ HZ_GET,  "/api/v1/scan/{token}",                h_scan,               HZ_OPTIONAL, NULL, NULL },
 	{ HZ_GET,  "/api/v1/buildings/{id}/qr.png",       h_building_qr_png,    HZ_STAFF, NULL, qr_png_query },
-	{ HZ_GET,  "/api/v1/buildings/{id}/qr.svg",       h_building_qr_svg,    HZ_STAFF, NULL, no_query },
+	{ HZ_GET,  "/api/v1/buildings/{id}/qr.svg",       h_building_qr_svg,    HZ_STAFF, NULL, NULL },
 	{ HZ_POST, "/api/v1/buildings/{id}/qr/rotate",    h_building_qr_rotate, HZ_STAFF, NULL, NULL },
 	{ HZ_GET,  "/api/v1/units/{id}/posters",          h_unit_posters,       HZ_STAFF, NULL, NULL },
 

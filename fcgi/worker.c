@@ -151,7 +151,7 @@ out:
 	    hz_method_name(req.method),
 	    req.route ? req.route->pattern : "-", req.status, us,
 	    req.request_id ? req.request_id : "-",
-	    req.status >= 400 && req.why.code ? req.why.code : "-");
+	    req.error_code ? req.error_code : "-");
 }
 
 int

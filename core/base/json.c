@@ -144,6 +144,31 @@ enum_message(hz_arena *a, const char *const *values)
 	return b.oom ? "无效" : b.data;
 }
 
+const char *
+hz_rule_words(hz_arena *a, const struct hz_rule *r)
+{
+	if (r->message != NULL)
+		return r->message;
+	switch (r->type) {
+	case HZ_F_ENUM:
+		return enum_message(a, r->values);
+	case HZ_F_STRING:
+		return hz_arena_printf(a, "长度应为 %lld 至 %lld 个字符",
+		    (long long)r->min, (long long)r->max);
+	case HZ_F_DATE:
+		return hz_rule_date.message;
+	case HZ_F_PHONE:
+		return hz_rule_phone.message;
+	case HZ_F_ID:
+		return "应为正整数编号";
+	case HZ_F_INT:
+		return hz_arena_printf(a, "应为 %lld 至 %lld 之间的整数",
+		    (long long)r->min, (long long)r->max);
+	default:
+		return "无效";
+	}
+}
+
 /* A text-valued rule (string, enum, date, phone) against `s`. */
 static const char *
 check_text(hz_arena *a, const struct hz_rule *r, const char *s, size_t len)

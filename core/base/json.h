@@ -108,6 +108,9 @@ struct hz_value {
 /* Does text `s` satisfy `rule` (a text-valued rule: string, enum, date,
  * phone)? NULL passes only when `optional`. For core/'s own checks. */
 bool hz_rule_ok(const struct hz_rule *, const char *s, bool optional);
+/* What a valid value looks like, in words: the rule's message, or words
+ * made from its kind and bounds (an enum lists its values). */
+const char *hz_rule_words(hz_arena *, const struct hz_rule *);
 
 #define HZ_MAX_FIELDS 32
 

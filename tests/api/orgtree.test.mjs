@@ -443,14 +443,14 @@ describe('writing the tree (admin)', () => {
     assert.equal(expectStatus(res, 201).code, ok);
     for (const code of ['SMQ', 'B001', ok]) {
       const e = expectError(await createUnit({ parent_id: coop.id, kind: 'group', name: '重复编码', code }), 409, 'conflict');
-      assert.equal(e.message, '编码已被使用');
+      assert.equal(e.message, '编码已被使用，请换一个');
     }
     for (const code of ['a b', '中文', "x'--", 'a/b', 'a.b', 'x'.repeat(33), '', 'a\nb', 'é']) {
       expectInvalid(await createUnit({ parent_id: coop.id, kind: 'group', name: '坏编码', code }), ['code']);
     }
     // The same answers through PATCH.
     const e = expectError(await api('PATCH', `${UNITS}/${res.json.id}`, admin, { json: { code: 'SMQ-1' } }), 409, 'conflict');
-    assert.equal(e.message, '编码已被使用', 'the conflict names the code');
+    assert.equal(e.message, '编码已被使用，请换一个', 'the conflict names the code');
     expectInvalid(await api('PATCH', `${UNITS}/${res.json.id}`, admin, { json: { code: 'bad code' } }), ['code']);
     expectInvalid(await api('PATCH', `${UNITS}/${res.json.id}`, admin, { json: { code: '中文' } }), ['code']);
   });
@@ -531,7 +531,7 @@ describe('writing the tree (admin)', () => {
     expectError(await createBuilding({ group_id: group.id, name: '重复', lane: '石马桥东一巷', door_no: '1' }), 409, 'conflict');
     const other = expectStatus(await createBuilding({ group_id: group.id, name: '地址楼三', lane: '地址巷', door_no: nextDoor() }), 201);
     const e = expectError(await api('PATCH', `${BUILDINGS}/${other.id}`, admin, { json: { door_no } }), 409, 'conflict');
-    assert.equal(e.message, '该地址（街巷 + 门牌号）已有楼栋');
+    assert.equal(e.message, '该地址（街巷 + 门牌号）已有楼栋，请核对门牌号');
   });
 
   test('addresses that differ only in an emoji are different addresses', async () => {

@@ -169,7 +169,7 @@ writes_need_the_right_and_the_right_kind(void **state)
 	/* Core says why, on the field at fault. */
 	assert_non_null(hz_refusal_of(&x, HZ_ERR_CONFLICT));
 	assert_string_equal(fx_why.field, "door_no");
-	assert_string_equal(fx_why.message, "该地址（街巷 + 门牌号）已有楼栋");
+	assert_string_equal(fx_why.message, "该地址（街巷 + 门牌号）已有楼栋，请核对门牌号");
 	/* A building under a cooperative. */
 	in.parent_id = hz_unit_id_by_code(&fx, code("C1"));
 	in.door_no = "5";

@@ -320,7 +320,7 @@ grants_stop_at_the_cap(void **state)
 	refused(&fx, hz_role_grant(&fx, s.id, want[HZ_GRANTS_MAX].role,
 	    want[HZ_GRANTS_MAX].unit, &g), HZ_ERR_INVALID, "validation_failed",
 	    "role");
-	assert_string_equal(fx_why.message, "此人担任的角色已达上限");
+	assert_string_equal(fx_why.message, "此人担任的角色已达上限（64 个）：请先撤销不再担任的角色");
 	assert_int_equal(g, 0);
 	assert_int_equal(grants_of(s.id), HZ_GRANTS_MAX);
 	/* Every grant fits in a caller. */
