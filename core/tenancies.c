@@ -123,8 +123,8 @@ const struct hz_tenancy_rules hz_tenancy_rules = {
 	.name = { HZ_F_STRING, 1, 32, "请填写姓名（1 至 32 个字）" },
 	.id_type = { HZ_F_ENUM, 0, 0, "证件类型应为 resident_id、hk_macao、"
 	    "taiwan、passport 或 other", hz_id_types },
-	.id_number = { HZ_F_STRING, 1, 32, "证件号码不正确，请核对（身份证为 "
-	    "18 位，末位校验码需正确）" },
+	.id_number = { HZ_F_STRING, 1, 32, "证件号码不正确，请核对：居民身份证"
+	    "为 18 位，末位校验码需正确；其他证件只含字母和数字" },
 	.phone = { HZ_F_PHONE, 11, 11, "请输入正确的 11 位手机号" },
 	.room = { HZ_F_STRING, 1, 32, "请填写房号（最长 32 个字）" },
 	.move_in = { HZ_F_DATE, 10, 10, "请填写正确的入住日期（YYYY-MM-DD，"
