@@ -110,7 +110,7 @@ staff_accounts_follow_the_rules(void **state)
 	REFUSED(phone, phone, HZ_ERR_CONFLICT, "conflict", "phone");
 #undef INVALID_ON
 #undef REFUSED
-	assert_string_equal(fx_why.message, "用户名或手机号已被使用");
+	assert_string_equal(fx_why.message, "该手机号已被其他账号使用");
 
 	/* The longest of each is fine. */
 	f = s;
