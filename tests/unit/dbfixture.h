@@ -1,5 +1,7 @@
 /* For unit tests that need the real database (scripts/test provides it
- * through HUZU_TEST_CONFIG): config, keys, a migrated schema, a context. */
+ * through HUZU_TEST_CONFIG): config, keys, a migrated schema, a context,
+ * and the helpers the domain tests share. Include it after unit.h: some
+ * helpers assert with cmocka. */
 #ifndef HZ_DBFIXTURE_H
 #define HZ_DBFIXTURE_H
 
@@ -20,6 +22,7 @@
 #include "migrate.h"
 #include "policy.h"
 #include "qr.h"
+#include "tenancies.h"
 #include "units.h"
 #include "users.h"
 
@@ -88,7 +91,9 @@ fx_phone(void)
 /* What the helpers below run. The fixture's root is a village whose parent
  * is itself: a deployment has one village (parent_id NULL), test_units
  * plants that one, and no test may depend on whether it ran first. */
-enum { FX_ROOT_INSERT, FX_ROOT_PATH, FX_AUDITS, FX__MAX };
+enum {
+	FX_ROOT_INSERT, FX_ROOT_PATH, FX_AUDITS, FX_REFRESH_STATES, FX__MAX
+};
 
 static inline const struct hz_stmt_table *
 fx_stmts(void)
@@ -100,6 +105,8 @@ fx_stmts(void)
 		    " path = CONCAT('/', id, '/') WHERE code = 'fx-root'",
 		[FX_AUDITS] = "SELECT COUNT(*) FROM audit_log WHERE action = ?"
 		    " AND (? = 0 OR actor_id = ?) AND (? = 0 OR target_id = ?)",
+		[FX_REFRESH_STATES] = "SELECT state FROM refresh_tokens"
+		    " WHERE user_id = ? ORDER BY id",
 	};
 	static const struct hz_stmt_table t = HZ_STMT_TABLE("dbfixture", sql);
 
@@ -256,6 +263,134 @@ fx_audits(const char *action, uint64_t actor, uint64_t target)
 	if (hz_db_run(fx.db, fx.arena, fx_stmts(), FX_AUDITS,
 	    HZ_ARGS(HZ_ARG_STR(action), a, a, t, t), &r) != HZ_OK)
 		return -1;
+	return HZ_CELL(&r, 0, 0)->i;
+}
+
+/* The states of the user's refresh tokens, oldest first: "used,active". */
+static inline const char *
+fx_refresh_states(uint64_t user)
+{
+	struct hz_db_result r;
+	struct hz_buf b;
+
+	assert_int_equal(hz_db_run(fx.db, fx.arena, fx_stmts(),
+	    FX_REFRESH_STATES, HZ_ARGS(HZ_ARG_I64((long long)user)), &r),
+	    HZ_OK);
+	hz_buf_init(&b, fx.arena);
+	for (size_t i = 0; i < r.nrows; i++)
+		hz_buf_printf(&b, "%s%s", i ? "," : "", HZ_CELL(&r, i, 0)->s);
+	hz_buf_append(&b, "", 1);
+	assert_false(b.oom);
+	return b.data;
+}
+
+/* --- For the tests of callers: who asks, and why core said no. --- */
+
+/* The fixture's context acting for `c` (NULL: anonymous). */
+static inline struct hz_ctx
+fx_as(const struct hz_caller *c)
+{
+	struct hz_ctx x = fx;
+
+	x.caller = c;
+	return x;
+}
+
+/* `rc` is `want`, and core's refusal in `x` explains it: `code` on
+ * `field` (NULL: none), with words for the user. The refusal is used up
+ * after: the next check needs one of its own (its words stay readable in
+ * fx_why). */
+static inline void
+fx_refused(const struct hz_ctx *x, enum hz_status rc, enum hz_status want,
+           const char *code, const char *field)
+{
+	const struct hz_refusal *why;
+
+	assert_int_equal(rc, want);
+	why = hz_refusal_of(x, rc);
+	assert_non_null(why);
+	assert_string_equal(why->code, code);
+	if (field == NULL)
+		assert_null(why->field);
+	else
+		assert_string_equal(why->field, field);
+	fx_why.status = HZ_STATUS__MAX;
+	assert_non_null(why->message);
+}
+
+/* The usual people of a fresh org: the head of b1, the leader of g1, a
+ * cadre of c1, a station manager at b1 (a role there that reads
+ * nothing) and a resident. */
+struct fx_cast {
+	struct hz_caller head, leader, cadre, station, r;
+};
+
+static inline enum hz_status
+fx_cast_new(struct fx_org *o, struct fx_cast *k)
+{
+	enum hz_status rc;
+
+	if ((rc = fx_org_new(o)) ||
+	    (rc = fx_staff(&k->head, HZ_ROLE_BUILDING_HEAD, o->b1)) ||
+	    (rc = fx_staff(&k->leader, HZ_ROLE_GROUP_LEADER, o->g1)) ||
+	    (rc = fx_staff(&k->cadre, HZ_ROLE_CADRE, o->c1)) ||
+	    (rc = fx_staff(&k->station, HZ_ROLE_STATION_MANAGER, o->b1)))
+		return rc;
+	return fx_resident(&k->r);
+}
+
+/* --- Registrations. --- */
+
+/* A form that passes every rule, for the building `token` names. */
+static inline struct hz_tenancy_input
+fx_form(const char *token)
+{
+	return (struct hz_tenancy_input){ .token = token, .name = "张三",
+	    .id_type = "resident_id", .id_number = fx_id_number(),
+	    .phone = fx_phone(), .room = "101", .move_in = "2024-03-01",
+	    .reason = "work" };
+}
+
+/* A new resident `r` registered in `building`: the tenancy's id. It is
+ * pending, or active when `approver` (not NULL) approved it. */
+static inline uint64_t
+fx_registered(struct hz_caller *r, uint64_t building,
+              const struct hz_caller *approver)
+{
+	struct hz_tenancy_input in = fx_form(fx_token(building));
+	struct hz_ctx x;
+	uint64_t id;
+
+	assert_int_equal(fx_resident(r), HZ_OK);
+	x = fx_as(r);
+	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_OK);
+	assert_true(id > 0);
+	if (approver != NULL) {
+		x = fx_as(approver);
+		assert_int_equal(hz_tenancy_decide(&x, id, HZ_TENANCY_APPROVE,
+		    NULL), HZ_OK);
+	}
+	return id;
+}
+
+/* --- A test's own statements, each on one id. --- */
+
+/* Runs statement `stmt` of `t`. */
+static inline void
+fx_exec(const struct hz_stmt_table *t, size_t stmt, uint64_t id)
+{
+	assert_int_equal(hz_db_run(fx.db, fx.arena, t, stmt,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), NULL), HZ_OK);
+}
+
+/* What statement `stmt` of `t`, a SELECT COUNT(*), counts. */
+static inline long long
+fx_count(const struct hz_stmt_table *t, size_t stmt, uint64_t id)
+{
+	struct hz_db_result r;
+
+	assert_int_equal(hz_db_run(fx.db, fx.arena, t, stmt,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), &r), HZ_OK);
 	return HZ_CELL(&r, 0, 0)->i;
 }
 

@@ -115,12 +115,11 @@ static void
 scoped_pages_merge_roots_by_id(void **state)
 {
 	struct hz_caller c = two_roots();
-	struct hz_ctx x = fx;
+	struct hz_ctx x = fx_as(&c);
 	struct hz_db_arg any[] = { HZ_ARG_I64(0), HZ_ARG_I64(0) };
 
 	(void)state;
 	FX_NEED_DB();
-	x.caller = &c;
 	for (int limit = 1; limit <= 25; limit += 3) {
 		bool seen[ROWS + 1] = { false };
 
@@ -136,13 +135,12 @@ static void
 scoped_pages_apply_the_filters(void **state)
 {
 	struct hz_caller c = two_roots();
-	struct hz_ctx x = fx;
+	struct hz_ctx x = fx_as(&c);
 	struct hz_db_arg odd[] = { HZ_ARG_I64(1), HZ_ARG_I64(1) };
 	bool seen[ROWS + 1] = { false };
 
 	(void)state;
 	FX_NEED_DB();
-	x.caller = &c;
 	assert_int_equal(walk(&x, HZ_ARGV(odd), 4, true, seen), ROWS / 3);
 	for (int id = 1; id <= ROWS; id++)
 		assert_int_equal(seen[id], id % 3 != 0 && id % 2 == 1);
@@ -152,7 +150,7 @@ static void
 scoped_pages_need_a_caller_and_a_right(void **state)
 {
 	struct hz_caller station = { .id = 2, .staff = true, .ngrants = 1 };
-	struct hz_ctx x = fx;
+	struct hz_ctx x = fx_as(NULL);
 	struct hz_db_arg any[] = { HZ_ARG_I64(0), HZ_ARG_I64(0) };
 	struct hz_page p = { 0, 10 };
 	struct hz_db_result r;
@@ -160,13 +158,12 @@ scoped_pages_need_a_caller_and_a_right(void **state)
 
 	(void)state;
 	FX_NEED_DB();
-	x.caller = NULL;
 	assert_int_equal(hz_scope_page(&x, HZ_RIGHT_UNIT_READ, NULL, &stmts,
 	    S_SCOPED, HZ_ARGV(any), &p, &r, &more), HZ_ERR_UNAUTHORIZED);
 	/* A station manager reads no units: no root, no rows. */
 	station.grants[0] = (struct hz_grant){
 	    .role = HZ_ROLE_STATION_MANAGER, .unit_path = "/1/" };
-	x.caller = &station;
+	x = fx_as(&station);
 	assert_int_equal(hz_scope_page(&x, HZ_RIGHT_UNIT_READ, NULL, &stmts,
 	    S_SCOPED, HZ_ARGV(any), &p, &r, &more), HZ_OK);
 	assert_int_equal(r.nrows, 0);

@@ -9,15 +9,6 @@
 #include "scan.h"
 #include "tenancies.h"
 
-static struct hz_ctx
-as(const struct hz_caller *c)
-{
-	struct hz_ctx x = fx;
-
-	x.caller = c;
-	return x;
-}
-
 /* The actions a scan offers, comma-separated. */
 static const char *
 actions(const struct hz_scan *s)
@@ -36,7 +27,7 @@ actions(const struct hz_scan *s)
 static const char *
 offered(const struct hz_caller *c, uint64_t building)
 {
-	struct hz_ctx x = as(c);
+	struct hz_ctx x = fx_as(c);
 	struct hz_scan s;
 
 	assert_int_equal(hz_scan(&x, fx_token(building), &s), HZ_OK);
@@ -44,21 +35,19 @@ offered(const struct hz_caller *c, uint64_t building)
 	return actions(&s);
 }
 
+/* `c` scanning `token`, and resolving it, is refused with `code`. */
 static void
 refused(const struct hz_caller *c, const char *token, enum hz_status want,
         const char *code)
 {
-	struct hz_ctx x = as(c);
+	struct hz_ctx x = fx_as(c);
 	struct hz_scan s;
 	struct hz_unit b;
 
 	fx_why = (struct hz_refusal){ 0 };
-	assert_int_equal(hz_scan(&x, token, &s), want);
-	assert_non_null(hz_refusal_of(&x, want));
-	assert_string_equal(fx_why.code, code);
+	fx_refused(&x, hz_scan(&x, token, &s), want, code, NULL);
 	fx_why = (struct hz_refusal){ 0 };
-	assert_int_equal(hz_scan_resolve(&x, token, &b), want);
-	assert_string_equal(fx_why.code, code);
+	fx_refused(&x, hz_scan_resolve(&x, token, &b), want, code, NULL);
 }
 
 static void
@@ -77,12 +66,12 @@ anyone_sees_the_place_not_the_rooms(void **state)
 	/* A head named on the poster. */
 	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
 	assert_int_equal(fx_staff(&head, HZ_ROLE__MAX, 0), HZ_OK);
-	x = as(&admin);
+	x = fx_as(&admin);
 	struct hz_unit_input in = { .head_id = head.id };
 	assert_int_equal(hz_unit_update(&x, o.b1, &in), HZ_OK);
 
 	token = fx_token(o.b1);
-	x = as(NULL);
+	x = fx_as(NULL);
 	assert_int_equal(hz_scan(&x, token, &s), HZ_OK);
 	assert_int_equal(s.building.id, o.b1);
 	assert_string_equal(s.building.name, "1号楼");
@@ -103,7 +92,7 @@ anyone_sees_the_place_not_the_rooms(void **state)
 
 	/* Logged in, the rooms show. */
 	assert_int_equal(fx_resident(&r), HZ_OK);
-	x = as(&r);
+	x = fx_as(&r);
 	assert_int_equal(hz_scan(&x, token, &s), HZ_OK);
 	assert_string_equal(s.building.rooms, "101, 102");
 }
@@ -112,7 +101,7 @@ static void
 residents_are_offered_what_their_registration_allows(void **state)
 {
 	struct fx_org o;
-	struct hz_caller r, head;
+	struct fx_cast k;
 	struct hz_tenancy_input in;
 	struct hz_scan s;
 	struct hz_ctx x;
@@ -120,40 +109,35 @@ residents_are_offered_what_their_registration_allows(void **state)
 
 	(void)state;
 	FX_NEED_DB();
-	assert_int_equal(fx_org_new(&o), HZ_OK);
-	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
-	assert_int_equal(fx_resident(&r), HZ_OK);
-	assert_string_equal(offered(&r, o.b1), "register,report_problem");
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	assert_string_equal(offered(&k.r, o.b1), "register,report_problem");
 
-	in = (struct hz_tenancy_input){ .token = fx_token(o.b1),
-	    .name = "赵六", .id_type = "resident_id",
-	    .id_number = fx_id_number(), .phone = fx_phone(), .room = "102",
-	    .move_in = "2024-01-15", .reason = "study" };
-	x = as(&r);
+	in = fx_form(fx_token(o.b1));
+	x = fx_as(&k.r);
 	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_OK);
-	assert_string_equal(offered(&r, o.b1),
+	assert_string_equal(offered(&k.r, o.b1),
 	    "view_registration,report_problem");
 	assert_int_equal(hz_scan(&x, fx_token(o.b1), &s), HZ_OK);
 	assert_int_equal(s.tenancy_id, id);
 	assert_string_equal(s.tenancy_status, "pending");
 	assert_true(s.tenancy_here);
 	/* Registered elsewhere: move out there first. */
-	assert_string_equal(offered(&r, o.b2), "report_problem");
+	assert_string_equal(offered(&k.r, o.b2), "report_problem");
 	assert_int_equal(hz_scan(&x, fx_token(o.b2), &s), HZ_OK);
 	assert_int_equal(s.tenancy_id, id);
 	assert_false(s.tenancy_here);
 
-	x = as(&head);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_tenancy_decide(&x, id, HZ_TENANCY_APPROVE, NULL),
 	    HZ_OK);
-	assert_string_equal(offered(&r, o.b1),
+	assert_string_equal(offered(&k.r, o.b1),
 	    "verify_residence,report_problem,move_out");
-	assert_string_equal(offered(&r, o.b3), "report_problem");
+	assert_string_equal(offered(&k.r, o.b3), "report_problem");
 	/* Moved out: free to register anywhere again. */
-	x = as(&r);
+	x = fx_as(&k.r);
 	assert_int_equal(hz_tenancy_decide(&x, id, HZ_TENANCY_END, NULL),
 	    HZ_OK);
-	assert_string_equal(offered(&r, o.b1), "register,report_problem");
+	assert_string_equal(offered(&k.r, o.b1), "register,report_problem");
 	assert_int_equal(hz_scan(&x, fx_token(o.b1), &s), HZ_OK);
 	assert_int_equal(s.tenancy_id, 0);
 	assert_false(s.staff_reads);
@@ -163,45 +147,43 @@ static void
 staff_are_offered_what_their_roles_allow(void **state)
 {
 	struct fx_org o;
-	struct hz_caller head1, leader1, cadre2, station;
+	struct fx_cast k;
+	struct hz_caller cadre2;
 	struct hz_scan s;
 	struct hz_ctx x;
 
 	(void)state;
 	FX_NEED_DB();
-	assert_int_equal(fx_org_new(&o), HZ_OK);
-	assert_int_equal(fx_staff(&head1, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
-	assert_int_equal(fx_staff(&leader1, HZ_ROLE_GROUP_LEADER, o.g1), HZ_OK);
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
 	assert_int_equal(fx_staff(&cadre2, HZ_ROLE_CADRE, o.c2), HZ_OK);
-	assert_int_equal(fx_staff(&station, HZ_ROLE_STATION_MANAGER, o.b1),
-	    HZ_OK);
 
-	assert_string_equal(offered(&head1, o.b1),
+	assert_string_equal(offered(&k.head, o.b1),
 	    "patrol,roster,review_registrations");
-	x = as(&head1);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_scan(&x, fx_token(o.b1), &s), HZ_OK);
 	assert_true(s.staff_reads);
 	assert_true(s.staff_decides);
 	assert_int_equal(s.tenancy_id, 0);
-	assert_string_equal(offered(&leader1, o.b2),
+	assert_string_equal(offered(&k.leader, o.b2),
 	    "patrol,roster,review_registrations");
 	assert_string_equal(offered(&cadre2, o.b3),
 	    "patrol,roster,review_registrations");
 	/* Outside the scope, or a role that reads nothing: the place only. */
-	assert_string_equal(offered(&head1, o.b2), "");
+	assert_string_equal(offered(&k.head, o.b2), "");
 	assert_int_equal(hz_scan(&x, fx_token(o.b2), &s), HZ_OK);
 	assert_false(s.staff_reads);
 	assert_false(s.staff_decides);
-	assert_string_equal(offered(&leader1, o.b3), "");
+	assert_string_equal(offered(&k.leader, o.b3), "");
 	assert_string_equal(offered(&cadre2, o.b1), "");
-	assert_string_equal(offered(&station, o.b1), "");
+	assert_string_equal(offered(&k.station, o.b1), "");
 }
 
 static void
 forged_and_replaced_codes(void **state)
 {
 	struct fx_org o;
-	struct hz_caller head1, head2, leader1, station;
+	struct fx_cast k;
+	struct hz_caller head2;
 	struct hz_poster p, again;
 	struct hz_unit b;
 	struct hz_ctx x;
@@ -211,24 +193,20 @@ forged_and_replaced_codes(void **state)
 
 	(void)state;
 	FX_NEED_DB();
-	assert_int_equal(fx_org_new(&o), HZ_OK);
-	assert_int_equal(fx_staff(&head1, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
 	assert_int_equal(fx_staff(&head2, HZ_ROLE_BUILDING_HEAD, o.b2), HZ_OK);
-	assert_int_equal(fx_staff(&leader1, HZ_ROLE_GROUP_LEADER, o.g1), HZ_OK);
-	assert_int_equal(fx_staff(&station, HZ_ROLE_STATION_MANAGER, o.b1),
-	    HZ_OK);
 
 	refused(NULL, "", HZ_ERR_NOT_FOUND, "qr_invalid");
 	refused(NULL, "garbage", HZ_ERR_NOT_FOUND, "qr_invalid");
 	forged = hz_arena_strdup(fx.arena, fx_token(o.b1));
 	forged[3] = forged[3] == 'A' ? 'B' : 'A';
-	refused(&head1, forged, HZ_ERR_NOT_FOUND, "qr_invalid");
-	refused(&head1, hz_arena_strndup(fx.arena, fx_token(o.b1), 10),
+	refused(&k.head, forged, HZ_ERR_NOT_FOUND, "qr_invalid");
+	refused(&k.head, hz_arena_strndup(fx.arena, fx_token(o.b1), 10),
 	    HZ_ERR_NOT_FOUND, "qr_invalid");
 	/* Genuine codes of a group, or of no unit at all. */
 	assert_int_equal(hz_qr_token(fx.arena, &fx_keys.qr, o.g1, 1, &tok),
 	    HZ_OK);
-	refused(&head1, tok, HZ_ERR_NOT_FOUND, "qr_invalid");
+	refused(&k.head, tok, HZ_ERR_NOT_FOUND, "qr_invalid");
 	assert_int_equal(hz_qr_token(fx.arena, &fx_keys.qr, 4000000000u, 1,
 	    &tok), HZ_OK);
 	refused(NULL, tok, HZ_ERR_NOT_FOUND, "qr_invalid");
@@ -237,32 +215,32 @@ forged_and_replaced_codes(void **state)
 	old = fx_token(o.b1);
 	assert_int_equal(hz_unit_public(&fx, o.b1, &b), HZ_OK);
 	serial = b.qr_serial;
-	x = as(&head1);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_building_qr_rotate(&x, o.b1, &p), HZ_OK);
 	assert_int_equal(p.building.qr_serial, serial + 1);
-	assert_int_equal(fx_audits("building.qr_rotate", head1.id, o.b1), 1);
+	assert_int_equal(fx_audits("building.qr_rotate", k.head.id, o.b1), 1);
 	assert_string_equal(p.url, hz_arena_printf(fx.arena, "%s/q/%s",
 	    fx_cfg.public_base_url, fx_token(o.b1)));
 	refused(NULL, old, HZ_ERR_GONE, "qr_expired");
-	refused(&head1, old, HZ_ERR_GONE, "qr_expired");
+	refused(&k.head, old, HZ_ERR_GONE, "qr_expired");
 	/* A code from before an older rotation is no better. */
-	x = as(&leader1);
+	x = fx_as(&k.leader);
 	assert_int_equal(hz_building_qr_rotate(&x, o.b1, &again), HZ_OK);
 	assert_int_equal(again.building.qr_serial, serial + 2);
 	assert_string_not_equal(again.url, p.url);
 	assert_string_not_equal(again.check_code, p.check_code);
 	refused(NULL, old, HZ_ERR_GONE, "qr_expired");
-	assert_string_equal(offered(&head1, o.b1),
+	assert_string_equal(offered(&k.head, o.b1),
 	    "patrol,roster,review_registrations");
 
 	/* Rotating needs POSTER_MANAGE on that building. */
-	x = as(&head2);
+	x = fx_as(&head2);
 	assert_int_equal(hz_building_qr_rotate(&x, o.b1, &p), HZ_ERR_NOT_FOUND);
-	x = as(&station);
+	x = fx_as(&k.station);
 	assert_int_equal(hz_building_qr_rotate(&x, o.b1, &p), HZ_ERR_NOT_FOUND);
-	x = as(&leader1);
+	x = fx_as(&k.leader);
 	assert_int_equal(hz_building_qr_rotate(&x, o.g1, &p), HZ_ERR_NOT_FOUND);
-	x = as(NULL);
+	x = fx_as(NULL);
 	assert_int_equal(hz_building_qr_rotate(&x, o.b1, &p),
 	    HZ_ERR_UNAUTHORIZED);
 	assert_int_equal(hz_unit_public(&fx, o.b1, &b), HZ_OK);
@@ -273,7 +251,7 @@ static void
 posters_need_poster_manage(void **state)
 {
 	struct fx_org o;
-	struct hz_caller head1, leader1, cadre1, station, r;
+	struct fx_cast k;
 	struct hz_poster *p, one;
 	struct hz_ctx x;
 	size_t n;
@@ -281,15 +259,12 @@ posters_need_poster_manage(void **state)
 
 	(void)state;
 	FX_NEED_DB();
-	assert_int_equal(fx_org_new(&o), HZ_OK);
-	assert_int_equal(fx_staff(&head1, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
-	assert_int_equal(fx_staff(&leader1, HZ_ROLE_GROUP_LEADER, o.g1), HZ_OK);
-	assert_int_equal(fx_staff(&cadre1, HZ_ROLE_CADRE, o.c1), HZ_OK);
-	assert_int_equal(fx_staff(&station, HZ_ROLE_STATION_MANAGER, o.g1),
-	    HZ_OK);
-	assert_int_equal(fx_resident(&r), HZ_OK);
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	/* Here the station manager sits at the group. */
+	assert_int_equal(fx_staff(&k.station, HZ_ROLE_STATION_MANAGER,
+	    o.g1), HZ_OK);
 
-	x = as(&leader1);
+	x = fx_as(&k.leader);
 	assert_int_equal(hz_unit_posters(&x, o.g1, &p, &n), HZ_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(p[0].building.id, o.b1);
@@ -302,11 +277,11 @@ posters_need_poster_manage(void **state)
 		hz_qr_check_code(&fx_keys.qr, token, check);
 		assert_string_equal(p[i].check_code, check);
 	}
-	x = as(&cadre1);
+	x = fx_as(&k.cadre);
 	assert_int_equal(hz_unit_posters(&x, o.c1, &p, &n), HZ_OK);
 	assert_int_equal(n, 2);
 	/* A building's sheet is its own poster. */
-	x = as(&head1);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_unit_posters(&x, o.b1, &p, &n), HZ_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(p[0].building.id, o.b1);
@@ -316,14 +291,14 @@ posters_need_poster_manage(void **state)
 
 	assert_int_equal(hz_unit_posters(&x, o.g1, &p, &n), HZ_ERR_NOT_FOUND);
 	assert_int_equal(hz_building_poster(&x, o.b2, &one), HZ_ERR_NOT_FOUND);
-	x = as(&leader1);
+	x = fx_as(&k.leader);
 	assert_int_equal(hz_unit_posters(&x, o.g2, &p, &n), HZ_ERR_NOT_FOUND);
 	assert_int_equal(hz_building_poster(&x, o.g1, &one), HZ_ERR_NOT_FOUND);
-	x = as(&station);
+	x = fx_as(&k.station);
 	assert_int_equal(hz_unit_posters(&x, o.g1, &p, &n), HZ_ERR_NOT_FOUND);
-	x = as(&r);
+	x = fx_as(&k.r);
 	assert_int_equal(hz_unit_posters(&x, o.b1, &p, &n), HZ_ERR_NOT_FOUND);
-	x = as(NULL);
+	x = fx_as(NULL);
 	assert_int_equal(hz_unit_posters(&x, o.b1, &p, &n),
 	    HZ_ERR_UNAUTHORIZED);
 }

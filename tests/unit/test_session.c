@@ -8,52 +8,24 @@
 #include "dbfixture.h"
 #include "session.h"
 
-enum { S_DISABLE, S_ENABLE, S_EXPIRE, S_STATES, S__MAX };
+enum { S_DISABLE, S_ENABLE, S_EXPIRE, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
 	[S_ENABLE] = "UPDATE users SET disabled = 0 WHERE id = ?",
 	[S_EXPIRE] = "UPDATE refresh_tokens SET expires_at = NOW(3) -"
 	    " INTERVAL 1 SECOND WHERE user_id = ? AND state = 'active'",
-	[S_STATES] = "SELECT state FROM refresh_tokens WHERE user_id = ?"
-	    " ORDER BY id",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_session", sql);
 
-static void
-run(size_t stmt, uint64_t user)
-{
-	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, stmt,
-	    HZ_ARGS(HZ_ARG_I64((long long)user)), NULL), HZ_OK);
-}
-
-/* The states of the user's refresh tokens, oldest first: "used,active". */
-static const char *
-states(uint64_t user)
-{
-	struct hz_db_result r;
-	struct hz_buf b;
-
-	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_STATES,
-	    HZ_ARGS(HZ_ARG_I64((long long)user)), &r), HZ_OK);
-	hz_buf_init(&b, fx.arena);
-	for (size_t i = 0; i < r.nrows; i++)
-		hz_buf_printf(&b, "%s%s", i ? "," : "", HZ_CELL(&r, i, 0)->s);
-	hz_buf_append(&b, "", 1);
-	assert_false(b.oom);
-	return b.data;
-}
-
+/* Refreshing with `token` is refused. */
 static void
 refused(const char *token)
 {
 	struct hz_tokens t;
 
 	fx_why = (struct hz_refusal){ 0 };
-	assert_int_equal(hz_session_refresh(&fx, token, &t),
-	    HZ_ERR_UNAUTHORIZED);
-	assert_non_null(hz_refusal_of(&fx, HZ_ERR_UNAUTHORIZED));
-	assert_string_equal(fx_why.code, "refresh_invalid");
-	assert_null(fx_why.field);
+	fx_refused(&fx, hz_session_refresh(&fx, token, &t),
+	    HZ_ERR_UNAUTHORIZED, "refresh_invalid", NULL);
 	assert_null(t.refresh);
 }
 
@@ -75,7 +47,7 @@ start_issues_a_verifiable_pair(void **state)
 	assert_int_equal(hz_jwt_verify(&fx, t.access, &c), HZ_OK);
 	assert_int_equal(c.sub, r.id);
 	assert_string_equal(c.kind, "resident");
-	assert_string_equal(states(r.id), "active");
+	assert_string_equal(fx_refresh_states(r.id), "active");
 
 	/* Staff keep their kind through a refresh. */
 	assert_int_equal(fx_staff(&s, HZ_ROLE__MAX, 0), HZ_OK);
@@ -104,7 +76,7 @@ each_refresh_rotates_once(void **state)
 		assert_int_equal(t[i].user_id, r.id);
 		assert_string_equal(t[i].kind, "resident");
 	}
-	assert_string_equal(states(r.id), "used,used,used,active");
+	assert_string_equal(fx_refresh_states(r.id), "used,used,used,active");
 	assert_int_equal(fx_audits("session.reuse_revoked", r.id, 0), 0);
 }
 
@@ -131,7 +103,7 @@ reuse_revokes_the_family(void **state)
 	 * revocation. */
 	refused(t0.refresh);
 	assert_int_equal(fx_audits("session.reuse_revoked", r.id, r.id), 1);
-	assert_string_equal(states(r.id), "active,revoked,revoked");
+	assert_string_equal(fx_refresh_states(r.id), "active,revoked,revoked");
 	assert_int_equal(hz_session_refresh(&fx, other.refresh, &t), HZ_OK);
 }
 
@@ -149,7 +121,7 @@ logout_ends_the_family(void **state)
 	assert_int_equal(hz_session_end(&fx, t1.refresh), HZ_OK);
 	assert_int_equal(fx_audits("session.logout", r.id, r.id), 1);
 	refused(t1.refresh);
-	assert_string_equal(states(r.id), "revoked,revoked");
+	assert_string_equal(fx_refresh_states(r.id), "revoked,revoked");
 	/* Logging out twice, or with a token nobody knows, is no error. */
 	assert_int_equal(hz_session_end(&fx, t1.refresh), HZ_OK);
 	assert_int_equal(hz_session_end(&fx, "no-such-token"), HZ_OK);
@@ -173,11 +145,11 @@ disabled_users_cannot_refresh(void **state)
 	FX_NEED_DB();
 	assert_int_equal(fx_resident(&r), HZ_OK);
 	assert_int_equal(hz_session_start(&fx, r.id, "resident", &t0), HZ_OK);
-	run(S_DISABLE, r.id);
+	fx_exec(&stmts, S_DISABLE, r.id);
 	refused(t0.refresh);
 	assert_int_equal(hz_caller_load(&fx, r.id, &again),
 	    HZ_ERR_UNAUTHORIZED);
-	run(S_ENABLE, r.id);
+	fx_exec(&stmts, S_ENABLE, r.id);
 	/* Back in: a new login works. */
 	assert_int_equal(hz_session_start(&fx, r.id, "resident", &t0), HZ_OK);
 	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1), HZ_OK);
@@ -201,10 +173,10 @@ bad_and_expired_tokens_are_refused(void **state)
 	/* One character more or less is another token. */
 	refused(hz_arena_printf(fx.arena, "%sA", t0.refresh));
 	refused(hz_arena_strndup(fx.arena, t0.refresh, HZ_TOKEN_CHARS - 1));
-	run(S_EXPIRE, r.id);
+	fx_exec(&stmts, S_EXPIRE, r.id);
 	refused(t0.refresh);
 	/* Expired is not reuse: nothing was revoked. */
-	assert_string_equal(states(r.id), "active");
+	assert_string_equal(fx_refresh_states(r.id), "active");
 }
 
 int

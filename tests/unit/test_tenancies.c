@@ -18,46 +18,11 @@ static const char *const sql[S__MAX] = {
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_tenancies", sql);
 
-/* A context for `c` (NULL: anonymous). */
-static struct hz_ctx
-as(const struct hz_caller *c)
-{
-	struct hz_ctx x = fx;
-
-	x.caller = c;
-	return x;
-}
-
-/* A form that passes every rule, for the building `token` names. */
-static struct hz_tenancy_input
-form(const char *token)
-{
-	return (struct hz_tenancy_input){ .token = token, .name = "张三",
-	    .id_type = "resident_id", .id_number = fx_id_number(),
-	    .phone = fx_phone(), .room = "101", .move_in = "2024-03-01",
-	    .reason = "work" };
-}
-
-/* A new resident registered in `building`: their tenancy's id. */
-static uint64_t
-registered(struct hz_caller *r, uint64_t building)
-{
-	struct hz_tenancy_input in = form(fx_token(building));
-	struct hz_ctx x;
-	uint64_t id;
-
-	assert_int_equal(fx_resident(r), HZ_OK);
-	x = as(r);
-	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_OK);
-	assert_true(id > 0);
-	return id;
-}
-
 static void
 decide(const struct hz_caller *c, uint64_t id, enum hz_tenancy_action a,
        const char *reason)
 {
-	struct hz_ctx x = as(c);
+	struct hz_ctx x = fx_as(c);
 
 	assert_int_equal(hz_tenancy_decide(&x, id, a, reason), HZ_OK);
 }
@@ -65,32 +30,11 @@ decide(const struct hz_caller *c, uint64_t id, enum hz_tenancy_action a,
 static const char *
 status_of(const struct hz_caller *c, uint64_t id)
 {
-	struct hz_ctx x = as(c);
+	struct hz_ctx x = fx_as(c);
 	struct hz_tenancy t;
 
 	assert_int_equal(hz_tenancy_get(&x, id, &t, true), HZ_OK);
 	return t.status;
-}
-
-/* `rc` is core's refusal `code` on `field` (NULL: none). */
-static void
-refused(const struct hz_ctx *x, enum hz_status rc, enum hz_status want,
-        const char *code, const char *field)
-{
-	const struct hz_refusal *why;
-
-	assert_int_equal(rc, want);
-	why = hz_refusal_of(x, rc);
-	assert_non_null(why);
-	assert_string_equal(why->code, code);
-	if (field == NULL)
-		assert_null(why->field);
-	else
-		assert_string_equal(why->field, field);
-	/* Used up: the next check needs a refusal of its own (the words
-	 * stay readable). */
-	fx_why.status = HZ_STATUS__MAX;
-	assert_non_null(why->message);
 }
 
 /* Registers `in` as a new resident; the form must be refused on `field`. */
@@ -102,9 +46,9 @@ refused_on(const struct hz_tenancy_input *in, const char *field)
 	uint64_t id = 99;
 
 	assert_int_equal(fx_resident(&r), HZ_OK);
-	x = as(&r);
+	x = fx_as(&r);
 	fx_why = (struct hz_refusal){ 0 };
-	refused(&x, hz_tenancy_create(&x, in, &id), HZ_ERR_INVALID,
+	fx_refused(&x, hz_tenancy_create(&x, in, &id), HZ_ERR_INVALID,
 	    "validation_failed", field);
 	assert_int_equal(id, 0);
 }
@@ -117,7 +61,7 @@ accepted(const struct hz_tenancy_input *in)
 	uint64_t id;
 
 	assert_int_equal(fx_resident(&r), HZ_OK);
-	x = as(&r);
+	x = fx_as(&r);
 	assert_int_equal(hz_tenancy_create(&x, in, &id), HZ_OK);
 }
 
@@ -160,8 +104,8 @@ a_resident_registers_from_the_posted_code(void **state)
 	FX_NEED_DB();
 	assert_int_equal(fx_org_new(&o), HZ_OK);
 	assert_int_equal(fx_resident(&r), HZ_OK);
-	x = as(&r);
-	in = form(fx_token(o.b1));
+	x = fx_as(&r);
+	in = fx_form(fx_token(o.b1));
 	in.employer = "东巷五金店";
 	in.members_json = "[{\"name\":\"李四\",\"relation\":\"配偶\"}]";
 	in.members_count = 1;
@@ -209,7 +153,7 @@ the_form_is_refused_on_the_field_at_fault(void **state)
 	(void)state;
 	FX_NEED_DB();
 	assert_int_equal(fx_org_new(&o), HZ_OK);
-	in = form(fx_token(o.b1));
+	in = fx_form(fx_token(o.b1));
 	memset(long_name, 'a', 33);
 	long_name[33] = '\0';
 
@@ -281,14 +225,14 @@ only_residents_register_from_a_current_code(void **state)
 	FX_NEED_DB();
 	assert_int_equal(fx_org_new(&o), HZ_OK);
 	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
-	in = form(fx_token(o.b1));
+	in = fx_form(fx_token(o.b1));
 
 	/* Staff register nobody, not even in their own building. */
-	x = as(&head);
-	refused(&x, hz_tenancy_create(&x, &in, &id), HZ_ERR_FORBIDDEN,
+	x = fx_as(&head);
+	fx_refused(&x, hz_tenancy_create(&x, &in, &id), HZ_ERR_FORBIDDEN,
 	    "forbidden", NULL);
 	assert_int_equal(id, 0);
-	x = as(NULL);
+	x = fx_as(NULL);
 	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_ERR_UNAUTHORIZED);
 
 	/* Codes: forged, of no building, of a group. */
@@ -307,7 +251,7 @@ only_residents_register_from_a_current_code(void **state)
 
 	/* A rotated poster: the old code is refused as replaced. */
 	old = fx_token(o.b1);
-	x = as(&head);
+	x = fx_as(&head);
 	assert_int_equal(hz_building_qr_rotate(&x, o.b1, &p), HZ_OK);
 	in.token = old;
 	refused_on(&in, "token");
@@ -315,7 +259,7 @@ only_residents_register_from_a_current_code(void **state)
 	in.token = fx_token(o.b1);
 	assert_string_not_equal(in.token, old);
 	assert_int_equal(fx_resident(&r), HZ_OK);
-	x = as(&r);
+	x = fx_as(&r);
 	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_OK);
 	assert_string_equal(status_of(&r, id), "pending");
 }
@@ -335,33 +279,33 @@ one_open_registration_per_person_and_per_document(void **state)
 	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
 	assert_int_equal(fx_resident(&r), HZ_OK);
 	assert_int_equal(fx_resident(&r2), HZ_OK);
-	in = form(fx_token(o.b1));
+	in = fx_form(fx_token(o.b1));
 	in.id_number = id_ending_in_x();
-	x = as(&r);
+	x = fx_as(&r);
 	assert_int_equal(hz_tenancy_create(&x, &in, &first), HZ_OK);
 
 	/* The same person again, elsewhere, with another document. */
-	struct hz_tenancy_input again = form(fx_token(o.b3));
-	refused(&x, hz_tenancy_create(&x, &again, &id), HZ_ERR_CONFLICT,
+	struct hz_tenancy_input again = fx_form(fx_token(o.b3));
+	fx_refused(&x, hz_tenancy_create(&x, &again, &id), HZ_ERR_CONFLICT,
 	    "already_registered", NULL);
 	assert_int_equal(id, 0);
 	/* Another person with the first one's document. */
-	struct hz_tenancy_input same = form(fx_token(o.b2));
+	struct hz_tenancy_input same = fx_form(fx_token(o.b2));
 	same.id_number = in.id_number;
-	x = as(&r2);
-	refused(&x, hz_tenancy_create(&x, &same, &id), HZ_ERR_CONFLICT,
+	x = fx_as(&r2);
+	fx_refused(&x, hz_tenancy_create(&x, &same, &id), HZ_ERR_CONFLICT,
 	    "id_already_registered", "id_number");
 	/* Written in lower case it is still that document. */
 	char *lower = hz_arena_strdup(fx.arena, in.id_number);
 	lower[17] = 'x';
 	same.id_number = lower;
-	refused(&x, hz_tenancy_create(&x, &same, &id), HZ_ERR_CONFLICT,
+	fx_refused(&x, hz_tenancy_create(&x, &same, &id), HZ_ERR_CONFLICT,
 	    "id_already_registered", "id_number");
 
 	/* Rejected, the registration is closed: both may go ahead. */
 	decide(&head, first, HZ_TENANCY_REJECT, "证件照片不清楚");
 	assert_int_equal(hz_tenancy_create(&x, &same, &second), HZ_OK);
-	x = as(&r);
+	x = fx_as(&r);
 	again.id_number = fx_id_number();
 	assert_int_equal(hz_tenancy_create(&x, &again, &id), HZ_OK);
 	assert_true(second != first && id != second);
@@ -371,8 +315,8 @@ static void
 owners_and_staff_in_scope_see_a_registration(void **state)
 {
 	struct fx_org o;
-	struct hz_caller r, other, head1, head2, leader1, leader2, cadre1,
-	    station;
+	struct fx_cast k;
+	struct hz_caller r, head2, leader2;
 	struct hz_tenancy t;
 	struct hz_ctx x;
 	uint64_t id;
@@ -380,62 +324,59 @@ owners_and_staff_in_scope_see_a_registration(void **state)
 
 	(void)state;
 	FX_NEED_DB();
-	assert_int_equal(fx_org_new(&o), HZ_OK);
-	id = registered(&r, o.b1);
-	assert_int_equal(fx_resident(&other), HZ_OK);
-	assert_int_equal(fx_staff(&head1, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	/* Here the station manager sits at the cooperative. */
+	assert_int_equal(fx_staff(&k.station, HZ_ROLE_STATION_MANAGER,
+	    o.c1), HZ_OK);
+	id = fx_registered(&r, o.b1, NULL);
 	assert_int_equal(fx_staff(&head2, HZ_ROLE_BUILDING_HEAD, o.b2), HZ_OK);
-	assert_int_equal(fx_staff(&leader1, HZ_ROLE_GROUP_LEADER, o.g1), HZ_OK);
 	assert_int_equal(fx_staff(&leader2, HZ_ROLE_GROUP_LEADER, o.g2), HZ_OK);
-	assert_int_equal(fx_staff(&cadre1, HZ_ROLE_CADRE, o.c1), HZ_OK);
-	assert_int_equal(fx_staff(&station, HZ_ROLE_STATION_MANAGER, o.c1),
-	    HZ_OK);
 
-	x = as(&other);
+	x = fx_as(&k.r);
 	assert_int_equal(hz_tenancy_get(&x, id, &t, false), HZ_ERR_NOT_FOUND);
-	x = as(NULL);
+	x = fx_as(NULL);
 	assert_int_equal(hz_tenancy_get(&x, id, &t, false),
 	    HZ_ERR_UNAUTHORIZED);
-	x = as(&head2);
+	x = fx_as(&head2);
 	assert_int_equal(hz_tenancy_get(&x, id, &t, false), HZ_ERR_NOT_FOUND);
-	x = as(&leader2);
+	x = fx_as(&leader2);
 	assert_int_equal(hz_tenancy_get(&x, id, &t, false), HZ_ERR_NOT_FOUND);
 	/* A station manager holds a role in the subtree, but no reading. */
-	x = as(&station);
+	x = fx_as(&k.station);
 	assert_int_equal(hz_tenancy_get(&x, id, &t, false), HZ_ERR_NOT_FOUND);
 	assert_int_equal(fx_audits("tenancy.read", 0, id), 0);
 
 	/* Staff reads are audited, unless answering their own write. */
-	x = as(&head1);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_tenancy_get(&x, id, &t, false), HZ_OK);
 	assert_int_equal(t.user_id, r.id);
-	assert_int_equal(fx_audits("tenancy.read", head1.id, id), 1);
+	assert_int_equal(fx_audits("tenancy.read", k.head.id, id), 1);
 	assert_int_equal(hz_tenancy_get(&x, id, &t, true), HZ_OK);
-	assert_int_equal(fx_audits("tenancy.read", head1.id, id), 1);
-	x = as(&leader1);
+	assert_int_equal(fx_audits("tenancy.read", k.head.id, id), 1);
+	x = fx_as(&k.leader);
 	assert_int_equal(hz_tenancy_get(&x, id, &t, false), HZ_OK);
-	x = as(&cadre1);
+	x = fx_as(&k.cadre);
 	assert_int_equal(hz_tenancy_get(&x, id, &t, false), HZ_OK);
 	assert_int_equal(fx_audits("tenancy.read", 0, id), 3);
-	x = as(&head1);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_tenancy_get(&x, 0, &t, false), HZ_ERR_NOT_FOUND);
 	assert_int_equal(hz_tenancy_get(&x, (uint64_t)INT64_MAX, &t, false),
 	    HZ_ERR_NOT_FOUND);
 
 	/* The full number: for the owner, and for staff who may reveal it
 	 * there, each time audited. */
-	x = as(&head1);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_tenancy_reveal_id(&x, id, &number), HZ_OK);
 	assert_int_equal(strlen(number), 18);
 	assert_memory_equal(number, t.id_masked, 4);
-	assert_int_equal(fx_audits("pii.reveal", head1.id, id), 1);
-	x = as(&r);
+	assert_int_equal(fx_audits("pii.reveal", k.head.id, id), 1);
+	x = fx_as(&r);
 	char *own;
 	assert_int_equal(hz_tenancy_reveal_id(&x, id, &own), HZ_OK);
 	assert_string_equal(own, number);
-	x = as(&head2);
+	x = fx_as(&head2);
 	assert_int_equal(hz_tenancy_reveal_id(&x, id, &own), HZ_ERR_NOT_FOUND);
-	x = as(&other);
+	x = fx_as(&k.r);
 	assert_int_equal(hz_tenancy_reveal_id(&x, id, &own), HZ_ERR_NOT_FOUND);
 	assert_int_equal(fx_audits("pii.reveal", 0, id), 2);
 }
@@ -445,7 +386,7 @@ static size_t
 walk(const struct hz_caller *c, const struct hz_tenancy_filter *f, int limit,
      uint64_t *ids, size_t max, size_t *pages)
 {
-	struct hz_ctx x = as(c);
+	struct hz_ctx x = fx_as(c);
 	struct hz_page p = { 0, limit };
 	struct hz_tenancy *out;
 	size_t n, seen = 0;
@@ -474,23 +415,23 @@ static void
 lists_are_own_or_in_scope_page_by_page(void **state)
 {
 	struct fx_org o;
-	struct hz_caller r[5], head1, leader1, two, station;
+	struct fx_cast k;
+	struct hz_caller r[5], two;
 	struct hz_tenancy_filter any = { 0 };
 	uint64_t t[5], ids[16];
 	size_t pages;
 
 	(void)state;
 	FX_NEED_DB();
-	assert_int_equal(fx_org_new(&o), HZ_OK);
-	t[0] = registered(&r[0], o.b1);
-	t[1] = registered(&r[1], o.b2);
-	t[2] = registered(&r[2], o.b1);
-	t[3] = registered(&r[3], o.b3);
-	t[4] = registered(&r[4], o.b1);
-	assert_int_equal(fx_staff(&head1, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
-	assert_int_equal(fx_staff(&leader1, HZ_ROLE_GROUP_LEADER, o.g1), HZ_OK);
-	assert_int_equal(fx_staff(&station, HZ_ROLE_STATION_MANAGER, o.g1),
-	    HZ_OK);
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	/* Here the station manager sits at the group. */
+	assert_int_equal(fx_staff(&k.station, HZ_ROLE_STATION_MANAGER,
+	    o.g1), HZ_OK);
+	t[0] = fx_registered(&r[0], o.b1, NULL);
+	t[1] = fx_registered(&r[1], o.b2, NULL);
+	t[2] = fx_registered(&r[2], o.b1, NULL);
+	t[3] = fx_registered(&r[3], o.b3, NULL);
+	t[4] = fx_registered(&r[4], o.b1, NULL);
 	/* Head of b1 and of b3: two scope roots, merged by id. */
 	assert_int_equal(fx_staff(&two, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
 	uint64_t g;
@@ -506,13 +447,13 @@ lists_are_own_or_in_scope_page_by_page(void **state)
 
 	/* One row a page: every row once, in id order, and no empty page at
 	 * the end. */
-	assert_int_equal(walk(&head1, &any, 1, ids, 16, &pages), 3);
+	assert_int_equal(walk(&k.head, &any, 1, ids, 16, &pages), 3);
 	assert_int_equal(ids[0], t[0]);
 	assert_int_equal(ids[1], t[2]);
 	assert_int_equal(ids[2], t[4]);
 	assert_int_equal(pages, 3);
 	/* Each page shown to staff is audited. */
-	assert_int_equal(fx_audits("tenancy.list", head1.id, 0), 3);
+	assert_int_equal(fx_audits("tenancy.list", k.head.id, 0), 3);
 
 	assert_int_equal(walk(&two, &any, 1, ids, 16, &pages), 4);
 	assert_int_equal(ids[0], t[0]);
@@ -522,32 +463,32 @@ lists_are_own_or_in_scope_page_by_page(void **state)
 	assert_int_equal(walk(&two, &any, 3, ids, 16, &pages), 4);
 	assert_int_equal(pages, 2);
 
-	assert_int_equal(walk(&leader1, &any, 2, ids, 16, &pages), 4);
+	assert_int_equal(walk(&k.leader, &any, 2, ids, 16, &pages), 4);
 	assert_int_equal(pages, 2);
-	assert_int_equal(walk(&leader1, &any, 100, ids, 16, &pages), 4);
+	assert_int_equal(walk(&k.leader, &any, 100, ids, 16, &pages), 4);
 	assert_int_equal(pages, 1);
 	/* Nothing to read, nothing listed (and nothing audited). */
-	assert_int_equal(walk(&station, &any, 5, ids, 16, &pages), 0);
-	assert_int_equal(fx_audits("tenancy.list", station.id, 0), 0);
+	assert_int_equal(walk(&k.station, &any, 5, ids, 16, &pages), 0);
+	assert_int_equal(fx_audits("tenancy.list", k.station.id, 0), 0);
 
 	/* Filters: a building, a subtree, a status. */
 	struct hz_tenancy_filter f = { .building = o.b2 };
-	assert_int_equal(walk(&leader1, &f, 5, ids, 16, &pages), 1);
+	assert_int_equal(walk(&k.leader, &f, 5, ids, 16, &pages), 1);
 	assert_int_equal(ids[0], t[1]);
 	f = (struct hz_tenancy_filter){ .unit = o.b1 };
-	assert_int_equal(walk(&leader1, &f, 5, ids, 16, &pages), 3);
-	decide(&head1, t[2], HZ_TENANCY_APPROVE, NULL);
+	assert_int_equal(walk(&k.leader, &f, 5, ids, 16, &pages), 3);
+	decide(&k.head, t[2], HZ_TENANCY_APPROVE, NULL);
 	f = (struct hz_tenancy_filter){ .status = "active" };
-	assert_int_equal(walk(&leader1, &f, 5, ids, 16, &pages), 1);
+	assert_int_equal(walk(&k.leader, &f, 5, ids, 16, &pages), 1);
 	assert_int_equal(ids[0], t[2]);
 	f.status = "pending";
-	assert_int_equal(walk(&leader1, &f, 1, ids, 16, &pages), 3);
+	assert_int_equal(walk(&k.leader, &f, 1, ids, 16, &pages), 3);
 	assert_int_equal(walk(&r[2], &f, 1, ids, 16, &pages), 0);
 	f.status = "active";
 	assert_int_equal(walk(&r[2], &f, 1, ids, 16, &pages), 1);
 
 	/* A building or unit outside the scope is not there. */
-	struct hz_ctx x = as(&head1);
+	struct hz_ctx x = fx_as(&k.head);
 	struct hz_page p = { 0, 5 };
 	struct hz_tenancy *out;
 	size_t n;
@@ -558,7 +499,7 @@ lists_are_own_or_in_scope_page_by_page(void **state)
 	f = (struct hz_tenancy_filter){ .unit = o.g1 };
 	assert_int_equal(hz_tenancies_list(&x, &f, &p, &out, &n, &more),
 	    HZ_ERR_NOT_FOUND);
-	x = as(NULL);
+	x = fx_as(NULL);
 	assert_int_equal(hz_tenancies_list(&x, &any, &p, &out, &n, &more),
 	    HZ_ERR_UNAUTHORIZED);
 }
@@ -567,7 +508,8 @@ static void
 the_roster_is_a_building_s_active_registrations(void **state)
 {
 	struct fx_org o;
-	struct hz_caller r, head1, leader1, station;
+	struct fx_cast k;
+	struct hz_caller r;
 	struct hz_tenancy *out;
 	struct hz_page p = { 0, 1 };
 	struct hz_ctx x;
@@ -577,24 +519,16 @@ the_roster_is_a_building_s_active_registrations(void **state)
 
 	(void)state;
 	FX_NEED_DB();
-	assert_int_equal(fx_org_new(&o), HZ_OK);
-	assert_int_equal(fx_staff(&head1, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
-	assert_int_equal(fx_staff(&leader1, HZ_ROLE_GROUP_LEADER, o.g1), HZ_OK);
-	assert_int_equal(fx_staff(&station, HZ_ROLE_STATION_MANAGER, o.b1),
-	    HZ_OK);
-	a1 = registered(&r, o.b1);
-	decide(&head1, a1, HZ_TENANCY_APPROVE, NULL);
-	pending = registered(&r, o.b1);
-	a2 = registered(&r, o.b1);
-	decide(&head1, a2, HZ_TENANCY_APPROVE, NULL);
-	ended = registered(&r, o.b1);
-	decide(&head1, ended, HZ_TENANCY_APPROVE, NULL);
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	a1 = fx_registered(&r, o.b1, &k.head);
+	pending = fx_registered(&r, o.b1, NULL);
+	a2 = fx_registered(&r, o.b1, &k.head);
+	ended = fx_registered(&r, o.b1, &k.head);
 	decide(&r, ended, HZ_TENANCY_END, "搬走了");
-	elsewhere = registered(&r, o.b2);
-	decide(&leader1, elsewhere, HZ_TENANCY_APPROVE, NULL);
+	elsewhere = fx_registered(&r, o.b2, &k.leader);
 	(void)pending;
 
-	x = as(&head1);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_tenancies_roster(&x, o.b1, &p, &out, &n, &more),
 	    HZ_OK);
 	assert_int_equal(n, 1);
@@ -608,7 +542,7 @@ the_roster_is_a_building_s_active_registrations(void **state)
 	assert_false(more);
 	assert_int_equal(out[0].id, a2);
 	p = (struct hz_page){ 0, 10 };
-	x = as(&leader1);
+	x = fx_as(&k.leader);
 	assert_int_equal(hz_tenancies_roster(&x, o.b2, &p, &out, &n, &more),
 	    HZ_OK);
 	assert_int_equal(n, 1);
@@ -618,13 +552,13 @@ the_roster_is_a_building_s_active_registrations(void **state)
 	 * neither is one for a role that reads nothing, or for a resident. */
 	assert_int_equal(hz_tenancies_roster(&x, o.g1, &p, &out, &n, &more),
 	    HZ_ERR_NOT_FOUND);
-	x = as(&head1);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_tenancies_roster(&x, o.b2, &p, &out, &n, &more),
 	    HZ_ERR_NOT_FOUND);
-	x = as(&station);
+	x = fx_as(&k.station);
 	assert_int_equal(hz_tenancies_roster(&x, o.b1, &p, &out, &n, &more),
 	    HZ_ERR_NOT_FOUND);
-	x = as(&r);
+	x = fx_as(&r);
 	assert_int_equal(hz_tenancies_roster(&x, o.b2, &p, &out, &n, &more),
 	    HZ_ERR_NOT_FOUND);
 	assert_int_equal(n, 0);
@@ -634,7 +568,8 @@ static void
 decisions_follow_the_states_and_the_scope(void **state)
 {
 	struct fx_org o;
-	struct hz_caller r, other, head1, head2, leader1, station;
+	struct fx_cast k;
+	struct hz_caller r, head2;
 	struct hz_tenancy t;
 	struct hz_ctx x;
 	uint64_t id, id2, id3;
@@ -642,100 +577,94 @@ decisions_follow_the_states_and_the_scope(void **state)
 
 	(void)state;
 	FX_NEED_DB();
-	assert_int_equal(fx_org_new(&o), HZ_OK);
-	assert_int_equal(fx_staff(&head1, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
 	assert_int_equal(fx_staff(&head2, HZ_ROLE_BUILDING_HEAD, o.b2), HZ_OK);
-	assert_int_equal(fx_staff(&leader1, HZ_ROLE_GROUP_LEADER, o.g1), HZ_OK);
-	assert_int_equal(fx_staff(&station, HZ_ROLE_STATION_MANAGER, o.b1),
-	    HZ_OK);
-	assert_int_equal(fx_resident(&other), HZ_OK);
-	id = registered(&r, o.b1);
+	id = fx_registered(&r, o.b1, NULL);
 
 	/* Rejecting needs a reason of 1 to 200 characters. */
-	x = as(&head1);
-	refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_REJECT, NULL),
+	x = fx_as(&k.head);
+	fx_refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_REJECT, NULL),
 	    HZ_ERR_INVALID, "validation_failed", "reason");
-	refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_REJECT, ""),
+	fx_refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_REJECT, ""),
 	    HZ_ERR_INVALID, "validation_failed", "reason");
 	memset(reason, 'a', 201);
 	reason[201] = '\0';
-	refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_REJECT, reason),
+	fx_refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_REJECT, reason),
 	    HZ_ERR_INVALID, "validation_failed", "reason");
 
 	/* Outside the scope, or without any reading there: not there. */
-	x = as(&head2);
+	x = fx_as(&head2);
 	assert_int_equal(hz_tenancy_decide(&x, id, HZ_TENANCY_APPROVE, NULL),
 	    HZ_ERR_NOT_FOUND);
-	x = as(&station);
+	x = fx_as(&k.station);
 	assert_int_equal(hz_tenancy_decide(&x, id, HZ_TENANCY_APPROVE, NULL),
 	    HZ_ERR_NOT_FOUND);
-	x = as(&other);
+	x = fx_as(&k.r);
 	assert_int_equal(hz_tenancy_decide(&x, id, HZ_TENANCY_END, NULL),
 	    HZ_ERR_NOT_FOUND);
-	x = as(NULL);
+	x = fx_as(NULL);
 	assert_int_equal(hz_tenancy_decide(&x, id, HZ_TENANCY_APPROVE, NULL),
 	    HZ_ERR_UNAUTHORIZED);
 	/* The owner does not decide their own registration: they see it,
 	 * so it is forbidden, not absent. */
-	x = as(&r);
+	x = fx_as(&r);
 	assert_int_equal(hz_tenancy_decide(&x, id, HZ_TENANCY_APPROVE, NULL),
 	    HZ_ERR_FORBIDDEN);
 	assert_int_equal(hz_tenancy_decide(&x, id, HZ_TENANCY_REJECT, "不要"),
 	    HZ_ERR_FORBIDDEN);
-	x = as(&head1);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_tenancy_decide(&x, 0, HZ_TENANCY_APPROVE, NULL),
 	    HZ_ERR_NOT_FOUND);
 	assert_string_equal(status_of(&r, id), "pending");
 	assert_int_equal(fx_audits("tenancy.approve", 0, id), 0);
 
 	/* Approved once, with its audit row; twice is a conflict. */
-	decide(&head1, id, HZ_TENANCY_APPROVE, NULL);
-	assert_int_equal(fx_audits("tenancy.approve", head1.id, id), 1);
-	x = as(&r);
+	decide(&k.head, id, HZ_TENANCY_APPROVE, NULL);
+	assert_int_equal(fx_audits("tenancy.approve", k.head.id, id), 1);
+	x = fx_as(&r);
 	assert_int_equal(hz_tenancy_get(&x, id, &t, false), HZ_OK);
 	assert_string_equal(t.status, "active");
 	assert_non_null(t.decided_at);
-	x = as(&leader1);
-	refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_APPROVE, NULL),
+	x = fx_as(&k.leader);
+	fx_refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_APPROVE, NULL),
 	    HZ_ERR_CONFLICT, "state_conflict", NULL);
-	refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_REJECT, "晚了"),
+	fx_refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_REJECT, "晚了"),
 	    HZ_ERR_CONFLICT, "state_conflict", NULL);
 	assert_int_equal(fx_audits("tenancy.approve", 0, id), 1);
 
 	/* The owner moves out; ended is ended. */
 	decide(&r, id, HZ_TENANCY_END, NULL);
 	assert_int_equal(fx_audits("tenancy.end", r.id, id), 1);
-	x = as(&r);
+	x = fx_as(&r);
 	assert_int_equal(hz_tenancy_get(&x, id, &t, false), HZ_OK);
 	assert_string_equal(t.status, "ended");
 	assert_non_null(t.ended_at);
-	refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_END, NULL),
+	fx_refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_END, NULL),
 	    HZ_ERR_CONFLICT, "state_conflict", NULL);
-	x = as(&head1);
-	refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_APPROVE, NULL),
+	x = fx_as(&k.head);
+	fx_refused(&x, hz_tenancy_decide(&x, id, HZ_TENANCY_APPROVE, NULL),
 	    HZ_ERR_CONFLICT, "state_conflict", NULL);
 
 	/* Rejected with its reason, by the group leader above the head. */
-	id2 = registered(&r, o.b1);
+	id2 = fx_registered(&r, o.b1, NULL);
 	memset(reason, 'b', 200);
 	reason[200] = '\0';
-	decide(&leader1, id2, HZ_TENANCY_REJECT, reason);
-	assert_int_equal(fx_audits("tenancy.reject", leader1.id, id2), 1);
-	x = as(&r);
+	decide(&k.leader, id2, HZ_TENANCY_REJECT, reason);
+	assert_int_equal(fx_audits("tenancy.reject", k.leader.id, id2), 1);
+	x = fx_as(&r);
 	assert_int_equal(hz_tenancy_get(&x, id2, &t, false), HZ_OK);
 	assert_string_equal(t.status, "rejected");
 	assert_string_equal(t.reject_reason, reason);
-	refused(&x, hz_tenancy_decide(&x, id2, HZ_TENANCY_END, NULL),
+	fx_refused(&x, hz_tenancy_decide(&x, id2, HZ_TENANCY_END, NULL),
 	    HZ_ERR_CONFLICT, "state_conflict", NULL);
 
 	/* Withdrawn while pending, by the owner; staff end one too. */
-	id3 = registered(&r, o.b1);
+	id3 = fx_registered(&r, o.b1, NULL);
 	decide(&r, id3, HZ_TENANCY_END, "不租了");
 	assert_string_equal(status_of(&r, id3), "ended");
-	id3 = registered(&r, o.b1);
-	decide(&head1, id3, HZ_TENANCY_APPROVE, NULL);
-	decide(&head1, id3, HZ_TENANCY_END, "已退租");
-	x = as(&r);
+	id3 = fx_registered(&r, o.b1, &k.head);
+	decide(&k.head, id3, HZ_TENANCY_END, "已退租");
+	x = fx_as(&r);
 	assert_int_equal(hz_tenancy_get(&x, id3, &t, false), HZ_OK);
 	assert_string_equal(t.status, "ended");
 	assert_string_equal(t.end_reason, "已退租");
@@ -745,38 +674,33 @@ static void
 counts_cover_a_unit_and_each_child(void **state)
 {
 	struct fx_org o;
-	struct hz_caller r, head1, leader1, cadre1, station;
+	struct fx_cast k;
+	struct hz_caller r;
 	struct hz_tenancy_counts *c;
 	struct hz_tenancy t;
 	struct hz_ctx x;
-	uint64_t p1, late, a1, a2, rej;
+	uint64_t late, rej;
 	size_t n;
 
 	(void)state;
 	FX_NEED_DB();
-	assert_int_equal(fx_org_new(&o), HZ_OK);
-	assert_int_equal(fx_staff(&head1, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
-	assert_int_equal(fx_staff(&leader1, HZ_ROLE_GROUP_LEADER, o.g1), HZ_OK);
-	assert_int_equal(fx_staff(&cadre1, HZ_ROLE_CADRE, o.c1), HZ_OK);
-	assert_int_equal(fx_staff(&station, HZ_ROLE_STATION_MANAGER, o.g1),
-	    HZ_OK);
-	p1 = registered(&r, o.b1);
-	late = registered(&r, o.b1);
-	a1 = registered(&r, o.b1);
-	decide(&head1, a1, HZ_TENANCY_APPROVE, NULL);
-	a2 = registered(&r, o.b2);
-	decide(&leader1, a2, HZ_TENANCY_APPROVE, NULL);
-	rej = registered(&r, o.b1);
-	decide(&head1, rej, HZ_TENANCY_REJECT, "不符合");
-	(void)registered(&r, o.b3);
-	(void)p1;
-	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_AGE,
-	    HZ_ARGS(HZ_ARG_I64((long long)late)), NULL), HZ_OK);
-	x = as(&head1);
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	/* Here the station manager sits at the group. */
+	assert_int_equal(fx_staff(&k.station, HZ_ROLE_STATION_MANAGER,
+	    o.g1), HZ_OK);
+	(void)fx_registered(&r, o.b1, NULL);
+	late = fx_registered(&r, o.b1, NULL);
+	(void)fx_registered(&r, o.b1, &k.head);
+	(void)fx_registered(&r, o.b2, &k.leader);
+	rej = fx_registered(&r, o.b1, NULL);
+	decide(&k.head, rej, HZ_TENANCY_REJECT, "不符合");
+	(void)fx_registered(&r, o.b3, NULL);
+	fx_exec(&stmts, S_AGE, late);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_tenancy_get(&x, late, &t, true), HZ_OK);
 	assert_true(t.overdue);
 
-	x = as(&leader1);
+	x = fx_as(&k.leader);
 	assert_int_equal(hz_tenancy_counts(&x, o.g1, &c, &n), HZ_OK);
 	assert_int_equal(n, 3);
 	assert_int_equal(c[0].unit_id, o.g1);
@@ -794,24 +718,24 @@ counts_cover_a_unit_and_each_child(void **state)
 	assert_int_equal(c[2].pending, 0);
 	assert_int_equal(c[2].overdue, 0);
 
-	x = as(&cadre1);
+	x = fx_as(&k.cadre);
 	assert_int_equal(hz_tenancy_counts(&x, o.c1, &c, &n), HZ_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(c[0].active, 2);
 	assert_int_equal(c[0].pending, 2);
 	assert_int_equal(c[1].unit_id, o.g1);
 	/* A building: itself, no children. */
-	x = as(&head1);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_tenancy_counts(&x, o.b1, &c, &n), HZ_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(c[0].pending, 2);
 
 	assert_int_equal(hz_tenancy_counts(&x, o.g1, &c, &n), HZ_ERR_NOT_FOUND);
-	x = as(&leader1);
+	x = fx_as(&k.leader);
 	assert_int_equal(hz_tenancy_counts(&x, o.g2, &c, &n), HZ_ERR_NOT_FOUND);
-	x = as(&station);
+	x = fx_as(&k.station);
 	assert_int_equal(hz_tenancy_counts(&x, o.g1, &c, &n), HZ_ERR_NOT_FOUND);
-	x = as(&r);
+	x = fx_as(&r);
 	assert_int_equal(hz_tenancy_counts(&x, o.b3, &c, &n), HZ_ERR_NOT_FOUND);
 }
 
@@ -819,7 +743,8 @@ static void
 export_is_for_cadres_dated_and_audited(void **state)
 {
 	struct fx_org o;
-	struct hz_caller r, cadre1, cadre2, head1, leader1;
+	struct fx_cast k;
+	struct hz_caller cadre2;
 	struct hz_tenancy_input in;
 	struct hz_buf csv;
 	struct hz_ctx x;
@@ -828,22 +753,18 @@ export_is_for_cadres_dated_and_audited(void **state)
 
 	(void)state;
 	FX_NEED_DB();
-	assert_int_equal(fx_org_new(&o), HZ_OK);
-	assert_int_equal(fx_staff(&cadre1, HZ_ROLE_CADRE, o.c1), HZ_OK);
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
 	assert_int_equal(fx_staff(&cadre2, HZ_ROLE_CADRE, o.c2), HZ_OK);
-	assert_int_equal(fx_staff(&head1, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
-	assert_int_equal(fx_staff(&leader1, HZ_ROLE_GROUP_LEADER, o.g1), HZ_OK);
-	assert_int_equal(fx_resident(&r), HZ_OK);
-	in = form(fx_token(o.b2));
+	in = fx_form(fx_token(o.b2));
 	in.move_in = "2024-05-01";
 	/* A cell a spreadsheet would run is defused. */
 	in.employer = "=HYPERLINK(\"x\")";
-	x = as(&r);
+	x = fx_as(&k.r);
 	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_OK);
-	other = registered(&r, o.b3);
+	other = fx_registered(&k.r, o.b3, NULL);
 	(void)other;
 
-	x = as(&cadre1);
+	x = fx_as(&k.cadre);
 	hz_buf_init(&csv, fx.arena);
 	assert_int_equal(hz_tenancies_export(&x, o.c1, "2024-01-01",
 	    "2024-12-31", &csv, &rows), HZ_OK);
@@ -855,7 +776,7 @@ export_is_for_cadres_dated_and_audited(void **state)
 	assert_non_null(strstr(csv.data, ",\"'=HYPERLINK(\"\"x\"\")\","));
 	assert_non_null(strstr(csv.data, "2号楼"));
 	assert_null(strstr(csv.data, "3号楼"));
-	assert_int_equal(fx_audits("tenancy.export", cadre1.id, o.c1), 1);
+	assert_int_equal(fx_audits("tenancy.export", k.cadre.id, o.c1), 1);
 
 	/* The dates are inclusive; outside them, a header alone. */
 	hz_buf_init(&csv, fx.arena);
@@ -869,29 +790,31 @@ export_is_for_cadres_dated_and_audited(void **state)
 	hz_buf_append(&csv, "", 1);
 	assert_ptr_equal(strchr(csv.data, '\n'), csv.data + csv.len - 2);
 
-	refused(&x, hz_tenancies_export(&x, o.c1, "2024-12-31", "2024-01-01",
-	    &csv, &rows), HZ_ERR_INVALID, "validation_failed", "from");
-	refused(&x, hz_tenancies_export(&x, o.c1, "2024-02-30", "2024-12-31",
-	    &csv, &rows), HZ_ERR_INVALID, "validation_failed", "from");
-	refused(&x, hz_tenancies_export(&x, o.c1, "2024-01-01", NULL,
+	fx_refused(&x, hz_tenancies_export(&x, o.c1, "2024-12-31",
+	    "2024-01-01", &csv, &rows), HZ_ERR_INVALID, "validation_failed",
+	    "from");
+	fx_refused(&x, hz_tenancies_export(&x, o.c1, "2024-02-30",
+	    "2024-12-31", &csv, &rows), HZ_ERR_INVALID, "validation_failed",
+	    "from");
+	fx_refused(&x, hz_tenancies_export(&x, o.c1, "2024-01-01", NULL,
 	    &csv, &rows), HZ_ERR_INVALID, "validation_failed", "from");
 
 	/* Heads and group leaders read and decide, but do not export. */
-	x = as(&head1);
+	x = fx_as(&k.head);
 	assert_int_equal(hz_tenancies_export(&x, o.b1, "2024-01-01",
 	    "2024-12-31", &csv, &rows), HZ_ERR_FORBIDDEN);
-	x = as(&leader1);
+	x = fx_as(&k.leader);
 	assert_int_equal(hz_tenancies_export(&x, o.g1, "2024-01-01",
 	    "2024-12-31", &csv, &rows), HZ_ERR_FORBIDDEN);
 	/* Another cooperative's is not there; nor is anything for a
 	 * resident or nobody. */
-	x = as(&cadre2);
+	x = fx_as(&cadre2);
 	assert_int_equal(hz_tenancies_export(&x, o.c1, "2024-01-01",
 	    "2024-12-31", &csv, &rows), HZ_ERR_NOT_FOUND);
-	x = as(&r);
+	x = fx_as(&k.r);
 	assert_int_equal(hz_tenancies_export(&x, o.c1, "2024-01-01",
 	    "2024-12-31", &csv, &rows), HZ_ERR_NOT_FOUND);
-	x = as(NULL);
+	x = fx_as(NULL);
 	assert_int_equal(hz_tenancies_export(&x, o.c1, "2024-01-01",
 	    "2024-12-31", &csv, &rows), HZ_ERR_UNAUTHORIZED);
 	assert_int_equal(fx_audits("tenancy.export", 0, o.c1), 3);

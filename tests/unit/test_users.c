@@ -15,15 +15,6 @@ static const char *const sql[S__MAX] = {
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_users", sql);
 
-static struct hz_ctx
-as(const struct hz_caller *c)
-{
-	struct hz_ctx x = fx;
-
-	x.caller = c;
-	return x;
-}
-
 static const char *
 username(void)
 {
@@ -42,25 +33,6 @@ repeat(const char *s, int n)
 	hz_buf_append(&b, "", 1);
 	assert_false(b.oom);
 	return b.data;
-}
-
-static void
-refused(const struct hz_ctx *x, enum hz_status rc, enum hz_status want,
-        const char *code, const char *field)
-{
-	const struct hz_refusal *why;
-
-	assert_int_equal(rc, want);
-	why = hz_refusal_of(x, rc);
-	assert_non_null(why);
-	assert_string_equal(why->code, code);
-	if (field == NULL)
-		assert_null(why->field);
-	else
-		assert_string_equal(why->field, field);
-	/* Used up: the next check needs a refusal of its own (the words
-	 * stay readable). */
-	fx_why.status = HZ_STATUS__MAX;
 }
 
 /* A staff member with no role, holding the admin role at `unit` as far as
@@ -83,11 +55,7 @@ admin_at(uint64_t unit)
 static long long
 grants_of(uint64_t user)
 {
-	struct hz_db_result r;
-
-	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_GRANTS,
-	    HZ_ARGS(HZ_ARG_I64((long long)user)), &r), HZ_OK);
-	return HZ_CELL(&r, 0, 0)->i;
+	return fx_count(&stmts, S_GRANTS, user);
 }
 
 static void
@@ -118,7 +86,7 @@ staff_accounts_follow_the_rules(void **state)
 	f.username = username(); \
 	f.phone = NULL; \
 	f.member = (value); \
-	refused(&x, hz_staff_create(&x, &f, &id2), rc, code, field); \
+	fx_refused(&x, hz_staff_create(&x, &f, &id2), rc, code, field); \
 	assert_int_equal(id2, 0); \
 } while (0)
 #define INVALID_ON(member, value, field) \
@@ -142,7 +110,7 @@ staff_accounts_follow_the_rules(void **state)
 	REFUSED(phone, phone, HZ_ERR_CONFLICT, "conflict", "phone");
 #undef INVALID_ON
 #undef REFUSED
-	assert_string_equal(fx_why.message, "用户名或手机号已被使用");
+	assert_string_equal(fx_why.message, "该手机号已被其他账号使用");
 
 	/* The longest of each is fine. */
 	f = s;
@@ -160,12 +128,12 @@ staff_accounts_follow_the_rules(void **state)
 	/* Only a user admin (or the command line) makes accounts. */
 	assert_int_equal(fx_org_new(&o), HZ_OK);
 	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
-	x = as(&head);
+	x = fx_as(&head);
 	f.username = username();
 	assert_int_equal(hz_staff_create(&x, &f, &id2), HZ_ERR_FORBIDDEN);
 	assert_int_equal(hz_user_id_by_username(&fx, f.username), 0);
 	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
-	x = as(&admin);
+	x = fx_as(&admin);
 	assert_int_equal(hz_staff_create(&x, &f, &id2), HZ_OK);
 	assert_int_equal(fx_audits("user.create", admin.id, id2), 1);
 }
@@ -185,21 +153,21 @@ roles_go_to_staff_at_their_kind_of_unit(void **state)
 	assert_int_equal(fx_resident(&r), HZ_OK);
 
 	/* Each role at its kind of unit, and only there. */
-	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.g1, &g),
+	fx_refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.g1, &g),
 	    HZ_ERR_INVALID, "validation_failed", "role");
 	assert_int_equal(g, 0);
-	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER, o.b1, &g),
+	fx_refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER, o.b1, &g),
 	    HZ_ERR_INVALID, "validation_failed", "role");
-	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_CADRE, o.g1, &g),
+	fx_refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_CADRE, o.g1, &g),
 	    HZ_ERR_INVALID, "validation_failed", "role");
-	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_ADMIN, o.c1, &g),
+	fx_refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_ADMIN, o.c1, &g),
 	    HZ_ERR_INVALID, "validation_failed", "role");
-	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER, 0, &g),
+	fx_refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER, 0, &g),
 	    HZ_ERR_INVALID, "validation_failed", "unit_id");
-	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER,
+	fx_refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER,
 	    4000000000u, &g), HZ_ERR_INVALID, "validation_failed", "unit_id");
 	/* Roles are for staff. */
-	refused(&x, hz_role_grant(&x, r.id, HZ_ROLE_GROUP_LEADER, o.g1, &g),
+	fx_refused(&x, hz_role_grant(&x, r.id, HZ_ROLE_GROUP_LEADER, o.g1, &g),
 	    HZ_ERR_INVALID, "validation_failed", "role");
 	assert_string_equal(fx_why.message, "只能给工作人员分配角色");
 	assert_int_equal(hz_role_grant(&x, 4000000000u, HZ_ROLE_GROUP_LEADER,
@@ -213,7 +181,7 @@ roles_go_to_staff_at_their_kind_of_unit(void **state)
 	/* A station manager may sit at any kind of unit. */
 	assert_int_equal(hz_role_grant(&x, s.id, HZ_ROLE_STATION_MANAGER,
 	    o.b2, &g2), HZ_OK);
-	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER, o.g1, &g2),
+	fx_refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_GROUP_LEADER, o.g1, &g2),
 	    HZ_ERR_CONFLICT, "conflict", NULL);
 	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
 	assert_int_equal(c.ngrants, 2);
@@ -226,12 +194,12 @@ roles_go_to_staff_at_their_kind_of_unit(void **state)
 
 	/* Callers: a user admin, inside their scope. */
 	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
-	x = as(&head);
+	x = fx_as(&head);
 	assert_int_equal(hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b1,
 	    &g), HZ_ERR_FORBIDDEN);
 	scoped = admin_at(o.c1);
-	x = as(&scoped);
-	refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b3, &g),
+	x = fx_as(&scoped);
+	fx_refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b3, &g),
 	    HZ_ERR_INVALID, "validation_failed", "unit_id");
 	assert_int_equal(hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b1,
 	    &g), HZ_OK);
@@ -258,10 +226,10 @@ revokes_stay_inside_the_scope(void **state)
 	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
 	scoped = admin_at(o.c1);
 
-	x = as(&head);
+	x = fx_as(&head);
 	assert_int_equal(hz_role_revoke(&x, s.id, out_of_scope),
 	    HZ_ERR_FORBIDDEN);
-	x = as(&scoped);
+	x = fx_as(&scoped);
 	assert_int_equal(hz_role_revoke(&x, s.id, out_of_scope),
 	    HZ_ERR_NOT_FOUND);
 	/* The assignment must be that user's. */
@@ -271,7 +239,7 @@ revokes_stay_inside_the_scope(void **state)
 	assert_int_equal(hz_role_revoke(&x, s.id, in_scope), HZ_OK);
 	assert_int_equal(fx_audits("role.revoke", scoped.id, in_scope), 1);
 	assert_int_equal(hz_role_revoke(&x, s.id, in_scope), HZ_ERR_NOT_FOUND);
-	x = as(&admin);
+	x = fx_as(&admin);
 	assert_int_equal(hz_role_revoke(&x, s.id, out_of_scope), HZ_OK);
 	assert_int_equal(grants_of(s.id), 0);
 	/* Seen at the next load, not at token expiry. */
@@ -317,7 +285,7 @@ grants_stop_at_the_cap(void **state)
 		assert_int_equal(fx_audits("role.grant", 0, ids[i]), 1);
 	}
 	assert_int_equal(grants_of(s.id), HZ_GRANTS_MAX);
-	refused(&fx, hz_role_grant(&fx, s.id, want[HZ_GRANTS_MAX].role,
+	fx_refused(&fx, hz_role_grant(&fx, s.id, want[HZ_GRANTS_MAX].role,
 	    want[HZ_GRANTS_MAX].unit, &g), HZ_ERR_INVALID, "validation_failed",
 	    "role");
 	assert_string_equal(fx_why.message, "此人担任的角色已达上限（64 个）：请先撤销不再担任的角色");
@@ -329,12 +297,12 @@ grants_stop_at_the_cap(void **state)
 
 	/* One revoked makes room for one more. */
 	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
-	x = as(&admin);
+	x = fx_as(&admin);
 	assert_int_equal(hz_role_revoke(&x, s.id, ids[10]), HZ_OK);
 	assert_int_equal(hz_role_grant(&fx, s.id, want[HZ_GRANTS_MAX].role,
 	    want[HZ_GRANTS_MAX].unit, &g), HZ_OK);
 	assert_int_equal(fx_audits("role.grant", 0, g), 1);
-	refused(&fx, hz_role_grant(&fx, s.id, want[HZ_GRANTS_MAX + 1].role,
+	fx_refused(&fx, hz_role_grant(&fx, s.id, want[HZ_GRANTS_MAX + 1].role,
 	    want[HZ_GRANTS_MAX + 1].unit, &g), HZ_ERR_INVALID,
 	    "validation_failed", "role");
 }
@@ -365,7 +333,7 @@ staff_are_listed_page_by_page(void **state)
 	assert_int_equal(hz_staff_create(&fx, &n, &phoned), HZ_OK);
 
 	/* Every staff member once, by id, one a page. */
-	x = as(&admin);
+	x = fx_as(&admin);
 	while (more) {
 		assert_int_equal(hz_staff_list(&x, &p, &rows, &got, &more),
 		    HZ_OK);
@@ -415,12 +383,12 @@ staff_are_listed_page_by_page(void **state)
 	    HZ_ERR_NOT_FOUND);
 
 	/* For user admins only. */
-	x = as(&cadre);
+	x = fx_as(&cadre);
 	assert_int_equal(hz_staff_list(&x, &p, &rows, &got, &more),
 	    HZ_ERR_FORBIDDEN);
 	assert_int_equal(hz_staff_get(&x, admin.id, &one, &roles),
 	    HZ_ERR_FORBIDDEN);
-	x = as(NULL);
+	x = fx_as(NULL);
 	assert_int_equal(hz_staff_list(&x, &p, &rows, &got, &more),
 	    HZ_ERR_FORBIDDEN);
 }
@@ -446,7 +414,7 @@ phone_reveals_are_for_admins_and_audited(void **state)
 	n.phone = fx_phone();
 	assert_int_equal(hz_staff_create(&fx, &n, &id), HZ_OK);
 
-	x = as(&admin);
+	x = fx_as(&admin);
 	assert_int_equal(hz_staff_phone_reveal(&x, id, &phone), HZ_OK);
 	assert_string_equal(phone, n.phone);
 	assert_int_equal(fx_audits("pii.reveal", admin.id, id), 1);
@@ -458,11 +426,11 @@ phone_reveals_are_for_admins_and_audited(void **state)
 	    HZ_ERR_NOT_FOUND);
 
 	/* A cadre may reveal ID numbers in their scope, not staff phones. */
-	x = as(&cadre);
+	x = fx_as(&cadre);
 	assert_int_equal(hz_staff_phone_reveal(&x, id, &phone),
 	    HZ_ERR_FORBIDDEN);
 	assert_null(phone);
-	x = as(&bare);
+	x = fx_as(&bare);
 	assert_int_equal(hz_staff_phone_reveal(&x, id, &phone),
 	    HZ_ERR_FORBIDDEN);
 	assert_int_equal(fx_audits("pii.reveal", 0, id), 1);
@@ -510,8 +478,7 @@ residents_are_found_or_made_by_phone_or_wechat(void **state)
 	    HZ_ERR_FORBIDDEN);
 	assert_false(created);
 	/* A disabled resident does not log in at all. */
-	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_DISABLE,
-	    HZ_ARGS(HZ_ARG_I64((long long)id)), NULL), HZ_OK);
+	fx_exec(&stmts, S_DISABLE, id);
 	assert_int_equal(hz_resident_by_phone(&fx, phone, &again, &created),
 	    HZ_ERR_FORBIDDEN);
 
@@ -532,8 +499,7 @@ residents_are_found_or_made_by_phone_or_wechat(void **state)
 	assert_int_equal(hz_caller_load(&fx, id, &c), HZ_OK);
 	assert_false(c.staff);
 	assert_null(hz_user_phone_masked(&fx, &c));
-	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_DISABLE,
-	    HZ_ARGS(HZ_ARG_I64((long long)id)), NULL), HZ_OK);
+	fx_exec(&stmts, S_DISABLE, id);
 	assert_int_equal(hz_resident_by_wechat(&fx, openid, &again, &created),
 	    HZ_ERR_FORBIDDEN);
 }
