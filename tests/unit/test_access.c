@@ -161,13 +161,7 @@ rotation_keeps_old_tokens_valid_until_expiry(void **state)
 	assert_int_equal(hz_jwt_verify(&now, t1, &c), HZ_ERR_UNAUTHORIZED);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(issued_tokens_verify),
-		cmocka_unit_test(forgeries_are_refused),
-		cmocka_unit_test(rotation_keeps_old_tokens_valid_until_expiry),
-	};
-	return cmocka_run_group_tests(tests, setup, unit_arena_teardown);
-}
+UNIT_TESTS(setup, unit_arena_teardown,
+	cmocka_unit_test(issued_tokens_verify),
+	cmocka_unit_test(forgeries_are_refused),
+	cmocka_unit_test(rotation_keeps_old_tokens_valid_until_expiry))

@@ -70,14 +70,8 @@ buf_grows_and_printf_appends(void **state)
 	hz_arena_free(a);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(alloc_is_aligned_and_distinct),
-		cmocka_unit_test(large_alloc_gets_own_chunk_and_reset_releases_it),
-		cmocka_unit_test(calloc_refuses_overflow),
-		cmocka_unit_test(buf_grows_and_printf_appends),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(NULL, NULL,
+	cmocka_unit_test(alloc_is_aligned_and_distinct),
+	cmocka_unit_test(large_alloc_gets_own_chunk_and_reset_releases_it),
+	cmocka_unit_test(calloc_refuses_overflow),
+	cmocka_unit_test(buf_grows_and_printf_appends))

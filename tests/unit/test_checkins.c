@@ -198,15 +198,9 @@ purge_deletes_old_check_ins_only(void **state)
 	assert_int_equal(deleted, 0);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(residents_check_in_where_they_live),
-		cmocka_unit_test(only_an_active_registration_is_residence),
-		cmocka_unit_test(staff_patrol_the_buildings_they_read),
-		cmocka_unit_test(bad_and_replaced_codes_are_refused),
-		cmocka_unit_test(purge_deletes_old_check_ins_only),
-	};
-	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
-}
+UNIT_TESTS(fx_setup, fx_teardown,
+	cmocka_unit_test(residents_check_in_where_they_live),
+	cmocka_unit_test(only_an_active_registration_is_residence),
+	cmocka_unit_test(staff_patrol_the_buildings_they_read),
+	cmocka_unit_test(bad_and_replaced_codes_are_refused),
+	cmocka_unit_test(purge_deletes_old_check_ins_only))

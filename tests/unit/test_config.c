@@ -102,13 +102,7 @@ refuses_readable_or_incomplete_secrets(void **state)
 	assert_int_not_equal(load(&c, "", err), HZ_OK);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(loads_values_over_defaults),
-		cmocka_unit_test(refuses_bad_config_with_line_numbers),
-		cmocka_unit_test(refuses_readable_or_incomplete_secrets),
-	};
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_TESTS(setup, teardown,
+	cmocka_unit_test(loads_values_over_defaults),
+	cmocka_unit_test(refuses_bad_config_with_line_numbers),
+	cmocka_unit_test(refuses_readable_or_incomplete_secrets))

@@ -132,16 +132,10 @@ random_tokens_differ(void **state)
 	    "qrstuvwxyz0123456789-_"), HZ_TOKEN_CHARS);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(keys_refuse_short_missing_or_dangling),
-		cmocka_unit_test(seal_round_trips_and_refuses_tampering),
-		cmocka_unit_test(blind_index_is_keyed_and_separated),
-		cmocka_unit_test(masks_keep_only_the_ends),
-		cmocka_unit_test(phone_numbers_are_mainland_mobiles),
-		cmocka_unit_test(random_tokens_differ),
-	};
-	return cmocka_run_group_tests(tests, setup, unit_arena_teardown);
-}
+UNIT_TESTS(setup, unit_arena_teardown,
+	cmocka_unit_test(keys_refuse_short_missing_or_dangling),
+	cmocka_unit_test(seal_round_trips_and_refuses_tampering),
+	cmocka_unit_test(blind_index_is_keyed_and_separated),
+	cmocka_unit_test(masks_keep_only_the_ends),
+	cmocka_unit_test(phone_numbers_are_mainland_mobiles),
+	cmocka_unit_test(random_tokens_differ))

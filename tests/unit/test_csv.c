@@ -67,13 +67,6 @@ refuses_broken_input_with_its_line(void **state)
 	    HZ_ERR_INVALID);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_rfc4180),
-		cmocka_unit_test(refuses_broken_input_with_its_line),
-	};
-	return cmocka_run_group_tests(tests, unit_arena_setup,
-	    unit_arena_teardown);
-}
+UNIT_TESTS(unit_arena_setup, unit_arena_teardown,
+	cmocka_unit_test(parses_rfc4180),
+	cmocka_unit_test(refuses_broken_input_with_its_line))

@@ -296,18 +296,12 @@ unreachable_server_fails_fast(void **state)
 	hz_db_free(db);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parameters_come_back_verbatim),
-		cmocka_unit_test(long_text_is_fetched_whole),
-		cmocka_unit_test(duplicate_key_is_a_conflict),
-		cmocka_unit_test(read_after_server_dropped_us_reconnects),
-		cmocka_unit_test(write_after_server_dropped_us_is_never_doubled),
-		cmocka_unit_test(connection_lost_inside_transaction_is_not_papered_over),
-		cmocka_unit_test(lock_wait_timeout_reruns_the_transaction),
-		cmocka_unit_test(unreachable_server_fails_fast),
-	};
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_TESTS(setup, teardown,
+	cmocka_unit_test(parameters_come_back_verbatim),
+	cmocka_unit_test(long_text_is_fetched_whole),
+	cmocka_unit_test(duplicate_key_is_a_conflict),
+	cmocka_unit_test(read_after_server_dropped_us_reconnects),
+	cmocka_unit_test(write_after_server_dropped_us_is_never_doubled),
+	cmocka_unit_test(connection_lost_inside_transaction_is_not_papered_over),
+	cmocka_unit_test(lock_wait_timeout_reruns_the_transaction),
+	cmocka_unit_test(unreachable_server_fails_fast))

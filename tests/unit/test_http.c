@@ -112,16 +112,10 @@ methods_round_trip(void **state)
 	assert_string_equal(hz_method_name(HZ_PATCH), "PATCH");
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(content_length_is_strict),
-		cmocka_unit_test(json_media_type),
-		cmocka_unit_test(query_get_decodes),
-		cmocka_unit_test(query_get_refuses_ambiguous_and_bad_encoding),
-		cmocka_unit_test(query_check_refuses_unknown_names),
-		cmocka_unit_test(methods_round_trip),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(NULL, NULL,
+	cmocka_unit_test(content_length_is_strict),
+	cmocka_unit_test(json_media_type),
+	cmocka_unit_test(query_get_decodes),
+	cmocka_unit_test(query_get_refuses_ambiguous_and_bad_encoding),
+	cmocka_unit_test(query_check_refuses_unknown_names),
+	cmocka_unit_test(methods_round_trip))

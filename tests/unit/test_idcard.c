@@ -102,15 +102,9 @@ dates_are_real_calendar_dates(void **state)
 	assert_int_equal(hz_date_parse(NULL), -1);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(check_digits_follow_gb11643),
-		cmocka_unit_test(bad_resident_ids_are_refused),
-		cmocka_unit_test(each_rule_refuses_on_its_own),
-		cmocka_unit_test(other_documents_get_a_looser_check),
-		cmocka_unit_test(dates_are_real_calendar_dates),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(NULL, NULL,
+	cmocka_unit_test(check_digits_follow_gb11643),
+	cmocka_unit_test(bad_resident_ids_are_refused),
+	cmocka_unit_test(each_rule_refuses_on_its_own),
+	cmocka_unit_test(other_documents_get_a_looser_check),
+	cmocka_unit_test(dates_are_real_calendar_dates))

@@ -229,18 +229,11 @@ rules_give_their_message_in_bodies(void **state)
 	assert_string_equal(e[2].message, "应为字符串");
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_objects_with_trailing_space),
-		cmocka_unit_test(refuses_what_cjson_alone_would_let_through),
-		cmocka_unit_test(validate_accepts_and_types),
-		cmocka_unit_test(validate_refuses_with_field_messages),
-		cmocka_unit_test(rules_judge_text_alike_everywhere),
-		cmocka_unit_test(rules_judge_numbers_in_query_strings),
-		cmocka_unit_test(rules_give_their_message_in_bodies),
-	};
-	return cmocka_run_group_tests(tests, unit_arena_setup,
-	    unit_arena_teardown);
-}
+UNIT_TESTS(unit_arena_setup, unit_arena_teardown,
+	cmocka_unit_test(parses_objects_with_trailing_space),
+	cmocka_unit_test(refuses_what_cjson_alone_would_let_through),
+	cmocka_unit_test(validate_accepts_and_types),
+	cmocka_unit_test(validate_refuses_with_field_messages),
+	cmocka_unit_test(rules_judge_text_alike_everywhere),
+	cmocka_unit_test(rules_judge_numbers_in_query_strings),
+	cmocka_unit_test(rules_give_their_message_in_bodies))

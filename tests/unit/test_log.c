@@ -33,12 +33,6 @@ quote_never_cuts_a_character(void **state)
 	assert_int_equal(q[strlen(q) - 1], '"');
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(quote_escapes_what_could_forge_a_line),
-		cmocka_unit_test(quote_never_cuts_a_character),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(NULL, NULL,
+	cmocka_unit_test(quote_escapes_what_could_forge_a_line),
+	cmocka_unit_test(quote_never_cuts_a_character))

@@ -266,18 +266,12 @@ staff_passwords(void **state)
 	assert_string_equal(fx_why.message, hz_user_rules.username.message);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(code_login_creates_then_finds_the_resident),
-		cmocka_unit_test(codes_are_limited_per_phone_and_per_address),
-		cmocka_unit_test(limits_per_phone_span_codes),
-		cmocka_unit_test(five_wrong_guesses_kill_the_code),
-		cmocka_unit_test(expired_codes_are_refused),
-		cmocka_unit_test(refresh_rotates_and_reuse_revokes_the_family),
-		cmocka_unit_test(logout_ends_the_family),
-		cmocka_unit_test(staff_passwords),
-	};
-	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
-}
+UNIT_TESTS(fx_setup, fx_teardown,
+	cmocka_unit_test(code_login_creates_then_finds_the_resident),
+	cmocka_unit_test(codes_are_limited_per_phone_and_per_address),
+	cmocka_unit_test(limits_per_phone_span_codes),
+	cmocka_unit_test(five_wrong_guesses_kill_the_code),
+	cmocka_unit_test(expired_codes_are_refused),
+	cmocka_unit_test(refresh_rotates_and_reuse_revokes_the_family),
+	cmocka_unit_test(logout_ends_the_family),
+	cmocka_unit_test(staff_passwords))

@@ -66,14 +66,8 @@ utf8_refuses_invalid(void **state)
 		assert_false(hz_utf8_valid(bad[i], strlen(bad[i])));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_plain_digits_within_bounds),
-		cmocka_unit_test(refuses_what_atoi_would_accept),
-		cmocka_unit_test(utf8_counts_code_points),
-		cmocka_unit_test(utf8_refuses_invalid),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(NULL, NULL,
+	cmocka_unit_test(parses_plain_digits_within_bounds),
+	cmocka_unit_test(refuses_what_atoi_would_accept),
+	cmocka_unit_test(utf8_counts_code_points),
+	cmocka_unit_test(utf8_refuses_invalid))

@@ -188,14 +188,8 @@ plain_pages_walk_everything_once(void **state)
 	}
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(scoped_pages_merge_roots_by_id),
-		cmocka_unit_test(scoped_pages_apply_the_filters),
-		cmocka_unit_test(scoped_pages_need_a_caller_and_a_right),
-		cmocka_unit_test(plain_pages_walk_everything_once),
-	};
-	return cmocka_run_group_tests(tests, seed, unseed);
-}
+UNIT_TESTS(seed, unseed,
+	cmocka_unit_test(scoped_pages_merge_roots_by_id),
+	cmocka_unit_test(scoped_pages_apply_the_filters),
+	cmocka_unit_test(scoped_pages_need_a_caller_and_a_right),
+	cmocka_unit_test(plain_pages_walk_everything_once))

@@ -120,16 +120,10 @@ roles_parse_and_name(void **state)
 	assert_null(hz_role_unit_kind(HZ_ROLE_STATION_MANAGER));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(a_role_reaches_its_subtree_only),
-		cmocka_unit_test(admin_holds_every_right),
-		cmocka_unit_test(residents_and_roleless_staff_hold_nothing),
-		cmocka_unit_test(a_role_without_read_sees_nothing),
-		cmocka_unit_test(scope_roots_drop_nested_ones),
-		cmocka_unit_test(roles_parse_and_name),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(NULL, NULL,
+	cmocka_unit_test(a_role_reaches_its_subtree_only),
+	cmocka_unit_test(admin_holds_every_right),
+	cmocka_unit_test(residents_and_roleless_staff_hold_nothing),
+	cmocka_unit_test(a_role_without_read_sees_nothing),
+	cmocka_unit_test(scope_roots_drop_nested_ones),
+	cmocka_unit_test(roles_parse_and_name))

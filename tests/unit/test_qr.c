@@ -109,14 +109,8 @@ codes_render_at_low_density(void **state)
 	assert_int_equal(hz_qr_png(unit_arena, url, 0, &img), HZ_ERR_INVALID);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(tokens_round_trip_and_stay_short),
-		cmocka_unit_test(forged_altered_truncated_and_wrong_key_tokens_fail),
-		cmocka_unit_test(check_codes_are_stable_and_readable),
-		cmocka_unit_test(codes_render_at_low_density),
-	};
-	return cmocka_run_group_tests(tests, setup, unit_arena_teardown);
-}
+UNIT_TESTS(setup, unit_arena_teardown,
+	cmocka_unit_test(tokens_round_trip_and_stay_short),
+	cmocka_unit_test(forged_altered_truncated_and_wrong_key_tokens_fail),
+	cmocka_unit_test(check_codes_are_stable_and_readable),
+	cmocka_unit_test(codes_render_at_low_density))

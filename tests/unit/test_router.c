@@ -168,14 +168,8 @@ head_has_headers_but_no_body(void **state)
 	assert_int_equal(r->out.data[r->out.len - 1], '\n');
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(matches_literal_and_params),
-		cmocka_unit_test(unknown_paths_and_methods),
-		cmocka_unit_test(handle_answers_every_failure_with_the_envelope),
-		cmocka_unit_test(head_has_headers_but_no_body),
-	};
-	return cmocka_run_group_tests(tests, setup, unit_arena_teardown);
-}
+UNIT_TESTS(setup, unit_arena_teardown,
+	cmocka_unit_test(matches_literal_and_params),
+	cmocka_unit_test(unknown_paths_and_methods),
+	cmocka_unit_test(handle_answers_every_failure_with_the_envelope),
+	cmocka_unit_test(head_has_headers_but_no_body))

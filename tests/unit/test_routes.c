@@ -274,14 +274,8 @@ route_table_has_no_duplicates(void **state)
 				    hz_routes[i].pattern);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_route_is_documented),
-		cmocka_unit_test(every_documented_operation_is_routed),
-		cmocka_unit_test(route_table_has_no_duplicates),
-		cmocka_unit_test(inputs_agree_with_openapi),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_TESTS(NULL, NULL,
+	cmocka_unit_test(every_route_is_documented),
+	cmocka_unit_test(every_documented_operation_is_routed),
+	cmocka_unit_test(route_table_has_no_duplicates),
+	cmocka_unit_test(inputs_agree_with_openapi))

@@ -303,15 +303,9 @@ posters_need_poster_manage(void **state)
 	    HZ_ERR_UNAUTHORIZED);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(anyone_sees_the_place_not_the_rooms),
-		cmocka_unit_test(residents_are_offered_what_their_registration_allows),
-		cmocka_unit_test(staff_are_offered_what_their_roles_allow),
-		cmocka_unit_test(forged_and_replaced_codes),
-		cmocka_unit_test(posters_need_poster_manage),
-	};
-	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
-}
+UNIT_TESTS(fx_setup, fx_teardown,
+	cmocka_unit_test(anyone_sees_the_place_not_the_rooms),
+	cmocka_unit_test(residents_are_offered_what_their_registration_allows),
+	cmocka_unit_test(staff_are_offered_what_their_roles_allow),
+	cmocka_unit_test(forged_and_replaced_codes),
+	cmocka_unit_test(posters_need_poster_manage))

@@ -179,16 +179,10 @@ bad_and_expired_tokens_are_refused(void **state)
 	assert_string_equal(fx_refresh_states(r.id), "active");
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(start_issues_a_verifiable_pair),
-		cmocka_unit_test(each_refresh_rotates_once),
-		cmocka_unit_test(reuse_revokes_the_family),
-		cmocka_unit_test(logout_ends_the_family),
-		cmocka_unit_test(disabled_users_cannot_refresh),
-		cmocka_unit_test(bad_and_expired_tokens_are_refused),
-	};
-	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
-}
+UNIT_TESTS(fx_setup, fx_teardown,
+	cmocka_unit_test(start_issues_a_verifiable_pair),
+	cmocka_unit_test(each_refresh_rotates_once),
+	cmocka_unit_test(reuse_revokes_the_family),
+	cmocka_unit_test(logout_ends_the_family),
+	cmocka_unit_test(disabled_users_cannot_refresh),
+	cmocka_unit_test(bad_and_expired_tokens_are_refused))

@@ -820,20 +820,14 @@ export_is_for_cadres_dated_and_audited(void **state)
 	assert_int_equal(fx_audits("tenancy.export", 0, o.c1), 3);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(a_resident_registers_from_the_posted_code),
-		cmocka_unit_test(the_form_is_refused_on_the_field_at_fault),
-		cmocka_unit_test(only_residents_register_from_a_current_code),
-		cmocka_unit_test(one_open_registration_per_person_and_per_document),
-		cmocka_unit_test(owners_and_staff_in_scope_see_a_registration),
-		cmocka_unit_test(lists_are_own_or_in_scope_page_by_page),
-		cmocka_unit_test(the_roster_is_a_building_s_active_registrations),
-		cmocka_unit_test(decisions_follow_the_states_and_the_scope),
-		cmocka_unit_test(counts_cover_a_unit_and_each_child),
-		cmocka_unit_test(export_is_for_cadres_dated_and_audited),
-	};
-	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
-}
+UNIT_TESTS(fx_setup, fx_teardown,
+	cmocka_unit_test(a_resident_registers_from_the_posted_code),
+	cmocka_unit_test(the_form_is_refused_on_the_field_at_fault),
+	cmocka_unit_test(only_residents_register_from_a_current_code),
+	cmocka_unit_test(one_open_registration_per_person_and_per_document),
+	cmocka_unit_test(owners_and_staff_in_scope_see_a_registration),
+	cmocka_unit_test(lists_are_own_or_in_scope_page_by_page),
+	cmocka_unit_test(the_roster_is_a_building_s_active_registrations),
+	cmocka_unit_test(decisions_follow_the_states_and_the_scope),
+	cmocka_unit_test(counts_cover_a_unit_and_each_child),
+	cmocka_unit_test(export_is_for_cadres_dated_and_audited))

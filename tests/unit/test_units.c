@@ -271,15 +271,9 @@ grant_changes_are_seen_at_once(void **state)
 	hz_caller_cache_clear();
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(scopes_follow_the_tree),
-		cmocka_unit_test(keyset_pages_cover_everything_once),
-		cmocka_unit_test(writes_need_the_right_and_the_right_kind),
-		cmocka_unit_test(import_is_all_or_nothing_with_line_numbers),
-		cmocka_unit_test(grant_changes_are_seen_at_once),
-	};
-	return cmocka_run_group_tests(tests, setup, fx_teardown);
-}
+UNIT_TESTS(setup, fx_teardown,
+	cmocka_unit_test(scopes_follow_the_tree),
+	cmocka_unit_test(keyset_pages_cover_everything_once),
+	cmocka_unit_test(writes_need_the_right_and_the_right_kind),
+	cmocka_unit_test(import_is_all_or_nothing_with_line_numbers),
+	cmocka_unit_test(grant_changes_are_seen_at_once))

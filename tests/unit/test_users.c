@@ -68,10 +68,11 @@ staff_accounts_follow_the_rules(void **state)
 	struct hz_staff_new f;
 	struct hz_ctx x = fx;
 	uint64_t id, got, id2 = 0;
-	const char *phone = fx_phone();
+	const char *phone;
 
 	(void)state;
 	FX_NEED_DB();
+	phone = fx_phone();
 	s.username = username();
 	s.phone = phone;
 	assert_int_equal(hz_staff_create(&fx, &s, &id), HZ_OK);
@@ -442,12 +443,13 @@ residents_are_found_or_made_by_phone_or_wechat(void **state)
 	struct hz_staff_new n = { .display_name = "也是住户吗",
 	    .password = "long enough password" };
 	struct hz_caller c;
-	const char *phone = fx_phone(), *openid;
+	const char *phone, *openid;
 	uint64_t id, again, staff;
 	bool created;
 
 	(void)state;
 	FX_NEED_DB();
+	phone = fx_phone();
 	assert_int_equal(hz_resident_by_phone(&fx, phone, &id, &created),
 	    HZ_OK);
 	assert_true(created);
@@ -504,17 +506,11 @@ residents_are_found_or_made_by_phone_or_wechat(void **state)
 	    HZ_ERR_FORBIDDEN);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(staff_accounts_follow_the_rules),
-		cmocka_unit_test(roles_go_to_staff_at_their_kind_of_unit),
-		cmocka_unit_test(revokes_stay_inside_the_scope),
-		cmocka_unit_test(grants_stop_at_the_cap),
-		cmocka_unit_test(staff_are_listed_page_by_page),
-		cmocka_unit_test(phone_reveals_are_for_admins_and_audited),
-		cmocka_unit_test(residents_are_found_or_made_by_phone_or_wechat),
-	};
-	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
-}
+UNIT_TESTS(fx_setup, fx_teardown,
+	cmocka_unit_test(staff_accounts_follow_the_rules),
+	cmocka_unit_test(roles_go_to_staff_at_their_kind_of_unit),
+	cmocka_unit_test(revokes_stay_inside_the_scope),
+	cmocka_unit_test(grants_stop_at_the_cap),
+	cmocka_unit_test(staff_are_listed_page_by_page),
+	cmocka_unit_test(phone_reveals_are_for_admins_and_audited),
+	cmocka_unit_test(residents_are_found_or_made_by_phone_or_wechat))

@@ -37,4 +37,17 @@ unit_arena_teardown(void **state)
 	return 0;
 }
 
+/* A test file's main(): its tests, run as one group between setup and
+ * teardown (either may be NULL).
+ *     UNIT_TESTS(unit_arena_setup, unit_arena_teardown,
+ *             cmocka_unit_test(a), cmocka_unit_test(b))
+ */
+#define UNIT_TESTS(setup, teardown, ...)                                   \
+	int                                                                \
+	main(void)                                                         \
+	{                                                                  \
+		const struct CMUnitTest tests[] = { __VA_ARGS__ };         \
+		return cmocka_run_group_tests(tests, setup, teardown);     \
+	}
+
 #endif
