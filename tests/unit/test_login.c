@@ -59,6 +59,18 @@ wrong(const char *code)
 	return w;
 }
 
+/* A new resident, logged in by phone code: their phone. */
+static const char *
+logged_in(struct hz_tokens *t)
+{
+	const char *phone = fx_phone();
+
+	assert_int_equal(hz_login_code_send(&fx, phone), HZ_OK);
+	assert_int_equal(hz_login_code_verify(&fx, phone, sent_code(phone), t),
+	    HZ_OK);
+	return phone;
+}
+
 static void
 code_login_creates_then_finds_the_resident(void **state)
 {
@@ -67,10 +79,7 @@ code_login_creates_then_finds_the_resident(void **state)
 
 	(void)state;
 	FX_NEED_DB();
-	phone = fx_phone();
-	assert_int_equal(hz_login_code_send(&fx, phone), HZ_OK);
-	assert_int_equal(hz_login_code_verify(&fx, phone, sent_code(phone),
-	    &t1), HZ_OK);
+	phone = logged_in(&t1);
 	assert_string_equal(t1.kind, "resident");
 	/* A used code does not log in twice. */
 	assert_int_equal(hz_login_code_verify(&fx, phone, sent_code(phone),
@@ -189,15 +198,11 @@ static void
 refresh_rotates_and_reuse_revokes_the_family(void **state)
 {
 	struct hz_tokens t0, t1, t2, t3;
-	const char *phone;
 	struct hz_db_result r;
 
 	(void)state;
 	FX_NEED_DB();
-	phone = fx_phone();
-	assert_int_equal(hz_login_code_send(&fx, phone), HZ_OK);
-	assert_int_equal(hz_login_code_verify(&fx, phone, sent_code(phone),
-	    &t0), HZ_OK);
+	(void)logged_in(&t0);
 	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1), HZ_OK);
 	assert_string_not_equal(t0.refresh, t1.refresh);
 	assert_int_equal(t1.user_id, t0.user_id);
@@ -221,14 +226,10 @@ static void
 logout_ends_the_family(void **state)
 {
 	struct hz_tokens t0, t1;
-	const char *phone;
 
 	(void)state;
 	FX_NEED_DB();
-	phone = fx_phone();
-	assert_int_equal(hz_login_code_send(&fx, phone), HZ_OK);
-	assert_int_equal(hz_login_code_verify(&fx, phone, sent_code(phone),
-	    &t0), HZ_OK);
+	(void)logged_in(&t0);
 	assert_int_equal(hz_session_end(&fx, t0.refresh), HZ_OK);
 	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1),
 	    HZ_ERR_UNAUTHORIZED);
