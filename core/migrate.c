@@ -35,6 +35,9 @@ static const char *const sql[STMT__MAX] = {
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("migrate", sql);
 
+/* STMT_APPLIED's row. */
+enum { M_VERSION, M_NAME, M_CHECKSUM };
+
 struct file {
 	int64_t version;
 	char    name[256];
@@ -213,10 +216,10 @@ hz_migrate(struct hz_db *db, const char *dir, FILE *out, int *applied)
 		}
 		sha256_hex(text, len, hex);
 		for (size_t r = 0; r < done.nrows; r++)
-			if (HZ_CELL(&done, r, 0)->i == files[i].version)
+			if (HZ_CELL(&done, r, M_VERSION)->i == files[i].version)
 				row = HZ_CELL(&done, r, 0);
 		if (row != NULL) {
-			if (strcmp(row[2].s, hex) != 0) {
+			if (strcmp(row[M_CHECKSUM].s, hex) != 0) {
 				hz_error("applied migration was edited",
 				    "file=%s", files[i].name);
 				fprintf(out, "error: %s changed after it was "

@@ -3,13 +3,18 @@
 #include "audit.h"
 #include "stations.h"
 
+#define STATION_ROW(C, L) \
+	C(S_ID, "s.id") C(S_UNIT, "s.unit_id") C(S_UNIT_NAME, "u.name") \
+	C(S_KIND, "s.kind") L(S_NAME, "s.name")
+enum { STATION_ROW(HZ_COL_ENUM, HZ_COL_ENUM) S__NCOLS };
+
 enum { STMT_INSERT, STMT_LIST, STMT__MAX };
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_INSERT] =
 	    "INSERT INTO stations (unit_id, kind, name) VALUES (?, ?, ?)",
 	[STMT_LIST] =
-	    "SELECT s.id, s.unit_id, u.name, s.kind, s.name FROM stations s"
+	    "SELECT " STATION_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST) " FROM stations s"
 	    " JOIN units u ON u.id = s.unit_id ORDER BY s.id LIMIT 500",
 };
 
@@ -88,11 +93,13 @@ hz_stations_list(const struct hz_ctx *x, struct hz_station **out, size_t *n)
 	    == NULL)
 		return HZ_ERR_NOMEM;
 	for (size_t i = 0; i < r.nrows; i++) {
-		(*out)[i].id = (uint64_t)HZ_CELL(&r, i, 0)->i;
-		(*out)[i].unit_id = (uint64_t)HZ_CELL(&r, i, 1)->i;
-		(*out)[i].unit_name = HZ_CELL(&r, i, 2)->s;
-		(*out)[i].kind = HZ_CELL(&r, i, 3)->s;
-		(*out)[i].name = HZ_CELL(&r, i, 4)->s;
+		const struct hz_db_cell *c = HZ_CELL(&r, i, 0);
+
+		(*out)[i].id = HZ_ID(&c[S_ID]);
+		(*out)[i].unit_id = HZ_ID(&c[S_UNIT]);
+		(*out)[i].unit_name = c[S_UNIT_NAME].s;
+		(*out)[i].kind = c[S_KIND].s;
+		(*out)[i].name = c[S_NAME].s;
 	}
 	*n = r.nrows;
 	return HZ_OK;
