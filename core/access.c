@@ -20,15 +20,16 @@ const struct hz_refusal hz_refusal_staff_only = { HZ_ERR_FORBIDDEN,
 
 enum hz_status
 hz_jwt_issue(const struct hz_ctx *x, uint64_t user_id, const char *kind,
-             char **token)
+             uint64_t session, char **token)
 {
 	const struct hz_jwt_key *k = x->keys->jwt_current;
-	char sub[24];
+	char sub[24], sid[24];
 	jwt_t *j = NULL;
 	char *s = NULL;
 	enum hz_status rc = HZ_ERR_INTERNAL;
 
 	snprintf(sub, sizeof(sub), "%llu", (unsigned long long)user_id);
+	snprintf(sid, sizeof(sid), "%llu", (unsigned long long)session);
 	if (jwt_new(&j) != 0)
 		return HZ_ERR_NOMEM;
 	if (jwt_set_alg(j, JWT_ALG_HS256, k->key, (int)k->len) != 0 ||
@@ -37,6 +38,7 @@ hz_jwt_issue(const struct hz_ctx *x, uint64_t user_id, const char *kind,
 	    jwt_add_grant(j, "aud", x->cfg->jwt_audience) != 0 ||
 	    jwt_add_grant(j, "sub", sub) != 0 ||
 	    jwt_add_grant(j, "kind", kind) != 0 ||
+	    jwt_add_grant(j, "sid", sid) != 0 ||
 	    jwt_add_grant_int(j, "iat", (long)x->now) != 0 ||
 	    jwt_add_grant_int(j, "exp", (long)x->now + x->cfg->access_ttl) != 0 ||
 	    (s = jwt_encode_str(j)) == NULL)
@@ -81,9 +83,9 @@ hz_jwt_verify(const struct hz_ctx *x, const char *token,
               struct hz_claims *out)
 {
 	const struct hz_jwt_key *k;
-	const char *iss, *aud, *sub, *kind;
+	const char *iss, *aud, *sub, *kind, *sid;
 	jwt_t *j = NULL;
-	int64_t id;
+	int64_t id, session;
 	enum hz_status rc = HZ_ERR_UNAUTHORIZED;
 	int dots = 0;
 
@@ -102,16 +104,19 @@ hz_jwt_verify(const struct hz_ctx *x, const char *token,
 	aud = jwt_get_grant(j, "aud");
 	sub = jwt_get_grant(j, "sub");
 	kind = jwt_get_grant(j, "kind");
+	sid = jwt_get_grant(j, "sid");
 	out->iat = jwt_get_grant_int(j, "iat");
 	out->exp = jwt_get_grant_int(j, "exp");
 	if (iss == NULL || strcmp(iss, x->cfg->jwt_issuer) != 0 ||
 	    aud == NULL || strcmp(aud, x->cfg->jwt_audience) != 0 ||
 	    kind == NULL || strlen(kind) >= sizeof(out->kind) ||
 	    !hz_parse_i64z(sub, 1, INT64_MAX, &id) ||
+	    !hz_parse_i64z(sid, 1, INT64_MAX, &session) ||
 	    out->exp <= (long)x->now || out->iat <= 0 ||
 	    out->iat > (long)x->now + CLOCK_SKEW || out->exp <= out->iat)
 		goto out;
 	out->sub = (uint64_t)id;
+	out->sid = (uint64_t)session;
 	memcpy(out->kind, kind, strlen(kind) + 1);
 	rc = HZ_OK;
 out:

@@ -13,6 +13,7 @@
 
 struct hz_claims {
 	uint64_t sub;
+	uint64_t sid;        /* the session (sessions.id) it belongs to */
 	long     iat;
 	long     exp;
 	char     kind[16];   /* "staff" or "resident" */
@@ -20,7 +21,8 @@ struct hz_claims {
 
 /* Signs with the current key (its kid in the header). */
 enum hz_status hz_jwt_issue(const struct hz_ctx *, uint64_t user_id,
-                            const char *kind, char **token);
+                            const char *kind, uint64_t session,
+                            char **token);
 /* HZ_OK with *out filled, or HZ_ERR_UNAUTHORIZED. */
 enum hz_status hz_jwt_verify(const struct hz_ctx *, const char *token,
                              struct hz_claims *out);

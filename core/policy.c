@@ -129,6 +129,7 @@ hz_scope_roots(const struct hz_caller *c, enum hz_right right,
 
 enum {
 	STMT_USER,
+	STMT_USER_SESSION,
 	STMT_GRANTS,
 	STMT__MAX
 };
@@ -136,7 +137,14 @@ enum {
 static const char *const sql[STMT__MAX] = {
 	[STMT_USER] =
 	    "SELECT kind, display_name, username, phone_sealed, disabled,"
-	    " authz_version FROM users WHERE id = ?",
+	    " authz_version, 1 FROM users WHERE id = ?",
+	/* The session's state rides along: a point select by primary key
+	 * inside the user's one. */
+	[STMT_USER_SESSION] =
+	    "SELECT kind, display_name, username, phone_sealed, disabled,"
+	    " authz_version, (SELECT COUNT(*) FROM sessions s WHERE s.id = ?"
+	    " AND s.user_id = users.id AND s.revoked_at IS NULL)"
+	    " FROM users WHERE id = ?",
 	[STMT_GRANTS] =
 	    "SELECT r.id, r.role, n.id, n.path, n.name, n.kind"
 	    " FROM role_assignments r JOIN units n ON n.id = r.unit_id"
@@ -153,7 +161,8 @@ static const struct hz_stmt_table stmts = HZ_STMT_TABLE("policy", sql);
 
 /* The rows of STMT_GRANTS and STMT_USER. */
 enum { G_ID, G_ROLE, G_UNIT, G_PATH, G_NAME, G_KIND };
-enum { U_KIND, U_NAME, U_USERNAME, U_PHONE, U_DISABLED, U_VERSION };
+enum { U_KIND, U_NAME, U_USERNAME, U_PHONE, U_DISABLED, U_VERSION,
+       U_SESSION_LIVE };
 
 struct cached_grant {
 	uint64_t     id;
@@ -220,8 +229,10 @@ hz_caller_cache_clear(void)
 		slot_clear(&cache[i]);
 }
 
-enum hz_status
-hz_caller_load(const struct hz_ctx *x, uint64_t user_id, struct hz_caller *c)
+/* sid 0: no session to check. */
+static enum hz_status
+load(const struct hz_ctx *x, uint64_t user_id, uint64_t sid,
+     struct hz_caller *c)
 {
 	struct hz_db_arg id = HZ_ARG_I64((long long)user_id);
 	struct hz_db_result r;
@@ -230,9 +241,13 @@ hz_caller_load(const struct hz_ctx *x, uint64_t user_id, struct hz_caller *c)
 	enum hz_status rc;
 
 	memset(c, 0, sizeof(*c));
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USER, HZ_ARGS(id), &r)))
+	rc = sid == 0 ? hz_db_run(x->db, x->arena, &stmts, STMT_USER,
+	    HZ_ARGS(id), &r) : hz_db_run(x->db, x->arena, &stmts,
+	    STMT_USER_SESSION, HZ_ARGS(HZ_ARG_I64((long long)sid), id), &r);
+	if (rc)
 		return rc;
-	if (r.nrows == 0 || HZ_CELL(&r, 0, U_DISABLED)->i != 0)
+	if (r.nrows == 0 || HZ_CELL(&r, 0, U_DISABLED)->i != 0 ||
+	    HZ_CELL(&r, 0, U_SESSION_LIVE)->i == 0)
 		return HZ_ERR_UNAUTHORIZED;
 	c->id = user_id;
 	c->staff = strcmp(HZ_CELL(&r, 0, U_KIND)->s, "staff") == 0;
@@ -264,4 +279,17 @@ hz_caller_load(const struct hz_ctx *x, uint64_t user_id, struct hz_caller *c)
 	}
 	c->ngrants = s->n;
 	return HZ_OK;
+}
+
+enum hz_status
+hz_caller_load(const struct hz_ctx *x, uint64_t user_id, struct hz_caller *c)
+{
+	return load(x, user_id, 0, c);
+}
+
+enum hz_status
+hz_caller_load_session(const struct hz_ctx *x, uint64_t user_id, uint64_t sid,
+                       struct hz_caller *c)
+{
+	return sid == 0 ? HZ_ERR_UNAUTHORIZED : load(x, user_id, sid, c);
 }

@@ -66,6 +66,11 @@ struct hz_caller {
  * not. HZ_ERR_UNAUTHORIZED if the user is gone or disabled. */
 enum hz_status hz_caller_load(const struct hz_ctx *, uint64_t user_id,
                               struct hz_caller *);
+/* The same for the bearer of an access token of session `sid`: also
+ * HZ_ERR_UNAUTHORIZED once that session was ended (a logout, a reused
+ * refresh token), read in the same statement as the user. */
+enum hz_status hz_caller_load_session(const struct hz_ctx *, uint64_t user_id,
+                                      uint64_t sid, struct hz_caller *);
 void           hz_caller_cache_clear(void);
 
 /* HZ_OK, HZ_ERR_NOT_FOUND (outside every subtree the caller may read) or

@@ -9,6 +9,7 @@
 
 enum {
 	STMT_INSERT, STMT_FIND, STMT_USE, STMT_REVOKE_FAMILY, STMT_USER_KIND,
+	STMT_SESSION_NEW, STMT_SESSION_END,
 	STMT__MAX
 };
 
@@ -16,9 +17,12 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_INSERT] =
 	    "INSERT INTO refresh_tokens (user_id, family, token_hash, expires_at)"
 	    " VALUES (?, ?, ?, NOW(3) + INTERVAL ? SECOND)",
+	/* The session is the family's; families from before sessions were
+	 * recorded get one on their next refresh (s.id NULL). */
 	[STMT_FIND] =
-	    "SELECT id, user_id, family, state, expires_at > NOW(3)"
-	    " FROM refresh_tokens WHERE token_hash = ? FOR UPDATE",
+	    "SELECT r.id, r.user_id, r.family, r.state, r.expires_at > NOW(3),"
+	    " s.id FROM refresh_tokens r LEFT JOIN sessions s"
+	    " ON s.family = r.family WHERE r.token_hash = ? FOR UPDATE",
 	[STMT_USE] =
 	    "UPDATE refresh_tokens SET state = 'used' WHERE id = ?",
 	[STMT_REVOKE_FAMILY] =
@@ -26,19 +30,26 @@ static const char *const sql[STMT__MAX] = {
 	    " WHERE family = ? AND state <> 'revoked'",
 	[STMT_USER_KIND] =
 	    "SELECT kind FROM users WHERE id = ? AND disabled = 0",
+	[STMT_SESSION_NEW] =
+	    "INSERT INTO sessions (user_id, family) VALUES (?, ?)",
+	/* Its access tokens stop working on their next request. */
+	[STMT_SESSION_END] =
+	    "UPDATE sessions SET revoked_at = NOW(3)"
+	    " WHERE family = ? AND revoked_at IS NULL",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("session", sql);
 
 /* STMT_FIND's row. */
-enum { F_ID, F_USER, F_FAMILY, F_STATE, F_LIVE };
+enum { F_ID, F_USER, F_FAMILY, F_STATE, F_LIVE, F_SESSION };
 
 static const struct hz_refusal refresh_invalid = { HZ_ERR_UNAUTHORIZED,
     "refresh_invalid", NULL, "登录已失效，请重新登录" };
 
+/* A refresh token of `family` and an access token of `session`. */
 static enum hz_status
 issue(const struct hz_ctx *x, uint64_t user_id, const char *kind,
-      const unsigned char family[16], struct hz_tokens *t)
+      const unsigned char family[16], uint64_t session, struct hz_tokens *t)
 {
 	char token[HZ_TOKEN_CHARS + 1];
 	unsigned char hash[32];
@@ -55,7 +66,7 @@ issue(const struct hz_ctx *x, uint64_t user_id, const char *kind,
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGV(args),
 	    NULL)) != HZ_OK)
 		return rc;
-	if ((rc = hz_jwt_issue(x, user_id, kind, &t->access)) != HZ_OK)
+	if ((rc = hz_jwt_issue(x, user_id, kind, session, &t->access)) != HZ_OK)
 		return rc;
 	if ((t->refresh = hz_arena_strdup(x->arena, token)) == NULL)
 		return HZ_ERR_NOMEM;
@@ -66,6 +77,34 @@ issue(const struct hz_ctx *x, uint64_t user_id, const char *kind,
 	return HZ_OK;
 }
 
+/* The session row of a family, then its tokens. */
+static enum hz_status
+new_session(const struct hz_ctx *x, uint64_t user_id, const char *kind,
+            const unsigned char family[16], struct hz_tokens *t)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_SESSION_NEW,
+	    HZ_ARGS(HZ_ARG_I64((long long)user_id),
+	    HZ_ARG_STRN((const char *)family, 16)), &r)))
+		return rc;
+	return issue(x, user_id, kind, family, r.insert_id, t);
+}
+
+/* Ends a family: its refresh tokens and its session's access tokens. */
+static enum hz_status
+end_family(const struct hz_ctx *x, const char *family, size_t len)
+{
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REVOKE_FAMILY,
+	    HZ_ARGS(HZ_ARG_STRN(family, len)), NULL)))
+		return rc;
+	return hz_db_run(x->db, x->arena, &stmts, STMT_SESSION_END,
+	    HZ_ARGS(HZ_ARG_STRN(family, len)), NULL);
+}
+
 enum hz_status
 hz_session_start(const struct hz_ctx *x, uint64_t user_id, const char *kind,
                  struct hz_tokens *t)
@@ -73,7 +112,7 @@ hz_session_start(const struct hz_ctx *x, uint64_t user_id, const char *kind,
 	unsigned char family[16];
 
 	randombytes_buf(family, sizeof(family));
-	return issue(x, user_id, kind, family, t);
+	return new_session(x, user_id, kind, family, t);
 }
 
 struct refresh_job {
@@ -101,10 +140,9 @@ refresh_tx(const struct hz_ctx *x, void *p)
 	memcpy(family, HZ_CELL(&r, 0, F_FAMILY)->s, 16);
 	user = HZ_ID(HZ_CELL(&r, 0, F_USER));
 	if (strcmp(HZ_CELL(&r, 0, F_STATE)->s, "used") == 0) {
-		/* Reuse: someone else holds this family. End it for both. */
-		struct hz_db_arg f = HZ_ARG_STRN((const char *)family, 16);
-		if ((rc = hz_db_run(x->db, x->arena, &stmts,
-		    STMT_REVOKE_FAMILY, HZ_ARGS(f), NULL)))
+		/* Reuse: someone else holds this family. End it for both,
+		 * access tokens included. */
+		if ((rc = end_family(x, (const char *)family, 16)))
 			return rc;
 		return hz_audit(x, user, "session.reuse_revoked", "user",
 		    user, NULL);
@@ -112,15 +150,23 @@ refresh_tx(const struct hz_ctx *x, void *p)
 	if (strcmp(HZ_CELL(&r, 0, F_STATE)->s, "active") != 0 ||
 	    HZ_CELL(&r, 0, F_LIVE)->i != 1)
 		return HZ_OK;
-	struct hz_db_arg id = HZ_ARG_I64(HZ_CELL(&r, 0, F_ID)->i);
-	struct hz_db_arg uid = HZ_ARG_I64((long long)user);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USE, HZ_ARGS(id), NULL)) ||
-	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_USER_KIND, HZ_ARGS(uid),
-	    &u)))
+	/* A disabled user's token stays unused: re-enabled, they refresh
+	 * as before rather than trip the reuse alarm. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USER_KIND,
+	    HZ_ARGS(HZ_ARG_I64((long long)user)), &u)))
 		return rc;
 	if (u.nrows == 0)
-		return HZ_OK;     /* user disabled since */
-	if ((rc = issue(x, user, HZ_CELL(&u, 0, 0)->s, family, j->t)))
+		return HZ_OK;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USE,
+	    HZ_ARGS(HZ_ARG_I64(HZ_CELL(&r, 0, F_ID)->i)), NULL)))
+		return rc;
+	/* A family from before sessions were recorded gets its session now. */
+	if (HZ_CELL(&r, 0, F_SESSION)->null)
+		rc = new_session(x, user, HZ_CELL(&u, 0, 0)->s, family, j->t);
+	else
+		rc = issue(x, user, HZ_CELL(&u, 0, 0)->s, family,
+		    HZ_ID(HZ_CELL(&r, 0, F_SESSION)), j->t);
+	if (rc)
 		return rc;
 	j->ok = true;
 	return HZ_OK;
@@ -162,9 +208,8 @@ end_tx(const struct hz_ctx *x, void *p)
 	if (r.nrows == 0)
 		return HZ_OK;
 	user = HZ_ID(HZ_CELL(&r, 0, F_USER));
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REVOKE_FAMILY,
-	    HZ_ARGS(HZ_ARG_STRN(HZ_CELL(&r, 0, F_FAMILY)->s,
-	    HZ_CELL(&r, 0, F_FAMILY)->len)), NULL)))
+	if ((rc = end_family(x, HZ_CELL(&r, 0, F_FAMILY)->s,
+	    HZ_CELL(&r, 0, F_FAMILY)->len)))
 		return rc;
 	return hz_audit(x, user, "session.logout", "user", user, NULL);
 }

@@ -152,6 +152,10 @@ static const struct hz_refusal
 	"该登记已结束，无需再办理迁出" },
     reason_needed = { HZ_ERR_INVALID, "validation_failed", "reason",
 	"请填写原因（1 至 200 个字）" },
+    own_only_building = { HZ_ERR_INVALID, "validation_failed", "building",
+	"住户只能查看自己的登记，不能按楼栋筛选" },
+    own_only_unit = { HZ_ERR_INVALID, "validation_failed", "unit",
+	"住户只能查看自己的登记，不能按单位筛选" },
     export_too_big = { HZ_ERR_INVALID, "validation_failed", "from",
 	"记录过多（超过 20000 条），请缩短日期范围分批导出" },
     export_dates = { HZ_ERR_INVALID, "validation_failed", "from",
@@ -436,6 +440,10 @@ hz_tenancies_list(const struct hz_ctx *x, const struct hz_tenancy_filter *f,
 	*more = false;
 	if (x->caller == NULL)
 		return HZ_ERR_UNAUTHORIZED;
+	/* A filter a caller may not use is refused, not ignored. */
+	if (!x->caller->staff && (f->building || f->unit))
+		return hz_refuse(x, f->building ? &own_only_building
+		    : &own_only_unit);
 	if (!x->caller->staff)
 		rc = hz_page_run(x, &stmts, STMT_LIST_OWN, HZ_ARGS(
 		    HZ_ARG_I64((long long)x->caller->id), st, st), page, &r,

@@ -266,7 +266,7 @@ hz_units_list(const struct hz_ctx *x, const struct hz_unit_filter *f,
               struct hz_unit **out, size_t *n, bool *more)
 {
 	struct hz_page page = { f->after, f->limit };
-	struct hz_unit within;
+	struct hz_unit within, parent;
 	struct hz_db_result r;
 	char *like = NULL;
 	enum hz_status rc;
@@ -274,6 +274,9 @@ hz_units_list(const struct hz_ctx *x, const struct hz_unit_filter *f,
 	*n = 0;
 	*more = false;
 	if (f->within != 0 && (rc = hz_unit_get(x, f->within, &within)))
+		return rc;
+	/* A parent outside the caller's scope is as absent as ?within=. */
+	if (f->parent_id != 0 && (rc = hz_unit_get(x, f->parent_id, &parent)))
 		return rc;
 	if (f->q != NULL && (like = contains(x->arena, f->q)) == NULL)
 		return HZ_ERR_NOMEM;

@@ -1,4 +1,5 @@
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "access.h"
@@ -42,11 +43,13 @@ authenticate(struct hz_req *req)
 	struct hz_claims claims;
 	enum hz_status rc;
 
-	if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0')
+	/* RFC 9110 §11.1: the scheme is case-insensitive. */
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0')
 		return refuse(req, &hz_refusal_login_needed);
 	if (hz_jwt_verify(&req->ctx, h + 7, &claims) != HZ_OK)
 		return refuse(req, &hz_refusal_token_invalid);
-	rc = hz_caller_load(&req->ctx, claims.sub, &req->caller);
+	rc = hz_caller_load_session(&req->ctx, claims.sub, claims.sid,
+	    &req->caller);
 	if (rc == HZ_OK && strcmp(claims.kind,
 	    req->caller.staff ? "staff" : "resident") != 0)
 		rc = HZ_ERR_UNAUTHORIZED;

@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (token != NULL && strlen(token) == size &&
 	    hz_jwt_verify(&x, token, &claims) == HZ_OK)
 		abort();
-	if (hz_jwt_issue(&x, 7, "staff", &token) != HZ_OK ||
+	if (hz_jwt_issue(&x, 7, "staff", 1, &token) != HZ_OK ||
 	    hz_jwt_verify(&x, token, &claims) != HZ_OK || claims.sub != 7)
 		abort();
 	hz_arena_reset(arena);

@@ -70,7 +70,7 @@ forge(const char *header, const char *payload, const char *hexkey)
 }
 
 #define GOOD_PAYLOAD "{\"iss\":\"huzu\",\"aud\":\"huzu-h5\",\"sub\":\"7\"," \
-	"\"kind\":\"staff\",\"iat\":1800000000,\"exp\":1800000900}"
+	"\"kind\":\"staff\",\"sid\":\"3\",\"iat\":1800000000,\"exp\":1800000900}"
 
 static void
 issued_tokens_verify(void **state)
@@ -79,8 +79,9 @@ issued_tokens_verify(void **state)
 	char *t;
 
 	(void)state;
-	assert_int_equal(hz_jwt_issue(&x, 42, "resident", &t), HZ_OK);
+	assert_int_equal(hz_jwt_issue(&x, 42, "resident", 1, &t), HZ_OK);
 	assert_int_equal(hz_jwt_verify(&x, t, &c), HZ_OK);
+	assert_int_equal(c.sid, 1);
 	assert_int_equal(c.sub, 42);
 	assert_string_equal(c.kind, "resident");
 	assert_int_equal(c.exp - c.iat, cfg.access_ttl);
@@ -131,11 +132,11 @@ forgeries_are_refused(void **state)
 			fail_msg("forgery %zu accepted: %s", i, bad[i]);
 
 	/* A real token with its payload swapped, signature kept. */
-	assert_int_equal(hz_jwt_issue(&x, 42, "resident", &good), HZ_OK);
+	assert_int_equal(hz_jwt_issue(&x, 42, "resident", 1, &good), HZ_OK);
 	dot = strchr(good, '.');
 	tampered = hz_arena_printf(unit_arena, "%.*s.%s.%s", (int)(dot - good), good,
 	    b64("{\"iss\":\"huzu\",\"aud\":\"huzu-h5\",\"sub\":\"1\","
-	    "\"kind\":\"staff\",\"iat\":1800000000,\"exp\":1800000900}"),
+	    "\"kind\":\"staff\",\"sid\":\"3\",\"iat\":1800000000,\"exp\":1800000900}"),
 	    strrchr(good, '.') + 1);
 	assert_int_equal(hz_jwt_verify(&x, tampered, &c), HZ_ERR_UNAUTHORIZED);
 	assert_int_equal(hz_jwt_verify(&x, NULL, &c), HZ_ERR_UNAUTHORIZED);
@@ -150,8 +151,8 @@ rotation_keeps_old_tokens_valid_until_expiry(void **state)
 
 	(void)state;
 	now.keys = &rotated;
-	assert_int_equal(hz_jwt_issue(&old, 5, "staff", &t1), HZ_OK);
-	assert_int_equal(hz_jwt_issue(&now, 6, "staff", &t2), HZ_OK);
+	assert_int_equal(hz_jwt_issue(&old, 5, "staff", 1, &t1), HZ_OK);
+	assert_int_equal(hz_jwt_issue(&now, 6, "staff", 1, &t2), HZ_OK);
 	/* After rotation both verify; the old one only until it expires. */
 	assert_int_equal(hz_jwt_verify(&now, t1, &c), HZ_OK);
 	assert_int_equal(hz_jwt_verify(&now, t2, &c), HZ_OK);
