@@ -13,7 +13,8 @@
 
 enum {
 	STMT_LAST_FOR_PHONE, STMT_COUNT_FOR_IP, STMT_INSERT, STMT_CURRENT,
-	STMT_MISS, STMT_USE, STMT_PHONE_HISTORY,
+	STMT_MISS, STMT_USE, STMT_PHONE_HISTORY, STMT_GUARD, STMT_FAILED,
+	STMT_ADDRESS, STMT_PURGE_FAILURES, STMT_PURGE_ADDRESSES,
 	STMT__MAX
 };
 
@@ -41,6 +42,29 @@ static const char *const sql[STMT__MAX] = {
 	    " AS SIGNED), CAST(COALESCE(SUM(tries), 0) AS SIGNED)"
 	    " FROM login_codes WHERE phone_index = ?"
 	    " AND created_at > NOW(3) - INTERVAL 1 DAY",
+	/* The account's failures in the window, this address's, the seconds
+	 * since this address's last one, and whether the account logged in
+	 * from here in the last 90 days. */
+	[STMT_GUARD] =
+	    "SELECT COUNT(*), CAST(COALESCE(SUM(ip = ?), 0) AS SIGNED),"
+	    " COALESCE(TIMESTAMPDIFF(SECOND, MAX(IF(ip = ?, at, NULL)),"
+	    " NOW(3)), 1000000000),"
+	    " (SELECT COUNT(*) FROM staff_login_addresses a WHERE a.user_id = ?"
+	    "  AND a.ip = ? AND a.last_ok_at > NOW(3) - INTERVAL 90 DAY)"
+	    " FROM staff_login_failures WHERE user_id = ?"
+	    " AND at > NOW(3) - INTERVAL ? MINUTE",
+	[STMT_FAILED] =
+	    "INSERT INTO staff_login_failures (user_id, ip) VALUES (?, ?)",
+	[STMT_ADDRESS] =
+	    "INSERT INTO staff_login_addresses (user_id, ip, last_ok_at)"
+	    " VALUES (?, ?, NOW(3))"
+	    " ON DUPLICATE KEY UPDATE last_ok_at = NOW(3)",
+	[STMT_PURGE_FAILURES] =
+	    "DELETE FROM staff_login_failures WHERE at < NOW(3) - INTERVAL 1 DAY"
+	    " LIMIT 5000",
+	[STMT_PURGE_ADDRESSES] =
+	    "DELETE FROM staff_login_addresses"
+	    " WHERE last_ok_at < NOW(3) - INTERVAL 90 DAY LIMIT 5000",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("login", sql);
@@ -48,6 +72,8 @@ static const struct hz_stmt_table stmts = HZ_STMT_TABLE("login", sql);
 /* STMT_CURRENT's row; STMT_PHONE_HISTORY's. */
 enum { C_ID, C_HASH, C_TRIES, C_USED, C_LIVE };
 enum { H_SENT_HOUR, H_MISSES_DAY };
+/* STMT_GUARD's. */
+enum { G_ACCOUNT, G_ADDRESS, G_SINCE, G_KNOWN };
 
 const struct hz_rule hz_rule_login_code = { HZ_F_STRING, 6, 6,
     "验证码为 6 位数字", .chars = "0123456789" };
@@ -61,6 +87,11 @@ static const struct hz_refusal
 	"验证码错误或已过期，请核对短信中的 6 位数字" },
     code_locked = { HZ_ERR_RATE_LIMITED, "code_locked", "code",
 	"验证码错误次数过多，请重新获取验证码" },
+    throttled = { HZ_ERR_RATE_LIMITED, "login_throttled", "password",
+	"密码错误次数较多，请稍等片刻再试；忘记密码请联系管理员" },
+    locked = { HZ_ERR_RATE_LIMITED, "account_locked", NULL,
+	"此账号密码错误次数过多，已暂时锁定；请在常用的网络下登录，"
+	"或稍后再试、联系管理员" },
     phone_refused = { HZ_ERR_FORBIDDEN, "login_refused", "phone",
 	"该号码不能用于住户登录，工作人员请使用账号密码登录" },
     wechat_refused = { HZ_ERR_FORBIDDEN, "login_refused", NULL,
@@ -91,24 +122,136 @@ login_tx(const struct hz_ctx *x, void *p)
 	return hz_audit(x, j->user, j->action, "user", j->user, NULL);
 }
 
+/* The address as stored: what nginx says, bounded to the column. */
+static struct hz_db_arg
+address(const struct hz_ctx *x)
+{
+	const char *ip = x->ip ? x->ip : "-";
+
+	return HZ_ARG_STRN(ip, strnlen(ip, 45));
+}
+
+/* Before a password is checked: may this address try this account now?
+ * Each address waits 1, 2, 4... seconds between tries once it made
+ * login_delay_after wrong ones in the window (growing delays, capped at
+ * the window); past login_lock_after wrong ones from anywhere, only
+ * addresses the account logged in from before may try (a lock a guesser
+ * cannot turn against the real user at their usual desk). */
+static enum hz_status
+guard(const struct hz_ctx *x, uint64_t user)
+{
+	const struct hz_config *c = x->cfg;
+	struct hz_refusal r;
+	struct hz_db_result g;
+	long long mine, wait;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GUARD, HZ_ARGS(
+	    address(x), address(x), HZ_ARG_I64((long long)user), address(x),
+	    HZ_ARG_I64((long long)user), HZ_ARG_I64(c->login_lock_minutes)),
+	    &g)))
+		return rc;
+	mine = HZ_CELL(&g, 0, G_ADDRESS)->i;
+	if (mine >= c->login_delay_after) {
+		long long n = mine - c->login_delay_after;
+
+		wait = n >= 20 ? c->login_lock_minutes * 60LL : 1LL << n;
+		if (wait > c->login_lock_minutes * 60LL)
+			wait = c->login_lock_minutes * 60LL;
+		if (HZ_CELL(&g, 0, G_SINCE)->i < wait) {
+			r = throttled;
+			r.retry_after = (int)(wait - HZ_CELL(&g, 0, G_SINCE)->i);
+			return hz_refuse(x, &r);
+		}
+	}
+	if (HZ_CELL(&g, 0, G_ACCOUNT)->i >= c->login_lock_after &&
+	    HZ_CELL(&g, 0, G_KNOWN)->i == 0) {
+		r = locked;
+		r.retry_after = c->login_lock_minutes * 60;
+		return hz_refuse(x, &r);
+	}
+	return HZ_OK;
+}
+
+struct failed_job {
+	uint64_t user;
+};
+
+/* A wrong password: counted, and audited. */
+static enum hz_status
+failed_tx(const struct hz_ctx *x, void *p)
+{
+	struct failed_job *j = p;
+	enum hz_status rc;
+
+	if (j->user != 0 && (rc = hz_db_run(x->db, x->arena, &stmts,
+	    STMT_FAILED, HZ_ARGS(HZ_ARG_I64((long long)j->user), address(x)),
+	    NULL)))
+		return rc;
+	return hz_audit(x, j->user, "login.staff.failed", "user", j->user,
+	    NULL);
+}
+
+/* A staff login: the session, the address it came from, the audit row. */
+static enum hz_status
+staff_tx(const struct hz_ctx *x, void *p)
+{
+	struct login_job *j = p;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_ADDRESS, HZ_ARGS(
+	    HZ_ARG_I64((long long)j->user), address(x)), NULL)))
+		return rc;
+	return login_tx(x, j);
+}
+
 enum hz_status
 hz_login_staff(const struct hz_ctx *x, const char *username,
                const char *password, struct hz_tokens *t)
 {
-	uint64_t id = 0;
+	/* The username is ours to count and log only if it is one. */
+	uint64_t id = 0, who = hz_user_id_by_username(x, username);
 	enum hz_status rc;
 
+	/* Guarded for unknown names too: the same queries, the same time. */
+	if ((rc = guard(x, who))) {
+		const struct hz_refusal *r = hz_refusal_of(x, rc);
+		(void)hz_audit(x, who, "login.staff.refused", "user", who,
+		    r && strcmp(r->code, "account_locked") == 0
+		    ? "{\"why\":\"account_locked\"}"
+		    : "{\"why\":\"login_throttled\"}");
+		return rc;
+	}
 	rc = hz_staff_authenticate(x, username, password, &id);
 	if (rc == HZ_ERR_UNAUTHORIZED) {
-		/* The username is ours to log only if it is a username. */
-		uint64_t who = hz_user_id_by_username(x, username);
-		(void)hz_audit(x, who, "login.staff.failed", "user", who, NULL);
+		struct failed_job f = { who };
+		if ((rc = hz_tx(x, failed_tx, &f)))
+			return rc;
 		return hz_refuse(x, &login_failed);
 	}
 	if (rc)
 		return rc;
 	struct login_job j = { id, "staff", "login.staff", t };
-	return hz_tx(x, login_tx, &j);
+	return hz_tx(x, staff_tx, &j);
+}
+
+enum hz_status
+hz_login_purge(const struct hz_ctx *x, unsigned long long *deleted)
+{
+	static const size_t which[] = { STMT_PURGE_FAILURES,
+	    STMT_PURGE_ADDRESSES };
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	*deleted = 0;
+	for (size_t i = 0; i < 2; i++)
+		do {
+			if ((rc = hz_db_run(x->db, x->arena, &stmts, which[i],
+			    HZ_NO_ARGS, &r)))
+				return rc;
+			*deleted += r.affected;
+		} while (r.affected == 5000);
+	return HZ_OK;
 }
 
 /* Limits per phone across codes: each new code resets its own five tries,

@@ -9,8 +9,17 @@
 
 extern const struct hz_rule hz_rule_login_code;   /* 6 digits */
 
+/* Refused with login_failed for a wrong username or password alike, or
+ * before the password is checked: login_throttled (429, Retry-After) while
+ * this address waits out its growing delay, account_locked (429) for an
+ * address the account never logged in from once the account had
+ * login_lock_after wrong passwords in the window. Every refusal is
+ * audited. */
 enum hz_status hz_login_staff(const struct hz_ctx *, const char *username,
                               const char *password, struct hz_tokens *);
+/* Forgets failed logins older than a day and addresses unused for 90. */
+enum hz_status hz_login_purge(const struct hz_ctx *,
+                              unsigned long long *deleted);
 
 /* Sends a 6-digit code to `phone`. HZ_ERR_RATE_LIMITED when the phone
  * asked less than code_interval seconds ago or code_phone_hourly times in

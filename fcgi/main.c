@@ -18,6 +18,7 @@
 #include "db.h"
 #include "importer.h"
 #include "json.h"
+#include "login.h"
 #include "log.h"
 #include "migrate.h"
 #include "num.h"
@@ -331,19 +332,21 @@ static int
 cmd_purge(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 {
 	struct cli c;
-	unsigned long long n;
+	unsigned long long n = 0, m = 0;
 	enum hz_status rc;
 
 	if (cli_open(&c, path) != 0)
 		return 1;
-	rc = hz_checkins_purge(&c.x, c.cfg.checkin_retention_days, &n);
+	if ((rc = hz_checkins_purge(&c.x, c.cfg.checkin_retention_days, &n)) ==
+	    HZ_OK)
+		rc = hz_login_purge(&c.x, &m);
 	cli_close(&c);
 	if (rc) {
 		fprintf(stderr, "huzu: purge failed: %s\n", hz_status_str(rc));
 		return 1;
 	}
-	printf("purged %llu check-in(s) older than %d days\n", n,
-	    c.cfg.checkin_retention_days);
+	printf("purged %llu check-in(s) older than %d days and %llu old "
+	    "staff login record(s)\n", n, c.cfg.checkin_retention_days, m);
 	return 0;
 }
 
@@ -487,7 +490,7 @@ static const struct command {
 	  "roles", hz_role_names },
 	{ "station add", "UNIT_CODE KIND NAME", "add a station", NULL,
 	  cmd_station, "kinds", hz_station_kinds },
-	{ "purge", "", "delete check-ins older than checkin_retention_days",
+	{ "purge", "", "delete old check-ins and staff login records",
 	  NULL, cmd_purge },
 	{ "config", "", "print every configuration key with its default",
 	  NULL, cmd_config },

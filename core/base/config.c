@@ -69,6 +69,14 @@ static const struct key keys[] = {
 	    "login codes one phone may be sent per hour"),
 	INT(code_phone_misses, 1, 1000, "10",
 	    "wrong codes per phone in 24 hours before it is locked for a day"),
+	INT(login_delay_after, 1, 1000, "5",
+	    "wrong staff passwords from one address before each try waits"
+	    " (1, 2, 4... seconds)"),
+	INT(login_lock_after, 1, 100000, "20",
+	    "wrong staff passwords in login_lock_minutes before the account"
+	    " is locked to addresses it never logged in from"),
+	INT(login_lock_minutes, 1, 1440, "15",
+	    "the window of the password limits, and the longest wait"),
 	STR(sms_sender, "log",
 	    "how codes are sent; log: append \"phone code\" lines to sms_log"),
 	STR(sms_log, "var/log/sms.log", "file of the log sender"),

@@ -53,6 +53,9 @@ struct hz_config {
 	int       code_ip_hourly;
 	int       code_phone_hourly;
 	int       code_phone_misses;
+	int       login_delay_after;
+	int       login_lock_after;
+	int       login_lock_minutes;
 	char      sms_sender[16];
 	char      sms_log[HZ_PATH_MAX];
 	char      wechat_url[256];

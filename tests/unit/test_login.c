@@ -8,7 +8,7 @@
 #include "session.h"
 #include "users.h"
 
-enum { S_EXPIRE, S_AGE, S_FAMILY_STATES, S__MAX };
+enum { S_EXPIRE, S_AGE, S_FAMILY_STATES, S_AGE_FAILURES, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_EXPIRE] = "UPDATE login_codes SET expires_at = NOW(3) - INTERVAL 1"
 	    " SECOND WHERE phone_index = ?",
@@ -16,6 +16,9 @@ static const char *const sql[S__MAX] = {
 	    " SECOND WHERE phone_index = ?",
 	[S_FAMILY_STATES] = "SELECT state FROM refresh_tokens WHERE user_id = ?"
 	    " ORDER BY id",
+	/* Moves an account's failed logins out of the guard's window. */
+	[S_AGE_FAILURES] = "UPDATE staff_login_failures"
+	    " SET at = at - INTERVAL 1 DAY WHERE user_id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_login", sql);
 
@@ -267,7 +270,103 @@ staff_passwords(void **state)
 	assert_string_equal(fx_why.message, hz_user_rules.username.message);
 }
 
+/* A staff account with `password`; its id. */
+static uint64_t
+staff_with(const char *password)
+{
+	struct hz_staff_new s = { .display_name = "门卫", .password = password };
+	uint64_t id;
+
+	s.username = hz_arena_printf(fx.arena, "g%u",
+	    (unsigned)randombytes_uniform(1u << 30));
+	assert_int_equal(hz_staff_create(&fx, &s, &id), HZ_OK);
+	return id;
+}
+
+static enum hz_status
+login_from(const char *ip, uint64_t user, const char *password)
+{
+	struct hz_ctx x = fx;
+	struct hz_tokens t;
+	struct hz_staff_row row;
+
+	x.ip = ip;
+	/* The username, as the login form sends it. */
+	x.caller = &(struct hz_caller){ .staff = true, .ngrants = 1,
+	    .grants = { { .role = HZ_ROLE_ADMIN, .unit_path = "/" } } };
+	assert_int_equal(hz_staff_get(&x, user, &row, &(struct hz_caller){ 0 }),
+	    HZ_OK);
+	x.caller = NULL;
+	return hz_login_staff(&x, row.username, password, &t);
+}
+
+/* An attacker at one address: each wrong password past login_delay_after
+ * makes the next try wait longer; waited out, the address may try again. */
+static void
+guessing_from_one_address_slows_down(void **state)
+{
+	const char *pw = "the right password";
+	uint64_t u;
+	int after = fx_cfg.login_delay_after;
+
+	(void)state;
+	FX_NEED_DB();
+	u = staff_with(pw);
+	for (int i = 0; i < after; i++)
+		assert_int_equal(login_from("198.51.100.7", u, "guess"),
+		    HZ_ERR_UNAUTHORIZED);
+	/* Even the right password waits: the address is throttled, not
+	 * told whether its guess was right. */
+	assert_int_equal(login_from("198.51.100.7", u, pw),
+	    HZ_ERR_RATE_LIMITED);
+	assert_string_equal(fx_why.code, "login_throttled");
+	assert_int_equal(fx_why.retry_after, 1);
+	assert_int_equal(fx_audits("login.staff.refused", u, u), 1);
+	/* Another address is not slowed by this one. */
+	assert_int_equal(login_from("198.51.100.8", u, pw), HZ_OK);
+	/* Out of the window, the address starts afresh. */
+	fx_exec(&stmts, S_AGE_FAILURES, u);
+	assert_int_equal(login_from("198.51.100.7", u, pw), HZ_OK);
+}
+
+/* Many addresses: the account locks to addresses it never used, while
+ * its real user, at an address that logged in before, still gets in. */
+static void
+a_locked_account_still_lets_its_user_in(void **state)
+{
+	const char *pw = "the right password";
+	uint64_t u;
+
+	(void)state;
+	FX_NEED_DB();
+	u = staff_with(pw);
+	/* The real user logs in from the office. */
+	assert_int_equal(login_from("203.0.113.1", u, pw), HZ_OK);
+	/* A botnet: one guess per address, under any per-address delay. */
+	for (int i = 0; i < fx_cfg.login_lock_after; i++)
+		assert_int_equal(login_from(hz_arena_printf(fx.arena,
+		    "192.0.2.%d", 10 + i), u, "guess"), HZ_ERR_UNAUTHORIZED);
+	/* Locked to everyone new, right password or not. */
+	assert_int_equal(login_from("192.0.2.250", u, pw), HZ_ERR_RATE_LIMITED);
+	assert_string_equal(fx_why.code, "account_locked");
+	assert_int_equal(fx_why.retry_after, fx_cfg.login_lock_minutes * 60);
+	assert_int_equal(login_from("192.0.2.251", u, "guess"),
+	    HZ_ERR_RATE_LIMITED);
+	assert_int_equal(fx_audits("login.staff.refused", u, u), 2);
+	/* The office still works, and a wrong password there is only a
+	 * wrong password. */
+	assert_int_equal(login_from("203.0.113.1", u, "typo"),
+	    HZ_ERR_UNAUTHORIZED);
+	assert_string_equal(fx_why.code, "login_failed");
+	assert_int_equal(login_from("203.0.113.1", u, pw), HZ_OK);
+	/* The window passes; the lock goes with it. */
+	fx_exec(&stmts, S_AGE_FAILURES, u);
+	assert_int_equal(login_from("192.0.2.250", u, pw), HZ_OK);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
+	cmocka_unit_test(guessing_from_one_address_slows_down),
+	cmocka_unit_test(a_locked_account_still_lets_its_user_in),
 	cmocka_unit_test(code_login_creates_then_finds_the_resident),
 	cmocka_unit_test(codes_are_limited_per_phone_and_per_address),
 	cmocka_unit_test(limits_per_phone_span_codes),
