@@ -77,8 +77,9 @@ export function sessionOf(sub) {
 // A user that does not exist gets a session id that does not either.
 export function claimsFor(sub, kind = 'staff', over = {}) {
   const t = nowSec();
-  const [[known]] = sql(`SELECT COUNT(*) FROM users WHERE id = ${Number(sub)}`);
-  const sid = known === '1' ? sessionOf(sub) : '999999999';
+  const id = Number(sub);
+  const known = Number.isSafeInteger(id) && id > 0 && sql(`SELECT COUNT(*) FROM users WHERE id = ${id}`)[0][0] === '1';
+  const sid = known ? sessionOf(id) : '999999999';
   const c = { aud: 'huzu-h5', exp: t + 600, iat: t, iss: 'huzu', kind, sub: String(sub), sid, ...over };
   for (const k of Object.keys(c)) if (c[k] === undefined) delete c[k];
   return c;

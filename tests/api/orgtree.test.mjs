@@ -62,7 +62,8 @@ describe('reading in scope', () => {
     assert.deepEqual(codesOf(b), bcodes(1, 10));
     assert.ok(b.every((u) => u.parent_id === id('SMQ-1-A')));
     assert.deepEqual(codesOf(await listAll(UNITS, leader1)), [...bcodes(1, 10), 'SMQ-1-A']);
-    assert.deepEqual(await listAll(`${UNITS}?parent=${id('SMQ-2')}`, leader1), [], 'a parent outside the scope lists nothing');
+    // A parent outside the scope is absent, as with ?within=.
+    expectError(await api('GET', `${UNITS}?parent=${id('SMQ-2')}`, leader1), 404, 'not_found');
     assert.deepEqual(await listAll(`${BUILDINGS}?q=${encodeURIComponent('南约')}`, leader1), []);
   });
 
