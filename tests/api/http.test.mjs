@@ -442,6 +442,7 @@ describe('headers', () => {
       ['GET', '/'], ['GET', '/index.html'], ['GET', '/q/abc'], ['GET', '/vendor/weui/weui.min.css'],
       ['GET', '/no-such-page.html'], ['GET', '/api/v1/health'], ['GET', '/api/v1/nope'],
       ['GET', '/api/nope'], ['DELETE', '/api/v1/health'], ['POST', CE],
+      ['GET', '/css/'], ['GET', '/parts/head.html'], ['POST', '/index.html'], ['GET', '/api/v1'],
     ];
     for (const [m, p] of samples) {
       const res = await request(m, p);
@@ -472,6 +473,16 @@ describe('static pages', () => {
     assert.equal(a.text, c.text);
     const shell = await request('GET', '/');
     assert.notEqual(a.text, shell.text, 'the landing page is its own page');
+  });
+
+  test('an unknown page is the Chinese 404 page, not nginx\'s', async () => {
+    // The details (every status, every path) are in nginx.test.mjs.
+    const res = await request('GET', '/no-such-page.html');
+    assert.equal(res.status, 404);
+    assert.match(res.headers.get('content-type'), /^text\/html; ?charset=utf-8$/i);
+    assert.match(res.text, /<title>户组 · 页面不存在<\/title>/);
+    assert.match(res.text, /href="\/">返回首页</);
+    assert.ok(!res.text.includes('<center>nginx</center>'), 'nginx\'s own 404 page');
   });
 
   test('WeUI CSS is served as text/css', async () => {

@@ -128,3 +128,35 @@ test('pages are put together by SSI; the parts are internal', { timeout: 30_000 
     assert.equal((await fetch(`${BASE}${p}`)).status, 404, `${p} is internal`);
   }
 });
+
+// nginx answers an unknown page with errors/error.html: the shared head,
+// WeUI's message view, the way home; no script, nothing blocked by the CSP.
+test('an unknown page is the 404 page, styled, with the way home', { timeout: 60_000 }, async () => {
+  const s = await openPage();
+  const { page } = s;
+  try {
+    const res = await page.goto(`${BASE}/no-such-page.html`, { waitUntil: 'load' });
+    assert.equal(res.status(), 404);
+    assert.match(res.headers()['content-security-policy'] || '', /script-src 'self'/, 'CSP header on the 404 page');
+    assert.equal(await page.title(), '户组 · 页面不存在');
+    assert.equal(await visibleText(page, '.weui-msg__title'), '页面不存在');
+    assert.match(await visibleText(page, '.weui-msg__desc'), CJK);
+    const rid = res.headers()['x-request-id'];
+    assert.match(await visibleText(page, '.huzu-request-id'), new RegExp(`请求编号：${rid}$`));
+    // WeUI and base.css applied: the message view is centred text, the
+    // button a block in WeUI's primary colour.
+    assert.equal(await page.locator('.weui-msg').evaluate((n) => getComputedStyle(n).textAlign), 'center');
+    const home = page.locator('a.weui-btn_primary');
+    assert.equal(await home.innerText(), '返回首页');
+    assert.notEqual(await home.evaluate((n) => getComputedStyle(n).backgroundColor), 'rgba(0, 0, 0, 0)');
+    await shot(page, 'error-404.png');
+
+    await home.click();
+    await page.waitForURL(`${BASE}/`);
+    assert.match(await page.title(), /户组/);
+    // The page's own 404 is the one failed load.
+    assertClean(s, ['/no-such-page.html']);
+  } finally {
+    await s.context.close();
+  }
+});
