@@ -332,6 +332,7 @@ hz_json_parse(const char *buf, size_t len, int max_depth, cJSON **out,
 	cJSON *root = NULL, *node;
 	size_t k = 0;
 	long n = 0;
+	bool internal = false;
 
 	*out = NULL;
 	if (len == 0)
@@ -350,10 +351,11 @@ hz_json_parse(const char *buf, size_t len, int max_depth, cJSON **out,
 	}
 	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (root == NULL || end != value_end) {
-		/* Not expected: fuzz_json checks that cJSON takes whatever
-		 * the strict pass takes. */
+		/* cJSON refused what the strict pass took: our bug, which
+		 * fuzz_json looks for. The client hears malformed_json. */
 		root = NULL;
 		malformed(&s);
+		internal = true;
 		goto out;
 	}
 	if (s.nul)
@@ -371,8 +373,8 @@ out:
 	if (root != NULL)
 		return HZ_OK;
 	refuse(err, s.code, s.message);
-	return strcmp(s.code, "out_of_memory") == 0 ? HZ_ERR_NOMEM
-	    : HZ_ERR_INVALID;
+	return internal ? HZ_ERR_INTERNAL : strcmp(s.code, "out_of_memory") == 0
+	    ? HZ_ERR_NOMEM : HZ_ERR_INVALID;
 }
 
 /* C0 controls, DEL, and C1 controls (U+0080..U+009F, which some log

@@ -33,7 +33,8 @@ struct hz_json_error {
  * bad escapes or lone surrogates ("malformed_json"), valid UTF-8
  * ("invalid_utf8"), nested at most max_depth deep ("too_deep"), numbers
  * at most 63 characters long. HZ_ERR_INVALID with *err filled when not;
- * HZ_ERR_NOMEM ("out_of_memory").
+ * HZ_ERR_NOMEM ("out_of_memory"); HZ_ERR_INTERNAL ("malformed_json") if
+ * cJSON refused what the strict pass took, which would be a bug here.
  *
  * "\u0000" is valid JSON, which cJSON would silently cut short there:
  * it is parsed as U+FFFD instead, and marked (hz_json_nul) on the root and
