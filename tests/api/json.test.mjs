@@ -115,8 +115,8 @@ describe('y_: valid JSON reaches validation', () => {
 
   test('y_ bare values and arrays parse, then are refused as not an object', async () => {
     for (const body of ['1', '"x"', 'true', 'null', '[]', '[{"message":"x"}]']) {
-      const e = expectInvalid(await postRaw(body), ['']);
-      assert.equal(e.fields[''], '请求体应为 JSON 对象');
+      const e = expectInvalid(await postRaw(body), ['_body']);
+      assert.equal(e.fields._body, '请求体应为 JSON 对象');
     }
   });
 });
