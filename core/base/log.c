@@ -88,20 +88,20 @@ hz_log_quote(char *dst, size_t n, const char *s, size_t max)
 		for (j = 1; j < k; j++)
 			if (((unsigned char)s[i + j] & 0xc0) != 0x80)
 				break;
-		if (k > 1 && j == k && i + k <= max &&
-		    hz_utf8_decode(s + i, k, &cp) == k &&
-		    (hz_utf8_hidden(cp) || cp < 0xa0)) {
+		/* A whole character (not overlong, not a surrogate)? */
+		size_t d = k > 1 && j == k ? hz_utf8_decode(s + i, k, &cp) : 0;
+		if (d > 0 && (hz_utf8_hidden(cp) || cp < 0xa0)) {
 			/* C1 controls, bidirectional controls and invisible
 			 * characters: escaped, so that a line reads as it is. */
 			int w = snprintf(dst + o, n - o, cp > 0xffff ? "\\U%08" PRIx32
 			    : "\\u%04" PRIx32, cp);
-			if (w < 0 || o + (size_t)w + 2 >= n) {
+			if (i + k > max || w < 0 || o + (size_t)w + 2 >= n) {
 				dst[o] = '\0';
 				break;
 			}
 			o += (size_t)w;
 			i += k - 1;
-		} else if (k > 1 && j == k) {
+		} else if (d > 0) {
 			/* A multi-byte character goes whole or not at all. */
 			if (i + k > max || o + k + 2 >= n)
 				break;

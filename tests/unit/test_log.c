@@ -57,6 +57,9 @@ quote_escapes_what_could_spoof_a_line(void **state)
 	    "\"\xf0\x9f\x91\xa8\\u200d\xf0\x9f\x91\xa9\"");
 	assert_string_equal(hz_log_quote(out, sizeof(out), "户 😀 é\xc2\xa0", 100),
 	    "\"户 😀 é\xc2\xa0\"");
+	/* Well-formed in shape but not UTF-8: overlong, surrogate. */
+	assert_string_equal(hz_log_quote(out, sizeof(out),
+	    "\xc0\xaf\xed\xa0\x80", 100), "\"\\xc0\\xaf\\xed\\xa0\\x80\"");
 }
 
 static void
