@@ -42,69 +42,339 @@ refuse(struct hz_json_error *err, const char *code, const char *message)
 	return HZ_ERR_INVALID;
 }
 
-/* One pass over the raw bytes for what cJSON does not check: nesting depth
- * outside strings and \u0000 inside them. */
-static enum hz_status
-prescan(const char *buf, size_t len, int max_depth, struct hz_json_error *err)
-{
-	bool in_string = false;
-	int depth = 0;
+/* The strict pass: a recogniser for RFC 8259's grammar, run before cJSON
+ * (which is lenient by design: it takes any byte below 0x21 for
+ * whitespace, leading zeros, "2.", "-.5", a BOM, bad \u escapes, lone
+ * surrogates...). It also counts nesting, and finds \u0000: valid JSON
+ * that cJSON would silently cut short. Each one is rewritten to \uFFFD in
+ * a copy of the text, and the top-level member that held it is marked so
+ * that the validator refuses that field. */
+struct scan {
+	const char *p, *end;    /* where we are, in buf or in `copy` */
+	const char *buf;
+	char       *copy;       /* the text with \u0000 made \uFFFD */
+	int         depth, max_depth;
+	long        member;     /* the top-level member we are in, or -1 */
+	long       *marks;      /* members that held \u0000, ascending */
+	size_t      nmarks, cap;
+	bool        nul;        /* any \u0000 at all */
+	const char *code, *message;
+};
 
-	for (size_t i = 0; i < len; i++) {
-		char c = buf[i];
-		if (in_string) {
-			/* RFC 8259 §7: control characters must be escaped;
-			 * cJSON would take them raw (and stop at a NUL). */
-			if ((unsigned char)c < 0x20)
-				return c == '\0'
-				    ? refuse(err, "nul_in_string",
-				        "字符串中不能包含空字符")
-				    : refuse(err, "malformed_json",
-				        "请求体不是有效的 JSON");
-			if (c == '\\') {
-				if (i + 5 < len && buf[i + 1] == 'u' &&
-				    memcmp(buf + i + 2, "0000", 4) == 0)
-					return refuse(err, "nul_in_string",
-					    "字符串中不能包含空字符");
-				i++;
-			} else if (c == '"')
-				in_string = false;
-		} else if (c == '"')
-			in_string = true;
-		else if (c == '{' || c == '[') {
-			if (++depth > max_depth)
-				return refuse(err, "too_deep",
-				    "请求体嵌套层级过深");
-		} else if (c == '}' || c == ']')
-			depth--;
+/* cJSON parses a number through a 64-byte buffer: longer ones fail there.
+ * RFC 8259 §9 lets an implementation limit numbers; say so here. */
+#define NUMBER_MAX 63
+
+static bool
+fail(struct scan *s, const char *code, const char *message)
+{
+	s->code = code;
+	s->message = message;
+	return false;
+}
+
+static bool
+malformed(struct scan *s)
+{
+	return fail(s, "malformed_json", "请求体不是有效的 JSON");
+}
+
+static void
+skip_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
+	    *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool
+literal(struct scan *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+		return malformed(s);
+	s->p += n;
+	return true;
+}
+
+static bool
+digits(struct scan *s)
+{
+	const char *from = s->p;
+
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+		s->p++;
+	return s->p > from;
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool
+number(struct scan *s)
+{
+	const char *from = s->p;
+
+	if (s->p < s->end && *s->p == '-')
+		s->p++;
+	if (s->p < s->end && *s->p == '0')
+		s->p++;
+	else if (s->p >= s->end || *s->p < '1' || *s->p > '9' || !digits(s))
+		return malformed(s);
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		if (!digits(s))
+			return malformed(s);
 	}
-	return HZ_OK;
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (!digits(s))
+			return malformed(s);
+	}
+	return s->p - from <= NUMBER_MAX || malformed(s);
+}
+
+/* Four hex digits at p, or -1. */
+static long
+hex4(const char *p)
+{
+	long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		int d = c >= '0' && c <= '9' ? c - '0'
+		    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* Room for one more mark; cJSON's allocator is the request's arena. */
+static bool
+grow_marks(struct scan *s)
+{
+	size_t cap = s->cap ? 2 * s->cap : 8;
+	long *m;
+
+	if (s->nmarks < s->cap)
+		return true;
+	if ((m = cJSON_malloc(cap * sizeof(*m))) == NULL)
+		return false;
+	if (s->nmarks > 0)
+		memcpy(m, s->marks, s->nmarks * sizeof(*m));
+	cJSON_free(s->marks);
+	s->marks = m;
+	s->cap = cap;
+	return true;
+}
+
+/* A \u0000 at s->p (the backslash): move to the copy, rewrite it there,
+ * and remember the top-level member. */
+static bool
+nul_escape(struct scan *s)
+{
+	if (s->copy == NULL) {
+		size_t total = (size_t)(s->end - s->buf);
+		size_t at = (size_t)(s->p - s->buf);
+		if ((s->copy = cJSON_malloc(total)) == NULL)
+			return fail(s, "out_of_memory", "服务器繁忙，请稍后再试");
+		memcpy(s->copy, s->buf, total);
+		s->p = s->copy + at;
+		s->end = s->copy + total;
+	}
+	memcpy(s->copy + (s->p - s->copy) + 2, "FFFD", 4);
+	s->nul = true;
+	if (s->member < 0 || (s->nmarks > 0 &&
+	    s->marks[s->nmarks - 1] == s->member))
+		return true;
+	if (!grow_marks(s))
+		return fail(s, "out_of_memory", "服务器繁忙，请稍后再试");
+	s->marks[s->nmarks++] = s->member;
+	return true;
+}
+
+/* A string, s->p at its opening quote. UTF-8 was checked before. */
+static bool
+string(struct scan *s)
+{
+	for (s->p++; s->p < s->end; s->p++) {
+		unsigned char c = (unsigned char)*s->p;
+		long u, lo;
+
+		if (c == '"') {
+			s->p++;
+			return true;
+		}
+		/* RFC 8259 §7: control characters must be escaped. */
+		if (c < 0x20)
+			return malformed(s);
+		if (c != '\\')
+			continue;
+		if (s->end - s->p < 2)
+			return malformed(s);
+		if (s->p[1] != '\0' && strchr("\"\\/bfnrt", s->p[1]) != NULL) {
+			s->p++;
+			continue;
+		}
+		if (s->p[1] != 'u' || s->end - s->p < 6 ||
+		    (u = hex4(s->p + 2)) < 0)
+			return malformed(s);
+		if (u == 0 && !nul_escape(s))
+			return false;
+		/* UTF-16: a low surrogate only right after a high one. */
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return malformed(s);
+		if (u >= 0xd800 && u <= 0xdbff) {
+			if (s->end - s->p < 12 || s->p[6] != '\\' ||
+			    s->p[7] != 'u' || (lo = hex4(s->p + 8)) < 0xdc00 ||
+			    lo > 0xdfff)
+				return malformed(s);
+			s->p += 6;
+		}
+		s->p += 5;
+	}
+	return malformed(s);
+}
+
+static bool value(struct scan *s);
+
+/* An object or an array, s->p at its opening bracket. */
+static bool
+container(struct scan *s)
+{
+	bool object = *s->p == '{', top = s->depth == 0;
+	char close = object ? '}' : ']';
+
+	if (++s->depth > s->max_depth)
+		return fail(s, "too_deep", "请求体嵌套层级过深");
+	s->p++;
+	skip_ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		s->depth--;
+		return true;
+	}
+	for (long n = 0;; n++) {
+		if (top && object)
+			s->member = n;
+		if (object) {
+			if (s->p >= s->end || *s->p != '"')
+				return malformed(s);
+			if (!string(s))
+				return false;
+			skip_ws(s);
+			if (s->p >= s->end || *s->p != ':')
+				return malformed(s);
+			s->p++;
+			skip_ws(s);
+		}
+		if (!value(s))
+			return false;
+		skip_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			skip_ws(s);
+			continue;
+		}
+		if (s->p >= s->end || *s->p != close)
+			return malformed(s);
+		s->p++;
+		s->depth--;
+		if (top)
+			s->member = -1;
+		return true;
+	}
+}
+
+static bool
+value(struct scan *s)
+{
+	if (s->p >= s->end)
+		return malformed(s);
+	switch (*s->p) {
+	case '{':
+	case '[':
+		return container(s);
+	case '"':
+		return string(s);
+	case 't':
+		return literal(s, "true");
+	case 'f':
+		return literal(s, "false");
+	case 'n':
+		return literal(s, "null");
+	default:
+		return number(s);
+	}
+}
+
+/* The mark of \u0000, above cJSON's type bits: it masks types with 0xFF,
+ * and 256 and 512 are its reference and constant-key flags. */
+#define HZ_JSON_NUL (1 << 14)
+
+bool
+hz_json_nul(const cJSON *node)
+{
+	return node != NULL && (node->type & HZ_JSON_NUL) != 0;
 }
 
 enum hz_status
 hz_json_parse(const char *buf, size_t len, int max_depth, cJSON **out,
               struct hz_json_error *err)
 {
-	const char *end = NULL;
-	cJSON *root;
-	enum hz_status rc;
+	struct scan s = { .p = buf, .end = buf + len, .buf = buf,
+	    .max_depth = max_depth, .member = -1 };
+	const char *text, *value_end, *end = NULL;
+	cJSON *root = NULL, *node;
+	size_t k = 0;
+	long n = 0;
+	bool internal = false;
 
 	*out = NULL;
 	if (len == 0)
 		return refuse(err, "malformed_json", "请求体为空");
 	if (!hz_utf8_valid(buf, len))
 		return refuse(err, "invalid_utf8", "请求体不是有效的 UTF-8 文本");
-	if ((rc = prescan(buf, len, max_depth, err)) != HZ_OK)
-		return rc;
-	root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
-	if (root == NULL)
-		return refuse(err, "malformed_json", "请求体不是有效的 JSON");
-	for (; end != NULL && end < buf + len; end++)
-		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r')
-			return refuse(err, "malformed_json",
-			    "请求体不是有效的 JSON");
+	skip_ws(&s);
+	if (!value(&s))
+		goto out;
+	text = s.copy != NULL ? s.copy : buf;
+	value_end = s.p;
+	skip_ws(&s);
+	if (s.p != s.end) {
+		malformed(&s);
+		goto out;
+	}
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (root == NULL || end != value_end) {
+		/* cJSON refused what the strict pass took: our bug, which
+		 * fuzz_json looks for. The client hears malformed_json. */
+		root = NULL;
+		malformed(&s);
+		internal = true;
+		goto out;
+	}
+	if (s.nul)
+		root->type |= HZ_JSON_NUL;
+	for (node = root->child; node != NULL && k < s.nmarks;
+	    node = node->next, n++)
+		if (s.marks[k] == n) {
+			node->type |= HZ_JSON_NUL;
+			k++;
+		}
 	*out = root;
-	return HZ_OK;
+out:
+	cJSON_free(s.copy);
+	cJSON_free(s.marks);
+	if (root != NULL)
+		return HZ_OK;
+	refuse(err, s.code, s.message);
+	return internal ? HZ_ERR_INTERNAL : strcmp(s.code, "out_of_memory") == 0
+	    ? HZ_ERR_NOMEM : HZ_ERR_INVALID;
 }
 
 /* C0 controls, DEL, and C1 controls (U+0080..U+009F, which some log
@@ -123,6 +393,12 @@ has_control(const char *s, bool multiline)
 	}
 	return false;
 }
+
+/* Bidirectional controls and invisible characters (hz_utf8_hidden): a
+ * name, a room or a reason holding one can read differently on a staff
+ * page than it is stored, or pass for another. Refused rather than
+ * stripped, so that what is stored is what was sent. */
+static const char hidden_message[] = "含有不允许的不可见字符或方向控制字符";
 
 const struct hz_rule hz_rule_id = { HZ_F_ID, 1, HZ_ID_MAX, NULL };
 const struct hz_rule hz_rule_phone = { HZ_F_PHONE, 11, 11,
@@ -188,6 +464,8 @@ check_text(hz_arena *a, const struct hz_rule *r, const char *s, size_t len)
 			return r->message ? r->message : "含有不允许的字符";
 		if (has_control(s, r->flags & HZ_MULTILINE))
 			return "含有不允许的控制字符";
+		if (hz_utf8_find_hidden(s, len) != NULL)
+			return hidden_message;
 		return NULL;
 	case HZ_F_ENUM:
 		for (size_t i = 0; r->values[i]; i++)
@@ -228,7 +506,8 @@ hz_rule_ok(const struct hz_rule *r, const char *s, bool optional)
 		long n = hz_utf8_count(s, strlen(s));
 		return n >= r->min && n <= r->max &&
 		    (r->chars == NULL || strspn(s, r->chars) == strlen(s)) &&
-		    !has_control(s, r->flags & HZ_MULTILINE);
+		    !has_control(s, r->flags & HZ_MULTILINE) &&
+		    hz_utf8_find_hidden(s, strlen(s)) == NULL;
 	}
 	case HZ_F_ENUM:
 		for (size_t i = 0; r->values[i]; i++)
@@ -362,6 +641,15 @@ hz_json_validate(hz_arena *a, const cJSON *obj, const struct hz_field *fields,
 		for (i = 0; i < nf; i++)
 			if (strcmp(fields[i].name, node->string) == 0)
 				break;
+		/* Valid JSON, but C strings end at a NUL: refused by policy
+		 * (the key or the value held \u0000, now U+FFFD). */
+		if (hz_json_nul(node)) {
+			ADD_ERROR(i < nf ? fields[i].name : node->string,
+			    "不能包含空字符");
+			if (i < nf)
+				seen[i] = failed[i] = true;
+			continue;
+		}
 		if (i == nf) {
 			ADD_ERROR(node->string, "不支持的字段");
 			continue;

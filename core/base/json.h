@@ -1,6 +1,6 @@
-/* JSON in and out. cJSON does the parsing and printing; this module adds the
- * limits cJSON lacks (UTF-8, nesting depth, embedded NUL, duplicate keys)
- * and declarative field validation (after kcgi's kvalid and kore's
+/* JSON in and out. cJSON does the parsing and printing; this module adds
+ * what cJSON lacks (a strict RFC 8259 pass, UTF-8, nesting depth, embedded
+ * NUL, duplicate keys) and declarative field validation (after kcgi's kvalid and kore's
  * validators): a handler declares its fields and receives typed values. */
 #ifndef HZ_JSON_H
 #define HZ_JSON_H
@@ -27,11 +27,25 @@ struct hz_json_error {
 	const char *message;  /* Chinese, for the user */
 };
 
-/* Parses exactly `len` bytes (trailing whitespace allowed) into *out.
- * Refuses invalid UTF-8, nesting deeper than max_depth, "\u0000" escapes
- * (cJSON would silently truncate the string there) and trailing bytes. */
+/* Parses exactly `len` bytes into *out. The text must be one RFC 8259
+ * JSON value with optional whitespace (space, tab, LF, CR) around it:
+ * no BOM, comments, single quotes, trailing commas, NaN, leading zeros,
+ * bad escapes or lone surrogates ("malformed_json"), valid UTF-8
+ * ("invalid_utf8"), nested at most max_depth deep ("too_deep"), numbers
+ * at most 63 characters long. HZ_ERR_INVALID with *err filled when not;
+ * HZ_ERR_NOMEM ("out_of_memory"); HZ_ERR_INTERNAL ("malformed_json") if
+ * cJSON refused what the strict pass took, which would be a bug here.
+ *
+ * "\u0000" is valid JSON, which cJSON would silently cut short there:
+ * it is parsed as U+FFFD instead, and marked (hz_json_nul) on the root and
+ * on each top-level member whose key or value held it, however deep.
+ * hz_json_validate refuses a marked member as a field error; a caller
+ * that reads the tree itself can test the root. */
 enum hz_status hz_json_parse(const char *buf, size_t len, int max_depth,
                              cJSON **out, struct hz_json_error *err);
+
+/* Did this node (the root, or a member of a root object) hold \u0000? */
+bool hz_json_nul(const cJSON *node);
 
 /* Input rules (after kcgi's kvalid): what a valid value of one input is,
  * declared once where the rule lives and used both by the front's field
@@ -120,7 +134,10 @@ struct hz_field_error {
 };
 
 /* Checks `obj` against `fields` (terminated by a NULL name). Fills out[i]
- * for fields[i]. Unknown and duplicated keys are errors, not ignored.
+ * for fields[i]. Unknown and duplicated keys are errors, not ignored, and
+ * so is a member that held \u0000 (hz_json_nul). Strings holding
+ * bidirectional controls or invisible characters (hz_utf8_find_hidden)
+ * break every HZ_F_STRING rule, here and in hz_rule_ok.
  * Returns HZ_OK or HZ_ERR_INVALID with up to `maxerr` errors in errs. */
 enum hz_status hz_json_validate(hz_arena *, const cJSON *obj,
                                 const struct hz_field *fields,

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "utf8.h"
 
 static enum hz_log_level min_level = HZ_LOG_INFO;
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
@@ -79,13 +81,27 @@ hz_log_quote(char *dst, size_t n, const char *s, size_t max)
 	dst[o++] = '"';
 	for (size_t i = 0; s != NULL && s[i] != '\0' && i < max; i++) {
 		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
 		if (o + 6 >= n)
 			break;
 		size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1, j;
 		for (j = 1; j < k; j++)
 			if (((unsigned char)s[i + j] & 0xc0) != 0x80)
 				break;
-		if (k > 1 && j == k) {
+		/* A whole character (not overlong, not a surrogate)? */
+		size_t d = k > 1 && j == k ? hz_utf8_decode(s + i, k, &cp) : 0;
+		if (d > 0 && (hz_utf8_hidden(cp) || cp < 0xa0)) {
+			/* C1 controls, bidirectional controls and invisible
+			 * characters: escaped, so that a line reads as it is. */
+			int w = snprintf(dst + o, n - o, cp > 0xffff ? "\\U%08" PRIx32
+			    : "\\u%04" PRIx32, cp);
+			if (i + k > max || w < 0 || o + (size_t)w + 2 >= n) {
+				dst[o] = '\0';
+				break;
+			}
+			o += (size_t)w;
+			i += k - 1;
+		} else if (d > 0) {
 			/* A multi-byte character goes whole or not at all. */
 			if (i + k > max || o + k + 2 >= n)
 				break;

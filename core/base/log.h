@@ -15,7 +15,10 @@ int  hz_log_level_parse(const char *, enum hz_log_level *);
 void hz_log(enum hz_log_level, const char *msg, const char *fmt, ...)
 		__attribute__((format(printf, 3, 4)));
 /* Writes `s` (at most `max` input bytes) as a double-quoted logfmt value
- * into dst (size n), escaping quotes, backslashes and control bytes. */
+ * into dst (size n), escaping quotes, backslashes and control bytes (as
+ * \xNN), bytes that are not UTF-8 (\xNN), and C1 controls, bidirectional
+ * controls and invisible characters (hz_utf8_hidden; as \u202e, or
+ * \U000e0041 above the BMP). */
 const char *hz_log_quote(char *dst, size_t n, const char *s, size_t max);
 
 #define hz_info(msg, ...)  hz_log(HZ_LOG_INFO, msg, __VA_ARGS__)

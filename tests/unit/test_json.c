@@ -1,3 +1,5 @@
+#include <stdio.h>
+
 #include "unit.h"
 
 #include "json.h"
@@ -41,10 +43,6 @@ refuses_what_cjson_alone_would_let_through(void **state)
 	assert_string_equal(code, "too_deep");
 	/* Brackets inside strings do not count towards the depth. */
 	assert_int_equal(parse("{\"a\":\"[[[[[[[[\"}", &code), HZ_OK);
-	assert_int_equal(parse("{\"a\":\"x\\u0000y\"}", &code), HZ_ERR_INVALID);
-	assert_string_equal(code, "nul_in_string");
-	/* An escaped backslash before "u0000" is not an escape. */
-	assert_int_equal(parse("{\"a\":\"\\\\u0000\"}", &code), HZ_OK);
 	assert_int_equal(parse("{\"a\":}", &code), HZ_ERR_INVALID);
 	/* Raw control bytes inside strings (RFC 8259 §7), NUL included. */
 	assert_int_equal(parse("{\"a\":\"x\ty\"}", &code), HZ_ERR_INVALID);
@@ -53,6 +51,178 @@ refuses_what_cjson_alone_would_let_through(void **state)
 	    &(cJSON *){ NULL }, &(struct hz_json_error){ 0 }), HZ_ERR_INVALID);
 	/* Outside strings, whitespace is fine. */
 	assert_int_equal(parse("{\t\"a\":\n1}", &code), HZ_OK);
+}
+
+/* Inputs written from RFC 8259's grammar, named after JSONTestSuite's
+ * cases: y_ must parse, n_ must be malformed_json. Parsed with depth 4. */
+struct text {
+	const char *s;
+	size_t      len;
+};
+#define T(lit) { lit, sizeof(lit) - 1 }
+
+static const struct text y_cases[] = {
+	T("{}"), T("[]"), T("{\"a\":[]}"), T("{\"\":\"\"}"),
+	T(" \t\r\n{ \"a\" : 1 , \"b\" : [ 1 , 2 ] } \r\n\t "),
+	/* Bare values: valid JSON, refused later as not an object. */
+	T("1"), T("\"s\""), T("true"), T("false"), T("null"), T("-0"),
+	/* number_*: the grammar's every branch. */
+	T("[0,-0,1,-1,10,123456789,0.5,-0.5,1.25e10,1E-2,1e+5,0e0,-0.0E-0]"),
+	T("[100000000000000000000000000000000000000000000000000000000000001]"),
+	T("[1e999,-1e999,1e-999]"),
+	/* string_*: every escape, a surrogate pair, raw UTF-8. */
+	T("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]"),
+	T("[\"\\u0041\\u00e9\\u4E2D\\uFFFF\"]"),
+	T("[\"\\uD83D\\uDE00\",\"\\ud834\\udd1e\",\"\\uDBFF\\uDFFF\"]"),
+	T("[\"户组 😀\"]"), T("[\"\x7f\"]"), T("[\"\\u001f\\u007f\"]"),
+	/* "\\u0000" is a backslash followed by the text u0000. */
+	T("{\"a\":\"\\\\u0000\"}"),
+	/* Duplicate keys are JSON; the validator refuses them. */
+	T("{\"a\":1,\"a\":2}"),
+	T("[[[[1]]]]"), T("{\"a\":{\"b\":{\"c\":[]}}}"),
+	/* Brackets inside strings do not nest. */
+	T("{\"a\":\"[[[[[[[[{{{{\"}"),
+};
+
+static const struct text n_cases[] = {
+	T(""), T(" "), T("\r\n"),
+	/* structure_*: trailing garbage, unclosed, extra closers. */
+	T("{\"a\":1} x"), T("{\"a\":1}{}"), T("{\"a\":1}}"), T("[1]]"),
+	T("[] []"), T("{"), T("["), T("{\"a\""), T("{\"a\":"), T("[1"),
+	T("{\"a\":1"), T("\"abc"), T("{\"a\":}"), T("]"), T("}"),
+	/* Trailing, leading and missing commas and colons. */
+	T("[1,]"), T("{\"a\":1,}"), T("[,1]"), T("{,}"), T("[1,,2]"),
+	T("[1 2]"), T("{\"a\" 1}"), T("{\"a\":1 \"b\":2}"), T("{\"a\"::1}"),
+	/* Not JSON: single quotes, bare keys, comments, other literals. */
+	T("{'a':1}"), T("['a']"), T("{a:1}"), T("[\"a\" /* c */]"),
+	T("// c\n{}"), T("{}/**/"), T("{} # c"), T("[True]"), T("[nul]"),
+	T("[tru]"), T("[nulll]"), T("[undefined]"), T("[true false]"),
+	/* number_*: NaN and infinities, leading zeros, bare dots, signs. */
+	T("[NaN]"), T("[Infinity]"), T("[-Infinity]"), T("[012]"),
+	T("[-012]"), T("[00]"), T("[2.]"), T("[-.5]"), T(".5"), T("[+1]"),
+	T("[1.e5]"), T("[1e]"), T("[1e+]"), T("[1E-]"), T("[0x10]"),
+	T("[1.5.2]"), T("[-]"), T("[--1]"), T("[1_000]"), T("[0.]"),
+	T("[1ee2]"), T("[\xef\xbc\x91]"), T("[1,0e]"),
+	/* 64 characters: past what cJSON can read (§9 allows limits). */
+	T("[1000000000000000000000000000000000000000000000000000000000000000]"),
+	/* string_*: bad escapes, raw controls (§7). */
+	T("{\"a\":\"Lane\\uZZZZhidden\"}"), T("[\"\\u12\"]"), T("[\"\\u\"]"),
+	T("[\"\\u00G0\"]"), T("[\"\\x41\"]"), T("[\"\\a\"]"), T("[\"\\'\"]"),
+	T("[\"\\U0041\"]"), T("[\"\\\"]"), T("[\"\\"), T("[\"a\tb\"]"),
+	T("[\"a\nb\"]"), T("[\"\x1f\"]"), T("[\"a\0b\"]"),
+	/* Lone or mis-paired surrogate escapes are not UTF-16. */
+	T("[\"\\uD800\"]"), T("[\"\\uDC00\"]"), T("[\"\\uDFFF\\uD800\"]"),
+	T("[\"\\uD800\\u0041\"]"), T("[\"\\uD800x\"]"), T("[\"\\uDBFF\\uDBFF\"]"),
+	T("[\"\\uD800\\\"]"), T("[\"\\uD800\\n\"]"), T("[\"a\\uD83D\"]"),
+	/* Whitespace is space, tab, LF and CR only: not controls, not a
+	 * BOM, not U+00A0. */
+	T("\xef\xbb\xbf{}"), T("{\x01\"a\":1}"), T("\x0c{}"), T("{}\x0b"),
+	T("[1,\x00" "2]"), T("{\"a\":1}\0"), T("\0{}"), T("[\xc2\xa0]"),
+	T("{\"a\":1}\x1f"),
+};
+
+static void
+parses_what_rfc_8259_calls_json(void **state)
+{
+	struct hz_json_error e;
+	cJSON *j;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(y_cases) / sizeof(*y_cases); i++) {
+		e.code = NULL;
+		if (hz_json_parse(y_cases[i].s, y_cases[i].len, 4, &j, &e)
+		    != HZ_OK)
+			fail_msg("y_ case %zu refused (%s): %s", i, e.code,
+			    y_cases[i].s);
+		assert_false(hz_json_nul(j));
+	}
+}
+
+static void
+refuses_what_is_not_json(void **state)
+{
+	struct hz_json_error e;
+	cJSON *j;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(n_cases) / sizeof(*n_cases); i++) {
+		e.code = NULL;
+		if (hz_json_parse(n_cases[i].s, n_cases[i].len, 4, &j, &e)
+		    != HZ_ERR_INVALID)
+			fail_msg("n_ case %zu parsed: %s", i, n_cases[i].s);
+		assert_null(j);
+		if (strcmp(e.code, "malformed_json") != 0)
+			fail_msg("n_ case %zu: %s, not malformed_json: %s", i,
+			    e.code, n_cases[i].s);
+		assert_non_null(strstr(e.message, "请求体"));
+	}
+}
+
+static void
+refuses_deep_nesting_as_too_deep(void **state)
+{
+	char deep[20001];
+	const char *code;
+
+	(void)state;
+	assert_int_equal(parse("[[[[1]]]]", &code), HZ_OK);
+	assert_int_equal(parse("[[[[[1]]]]]", &code), HZ_ERR_INVALID);
+	assert_string_equal(code, "too_deep");
+	assert_int_equal(parse("{\"a\":{\"a\":{\"a\":{\"a\":{}}}}}", &code),
+	    HZ_ERR_INVALID);
+	assert_string_equal(code, "too_deep");
+	/* Unclosed and deep: the depth is what is reported, and the
+	 * recursion stops there. */
+	memset(deep, '[', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = '\0';
+	assert_int_equal(parse(deep, &code), HZ_ERR_INVALID);
+	assert_string_equal(code, "too_deep");
+	/* Malformed before it gets deep: malformed. */
+	assert_int_equal(parse("[[1,]]", &code), HZ_ERR_INVALID);
+	assert_string_equal(code, "malformed_json");
+}
+
+/* "\u0000" is JSON, so the body parses; but cJSON would cut the string at
+ * the NUL. It is read as U+FFFD and the top-level member is marked. */
+static void
+nul_escapes_are_marked_not_truncated(void **state)
+{
+	static const char text[] = "{\"a\":\"x\\u0000y\",\"b\":\"ok\","
+	    "\"c\":[{\"d\":\"\\u0000\"}],\"e\\u0000\":1,\"f\":\"\\\\u0000\"}";
+	char copy[sizeof(text)];
+	struct hz_json_error e;
+	cJSON *j, *n;
+
+	(void)state;
+	memcpy(copy, text, sizeof(text));
+	assert_int_equal(hz_json_parse(copy, strlen(copy), 4, &j, &e), HZ_OK);
+	/* The caller's text is left as it was. */
+	assert_memory_equal(copy, text, sizeof(text));
+	assert_true(hz_json_nul(j));
+	n = j->child;
+	assert_string_equal(n->string, "a");
+	assert_true(hz_json_nul(n));
+	assert_true(cJSON_IsString(n));
+	assert_string_equal(n->valuestring, "x\xef\xbf\xbdy");
+	assert_false(hz_json_nul(n = n->next));
+	assert_string_equal(n->valuestring, "ok");
+	assert_true(hz_json_nul(n = n->next));
+	assert_true(cJSON_IsArray(n));
+	assert_true(hz_json_nul(n = n->next));
+	assert_string_equal(n->string, "e\xef\xbf\xbd");
+	assert_false(hz_json_nul(n = n->next));
+	assert_string_equal(n->valuestring, "\\u0000");
+	/* Outside an object only the root is marked. */
+	assert_int_equal(hz_json_parse("[\"\\u0000\"]", 10, 4, &j, &e), HZ_OK);
+	assert_true(hz_json_nul(j));
+	assert_false(hz_json_nul(j->child));
+	assert_int_equal(hz_json_parse("\"\\u0000\"", 8, 4, &j, &e), HZ_OK);
+	assert_true(hz_json_nul(j));
+	assert_false(hz_json_nul(NULL));
+	/* A NUL does not excuse what else is wrong. */
+	assert_int_equal(hz_json_parse("{\"a\":\"\\u0000\",}", 15, 4, &j, &e),
+	    HZ_ERR_INVALID);
+	assert_string_equal(e.code, "malformed_json");
 }
 
 enum { F_NAME, F_AGE, F_OK, F_NOTE };
@@ -130,8 +300,93 @@ validate_refuses_with_field_messages(void **state)
 	assert_int_equal(validate("{\"name\":\"a\xc2\x85\"}", v, errs), 1);
 	assert_int_equal(validate("{\"name\":\"a\\u0085\"}", v, errs), 1);
 	assert_int_equal(validate("[1]", v, errs), 1);
+	assert_string_equal(errs[0].message, "请求体应为 JSON 对象");
+	assert_int_equal(validate("\"\\u0000\"", v, errs), 1);
+	assert_string_equal(errs[0].message, "请求体应为 JSON 对象");
 	assert_int_equal(validate("{\"name\":1,\"age\":\"x\",\"y\":0}", v, errs),
 	    3);
+}
+
+/* \u0000 is refused by policy, as a field error on the top-level key that
+ * held it, anywhere beneath. */
+static void
+validate_refuses_nul_on_its_field(void **state)
+{
+	struct hz_value v[HZ_MAX_FIELDS];
+	struct hz_field_error errs[8];
+
+	(void)state;
+	assert_int_equal(validate("{\"name\":\"a\\u0000b\"}", v, errs), 1);
+	assert_string_equal(errs[0].field, "name");
+	assert_string_equal(errs[0].message, "不能包含空字符");
+	assert_false(v[F_NAME].present);
+	assert_int_equal(validate("{\"name\":\"a\",\"note\":\"\\u0000\"}", v,
+	    errs), 1);
+	assert_string_equal(errs[0].field, "note");
+	assert_string_equal(errs[0].message, "不能包含空字符");
+	/* Nested, and in the wrong type: the NUL is what is said. */
+	assert_int_equal(validate("{\"name\":\"a\",\"note\":[{\"x\":"
+	    "\"\\u0000\"}]}", v, errs), 1);
+	assert_string_equal(errs[0].field, "note");
+	assert_string_equal(errs[0].message, "不能包含空字符");
+	/* In a key: that key, never the field its prefix would name. */
+	assert_int_equal(validate("{\"name\":\"a\",\"age\\u0000x\":1}", v, errs),
+	    1);
+	assert_string_equal(errs[0].field, "age\xef\xbf\xbdx");
+	assert_string_equal(errs[0].message, "不能包含空字符");
+	assert_false(v[F_AGE].present);
+	/* Others are judged as usual; a required field with a NUL is not
+	 * also "必填". */
+	assert_int_equal(validate("{\"name\":\"\\u0000\",\"age\":999}", v, errs),
+	    2);
+	assert_string_equal(errs[0].field, "name");
+	assert_string_equal(errs[1].field, "age");
+}
+
+/* Bidirectional controls and invisible characters break string rules;
+ * emoji, CJK and variation selectors do not. */
+static void
+validate_refuses_hidden_characters(void **state)
+{
+	static const char *const bad[] = {
+		"a\\u202eb", "\xe2\x80\xae", "\\u202a", "\\u202b", "\\u202c",
+		"\\u202d", "\\u2066", "\\u2067", "\\u2068", "\\u2069",
+		"\\u200b", "\\u200c", "\\u200e", "\\u200f", "\\u061c",
+		"a\\u2028", "a\\u2029", "\\ufeffa", "a\\u00adb", "\\u2060",
+		"\\u3164", "\\uDB40\\uDC41",
+		/* U+200D only between pictographs; tags only in a flag. */
+		"张\\u200d三", "😀\\u200d", "\\u200d😀", "a\\uDB40\\uDC7F",
+	};
+	static const char *const good[] = {
+		"张三丰", "😀", "👨‍👩‍👧", "❤️", "🏳️‍🌈", "🇨🇳", "𠀀𪚥",
+		"\xf0\x9f\x8f\xb4\xf3\xa0\x81\xa7\xf3\xa0\x81\xa2\xf3\xa0\x81"
+		"\xa5\xf3\xa0\x81\xae\xf3\xa0\x81\xa7\xf3\xa0\x81\xbf",
+		"葛\xf3\xa0\x84\x80", "a\\u00a0b",
+	};
+	struct hz_value v[HZ_MAX_FIELDS];
+	struct hz_field_error errs[8];
+	char body[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		snprintf(body, sizeof(body), "{\"name\":\"a\",\"note\":\"%s\"}",
+		    bad[i]);
+		if (validate(body, v, errs) != 1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_string_equal(errs[0].field, "note");
+		assert_string_equal(errs[0].message,
+		    "含有不允许的不可见字符或方向控制字符");
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		snprintf(body, sizeof(body), "{\"name\":\"a\",\"note\":\"%s\"}",
+		    good[i]);
+		if (validate(body, v, errs) != 0)
+			fail_msg("refused: %s: %s", good[i], errs[0].message);
+	}
+	/* The same verdict for core's own checks. */
+	assert_false(hz_rule_ok(fields[F_NAME].rule, "a\xe2\x80\xae", false));
+	assert_false(hz_rule_ok(fields[F_NAME].rule, "\xe2\x80\x8b", false));
+	assert_true(hz_rule_ok(fields[F_NAME].rule, "张三", false));
 }
 
 static const char *const colours[] = { "red", "green", "blue", NULL };
@@ -232,8 +487,14 @@ rules_give_their_message_in_bodies(void **state)
 UNIT_TESTS(unit_arena_setup, unit_arena_teardown,
 	cmocka_unit_test(parses_objects_with_trailing_space),
 	cmocka_unit_test(refuses_what_cjson_alone_would_let_through),
+	cmocka_unit_test(parses_what_rfc_8259_calls_json),
+	cmocka_unit_test(refuses_what_is_not_json),
+	cmocka_unit_test(refuses_deep_nesting_as_too_deep),
+	cmocka_unit_test(nul_escapes_are_marked_not_truncated),
 	cmocka_unit_test(validate_accepts_and_types),
 	cmocka_unit_test(validate_refuses_with_field_messages),
+	cmocka_unit_test(validate_refuses_nul_on_its_field),
+	cmocka_unit_test(validate_refuses_hidden_characters),
 	cmocka_unit_test(rules_judge_text_alike_everywhere),
 	cmocka_unit_test(rules_judge_numbers_in_query_strings),
 	cmocka_unit_test(rules_give_their_message_in_bodies))

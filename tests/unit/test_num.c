@@ -66,8 +66,62 @@ utf8_refuses_invalid(void **state)
 		assert_false(hz_utf8_valid(bad[i], strlen(bad[i])));
 }
 
+static void
+utf8_decodes_one_character(void **state)
+{
+	uint32_t cp = 0;
+
+	(void)state;
+	assert_int_equal(hz_utf8_decode("a", 1, &cp), 1);
+	assert_int_equal(cp, 'a');
+	assert_int_equal(hz_utf8_decode("户", 3, &cp), 3);
+	assert_int_equal(cp, 0x6237);
+	assert_int_equal(hz_utf8_decode("\xf0\x9f\x98\x80", 4, &cp), 4);
+	assert_int_equal(cp, 0x1f600);
+	assert_int_equal(hz_utf8_decode("户", 2, &cp), 0);
+	assert_int_equal(hz_utf8_decode("\xed\xa0\x80", 3, &cp), 0);
+	assert_int_equal(hz_utf8_decode("\xc0\xaf", 2, &cp), 0);
+	assert_int_equal(hz_utf8_decode("\x80", 1, &cp), 0);
+	assert_int_equal(hz_utf8_decode("", 0, &cp), 0);
+}
+
+static void
+utf8_finds_hidden_characters(void **state)
+{
+	static const char *const hidden[] = {
+		"\xe2\x80\xae", "\xe2\x80\xaa", "\xe2\x81\xa6", "\xe2\x81\xa9",
+		"\xe2\x80\x8b", "\xe2\x80\x8e", "\xe2\x80\x8f", "\xd8\x9c",
+		"\xe2\x80\xa8", "\xe2\x80\xa9", "\xef\xbb\xbf", "\xc2\xad",
+		"\xe2\x81\xa0", "\xe3\x85\xa4", "\xf3\xa0\x81\x81",
+		"a\xe2\x80\x8d" "b", "\xe2\x80\x8d",
+		"\xf0\x9f\x98\x80\xe2\x80\x8d",
+		"a\xf3\xa0\x81\xbf",
+	};
+	static const char *const shown[] = {
+		"张三 abc", "😀", "👨‍👩‍👧‍👦", "🏳️‍🌈", "❤️‍🔥", "🧑‍⚕️", "🇨🇳",
+		"🏴󠁧󠁢󠁳󠁣󠁴󠁿", "葛\xf3\xa0\x84\x80", "\xc2\xa0", "\xe3\x80\x80", "",
+	};
+	const char *s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(*hidden); i++)
+		if (hz_utf8_find_hidden(hidden[i], strlen(hidden[i])) == NULL)
+			fail_msg("not found in case %zu", i);
+	for (size_t i = 0; i < sizeof(shown) / sizeof(*shown); i++)
+		if (hz_utf8_find_hidden(shown[i], strlen(shown[i])) != NULL)
+			fail_msg("found in %s", shown[i]);
+	s = "张三\xe2\x80\xae" "abc";
+	assert_ptr_equal(hz_utf8_find_hidden(s, strlen(s)), s + 6);
+	assert_true(hz_utf8_hidden(0x202e));
+	assert_false(hz_utf8_hidden(0xfe0f));
+	assert_false(hz_utf8_hidden(0xe0100));
+	assert_false(hz_utf8_hidden(0x3000));
+}
+
 UNIT_TESTS(NULL, NULL,
 	cmocka_unit_test(parses_plain_digits_within_bounds),
 	cmocka_unit_test(refuses_what_atoi_would_accept),
 	cmocka_unit_test(utf8_counts_code_points),
-	cmocka_unit_test(utf8_refuses_invalid))
+	cmocka_unit_test(utf8_refuses_invalid),
+	cmocka_unit_test(utf8_decodes_one_character),
+	cmocka_unit_test(utf8_finds_hidden_characters))
