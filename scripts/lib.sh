@@ -109,7 +109,10 @@ hz_db_init() {
 		>"$d/install.log" 2>&1 || { cat "$d/install.log"; hz_die "mariadb-install-db failed"; }
 }
 
-hz_db_start() {
+# hz_db_spawn D: starts mariadbd in the background and returns at once; its
+# pid is $! and D/mysqld.pid. Not recorded in HZ_PIDS: hz_db_start does
+# that, scripts/run puts a restarted one in the place of the one that died.
+hz_db_spawn() {
 	local d=$1
 	# Durable commits (innodb_flush_log_at_trx_commit=1), as in production.
 	setsid "$HZ_MARIADBD" --no-defaults --datadir="$d/data" \
@@ -121,9 +124,18 @@ hz_db_start() {
 		--innodb-flush-log-at-trx-commit=1 --max-connections=500 \
 		${HZ_DB_ARGS:-} </dev/null >/dev/null 2>&1 &
 	echo $! >"$d/mysqld.pid"
+}
+
+# hz_db_ping D: true when the MariaDB of D answers.
+hz_db_ping() {
+	mariadb-admin --no-defaults -S "$1/mysql.sock" -u "$(id -un)" ping >/dev/null 2>&1
+}
+
+hz_db_start() {
+	local d=$1
+	hz_db_spawn "$d"
 	HZ_PIDS+=($!)
-	hz_wait_for 60 "MariaDB" mariadb-admin --no-defaults -S "$d/mysql.sock" \
-		-u "$(id -un)" ping
+	hz_wait_for 60 "MariaDB" hz_db_ping "$d"
 }
 
 hz_db_stop() {
