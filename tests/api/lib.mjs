@@ -72,6 +72,18 @@ export async function withTimeout(promise, ms, what) {
 // Content-Type (fetch would add text/plain to a string). Never follows
 // redirects. Returns {status, headers, text, json, buf, ms}; json is
 // undefined when the body does not parse.
+// A response body as text and, when it is JSON, parsed (else undefined).
+export function bodyOf(buf) {
+  const text = buf.toString('utf8');
+  let json;
+  try {
+    json = text.length ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { text, json, buf };
+}
+
 export async function request(method, urlPath, opts = {}) {
   const headers = { ...(opts.headers || {}) };
   let body;
@@ -93,14 +105,7 @@ export async function request(method, urlPath, opts = {}) {
   });
   const buf = Buffer.from(await res.arrayBuffer());
   const ms = performance.now() - t0;
-  const text = buf.toString('utf8');
-  let json;
-  try {
-    json = text.length ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json, buf, ms };
+  return { status: res.status, headers: res.headers, ...bodyOf(buf), ms };
 }
 
 // n copies of one request, released together: every connection is opened
@@ -515,14 +520,7 @@ export function parseCgi(stdout) {
     reason = m[2] || '';
   }
   const body = stdout.subarray(sep + 4);
-  const text = body.toString('utf8');
-  let json;
-  try {
-    json = text.length ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status, reason, headers, body, text, json };
+  return { status, reason, headers, body, ...bodyOf(body) };
 }
 
 // One FastCGI connection. Records are parsed as they arrive; `done`

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 
 import {
-  base, request, expectError, expectSecurityHeaders, withTimeout, CJK, REQUEST_ID,
+  base, bodyOf, request, expectError, expectSecurityHeaders, withTimeout, CJK, REQUEST_ID,
 } from './lib.mjs';
 
 const u = new URL(base);
@@ -53,14 +53,7 @@ function parseResponse(buf, { head = false, eof = false } = {}) {
   } else if (!eof) {
     return null;
   }
-  const text = body.toString('utf8');
-  let json;
-  try {
-    json = text.length ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status, reason: m[2] ?? '', headers, text, json, buf: body };
+  return { status, reason: m[2] ?? '', headers, ...bodyOf(body) };
 }
 
 // Sends `bytes` as they are and reads the one response. Resolves as soon
