@@ -51,10 +51,10 @@ static const char *const sql[STMT__MAX] = {
 	    " NOW(3)), 1000000000),"
 	    " (SELECT COUNT(*) FROM staff_login_addresses a WHERE a.user_id = ?"
 	    "  AND a.ip = ? AND a.last_ok_at > NOW(3) - INTERVAL 90 DAY)"
-	    " FROM staff_login_failures WHERE user_id = ?"
+	    " FROM staff_login_failures WHERE name_key = ?"
 	    " AND at > NOW(3) - INTERVAL ? MINUTE",
 	[STMT_FAILED] =
-	    "INSERT INTO staff_login_failures (user_id, ip) VALUES (?, ?)",
+	    "INSERT INTO staff_login_failures (name_key, ip) VALUES (?, ?)",
 	[STMT_ADDRESS] =
 	    "INSERT INTO staff_login_addresses (user_id, ip, last_ok_at)"
 	    " VALUES (?, ?, NOW(3))"
@@ -122,6 +122,19 @@ login_tx(const struct hz_ctx *x, void *p)
 	return hz_audit(x, j->user, j->action, "user", j->user, NULL);
 }
 
+/* {"ip":"..."} for the audit row: nginx's address is digits, dots,
+ * colons and hex, nothing to escape; anything else is not shown. */
+static const char *
+ip_detail(const struct hz_ctx *x)
+{
+	const char *ip = x->ip ? x->ip : "-";
+
+	if (strlen(ip) > 45 || strspn(ip, "0123456789abcdefABCDEF.:") !=
+	    strlen(ip))
+		ip = "?";
+	return hz_arena_printf(x->arena, "{\"ip\":\"%s\"}", ip);
+}
+
 /* The address as stored: what nginx says, bounded to the column. */
 static struct hz_db_arg
 address(const struct hz_ctx *x)
@@ -138,7 +151,8 @@ address(const struct hz_ctx *x)
  * addresses the account logged in from before may try (a lock a guesser
  * cannot turn against the real user at their usual desk). */
 static enum hz_status
-guard(const struct hz_ctx *x, uint64_t user)
+guard(const struct hz_ctx *x, const unsigned char key[HZ_INDEX_BYTES],
+      uint64_t user, bool *known)
 {
 	const struct hz_config *c = x->cfg;
 	struct hz_refusal r;
@@ -148,9 +162,10 @@ guard(const struct hz_ctx *x, uint64_t user)
 
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GUARD, HZ_ARGS(
 	    address(x), address(x), HZ_ARG_I64((long long)user), address(x),
-	    HZ_ARG_I64((long long)user), HZ_ARG_I64(c->login_lock_minutes)),
-	    &g)))
+	    HZ_ARG_STRN((const char *)key, HZ_INDEX_BYTES),
+	    HZ_ARG_I64(c->login_lock_minutes)), &g)))
 		return rc;
+	*known = HZ_CELL(&g, 0, G_KNOWN)->i != 0;
 	mine = HZ_CELL(&g, 0, G_ADDRESS)->i;
 	if (mine >= c->login_delay_after) {
 		long long n = mine - c->login_delay_after;
@@ -164,8 +179,7 @@ guard(const struct hz_ctx *x, uint64_t user)
 			return hz_refuse(x, &r);
 		}
 	}
-	if (HZ_CELL(&g, 0, G_ACCOUNT)->i >= c->login_lock_after &&
-	    HZ_CELL(&g, 0, G_KNOWN)->i == 0) {
+	if (HZ_CELL(&g, 0, G_ACCOUNT)->i >= c->login_lock_after && !*known) {
 		r = locked;
 		r.retry_after = c->login_lock_minutes * 60;
 		return hz_refuse(x, &r);
@@ -174,22 +188,24 @@ guard(const struct hz_ctx *x, uint64_t user)
 }
 
 struct failed_job {
-	uint64_t user;
+	const unsigned char *key;
+	uint64_t             user;
 };
 
-/* A wrong password: counted, and audited. */
+/* A wrong password (or any password for a name nobody has): counted
+ * under the name as typed, and audited with the address. */
 static enum hz_status
 failed_tx(const struct hz_ctx *x, void *p)
 {
 	struct failed_job *j = p;
 	enum hz_status rc;
 
-	if (j->user != 0 && (rc = hz_db_run(x->db, x->arena, &stmts,
-	    STMT_FAILED, HZ_ARGS(HZ_ARG_I64((long long)j->user), address(x)),
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FAILED, HZ_ARGS(
+	    HZ_ARG_STRN((const char *)j->key, HZ_INDEX_BYTES), address(x)),
 	    NULL)))
 		return rc;
 	return hz_audit(x, j->user, "login.staff.failed", "user", j->user,
-	    NULL);
+	    ip_detail(x));
 }
 
 /* A staff login: the session, the address it came from, the audit row. */
@@ -205,29 +221,56 @@ staff_tx(const struct hz_ctx *x, void *p)
 	return login_tx(x, j);
 }
 
+/* The key failures are counted under: the username as typed, lower
+ * case (usernames compare without case), through the keyed hash. */
+static void
+name_key(const struct hz_ctx *x, const char *username,
+         unsigned char key[HZ_INDEX_BYTES])
+{
+	size_t n = strnlen(username, 256);
+	char *lower = hz_arena_strndup(x->arena, username, n);
+
+	for (size_t i = 0; lower != NULL && i < n; i++)
+		if (lower[i] >= 'A' && lower[i] <= 'Z')
+			lower[i] = (char)(lower[i] - 'A' + 'a');
+	hz_blind_index(x->keys, "staff_login", lower ? lower : username, n,
+	    key);
+}
+
 enum hz_status
 hz_login_staff(const struct hz_ctx *x, const char *username,
                const char *password, struct hz_tokens *t)
 {
-	/* The username is ours to count and log only if it is one. */
+	/* The username is ours to log only if it is one. */
 	uint64_t id = 0, who = hz_user_id_by_username(x, username);
-	enum hz_status rc;
+	unsigned char key[HZ_INDEX_BYTES];
+	struct failed_job f = { key, who };
+	struct hz_refusal held = { 0 };
+	bool known = false;
+	enum hz_status rc, verdict;
 
-	/* Guarded for unknown names too: the same queries, the same time. */
-	if ((rc = guard(x, who))) {
-		const struct hz_refusal *r = hz_refusal_of(x, rc);
+	name_key(x, username, key);
+	/* Names nobody has are guarded the same way: the same queries, the
+	 * same answers, so the guard tells no one which names exist. */
+	if ((verdict = guard(x, key, who, &known))) {
+		const struct hz_refusal *r = hz_refusal_of(x, verdict);
+
+		if (r != NULL)
+			held = *r;
 		(void)hz_audit(x, who, "login.staff.refused", "user", who,
-		    r && strcmp(r->code, "account_locked") == 0
-		    ? "{\"why\":\"account_locked\"}"
-		    : "{\"why\":\"login_throttled\"}");
-		return rc;
+		    hz_arena_printf(x->arena, "{\"why\":\"%s\",%s",
+		    held.code ? held.code : "-", ip_detail(x) + 1));
+		/* Held back, unless this is the account's own address: there
+		 * the right password still gets in, so nobody can lock its
+		 * user out at their desk. A wrong one gets the same answer. */
+		if (!known)
+			return verdict;
 	}
 	rc = hz_staff_authenticate(x, username, password, &id);
 	if (rc == HZ_ERR_UNAUTHORIZED) {
-		struct failed_job f = { who };
 		if ((rc = hz_tx(x, failed_tx, &f)))
 			return rc;
-		return hz_refuse(x, &login_failed);
+		return verdict ? hz_refuse(x, &held) : hz_refuse(x, &login_failed);
 	}
 	if (rc)
 		return rc;

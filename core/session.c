@@ -21,7 +21,8 @@ static const char *const sql[STMT__MAX] = {
 	 * recorded get one on their next refresh (s.id NULL). */
 	[STMT_FIND] =
 	    "SELECT r.id, r.user_id, r.family, r.state, r.expires_at > NOW(3),"
-	    " s.id FROM refresh_tokens r LEFT JOIN sessions s"
+	    " s.id, s.revoked_at IS NOT NULL FROM refresh_tokens r"
+	    " LEFT JOIN sessions s"
 	    " ON s.family = r.family WHERE r.token_hash = ? FOR UPDATE",
 	[STMT_USE] =
 	    "UPDATE refresh_tokens SET state = 'used' WHERE id = ?",
@@ -41,7 +42,7 @@ static const char *const sql[STMT__MAX] = {
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("session", sql);
 
 /* STMT_FIND's row. */
-enum { F_ID, F_USER, F_FAMILY, F_STATE, F_LIVE, F_SESSION };
+enum { F_ID, F_USER, F_FAMILY, F_STATE, F_LIVE, F_SESSION, F_ENDED };
 
 static const struct hz_refusal refresh_invalid = { HZ_ERR_UNAUTHORIZED,
     "refresh_invalid", NULL, "登录已失效，请重新登录" };
@@ -150,6 +151,9 @@ refresh_tx(const struct hz_ctx *x, void *p)
 	if (strcmp(HZ_CELL(&r, 0, F_STATE)->s, "active") != 0 ||
 	    HZ_CELL(&r, 0, F_LIVE)->i != 1)
 		return HZ_OK;
+	/* A session ended by other means ends its refresh tokens too. */
+	if (HZ_CELL(&r, 0, F_ENDED)->i == 1)
+		return end_family(x, (const char *)family, 16);
 	/* A disabled user's token stays unused: re-enabled, they refresh
 	 * as before rather than trip the reuse alarm. */
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USER_KIND,

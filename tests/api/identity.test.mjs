@@ -152,7 +152,7 @@ describe('staff login', () => {
       // The password guard would slow this address down after a few
       // misses (that is tested in hardening.test.mjs); here each miss is
       // judged alone.
-      sql("DELETE f FROM staff_login_failures f JOIN users u ON u.id = f.user_id WHERE u.username = 'admin'");
+      sql('DELETE FROM staff_login_failures');
       const res = await loginRaw('admin', p);
       if (res.status !== 401 || res.json?.error?.code !== 'login_failed') bad.push(`password ${p.slice(0, 20)}: ${describeRes(res)}`);
     }
@@ -917,10 +917,10 @@ describe('what is stored and logged', () => {
 // Last: it leaves nginx's login bucket full for a moment.
 describe('rate limits', () => {
   test('hammering /api/v1/auth/login: nginx answers 429 rate_limited with the envelope', { timeout: 60_000 }, async () => {
-    const all = await Promise.all(Array.from({ length: 250 }, () =>
-      // An account nobody has: the app's own password guard keeps out of
-      // the way, so every 429 here is nginx's.
-      request('POST', LOGIN, { json: { username: 'nobody-hammering', password: 'guessing-1234' }, timeout: 45_000 })));
+    // A name each, nobody's: the app's own per-name password guard keeps
+    // out of the way, so every 429 here is nginx's.
+    const all = await Promise.all(Array.from({ length: 250 }, (_, i) =>
+      request('POST', LOGIN, { json: { username: `nobody-hammering-${i}`, password: 'guessing-1234' }, timeout: 45_000 })));
     const counts = {};
     for (const r of all) counts[r.status] = (counts[r.status] || 0) + 1;
     assert.ok(counts[429] >= 50, `many 429: ${JSON.stringify(counts)}`);
