@@ -44,9 +44,14 @@ authenticate(struct hz_req *req)
 	enum hz_status rc;
 
 	/* RFC 9110 §11.1: the scheme is case-insensitive. */
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0')
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
 		return refuse(req, &hz_refusal_login_needed);
-	if (hz_jwt_verify(&req->ctx, h + 7, &claims) != HZ_OK)
+	/* 1*SP between scheme and credentials (RFC 9110 §11.4). */
+	for (h += 7; *h == ' '; h++)
+		;
+	if (*h == '\0')
+		return refuse(req, &hz_refusal_login_needed);
+	if (hz_jwt_verify(&req->ctx, h, &claims) != HZ_OK)
 		return refuse(req, &hz_refusal_token_invalid);
 	rc = hz_caller_load_session(&req->ctx, claims.sub, claims.sid,
 	    &req->caller);

@@ -611,6 +611,22 @@ check_one(hz_arena *a, const struct hz_field *f, const cJSON *node,
 	return NULL;
 }
 
+/* An unknown key as echoed back in `fields`: printable ASCII of at most
+ * 64 bytes, as sent; anything else (bidi controls, 5000 bytes) is not
+ * repeated to whoever reads the answer. */
+static const char *
+shown_key(const char *key)
+{
+	size_t n = strlen(key);
+
+	if (n > 64)
+		return "_body";
+	for (size_t i = 0; i < n; i++)
+		if (key[i] < 0x20 || key[i] > 0x7e)
+			return "_body";
+	return key;
+}
+
 enum hz_status
 hz_json_validate(hz_arena *a, const cJSON *obj, const struct hz_field *fields,
                  struct hz_value *out, struct hz_field_error *errs,
@@ -651,7 +667,7 @@ hz_json_validate(hz_arena *a, const cJSON *obj, const struct hz_field *fields,
 			continue;
 		}
 		if (i == nf) {
-			ADD_ERROR(node->string, "不支持的字段");
+			ADD_ERROR(shown_key(node->string), "不支持的字段");
 			continue;
 		}
 		if (seen[i]) {

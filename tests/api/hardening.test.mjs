@@ -58,6 +58,8 @@ describe('the Bearer scheme is case-insensitive (RFC 9110 §11.1)', () => {
     for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
       expectStatus(await request('GET', ME, { headers: { authorization: `${scheme} ${t}` } }), 200, scheme);
     }
+    // Several spaces after the scheme are one separator.
+    expectStatus(await request('GET', ME, { headers: { authorization: `Bearer   ${t}` } }), 200, 'three spaces');
     for (const scheme of ['Basic', 'Token', 'Bearer:']) {
       expectError(await request('GET', ME, { headers: { authorization: `${scheme} ${t}` } }), 401, 'unauthorized');
     }
@@ -87,6 +89,16 @@ describe('staff password guessing', () => {
     // Waited out, the real user gets in.
     await sleep(1100);
     expectStatus(await loginRaw(username, password), 200);
+  });
+});
+
+describe('unknown body keys are echoed only when harmless', () => {
+  test('a key with bidi controls, or a very long one, is reported under _body', async () => {
+    for (const key of ['\u202eevil', 'k'.repeat(5000), 'tab\there']) {
+      const res = await request('POST', '/api/v1/client-errors', { json: { message: 'x', [key]: 1 } });
+      expectInvalid(res, ['_body']);
+    }
+    expectInvalid(await request('POST', '/api/v1/client-errors', { json: { message: 'x', extra: 1 } }), ['extra']);
   });
 });
 

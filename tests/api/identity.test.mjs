@@ -855,11 +855,11 @@ describe('what is stored and logged', () => {
     const wrong = await loginRaw('admin', 'not-the-password');
     expectError(wrong, 401, 'login_failed');
     assert.deepEqual(auditRows(wrong.headers.get('x-request-id')),
-      [{ actor: ids.admin, action: 'login.staff.failed', type: 'user', target: ids.admin, detail: null }]);
+      [{ actor: ids.admin, action: 'login.staff.failed', type: 'user', target: ids.admin, detail: { ip: '127.0.0.1' } }]);
     const unknown = await loginRaw('no-such-user', 'whatever-it-is');
     expectError(unknown, 401, 'login_failed');
     assert.deepEqual(auditRows(unknown.headers.get('x-request-id')),
-      [{ actor: null, action: 'login.staff.failed', type: 'user', target: null, detail: null }]);
+      [{ actor: null, action: 'login.staff.failed', type: 'user', target: null, detail: { ip: '127.0.0.1' } }]);
     // Every login row of the run carries a request id.
     const [[missing]] = sql("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'login.%' AND (request_id IS NULL OR request_id = '')");
     assert.equal(missing, '0');
