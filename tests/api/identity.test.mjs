@@ -291,7 +291,8 @@ describe('access tokens', () => {
       ['Latin-1 text', '\u00e9t\u00e9.\u00e9t\u00e9.\u00e9t\u00e9'],
       ['longer than any token', `${gh}.${Buffer.from(JSON.stringify({ ...payload, pad: 'x'.repeat(3000) })).toString('base64url')}.${gs}`],
       ['a refresh token', remember(await staff('admin')).refresh_token],
-      ['leading space', ` ${good}`],
+      ['a space inside', `${good.slice(0, 20)} ${good.slice(20)}`],
+      ['trailing space', `${good} `],
     ];
     const bad = [];
     for (const [name, token] of cases) {
