@@ -292,7 +292,6 @@ describe('access tokens', () => {
       ['longer than any token', `${gh}.${Buffer.from(JSON.stringify({ ...payload, pad: 'x'.repeat(3000) })).toString('base64url')}.${gs}`],
       ['a refresh token', remember(await staff('admin')).refresh_token],
       ['a space inside', `${good.slice(0, 20)} ${good.slice(20)}`],
-      ['trailing space', `${good} `],
     ];
     const bad = [];
     for (const [name, token] of cases) {
