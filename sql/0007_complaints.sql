@@ -37,6 +37,10 @@ INSERT IGNORE INTO complaint_categories
 -- (the SLA the rates are judged by); `escalate_at` is when the scheduler
 -- next looks. State changes are compare-and-set on `status`: two handlers
 -- resolving at once, one wins and the other gets 409.
+-- A scope is one subtree, and the tree has four fixed levels: the
+-- cooperative and group above the complaint are kept beside its path so a
+-- staff list is an index range in id order at every level (flat at a
+-- million rows), open ones first-class through is_open.
 CREATE TABLE IF NOT EXISTS complaints (
   id              BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   user_id         BIGINT UNSIGNED NOT NULL,
@@ -46,6 +50,8 @@ CREATE TABLE IF NOT EXISTS complaints (
   place           VARCHAR(100) NULL,
   unit_id         BIGINT UNSIGNED NOT NULL,
   unit_path       VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  coop_id         BIGINT UNSIGNED NULL,
+  group_id        BIGINT UNSIGNED NULL,
   hide_identity   TINYINT(1) NOT NULL DEFAULT 0,
   status          ENUM('submitted','accepted','in_progress','resolved','closed','rejected','reopened') NOT NULL DEFAULT 'submitted',
   handler_unit_id BIGINT UNSIGNED NOT NULL,
@@ -64,8 +70,12 @@ CREATE TABLE IF NOT EXISTS complaints (
   updated_at      DATETIME(3) NOT NULL,
   -- The resident's unread updates (replies and state changes they see).
   unread          SMALLINT UNSIGNED NOT NULL DEFAULT 0,
+  is_open         TINYINT(1) AS (status IN ('submitted','accepted','in_progress','reopened')) PERSISTENT,
   KEY complaints_user (user_id, id),
-  KEY complaints_scope (unit_path, id),
+  KEY complaints_open (is_open, id),
+  KEY complaints_coop (coop_id, is_open, id),
+  KEY complaints_group (group_id, is_open, id),
+  KEY complaints_building (building_id, is_open, id),
   KEY complaints_handler (handler_id, status, id),
   KEY complaints_escalate (escalate_at),
   KEY complaints_resolved (status, resolved_at),
