@@ -28,7 +28,8 @@ static const char *const role_kinds[HZ_ROLE__MAX] = {
  * subtree (DESIGN.md) and may see an ID number in full to check it
  * against the card, each time audited. */
 #define CHAIN (R(HZ_RIGHT_UNIT_READ) | R(HZ_RIGHT_TENANCY_DECIDE) | \
-	R(HZ_RIGHT_POSTER_MANAGE) | R(HZ_RIGHT_PII_REVEAL))
+	R(HZ_RIGHT_POSTER_MANAGE) | R(HZ_RIGHT_PII_REVEAL) | \
+	R(HZ_RIGHT_COMPLAINT_HANDLE))
 
 static const unsigned rights[HZ_ROLE__MAX] = {
 	[HZ_ROLE_BUILDING_HEAD]   = CHAIN,
@@ -40,7 +41,7 @@ static const unsigned rights[HZ_ROLE__MAX] = {
 	 * manager has no business reading the village's buildings. */
 	[HZ_ROLE_STATION_MANAGER] = 0,
 	[HZ_ROLE_ADMIN]           = CHAIN | R(HZ_RIGHT_UNIT_WRITE) |
-	                            R(HZ_RIGHT_USER_ADMIN) |
+	                            R(HZ_RIGHT_USER_ADMIN) | R(HZ_RIGHT_SETTINGS) |
 	                            R(HZ_RIGHT_TENANCY_EXPORT),
 };
 

@@ -29,6 +29,8 @@ enum hz_right {
 	HZ_RIGHT_TENANCY_DECIDE,/* approve, reject and end registrations */
 	HZ_RIGHT_POSTER_MANAGE, /* print posters, rotate a building's code */
 	HZ_RIGHT_TENANCY_EXPORT,/* bulk CSV with full numbers (audited) */
+	HZ_RIGHT_COMPLAINT_HANDLE,/* act on complaints: accept, reply, resolve */
+	HZ_RIGHT_SETTINGS,      /* village-wide settings: complaint categories */
 	HZ_RIGHT__MAX
 };
 

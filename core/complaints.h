@@ -1,0 +1,163 @@
+/* Complaints (诉求, DESIGN.md "Complaints"), handled the 接诉即办 way:
+ * whoever first receives a complaint owns it (首接负责), deadlines are
+ * visible, and work is judged by three rates (complaint_stats.h).
+ *
+ * A resident files one about a building (or a free-text place) with up to
+ * three photos; it goes to the household-group leader of the building's
+ * group, else the cooperative's cadre, else the village admin. Staff answer
+ * it through events; every event is on the timeline. A resident sees only
+ * their own complaints; staff see those in their scope, and a building
+ * head never sees the name or phone of a resident who asked to hide them. */
+#ifndef HZ_COMPLAINTS_H
+#define HZ_COMPLAINTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctx.h"
+#include "json.h"
+#include "page.h"
+
+#define HZ_COMPLAINT_PHOTOS 3
+
+struct hz_complaint_rules {
+	struct hz_rule category, text, place, photos, action, event_text,
+	    rating, reason;
+	struct hz_rule cat_name, cat_minutes;
+};
+extern const struct hz_complaint_rules hz_complaint_rules;
+extern const char *const hz_complaint_statuses[];  /* NULL-terminated */
+extern const char *const hz_complaint_actions[];   /* NULL-terminated */
+
+struct hz_category {
+	uint64_t    id;
+	const char *code, *name, *kind;
+	bool        urgent, active;
+	int         respond_minutes, resolve_minutes;
+};
+
+struct hz_complaint_event {
+	uint64_t    id;
+	uint64_t    actor_id;         /* 0: the system */
+	const char *actor_name;       /* NULL: the system */
+	const char *actor_role;       /* resident, building_head, ..., system */
+	const char *action;
+	const char *from_status, *to_status;
+	const char *text;             /* NULL: none */
+	int         rating;           /* 0: none */
+	uint64_t    target_id;
+	const char *target_name;
+	bool        public;           /* false: a staff note */
+	time_t      at;
+};
+
+struct hz_complaint {
+	uint64_t    id;
+	uint64_t    user_id;
+	const char *status;
+	struct hz_category category;
+	const char *text;
+	uint64_t    building_id;      /* 0: a place */
+	const char *building_name, *building_address;
+	const char *place;
+	uint64_t    unit_id;
+	bool        hide_identity;
+	/* The resident as this viewer may see them: NULL when hidden. */
+	const char *resident_name;
+	const char *resident_phone;   /* masked */
+	uint64_t    handler_unit_id;
+	const char *handler_unit_name, *handler_unit_kind;
+	uint64_t    handler_id;
+	const char *handler_name;
+	time_t      created_at, updated_at, respond_due, resolve_due;
+	time_t      accepted_at, resolved_at, closed_at, rated_at; /* 0: not yet */
+	int         escalations, reopened, rating, unread;
+	bool        overdue;
+	size_t      nphotos;
+	uint64_t    photos[HZ_COMPLAINT_PHOTOS];
+	/* Detail only. */
+	size_t      nevents;
+	struct hz_complaint_event *events;
+	/* What this viewer may do now (names from hz_complaint_actions). */
+	size_t      nactions;
+	const char *actions[12];
+};
+
+struct hz_complaint_input {
+	const char *category;         /* a category code */
+	const char *text;
+	uint64_t    building;         /* 0: none */
+	const char *place;            /* NULL: none */
+	uint64_t    photos[HZ_COMPLAINT_PHOTOS];
+	size_t      nphotos;
+	bool        hide_identity;
+};
+
+/* A resident files a complaint; *out is its detail. */
+enum hz_status hz_complaint_submit(const struct hz_ctx *,
+                                   const struct hz_complaint_input *,
+                                   struct hz_complaint *out);
+
+/* The complaint as the caller may see it, with its timeline; 404 if it is
+ * not theirs (resident) or not in their scope (staff). A resident reading
+ * it clears its unread count. */
+enum hz_status hz_complaint_get(const struct hz_ctx *, uint64_t id,
+                                struct hz_complaint *out);
+
+struct hz_complaint_event_input {
+	const char *action;           /* accept, reply, note, ... */
+	const char *text;             /* reply, note, reject (reason), rate */
+	int         rating;           /* rate: 1..5 */
+	uint64_t    assignee;         /* assign */
+};
+
+/* One step of the lifecycle; *out is the complaint after it. A state
+ * change that lost a race, or is not allowed from the current state, is
+ * 409. */
+enum hz_status hz_complaint_act(const struct hz_ctx *, uint64_t id,
+                                const struct hz_complaint_event_input *,
+                                struct hz_complaint *out);
+
+struct hz_complaint_filter {
+	const char *status;           /* NULL: any */
+	int         open;             /* -1: any, 1: open, 0: finished */
+	bool        overdue;          /* past a deadline and still open */
+	bool        assigned_to_me;
+	uint64_t    unit;             /* staff: a subtree of their scope */
+	uint64_t    building;
+	const char *category;         /* a category code */
+};
+
+/* The caller's own complaints (resident) or those in their scope
+ * (staff), by id. */
+enum hz_status hz_complaints_list(const struct hz_ctx *,
+                                  const struct hz_complaint_filter *,
+                                  const struct hz_page *,
+                                  struct hz_complaint **out, size_t *n,
+                                  bool *more);
+
+/* Categories: every one for staff, the active ones for residents. */
+enum hz_status hz_categories_list(const struct hz_ctx *, bool all,
+                                  struct hz_category **out, size_t *n);
+struct hz_category_input {
+	const char *code, *name, *kind;
+	int         urgent, active;           /* -1: unchanged */
+	int         respond_minutes, resolve_minutes;  /* 0: unchanged */
+};
+/* Admin only (HZ_RIGHT_SETTINGS). */
+enum hz_status hz_category_create(const struct hz_ctx *,
+                                  const struct hz_category_input *,
+                                  struct hz_category *out);
+enum hz_status hz_category_update(const struct hz_ctx *, uint64_t id,
+                                  const struct hz_category_input *,
+                                  struct hz_category *out);
+
+/* Scheduler jobs, run with no caller at x->now. Complaints past their
+ * response or resolution deadline go one level up (an escalate event by
+ * the system); resolved ones the resident left alone for 7 days close. */
+enum hz_status hz_complaints_escalate_due(const struct hz_ctx *,
+                                          unsigned long long *n);
+enum hz_status hz_complaints_autoclose(const struct hz_ctx *,
+                                       unsigned long long *n);
+
+#endif
