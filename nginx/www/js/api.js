@@ -193,6 +193,83 @@ export const api = {
   delete: (path, opts) => request('DELETE', path, undefined, opts),
 };
 
+// ---- Photos: uploads with progress, images behind the bearer token -------------
+
+// One XMLHttpRequest upload of a raw photo body (fetch has no upload
+// progress). onProgress gets a fraction 0..1. Resolves to the parsed body.
+function xhrUpload(path, blob, { onProgress, signal } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', BASE + path);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Content-Type', blob.type || 'application/octet-stream');
+    const access = tokens.access;
+    if (access) xhr.setRequestHeader('Authorization', `Bearer ${access}`);
+    if (onProgress) {
+      xhr.upload.addEventListener('progress', (ev) => {
+        if (ev.lengthComputable && ev.total > 0) onProgress(ev.loaded / ev.total);
+      });
+    }
+    const abort = () => xhr.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    xhr.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+    xhr.addEventListener('error', () => reject(new ApiError({ status: 0, code: 'network', message: MSG_NETWORK })));
+    xhr.addEventListener('timeout', () => reject(new ApiError({ status: 0, code: 'network', message: MSG_NETWORK })));
+    xhr.addEventListener('load', () => {
+      signal?.removeEventListener('abort', abort);
+      const data = parseJson(xhr.responseText);
+      if (xhr.status >= 200 && xhr.status < 300 && data !== undefined) {
+        resolve(data);
+        return;
+      }
+      // errorFromResponse only needs status, ok and the request id header.
+      const res = {
+        status: xhr.status,
+        ok: xhr.status >= 200 && xhr.status < 300,
+        headers: { get: (h) => xhr.getResponseHeader(h) },
+      };
+      reject(errorFromResponse(res, data));
+    });
+    xhr.send(blob);
+  });
+}
+
+// GET an image (or any file) the API serves behind the bearer token; resolves
+// to a Blob. url is the path the API gave ("/api/v1/uploads/…").
+async function fetchBlob(url, { signal } = {}) {
+  const headers = {};
+  const access = tokens.access;
+  if (access) headers.Authorization = `Bearer ${access}`;
+  let res;
+  try {
+    res = await fetch(url, { headers, credentials: 'same-origin', signal });
+  } catch (err) {
+    if (err && err.name === 'AbortError') throw err;
+    throw new ApiError({ status: 0, code: 'network', message: MSG_NETWORK });
+  }
+  if (res.ok) return res.blob();
+  const text = await res.text().catch(() => '');
+  throw errorFromResponse(res, parseJson(text));
+}
+
+// Both renew an expired access token once, like request().
+async function withRefresh(fn) {
+  const sentAccess = tokens.access;
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401 && (sentAccess || tokens.refresh))) throw err;
+    if (!(await refreshSession(sentAccess))) throw err;
+    return fn();
+  }
+}
+
+export const files = {
+  // POST /api/v1/uploads with the photo as the body → {id, url, thumb_url, …}.
+  upload: (blob, opts) => withRefresh(() => xhrUpload('/uploads', blob, opts)),
+  blob: (url, opts) => withRefresh(() => fetchBlob(url, opts)),
+};
+
 // ---- Logging in and out -------------------------------------------------------
 
 export const auth = {
