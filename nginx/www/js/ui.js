@@ -373,3 +373,89 @@ export function promptText({ title, placeholder = '', ok = '确定', cancel = '�
   no.addEventListener('click', () => close(null));
   return answer;
 }
+
+// Dialog asking for several texts at once (e.g. a reason and where to go
+// instead). fields: [{name, label, placeholder, max, required, presets}].
+// Resolves to {name: trimmed text}, or null when cancelled. Each missing
+// answer is named under its own box.
+export function promptFields({ title, desc = '', fields, ok = '确定', cancel = '取消', warn = false }) {
+  const rows = fields.map((f) => {
+    const id = `huzu-prompt-${f.name}`;
+    const area = el('textarea', {
+      class: 'weui-textarea huzu-prompt__input', id, rows: String(f.rows || 3),
+      maxlength: String(f.max || 200), placeholder: f.placeholder || '',
+    });
+    const error = el('p', { class: 'huzu-prompt__error', id: `${id}-error`, hidden: true });
+    const chips = (f.presets || []).length
+      ? el('div', 'huzu-chips', ...f.presets.map((p) => {
+        const b = el('button', { class: 'huzu-chip', type: 'button' }, p);
+        b.addEventListener('click', () => { area.value = p; error.hidden = true; area.focus(); });
+        return b;
+      }))
+      : null;
+    area.addEventListener('input', () => { error.hidden = true; });
+    const lab = el('label', { class: 'huzu-prompt__label', for: id }, f.label);
+    return { f, area, error, node: el('div', 'huzu-prompt__field', lab, chips, area, error) };
+  });
+  const no = dialogButton(cancel);
+  const yes = dialogButton(ok, { primary: true, warn, id: 'huzu-prompt-ok' });
+  const { answer, close } = openDialog({
+    id: 'huzu-prompt-dialog', role: 'dialog', cls: 'weui-dialog huzu-prompt', title,
+    body: [desc ? el('p', 'huzu-prompt__desc', desc) : null, ...rows.map((r) => r.node)],
+    buttons: [no, yes], focus: rows[0].area, cancel: null,
+  });
+  yes.addEventListener('click', () => {
+    const out = {};
+    let first = null;
+    for (const r of rows) {
+      const v = r.area.value.trim();
+      if (r.f.required !== false && !v) {
+        r.error.textContent = r.f.missing || `请填写${r.f.label}`;
+        r.error.hidden = false;
+        first = first || r.area;
+      }
+      out[r.f.name] = v;
+    }
+    if (first) {
+      first.focus();
+      return;
+    }
+    close(out);
+  });
+  no.addEventListener('click', () => close(null));
+  return answer;
+}
+
+// Dialog with one choice from a list (radio buttons), e.g. whom to assign.
+// options: [{value, label, desc}]. Resolves to the value, or null.
+export function promptChoice({ title, desc = '', options, ok = '确定', cancel = '取消', empty = '没有可选的人员' }) {
+  const name = 'huzu-choice';
+  const error = el('p', { class: 'huzu-prompt__error', id: 'huzu-choice-error', hidden: true });
+  const list = options.length
+    ? el('div', { class: 'huzu-choice', role: 'radiogroup', 'aria-label': title }, ...options.map((o, i) => {
+      const input = el('input', { type: 'radio', name, value: String(o.value), id: `huzu-choice-${i}`, class: 'huzu-choice__input' });
+      input.addEventListener('change', () => { error.hidden = true; });
+      return el('label', { class: 'huzu-choice__item', for: `huzu-choice-${i}` }, input,
+        el('span', 'huzu-choice__text', el('span', 'huzu-choice__label', o.label), o.desc ? el('span', 'huzu-choice__desc', o.desc) : null));
+    }))
+    : el('p', 'huzu-prompt__desc', empty);
+  const no = dialogButton(cancel);
+  const yes = dialogButton(ok, { primary: true, id: 'huzu-choice-ok' });
+  const { answer, close } = openDialog({
+    id: 'huzu-choice-dialog', role: 'dialog', cls: 'weui-dialog huzu-prompt', title,
+    body: [desc ? el('p', 'huzu-prompt__desc', desc) : null, list, error], buttons: [no, yes],
+    focus: list.querySelector('input') || no, cancel: null,
+  });
+  yes.addEventListener('click', () => {
+    const picked = list.querySelector ? list.querySelector('input:checked') : null;
+    if (!picked) {
+      if (!options.length) { close(null); return; }
+      error.textContent = '请先选择一项';
+      error.hidden = false;
+      return;
+    }
+    close(picked.value);
+  });
+  no.addEventListener('click', () => close(null));
+  return answer;
+}
