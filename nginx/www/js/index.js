@@ -89,6 +89,8 @@ function renderMe(data) {
   // Links: residents to their registrations, staff who look after buildings to the workbench.
   const chainStaff = staff && roles.some((r) => CHAIN_ROLES.includes(r.role));
   $('me-residence').hidden = staff;
+  $('me-complaints').hidden = staff;
+  $('me-inbox').hidden = !chainStaff;
   $('me-building').hidden = !chainStaff;
   $('me-links').hidden = staff && !chainStaff;
   $('me-details').hidden = false;
@@ -162,6 +164,45 @@ window.addEventListener('storage', (ev) => {
   }
 });
 
+// ---- 诉求 on 首页: 我的诉求 with the updates not yet seen, or staff's 诉求工单 -------
+
+function setUnread(n) {
+  const badge = $('home-unread');
+  badge.textContent = n > 99 ? '99+' : String(n);
+  badge.hidden = !(n > 0);
+  badge.setAttribute('aria-label', `${n} 条新进展`);
+  $('home-complaints-desc').textContent = n > 0 ? `有 ${n} 条新进展，点开查看` : '查看办理进度和答复';
+}
+
+async function loadComplaintsEntry() {
+  if (!auth.loggedIn) {
+    setUnread(0);
+    return;
+  }
+  try {
+    const me = await api.get('/me');
+    if (me && me.user && me.user.kind === 'staff') {
+      $('home-report').hidden = true;
+      $('home-complaints-title').textContent = '诉求工单';
+      const page = await api.get('/complaints?open=true&overdue=true&limit=100');
+      const n = Array.isArray(page.items) ? page.items.length : 0;
+      $('home-unread').textContent = n > 99 ? '99+' : String(n);
+      $('home-unread').hidden = n === 0;
+      $('home-unread').setAttribute('aria-label', `${n} 条已超时`);
+      $('home-complaints-desc').textContent = n > 0 ? `有 ${n}${page.next ? '+' : ''} 条已超时，请尽快处理` : '受理、答复、办结辖区内的诉求';
+      return;
+    }
+    // A resident: the unread updates over their complaints.
+    const page = await api.get('/complaints?mine=true&limit=100');
+    const items = Array.isArray(page.items) ? page.items : [];
+    setUnread(items.reduce((sum, c) => sum + (Number(c.unread) > 0 ? Number(c.unread) : 0), 0));
+  } catch {
+    setUnread(0);            // the entry still opens the list
+  }
+}
+
+window.addEventListener('pageshow', (ev) => { if (ev.persisted) loadComplaintsEntry(); });
+
 // ---- Health footer ------------------------------------------------------------------
 
 async function checkHealth() {
@@ -180,3 +221,4 @@ async function checkHealth() {
 window.addEventListener('hashchange', () => showTab(currentTab()));
 showTab(currentTab());
 checkHealth();
+loadComplaintsEntry();

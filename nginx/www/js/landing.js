@@ -120,7 +120,7 @@ function actionList(data) {
     cells.push(actionCell({ id: 'act-review', mark: '审', tone: 'huzu-tone_orange', title: '审核登记', desc: '审核本楼栋住户提交的居住登记', href: `/building.html?building=${encodeURIComponent(b.id)}#pending` }));
   }
   if (actions.has('report_problem')) {
-    cells.push(actionCell({ id: 'act-report', mark: '诉', title: '反映问题', desc: '向栋长、户组长反映问题', disabled: true }));
+    cells.push(actionCell({ id: 'act-report', mark: '诉', tone: 'huzu-tone_orange', title: '反映问题', desc: '噪音、卫生、消防隐患等，户组长限时答复', href: `/report.html?building=${encodeURIComponent(b.id)}` }));
   }
   if (actions.has('move_out') && data.tenancy) {
     cells.push(actionCell({ id: 'act-moveout', mark: '迁', tone: 'huzu-tone_red', title: '迁出', desc: '已搬离此楼栋时办理', onClick: (ev, cell) => moveOut(cell, data.tenancy.id) }));
@@ -141,6 +141,10 @@ function renderPlace(data) {
   $('place-head').hidden = !head;
   $('place-code').textContent = data.check_code || '';
   document.title = `户组 · ${b.name || '扫码'}`;
+  // 反映问题 (report.html?building=) names the building from here.
+  try {
+    sessionStorage.setItem('huzu.scan.building', JSON.stringify({ id: b.id, name: b.name || '', address: data.address || '' }));
+  } catch { /* storage unavailable: report.html shows the building's number */ }
 
   renderStatus(data);
   const actions = Array.isArray(data.actions) ? data.actions : [];
