@@ -41,9 +41,10 @@ test('app shell: tabs, panels, health footer, CSP-clean', { timeout: 60_000 }, a
     await page.waitForURL(/#services$/);
     const services = await visibleText(page, '#panel-services');
     for (const name of ['居住登记', '扫码打卡', '诉求反映', '志愿服务']) assert.match(services, new RegExp(name));
-    // 居住登记 and 楼栋工作台 are open; 诉求反映 and 志愿服务 are still to come.
-    assert.equal(await page.locator('#panel-services .weui-cell__ft', { hasText: '即将开放' }).count(), 2);
+    // 居住登记, 诉求反映 and 楼栋工作台 are open; 志愿服务 is still to come.
+    assert.equal(await page.locator('#panel-services .weui-cell__ft', { hasText: '即将开放' }).count(), 1);
     assert.equal(await page.locator('#svc-residence').getAttribute('href'), '/residence.html');
+    assert.equal(await page.locator('#svc-complaints').getAttribute('href'), '/complaints.html');
     assert.equal(await page.locator('#svc-building').getAttribute('href'), '/building.html');
     assert.equal(await page.locator('#panel-home').isVisible(), false);
     assert.equal(await page.locator('#tab-services').getAttribute('aria-selected'), 'true');
@@ -112,6 +113,8 @@ test('pages are put together by SSI; the parts are internal', { timeout: 30_000 
   const pages = [
     ['/', 'index'], ['/login.html', 'login'], ['/q/AbC123', 'landing'], ['/register.html', 'register'],
     ['/residence.html', 'residence'], ['/building.html', 'building'], ['/poster.html', 'poster'],
+    ['/report.html', 'report'], ['/complaints.html', 'complaints'], ['/complaint.html', 'complaint'],
+    ['/complaint-stats.html', 'complaint-stats'],
   ];
   for (const [p, name] of pages) {
     const res = await fetch(`${BASE}${p}`);
