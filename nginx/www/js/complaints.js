@@ -52,9 +52,8 @@ function query(after) {
     const f = FILTERS.find(([k]) => k === filterKey());
     if (f && f[2]) q.push(f[2]);
     if (mine()) q.push('mine=true');
-  } else {
-    q.push('mine=true');
   }
+  // A resident's list is their own complaints (mine=true is 指派给我 for staff).
   q.push('limit=50');
   if (after) q.push(`after=${encodeURIComponent(after)}`);
   return `/complaints?${q.join('&')}`;

@@ -193,7 +193,7 @@ async function loadComplaintsEntry() {
       return;
     }
     // A resident: the unread updates over their complaints.
-    const page = await api.get('/complaints?mine=true&limit=100');
+    const page = await api.get('/complaints?limit=100');
     const items = Array.isArray(page.items) ? page.items : [];
     setUnread(items.reduce((sum, c) => sum + (Number(c.unread) > 0 ? Number(c.unread) : 0), 0));
   } catch {
