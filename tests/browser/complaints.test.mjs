@@ -431,3 +431,68 @@ test('诉求统计: the three rates per unit and volumes per day, each with its 
     await s.context.close();
   }
 });
+
+// A resident's tokens through the API (phone code from the log sender).
+async function residentToken() {
+  const phone = freshPhone('135');
+  const post = (p, body) => fetch(`${BASE}/api/v1${p}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal((await post('/auth/code', { phone })).status, 202);
+  const res = await post('/auth/code/verify', { phone, code: await codeFromSmsLog(phone) });
+  assert.equal(res.status, 200);
+  return (await res.json()).access_token;
+}
+
+async function apiPost(token, p, body) {
+  return fetch(`${BASE}/api/v1${p}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body),
+  });
+}
+
+test('someone else acted first: 409 is said and the page shows the new state; 退回 gives a reason and where to go', { timeout: 120_000 }, async () => {
+  const poster = await posterOf(BUILDING);
+  const rt = await residentToken();
+  const filed = await apiPost(rt, '/complaints', { category: 'repair', text: '三楼楼道的灯坏了一个星期', building: poster.id, photos: [], hide_identity: false });
+  assert.equal(filed.status, 201);
+  const c = await filed.json();
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await staffLogin(page, 'leader1', `/complaint.html?id=${c.id}`);
+    await page.locator('#act-accept').waitFor({ state: 'visible' });
+    // Meanwhile the same complaint is accepted elsewhere.
+    const lt = (await apiLogin('leader1')).access_token;
+    assert.equal((await apiPost(lt, `/complaints/${c.id}/events`, { action: 'accept' })).status, 200);
+    await page.locator('#act-accept').click();
+    const lost = page.waitForResponse((r) => apiPath(r) === `/api/v1/complaints/${c.id}/events`);
+    await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '受理' }).click();
+    assert.equal((await lost).status(), 409);
+    await page.locator('#huzu-error-dialog .weui-dialog').waitFor();
+    const said = await page.locator('#huzu-error-dialog .weui-dialog').innerText();
+    assert.match(said, /刷新/);
+    assert.doesNotMatch(said, /[0-9a-f]{16}/, 'no request id on the face of the message');
+    await page.locator('#huzu-error-dialog .weui-dialog__btn').click();
+    await page.locator('#detail-card .huzu-cstatus', { hasText: '已受理' }).waitFor();
+    assert.equal(await page.locator('#act-accept').count(), 0);
+
+    // 退回: both the reason and where to go are asked for, each under its box.
+    await page.locator('#act-reject').click();
+    await page.locator('#huzu-prompt-dialog .weui-dialog').waitFor();
+    await page.locator('#huzu-prompt-ok').click();
+    assert.equal(await visibleText(page, '#huzu-prompt-reason-error'), '请填写退回原因');
+    assert.equal(await visibleText(page, '#huzu-prompt-where-error'), '请告诉反映人该去哪里反映');
+    await checkWidths(page, 'reject dialog');
+    await page.locator('#huzu-prompt-reason').fill('楼道照明由物业负责');
+    await page.locator('#huzu-prompt-dialog .huzu-chip', { hasText: '物业' }).click();
+    await shot(page, 'complaint-reject.png');
+    const rejected = page.waitForResponse((r) => apiPath(r) === `/api/v1/complaints/${c.id}/events`);
+    await page.locator('#huzu-prompt-ok').click();
+    const rr = await rejected;
+    assert.equal(rr.status(), 200);
+    assert.deepEqual(JSON.parse(rr.request().postData()), { action: 'reject', text: '楼道照明由物业负责。建议：请联系小区物业管理处' });
+    await page.locator('#detail-card .huzu-cstatus', { hasText: '已退回' }).waitFor();
+    assert.match(await visibleText(page, '.huzu-event_reject'), /建议：请联系小区物业管理处/);
+    assertClean(s, [`/api/v1/complaints/${c.id}/events`]);
+  } finally {
+    await s.context.close();
+  }
+});

@@ -153,7 +153,12 @@ async function assign() {
     hideToast();
   } catch (err) {
     hideToast();
-    await showError(plain(err));
+    const e = plain(err);
+    if (e.status === 403) {
+      await showError(new ApiError({ status: 403, message: '您的账号不能查看可指派的人员名单。如需别人办理，请点「上报」交给上一级。' }));
+      return;
+    }
+    await showError(e);
     return;
   }
   const who = await promptChoice({
