@@ -19,13 +19,29 @@ function showTab(name) {
     item.classList.toggle('weui-bar__item_on', on);
     item.setAttribute('aria-selected', String(on));
   }
-  if (name === 'me') loadMe();
+  // The first visit shares the page's /me; a later one asks again.
+  if (name === 'me') {
+    loadMe({ fresh: meShown });
+    meShown = true;
+  }
 }
 
 // ---- 我的 ------------------------------------------------------------------------
 
 // Each load gets a number; answers to an older load are dropped.
 let meSeq = 0;
+
+// One GET /me per page load, shared by 我的 and the 诉求 entry on 首页;
+// fresh asks again (重试, another tab logging in).
+let meRequest = null;
+let meShown = false;
+function fetchMe({ fresh = false } = {}) {
+  if (fresh || !meRequest) {
+    meRequest = api.get('/me');
+    meRequest.catch(() => { meRequest = null; });
+  }
+  return meRequest;
+}
 
 function setProfile({ name, tag = '', desc = '', requestId = '', busy = false }) {
   $('me-status').textContent = name;
@@ -104,7 +120,7 @@ function renderMeError(err) {
   setButtons({ retry: true, logout: true });
 }
 
-async function loadMe() {
+async function loadMe({ fresh = false } = {}) {
   const seq = ++meSeq;
   if (!auth.loggedIn) {
     renderLoggedOut();
@@ -113,7 +129,7 @@ async function loadMe() {
   renderLoading();
   try {
     // api.js renews an expired access token once before giving up.
-    const data = await api.get('/me');
+    const data = await fetchMe({ fresh });
     if (seq === meSeq) renderMe(data);
   } catch (err) {
     if (seq !== meSeq) return;
@@ -126,7 +142,7 @@ async function loadMe() {
   }
 }
 
-$('me-retry').addEventListener('click', loadMe);
+$('me-retry').addEventListener('click', () => loadMe({ fresh: true }));
 
 $('me-logout').addEventListener('click', async () => {
   const ok = await showConfirm({ message: '确定退出登录吗？', ok: '退出登录', warn: true });
@@ -137,6 +153,7 @@ $('me-logout').addEventListener('click', async () => {
   try {
     await auth.logout();
   } finally {
+    meRequest = null;
     button.disabled = false;
     button.classList.remove('weui-btn_disabled');
     meSeq += 1;
@@ -159,7 +176,7 @@ window.addEventListener('storage', (ev) => {
       meSeq += 1;
       renderLoggedOut();
     } else if (ev.oldValue === null) {
-      loadMe();
+      loadMe({ fresh: true });
     }
   }
 });
@@ -180,7 +197,7 @@ async function loadComplaintsEntry() {
     return;
   }
   try {
-    const me = await api.get('/me');
+    const me = await fetchMe();
     if (me && me.user && me.user.kind === 'staff') {
       $('home-report').hidden = true;
       $('home-complaints-title').textContent = '诉求工单';
