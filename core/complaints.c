@@ -84,7 +84,7 @@ enum {
 	STMT_LIST_BUILDING, STMT_EVENTS, STMT_CATEGORY_BY_CODE, STMT_CATEGORY,
 	STMT_CATEGORIES, STMT_CATEGORY_INSERT, STMT_CATEGORY_UPDATE,
 	STMT_LEADER, STMT_INSERT, STMT_PHOTO, STMT_EVENT, STMT_MOVE,
-	STMT_SEEN, STMT_ESCALATE_DUE, STMT_CLOSE_DUE,
+	STMT_SEEN, STMT_ESCALATE_DUE, STMT_CLOSE_DUE, STMT_OPEN_OF_USER,
 	STMT__MAX
 };
 
@@ -171,6 +171,9 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_CLOSE_DUE] =
 	    "SELECT id FROM complaints WHERE status = 'resolved'"
 	    " AND resolved_at <= FROM_UNIXTIME(?) ORDER BY resolved_at LIMIT 500",
+	/* How many of a resident's are still being handled. */
+	[STMT_OPEN_OF_USER] =
+	    "SELECT COUNT(*) FROM complaints WHERE user_id = ? AND is_open",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("complaints", sql);
@@ -211,6 +214,9 @@ const struct hz_complaint_rules hz_complaint_rules = {
 static const struct hz_refusal
     staff_cannot_file = { HZ_ERR_FORBIDDEN, "forbidden", NULL,
 	"反映问题请使用住户账号" },
+    too_many_open = { HZ_ERR_RATE_LIMITED, "too_many_open_complaints", NULL,
+	"您已有 20 条诉求正在办理，请等办结后再反映新问题；紧急情况请拨打 110"
+	" 或 119", 3600 },
     unknown_category = { HZ_ERR_INVALID, "validation_failed", "category",
 	"没有这个问题类别，请重新选择" },
     where_needed = { HZ_ERR_INVALID, "validation_failed", "place",
@@ -688,7 +694,7 @@ hz_complaint_submit(const struct hz_ctx *x,
                     struct hz_complaint *out)
 {
 	const struct hz_complaint_rules *R = &hz_complaint_rules;
-	struct hz_db_result cat;
+	struct hz_db_result cat, open;
 	struct hz_unit where;
 	struct submit_job j = { .in = in, .where = &where };
 	enum hz_status rc;
@@ -714,6 +720,12 @@ hz_complaint_submit(const struct hz_ctx *x,
 	if ((rc = category_by_code(x, in->category, &cat)))
 		return rc;
 	j.cat = HZ_CELL(&cat, 0, 0);
+	/* One person cannot flood the handlers: 20 open at a time. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_USER,
+	    HZ_ARGS(HZ_ARG_I64((long long)x->caller->id)), &open)))
+		return rc;
+	if (HZ_CELL(&open, 0, 0)->i >= HZ_COMPLAINTS_OPEN_MAX)
+		return hz_refuse(x, &too_many_open);
 	if ((rc = hz_uploads_owned(x, in->photos, in->nphotos)))
 		return rc;
 	/* A building's address is on a public poster: any building may be

@@ -19,6 +19,8 @@
 #include "page.h"
 
 #define HZ_COMPLAINT_PHOTOS 3
+/* A resident's complaints being handled at once. */
+#define HZ_COMPLAINTS_OPEN_MAX 20
 
 struct hz_complaint_rules {
 	struct hz_rule category, text, place, photos, action, status,

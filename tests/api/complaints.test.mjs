@@ -113,6 +113,17 @@ describe('filing', () => {
     assert.equal(sql(`SELECT COUNT(*) FROM complaints WHERE user_id = ${me}`)[0][0], '0');
   });
 
+  test('must-fail: a 21st open complaint is refused (429) until one is finished', async () => {
+    const r = await resident();
+    const made = await Promise.all(Array.from({ length: 20 }, () => fileOk(r)));
+    const res = await file(r, { category: 'noise', text: '又一次反映噪音问题', building: await uid('B001') });
+    expectError(res, 429, 'too_many_open_complaints');
+    assert.ok(Number(res.headers.get('retry-after')) > 0);
+    await step(leader, made[0].id, { action: 'accept' });
+    await step(leader, made[0].id, { action: 'resolve' });
+    await fileOk(r);
+  });
+
   test('must-fail: photos that are not the caller\'s uploads, or the same twice', async () => {
     const a = await resident();
     const b = await resident();
