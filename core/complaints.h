@@ -94,9 +94,12 @@ struct hz_complaint_input {
 	uint64_t    photos[HZ_COMPLAINT_PHOTOS];
 	size_t      nphotos;
 	bool        hide_identity;
+	const char *request_key;      /* the Idempotency-Key, or NULL */
 };
 
-/* A resident files a complaint; *out is its detail. */
+/* A resident files a complaint; *out is its detail. Filed again under the
+ * same request key, it is the first one (also when that first attempt
+ * committed but never answered). */
 enum hz_status hz_complaint_submit(const struct hz_ctx *,
                                    const struct hz_complaint_input *,
                                    struct hz_complaint *out);
