@@ -84,7 +84,8 @@ enum {
 	STMT_LIST_BUILDING, STMT_EVENTS, STMT_CATEGORY_BY_CODE, STMT_CATEGORY,
 	STMT_CATEGORIES, STMT_CATEGORY_INSERT, STMT_CATEGORY_UPDATE,
 	STMT_LEADER, STMT_INSERT, STMT_PHOTO, STMT_EVENT, STMT_MOVE,
-	STMT_SEEN, STMT_ESCALATE_DUE, STMT_CLOSE_DUE,
+	STMT_SEEN, STMT_ESCALATE_DUE, STMT_CLOSE_DUE, STMT_OPEN_OF_USER,
+	STMT_BY_REQUEST,
 	STMT__MAX
 };
 
@@ -130,10 +131,10 @@ static const char *const sql[STMT__MAX] = {
 	    "INSERT INTO complaints (user_id, category_id, text, building_id,"
 	    " place, unit_id, unit_path, coop_id, group_id, hide_identity,"
 	    " handler_unit_id, handler_id, created_at, updated_at, respond_due,"
-	    " resolve_due, escalate_at)"
+	    " resolve_due, escalate_at, request_key)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?),"
 	    " FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?),"
-	    " FROM_UNIXTIME(?))",
+	    " FROM_UNIXTIME(?), ?)",
 	[STMT_PHOTO] =
 	    "INSERT INTO complaint_photos (complaint_id, upload_id, position)"
 	    " VALUES (?, ?, ?)",
@@ -171,6 +172,11 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_CLOSE_DUE] =
 	    "SELECT id FROM complaints WHERE status = 'resolved'"
 	    " AND resolved_at <= FROM_UNIXTIME(?) ORDER BY resolved_at LIMIT 500",
+	[STMT_BY_REQUEST] =
+	    "SELECT id FROM complaints WHERE user_id = ? AND request_key = ?",
+	/* How many of a resident's are still being handled. */
+	[STMT_OPEN_OF_USER] =
+	    "SELECT COUNT(*) FROM complaints WHERE user_id = ? AND is_open",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("complaints", sql);
@@ -194,6 +200,7 @@ const struct hz_complaint_rules hz_complaint_rules = {
 	.photos = { HZ_F_ARRAY, 0, HZ_COMPLAINT_PHOTOS, "最多上传 3 张照片",
 	    .item = &photo_id },
 	.action = { HZ_F_ENUM, 0, 0, NULL, hz_complaint_actions },
+	.status = { HZ_F_ENUM, 0, 0, NULL, hz_complaint_statuses },
 	.event_text = { HZ_F_STRING, 1, 500, "请填写内容（1 至 500 个字）",
 	    .flags = HZ_MULTILINE },
 	.rating = { HZ_F_INT, 1, 5, "请选择 1 至 5 星" },
@@ -210,6 +217,9 @@ const struct hz_complaint_rules hz_complaint_rules = {
 static const struct hz_refusal
     staff_cannot_file = { HZ_ERR_FORBIDDEN, "forbidden", NULL,
 	"反映问题请使用住户账号" },
+    too_many_open = { HZ_ERR_RATE_LIMITED, "too_many_open_complaints", NULL,
+	"您已有 20 条诉求正在办理，请等办结后再反映新问题；紧急情况请拨打 110"
+	" 或 119", 3600 },
     unknown_category = { HZ_ERR_INVALID, "validation_failed", "category",
 	"没有这个问题类别，请重新选择" },
     where_needed = { HZ_ERR_INVALID, "validation_failed", "place",
@@ -236,8 +246,6 @@ static const struct hz_refusal
 	"这项操作由工作人员办理" },
     not_yours = { HZ_ERR_FORBIDDEN, "forbidden", "action",
 	"该诉求由上级或其他人负责，您可以回复或备注" },
-    text_needed = { HZ_ERR_INVALID, "validation_failed", "text",
-	"请填写内容（1 至 500 个字）" },
     rating_needed = { HZ_ERR_INVALID, "validation_failed", "rating",
 	"请选择 1 至 5 星" },
     assignee_needed = { HZ_ERR_INVALID, "validation_failed", "assignee",
@@ -444,7 +452,7 @@ load(const struct hz_ctx *x, uint64_t id, struct hz_db_result *r)
 }
 
 static enum hz_status
-events_of(const struct hz_ctx *x, const struct view *v, bool hide,
+events_of(const struct hz_ctx *x, const struct view *v,
           struct hz_complaint *o)
 {
 	struct hz_db_result r;
@@ -472,7 +480,6 @@ events_of(const struct hz_ctx *x, const struct view *v, bool hide,
 			e->actor_id = 0;
 			e->actor_name = NULL;
 		}
-		(void)hide;
 		e->action = c[E_ACTION].s;
 		e->from_status = HZ_TEXT(&c[E_FROM]);
 		e->to_status = HZ_TEXT(&c[E_TO]);
@@ -500,7 +507,7 @@ detail(const struct hz_ctx *x, uint64_t id, bool seen,
 	if ((rc = load(x, id, &r)) || (rc = view_of(x, &r, 0, &v)))
 		return rc;
 	fill(x, &r, 0, &v, o);
-	if ((rc = events_of(x, &v, o->hide_identity, o)))
+	if ((rc = events_of(x, &v, o)))
 		return rc;
 	if (seen && v.resident && o->unread) {
 		/* The answer still says how many were new. */
@@ -581,6 +588,7 @@ add_event(const struct hz_ctx *x, uint64_t id, const char *role,
 
 struct submit_job {
 	const struct hz_complaint_input *in;
+	const unsigned char     *request;     /* keyed hash, or NULL */
 	const struct hz_db_cell *cat;
 	const struct hz_unit    *where;       /* the building or the village */
 	uint64_t                 coop, group;
@@ -609,7 +617,9 @@ submit_tx(const struct hz_ctx *x, void *p)
 	    HZ_ARG_I64(in->hide_identity),
 	    HZ_ARG_I64((long long)j->handler_unit), HZ_ARG_OPT_ID(j->handler),
 	    HZ_ARG_I64(now), HZ_ARG_I64(now), HZ_ARG_I64(respond),
-	    HZ_ARG_I64(resolve), HZ_ARG_I64(respond)), &r)))
+	    HZ_ARG_I64(resolve), HZ_ARG_I64(respond),
+	    j->request ? HZ_ARG_STRN((const char *)j->request, HZ_INDEX_BYTES)
+	    : HZ_ARG_NULL), &r)))
 		return rc;
 	j->id = r.insert_id;
 	for (size_t i = 0; i < in->nphotos; i++)
@@ -684,15 +694,37 @@ category_by_code(const struct hz_ctx *x, const char *code,
 	return HZ_OK;
 }
 
+/* The caller's complaint filed under `request`, if any (id 0: none). */
+static enum hz_status
+by_request(const struct hz_ctx *x, const unsigned char *request,
+           uint64_t *id)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	*id = 0;
+	if (request == NULL)
+		return HZ_OK;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_REQUEST, HZ_ARGS(
+	    HZ_ARG_I64((long long)x->caller->id),
+	    HZ_ARG_STRN((const char *)request, HZ_INDEX_BYTES)), &r)))
+		return rc;
+	if (r.nrows)
+		*id = HZ_ID(HZ_CELL(&r, 0, 0));
+	return HZ_OK;
+}
+
 enum hz_status
 hz_complaint_submit(const struct hz_ctx *x,
                     const struct hz_complaint_input *in,
                     struct hz_complaint *out)
 {
 	const struct hz_complaint_rules *R = &hz_complaint_rules;
-	struct hz_db_result cat;
+	struct hz_db_result cat, open;
 	struct hz_unit where;
 	struct submit_job j = { .in = in, .where = &where };
+	unsigned char request[HZ_INDEX_BYTES];
+	uint64_t first;
 	enum hz_status rc;
 
 	if (x->caller == NULL)
@@ -713,9 +745,25 @@ hz_complaint_submit(const struct hz_ctx *x,
 		for (size_t k = 0; k < i; k++)
 			if (in->photos[i] == in->photos[k])
 				return hz_refuse(x, &duplicate_photo);
+	if (in->request_key != NULL) {
+		hz_blind_index(x->keys, "complaint_request", in->request_key,
+		    strlen(in->request_key), request);
+		j.request = request;
+	}
+	/* Filed before under this key: that one. */
+	if ((rc = by_request(x, j.request, &first)))
+		return rc;
+	if (first)
+		return detail(x, first, false, out);
 	if ((rc = category_by_code(x, in->category, &cat)))
 		return rc;
 	j.cat = HZ_CELL(&cat, 0, 0);
+	/* One person cannot flood the handlers: 20 open at a time. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_USER,
+	    HZ_ARGS(HZ_ARG_I64((long long)x->caller->id)), &open)))
+		return rc;
+	if (HZ_CELL(&open, 0, 0)->i >= HZ_COMPLAINTS_OPEN_MAX)
+		return hz_refuse(x, &too_many_open);
 	if ((rc = hz_uploads_owned(x, in->photos, in->nphotos)))
 		return rc;
 	/* A building's address is on a public poster: any building may be
@@ -728,7 +776,13 @@ hz_complaint_submit(const struct hz_ctx *x,
 			return hz_refuse(x, &unknown_building);
 	} else
 		rc = hz_unit_village(x, &where);
-	if (rc || (rc = route(x, &j)) || (rc = hz_tx(x, submit_tx, &j)))
+	if (rc || (rc = route(x, &j)))
+		return rc;
+	/* Two attempts under one key at once: the unique key keeps one. */
+	if ((rc = hz_tx(x, submit_tx, &j)) == HZ_ERR_CONFLICT && j.request &&
+	    (rc = by_request(x, j.request, &j.id)) == HZ_OK && j.id == 0)
+		rc = HZ_ERR_CONFLICT;
+	if (rc)
 		return rc;
 	return detail(x, j.id, false, out);
 }
@@ -866,10 +920,7 @@ plan(const struct hz_ctx *x, struct act_job *j)
 		const struct hz_rule *rule = is(a, "reject") ? &R->reason
 		    : &R->event_text;
 
-		if (in->text == NULL)
-			return hz_refuse(x, is(a, "reject") ? &(const struct
-			    hz_refusal){ HZ_ERR_INVALID, "validation_failed",
-			    "text", R->reason.message, 0 } : &text_needed);
+		/* These say something: the text is required. */
 		if (!hz_rule_ok(rule, in->text, false))
 			return hz_refuse_rule(x, "text", rule);
 	} else if (in->text && !hz_rule_ok(&R->event_text, in->text, false))
@@ -1017,9 +1068,10 @@ hz_complaints_list(const struct hz_ctx *x, const struct hz_complaint_filter *f,
 	*more = false;
 	if (x->caller == NULL)
 		return HZ_ERR_UNAUTHORIZED;
-	if (f->status && !hz_rule_ok(&(const struct hz_rule){ HZ_F_ENUM, 0, 0,
-	    NULL, hz_complaint_statuses }, f->status, false))
-		return HZ_ERR_INVALID;
+	if (!hz_rule_ok(&hz_complaint_rules.status, f->status, true))
+		return hz_refuse_rule(x, "status", &hz_complaint_rules.status);
+	if (!hz_rule_ok(&hz_complaint_rules.category, f->category, true))
+		return hz_refuse_rule(x, "category", &hz_complaint_rules.category);
 	struct hz_db_arg filters[] = {
 		HZ_ARG_OPT_STR(f->status), HZ_ARG_OPT_STR(f->status),
 		f->open < 0 ? HZ_ARG_NULL : HZ_ARG_I64(f->open),
