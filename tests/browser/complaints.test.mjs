@@ -434,12 +434,16 @@ test('诉求统计: the three rates per unit and volumes per day, each with its 
 
 // A resident's tokens through the API (phone code from the log sender).
 async function residentToken() {
+  return (await residentTokens()).access_token;
+}
+
+async function residentTokens() {
   const phone = freshPhone('135');
   const post = (p, body) => fetch(`${BASE}/api/v1${p}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   assert.equal((await post('/auth/code', { phone })).status, 202);
   const res = await post('/auth/code/verify', { phone, code: await codeFromSmsLog(phone) });
   assert.equal(res.status, 200);
-  return (await res.json()).access_token;
+  return res.json();
 }
 
 async function apiPost(token, p, body) {
@@ -492,6 +496,46 @@ test('someone else acted first: 409 is said and the page shows the new state; �
     await page.locator('#detail-card .huzu-cstatus', { hasText: '已退回' }).waitFor();
     assert.match(await visibleText(page, '.huzu-event_reject'), /建议：请联系小区物业管理处/);
     assertClean(s, [`/api/v1/complaints/${c.id}/events`]);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('重新反映: a resolved complaint goes back to the handler with what is still wrong', { timeout: 90_000 }, async () => {
+  const poster = await posterOf(BUILDING);
+  const tokens = await residentTokens();
+  const filed = await apiPost(tokens.access_token, '/complaints', { category: 'sanitation', text: '垃圾站周围污水横流，气味很大', building: poster.id });
+  assert.equal(filed.status, 201);
+  const c = await filed.json();
+  const lt = (await apiLogin('leader1')).access_token;
+  assert.equal((await apiPost(lt, `/complaints/${c.id}/events`, { action: 'accept' })).status, 200);
+  assert.equal((await apiPost(lt, `/complaints/${c.id}/events`, { action: 'resolve', text: '已安排清洁工冲洗' })).status, 200);
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await s.context.addInitScript(([a, r]) => {
+      if (!localStorage.getItem('huzu.access')) {
+        localStorage.setItem('huzu.access', a);
+        localStorage.setItem('huzu.refresh', r);
+      }
+    }, [tokens.access_token, tokens.refresh_token]);
+    await page.goto(`${BASE}/complaint.html?id=${c.id}`, { waitUntil: 'load' });
+    await page.locator('#act-reopen').waitFor({ state: 'visible' });
+    assert.match(await visibleText(page, '.huzu-event_resolve'), /已安排清洁工冲洗/);
+    assert.match(await visibleText(page, '.huzu-detail__tip'), /重新反映/);
+    await checkWidths(page, 'resolved, for the resident');
+    await page.locator('#act-reopen').click();
+    await page.locator('#huzu-prompt-dialog .weui-dialog').waitFor();
+    await page.locator('#huzu-prompt-ok').click();
+    assert.equal(await visibleText(page, '#huzu-prompt-error'), '请填写原因');
+    await page.locator('#huzu-prompt-input').fill('只冲洗了一次，第二天又有污水');
+    const sent = page.waitForResponse((r) => apiPath(r) === `/api/v1/complaints/${c.id}/events`);
+    await page.locator('#huzu-prompt-ok').click();
+    assert.equal((await sent).status(), 200);
+    await page.locator('#detail-card .huzu-cstatus', { hasText: '重新反映' }).waitFor();
+    assert.match(await visibleText(page, '#detail-due'), /受理期限/);
+    assert.equal(await page.locator('#rate').count(), 0);
+    assertClean(s);
   } finally {
     await s.context.close();
   }
