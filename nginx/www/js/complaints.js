@@ -54,7 +54,7 @@ function query(after) {
     if (mine()) q.push('mine=true');
   }
   // A resident's list is their own complaints (mine=true is 指派给我 for staff).
-  q.push('limit=50');
+  q.push('limit=100');
   if (after) q.push(`after=${encodeURIComponent(after)}`);
   return `/complaints?${q.join('&')}`;
 }
@@ -132,9 +132,18 @@ function renderFilters() {
 
 $('f-mine').addEventListener('change', () => setHash(filterKey(), $('f-mine').checked));
 
-async function loadPage(after) {
-  const page = await api.get(query(after));
-  return { list: Array.isArray(page.items) ? page.items : [], next: page.next || null };
+// The API pages by id; overdue-first needs the whole open list, so up to
+// three pages come at once and 加载更多 fetches the rest.
+async function loadPage(after, pages = 1) {
+  let list = [];
+  let cursor = after;
+  for (let i = 0; i < pages; i++) {
+    const page = await api.get(query(cursor));
+    list = list.concat(Array.isArray(page.items) ? page.items : []);
+    cursor = page.next || null;
+    if (!cursor) break;
+  }
+  return { list, next: cursor };
 }
 
 async function load() {
@@ -143,7 +152,7 @@ async function load() {
   $('list').replaceChildren(loadmore('正在加载', { loading: true }));
   $('more-area').hidden = true;
   try {
-    const r = await loadPage('');
+    const r = await loadPage('', 3);
     if (my !== seq) return;
     items = r.list;
     next = r.next;
