@@ -53,8 +53,9 @@ function fieldError(name, message) {
   return true;
 }
 
+// The photos' own messages stay: renderPhotos() owns them.
 function clearErrors() {
-  for (const name of Object.keys(FIELDS)) fieldError(name, '');
+  for (const name of Object.keys(FIELDS)) if (name !== 'photos') fieldError(name, '');
 }
 
 function focusFirst(names) {
