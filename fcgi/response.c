@@ -192,6 +192,8 @@ static const struct {
 	[HZ_ERR_IO]             = { 500, "internal", "服务器内部错误" },
 	[HZ_ERR_CONFIG]         = { 500, "internal", "服务器内部错误" },
 	[HZ_ERR_INTERNAL]       = { 500, "internal", "服务器内部错误" },
+	[HZ_ERR_TOO_LARGE]      = { 413, "body_too_large", "请求内容过大" },
+	[HZ_ERR_MEDIA_TYPE]     = { 415, "unsupported_media_type", "不支持的内容类型" },
 };
 
 /* A refusal from core: its status, code and words; 422s keep the
