@@ -50,6 +50,8 @@ void h_user_phone(struct hz_req *);
 void h_user_create(struct hz_req *);
 void h_role_grant(struct hz_req *);
 void h_role_revoke(struct hz_req *);
+void h_upload_create(struct hz_req *);
+void h_upload_get(struct hz_req *);
 
 extern const struct hz_field client_error_fields[];
 extern const struct hz_field login_fields[];
@@ -73,5 +75,6 @@ extern const struct hz_field tenancies_query[];
 extern const struct hz_field export_query[];
 extern const struct hz_field qr_png_query[];
 extern const struct hz_field page_query[];   /* after and limit only */
+extern const struct hz_field upload_query[];
 
 #endif

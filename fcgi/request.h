@@ -37,6 +37,8 @@ struct hz_req {
 	const char             *authorization;
 	const char             *body;
 	size_t                  body_len;
+	const char             *body_path;     /* HZ_BODY_FILE routes: the
+	                                          body's file, removed after */
 
 	/* What core/ is called with; ctx.caller points at `caller` once the
 	 * bearer token was verified. */

@@ -25,7 +25,12 @@ struct hz_route {
 	const struct hz_field *body;      /* JSON fields, or NULL: no body */
 	const struct hz_field *query;     /* query parameters, or NULL: none
 	                                     (any given is refused) */
+	unsigned               flags;     /* HZ_BODY_FILE */
 };
+
+/* The body is raw bytes up to cfg->upload_max, received into a file
+ * (req->body_path) instead of the arena: photos. */
+#define HZ_BODY_FILE 1u
 
 extern const struct hz_route hz_routes[];
 extern const size_t          hz_nroutes;
