@@ -62,6 +62,7 @@ struct hz_req {
 	bool                    replied;
 	const char             *error_code;    /* of an error answer, for the log */
 	struct hz_buf           headers;       /* extra "Name: value\r\n" lines */
+	bool                    cache_control; /* headers has one: no no-store */
 	struct hz_buf           out;
 };
 

@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "response.h"
@@ -47,7 +48,9 @@ emit_typed(struct hz_req *req, int status, const char *type,
 	hz_buf_printf(o, "Status: %d %s\r\n", status, reason(status));
 	if (body != NULL)
 		hz_buf_printf(o, "Content-Type: %s\r\n", type);
-	hz_buf_puts(o, "Cache-Control: no-store\r\n");
+	/* Never cached, unless the handler said otherwise (a photo). */
+	if (!req->cache_control)
+		hz_buf_puts(o, "Cache-Control: no-store\r\n");
 	if (req->headers.len)
 		hz_buf_append(o, req->headers.data, req->headers.len);
 	hz_buf_puts(o, "\r\n");
@@ -247,5 +250,7 @@ hz_reply_status(struct hz_req *req, enum hz_status rc)
 void
 hz_reply_header(struct hz_req *req, const char *name, const char *value)
 {
+	if (strcasecmp(name, "Cache-Control") == 0)
+		req->cache_control = true;
 	hz_buf_printf(&req->headers, "%s: %s\r\n", name, value);
 }
