@@ -359,7 +359,10 @@ hz_upload_tmpfile(const struct hz_config *cfg, char *path, int *fd)
 	int n;
 
 	*fd = -1;
-	if (mkdir(cfg->uploads_dir, 0755) != 0 && errno != EEXIST)
+	/* Readable by nginx's workers whatever our umask; tmp/ is not. */
+	if (mkdir(cfg->uploads_dir, 0755) == 0)
+		chmod(cfg->uploads_dir, 0755);
+	else if (errno != EEXIST)
 		return HZ_ERR_IO;
 	n = snprintf(path, HZ_PATH_MAX, "%s/tmp", cfg->uploads_dir);
 	if (n < 0 || n >= HZ_PATH_MAX - 16 ||

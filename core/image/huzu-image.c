@@ -116,7 +116,10 @@ put(const char *dir, const char *sub, const char *name, const void *data,
 	int fd;
 
 	snprintf(tmp, sizeof(tmp), "%s/%s", dir, sub);
-	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+	/* nginx's workers read these, whatever our umask. */
+	if (mkdir(tmp, 0755) == 0)
+		chmod(tmp, 0755);
+	else if (errno != EEXIST)
 		return -1;
 	if ((size_t)snprintf(final, sizeof(final), "%s/%s/%s", dir, sub, name)
 	    >= sizeof(final) || (size_t)snprintf(tmp, sizeof(tmp),
