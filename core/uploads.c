@@ -157,12 +157,20 @@ run_image(const struct hz_ctx *x, const char *in, char *line, size_t linelen)
 		return RUN_FAILED;
 	}
 
+	/* Its output until the end of it, then its exit, both within the
+	 * deadline; past it, SIGKILL. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
+	for (bool eof = false;;) {
 		struct pollfd pf = { .fd = p[0], .events = POLLIN };
 		long long left;
 		ssize_t n;
 
+		if (eof) {
+			if ((rc = (int)waitpid(pid, &st, WNOHANG)) == pid)
+				break;
+			if (rc < 0 && errno != EINTR)
+				break;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		left = (x->cfg->image_timeout + 1) * 1000LL -
 		    ((t.tv_sec - t0.tv_sec) * 1000LL +
@@ -170,25 +178,27 @@ run_image(const struct hz_ctx *x, const char *in, char *line, size_t linelen)
 		if (left <= 0) {
 			kill(pid, SIGKILL);
 			killed = true;
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
 			break;
 		}
-		if ((rc = poll(&pf, 1, (int)left)) < 0 && errno == EINTR)
+		if (eof) {
+			struct timespec nap = { 0, 5 * 1000000 };
+			nanosleep(&nap, NULL);
 			continue;
-		if (rc <= 0)
-			continue;   /* the clock decides */
+		}
+		if ((rc = poll(&pf, 1, (int)left)) <= 0)
+			continue;   /* EINTR, or the clock decides */
 		n = read(p[0], line + used, linelen - 1 - used);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;      /* end of output: it has finished */
-		used += (size_t)n;
-		if (used == linelen - 1)
-			break;
+		if (n > 0)
+			used += (size_t)n;
+		if (n <= 0 || used == linelen - 1)
+			eof = true; /* the end of its output (or all we take) */
 	}
 	line[used] = '\0';
 	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
 	if (killed || (WIFSIGNALED(st) && (WTERMSIG(st) == SIGALRM ||
 	    WTERMSIG(st) == SIGKILL || WTERMSIG(st) == SIGXCPU)))
 		return RUN_TIMEOUT;
