@@ -141,8 +141,6 @@ describe('filing', () => {
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('content-type'), 'image/jpeg');
     }
-    const far = await staff('admin');
-    assert.ok(far);
     const other = await resident();
     expectError(await api('GET', c.photos[0].url, other), 404, 'not_found');
     // A building head elsewhere: B001 is head1's; make a fresh complaint at
