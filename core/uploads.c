@@ -1,17 +1,348 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "log.h"
+#include "num.h"
 #include "policy.h"
 #include "uploads.h"
 
-enum { STMT_OWNED, STMT__MAX };
+extern char **environ;
+
+enum { STMT_INSERT, STMT_GET, STMT_COMPLAINT_PATHS, STMT__MAX };
 
 static const char *const sql[STMT__MAX] = {
-	[STMT_OWNED] = "SELECT COUNT(*) FROM uploads WHERE user_id = ?"
-	    " AND id IN (?, ?, ?)",
+	[STMT_INSERT] =
+	    "INSERT INTO uploads (user_id, sha256, width, height, bytes)"
+	    " VALUES (?, ?, ?, ?, ?)",
+	[STMT_GET] = "SELECT user_id, sha256 FROM uploads WHERE id = ?",
+	/* Where the complaints carrying a photo sit; a photo is on a few at
+	 * most (the resident's own, one per complaint). */
+	[STMT_COMPLAINT_PATHS] =
+	    "SELECT c.unit_path FROM complaint_photos p"
+	    " JOIN complaints c ON c.id = p.complaint_id"
+	    " WHERE p.upload_id = ? LIMIT 64",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("uploads", sql);
 
-static const struct hz_refusal gone = { HZ_ERR_INVALID, "validation_failed",
-    "photos", "照片已失效，请重新上传" };
+enum { G_USER, G_SHA };
+
+static const char *const sizes[] = { "display", "thumb", NULL };
+
+const struct hz_upload_rules hz_upload_rules = {
+	.size = { HZ_F_ENUM, 0, 0, "size 应为 display 或 thumb", sizes },
+};
+
+static const struct hz_refusal
+    not_a_photo = { HZ_ERR_MEDIA_TYPE, "unsupported_media_type", NULL,
+	"只能上传 JPEG、PNG、WebP 或 HEIC 格式的照片，请重新选择照片" },
+    empty = { HZ_ERR_INVALID, "validation_failed", "photo",
+	"请选择要上传的照片" },
+    too_large = { HZ_ERR_TOO_LARGE, "body_too_large", NULL,
+	"照片不能超过 10 MB，请压缩后重新上传" },
+    too_many_pixels = { HZ_ERR_INVALID, "validation_failed", "photo",
+	"照片像素过大，请换一张较小的照片（不超过 5000 万像素）" },
+    too_slow = { HZ_ERR_INVALID, "validation_failed", "photo",
+	"照片处理超时，请换一张较小的照片重试" },
+    not_owned = { HZ_ERR_INVALID, "validation_failed", "photos",
+	"照片已失效，请重新上传" };
+
+/* The types a client may declare (the content decides all the same). */
+static bool
+declared_ok(const char *ct)
+{
+	static const char *const types[] = { "image/jpeg", "image/png",
+	    "image/webp", "image/heic", "image/heif",
+	    "application/octet-stream", NULL };
+	size_t n;
+
+	if (ct == NULL || *ct == '\0')
+		return true;
+	n = strcspn(ct, "; \t");
+	for (size_t i = 0; types[i]; i++)
+		if (strlen(types[i]) == n && strncasecmp(ct, types[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* cfg->image_program, or huzu-image beside the running program. */
+static const char *
+image_program(const struct hz_ctx *x)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (x->cfg->image_program[0] != '\0')
+		return x->cfg->image_program;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		return NULL;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return NULL;
+	*slash = '\0';
+	return hz_arena_printf(x->arena, "%s/huzu-image", self);
+}
+
+enum run { RUN_DONE, RUN_UNSUPPORTED, RUN_TOO_BIG, RUN_TIMEOUT, RUN_FAILED };
+
+/* Runs the decoder on `in` and waits for it, at most image_timeout
+ * seconds (plus a grace second for it to stop by itself). Its one line of
+ * output goes to `line`. */
+static enum run
+run_image(const struct hz_ctx *x, const char *in, char *line, size_t linelen)
+{
+	const char *prog = image_program(x);
+	char pixels[24], secs[16];
+	char *const argv[] = { (char *)"huzu-image", pixels, secs, (char *)in,
+	    (char *)x->cfg->uploads_dir, NULL };
+	/* A small, known environment; the decoder's own leaks at exit are
+	 * none of a sanitizer build's business. */
+	char *const envp[] = { (char *)"PATH=/usr/bin:/bin",
+	    (char *)"VIPS_BLOCK_UNTRUSTED=1", (char *)"VIPS_CONCURRENCY=1",
+	    (char *)"ASAN_OPTIONS=detect_leaks=0", NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, deflt;
+	struct timespec t0, t;
+	size_t used = 0;
+	int p[2], st = 0, rc;
+	bool killed = false;
+	pid_t pid;
+
+	if (prog == NULL || pipe2(p, O_CLOEXEC) != 0)
+		return RUN_FAILED;
+	snprintf(pixels, sizeof(pixels), "%d", x->cfg->image_max_pixels);
+	snprintf(secs, sizeof(secs), "%d", x->cfg->image_timeout);
+	/* The worker blocks SIGTERM and ignores SIGPIPE and SIGHUP; the
+	 * decoder starts with neither. No descriptor of the worker (its
+	 * socket, its database connection) reaches it. */
+	sigemptyset(&none);
+	sigemptyset(&deflt);
+	sigaddset(&deflt, SIGTERM);
+	sigaddset(&deflt, SIGPIPE);
+	sigaddset(&deflt, SIGHUP);
+	sigaddset(&deflt, SIGINT);
+	sigaddset(&deflt, SIGALRM);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &deflt);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	rc = posix_spawn(&pid, prog, &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(p[1]);
+	if (rc != 0) {
+		hz_error("cannot run the image decoder", "program=%s error=\"%s\"",
+		    prog, strerror(rc));
+		close(p[0]);
+		return RUN_FAILED;
+	}
+
+	/* Its output until the end of it, then its exit, both within the
+	 * deadline; past it, SIGKILL. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (bool eof = false;;) {
+		struct pollfd pf = { .fd = p[0], .events = POLLIN };
+		long long left;
+		ssize_t n;
+
+		if (eof) {
+			if ((rc = (int)waitpid(pid, &st, WNOHANG)) == pid)
+				break;
+			if (rc < 0 && errno != EINTR)
+				break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = (x->cfg->image_timeout + 1) * 1000LL -
+		    ((t.tv_sec - t0.tv_sec) * 1000LL +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			killed = true;
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		if (eof) {
+			struct timespec nap = { 0, 5 * 1000000 };
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		if ((rc = poll(&pf, 1, (int)left)) <= 0)
+			continue;   /* EINTR, or the clock decides */
+		n = read(p[0], line + used, linelen - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0)
+			used += (size_t)n;
+		if (n <= 0 || used == linelen - 1)
+			eof = true; /* the end of its output (or all we take) */
+	}
+	line[used] = '\0';
+	close(p[0]);
+	if (killed || (WIFSIGNALED(st) && (WTERMSIG(st) == SIGALRM ||
+	    WTERMSIG(st) == SIGKILL || WTERMSIG(st) == SIGXCPU)))
+		return RUN_TIMEOUT;
+	if (!WIFEXITED(st))
+		return RUN_FAILED;
+	switch (WEXITSTATUS(st)) {
+	case 0: return RUN_DONE;
+	case 2: return RUN_UNSUPPORTED;
+	case 3: return RUN_TOO_BIG;
+	default: return RUN_FAILED;
+	}
+}
+
+/* "<64 hex> <width> <height> <bytes>" */
+static bool
+parse_line(char *line, char *sha, struct hz_upload *u)
+{
+	char *f[4], *save = NULL, *s = line;
+	int64_t v[3];
+
+	for (size_t i = 0; i < 4; i++, s = NULL)
+		if ((f[i] = strtok_r(s, " \n", &save)) == NULL)
+			return false;
+	if (strlen(f[0]) != 64 || strspn(f[0], "0123456789abcdef") != 64)
+		return false;
+	for (size_t i = 0; i < 3; i++)
+		if (!hz_parse_i64z(f[i + 1], 1, INT32_MAX, &v[i]))
+			return false;
+	memcpy(sha, f[0], 65);
+	u->width = (int)v[0];
+	u->height = (int)v[1];
+	u->bytes = v[2];
+	return true;
+}
+
+struct create_job {
+	const char       *sha;
+	struct hz_upload *u;
+};
+
+static enum hz_status
+create_tx(const struct hz_ctx *x, void *p)
+{
+	struct create_job *j = p;
+	struct hz_db_result r;
+	char detail[96];
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGS(
+	    HZ_ARG_I64((long long)x->caller->id), HZ_ARG_STR(j->sha),
+	    HZ_ARG_I64(j->u->width), HZ_ARG_I64(j->u->height),
+	    HZ_ARG_I64(j->u->bytes)), &r)))
+		return rc;
+	j->u->id = r.insert_id;
+	snprintf(detail, sizeof(detail), "{\"width\":%d,\"height\":%d,"
+	    "\"bytes\":%lld}", j->u->width, j->u->height, j->u->bytes);
+	return hz_audit(x, 0, "upload.create", "upload", j->u->id, detail);
+}
+
+enum hz_status
+hz_upload_create(const struct hz_ctx *x, const char *content_type,
+                 const char *path, size_t len, struct hz_upload *out)
+{
+	char line[160], sha[65];
+	struct create_job j = { sha, out };
+
+	memset(out, 0, sizeof(*out));
+	if (x->caller == NULL)
+		return HZ_ERR_UNAUTHORIZED;
+	if (!declared_ok(content_type))
+		return hz_refuse(x, &not_a_photo);
+	if (len == 0 || path == NULL)
+		return hz_refuse(x, &empty);
+	if (len > (size_t)x->cfg->upload_max)
+		return hz_refuse(x, &too_large);
+	switch (run_image(x, path, line, sizeof(line))) {
+	case RUN_DONE:
+		break;
+	case RUN_UNSUPPORTED:
+		return hz_refuse(x, &not_a_photo);
+	case RUN_TOO_BIG:
+		return hz_refuse(x, &too_many_pixels);
+	case RUN_TIMEOUT:
+		hz_warn("image decoder timed out", "seconds=%d",
+		    x->cfg->image_timeout);
+		return hz_refuse(x, &too_slow);
+	case RUN_FAILED:
+		hz_error("image decoder failed", "bytes=%zu", len);
+		return HZ_ERR_IO;
+	}
+	if (!parse_line(line, sha, out)) {
+		hz_error("image decoder said something else", "-");
+		return HZ_ERR_INTERNAL;
+	}
+	/* The files stay when the row fails: named by content, they are
+	 * shared with any other upload of the same photo. */
+	return hz_tx(x, create_tx, &j);
+}
+
+/* May the caller see upload `owner`'s photo `id`? Its uploader, and staff
+ * who read the unit of a complaint that carries it. */
+static enum hz_status
+may_see(const struct hz_ctx *x, uint64_t id, uint64_t owner)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if (owner == x->caller->id)
+		return HZ_OK;
+	if (!x->caller->staff)
+		return HZ_ERR_NOT_FOUND;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_COMPLAINT_PATHS,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), &r)))
+		return rc;
+	for (size_t i = 0; i < r.nrows; i++)
+		if (hz_authorize(x->caller, HZ_RIGHT_UNIT_READ,
+		    HZ_CELL(&r, i, 0)->s) == HZ_OK)
+			return HZ_OK;
+	return HZ_ERR_NOT_FOUND;
+}
+
+enum hz_status
+hz_upload_file(const struct hz_ctx *x, uint64_t id, bool thumb,
+               const char **relpath)
+{
+	struct hz_db_result r;
+	const char *sha;
+	enum hz_status rc;
+
+	*relpath = NULL;
+	if (x->caller == NULL)
+		return HZ_ERR_UNAUTHORIZED;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), &r)))
+		return rc;
+	if (r.nrows == 0)
+		return HZ_ERR_NOT_FOUND;
+	if ((rc = may_see(x, id, HZ_ID(HZ_CELL(&r, 0, G_USER)))))
+		return rc;
+	sha = HZ_CELL(&r, 0, G_SHA)->s;
+	*relpath = hz_arena_printf(x->arena, "%.2s/%s%s.jpg", sha, sha,
+	    thumb ? "_t" : "");
+	return *relpath ? HZ_OK : HZ_ERR_NOMEM;
+}
 
 enum hz_status
 hz_uploads_owned(const struct hz_ctx *x, const uint64_t *ids, size_t n)
@@ -19,14 +350,36 @@ hz_uploads_owned(const struct hz_ctx *x, const uint64_t *ids, size_t n)
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if (n == 0)
-		return HZ_OK;
-	if (n > 3 || x->caller == NULL)
-		return hz_refuse(x, &gone);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OWNED, HZ_ARGS(
-	    HZ_ARG_I64((long long)x->caller->id), HZ_ARG_I64((long long)ids[0]),
-	    HZ_ARG_I64((long long)ids[n > 1]), HZ_ARG_I64((long long)ids[n - 1])),
-	    &r)))
-		return rc;
-	return HZ_CELL(&r, 0, 0)->i == (long long)n ? HZ_OK : hz_refuse(x, &gone);
+	if (x->caller == NULL)
+		return HZ_ERR_UNAUTHORIZED;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_GET,
+		    HZ_ARGS(HZ_ARG_I64((long long)ids[i])), &r)))
+			return rc;
+		if (r.nrows == 0 || HZ_ID(HZ_CELL(&r, 0, G_USER)) !=
+		    x->caller->id)
+			return hz_refuse(x, &not_owned);
+	}
+	return HZ_OK;
+}
+
+enum hz_status
+hz_upload_tmpfile(const struct hz_config *cfg, char *path, int *fd)
+{
+	int n;
+
+	*fd = -1;
+	/* Readable by nginx's workers whatever our umask; tmp/ is not. */
+	if (mkdir(cfg->uploads_dir, 0755) == 0)
+		chmod(cfg->uploads_dir, 0755);
+	else if (errno != EEXIST)
+		return HZ_ERR_IO;
+	n = snprintf(path, HZ_PATH_MAX, "%s/tmp", cfg->uploads_dir);
+	if (n < 0 || n >= HZ_PATH_MAX - 16 ||
+	    (mkdir(path, 0700) != 0 && errno != EEXIST))
+		return HZ_ERR_IO;
+	memcpy(path + n, "/body.XXXXXX", sizeof("/body.XXXXXX"));
+	if ((*fd = mkostemp(path, O_CLOEXEC)) < 0)
+		return HZ_ERR_IO;
+	return HZ_OK;
 }

@@ -50,6 +50,8 @@ void h_user_phone(struct hz_req *);
 void h_user_create(struct hz_req *);
 void h_role_grant(struct hz_req *);
 void h_role_revoke(struct hz_req *);
+void h_upload_create(struct hz_req *);
+void h_upload_get(struct hz_req *);
 
 void h_categories_list(struct hz_req *);
 void h_category_create(struct hz_req *);
@@ -86,5 +88,6 @@ extern const struct hz_field tenancies_query[];
 extern const struct hz_field export_query[];
 extern const struct hz_field qr_png_query[];
 extern const struct hz_field page_query[];   /* after and limit only */
+extern const struct hz_field upload_query[];
 
 #endif

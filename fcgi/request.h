@@ -38,6 +38,8 @@ struct hz_req {
 	const char             *idempotency_key;  /* NULL if none */
 	const char             *body;
 	size_t                  body_len;
+	const char             *body_path;     /* HZ_BODY_FILE routes: the
+	                                          body's file, removed after */
 
 	/* What core/ is called with; ctx.caller points at `caller` once the
 	 * bearer token was verified. */
@@ -61,6 +63,7 @@ struct hz_req {
 	bool                    replied;
 	const char             *error_code;    /* of an error answer, for the log */
 	struct hz_buf           headers;       /* extra "Name: value\r\n" lines */
+	bool                    cache_control; /* headers has one: no no-store */
 	struct hz_buf           out;
 	/* The capture of the answer (response.c), for idempotency: where the
 	 * body starts in `out` and its type (NULL: no body). */

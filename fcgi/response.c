@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "response.h"
@@ -47,7 +48,9 @@ emit_typed(struct hz_req *req, int status, const char *type,
 	hz_buf_printf(o, "Status: %d %s\r\n", status, reason(status));
 	if (body != NULL)
 		hz_buf_printf(o, "Content-Type: %s\r\n", type);
-	hz_buf_puts(o, "Cache-Control: no-store\r\n");
+	/* Never cached, unless the handler said otherwise (a photo). */
+	if (!req->cache_control)
+		hz_buf_puts(o, "Cache-Control: no-store\r\n");
 	if (req->headers.len)
 		hz_buf_append(o, req->headers.data, req->headers.len);
 	hz_buf_puts(o, "\r\n");
@@ -195,6 +198,8 @@ static const struct {
 	[HZ_ERR_IO]             = { 500, "internal", "服务器内部错误" },
 	[HZ_ERR_CONFIG]         = { 500, "internal", "服务器内部错误" },
 	[HZ_ERR_INTERNAL]       = { 500, "internal", "服务器内部错误" },
+	[HZ_ERR_TOO_LARGE]      = { 413, "body_too_large", "请求内容过大" },
+	[HZ_ERR_MEDIA_TYPE]     = { 415, "unsupported_media_type", "不支持的内容类型" },
 };
 
 /* A refusal from core: its status, code and words; 422s keep the
@@ -277,5 +282,7 @@ hz_reply_replay(struct hz_req *req, const struct hz_idem_answer *a)
 void
 hz_reply_header(struct hz_req *req, const char *name, const char *value)
 {
+	if (strcasecmp(name, "Cache-Control") == 0)
+		req->cache_control = true;
 	hz_buf_printf(&req->headers, "%s: %s\r\n", name, value);
 }

@@ -25,8 +25,8 @@ struct hz_route {
 	const struct hz_field *body;      /* JSON fields, or NULL: no body */
 	const struct hz_field *query;     /* query parameters, or NULL: none
 	                                     (any given is refused) */
-	unsigned               flags;     /* HZ_IDEMPOTENT...; a row that
-	                                     leaves it out has none */
+	unsigned               flags;     /* HZ_IDEMPOTENT, HZ_BODY_FILE; a
+	                                     row that leaves it out has none */
 };
 
 /* Route flags. */
@@ -36,6 +36,9 @@ enum {
 	 * caller (HZ_USER, HZ_STAFF): keys are per user. Other routes ignore
 	 * the header. */
 	HZ_IDEMPOTENT = 1u << 0,
+	/* The body is raw bytes up to cfg->upload_max, received into a file
+	 * (req->body_path) instead of the arena: photos. */
+	HZ_BODY_FILE = 1u << 1,
 };
 
 extern const struct hz_route hz_routes[];

@@ -59,6 +59,10 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,    "/api/v1/users/{id}/phone",           h_user_phone,  HZ_STAFF, NULL, NULL },
 	{ HZ_POST,   "/api/v1/users/{id}/roles",           h_role_grant,  HZ_STAFF, role_grant_fields, NULL },
 	{ HZ_DELETE, "/api/v1/users/{id}/roles/{role_id}", h_role_revoke, HZ_STAFF, NULL, NULL },
+
+	/* The body is the photo itself (HZ_BODY_FILE: into a file, up to upload_max). */
+	{ HZ_POST, "/api/v1/uploads",      h_upload_create, HZ_USER, NULL, NULL, HZ_BODY_FILE },
+	{ HZ_GET,  "/api/v1/uploads/{id}", h_upload_get,    HZ_USER, NULL, upload_query },
 };
 
 const size_t hz_nroutes = sizeof(hz_routes) / sizeof(hz_routes[0]);

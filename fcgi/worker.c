@@ -21,6 +21,8 @@
 #include "policy.h"
 #include "pool.h"
 #include "response.h"
+#include "router.h"
+#include "uploads.h"
 
 /* Bodies above max_body are read and thrown away up to this much, so that
  * nginx sees our 413 rather than a broken pipe; beyond it we just close. */
@@ -76,6 +78,76 @@ drain(FCGX_Request *r, size_t len)
 	}
 }
 
+/* Does the request go to a route that takes its body as a file? Only
+ * asked when there is a body. */
+static bool
+body_to_file(struct hz_req *req, const char *cl)
+{
+	char allow[128];
+
+	if (cl == NULL || *cl == '\0' || strcmp(cl, "0") == 0)
+		return false;
+	if (hz_route_match(req, hz_routes, hz_nroutes, allow, sizeof(allow))
+	    != HZ_MATCH_OK)
+		return false;
+	return (req->route->flags & HZ_BODY_FILE) != 0;
+}
+
+/* Streams exactly `len` bytes of body into a new file under the uploads
+ * folder, so a photo of megabytes never sits in the worker's arena.
+ * Replies and returns false on failure. */
+static bool
+receive_file(FCGX_Request *r, struct hz_req *req, size_t len)
+{
+	char path[HZ_PATH_MAX], buf[65536];
+	size_t left = len;
+	int fd;
+
+	if (hz_upload_tmpfile(req->cfg, path, &fd) != HZ_OK) {
+		hz_error("cannot make a file for an upload", "dir=%s error=\"%s\"",
+		    req->cfg->uploads_dir, strerror(errno));
+		hz_reply_status(req, HZ_ERR_IO);
+		return false;
+	}
+	if ((req->body_path = hz_arena_strdup(req->arena, path)) == NULL) {
+		close(fd);
+		unlink(path);
+		hz_reply_status(req, HZ_ERR_NOMEM);
+		return false;
+	}
+	while (left > 0) {
+		int n = FCGX_GetStr(buf, left > sizeof(buf) ? (int)sizeof(buf)
+		    : (int)left, r->in);
+		const char *p = buf;
+
+		if (n <= 0)
+			break;
+		left -= (size_t)n;
+		while (n > 0) {
+			ssize_t w = write(fd, p, (size_t)n);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				close(fd);
+				hz_error("cannot write an upload", "error=\"%s\"",
+				    strerror(errno));
+				hz_reply_status(req, HZ_ERR_IO);
+				return false;
+			}
+			p += w;
+			n -= (int)w;
+		}
+	}
+	close(fd);
+	/* Exactly CONTENT_LENGTH bytes, or the request is refused. */
+	if (left > 0) {
+		hz_reply_error(req, 400, "incomplete_body", "请求内容不完整");
+		return false;
+	}
+	req->body_len = len;
+	return true;
+}
+
 static void
 serve_one(FCGX_Request *r, hz_arena *a, const struct hz_config *cfg,
           const struct hz_keys *keys, struct hz_db *db)
@@ -85,6 +157,7 @@ serve_one(FCGX_Request *r, hz_arena *a, const struct hz_config *cfg,
 	const char *cl;
 	size_t len;
 	long long us;
+	bool file_body;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	hz_req_init(&req, a, cfg, keys, db);
@@ -100,8 +173,10 @@ serve_one(FCGX_Request *r, hz_arena *a, const struct hz_config *cfg,
 	req.authorization = param(r, a, "HTTP_AUTHORIZATION");
 	req.idempotency_key = param(r, a, "HTTP_IDEMPOTENCY_KEY");
 	cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
+	file_body = body_to_file(&req, cl);
 
-	switch (hz_content_length(cl, (size_t)cfg->max_body, &len)) {
+	switch (hz_content_length(cl, (size_t)(file_body ? cfg->upload_max
+	    : cfg->max_body), &len)) {
 	case HZ_CL_BAD:
 		hz_reply_error(&req, 400, "bad_content_length",
 		    "请求长度无效");
@@ -113,7 +188,10 @@ serve_one(FCGX_Request *r, hz_arena *a, const struct hz_config *cfg,
 	case HZ_CL_OK:
 		break;
 	}
-	if (len > 0) {
+	if (file_body) {
+		if (!receive_file(r, &req, len))
+			goto out;
+	} else if (len > 0) {
 		char *body = hz_arena_alloc(a, len + 1);
 		int got;
 
@@ -142,6 +220,8 @@ out:
 		req.status = 500;
 	} else
 		FCGX_PutStr(req.out.data, (int)req.out.len, r->out);
+	if (req.body_path != NULL)
+		unlink(req.body_path);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	us = (t1.tv_sec - t0.tv_sec) * 1000000LL +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000;

@@ -9,10 +9,10 @@ HZ_MARIADBD=/usr/sbin/mariadbd
 # What running needs; testing, fuzzing and benchmarking add theirs.
 HZ_PKGS_RUN=(build-essential cmake pkg-config libfcgi-dev libjwt-dev
 	libmariadb-dev libcjson-dev libqrencode-dev libpng-dev libsodium-dev
-	libcurl4-openssl-dev nginx-light mariadb-server mariadb-client
+	libcurl4-openssl-dev libvips-dev nginx-light mariadb-server mariadb-client
 	nodejs npm curl)
 HZ_PKGS_TEST=(libcmocka-dev chromium fonts-wqy-zenhei zbar-tools libxml2-utils clang
-	libclang-rt-14-dev)
+	libclang-rt-14-dev libvips-tools libimage-exiftool-perl)
 HZ_PKGS_BENCH=(wrk)
 HZ_PKGS_COVERAGE=(gcovr)
 
@@ -208,12 +208,14 @@ hz_secrets_complete() {
 	done < <("$bin" keygen)
 }
 
-# hz_nginx_render DIR LISTEN SOCKET LOGDIR: writes DIR/nginx.conf and
-# DIR/huzu.conf from the templates in nginx/. Limits per client address,
+# hz_nginx_render DIR LISTEN SOCKET LOGDIR [UPLOADS]: writes DIR/nginx.conf
+# and DIR/huzu.conf from the templates in nginx/. UPLOADS is huzu's
+# uploads_dir (absolute; default: beside DIR), served to X-Accel-Redirect. Limits per client address,
 # production's unless overridden: HZ_AUTH_RATE/HZ_AUTH_BURST for login
 # (5r/s, 20), HZ_REPORT_RATE/HZ_REPORT_BURST for error reports (2r/s, 20).
 hz_nginx_render() {
 	local d=$1 listen=$2 sock=$3 log=$4 user=
+	local uploads=${5:-$(dirname "$1")/uploads}
 	local rate=${HZ_AUTH_RATE:-5r/s} burst=${HZ_AUTH_BURST:-20}
 	local rrate=${HZ_REPORT_RATE:-2r/s} rburst=${HZ_REPORT_BURST:-20}
 	mkdir -p "$d/extra" "$d/run" "$log"
@@ -223,6 +225,7 @@ hz_nginx_render() {
 		-e "s|@CONF@|$d|g" "$HZ_ROOT/nginx/nginx.conf.in" >"$d/nginx.conf"
 	sed -e "s|@LISTEN@|$listen|g" -e "s|@ROOT@|$HZ_ROOT|g" \
 		-e "s|@SOCKET@|$sock|g" -e "s|@LOG@|$log|g" -e "s|@CONF@|$d|g" \
+		-e "s|@UPLOADS@|$uploads|g" \
 		-e "s|@AUTH_RATE@|$rate|g" -e "s|@AUTH_BURST@|$burst|g" \
 		-e "s|@REPORT_RATE@|$rrate|g" -e "s|@REPORT_BURST@|$rburst|g" \
 		"$HZ_ROOT/nginx/huzu.conf.in" >"$d/huzu.conf"

@@ -86,6 +86,16 @@ static const struct key keys[] = {
 	INT(wechat_timeout, 1, 60, "5", "seconds for the WeChat exchange"),
 	INT(checkin_retention_days, 1, 3650, "180",
 	    "check-ins older than this are deleted by huzu purge"),
+	STR(uploads_dir, "var/uploads",
+	    "folder of uploaded photos (nginx serves it as an internal location)"),
+	INT(upload_max, 1024, 64 * 1024 * 1024, "10485760",
+	    "largest photo upload in bytes; larger is 413 (nginx caps it too)"),
+	STR(image_program, "",
+	    "the photo decoder; empty: huzu-image beside the huzu binary"),
+	INT(image_timeout, 1, 600, "20",
+	    "seconds the photo decoder may take for one photo"),
+	INT(image_max_pixels, 1, 1000000000, "50000000",
+	    "largest photo accepted, in pixels (a guard against image bombs)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -62,6 +62,11 @@ struct hz_config {
 	char      wechat_appid[64];
 	int       wechat_timeout;
 	int       checkin_retention_days;
+	char      uploads_dir[HZ_PATH_MAX];
+	int       upload_max;
+	char      image_program[HZ_PATH_MAX];
+	int       image_timeout;
+	int       image_max_pixels;
 
 	/* From the secrets file, never from the config file. */
 	struct hz_secrets secrets;

@@ -19,6 +19,8 @@ static const char *const names[HZ_STATUS__MAX] = {
 	[HZ_ERR_IO]             = "i/o error",
 	[HZ_ERR_CONFIG]         = "configuration error",
 	[HZ_ERR_INTERNAL]       = "internal error",
+	[HZ_ERR_TOO_LARGE]      = "too large",
+	[HZ_ERR_MEDIA_TYPE]     = "unsupported media type",
 };
 
 const char *

@@ -23,6 +23,8 @@ enum hz_status {
 	HZ_ERR_IO,
 	HZ_ERR_CONFIG,
 	HZ_ERR_INTERNAL,
+	HZ_ERR_TOO_LARGE,     /* a body over its limit (413) */
+	HZ_ERR_MEDIA_TYPE,    /* content of a kind we do not take (415) */
 	HZ_STATUS__MAX
 };
 

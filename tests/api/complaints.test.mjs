@@ -9,7 +9,11 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { api, expectError, expectInvalid, request, staff, freshPhone, residentLogin } from './lib.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+import { api, expectError, expectInvalid, request, staff, freshPhone, residentLogin, testDir } from './lib.mjs';
 import { sql } from './identity-lib.mjs';
 import { uid, units } from './tenancy-lib.mjs';
 
@@ -122,6 +126,29 @@ describe('filing', () => {
     await step(leader, made[0].id, { action: 'accept' });
     await step(leader, made[0].id, { action: 'resolve' });
     await fileOk(r);
+  });
+
+  test('with a real photo: the handlers in scope see it, nobody else does', async () => {
+    const r = await resident();
+    const file_ = path.join(testDir, 'complaint-photo.jpg');
+    execFileSync('vips', ['black', file_, '640', '480', '--bands', '3']);
+    const up = await api('POST', '/api/v1/uploads', r, { body: fs.readFileSync(file_), headers: { 'content-type': 'image/jpeg' } });
+    assert.equal(up.status, 201, JSON.stringify(up.json));
+    const c = await fileOk(r, { photos: [up.json.id] });
+    assert.deepEqual(c.photos, [{ id: up.json.id, url: up.json.url, thumb_url: up.json.thumb_url }]);
+    for (const who of [r, leader, head, cadre, admin]) {
+      const res = await api('GET', c.photos[0].thumb_url, who);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'image/jpeg');
+    }
+    const other = await resident();
+    expectError(await api('GET', c.photos[0].url, other), 404, 'not_found');
+    // A building head elsewhere: B001 is head1's; make a fresh complaint at
+    // B021 with a photo and ask head1.
+    const up2 = await api('POST', '/api/v1/uploads', r, { body: fs.readFileSync(file_), headers: { 'content-type': 'image/jpeg' } });
+    await fileOk(r, { building: await uid('B021'), photos: [up2.json.id] });
+    expectError(await api('GET', up2.json.url, head), 404, 'not_found');
+    expectError(await api('GET', up2.json.url, leader), 404, 'not_found');
   });
 
   test('must-fail: photos that are not the caller\'s uploads, or the same twice', async () => {
