@@ -81,7 +81,9 @@ function section(title, desc, ...children) {
 
 function render(s, p) {
   const kids = Array.isArray(s.children) ? s.children : [];
-  const days = Array.isArray(s.by_day) ? s.by_day : [];
+  // by_day in the brief, per_day in the first cut of the API.
+  const perDay = s.by_day || s.per_day;
+  const days = Array.isArray(perDay) ? perDay : [];
   const cats = Array.isArray(s.by_category) ? s.by_category : [];
   const states = s.by_status && typeof s.by_status === 'object' ? Object.entries(s.by_status) : [];
   const childRows = kids.map((k) => [
