@@ -418,6 +418,7 @@ test('诉求统计: the three rates per unit and volumes per day, each with its 
     assert.ok(await page.locator('#table-rates tbody tr').count() >= 2, 'one row per group');
     await page.locator('#chart-rates canvas').waitFor();
     await page.locator('#table-days, #stats-body .huzu-stats-desc').first().waitFor();
+    assert.ok((await page.locator('#table-rates tbody th').allInnerTexts()).every((t) => t.trim()), 'every row names its unit');
     await checkWidths(page, 'stats');
     await shot(page, 'complaint-stats.png', { fullPage: true });
     // 近 7 天 asks for a 7-day range.

@@ -20,6 +20,12 @@ const RATES = [
 let seq = 0;
 let charts = [];
 
+// A child's unit: {unit: {id, name, kind}, …} in the brief, the unit's
+// fields beside its numbers in the first cut of the API.
+function unitOf(k) {
+  return (k && k.unit) || k || {};
+}
+
 function pct(v) {
   return typeof v === 'number' ? `${Math.round(v * 1000) / 10}%` : '—';
 }
@@ -84,25 +90,29 @@ function render(s, p) {
   // by_day in the brief, per_day in the first cut of the API.
   const perDay = s.by_day || s.per_day;
   const days = Array.isArray(perDay) ? perDay : [];
+  const busyDays = days.filter((d) => d.count > 0);
   const cats = Array.isArray(s.by_category) ? s.by_category : [];
   const states = s.by_status && typeof s.by_status === 'object' ? Object.entries(s.by_status) : [];
   const childRows = kids.map((k) => [
-    k.unit?.name || '', String(k.received ?? 0), pct(k.response_rate), pct(k.resolution_rate), pct(k.satisfaction_rate),
+    unitOf(k).name || '', String(k.received ?? 0), pct(k.response_rate), pct(k.resolution_rate), pct(k.satisfaction_rate),
   ]);
   const parts = [
     tiles(s),
     el('p', 'huzu-stats-desc huzu-stats-note', '响应率：按期受理的占比；解决率：已办结的占比；满意率：（满意 + 0.9 × 基本满意）÷ 评价数。'),
   ];
   if (kids.length) {
-    parts.push(section(`各${UNIT_KINDS[kids[0].unit?.kind] || '下级单位'}的三率`, '点单位名称可查看它下面的情况',
+    parts.push(section(`各${UNIT_KINDS[unitOf(kids[0]).kind] || '下级单位'}的三率`, '点单位名称可查看它下面的情况',
       el('div', { class: 'huzu-chart', id: 'chart-rates', role: 'img', 'aria-label': '各单位三率柱状图，数据见下表' }),
       table('各单位三率', ['单位', '收到', '响应率', '解决率', '满意率'], childRows, 'table-rates')));
   }
   parts.push(section('每天收到的诉求', `${p.from} 至 ${p.to}`,
     el('div', { class: 'huzu-chart', id: 'chart-days', role: 'img', 'aria-label': '每天收到诉求数的柱状图，数据见下表' }),
-    days.length
-      ? table('每天收到的诉求', ['日期', '诉求数'], days.map((d) => [d.date, String(d.count)]), 'table-days')
-      : el('p', 'huzu-stats-desc', '这段时间没有收到诉求')));
+    busyDays.length
+      ? table('每天收到的诉求', ['日期', '诉求数'], busyDays.map((d) => [d.date, String(d.count)]), 'table-days')
+      : el('p', 'huzu-stats-desc', '这段时间没有收到诉求'),
+    busyDays.length && busyDays.length < days.length
+      ? el('p', 'huzu-stats-desc huzu-stats-after', '表中只列出有诉求的日期，其余日期为 0')
+      : null));
   if (cats.length) {
     parts.push(section('按类型', '', table('按类型', ['类型', '诉求数'], cats.map((c) => [c.name || c.code, String(c.count)]), 'table-cats')));
   }
@@ -113,8 +123,8 @@ function render(s, p) {
   // Unit names in the table drill down.
   const rows = $('table-rates')?.querySelectorAll('tbody th') || [];
   rows.forEach((th, i) => {
-    const u = kids[i]?.unit;
-    if (!u || u.kind === 'building') return;
+    const u = unitOf(kids[i]);
+    if (!u.id || u.kind === 'building') return;
     const a = el('a', { class: 'huzu-drill', href: `?unit=${encodeURIComponent(u.id)}&from=${p.from}&to=${p.to}` }, u.name);
     a.addEventListener('click', (ev) => { ev.preventDefault(); go({ ...p, unit: String(u.id) }); });
     th.replaceChildren(a);
@@ -140,7 +150,7 @@ async function drawCharts(kids, days) {
       ...base,
       legend: { top: 0, itemGap: 12 },
       tooltip: { trigger: 'axis', valueFormatter: (v) => (v == null ? '—' : `${v}%`) },
-      xAxis: { type: 'category', data: kids.map((k) => k.unit?.name || ''), axisLabel: { interval: 0, rotate: kids.length > 3 ? 30 : 0 } },
+      xAxis: { type: 'category', data: kids.map((k) => unitOf(k).name || ''), axisLabel: { interval: 0, rotate: kids.length > 3 ? 30 : 0 } },
       yAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
       series: RATES.map(([key, name, color]) => ({
         type: 'bar', name, itemStyle: { color },
@@ -150,7 +160,7 @@ async function drawCharts(kids, days) {
     charts.push(c);
   }
   const dayNode = $('chart-days');
-  if (dayNode && days.length) {
+  if (dayNode && days.some((d) => d.count > 0)) {
     const c = echarts.init(dayNode, null, { renderer: 'canvas' });
     c.setOption({
       ...base,
