@@ -262,6 +262,12 @@ test('scan → 反映问题 with a photo → 户组长 受理, 回复, 办结 �
       return i && i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:');
     });
     assert.match(await visibleText(page, '#detail-text'), /装修敲打/);
+    // Tapping the thumbnail opens the photo full size; 关闭 returns.
+    await page.locator('#detail-card .huzu-photo').click();
+    await page.waitForFunction(() => document.querySelector('#huzu-gallery .huzu-gallery__photo')?.naturalWidth > 0);
+    await shot(page, 'complaint-photo.png');
+    await page.locator('#huzu-gallery-close').click();
+    await page.locator('#huzu-gallery').waitFor({ state: 'detached' });
     await checkWidths(page, 'resident detail');
 
     // 5. leader1's 诉求工单: the complaint, counted down; open it and act.
