@@ -579,3 +579,27 @@ test('指派: the admin picks a staff member from the list; the choice is asked 
     await s.context.close();
   }
 });
+
+test('不让栋长看到我的姓名和电话: the building head sees the problem, not the person', { timeout: 90_000 }, async () => {
+  const admin = (await apiLogin('admin')).access_token;
+  const list = await apiGet(admin, `/buildings?q=${encodeURIComponent('石马桥东一巷1号')}`);
+  const building = list.items.find((b) => b.name === '石马桥东一巷1号楼');
+  const rt = await residentToken();
+  const filed = await apiPost(rt, '/complaints', { category: 'rental', text: '隔壁房间住了十几个人，进出很乱', building: building.id, hide_identity: true });
+  assert.equal(filed.status, 201);
+  const c = await filed.json();
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await staffLogin(page, 'head1', `/complaint.html?id=${c.id}`);
+    await page.locator('#detail-card').waitFor({ state: 'visible' });
+    const card = await page.locator('#detail-card').innerText();
+    assert.match(card, /反映人选择不让栋长看到姓名和电话/);
+    assert.doesNotMatch(card, /1\d{2}\*{4}\d{4}/, 'no phone number');
+    assert.match(await visibleText(page, '.huzu-event_submit'), /反映人（匿名）/);
+    await checkWidths(page, 'building head detail');
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
