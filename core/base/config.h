@@ -62,6 +62,11 @@ struct hz_config {
 	char      wechat_appid[64];
 	int       wechat_timeout;
 	int       checkin_retention_days;
+	int       scheduler_enabled;
+	int       scheduler_interval;
+	int       scheduler_lease;
+	int       outbox_batch;
+	int       outbox_max_attempts;
 
 	/* From the secrets file, never from the config file. */
 	struct hz_secrets secrets;
