@@ -23,7 +23,7 @@
 struct hz_complaint_rules {
 	struct hz_rule category, text, place, photos, action, event_text,
 	    rating, reason;
-	struct hz_rule cat_name, cat_minutes;
+	struct hz_rule cat_code, cat_name, cat_kind, cat_minutes;
 };
 extern const struct hz_complaint_rules hz_complaint_rules;
 extern const char *const hz_complaint_statuses[];  /* NULL-terminated */
@@ -48,7 +48,7 @@ struct hz_complaint_event {
 	uint64_t    target_id;
 	const char *target_name;
 	bool        public;           /* false: a staff note */
-	time_t      at;
+	const char *at;
 };
 
 struct hz_complaint {
@@ -69,8 +69,9 @@ struct hz_complaint {
 	const char *handler_unit_name, *handler_unit_kind;
 	uint64_t    handler_id;
 	const char *handler_name;
-	time_t      created_at, updated_at, respond_due, resolve_due;
-	time_t      accepted_at, resolved_at, closed_at, rated_at; /* 0: not yet */
+	/* RFC 3339 in Asia/Shanghai (clock.h); NULL: not yet. */
+	const char *created_at, *updated_at, *respond_due, *resolve_due;
+	const char *accepted_at, *resolved_at, *closed_at, *rated_at;
 	int         escalations, reopened, rating, unread;
 	bool        overdue;
 	size_t      nphotos;

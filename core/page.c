@@ -76,11 +76,12 @@ merge(hz_arena *a, struct hz_db_result *acc, const struct hz_db_result *r,
 	return HZ_OK;
 }
 
-enum hz_status
-hz_scope_page(const struct hz_ctx *x, enum hz_right right, const char *within,
-              const struct hz_stmt_table *t, size_t stmt,
-              const struct hz_db_arg *filters, size_t nfilters,
-              const struct hz_page *p, struct hz_db_result *rows, bool *more)
+static enum hz_status
+scope_page(const struct hz_ctx *x, enum hz_right right, const char *within,
+           const struct hz_stmt_table *t, size_t stmt,
+           size_t (*pick)(const char *root),
+           const struct hz_db_arg *filters, size_t nfilters,
+           const struct hz_page *p, struct hz_db_result *rows, bool *more)
 {
 	const char *roots[HZ_GRANTS_MAX];
 	size_t nroots;
@@ -100,10 +101,33 @@ hz_scope_page(const struct hz_ctx *x, enum hz_right right, const char *within,
 	for (size_t k = 0; k < nroots; k++) {
 		struct hz_db_result r;
 
-		if ((rc = run(x, t, stmt, roots[k], filters, nfilters, p, &r)) ||
+		if ((rc = run(x, t, pick ? pick(roots[k]) : stmt, roots[k],
+		    filters, nfilters, p, &r)) ||
 		    (rc = merge(x->arena, rows, &r, (size_t)p->limit + 1)))
 			return rc;
 	}
 	trim(p, rows, more);
 	return HZ_OK;
+}
+
+enum hz_status
+hz_scope_page(const struct hz_ctx *x, enum hz_right right, const char *within,
+              const struct hz_stmt_table *t, size_t stmt,
+              const struct hz_db_arg *filters, size_t nfilters,
+              const struct hz_page *p, struct hz_db_result *rows, bool *more)
+{
+	return scope_page(x, right, within, t, stmt, NULL, filters, nfilters,
+	    p, rows, more);
+}
+
+enum hz_status
+hz_scope_page_by(const struct hz_ctx *x, enum hz_right right,
+                 const char *within, const struct hz_stmt_table *t,
+                 size_t (*pick)(const char *root),
+                 const struct hz_db_arg *filters, size_t nfilters,
+                 const struct hz_page *p, struct hz_db_result *rows,
+                 bool *more)
+{
+	return scope_page(x, right, within, t, 0, pick, filters, nfilters, p,
+	    rows, more);
 }

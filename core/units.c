@@ -25,7 +25,7 @@ enum {
 	STMT_GET, STMT_LIST, STMT_CHILDREN, STMT_INSERT, STMT_SET_PATH,
 	STMT_INSERT_BUILDING, STMT_UPDATE, STMT_UPDATE_BUILDING, STMT_BY_CODE,
 	STMT_COUNT, STMT_STAFF, STMT_BUMP_HOLDERS, STMT_DROP_HEAD_ROLE,
-	STMT_BUMP_USER, STMT_BUMP_SERIAL, STMT_VILLAGES,
+	STMT_BUMP_USER, STMT_BUMP_SERIAL, STMT_VILLAGES, STMT_VILLAGE,
 	STMT__MAX
 };
 
@@ -72,6 +72,8 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_BUMP_SERIAL] =
 	    "UPDATE buildings SET qr_serial = qr_serial + 1 WHERE unit_id = ?",
 	[STMT_VILLAGES] = "SELECT COUNT(*) FROM units WHERE parent_id IS NULL",
+	[STMT_VILLAGE] = "SELECT id FROM units WHERE kind = 'village'"
+	    " ORDER BY id LIMIT 1",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("units", sql);
@@ -219,6 +221,25 @@ hz_building_scoped(const struct hz_ctx *x, uint64_t id, enum hz_right right,
 		return HZ_ERR_NOT_FOUND;
 	return right == HZ_RIGHT_UNIT_READ ? HZ_OK
 	    : hz_authorize(x->caller, right, u->path);
+}
+
+enum hz_status
+hz_unit_load(const struct hz_ctx *x, uint64_t id, struct hz_unit *u)
+{
+	return load(x, id, u);
+}
+
+enum hz_status
+hz_unit_village(const struct hz_ctx *x, struct hz_unit *u)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_VILLAGE, HZ_NO_ARGS,
+	    &r)))
+		return rc;
+	return r.nrows ? load(x, HZ_ID(HZ_CELL(&r, 0, 0)), u)
+	    : HZ_ERR_NOT_FOUND;
 }
 
 enum hz_status

@@ -50,6 +50,12 @@ enum hz_status hz_unit_scoped(const struct hz_ctx *, uint64_t id,
 /* The same for a building: any other kind of unit is not one. */
 enum hz_status hz_building_scoped(const struct hz_ctx *, uint64_t id,
                                   enum hz_right, struct hz_unit *);
+/* A unit by id whoever asks, for core's own decisions (routing a
+ * complaint to a building's chain): never for showing to a caller. */
+enum hz_status hz_unit_load(const struct hz_ctx *, uint64_t id,
+                            struct hz_unit *);
+/* The village (the first, where tests keep several). */
+enum hz_status hz_unit_village(const struct hz_ctx *, struct hz_unit *);
 /* hz_unit_scoped for reading. */
 enum hz_status hz_unit_get(const struct hz_ctx *, uint64_t id,
                            struct hz_unit *);

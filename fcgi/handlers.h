@@ -51,6 +51,14 @@ void h_user_create(struct hz_req *);
 void h_role_grant(struct hz_req *);
 void h_role_revoke(struct hz_req *);
 
+void h_categories_list(struct hz_req *);
+void h_category_create(struct hz_req *);
+void h_category_update(struct hz_req *);
+void h_complaint_create(struct hz_req *);
+void h_complaints_list(struct hz_req *);
+void h_complaint_get(struct hz_req *);
+void h_complaint_event(struct hz_req *);
+
 extern const struct hz_field client_error_fields[];
 extern const struct hz_field login_fields[];
 extern const struct hz_field code_fields[];
@@ -64,6 +72,11 @@ extern const struct hz_field building_update_fields[];
 extern const struct hz_field user_create_fields[];
 extern const struct hz_field role_grant_fields[];
 extern const struct hz_field tenancy_create_fields[];
+extern const struct hz_field complaint_create_fields[];
+extern const struct hz_field complaint_event_fields[];
+extern const struct hz_field category_create_fields[];
+extern const struct hz_field category_update_fields[];
+extern const struct hz_field complaints_query[];
 extern const struct hz_field reason_fields[];
 extern const struct hz_field checkin_fields[];
 

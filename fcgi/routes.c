@@ -45,6 +45,14 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,  "/api/v1/units/{id}/tenancy-counts",   h_tenancy_counts,     HZ_STAFF, NULL, NULL },
 	{ HZ_POST, "/api/v1/checkins",                    h_checkin,            HZ_USER,  checkin_fields, NULL },
 
+	{ HZ_GET,   "/api/v1/complaint-categories",      h_categories_list, HZ_USER,  NULL, NULL },
+	{ HZ_POST,  "/api/v1/complaint-categories",      h_category_create, HZ_STAFF, category_create_fields, NULL },
+	{ HZ_PATCH, "/api/v1/complaint-categories/{id}", h_category_update, HZ_STAFF, category_update_fields, NULL },
+	{ HZ_POST,  "/api/v1/complaints",                h_complaint_create, HZ_USER, complaint_create_fields, NULL },
+	{ HZ_GET,   "/api/v1/complaints",                h_complaints_list,  HZ_USER, NULL, complaints_query },
+	{ HZ_GET,   "/api/v1/complaints/{id}",           h_complaint_get,    HZ_USER, NULL, NULL },
+	{ HZ_POST,  "/api/v1/complaints/{id}/events",    h_complaint_event,  HZ_USER, complaint_event_fields, NULL },
+
 	{ HZ_GET,    "/api/v1/users",                      h_users_list,  HZ_STAFF, NULL, page_query },
 	{ HZ_POST,   "/api/v1/users",                      h_user_create, HZ_STAFF, user_create_fields, NULL },
 	{ HZ_GET,    "/api/v1/users/{id}",                 h_user_get,    HZ_STAFF, NULL, NULL },

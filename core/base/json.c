@@ -596,6 +596,15 @@ check_one(hz_arena *a, const struct hz_field *f, const cJSON *node,
 			    (long long)r->max);
 		cJSON_ArrayForEach(it, node) {
 			k++;
+			if (r->item != NULL) {
+				const struct hz_field one = { "", r->item, 0 };
+				const char *m = check_one(a, &one, it, &item[0]);
+
+				if (m != NULL)
+					return hz_arena_printf(a, "第 %zu 项：%s", k,
+					    m);
+				continue;
+			}
 			if (hz_json_validate(a, it, r->sub, item, &e, 1, &ne)
 			    != HZ_OK)
 				return hz_arena_printf(a, "第 %zu 项：%s%s%s", k,

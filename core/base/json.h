@@ -61,7 +61,8 @@ enum hz_ftype {
 	HZ_F_STRING,     /* min..max code points */
 	HZ_F_INT,        /* min..max */
 	HZ_F_BOOL,
-	HZ_F_ARRAY,      /* min..max items, each an object checked by `sub` */
+	HZ_F_ARRAY,      /* min..max items, each an object checked by `sub`
+	                    or a value checked by `item` */
 	HZ_F_ENUM,       /* one of `values` */
 	HZ_F_DATE,       /* yyyy-mm-dd, a real calendar date */
 	HZ_F_PHONE,      /* mainland mobile: 1[3-9] and 9 digits */
@@ -88,6 +89,7 @@ struct hz_rule {
 	const struct hz_field *sub;      /* HZ_F_ARRAY: the items' fields */
 	const char            *chars;    /* HZ_F_STRING: if set, the only
 	                                    (ASCII) characters allowed */
+	const struct hz_rule  *item;     /* HZ_F_ARRAY of values (ids...) */
 };
 
 #define HZ_CHARS_ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
