@@ -5,6 +5,7 @@
 
 #include "checkins.h"
 #include "clock.h"
+#include "complaints.h"
 #include "log.h"
 #include "login.h"
 #include "outbox.h"
@@ -121,6 +122,8 @@ job_outbox(const struct hz_ctx *x, unsigned long long *n)
 /* In the order they run: escalation and closing first, so that the
  * notifications they queue go out in the same run. */
 const struct hz_job hz_jobs[] = {
+	{ "complaints_escalate", { "escalated" }, hz_complaints_escalate_due },
+	{ "complaints_autoclose", { "closed" }, hz_complaints_autoclose },
 	{ "outbox", { "sent", "no_phone", "failed" }, job_outbox },
 	{ "purge_logins", { "deleted" }, job_purge_logins },
 	{ "purge_checkins", { "deleted" }, job_purge_checkins },
