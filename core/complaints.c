@@ -159,7 +159,8 @@ static const char *const sql[STMT__MAX] = {
 	    " escalations = escalations + ?, reopened = reopened + ?,"
 	    " rating = COALESCE(?, rating),"
 	    " rated_at = IF(? IS NULL, rated_at, FROM_UNIXTIME(?)),"
-	    " unread = unread + ?, updated_at = FROM_UNIXTIME(?)"
+	    " unread = unread + ?, updated_at = FROM_UNIXTIME(?),"
+	    " revision = revision + 1"
 	    " WHERE id = ? AND status = ?",
 	[STMT_SEEN] =
 	    "UPDATE complaints SET unread = 0 WHERE id = ? AND unread > 0",
@@ -502,10 +503,10 @@ detail(const struct hz_ctx *x, uint64_t id, bool seen,
 	if ((rc = events_of(x, &v, o->hide_identity, o)))
 		return rc;
 	if (seen && v.resident && o->unread) {
+		/* The answer still says how many were new. */
 		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_SEEN,
 		    HZ_ARGS(HZ_ARG_I64((long long)id)), NULL)))
 			return rc;
-		o->unread = 0;
 	}
 	return HZ_OK;
 }

@@ -70,6 +70,8 @@ CREATE TABLE IF NOT EXISTS complaints (
   updated_at      DATETIME(3) NOT NULL,
   -- The resident's unread updates (replies and state changes they see).
   unread          SMALLINT UNSIGNED NOT NULL DEFAULT 0,
+  -- Bumped by every change, so a compare-and-set always counts a row.
+  revision        INT UNSIGNED NOT NULL DEFAULT 0,
   is_open         TINYINT(1) AS (status IN ('submitted','accepted','in_progress','reopened')) PERSISTENT,
   KEY complaints_user (user_id, id),
   KEY complaints_open (is_open, id),

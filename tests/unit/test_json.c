@@ -484,8 +484,47 @@ rules_give_their_message_in_bodies(void **state)
 	assert_string_equal(e[2].message, "应为字符串");
 }
 
+/* An array of values (ids) rather than objects: each item by `item`. */
+static void
+validate_arrays_of_values(void **state)
+{
+	const struct hz_rule ids = { HZ_F_ARRAY, 0, 3, NULL,
+	    .item = &hz_rule_id };
+	const struct hz_field table[] = {
+		{ "ids", &ids, 0 },
+		{ NULL, NULL, 0 },
+	};
+	struct hz_value v[HZ_MAX_FIELDS];
+	struct hz_field_error errs[4];
+	size_t n;
+	cJSON *j;
+	struct hz_json_error e;
+	const char *ok[] = { "{\"ids\":[]}", "{\"ids\":[1,2,9007199254740991]}" };
+	const char *bad[] = { "{\"ids\":[0]}", "{\"ids\":[\"1\"]}",
+	    "{\"ids\":[1.5]}", "{\"ids\":[{}]}", "{\"ids\":[null]}",
+	    "{\"ids\":[1,2,3,4]}", "{\"ids\":[9007199254740992]}",
+	    "{\"ids\":1}" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(hz_json_parse(ok[i], strlen(ok[i]), 8, &j, &e),
+		    HZ_OK);
+		assert_int_equal(hz_json_validate(unit_arena, j, table, v, errs,
+		    4, &n), HZ_OK);
+	}
+	assert_int_equal(v[0].i, 3);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(hz_json_parse(bad[i], strlen(bad[i]), 8, &j,
+		    &e), HZ_OK);
+		assert_int_equal(hz_json_validate(unit_arena, j, table, v, errs,
+		    4, &n), HZ_ERR_INVALID);
+		assert_string_equal(errs[0].field, "ids");
+	}
+}
+
 UNIT_TESTS(unit_arena_setup, unit_arena_teardown,
 	cmocka_unit_test(parses_objects_with_trailing_space),
+	cmocka_unit_test(validate_arrays_of_values),
 	cmocka_unit_test(refuses_what_cjson_alone_would_let_through),
 	cmocka_unit_test(parses_what_rfc_8259_calls_json),
 	cmocka_unit_test(refuses_what_is_not_json),
