@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "dbfixture.h"
@@ -79,6 +81,57 @@ one_runner_at_a_time(void **state)
 	assert_int_equal(hz_lease_release(&b, HZ_LEASE_JOBS, "host-b:2"),
 	    HZ_OK);
 	hz_db_free(b.db);
+}
+
+/* Eight runners, each its own process and connection, ask at the same
+ * moment (released together by closing a pipe): exactly one wins. */
+static void
+racing_runners_one_wins(void **state)
+{
+	enum { N = 8 };
+	pid_t pids[N];
+	int gate[2], winners = 0;
+
+	(void)state;
+	FX_NEED_DB();
+	fx_exec(&stmts, S_FREE, 1);
+	assert_int_equal(pipe(gate), 0);
+	for (int i = 0; i < N; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct hz_ctx y = fx;
+			char holder[32], c;
+			bool held = false;
+
+			close(gate[1]);
+			y.arena = hz_arena_new(16 * 1024);
+			y.db = hz_db_new(&fx_cfg);
+			/* Connected before the start, so that the race is the
+			 * statement, not the connect. */
+			if (y.arena == NULL || y.db == NULL ||
+			    hz_db_connect(y.db) != HZ_OK)
+				_exit(3);
+			snprintf(holder, sizeof(holder), "race:%d", i);
+			(void)read(gate[0], &c, 1);
+			if (hz_lease_take(&y, HZ_LEASE_JOBS, holder, 90, &held))
+				_exit(2);
+			_exit(held ? 0 : 1);
+		}
+	}
+	close(gate[0]);
+	usleep(200 * 1000);
+	close(gate[1]);
+	for (int i = 0; i < N; i++) {
+		int st;
+
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st));
+		assert_true(WEXITSTATUS(st) <= 1);
+		winners += WEXITSTATUS(st) == 0;
+	}
+	assert_int_equal(winners, 1);
+	fx_exec(&stmts, S_FREE, 1);
 }
 
 static void
@@ -320,6 +373,7 @@ rfc3339_times_parse(void **state)
 
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(one_runner_at_a_time),
+	cmocka_unit_test(racing_runners_one_wins),
 	cmocka_unit_test(an_expired_lease_is_taken_over),
 	cmocka_unit_test(a_tick_is_idempotent),
 	cmocka_unit_test(a_failed_send_backs_off),
