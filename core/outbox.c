@@ -16,7 +16,8 @@ enum {
 };
 
 #define DUE_ROW(C, L) C(D_ID, "n.id") C(D_TEXT, "n.text") \
-	C(D_ATTEMPTS, "n.attempts") L(D_PHONE, "u.phone_sealed")
+	C(D_ATTEMPTS, "n.attempts") \
+	L(D_PHONE, "IF(u.disabled, NULL, u.phone_sealed)")
 enum { DUE_ROW(HZ_COL_ENUM, HZ_COL_ENUM) D__NCOLS };
 
 #define LIST_ROW(C, L) C(L_ID, "id") C(L_KIND, "kind") \
@@ -74,7 +75,8 @@ hz_notify(const struct hz_ctx *x, uint64_t user, const char *kind,
 	    HZ_ARG_I64((long long)x->now), HZ_ARG_I64((long long)x->now)), &r);
 }
 
-/* One notification: sent, or silently done (no phone), or failed. The
+/* One notification: sent, or silently done (no phone, or a disabled
+ * account), or failed. The
  * send comes before the mark, so a crash in between sends it twice rather
  * than never (at least once, like any outbox). */
 static enum hz_status

@@ -23,7 +23,8 @@ enum hz_status hz_notify(const struct hz_ctx *, uint64_t user,
 
 struct hz_outbox_counts {
 	unsigned long long sent;      /* a text went out */
-	unsigned long long silent;    /* no phone: marked sent, nothing sent */
+	unsigned long long silent;    /* no phone or disabled: marked sent,
+	                                 nothing sent */
 	unsigned long long failed;    /* to be tried again later */
 };
 

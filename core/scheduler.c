@@ -11,7 +11,7 @@
 #include "outbox.h"
 #include "scheduler.h"
 
-enum { STMT_TAKE, STMT_RELEASE, STMT_GET, STMT_RAN, STMT__MAX };
+enum { STMT_TAKE, STMT_SEED, STMT_RELEASE, STMT_GET, STMT_RAN, STMT__MAX };
 
 static const char *const sql[STMT__MAX] = {
 	/* Free, expired or ours: take or renew it. acquired_at is set
@@ -24,6 +24,8 @@ static const char *const sql[STMT__MAX] = {
 	    " renewals = renewals + 1"
 	    " WHERE name = ? AND (holder = ? OR holder = ''"
 	    "  OR expires_at < NOW(3))",
+	/* The migration made the row; this puts it back if it was lost. */
+	[STMT_SEED] = "INSERT IGNORE INTO scheduler_leases (name) VALUES (?)",
 	[STMT_RELEASE] =
 	    "UPDATE scheduler_leases SET holder = '', expires_at = NOW(3)"
 	    " WHERE name = ? AND holder = ?",
@@ -48,10 +50,20 @@ hz_lease_take(const struct hz_ctx *x, const char *name, const char *holder,
 	*held = false;
 	if (holder[0] == '\0')
 		return HZ_ERR_INTERNAL;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_TAKE, HZ_ARGS(h, h,
-	    HZ_ARG_I64(seconds), HZ_ARG_STR(name), h), &r)))
-		return rc;
-	*held = r.affected == 1;
+	for (int i = 0; i < 2; i++) {
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_TAKE,
+		    HZ_ARGS(h, h, HZ_ARG_I64(seconds), HZ_ARG_STR(name), h),
+		    &r)))
+			return rc;
+		if ((*held = r.affected == 1) || i == 1)
+			break;
+		/* Not taken: held elsewhere, or no row at all. */
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_SEED,
+		    HZ_ARGS(HZ_ARG_STR(name)), &r)))
+			return rc;
+		if (r.affected == 0)
+			break;
+	}
 	return HZ_OK;
 }
 
@@ -159,10 +171,10 @@ hz_scheduler_run(const struct hz_ctx *x, const char *holder,
 		rep->status[i] = rc;
 		rep->njobs = i + 1;
 		line[0] = '\0';
-		for (size_t k = 0; k < 3 && j->counts[k]; k++)
+		for (size_t k = 0; k < 3 && j->counts[k] &&
+		    len < sizeof(line); k++)
 			len += (size_t)snprintf(line + len, sizeof(line) - len,
 			    "%s%s=%llu", k ? " " : "", j->counts[k], n[k]);
-		(void)len;
 		if (rc) {
 			rep->failed++;
 			hz_error("job failed", "job=%s %s status=%s ms=%lld",

@@ -13,7 +13,7 @@
 #include "outbox.h"
 #include "scheduler.h"
 
-enum { S_FREE, S_EXPIRE, S_SENT, S_ATTEMPTS, S_DUE_LATER, S__MAX };
+enum { S_FREE, S_EXPIRE, S_SENT, S_ATTEMPTS, S_DUE_LATER, S_DROP, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_FREE] = "UPDATE scheduler_leases SET holder = '' WHERE ? > 0",
 	[S_EXPIRE] = "UPDATE scheduler_leases SET expires_at = NOW(3)"
@@ -23,6 +23,7 @@ static const char *const sql[S__MAX] = {
 	[S_ATTEMPTS] = "SELECT attempts FROM notifications WHERE id = ?",
 	[S_DUE_LATER] = "SELECT COUNT(*) FROM notifications WHERE id = ?"
 	    " AND sent_at IS NULL AND next_try_at > NOW(3)",
+	[S_DROP] = "DELETE FROM scheduler_leases WHERE name = 'jobs' AND ? > 0",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_scheduler",
     sql);
@@ -81,6 +82,19 @@ one_runner_at_a_time(void **state)
 	assert_int_equal(hz_lease_release(&b, HZ_LEASE_JOBS, "host-b:2"),
 	    HZ_OK);
 	hz_db_free(b.db);
+}
+
+/* A lease row that was lost is made again by the next taker. */
+static void
+a_lost_row_is_made_again(void **state)
+{
+	(void)state;
+	FX_NEED_DB();
+	fx_exec(&stmts, S_DROP, 1);
+	assert_true(takes(&fx, "host-a:1"));
+	assert_true(takes(&fx, "host-a:1"));
+	assert_int_equal(hz_lease_release(&fx, HZ_LEASE_JOBS, "host-a:1"),
+	    HZ_OK);
 }
 
 /* Eight runners, each its own process and connection, ask at the same
@@ -374,6 +388,7 @@ rfc3339_times_parse(void **state)
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(one_runner_at_a_time),
 	cmocka_unit_test(racing_runners_one_wins),
+	cmocka_unit_test(a_lost_row_is_made_again),
 	cmocka_unit_test(an_expired_lease_is_taken_over),
 	cmocka_unit_test(a_tick_is_idempotent),
 	cmocka_unit_test(a_failed_send_backs_off),
