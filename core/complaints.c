@@ -194,6 +194,7 @@ const struct hz_complaint_rules hz_complaint_rules = {
 	.photos = { HZ_F_ARRAY, 0, HZ_COMPLAINT_PHOTOS, "最多上传 3 张照片",
 	    .item = &photo_id },
 	.action = { HZ_F_ENUM, 0, 0, NULL, hz_complaint_actions },
+	.status = { HZ_F_ENUM, 0, 0, NULL, hz_complaint_statuses },
 	.event_text = { HZ_F_STRING, 1, 500, "请填写内容（1 至 500 个字）",
 	    .flags = HZ_MULTILINE },
 	.rating = { HZ_F_INT, 1, 5, "请选择 1 至 5 星" },
@@ -236,8 +237,6 @@ static const struct hz_refusal
 	"这项操作由工作人员办理" },
     not_yours = { HZ_ERR_FORBIDDEN, "forbidden", "action",
 	"该诉求由上级或其他人负责，您可以回复或备注" },
-    text_needed = { HZ_ERR_INVALID, "validation_failed", "text",
-	"请填写内容（1 至 500 个字）" },
     rating_needed = { HZ_ERR_INVALID, "validation_failed", "rating",
 	"请选择 1 至 5 星" },
     assignee_needed = { HZ_ERR_INVALID, "validation_failed", "assignee",
@@ -444,7 +443,7 @@ load(const struct hz_ctx *x, uint64_t id, struct hz_db_result *r)
 }
 
 static enum hz_status
-events_of(const struct hz_ctx *x, const struct view *v, bool hide,
+events_of(const struct hz_ctx *x, const struct view *v,
           struct hz_complaint *o)
 {
 	struct hz_db_result r;
@@ -472,7 +471,6 @@ events_of(const struct hz_ctx *x, const struct view *v, bool hide,
 			e->actor_id = 0;
 			e->actor_name = NULL;
 		}
-		(void)hide;
 		e->action = c[E_ACTION].s;
 		e->from_status = HZ_TEXT(&c[E_FROM]);
 		e->to_status = HZ_TEXT(&c[E_TO]);
@@ -500,7 +498,7 @@ detail(const struct hz_ctx *x, uint64_t id, bool seen,
 	if ((rc = load(x, id, &r)) || (rc = view_of(x, &r, 0, &v)))
 		return rc;
 	fill(x, &r, 0, &v, o);
-	if ((rc = events_of(x, &v, o->hide_identity, o)))
+	if ((rc = events_of(x, &v, o)))
 		return rc;
 	if (seen && v.resident && o->unread) {
 		/* The answer still says how many were new. */
@@ -866,10 +864,7 @@ plan(const struct hz_ctx *x, struct act_job *j)
 		const struct hz_rule *rule = is(a, "reject") ? &R->reason
 		    : &R->event_text;
 
-		if (in->text == NULL)
-			return hz_refuse(x, is(a, "reject") ? &(const struct
-			    hz_refusal){ HZ_ERR_INVALID, "validation_failed",
-			    "text", R->reason.message, 0 } : &text_needed);
+		/* These say something: the text is required. */
 		if (!hz_rule_ok(rule, in->text, false))
 			return hz_refuse_rule(x, "text", rule);
 	} else if (in->text && !hz_rule_ok(&R->event_text, in->text, false))
@@ -1017,9 +1012,10 @@ hz_complaints_list(const struct hz_ctx *x, const struct hz_complaint_filter *f,
 	*more = false;
 	if (x->caller == NULL)
 		return HZ_ERR_UNAUTHORIZED;
-	if (f->status && !hz_rule_ok(&(const struct hz_rule){ HZ_F_ENUM, 0, 0,
-	    NULL, hz_complaint_statuses }, f->status, false))
-		return HZ_ERR_INVALID;
+	if (!hz_rule_ok(&hz_complaint_rules.status, f->status, true))
+		return hz_refuse_rule(x, "status", &hz_complaint_rules.status);
+	if (!hz_rule_ok(&hz_complaint_rules.category, f->category, true))
+		return hz_refuse_rule(x, "category", &hz_complaint_rules.category);
 	struct hz_db_arg filters[] = {
 		HZ_ARG_OPT_STR(f->status), HZ_ARG_OPT_STR(f->status),
 		f->open < 0 ? HZ_ARG_NULL : HZ_ARG_I64(f->open),

@@ -21,8 +21,8 @@
 #define HZ_COMPLAINT_PHOTOS 3
 
 struct hz_complaint_rules {
-	struct hz_rule category, text, place, photos, action, event_text,
-	    rating, reason;
+	struct hz_rule category, text, place, photos, action, status,
+	    event_text, rating, reason;
 	struct hz_rule cat_code, cat_name, cat_kind, cat_minutes;
 };
 extern const struct hz_complaint_rules hz_complaint_rules;

@@ -37,8 +37,7 @@ enum { Q_STATUS = HZ_Q_PAGE__N, Q_OPEN, Q_OVERDUE, Q_MINE, Q_UNIT,
        Q_BUILDING, Q_CATEGORY };
 const struct hz_field complaints_query[] = {
 	HZ_PAGE_QUERY,
-	[Q_STATUS]   = { "status", HZ_RULE(HZ_F_ENUM, 0, 0, NULL,
-	    hz_complaint_statuses), 0 },
+	[Q_STATUS]   = { "status", &R->status, 0 },
 	[Q_OPEN]     = { "open", &flag, 0 },
 	[Q_OVERDUE]  = { "overdue", &flag, 0 },
 	[Q_MINE]     = { "mine", &flag, 0 },

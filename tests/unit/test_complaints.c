@@ -69,10 +69,20 @@ first_receipt_goes_up_the_chain_to_the_first_owner(void **state)
 	assert_int_equal(c.handler_id, k.leader.id);
 	assert_string_equal(c.status, "submitted");
 	assert_int_equal(fx_audits("complaint.create", k.r.id, c.id), 1);
-	/* g2 has none and neither has c2: the village owns it. */
+	/* g2 has none and neither has c2: the village owns it (and its
+	 * admin, if other tests made one). */
 	c = filed(&k.r, o.b3, now, false);
 	assert_string_equal(c.handler_unit_kind, "village");
-	assert_int_equal(c.handler_id, 0);
+	assert_int_equal(c.handler_unit_id, fx_root());
+	/* A cadre at c2 now: the next one stops there. */
+	{
+		struct hz_caller cadre2;
+
+		assert_int_equal(fx_staff(&cadre2, HZ_ROLE_CADRE, o.c2), HZ_OK);
+		c = filed(&k.r, o.b3, now, false);
+		assert_int_equal(c.handler_unit_id, o.c2);
+		assert_int_equal(c.handler_id, cadre2.id);
+	}
 }
 
 static void
