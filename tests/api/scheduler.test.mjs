@@ -250,6 +250,18 @@ describe('the scheduler of huzu serve', () => {
     await waitFor('the new holder', 15_000, () => lease().holder === `${os.hostname()}:${next}`);
   });
 
+  test('SIGHUP replaces it: the old one stops and releases the lease, the new one takes it', async () => {
+    const old = schedulerPid();
+    await waitFor('the lease', 10_000, () => lease().holder === `${os.hostname()}:${old}`);
+    process.kill(master.pid, 'SIGHUP');
+    const next = await waitFor('the new scheduler', 15_000, () => {
+      const p = schedulerPid();
+      return p && p !== old && p;
+    });
+    assert.ok(!isAlive(old), 'never two schedulers side by side');
+    await waitFor('the new holder', 10_000, () => lease().holder === `${os.hostname()}:${next}`);
+  });
+
   test('SIGTERM stops it with the workers and releases the lease; then tick runs', async () => {
     process.kill(master.pid, 'SIGTERM');
     await waitFor('huzu serve to stop', 30_000, () => !isAlive(master.pid));
