@@ -18,12 +18,18 @@ enum {
 	STMT_BY_CATEGORY, STMT_PER_DAY, STMT__MAX
 };
 
-/* Every statement's first three arguments: the subtree's path and the
- * range [lo, hi) in UTC seconds. complaints_created is the index. */
+/* The statements' arguments: the subtree's path and the range [lo, hi)
+ * in UTC seconds (complaints_created is the index); the rates and the
+ * medians take the path once more first, for CHILD. */
 #define IN_RANGE "unit_path LIKE CONCAT(?, '%')" \
 	" AND created_at >= FROM_UNIXTIME(?) AND created_at < FROM_UNIXTIME(?)"
+/* The id of the child unit a complaint is under, as text ('' when it is
+ * at the unit itself, e.g. a free-text place at the village): the next
+ * segment of its path after the unit's. Every number of every child comes
+ * from one scan, however many children there are. */
+#define CHILD "SUBSTRING_INDEX(SUBSTRING(unit_path, LENGTH(?) + 1), '/', 1)"
 
-#define RATES_ROW(C, L) C(R_RECEIVED, "COUNT(*)") \
+#define RATES_ROW(C, L) C(R_CHILD, CHILD) C(R_RECEIVED, "COUNT(*)") \
 	C(R_IN_TIME, "CAST(COALESCE(SUM(accepted_at <= respond_due), 0)" \
 	    " AS SIGNED)") \
 	C(R_RESOLVED, "CAST(COALESCE(SUM(resolved_at IS NOT NULL" \
@@ -33,16 +39,22 @@ enum {
 	L(R_FAIR, "CAST(COALESCE(SUM(rating = 3), 0) AS SIGNED)")
 enum { RATES_ROW(HZ_COL_ENUM, HZ_COL_ENUM) R__NCOLS };
 
-/* The median (interpolated between the two middle values when their
- * number is even) of seconds from receipt to `col`. */
+/* Medians (interpolated between the two middle values when their number
+ * is even) of seconds from receipt to `col`: per child, and of the
+ * whole unit, one row per child. */
+enum { M_CHILD, M_CHILD_MEDIAN, M_UNIT_MEDIAN };
 #define MEDIAN(col) \
-	"SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY" \
-	" TIMESTAMPDIFF(MICROSECOND, created_at, " col ") / 1000000) OVER ()" \
-	" FROM complaints WHERE " IN_RANGE " AND " col " IS NOT NULL LIMIT 1"
+	"SELECT DISTINCT child," \
+	" PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY s)" \
+	"  OVER (PARTITION BY child)," \
+	" PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY s) OVER ()" \
+	" FROM (SELECT " CHILD " AS child," \
+	"  TIMESTAMPDIFF(MICROSECOND, created_at, " col ") / 1000000 AS s" \
+	"  FROM complaints WHERE " IN_RANGE " AND " col " IS NOT NULL) t"
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_RATES] = "SELECT " RATES_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
-	    " FROM complaints WHERE " IN_RANGE,
+	    " FROM complaints WHERE " IN_RANGE " GROUP BY 1",
 	[STMT_MEDIAN_ACCEPT] = MEDIAN("accepted_at"),
 	[STMT_MEDIAN_RESOLVE] = MEDIAN("resolved_at"),
 	[STMT_BY_STATUS] =
@@ -116,44 +128,19 @@ run(const struct hz_ctx *x, size_t stmt, const struct range *g,
 }
 
 static enum hz_status
-median(const struct hz_ctx *x, size_t stmt, const struct range *g,
-       bool *has, double *minutes)
+run_by_child(const struct hz_ctx *x, size_t stmt, const struct range *g,
+             struct hz_db_result *r)
 {
-	struct hz_db_result r;
-	const struct hz_db_cell *c;
-	enum hz_status rc;
-
-	*has = false;
-	*minutes = 0;
-	if ((rc = run(x, stmt, g, &r)))
-		return rc;
-	if (r.nrows == 0 || (c = HZ_CELL(&r, 0, 0))->null)
-		return HZ_OK;
-	*minutes = (c->s ? strtod(c->s, NULL) : (double)c->i) / 60.0;
-	*has = true;
-	return HZ_OK;
+	return hz_db_run(x->db, x->arena, &stmts, stmt, HZ_ARGS(
+	    HZ_ARG_STR(g->path), HZ_ARG_STR(g->path),
+	    HZ_ARG_I64((long long)g->lo), HZ_ARG_I64((long long)g->hi)), r);
 }
 
-static enum hz_status
-rates(const struct hz_ctx *x, const struct hz_unit *u, time_t lo, time_t hi,
-      struct hz_complaint_rates *o)
+/* The rates of the unit (out[0]) and of each child (out[1..n]), from the
+ * counts each holds. */
+static void
+finish(struct hz_complaint_rates *o)
 {
-	const struct range g = { u->path, lo, hi };
-	struct hz_db_result r;
-	enum hz_status rc;
-
-	memset(o, 0, sizeof(*o));
-	o->unit_id = u->id;
-	o->name = u->name;
-	o->kind = u->kind;
-	if ((rc = run(x, STMT_RATES, &g, &r)))
-		return rc;
-	o->received = HZ_CELL(&r, 0, R_RECEIVED)->i;
-	o->accepted_in_time = HZ_CELL(&r, 0, R_IN_TIME)->i;
-	o->resolved = HZ_CELL(&r, 0, R_RESOLVED)->i;
-	o->rated = HZ_CELL(&r, 0, R_RATED)->i;
-	o->rated_good = HZ_CELL(&r, 0, R_GOOD)->i;
-	o->rated_fair = HZ_CELL(&r, 0, R_FAIR)->i;
 	if ((o->has_response = o->has_resolution = o->received > 0)) {
 		o->response_rate = (double)o->accepted_in_time /
 		    (double)o->received;
@@ -162,13 +149,95 @@ rates(const struct hz_ctx *x, const struct hz_unit *u, time_t lo, time_t hi,
 	if ((o->has_satisfaction = o->rated > 0))
 		o->satisfaction_rate = ((double)o->rated_good +
 		    0.9 * (double)o->rated_fair) / (double)o->rated;
-	if (o->received == 0)
-		return HZ_OK;
-	if ((rc = median(x, STMT_MEDIAN_ACCEPT, &g, &o->has_accept_median,
-	    &o->median_accept_minutes)))
+}
+
+/* out[1 + i] for the child whose id is the text `key`; out[0] (the unit
+ * alone) for '' and for anything that is no child of it. */
+static struct hz_complaint_rates *
+slot(struct hz_complaint_rates *out, size_t n, const char *key)
+{
+	int64_t id;
+
+	if (key != NULL && hz_parse_i64z(key, 1, HZ_ID_MAX, &id))
+		for (size_t i = 1; i < n; i++)
+			if (out[i].unit_id == (uint64_t)id)
+				return &out[i];
+	return NULL;
+}
+
+static double
+seconds_cell(const struct hz_db_cell *c)
+{
+	return c->s ? strtod(c->s, NULL) : (double)c->i;
+}
+
+static enum hz_status
+medians(const struct hz_ctx *x, size_t stmt, const struct range *g,
+        struct hz_complaint_rates *out, size_t n, bool accept)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = run_by_child(x, stmt, g, &r)))
 		return rc;
-	return median(x, STMT_MEDIAN_RESOLVE, &g, &o->has_resolve_median,
-	    &o->median_resolve_minutes);
+	for (size_t i = 0; i < r.nrows; i++) {
+		struct hz_complaint_rates *o;
+		const struct hz_db_cell *c;
+
+		for (int k = 0; k < 2; k++) {
+			o = k == 0 ? &out[0] : slot(out, n,
+			    HZ_CELL(&r, i, M_CHILD)->s);
+			c = HZ_CELL(&r, i, k == 0 ? M_UNIT_MEDIAN :
+			    M_CHILD_MEDIAN);
+			if (o == NULL || c->null)
+				continue;
+			if (accept) {
+				o->has_accept_median = true;
+				o->median_accept_minutes = seconds_cell(c) / 60;
+			} else {
+				o->has_resolve_median = true;
+				o->median_resolve_minutes = seconds_cell(c) / 60;
+			}
+		}
+	}
+	return HZ_OK;
+}
+
+/* out[0] for the unit, out[1 + i] for kids[i]: every count, rate and
+ * median, from three statements. */
+static enum hz_status
+rates(const struct hz_ctx *x, const struct range *g,
+      struct hz_complaint_rates *out, size_t n)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = run_by_child(x, STMT_RATES, g, &r)))
+		return rc;
+	for (size_t i = 0; i < r.nrows; i++) {
+		struct hz_complaint_rates *c = slot(out, n,
+		    HZ_CELL(&r, i, R_CHILD)->s);
+
+		for (int k = 0; k < 2; k++) {
+			struct hz_complaint_rates *o = k ? c : &out[0];
+
+			if (o == NULL)
+				continue;
+			o->received += HZ_CELL(&r, i, R_RECEIVED)->i;
+			o->accepted_in_time += HZ_CELL(&r, i, R_IN_TIME)->i;
+			o->resolved += HZ_CELL(&r, i, R_RESOLVED)->i;
+			o->rated += HZ_CELL(&r, i, R_RATED)->i;
+			o->rated_good += HZ_CELL(&r, i, R_GOOD)->i;
+			o->rated_fair += HZ_CELL(&r, i, R_FAIR)->i;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		finish(&out[i]);
+	if (out[0].received == 0)
+		return HZ_OK;
+	if ((rc = medians(x, STMT_MEDIAN_ACCEPT, g, out, n, true)))
+		return rc;
+	return medians(x, STMT_MEDIAN_RESOLVE, g, out, n, false);
 }
 
 /* The caller's broadest scope root (the shortest path; the first of
@@ -265,6 +334,7 @@ hz_complaint_stats(const struct hz_ctx *x, uint64_t unit, const char *from,
                    const char *to, struct hz_complaint_stats *o)
 {
 	struct hz_unit u, *kids;
+	struct hz_complaint_rates *all;
 	struct range g;
 	size_t nkids;
 	time_t today;
@@ -300,15 +370,20 @@ hz_complaint_stats(const struct hz_ctx *x, uint64_t unit, const char *from,
 	    (rc = hz_unit_children(x, unit, &kids, &nkids)))
 		return rc;
 	g.path = u.path;
-	if ((rc = rates(x, &u, g.lo, g.hi, &o->unit)) ||
-	    (rc = counts(x, &g, o)))
-		return rc;
-	if (nkids && (o->children = hz_arena_calloc(x->arena, nkids,
-	    sizeof(*o->children))) == NULL)
+	if ((all = hz_arena_calloc(x->arena, nkids + 1, sizeof(*all))) == NULL)
 		return HZ_ERR_NOMEM;
+	all[0].unit_id = u.id;
+	all[0].name = u.name;
+	all[0].kind = u.kind;
+	for (size_t i = 0; i < nkids; i++) {
+		all[i + 1].unit_id = kids[i].id;
+		all[i + 1].name = kids[i].name;
+		all[i + 1].kind = kids[i].kind;
+	}
+	if ((rc = rates(x, &g, all, nkids + 1)) || (rc = counts(x, &g, o)))
+		return rc;
+	o->unit = all[0];
+	o->children = nkids ? all + 1 : NULL;
 	o->nchildren = nkids;
-	for (size_t i = 0; i < nkids; i++)
-		if ((rc = rates(x, &kids[i], g.lo, g.hi, &o->children[i])))
-			return rc;
 	return HZ_OK;
 }

@@ -262,7 +262,31 @@ ranges_and_scope_are_checked(void **state)
 	    HZ_ERR_FORBIDDEN, "forbidden", NULL);
 }
 
+/* A complaint at the unit itself (a free-text place is filed at the
+ * village) counts for the unit and for none of its children. */
+static void
+the_units_own_complaints_count_for_it_alone(void **state)
+{
+	struct hz_complaint_stats s;
+	struct hz_ctx x;
+
+	(void)state;
+	FX_NEED_DB();
+	complaint(resident.id, o.c2, "noise", "submitted",
+	    "2026-03-02 03:00:00", -1, -1, 0, 0);
+	x = fx_as(&other_cadre);
+	assert_int_equal(hz_complaint_stats(&x, o.c2, "2026-03-01",
+	    "2026-03-03", &s), HZ_OK);
+	assert_int_equal(s.unit.received, 2);
+	assert_near(s.unit.response_rate, 0.5);
+	assert_near(s.unit.median_accept_minutes, 5);
+	assert_int_equal(s.nchildren, 1);
+	assert_int_equal(child(&s, o.g2)->received, 1);
+	assert_near(child(&s, o.g2)->response_rate, 1);
+}
+
 UNIT_TESTS(fixture, fx_teardown,
 	cmocka_unit_test(rates_match_the_fixture),
 	cmocka_unit_test(empty_rates_are_absent),
-	cmocka_unit_test(ranges_and_scope_are_checked))
+	cmocka_unit_test(ranges_and_scope_are_checked),
+	cmocka_unit_test(the_units_own_complaints_count_for_it_alone))
