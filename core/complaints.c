@@ -84,7 +84,8 @@ enum {
 	STMT_LIST_BUILDING, STMT_EVENTS, STMT_CATEGORY_BY_CODE, STMT_CATEGORY,
 	STMT_CATEGORIES, STMT_CATEGORY_INSERT, STMT_CATEGORY_UPDATE,
 	STMT_LEADER, STMT_INSERT, STMT_PHOTO, STMT_EVENT, STMT_MOVE,
-	STMT_SEEN, STMT_ESCALATE_DUE, STMT_CLOSE_DUE,
+	STMT_SEEN, STMT_ESCALATE_DUE, STMT_CLOSE_DUE, STMT_OPEN_OF_USER,
+	STMT_BY_REQUEST,
 	STMT__MAX
 };
 
@@ -130,10 +131,10 @@ static const char *const sql[STMT__MAX] = {
 	    "INSERT INTO complaints (user_id, category_id, text, building_id,"
 	    " place, unit_id, unit_path, coop_id, group_id, hide_identity,"
 	    " handler_unit_id, handler_id, created_at, updated_at, respond_due,"
-	    " resolve_due, escalate_at)"
+	    " resolve_due, escalate_at, request_key)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?),"
 	    " FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?),"
-	    " FROM_UNIXTIME(?))",
+	    " FROM_UNIXTIME(?), ?)",
 	[STMT_PHOTO] =
 	    "INSERT INTO complaint_photos (complaint_id, upload_id, position)"
 	    " VALUES (?, ?, ?)",
@@ -171,6 +172,11 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_CLOSE_DUE] =
 	    "SELECT id FROM complaints WHERE status = 'resolved'"
 	    " AND resolved_at <= FROM_UNIXTIME(?) ORDER BY resolved_at LIMIT 500",
+	[STMT_BY_REQUEST] =
+	    "SELECT id FROM complaints WHERE user_id = ? AND request_key = ?",
+	/* How many of a resident's are still being handled. */
+	[STMT_OPEN_OF_USER] =
+	    "SELECT COUNT(*) FROM complaints WHERE user_id = ? AND is_open",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("complaints", sql);
@@ -211,6 +217,9 @@ const struct hz_complaint_rules hz_complaint_rules = {
 static const struct hz_refusal
     staff_cannot_file = { HZ_ERR_FORBIDDEN, "forbidden", NULL,
 	"反映问题请使用住户账号" },
+    too_many_open = { HZ_ERR_RATE_LIMITED, "too_many_open_complaints", NULL,
+	"您已有 20 条诉求正在办理，请等办结后再反映新问题；紧急情况请拨打 110"
+	" 或 119", 3600 },
     unknown_category = { HZ_ERR_INVALID, "validation_failed", "category",
 	"没有这个问题类别，请重新选择" },
     where_needed = { HZ_ERR_INVALID, "validation_failed", "place",
@@ -579,6 +588,7 @@ add_event(const struct hz_ctx *x, uint64_t id, const char *role,
 
 struct submit_job {
 	const struct hz_complaint_input *in;
+	const unsigned char     *request;     /* keyed hash, or NULL */
 	const struct hz_db_cell *cat;
 	const struct hz_unit    *where;       /* the building or the village */
 	uint64_t                 coop, group;
@@ -607,7 +617,9 @@ submit_tx(const struct hz_ctx *x, void *p)
 	    HZ_ARG_I64(in->hide_identity),
 	    HZ_ARG_I64((long long)j->handler_unit), HZ_ARG_OPT_ID(j->handler),
 	    HZ_ARG_I64(now), HZ_ARG_I64(now), HZ_ARG_I64(respond),
-	    HZ_ARG_I64(resolve), HZ_ARG_I64(respond)), &r)))
+	    HZ_ARG_I64(resolve), HZ_ARG_I64(respond),
+	    j->request ? HZ_ARG_STRN((const char *)j->request, HZ_INDEX_BYTES)
+	    : HZ_ARG_NULL), &r)))
 		return rc;
 	j->id = r.insert_id;
 	for (size_t i = 0; i < in->nphotos; i++)
@@ -682,15 +694,37 @@ category_by_code(const struct hz_ctx *x, const char *code,
 	return HZ_OK;
 }
 
+/* The caller's complaint filed under `request`, if any (id 0: none). */
+static enum hz_status
+by_request(const struct hz_ctx *x, const unsigned char *request,
+           uint64_t *id)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	*id = 0;
+	if (request == NULL)
+		return HZ_OK;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BY_REQUEST, HZ_ARGS(
+	    HZ_ARG_I64((long long)x->caller->id),
+	    HZ_ARG_STRN((const char *)request, HZ_INDEX_BYTES)), &r)))
+		return rc;
+	if (r.nrows)
+		*id = HZ_ID(HZ_CELL(&r, 0, 0));
+	return HZ_OK;
+}
+
 enum hz_status
 hz_complaint_submit(const struct hz_ctx *x,
                     const struct hz_complaint_input *in,
                     struct hz_complaint *out)
 {
 	const struct hz_complaint_rules *R = &hz_complaint_rules;
-	struct hz_db_result cat;
+	struct hz_db_result cat, open;
 	struct hz_unit where;
 	struct submit_job j = { .in = in, .where = &where };
+	unsigned char request[HZ_INDEX_BYTES];
+	uint64_t first;
 	enum hz_status rc;
 
 	if (x->caller == NULL)
@@ -711,9 +745,25 @@ hz_complaint_submit(const struct hz_ctx *x,
 		for (size_t k = 0; k < i; k++)
 			if (in->photos[i] == in->photos[k])
 				return hz_refuse(x, &duplicate_photo);
+	if (in->request_key != NULL) {
+		hz_blind_index(x->keys, "complaint_request", in->request_key,
+		    strlen(in->request_key), request);
+		j.request = request;
+	}
+	/* Filed before under this key: that one. */
+	if ((rc = by_request(x, j.request, &first)))
+		return rc;
+	if (first)
+		return detail(x, first, false, out);
 	if ((rc = category_by_code(x, in->category, &cat)))
 		return rc;
 	j.cat = HZ_CELL(&cat, 0, 0);
+	/* One person cannot flood the handlers: 20 open at a time. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_USER,
+	    HZ_ARGS(HZ_ARG_I64((long long)x->caller->id)), &open)))
+		return rc;
+	if (HZ_CELL(&open, 0, 0)->i >= HZ_COMPLAINTS_OPEN_MAX)
+		return hz_refuse(x, &too_many_open);
 	if ((rc = hz_uploads_owned(x, in->photos, in->nphotos)))
 		return rc;
 	/* A building's address is on a public poster: any building may be
@@ -726,7 +776,13 @@ hz_complaint_submit(const struct hz_ctx *x,
 			return hz_refuse(x, &unknown_building);
 	} else
 		rc = hz_unit_village(x, &where);
-	if (rc || (rc = route(x, &j)) || (rc = hz_tx(x, submit_tx, &j)))
+	if (rc || (rc = route(x, &j)))
+		return rc;
+	/* Two attempts under one key at once: the unique key keeps one. */
+	if ((rc = hz_tx(x, submit_tx, &j)) == HZ_ERR_CONFLICT && j.request &&
+	    (rc = by_request(x, j.request, &j.id)) == HZ_OK && j.id == 0)
+		rc = HZ_ERR_CONFLICT;
+	if (rc)
 		return rc;
 	return detail(x, j.id, false, out);
 }

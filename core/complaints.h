@@ -19,6 +19,8 @@
 #include "page.h"
 
 #define HZ_COMPLAINT_PHOTOS 3
+/* A resident's complaints being handled at once. */
+#define HZ_COMPLAINTS_OPEN_MAX 20
 
 struct hz_complaint_rules {
 	struct hz_rule category, text, place, photos, action, status,
@@ -92,9 +94,12 @@ struct hz_complaint_input {
 	uint64_t    photos[HZ_COMPLAINT_PHOTOS];
 	size_t      nphotos;
 	bool        hide_identity;
+	const char *request_key;      /* the Idempotency-Key, or NULL */
 };
 
-/* A resident files a complaint; *out is its detail. */
+/* A resident files a complaint; *out is its detail. Filed again under the
+ * same request key, it is the first one (also when that first attempt
+ * committed but never answered). */
 enum hz_status hz_complaint_submit(const struct hz_ctx *,
                                    const struct hz_complaint_input *,
                                    struct hz_complaint *out);

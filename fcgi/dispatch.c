@@ -4,6 +4,7 @@
 
 #include "access.h"
 #include "dispatch.h"
+#include "idempotency.h"
 #include "log.h"
 #include "response.h"
 
@@ -146,6 +147,67 @@ read_query(struct hz_req *req)
 	return true;
 }
 
+static void
+run_handler(struct hz_req *req)
+{
+	req->route->handler(req);
+	if (!req->replied) {
+		hz_error("handler did not reply", "route=%s",
+		    req->route->pattern);
+		hz_reply_status(req, HZ_ERR_INTERNAL);
+	}
+}
+
+/* An answer worth keeping: what a retry would be told again. A 5xx (the
+ * database was away, a bug) and a 429 (come back later) are not: the
+ * retry must run again. */
+static bool
+is_final(int status)
+{
+	return status < 500 && status != 429;
+}
+
+/* The handler under an Idempotency-Key (core/idempotency.h): the first
+ * request runs it and its answer is stored; a retry is answered from the
+ * store, byte for byte. */
+static void
+run_idempotent(struct hz_req *req)
+{
+	struct hz_idem_request q = {
+		hz_method_name(req->method), req->path, req->query,
+		req->body, req->body_len,
+	};
+	struct hz_idem_claim claim;
+	struct hz_idem_answer a;
+	enum hz_status rc;
+
+	rc = hz_idempotency_claim(&req->ctx, req->idempotency_key, &q,
+	    &claim, &a);
+	if (rc == HZ_DONE) {
+		req->idem = "replay";
+		hz_reply_replay(req, &a);
+		return;
+	}
+	if (rc != HZ_OK) {
+		req->idem = "refused";
+		hz_reply_status(req, rc);
+		return;
+	}
+	req->idem = "new";
+	run_handler(req);
+	if (hz_reply_captured(req, &a) && is_final(a.status)) {
+		if ((rc = hz_idempotency_finish(&req->ctx, &claim, &a)) != HZ_OK)
+			hz_error("idempotent answer not stored",
+			    "route=%s status=%s", req->route->pattern,
+			    hz_status_str(rc));
+		return;
+	}
+	req->idem = "forgotten";
+	if ((rc = hz_idempotency_forget(&req->ctx, &claim)) != HZ_OK)
+		hz_error("idempotency key not released", "route=%s status=%s",
+		    req->route->pattern, hz_status_str(rc));
+}
+
 void
 hz_handle(struct hz_req *req, const struct hz_route *table, size_t n)
 {
@@ -176,10 +238,11 @@ hz_handle(struct hz_req *req, const struct hz_route *table, size_t n)
 		return;
 	if (req->route->body != NULL && !read_json_body(req))
 		return;
-	req->route->handler(req);
-	if (!req->replied) {
-		hz_error("handler did not reply", "route=%s",
-		    req->route->pattern);
-		hz_reply_status(req, HZ_ERR_INTERNAL);
-	}
+	/* Keys are per user: a route without a caller ignores the header,
+	 * as does a route that did not opt in (router.h, HZ_IDEMPOTENT). */
+	if ((req->route->flags & HZ_IDEMPOTENT) && req->idempotency_key != NULL
+	    && req->ctx.caller != NULL)
+		run_idempotent(req);
+	else
+		run_handler(req);
 }

@@ -216,6 +216,7 @@ h_complaint_create(struct hz_req *req)
 		.building = HZ_OPT_ID(in[B_BUILDING]),
 		.place = HZ_OPT_S(in[B_PLACE]),
 		.hide_identity = in[B_HIDE].present && in[B_HIDE].b,
+		.request_key = req->idempotency_key,
 	};
 	struct hz_complaint out;
 	const cJSON *it;

@@ -35,6 +35,7 @@ struct hz_req {
 	const char             *request_id;    /* nginx $request_id */
 	const char             *remote_addr;
 	const char             *authorization;
+	const char             *idempotency_key;  /* NULL if none */
 	const char             *body;
 	size_t                  body_len;
 
@@ -61,6 +62,11 @@ struct hz_req {
 	const char             *error_code;    /* of an error answer, for the log */
 	struct hz_buf           headers;       /* extra "Name: value\r\n" lines */
 	struct hz_buf           out;
+	/* The capture of the answer (response.c), for idempotency: where the
+	 * body starts in `out` and its type (NULL: no body). */
+	size_t                  body_at;
+	const char             *body_type;
+	const char             *idem;          /* for the log: new, replay... */
 };
 
 /* A path parameter by name ({id} in the pattern), or NULL. */

@@ -51,6 +51,9 @@ emit_typed(struct hz_req *req, int status, const char *type,
 	if (req->headers.len)
 		hz_buf_append(o, req->headers.data, req->headers.len);
 	hz_buf_puts(o, "\r\n");
+	/* The capture: what hz_reply_captured hands to idempotency. */
+	req->body_at = o->len;
+	req->body_type = body != NULL ? type : NULL;
 	if (body != NULL && req->method != HZ_HEAD)
 		hz_buf_append(o, body, len);
 }
@@ -195,14 +198,16 @@ static const struct {
 };
 
 /* A refusal from core: its status, code and words; 422s keep the
- * validation envelope (code validation_failed, the words on the field). */
+ * validation envelope (code validation_failed, the words on the field),
+ * unless the refusal names a code of its own (idempotency_key_reused). */
 static void
 reply_refusal(struct hz_req *req, const struct hz_refusal *r)
 {
 	cJSON *err, *fields, *root;
 	char secs[16];
 
-	if (r->status == HZ_ERR_INVALID) {
+	if (r->status == HZ_ERR_INVALID &&
+	    strcmp(r->code, "validation_failed") == 0) {
 		struct hz_field_error e = { r->field ? r->field : "",
 		    r->message };
 		hz_reply_invalid(req, &e, 1);
@@ -240,6 +245,33 @@ hz_reply_status(struct hz_req *req, enum hz_status rc)
 		hz_reply_header(req, "Retry-After", "1");
 	hz_reply_error(req, status_map[rc].http, status_map[rc].code,
 	    status_map[rc].message);
+}
+
+bool
+hz_reply_captured(const struct hz_req *req, struct hz_idem_answer *a)
+{
+	if (!req->replied || req->out.oom || req->headers.oom ||
+	    req->body_at > req->out.len)
+		return false;
+	a->status = req->status;
+	a->content_type = req->body_type;
+	a->headers = req->headers.len ? req->headers.data : "";
+	a->headers_len = req->headers.len;
+	a->body = req->body_type != NULL ? req->out.data + req->body_at : NULL;
+	a->body_len = req->body_type != NULL ? req->out.len - req->body_at : 0;
+	return true;
+}
+
+void
+hz_reply_replay(struct hz_req *req, const struct hz_idem_answer *a)
+{
+	if (a->headers_len)
+		hz_buf_append(&req->headers, a->headers, a->headers_len);
+	hz_reply_header(req, "Idempotent-Replayed", "true");
+	emit_typed(req, a->status, a->content_type, a->content_type != NULL ?
+	    (a->body != NULL ? a->body : "") : NULL, a->body_len);
+	if (req->out.oom)
+		emit_nomem(req);
 }
 
 void

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "idempotency.h"
 #include "json.h"
 #include "request.h"
 #include "status.h"
@@ -26,6 +27,13 @@ void hz_reply_invalid(struct hz_req *, const struct hz_field_error *,
                       size_t n);
 /* The one place core/ statuses become HTTP. */
 void hz_reply_status(struct hz_req *, enum hz_status);
+/* The capture hook of idempotency: the answer written so far (status,
+ * content type, the extra headers and the body, pointing into req's
+ * buffers). false when nothing complete was written. */
+bool hz_reply_captured(const struct hz_req *, struct hz_idem_answer *);
+/* Writes a stored answer again, byte for byte, with the header
+ * Idempotent-Replayed: true. */
+void hz_reply_replay(struct hz_req *, const struct hz_idem_answer *);
 /* Adds "Name: value" to the response headers (before replying). */
 void hz_reply_header(struct hz_req *, const char *name, const char *value);
 

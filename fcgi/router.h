@@ -25,6 +25,17 @@ struct hz_route {
 	const struct hz_field *body;      /* JSON fields, or NULL: no body */
 	const struct hz_field *query;     /* query parameters, or NULL: none
 	                                     (any given is refused) */
+	unsigned               flags;     /* HZ_IDEMPOTENT...; a row that
+	                                     leaves it out has none */
+};
+
+/* Route flags. */
+enum {
+	/* Honours Idempotency-Key (core/idempotency.h): a retry with the same
+	 * key and request gets the first answer again. Only on routes with a
+	 * caller (HZ_USER, HZ_STAFF): keys are per user. Other routes ignore
+	 * the header. */
+	HZ_IDEMPOTENT = 1u << 0,
 };
 
 extern const struct hz_route hz_routes[];

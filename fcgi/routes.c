@@ -4,7 +4,7 @@
 #include "router.h"
 
 const struct hz_route hz_routes[] = {
-	/* method   path                          handler         access     body, query */
+	/* method   path                          handler         access     body, query[, flags] */
 	{ HZ_GET,  "/api/v1/health",             h_health,       HZ_PUBLIC, NULL, NULL },
 	{ HZ_GET,  "/api/v1/version",            h_version,      HZ_PUBLIC, NULL, NULL },
 	{ HZ_POST, "/api/v1/client-errors",      h_client_error, HZ_PUBLIC, client_error_fields, NULL },
@@ -33,7 +33,7 @@ const struct hz_route hz_routes[] = {
 	{ HZ_POST, "/api/v1/buildings/{id}/qr/rotate",    h_building_qr_rotate, HZ_STAFF, NULL, NULL },
 	{ HZ_GET,  "/api/v1/units/{id}/posters",          h_unit_posters,       HZ_STAFF, NULL, NULL },
 
-	{ HZ_POST, "/api/v1/tenancies",                   h_tenancy_create,     HZ_USER,  tenancy_create_fields, NULL },
+	{ HZ_POST, "/api/v1/tenancies",                   h_tenancy_create,     HZ_USER,  tenancy_create_fields, NULL, HZ_IDEMPOTENT },
 	{ HZ_GET,  "/api/v1/tenancies",                   h_tenancies_list,     HZ_USER,  NULL, tenancies_query },
 	{ HZ_GET,  "/api/v1/tenancies/export",            h_tenancies_export,   HZ_STAFF, NULL, export_query },
 	{ HZ_GET,  "/api/v1/tenancies/{id}",              h_tenancy_get,        HZ_USER,  NULL, NULL },
@@ -48,7 +48,7 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,   "/api/v1/complaint-categories",      h_categories_list, HZ_USER,  NULL, NULL },
 	{ HZ_POST,  "/api/v1/complaint-categories",      h_category_create, HZ_STAFF, category_create_fields, NULL },
 	{ HZ_PATCH, "/api/v1/complaint-categories/{id}", h_category_update, HZ_STAFF, category_update_fields, NULL },
-	{ HZ_POST,  "/api/v1/complaints",                h_complaint_create, HZ_USER, complaint_create_fields, NULL },
+	{ HZ_POST,  "/api/v1/complaints",                h_complaint_create, HZ_USER, complaint_create_fields, NULL, HZ_IDEMPOTENT },
 	{ HZ_GET,   "/api/v1/complaints",                h_complaints_list,  HZ_USER, NULL, complaints_query },
 	{ HZ_GET,   "/api/v1/complaints/{id}",           h_complaint_get,    HZ_USER, NULL, NULL },
 	{ HZ_POST,  "/api/v1/complaints/{id}/events",    h_complaint_event,  HZ_USER, complaint_event_fields, NULL },

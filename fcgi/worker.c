@@ -98,6 +98,7 @@ serve_one(FCGX_Request *r, hz_arena *a, const struct hz_config *cfg,
 	req.request_id = clean_request_id(param(r, a, "REQUEST_ID"));
 	req.remote_addr = param(r, a, "REMOTE_ADDR");
 	req.authorization = param(r, a, "HTTP_AUTHORIZATION");
+	req.idempotency_key = param(r, a, "HTTP_IDEMPOTENCY_KEY");
 	cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
 
 	switch (hz_content_length(cl, (size_t)cfg->max_body, &len)) {
@@ -147,11 +148,12 @@ out:
 	/* The route pattern, never the raw path: ids and tokens stay out of
 	 * the log. */
 	hz_log(req.status >= 500 ? HZ_LOG_ERROR : HZ_LOG_INFO, "request",
-	    "method=%s route=%s status=%d dur_us=%lld rid=%s why=%s",
+	    "method=%s route=%s status=%d dur_us=%lld rid=%s why=%s%s%s",
 	    hz_method_name(req.method),
 	    req.route ? req.route->pattern : "-", req.status, us,
 	    req.request_id ? req.request_id : "-",
-	    req.error_code ? req.error_code : "-");
+	    req.error_code ? req.error_code : "-",
+	    req.idem ? " idem=" : "", req.idem ? req.idem : "");
 }
 
 int

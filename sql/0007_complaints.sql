@@ -70,10 +70,14 @@ CREATE TABLE IF NOT EXISTS complaints (
   updated_at      DATETIME(3) NOT NULL,
   -- The resident's unread updates (replies and state changes they see).
   unread          SMALLINT UNSIGNED NOT NULL DEFAULT 0,
+  -- A keyed hash of the Idempotency-Key it was filed under: a retry whose
+  -- first attempt committed but never answered finds it here.
+  request_key     BINARY(32) NULL,
   -- Bumped by every change, so a compare-and-set always counts a row.
   revision        INT UNSIGNED NOT NULL DEFAULT 0,
   is_open         TINYINT(1) AS (status IN ('submitted','accepted','in_progress','reopened')) PERSISTENT,
   KEY complaints_user (user_id, id),
+  UNIQUE KEY complaints_request (user_id, request_key),
   KEY complaints_open (is_open, id),
   KEY complaints_coop (coop_id, is_open, id),
   KEY complaints_group (group_id, is_open, id),

@@ -113,6 +113,17 @@ describe('filing', () => {
     assert.equal(sql(`SELECT COUNT(*) FROM complaints WHERE user_id = ${me}`)[0][0], '0');
   });
 
+  test('must-fail: a 21st open complaint is refused (429) until one is finished', async () => {
+    const r = await resident();
+    const made = await Promise.all(Array.from({ length: 20 }, () => fileOk(r)));
+    const res = await file(r, { category: 'noise', text: '又一次反映噪音问题', building: await uid('B001') });
+    expectError(res, 429, 'too_many_open_complaints');
+    assert.ok(Number(res.headers.get('retry-after')) > 0);
+    await step(leader, made[0].id, { action: 'accept' });
+    await step(leader, made[0].id, { action: 'resolve' });
+    await fileOk(r);
+  });
+
   test('must-fail: photos that are not the caller\'s uploads, or the same twice', async () => {
     const a = await resident();
     const b = await resident();
@@ -126,6 +137,46 @@ describe('filing', () => {
     const ok = await fileOk(b, { photos: [upload] });
     assert.equal(ok.photos.length, 1);
     assert.equal(ok.photos[0].url, `/api/v1/uploads/${upload}`);
+  });
+});
+
+describe('retries (Idempotency-Key)', () => {
+  test('a retry storm with one key files exactly one complaint; the answers agree', async () => {
+    const r = await resident();
+    const me = await userOf(r);
+    const key = `storm-${Date.now()}-${Math.random()}`;
+    const body = { category: 'sanitation', text: '垃圾三天没人清运了', building: await uid('B002') };
+    const answers = await Promise.all(Array.from({ length: 12 }, () => file(r, body, { 'idempotency-key': key })));
+    const ok = answers.filter((a) => a.status === 201);
+    assert.ok(ok.length >= 1, answers.map((a) => a.status).join(','));
+    for (const a of answers.filter((x) => x.status !== 201)) expectError(a, 409, 'idempotency_in_progress');
+    assert.equal(new Set(ok.map((a) => a.json.id)).size, 1);
+    const again = await file(r, body, { 'idempotency-key': key });
+    assert.equal(again.status, 201);
+    assert.equal(again.json.id, ok[0].json.id);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    expectError(await file(r, { ...body, text: '换了内容的另一条诉求' }, { 'idempotency-key': key }), 422,
+      'idempotency_key_reused');
+    assert.equal(sql(`SELECT COUNT(*) FROM complaints WHERE user_id = ${me}`)[0][0], '1');
+  });
+
+  test('a retry after the first committed but never answered finds the first', async () => {
+    const r = await resident();
+    const me = await userOf(r);
+    const key = `lost-${Date.now()}`;
+    const body = { category: 'repair', text: '楼道灯坏了很久了', building: await uid('B002') };
+    const first = await file(r, body, { 'idempotency-key': key });
+    assert.equal(first.status, 201);
+    // The stored answer is lost (its worker died before storing it, and
+    // the claim was taken over): the complaint itself remembers the key.
+    sql(`DELETE FROM idempotency_keys WHERE user_id = ${me}`);
+    const retry = await file(r, body, { 'idempotency-key': key });
+    assert.equal(retry.status, 201);
+    assert.equal(retry.json.id, first.json.id);
+    assert.equal(sql(`SELECT COUNT(*) FROM complaints WHERE user_id = ${me}`)[0][0], '1');
+    // Without a key, a second one is a second complaint.
+    await fileOk(r, body);
+    assert.equal(sql(`SELECT COUNT(*) FROM complaints WHERE user_id = ${me}`)[0][0], '2');
   });
 });
 

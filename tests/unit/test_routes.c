@@ -274,8 +274,53 @@ route_table_has_no_duplicates(void **state)
 				    hz_routes[i].pattern);
 }
 
+/* A route honours Idempotency-Key exactly when its operation lists the
+ * shared parameter, and only where there is a caller (keys are per
+ * user). */
+static void
+idempotent_routes_agree_with_openapi(void **state)
+{
+	static const char ref[] = "#/components/parameters/IdempotencyKey";
+	cJSON *doc = load_openapi(), *paths;
+	size_t flagged = 0;
+
+	(void)state;
+	paths = cJSON_GetObjectItemCaseSensitive(doc, "paths");
+	assert_non_null(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    doc, "components"), "parameters"), "IdempotencyKey"));
+	for (size_t i = 0; i < hz_nroutes; i++) {
+		const struct hz_route *rt = &hz_routes[i];
+		const cJSON *op = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(paths, rt->pattern),
+		    lower(rt->method)), *p;
+		bool documented = false, flag = rt->flags & HZ_IDEMPOTENT;
+
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(op,
+		    "parameters")) {
+			const cJSON *r = cJSON_GetObjectItemCaseSensitive(p,
+			    "$ref");
+			if (cJSON_IsString(r) && strcmp(r->valuestring, ref)
+			    == 0)
+				documented = true;
+		}
+		if (flag != documented)
+			fail_msg("%s %s: HZ_IDEMPOTENT %s, Idempotency-Key %s",
+			    lower(rt->method), rt->pattern, flag ? "set" :
+			    "not set", documented ? "documented" :
+			    "not documented");
+		if (flag && rt->access != HZ_USER && rt->access != HZ_STAFF)
+			fail_msg("%s: idempotent without a caller",
+			    rt->pattern);
+		flagged += flag;
+	}
+	assert_true(flagged >= 1);
+	cJSON_Delete(doc);
+}
+
 UNIT_TESTS(NULL, NULL,
 	cmocka_unit_test(every_route_is_documented),
 	cmocka_unit_test(every_documented_operation_is_routed),
 	cmocka_unit_test(route_table_has_no_duplicates),
-	cmocka_unit_test(inputs_agree_with_openapi))
+	cmocka_unit_test(inputs_agree_with_openapi),
+	cmocka_unit_test(idempotent_routes_agree_with_openapi))
