@@ -6,6 +6,7 @@
 #include "checkins.h"
 #include "clock.h"
 #include "complaints.h"
+#include "idempotency.h"
 #include "log.h"
 #include "login.h"
 #include "outbox.h"
@@ -139,6 +140,7 @@ const struct hz_job hz_jobs[] = {
 	{ "outbox", { "sent", "no_phone", "failed" }, job_outbox },
 	{ "purge_logins", { "deleted" }, job_purge_logins },
 	{ "purge_checkins", { "deleted" }, job_purge_checkins },
+	{ "purge_idempotency", { "deleted" }, hz_idempotency_purge },
 };
 const size_t hz_njobs = sizeof(hz_jobs) / sizeof(hz_jobs[0]);
 

@@ -74,7 +74,7 @@ describe('huzu tick', () => {
 
     const jobs = tickOk();
     assert.ok(jobs.outbox.sent >= 1, JSON.stringify(jobs));
-    for (const j of ['complaints_escalate', 'complaints_autoclose', 'outbox', 'purge_logins', 'purge_checkins']) {
+    for (const j of ['complaints_escalate', 'complaints_autoclose', 'outbox', 'purge_logins', 'purge_checkins', 'purge_idempotency']) {
       assert.ok(j in jobs, `tick ran ${j}`);
     }
     const texts = smsTexts(phone);
@@ -223,7 +223,7 @@ describe('the scheduler of huzu serve', () => {
     assert.ok(lease().left > 60, `a lease of ~90 s: ${JSON.stringify(lease())}`);
     await waitFor('job log lines', 10_000, () => /msg="?job"? .*job=outbox sent=\d+ no_phone=\d+ failed=\d+/.test(fs.readFileSync(logFile, 'utf8')));
     const log = fs.readFileSync(logFile, 'utf8');
-    for (const j of ['complaints_escalate', 'complaints_autoclose', 'purge_logins', 'purge_checkins']) {
+    for (const j of ['complaints_escalate', 'complaints_autoclose', 'purge_logins', 'purge_checkins', 'purge_idempotency']) {
       assert.match(log, new RegExp(`job=${j} `), j);
     }
   });
