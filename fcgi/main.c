@@ -578,7 +578,7 @@ static const struct command {
 	  "roles", hz_role_names },
 	{ "station add", "UNIT_CODE KIND NAME", "add a station", NULL,
 	  cmd_station, "kinds", hz_station_kinds },
-	{ "purge", "", "delete old check-ins and staff login records",
+	{ "purge", "", "delete old check-ins, login records and login codes",
 	  NULL, cmd_purge },
 	{ "config", "", "print every configuration key with its default",
 	  NULL, cmd_config },

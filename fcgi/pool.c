@@ -1,8 +1,9 @@
 /* The master process (the PHP-FPM model, without PHP). It never talks to
  * the database and never handles a request; it only keeps the right number
- * of workers alive, and one scheduler process beside them (not a worker:
- * it runs the periodic jobs, fcgi/schedproc.c) when scheduler_enabled. Signals are taken synchronously with sigtimedwait, so
- * there are no async handlers and no races in here. */
+ * of workers alive, and one scheduler process beside them when
+ * scheduler_enabled (not a worker: it runs the periodic jobs,
+ * fcgi/schedproc.c). Signals are taken synchronously with sigtimedwait,
+ * so there are no async handlers and no races in here. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
