@@ -11,6 +11,7 @@
 #include "login.h"
 #include "outbox.h"
 #include "scheduler.h"
+#include "uploads.h"
 
 enum { STMT_TAKE, STMT_SEED, STMT_RELEASE, STMT_GET, STMT_RAN, STMT__MAX };
 
@@ -141,6 +142,7 @@ const struct hz_job hz_jobs[] = {
 	{ "purge_logins", { "deleted" }, job_purge_logins },
 	{ "purge_checkins", { "deleted" }, job_purge_checkins },
 	{ "purge_idempotency", { "deleted" }, hz_idempotency_purge },
+	{ "purge_uploads", { "deleted" }, hz_uploads_purge },
 };
 const size_t hz_njobs = sizeof(hz_jobs) / sizeof(hz_jobs[0]);
 
