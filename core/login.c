@@ -14,7 +14,7 @@
 enum {
 	STMT_LAST_FOR_PHONE, STMT_COUNT_FOR_IP, STMT_INSERT, STMT_CURRENT,
 	STMT_MISS, STMT_USE, STMT_PHONE_HISTORY, STMT_GUARD, STMT_FAILED,
-	STMT_ADDRESS, STMT_PURGE_FAILURES, STMT_PURGE_ADDRESSES,
+	STMT_ADDRESS, STMT_PURGE_FAILURES, STMT_PURGE_ADDRESSES, STMT_PURGE_CODES,
 	STMT__MAX
 };
 
@@ -65,6 +65,11 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_PURGE_ADDRESSES] =
 	    "DELETE FROM staff_login_addresses"
 	    " WHERE last_ok_at < NOW(3) - INTERVAL 90 DAY LIMIT 5000",
+	/* Expired codes, once they are older than the day the per-phone
+	 * and per-address limits look back on. */
+	[STMT_PURGE_CODES] =
+	    "DELETE FROM login_codes WHERE created_at < NOW(3) - INTERVAL 1 DAY"
+	    " AND expires_at < NOW(3) LIMIT 5000",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("login", sql);
@@ -282,12 +287,12 @@ enum hz_status
 hz_login_purge(const struct hz_ctx *x, unsigned long long *deleted)
 {
 	static const size_t which[] = { STMT_PURGE_FAILURES,
-	    STMT_PURGE_ADDRESSES };
+	    STMT_PURGE_ADDRESSES, STMT_PURGE_CODES };
 	struct hz_db_result r;
 	enum hz_status rc;
 
 	*deleted = 0;
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < sizeof(which) / sizeof(which[0]); i++)
 		do {
 			if ((rc = hz_db_run(x->db, x->arena, &stmts, which[i],
 			    HZ_NO_ARGS, &r)))

@@ -17,7 +17,8 @@ extern const struct hz_rule hz_rule_login_code;   /* 6 digits */
  * audited. */
 enum hz_status hz_login_staff(const struct hz_ctx *, const char *username,
                               const char *password, struct hz_tokens *);
-/* Forgets failed logins older than a day and addresses unused for 90. */
+/* Forgets failed logins older than a day, addresses unused for 90 and
+ * expired login codes older than a day. */
 enum hz_status hz_login_purge(const struct hz_ctx *,
                               unsigned long long *deleted);
 

@@ -1,14 +1,64 @@
 #include <string.h>
 
-#include "outbox.h"
+#include <sodium.h>
 
-enum { STMT_QUEUE, STMT__MAX };
+#include "clock.h"
+#include "log.h"
+#include "outbox.h"
+#include "policy.h"
+#include "sms.h"
+
+#define BACKOFF_MAX_MINUTES 360
+
+enum {
+	STMT_QUEUE, STMT_DUE, STMT_SENT, STMT_RETRY, STMT_LIST, STMT_UNREAD,
+	STMT_READ, STMT__MAX
+};
+
+#define DUE_ROW(C, L) C(D_ID, "n.id") C(D_TEXT, "n.text") \
+	C(D_ATTEMPTS, "n.attempts") \
+	L(D_PHONE, "IF(u.disabled, NULL, u.phone_sealed)")
+enum { DUE_ROW(HZ_COL_ENUM, HZ_COL_ENUM) D__NCOLS };
+
+#define LIST_ROW(C, L) C(L_ID, "id") C(L_KIND, "kind") \
+	C(L_SUBJECT, "subject_id") C(L_TEXT, "text") \
+	C(L_CREATED, "created_at") L(L_READ, "read_at IS NOT NULL")
+enum { LIST_ROW(HZ_COL_ENUM, HZ_COL_ENUM) L__NCOLS };
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_QUEUE] =
 	    "INSERT INTO notifications (user_id, kind, subject_id, text,"
 	    " created_at, next_try_at) VALUES (?, ?, NULLIF(?, 0), ?,"
 	    " FROM_UNIXTIME(?), FROM_UNIXTIME(?))",
+	/* notifications_due is (sent_at, next_try_at). */
+	[STMT_DUE] =
+	    "SELECT " DUE_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
+	    " FROM notifications n JOIN users u ON u.id = n.user_id"
+	    " WHERE n.sent_at IS NULL AND n.next_try_at <= FROM_UNIXTIME(?)"
+	    " ORDER BY n.next_try_at, n.id LIMIT ?",
+	[STMT_SENT] =
+	    "UPDATE notifications SET sent_at = FROM_UNIXTIME(?),"
+	    " attempts = attempts + 1 WHERE id = ? AND sent_at IS NULL",
+	/* attempts is assigned first (left to right), so it counts this
+	 * failure. Given up: never due again, left unsent for an operator
+	 * to see. */
+	[STMT_RETRY] =
+	    "UPDATE notifications SET attempts = attempts + 1,"
+	    " next_try_at = IF(attempts >= ?, '9999-12-31 00:00:00',"
+	    "  FROM_UNIXTIME(?) + INTERVAL LEAST(POW(2, attempts - 1), ?) MINUTE)"
+	    " WHERE id = ? AND sent_at IS NULL",
+	/* Newest first: the cursor is the last (smallest) id seen, 0 for
+	 * the first page. */
+	[STMT_LIST] =
+	    "SELECT " LIST_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
+	    " FROM notifications WHERE user_id = ?"
+	    " AND id < COALESCE(NULLIF(?, 0), ~0) ORDER BY id DESC LIMIT ?",
+	[STMT_UNREAD] =
+	    "SELECT COUNT(*) FROM notifications WHERE user_id = ?"
+	    " AND read_at IS NULL",
+	[STMT_READ] =
+	    "UPDATE notifications SET read_at = FROM_UNIXTIME(?)"
+	    " WHERE user_id = ? AND id <= ? AND read_at IS NULL",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("outbox", sql);
@@ -23,4 +73,140 @@ hz_notify(const struct hz_ctx *x, uint64_t user, const char *kind,
 	    HZ_ARG_I64((long long)user), HZ_ARG_STR(kind),
 	    HZ_ARG_I64((long long)subject), HZ_ARG_STR(text),
 	    HZ_ARG_I64((long long)x->now), HZ_ARG_I64((long long)x->now)), &r);
+}
+
+/* One notification: sent, or silently done (no phone, or a disabled
+ * account), or failed. The
+ * send comes before the mark, so a crash in between sends it twice rather
+ * than never (at least once, like any outbox). */
+static enum hz_status
+send_one(const struct hz_ctx *x, const struct hz_db_result *r, size_t i,
+         struct hz_outbox_counts *c)
+{
+	const struct hz_db_cell *ph = HZ_CELL(r, i, D_PHONE);
+	long long id = HZ_CELL(r, i, D_ID)->i;
+	struct hz_db_arg now = HZ_ARG_I64((long long)x->now);
+	char *phone = NULL;
+	enum hz_status rc;
+
+	if (ph->null) {
+		c->silent++;
+		return hz_db_run(x->db, x->arena, &stmts, STMT_SENT,
+		    HZ_ARGS(now, HZ_ARG_I64(id)), NULL);
+	}
+	rc = hz_unseal(x->arena, x->keys, "phone", (const unsigned char *)ph->s,
+	    ph->len, &phone);
+	if (rc == HZ_OK)
+		rc = hz_sms_send_text(x, phone, HZ_CELL(r, i, D_TEXT)->s);
+	if (phone != NULL)
+		sodium_memzero(phone, strlen(phone));
+	if (rc == HZ_OK) {
+		c->sent++;
+		return hz_db_run(x->db, x->arena, &stmts, STMT_SENT,
+		    HZ_ARGS(now, HZ_ARG_I64(id)), NULL);
+	}
+	/* The id and the reason only: no phone, no text. */
+	hz_warn("notification not sent", "notification=%lld attempt=%lld "
+	    "status=%s", id, HZ_CELL(r, i, D_ATTEMPTS)->i + 1,
+	    hz_status_str(rc));
+	c->failed++;
+	return hz_db_run(x->db, x->arena, &stmts, STMT_RETRY, HZ_ARGS(
+	    HZ_ARG_I64(x->cfg->outbox_max_attempts), now,
+	    HZ_ARG_I64(BACKOFF_MAX_MINUTES), HZ_ARG_I64(id)), NULL);
+}
+
+enum hz_status
+hz_outbox_run(const struct hz_ctx *x, struct hz_outbox_counts *c)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_DUE, HZ_ARGS(
+	    HZ_ARG_I64((long long)x->now), HZ_ARG_I64(x->cfg->outbox_batch)),
+	    &r)))
+		return rc;
+	for (size_t i = 0; i < r.nrows; i++)
+		if ((rc = send_one(x, &r, i, c)))
+			return rc;
+	return HZ_OK;
+}
+
+enum hz_status
+hz_outbox_send(const struct hz_ctx *x, unsigned long long *sent)
+{
+	struct hz_outbox_counts c;
+	enum hz_status rc = hz_outbox_run(x, &c);
+
+	*sent = c.sent;
+	return rc;
+}
+
+static const struct hz_refusal
+    login_first = { HZ_ERR_UNAUTHORIZED, "unauthorized", NULL,
+	"请先登录" };
+
+static enum hz_status
+unread_of(const struct hz_ctx *x, long long *unread)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_UNREAD, HZ_ARGS(
+	    HZ_ARG_I64((long long)x->caller->id)), &r)))
+		return rc;
+	*unread = HZ_CELL(&r, 0, 0)->i;
+	return HZ_OK;
+}
+
+enum hz_status
+hz_notifications_list(const struct hz_ctx *x, const struct hz_page *p,
+                      struct hz_notification **out, size_t *n, bool *more,
+                      long long *unread)
+{
+	struct hz_notification *v = NULL;
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	*out = NULL;
+	*n = 0;
+	*more = false;
+	if (x->caller == NULL)
+		return hz_refuse(x, &login_first);
+	if ((rc = hz_page_run(x, &stmts, STMT_LIST, HZ_ARGS(
+	    HZ_ARG_I64((long long)x->caller->id)), p, &r, more)) ||
+	    (rc = unread_of(x, unread)))
+		return rc;
+	if (r.nrows && (v = hz_arena_calloc(x->arena, r.nrows,
+	    sizeof(*v))) == NULL)
+		return HZ_ERR_NOMEM;
+	for (size_t i = 0; i < r.nrows; i++)
+		v[i] = (struct hz_notification){
+			.id = HZ_ID(HZ_CELL(&r, i, L_ID)),
+			.kind = HZ_CELL(&r, i, L_KIND)->s,
+			.subject_id = HZ_ID(HZ_CELL(&r, i, L_SUBJECT)),
+			.text = HZ_CELL(&r, i, L_TEXT)->s,
+			.created_at = hz_time_local(x->arena,
+			    HZ_CELL(&r, i, L_CREATED)->s),
+			.read = HZ_CELL(&r, i, L_READ)->i != 0,
+		};
+	*out = r.nrows ? v : NULL;
+	*n = r.nrows;
+	return HZ_OK;
+}
+
+enum hz_status
+hz_notifications_read(const struct hz_ctx *x, uint64_t up_to,
+                      long long *unread)
+{
+	enum hz_status rc;
+
+	if (x->caller == NULL)
+		return hz_refuse(x, &login_first);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_READ, HZ_ARGS(
+	    HZ_ARG_I64((long long)x->now),
+	    HZ_ARG_I64((long long)x->caller->id),
+	    HZ_ARG_I64((long long)up_to)), NULL)))
+		return rc;
+	return unread_of(x, unread);
 }

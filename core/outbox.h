@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "page.h"
 
 /* Queues `text` (at most 200 characters) for `user`, about `subject`
  * (a complaint id for kind "complaint.*"; 0: none). Call it inside the
@@ -17,5 +18,47 @@
 enum hz_status hz_notify(const struct hz_ctx *, uint64_t user,
                          const char *kind, uint64_t subject,
                          const char *text);
+
+/* --- Sending (a scheduler job). --- */
+
+struct hz_outbox_counts {
+	unsigned long long sent;      /* a text went out */
+	unsigned long long silent;    /* no phone or disabled: marked sent,
+	                                 nothing sent */
+	unsigned long long failed;    /* to be tried again later */
+};
+
+/* Sends the due notifications (unsent, next_try_at <= x->now), at most
+ * outbox_batch of them, oldest due first, to each user's phone (unsealed
+ * here, never logged). A failed send backs off (1, 2, 4... minutes, six
+ * hours at most) and is given up after outbox_max_attempts (left unsent,
+ * never due again). */
+enum hz_status hz_outbox_run(const struct hz_ctx *, struct hz_outbox_counts *);
+/* The same; *sent counts the texts that went out. */
+enum hz_status hz_outbox_send(const struct hz_ctx *, unsigned long long *sent);
+
+/* --- The caller's list of updates. --- */
+
+struct hz_notification {
+	uint64_t    id;
+	const char *kind;
+	uint64_t    subject_id;       /* 0: none */
+	const char *text;
+	const char *created_at;       /* RFC 3339, Shanghai */
+	bool        read;
+};
+
+/* The caller's notifications, newest first (the page's `after` is the
+ * last id seen: the next page holds older ones). *unread counts all their
+ * unread ones. */
+enum hz_status hz_notifications_list(const struct hz_ctx *,
+                                     const struct hz_page *,
+                                     struct hz_notification **out,
+                                     size_t *n, bool *more,
+                                     long long *unread);
+/* Marks the caller's notifications up to id `up_to` read; *unread is what
+ * remains unread. */
+enum hz_status hz_notifications_read(const struct hz_ctx *, uint64_t up_to,
+                                     long long *unread);
 
 #endif

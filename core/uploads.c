@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,7 +22,8 @@
 
 extern char **environ;
 
-enum { STMT_INSERT, STMT_GET, STMT_COMPLAINT_PATHS, STMT__MAX };
+enum { STMT_INSERT, STMT_GET, STMT_COMPLAINT_PATHS, STMT_STALE, STMT_DROP,
+       STMT_SHA_USED, STMT__MAX };
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_INSERT] =
@@ -34,6 +36,16 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT c.unit_path FROM complaint_photos p"
 	    " JOIN complaints c ON c.id = p.complaint_id"
 	    " WHERE p.upload_id = ? LIMIT 64",
+	/* Uploaded, never attached, and older than a day: a form given up. */
+	[STMT_STALE] =
+	    "SELECT u.id, u.sha256 FROM uploads u"
+	    " WHERE u.created_at < FROM_UNIXTIME(?) AND NOT EXISTS"
+	    " (SELECT 1 FROM complaint_photos p WHERE p.upload_id = u.id)"
+	    " ORDER BY u.id LIMIT 500",
+	[STMT_DROP] =
+	    "DELETE FROM uploads WHERE id = ? AND NOT EXISTS"
+	    " (SELECT 1 FROM complaint_photos p WHERE p.upload_id = ?)",
+	[STMT_SHA_USED] = "SELECT COUNT(*) FROM uploads WHERE sha256 = ?",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("uploads", sql);
@@ -381,5 +393,83 @@ hz_upload_tmpfile(const struct hz_config *cfg, char *path, int *fd)
 	memcpy(path + n, "/body.XXXXXX", sizeof("/body.XXXXXX"));
 	if ((*fd = mkostemp(path, O_CLOEXEC)) < 0)
 		return HZ_ERR_IO;
+	return HZ_OK;
+}
+
+/* Removes `dir/name` if it was last changed before `before`. */
+static bool
+unlink_older(const char *dir, const char *name, time_t before)
+{
+	char path[HZ_PATH_MAX];
+	struct stat st;
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+
+	if (n < 0 || n >= (int)sizeof(path) || lstat(path, &st) != 0 ||
+	    !S_ISREG(st.st_mode) || st.st_mtime >= before)
+		return false;
+	return unlink(path) == 0;
+}
+
+/* The files of `sha`, unless another upload still names them. A file
+ * changed in the last day may be a new upload of the same photo whose row
+ * is not in yet: it stays. */
+static enum hz_status
+drop_files(const struct hz_ctx *x, const char *sha, time_t before)
+{
+	struct hz_db_result r;
+	char dir[HZ_PATH_MAX];
+	enum hz_status rc;
+	int n;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_SHA_USED,
+	    HZ_ARGS(HZ_ARG_STR(sha)), &r)))
+		return rc;
+	if (HZ_CELL(&r, 0, 0)->i > 0)
+		return HZ_OK;
+	n = snprintf(dir, sizeof(dir), "%s/%.2s", x->cfg->uploads_dir, sha);
+	if (n < 0 || n >= (int)sizeof(dir))
+		return HZ_ERR_IO;
+	unlink_older(dir, hz_arena_printf(x->arena, "%s.jpg", sha), before);
+	unlink_older(dir, hz_arena_printf(x->arena, "%s_t.jpg", sha), before);
+	return HZ_OK;
+}
+
+enum hz_status
+hz_uploads_purge(const struct hz_ctx *x, unsigned long long *n)
+{
+	time_t before = x->now - 86400;
+	struct hz_db_result r, d;
+	char tmp[HZ_PATH_MAX];
+	struct dirent *e;
+	DIR *dir;
+	enum hz_status rc;
+
+	*n = 0;
+	if (x->caller != NULL)
+		return HZ_ERR_FORBIDDEN;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_STALE,
+	    HZ_ARGS(HZ_ARG_I64((long long)before)), &r)))
+		return rc;
+	for (size_t i = 0; i < r.nrows; i++) {
+		const struct hz_db_cell *c = HZ_CELL(&r, i, 0);
+		struct hz_db_arg id = HZ_ARG_I64(c[0].i);
+
+		/* Attached meanwhile: the complaint keeps it. */
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_DROP, HZ_ARGS(id, id),
+		    &d);
+		if (rc == HZ_ERR_CONFLICT || (rc == HZ_OK && d.affected == 0))
+			continue;
+		if (rc || (rc = drop_files(x, c[1].s, before)))
+			return rc;
+		(*n)++;
+	}
+	/* Bodies a worker died receiving: an hour is far past any upload. */
+	if (snprintf(tmp, sizeof(tmp), "%s/tmp", x->cfg->uploads_dir) <
+	    (int)sizeof(tmp) && (dir = opendir(tmp)) != NULL) {
+		while ((e = readdir(dir)) != NULL)
+			if (e->d_name[0] != '.')
+				unlink_older(tmp, e->d_name, time(NULL) - 3600);
+		closedir(dir);
+	}
 	return HZ_OK;
 }

@@ -48,6 +48,11 @@ enum hz_status hz_upload_file(const struct hz_ctx *, uint64_t id, bool thumb,
 enum hz_status hz_uploads_owned(const struct hz_ctx *, const uint64_t *ids,
                                 size_t n);
 
+/* Scheduler job, no caller: uploads never attached for a day are
+ * deleted, with their files once no upload names them, and bodies left
+ * in tmp/ by a worker that died are removed after an hour. */
+enum hz_status hz_uploads_purge(const struct hz_ctx *, unsigned long long *n);
+
 /* A new empty file for a body being received, mode 0600, in
  * uploads_dir/tmp (made if missing). `path` holds HZ_PATH_MAX bytes. */
 enum hz_status hz_upload_tmpfile(const struct hz_config *, char *path,

@@ -60,6 +60,9 @@ void h_complaint_create(struct hz_req *);
 void h_complaints_list(struct hz_req *);
 void h_complaint_get(struct hz_req *);
 void h_complaint_event(struct hz_req *);
+void h_notifications_list(struct hz_req *);
+void h_notifications_read(struct hz_req *);
+void h_stats_complaints(struct hz_req *);
 
 extern const struct hz_field client_error_fields[];
 extern const struct hz_field login_fields[];
@@ -87,6 +90,8 @@ extern const struct hz_field buildings_query[];
 extern const struct hz_field tenancies_query[];
 extern const struct hz_field export_query[];
 extern const struct hz_field qr_png_query[];
+extern const struct hz_field notifications_read_fields[];
+extern const struct hz_field stats_query[];
 extern const struct hz_field page_query[];   /* after and limit only */
 extern const struct hz_field upload_query[];
 

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "checkins.h"
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "ctx.h"
@@ -24,6 +25,7 @@
 #include "num.h"
 #include "pool.h"
 #include "router.h"
+#include "scheduler.h"
 #include "stations.h"
 #include "units.h"
 #include "users.h"
@@ -445,6 +447,87 @@ cmd_worker(int argc, char **argv, const char *path)
 	return hz_worker(path, (int)fd);
 }
 
+/* huzu tick [--now=RFC3339] [--wait=SECONDS]: every periodic job once,
+ * at that time (tests drive deadlines with it; operators catch up with it).
+ *
+ * It takes the same lease as the scheduler of huzu serve, for this one
+ * run, and gives it back. While a live scheduler holds it, tick does not
+ * run: two runners at once could send a notification twice, and the
+ * scheduler does the same work within a minute anyway. --wait polls for
+ * the lease that long (the scheduler releases it when it stops; a dead
+ * one's expires after scheduler_lease seconds); without it tick exits 75
+ * (EX_TEMPFAIL) at once, naming the holder. The lease's times are the
+ * database's clock, so a tick in the future never blocks the scheduler. */
+static int
+cmd_tick(int argc, char **argv, const char *path)
+{
+	struct hz_run_report rep;
+	struct hz_lease l;
+	struct cli c;
+	char holder[192];
+	time_t now = time(NULL);
+	int64_t wait = 0;
+	bool held = false;
+	enum hz_status rc;
+
+	for (int i = 2; i < argc; i++) {
+		if (strncmp(argv[i], "--now=", 6) == 0) {
+			if (!hz_time_parse(argv[i] + 6, &now)) {
+				fprintf(stderr, "huzu: --now wants an RFC 3339 "
+				    "time, e.g. 2026-12-01T08:00:00+08:00\n");
+				return usage_of(argv[1]);
+			}
+		} else if (strncmp(argv[i], "--wait=", 7) == 0) {
+			if (!hz_parse_i64z(argv[i] + 7, 0, 3600, &wait))
+				return usage_of(argv[1]);
+		} else if (strcmp(argv[i], "-c") == 0)
+			i++;
+		else
+			return usage_of(argv[1]);
+	}
+	if (cli_open(&c, path) != 0)
+		return 1;
+	c.x.now = now;
+	hz_lease_holder(holder, sizeof(holder));
+	for (int64_t waited = 0;; waited++) {
+		if ((rc = hz_lease_take(&c.x, HZ_LEASE_JOBS, holder,
+		    c.cfg.scheduler_lease, &held)) || held || waited >= wait)
+			break;
+		sleep(1);
+	}
+	if (rc || !held) {
+		if (rc)
+			fprintf(stderr, "huzu: cannot take the scheduler lease: "
+			    "%s\n", hz_status_str(rc));
+		else if (hz_lease_get(&c.x, HZ_LEASE_JOBS, &l) == HZ_OK)
+			fprintf(stderr, "huzu: the scheduler lease is held by %s "
+			    "for %lld more second(s); the jobs run there "
+			    "(--wait=SECONDS to wait for it)\n", l.holder,
+			    l.seconds_left);
+		cli_close(&c);
+		return rc ? 1 : 75;
+	}
+	rc = hz_scheduler_run(&c.x, holder, &rep);
+	(void)hz_lease_release(&c.x, HZ_LEASE_JOBS, holder);
+	cli_close(&c);
+	for (size_t i = 0; i < rep.njobs; i++) {
+		printf("%s:", hz_jobs[i].name);
+		for (size_t k = 0; k < 3 && hz_jobs[i].counts[k]; k++)
+			printf(" %s=%llu", hz_jobs[i].counts[k],
+			    rep.counts[i][k]);
+		printf("%s%s\n", rep.status[i] ? " failed: " : "",
+		    rep.status[i] ? hz_status_str(rep.status[i]) : "");
+	}
+	return rc ? 1 : 0;
+}
+
+/* huzu scheduler -c CONFIG: started by the master only. */
+static int
+cmd_scheduler(UNUSED int argc, UNUSED char **argv, const char *path)
+{
+	return hz_scheduler_main(path);
+}
+
 static int
 cmd_config(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 {
@@ -473,6 +556,11 @@ static const struct command {
 	{ "serve", "", "run the FastCGI worker pool (foreground)", NULL,
 	  cmd_serve },
 	{ "worker", NULL, NULL, NULL, cmd_worker },
+	{ "scheduler", NULL, NULL, NULL, cmd_scheduler },
+	{ "tick", "[--now=RFC3339] [--wait=SECONDS]",
+	  "run every periodic job once at that time (default: now)",
+	  "  takes the scheduler's lease for the run; exits 75 while a live\n"
+	  "  scheduler holds it (--wait: wait that long for it)\n", cmd_tick },
 	{ "migrate", "", "apply the pending migrations in sql_dir", NULL,
 	  cmd_migrate },
 	{ "import", "UNITS.csv BUILDINGS.csv",
@@ -490,7 +578,7 @@ static const struct command {
 	  "roles", hz_role_names },
 	{ "station add", "UNIT_CODE KIND NAME", "add a station", NULL,
 	  cmd_station, "kinds", hz_station_kinds },
-	{ "purge", "", "delete old check-ins and staff login records",
+	{ "purge", "", "delete old check-ins, login records and login codes",
 	  NULL, cmd_purge },
 	{ "config", "", "print every configuration key with its default",
 	  NULL, cmd_config },

@@ -1,7 +1,9 @@
 /* The master process (the PHP-FPM model, without PHP). It never talks to
  * the database and never handles a request; it only keeps the right number
- * of workers alive. Signals are taken synchronously with sigtimedwait, so
- * there are no async handlers and no races in here. */
+ * of workers alive, and one scheduler process beside them when
+ * scheduler_enabled (not a worker: it runs the periodic jobs,
+ * fcgi/schedproc.c). Signals are taken synchronously with sigtimedwait,
+ * so there are no async handlers and no races in here. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -41,6 +43,9 @@ struct master {
 	int               generation;
 	struct slot       w[MAX_WORKERS * 2];   /* current and retiring */
 	int               respawn_due;          /* deaths not yet replaced */
+	pid_t             sched;                /* the scheduler; 0: none */
+	time_t            sched_started;
+	int               sched_due;            /* to be (re)started */
 };
 
 static int
@@ -101,6 +106,60 @@ spawn(struct master *m)
 	return 0;
 }
 
+/* The scheduler: exec'd like a worker, so that SIGHUP gives it the new
+ * binary and config too. */
+static int
+spawn_scheduler(struct master *m)
+{
+	sigset_t none;
+	pid_t pid;
+
+	m->sched_due = 0;
+	if (!m->cfg.scheduler_enabled || m->sched > 0)
+		return 0;
+	if ((pid = fork()) < 0) {
+		hz_error("fork failed", "error=\"%s\"", strerror(errno));
+		m->sched_due = 1;
+		return -1;
+	}
+	if (pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		close(m->listen_fd);
+		execl(m->exe, "huzu", "scheduler", "-c", m->config_path,
+		    (char *)NULL);
+		hz_error("exec failed", "exe=%s error=\"%s\"", m->exe,
+		    strerror(errno));
+		_exit(127);
+	}
+	m->sched = pid;
+	m->sched_started = time(NULL);
+	return 0;
+}
+
+/* A scheduler that died is started again, on the next tick if it died at
+ * once; one asked to stop (a reload) is replaced when it is gone, so that
+ * two never run side by side. */
+static void
+reap_scheduler(struct master *m, int status, int stopping)
+{
+	m->sched = 0;
+	if (stopping)
+		return;
+	if (m->sched_due) {
+		hz_info("scheduler retired", "%s", "action=restart");
+	} else if (WIFSIGNALED(status))
+		hz_error("scheduler died", "signal=%d action=respawn",
+		    WTERMSIG(status));
+	else
+		hz_error("scheduler exited", "code=%d action=respawn",
+		    WEXITSTATUS(status));
+	if (!m->sched_due && time(NULL) - m->sched_started < 1)
+		m->sched_due = 1;
+	else
+		spawn_scheduler(m);
+}
+
 static void
 signal_gen(struct master *m, int gen, int sig)
 {
@@ -118,6 +177,10 @@ reap(struct master *m, int stopping)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == m->sched) {
+			reap_scheduler(m, status, stopping);
+			continue;
+		}
 		for (size_t i = 0; i < sizeof(m->w) / sizeof(m->w[0]); i++) {
 			struct slot *s = &m->w[i];
 
@@ -241,6 +304,12 @@ reload(struct master *m)
 	for (int i = 0; i < m->cfg.workers; i++)
 		spawn(m);
 	signal_gen(m, old, SIGTERM);
+	/* The scheduler is replaced once the old one has stopped. */
+	if (m->sched > 0) {
+		m->sched_due = 1;
+		kill(m->sched, SIGTERM);
+	} else
+		spawn_scheduler(m);
 	hz_info("reloading", "workers=%d generation=%d", m->cfg.workers,
 	    m->generation);
 }
@@ -285,8 +354,9 @@ hz_serve(const char *exe, const char *config_path)
 		return 1;
 	for (int i = 0; i < m.cfg.workers; i++)
 		spawn(&m);
-	hz_info("serving", "socket=%s workers=%d", m.cfg.socket,
-	    m.cfg.workers);
+	spawn_scheduler(&m);
+	hz_info("serving", "socket=%s workers=%d scheduler=%d", m.cfg.socket,
+	    m.cfg.workers, m.sched > 0);
 
 	for (;;) {
 		struct timespec tick = { 1, 0 };
@@ -300,17 +370,21 @@ hz_serve(const char *exe, const char *config_path)
 			deadline = time(NULL) + m.cfg.drain_timeout;
 			hz_info("draining", "workers=%d", count_all(&m));
 			signal_gen(&m, -1, SIGTERM);
+			if (m.sched > 0)
+				kill(m.sched, SIGTERM);
 		} else if (sig == SIGHUP && !stopping)
 			reload(&m);
 
 		if (stopping) {
 			reap(&m, stopping);
-			if (count_all(&m) == 0)
+			if (count_all(&m) == 0 && m.sched == 0)
 				break;
 			if (time(NULL) >= deadline) {
 				hz_warn("drain timeout, killing", "workers=%d",
 				    count_all(&m));
 				signal_gen(&m, -1, SIGKILL);
+				if (m.sched > 0)
+					kill(m.sched, SIGKILL);
 				deadline = time(NULL) + 5;
 			}
 			continue;
@@ -319,6 +393,8 @@ hz_serve(const char *exe, const char *config_path)
 			m.respawn_due--;
 			spawn(&m);
 		}
+		if (m.sched_due && m.sched == 0 && sig < 0)
+			spawn_scheduler(&m);
 		/* A HUP that raised the count, or a lost fork. */
 		while (count_gen(&m, m.generation) + m.respawn_due <
 		    m.cfg.workers && spawn(&m) == 0)

@@ -10,4 +10,8 @@ int hz_serve(const char *exe, const char *config_path);
  * listen_fd until SIGTERM, finishing the request in hand first. */
 int hz_worker(const char *config_path, int listen_fd);
 
+/* `huzu scheduler` (started by the master only, when scheduler_enabled):
+ * runs the periodic jobs while it holds the lease, until SIGTERM. */
+int hz_scheduler_main(const char *config_path);
+
 #endif

@@ -72,3 +72,57 @@ hz_date_parse(const char *s)
 	d = (s[8] - '0') * 10 + (s[9] - '0');
 	return hz_date_valid(y, m, d) ? y * 10000 + m * 100 + d : -1;
 }
+
+static bool
+digits(const char *s, size_t n, int *out)
+{
+	*out = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+bool
+hz_time_parse(const char *s, time_t *out)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec, oh, om, sign;
+	const char *p;
+
+	/* yyyy-mm-ddThh:mm:ss, 19 characters (RFC 3339 §5.6). */
+	if (s == NULL || strlen(s) < 20 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' ||
+	    !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
+	    !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) ||
+	    !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec) ||
+	    !hz_date_valid(y, mo, d) || h > 23 || mi > 59 || sec > 59)
+		return false;
+	p = s + 19;
+	if (*p == '.') {
+		/* Fractions are allowed and dropped: the jobs count seconds. */
+		if (!isdigit((unsigned char)*++p))
+			return false;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+		oh = om = sign = 0;
+	else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
+	    digits(p + 1, 2, &oh) && digits(p + 4, 2, &om) && oh <= 23 &&
+	    om <= 59)
+		sign = *p == '-' ? -1 : 1;
+	else
+		return false;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*out = timegm(&tm) - sign * (oh * 3600 + om * 60);
+	return true;
+}

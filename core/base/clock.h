@@ -15,6 +15,10 @@ const char *hz_time_local(hz_arena *, const char *db_utc);
 /* Today in Shanghai as yyyymmdd. */
 int         hz_today_local(time_t now);
 
+/* An RFC 3339 date-time ("2026-12-01T08:00:00+08:00", "...Z", with or
+ * without a fraction, which is dropped) → *out; false if it is not one. */
+bool        hz_time_parse(const char *s, time_t *out);
+
 /* yyyy-mm-dd → yyyymmdd if it is a real calendar date, else -1. */
 int         hz_date_parse(const char *s);
 /* Is y-m-d a day of the Gregorian calendar? */

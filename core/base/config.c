@@ -96,6 +96,17 @@ static const struct key keys[] = {
 	    "seconds the photo decoder may take for one photo"),
 	INT(image_max_pixels, 1, 1000000000, "50000000",
 	    "largest photo accepted, in pixels (a guard against image bombs)"),
+	INT(scheduler_enabled, 0, 1, "1",
+	    "1: huzu serve runs the periodic jobs in a scheduler process; 0: off"),
+	INT(scheduler_interval, 1, 3600, "60",
+	    "seconds between two runs of the periodic jobs"),
+	INT(scheduler_lease, 5, 3600, "90",
+	    "seconds the scheduler's lease lasts unless renewed: another host"
+	    " takes over this long after a holder dies"),
+	INT(outbox_batch, 1, 1000, "100",
+	    "notifications sent per run of the outbox job, at most"),
+	INT(outbox_max_attempts, 1, 50, "8",
+	    "failed sends of a notification before it is given up"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

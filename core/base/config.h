@@ -67,6 +67,11 @@ struct hz_config {
 	char      image_program[HZ_PATH_MAX];
 	int       image_timeout;
 	int       image_max_pixels;
+	int       scheduler_enabled;
+	int       scheduler_interval;
+	int       scheduler_lease;
+	int       outbox_batch;
+	int       outbox_max_attempts;
 
 	/* From the secrets file, never from the config file. */
 	struct hz_secrets secrets;

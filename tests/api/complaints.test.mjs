@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 
-import { api, expectError, expectInvalid, request, staff, freshPhone, residentLogin, testDir } from './lib.mjs';
+import { api, expectError, expectInvalid, request, staff, freshPhone, residentLogin, smsTexts, testDir } from './lib.mjs';
+import { tickOk } from './scheduler-lib.mjs';
 import { sql } from './identity-lib.mjs';
 import { uid, units } from './tenancy-lib.mjs';
 
@@ -433,5 +434,83 @@ describe('categories', () => {
     expectError(await api('PATCH', `/api/v1/complaint-categories/${id}`, admin, { json: {} }), 422, 'validation_failed');
     expectError(await api('PATCH', '/api/v1/complaint-categories/99999999', admin, { json: { active: true } }), 404,
       'not_found');
+  });
+});
+
+// Last: these move the clock (huzu tick --now) for every complaint in the
+// database; the tests above are finished by then.
+describe('time (huzu tick)', () => {
+  test('overdue → escalated one level; resolved and left alone 7 days → closed; the resident is texted', async () => {
+    const r = await resident();
+    const late = await fileOk(r);
+    const done = await fileOk(r, { category: 'repair' });
+    await step(leader, done.id, { action: 'accept' });
+    await step(leader, done.id, { action: 'reply', text: '维修师傅明天上门' });
+    await step(leader, done.id, { action: 'resolve', text: '灯已换好' });
+    const t0 = Date.parse(late.created_at);
+    // 噪音扰民 must be answered within 8 hours.
+    let jobs = tickOk(new Date(t0 + 7 * 3600e3));
+    assert.equal((await get(leader, late.id)).json.escalations, 0);
+    jobs = tickOk(new Date(t0 + 9 * 3600e3));
+    assert.ok(jobs.complaints_escalate.escalated >= 1);
+    const up = await get(cadre, late.id);
+    assert.equal(up.json.handler.unit.kind, 'cooperative');
+    assert.equal(up.json.escalations, 1);
+    const sys = up.json.events.at(-1);
+    assert.equal(sys.action, 'escalate');
+    assert.equal(sys.actor.role, 'system');
+    // The leader's list still finds it (in scope), no longer as theirs.
+    expectError(await act(leader, late.id, { action: 'resolve' }), 403, 'forbidden');
+    // Six days after resolving: still resolved. Eight: closed, unrated.
+    tickOk(new Date(Date.parse((await get(r, done.id)).json.resolved_at) + 6 * 86400e3));
+    assert.equal((await get(r, done.id)).json.status, 'resolved');
+    jobs = tickOk(new Date(Date.parse((await get(r, done.id)).json.resolved_at) + 8 * 86400e3));
+    assert.ok(jobs.complaints_autoclose.closed >= 1);
+    const closed = (await get(r, done.id)).json;
+    assert.equal(closed.status, 'closed');
+    assert.equal(closed.rating, null);
+    assert.equal(closed.events.at(-1).action, 'close');
+    // 问效 is still open to them once.
+    assert.deepEqual(closed.actions, ['rate']);
+    // The outbox went out through the SMS sender: accepted, replied, resolved.
+    const texts = smsTexts(r.phone);
+    assert.ok(texts.some((t) => t.includes('已受理')), texts.join('\n'));
+    assert.ok(texts.some((t) => t.includes('已办结')), texts.join('\n'));
+    const notes = await api('GET', '/api/v1/notifications', r);
+    assert.equal(notes.status, 200);
+    assert.ok(notes.json.items.some((n) => n.subject_id === done.id));
+  });
+
+  test('photos never attached are purged after a day, files too; attached ones stay', async () => {
+    const r = await resident();
+    const me = await userOf(r);
+    const photo = (name) => {
+      const f = path.join(testDir, name);
+      execFileSync('vips', ['gaussnoise', f, '64', '48']);
+      return fs.readFileSync(f);
+    };
+    const put = async (body) => (await api('POST', '/api/v1/uploads', r,
+      { body, headers: { 'content-type': 'image/jpeg' } })).json;
+    const shaOf = (id) => sql(`SELECT sha256 FROM uploads WHERE id = ${id}`)[0][0];
+    const filesOf = (sha) => [`${sha}.jpg`, `${sha}_t.jpg`].map((f) => path.join(testDir, 'uploads', sha.slice(0, 2), f));
+    const a = photo('purge-a.jpg');
+    const b = photo('purge-b.jpg');
+    const lone = await put(a);
+    const kept = await put(b);
+    const twin = await put(b);          // the same photo as kept, never attached
+    await fileOk(r, { photos: [kept.id] });
+    sql(`UPDATE uploads SET created_at = NOW(3) - INTERVAL 2 DAY WHERE user_id = ${me}`);
+    const gone = filesOf(shaOf(lone.id));
+    const shared = filesOf(shaOf(kept.id));
+    const old = new Date(Date.now() - 2 * 86400e3);
+    for (const f of [...gone, ...shared]) fs.utimesSync(f, old, old);
+    const jobs = tickOk(new Date());
+    assert.ok(jobs.purge_uploads.deleted >= 2);
+    assert.equal(sql(`SELECT COUNT(*) FROM uploads WHERE id IN (${lone.id}, ${twin.id})`)[0][0], '0');
+    assert.equal(sql(`SELECT COUNT(*) FROM uploads WHERE id = ${kept.id}`)[0][0], '1');
+    for (const f of gone) assert.ok(!fs.existsSync(f), `${f} removed`);
+    for (const f of shared) assert.ok(fs.existsSync(f), `${f} kept: the complaint's photo names it`);
+    expectError(await api('GET', lone.url, r), 404, 'not_found');
+    assert.equal((await api('GET', kept.url, r)).status, 200);
   });
 });

@@ -235,7 +235,24 @@ export function smsCodes(phone) {
   const out = [];
   for (const line of text.split('\n')) {
     const f = line.split(' ');
-    if (f[1] === phone) out.push(f[2]);
+    if (f[1] === phone && /^\d{6}$/.test(f[2])) out.push(f[2]);
+  }
+  return out;
+}
+
+// The notifications the dev SMS sender wrote for `phone` (lines "time
+// phone msg text"), oldest first: their text.
+export function smsTexts(phone) {
+  let text;
+  try {
+    text = fs.readFileSync(smsLogPath, 'utf8');
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f[1] === phone && f[2] === 'msg') out.push(f.slice(3).join(' '));
   }
   return out;
 }

@@ -1,0 +1,66 @@
+/* How complaints were answered under a unit (issue 9, "Statistics"):
+ * counts by state, category and day, median times, and the three rates
+ * of 接诉即办, for the unit and for each of its children, so that a
+ * cooperative sees which group lags.
+ *
+ * Of the complaints received in the range (created_at, Shanghai dates
+ * from..to inclusive) under the unit's subtree:
+ *
+ *   响应率 response_rate     = accepted_at <= respond_due        / received
+ *   解决率 resolution_rate   = resolved_at set and reopened = 0  / received
+ *   满意率 satisfaction_rate = (rated 4-5 + 0.9 × rated 3)       / rated
+ *
+ * A rate whose denominator is 0 is absent (has_* false), as is a median
+ * of nothing. Medians are in minutes from receipt (created_at) to
+ * acceptance and to resolution. */
+#ifndef HZ_COMPLAINT_STATS_H
+#define HZ_COMPLAINT_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctx.h"
+
+/* The longest range, in days. */
+#define HZ_STATS_MAX_DAYS 366
+/* The default range: the last 30 days, today included. */
+#define HZ_STATS_DEFAULT_DAYS 30
+
+struct hz_complaint_rates {
+	uint64_t    unit_id;
+	const char *name, *kind;
+	long long   received;
+	long long   accepted_in_time, resolved, rated, rated_good, rated_fair;
+	bool        has_response, has_resolution, has_satisfaction;
+	double      response_rate, resolution_rate, satisfaction_rate;
+	bool        has_accept_median, has_resolve_median;
+	double      median_accept_minutes, median_resolve_minutes;
+};
+
+struct hz_stat_count {
+	const char *key;       /* a status, a category code, a yyyy-mm-dd */
+	const char *name;      /* a category's name; else NULL */
+	long long   n;
+};
+
+struct hz_complaint_stats {
+	const char *from, *to;                 /* yyyy-mm-dd, Shanghai */
+	struct hz_complaint_rates unit;
+	struct hz_stat_count *by_status;       /* every status, in order */
+	size_t                nstatus;
+	struct hz_stat_count *by_category;     /* every category, by sort */
+	size_t                ncategory;
+	struct hz_stat_count *per_day;         /* every day from..to */
+	size_t                ndays;
+	struct hz_complaint_rates *children;   /* by id */
+	size_t                nchildren;
+};
+
+/* Staff only (403 otherwise). `unit` 0: the caller's broadest scope root;
+ * a unit outside their scope is 404. from/to NULL: the last 30 days;
+ * from after to, or more than 366 days, is 422. */
+enum hz_status hz_complaint_stats(const struct hz_ctx *, uint64_t unit,
+                                  const char *from, const char *to,
+                                  struct hz_complaint_stats *out);
+
+#endif
