@@ -34,7 +34,7 @@
 	C(C_CLOSED, "c.closed_at") C(C_RATED, "c.rated_at") \
 	C(C_ESCALATIONS, "c.escalations") C(C_REOPENED, "c.reopened") \
 	C(C_RATING, "c.rating") C(C_UNREAD, "c.unread") \
-	C(C_OPEN, "c.is_open") \
+	C(C_OPEN, "c.is_open") C(C_REVISION, "c.revision") \
 	C(C_RESPOND_TS, "CAST(UNIX_TIMESTAMP(c.respond_due) AS SIGNED)") \
 	C(C_RESOLVE_TS, "CAST(UNIX_TIMESTAMP(c.resolve_due) AS SIGNED)") \
 	C(C_RESOLVED_TS, "CAST(UNIX_TIMESTAMP(c.resolved_at) AS SIGNED)") \
@@ -85,7 +85,7 @@ enum {
 	STMT_CATEGORIES, STMT_CATEGORY_INSERT, STMT_CATEGORY_UPDATE,
 	STMT_LEADER, STMT_INSERT, STMT_PHOTO, STMT_EVENT, STMT_MOVE,
 	STMT_SEEN, STMT_ESCALATE_DUE, STMT_CLOSE_DUE, STMT_OPEN_OF_USER,
-	STMT_BY_REQUEST,
+	STMT_BY_REQUEST, STMT_LOCK_USER,
 	STMT__MAX
 };
 
@@ -143,11 +143,12 @@ static const char *const sql[STMT__MAX] = {
 	    " action, from_status, to_status, text, rating, target_id, public,"
 	    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 	    " FROM_UNIXTIME(?))",
-	/* Every change of a complaint is compare-and-set on the status it
-	 * was read in: of two handlers acting at once, one wins. Arguments:
+	/* Every change of a complaint is compare-and-set on the revision it
+	 * was read at: of two handlers acting at once (two resolves, two
+	 * escalations, two ratings), one wins. Arguments:
 	 * status, handler unit, handler, escalate_at (0: none, -1: keep),
 	 * accepted, resolved, closed (1: now), escalated, reopened,
-	 * rating, unread, now (x2 per time), id, the status read. */
+	 * rating, unread, now (x2 per time), id, the revision read. */
 	[STMT_MOVE] =
 	    "UPDATE complaints SET status = ?, handler_unit_id = ?,"
 	    " handler_id = ?,"
@@ -162,7 +163,7 @@ static const char *const sql[STMT__MAX] = {
 	    " rated_at = IF(? IS NULL, rated_at, FROM_UNIXTIME(?)),"
 	    " unread = unread + ?, updated_at = FROM_UNIXTIME(?),"
 	    " revision = revision + 1"
-	    " WHERE id = ? AND status = ?",
+	    " WHERE id = ? AND revision = ?",
 	[STMT_SEEN] =
 	    "UPDATE complaints SET unread = 0 WHERE id = ? AND unread > 0",
 	/* Scheduler: due escalations and closings, oldest first, a batch. */
@@ -177,6 +178,8 @@ static const char *const sql[STMT__MAX] = {
 	/* How many of a resident's are still being handled. */
 	[STMT_OPEN_OF_USER] =
 	    "SELECT COUNT(*) FROM complaints WHERE user_id = ? AND is_open",
+	/* Filings by one resident queue here, so the count above holds. */
+	[STMT_LOCK_USER] = "SELECT id FROM users WHERE id = ? FOR UPDATE",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("complaints", sql);
@@ -252,6 +255,8 @@ static const struct hz_refusal
 	"请选择要指派的工作人员" },
     assignee_out = { HZ_ERR_INVALID, "validation_failed", "assignee",
 	"只能指派给负责这里的工作人员" },
+    assignee_hidden = { HZ_ERR_INVALID, "validation_failed", "assignee",
+	"反映人要求不让栋长知道身份，不能指派给栋长办理" },
     code_taken = { HZ_ERR_CONFLICT, "conflict", "code",
 	"已有同样代码或名称的类别，请换一个" },
     nothing_to_change = { HZ_ERR_INVALID, "validation_failed", NULL,
@@ -604,13 +609,22 @@ submit_tx(const struct hz_ctx *x, void *p)
 	long long now = (long long)x->now;
 	long long respond = now + 60LL * j->cat[K_RESPOND].i;
 	long long resolve = now + 60LL * j->cat[K_RESOLVE].i;
+	struct hz_db_arg me = HZ_ARG_I64((long long)x->caller->id);
 	struct hz_db_result r;
 	char detail[96];
 	enum hz_status rc;
 
+	/* One person cannot flood the handlers: 20 open at a time, counted
+	 * with their row locked, so that filings at once cannot all pass. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LOCK_USER,
+	    HZ_ARGS(me), &r)) ||
+	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_USER,
+	    HZ_ARGS(me), &r)))
+		return rc;
+	if (HZ_CELL(&r, 0, 0)->i >= HZ_COMPLAINTS_OPEN_MAX)
+		return hz_refuse(x, &too_many_open);
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGS(
-	    HZ_ARG_I64((long long)x->caller->id),
-	    HZ_ARG_I64(j->cat[K_ID].i), HZ_ARG_STR(in->text),
+	    me, HZ_ARG_I64(j->cat[K_ID].i), HZ_ARG_STR(in->text),
 	    HZ_ARG_OPT_ID(in->building), HZ_ARG_OPT_STR(in->place),
 	    HZ_ARG_I64((long long)j->where->id), HZ_ARG_STR(j->where->path),
 	    HZ_ARG_OPT_ID(j->coop), HZ_ARG_OPT_ID(j->group),
@@ -720,7 +734,7 @@ hz_complaint_submit(const struct hz_ctx *x,
                     struct hz_complaint *out)
 {
 	const struct hz_complaint_rules *R = &hz_complaint_rules;
-	struct hz_db_result cat, open;
+	struct hz_db_result cat;
 	struct hz_unit where;
 	struct submit_job j = { .in = in, .where = &where };
 	unsigned char request[HZ_INDEX_BYTES];
@@ -758,12 +772,6 @@ hz_complaint_submit(const struct hz_ctx *x,
 	if ((rc = category_by_code(x, in->category, &cat)))
 		return rc;
 	j.cat = HZ_CELL(&cat, 0, 0);
-	/* One person cannot flood the handlers: 20 open at a time. */
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_USER,
-	    HZ_ARGS(HZ_ARG_I64((long long)x->caller->id)), &open)))
-		return rc;
-	if (HZ_CELL(&open, 0, 0)->i >= HZ_COMPLAINTS_OPEN_MAX)
-		return hz_refuse(x, &too_many_open);
 	if ((rc = hz_uploads_owned(x, in->photos, in->nphotos)))
 		return rc;
 	/* A building's address is on a public poster: any building may be
@@ -834,7 +842,7 @@ act_tx(const struct hz_ctx *x, void *p)
 	    m->rating ? HZ_ARG_I64(m->rating) : HZ_ARG_NULL,
 	    m->rating ? HZ_ARG_I64(m->rating) : HZ_ARG_NULL, HZ_ARG_I64(now),
 	    HZ_ARG_I64(m->unread), HZ_ARG_I64(now),
-	    HZ_ARG_I64((long long)id), HZ_ARG_STR(c[C_STATUS].s)), &r)))
+	    HZ_ARG_I64((long long)id), HZ_ARG_I64(c[C_REVISION].i)), &r)))
 		return rc;
 	/* Someone else changed it since it was read: nothing happens. */
 	if (r.affected == 0) {
@@ -862,7 +870,7 @@ act_tx(const struct hz_ctx *x, void *p)
  * up. */
 static enum hz_status
 assignee_ok(const struct hz_ctx *x, uint64_t who, const char *path,
-            const char *owner_path)
+            const char *owner_path, bool hidden)
 {
 	struct hz_caller c;
 	enum hz_status rc = hz_caller_load(x, who, &c);
@@ -871,12 +879,15 @@ assignee_ok(const struct hz_ctx *x, uint64_t who, const char *path,
 		return hz_refuse(x, &assignee_out);
 	if (rc)
 		return rc;
+	/* Hidden from the building head is hidden from handling it too:
+	 * the complaint may well be about them. */
 	for (size_t i = 0; i < c.ngrants; i++)
 		if (c.grants[i].role != HZ_ROLE_STATION_MANAGER &&
+		    !(hidden && c.grants[i].role == HZ_ROLE_BUILDING_HEAD) &&
 		    under(path, c.grants[i].unit_path) &&
 		    under(c.grants[i].unit_path, owner_path))
 			return HZ_OK;
-	return hz_refuse(x, &assignee_out);
+	return hz_refuse(x, hidden ? &assignee_hidden : &assignee_out);
 }
 
 /* The next deadline the scheduler watches once a complaint is in `to`. */
@@ -942,7 +953,7 @@ plan(const struct hz_ctx *x, struct act_job *j)
 		if (in->assignee == 0)
 			return hz_refuse(x, &assignee_needed);
 		if ((rc = assignee_ok(x, in->assignee, c[C_PATH].s,
-		    c[C_HUNIT_PATH].s)))
+		    c[C_HUNIT_PATH].s, c[C_HIDE].i != 0)))
 			return rc;
 		m->handler = j->target = in->assignee;
 		j->tell_handler = "有一条群众诉求指派给您办理，请及时处理";

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -70,7 +71,9 @@ static const struct hz_refusal
     too_slow = { HZ_ERR_INVALID, "validation_failed", "photo",
 	"照片处理超时，请换一张较小的照片重试" },
     not_owned = { HZ_ERR_INVALID, "validation_failed", "photos",
-	"照片已失效，请重新上传" };
+	"照片已失效，请重新上传" },
+    busy = { HZ_ERR_RATE_LIMITED, "uploads_busy", "photo",
+	"正在处理的照片较多，请稍等几秒再上传", 2 };
 
 /* The types a client may declare (the content decides all the same). */
 static bool
@@ -270,12 +273,49 @@ create_tx(const struct hz_ctx *x, void *p)
 	return hz_audit(x, 0, "upload.create", "upload", j->u->id, detail);
 }
 
+/* At most workers - 1 photos are decoded at once on a host, so that one
+ * worker always stays free for everyone else, however many uploads
+ * arrive. A slot is an flock on uploads_dir/locks/decode-N: the kernel
+ * releases it when the descriptor closes, also when the worker dies.
+ * Returns the slot's descriptor, -1 when all are taken (*rc HZ_OK) or on
+ * an error (*rc set). */
+static int
+decode_slot(const struct hz_ctx *x, enum hz_status *rc)
+{
+	int slots = x->cfg->workers > 1 ? x->cfg->workers - 1 : 1;
+	char path[HZ_PATH_MAX];
+
+	*rc = HZ_OK;
+	if (snprintf(path, sizeof(path), "%s/locks", x->cfg->uploads_dir) >=
+	    (int)sizeof(path) || (mkdir(path, 0700) != 0 && errno != EEXIST)) {
+		*rc = HZ_ERR_IO;
+		return -1;
+	}
+	for (int i = 0; i < slots; i++) {
+		int fd, n = snprintf(path, sizeof(path), "%s/locks/decode-%d",
+		    x->cfg->uploads_dir, i);
+
+		if (n < 0 || n >= (int)sizeof(path) ||
+		    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+			*rc = HZ_ERR_IO;
+			return -1;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
 enum hz_status
 hz_upload_create(const struct hz_ctx *x, const char *content_type,
                  const char *path, size_t len, struct hz_upload *out)
 {
 	char line[160], sha[65];
 	struct create_job j = { sha, out };
+	enum hz_status rc;
+	enum run ran;
+	int slot;
 
 	memset(out, 0, sizeof(*out));
 	if (x->caller == NULL)
@@ -286,7 +326,11 @@ hz_upload_create(const struct hz_ctx *x, const char *content_type,
 		return hz_refuse(x, &empty);
 	if (len > (size_t)x->cfg->upload_max)
 		return hz_refuse(x, &too_large);
-	switch (run_image(x, path, line, sizeof(line))) {
+	if ((slot = decode_slot(x, &rc)) < 0)
+		return rc ? rc : hz_refuse(x, &busy);
+	ran = run_image(x, path, line, sizeof(line));
+	close(slot);
+	switch (ran) {
 	case RUN_DONE:
 		break;
 	case RUN_UNSUPPORTED:

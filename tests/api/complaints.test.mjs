@@ -118,6 +118,17 @@ describe('filing', () => {
     assert.equal(sql(`SELECT COUNT(*) FROM complaints WHERE user_id = ${me}`)[0][0], '0');
   });
 
+  test('must-fail: the cap holds when filings arrive at once', async () => {
+    const r = await resident();
+    const me = await userOf(r);
+    await Promise.all(Array.from({ length: 18 }, () => fileOk(r)));
+    const body = { category: 'noise', text: '同时提交的诉求内容', building: await uid('B001') };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => file(r, body)));
+    assert.equal(answers.filter((a) => a.status === 201).length, 2, answers.map((a) => a.status).join(','));
+    for (const a of answers.filter((x) => x.status !== 201)) expectError(a, 429, 'too_many_open_complaints');
+    assert.equal(sql(`SELECT SUM(is_open) FROM complaints WHERE user_id = ${me}`)[0][0], '20');
+  });
+
   test('must-fail: a 21st open complaint is refused (429) until one is finished', async () => {
     const r = await resident();
     const made = await Promise.all(Array.from({ length: 20 }, () => fileOk(r)));
@@ -302,6 +313,30 @@ describe('the lifecycle', () => {
     assert.equal(s.handler.unit.kind, 'village');
     expectError(await act(admin, c.id, { action: 'escalate' }), 409, 'state_conflict');
     await step(admin, c.id, { action: 'resolve' });
+  });
+
+  test('steps that keep the status race too: two escalations, two ratings → one each', async () => {
+    const r = await resident();
+    const c = await fileOk(r);
+    await step(leader, c.id, { action: 'escalate' });
+    // The admin owns every level: four at once from the cooperative, one
+    // goes up to the village, the others find it moved (409).
+    const ups = await Promise.all([admin, admin, admin, admin].map((w) => act(w, c.id, { action: 'escalate' })));
+    assert.deepEqual(ups.map((a) => a.status).sort(), [200, 409, 409, 409]);
+    const after = (await get(admin, c.id)).json;
+    assert.equal(after.escalations, 2);
+    assert.equal(after.handler.unit.kind, 'village');
+    await step(admin, c.id, { action: 'accept' });
+    await step(admin, c.id, { action: 'resolve' });
+    const rates = await Promise.all([1, 2, 3, 4].map((n) => act(r, c.id, { action: 'rate', rating: n })));
+    assert.equal(rates.filter((a) => a.status === 200).length, 1, rates.map((a) => a.status).join(','));
+    assert.equal(sql(`SELECT COUNT(*) FROM complaint_events WHERE complaint_id = ${c.id} AND action = 'rate'`)[0][0], '1');
+  });
+
+  test('a complaint hidden from the building head is never assigned to one', async () => {
+    const r = await resident();
+    const c = await fileOk(r, { hide_identity: true });
+    expectInvalid(await act(leader, c.id, { action: 'assign', assignee: await userOf(head) }), ['assignee']);
   });
 
   test('two handlers resolving at once: one wins, the other 409', async () => {

@@ -6,7 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 
 import {
   api, request, expectError, expectInvalid, expectSecurityHeaders, expectStatus, describeRes,
@@ -219,6 +219,38 @@ describe('POST /api/v1/uploads', () => {
     assert.ok(body.length < MiB, 'small on the wire');
     const e = expectInvalid(await upload(alice, body, 'image/png'), ['photo']);
     assert.match(e.fields.photo, /像素/);
+  });
+
+  test('when every decode slot is taken (workers - 1), an upload is 429 to retry in seconds; then it passes', async () => {
+    // The test stack runs 3 workers: 2 slots. Hold both as a decoding
+    // worker would (flock on uploads_dir/locks/decode-N).
+    const holders = [0, 1].map((i) => spawn('flock', ['-x', path.join(STORE, 'locks', `decode-${i}`), 'sleep', '30'],
+      { stdio: 'ignore', detached: true }));
+    try {
+      await waitFor('both slots held', 5000, () => {
+        try {
+          execFileSync('flock', ['-n', path.join(STORE, 'locks', 'decode-1'), 'true']);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      const res = await upload(alice, read('plain.png'), 'image/png');
+      expectError(res, 429, 'uploads_busy');
+      assert.equal(res.headers.get('retry-after'), '2');
+    } finally {
+      // flock and its sleep both hold the lock: end the whole group.
+      for (const h of holders) process.kill(-h.pid, 'SIGKILL');
+    }
+    await waitFor('a slot free', 5000, () => {
+      try {
+        execFileSync('flock', ['-n', path.join(STORE, 'locks', 'decode-0'), 'true']);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    await uploadOk(alice, read('plain.png'), 'image/png');
   });
 
   test('an empty body is 422 on photo', async () => {

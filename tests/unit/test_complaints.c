@@ -12,6 +12,26 @@
 #define HOUR 3600
 #define DAY  86400
 
+enum { S_SEED, S_READS, S__MAX };
+static const char *const sql[S__MAX] = {
+	/* 5 000 finished complaints at one building, as a village's history. */
+	[S_SEED] =
+	    "INSERT INTO complaints (user_id, category_id, text, building_id,"
+	    " unit_id, unit_path, coop_id, group_id, status, handler_unit_id,"
+	    " created_at, updated_at, respond_due, resolve_due)"
+	    " SELECT c.user_id, c.category_id, c.text, c.building_id, c.unit_id,"
+	    " c.unit_path, c.coop_id, c.group_id, 'closed', c.handler_unit_id,"
+	    " c.created_at, c.updated_at, c.respond_due, c.resolve_due"
+	    " FROM complaints c JOIN seq_1_to_5000 s WHERE c.id = ?",
+	/* Rows the server read for this connection so far. */
+	[S_READS] =
+	    "SELECT CAST(SUM(VARIABLE_VALUE) AS SIGNED)"
+	    " FROM information_schema.SESSION_STATUS"
+	    " WHERE VARIABLE_NAME LIKE 'HANDLER_READ%' AND ? > 0",
+};
+static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_complaints",
+    sql);
+
 /* A complaint by `r` about `building` at time `now`. */
 static struct hz_complaint
 filed(struct hz_caller *r, uint64_t building, time_t now, bool hide)
@@ -294,10 +314,124 @@ resolved_complaints_close_after_seven_quiet_days(void **state)
 	assert_int_equal(c.rating, 4);
 }
 
+static void
+staff_notes_and_other_residents_stay_out_of_sight(void **state)
+{
+	struct fx_org o;
+	struct fx_cast k;
+	struct hz_caller other;
+	struct hz_complaint c;
+	struct hz_complaint_event_input note = { .action = "note",
+	    .text = "内部备注：房东是村干部亲戚" };
+	struct hz_ctx x;
+	time_t now = time(NULL);
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	assert_int_equal(fx_resident(&other), HZ_OK);
+	c = filed(&k.r, o.b1, now, false);
+	x = fx_as(&k.leader);
+	assert_int_equal(hz_complaint_act(&x, c.id, &note, &c), HZ_OK);
+	assert_false(c.events[c.nevents - 1].public);
+	c = seen_by(&k.r, c.id, now);
+	for (size_t i = 0; i < c.nevents; i++)
+		assert_true(c.events[i].public);
+	x = fx_as(&other);
+	assert_int_equal(hz_complaint_get(&x, c.id, &c), HZ_ERR_NOT_FOUND);
+	/* A resident cannot write a note either. */
+	x = fx_as(&k.r);
+	fx_refused(&x, hz_complaint_act(&x, c.id, &note, &c), HZ_ERR_FORBIDDEN,
+	    "forbidden", "action");
+}
+
+/* Acting after a deadline passed gives the next step a whole window: it
+ * is not escalated the minute after it was accepted. */
+static void
+acting_late_opens_a_new_window(void **state)
+{
+	struct fx_org o;
+	struct fx_cast k;
+	struct hz_complaint c;
+	struct hz_ctx sys = fx_as(NULL);
+	unsigned long long n;
+	time_t t0 = time(NULL) - 60 * DAY;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	/* 噪音扰民: respond in 8 hours, resolve in 48. */
+	c = filed(&k.r, o.b1, t0, false);
+	acted(&k.leader, c.id, "accept", t0 + 49 * HOUR);
+	sys.now = t0 + 49 * HOUR + 60;
+	assert_int_equal(hz_complaints_escalate_due(&sys, &n), HZ_OK);
+	c = seen_by(&k.leader, c.id, sys.now);
+	assert_int_equal(c.escalations, 0);
+	assert_int_equal(c.handler_unit_id, o.g1);
+	sys.now = t0 + 97 * HOUR + 60;
+	assert_int_equal(hz_complaints_escalate_due(&sys, &n), HZ_OK);
+	c = seen_by(&k.leader, c.id, sys.now);
+	assert_int_equal(c.escalations, 1);
+	assert_int_equal(c.handler_unit_id, o.c1);
+}
+
+/* The rows the server reads for a page of the leader's list. */
+static long long
+reads_for_a_page(const struct hz_caller *who, size_t *n, uint64_t *first)
+{
+	struct hz_complaint_filter f = { .open = -1 };
+	struct hz_page page = { 0, 20 };
+	struct hz_complaint *list;
+	struct hz_db_result r;
+	struct hz_ctx x = fx_as(who);
+	long long before, probe, after;
+	bool more;
+
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_READS,
+	    HZ_ARGS(HZ_ARG_I64(1)), &r), HZ_OK);
+	before = HZ_CELL(&r, 0, 0)->i;
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_READS,
+	    HZ_ARGS(HZ_ARG_I64(1)), &r), HZ_OK);
+	probe = HZ_CELL(&r, 0, 0)->i - before;
+	assert_int_equal(hz_complaints_list(&x, &f, &page, &list, n, &more),
+	    HZ_OK);
+	*first = *n ? list[0].id : 0;
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_READS,
+	    HZ_ARGS(HZ_ARG_I64(1)), &r), HZ_OK);
+	after = HZ_CELL(&r, 0, 0)->i;
+	return after - before - 2 * probe;
+}
+
+/* A group's list is an index range of its own rows: 5 000 complaints in
+ * another group's building are never read. */
+static void
+a_scoped_list_reads_its_own_rows_only(void **state)
+{
+	struct fx_org o;
+	struct fx_cast k;
+	struct hz_complaint far, mine;
+	uint64_t first;
+	size_t n;
+	time_t now = time(NULL);
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	far = filed(&k.r, o.b3, now, false);
+	fx_exec(&stmts, S_SEED, far.id);
+	mine = filed(&k.r, o.b1, now, false);
+	assert_true(reads_for_a_page(&k.leader, &n, &first) < 500);
+	assert_int_equal(n, 1);
+	assert_int_equal(first, mine.id);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(first_receipt_goes_up_the_chain_to_the_first_owner),
 	cmocka_unit_test(only_residents_file_and_only_about_a_building),
 	cmocka_unit_test(states_move_only_forward_and_only_by_their_owner),
 	cmocka_unit_test(the_head_never_sees_a_hidden_name),
 	cmocka_unit_test(overdue_complaints_escalate_one_level_at_a_time),
-	cmocka_unit_test(resolved_complaints_close_after_seven_quiet_days))
+	cmocka_unit_test(resolved_complaints_close_after_seven_quiet_days),
+	cmocka_unit_test(staff_notes_and_other_residents_stay_out_of_sight),
+	cmocka_unit_test(acting_late_opens_a_new_window),
+	cmocka_unit_test(a_scoped_list_reads_its_own_rows_only))
