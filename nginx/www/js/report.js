@@ -167,6 +167,7 @@ function uploadMessage(err) {
   if (e.status === 413) return '照片太大，请换一张或重新拍';
   if (e.status === 415) return '这不是照片，请选 JPG 或 PNG 照片';
   if (e.status === 0) return '网络不好，没传上去，请点「重试」';
+  if (e.status === 429 || e.status === 503) return '现在上传的人多，请稍等片刻再点「重试」';
   return e.message;
 }
 
