@@ -85,7 +85,7 @@ enum {
 	STMT_CATEGORIES, STMT_CATEGORY_INSERT, STMT_CATEGORY_UPDATE,
 	STMT_LEADER, STMT_INSERT, STMT_PHOTO, STMT_EVENT, STMT_MOVE,
 	STMT_SEEN, STMT_ESCALATE_DUE, STMT_CLOSE_DUE, STMT_OPEN_OF_USER,
-	STMT_BY_REQUEST, STMT_LOCK_USER,
+	STMT_BY_REQUEST, STMT_LOCK_USER, STMT_ASSIGNEES,
 	STMT__MAX
 };
 
@@ -178,6 +178,16 @@ static const char *const sql[STMT__MAX] = {
 	/* How many of a resident's are still being handled. */
 	[STMT_OPEN_OF_USER] =
 	    "SELECT COUNT(*) FROM complaints WHERE user_id = ? AND is_open",
+	/* Staff who may be given a complaint at `path` owned at `owner`:
+	 * a role at the place or above it, at or below the owning level. */
+	[STMT_ASSIGNEES] =
+	    "SELECT u.id, u.display_name, r.role, n.id, n.name"
+	    " FROM role_assignments r JOIN users u ON u.id = r.user_id"
+	    " JOIN units n ON n.id = r.unit_id"
+	    " WHERE u.disabled = 0 AND r.role <> 'station_manager'"
+	    " AND (? = 0 OR r.role <> 'building_head')"
+	    " AND ? LIKE CONCAT(n.path, '%') AND n.path LIKE CONCAT(?, '%')"
+	    " ORDER BY LENGTH(n.path) DESC, u.id LIMIT 200",
 	/* Filings by one resident queue here, so the count above holds. */
 	[STMT_LOCK_USER] = "SELECT id FROM users WHERE id = ? FOR UPDATE",
 };
@@ -1040,6 +1050,49 @@ hz_complaint_act(const struct hz_ctx *x, uint64_t id,
 	if (j.lost)
 		return hz_refuse(x, j.lost);
 	return detail(x, id, false, out);
+}
+
+enum hz_status
+hz_complaint_assignees(const struct hz_ctx *x, uint64_t id,
+                       struct hz_assignee **out, size_t *n)
+{
+	struct hz_db_result r, a;
+	struct view v;
+	const struct hz_db_cell *c;
+	enum hz_status rc;
+
+	*n = 0;
+	if ((rc = load(x, id, &r)) || (rc = view_of(x, &r, 0, &v)))
+		return rc;
+	c = HZ_CELL(&r, 0, 0);
+	if (!allowed(&v, "assign", c[C_STATUS].s, false))
+		return v.resident ? hz_refuse(x, &staff_only) : v.owner
+		    ? hz_refuse(x, &not_now) : hz_refuse(x, &not_yours);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_ASSIGNEES, HZ_ARGS(
+	    HZ_ARG_I64(c[C_HIDE].i), HZ_ARG_STR(c[C_PATH].s),
+	    HZ_ARG_STR(c[C_HUNIT_PATH].s)), &a)))
+		return rc;
+	if ((*out = hz_arena_calloc(x->arena, a.nrows + 1, sizeof(**out)))
+	    == NULL)
+		return HZ_ERR_NOMEM;
+	for (size_t i = 0; i < a.nrows; i++) {
+		const struct hz_db_cell *p = HZ_CELL(&a, i, 0);
+		struct hz_assignee *o = &(*out)[*n];
+
+		/* One line per person: their role closest to the place. */
+		for (size_t k = 0; k < *n; k++)
+			if ((*out)[k].id == HZ_ID(&p[0]))
+				o = NULL;
+		if (o == NULL)
+			continue;
+		o->id = HZ_ID(&p[0]);
+		o->name = p[1].s;
+		o->role = p[2].s;
+		o->unit_id = HZ_ID(&p[3]);
+		o->unit_name = p[4].s;
+		(*n)++;
+	}
+	return HZ_OK;
 }
 
 /* ---- Lists ---- */

@@ -124,6 +124,19 @@ enum hz_status hz_complaint_act(const struct hz_ctx *, uint64_t id,
                                 const struct hz_complaint_event_input *,
                                 struct hz_complaint *out);
 
+/* Staff the caller may assign complaint `id` to (they own it): those
+ * holding a role at its place or above, at or below the owning level,
+ * never a building head when the resident hid their identity; closest to
+ * the place first, at most 200. */
+struct hz_assignee {
+	uint64_t    id;
+	const char *name, *role;
+	uint64_t    unit_id;
+	const char *unit_name;
+};
+enum hz_status hz_complaint_assignees(const struct hz_ctx *, uint64_t id,
+                                      struct hz_assignee **out, size_t *n);
+
 struct hz_complaint_filter {
 	const char *status;           /* NULL: any */
 	int         open;             /* -1: any, 1: open, 0: finished */

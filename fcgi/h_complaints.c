@@ -377,3 +377,35 @@ h_category_update(struct hz_req *req)
 	else
 		hz_reply_object(req, 200, category_json(&out, true));
 }
+
+void
+h_complaint_assignees(struct hz_req *req)
+{
+	struct hz_assignee *a = NULL;
+	uint64_t id;
+	size_t n = 0;
+	cJSON *o, *items;
+	enum hz_status rc;
+
+	if (!hz_path_id(req, "id", &id))
+		return;
+	if ((rc = hz_complaint_assignees(&req->ctx, id, &a, &n))) {
+		hz_reply_status(req, rc);
+		return;
+	}
+	o = cJSON_CreateObject();
+	items = o ? cJSON_AddArrayToObject(o, "items") : NULL;
+	for (size_t i = 0; items && i < n; i++) {
+		cJSON *p = cJSON_CreateObject(), *u;
+
+		if (p == NULL || !cJSON_AddItemToArray(items, p) ||
+		    !cJSON_AddNumberToObject(p, "id", (double)a[i].id) ||
+		    !cJSON_AddStringToObject(p, "name", a[i].name) ||
+		    !cJSON_AddStringToObject(p, "role", a[i].role) ||
+		    (u = cJSON_AddObjectToObject(p, "unit")) == NULL ||
+		    !cJSON_AddNumberToObject(u, "id", (double)a[i].unit_id) ||
+		    !cJSON_AddStringToObject(u, "name", a[i].unit_name))
+			items = NULL;
+	}
+	hz_reply_object(req, 200, items ? o : NULL);
+}

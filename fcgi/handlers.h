@@ -60,6 +60,7 @@ void h_complaint_create(struct hz_req *);
 void h_complaints_list(struct hz_req *);
 void h_complaint_get(struct hz_req *);
 void h_complaint_event(struct hz_req *);
+void h_complaint_assignees(struct hz_req *);
 void h_notifications_list(struct hz_req *);
 void h_notifications_read(struct hz_req *);
 void h_stats_complaints(struct hz_req *);

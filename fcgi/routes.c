@@ -52,6 +52,7 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,   "/api/v1/complaints",                h_complaints_list,  HZ_USER, NULL, complaints_query },
 	{ HZ_GET,   "/api/v1/complaints/{id}",           h_complaint_get,    HZ_USER, NULL, NULL },
 	{ HZ_POST,  "/api/v1/complaints/{id}/events",    h_complaint_event,  HZ_USER, complaint_event_fields, NULL },
+	{ HZ_GET,   "/api/v1/complaints/{id}/assignees", h_complaint_assignees, HZ_STAFF, NULL, NULL },
 
 	{ HZ_GET,  "/api/v1/notifications",      h_notifications_list, HZ_USER,  NULL, page_query },
 	{ HZ_POST, "/api/v1/notifications/read", h_notifications_read, HZ_USER,  notifications_read_fields, NULL },

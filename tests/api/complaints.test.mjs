@@ -337,6 +337,24 @@ describe('the lifecycle', () => {
     const r = await resident();
     const c = await fileOk(r, { hide_identity: true });
     expectInvalid(await act(leader, c.id, { action: 'assign', assignee: await userOf(head) }), ['assignee']);
+    const names = (await api('GET', `${COMPLAINTS}/${c.id}/assignees`, leader)).json.items.map((p) => p.name);
+    assert.deepEqual(names, ['东巷户组长']);
+  });
+
+  test('assignees: the owners see who may take it, closest first; nobody else does', async () => {
+    const r = await resident();
+    const c = await fileOk(r);
+    const res = await api('GET', `${COMPLAINTS}/${c.id}/assignees`, leader);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json.items.map((p) => [p.name, p.role]), [['栋长陈伯', 'building_head'], ['东巷户组长', 'group_leader']]);
+    assert.equal(res.json.items[0].unit.name, '石马桥东一巷1号楼');
+    // The admin owns every level, and the list is still the owning level's.
+    assert.equal((await api('GET', `${COMPLAINTS}/${c.id}/assignees`, admin)).json.items.length, 2);
+    expectError(await api('GET', `${COMPLAINTS}/${c.id}/assignees`, head), 403, 'forbidden');
+    expectError(await api('GET', `${COMPLAINTS}/${c.id}/assignees`, r), 403, 'forbidden');
+    const far = await fileOk(r, { building: await uid('B021') });
+    expectError(await api('GET', `${COMPLAINTS}/${far.id}/assignees`, leader), 404, 'not_found');
+    expectError(await api('GET', `${COMPLAINTS}/99999999/assignees`, leader), 404, 'not_found');
   });
 
   test('two handlers resolving at once: one wins, the other 409', async () => {

@@ -548,8 +548,8 @@ test('重新反映: a resolved complaint goes back to the handler with what is s
   }
 });
 
-test('指派: the admin picks a staff member from the list; the choice is asked for', { timeout: 90_000 }, async () => {
-  const poster = await posterOf(BUILDING);
+test('指派: the group leader picks from the staff who may take it (the building\'s 栋长); the choice is asked for', { timeout: 90_000 }, async () => {
+  const poster = await posterOf('石马桥东一巷2号楼');   // head1's
   const rt = await residentToken();
   const filed = await apiPost(rt, '/complaints', { category: 'security', text: '巷尾路灯不亮，晚上有陌生人逗留', building: poster.id });
   assert.equal(filed.status, 201);
@@ -557,23 +557,24 @@ test('指派: the admin picks a staff member from the list; the choice is asked 
   const s = await openPage();
   const { page } = s;
   try {
-    await staffLogin(page, 'admin', `/complaint.html?id=${c.id}`);
+    await staffLogin(page, 'leader1', `/complaint.html?id=${c.id}`);
     await page.locator('#act-assign').waitFor({ state: 'visible' });
     await page.locator('#act-assign').click();
     await page.locator('#huzu-choice-dialog .weui-dialog').waitFor();
     const names = await page.locator('.huzu-choice__label').allInnerTexts();
-    assert.ok(names.includes('东巷户组长'), `staff to choose from: ${names}`);
+    assert.ok(names.includes('栋长陈伯'), `staff to choose from: ${names}`);
+    assert.ok(!names.includes('联社党委管理员'), 'nobody above the owning level');
     await page.locator('#huzu-choice-ok').click();
     assert.equal(await visibleText(page, '#huzu-choice-error'), '请先选择一项');
     await checkWidths(page, 'assign dialog');
-    await page.locator('.huzu-choice__item', { hasText: '东巷户组长' }).click();
+    await page.locator('.huzu-choice__item', { hasText: '栋长陈伯' }).click();
     const assigned = page.waitForResponse((r) => apiPath(r) === `/api/v1/complaints/${c.id}/events`);
     await page.locator('#huzu-choice-ok').click();
     const r = await assigned;
     assert.equal(r.status(), 200);
     assert.equal(JSON.parse(r.request().postData()).action, 'assign');
-    await page.locator('.huzu-event_assign', { hasText: '指派给 东巷户组长' }).waitFor();
-    assert.match(await page.locator('#detail-card').innerText(), /承办\s*东巷户组 · 东巷户组长/);
+    await page.locator('.huzu-event_assign', { hasText: '指派给 栋长陈伯' }).waitFor();
+    assert.match(await page.locator('#detail-card').innerText(), /承办\s*东巷户组 · 栋长陈伯/);
     assertClean(s);
   } finally {
     await s.context.close();

@@ -148,28 +148,27 @@ async function assign() {
   toast('正在加载人员', { ms: 0, icon: 'loading' });
   let people = [];
   try {
-    const r = await api.get('/users?limit=100');
-    people = (Array.isArray(r.items) ? r.items : []).filter((u) => !u.disabled);
+    const r = await api.get(`/complaints/${current.id}/assignees`);
+    people = Array.isArray(r.items) ? r.items : [];
     hideToast();
   } catch (err) {
     hideToast();
-    const e = plain(err);
-    if (e.status === 403) {
-      await showError(new ApiError({ status: 403, message: '您的账号不能查看可指派的人员名单。如需别人办理，请点「上报」交给上一级。' }));
-      return;
-    }
-    await showError(e);
+    await showError(plain(err));
+    return;
+  }
+  if (people.length === 0) {
+    await showError(new ApiError({ status: 409, message: '这里没有可以指派的工作人员。如需别人办理，请点「上报」交给上一级。' }));
     return;
   }
   const who = await promptChoice({
     title: '指派给',
     desc: '选择负责办理这条诉求的工作人员',
-    options: people.map((u) => ({ value: u.id, label: u.display_name || u.username, desc: u.username })),
+    options: people.map((u) => ({ value: u.id, label: u.name, desc: `${ACTOR_ROLES[u.role] || ''} · ${u.unit.name}` })),
     ok: '指派',
   });
   if (!who) return;
   const name = people.find((u) => String(u.id) === who);
-  await act({ action: 'assign', assignee: Number(who) }, `已指派给${name ? name.display_name : ''}`);
+  await act({ action: 'assign', assignee: Number(who) }, `已指派给${name ? name.name : ''}`);
 }
 
 const HANDLERS = {
