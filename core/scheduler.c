@@ -94,14 +94,14 @@ hz_lease_get(const struct hz_ctx *x, const char *name, struct hz_lease *l)
 }
 
 const char *
-hz_lease_holder(char *buf, size_t n)
+hz_lease_holder(char *buf, size_t n, long pid)
 {
 	char host[128];
 
 	if (gethostname(host, sizeof(host)) != 0)
 		strcpy(host, "unknown");
 	host[sizeof(host) - 1] = '\0';
-	snprintf(buf, n, "%s:%ld", host, (long)getpid());
+	snprintf(buf, n, "%s:%ld", host, pid);
 	return buf;
 }
 

@@ -41,8 +41,10 @@ struct hz_lease {
 enum hz_status hz_lease_get(const struct hz_ctx *, const char *name,
                             struct hz_lease *);
 
-/* "host:pid" of this process, into buf. */
-const char *hz_lease_holder(char *buf, size_t n);
+/* "host:pid" into buf: the scheduler names its master (a scheduler the
+ * master respawns after a crash takes the lease back at once), tick
+ * itself. */
+const char *hz_lease_holder(char *buf, size_t n, long pid);
 
 /* One periodic job: run(x, counts) fills up to three counts, named by
  * `counts` (NULL-ended), and is logged as one line. */

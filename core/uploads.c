@@ -37,10 +37,12 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT c.unit_path FROM complaint_photos p"
 	    " JOIN complaints c ON c.id = p.complaint_id"
 	    " WHERE p.upload_id = ? LIMIT 64",
-	/* Uploaded, never attached, and older than a day: a form given up. */
+	/* Uploaded, never attached, and older than a day on the database's
+	 * clock (a tick in the future must not take a form being filled in):
+	 * a form given up. */
 	[STMT_STALE] =
 	    "SELECT u.id, u.sha256 FROM uploads u"
-	    " WHERE u.created_at < FROM_UNIXTIME(?) AND NOT EXISTS"
+	    " WHERE u.created_at < NOW(3) - INTERVAL 1 DAY AND NOT EXISTS"
 	    " (SELECT 1 FROM complaint_photos p WHERE p.upload_id = u.id)"
 	    " ORDER BY u.id LIMIT 500",
 	[STMT_DROP] =
@@ -481,7 +483,7 @@ drop_files(const struct hz_ctx *x, const char *sha, time_t before)
 enum hz_status
 hz_uploads_purge(const struct hz_ctx *x, unsigned long long *n)
 {
-	time_t before = x->now - 86400;
+	time_t before = time(NULL) - 86400;
 	struct hz_db_result r, d;
 	char tmp[HZ_PATH_MAX];
 	struct dirent *e;
@@ -491,8 +493,8 @@ hz_uploads_purge(const struct hz_ctx *x, unsigned long long *n)
 	*n = 0;
 	if (x->caller != NULL)
 		return HZ_ERR_FORBIDDEN;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_STALE,
-	    HZ_ARGS(HZ_ARG_I64((long long)before)), &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_STALE, HZ_NO_ARGS,
+	    &r)))
 		return rc;
 	for (size_t i = 0; i < r.nrows; i++) {
 		const struct hz_db_cell *c = HZ_CELL(&r, i, 0);

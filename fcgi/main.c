@@ -488,7 +488,7 @@ cmd_tick(int argc, char **argv, const char *path)
 	if (cli_open(&c, path) != 0)
 		return 1;
 	c.x.now = now;
-	hz_lease_holder(holder, sizeof(holder));
+	hz_lease_holder(holder, sizeof(holder), (long)getpid());
 	for (int64_t waited = 0;; waited++) {
 		if ((rc = hz_lease_take(&c.x, HZ_LEASE_JOBS, holder,
 		    c.cfg.scheduler_lease, &held)) || held || waited >= wait)

@@ -76,7 +76,9 @@ hz_scheduler_main(const char *config_path)
 		return 1;
 	}
 	hz_json_use_arena(x.arena);
-	hz_lease_holder(holder, sizeof(holder));
+	/* Named after the master: the scheduler it respawns after a crash
+	 * is the same holder and carries on at once, not 90 s later. */
+	hz_lease_holder(holder, sizeof(holder), (long)getppid());
 	/* Renewed a few times per lease period, and at every run. */
 	renew_every = cfg.scheduler_lease / 3 > 0 ? cfg.scheduler_lease / 3 : 1;
 	if (renew_every > cfg.scheduler_interval)
