@@ -242,9 +242,9 @@ static const struct hz_refusal
     duplicate_photo = { HZ_ERR_INVALID, "validation_failed", "photos",
 	"同一张照片只能添加一次" },
     state_moved = { HZ_ERR_CONFLICT, "state_conflict", NULL,
-	"该诉求刚被其他人处理过，请刷新后再看" },
+	"就在刚才，已有其他工作人员办理了这条诉求，请看最新的办理情况" },
     not_now = { HZ_ERR_CONFLICT, "state_conflict", "action",
-	"该诉求当前状态不能进行这项操作，请刷新后再看" },
+	"这条诉求现在的状态不能做这项操作，请看最新的办理情况" },
     rate_too_early = { HZ_ERR_CONFLICT, "state_conflict", "action",
 	"问题办结后才能评价" },
     already_rated = { HZ_ERR_CONFLICT, "state_conflict", "action",
@@ -820,6 +820,7 @@ struct act_job {
 	const struct hz_complaint_event_input *in;
 	const struct hz_db_cell *c;   /* the complaint as read */
 	const char *role;
+	bool        owner;            /* the viewer owns it (or the system) */
 	struct move m;
 	/* The resident is told; the new owner too. */
 	const char *tell_resident, *tell_handler;
@@ -952,10 +953,14 @@ plan(const struct hz_ctx *x, struct act_job *j)
 		m->accepted = true;
 		j->tell_resident = "您反映的问题已受理，我们会尽快处理";
 	} else if (is(a, "reply")) {
-		/* A first answer is a response: it counts as accepting. */
-		if (!is(st, "reopened"))
-			m->to = "in_progress";
-		m->accepted = true;
+		/* An owner's first answer is a response: it counts as
+		 * accepting. A building head's does not: the complaint may be
+		 * about them, and their word must not stop the clock. */
+		if (j->owner) {
+			if (!is(st, "reopened"))
+				m->to = "in_progress";
+			m->accepted = true;
+		}
 		j->tell_resident = "您反映的问题有了新的回复，请查看";
 	} else if (is(a, "note")) {
 		j->public = false;
@@ -1045,6 +1050,7 @@ hz_complaint_act(const struct hz_ctx *x, uint64_t id,
 		return hz_refuse(x, &not_now);
 	}
 	j.role = actor_role(x, j.c[C_PATH].s);
+	j.owner = v.owner;
 	if ((rc = plan(x, &j)) || (rc = hz_tx(x, act_tx, &j)))
 		return rc;
 	if (j.lost)
@@ -1093,6 +1099,37 @@ hz_complaint_assignees(const struct hz_ctx *x, uint64_t id,
 		(*n)++;
 	}
 	return HZ_OK;
+}
+
+static const struct hz_refusal no_phone = { HZ_ERR_NOT_FOUND, "not_found",
+    NULL, "反映人没有留下手机号" };
+
+enum hz_status
+hz_complaint_phone(const struct hz_ctx *x, uint64_t id, const char **phone)
+{
+	struct hz_db_result r;
+	struct view v;
+	const struct hz_db_cell *c;
+	char *plain;
+	enum hz_status rc;
+
+	*phone = NULL;
+	if ((rc = load(x, id, &r)) || (rc = view_of(x, &r, 0, &v)))
+		return rc;
+	c = HZ_CELL(&r, 0, 0);
+	/* Staff who may see who filed it, and reveal numbers there. */
+	if (v.resident || !v.identity)
+		return HZ_ERR_FORBIDDEN;
+	if ((rc = hz_authorize(x->caller, HZ_RIGHT_PII_REVEAL, c[C_PATH].s)))
+		return rc;
+	if (c[C_RES_PHONE].null)
+		return hz_refuse(x, &no_phone);
+	if ((rc = hz_unseal(x->arena, x->keys, "phone",
+	    (const unsigned char *)c[C_RES_PHONE].s, c[C_RES_PHONE].len,
+	    &plain)))
+		return rc;
+	*phone = plain;
+	return hz_audit(x, 0, "complaint.phone", "complaint", id, NULL);
 }
 
 /* ---- Lists ---- */
@@ -1350,7 +1387,7 @@ escalate_one(const struct hz_ctx *x, uint64_t id, bool *done)
 {
 	struct hz_complaint_event_input in = { .action = "escalate",
 	    .text = "超过办理时限，系统自动上报上一级" };
-	struct act_job j = { .in = &in, .role = "system" };
+	struct act_job j = { .in = &in, .role = "system", .owner = true };
 	struct hz_db_result r;
 	enum hz_status rc;
 

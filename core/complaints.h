@@ -137,6 +137,12 @@ struct hz_assignee {
 enum hz_status hz_complaint_assignees(const struct hz_ctx *, uint64_t id,
                                       struct hz_assignee **out, size_t *n);
 
+/* The resident's full phone, for staff who see who filed it and may
+ * reveal numbers there (audited: complaint.phone); 403 for a building head
+ * the resident hid from, 404 outside scope. */
+enum hz_status hz_complaint_phone(const struct hz_ctx *, uint64_t id,
+                                  const char **phone);
+
 struct hz_complaint_filter {
 	const char *status;           /* NULL: any */
 	int         open;             /* -1: any, 1: open, 0: finished */

@@ -61,6 +61,7 @@ void h_complaints_list(struct hz_req *);
 void h_complaint_get(struct hz_req *);
 void h_complaint_event(struct hz_req *);
 void h_complaint_assignees(struct hz_req *);
+void h_complaint_phone(struct hz_req *);
 void h_notifications_list(struct hz_req *);
 void h_notifications_read(struct hz_req *);
 void h_stats_complaints(struct hz_req *);

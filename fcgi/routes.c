@@ -51,7 +51,8 @@ const struct hz_route hz_routes[] = {
 	{ HZ_POST,  "/api/v1/complaints",                h_complaint_create, HZ_USER, complaint_create_fields, NULL, HZ_IDEMPOTENT },
 	{ HZ_GET,   "/api/v1/complaints",                h_complaints_list,  HZ_USER, NULL, complaints_query },
 	{ HZ_GET,   "/api/v1/complaints/{id}",           h_complaint_get,    HZ_USER, NULL, NULL },
-	{ HZ_POST,  "/api/v1/complaints/{id}/events",    h_complaint_event,  HZ_USER, complaint_event_fields, NULL },
+	{ HZ_POST,  "/api/v1/complaints/{id}/events",    h_complaint_event,  HZ_USER, complaint_event_fields, NULL, HZ_IDEMPOTENT },
+	{ HZ_GET,   "/api/v1/complaints/{id}/phone",     h_complaint_phone,  HZ_STAFF, NULL, NULL },
 	{ HZ_GET,   "/api/v1/complaints/{id}/assignees", h_complaint_assignees, HZ_STAFF, NULL, NULL },
 
 	{ HZ_GET,  "/api/v1/notifications",      h_notifications_list, HZ_USER,  NULL, page_query },

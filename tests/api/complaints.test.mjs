@@ -333,6 +333,46 @@ describe('the lifecycle', () => {
     assert.equal(sql(`SELECT COUNT(*) FROM complaint_events WHERE complaint_id = ${c.id} AND action = 'rate'`)[0][0], '1');
   });
 
+  test('a building head\'s reply does not stop the response clock; the owner\'s does', async () => {
+    const r = await resident();
+    const c = await fileOk(r, { hide_identity: true });
+    let s = await step(head, c.id, { action: 'reply', text: '我会处理的' });
+    assert.equal(s.status, 'submitted');
+    assert.equal(s.accepted_at, null);
+    s = await step(leader, c.id, { action: 'reply', text: '户组已收到，正在核实' });
+    assert.equal(s.status, 'in_progress');
+    assert.ok(s.accepted_at);
+  });
+
+  test('a retried step (same Idempotency-Key) is one event, not two', async () => {
+    const r = await resident();
+    const c = await fileOk(r);
+    const key = `reply-${Date.now()}`;
+    const body = { action: 'reply', text: '已联系物业' };
+    const send = () => api('POST', `${COMPLAINTS}/${c.id}/events`, leader, { json: body, headers: { 'idempotency-key': key } });
+    const first = await send();
+    assert.equal(first.status, 200);
+    const again = await send();
+    assert.equal(again.status, 200);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(sql(`SELECT COUNT(*) FROM complaint_events WHERE complaint_id = ${c.id} AND action = 'reply'`)[0][0], '1');
+  });
+
+  test('the full phone, to call back: audited, for those who may see who filed it', async () => {
+    const r = await resident();
+    const c = await fileOk(r, { hide_identity: true });
+    const res = await api('GET', `${COMPLAINTS}/${c.id}/phone`, leader);
+    assert.equal(res.status, 200);
+    assert.equal(res.json.phone, r.phone);
+    assert.equal(sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'complaint.phone' AND target_id = ${c.id}`)[0][0], '1');
+    expectError(await api('GET', `${COMPLAINTS}/${c.id}/phone`, head), 403, 'forbidden');
+    expectError(await api('GET', `${COMPLAINTS}/${c.id}/phone`, r), 403, 'forbidden');
+    const open = await fileOk(r);
+    assert.equal((await api('GET', `${COMPLAINTS}/${open.id}/phone`, head)).json.phone, r.phone);
+    const far = await fileOk(r, { building: await uid('B021') });
+    expectError(await api('GET', `${COMPLAINTS}/${far.id}/phone`, leader), 404, 'not_found');
+  });
+
   test('a complaint hidden from the building head is never assigned to one', async () => {
     const r = await resident();
     const c = await fileOk(r, { hide_identity: true });
