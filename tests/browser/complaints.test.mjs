@@ -479,7 +479,7 @@ test('someone else acted first: 409 is said and the page shows the new state; �
     assert.equal((await lost).status(), 409);
     await page.locator('#huzu-error-dialog .weui-dialog').waitFor();
     const said = await page.locator('#huzu-error-dialog .weui-dialog').innerText();
-    assert.match(said, /刷新/);
+    assert.match(said, /最新情况/);
     assert.doesNotMatch(said, /[0-9a-f]{16}/, 'no request id on the face of the message');
     await page.locator('#huzu-error-dialog .weui-dialog__btn').click();
     await page.locator('#detail-card .huzu-cstatus', { hasText: '已受理' }).waitFor();

@@ -114,19 +114,32 @@ function timeline(events) {
 
 // ---- Acting -----------------------------------------------------------------------
 
+// A step whose answer was lost is sent again under the same key (the
+// server does it once), and text typed for a step that failed is offered
+// again when the dialog reopens.
+let pending = { sig: '', key: '' };
+const drafts = {};
+
 async function act(body, doneText) {
   if (busy) return;
   busy = true;
   toast('正在提交', { ms: 0, icon: 'loading' });
+  const sig = JSON.stringify(body);
+  if (pending.sig !== sig) pending = { sig, key: newIdempotencyKey() };
+  if (body.text) drafts[body.action] = body.text;
   try {
-    const c = await api.post(`/complaints/${encodeURIComponent(id)}/events`, body, { idempotencyKey: newIdempotencyKey() });
+    const c = await api.post(`/complaints/${encodeURIComponent(id)}/events`, body, { idempotencyKey: pending.key });
+    pending = { sig: '', key: '' };
+    delete drafts[body.action];
     toast(doneText);
     render(c && c.id ? c : await api.get(`/complaints/${encodeURIComponent(id)}`));
   } catch (err) {
     hideToast();
     const e = err instanceof ApiError ? err : new ApiError();
+    if (e.status !== 0 && e.status < 500) pending = { sig: '', key: '' };
     if (e.status === 409) {
-      await showError(new ApiError({ status: 409, message: `${e.message || ''}${/刷新/.test(e.message || '') ? '' : ' 这条诉求刚刚有了变化，页面将刷新为最新状态。'}`.trim() }));
+      const said = (e.message || '这条诉求刚刚有了变化').replace(/[。.]$/, '');
+      await showError(new ApiError({ status: 409, message: `${said}。点「知道了」就会显示最新情况${drafts[body.action] ? '，您刚写的内容会保留' : ''}。` }));
       busy = false;
       await load({ quiet: true });
       return;
@@ -177,11 +190,11 @@ const HANDLERS = {
     if (ok) await act({ action: 'accept' }, '已受理');
   },
   async reply() {
-    const text = await promptText({ title: '回复反映人', placeholder: '反映人会看到这条回复，例如：已联系维修师傅，明天上午上门', ok: '发送回复', max: 500 });
+    const text = await promptText({ title: '回复反映人', placeholder: '反映人会看到这条回复，例如：已联系维修师傅，明天上午上门', ok: '发送回复', max: 500, value: drafts.reply });
     if (text) await act({ action: 'reply', text }, '已回复');
   },
   async note() {
-    const text = await promptText({ title: '内部备注', placeholder: '只有工作人员能看到，反映人看不到', ok: '保存备注', max: 500 });
+    const text = await promptText({ title: '内部备注', placeholder: '只有工作人员能看到，反映人看不到', ok: '保存备注', max: 500, value: drafts.note });
     if (text) await act({ action: 'note', text }, '已保存备注');
   },
   assign,
@@ -193,7 +206,7 @@ const HANDLERS = {
     if (text) await act({ action: 'escalate', text }, '已上报');
   },
   async resolve() {
-    const text = await promptText({ title: '办结诉求', placeholder: '写明处理结果，反映人会看到并评价', ok: '办结', max: 500 });
+    const text = await promptText({ title: '办结诉求', placeholder: '写明处理结果，反映人会看到并评价', ok: '办结', max: 500, value: drafts.resolve });
     if (text) await act({ action: 'resolve', text }, '已办结');
   },
   async reject() {
@@ -209,7 +222,7 @@ const HANDLERS = {
     if (r) await act({ action: 'reject', text: `${r.reason.replace(/[。.]$/, '')}。建议：${r.where}` }, '已退回');
   },
   async reopen() {
-    const text = await promptText({ title: '重新反映', placeholder: '说说哪里还没解决', ok: '重新反映', max: 500 });
+    const text = await promptText({ title: '重新反映', placeholder: '说说哪里还没解决', ok: '重新反映', max: 500, value: drafts.reopen });
     if (text) await act({ action: 'reopen', text }, '已重新反映');
   },
 };
@@ -270,6 +283,23 @@ function rateForm() {
 
 // ---- The page ---------------------------------------------------------------------
 
+// 打电话: the full number is fetched (and audited) only when asked for.
+function callButton(c) {
+  const b = el('button', { class: 'weui-btn weui-btn_mini weui-btn_default huzu-call', type: 'button', id: 'act-call' }, '打电话');
+  b.addEventListener('click', async () => {
+    setBusy(b, true, '打电话');
+    try {
+      const r = await api.get(`/complaints/${encodeURIComponent(c.id)}/phone`);
+      location.href = `tel:${r.phone}`;
+    } catch (err) {
+      await showError(plain(err));
+    } finally {
+      setBusy(b, false, '打电话');
+    }
+  });
+  return b;
+}
+
 function render(c) {
   current = c;
   const cat = c.category || {};
@@ -285,7 +315,7 @@ function render(c) {
     photoRow(c.photos),
     el('div', 'weui-form-preview__bd huzu-detail__rows',
       row('地点', placeText(c)),
-      row('反映人', reporter(c)),
+      row('反映人', reporter(c), staff && c.resident && c.resident.phone ? callButton(c) : null),
       row('承办', handlerText(c)),
       row('提交时间', formatTime(c.created_at)),
       c.accepted_at ? row('受理时间', formatTime(c.accepted_at)) : null,

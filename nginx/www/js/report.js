@@ -278,6 +278,50 @@ $('f-text').addEventListener('input', () => {
 });
 $('f-place').addEventListener('input', () => fieldError('place', ''));
 
+// ---- The draft -----------------------------------------------------------------------------
+// What the resident typed survives a login that expired on the way (the
+// login page and back): kept in this tab only, dropped once filed.
+
+const DRAFT = 'huzu.report.draft';
+
+function saveDraft() {
+  try {
+    sessionStorage.setItem(DRAFT, JSON.stringify({
+      at: here,
+      category: form.querySelector('input[name=category]:checked')?.value || '',
+      text: $('f-text').value,
+      where: form.querySelector('input[name=where]:checked')?.value || '',
+      place: $('f-place').value,
+      hide: $('f-hide').checked,
+    }));
+  } catch { /* private mode: nothing kept */ }
+}
+
+function restoreDraft() {
+  let d;
+  try {
+    d = JSON.parse(sessionStorage.getItem(DRAFT) || 'null');
+  } catch {
+    d = null;
+  }
+  if (!d || d.at !== here) return false;
+  const pick = (name, value) => {
+    const i = value && [...form.querySelectorAll(`input[name=${name}]`)].find((x) => x.value === value);
+    if (i) i.checked = true;
+  };
+  pick('category', d.category);
+  pick('where', d.where);
+  $('f-text').value = d.text || '';
+  $('f-place').value = d.place || '';
+  $('f-hide').checked = Boolean(d.hide);
+  $('f-text').dispatchEvent(new Event('input'));
+  syncPlace();
+  return Boolean(d.text || d.place || d.category);
+}
+
+form.addEventListener('input', saveDraft);
+form.addEventListener('change', saveDraft);
+
 // ---- Sending ---------------------------------------------------------------------------
 
 function validate() {
@@ -300,6 +344,12 @@ function validate() {
 
 function done(c) {
   const due = c.respond_due ? formatTime(c.respond_due) : '';
+  try {
+    sessionStorage.removeItem(DRAFT);
+  } catch { /* nothing kept */ }
+  // Back from the detail comes here as the detail, never as an empty
+  // form that looks as if nothing was sent.
+  history.replaceState(null, '', `/complaint.html?id=${encodeURIComponent(c.id)}`);
   showState({
     icon: 'weui-icon-success',
     title: '已提交',
@@ -344,13 +394,18 @@ form.addEventListener('submit', async (ev) => {
     done(c);
   } catch (err) {
     const e = err instanceof ApiError ? err : new ApiError();
+    if (e.status === 0 && navigator.onLine === false) {
+      toptips('手机没有联网。请连上网络后再点「提交」，您写的内容都还在。');
+      return;
+    }
     if (e.status === 0 || e.status === 409 || e.status >= 500) {
       // Not known whether it was filed: the same key makes a retry safe.
       toptips('网络不好，还不能确定是否提交成功。请再点一次「提交」，不会重复提交。');
       return;
     }
     if (e.status === 401) {
-      showState({ icon: 'weui-icon-info', title: '登录已过期', desc: '请重新登录，再提交一次',
+      saveDraft();
+      showState({ icon: 'weui-icon-info', title: '登录已过期', desc: '请重新登录。您写的内容已保存，登录后会自动填回，照片需要重新添加。',
         buttons: [stateButton('登录', { href: loginHref(here), primary: true, id: 'report-login' })] });
       return;
     }
@@ -393,6 +448,7 @@ async function load() {
     renderCategories();
     renderPlaces(Array.isArray(ten.items) ? ten.items : []);
     renderPhotos();
+    restoreDraft();
     showContent();
   } catch (err) {
     const e = err instanceof ApiError ? err : new ApiError();

@@ -340,11 +340,12 @@ export function showConfirm({ title = '', message, ok = '确定', cancel = '取�
 
 // Dialog asking for a required text (e.g. the reason for a rejection).
 // Resolves to the trimmed text, or null when cancelled.
-export function promptText({ title, placeholder = '', ok = '确定', cancel = '取消', max = 200, required = true, presets = [], warn = false }) {
+export function promptText({ title, placeholder = '', ok = '确定', cancel = '取消', max = 200, required = true, presets = [], warn = false, value = '' }) {
   const area = el('textarea', {
     class: 'weui-textarea huzu-prompt__input', id: 'huzu-prompt-input', rows: '3',
     maxlength: String(max), placeholder, 'aria-label': title,
   });
+  area.value = value;
   const error = el('p', { class: 'huzu-prompt__error', id: 'huzu-prompt-error', hidden: true });
   const chips = presets.length
     ? el('div', 'huzu-chips', ...presets.map((p) => {
