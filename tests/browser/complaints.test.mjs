@@ -604,3 +604,62 @@ test('不让栋长看到我的姓名和电话: the building head sees the proble
     await s.context.close();
   }
 });
+
+test('an expired login keeps what was typed; back after filing shows the complaint, not an empty form', { timeout: 120_000 }, async () => {
+  const poster = await posterOf(BUILDING);
+  const phone = freshPhone('134');
+  const s = await openPage();
+  const { page } = s;
+  try {
+    const form = `/report.html?building=${poster.id}`;
+    await page.goto(`${BASE}/login.html?next=${encodeURIComponent(form)}`, { waitUntil: 'load' });
+    await phoneLogin(page, phone);
+    await page.waitForURL(`${BASE}${form}`);
+    await page.locator('#report-form').waitFor({ state: 'visible' });
+    await page.locator('label[for="cat-repair"]').click();
+    const text = '楼道的灯坏了一个星期，晚上回家看不见台阶';
+    await page.locator('#f-text').fill(text);
+    // The session ends while they type (both tokens no longer valid).
+    const saved = await page.evaluate(() => [localStorage.getItem('huzu.access'), localStorage.getItem('huzu.refresh')]);
+    await page.evaluate(() => {
+      localStorage.setItem('huzu.access', 'x.y.z');
+      localStorage.setItem('huzu.refresh', 'not-a-refresh-token');
+    });
+    await page.locator('#report-submit').click();
+    await page.locator('#report-login').waitFor({ state: 'visible' });
+    assert.match(await page.locator('body').innerText(), /您写的内容已保存/);
+    await page.locator('#report-login').click();
+    await page.locator('#form-phone').waitFor({ state: 'visible' });
+    // Logged in again (a second code within a minute is refused, so the
+    // tokens of the first login stand in for it), back to the form.
+    await page.evaluate(([a, r]) => {
+      localStorage.setItem('huzu.access', a);
+      localStorage.setItem('huzu.refresh', r);
+    }, saved);
+    const next = new URL(page.url()).searchParams.get('next');
+    assert.equal(next, form, 'the login page returns to the form');
+    await page.goto(`${BASE}${next}`, { waitUntil: 'load' });
+    await page.locator('#report-form').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#f-text').inputValue(), text, 'the text came back');
+    assert.equal(await page.locator('#cat-repair').isChecked(), true, 'so did the category');
+    const filed = page.waitForResponse(isCreate);
+    await page.locator('#report-submit').click();
+    assert.equal((await filed).status(), 201);
+    await page.locator('#done-view').waitFor({ state: 'visible' });
+    await Promise.all([page.waitForNavigation(), page.locator('#done-view').click()]);
+    await page.locator('#detail-card').waitFor({ state: 'visible' });
+    // Back to the form: it says it was filed, with the way to the
+    // complaint, and offers a new one; never an empty form.
+    await Promise.all([page.waitForNavigation(), page.goBack()]);
+    assert.equal(new URL(page.url()).pathname, '/report.html');
+    await page.locator('#done-again').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#report-form').isVisible(), false, 'no empty form');
+    assert.match(await page.locator('body').innerText(), /已提交/);
+    await page.locator('#done-again').click();
+    await page.locator('#report-form').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#f-text').inputValue(), '', 'a new one starts empty');
+    assertClean(s, [/^\/api\/v1\/(complaints|auth\/refresh)$/]);
+  } finally {
+    await s.context.close();
+  }
+});

@@ -342,22 +342,40 @@ function validate() {
   return { errors, body };
 }
 
-function done(c) {
+// What was just filed from this form, so that coming back to it (the
+// back button, an old tab) says so instead of showing an empty form that
+// looks as if nothing was sent.
+const FILED = 'huzu.report.filed';
+
+function justFiled() {
+  try {
+    const f = JSON.parse(sessionStorage.getItem(FILED) || 'null');
+    return f && f.at === here && Date.now() - f.t < 30 * 60e3 ? f.c : null;
+  } catch {
+    return null;
+  }
+}
+
+function done(c, again = false) {
   const due = c.respond_due ? formatTime(c.respond_due) : '';
   try {
     sessionStorage.removeItem(DRAFT);
+    sessionStorage.setItem(FILED, JSON.stringify({ at: here, t: Date.now(), c: { id: c.id, respond_due: c.respond_due } }));
   } catch { /* nothing kept */ }
-  // Back from the detail comes here as the detail, never as an empty
-  // form that looks as if nothing was sent.
-  history.replaceState(null, '', `/complaint.html?id=${encodeURIComponent(c.id)}`);
   showState({
     icon: 'weui-icon-success',
     title: '已提交',
     desc: `诉求编号 ${c.id}。${due ? `户组长会在 ${due} 前受理，` : ''}有进展会在「我的诉求」里提醒您。`,
     buttons: [
       stateButton('查看办理进度', { href: `/complaint.html?id=${encodeURIComponent(c.id)}`, primary: true, id: 'done-view' }),
+      again ? stateButton('再反映一个问题', { id: 'done-again', onClick: () => {
+        try {
+          sessionStorage.removeItem(FILED);
+        } catch { /* nothing kept */ }
+        location.reload();
+      } }) : null,
       stateButton('返回首页', { href: '/', id: 'done-home' }),
-    ],
+    ].filter(Boolean),
   });
   window.scrollTo(0, 0);
 }
@@ -432,6 +450,11 @@ async function load() {
     return;
   }
   if (presetBuilding) $('report-back').textContent = '‹ 返回';
+  const filed = justFiled();
+  if (filed) {
+    done(filed, true);
+    return;
+  }
   showState({ icon: 'loading', title: '正在加载…' });
   try {
     const [me, cats, ten] = await Promise.all([
