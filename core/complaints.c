@@ -281,12 +281,6 @@ struct view {
 	bool identity;    /* may see the resident's name and phone */
 };
 
-static bool
-under(const char *path, const char *root)
-{
-	return path && root && strncmp(path, root, strlen(root)) == 0;
-}
-
 /* A building head never sees who asked to be hidden from them; anyone
  * higher in the chain does. */
 static bool
@@ -297,7 +291,7 @@ identity_visible(const struct hz_caller *c, const char *path, bool hide)
 	for (size_t i = 0; i < c->ngrants; i++)
 		if (c->grants[i].role != HZ_ROLE_BUILDING_HEAD &&
 		    c->grants[i].role != HZ_ROLE_STATION_MANAGER &&
-		    under(path, c->grants[i].unit_path))
+		    hz_path_under(path, c->grants[i].unit_path))
 			return true;
 	return false;
 }
@@ -554,7 +548,7 @@ actor_role(const struct hz_ctx *x, const char *path)
 		const struct hz_grant *g = &x->caller->grants[i];
 
 		if (g->role != HZ_ROLE_STATION_MANAGER &&
-		    under(path, g->unit_path) && (int)g->role > best)
+		    hz_path_under(path, g->unit_path) && (int)g->role > best)
 			best = (int)g->role;
 	}
 	return best < 0 ? "staff" : hz_role_name((enum hz_role)best);
@@ -895,8 +889,8 @@ assignee_ok(const struct hz_ctx *x, uint64_t who, const char *path,
 	for (size_t i = 0; i < c.ngrants; i++)
 		if (c.grants[i].role != HZ_ROLE_STATION_MANAGER &&
 		    !(hidden && c.grants[i].role == HZ_ROLE_BUILDING_HEAD) &&
-		    under(path, c.grants[i].unit_path) &&
-		    under(c.grants[i].unit_path, owner_path))
+		    hz_path_under(path, c.grants[i].unit_path) &&
+		    hz_path_under(c.grants[i].unit_path, owner_path))
 			return HZ_OK;
 	return hz_refuse(x, hidden ? &assignee_hidden : &assignee_out);
 }

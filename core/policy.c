@@ -68,8 +68,8 @@ hz_role_parse(const char *s, enum hz_role *out)
 	return false;
 }
 
-static bool
-under(const char *path, const char *root)
+bool
+hz_path_under(const char *path, const char *root)
 {
 	return path != NULL && root != NULL &&
 	    strncmp(path, root, strlen(root)) == 0;
@@ -84,7 +84,7 @@ hz_authorize(const struct hz_caller *c, enum hz_right right,
 	if (c == NULL)
 		return HZ_ERR_UNAUTHORIZED;
 	for (size_t i = 0; i < c->ngrants; i++) {
-		if (!under(unit_path, c->grants[i].unit_path))
+		if (!hz_path_under(unit_path, c->grants[i].unit_path))
 			continue;
 		/* What a caller cannot read is outside their scope. */
 		if (rights[c->grants[i].role] & R(HZ_RIGHT_UNIT_READ))
@@ -118,7 +118,7 @@ hz_scope_roots(const struct hz_caller *c, enum hz_right right,
 			continue;
 		for (size_t j = 0; j < c->ngrants; j++)
 			if (j != i && (rights[c->grants[j].role] & R(right)) &&
-			    under(p, c->grants[j].unit_path) &&
+			    hz_path_under(p, c->grants[j].unit_path) &&
 			    (strlen(c->grants[j].unit_path) < strlen(p) ||
 			    j < i))
 				covered = true;

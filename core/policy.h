@@ -75,6 +75,10 @@ enum hz_status hz_caller_load_session(const struct hz_ctx *, uint64_t user_id,
                                       uint64_t sid, struct hz_caller *);
 void           hz_caller_cache_clear(void);
 
+/* Is unit `path` inside the subtree rooted at `root` (itself included)?
+ * False when either is NULL. */
+bool           hz_path_under(const char *path, const char *root);
+
 /* HZ_OK, HZ_ERR_NOT_FOUND (outside every subtree the caller may read) or
  * HZ_ERR_FORBIDDEN (inside one, but no role there carries `right`). */
 enum hz_status hz_authorize(const struct hz_caller *, enum hz_right,

@@ -99,7 +99,7 @@ hz_lease_holder(char *buf, size_t n, long pid)
 	char host[128];
 
 	if (gethostname(host, sizeof(host)) != 0)
-		strcpy(host, "unknown");
+		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(buf, n, "%s:%ld", host, pid);
 	return buf;

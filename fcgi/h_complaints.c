@@ -93,25 +93,18 @@ add_photos(cJSON *o, const struct hz_complaint *c)
 
 	for (size_t i = 0; a && i < c->nphotos; i++) {
 		cJSON *p = cJSON_CreateObject();
-		char url[64];
+		char url[64], thumb[80];
 
 		snprintf(url, sizeof(url), "/api/v1/uploads/%llu",
 		    (unsigned long long)c->photos[i]);
+		snprintf(thumb, sizeof(thumb), "%s?size=thumb", url);
 		if (p == NULL || !cJSON_AddItemToArray(a, p) ||
 		    !cJSON_AddNumberToObject(p, "id", (double)c->photos[i]) ||
 		    !cJSON_AddStringToObject(p, "url", url) ||
-		    !cJSON_AddStringToObject(p, "thumb_url",
-		    strcat(url, "?size=thumb")))
+		    !cJSON_AddStringToObject(p, "thumb_url", thumb))
 			return false;
 	}
 	return a != NULL;
-}
-
-static bool
-add_id_or_null(cJSON *o, const char *name, uint64_t id)
-{
-	return id ? cJSON_AddNumberToObject(o, name, (double)id) != NULL
-	    : cJSON_AddNullToObject(o, name) != NULL;
 }
 
 static bool
@@ -132,8 +125,7 @@ add_events(cJSON *o, const struct hz_complaint *c)
 		    !hz_json_add_str_or_null(j, "from", e->from_status) ||
 		    !hz_json_add_str_or_null(j, "to", e->to_status) ||
 		    !hz_json_add_str_or_null(j, "text", e->text) ||
-		    !(e->rating ? cJSON_AddNumberToObject(j, "rating", e->rating)
-		    : cJSON_AddNullToObject(j, "rating")) ||
+		    !hz_json_add_num_or_null(j, "rating", e->rating, e->rating) ||
 		    !cJSON_AddBoolToObject(j, "public", e->public) ||
 		    !cJSON_AddStringToObject(j, "at", e->at))
 			return false;
@@ -177,7 +169,8 @@ complaint_json(const struct hz_complaint *c, bool detail)
 	    !hz_json_add_str_or_null(res, "phone", c->resident_phone))
 		return NULL;
 	if ((h = cJSON_AddObjectToObject(o, "handler")) == NULL ||
-	    !add_id_or_null(h, "id", c->handler_id) ||
+	    !hz_json_add_num_or_null(h, "id", c->handler_id != 0,
+	    (double)c->handler_id) ||
 	    !hz_json_add_str_or_null(h, "name", c->handler_name) ||
 	    (u = cJSON_AddObjectToObject(h, "unit")) == NULL ||
 	    !cJSON_AddNumberToObject(u, "id", (double)c->handler_unit_id) ||
@@ -193,8 +186,7 @@ complaint_json(const struct hz_complaint *c, bool detail)
 	    !cJSON_AddBoolToObject(o, "overdue", c->overdue) ||
 	    !cJSON_AddNumberToObject(o, "escalations", c->escalations) ||
 	    !cJSON_AddNumberToObject(o, "reopened", c->reopened) ||
-	    !(c->rating ? cJSON_AddNumberToObject(o, "rating", c->rating)
-	    : cJSON_AddNullToObject(o, "rating")) ||
+	    !hz_json_add_num_or_null(o, "rating", c->rating, c->rating) ||
 	    !cJSON_AddNumberToObject(o, "unread", c->unread) ||
 	    !add_photos(o, c) ||
 	    (acts = cJSON_AddArrayToObject(o, "actions")) == NULL)

@@ -18,9 +18,8 @@ notification_json(const struct hz_notification *v)
 
 	if (o == NULL || !cJSON_AddNumberToObject(o, "id", (double)v->id) ||
 	    !cJSON_AddStringToObject(o, "kind", v->kind) ||
-	    !(v->subject_id ? cJSON_AddNumberToObject(o, "subject_id",
-	    (double)v->subject_id) != NULL : cJSON_AddNullToObject(o,
-	    "subject_id") != NULL) ||
+	    !hz_json_add_num_or_null(o, "subject_id", v->subject_id != 0,
+	    (double)v->subject_id) ||
 	    !cJSON_AddStringToObject(o, "text", v->text) ||
 	    !hz_json_add_str_or_null(o, "created_at", v->created_at) ||
 	    !cJSON_AddBoolToObject(o, "read", v->read))

@@ -12,28 +12,21 @@ const struct hz_field stats_query[] = {
 	{ NULL, NULL, 0 },
 };
 
-static bool
-add_num_or_null(cJSON *o, const char *name, bool has, double v)
-{
-	return has ? cJSON_AddNumberToObject(o, name, v) != NULL
-	    : cJSON_AddNullToObject(o, name) != NULL;
-}
-
 /* The numbers a unit and each child share. */
 static bool
 add_rates(cJSON *o, const struct hz_complaint_rates *r)
 {
 	return cJSON_AddNumberToObject(o, "received", (double)r->received) &&
 	    cJSON_AddNumberToObject(o, "rated", (double)r->rated) &&
-	    add_num_or_null(o, "response_rate", r->has_response,
+	    hz_json_add_num_or_null(o, "response_rate", r->has_response,
 	    r->response_rate) &&
-	    add_num_or_null(o, "resolution_rate", r->has_resolution,
+	    hz_json_add_num_or_null(o, "resolution_rate", r->has_resolution,
 	    r->resolution_rate) &&
-	    add_num_or_null(o, "satisfaction_rate", r->has_satisfaction,
+	    hz_json_add_num_or_null(o, "satisfaction_rate", r->has_satisfaction,
 	    r->satisfaction_rate) &&
-	    add_num_or_null(o, "median_accept_minutes", r->has_accept_median,
+	    hz_json_add_num_or_null(o, "median_accept_minutes", r->has_accept_median,
 	    r->median_accept_minutes) &&
-	    add_num_or_null(o, "median_resolve_minutes",
+	    hz_json_add_num_or_null(o, "median_resolve_minutes",
 	    r->has_resolve_median, r->median_resolve_minutes);
 }
 

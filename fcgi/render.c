@@ -10,6 +10,13 @@ hz_json_add_str_or_null(cJSON *o, const char *name, const char *v)
 	    : cJSON_AddNullToObject(o, name) != NULL;
 }
 
+bool
+hz_json_add_num_or_null(cJSON *o, const char *name, bool has, double v)
+{
+	return has ? cJSON_AddNumberToObject(o, name, v) != NULL
+	    : cJSON_AddNullToObject(o, name) != NULL;
+}
+
 cJSON *
 hz_render_grants(const struct hz_caller *c)
 {
@@ -40,8 +47,8 @@ hz_render_unit(const struct hz_unit *u)
 	    !cJSON_AddStringToObject(o, "kind", u->kind) ||
 	    !cJSON_AddStringToObject(o, "name", u->name) ||
 	    !hz_json_add_str_or_null(o, "code", u->code) ||
-	    !(u->parent_id ? cJSON_AddNumberToObject(o, "parent_id",
-	        (double)u->parent_id) : cJSON_AddNullToObject(o, "parent_id")))
+	    !hz_json_add_num_or_null(o, "parent_id", u->parent_id != 0,
+	    (double)u->parent_id))
 		return NULL;
 	if (strcmp(u->kind, "building") != 0)
 		return o;

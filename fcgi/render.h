@@ -11,6 +11,8 @@
 #include "users.h"
 
 bool   hz_json_add_str_or_null(cJSON *, const char *name, const char *v);
+/* `v` if `has`, else null. */
+bool   hz_json_add_num_or_null(cJSON *, const char *name, bool has, double v);
 cJSON *hz_render_grants(const struct hz_caller *);
 cJSON *hz_render_unit(const struct hz_unit *);
 cJSON *hz_render_staff(const struct hz_staff_row *);

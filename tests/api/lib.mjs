@@ -224,38 +224,24 @@ export function freshPhone(prefix = '') {
   }
 }
 
-// The codes the dev SMS sender wrote for `phone`, oldest first.
-export function smsCodes(phone) {
+// The lines the dev SMS sender wrote for `phone`, oldest first, each
+// split at spaces: [time, phone, code or "msg", words...].
+function smsLines(phone) {
   let text;
   try {
     text = fs.readFileSync(smsLogPath, 'utf8');
   } catch {
     return [];
   }
-  const out = [];
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    if (f[1] === phone && /^\d{6}$/.test(f[2])) out.push(f[2]);
-  }
-  return out;
+  return text.split('\n').map((line) => line.split(' ')).filter((f) => f[1] === phone);
 }
 
-// The notifications the dev SMS sender wrote for `phone` (lines "time
-// phone msg text"), oldest first: their text.
-export function smsTexts(phone) {
-  let text;
-  try {
-    text = fs.readFileSync(smsLogPath, 'utf8');
-  } catch {
-    return [];
-  }
-  const out = [];
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    if (f[1] === phone && f[2] === 'msg') out.push(f.slice(3).join(' '));
-  }
-  return out;
-}
+// The login codes sent to `phone`, oldest first.
+export const smsCodes = (phone) => smsLines(phone).filter((f) => /^\d{6}$/.test(f[2])).map((f) => f[2]);
+
+// The notifications sent to `phone` (lines "time phone msg text"), oldest
+// first: their text.
+export const smsTexts = (phone) => smsLines(phone).filter((f) => f[2] === 'msg').map((f) => f.slice(3).join(' '));
 
 export const sendCodeRaw = (phone) => authPost('/api/v1/auth/code', { phone });
 
