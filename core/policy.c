@@ -37,12 +37,14 @@ static const unsigned rights[HZ_ROLE__MAX] = {
 	/* Bulk export of full numbers is the cooperative's hand-over to the
 	 * official channel, not a landlord's. */
 	[HZ_ROLE_CADRE]           = CHAIN | R(HZ_RIGHT_TENANCY_EXPORT),
-	/* Stations get their own rights with the volunteer work; a station
-	 * manager has no business reading the village's buildings. */
-	[HZ_ROLE_STATION_MANAGER] = 0,
+	/* A station manager runs their station (hz_station_managed narrows
+	 * the subtree to the stations naming them) and has no business
+	 * reading the village's buildings. */
+	[HZ_ROLE_STATION_MANAGER] = R(HZ_RIGHT_STATION_MANAGE),
 	[HZ_ROLE_ADMIN]           = CHAIN | R(HZ_RIGHT_UNIT_WRITE) |
 	                            R(HZ_RIGHT_USER_ADMIN) | R(HZ_RIGHT_SETTINGS) |
-	                            R(HZ_RIGHT_TENANCY_EXPORT),
+	                            R(HZ_RIGHT_TENANCY_EXPORT) |
+	                            R(HZ_RIGHT_STATION_MANAGE),
 };
 
 const char *

@@ -31,6 +31,9 @@ enum hz_right {
 	HZ_RIGHT_TENANCY_EXPORT,/* bulk CSV with full numbers (audited) */
 	HZ_RIGHT_COMPLAINT_HANDLE,/* act on complaints: accept, reply, resolve */
 	HZ_RIGHT_SETTINGS,      /* village-wide settings: complaint categories */
+	HZ_RIGHT_STATION_MANAGE,/* a station's details, poster, shifts, roster;
+	                           a station manager only at the station they
+	                           are named manager of (stations.h) */
 	HZ_RIGHT__MAX
 };
 

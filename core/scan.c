@@ -17,11 +17,13 @@ static const struct hz_refusal
 enum hz_status
 hz_scan_resolve(const struct hz_ctx *x, const char *token, struct hz_unit *b)
 {
+	enum hz_qr_kind kind;
 	uint64_t id;
 	uint32_t serial;
 	enum hz_status rc;
 
-	if (hz_qr_verify(&x->keys->qr, token, &id, &serial) != HZ_OK)
+	if (hz_qr_verify(&x->keys->qr, token, &kind, &id, &serial) != HZ_OK ||
+	    kind != HZ_QR_BUILDING)
 		return hz_refuse(x, &qr_invalid);
 	rc = hz_unit_public(x, id, b);
 	if (rc == HZ_ERR_NOT_FOUND || (rc == HZ_OK &&
@@ -123,8 +125,8 @@ poster_of(const struct hz_ctx *x, const struct hz_unit *b, struct hz_poster *p)
 	enum hz_status rc;
 
 	p->building = *b;
-	if ((rc = hz_qr_token(x->arena, &x->keys->qr, b->id, b->qr_serial,
-	    &token)))
+	if ((rc = hz_qr_token(x->arena, &x->keys->qr, HZ_QR_BUILDING, b->id,
+	    b->qr_serial, &token)))
 		return rc;
 	hz_qr_check_code(&x->keys->qr, token, p->check_code);
 	p->url = hz_arena_printf(x->arena, "%s/q/%s", x->cfg->public_base_url,

@@ -107,6 +107,13 @@ static const struct key keys[] = {
 	    "notifications sent per run of the outbox job, at most"),
 	INT(outbox_max_attempts, 1, 50, "8",
 	    "failed sends of a notification before it is given up"),
+	INT(volunteer_noshow_limit, 1, 100, "3",
+	    "no-shows within volunteer_noshow_days that pause a volunteer"),
+	INT(volunteer_noshow_days, 1, 3650, "90",
+	    "days over which no-shows are counted"),
+	INT(volunteer_pause_days, 0, 3650, "30",
+	    "days a volunteer who reached the no-show limit cannot sign up"
+	    " (0: never paused)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -72,6 +72,9 @@ struct hz_config {
 	int       scheduler_lease;
 	int       outbox_batch;
 	int       outbox_max_attempts;
+	int       volunteer_noshow_limit;
+	int       volunteer_noshow_days;
+	int       volunteer_pause_days;
 
 	/* From the secrets file, never from the config file. */
 	struct hz_secrets secrets;

@@ -405,6 +405,8 @@ const struct hz_rule hz_rule_phone = { HZ_F_PHONE, 11, 11,
     "请输入正确的 11 位手机号" };
 const struct hz_rule hz_rule_date = { HZ_F_DATE, 10, 10,
     "应为 YYYY-MM-DD 格式的日期" };
+const struct hz_rule hz_rule_time = { HZ_F_TIME, 20, 35,
+    "应为带时区的日期时间，如 2026-12-05T09:00:00+08:00" };
 
 /* "应为 a、b 或 c" from an enum's values. */
 static const char *
@@ -433,6 +435,8 @@ hz_rule_words(hz_arena *a, const struct hz_rule *r)
 		    (long long)r->min, (long long)r->max);
 	case HZ_F_DATE:
 		return hz_rule_date.message;
+	case HZ_F_TIME:
+		return hz_rule_time.message;
 	case HZ_F_PHONE:
 		return hz_rule_phone.message;
 	case HZ_F_ID:
@@ -475,6 +479,11 @@ check_text(hz_arena *a, const struct hz_rule *r, const char *s, size_t len)
 	case HZ_F_DATE:
 		return hz_date_parse(s) < 0 ? r->message ? r->message
 		    : hz_rule_date.message : NULL;
+	case HZ_F_TIME: {
+		time_t t;
+		return !hz_time_parse(s, &t) ? r->message ? r->message
+		    : hz_rule_time.message : NULL;
+	}
 	case HZ_F_PHONE:
 		return !hz_phone_valid(s) ? r->message ? r->message
 		    : hz_rule_phone.message : NULL;
@@ -516,11 +525,25 @@ hz_rule_ok(const struct hz_rule *r, const char *s, bool optional)
 		return false;
 	case HZ_F_DATE:
 		return hz_date_parse(s) >= 0;
+	case HZ_F_TIME: {
+		time_t t;
+		return hz_time_parse(s, &t);
+	}
 	case HZ_F_PHONE:
 		return hz_phone_valid(s);
 	default:
 		return false;
 	}
+}
+
+/* The time_t of a value that passed HZ_F_TIME. */
+static int64_t
+time_of(const char *s)
+{
+	time_t t = 0;
+
+	(void)hz_time_parse(s, &t);
+	return (int64_t)t;
 }
 
 const char *
@@ -540,6 +563,8 @@ hz_value_check(hz_arena *a, const struct hz_rule *r, const char *text,
 			        (long long)r->min, (long long)r->max);
 	} else if ((msg = check_text(a, r, text, v->len)) != NULL)
 		return msg;
+	if (r->type == HZ_F_TIME)
+		v->i = time_of(text);
 	v->present = true;
 	return NULL;
 }
@@ -555,6 +580,7 @@ check_one(hz_arena *a, const struct hz_field *f, const cJSON *node,
 	case HZ_F_STRING:
 	case HZ_F_ENUM:
 	case HZ_F_DATE:
+	case HZ_F_TIME:
 	case HZ_F_PHONE:
 		if (!cJSON_IsString(node))
 			return "应为字符串";
@@ -562,6 +588,8 @@ check_one(hz_arena *a, const struct hz_field *f, const cJSON *node,
 		v->len = strlen(v->s);
 		if ((msg = check_text(a, r, v->s, v->len)) != NULL)
 			return msg;
+		if (r->type == HZ_F_TIME)
+			v->i = time_of(v->s);
 		break;
 	case HZ_F_INT:
 	case HZ_F_ID:

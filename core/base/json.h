@@ -67,6 +67,8 @@ enum hz_ftype {
 	HZ_F_DATE,       /* yyyy-mm-dd, a real calendar date */
 	HZ_F_PHONE,      /* mainland mobile: 1[3-9] and 9 digits */
 	HZ_F_ID,         /* a row id: 1 .. 2^53-1 (exact in JSON numbers) */
+	HZ_F_TIME,       /* an RFC 3339 date-time with its offset; the value's
+	                    `i` holds it as a time_t */
 };
 
 enum {
@@ -103,6 +105,7 @@ struct hz_rule {
 extern const struct hz_rule hz_rule_id;       /* HZ_F_ID */
 extern const struct hz_rule hz_rule_phone;    /* HZ_F_PHONE */
 extern const struct hz_rule hz_rule_date;     /* HZ_F_DATE */
+extern const struct hz_rule hz_rule_time;     /* HZ_F_TIME */
 
 /* One input of a body or a query string: its name, its rule, and whether
  * it must be there. Tables end with a NULL name. */
@@ -116,7 +119,8 @@ struct hz_value {
 	bool        present;
 	const char *s;          /* strings, enums, dates, phones: NUL-terminated */
 	size_t      len;        /* bytes */
-	int64_t     i;          /* HZ_F_INT, HZ_F_ID; HZ_F_ARRAY: item count */
+	int64_t     i;          /* HZ_F_INT, HZ_F_ID; HZ_F_ARRAY: item count;
+	                           HZ_F_TIME: the time_t */
 	bool        b;          /* HZ_F_BOOL */
 	const cJSON *node;      /* HZ_F_ARRAY: the array, items valid */
 };

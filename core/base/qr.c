@@ -93,32 +93,40 @@ get_varint(const unsigned char *p, size_t len, size_t *off, size_t max_bytes,
 	return false;
 }
 
+/* The label of each kind: the building's is the one posters carried
+ * before stations had codes, so they stay valid. */
+static const char *const labels[] = {
+	[HZ_QR_BUILDING] = "huzu-qr",
+	[HZ_QR_STATION]  = "huzu-qr-station",
+};
+
 static void
-mac(const unsigned char key[32], const unsigned char *msg, size_t len,
-    unsigned char out[MAC_BYTES])
+mac(const unsigned char key[32], enum hz_qr_kind kind,
+    const unsigned char *msg, size_t len, unsigned char out[MAC_BYTES])
 {
 	unsigned char full[crypto_generichash_BYTES_MIN];
 	crypto_generichash_state st;
 
 	crypto_generichash_init(&st, key, 32, sizeof(full));
-	crypto_generichash_update(&st, (const unsigned char *)"huzu-qr", 7);
+	crypto_generichash_update(&st, (const unsigned char *)labels[kind],
+	    strlen(labels[kind]));
 	crypto_generichash_update(&st, msg, len);
 	crypto_generichash_final(&st, full, sizeof(full));
 	memcpy(out, full, MAC_BYTES);
 }
 
 enum hz_status
-hz_qr_token(hz_arena *a, const struct hz_qr_keys *k, uint64_t building,
-            uint32_t serial, char **token)
+hz_qr_token(hz_arena *a, const struct hz_qr_keys *k, enum hz_qr_kind kind,
+            uint64_t id, uint32_t serial, char **token)
 {
 	unsigned char raw[32];
 	size_t n = 0;
 	char *t;
 
 	raw[n++] = (unsigned char)k->k[k->current].kid;
-	n += put_varint(raw + n, building);
+	n += put_varint(raw + n, id);
 	n += put_varint(raw + n, serial);
-	mac(k->k[k->current].key, raw, n, raw + n);
+	mac(k->k[k->current].key, kind, raw, n, raw + n);
 	n += MAC_BYTES;
 	if ((t = hz_arena_alloc(a, HZ_QR_TOKEN_MAX + 1)) == NULL)
 		return HZ_ERR_NOMEM;
@@ -129,10 +137,10 @@ hz_qr_token(hz_arena *a, const struct hz_qr_keys *k, uint64_t building,
 }
 
 enum hz_status
-hz_qr_verify(const struct hz_qr_keys *k, const char *token, uint64_t *building,
-             uint32_t *serial)
+hz_qr_verify(const struct hz_qr_keys *k, const char *token,
+             enum hz_qr_kind *kind, uint64_t *id, uint32_t *serial)
 {
-	unsigned char raw[32], want[MAC_BYTES];
+	unsigned char raw[32], want[MAC_BYTES], other[MAC_BYTES];
 	const unsigned char *key = NULL;
 	size_t len, off = 1;
 	uint64_t b, s;
@@ -152,10 +160,17 @@ hz_qr_verify(const struct hz_qr_keys *k, const char *token, uint64_t *building,
 	    off != len - MAC_BYTES || b == 0 || b > 9007199254740991ULL ||
 	    s > UINT32_MAX)
 		return HZ_ERR_NOT_FOUND;
-	mac(key, raw, off, want);
-	if (sodium_memcmp(want, raw + off, MAC_BYTES) != 0)
+	/* Both labels are always tried, so the time taken says nothing of
+	 * which kind came close. */
+	mac(key, HZ_QR_BUILDING, raw, off, want);
+	mac(key, HZ_QR_STATION, raw, off, other);
+	if (sodium_memcmp(want, raw + off, MAC_BYTES) == 0)
+		*kind = HZ_QR_BUILDING;
+	else if (sodium_memcmp(other, raw + off, MAC_BYTES) == 0)
+		*kind = HZ_QR_STATION;
+	else
 		return HZ_ERR_NOT_FOUND;
-	*building = b;
+	*id = b;
 	*serial = (uint32_t)s;
 	return HZ_OK;
 }

@@ -1,10 +1,13 @@
-/* Building QR codes: the signed token a poster carries, and the code
- * rendered as PNG (libpng) or SVG.
+/* Poster QR codes (buildings and stations): the signed token a poster
+ * carries, and the code rendered as PNG (libpng) or SVG.
  *
  * A token is base64url of
- *     kid (1 byte) | building id (LEB128) | poster serial (LEB128) | MAC (8)
- * where MAC is keyed BLAKE2b (qr_key_<kid> from the secrets file) over the
- * bytes before it. 8 bytes of MAC are plenty for a code that can only be
+ *     kid (1 byte) | building or station id (LEB128) | poster serial
+ *     (LEB128) | MAC (8)
+ * where MAC is keyed BLAKE2b (qr_key_<kid> from the secrets file) over a
+ * label naming the kind of place and the bytes before it. A station's
+ * code therefore never verifies as a building's, or the other way, even
+ * when the ids and serials are equal. 8 bytes of MAC are plenty for a code that can only be
  * tried online, through rate limits; they keep the URL short enough for a
  * version 4 code at level Q. */
 #ifndef HZ_QR_H
@@ -32,15 +35,19 @@ struct hz_qr_keys {
 enum hz_status hz_qr_keys_load(const struct hz_config *, struct hz_qr_keys *,
                                char *err, size_t errlen);
 
-/* A token for (building, serial) signed with the current key. */
+enum hz_qr_kind { HZ_QR_BUILDING, HZ_QR_STATION };
+
+/* A token for (kind, id, serial) signed with the current key. */
 enum hz_status hz_qr_token(hz_arena *, const struct hz_qr_keys *,
-                           uint64_t building, uint32_t serial, char **token);
-/* HZ_OK with the building and serial, or HZ_ERR_NOT_FOUND for anything
+                           enum hz_qr_kind, uint64_t id, uint32_t serial,
+                           char **token);
+/* HZ_OK with the kind, id and serial, or HZ_ERR_NOT_FOUND for anything
  * malformed, truncated, altered, or signed with a key we do not hold. The
  * MAC is compared in constant time. Checking the serial against the
- * building's current one is the caller's business. */
+ * place's current one is the caller's business. */
 enum hz_status hz_qr_verify(const struct hz_qr_keys *, const char *token,
-                            uint64_t *building, uint32_t *serial);
+                            enum hz_qr_kind *, uint64_t *id,
+                            uint32_t *serial);
 /* The short code printed beside a poster's QR ("K7Q-3MX"), so a person can
  * tell that the code they scanned is the one on the door. */
 void hz_qr_check_code(const struct hz_qr_keys *, const char *token,

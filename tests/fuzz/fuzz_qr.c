@@ -18,6 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct hz_qr_keys keys;
 	static hz_arena *arena;
 	char buf[64], *again;
+	enum hz_qr_kind kind;
 	uint64_t b;
 	uint32_t s;
 
@@ -38,9 +39,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	if (hz_qr_verify(&keys, buf, &b, &s) == HZ_OK) {
+	if (hz_qr_verify(&keys, buf, &kind, &b, &s) == HZ_OK) {
 		/* Only a token we could have issued: it must round-trip. */
-		if (hz_qr_token(arena, &keys, b, s, &again) != HZ_OK ||
+		if (hz_qr_token(arena, &keys, kind, b, s, &again) != HZ_OK ||
 		    strcmp(again, buf) != 0)
 			abort();
 	}

@@ -247,7 +247,7 @@ fx_token(uint64_t building)
 	char *token = NULL;
 
 	if (hz_unit_public(&fx, building, &b) != HZ_OK ||
-	    hz_qr_token(fx.arena, &fx_keys.qr, building, b.qr_serial, &token))
+	    hz_qr_token(fx.arena, &fx_keys.qr, HZ_QR_BUILDING, building, b.qr_serial, &token))
 		return NULL;
 	return token;
 }

@@ -204,10 +204,10 @@ forged_and_replaced_codes(void **state)
 	refused(&k.head, hz_arena_strndup(fx.arena, fx_token(o.b1), 10),
 	    HZ_ERR_NOT_FOUND, "qr_invalid");
 	/* Genuine codes of a group, or of no unit at all. */
-	assert_int_equal(hz_qr_token(fx.arena, &fx_keys.qr, o.g1, 1, &tok),
+	assert_int_equal(hz_qr_token(fx.arena, &fx_keys.qr, HZ_QR_BUILDING, o.g1, 1, &tok),
 	    HZ_OK);
 	refused(&k.head, tok, HZ_ERR_NOT_FOUND, "qr_invalid");
-	assert_int_equal(hz_qr_token(fx.arena, &fx_keys.qr, 4000000000u, 1,
+	assert_int_equal(hz_qr_token(fx.arena, &fx_keys.qr, HZ_QR_BUILDING, 4000000000u, 1,
 	    &tok), HZ_OK);
 	refused(NULL, tok, HZ_ERR_NOT_FOUND, "qr_invalid");
 

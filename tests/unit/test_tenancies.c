@@ -240,11 +240,11 @@ only_residents_register_from_a_current_code(void **state)
 	refused_on(&in, "token");
 	in.token = "";
 	refused_on(&in, "token");
-	assert_int_equal(hz_qr_token(fx.arena, &fx_keys.qr, o.g1, 1, &tok),
+	assert_int_equal(hz_qr_token(fx.arena, &fx_keys.qr, HZ_QR_BUILDING, o.g1, 1, &tok),
 	    HZ_OK);
 	in.token = tok;
 	refused_on(&in, "token");
-	assert_int_equal(hz_qr_token(fx.arena, &fx_keys.qr, 4000000000u, 1,
+	assert_int_equal(hz_qr_token(fx.arena, &fx_keys.qr, HZ_QR_BUILDING, 4000000000u, 1,
 	    &tok), HZ_OK);
 	in.token = tok;
 	refused_on(&in, "token");
