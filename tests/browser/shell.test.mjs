@@ -41,8 +41,9 @@ test('app shell: tabs, panels, health footer, CSP-clean', { timeout: 60_000 }, a
     await page.waitForURL(/#services$/);
     const services = await visibleText(page, '#panel-services');
     for (const name of ['居住登记', '扫码打卡', '诉求反映', '志愿服务']) assert.match(services, new RegExp(name));
-    // 居住登记, 诉求反映 and 楼栋工作台 are open; 志愿服务 is still to come.
-    assert.equal(await page.locator('#panel-services .weui-cell__ft', { hasText: '即将开放' }).count(), 1);
+    // Every service is open now (志愿服务 came last).
+    assert.equal(await page.locator('#panel-services .weui-cell__ft', { hasText: '即将开放' }).count(), 0);
+    assert.equal(await page.locator('#svc-volunteer').getAttribute('href'), '/stations.html');
     assert.equal(await page.locator('#svc-residence').getAttribute('href'), '/residence.html');
     assert.equal(await page.locator('#svc-complaints').getAttribute('href'), '/complaints.html');
     assert.equal(await page.locator('#svc-building').getAttribute('href'), '/building.html');

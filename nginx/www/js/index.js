@@ -106,6 +106,7 @@ function renderMe(data) {
   const chainStaff = staff && roles.some((r) => CHAIN_ROLES.includes(r.role));
   $('me-residence').hidden = staff;
   $('me-complaints').hidden = staff;
+  $('me-volunteer').hidden = staff;
   $('me-inbox').hidden = !chainStaff;
   $('me-building').hidden = !chainStaff;
   $('me-links').hidden = staff && !chainStaff;

@@ -1,11 +1,15 @@
-// Landing page for scanned building QR codes: /q/<token> -> GET /api/v1/scan/<token>.
-// Shows the building, its place in the org chain and the check code, and
-// what the caller may do here (the server's `actions`).
+// Landing page for scanned QR codes: /q/<token> -> GET /api/v1/scan/<token>.
+// A building code shows the building, its place in the org chain and the
+// check code, and what the caller may do here (the server's `actions`).
+// A station code ({station, check_code, actions, shift}) shows the station,
+// the caller's shift there now with a big 签到 / 签退 button, and the way to
+// the station's week of shifts (and to 管理 for its manager).
 import { api, ApiError, tokens } from './api.js';
 import { loginHref } from './nav.js';
 import {
-  $, el, formatTime, toast, hideToast, showState, showContent, stateButton, showConfirm, showError,
+  $, el, formatTime, toast, hideToast, showState, showContent, stateButton, showConfirm, showError, setBusy,
 } from './ui.js';
+import { kindText, span, when, clock, duration, showRefusal } from './shift-kit.js';
 
 // Returns the token from /q/<token> (trailing slash allowed), or '' if absent or malformed.
 function tokenFromPath() {
@@ -129,6 +133,10 @@ function actionList(data) {
 }
 
 function renderPlace(data) {
+  if (data && data.station) {
+    renderStation(data);
+    return;
+  }
   scanData = data;
   const b = data.building || {};
   const info = b.building || {};
@@ -154,6 +162,114 @@ function renderPlace(data) {
   const cells = anonymous ? [] : actionList(data);
   $('place-actions').replaceChildren(...cells);
   $('place-actions-group').hidden = cells.length === 0;
+}
+
+// ---- A station's code ----------------------------------------------------------------
+
+function renderStation(data) {
+  scanData = data;
+  const st = data.station || {};
+  const actions = new Set(Array.isArray(data.actions) ? data.actions : []);
+  showContent();
+  $('place-chain').textContent = [kindText(st.kind), st.unit && st.unit.name].filter(Boolean).join(' · ');
+  $('place-name').textContent = st.name || '';
+  $('place-address').textContent = st.address || '';
+  $('place-head').hidden = true;
+  $('place-hours').textContent = st.opening_hours ? `开放时间：${st.opening_hours}` : '';
+  $('place-hours').hidden = !st.opening_hours;
+  $('place-code').textContent = data.check_code || '';
+  $('place-code-hint').textContent = '请与站点海报上的核验码核对，一致才是本站点的正规二维码';
+  $('place-status').hidden = true;
+  document.title = `户组 · ${st.name || '服务站点'}`;
+
+  const anonymous = actions.has('login');
+  $('place-anon').hidden = !anonymous;
+  if (anonymous) {
+    $('place-anon-tip').textContent = '登录后可签到、签退，查看和报名本站点的志愿服务班次';
+    $('act-login').href = loginHref(location.pathname);
+    $('act-login').textContent = '登录';
+  }
+  renderNow(data, actions, anonymous);
+
+  const cells = [];
+  const q = encodeURIComponent(st.id);
+  if (!anonymous && actions.has('shifts')) {
+    cells.push(actionCell({ id: 'act-shifts', mark: '班', tone: 'huzu-tone_green', title: '本周班次', desc: '查看空余名额，报名或取消', href: `/stations.html?id=${q}` }));
+    cells.push(actionCell({ id: 'act-mine', mark: '志', tone: 'huzu-tone_blue', title: '我的志愿', desc: '报名记录和服务时长', href: '/my-shifts.html' }));
+  }
+  if (actions.has('manage')) {
+    cells.push(actionCell({ id: 'act-manage', mark: '管', tone: 'huzu-tone_orange', title: '管理', desc: '发布班次、查看名单和出勤', href: `/station-manage.html?id=${q}` }));
+  }
+  $('place-actions').replaceChildren(...cells);
+  $('place-actions-group').hidden = cells.length === 0;
+}
+
+// The caller's shift now: 签到 or 签退, or why there is nothing to do.
+function renderNow(data, actions, anonymous) {
+  const box = $('station-now');
+  if (anonymous) {
+    box.hidden = true;
+    return;
+  }
+  const s = data.shift;
+  const mode = actions.has('check_out') ? 'check_out' : actions.has('check_in') ? 'check_in' : '';
+  if (!s || !mode) {
+    box.className = 'huzu-card huzu-now huzu-now_none';
+    box.replaceChildren(
+      el('h2', { class: 'huzu-now__title', id: 'station-now-title' }, '您现在没有在这里的班次'),
+      el('p', 'huzu-now__desc huzu-wrap', '报名的班次开始前 30 分钟至结束时，扫这个码即可签到；结束时再扫一次签退。'));
+    box.hidden = false;
+    return;
+  }
+  const mine = s.mine || {};
+  const btn = el('button', { class: 'weui-btn weui-btn_primary huzu-now__btn', type: 'button', id: 'act-shift-check', 'data-mode': mode },
+    mode === 'check_in' ? '签到' : '签退');
+  const refusal = el('p', { class: 'huzu-refusal', id: 'station-now-refusal', role: 'alert', hidden: true });
+  btn.addEventListener('click', () => stationCheck(btn, mode, refusal));
+  box.className = 'huzu-card huzu-now';
+  box.replaceChildren(
+    el('h2', { class: 'huzu-now__title', id: 'station-now-title' }, '您现在的班次'),
+    el('p', 'huzu-now__shift huzu-wrap', s.title || ''),
+    el('p', 'huzu-now__time huzu-wrap', span(s)),
+    mine.checked_in_at ? el('p', 'huzu-now__desc', `已于 ${clock(mine.checked_in_at)} 签到，结束时请扫码签退`) : null,
+    btn,
+    refusal);
+  box.hidden = false;
+}
+
+async function stationCheck(btn, mode, refusal) {
+  if (busy) return;
+  busy = true;
+  refusal.hidden = true;
+  const label = mode === 'check_in' ? '签到' : '签退';
+  setBusy(btn, true, `正在${label}`);
+  try {
+    const res = await api.post('/checkins', { token });
+    const s = res.shift || (scanData && scanData.shift) || {};
+    const out = res.kind === 'shift_check_out';
+    if (res.repeated) {
+      showResult({ ok: false, title: out ? '刚刚已签退' : '刚刚已签到', desc: `10 分钟内重复扫码不重复记录。上次：${when(res.at) || '刚刚'}` });
+    } else if (out) {
+      const mins = typeof res.minutes === 'number' ? res.minutes : null;
+      showResult({
+        ok: true,
+        title: '签退成功',
+        desc: `${s.title || ''}${mins !== null ? ` · 本次服务时长 ${duration(mins)}（按 15 分钟取整）` : ''} · 签退时间 ${when(res.at)}`,
+      });
+      toast('签退成功');
+    } else {
+      showResult({ ok: true, title: '签到成功', desc: `${s.title || ''} · 签到时间 ${when(res.at)}。结束时请再扫码签退` });
+      toast('签到成功');
+    }
+    busy = false;
+    await scan({ quiet: true });
+    $('place-result').scrollIntoView({ block: 'nearest' });
+  } catch (err) {
+    setBusy(btn, false, label);
+    showRefusal(refusal, err, { station: scanData && scanData.station });
+  } finally {
+    busy = false;
+  }
 }
 
 // ---- In-page actions ---------------------------------------------------------------

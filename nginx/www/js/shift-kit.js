@@ -142,6 +142,10 @@ export function refusalText(err, { shift, station } = {}) {
       return e.message || '您的报名已暂停。';
     case 'not_signed_up':
       return '您没有报名这个班次，或报名已被取消。';
+    case 'no_shift_now':
+      return '现在不在您报名班次的签到时间内。班次开始前 30 分钟至结束时可以签到，结束时再扫码签退。';
+    case 'qr_expired':
+      return '这个二维码已作废，请扫描站点现在张贴的二维码。';
     case 'network':
       return '网络连接失败，请检查网络后重试。';
     default:
@@ -155,7 +159,7 @@ export function showRefusal(box, err, ctx) {
   const e = err instanceof ApiError ? err : new ApiError();
   const text = el('span', 'huzu-refusal__text', refusalText(e, ctx));
   box.replaceChildren(text);
-  const known = ['cancel_too_late', 'signup_closed', 'shift_cancelled', 'shift_overlap', 'volunteer_paused', 'not_signed_up', 'network'];
+  const known = ['cancel_too_late', 'signup_closed', 'shift_cancelled', 'shift_overlap', 'volunteer_paused', 'not_signed_up', 'no_shift_now', 'qr_expired', 'network'];
   if (e.requestId && !known.includes(e.code)) {
     const more = el('button', { class: 'huzu-refusal__more', type: 'button' }, '反馈编号');
     more.addEventListener('click', () => {
