@@ -1,0 +1,472 @@
+// Browser tests for the volunteer pages (issue 10): 志愿服务 from 首页, a
+// station's week of shifts, 报名 → 已报名, a full shift's 候补 with its
+// place in line, 取消报名 before the deadline and the refusal said next to
+// the button after it, 我的志愿 with its monthly chart, a station's code
+// on the landing page with 签到, the week at 200 % text, and the station
+// list on slow 3G in one API request. At 390 and 320 px: no horizontal
+// overflow, 44 px tap targets, 4.5:1 text, no console errors.
+//   HUZU_TEST_BASE=http://127.0.0.1:18080 HUZU_SMS_LOG=.../sms.log node --test browser/volunteer.test.mjs
+//
+// Each test makes its own shifts at 石马桥文化站 (station1's) and its own
+// fresh residents, so that nothing depends on the demo's shifts or on the
+// order of the tests.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import {
+  BASE, apiGet, apiLogin, assertClean, codeFromSmsLog, freshPhone, openPage, shot, useBrowser, visibleText,
+} from './lib.mjs';
+
+const STATION = '石马桥文化站';
+const apiPath = (r) => new URL(r.url()).pathname;
+
+// Chrome DevTools' "Slow 3G": 2 s round trips, 400 kbit/s each way.
+const SLOW_3G = { offline: false, latency: 2000, downloadThroughput: 50_000, uploadThroughput: 50_000 };
+
+// ---- The API, for what the test sets up -----------------------------------------------------
+
+async function call(token, method, p, body) {
+  const headers = { Authorization: `Bearer ${token}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method === 'POST') headers['Idempotency-Key'] = randomBytes(16).toString('hex');
+  const res = await fetch(`${BASE}/api/v1${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function residentTokens() {
+  const phone = freshPhone('137');
+  const post = (p, body) => fetch(`${BASE}/api/v1${p}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal((await post('/auth/code', { phone })).status, 202);
+  const res = await post('/auth/code/verify', { phone, code: await codeFromSmsLog(phone) });
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+let managerToken = '';
+let stationId = 0;
+
+async function manager() {
+  if (!managerToken) {
+    managerToken = (await apiLogin('station1')).access_token;
+    const list = await apiGet(managerToken, '/stations');
+    const st = list.items.find((s) => s.name === STATION);
+    assert.ok(st, `${STATION} is listed`);
+    stationId = st.id;
+  }
+  return managerToken;
+}
+
+// RFC 3339 in Shanghai time, as the API wants it.
+function rfc(ms) {
+  const d = new Date(ms + 8 * 3600e3);
+  return `${d.toISOString().slice(0, 19)}+08:00`;
+}
+
+// Today's Shanghai date as YYYY-MM-DD, and that day's hh:mm in ms.
+function shanghaiAt(daysAhead, hh, mm = 0) {
+  const now = new Date(Date.now() + 8 * 3600e3);
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + daysAhead, hh - 8, mm);
+}
+
+const minutes = (n) => n * 60e3;
+let made = 0;
+
+// A new shift at the station; starts/ends in ms.
+async function makeShift({ starts, ends, capacity = 5, title, requirements, cancelDeadline } = {}) {
+  const token = await manager();
+  made += 1;
+  const body = {
+    station_id: stationId,
+    title: title || `图书整理 ${made}${randomBytes(2).toString('hex')}`,
+    description: '整理阅览室书架，登记新到图书',
+    starts_at: rfc(starts),
+    ends_at: rfc(ends),
+    capacity,
+  };
+  if (requirements) body.requirements = requirements;
+  if (cancelDeadline) body.cancel_deadline = rfc(cancelDeadline);
+  const r = await call(token, 'POST', '/shifts', body);
+  assert.equal(r.status, 201, `shift created: ${JSON.stringify(r.body)}`);
+  return r.body.items[0];
+}
+
+// A shift tomorrow (Shanghai) at a free hour of its own: each test's
+// residents are fresh, so overlaps only come from within one test.
+function tomorrow(hh, hours = 2) {
+  const s = shanghaiAt(1, hh);
+  return { starts: s, ends: s + hours * 3600e3 };
+}
+
+async function signUp(token, shiftId) {
+  const r = await call(token, 'POST', `/shifts/${shiftId}/signup`);
+  assert.ok([200, 201].includes(r.status), `sign-up: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+// A page whose localStorage holds these tokens from the first script on.
+async function as(tokens) {
+  const s = await openPage();
+  await s.context.addInitScript(([a, r]) => {
+    if (!localStorage.getItem('huzu.access')) {
+      localStorage.setItem('huzu.access', a);
+      localStorage.setItem('huzu.refresh', r);
+    }
+  }, [tokens.access_token, tokens.refresh_token]);
+  return s;
+}
+
+// ---- Layout checks (as in complaints.test.mjs) -----------------------------------------------
+
+// Nothing wider than the screen, every control a 44 px target, text at
+// 4.5:1 against what is behind it (3:1 when large).
+async function checkLayout(page, label) {
+  const r = await page.evaluate(() => {
+    const visible = (n) => {
+      if (n.closest('[hidden]')) return false;
+      const b = n.getBoundingClientRect();
+      return b.width > 0 && b.height > 0 && getComputedStyle(n).visibility !== 'hidden';
+    };
+    const small = [];
+    for (const n of document.querySelectorAll('a[href], button, input, select, textarea, [role=radio]')) {
+      if (!visible(n)) continue;
+      const b = n.getBoundingClientRect();
+      if (b.height < 44 || b.width < 44) small.push(`${n.tagName.toLowerCase()}#${n.id || ''}.${String(n.className).split(' ')[0]} "${(n.innerText || n.value || '').trim().slice(0, 16)}" ${Math.round(b.width)}×${Math.round(b.height)}`);
+    }
+    const parse = (c) => {
+      const m = c.match(/rgba?\(([^)]+)\)/);
+      if (!m) return null;
+      const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+      return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+    };
+    const over = (top, under) => ({
+      r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a), b: top.b * top.a + under.b * (1 - top.a), a: 1,
+    });
+    const lum = (c) => {
+      const f = (v) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+    };
+    const low = [];
+    for (const n of document.querySelectorAll('body *')) {
+      const own = [...n.childNodes].some((t) => t.nodeType === 3 && t.textContent.trim());
+      if (!own || !visible(n) || n.closest('.huzu-chart, .weui-toast, .huzu-dialog, .weui-mask')) continue;
+      const chain = [];
+      let gradient = false;
+      for (let a = n; a; a = a.parentElement) {
+        const cs = getComputedStyle(a);
+        if (cs.backgroundImage !== 'none') gradient = true;
+        chain.push(parse(cs.backgroundColor) || { r: 0, g: 0, b: 0, a: 0 });
+      }
+      if (gradient) continue;
+      let bg = { r: 255, g: 255, b: 255, a: 1 };
+      for (const c of chain.reverse()) if (c.a > 0) bg = over(c, bg);
+      const cs = getComputedStyle(n);
+      const fg = over(parse(cs.color), bg);
+      const l1 = lum(fg);
+      const l2 = lum(bg);
+      const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+      const size = parseFloat(cs.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) low.push(`${n.tagName.toLowerCase()}.${String(n.className).split(' ')[0]} "${n.textContent.trim().slice(0, 12)}" ${ratio.toFixed(2)}`);
+    }
+    return { overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth, small, low };
+  });
+  assert.equal(r.overflow, 0, `${label}: no horizontal overflow`);
+  assert.deepEqual(r.small, [], `${label}: tap targets of at least 44 px`);
+  assert.deepEqual(r.low, [], `${label}: text contrast of at least 4.5:1`);
+}
+
+async function checkWidths(page, label) {
+  for (const width of [390, 320]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.waitForTimeout(100);
+    await checkLayout(page, `${label} at ${width} px`);
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
+}
+
+// No request id (hex) on the face of a message.
+function noRequestId(text, label) {
+  assert.doesNotMatch(text, /[0-9a-f]{16}/, `${label}: no request id on the face of the message`);
+}
+
+useBrowser({ needSmsLog: true });
+
+// ---- The tests -----------------------------------------------------------------------------------
+
+test('首页 → 志愿服务 → the station\'s week → 报名 → 已报名, with the details', { timeout: 120_000 }, async () => {
+  await manager();
+  const shift = await makeShift({ ...tomorrow(9), requirements: '能连续站立两小时，会用手机扫码' });
+  const s = await as(await residentTokens());
+  const { page } = s;
+  try {
+    await page.goto(`${BASE}/#services`, { waitUntil: 'load' });
+    await page.locator('#svc-volunteer').click();
+    await page.waitForURL(`${BASE}/stations.html`);
+    const cell = page.locator(`#station-${stationId}`);
+    await cell.waitFor({ state: 'visible' });
+    assert.match(await cell.innerText(), /文化站/);
+    await checkWidths(page, 'stations');
+    await shot(page, 'stations.png', { fullPage: true });
+
+    await cell.click();
+    await page.waitForURL(`${BASE}/stations.html?id=${stationId}`);
+    const card = page.locator(`#shift-${shift.id}`);
+    await card.waitFor({ state: 'visible' });
+    assert.equal(await visibleText(page, '#st-title'), STATION);
+    assert.equal(await page.locator('.huzu-day').count(), 7, 'a week of days');
+    assert.match(await card.innerText(), /余 5 个名额（共 5 个）/);
+    // 详情: requirements and both deadlines, in the one date format.
+    await page.locator(`#shift-${shift.id}-more`).click();
+    const detail = await visibleText(page, `#shift-${shift.id}-detail`);
+    assert.match(detail, /能连续站立两小时/);
+    assert.match(detail, /报名截止\s*\d{1,2}月\d{1,2}日 周. \d{2}:\d{2}/);
+    assert.match(detail, /取消截止\s*\d{1,2}月\d{1,2}日 周. \d{2}:\d{2}/);
+    await checkWidths(page, 'week');
+
+    const act = page.locator(`#shift-${shift.id}-act`);
+    assert.equal((await act.innerText()).trim(), '报名');
+    const signed = page.waitForResponse((r) => apiPath(r) === `/api/v1/shifts/${shift.id}/signup`);
+    await act.click();
+    assert.equal((await signed).status(), 201);
+    await card.locator('.huzu-sstatus', { hasText: '已报名' }).waitFor();
+    assert.match(await card.innerText(), /余 4 个名额/);
+    assert.match(await card.innerText(), /如不能参加，请在 .+ 前取消/);
+    assert.equal((await act.innerText()).trim(), '取消报名');
+    await checkWidths(page, 'week after sign-up');
+    await shot(page, 'stations-week.png', { fullPage: true });
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('a full shift: 排队候补 shows the place in line', { timeout: 90_000 }, async () => {
+  const shift = await makeShift({ ...tomorrow(13), capacity: 1 });
+  await signUp((await residentTokens()).access_token, shift.id);
+  const s = await as(await residentTokens());
+  const { page } = s;
+  try {
+    await page.goto(`${BASE}/stations.html?id=${stationId}`, { waitUntil: 'load' });
+    const card = page.locator(`#shift-${shift.id}`);
+    await card.waitFor({ state: 'visible' });
+    assert.match(await card.innerText(), /已满（共 1 个）/);
+    const act = page.locator(`#shift-${shift.id}-act`);
+    assert.equal((await act.innerText()).trim(), '排队候补');
+    const signed = page.waitForResponse((r) => apiPath(r) === `/api/v1/shifts/${shift.id}/signup`);
+    await act.click();
+    assert.equal((await signed).status(), 201);
+    await card.locator('.huzu-sstatus', { hasText: '候补第 1 位' }).waitFor();
+    assert.match(await card.innerText(), /按候补顺序自动递补/);
+    assert.equal((await act.innerText()).trim(), '退出候补');
+    await checkWidths(page, 'waiting');
+    await shot(page, 'stations-waiting.png', { fullPage: true });
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('取消报名 before the deadline; after it the refusal is said next to the button', { timeout: 90_000 }, async () => {
+  const early = await makeShift({ ...tomorrow(16) });
+  // Starting in 70 minutes: the default cancel deadline (3 h before) has passed.
+  const now = Date.now();
+  const late = await makeShift({ starts: now + minutes(70), ends: now + minutes(130) });
+  const tokens = await residentTokens();
+  await signUp(tokens.access_token, early.id);
+  await signUp(tokens.access_token, late.id);
+  const s = await as(tokens);
+  const { page } = s;
+  try {
+    await page.goto(`${BASE}/stations.html?id=${stationId}`, { waitUntil: 'load' });
+    // Before the deadline: asked first, then cancelled.
+    const card = page.locator(`#shift-${early.id}`);
+    await card.locator('.huzu-sstatus', { hasText: '已报名' }).waitFor();
+    await page.locator(`#shift-${early.id}-act`).click();
+    await page.locator('#huzu-confirm-dialog .weui-dialog').waitFor();
+    const cancelled = page.waitForResponse((r) => apiPath(r) === `/api/v1/shifts/${early.id}/signup` && r.request().method() === 'DELETE');
+    await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '取消报名' }).click();
+    assert.equal((await cancelled).status(), 200);
+    await card.locator('.huzu-sstatus', { hasText: '已取消' }).waitFor();
+    assert.equal((await page.locator(`#shift-${early.id}-act`).innerText()).trim(), '报名');
+
+    // After it: the API refuses, the page says what to do, beside the button.
+    const lateCard = page.locator(`#shift-${late.id}`);
+    await lateCard.waitFor({ state: 'visible' });
+    assert.match(await lateCard.innerText(), /已过取消截止时间/);
+    await page.locator(`#shift-${late.id}-act`).click();
+    await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '取消报名' }).click();
+    const refusal = page.locator(`#shift-${late.id}-refusal`);
+    await refusal.waitFor({ state: 'visible' });
+    const said = await refusal.innerText();
+    assert.match(said, /已过取消截止时间/);
+    assert.match(said, /联系站点负责人/);
+    noRequestId(said, 'cancel_too_late');
+    await lateCard.locator('.huzu-sstatus', { hasText: '已报名' }).waitFor();
+    // Next to the button: the refusal follows it inside the same card.
+    const [bBox, rBox] = [await page.locator(`#shift-${late.id}-act`).boundingBox(), await refusal.boundingBox()];
+    assert.ok(rBox.y >= bBox.y + bBox.height - 1 && rBox.y - (bBox.y + bBox.height) < 40, 'the refusal sits right under the button');
+    await checkWidths(page, 'refusal');
+    await shot(page, 'stations-cancel-too-late.png', { fullPage: true });
+    assertClean(s, [`/api/v1/shifts/${late.id}/signup`]);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('我的志愿: the sign-up, the hours and the monthly chart', { timeout: 90_000 }, async () => {
+  const shift = await makeShift({ ...tomorrow(19) });
+  const tokens = await residentTokens();
+  await signUp(tokens.access_token, shift.id);
+  const s = await as(tokens);
+  const { page } = s;
+  try {
+    await page.goto(`${BASE}/#me`, { waitUntil: 'load' });
+    await page.locator('#me-volunteer').click();
+    await page.waitForURL(`${BASE}/my-shifts.html`);
+    const card = page.locator(`#my-upcoming #shift-${shift.id}`);
+    await card.waitFor({ state: 'visible' });
+    assert.match(await card.innerText(), /已报名/);
+    assert.match(await card.innerText(), new RegExp(STATION));
+    assert.match(await card.innerText(), /\d{1,2}月\d{1,2}日 周. \d{2}:\d{2}–\d{2}:\d{2}/);
+    assert.match(await visibleText(page, '#tile-hours'), /^0\s/);
+    await page.locator('#chart-months canvas').waitFor();
+    assert.equal(await page.locator('#table-months tbody tr').count(), 6, 'six months in the table');
+    assert.equal(await page.locator('#my-paused').isVisible(), false);
+    await checkWidths(page, 'my shifts');
+    await shot(page, 'my-shifts.png', { fullPage: true });
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('a station\'s code: the station for everyone, 签到 inside the window, 管理 for its manager', { timeout: 120_000 }, async () => {
+  const token = await manager();
+  const poster = await apiGet(token, `/stations/${stationId}/poster`);
+  const path = new URL(poster.url).pathname;
+  assert.match(path, /^\/q\//);
+  const now = Date.now();
+  const shift = await makeShift({ starts: now + minutes(10), ends: now + minutes(70), title: '阅览室值班' });
+  const tokens = await residentTokens();
+  await signUp(tokens.access_token, shift.id);
+
+  // Anyone: the station and 登录.
+  const anon = await openPage();
+  try {
+    await anon.page.goto(`${BASE}${path}`, { waitUntil: 'load' });
+    assert.equal(await visibleText(anon.page, '#place-name'), STATION);
+    assert.match(await visibleText(anon.page, '#place-chain'), /文化站/);
+    assert.equal(await visibleText(anon.page, '#place-code'), poster.check_code);
+    assert.match(await visibleText(anon.page, '#place-code-hint'), /站点/);
+    assert.equal(await visibleText(anon.page, '#act-login'), '登录');
+    assert.equal(await anon.page.locator('#station-now').isVisible(), false);
+    await checkWidths(anon.page, 'station code, anonymous');
+    assertClean(anon);
+  } finally {
+    await anon.context.close();
+  }
+
+  // The volunteer: the shift now and a big 签到.
+  const s = await as(tokens);
+  const { page } = s;
+  try {
+    await page.goto(`${BASE}${path}`, { waitUntil: 'load' });
+    assert.equal(await visibleText(page, '#place-name'), STATION);
+    assert.match(await visibleText(page, '#station-now'), /阅览室值班/);
+    const btn = page.locator('#act-shift-check');
+    assert.equal((await btn.innerText()).trim(), '签到');
+    const box = await btn.boundingBox();
+    assert.ok(box.height >= 56, `a big button (${box.height} px)`);
+    assert.equal(await page.locator('#act-shifts').getAttribute('href'), `/stations.html?id=${stationId}`);
+    assert.equal(await page.locator('#act-manage').count(), 0);
+    await checkWidths(page, 'station code, volunteer');
+    const checked = page.waitForResponse((r) => apiPath(r) === '/api/v1/checkins');
+    await btn.click();
+    const r = await checked;
+    assert.equal(r.status(), 201);
+    assert.equal((await r.json()).kind, 'shift_check_in');
+    await page.locator('#place-result', { hasText: '签到成功' }).waitFor();
+    assert.match(await visibleText(page, '#place-result'), /签到时间 \d{1,2}月\d{1,2}日 周. \d{2}:\d{2}/);
+    noRequestId(await visibleText(page, '#place-result'), 'check-in');
+    await page.locator('#act-shift-check[data-mode="check_out"]').waitFor();
+    assert.equal((await page.locator('#act-shift-check').innerText()).trim(), '签退');
+    await checkWidths(page, 'after 签到');
+    await shot(page, 'station-checkin.png', { fullPage: true });
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+
+  // The manager: 管理 leads to the station's manager page.
+  const m = await as(await apiLogin('station1'));
+  try {
+    await m.page.goto(`${BASE}${path}`, { waitUntil: 'load' });
+    await m.page.locator('#act-manage').waitFor({ state: 'visible' });
+    assert.equal(await m.page.locator('#act-manage').getAttribute('href'), `/station-manage.html?id=${stationId}`);
+    assertClean(m);
+  } finally {
+    await m.context.close();
+  }
+});
+
+test('the week at 200 % text: everything still fits', { timeout: 90_000 }, async () => {
+  const shift = await makeShift({ ...tomorrow(7), title: '长者助餐送餐服务（需自备电动车或自行车）', requirements: '熟悉石马桥各巷道，能按时送达' });
+  const tokens = await residentTokens();
+  await signUp(tokens.access_token, shift.id);
+  const s = await as(tokens);
+  const { page } = s;
+  try {
+    for (const width of [390, 320]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto(`${BASE}/stations.html?id=${stationId}`, { waitUntil: 'load' });
+      await page.locator(`#shift-${shift.id}`).waitFor({ state: 'visible' });
+      await page.locator(`#shift-${shift.id}-more`).click();
+      // Text twice the size: the page lays out as if the screen were half as wide.
+      await page.evaluate(() => { document.documentElement.style.zoom = '2'; });
+      await page.waitForTimeout(150);
+      const r = await page.evaluate(() => {
+        const vw = document.documentElement.clientWidth;
+        const out = [];
+        for (const n of document.querySelectorAll('#st-main *, .huzu-page__hd *')) {
+          if (n.closest('[hidden]')) continue;
+          const b = n.getBoundingClientRect();
+          if (b.width && b.right > vw + 1) out.push(`${n.tagName.toLowerCase()}.${String(n.className).split(' ')[0]} ${Math.round(b.right)} > ${vw}`);
+        }
+        return { overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth, out: out.slice(0, 10) };
+      });
+      assert.equal(r.overflow, 0, `${width} px at 200 %: no horizontal overflow`);
+      assert.deepEqual(r.out, [], `${width} px at 200 %: nothing sticks out`);
+      const act = await page.locator(`#shift-${shift.id}-act`).boundingBox();
+      assert.ok(act && act.height >= 44, 'the button is still a button');
+      await shot(page, `stations-week-200-${width}.png`, { fullPage: true });
+    }
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('slow 3G: the station list asks the API once and fetches nothing twice', { timeout: 120_000 }, async () => {
+  await manager();
+  const s = await as(await residentTokens());
+  const { page } = s;
+  const all = [];
+  page.on('request', (req) => all.push(new URL(req.url()).pathname));
+  try {
+    const cdp = await s.context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', SLOW_3G);
+    const t0 = Date.now();
+    await page.goto(`${BASE}/stations.html`, { waitUntil: 'load', timeout: 90_000 });
+    await page.locator(`#station-${stationId}`).waitFor({ state: 'visible', timeout: 60_000 });
+    const took = Date.now() - t0;
+    assert.deepEqual(s.calls, ['GET /api/v1/stations'], 'one API request');
+    const twice = all.filter((p, i) => all.indexOf(p) !== i);
+    assert.deepEqual(twice, [], 'nothing fetched twice');
+    console.log(`# slow 3G: the station list shows after ${took} ms`);
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
