@@ -169,6 +169,7 @@ function renderPlace(data) {
 function renderStation(data) {
   scanData = data;
   const st = data.station || {};
+  $('place').classList.add('huzu-place_station');
   const actions = new Set(Array.isArray(data.actions) ? data.actions : []);
   showContent();
   $('place-chain').textContent = [kindText(st.kind), st.unit && st.unit.name].filter(Boolean).join(' · ');
@@ -227,13 +228,14 @@ function renderNow(data, actions, anonymous) {
   const refusal = el('p', { class: 'huzu-refusal', id: 'station-now-refusal', role: 'alert', hidden: true });
   btn.addEventListener('click', () => stationCheck(btn, mode, refusal));
   box.className = 'huzu-card huzu-now';
-  box.replaceChildren(
+  box.replaceChildren(...[
     el('h2', { class: 'huzu-now__title', id: 'station-now-title' }, '您现在的班次'),
     el('p', 'huzu-now__shift huzu-wrap', s.title || ''),
     el('p', 'huzu-now__time huzu-wrap', span(s)),
     mine.checked_in_at ? el('p', 'huzu-now__desc', `已于 ${clock(mine.checked_in_at)} 签到，结束时请扫码签退`) : null,
     btn,
-    refusal);
+    refusal,
+  ].filter(Boolean));
   box.hidden = false;
 }
 

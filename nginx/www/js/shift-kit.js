@@ -241,7 +241,7 @@ function fillCard(node, s, opts) {
   const refusal = el('p', { class: 'huzu-refusal', id: `${id}-refusal`, role: 'alert', hidden: true });
   const action = actionFor(s, node, refusal, opts);
   const ft = el('div', 'huzu-shift__ft', more, action);
-  node.replaceChildren(head, title, where, places, note, attendance, detail, ft, refusal);
+  node.replaceChildren(...[head, title, where, places, note, attendance, detail, ft, refusal].filter(Boolean));
 }
 
 function actionFor(s, node, refusal, opts) {

@@ -86,12 +86,12 @@ function infoCard(st) {
     st.manager && st.manager.name ? ['负责人', st.manager.name] : null,
   ].filter(Boolean);
   const node = $('st-info');
-  node.replaceChildren(
+  node.replaceChildren(...[
     el('p', 'huzu-station-info__kind', [kindText(st.kind), st.unit && st.unit.name].filter(Boolean).join(' · ')),
     rows.length ? el('dl', 'huzu-station-info__rows', ...rows.map(([k, v]) => el('div', 'huzu-station-info__row', el('dt', '', k), el('dd', 'huzu-wrap', v)))) : null,
     st.description ? el('p', 'huzu-station-info__desc huzu-wrap', st.description) : null,
     st.can_manage ? el('a', { class: 'huzu-station-info__manage', href: `/station-manage.html?id=${encodeURIComponent(st.id)}`, id: 'st-manage' }, '管理班次 ›') : null,
-  );
+  ].filter(Boolean));
 }
 
 function weekLink(id, from) {
