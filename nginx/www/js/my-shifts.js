@@ -5,7 +5,7 @@
 import { api, ApiError, auth } from './api.js';
 import { loginHref } from './nav.js';
 import { $, el, showState, showContent, stateButton, emptyState, setBusy, showError } from './ui.js';
-import { shiftCard, hours, when, dayOf, past, today } from './shift-kit.js';
+import { shiftCard, hours, when, dayOf, past, today, requestIdButton } from './shift-kit.js';
 
 const ECHARTS = '/vendor/echarts/echarts.esm.min.js';
 const HERE = '/my-shifts.html';
@@ -181,8 +181,8 @@ async function load() {
       gate('登录已过期', '请重新登录后查看');
       return;
     }
-    showState({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message, requestId: e.requestId,
-      buttons: [stateButton('重试', { onClick: () => load(), primary: true, id: 'my-retry' })] });
+    showState({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message,
+      buttons: [stateButton('重试', { onClick: () => load(), primary: true, id: 'my-retry' }), requestIdButton(e.requestId)] });
     done();
   }
 }

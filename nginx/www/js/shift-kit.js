@@ -170,6 +170,22 @@ export function showRefusal(box, err, ctx) {
   box.hidden = false;
 }
 
+// For the page-state view: the request id behind a tap (for support), not
+// on the face of the message. null when there is none.
+export function requestIdButton(requestId) {
+  if (!requestId) return null;
+  const b = el('button', { class: 'weui-btn weui-btn_default', type: 'button', id: 'state-rid' }, '查看反馈编号');
+  b.addEventListener('click', () => {
+    const tip = document.getElementById('state-request-id');
+    if (tip) {
+      tip.textContent = `请求编号：${requestId}`;
+      tip.parentElement.hidden = false;
+    }
+    b.remove();
+  }, { once: true });
+  return b;
+}
+
 // ---- The shift card ---------------------------------------------------------------------------
 
 // A shift as a card: time, title, places, the caller's state, the details

@@ -7,6 +7,7 @@ import { loginHref } from './nav.js';
 import { $, el, showState, showContent, stateButton, emptyState } from './ui.js';
 import {
   kindText, kindMark, today, addDays, dayText, dayOf, shiftCard,
+  requestIdButton,
 } from './shift-kit.js';
 
 const main = $('st-main');
@@ -42,9 +43,9 @@ function failed(err) {
     done();
     return;
   }
-  // The request id is kept for support behind the state view's small print.
-  showState({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message, requestId: e.requestId,
-    buttons: [stateButton('重试', { onClick: () => load(), primary: true, id: 'st-retry' })] });
+  // The request id for support is one tap away, not on the face of it.
+  showState({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message,
+    buttons: [stateButton('重试', { onClick: () => load(), primary: true, id: 'st-retry' }), requestIdButton(e.requestId)] });
   done();
 }
 
