@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import {
   api, request, expectError, expectInvalid, expectStatus, describeRes, staff,
 } from './lib.mjs';
-import { forge, sql, signJwt, claimsFor } from './identity-lib.mjs';
-import { resident, currentToken, TENANCIES, expectTokenRefusedByRegistration } from './tenancy-lib.mjs';
+import { sql, signJwt, claimsFor } from './identity-lib.mjs';
+import { resident, currentToken, regBody, register, expectTokenRefusedByRegistration } from './tenancy-lib.mjs';
 import { tickOk } from './scheduler-lib.mjs';
 
 const SHIFTS = '/api/v1/shifts';
@@ -342,13 +342,7 @@ describe('attendance by the station code', () => {
     assert.equal(leader.json.kind, 'patrol');
     assert.ok(leader.json.building, 'a building answer');
     // Registering with a station code: refused as the form's bad token.
-    const reg = await api('POST', TENANCIES, v, {
-      json: {
-        token: await cultureToken(), name: '李测试', id_type: 'passport', id_number: 'E12345678', phone: '13900000000',
-        room: '101', move_in: '2026-01-01', reason: '务工',
-      },
-    });
-    expectTokenRefusedByRegistration(reg);
+    expectTokenRefusedByRegistration(await register(v, regBody(await cultureToken())));
   });
 });
 
@@ -525,10 +519,8 @@ describe('bad input', () => {
     expectError(await post({ ...ok, station_id: await stationId(ELDERLY) }), 404, 'not_found');
     // Residents and forged tokens.
     expectError(await api('POST', SHIFTS, await resident(), { json: ok }), 403, 'staff_only');
-    const [, , sig] = forge(1).split('.');
     const forged = signJwt({ alg: 'HS256', typ: 'JWT' }, claimsFor(1), Buffer.from('not the key'));
     expectError(await api('POST', SHIFTS, forged, { json: ok }), 401, 'unauthorized');
-    assert.ok(sig);
     expectError(await request('POST', SHIFTS, { json: ok }), 401, 'unauthorized');
     // And a good one, with a series: 3 weekly shifts, one series id.
     const res = await post({ ...ok, ...slot(), repeat_every: 'week', repeat_count: 3 });
