@@ -77,7 +77,7 @@ describe('editing a station', () => {
     for (const who of ['leader1', 'head1']) {
       expectError(await api('PATCH', url, await staff(who), { json: { address: 'x' } }), 404, 'not_found');
     }
-    expectError(await api('PATCH', url, await resident(), { json: { address: 'x' } }), 403, 'staff_only');
+    expectError(await api('PATCH', url, await resident(), { json: { address: 'x' } }), 403, 'forbidden');
     assert.equal(expectStatus(await api('GET', url, s1), 200).address, '石马桥路 8 号', 'refused edits changed nothing');
   });
 
@@ -133,7 +133,7 @@ describe('the station code', () => {
     }
     expectError(await api('POST', `${STATIONS}/${sid(ELDERLY)}/qr/rotate`, s1), 404, 'not_found');
     expectError(await api('GET', `${STATIONS}/${sid(CULTURE)}/poster`, await staff('leader1')), 404, 'not_found');
-    expectError(await api('GET', `${STATIONS}/${sid(CULTURE)}/poster`, await resident()), 403, 'staff_only');
+    expectError(await api('GET', `${STATIONS}/${sid(CULTURE)}/poster`, await resident()), 403, 'forbidden');
   });
 
   test('scanning: anonymous gets the station and login; the manager gets manage; a building code is unchanged', async () => {
