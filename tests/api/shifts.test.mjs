@@ -266,7 +266,8 @@ describe('refusals of signing up and withdrawing', () => {
     const w = expectStatus(await signup(b, s.id), 201).mine;
     assert.equal(w.status, 'waiting');
     assert.equal(w.position, 1);
-    assert.equal(notes(b.user.id, 'shift.waiting', s.id), 1);
+    // contract-issue10.md: the outbox kind shift.waiting tells who joined the list.
+    assert.equal(notes(b.user.id, 'shift.waiting', s.id), 1, 'the waiting volunteer is told (shift.waiting)');
     assert.equal(notes(a.user.id, 'shift.confirmed', s.id), 1);
     // Lowering below the confirmed is refused; raising promotes.
     expectError(await api('PATCH', `${SHIFTS}/${s.id}`, await staff('station1'), { json: { capacity: 0 } }), 422, 'validation_failed');
@@ -521,7 +522,7 @@ describe('bad input', () => {
     // Residents and forged tokens.
     expectError(await api('POST', SHIFTS, await resident(), { json: ok }), 403, 'forbidden');
     const forged = signJwt({ alg: 'HS256', typ: 'JWT' }, claimsFor(1), Buffer.from('not the key'));
-    expectError(await api('POST', SHIFTS, forged, { json: ok }), 401, 'unauthorized');
+    expectError(await api('POST', SHIFTS, forged, { json: ok }), 401, 'token_invalid');
     expectError(await request('POST', SHIFTS, { json: ok }), 401, 'unauthorized');
     // And a good one, with a series: 3 weekly shifts, one series id.
     const res = await post({ ...ok, ...slot(), repeat_every: 'week', repeat_count: 3 });
