@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "handlers.h"
+#include "log.h"
 #include "qr.h"
 #include "render.h"
 #include "response.h"
@@ -172,23 +173,34 @@ h_station_qr_svg(struct hz_req *req)
 	qr_image(req, false);
 }
 
-/* Core hands over one CSV line at a time; the answer collects them. */
+/* The file goes out as core hands over its lines: the status and headers
+ * with the first line (the header row, written once the caller's right
+ * was checked), then each row. */
+struct csv_out {
+	struct hz_req *req;
+	const char    *disposition;
+	bool           started;
+};
+
 static enum hz_status
 csv_row(void *arg, const char *line, size_t len)
 {
-	struct hz_buf *b = arg;
+	struct csv_out *o = arg;
 
-	hz_buf_append(b, line, len);
-	return b->oom ? HZ_ERR_NOMEM : HZ_OK;
+	if (!o->started) {
+		hz_reply_header(o->req, "Content-Disposition", o->disposition);
+		hz_reply_stream_start(o->req, 200, "text/csv; charset=utf-8");
+		o->started = true;
+	}
+	return hz_reply_stream_write(o->req, line, len);
 }
 
 void
 h_station_hours_csv(struct hz_req *req)
 {
 	int from, to, today = hz_local_date(req->ctx.now);
-	struct hz_buf csv;
+	struct csv_out o = { req, NULL, false };
 	uint64_t id;
-	char disp[96];
 	enum hz_status rc;
 
 	if (!hz_path_id(req, "id", &id))
@@ -199,18 +211,16 @@ h_station_hours_csv(struct hz_req *req)
 	to = req->q[H_TO].present ? hz_date_parse(req->q[H_TO].s)
 	    : hz_local_date(hz_local_day(from / 100 * 100 + 1, 31)) / 100 * 100
 	    + 1;
-	hz_buf_init(&csv, req->arena);
-	rc = hz_station_hours_csv(&req->ctx, id, hz_local_day(from, 0),
-	    req->q[H_TO].present ? hz_local_day(to, 1) : hz_local_day(to, 0),
-	    csv_row, &csv);
-	if (rc) {
-		hz_reply_status(req, rc);
-		return;
-	}
-	snprintf(disp, sizeof(disp),
+	o.disposition = hz_arena_printf(req->arena,
 	    "attachment; filename=\"station-%llu-hours-%d.csv\"",
 	    (unsigned long long)id, from);
-	hz_reply_header(req, "Content-Disposition", disp);
-	hz_reply_bytes(req, 200, "text/csv; charset=utf-8", csv.data ? csv.data
-	    : "", csv.len);
+	rc = hz_station_hours_csv(&req->ctx, id, hz_local_day(from, 0),
+	    req->q[H_TO].present ? hz_local_day(to, 1) : hz_local_day(to, 0),
+	    csv_row, &o);
+	if (rc && !o.started)
+		hz_reply_status(req, rc);
+	else if (rc)
+		/* Too late for another status: the file is cut short. */
+		hz_error("csv cut short", "status=%s rid=%s", hz_status_str(rc),
+		    req->request_id ? req->request_id : "-");
 }
