@@ -393,6 +393,27 @@ test('a station\'s code: the station for everyone, 签到 inside the window, 管
     assert.equal((await page.locator('#act-shift-check').innerText()).trim(), '签退');
     await checkWidths(page, 'after 签到');
     await shot(page, 'station-checkin.png', { fullPage: true });
+
+    // A second tap within 10 minutes is the same scan: said so, nothing new.
+    const again = page.waitForResponse((r) => apiPath(r) === '/api/v1/checkins');
+    await page.locator('#act-shift-check').click();
+    const r2 = await again;
+    assert.equal(r2.status(), 200);
+    assert.equal((await r2.json()).repeated, true);
+    await page.locator('#place-result', { hasText: /刚刚已签/ }).waitFor();
+    assert.match(await visibleText(page, '#place-result'), /不重复记录/);
+
+    // 签退 says the time served, in hours and minutes rounded to 15 (the
+    // answer is the API's own, with a check-out 2 h 45 min later: the
+    // real clock cannot wait for the shift to end).
+    const real = await r.json();
+    await page.route('**/api/v1/checkins', (route) => route.fulfill({
+      status: 201, contentType: 'application/json',
+      body: JSON.stringify({ ...real, kind: 'shift_check_out', at: real.shift.ends_at, repeated: false, minutes: 165 }),
+    }), { times: 1 });
+    await page.locator('#act-shift-check').click();
+    await page.locator('#place-result', { hasText: '签退成功' }).waitFor();
+    assert.match(await visibleText(page, '#place-result'), /本次服务时长 2 小时 45 分钟（按 15 分钟取整）/);
     assertClean(s);
   } finally {
     await s.context.close();
@@ -403,6 +424,8 @@ test('a station\'s code: the station for everyone, 签到 inside the window, 管
   try {
     await m.page.goto(`${BASE}${path}`, { waitUntil: 'load' });
     await m.page.locator('#act-manage').waitFor({ state: 'visible' });
+    assert.match(await visibleText(m.page, '#station-now'), /您现在没有在这里的班次/);
+    await checkWidths(m.page, 'station code, manager');
     assert.equal(await m.page.locator('#act-manage').getAttribute('href'), `/station-manage.html?id=${stationId}`);
     assertClean(m);
   } finally {
