@@ -433,6 +433,37 @@ test('a station\'s code: the station for everyone, 签到 inside the window, 管
   }
 });
 
+test('paused after no-shows: 我的志愿 and the week say until when', { timeout: 90_000 }, async () => {
+  // A real pause needs three ended shifts and the scheduler's clock moved
+  // for every test running at once; the API's own answer gets a
+  // paused_until instead (its shape is the real one).
+  await manager();
+  const until = Date.now() + 20 * 86400e3;
+  const s = await as(await residentTokens());
+  const { page } = s;
+  await page.route('**/api/v1/me/volunteer-hours', async (route) => {
+    const res = await route.fetch();
+    const h = await res.json();
+    assert.ok('paused_until' in h && 'no_shows' in h, 'the real answer names paused_until and no_shows');
+    await route.fulfill({ response: res, json: { ...h, no_shows: 3, paused_until: rfc(until) } });
+  });
+  try {
+    await page.goto(`${BASE}/my-shifts.html`, { waitUntil: 'load' });
+    const note = await visibleText(page, '#my-paused');
+    assert.match(note, /报名暂停至 \d{1,2}月\d{1,2}日 周. \d{2}:\d{2}/);
+    assert.match(note, /3 次报名后没有到岗/);
+    assert.match(note, /到期后自动恢复/);
+    await checkWidths(page, 'paused, my shifts');
+    await page.goto(`${BASE}/stations.html?id=${stationId}`, { waitUntil: 'load' });
+    assert.match(await visibleText(page, '#st-paused'), /报名暂停至/);
+    await checkWidths(page, 'paused, week');
+    await shot(page, 'stations-paused.png');
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
+
 test('the week at 200 % text: everything still fits', { timeout: 90_000 }, async () => {
   const shift = await makeShift({ ...tomorrow(7), title: '长者助餐送餐服务（需自备电动车或自行车）', requirements: '熟悉石马桥各巷道，能按时送达' });
   const tokens = await residentTokens();

@@ -5,7 +5,9 @@
 import { api, ApiError, auth } from './api.js';
 import { loginHref } from './nav.js';
 import { $, el, showState, showContent, stateButton, emptyState, setBusy, showError } from './ui.js';
-import { shiftCard, hours, when, dayOf, past, today, requestIdButton } from './shift-kit.js';
+import {
+  shiftCard, hours, dayOf, past, today, requestIdButton, showPaused,
+} from './shift-kit.js';
 
 const ECHARTS = '/vendor/echarts/echarts.esm.min.js';
 const HERE = '/my-shifts.html';
@@ -64,16 +66,7 @@ function renderHours(h) {
     tile('参加班次', String(h.shifts ?? 0), 'tile-shifts'),
     tile('未到岗', String(h.no_shows ?? 0), 'tile-noshows'));
 
-  const paused = $('my-paused');
-  if (h.paused_until && !past(h.paused_until)) {
-    paused.replaceChildren(
-      el('p', 'huzu-paused__title', `报名暂停至 ${when(h.paused_until)}`),
-      el('p', 'huzu-paused__desc huzu-wrap',
-        `近期有 ${h.no_shows || 0} 次报名后没有到岗也没有提前取消，按站点规定暂停报名新的班次，到期后自动恢复。已报名的班次不受影响；如有特殊情况，请联系站点负责人。`));
-    paused.hidden = false;
-  } else {
-    paused.hidden = true;
-  }
+  showPaused($('my-paused'), h);
 
   const months = lastMonths(h.months);
   $('my-months').replaceChildren(table('每月服务时长', ['月份', '小时', '班次'],

@@ -122,6 +122,20 @@ export function placesText(s) {
   return s.waiting > 0 ? `已满（共 ${s.capacity} 个），${s.waiting} 人候补` : `已满（共 ${s.capacity} 个）`;
 }
 
+// The paused notice (我的志愿 and the week view) into box, from GET
+// /me/volunteer-hours; hidden when sign-up is not paused.
+export function showPaused(box, h) {
+  if (!h || !h.paused_until || past(h.paused_until)) {
+    box.hidden = true;
+    return;
+  }
+  box.replaceChildren(
+    el('p', 'huzu-paused__title', `报名暂停至 ${when(h.paused_until)}`),
+    el('p', 'huzu-paused__desc huzu-wrap',
+      `近期有 ${h.no_shows || 0} 次报名后没有到岗，也没有提前取消，按站点规定暂停报名新的班次，到期后自动恢复。已报名的班次不受影响；如有特殊情况，请联系站点负责人。`));
+  box.hidden = false;
+}
+
 // ---- Refusals in the volunteer's words -----------------------------------------------------
 
 // What to say when the API refuses; ctx: {shift, station} for names and dates.

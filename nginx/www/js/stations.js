@@ -7,7 +7,7 @@ import { loginHref } from './nav.js';
 import { $, el, showState, showContent, stateButton, emptyState } from './ui.js';
 import {
   kindText, kindMark, today, addDays, dayText, dayOf, shiftCard,
-  requestIdButton,
+  requestIdButton, showPaused,
 } from './shift-kit.js';
 
 const main = $('st-main');
@@ -165,9 +165,14 @@ async function load() {
     const q = new URLSearchParams({
       station: p.id, from: `${p.from}T00:00:00+08:00`, to: `${addDays(p.from, 7)}T00:00:00+08:00`,
     });
-    // Both at once: one round trip on a slow line.
+    // All at once: one round trip on a slow line. The hours only say
+    // whether sign-up is paused; the week shows without them.
+    const hoursAnswer = api.get('/me/volunteer-hours').catch(() => null);
     const [st, page] = await Promise.all([api.get(`/stations/${encodeURIComponent(p.id)}`), api.get(`/shifts?${q}`)]);
-    if (my === seq) renderWeek(p, st, page);
+    if (my !== seq) return;
+    renderWeek(p, st, page);
+    const h = await hoursAnswer;
+    if (my === seq) showPaused($('st-paused'), h);
   } catch (err) {
     if (my === seq) failed(err);
   }
