@@ -235,6 +235,18 @@ test('首页 → 志愿服务 → the station\'s week → 报名 → 已报名, 
     assert.equal((await act.innerText()).trim(), '取消报名');
     await checkWidths(page, 'week after sign-up');
     await shot(page, 'stations-week.png', { fullPage: true });
+
+    // 下一周 asks for that week's shifts only; back returns to this one.
+    const before = s.calls.length;
+    const range = await visibleText(page, '#week-range');
+    await page.locator('#week-next').click();
+    await page.waitForFunction((r) => document.getElementById('week-range').textContent !== r, range);
+    await page.locator('#week-prev').waitFor({ state: 'visible' });
+    assert.deepEqual(s.calls.slice(before), ['GET /api/v1/shifts'], 'one request for another week');
+    await page.goBack();
+    await card.locator('.huzu-sstatus', { hasText: '已报名' }).waitFor();
+    assert.equal(await visibleText(page, '#week-range'), range);
+    assert.equal(await page.locator('#week-prev').isVisible(), false, 'no week before this one');
     assertClean(s);
   } finally {
     await s.context.close();

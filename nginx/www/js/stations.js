@@ -12,6 +12,8 @@ import {
 
 const main = $('st-main');
 let seq = 0;
+// The station and the caller's hours, asked once per station while on the page.
+let kept = null;
 
 function params() {
   const q = new URLSearchParams(location.search);
@@ -166,12 +168,17 @@ async function load() {
       station: p.id, from: `${p.from}T00:00:00+08:00`, to: `${addDays(p.from, 7)}T00:00:00+08:00`,
     });
     // All at once: one round trip on a slow line. The hours only say
-    // whether sign-up is paused; the week shows without them.
-    const hoursAnswer = api.get('/me/volunteer-hours').catch(() => null);
-    const [st, page] = await Promise.all([api.get(`/stations/${encodeURIComponent(p.id)}`), api.get(`/shifts?${q}`)]);
+    // whether sign-up is paused; the week shows without them. Another
+    // week of the same station asks for its shifts only.
+    if (!kept || kept.id !== p.id) {
+      kept = { id: p.id, station: api.get(`/stations/${encodeURIComponent(p.id)}`), hours: api.get('/me/volunteer-hours').catch(() => null) };
+      kept.station.catch(() => { kept = null; });
+    }
+    const { hours } = kept;
+    const [st, page] = await Promise.all([kept.station, api.get(`/shifts?${q}`)]);
     if (my !== seq) return;
     renderWeek(p, st, page);
-    const h = await hoursAnswer;
+    const h = await hours;
     if (my === seq) showPaused($('st-paused'), h);
   } catch (err) {
     if (my === seq) failed(err);
@@ -189,6 +196,10 @@ for (const id of ['week-prev', 'week-next']) {
 }
 window.addEventListener('popstate', () => load());
 // Back from another page: the places may have changed.
-window.addEventListener('pageshow', (ev) => { if (ev.persisted) load(); });
+window.addEventListener('pageshow', (ev) => {
+  if (!ev.persisted) return;
+  kept = null;
+  load();
+});
 
 load();
