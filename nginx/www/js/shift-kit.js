@@ -4,6 +4,7 @@
 // year), hours, the caller's own sign-up as a badge, and the shift card
 // with its 报名 / 取消报名 / 候补 button and the refusal said next to it.
 import { api, ApiError } from './api.js';
+import { loginHref } from './nav.js';
 import { el, setBusy, showConfirm, toast } from './ui.js';
 
 export const STATION_KINDS = {
@@ -331,7 +332,9 @@ async function act(s, kind, btn, label, node, refusal, opts) {
     setBusy(btn, false, label);
     showRefusal(refusal, err, { shift: s, station: opts.station });
     if (err instanceof ApiError && err.status === 401) {
-      refusal.firstChild.textContent = '登录已过期，请重新登录后再试。';
+      refusal.replaceChildren(
+        el('span', 'huzu-refusal__text', '登录已过期，请重新登录后再试。'),
+        el('a', { class: 'huzu-refusal__login', href: loginHref(location.pathname + location.search) }, '重新登录'));
     }
   }
 }
