@@ -95,7 +95,7 @@ function loadFailed(err, retry) {
   const e = err instanceof ApiError ? err : new ApiError();
   if (e.status === 401) { loginState(); return; }
   gate({
-    icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message, requestId: e.requestId,
+    icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message,
     buttons: [stateButton('重试', { onClick: retry, primary: true })],
   });
 }
