@@ -168,7 +168,7 @@ test('station1 publishes a weekly series of 4, edits the capacity, cancels one w
     // 取消班次: the second, with a reason.
     const second = page.locator(`#shift-${items[1].id}`);
     await second.locator('.sm-btn-cancel').click();
-    await page.locator('#huzu-prompt-dialog').waitFor();
+    await page.locator('#huzu-prompt-dialog .weui-dialog').waitFor();
     assert.match(await page.locator('#huzu-prompt-dialog').innerText(), /取消后不能恢复/);
     await page.locator('#huzu-prompt-ok').click();
     await page.locator('#huzu-prompt-reason-error', { hasText: '请填写取消原因' }).waitFor();
@@ -260,11 +260,11 @@ test('the roster shows a volunteer signed up through the API, updates by itself,
 
     // 移除 the first, after the confirm dialog (cancelled once, then confirmed).
     await cell.locator('.sm-remove').click();
-    await page.locator('#huzu-confirm-dialog').waitFor();
+    await page.locator('#huzu-confirm-dialog .weui-dialog').waitFor();
     await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '取消' }).click();
     assert.equal(await cell.getAttribute('data-status'), 'confirmed');
     await cell.locator('.sm-remove').click();
-    await page.locator('#huzu-confirm-dialog').waitFor();
+    await page.locator('#huzu-confirm-dialog .weui-dialog').waitFor();
     assert.match(await page.locator('#huzu-confirm-dialog').innerText(), /对方会收到通知/);
     const removed = page.waitForResponse((r) => apiPath(r) === `/api/v1/shifts/${shift.id}/signups/${entry.signup_id}`);
     await page.locator('#huzu-confirm-dialog .weui-dialog__btn_warn').click();
@@ -332,7 +332,8 @@ test('the station poster prints on one A4 page, its code reads back as a /q/ lin
     await page.emulateMedia({ media: 'print' });
     assert.equal(await page.locator('#poster-bar').isVisible(), false);
     assert.equal(await page.locator('#rotate-area').isVisible(), false);
-    await page.emulateMedia({ media: 'screen' });
+    // Back to no emulation: an emulated 'screen' would print the screen layout.
+    await page.emulateMedia({ media: null });
     const pdf = await page.pdf({ format: 'A4', printBackground: true });
     await writeFile(path.join(ARTEFACTS, 'station-poster.pdf'), pdf);
     assert.equal((pdf.toString('latin1').match(/\/Type\s*\/Page(?![a-zA-Z])/g) || []).length, 1, 'one A4 page');
@@ -349,7 +350,7 @@ test('the station poster prints on one A4 page, its code reads back as a /q/ lin
 
     // 更换二维码: refused once at the dialog, then confirmed.
     await page.locator('#poster-rotate').click();
-    await page.locator('#huzu-confirm-dialog').waitFor();
+    await page.locator('#huzu-confirm-dialog .weui-dialog').waitFor();
     assert.match(await page.locator('#huzu-confirm-dialog').innerText(), /旧海报立即失效/);
     await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '不更换' }).click();
     assert.equal((await apiGet(token, `/stations/${culture.id}/poster`)).url, before.url, 'nothing rotated yet');
