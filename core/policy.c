@@ -98,6 +98,12 @@ hz_authorize(const struct hz_caller *c, enum hz_right right,
 }
 
 bool
+hz_role_has(enum hz_role role, enum hz_right right)
+{
+	return (unsigned)role < HZ_ROLE__MAX && (rights[role] & R(right));
+}
+
+bool
 hz_can_anywhere(const struct hz_caller *c, enum hz_right right)
 {
 	for (size_t i = 0; c != NULL && i < c->ngrants; i++)

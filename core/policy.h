@@ -87,6 +87,8 @@ bool           hz_path_under(const char *path, const char *root);
 enum hz_status hz_authorize(const struct hz_caller *, enum hz_right,
                             const char *unit_path);
 bool           hz_can_anywhere(const struct hz_caller *, enum hz_right);
+/* Does the role carry the right (wherever it is held)? */
+bool           hz_role_has(enum hz_role, enum hz_right);
 
 /* The unit paths under which the caller holds `right`, with paths inside
  * another one dropped. Returns how many were written to roots. */

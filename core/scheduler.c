@@ -11,6 +11,7 @@
 #include "login.h"
 #include "outbox.h"
 #include "scheduler.h"
+#include "shifts.h"
 #include "uploads.h"
 
 enum { STMT_TAKE, STMT_SEED, STMT_RELEASE, STMT_GET, STMT_RAN, STMT__MAX };
@@ -138,6 +139,8 @@ job_outbox(const struct hz_ctx *x, unsigned long long *n)
 const struct hz_job hz_jobs[] = {
 	{ "complaints_escalate", { "escalated" }, hz_complaints_escalate_due },
 	{ "complaints_autoclose", { "closed" }, hz_complaints_autoclose },
+	{ "shift_reminders", { "shifts", "volunteers" }, hz_shifts_remind },
+	{ "shift_close", { "shifts", "no_shows", "pauses" }, hz_shifts_close },
 	{ "outbox", { "sent", "no_phone", "failed" }, job_outbox },
 	{ "purge_logins", { "deleted" }, job_purge_logins },
 	{ "purge_checkins", { "deleted" }, job_purge_checkins },

@@ -86,7 +86,7 @@ struct hz_shift_new {
 };
 
 /* Creates the shift(s) in one transaction (the station's manager or an
- * admin); audited. *out gets the created shifts in time order. */
+ * admin, or the operator at the command line); audited. *out gets the created shifts in time order. */
 enum hz_status hz_shift_create(const struct hz_ctx *, const struct hz_shift_new *,
                                struct hz_shift **out, size_t *n);
 
@@ -106,7 +106,7 @@ enum hz_status hz_shift_update(const struct hz_ctx *, uint64_t id,
 enum hz_status hz_shift_cancel(const struct hz_ctx *, uint64_t id,
                                const char *reason, struct hz_shift *out);
 
-/* Any signed-in user: one shift, with their own sign-up. */
+/* One shift, with the caller's own sign-up (any signed-in user). */
 enum hz_status hz_shift_get(const struct hz_ctx *, uint64_t id,
                             struct hz_shift *);
 

@@ -59,7 +59,8 @@ enum hz_status hz_station_get(const struct hz_ctx *, uint64_t id,
 /* "Load a station the caller manages, else 404": an admin whose scope
  * holds the station's unit, or the station's own manager (holding the
  * station_manager role above it). Anyone else gets HZ_ERR_NOT_FOUND, so a
- * manager of one station learns nothing of another's rosters. */
+ * manager of one station learns nothing of another's rosters. With no
+ * caller (the command line) the operator manages every station. */
 enum hz_status hz_station_managed(const struct hz_ctx *, uint64_t id,
                                   struct hz_station *);
 
@@ -68,9 +69,6 @@ enum hz_status hz_station_managed(const struct hz_ctx *, uint64_t id,
 enum hz_status hz_station_update(const struct hz_ctx *, uint64_t id,
                                  const struct hz_station_edit *,
                                  struct hz_station *out);
-/* The CLI's way to name a manager: by username (no caller). */
-enum hz_status hz_station_set_manager(const struct hz_ctx *, uint64_t id,
-                                      const char *username);
 /* The CLI's way to find a station: by its unit and name. */
 enum hz_status hz_station_find(const struct hz_ctx *, uint64_t unit_id,
                                const char *name, uint64_t *id);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "csv.h"
 #include "clock.h"
 #include "crypto.h"
 #include "idcard.h"
@@ -648,27 +649,6 @@ hz_tenancy_counts(const struct hz_ctx *x, uint64_t unit,
 
 /* RFC 4180 field: quoted when it holds a comma, quote or line break; a
  * leading = + - @ is prefixed with ' so spreadsheets do not run it. */
-static void
-csv_field(struct hz_buf *b, const char *s, bool last)
-{
-	bool quote = s != NULL && strpbrk(s, ",\"\r\n") != NULL;
-
-	if (s == NULL)
-		s = "";
-	if (quote)
-		hz_buf_puts(b, "\"");
-	if (strchr("=+-@", s[0]) != NULL && s[0] != '\0')
-		hz_buf_puts(b, "'");
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			hz_buf_puts(b, "\"");
-		hz_buf_append(b, p, 1);
-	}
-	if (quote)
-		hz_buf_puts(b, "\"");
-	hz_buf_puts(b, last ? "\r\n" : ",");
-}
-
 enum hz_status
 hz_tenancies_export(const struct hz_ctx *x, uint64_t unit, const char *from,
                     const char *to, struct hz_buf *csv, size_t *rows)
@@ -694,7 +674,7 @@ hz_tenancies_export(const struct hz_ctx *x, uint64_t unit, const char *from,
 		return hz_refuse(x, &export_too_big);
 	hz_buf_puts(csv, "\xef\xbb\xbf");
 	for (size_t i = 0; i < nhead; i++)
-		csv_field(csv, head[i], i + 1 == nhead);
+		hz_csv_field(csv, head[i], i + 1 == nhead);
 	for (size_t i = 0; i < r.nrows; i++) {
 		char idbuf[24], *idn = NULL, *ph = NULL;
 		const struct hz_db_cell *c = HZ_CELL(&r, i, 0);
@@ -706,20 +686,20 @@ hz_tenancies_export(const struct hz_ctx *x, uint64_t unit, const char *from,
 		(void)hz_unseal(x->arena, x->keys, "phone",
 		    (const unsigned char *)c[E_PHONE_SEALED].s,
 		    c[E_PHONE_SEALED].len, &ph);
-		csv_field(csv, idbuf, false);
-		csv_field(csv, c[E_BUILDING].s, false);
-		csv_field(csv, c[E_LANE].s, false);
-		csv_field(csv, c[E_DOOR].s, false);
-		csv_field(csv, c[E_ROOM].s, false);
-		csv_field(csv, c[E_STATUS].s, false);
-		csv_field(csv, c[E_NAME].s, false);
-		csv_field(csv, c[E_ID_TYPE].s, false);
-		csv_field(csv, idn, false);
-		csv_field(csv, ph, false);
-		csv_field(csv, c[E_MOVE_IN].s, false);
-		csv_field(csv, c[E_REASON].s, false);
-		csv_field(csv, HZ_TEXT(&c[E_EMPLOYER]), false);
-		csv_field(csv, hz_time_local(x->arena, c[E_CREATED].s), true);
+		hz_csv_field(csv, idbuf, false);
+		hz_csv_field(csv, c[E_BUILDING].s, false);
+		hz_csv_field(csv, c[E_LANE].s, false);
+		hz_csv_field(csv, c[E_DOOR].s, false);
+		hz_csv_field(csv, c[E_ROOM].s, false);
+		hz_csv_field(csv, c[E_STATUS].s, false);
+		hz_csv_field(csv, c[E_NAME].s, false);
+		hz_csv_field(csv, c[E_ID_TYPE].s, false);
+		hz_csv_field(csv, idn, false);
+		hz_csv_field(csv, ph, false);
+		hz_csv_field(csv, c[E_MOVE_IN].s, false);
+		hz_csv_field(csv, c[E_REASON].s, false);
+		hz_csv_field(csv, HZ_TEXT(&c[E_EMPLOYER]), false);
+		hz_csv_field(csv, hz_time_local(x->arena, c[E_CREATED].s), true);
 	}
 	if (csv->oom)
 		return HZ_ERR_NOMEM;

@@ -26,6 +26,7 @@
 #include "pool.h"
 #include "router.h"
 #include "scheduler.h"
+#include "shifts.h"
 #include "stations.h"
 #include "units.h"
 #include "users.h"
@@ -329,6 +330,117 @@ cmd_station(int argc, char **argv, const char *path)
 	return 0;
 }
 
+/* The station named by a unit code and its name, or 0 (said why). */
+static uint64_t
+cli_station(struct cli *c, const char *unit_code, const char *name)
+{
+	uint64_t unit, id = 0;
+	enum hz_status rc;
+
+	if ((unit = hz_unit_id_by_code(&c->x, unit_code)) == 0) {
+		fprintf(stderr, "huzu: no unit %s\n", unit_code);
+		return 0;
+	}
+	if ((rc = hz_station_find(&c->x, unit, name, &id))) {
+		cli_fail(c, name, rc);
+		return 0;
+	}
+	return id;
+}
+
+/* huzu station set UNIT_CODE NAME FIELD VALUE */
+static int
+cmd_station_set(int argc, char **argv, const char *path)
+{
+	struct hz_station_edit e = { 0 };
+	struct hz_station out;
+	const char *field, *value;
+	struct cli c;
+	uint64_t id;
+	enum hz_status rc = HZ_OK;
+
+	if (argc < 7)
+		return usage_of(argv[1]);
+	field = argv[5];
+	value = argv[6];
+	if (strcmp(field, "address") == 0)
+		e.address = value;
+	else if (strcmp(field, "opening_hours") == 0)
+		e.opening_hours = value;
+	else if (strcmp(field, "description") == 0)
+		e.description = value;
+	else if (strcmp(field, "manager") != 0) {
+		fprintf(stderr, "huzu: no station field %s\n", field);
+		return usage_of(argv[1]);
+	}
+	if (cli_open(&c, path) != 0)
+		return 1;
+	if ((id = cli_station(&c, argv[3], argv[4])) == 0) {
+		cli_close(&c);
+		return 1;
+	}
+	if (strcmp(field, "manager") == 0) {
+		e.set_manager = true;
+		if ((e.manager_id = hz_user_id_by_username(&c.x, value)) == 0) {
+			fprintf(stderr, "huzu: no user %s\n", value);
+			cli_close(&c);
+			return 1;
+		}
+	}
+	if ((rc = hz_station_update(&c.x, id, &e, &out)))
+		cli_fail(&c, "cannot change the station", rc);
+	cli_close(&c);
+	return rc ? 1 : 0;
+}
+
+/* huzu shift add UNIT_CODE STATION START END CAPACITY TITLE [WEEKS] */
+static int
+cmd_shift_add(int argc, char **argv, const char *path)
+{
+	struct hz_shift_new in = { .count = 1 };
+	struct hz_shift *made;
+	struct cli c;
+	size_t n;
+	int64_t v;
+	enum hz_status rc;
+
+	if (argc < 9)
+		return usage_of(argv[1]);
+	if (!hz_time_parse(argv[5], &in.starts_at) ||
+	    !hz_time_parse(argv[6], &in.ends_at)) {
+		fputs("huzu: START and END are RFC 3339 times, e.g. "
+		    "2026-12-05T09:00:00+08:00\n", stderr);
+		return 1;
+	}
+	if (!hz_parse_i64z(argv[7], 1, HZ_SHIFT_CAPACITY_MAX, &v)) {
+		fputs("huzu: CAPACITY is 1 to 500\n", stderr);
+		return 1;
+	}
+	in.capacity = (int)v;
+	in.title = argv[8];
+	if (argc > 9 && strcmp(argv[9], "-c") != 0) {
+		if (!hz_parse_i64z(argv[9], 1, HZ_SHIFT_REPEAT_MAX, &v)) {
+			fputs("huzu: WEEKS is 1 to 26\n", stderr);
+			return 1;
+		}
+		in.count = (int)v;
+		in.every = "week";
+	}
+	if (cli_open(&c, path) != 0)
+		return 1;
+	if ((in.station_id = cli_station(&c, argv[3], argv[4])) == 0) {
+		cli_close(&c);
+		return 1;
+	}
+	if ((rc = hz_shift_create(&c.x, &in, &made, &n)))
+		cli_fail(&c, "cannot add the shift", rc);
+	else
+		printf("%zu shift(s) added, the first with id %llu\n", n,
+		    (unsigned long long)made[0].id);
+	cli_close(&c);
+	return rc ? 1 : 0;
+}
+
 /* huzu purge: deletes what is kept no longer than configured. */
 static int
 cmd_purge(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
@@ -578,6 +690,14 @@ static const struct command {
 	  "roles", hz_role_names },
 	{ "station add", "UNIT_CODE KIND NAME", "add a station", NULL,
 	  cmd_station, "kinds", hz_station_kinds },
+	{ "station set", "UNIT_CODE NAME FIELD VALUE",
+	  "change a station's address, opening_hours, description or manager",
+	  "  manager: a username holding the station_manager role at or\n"
+	  "  above the station's unit\n", cmd_station_set },
+	{ "shift add", "UNIT_CODE STATION START END CAPACITY TITLE [WEEKS]",
+	  "publish a volunteer shift (WEEKS: the same time every week)",
+	  "  START, END: RFC 3339, e.g. 2026-12-05T09:00:00+08:00\n",
+	  cmd_shift_add },
 	{ "purge", "", "delete old check-ins, login records and login codes",
 	  NULL, cmd_purge },
 	{ "config", "", "print every configuration key with its default",

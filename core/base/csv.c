@@ -153,3 +153,24 @@ hz_csv_parse(hz_arena *a, const char *s, size_t len, struct hz_csv *out,
 	}
 	return HZ_OK;
 }
+
+void
+hz_csv_field(struct hz_buf *b, const char *s, bool last)
+{
+	bool quote = s != NULL && strpbrk(s, ",\"\r\n") != NULL;
+
+	if (s == NULL)
+		s = "";
+	if (quote)
+		hz_buf_puts(b, "\"");
+	if (strchr("=+-@", s[0]) != NULL && s[0] != '\0')
+		hz_buf_puts(b, "'");
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			hz_buf_puts(b, "\"");
+		hz_buf_append(b, p, 1);
+	}
+	if (quote)
+		hz_buf_puts(b, "\"");
+	hz_buf_puts(b, last ? "\r\n" : ",");
+}

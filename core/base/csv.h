@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
 #include "arena.h"
 #include "status.h"
 
@@ -24,5 +26,10 @@ struct hz_csv {
 enum hz_status hz_csv_parse(hz_arena *, const char *text, size_t len,
                             struct hz_csv *, size_t *bad_line,
                             const char **why);
+
+/* Appends one field of a row, quoted when it must be, then "," or (last)
+ * CRLF. A field starting with = + - @ gets a leading ' so that a
+ * spreadsheet shows it rather than running it as a formula. NULL: empty. */
+void hz_csv_field(struct hz_buf *, const char *s, bool last);
 
 #endif
