@@ -306,7 +306,7 @@ test('station1 opening another station\'s page gets a clear refusal, not a broke
     await page.goto(`${BASE}/station-poster.html?id=${elderly.id}`, { waitUntil: 'load' });
     await page.locator('#state-title', { hasText: '无法生成海报' }).waitFor();
     assert.equal(await page.locator('.sp-poster').count(), 0);
-    assertClean(s, ['/api/v1/stations/999999', `/api/v1/stations/${elderly.id}/poster`]);
+    assertClean(s, ['/api/v1/stations/999999', `/api/v1/stations/${elderly.id}`, `/api/v1/stations/${elderly.id}/poster`]);
   } finally {
     await s.context.close();
   }
