@@ -865,7 +865,11 @@ signup_tx(const struct hz_ctx *x, void *p)
 		return tell(x, user, "shift.confirmed", j->shift, c[L_TITLE].s,
 		    (time_t)c[L_STARTS_TS].i,
 		    "报名成功，请准时到站扫码签到；不能来请提前在“我的志愿”里取消");
-	return HZ_OK;
+	/* Last in line: everyone already waiting is ahead. */
+	return tell(x, user, "shift.waiting", j->shift, c[L_TITLE].s,
+	    (time_t)c[L_STARTS_TS].i, hz_arena_printf(x->arena,
+	    "名额已满，您在候补第 %lld 位；有人取消会按顺序递补并通知您",
+	    c[L_WAITING].i + 1));
 }
 
 enum hz_status
@@ -1353,8 +1357,9 @@ hz_station_checkin(const struct hz_ctx *x, uint64_t station,
 	    HZ_ARG_I64((long long)now + HZ_SHIFT_CHECKIN_EARLY * 60)), &r)))
 		return rc;
 	/* A shift checked in and not out comes first (this scan checks
-	 * out), then one just checked out (a repeat), then one to check in
-	 * (its window holds now). */
+	 * out), then one to check in (its window holds now: back-to-back
+	 * shifts, out of one and into the next), then one just checked out
+	 * (a repeat). */
 	for (size_t i = 0; pick == NULL && i < r.nrows; i++) {
 		const struct hz_db_cell *c = HZ_CELL(&r, i, 0);
 		if (!c[A_IN_TS].null && c[A_OUT_TS].null)
@@ -1362,13 +1367,13 @@ hz_station_checkin(const struct hz_ctx *x, uint64_t station,
 	}
 	for (size_t i = 0; pick == NULL && i < r.nrows; i++) {
 		const struct hz_db_cell *c = HZ_CELL(&r, i, 0);
-		if (!c[A_OUT_TS].null && within_repeat(c[A_OUT_TS].i, now))
+		if (c[A_IN_TS].null && now <= c[A_ENDS_TS].i &&
+		    now >= c[A_STARTS_TS].i - HZ_SHIFT_CHECKIN_EARLY * 60)
 			pick = c;
 	}
 	for (size_t i = 0; pick == NULL && i < r.nrows; i++) {
 		const struct hz_db_cell *c = HZ_CELL(&r, i, 0);
-		if (c[A_IN_TS].null && now <= c[A_ENDS_TS].i &&
-		    now >= c[A_STARTS_TS].i - HZ_SHIFT_CHECKIN_EARLY * 60)
+		if (!c[A_OUT_TS].null && within_repeat(c[A_OUT_TS].i, now))
 			pick = c;
 	}
 	if (pick == NULL)

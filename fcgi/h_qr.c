@@ -1,4 +1,6 @@
-/* Building codes: the scan answer, the code as PNG/SVG, posters, rotation. */
+/* Building codes: the scan answer, the code as PNG/SVG, posters, rotation.
+ * A station's code scans here too (its poster and image are
+ * h_stations.c's). */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,13 +9,48 @@
 #include "render.h"
 #include "response.h"
 #include "scan.h"
+#include "shifts.h"
+#include "stations.h"
+
+/* A station's code: the station, and the caller's shift there now. */
+static void
+scan_station(struct hz_req *req, const char *token)
+{
+	struct hz_station_scan s;
+	cJSON *o, *actions;
+	enum hz_status rc;
+
+	if ((rc = hz_scan_station(&req->ctx, token, &s))) {
+		hz_reply_status(req, rc);
+		return;
+	}
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddItemToObject(o, "station", hz_render_station(&s.station)) ||
+	    !cJSON_AddStringToObject(o, "check_code", s.check_code) ||
+	    (actions = cJSON_AddArrayToObject(o, "actions")) == NULL ||
+	    !(s.shift != NULL ? cJSON_AddItemToObject(o, "shift",
+	    hz_render_shift(s.shift)) : cJSON_AddNullToObject(o, "shift") != NULL))
+		o = NULL;
+	for (size_t i = 0; o != NULL && i < s.nactions; i++)
+		if (!cJSON_AddItemToArray(actions,
+		    cJSON_CreateString(s.actions[i])))
+			o = NULL;
+	hz_reply_object(req, 200, o);
+}
 
 void
 h_scan(struct hz_req *req)
 {
+	const char *token = hz_param(req, "token");
 	struct hz_scan s;
 	cJSON *o, *b, *chain, *actions;
-	enum hz_status rc = hz_scan(&req->ctx, hz_param(req, "token"), &s);
+	enum hz_status rc;
+
+	if (hz_token_is_station(&req->ctx, token)) {
+		scan_station(req, token);
+		return;
+	}
+	rc = hz_scan(&req->ctx, token, &s);
 
 	if (rc) {
 		hz_reply_status(req, rc);

@@ -4,7 +4,6 @@
 #include "handlers.h"
 #include "render.h"
 #include "response.h"
-#include "stations.h"
 #include "units.h"
 
 #define R (&hz_unit_rules)
@@ -217,40 +216,4 @@ h_building_update(struct hz_req *req)
 
 	if (hz_path_id(req, "id", &id))
 		reply_unit(req, hz_unit_update(&req->ctx, id, &b), id, 200);
-}
-
-static cJSON *
-station_json(const struct hz_station *s)
-{
-	cJSON *e = cJSON_CreateObject(), *u;
-
-	if (e == NULL || !cJSON_AddNumberToObject(e, "id", (double)s->id) ||
-	    !cJSON_AddStringToObject(e, "kind", s->kind) ||
-	    !cJSON_AddStringToObject(e, "name", s->name) ||
-	    (u = cJSON_AddObjectToObject(e, "unit")) == NULL ||
-	    !cJSON_AddNumberToObject(u, "id", (double)s->unit_id) ||
-	    !cJSON_AddStringToObject(u, "name", s->unit_name))
-		return NULL;
-	return e;
-}
-
-void
-h_stations_list(struct hz_req *req)
-{
-	struct hz_station *s;
-	size_t n;
-	cJSON *items, *o = NULL;
-	enum hz_status rc;
-
-	if ((rc = hz_stations_list(&req->ctx, &s, &n))) {
-		hz_reply_status(req, rc);
-		return;
-	}
-	items = cJSON_CreateArray();
-	for (size_t i = 0; items && i < n; i++)
-		if (!cJSON_AddItemToArray(items, station_json(&s[i])))
-			items = NULL;
-	if (items != NULL && (o = cJSON_CreateObject()) != NULL)
-		cJSON_AddItemToObject(o, "items", items);
-	hz_reply_object(req, 200, o);
 }

@@ -28,6 +28,24 @@ void h_building_get(struct hz_req *);
 void h_building_create(struct hz_req *);
 void h_building_update(struct hz_req *);
 void h_stations_list(struct hz_req *);
+void h_station_get(struct hz_req *);
+void h_station_update(struct hz_req *);
+void h_station_poster(struct hz_req *);
+void h_station_qr_png(struct hz_req *);
+void h_station_qr_svg(struct hz_req *);
+void h_station_qr_rotate(struct hz_req *);
+void h_station_hours_csv(struct hz_req *);
+void h_shifts_list(struct hz_req *);
+void h_shift_create(struct hz_req *);
+void h_shift_get(struct hz_req *);
+void h_shift_update(struct hz_req *);
+void h_shift_cancel(struct hz_req *);
+void h_shift_signup(struct hz_req *);
+void h_shift_withdraw(struct hz_req *);
+void h_shift_roster(struct hz_req *);
+void h_shift_remove(struct hz_req *);
+void h_my_signups(struct hz_req *);
+void h_my_hours(struct hz_req *);
 void h_scan(struct hz_req *);
 void h_building_qr_png(struct hz_req *);
 void h_building_qr_svg(struct hz_req *);
@@ -86,6 +104,10 @@ extern const struct hz_field category_update_fields[];
 extern const struct hz_field complaints_query[];
 extern const struct hz_field reason_fields[];
 extern const struct hz_field checkin_fields[];
+extern const struct hz_field station_update_fields[];
+extern const struct hz_field shift_create_fields[];
+extern const struct hz_field shift_update_fields[];
+extern const struct hz_field shift_cancel_fields[];
 
 extern const struct hz_field units_query[];
 extern const struct hz_field buildings_query[];
@@ -96,5 +118,8 @@ extern const struct hz_field notifications_read_fields[];
 extern const struct hz_field stats_query[];
 extern const struct hz_field page_query[];   /* after and limit only */
 extern const struct hz_field upload_query[];
+extern const struct hz_field hours_query[];
+extern const struct hz_field shifts_query[];
+extern const struct hz_field volunteer_hours_query[];
 
 #endif

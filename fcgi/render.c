@@ -96,3 +96,115 @@ hz_render_page(cJSON *items, bool more, uint64_t last_id)
 		return NULL;
 	return o;
 }
+
+cJSON *
+hz_render_station_ref(uint64_t id, const char *name)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL || !cJSON_AddNumberToObject(o, "id", (double)id) ||
+	    !hz_json_add_str_or_null(o, "name", name))
+		return NULL;
+	return o;
+}
+
+cJSON *
+hz_render_station(const struct hz_station *s)
+{
+	cJSON *o = cJSON_CreateObject(), *u, *m;
+
+	if (o == NULL || !cJSON_AddNumberToObject(o, "id", (double)s->id) ||
+	    (u = cJSON_AddObjectToObject(o, "unit")) == NULL ||
+	    !cJSON_AddNumberToObject(u, "id", (double)s->unit_id) ||
+	    !hz_json_add_str_or_null(u, "name", s->unit_name) ||
+	    !cJSON_AddStringToObject(o, "kind", s->kind) ||
+	    !cJSON_AddStringToObject(o, "name", s->name) ||
+	    !hz_json_add_str_or_null(o, "address", s->address) ||
+	    !hz_json_add_str_or_null(o, "opening_hours", s->opening_hours) ||
+	    !hz_json_add_str_or_null(o, "description", s->description))
+		return NULL;
+	if (s->manager_id == 0) {
+		if (!cJSON_AddNullToObject(o, "manager"))
+			return NULL;
+	} else if ((m = cJSON_AddObjectToObject(o, "manager")) == NULL ||
+	    !cJSON_AddNumberToObject(m, "id", (double)s->manager_id) ||
+	    !hz_json_add_str_or_null(m, "name", s->manager_name))
+		return NULL;
+	return cJSON_AddBoolToObject(o, "can_manage", s->can_manage) ? o : NULL;
+}
+
+static cJSON *
+mine_json(const struct hz_shift_mine *m)
+{
+	cJSON *o = cJSON_CreateObject();
+	bool waiting = m->status != NULL && strcmp(m->status, "waiting") == 0;
+
+	if (o == NULL || !hz_json_add_num_or_null(o, "signup_id",
+	    m->signup_id != 0, (double)m->signup_id) ||
+	    !cJSON_AddStringToObject(o, "status", m->status ? m->status
+	    : "none") ||
+	    !hz_json_add_num_or_null(o, "position", waiting && m->position > 0,
+	    m->position) ||
+	    !hz_json_add_str_or_null(o, "checked_in_at", m->checked_in_at) ||
+	    !hz_json_add_str_or_null(o, "checked_out_at", m->checked_out_at) ||
+	    !hz_json_add_num_or_null(o, "minutes", m->minutes >= 0, m->minutes))
+		return NULL;
+	return o;
+}
+
+cJSON *
+hz_render_shift(const struct hz_shift *s)
+{
+	cJSON *o = cJSON_CreateObject(), *st;
+
+	if (o == NULL || !cJSON_AddNumberToObject(o, "id", (double)s->id) ||
+	    (st = cJSON_AddObjectToObject(o, "station")) == NULL ||
+	    !cJSON_AddNumberToObject(st, "id", (double)s->station_id) ||
+	    !hz_json_add_str_or_null(st, "name", s->station_name) ||
+	    !hz_json_add_str_or_null(st, "kind", s->station_kind) ||
+	    !hz_json_add_num_or_null(o, "series_id", s->series_id != 0,
+	    (double)s->series_id) ||
+	    !cJSON_AddStringToObject(o, "title", s->title) ||
+	    !hz_json_add_str_or_null(o, "description", s->description) ||
+	    !hz_json_add_str_or_null(o, "requirements", s->requirements) ||
+	    !hz_json_add_str_or_null(o, "starts_at", s->starts_at) ||
+	    !hz_json_add_str_or_null(o, "ends_at", s->ends_at) ||
+	    !hz_json_add_str_or_null(o, "signup_deadline", s->signup_deadline) ||
+	    !hz_json_add_str_or_null(o, "cancel_deadline", s->cancel_deadline) ||
+	    !cJSON_AddNumberToObject(o, "capacity", s->capacity) ||
+	    !cJSON_AddNumberToObject(o, "confirmed", s->confirmed) ||
+	    !cJSON_AddNumberToObject(o, "waiting", s->waiting) ||
+	    !cJSON_AddNumberToObject(o, "free", s->free) ||
+	    !cJSON_AddStringToObject(o, "status", s->status) ||
+	    !hz_json_add_str_or_null(o, "cancel_reason", s->cancel_reason) ||
+	    !cJSON_AddBoolToObject(o, "signup_open", s->signup_open) ||
+	    !cJSON_AddBoolToObject(o, "can_manage", s->can_manage) ||
+	    !cJSON_AddItemToObject(o, "mine", mine_json(&s->mine)))
+		return NULL;
+	return o;
+}
+
+/* Shanghai keeps +08:00 all year (clock.h). */
+#define SHANGHAI (8 * 3600)
+
+time_t
+hz_local_day(int ymd, int days)
+{
+	struct tm tm = { 0 };
+
+	tm.tm_year = ymd / 10000 - 1900;
+	tm.tm_mon = ymd / 100 % 100 - 1;
+	tm.tm_mday = ymd % 100 + days;
+	return timegm(&tm) - SHANGHAI;
+}
+
+int
+hz_local_date(time_t t)
+{
+	struct tm tm;
+	time_t l = t + SHANGHAI;
+
+	if (gmtime_r(&l, &tm) == NULL)
+		return 19700101;
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}

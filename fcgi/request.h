@@ -58,13 +58,19 @@ struct hz_req {
 	struct hz_refusal       why;
 
 	/* Output: the whole CGI response (headers and body), written to the
-	 * FastCGI stream in one call by the worker. */
+	 * FastCGI stream in one call by the worker (unless streamed). */
 	int                     status;
 	bool                    replied;
 	const char             *error_code;    /* of an error answer, for the log */
 	struct hz_buf           headers;       /* extra "Name: value\r\n" lines */
 	bool                    cache_control; /* headers has one: no no-store */
 	struct hz_buf           out;
+	/* A streamed answer (hz_reply_stream_start): its bytes go to the
+	 * sink at once instead of into `out`. The worker sets the sink. */
+	void                   *sink;
+	bool                  (*sink_write)(void *sink, const char *data,
+	                                    size_t len);
+	bool                    streamed;
 	/* The capture of the answer (response.c), for idempotency: where the
 	 * body starts in `out` and its type (NULL: no body). */
 	size_t                  body_at;

@@ -78,6 +78,27 @@ hz_reply_bytes(struct hz_req *req, int status, const char *content_type,
 		emit_nomem(req);
 }
 
+void
+hz_reply_stream_start(struct hz_req *req, int status, const char *type)
+{
+	emit_typed(req, status, type, "", 0);
+	if (req->sink == NULL || req->out.oom)
+		return;
+	req->streamed = req->sink_write(req->sink, req->out.data, req->out.len);
+	hz_buf_init(&req->out, req->arena);
+}
+
+enum hz_status
+hz_reply_stream_write(struct hz_req *req, const char *data, size_t len)
+{
+	if (!req->streamed) {
+		hz_buf_append(&req->out, data, len);
+		return req->out.oom ? HZ_ERR_NOMEM : HZ_OK;
+	}
+	/* The client went away: stop reading rows for nobody. */
+	return req->sink_write(req->sink, data, len) ? HZ_OK : HZ_ERR_INTERNAL;
+}
+
 /* Last resort when even the error cannot be built: a fixed body. */
 static void
 emit_nomem(struct hz_req *req)

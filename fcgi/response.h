@@ -18,6 +18,15 @@ void hz_reply_empty(struct hz_req *, int status);
  * render helpers return NULL on any failure. */
 void hz_reply_object(struct hz_req *, int status, const cJSON *body);
 /* A body that is not JSON (an image, a CSV file). */
+/* An answer too long to hold in memory (a CSV of every volunteer): the
+ * status line and headers go out now, then each piece as it is written.
+ * Start only once every check has passed: the status cannot change
+ * afterwards. Without a sink (unit tests) the pieces collect in `out`. */
+void           hz_reply_stream_start(struct hz_req *, int status,
+                                     const char *content_type);
+enum hz_status hz_reply_stream_write(struct hz_req *, const char *data,
+                                     size_t len);
+
 void hz_reply_bytes(struct hz_req *, int status, const char *content_type,
                     const void *data, size_t len);
 void hz_reply_error(struct hz_req *, int status, const char *code,

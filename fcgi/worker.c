@@ -148,6 +148,13 @@ receive_file(FCGX_Request *r, struct hz_req *req, size_t len)
 	return true;
 }
 
+/* The sink of a streamed answer. */
+static bool
+put(void *stream, const char *data, size_t len)
+{
+	return len == 0 || FCGX_PutStr(data, (int)len, stream) == (int)len;
+}
+
 static void
 serve_one(FCGX_Request *r, hz_arena *a, const struct hz_config *cfg,
           const struct hz_keys *keys, struct hz_db *db)
@@ -162,6 +169,8 @@ serve_one(FCGX_Request *r, hz_arena *a, const struct hz_config *cfg,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	hz_req_init(&req, a, cfg, keys, db);
 	hz_json_use_arena(a);
+	req.sink = r->out;
+	req.sink_write = put;
 	req.method = hz_method_parse(FCGX_GetParam("REQUEST_METHOD", r->envp));
 	req.path = param(r, a, "DOCUMENT_URI");
 	req.query = param(r, a, "QUERY_STRING");

@@ -204,8 +204,8 @@ capacity_waiting_list_and_promotion(void **state)
 	assert_int_equal(s.confirmed, 2);
 	assert_int_equal(s.waiting, 1);
 	assert_int_equal(fx_count(&stmts, Q_STATUS_CONFIRMED, id), 2);
-	/* Confirmed twice, promoted once. */
-	assert_int_equal(fx_count(&stmts, Q_NOTES, id), 3);
+	/* Confirmed twice, waiting twice, promoted once. */
+	assert_int_equal(fx_count(&stmts, Q_NOTES, id), 5);
 
 	/* Signing up again after leaving goes to the back of the line. */
 	x = at(&v[0], w.t0 - 86400);
@@ -337,7 +337,13 @@ attendance_hours_no_shows_and_pause(void **state)
 	assert_int_equal(hz_station_checkin(&x, w.mine, &a), HZ_OK);
 	assert_string_equal(a.action, "check_out");
 	assert_int_equal(a.minutes, 75);
-	/* The second shift: in, and never out. */
+	/* The second shift: in, and never out. It starts an hour after the
+	 * first ends; a scan 5 minutes after the check-out above is still a
+	 * repeat of it, a scan in the second's window checks in there. */
+	x.now = w.t0 + 87 * 60;
+	assert_int_equal(hz_station_checkin(&x, w.mine, &a), HZ_OK);
+	assert_string_equal(a.action, "check_out");
+	assert_true(a.repeated);
 	x.now = w.t0 + 3 * 3600 + 30 * 60;
 	assert_int_equal(hz_station_checkin(&x, w.mine, &a), HZ_OK);
 	assert_int_equal(a.shift.id, two);

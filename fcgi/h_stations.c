@@ -1,0 +1,226 @@
+/* Stations: the list, one station, its details and manager, its poster
+ * and code, and the hours of its volunteers as CSV. */
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "handlers.h"
+#include "log.h"
+#include "qr.h"
+#include "render.h"
+#include "response.h"
+#include "shifts.h"
+#include "stations.h"
+
+#define R (&hz_station_rules)
+enum { S_NAME, S_ADDRESS, S_HOURS, S_DESCRIPTION, S_MANAGER };
+const struct hz_field station_update_fields[] = {
+	[S_NAME]        = { "name", &R->name, 0 },
+	[S_ADDRESS]     = { "address", &R->address, 0 },
+	[S_HOURS]       = { "opening_hours", &R->opening_hours, 0 },
+	[S_DESCRIPTION] = { "description", &R->description, 0 },
+	[S_MANAGER]     = { "manager_id", &hz_rule_id, 0 },
+	{ NULL, NULL, 0 },
+};
+#undef R
+
+enum { H_FROM, H_TO };
+const struct hz_field hours_query[] = {
+	[H_FROM] = { "from", &hz_rule_date, 0 },
+	[H_TO]   = { "to", &hz_rule_date, 0 },
+	{ NULL, NULL, 0 },
+};
+
+void
+h_stations_list(struct hz_req *req)
+{
+	struct hz_station *s;
+	size_t n;
+	cJSON *items, *o = NULL;
+	enum hz_status rc;
+
+	if ((rc = hz_stations_list(&req->ctx, &s, &n))) {
+		hz_reply_status(req, rc);
+		return;
+	}
+	items = cJSON_CreateArray();
+	for (size_t i = 0; items && i < n; i++)
+		if (!cJSON_AddItemToArray(items, hz_render_station(&s[i])))
+			items = NULL;
+	if (items != NULL && (o = cJSON_CreateObject()) != NULL)
+		cJSON_AddItemToObject(o, "items", items);
+	hz_reply_object(req, 200, o);
+}
+
+void
+h_station_get(struct hz_req *req)
+{
+	struct hz_station s;
+	uint64_t id;
+	enum hz_status rc;
+
+	if (!hz_path_id(req, "id", &id))
+		return;
+	if ((rc = hz_station_get(&req->ctx, id, &s)))
+		hz_reply_status(req, rc);
+	else
+		hz_reply_object(req, 200, hz_render_station(&s));
+}
+
+void
+h_station_update(struct hz_req *req)
+{
+	const struct hz_value *in = req->in;
+	struct hz_station_edit e = {
+		.name = HZ_OPT_S(in[S_NAME]),
+		.address = HZ_OPT_S(in[S_ADDRESS]),
+		.opening_hours = HZ_OPT_S(in[S_HOURS]),
+		.description = HZ_OPT_S(in[S_DESCRIPTION]),
+		.set_manager = in[S_MANAGER].present,
+		.manager_id = HZ_OPT_ID(in[S_MANAGER]),
+	};
+	struct hz_station s;
+	uint64_t id;
+	enum hz_status rc;
+
+	if (!hz_path_id(req, "id", &id))
+		return;
+	if ((rc = hz_station_update(&req->ctx, id, &e, &s)))
+		hz_reply_status(req, rc);
+	else
+		hz_reply_object(req, 200, hz_render_station(&s));
+}
+
+static cJSON *
+poster_json(const struct hz_station_poster *p)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL || !cJSON_AddItemToObject(o, "station",
+	    hz_render_station(&p->station)) ||
+	    !cJSON_AddStringToObject(o, "url", p->url) ||
+	    !cJSON_AddStringToObject(o, "check_code", p->check_code))
+		return NULL;
+	return o;
+}
+
+void
+h_station_poster(struct hz_req *req)
+{
+	struct hz_station_poster p;
+	uint64_t id;
+	enum hz_status rc;
+
+	if (!hz_path_id(req, "id", &id))
+		return;
+	if ((rc = hz_station_poster(&req->ctx, id, &p)))
+		hz_reply_status(req, rc);
+	else
+		hz_reply_object(req, 200, poster_json(&p));
+}
+
+void
+h_station_qr_rotate(struct hz_req *req)
+{
+	struct hz_station_poster p;
+	uint64_t id;
+	enum hz_status rc;
+
+	if (!hz_path_id(req, "id", &id))
+		return;
+	if ((rc = hz_station_qr_rotate(&req->ctx, id, &p)))
+		hz_reply_status(req, rc);
+	else
+		hz_reply_object(req, 200, poster_json(&p));
+}
+
+static void
+qr_image(struct hz_req *req, bool png)
+{
+	struct hz_station_poster p;
+	struct hz_qr_image img;
+	int scale = png && req->q[0].present ? (int)req->q[0].i : 10;
+	uint64_t id;
+	char v[16];
+	enum hz_status rc;
+
+	if (!hz_path_id(req, "id", &id))
+		return;
+	if ((rc = hz_station_poster(&req->ctx, id, &p)) ||
+	    (rc = png ? hz_qr_png(req->arena, p.url, scale, &img)
+	    : hz_qr_svg(req->arena, p.url, &img))) {
+		hz_reply_status(req, rc);
+		return;
+	}
+	snprintf(v, sizeof(v), "%d", img.version);
+	hz_reply_header(req, "X-QR-Version", v);
+	snprintf(v, sizeof(v), "%d", img.modules);
+	hz_reply_header(req, "X-QR-Modules", v);
+	hz_reply_header(req, "X-QR-Check-Code", p.check_code);
+	hz_reply_bytes(req, 200, png ? "image/png"
+	    : "image/svg+xml; charset=utf-8", img.data, img.len);
+}
+
+void
+h_station_qr_png(struct hz_req *req)
+{
+	qr_image(req, true);
+}
+
+void
+h_station_qr_svg(struct hz_req *req)
+{
+	qr_image(req, false);
+}
+
+/* The file goes out as core hands over its lines: the status and headers
+ * with the first line (the header row, written once the caller's right
+ * was checked), then each row. */
+struct csv_out {
+	struct hz_req *req;
+	const char    *disposition;
+	bool           started;
+};
+
+static enum hz_status
+csv_row(void *arg, const char *line, size_t len)
+{
+	struct csv_out *o = arg;
+
+	if (!o->started) {
+		hz_reply_header(o->req, "Content-Disposition", o->disposition);
+		hz_reply_stream_start(o->req, 200, "text/csv; charset=utf-8");
+		o->started = true;
+	}
+	return hz_reply_stream_write(o->req, line, len);
+}
+
+void
+h_station_hours_csv(struct hz_req *req)
+{
+	int from, to, today = hz_local_date(req->ctx.now);
+	struct csv_out o = { req, NULL, false };
+	uint64_t id;
+	enum hz_status rc;
+
+	if (!hz_path_id(req, "id", &id))
+		return;
+	/* Dates are Shanghai days, `to` inclusive; by default this month. */
+	from = req->q[H_FROM].present ? hz_date_parse(req->q[H_FROM].s)
+	    : today / 100 * 100 + 1;
+	to = req->q[H_TO].present ? hz_date_parse(req->q[H_TO].s)
+	    : hz_local_date(hz_local_day(from / 100 * 100 + 1, 31)) / 100 * 100
+	    + 1;
+	o.disposition = hz_arena_printf(req->arena,
+	    "attachment; filename=\"station-%llu-hours-%d.csv\"",
+	    (unsigned long long)id, from);
+	rc = hz_station_hours_csv(&req->ctx, id, hz_local_day(from, 0),
+	    req->q[H_TO].present ? hz_local_day(to, 1) : hz_local_day(to, 0),
+	    csv_row, &o);
+	if (rc && !o.started)
+		hz_reply_status(req, rc);
+	else if (rc)
+		/* Too late for another status: the file is cut short. */
+		hz_error("csv cut short", "status=%s rid=%s", hz_status_str(rc),
+		    req->request_id ? req->request_id : "-");
+}
