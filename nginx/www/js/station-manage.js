@@ -53,6 +53,12 @@ export function shiftWhen(s) {
   return `${a.date} ${a.weekday} ${a.time}–${end}`;
 }
 
+// The same text in two pieces that each stay on one line.
+function whenParts(s) {
+  const words = shiftWhen(s).split(' ');
+  return [el('span', 'sm-nowrap', words.slice(0, 2).join(' ')), ' ', el('span', 'sm-nowrap', words.slice(2).join(' '))];
+}
+
 function offsetLabel(min) {
   if (min <= 0) return '开始时';
   const d = Math.floor(min / 1440);
@@ -192,7 +198,7 @@ function shiftCard(s) {
     el('div', 'weui-form-preview__hd huzu-card__hd',
       el('div', 'huzu-card__place',
         el('strong', 'huzu-card__building huzu-wrap sm-shift__title', s.title || ''),
-        el('span', 'huzu-card__room sm-shift__when', shiftWhen(s))),
+        el('span', 'huzu-card__room sm-shift__when', ...whenParts(s))),
       el('span', `huzu-status ${stateCls} sm-shift__state`, stateText)),
     el('p', 'sm-shift__counts', cancelled ? `取消原因：${s.cancel_reason || ''}` : counts(s)),
     el('div', 'weui-form-preview__ft',
@@ -329,7 +335,7 @@ function rosterHead(shift, items) {
     el('div', 'sm-roster-hd__top',
       el('h2', 'sm-roster-hd__title huzu-wrap', shift.title || ''),
       el('span', `huzu-status ${stateCls}`, stateText)),
-    el('p', 'sm-roster-hd__when', shiftWhen(shift)),
+    el('p', 'sm-roster-hd__when', ...whenParts(shift)),
     shift.status === 'cancelled' ? el('p', 'sm-roster-hd__when', `取消原因：${shift.cancel_reason || ''}`) : null,
     el('div', 'sm-stats',
       el('div', 'sm-stat', el('strong', { id: 'stat-confirmed' }, `${shift.confirmed}/${shift.capacity}`), el('span', '', '已报名')),
