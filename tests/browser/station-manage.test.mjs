@@ -363,6 +363,8 @@ test('the station poster prints on one A4 page, its code reads back as a /q/ lin
     assert.notEqual(now.url, before.url);
     await page.locator('body[data-ready="true"]').waitFor();
     assert.equal(await visibleText(page, '.sp-poster__check-code'), now.check_code);
+    // The 已更换 toast sits over the code for a moment.
+    await page.locator('#huzu-toast .weui-toast').waitFor({ state: 'hidden' });
     if (haveZbar) assert.equal(await decode('station-poster-qr-rotated.png'), now.url);
     const oldToken = before.url.split('/q/')[1];
     assert.equal((await call(token, 'GET', `/scan/${oldToken}`)).status, 410, 'the old poster is retired');
@@ -374,6 +376,29 @@ test('the station poster prints on one A4 page, its code reads back as a /q/ lin
       await assertTapTargets(page, `poster at ${width} px`);
     }
     await shot(page, 'station-poster-320.png', { fullPage: true });
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('an admin picks from every station and manages 石马桥老人关爱站', { timeout: 60_000 }, async () => {
+  const s = await openPage();
+  const { page } = s;
+  try {
+    const token = await signIn(page, 'admin');
+    const { elderly } = await stationIds(token);
+    await page.goto(`${BASE}/station-manage.html`, { waitUntil: 'load' });
+    await page.locator('#sm-picker').waitFor({ state: 'visible' });
+    assert.ok(await page.locator('.sm-pick').count() >= 2, 'both demo stations are offered');
+    await assertTapTargets(page, 'picker');
+    await page.setViewportSize({ width: 320, height: 640 });
+    await assertNoOverflow(page, 'picker at 320 px');
+    await page.locator(`.sm-pick[data-id="${elderly.id}"]`).click();
+    await page.locator('#sm-app').waitFor({ state: 'visible' });
+    assert.equal(await visibleText(page, '#sm-title'), ELDERLY);
+    await page.locator('#shift-list .sm-shift, #shift-list .huzu-empty').first().waitFor();
+    await assertNoOverflow(page, 'elderly-care shifts at 320 px');
     assertClean(s);
   } finally {
     await s.context.close();
