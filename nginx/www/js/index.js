@@ -109,7 +109,10 @@ function renderMe(data) {
   $('me-volunteer').hidden = staff;
   $('me-inbox').hidden = !chainStaff;
   $('me-building').hidden = !chainStaff;
-  $('me-links').hidden = staff && !chainStaff;
+  // Station managers and admins run the stations.
+  const stationStaff = staff && roles.some((r) => r.role === 'station_manager' || r.role === 'admin');
+  $('me-stations').hidden = !stationStaff;
+  $('me-links').hidden = staff && !chainStaff && !stationStaff;
   $('me-details').hidden = false;
   setButtons({ logout: true });
 }
