@@ -10,7 +10,7 @@
 
 static const struct hz_refusal
     qr_invalid = { HZ_ERR_NOT_FOUND, "qr_invalid", NULL,
-	"无法识别此二维码，请确认扫描的是楼栋门口张贴的二维码" },
+	"无法识别此二维码，请确认扫描的是楼栋门口或站点张贴的二维码" },
     qr_expired = { HZ_ERR_GONE, "qr_expired", NULL,
 	"此二维码已作废，请扫描楼栋门口张贴的新二维码" };
 

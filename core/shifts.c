@@ -120,7 +120,11 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT h.title FROM shift_signups g JOIN shifts h ON h.id = g.shift_id"
 	    " WHERE g.user_id = ? AND g.status = 'confirmed'"
 	    " AND g.shift_ends_at > FROM_UNIXTIME(?) AND h.id <> ?"
-	    " AND h.status = 'open' AND h.starts_at < FROM_UNIXTIME(?) LIMIT 1",
+	    " AND h.status = 'open' AND h.starts_at < FROM_UNIXTIME(?) LIMIT 1"
+	    /* A locking read sees the latest commit, not the transaction's
+	     * snapshot: a promotion whose snapshot predates the volunteer's
+	     * own sign-up elsewhere must still see it. */
+	    " LOCK IN SHARE MODE",
 	/* The guard is the capacity itself: 0 rows changed means full. */
 	[STMT_TAKE_PLACE] =
 	    "UPDATE shifts SET confirmed = confirmed + 1,"
@@ -316,6 +320,10 @@ static const struct hz_refusal
 	"signup_deadline", "报名截止时间不能晚于开始时间" },
     cancel_after_start = { HZ_ERR_INVALID, "validation_failed",
 	"cancel_deadline", "取消截止时间不能晚于开始时间" },
+    deadline_past = { HZ_ERR_INVALID, "validation_failed",
+	"signup_deadline", "报名截止时间须晚于现在" },
+    cancel_past = { HZ_ERR_INVALID, "validation_failed", "cancel_deadline",
+	"取消截止时间须晚于现在（不填则为开始前 3 小时）" },
     too_far = { HZ_ERR_INVALID, "validation_failed", "starts_at",
 	"只能发布一年以内的班次" },
     repeat_needs_every = { HZ_ERR_INVALID, "validation_failed",
@@ -391,6 +399,17 @@ clip(const struct hz_ctx *x, const char *s, long max)
 		off += k;
 	}
 	return s;
+}
+
+/* A bound of an hours query inside what FROM_UNIXTIME takes; 0 (none)
+ * becomes `none`. */
+static long long
+clamp(time_t t, long long none)
+{
+	if (t == 0)
+		return none;
+	return t < 0 ? TIME_NONE_BEFORE : t > TIME_NONE_AFTER ? TIME_NONE_AFTER
+	    : (long long)t;
 }
 
 static bool
@@ -560,6 +579,11 @@ check_times(const struct hz_ctx *x, time_t start, time_t end,
 		return hz_refuse(x, &start_past);
 	if (start > x->now + 366 * 86400)
 		return hz_refuse(x, &too_far);
+	/* Given deadlines already past would close a new shift at once. */
+	if (creating && *signup != 0 && *signup <= x->now)
+		return hz_refuse(x, &deadline_past);
+	if (creating && *cancel != 0 && *cancel <= x->now)
+		return hz_refuse(x, &cancel_past);
 	if (end <= start)
 		return hz_refuse(x, &end_before_start);
 	if (end - start > HZ_SHIFT_HOURS_MAX * 3600)
@@ -1226,9 +1250,11 @@ hz_my_hours(const struct hz_ctx *x, time_t from, time_t to, struct hz_hours *h)
 	memset(h, 0, sizeof(*h));
 	if (x->caller == NULL)
 		return hz_refuse(x, &login_first);
+	if (from && to && to <= from)
+		return hz_refuse(x, &range_backwards);
 	args[0] = HZ_ARG_I64(me(x));
-	args[1] = HZ_ARG_I64(from ? (long long)from : TIME_NONE_BEFORE);
-	args[2] = HZ_ARG_I64(to ? (long long)to : TIME_NONE_AFTER);
+	args[1] = HZ_ARG_I64(clamp(from, TIME_NONE_BEFORE));
+	args[2] = HZ_ARG_I64(clamp(to, TIME_NONE_AFTER));
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_HOURS_STATIONS,
 	    HZ_ARGV(args), &s)) ||
 	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_HOURS_MONTHS,
@@ -1280,8 +1306,12 @@ hz_station_hours_csv(const struct hz_ctx *x, uint64_t station, time_t from,
 	long long after = 0, volunteers = 0;
 	enum hz_status rc;
 
+	if (to <= from)
+		return hz_refuse(x, &range_backwards);
 	if ((rc = hz_station_managed(x, station, &s)))
 		return rc;
+	from = (time_t)clamp(from, TIME_NONE_BEFORE);
+	to = (time_t)clamp(to, TIME_NONE_AFTER);
 	/* Each page of rows lives in a scratch arena, reset between pages:
 	 * the file is never held in memory, whatever its length. */
 	if ((scratch = hz_arena_new(16384)) == NULL)

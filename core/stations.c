@@ -63,6 +63,9 @@ const struct hz_station_rules hz_station_rules = {
 	.opening_hours = { HZ_F_STRING, 0, 200, "开放时间最多 200 个字" },
 	.description = { HZ_F_STRING, 0, 1000, "介绍最多 1000 个字", NULL,
 	    HZ_MULTILINE },
+	/* 0: the station has no manager (its admins run it). */
+	.manager = { HZ_F_INT, 0, HZ_ID_MAX,
+	    "应为站长的用户编号；0 表示不设站长" },
 };
 
 static const struct hz_refusal

@@ -9,7 +9,8 @@
 #include "json.h"
 
 struct hz_station_rules {
-	struct hz_rule kind, name, address, opening_hours, description;
+	struct hz_rule kind, name, address, opening_hours, description,
+	               manager;
 };
 extern const struct hz_station_rules hz_station_rules;
 extern const char *const hz_station_kinds[];    /* NULL-terminated */

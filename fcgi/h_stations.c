@@ -19,7 +19,7 @@ const struct hz_field station_update_fields[] = {
 	[S_ADDRESS]     = { "address", &R->address, 0 },
 	[S_HOURS]       = { "opening_hours", &R->opening_hours, 0 },
 	[S_DESCRIPTION] = { "description", &R->description, 0 },
-	[S_MANAGER]     = { "manager_id", &hz_rule_id, 0 },
+	[S_MANAGER]     = { "manager_id", &hz_station_rules.manager, 0 },
 	{ NULL, NULL, 0 },
 };
 #undef R

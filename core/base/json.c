@@ -449,6 +449,16 @@ hz_rule_words(hz_arena *a, const struct hz_rule *r)
 	}
 }
 
+/* An RFC 3339 time the database can hold: after 1970-01-01 and before
+ * 2038-01-19 (TIMESTAMP and FROM_UNIXTIME of MariaDB 10.11). */
+static bool
+time_ok(const char *s)
+{
+	time_t t;
+
+	return hz_time_parse(s, &t) && t > 0 && t < 2147483647;
+}
+
 /* A text-valued rule (string, enum, date, phone) against `s`. */
 static const char *
 check_text(hz_arena *a, const struct hz_rule *r, const char *s, size_t len)
@@ -479,11 +489,9 @@ check_text(hz_arena *a, const struct hz_rule *r, const char *s, size_t len)
 	case HZ_F_DATE:
 		return hz_date_parse(s) < 0 ? r->message ? r->message
 		    : hz_rule_date.message : NULL;
-	case HZ_F_TIME: {
-		time_t t;
-		return !hz_time_parse(s, &t) ? r->message ? r->message
+	case HZ_F_TIME:
+		return !time_ok(s) ? r->message ? r->message
 		    : hz_rule_time.message : NULL;
-	}
 	case HZ_F_PHONE:
 		return !hz_phone_valid(s) ? r->message ? r->message
 		    : hz_rule_phone.message : NULL;
@@ -525,10 +533,8 @@ hz_rule_ok(const struct hz_rule *r, const char *s, bool optional)
 		return false;
 	case HZ_F_DATE:
 		return hz_date_parse(s) >= 0;
-	case HZ_F_TIME: {
-		time_t t;
-		return hz_time_parse(s, &t);
-	}
+	case HZ_F_TIME:
+		return time_ok(s);
 	case HZ_F_PHONE:
 		return hz_phone_valid(s);
 	default:

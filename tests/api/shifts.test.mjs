@@ -579,3 +579,51 @@ describe('bad input', () => {
     for (const x of week.items) expectShift(x);
   });
 });
+
+describe('what the hostile-caller review found', () => {
+  test('a promotion racing the same volunteer\'s sign-up elsewhere never leaves two overlapping confirmed shifts', async () => {
+    // X holds the only place of P; Y waits on P. X withdraws while Y signs
+    // up for Q, which overlaps P: whichever order the two commit in, Y
+    // ends confirmed on one of them at most.
+    for (let round = 0; round < 12; round++) {
+      const [x, y] = [await resident(), await resident()];
+      const p = await newShift({ capacity: 1, ...slot(2) });
+      const start = Date.parse(p.starts_at);
+      const q = await newShift({ starts_at: iso(start + HOUR), ends_at: iso(start + 3 * HOUR) }, 'admin', ELDERLY);
+      expectStatus(await signup(x, p.id), 201);
+      assert.equal(expectStatus(await signup(y, p.id), 201).json.mine.status, 'waiting');
+      const [out, inQ] = await Promise.all([withdraw(x, p.id), signup(y, q.id)]);
+      expectStatus(out, 200, 'the withdrawal');
+      assert.ok([201, 409].includes(inQ.status), `Y on Q: ${describeRes(inQ)}`);
+      const pNow = expectStatus(await getShift(y, p.id), 200).json.mine.status;
+      const qNow = expectStatus(await getShift(y, q.id), 200).json.mine.status;
+      assert.ok(!(pNow === 'confirmed' && qNow === 'confirmed'), `round ${round}: confirmed on both`);
+    }
+  });
+
+  test('times the database cannot hold, and deadlines already past, are 422 (never 500)', async () => {
+    const s1 = await staff('station1');
+    const ok = { station_id: await stationId(CULTURE), title: '图书整理', capacity: 5, ...slot() };
+    const post = (json) => api('POST', SHIFTS, s1, { json });
+    expectInvalid(await post({ ...ok, signup_deadline: '1969-12-31T23:59:59Z' }), ['signup_deadline']);
+    expectInvalid(await post({ ...ok, cancel_deadline: '0001-01-01T00:00:00Z' }), ['cancel_deadline']);
+    expectInvalid(await post({ ...ok, signup_deadline: '1970-01-01T00:00:00Z' }), ['signup_deadline']);
+    expectInvalid(await post({ ...ok, starts_at: '2040-01-01T09:00:00+08:00' }), ['starts_at']);
+    expectInvalid(await post({ ...ok, signup_deadline: '2001-01-01T00:00:00Z' }), ['signup_deadline']);
+    expectInvalid(await post({ ...ok, cancel_deadline: '2001-01-01T00:00:00Z' }), ['cancel_deadline']);
+    const made = await newShift();
+    const patch = (json) => api('PATCH', `${SHIFTS}/${made.id}`, s1, { json });
+    expectInvalid(await patch({ signup_deadline: '1969-12-31T23:59:59Z' }), ['signup_deadline']);
+    expectInvalid(await patch({ cancel_deadline: '1900-01-01T00:00:00Z' }), ['cancel_deadline']);
+  });
+
+  test('hours: to before from is 422; a range past 2038 still counts', async () => {
+    const v = await resident();
+    expectInvalid(await api('GET', '/api/v1/me/volunteer-hours?from=2026-12-01&to=2026-11-01', v), ['to']);
+    expectStatus(await api('GET', '/api/v1/me/volunteer-hours?from=2026-12-01&to=2040-01-01', v), 200);
+    const s1 = await staff('station1');
+    const csv = `${STATIONS}/${await stationId(CULTURE)}/hours.csv`;
+    expectInvalid(await api('GET', `${csv}?from=2026-12-01&to=2026-11-01`, s1), ['to']);
+    expectStatus(await api('GET', `${csv}?from=2026-12-01&to=2040-01-01`, s1), 200);
+  });
+});

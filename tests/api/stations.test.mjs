@@ -91,6 +91,12 @@ describe('editing a station', () => {
     expectInvalid(await api('PATCH', url, admin, { json: { manager_id: Number(leader) } }), ['manager_id']);
     const same = expectStatus(await api('PATCH', url, admin, { json: { manager_id: cur.id } }), 200);
     assert.equal(same.manager.id, cur.id);
+    // 0: no manager (the admins run it); the former manager then has no say.
+    const none = expectStatus(await api('PATCH', url, admin, { json: { manager_id: 0 } }), 200);
+    assert.equal(none.manager, null);
+    expectStatus(await api('GET', `${url}/poster`, await staff('station1')), 404);
+    expectStatus(await api('PATCH', url, admin, { json: { manager_id: cur.id } }), 200);
+    expectStatus(await api('GET', `${url}/poster`, await staff('station1')), 200);
   });
 
   test('bad bodies: types, lengths, hidden characters, bad UTF-8, unknown fields', async () => {
@@ -103,7 +109,8 @@ describe('editing a station', () => {
     expectInvalid(await patch({ description: 'x'.repeat(1001) }), ['description']);
     expectInvalid(await patch({ address: 12 }), ['address']);
     expectInvalid(await patch({ manager_id: 'station1' }), ['manager_id']);
-    expectInvalid(await patch({ manager_id: 0 }), ['manager_id']);
+    expectInvalid(await patch({ manager_id: -1 }), ['manager_id']);
+    expectInvalid(await patch({ manager_id: 2 ** 53 }), ['manager_id']);
     expectInvalid(await patch({ kind: 'culture' }), ['kind']);
     expectInvalid(await patch({ name: 'a\u200bb' }), ['name']);
     const raw = Buffer.concat([Buffer.from('{"address":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
