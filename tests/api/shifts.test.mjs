@@ -591,12 +591,12 @@ describe('what the hostile-caller review found', () => {
       const start = Date.parse(p.starts_at);
       const q = await newShift({ starts_at: iso(start + HOUR), ends_at: iso(start + 3 * HOUR) }, 'admin', ELDERLY);
       expectStatus(await signup(x, p.id), 201);
-      assert.equal(expectStatus(await signup(y, p.id), 201).json.mine.status, 'waiting');
+      assert.equal(expectStatus(await signup(y, p.id), 201).mine.status, 'waiting');
       const [out, inQ] = await Promise.all([withdraw(x, p.id), signup(y, q.id)]);
       expectStatus(out, 200, 'the withdrawal');
       assert.ok([201, 409].includes(inQ.status), `Y on Q: ${describeRes(inQ)}`);
-      const pNow = expectStatus(await getShift(y, p.id), 200).json.mine.status;
-      const qNow = expectStatus(await getShift(y, q.id), 200).json.mine.status;
+      const pNow = expectStatus(await getShift(y, p.id), 200).mine.status;
+      const qNow = expectStatus(await getShift(y, q.id), 200).mine.status;
       assert.ok(!(pNow === 'confirmed' && qNow === 'confirmed'), `round ${round}: confirmed on both`);
     }
   });
