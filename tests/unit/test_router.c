@@ -168,8 +168,58 @@ head_has_headers_but_no_body(void **state)
 	assert_int_equal(r->out.data[r->out.len - 1], '\n');
 }
 
+/* A streamed answer (the hours CSV): its bytes reach the sink as they
+ * are written, never collected in req->out; a sink that fails (the
+ * client went away) stops the writer. */
+struct sink {
+	bool   ok;
+	size_t len;
+	char   buf[512];
+};
+
+static bool
+sink_put(void *arg, const char *data, size_t len)
+{
+	struct sink *k = arg;
+
+	if (!k->ok)
+		return false;
+	assert_true(k->len + len < sizeof(k->buf));
+	memcpy(k->buf + k->len, data, len);
+	k->len += len;
+	k->buf[k->len] = '\0';
+	return true;
+}
+
+static void
+streamed_answers_go_out_as_written(void **state)
+{
+	struct hz_req *r = req_for(HZ_GET, "/api/v1/stations/1/hours.csv");
+	struct sink k = { .ok = true };
+	size_t head;
+
+	(void)state;
+	r->sink = &k;
+	r->sink_write = sink_put;
+	hz_reply_stream_start(r, 200, "text/csv; charset=utf-8");
+	assert_true(r->streamed);
+	assert_memory_equal(k.buf, "Status: 200 OK\r\n", 16);
+	assert_non_null(strstr(k.buf, "Content-Type: text/csv; charset=utf-8\r\n"));
+	assert_non_null(strstr(k.buf, "\r\n\r\n"));
+	head = k.len;
+	assert_int_equal(r->out.len, 0);
+	assert_int_equal(hz_reply_stream_write(r, "a,b\r\n", 5), HZ_OK);
+	assert_int_equal(k.len, head + 5);          /* at once */
+	assert_int_equal(hz_reply_stream_write(r, "c,d\r\n", 5), HZ_OK);
+	assert_string_equal(k.buf + head, "a,b\r\nc,d\r\n");
+	assert_int_equal(r->out.len, 0);            /* nothing held */
+	k.ok = false;
+	assert_int_not_equal(hz_reply_stream_write(r, "e,f\r\n", 5), HZ_OK);
+}
+
 UNIT_TESTS(setup, unit_arena_teardown,
 	cmocka_unit_test(matches_literal_and_params),
 	cmocka_unit_test(unknown_paths_and_methods),
 	cmocka_unit_test(handle_answers_every_failure_with_the_envelope),
-	cmocka_unit_test(head_has_headers_but_no_body))
+	cmocka_unit_test(head_has_headers_but_no_body),
+	cmocka_unit_test(streamed_answers_go_out_as_written))

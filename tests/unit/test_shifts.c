@@ -90,6 +90,10 @@ rounding_to_quarter_hours(void **state)
 	/* 52 minutes → 45; 53 minutes → 60 (7.5 rounds up). */
 	assert_int_equal(hz_shift_minutes(0, 7200, 0, 52 * 60), 45);
 	assert_int_equal(hz_shift_minutes(0, 7200, 0, 53 * 60), 60);
+	/* Exactly half a quarter (52 min 30 s) rounds up; a second less
+	 * rounds down. */
+	assert_int_equal(hz_shift_minutes(0, 7200, 0, 52 * 60 + 30), 60);
+	assert_int_equal(hz_shift_minutes(0, 7200, 0, 52 * 60 + 29), 45);
 	/* No check-out: to the end. */
 	assert_int_equal(hz_shift_minutes(0, 7200, 1800, 0), 90);
 	/* Out before in, or in after the end: nothing. */
@@ -460,6 +464,137 @@ station_codes_are_their_own(void **state)
 	assert_int_equal(fx_audits("station.qr_rotate", w.m.id, w.mine), 1);
 }
 
+/* Back to back is no overlap, whichever of the two is taken first. */
+static void
+touching_shifts_in_either_order(void **state)
+{
+	struct world w;
+	struct hz_caller v;
+	struct hz_shift s;
+	struct hz_ctx x;
+	uint64_t a, c;
+	bool created;
+
+	(void)state;
+	FX_NEED_DB();
+	world_new(&w);
+	a = shift_at(&w, w.mine, 0, 5);      /* 0–2 h */
+	c = shift_at(&w, w.other, 2, 5);     /* 2–4 h */
+	assert_int_equal(fx_resident(&v), HZ_OK);
+	x = at(&v, w.t0 - 86400);
+	assert_int_equal(hz_shift_signup(&x, c, &s, &created), HZ_OK);
+	assert_int_equal(hz_shift_signup(&x, a, &s, &created), HZ_OK);
+	assert_string_equal(s.mine.status, "confirmed");
+}
+
+/* The pause comes with the limit'th no-show, not before. */
+static void
+fewer_no_shows_than_the_limit_do_not_pause(void **state)
+{
+	struct world w;
+	struct hz_caller v;
+	struct hz_hours h;
+	struct hz_shift s;
+	struct hz_ctx x, sys;
+	unsigned long long n[3];
+	uint64_t id;
+	bool created;
+
+	(void)state;
+	FX_NEED_DB();
+	world_new(&w);
+	assert_int_equal(fx_resident(&v), HZ_OK);
+	for (int i = 0; i < fx.cfg->volunteer_noshow_limit - 1; i++) {
+		id = shift_at(&w, w.mine, 3 * i, 5);
+		x = at(&v, w.t0 - 86400);
+		assert_int_equal(hz_shift_signup(&x, id, &s, &created), HZ_OK);
+	}
+	sys = at(NULL, w.t0 + 3 * fx.cfg->volunteer_noshow_limit * 3600);
+	assert_int_equal(hz_shifts_close(&sys, n), HZ_OK);
+	x = at(&v, sys.now + 60);
+	assert_int_equal(hz_my_hours(&x, 0, 0, &h), HZ_OK);
+	assert_int_equal(h.no_shows, fx.cfg->volunteer_noshow_limit - 1);
+	assert_null(h.paused_until);
+	id = shift_at(&w, w.mine, 48, 5);
+	assert_int_equal(hz_shift_signup(&x, id, &s, &created), HZ_OK);
+	assert_true(created);
+}
+
+/* The hours file as core hands it over: one call for the header, one per
+ * volunteer (never the whole file at once), masked phones only. */
+struct csv_lines {
+	int    calls;
+	size_t len;
+	char   text[4096];
+};
+
+static enum hz_status
+csv_take(void *arg, const char *line, size_t len)
+{
+	struct csv_lines *o = arg;
+
+	assert_true(o->len + len < sizeof(o->text));
+	memcpy(o->text + o->len, line, len);
+	o->len += len;
+	o->text[o->len] = '\0';
+	o->calls++;
+	return HZ_OK;
+}
+
+static void
+hours_csv_streams_rows_with_masked_phones(void **state)
+{
+	static const char head[] = "\xef\xbb\xbf" "姓名,手机号,班次,缺席,分钟,小时\r\n";
+	struct world w;
+	struct hz_caller v[3];
+	struct hz_attendance a;
+	struct hz_shift s;
+	struct hz_ctx x, sys;
+	struct csv_lines out = { 0 };
+	unsigned long long n[3];
+	uint64_t id;
+	bool created;
+	int run = 0;
+
+	(void)state;
+	FX_NEED_DB();
+	world_new(&w);
+	id = shift_at(&w, w.mine, 0, 5);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(fx_resident(&v[i]), HZ_OK);
+		x = at(&v[i], w.t0 - 86400);
+		assert_int_equal(hz_shift_signup(&x, id, &s, &created), HZ_OK);
+	}
+	/* v[0] serves the whole shift; the others never come. */
+	x = at(&v[0], w.t0 - 5 * 60);
+	assert_int_equal(hz_station_checkin(&x, w.mine, &a), HZ_OK);
+	x.now = w.t0 + 2 * 3600;
+	assert_int_equal(hz_station_checkin(&x, w.mine, &a), HZ_OK);
+	assert_string_equal(a.action, "check_out");
+	sys = at(NULL, w.t0 + 3 * 3600);
+	assert_int_equal(hz_shifts_close(&sys, n), HZ_OK);
+
+	x = at(&w.m, w.t0 + 4 * 3600);
+	assert_int_equal(hz_station_hours_csv(&x, w.mine, w.t0 - 86400,
+	    w.t0 + 86400, csv_take, &out), HZ_OK);
+	assert_int_equal(out.calls, 1 + 3);
+	assert_true(out.len > strlen(head));
+	assert_memory_equal(out.text, head, strlen(head));
+	assert_non_null(strstr(out.text, ",1,0,120,2.00\r\n"));
+	assert_non_null(strstr(out.text, ",0,1,0,0.00\r\n"));
+	assert_non_null(strstr(out.text, "****"));
+	for (size_t i = 0; i < out.len; i++) {
+		run = out.text[i] >= '0' && out.text[i] <= '9' ? run + 1 : 0;
+		if (run >= 11)
+			fail_msg("a whole phone number in the file: %s", out.text);
+	}
+	/* Another station's file is not theirs: 404, nothing written. */
+	memset(&out, 0, sizeof(out));
+	fx_refused(&x, hz_station_hours_csv(&x, w.other, w.t0 - 86400,
+	    w.t0 + 86400, csv_take, &out), HZ_ERR_NOT_FOUND, "not_found", NULL);
+	assert_int_equal(out.calls, 0);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(station_codes_are_their_own),
 	cmocka_unit_test(rounding_to_quarter_hours),
@@ -467,4 +602,7 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(capacity_waiting_list_and_promotion),
 	cmocka_unit_test(overlaps_deadlines_and_removal),
 	cmocka_unit_test(attendance_hours_no_shows_and_pause),
-	cmocka_unit_test(reminders_once_per_shift))
+	cmocka_unit_test(reminders_once_per_shift),
+	cmocka_unit_test(touching_shifts_in_either_order),
+	cmocka_unit_test(fewer_no_shows_than_the_limit_do_not_pause),
+	cmocka_unit_test(hours_csv_streams_rows_with_masked_phones))
