@@ -177,8 +177,51 @@ describe('the sign-up storm', () => {
       }
       const [[c2]] = sql(`SELECT COUNT(*) FROM shift_signups WHERE shift_id = ${shift.id} AND status = 'confirmed'`);
       assert.equal(Number(c2), 20);
+      // Each of the 20 who joined the list was told their own place: 1..20, no place twice.
+      const places = sql(`SELECT text FROM notifications WHERE kind = 'shift.waiting' AND subject_id = ${shift.id}`)
+        .map(([t]) => Number(/候补第 (\d+) 位/.exec(t)?.[1])).sort((x, y) => x - y);
+      assert.deepEqual(places, Array.from({ length: 20 }, (_, i) => i + 1), 'the places told on joining the list');
     });
   }
+});
+
+describe('races beyond the one-shift storm', () => {
+  test('ten confirmed withdraw at once from a full shift (3 rounds): the ten in line move up, counters equal the rows, each told once', async () => {
+    for (let round = 0; round < 3; round++) {
+      const people = [];
+      for (let i = 0; i < 20; i++) people.push(await resident());
+      const s = await newShift({ capacity: 10, title: `同时取消 ${round}` });
+      for (const p of people) expectStatus(await signup(p, s.id), 201);
+      const answers = await Promise.all(people.slice(0, 10).map((p) => withdraw(p, s.id)));
+      for (const a of answers) expectStatus(a, 200, 'withdraw');
+      const [[conf, wait]] = sql(`SELECT SUM(status = 'confirmed'), SUM(status = 'waiting') FROM shift_signups WHERE shift_id = ${s.id}`);
+      const [[cc, cw]] = sql(`SELECT confirmed, waiting FROM shifts WHERE id = ${s.id}`);
+      assert.deepEqual([Number(conf), Number(wait)], [10, 0], 'rows: the ten in line confirmed');
+      assert.deepEqual([Number(cc), Number(cw)], [10, 0], 'the counters agree with the rows');
+      for (const p of people.slice(10)) {
+        assert.equal(expectStatus(await getShift(p, s.id), 200).mine.status, 'confirmed');
+        assert.equal(notes(p.user.id, 'shift.promoted', s.id), 1, 'told once');
+      }
+    }
+  });
+
+  test('one volunteer signs up for six overlapping shifts at once (4 rounds): exactly one confirmed, the rest 409 shift_overlap', async () => {
+    for (let round = 0; round < 4; round++) {
+      const v = await resident();
+      const start = Date.parse(slot(3).starts_at);
+      const shifts = [];
+      for (let k = 0; k < 6; k++) {
+        const at = start + k * 10 * 60_000;
+        shifts.push(await newShift({ starts_at: iso(at), ends_at: iso(at + 2 * HOUR), title: `重叠 ${round}-${k}` }));
+      }
+      const answers = await Promise.all(shifts.map((s) => signup(v, s.id)));
+      for (const a of answers) assert.ok(a.status < 500, describeRes(a));
+      assert.equal(answers.filter((a) => a.status === 201).length, 1, answers.map(describeRes).join(' | '));
+      for (const a of answers.filter((x) => x.status !== 201)) expectError(a, 409, 'shift_overlap');
+      const [[n]] = sql(`SELECT COUNT(*) FROM shift_signups WHERE user_id = ${Number(v.user.id)} AND status = 'confirmed'`);
+      assert.equal(Number(n), 1, 'one confirmed place in the database');
+    }
+  });
 });
 
 describe('refusals of signing up and withdrawing', () => {
@@ -195,6 +238,11 @@ describe('refusals of signing up and withdrawing', () => {
     assert.equal(s.confirmed, 0);
     const ok = expectShift(expectStatus(await signup(v, c.id), 201, 'back to back is no overlap'));
     assert.equal(ok.mine.status, 'confirmed');
+    // Back to back the other way round: holding the later one, the earlier one is no overlap either.
+    const w = await resident();
+    expectStatus(await signup(w, c.id), 201);
+    const before = expectShift(expectStatus(await signup(w, a.id), 201, 'the earlier of two back-to-back shifts, taken second'));
+    assert.equal(before.mine.status, 'confirmed');
   });
 
   test('after the cancel deadline: 409 cancel_too_late; the manager may still remove; the removed is told', async () => {
