@@ -776,8 +776,13 @@ promote(const struct hz_ctx *x, const struct hz_db_cell *l)
 		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_PROMOTE,
 		    HZ_ARGS(HZ_ARG_I64((long long)x->now),
 		    HZ_ARG_I64((long long)x->now),
-		    HZ_ARG_I64((long long)signup)), NULL)) ||
-		    (rc = tell(x, user, "shift.promoted", shift, l[L_TITLE].s,
+		    HZ_ARG_I64((long long)signup)), &r)))
+			return rc;
+		/* The counter moved, so the row must have: anything else
+		 * (a waiting list read stale) rolls the whole back. */
+		if (r.affected != 1)
+			return HZ_ERR_INTERNAL;
+		if ((rc = tell(x, user, "shift.promoted", shift, l[L_TITLE].s,
 		    (time_t)l[L_STARTS_TS].i,
 		    "有人取消，您已从候补转为报名成功，请准时到站扫码签到")))
 			return rc;
