@@ -4,12 +4,14 @@
 // A station code ({station, check_code, actions, shift}) shows the station,
 // the caller's shift there now with a big 签到 / 签退 button, and the way to
 // the station's week of shifts (and to 管理 for its manager).
-import { api, ApiError, tokens } from './api.js';
+import { api, ApiError, tokens, LOGOUT_EVENT } from './api.js';
 import { loginHref } from './nav.js';
 import {
   $, el, formatTime, toast, hideToast, showState, showContent, stateButton, showConfirm, showError, setBusy,
 } from './ui.js';
-import { kindText, span, when, clock, duration, showRefusal } from './shift-kit.js';
+import {
+  kindText, span, when, duration, showRefusal, nobreak, checkedInNote, past,
+} from './shift-kit.js';
 
 // Returns the token from /q/<token> (trailing slash allowed), or '' if absent or malformed.
 function tokenFromPath() {
@@ -20,6 +22,21 @@ function tokenFromPath() {
 
 const token = tokenFromPath();
 let scanData = null;
+// The stored session could not be renewed (api.js cleared it): the page
+// says so, with 登录, rather than looking like a visitor's.
+let expired = false;
+const EXPIRED = '登录已过期，请重新登录';
+window.addEventListener(LOGOUT_EVENT, () => { expired = true; });
+
+// The visitor's block: 登录, and why.
+function anonBlock(tip, button) {
+  $('place-anon').hidden = false;
+  const t = $('place-anon-tip');
+  t.textContent = expired ? EXPIRED : tip;
+  t.classList.toggle('huzu-place__tip_expired', expired);
+  $('act-login').href = loginHref(location.pathname);
+  $('act-login').textContent = expired ? '登录' : button;
+}
 
 // ---- Message states (loading, errors) ----------------------------------------
 
@@ -158,7 +175,7 @@ function renderPlace(data) {
   const actions = Array.isArray(data.actions) ? data.actions : [];
   const anonymous = actions.includes('login');
   $('place-anon').hidden = !anonymous;
-  if (anonymous) $('act-login').href = loginHref(location.pathname);
+  if (anonymous) anonBlock('登录后可办理居住登记、扫码打卡、反映问题等事项', '登录后办理');
   const cells = anonymous ? [] : actionList(data);
   $('place-actions').replaceChildren(...cells);
   $('place-actions-group').hidden = cells.length === 0;
@@ -185,11 +202,7 @@ function renderStation(data) {
 
   const anonymous = actions.has('login');
   $('place-anon').hidden = !anonymous;
-  if (anonymous) {
-    $('place-anon-tip').textContent = '登录后可签到、签退，查看和报名本站点的志愿服务班次';
-    $('act-login').href = loginHref(location.pathname);
-    $('act-login').textContent = '登录';
-  }
+  if (anonymous) anonBlock('登录后可签到、签退，查看和报名本站点的志愿服务班次', '登录');
   renderNow(data, actions, anonymous);
 
   const cells = [];
@@ -226,41 +239,53 @@ function renderNow(data, actions, anonymous) {
   const btn = el('button', { class: 'weui-btn weui-btn_primary huzu-now__btn', type: 'button', id: 'act-shift-check', 'data-mode': mode },
     mode === 'check_in' ? '签到' : '签退');
   const refusal = el('p', { class: 'huzu-refusal', id: 'station-now-refusal', role: 'alert', hidden: true });
-  btn.addEventListener('click', () => stationCheck(btn, mode, refusal));
+  btn.addEventListener('click', () => stationCheck(btn, mode, refusal, s));
   box.className = 'huzu-card huzu-now';
   box.replaceChildren(...[
     el('h2', { class: 'huzu-now__title', id: 'station-now-title' }, '您现在的班次'),
     el('p', 'huzu-now__shift huzu-wrap', s.title || ''),
     el('p', 'huzu-now__time huzu-wrap', span(s)),
-    mine.checked_in_at ? el('p', 'huzu-now__desc', `已于 ${clock(mine.checked_in_at)} 签到，结束时请扫码签退`) : null,
+    mine.checked_in_at && !mine.checked_out_at ? el('p', { class: 'huzu-now__desc huzu-wrap', id: 'station-now-note' }, checkedInNote(s)) : null,
     btn,
     refusal,
   ].filter(Boolean));
   box.hidden = false;
 }
 
-async function stationCheck(btn, mode, refusal) {
+async function stationCheck(btn, mode, refusal, shift) {
   if (busy) return;
-  busy = true;
   refusal.hidden = true;
   const label = mode === 'check_in' ? '签到' : '签退';
+  // Leaving early counts only up to now: asked first.
+  if (mode === 'check_out' && shift && shift.ends_at && !past(shift.ends_at)) {
+    busy = true;
+    const left = Math.max(1, Math.ceil((Date.parse(shift.ends_at) - Date.now()) / 60e3));
+    const ok = await showConfirm({
+      title: '提前签退',
+      message: `班次还有 ${left} 分钟结束，现在签退只计到现在，确定签退吗？`,
+      ok: '签退', cancel: '再想想',
+    });
+    busy = false;
+    if (!ok) return;
+  }
+  busy = true;
   setBusy(btn, true, `正在${label}`);
   try {
     const res = await api.post('/checkins', { token });
     const s = res.shift || (scanData && scanData.shift) || {};
     const out = res.kind === 'shift_check_out';
     if (res.repeated) {
-      showResult({ ok: false, title: out ? '刚刚已签退' : '刚刚已签到', desc: `10 分钟内重复扫码不重复记录。上次：${when(res.at) || '刚刚'}` });
+      showResult({ ok: false, title: out ? '刚刚已签退' : '刚刚已签到', desc: ['10 分钟内重复扫码不重复记录。上次：', res.at ? nobreak(when(res.at)) : '刚刚'] });
     } else if (out) {
       const mins = typeof res.minutes === 'number' ? res.minutes : null;
       showResult({
         ok: true,
         title: '签退成功',
-        desc: `${s.title || ''}${mins !== null ? ` · 本次服务时长 ${duration(mins)}（按 15 分钟取整）` : ''} · 签退时间 ${when(res.at)}`,
+        desc: [`${s.title || ''}${mins !== null ? ` · 本次服务时长 ${duration(mins)}（按 15 分钟取整）` : ''} · 签退时间 `, nobreak(when(res.at))],
       });
       toast('签退成功');
     } else {
-      showResult({ ok: true, title: '签到成功', desc: `${s.title || ''} · 签到时间 ${when(res.at)}。结束时请再扫码签退` });
+      showResult({ ok: true, title: '签到成功', desc: [`${s.title || ''} · 签到时间 `, nobreak(when(res.at)), '。结束时请再扫码签退'] });
       toast('签到成功');
     }
     busy = false;
@@ -268,6 +293,13 @@ async function stationCheck(btn, mode, refusal) {
     $('place-result').scrollIntoView({ block: 'nearest' });
   } catch (err) {
     setBusy(btn, false, label);
+    if (err instanceof ApiError && err.status === 401) {
+      // The session could not be renewed: the page as a visitor sees it, saying so.
+      expired = true;
+      busy = false;
+      await scan({ quiet: true });
+      return;
+    }
     showRefusal(refusal, err, { station: scanData && scanData.station });
   } finally {
     busy = false;
@@ -283,7 +315,7 @@ function showResult({ ok, title, desc }) {
   box.className = `huzu-card huzu-result ${ok ? 'huzu-result_ok' : 'huzu-result_again'}`;
   box.replaceChildren(
     el('i', { class: ok ? 'weui-icon-success' : 'weui-icon-waiting', 'aria-hidden': 'true' }),
-    el('div', 'huzu-result__text', el('p', 'huzu-result__title', title), el('p', 'huzu-result__desc huzu-wrap', desc)),
+    el('div', 'huzu-result__text', el('p', 'huzu-result__title', title), el('p', 'huzu-result__desc huzu-wrap', ...[].concat(desc))),
   );
   box.hidden = false;
 }
@@ -356,6 +388,7 @@ async function scan({ quiet = false, retried = false } = {}) {
   } catch (err) {
     // A session that cannot be renewed: look again as a visitor.
     if (err instanceof ApiError && err.status === 401 && !retried) {
+      if (tokens.access || tokens.refresh) expired = true;
       tokens.clear();
       await scan({ quiet, retried: true });
       return;

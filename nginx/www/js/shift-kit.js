@@ -91,6 +91,30 @@ export function hours(minutes) {
 
 export const past = (rfc3339) => Date.parse(rfc3339) <= Date.now();
 
+// A date or time that must not break inside ("12⏎月2日" at 320 px or with
+// large text): it moves to the next line whole, and breaks only at its
+// spaces when it is wider than the line itself.
+export const nobreak = (text) => el('span', 'huzu-nobreak', text);
+
+// "08:46" today, "12月3日 周四 08:46" on another day.
+export function at(rfc3339) {
+  return dayOf(rfc3339) === today() ? clock(rfc3339) : when(rfc3339);
+}
+
+// While the shift runs, after 签到: what to do when leaving.
+export function checkedInNote(shift) {
+  const mine = shift.mine || {};
+  return `已于 ${at(mine.checked_in_at)} 签到，班次 ${at(shift.ends_at)} 结束，离开时请扫码签退`;
+}
+
+// The station's contact phone as a 44 px tel: link, or null without one.
+// station: a station object (its phone is string|null, or absent).
+export function phoneLink(station, id) {
+  const phone = station && typeof station.phone === 'string' ? station.phone.trim() : '';
+  if (!phone) return null;
+  return el('a', { class: 'huzu-tel', href: `tel:${phone.replace(/[^\d+]/g, '')}`, id }, `拨打 ${phone}`);
+}
+
 // ---- The caller's own sign-up ------------------------------------------------------------
 
 // {text, cls} of a sign-up's state, or null when there is none.
@@ -152,7 +176,8 @@ export function refusalText(err, { shift, station } = {}) {
     case 'shift_cancelled':
       return '这个班次已被站点取消。';
     case 'shift_overlap':
-      return '您在同一时间已经报名了其他班次，不能同时参加。如要换班，请先取消那个班次。';
+      // The server's message names the other shift.
+      return e.message || '您在同一时间已经报名了其他班次，不能同时参加。如要换班，请先取消那个班次。';
     case 'volunteer_paused':
       return e.message || '您的报名已暂停。';
     case 'not_signed_up':
@@ -174,6 +199,10 @@ export function showRefusal(box, err, ctx) {
   const e = err instanceof ApiError ? err : new ApiError();
   const text = el('span', 'huzu-refusal__text', refusalText(e, ctx));
   box.replaceChildren(text);
+  if (e.code === 'cancel_too_late') {
+    const tel = phoneLink(ctx && ctx.station, box.id ? `${box.id}-tel` : undefined);
+    if (tel) box.append(tel);
+  }
   const known = ['cancel_too_late', 'signup_closed', 'shift_cancelled', 'shift_overlap', 'volunteer_paused', 'not_signed_up', 'no_shift_now', 'qr_expired', 'network'];
   if (e.requestId && !known.includes(e.code)) {
     const more = el('button', { class: 'huzu-refusal__more', type: 'button' }, '反馈编号');
@@ -233,24 +262,38 @@ function fillCard(node, s, opts) {
     ? el('h3', { class: 'huzu-shift__title huzu-wrap', id: `${id}-title` }, el('a', { class: 'huzu-shift__link', href: opts.link }, s.title || ''))
     : el('h3', { class: 'huzu-shift__title huzu-wrap', id: `${id}-title` }, s.title || '');
   const where = opts.showStation && s.station ? el('p', 'huzu-shift__station huzu-wrap', s.station.name || '') : null;
-  const places = cancelled || ended ? null : el('p', { class: `huzu-shift__places${s.free > 0 ? '' : ' huzu-shift__places_full'}`, id: `${id}-places` }, placesText(s));
+  const started = past(s.starts_at);
+  const inShift = mine.status === 'confirmed' && mine.checked_in_at && !mine.checked_out_at && !ended;
+  const places = cancelled || ended || started ? null : el('p', { class: `huzu-shift__places${s.free > 0 ? '' : ' huzu-shift__places_full'}`, id: `${id}-places` }, placesText(s));
 
   // What the caller should know now.
   let note = null;
+  const cut = nobreak(when(s.cancel_deadline));
   if (cancelled) {
     note = el('p', 'huzu-shift__note huzu-shift__note_warn huzu-wrap', `站点已取消这个班次${s.cancel_reason ? `：${s.cancel_reason}` : ''}`);
-  } else if (mine.status === 'confirmed' && !ended) {
-    note = el('p', 'huzu-shift__note huzu-wrap', past(s.cancel_deadline)
-      ? `已过取消截止时间（${when(s.cancel_deadline)}），不能参加请联系站点负责人`
-      : `如不能参加，请在 ${when(s.cancel_deadline)} 前取消`);
+  } else if (inShift) {
+    note = el('p', { class: 'huzu-shift__note huzu-shift__note_now huzu-wrap', id: `${id}-note` }, checkedInNote(s));
+  } else if (mine.status === 'confirmed' && !mine.checked_in_at && !ended) {
+    if (past(s.cancel_deadline)) {
+      // 取消报名 can only fail now: say whom to tell instead.
+      const station = opts.station || (opts.stationOf && s.station ? opts.stationOf(s.station.id) : null);
+      note = el('div', { class: 'huzu-shift__note huzu-shift__note_warn', id: `${id}-note` },
+        el('p', { class: 'huzu-shift__late huzu-wrap', id: `${id}-late` }, '已过取消截止时间，不能在网上取消；不能来请联系站点'),
+        phoneLink(station, `${id}-tel`));
+    } else {
+      note = el('p', { class: 'huzu-shift__note huzu-wrap', id: `${id}-note` }, '如不能参加，请在 ', cut, ' 前取消');
+    }
   } else if (mine.status === 'waiting' && !ended) {
-    note = el('p', 'huzu-shift__note huzu-wrap', '有人取消时按候补顺序自动递补，递补后会通知您');
+    // No one moves up from the waiting list after the cancel deadline.
+    note = el('p', { class: 'huzu-shift__note huzu-wrap', id: `${id}-note` }, ...(past(s.cancel_deadline)
+      ? ['已过取消截止时间（', cut, '），之后有人取消也不再递补']
+      : ['取消截止（', cut, '）前有人取消，会按候补顺序自动递补，递补后会通知您；之后不再递补']));
   }
   const attended = [];
   if (mine.checked_in_at) attended.push(`签到 ${clock(mine.checked_in_at)}`);
   if (mine.checked_out_at) attended.push(`签退 ${clock(mine.checked_out_at)}`);
   if (typeof mine.minutes === 'number' && mine.minutes >= 0 && (ended || mine.checked_out_at)) attended.push(`时长 ${duration(mine.minutes)}`);
-  const attendance = attended.length ? el('p', 'huzu-shift__attend', attended.join(' · ')) : null;
+  const attendance = attended.length && !inShift ? el('p', 'huzu-shift__attend', attended.join(' · ')) : null;
 
   // 详情: description, requirements and both deadlines.
   const detailId = `${id}-detail`;
@@ -283,7 +326,8 @@ function actionFor(s, node, refusal, opts) {
   let label = '';
   let kind = '';
   if (mine.status === 'confirmed') {
-    if (mine.checked_in_at) return null;
+    // Checked in, or past the cancel deadline (the note says whom to call).
+    if (mine.checked_in_at || past(s.cancel_deadline)) return null;
     label = '取消报名'; kind = 'cancel';
   } else if (mine.status === 'waiting') {
     label = '退出候补'; kind = 'cancel';
@@ -311,6 +355,16 @@ async function act(s, kind, btn, label, node, refusal, opts) {
         ? `确定退出“${s.title}”的候补吗？再报名需要重新排队。`
         : `确定取消“${s.title}”（${span(s)}）的报名吗？名额会让给候补的人。`,
       ok: waiting ? '退出候补' : '取消报名', cancel: '再想想', warn: true,
+    });
+    if (!ok) return;
+  } else if (past(s.cancel_deadline)) {
+    const full = !(s.free > 0);
+    const ok = await showConfirm({
+      title: full ? '排队候补' : '报名',
+      message: full
+        ? '此班次已过取消截止时间，之后有人取消也不再递补，确定排队候补吗？'
+        : '此班次已过取消截止时间，报名后不能在网上取消，确定报名吗？',
+      ok: full ? '排队候补' : '报名', cancel: '再想想',
     });
     if (!ok) return;
   }
