@@ -2,7 +2,7 @@
 // history with check-in/out times and counted time), the hours in total,
 // per station and per month (an ECharts bar chart of the last six months
 // with the same numbers in a table), and why sign-up is paused, until when.
-import { api, ApiError, auth } from './api.js';
+import { api, ApiError, auth, LOGOUT_EVENT } from './api.js';
 import { loginHref } from './nav.js';
 import { $, el, showState, showContent, stateButton, emptyState, setBusy, showError } from './ui.js';
 import {
@@ -15,9 +15,19 @@ const main = $('my-main');
 let chart = null;
 let next = '';
 const seen = new Map();     // sign-up id -> shift, all loaded so far
+// The stations (for their phones), asked only when a sign-up is past its
+// cancel deadline: id -> station.
+let stations = null;
+// The stored session could not be renewed (api.js cleared it).
+let expired = false;
+window.addEventListener(LOGOUT_EVENT, () => { expired = true; });
 
 function done() {
   main.setAttribute('aria-busy', 'false');
+}
+
+function expiredGate() {
+  gate('登录已过期，请重新登录', '重新登录后可查看您报名的班次和志愿服务时长');
 }
 
 function gate(title, desc) {
@@ -61,12 +71,22 @@ function table(caption, head, rows, id) {
 
 function renderHours(h) {
   const tile = (label, value, id) => el('div', { class: 'huzu-tile', id }, el('strong', '', value), el('span', '', label));
+  const none = !(Number(h.minutes) > 0);
   $('my-tiles').replaceChildren(
     tile('累计服务（小时）', hours(h.minutes), 'tile-hours'),
     tile('参加班次', String(h.shifts ?? 0), 'tile-shifts'),
     tile('未到岗', String(h.no_shows ?? 0), 'tile-noshows'));
 
   showPaused($('my-paused'), h);
+
+  // No hours yet: one line, not an empty chart and six months of 0.
+  $('my-hours-empty').hidden = !none;
+  $('my-hours').hidden = none;
+  if (none) {
+    chart?.dispose();
+    chart = null;
+    return;
+  }
 
   const months = lastMonths(h.months);
   $('my-months').replaceChildren(table('每月服务时长', ['月份', '小时', '班次'],
@@ -89,7 +109,10 @@ async function drawChart(months) {
     node.hidden = true;          // the table beside it has the numbers
     return;
   }
+  if ($('my-hours').hidden) return;
   chart?.dispose();
+  node.replaceChildren();        // the 正在加载图表… placeholder
+  node.classList.remove('huzu-chart_wait');
   chart = echarts.init(node, null, { renderer: 'canvas' });
   chart.setOption({
     animation: false,
@@ -115,7 +138,23 @@ const upcoming = (s) => !past(s.ends_at) && s.status !== 'cancelled' && ['confir
 function card(s) {
   const day = dayOf(s.starts_at);
   const link = s.station ? `/stations.html?id=${encodeURIComponent(s.station.id)}${day > today() ? `&from=${day}` : ''}` : '';
-  return shiftCard(s, { showDay: true, showStation: true, link, onChange: () => refreshHours() });
+  return shiftCard(s, {
+    showDay: true, showStation: true, link, onChange: () => refreshHours(),
+    stationOf: (id) => (stations && stations.get(String(id))) || null,
+  });
+}
+
+// A confirmed sign-up past its cancel deadline shows the station's phone:
+// the stations are asked once, then the cards drawn again.
+const needsPhone = (s) => upcoming(s) && (s.mine || {}).status === 'confirmed' && !(s.mine || {}).checked_in_at && past(s.cancel_deadline);
+
+async function loadStations() {
+  if (stations || ![...seen.values()].some(needsPhone)) return;
+  try {
+    const r = await api.get('/stations');
+    stations = new Map((Array.isArray(r.items) ? r.items : []).map((st) => [String(st.id), st]));
+    renderSignups();
+  } catch { /* the cards say 联系站点 without the number */ }
 }
 
 function renderSignups() {
@@ -147,6 +186,7 @@ $('my-more').addEventListener('click', async () => {
   try {
     addPage(await api.get(`/me/signups?limit=50&after=${encodeURIComponent(next)}`));
     renderSignups();
+    loadStations();
   } catch (err) {
     await showError(err);
   } finally {
@@ -156,7 +196,8 @@ $('my-more').addEventListener('click', async () => {
 
 async function load() {
   if (!auth.loggedIn) {
-    gate('请先登录', '登录后可查看您报名的班次和志愿服务时长');
+    if (expired) expiredGate();
+    else gate('请先登录', '登录后可查看您报名的班次和志愿服务时长');
     return;
   }
   showState({ icon: 'loading', title: '正在加载…' });
@@ -168,10 +209,12 @@ async function load() {
     renderSignups();
     renderHours(h);
     done();
+    loadStations();
   } catch (err) {
     const e = err instanceof ApiError ? err : new ApiError();
     if (e.status === 401) {
-      gate('登录已过期', '请重新登录后查看');
+      expired = true;
+      expiredGate();
       return;
     }
     showState({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message,

@@ -2,18 +2,22 @@
 // with ?id=N one station and a week of its shifts (from ?from=YYYY-MM-DD,
 // default today), with free places, the caller's own sign-up and the
 // 报名 / 取消报名 / 候补 buttons (js/shift-kit.js).
-import { api, ApiError, auth } from './api.js';
+import { api, ApiError, auth, LOGOUT_EVENT } from './api.js';
 import { loginHref } from './nav.js';
 import { $, el, showState, showContent, stateButton, emptyState } from './ui.js';
 import {
   kindText, kindMark, today, addDays, dayText, dayOf, shiftCard,
-  requestIdButton, showPaused,
+  requestIdButton, showPaused, nobreak,
 } from './shift-kit.js';
 
 const main = $('st-main');
 let seq = 0;
 // The station and the caller's hours, asked once per station while on the page.
 let kept = null;
+// The stored session could not be renewed (api.js cleared it).
+let expired = false;
+window.addEventListener(LOGOUT_EVENT, () => { expired = true; });
+const EXPIRED = '登录已过期，请重新登录';
 
 function params() {
   const q = new URLSearchParams(location.search);
@@ -36,7 +40,8 @@ function gate(title, desc) {
 function failed(err) {
   const e = err instanceof ApiError ? err : new ApiError();
   if (e.status === 401) {
-    gate('登录已过期', '请重新登录后查看志愿服务班次');
+    expired = true;
+    gate(EXPIRED, '重新登录后可查看站点的班次并报名');
     return;
   }
   if (e.status === 404) {
@@ -109,7 +114,8 @@ function setWeekNav(p) {
   prev.hidden = first;
   prev.href = weekLink(p.id, prevFrom < today() ? today() : prevFrom);
   next.href = weekLink(p.id, addDays(p.from, 7));
-  $('week-range').textContent = `${dayText(p.from)} 至 ${dayText(addDays(p.from, 6))}`;
+  // Each day whole ("12月8⏎日" at 320 px with large text).
+  $('week-range').replaceChildren(nobreak(dayText(p.from)), ' 至 ', nobreak(dayText(addDays(p.from, 6))));
 }
 
 function renderWeek(p, st, page) {
@@ -153,7 +159,8 @@ async function load() {
   const my = ++seq;
   const p = params();
   if (!auth.loggedIn) {
-    gate('请先登录', '登录后可以查看站点的班次并报名');
+    if (expired) gate(EXPIRED, '重新登录后可查看站点的班次并报名');
+    else gate('请先登录', '登录后可以查看站点的班次并报名');
     return;
   }
   main.setAttribute('aria-busy', 'true');
