@@ -116,6 +116,39 @@ async function as(tokens) {
   return s;
 }
 
+// Rewrites the shifts of GET /shifts (a page opened earlier, a shift
+// already running): edit(shift) returns the changed shift.
+async function editShifts(page, edit) {
+  await page.route((url) => url.pathname === '/api/v1/shifts', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    await route.fulfill({ response: res, json: { ...body, items: body.items.map(edit) } });
+  });
+}
+
+// The station as the lead's API gives it, with a contact phone.
+const PHONE = '020-8765 4321';
+async function withPhone(page) {
+  await page.route((url) => /^\/api\/v1\/stations(\/\d+)?$/.test(url.pathname), async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    const add = (st) => ({ ...st, phone: PHONE });
+    await route.fulfill({ response: res, json: Array.isArray(body.items) ? { ...body, items: body.items.map(add) } : add(body) });
+  });
+}
+
+// Each of these elements lies on one line (a date or number not broken).
+async function oneLine(page, selector, label) {
+  const lines = await page.$$eval(selector, (ns) => ns.map((n) => {
+    const r = document.createRange();
+    r.selectNodeContents(n);
+    const tops = new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top)));
+    return [n.textContent, tops.size];
+  }));
+  assert.ok(lines.length > 0, `${label}: ${selector} is there`);
+  for (const [text, n] of lines) assert.equal(n, 1, `${label}: "${text}" on one line`);
+}
+
 // ---- Layout checks (as in complaints.test.mjs) -----------------------------------------------
 
 // Nothing wider than the screen, every control a 44 px target, text at
@@ -270,6 +303,7 @@ test('a full shift: 排队候补 shows the place in line', { timeout: 90_000 }, 
     assert.equal((await signed).status(), 201);
     await card.locator('.huzu-sstatus', { hasText: '候补第 1 位' }).waitFor();
     assert.match(await card.innerText(), /按候补顺序自动递补/);
+    assert.match(await card.innerText(), /取消截止（\d{1,2}月\d{1,2}日 周. \d{2}:\d{2}）前有人取消.*之后不再递补/);
     assert.equal((await act.innerText()).trim(), '退出候补');
     await checkWidths(page, 'waiting');
     await shot(page, 'stations-waiting.png', { fullPage: true });
@@ -279,18 +313,50 @@ test('a full shift: 排队候补 shows the place in line', { timeout: 90_000 }, 
   }
 });
 
-test('取消报名 before the deadline; after it the refusal is said next to the button', { timeout: 90_000 }, async () => {
+test('取消报名 before the deadline; after it no 取消报名 but whom to call, and a stale page\'s refusal next to the button', { timeout: 120_000 }, async () => {
   const early = await makeShift({ ...tomorrow(16) });
   // Starting in 70 minutes: the default cancel deadline (3 h before) has passed.
   const now = Date.now();
   const late = await makeShift({ starts: now + minutes(70), ends: now + minutes(130) });
+  const other = await makeShift({ starts: now + minutes(75), ends: now + minutes(80), title: '临时帮手' });
   const tokens = await residentTokens();
   await signUp(tokens.access_token, early.id);
   await signUp(tokens.access_token, late.id);
   const s = await as(tokens);
   const { page } = s;
+  await withPhone(page);
   try {
     await page.goto(`${BASE}/stations.html?id=${stationId}`, { waitUntil: 'load' });
+    // Past the deadline: no 取消报名 (it can only fail), the line and the phone instead.
+    const lateNow = page.locator(`#shift-${late.id}`);
+    await lateNow.locator('.huzu-sstatus', { hasText: '已报名' }).waitFor();
+    assert.equal(await page.locator(`#shift-${late.id}-act`).count(), 0, 'no 取消报名 past the deadline');
+    assert.equal(await visibleText(page, `#shift-${late.id}-late`), '已过取消截止时间，不能在网上取消；不能来请联系站点');
+    const tel = page.locator(`#shift-${late.id}-tel`);
+    assert.equal((await tel.innerText()).trim(), `拨打 ${PHONE}`);
+    assert.equal(await tel.getAttribute('href'), 'tel:02087654321');
+    await checkWidths(page, 'past the cancel deadline');
+    await shot(page, 'stations-past-deadline.png', { fullPage: true });
+
+    // 报名 to a shift past its cancel deadline: asked first.
+    const otherAct = page.locator(`#shift-${other.id}-act`);
+    assert.equal((await otherAct.innerText()).trim(), '报名');
+    await otherAct.click();
+    await page.locator('#huzu-confirm-dialog .weui-dialog').waitFor();
+    assert.match(await visibleText(page, '#huzu-confirm-dialog .huzu-dialog__message'), /^此班次已过取消截止时间，报名后不能在网上取消，确定报名吗？$/);
+    await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '再想想' }).click();
+    await page.locator('#huzu-confirm-dialog').waitFor({ state: 'hidden' });
+    assert.deepEqual(s.calls.filter((c) => c.startsWith('POST')), [], 'nothing sent when not confirmed');
+    await otherAct.click();
+    const otherSigned = page.waitForResponse((r) => apiPath(r) === `/api/v1/shifts/${other.id}/signup`);
+    await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '报名' }).click();
+    assert.equal((await otherSigned).status(), 201);
+    await page.locator(`#shift-${other.id} .huzu-sstatus`, { hasText: '已报名' }).waitFor();
+    assert.equal(await page.locator(`#shift-${other.id}-act`).count(), 0);
+
+    // A page opened before the deadline still shows 取消报名.
+    await editShifts(page, (x) => (x.id === late.id ? { ...x, cancel_deadline: new Date(Date.now() + 3600e3).toISOString() } : x));
+    await page.reload({ waitUntil: 'load' });
     // Before the deadline: asked first, then cancelled.
     const card = page.locator(`#shift-${early.id}`);
     await card.locator('.huzu-sstatus', { hasText: '已报名' }).waitFor();
@@ -305,7 +371,7 @@ test('取消报名 before the deadline; after it the refusal is said next to the
     // After it: the API refuses, the page says what to do, beside the button.
     const lateCard = page.locator(`#shift-${late.id}`);
     await lateCard.waitFor({ state: 'visible' });
-    assert.match(await lateCard.innerText(), /已过取消截止时间/);
+    assert.match(await lateCard.innerText(), /如不能参加，请在 .+ 前取消/, 'as that page showed it');
     await page.locator(`#shift-${late.id}-act`).click();
     await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '取消报名' }).click();
     const refusal = page.locator(`#shift-${late.id}-refusal`);
@@ -313,6 +379,7 @@ test('取消报名 before the deadline; after it the refusal is said next to the
     const said = await refusal.innerText();
     assert.match(said, /已过取消截止时间/);
     assert.match(said, /联系站点负责人/);
+    assert.equal(await page.locator(`#shift-${late.id}-refusal-tel`).getAttribute('href'), 'tel:02087654321');
     noRequestId(said, 'cancel_too_late');
     await lateCard.locator('.huzu-sstatus', { hasText: '已报名' }).waitFor();
     // Next to the button: the refusal follows it inside the same card.
@@ -321,6 +388,38 @@ test('取消报名 before the deadline; after it the refusal is said next to the
     await checkWidths(page, 'refusal');
     await shot(page, 'stations-cancel-too-late.png', { fullPage: true });
     assertClean(s, [`/api/v1/shifts/${late.id}/signup`]);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('shift_overlap: the server\'s message, naming the other shift, next to the button', { timeout: 90_000 }, async () => {
+  const first = await makeShift({ ...tomorrow(10), title: `上午阅览室 ${randomBytes(2).toString('hex')}` });
+  const s2 = shanghaiAt(1, 11);
+  const second = await makeShift({ starts: s2, ends: s2 + 2 * 3600e3 });
+  const tokens = await residentTokens();
+  await signUp(tokens.access_token, first.id);
+  const s = await as(tokens);
+  const { page } = s;
+  try {
+    await page.goto(`${BASE}/stations.html?id=${stationId}&from=${new Date(shanghaiAt(1, 8)).toISOString().slice(0, 10)}`, { waitUntil: 'load' });
+    const act = page.locator(`#shift-${second.id}-act`);
+    await act.waitFor({ state: 'visible' });
+    const refused = page.waitForResponse((r) => apiPath(r) === `/api/v1/shifts/${second.id}/signup`);
+    await act.click();
+    const r = await refused;
+    assert.equal(r.status(), 409);
+    const { error } = await r.json();
+    assert.equal(error.code, 'shift_overlap');
+    const refusal = page.locator(`#shift-${second.id}-refusal`);
+    await refusal.waitFor({ state: 'visible' });
+    const said = (await refusal.innerText()).trim();
+    assert.equal(said, error.message, 'the server\'s own words');
+    assert.ok(said.includes(first.title), 'it names the other shift');
+    noRequestId(said, 'shift_overlap');
+    await checkWidths(page, 'overlap');
+    await shot(page, 'stations-overlap.png', { fullPage: true });
+    assertClean(s, [`/api/v1/shifts/${second.id}/signup`]);
   } finally {
     await s.context.close();
   }
@@ -342,11 +441,45 @@ test('我的志愿: the sign-up, the hours and the monthly chart', { timeout: 90
     assert.match(await card.innerText(), new RegExp(STATION));
     assert.match(await card.innerText(), /\d{1,2}月\d{1,2}日 周. \d{2}:\d{2}–\d{2}:\d{2}/);
     assert.match(await visibleText(page, '#tile-hours'), /^0\s/);
+    // A new volunteer: one line, not an empty chart and six months of 0.
+    assert.equal(await visibleText(page, '#my-hours-empty'), '还没有志愿时长：报名并到站签到、签退后会记在这里');
+    assert.equal(await page.locator('#my-hours').isVisible(), false);
+    assert.equal(await page.locator('#chart-months canvas').count(), 0, 'no empty chart');
+    assert.equal(await page.locator('#my-paused').isVisible(), false);
+    await checkWidths(page, 'my shifts, no hours yet');
+    await shot(page, 'my-shifts-new.png', { fullPage: true });
+
+    // With hours (the API's answer with 14.25 of them): 正在加载图表… until
+    // ECharts has drawn, then the chart and six months in the table.
+    await page.route('**/api/v1/me/volunteer-hours', async (route) => {
+      const res = await route.fetch();
+      const h = await res.json();
+      const month = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7);
+      await route.fulfill({ response: res, json: {
+        ...h, minutes: 855, hours: 14.25, shifts: 5,
+        stations: [{ station: { id: stationId, name: STATION }, minutes: 855, shifts: 5 }],
+        months: [{ month, minutes: 855, shifts: 5 }],
+      } });
+    });
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route('**/vendor/echarts/**', async (route) => { await held; await route.continue(); });
+    await page.reload({ waitUntil: 'load' });
+    assert.equal(await visibleText(page, '#chart-months'), '正在加载图表…');
+    assert.equal(await page.locator('#my-hours-empty').isVisible(), false);
+    release();
     await page.locator('#chart-months canvas').waitFor();
     assert.equal(await page.locator('#table-months tbody tr').count(), 6, 'six months in the table');
-    assert.equal(await page.locator('#my-paused').isVisible(), false);
+    assert.equal(await visibleText(page, '#tile-hours strong'), '14.25');
     await checkWidths(page, 'my shifts');
     await shot(page, 'my-shifts.png', { fullPage: true });
+    // Large text at 320 px: the number stays whole, the tiles wrap as tiles.
+    await page.setViewportSize({ width: 320, height: 800 });
+    await page.evaluate(() => { document.documentElement.style.zoom = '2'; });
+    await page.waitForTimeout(150);
+    await oneLine(page, '.huzu-tile strong', 'tiles at 200 %');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, 'tiles at 200 %: no overflow');
+    await shot(page, 'my-shifts-200-320.png', { fullPage: true });
     assertClean(s);
   } finally {
     await s.context.close();
@@ -403,12 +536,42 @@ test('a station\'s code: the station for everyone, 签到 inside the window, 管
     noRequestId(await visibleText(page, '#place-result'), 'check-in');
     await page.locator('#act-shift-check[data-mode="check_out"]').waitFor();
     assert.equal((await page.locator('#act-shift-check').innerText()).trim(), '签退');
+    const NOTE = /^已于 (\d{1,2}月\d{1,2}日 周. )?\d{2}:\d{2} 签到，班次 (\d{1,2}月\d{1,2}日 周. )?\d{2}:\d{2} 结束，离开时请扫码签退$/;
+    assert.match(await visibleText(page, '#station-now-note'), NOTE);
+    // The result above the button, not under the fold below it.
+    const [resBox, btnBox] = [await page.locator('#place-result').boundingBox(), await page.locator('#act-shift-check').boundingBox()];
+    assert.ok(resBox.y + resBox.height <= btnBox.y, 'the result is above the button');
     await checkWidths(page, 'after 签到');
+    await page.setViewportSize({ width: 320, height: 800 });
+    await oneLine(page, '#place-result .huzu-nobreak', 'the 签到成功 card at 320 px');
+    await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, 'station-checkin.png', { fullPage: true });
 
+    // The week: the checked-in note, and no free places once the shift has
+    // started (the API's answer, with the start moved 5 minutes back).
+    const week = await s.context.newPage();
+    await editShifts(week, (x) => (x.id === shift.id ? { ...x, starts_at: new Date(Date.now() - minutes(5)).toISOString() } : x));
+    await week.goto(`${BASE}/stations.html?id=${stationId}`, { waitUntil: 'load' });
+    await week.locator(`#shift-${shift.id} .huzu-sstatus`, { hasText: '已签到' }).waitFor();
+    assert.match(await visibleText(week, `#shift-${shift.id}-note`), NOTE);
+    assert.equal(await week.locator(`#shift-${shift.id}-places`).count(), 0, 'no free places once started');
+    assert.equal(await week.locator(`#shift-${shift.id}-act`).count(), 0);
+    await checkWidths(week, 'week, checked in');
+    await shot(week, 'stations-checked-in.png', { fullPage: true });
+    await week.close();
+
     // A second tap within 10 minutes is the same scan: said so, nothing new.
+    // 签退 before the shift ends is asked first (再想想 sends nothing).
+    const before = s.calls.length;
+    await page.locator('#act-shift-check').click();
+    await page.locator('#huzu-confirm-dialog .weui-dialog').waitFor();
+    assert.match(await visibleText(page, '#huzu-confirm-dialog .huzu-dialog__message'), /^班次还有 \d+ 分钟结束，现在签退只计到现在，确定签退吗？$/);
+    await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '再想想' }).click();
+    await page.locator('#huzu-confirm-dialog').waitFor({ state: 'hidden' });
+    assert.deepEqual(s.calls.slice(before), [], 'nothing sent when not confirmed');
     const again = page.waitForResponse((r) => apiPath(r) === '/api/v1/checkins');
     await page.locator('#act-shift-check').click();
+    await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '签退' }).click();
     const r2 = await again;
     assert.equal(r2.status(), 200);
     assert.equal((await r2.json()).repeated, true);
@@ -424,6 +587,7 @@ test('a station\'s code: the station for everyone, 签到 inside the window, 管
       body: JSON.stringify({ ...real, kind: 'shift_check_out', at: real.shift.ends_at, repeated: false, minutes: 165 }),
     }), { times: 1 });
     await page.locator('#act-shift-check').click();
+    await page.locator('#huzu-confirm-dialog .weui-dialog__btn', { hasText: '签退' }).click();
     await page.locator('#place-result', { hasText: '签退成功' }).waitFor();
     assert.match(await visibleText(page, '#place-result'), /本次服务时长 2 小时 45 分钟（按 15 分钟取整）/);
     assertClean(s);
@@ -505,6 +669,8 @@ test('the week at 200 % text: everything still fits', { timeout: 90_000 }, async
       assert.deepEqual(r.out, [], `${width} px at 200 %: nothing sticks out`);
       const act = await page.locator(`#shift-${shift.id}-act`).boundingBox();
       assert.ok(act && act.height >= 44, 'the button is still a button');
+      await oneLine(page, '#week-range .huzu-nobreak', `${width} px at 200 %: the week's days`);
+      await oneLine(page, '.huzu-weeknav__btn', `${width} px at 200 %: the week buttons`);
       await shot(page, `stations-week-200-${width}.png`, { fullPage: true });
     }
     assertClean(s);
@@ -532,6 +698,34 @@ test('slow 3G: the station list asks the API once and fetches nothing twice', { 
     assert.deepEqual(twice, [], 'nothing fetched twice');
     console.log(`# slow 3G: the station list shows after ${took} ms`);
     assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('an expired login on the scan page, 我的志愿 and the week: said so, with 登录', { timeout: 90_000 }, async () => {
+  const token = await manager();
+  const poster = await apiGet(token, `/stations/${stationId}/poster`);
+  const path = new URL(poster.url).pathname;
+  // Stored tokens the server no longer takes: the refresh fails.
+  const s = await as({ access_token: `x${randomBytes(16).toString('hex')}`, refresh_token: `y${randomBytes(16).toString('hex')}` });
+  const { page } = s;
+  try {
+    await page.goto(`${BASE}${path}`, { waitUntil: 'load' });
+    assert.equal(await visibleText(page, '#place-name'), STATION);
+    assert.equal(await visibleText(page, '#place-anon-tip'), '登录已过期，请重新登录');
+    assert.equal(await visibleText(page, '#act-login'), '登录');
+    assert.match(await page.locator('#act-login').getAttribute('href'), /^\/login\.html\?next=/);
+    await checkWidths(page, 'scan page, expired');
+
+    for (const [url, button] of [['/my-shifts.html', '#my-login'], [`/stations.html?id=${stationId}`, '#st-login']]) {
+      await page.goto(`${BASE}${url}`, { waitUntil: 'load' });
+      await page.locator(button).waitFor({ state: 'visible' });
+      assert.equal(await visibleText(page, '#state-title'), '登录已过期，请重新登录', url);
+      assert.equal(await visibleText(page, button), '登录');
+      await checkWidths(page, `${url}, expired`);
+    }
+    assertClean(s, [/^\/api\/v1\//]);
   } finally {
     await s.context.close();
   }
