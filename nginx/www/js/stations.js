@@ -7,7 +7,7 @@ import { loginHref } from './nav.js';
 import { $, el, showState, showContent, stateButton, emptyState } from './ui.js';
 import {
   kindText, kindMark, today, addDays, dayText, dayOf, shiftCard,
-  requestIdButton, showPaused, nobreak,
+  requestIdButton, showPaused, nobreak, phoneLink,
 } from './shift-kit.js';
 
 const main = $('st-main');
@@ -92,6 +92,7 @@ function infoCard(st) {
     st.address ? ['地址', st.address] : null,
     st.opening_hours ? ['开放时间', st.opening_hours] : null,
     st.manager && st.manager.name ? ['负责人', st.manager.name] : null,
+    phoneLink(st, 'st-phone') ? ['电话', phoneLink(st, 'st-phone')] : null,
   ].filter(Boolean);
   const node = $('st-info');
   node.replaceChildren(...[
