@@ -139,7 +139,7 @@ async function withPhone(page) {
 
 // Each of these elements lies on one line (a date or number not broken).
 async function oneLine(page, selector, label) {
-  const lines = await page.$$eval(selector, (ns) => ns.map((n) => {
+  const lines = await page.$$eval(selector, (ns) => ns.filter((n) => !n.closest('[hidden]') && n.getClientRects().length).map((n) => {
     const r = document.createRange();
     r.selectNodeContents(n);
     const tops = [...r.getClientRects()].filter((b) => b.width > 0).map((b) => b.top).sort((x, y) => x - y);
@@ -318,7 +318,8 @@ test('取消报名 before the deadline; after it no 取消报名 but whom to cal
   // Starting in 70 minutes: the default cancel deadline (3 h before) has passed.
   const now = Date.now();
   const late = await makeShift({ starts: now + minutes(70), ends: now + minutes(130) });
-  const other = await makeShift({ starts: now + minutes(75), ends: now + minutes(80), title: '临时帮手' });
+  // After the late one (a volunteer cannot be in two shifts at once).
+  const other = await makeShift({ starts: now + minutes(135), ends: now + minutes(140), title: '临时帮手' });
   const tokens = await residentTokens();
   await signUp(tokens.access_token, early.id);
   await signUp(tokens.access_token, late.id);
@@ -475,7 +476,10 @@ test('我的志愿: the sign-up, the hours and the monthly chart', { timeout: 90
     await shot(page, 'my-shifts.png', { fullPage: true });
     // Large text at 320 px: the number stays whole, the tiles wrap as tiles.
     await page.setViewportSize({ width: 320, height: 800 });
-    await page.evaluate(() => { document.documentElement.style.zoom = '2'; });
+    await page.evaluate(() => {
+      document.documentElement.style.zoom = '2';
+      window.dispatchEvent(new Event('resize'));     // the chart fits its box again
+    });
     await page.waitForTimeout(150);
     await oneLine(page, '.huzu-tile strong', 'tiles at 200 %');
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, 'tiles at 200 %: no overflow');
