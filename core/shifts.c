@@ -747,8 +747,10 @@ promote(const struct hz_ctx *x, const struct hz_db_cell *l)
 	struct hz_db_result w, r;
 	enum hz_status rc;
 
-	/* Nobody is confirmed into a shift already under way. */
-	if (!is(l[L_STATUS].s, "open") || l[L_STARTS_TS].i <= (long long)x->now)
+	/* Nobody is confirmed once they could no longer withdraw: a place
+	 * given after the cancellation deadline would be one they cannot
+	 * give back, and a no-show if they do not see the message in time. */
+	if (!is(l[L_STATUS].s, "open") || l[L_CANCEL_TS].i < (long long)x->now)
 		return HZ_OK;
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_WAITLIST,
 	    HZ_ARGS(HZ_ARG_I64((long long)shift)), &w)))

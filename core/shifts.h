@@ -128,7 +128,8 @@ enum hz_status hz_shift_signup(const struct hz_ctx *, uint64_t shift,
                                struct hz_shift *out, bool *created);
 /* The caller withdraws (confirmed or waiting). Refused after the cancel
  * deadline when confirmed (409 cancel_too_late: ask the manager).
- * A freed place goes to the first in line, who is told. */
+ * A freed place goes to the first in line, who is told, until the cancel
+ * deadline (after it, nobody is moved in: they could not withdraw). */
 enum hz_status hz_shift_withdraw(const struct hz_ctx *, uint64_t shift,
                                  struct hz_shift *out);
 /* The manager takes someone off (any time before the shift closes);

@@ -10,6 +10,7 @@
 	C(S_ID, "s.id") C(S_UNIT, "s.unit_id") C(S_UNIT_NAME, "u.name") \
 	C(S_UNIT_PATH, "u.path") C(S_KIND, "s.kind") C(S_NAME, "s.name") \
 	C(S_ADDRESS, "s.address") C(S_HOURS, "s.opening_hours") \
+	C(S_PHONE, "s.phone") \
 	C(S_DESCRIPTION, "s.description") C(S_MANAGER, "s.manager_user_id") \
 	C(S_MANAGER_NAME, "m.display_name") L(S_SERIAL, "s.qr_serial")
 enum { STATION_ROW(HZ_COL_ENUM, HZ_COL_ENUM) S__NCOLS };
@@ -35,6 +36,7 @@ static const char *const sql[STMT__MAX] = {
 	    "UPDATE stations SET name = COALESCE(?, name),"
 	    " address = IF(? IS NULL, address, NULLIF(?, '')),"
 	    " opening_hours = IF(? IS NULL, opening_hours, NULLIF(?, '')),"
+	    " phone = IF(? IS NULL, phone, NULLIF(?, '')),"
 	    " description = IF(? IS NULL, description, NULLIF(?, ''))"
 	    " WHERE id = ?",
 	/* The would-be manager holds the role at or above the station. */
@@ -61,6 +63,8 @@ const struct hz_station_rules hz_station_rules = {
 	.name = { HZ_F_STRING, 1, 100, "站点名称须为 1 至 100 个字" },
 	.address = { HZ_F_STRING, 0, 200, "地址最多 200 个字" },
 	.opening_hours = { HZ_F_STRING, 0, 200, "开放时间最多 200 个字" },
+	.phone = { HZ_F_STRING, 0, 20, "联系电话只能有数字、空格和“-”，最多 20 位，"
+	    "如 020-12345678", NULL, 0, NULL, "0123456789- " },
 	.description = { HZ_F_STRING, 0, 1000, "介绍最多 1000 个字", NULL,
 	    HZ_MULTILINE },
 	/* 0: the station has no manager (its admins run it). */
@@ -120,6 +124,7 @@ station_of(const struct hz_ctx *x, const struct hz_db_cell *c,
 		.name = c[S_NAME].s,
 		.address = HZ_TEXT(&c[S_ADDRESS]),
 		.opening_hours = HZ_TEXT(&c[S_HOURS]),
+		.phone = HZ_TEXT(&c[S_PHONE]),
 		.description = HZ_TEXT(&c[S_DESCRIPTION]),
 		.manager_id = HZ_ID(&c[S_MANAGER]),
 		.manager_name = HZ_TEXT(&c[S_MANAGER_NAME]),
@@ -234,6 +239,7 @@ update_tx(const struct hz_ctx *x, void *p)
 	    HZ_ARG_OPT_STR(e->name),
 	    HZ_ARG_OPT_STR(e->address), HZ_ARG_OPT_STR(e->address),
 	    HZ_ARG_OPT_STR(e->opening_hours), HZ_ARG_OPT_STR(e->opening_hours),
+	    HZ_ARG_OPT_STR(e->phone), HZ_ARG_OPT_STR(e->phone),
 	    HZ_ARG_OPT_STR(e->description), HZ_ARG_OPT_STR(e->description),
 	    HZ_ARG_I64((long long)j->id)), NULL);
 	if (rc == HZ_ERR_CONFLICT)
@@ -285,6 +291,8 @@ hz_station_update(const struct hz_ctx *x, uint64_t id,
 		return hz_refuse_rule(x, "address", &R->address);
 	if (!hz_rule_ok(&R->opening_hours, e->opening_hours, true))
 		return hz_refuse_rule(x, "opening_hours", &R->opening_hours);
+	if (!hz_rule_ok(&R->phone, e->phone, true))
+		return hz_refuse_rule(x, "phone", &R->phone);
 	if (!hz_rule_ok(&R->description, e->description, true))
 		return hz_refuse_rule(x, "description", &R->description);
 	if ((rc = hz_station_managed(x, id, out)))

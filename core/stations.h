@@ -9,7 +9,7 @@
 #include "json.h"
 
 struct hz_station_rules {
-	struct hz_rule kind, name, address, opening_hours, description,
+	struct hz_rule kind, name, address, opening_hours, phone, description,
 	               manager;
 };
 extern const struct hz_station_rules hz_station_rules;
@@ -24,6 +24,7 @@ struct hz_station {
 	const char *name;
 	const char *address;          /* NULL: not given */
 	const char *opening_hours;    /* NULL: not given */
+	const char *phone;            /* public contact; NULL: not given */
 	const char *description;      /* NULL: not given */
 	uint64_t    manager_id;       /* 0: none */
 	const char *manager_name;     /* NULL: none */
@@ -35,7 +36,7 @@ struct hz_station {
 /* A change to a station; NULL fields stay as they are. Only an admin may
  * change the manager. */
 struct hz_station_edit {
-	const char *name, *address, *opening_hours, *description;
+	const char *name, *address, *opening_hours, *phone, *description;
 	bool        set_manager;
 	uint64_t    manager_id;       /* 0: no manager */
 };

@@ -13,11 +13,12 @@
 #include "stations.h"
 
 #define R (&hz_station_rules)
-enum { S_NAME, S_ADDRESS, S_HOURS, S_DESCRIPTION, S_MANAGER };
+enum { S_NAME, S_ADDRESS, S_HOURS, S_PHONE, S_DESCRIPTION, S_MANAGER };
 const struct hz_field station_update_fields[] = {
 	[S_NAME]        = { "name", &R->name, 0 },
 	[S_ADDRESS]     = { "address", &R->address, 0 },
 	[S_HOURS]       = { "opening_hours", &R->opening_hours, 0 },
+	[S_PHONE]       = { "phone", &R->phone, 0 },
 	[S_DESCRIPTION] = { "description", &R->description, 0 },
 	[S_MANAGER]     = { "manager_id", &hz_station_rules.manager, 0 },
 	{ NULL, NULL, 0 },
@@ -75,6 +76,7 @@ h_station_update(struct hz_req *req)
 		.name = HZ_OPT_S(in[S_NAME]),
 		.address = HZ_OPT_S(in[S_ADDRESS]),
 		.opening_hours = HZ_OPT_S(in[S_HOURS]),
+		.phone = HZ_OPT_S(in[S_PHONE]),
 		.description = HZ_OPT_S(in[S_DESCRIPTION]),
 		.set_manager = in[S_MANAGER].present,
 		.manager_id = HZ_OPT_ID(in[S_MANAGER]),

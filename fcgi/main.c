@@ -369,6 +369,8 @@ cmd_station_set(int argc, char **argv, const char *path)
 		e.opening_hours = value;
 	else if (strcmp(field, "description") == 0)
 		e.description = value;
+	else if (strcmp(field, "phone") == 0)
+		e.phone = value;
 	else if (strcmp(field, "manager") != 0) {
 		fprintf(stderr, "huzu: no station field %s\n", field);
 		return usage_of(argv[1]);
@@ -691,7 +693,8 @@ static const struct command {
 	{ "station add", "UNIT_CODE KIND NAME", "add a station", NULL,
 	  cmd_station, "kinds", hz_station_kinds },
 	{ "station set", "UNIT_CODE NAME FIELD VALUE",
-	  "change a station's address, opening_hours, description or manager",
+	  "change a station's address, opening_hours, phone, description or"
+	  " manager",
 	  "  manager: a username holding the station_manager role at or\n"
 	  "  above the station's unit\n", cmd_station_set },
 	{ "shift add", "UNIT_CODE STATION START END CAPACITY TITLE [WEEKS]",

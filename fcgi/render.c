@@ -121,6 +121,7 @@ hz_render_station(const struct hz_station *s)
 	    !cJSON_AddStringToObject(o, "name", s->name) ||
 	    !hz_json_add_str_or_null(o, "address", s->address) ||
 	    !hz_json_add_str_or_null(o, "opening_hours", s->opening_hours) ||
+	    !hz_json_add_str_or_null(o, "phone", s->phone) ||
 	    !hz_json_add_str_or_null(o, "description", s->description))
 		return NULL;
 	if (s->manager_id == 0) {

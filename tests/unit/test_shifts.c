@@ -226,6 +226,22 @@ capacity_waiting_list_and_promotion(void **state)
 	fx_refused(&x, hz_shift_update(&x, id,
 	    &(struct hz_shift_edit){ .capacity = 3 }, &s), HZ_ERR_CONFLICT,
 	    "capacity_below_confirmed", "capacity");
+	/* Past the cancellation deadline nobody is moved in: the place
+	 * stays free and the one waiting keeps waiting. */
+	{
+		struct hz_caller late;
+
+		assert_int_equal(fx_resident(&late), HZ_OK);
+		x = at(&late, w.t0 - 86400);
+		assert_int_equal(hz_shift_signup(&x, id, &s, &created), HZ_OK);
+		assert_string_equal(s.mine.status, "waiting");
+		x = at(&w.m, w.t0 - 3600);
+		assert_int_equal(hz_shift_update(&x, id,
+		    &(struct hz_shift_edit){ .capacity = 5 }, &s), HZ_OK);
+		assert_int_equal(s.free, 1);
+		assert_int_equal(s.waiting, 1);
+	}
+	x = at(&w.m, w.t0 - 86400);
 	/* Times stay once people hold places. */
 	fx_refused(&x, hz_shift_update(&x, id, &(struct hz_shift_edit){
 	    .starts_at = w.t0 + 3600, .ends_at = w.t0 + 7200 }, &s),
