@@ -414,10 +414,11 @@ export function promptText({ title, placeholder = '', ok = '确定', cancel = '�
 }
 
 // Dialog asking for several texts at once (e.g. a reason and where to go
-// instead). fields: [{name, label, placeholder, max, required, presets}].
-// Resolves to {name: trimmed text}, or null when cancelled. Each missing
-// answer is named under its own box.
-export function promptFields({ title, desc = '', fields, ok = '确定', cancel = '取消', warn = false }) {
+// instead). fields: [{name, label, placeholder, max, required, presets}];
+// checks: [{name, label}], tick boxes under them (e.g. 取消整个系列).
+// Resolves to {name: trimmed text, check name: bool}, or null when
+// cancelled. Each missing answer is named under its own box.
+export function promptFields({ title, desc = '', fields, checks = [], ok = '确定', cancel = '取消', warn = false }) {
   const rows = fields.map((f) => {
     const id = `huzu-prompt-${f.name}`;
     const area = el('textarea', {
@@ -436,11 +437,16 @@ export function promptFields({ title, desc = '', fields, ok = '确定', cancel =
     const lab = el('label', { class: 'huzu-prompt__label', for: id }, f.label);
     return { f, area, error, node: el('div', 'huzu-prompt__field', lab, chips, area, error) };
   });
+  const ticks = checks.map((c) => {
+    const id = `huzu-prompt-${c.name}`;
+    const input = el('input', { type: 'checkbox', id, class: 'huzu-prompt__tick' });
+    return { c, input, node: el('label', { class: 'huzu-prompt__check', for: id }, input, el('span', 'huzu-prompt__check-text', c.label)) };
+  });
   const no = dialogButton(cancel, { primary: warn });
   const yes = dialogButton(ok, { primary: true, warn, id: 'huzu-prompt-ok' });
   const { answer, close } = openDialog({
     id: 'huzu-prompt-dialog', role: 'dialog', cls: 'weui-dialog huzu-prompt', title,
-    body: [desc ? el('p', 'huzu-prompt__desc', desc) : null, ...rows.map((r) => r.node)],
+    body: [desc ? el('p', 'huzu-prompt__desc', desc) : null, ...rows.map((r) => r.node), ...ticks.map((t) => t.node)],
     buttons: pair(no, yes, warn), focus: rows[0].area, cancel: null,
   });
   yes.addEventListener('click', () => {
@@ -455,6 +461,7 @@ export function promptFields({ title, desc = '', fields, ok = '确定', cancel =
       }
       out[r.f.name] = v;
     }
+    for (const t of ticks) out[t.c.name] = t.input.checked;
     if (first) {
       first.focus();
       return;
