@@ -26,6 +26,7 @@
 	C(H_WAITING, "h.waiting") C(H_STATUS, "h.status") \
 	C(H_REASON, "h.cancel_reason") \
 	C(H_SIGNUP_TS, "CAST(UNIX_TIMESTAMP(h.signup_deadline) AS SIGNED)") \
+	C(H_CLOSED, "h.closed_at IS NOT NULL") \
 	C(M_ID, "m.id") C(M_STATUS, "m.status") \
 	C(M_IN, "m.checked_in_at") C(M_OUT, "m.checked_out_at") \
 	C(M_MINUTES, "m.minutes") \
@@ -467,7 +468,7 @@ shift_of(const struct hz_ctx *x, const struct hz_db_cell *c,
 		.can_manage = manager,
 	};
 	o->free = o->capacity > o->confirmed ? o->capacity - o->confirmed : 0;
-	o->signup_open = is(o->status, "open") &&
+	o->signup_open = is(o->status, "open") && !c[H_CLOSED].i &&
 	    (long long)x->now <= c[H_SIGNUP_TS].i;
 	o->mine = (struct hz_shift_mine){ .status = "none", .minutes = -1 };
 	if (!c[M_ID].null) {
