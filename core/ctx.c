@@ -60,3 +60,13 @@ hz_tx(const struct hz_ctx *x, enum hz_status (*fn)(const struct hz_ctx *,
 
 	return hz_db_tx(x->db, tx_call, &c);
 }
+
+enum hz_status
+hz_tx_read_committed(const struct hz_ctx *x,
+                     enum hz_status (*fn)(const struct hz_ctx *, void *),
+                     void *job)
+{
+	struct tx_call c = { x, fn, job };
+
+	return hz_db_tx_read_committed(x->db, tx_call, &c);
+}

@@ -67,5 +67,12 @@ const struct hz_refusal *hz_refusal_of(const struct hz_ctx *,
 enum hz_status hz_tx(const struct hz_ctx *,
                      enum hz_status (*fn)(const struct hz_ctx *, void *job),
                      void *job);
+/* hz_tx at READ COMMITTED (db.h): for a transaction that serialises
+ * itself with row locks and must then read what others committed since
+ * it began (the volunteer sign-ups). */
+enum hz_status hz_tx_read_committed(const struct hz_ctx *,
+                                    enum hz_status (*fn)(const struct hz_ctx *,
+                                                         void *job),
+                                    void *job);
 
 #endif

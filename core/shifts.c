@@ -26,6 +26,7 @@
 	C(H_WAITING, "h.waiting") C(H_STATUS, "h.status") \
 	C(H_REASON, "h.cancel_reason") \
 	C(H_SIGNUP_TS, "CAST(UNIX_TIMESTAMP(h.signup_deadline) AS SIGNED)") \
+	C(H_CLOSED, "h.closed_at IS NOT NULL") \
 	C(M_ID, "m.id") C(M_STATUS, "m.status") \
 	C(M_IN, "m.checked_in_at") C(M_OUT, "m.checked_out_at") \
 	C(M_MINUTES, "m.minutes") \
@@ -120,11 +121,7 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT h.title FROM shift_signups g JOIN shifts h ON h.id = g.shift_id"
 	    " WHERE g.user_id = ? AND g.status = 'confirmed'"
 	    " AND g.shift_ends_at > FROM_UNIXTIME(?) AND h.id <> ?"
-	    " AND h.status = 'open' AND h.starts_at < FROM_UNIXTIME(?) LIMIT 1"
-	    /* A locking read sees the latest commit, not the transaction's
-	     * snapshot: a promotion whose snapshot predates the volunteer's
-	     * own sign-up elsewhere must still see it. */
-	    " LOCK IN SHARE MODE",
+	    " AND h.status = 'open' AND h.starts_at < FROM_UNIXTIME(?) LIMIT 1",
 	/* The guard is the capacity itself: 0 rows changed means full. */
 	[STMT_TAKE_PLACE] =
 	    "UPDATE shifts SET confirmed = confirmed + 1,"
@@ -471,7 +468,7 @@ shift_of(const struct hz_ctx *x, const struct hz_db_cell *c,
 		.can_manage = manager,
 	};
 	o->free = o->capacity > o->confirmed ? o->capacity - o->confirmed : 0;
-	o->signup_open = is(o->status, "open") &&
+	o->signup_open = is(o->status, "open") && !c[H_CLOSED].i &&
 	    (long long)x->now <= c[H_SIGNUP_TS].i;
 	o->mine = (struct hz_shift_mine){ .status = "none", .minutes = -1 };
 	if (!c[M_ID].null) {
@@ -792,6 +789,20 @@ promote(const struct hz_ctx *x, const struct hz_db_cell *l)
 	return HZ_OK;
 }
 
+/* Every transaction that takes or gives up a place. They serialise on
+ * row locks (the volunteer's, then the shift's) and run at READ
+ * COMMITTED, so that what they read after taking a lock is what others
+ * committed before it, never an older snapshot (a promotion must see the
+ * volunteer's sign-up elsewhere that committed a moment ago), and so that
+ * reading a sign-up that does not exist yet takes no gap lock on the
+ * neighbouring shifts' sign-ups. */
+static enum hz_status
+tx(const struct hz_ctx *x, enum hz_status (*fn)(const struct hz_ctx *, void *),
+   void *job)
+{
+	return hz_tx_read_committed(x, fn, job);
+}
+
 /* The shift's row, locked for the rest of the transaction. */
 static enum hz_status
 lock_shift(const struct hz_ctx *x, uint64_t id, struct hz_db_result *r)
@@ -913,7 +924,7 @@ hz_shift_signup(const struct hz_ctx *x, uint64_t shift, struct hz_shift *out,
 	*created = false;
 	if (x->caller == NULL)
 		return hz_refuse(x, &login_first);
-	if ((rc = hz_tx(x, signup_tx, &j)))
+	if ((rc = tx(x, signup_tx, &j)))
 		return rc;
 	*created = j.created;
 	return hz_shift_get(x, shift, out);
@@ -980,7 +991,7 @@ hz_shift_withdraw(const struct hz_ctx *x, uint64_t shift, struct hz_shift *out)
 
 	if (x->caller == NULL)
 		return hz_refuse(x, &login_first);
-	if ((rc = hz_tx(x, withdraw_tx, &j)))
+	if ((rc = tx(x, withdraw_tx, &j)))
 		return rc;
 	return hz_shift_get(x, shift, out);
 }
@@ -1024,7 +1035,7 @@ hz_shift_remove(const struct hz_ctx *x, uint64_t shift, uint64_t signup,
 	struct leave_job j = { shift, signup };
 	enum hz_status rc;
 
-	if ((rc = managed(x, shift, out)) || (rc = hz_tx(x, remove_tx, &j)))
+	if ((rc = managed(x, shift, out)) || (rc = tx(x, remove_tx, &j)))
 		return rc;
 	return hz_shift_get(x, shift, out);
 }
@@ -1118,7 +1129,7 @@ hz_shift_update(const struct hz_ctx *x, uint64_t id,
 	if (e->capacity != 0 && (e->capacity < R->capacity.min ||
 	    e->capacity > R->capacity.max))
 		return hz_refuse_rule(x, "capacity", &R->capacity);
-	if ((rc = managed(x, id, out)) || (rc = hz_tx(x, edit_tx, &j)))
+	if ((rc = managed(x, id, out)) || (rc = tx(x, edit_tx, &j)))
 		return rc;
 	return hz_shift_get(x, id, out);
 }
@@ -1168,7 +1179,7 @@ hz_shift_cancel(const struct hz_ctx *x, uint64_t id, const char *reason,
 
 	if (!hz_rule_ok(&hz_shift_rules.reason, reason, false))
 		return hz_refuse_rule(x, "reason", &hz_shift_rules.reason);
-	if ((rc = managed(x, id, out)) || (rc = hz_tx(x, cancel_tx, &j)))
+	if ((rc = managed(x, id, out)) || (rc = tx(x, cancel_tx, &j)))
 		return rc;
 	return hz_shift_get(x, id, out);
 }

@@ -342,7 +342,11 @@ cli_station(struct cli *c, const char *unit_code, const char *name)
 		return 0;
 	}
 	if ((rc = hz_station_find(&c->x, unit, name, &id))) {
-		cli_fail(c, name, rc);
+		if (rc == HZ_ERR_NOT_FOUND)
+			fprintf(stderr, "huzu: no station %s at unit %s (the name "
+			    "as given to station add)\n", name, unit_code);
+		else
+			cli_fail(c, name, rc);
 		return 0;
 	}
 	return id;
@@ -389,7 +393,13 @@ cmd_station_set(int argc, char **argv, const char *path)
 			return 1;
 		}
 	}
-	if ((rc = hz_station_update(&c.x, id, &e, &out)))
+	if ((rc = hz_station_update(&c.x, id, &e, &out)) == HZ_OK)
+		printf("%s (%s): %s = %s\n", argv[4], argv[3], field, value);
+	else if (e.set_manager && rc == HZ_ERR_INVALID)
+		fprintf(stderr, "huzu: %s does not hold station_manager at or "
+		    "above the station's unit; first: huzu role add %s "
+		    "station_manager %s\n", value, value, argv[3]);
+	else
 		cli_fail(&c, "cannot change the station", rc);
 	cli_close(&c);
 	return rc ? 1 : 0;

@@ -33,11 +33,13 @@ struct hz_db {
 };
 
 /* The transaction statements are prepared like any other. */
-enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX__MAX };
+enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_READ_COMMITTED, TX__MAX };
 static const char *const tx_sql[TX__MAX] = {
 	[TX_BEGIN]    = "START TRANSACTION",
 	[TX_COMMIT]   = "COMMIT",
 	[TX_ROLLBACK] = "ROLLBACK",
+	/* For the next transaction only. */
+	[TX_READ_COMMITTED] = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
 };
 static const struct hz_stmt_table tx_stmts = HZ_STMT_TABLE("tx", tx_sql);
 
@@ -487,9 +489,9 @@ hz_db_run_sql(struct hz_db *db, const char *sql, size_t len)
 	return rc;
 }
 
-enum hz_status
-hz_db_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
-         void *ctx)
+static enum hz_status
+run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
+       void *ctx, bool read_committed)
 {
 	hz_arena *a;
 	enum hz_status rc = HZ_ERR_NOMEM;
@@ -507,7 +509,9 @@ hz_db_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 			    (long)randombytes_uniform(1000000) };
 			nanosleep(&d, NULL);
 		}
-		if ((rc = hz_db_run(db, a, &tx_stmts, TX_BEGIN, NULL, 0,
+		if ((read_committed && (rc = hz_db_run(db, a, &tx_stmts,
+		    TX_READ_COMMITTED, NULL, 0, NULL)) != HZ_OK) ||
+		    (rc = hz_db_run(db, a, &tx_stmts, TX_BEGIN, NULL, 0,
 		    NULL)) != HZ_OK)
 			break;
 		db->in_tx = true;
@@ -530,4 +534,19 @@ hz_db_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 	}
 	hz_arena_free(a);
 	return rc;
+}
+
+enum hz_status
+hz_db_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
+         void *ctx)
+{
+	return run_tx(db, fn, ctx, false);
+}
+
+enum hz_status
+hz_db_tx_read_committed(struct hz_db *db,
+                        enum hz_status (*fn)(struct hz_db *, void *),
+                        void *ctx)
+{
+	return run_tx(db, fn, ctx, true);
 }

@@ -127,6 +127,13 @@ enum hz_status hz_db_run_sql(struct hz_db *, const char *sql, size_t len);
 enum hz_status hz_db_tx(struct hz_db *,
                         enum hz_status (*fn)(struct hz_db *, void *),
                         void *ctx);
+/* The same at READ COMMITTED: every read sees the latest commit rather
+ * than the transaction's first snapshot, and searches take no gap locks.
+ * For transactions that decide under row locks they take themselves. */
+enum hz_status hz_db_tx_read_committed(struct hz_db *,
+                                       enum hz_status (*fn)(struct hz_db *,
+                                                            void *),
+                                       void *ctx);
 
 /* The server's error number of the last failure (0 if none): for tests
  * and for logs. */

@@ -69,6 +69,16 @@ function day(n) {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
 }
 
+const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
+const weekday = (ymd) => WEEKDAYS[new Date(`${ymd}T00:00:00Z`).getUTCDay()];
+// "12月5日" of YYYY-MM-DD (with "2027年" in front in another year), as the pages write it.
+function md(ymd) {
+  const [y, m, d] = ymd.split('-').map(Number);
+  return `${String(y) === day(0).slice(0, 4) ? '' : `${y}年`}${m}月${d}日`;
+}
+// "12月5日 周六": the pages' day.
+const dayText = (ymd) => `${md(ymd)} ${weekday(ymd)}`;
+
 async function assertNoOverflow(page, where) {
   const o = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
   assert.ok(o.sw <= o.cw, `${where}: nothing wider than the screen (${o.sw} > ${o.cw})`);
@@ -102,6 +112,17 @@ test('station1 publishes a weekly series of 4, edits the capacity, cancels one w
   try {
     const token = await signIn(page, 'station1');
     const { culture } = await stationIds(token);
+    // A shift tomorrow (and one late today while that is still ahead), for the day headers.
+    const soon = [[day(1), '10:00', '10:30']];
+    const shanghaiHour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
+    if (shanghaiHour < 22) soon.push([day(0), '23:00', '23:30']);
+    for (const [d, a, b] of soon) {
+      const r = await call(token, 'POST', '/shifts', {
+        station_id: culture.id, title: `整理书架${randomInt(1000, 9999)}`, capacity: 2,
+        starts_at: `${d}T${a}:00+08:00`, ends_at: `${d}T${b}:00+08:00`,
+      });
+      assert.equal(r.status, 201, r.text);
+    }
 
     // Without ?id= the only station station1 manages opens by itself.
     await page.goto(`${BASE}/station-manage.html`, { waitUntil: 'load' });
@@ -126,7 +147,11 @@ test('station1 publishes a weekly series of 4, edits the capacity, cancels one w
     await page.locator('#f-end').fill('11:00');
     await page.locator('#f-repeat_every').selectOption('week');
     await page.locator('#f-repeat_count').fill('4');
-    assert.match(await visibleText(page, '#repeat-summary'), /共 4 个班次，每周一次/);
+    // The weekday beside the date; the series said as days.
+    assert.equal(await visibleText(page, '#date-weekday'), weekday(day(3)));
+    assert.equal(await visibleText(page, '#repeat-summary'),
+      `每${weekday(day(3))}，共 4 次：${md(day(3))} … ${md(day(24))}。每个班次分别报名。`);
+    assert.match(await visibleText(page, '#repeat-summary'), /共 4 次/);
     await assertTapTargets(page, 'shift form');
     await shot(page, 'station-manage-form.png', { fullPage: true });
     const created = page.waitForResponse((r) => apiPath(r) === '/api/v1/shifts' && r.request().method() === 'POST');
@@ -147,7 +172,27 @@ test('station1 publishes a weekly series of 4, edits the capacity, cancels one w
     await cards.nth(3).waitFor();
     assert.equal(await cards.count(), 4, 'four shifts of the series in the list');
     assert.match(await cards.first().locator('.sm-shift__counts').innerText(), /已报名 0\/6/);
-    assert.match(await cards.first().locator('.sm-shift__when').innerText(), new RegExp(`${day(3)} 周. 09:00–11:00`));
+    // One date format, the volunteer pages' ("12月5日 周六 09:00–11:00").
+    assert.equal((await cards.first().locator('.sm-shift__when').innerText()).replace(/\s+/g, ' '), `${dayText(day(3))} 09:00–11:00`);
+    assert.doesNotMatch(await visibleText(page, '#shift-list-view'), /\d{4}-\d{2}-\d{2}/, 'no ISO dates on the list');
+
+    // The list is in days under headers (今天, 明天, then the date), in order.
+    const heads = await page.locator('#shift-list .sm-day').evaluateAll((ns) => ns.map((n) => ({ day: n.dataset.day, text: n.innerText.replace(/\s+/g, ' ') })));
+    assert.ok(heads.length >= 2, 'day headers');
+    assert.deepEqual(heads.map((h) => h.day), [...heads.map((h) => h.day)].sort(), 'days in order, today first');
+    assert.equal(new Set(heads.map((h) => h.day)).size, heads.length, 'one header per day');
+    for (const h of heads) {
+      const name = h.day === day(0) ? '今天' : h.day === day(1) ? '明天' : '';
+      assert.equal(h.text, name ? `${name} ${dayText(h.day)}` : dayText(h.day));
+    }
+    assert.ok(heads.some((h) => h.day === day(1) && h.text.startsWith('明天')), '明天 has a header');
+    if (heads.some((h) => h.day === day(0))) assert.equal(heads[0].text.split(' ')[0], '今天');
+    // The card of day(3) sits under day(3)'s header.
+    assert.equal(await cards.first().evaluate((n) => {
+      let p = n.previousElementSibling;
+      while (p && !p.classList.contains('sm-day')) p = p.previousElementSibling;
+      return p && p.dataset.day;
+    }), day(3));
 
     // 修改: the capacity of the first.
     await cards.first().locator('.sm-btn-edit').click();
@@ -183,6 +228,24 @@ test('station1 publishes a weekly series of 4, edits the capacity, cancels one w
     assert.equal(after.json.status, 'cancelled');
     assert.equal(after.json.cancel_reason, '场地临时占用');
 
+    // 取消整个系列: the third with the rest of the series (the fourth), one reason.
+    const posts = [];
+    const onRequest = (r) => { if (r.method() === 'POST' && /\/cancel$/.test(apiPath(r))) posts.push(apiPath(r)); };
+    page.on('request', onRequest);
+    await page.locator(`#shift-${items[2].id} .sm-btn-cancel`).click();
+    await page.locator('#huzu-prompt-dialog .weui-dialog').waitFor();
+    const tick = page.locator('#huzu-prompt-series');
+    assert.match(await page.locator('label[for="huzu-prompt-series"]').innerText(), /取消整个系列（之后的班次）.*之后的 1 个班次/);
+    await page.locator('#huzu-prompt-reason').fill('活动调整');
+    await page.locator('label[for="huzu-prompt-series"]').click();
+    assert.equal(await tick.isChecked(), true);
+    await page.locator('#huzu-prompt-ok').click();
+    for (const it of [items[2], items[3]]) await page.locator(`#shift-${it.id} .sm-shift__state`, { hasText: '已取消' }).waitFor();
+    page.off('request', onRequest);
+    assert.deepEqual(posts, [`/api/v1/shifts/${items[2].id}/cancel`, `/api/v1/shifts/${items[3].id}/cancel`], 'one cancel after the other, from this one on');
+    for (const it of [items[2], items[3]]) assert.equal((await call(token, 'GET', `/shifts/${it.id}`)).json.cancel_reason, '活动调整');
+    assert.equal((await call(token, 'GET', `/shifts/${items[0].id}`)).json.status, 'open', 'the earlier one stays');
+
     // 站点信息: the opening hours, saved.
     await page.locator('#tab-station').click();
     await page.locator('#f-opening_hours').waitFor({ state: 'visible' });
@@ -192,6 +255,27 @@ test('station1 publishes a weekly series of 4, edits the capacity, cancels one w
     await page.locator('#station-save').click();
     assert.equal((await saved).status(), 200);
     assert.equal((await call(token, 'GET', `/stations/${culture.id}`)).json.opening_hours, hours);
+
+    // 联系电话: refused next to the field when it is not a number, then saved.
+    await page.locator('#f-phone').waitFor({ state: 'visible' });
+    let patches = 0;
+    const countPatch = (r) => { if (r.method() === 'PATCH') patches += 1; };
+    page.on('request', countPatch);
+    await page.locator('#f-phone').fill('找站长');
+    await page.locator('#station-save').click();
+    await page.locator('#err-phone', { hasText: '数字' }).waitFor();
+    assert.equal(patches, 0, 'nothing sent for a bad phone');
+    page.off('request', countPatch);
+    const phone = `020-8${randomInt(1000000, 9999999)}`;
+    await page.locator('#f-phone').fill(phone);
+    assert.equal(await page.locator('#err-phone').isVisible(), false);
+    const savedPhone = page.waitForResponse((r) => apiPath(r) === `/api/v1/stations/${culture.id}` && r.request().method() === 'PATCH');
+    await page.locator('#station-save').click();
+    const pr = await savedPhone;
+    assert.equal(pr.status(), 200);
+    assert.deepEqual(pr.request().postDataJSON(), { phone });
+    assert.equal((await call(token, 'GET', `/stations/${culture.id}`)).json.phone, phone);
+    await page.locator('#huzu-toast .weui-toast').waitFor({ state: 'hidden' });
     assert.equal(await page.locator('#poster-link').getAttribute('href'), `/station-poster.html?id=${culture.id}`);
 
     // 导出 CSV: a download made from the bearer-token fetch.
@@ -203,6 +287,11 @@ test('station1 publishes a weekly series of 4, edits the capacity, cancels one w
     await file.saveAs(csvPath);
     const csv = (await readFile(csvPath, 'utf8')).replace(/^\uFEFF/, '');
     assert.equal(csv.split(/\r?\n/)[0], '姓名,手机号,班次,缺席,分钟,小时');
+
+    // The saved phone is on the station's poster.
+    await page.goto(`${BASE}/station-poster.html?id=${culture.id}`, { waitUntil: 'load' });
+    await page.locator('body[data-ready="true"]').waitFor();
+    assert.match(await visibleText(page, '.sp-poster__facts'), new RegExp(`联系电话\\s*${phone}`));
 
     // 320 px: nothing overflows on any view.
     await page.setViewportSize({ width: 320, height: 640 });
@@ -257,6 +346,52 @@ test('the roster shows a volunteer signed up through the API, updates by itself,
     assert.equal((await call(v2, 'POST', `/shifts/${shift.id}/signup`)).status, 201);
     await page.locator('#stat-confirmed', { hasText: '2/3' }).waitFor({ timeout: 25_000 });
     assert.equal(await page.locator('.sm-person').count(), 2);
+
+    // A double tap on 移除 opens the dialog but does not confirm it: the
+    // second tap, and a tap on the dialog's 移除 at once, are ignored.
+    // First where the dialog's buttons are (opened and closed once).
+    await cell.locator('.sm-remove').click();
+    const warnBtn = page.locator('#huzu-confirm-dialog .weui-dialog__btn_warn');
+    const wb = await warnBtn.boundingBox();
+    // The safe button takes the primary place (the right) and the focus.
+    const safe = page.locator('#huzu-confirm-dialog .weui-dialog__ft .weui-dialog__btn').last();
+    assert.equal(await safe.innerText(), '取消');
+    assert.equal(await safe.evaluate((b) => b === document.activeElement), true);
+    // Its red is readable (≥ 4.5:1 on white).
+    const red = await warnBtn.evaluate((b) => getComputedStyle(b).color);
+    const lum = (c) => { const v = c / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    const [r8, g8, b8] = red.match(/\d+/g).map(Number);
+    assert.ok(1.05 / (0.2126 * lum(r8) + 0.7152 * lum(g8) + 0.0722 * lum(b8) + 0.05) >= 4.5, `warn red ${red}`);
+    await safe.click();
+    await page.locator('#huzu-confirm-dialog').waitFor({ state: 'detached' });
+
+    const deletes = [];
+    const onDelete = (r) => { if (r.method() === 'DELETE') deletes.push(apiPath(r)); };
+    page.on('request', onDelete);
+    // When the dialog appeared and when each tap came, in the page's clock.
+    await page.evaluate(() => {
+      window.taps = [];
+      window.shownAt = 0;
+      document.addEventListener('pointerdown', () => window.taps.push(performance.now()), true);
+      new MutationObserver(() => {
+        if (!window.shownAt && document.getElementById('huzu-confirm-dialog')) window.shownAt = performance.now();
+      }).observe(document.body, { childList: true });
+    });
+    const rb = await cell.locator('.sm-remove').boundingBox();
+    await page.touchscreen.tap(rb.x + rb.width / 2, rb.y + rb.height / 2);
+    await page.touchscreen.tap(rb.x + rb.width / 2, rb.y + rb.height / 2);
+    await page.touchscreen.tap(wb.x + wb.width / 2, wb.y + wb.height / 2);
+    await page.waitForTimeout(600);
+    const { taps, shownAt } = await page.evaluate(() => ({ taps: window.taps, shownAt: window.shownAt }));
+    assert.ok(shownAt > 0, 'the first tap opened the dialog');
+    assert.ok(taps.length === 3 && taps[1] - shownAt < 400, `the second tap came within the guard time (${taps.map((t) => Math.round(t - shownAt))})`);
+    assert.equal(await page.locator('#huzu-confirm-dialog').count(), 1, 'the dialog is still open');
+    assert.deepEqual(deletes, [], 'nothing was sent');
+    await safe.click();
+    await page.locator('#huzu-confirm-dialog').waitFor({ state: 'detached' });
+    page.off('request', onDelete);
+    assert.deepEqual(deletes, []);
+    assert.equal(await cell.getAttribute('data-status'), 'confirmed');
 
     // 移除 the first, after the confirm dialog (cancelled once, then confirmed).
     await cell.locator('.sm-remove').click();
@@ -326,6 +461,11 @@ test('the station poster prints on one A4 page, its code reads back as a /q/ lin
     assert.equal(await visibleText(page, '.sp-poster__name'), CULTURE);
     assert.equal(await visibleText(page, '.sp-poster__title'), '扫码签到/签退 · 报名志愿服务');
     assert.equal(await visibleText(page, '.sp-poster__check-code'), before.check_code);
+    // The station's public phone (demo data or the first test's) under 联系电话.
+    const st = await apiGet(token, `/stations/${culture.id}`);
+    if (st.phone) assert.match(await visibleText(page, '.sp-poster__facts'), new RegExp(`联系电话\\s*${st.phone}`));
+    const back = await page.locator('#poster-back').boundingBox();
+    assert.ok(back.width >= 44 && back.height >= 44, `the back link is ${back.width}×${back.height}`);
     assert.equal(await page.locator('.sp-poster__qr img').evaluate((img) => img.complete && img.naturalWidth > 0), true);
     await shot(page, 'station-poster.png', { fullPage: true });
 

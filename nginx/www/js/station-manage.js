@@ -7,9 +7,11 @@
 import { api, ApiError, auth, files, newIdempotencyKey } from './api.js';
 import { loginHref } from './nav.js';
 import {
-  $, el, formatTime, todayLocal, loadmore, emptyState, errorState, showState, showContent, stateButton,
+  $, el, todayLocal, loadmore, emptyState, errorState, showState, showContent, stateButton,
   toast, hideToast, toptips, showConfirm, showError, promptFields, setBusy, setFieldError as setFieldErrorOf,
 } from './ui.js';
+// The one date format of the volunteer pages ("12月3日 周四 09:00"), used here too.
+import { dayOf, dayText, clock, when, span } from './shift-kit.js';
 
 export const STATION_KINDS = { culture: '文化站', elderly_care: '老人关爱站', women_children: '妇女儿童关爱站' };
 const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
@@ -45,18 +47,30 @@ export function local(rfc3339) {
 
 export const toRfc3339 = (date, time) => `${date}T${time}:00+08:00`;
 
-// "2026-11-22 周六 09:00–12:00": the page's one way of writing a shift's time.
-export function shiftWhen(s) {
-  const a = local(s.starts_at);
-  const b = local(s.ends_at);
-  const end = b.date === a.date ? b.time : `${b.date} ${b.time}`;
-  return `${a.date} ${a.weekday} ${a.time}–${end}`;
+// "12月3日 周四 09:00–12:00" (shift-kit's span): the one way of writing a
+// shift's time, as on the volunteer pages.
+export const shiftWhen = span;
+
+// The same text in two pieces that each stay on one line: the day, the hours.
+function whenParts(s) {
+  const d1 = dayOf(s.starts_at);
+  const rest = d1 === dayOf(s.ends_at) ? `${clock(s.starts_at)}–${clock(s.ends_at)}` : `${clock(s.starts_at)} – ${when(s.ends_at)}`;
+  return [el('span', 'sm-nowrap', dayText(d1)), ' ', el('span', 'sm-nowrap', rest)];
 }
 
-// The same text in two pieces that each stay on one line.
-function whenParts(s) {
-  const words = shiftWhen(s).split(' ');
-  return [el('span', 'sm-nowrap', words.slice(0, 2).join(' ')), ' ', el('span', 'sm-nowrap', words.slice(2).join(' '))];
+// "周四" of YYYY-MM-DD ('' if it is not a date).
+function weekdayOf(ymd) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(ymd || '')) return '';
+  const d = new Date(`${ymd}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? '' : WEEKDAYS[d.getUTCDay()];
+}
+
+// "12月3日" of YYYY-MM-DD, the year too when it is not this year (as dayText).
+function shortDay(ymd) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd || '');
+  if (!m) return '';
+  const year = m[1] === todayLocal().slice(0, 4) ? '' : `${Number(m[1])}年`;
+  return `${year}${Number(m[2])}月${Number(m[3])}日`;
 }
 
 function offsetLabel(min) {
@@ -207,6 +221,31 @@ function shiftCard(s) {
       !cancelled && !ended ? cancel : null));
 }
 
+// The list in days, each under its header (今天, 明天, 12月5日 周六), in
+// time order from today.
+function dayHeader(ymd) {
+  const today = todayLocal();
+  const name = ymd === today ? '今天' : ymd === addDays(today, 1) ? '明天' : '';
+  return el('h2', { class: 'sm-day', id: `day-${ymd}`, 'data-day': ymd },
+    el('span', 'sm-day__name', name || dayText(ymd)),
+    name ? el('span', 'sm-day__date', dayText(ymd)) : null);
+}
+
+function groupedByDay(list) {
+  const sorted = [...list].sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at) || Number(a.id) - Number(b.id));
+  const out = [];
+  let last = '';
+  for (const s of sorted) {
+    const d = dayOf(s.starts_at);
+    if (d !== last) {
+      out.push(dayHeader(d));
+      last = d;
+    }
+    out.push(shiftCard(s));
+  }
+  return out;
+}
+
 let listSeq = 0;
 
 async function loadShifts() {
@@ -214,7 +253,7 @@ async function loadShifts() {
   const seq = ++listSeq;
   const from = todayLocal();
   const to = addDays(from, LIST_DAYS);
-  $('shift-range').textContent = `${from} 至 ${to} 的班次`;
+  $('shift-range').textContent = `${dayText(from)} 至 ${dayText(addDays(to, -1))} 的班次`;
   if (!list.children.length || list.querySelector('.huzu-empty_error')) list.replaceChildren(loadmore('正在加载', { loading: true }));
   const q = new URLSearchParams({ station: stationId, from: toRfc3339(from, '00:00'), to: toRfc3339(to, '00:00') });
   try {
@@ -225,7 +264,7 @@ async function loadShifts() {
       const add = el('a', { class: 'weui-btn weui-btn_primary weui-btn_mini', href: '#new' }, '发布班次');
       list.replaceChildren(el('div', 'huzu-empty', el('p', 'huzu-empty__title', '近期没有班次'), el('p', 'huzu-empty__desc', '发布后，居民可在“志愿服务”中报名'), add));
     } else {
-      list.replaceChildren(...shifts.map(shiftCard));
+      list.replaceChildren(...groupedByDay(shifts));
       if (r.truncated) list.append(el('p', 'sm-hint', '班次较多，仅显示前面的部分'));
     }
     document.body.dataset.ready = 'true';
@@ -236,33 +275,76 @@ async function loadShifts() {
   }
 }
 
+// The shifts of s's series from s on that can still be cancelled (in the
+// loaded list: the next LIST_DAYS days), s excluded.
+function laterInSeries(s) {
+  if (s.series_id == null) return [];
+  const from = Date.parse(s.starts_at);
+  return shifts
+    .filter((x) => String(x.id) !== String(s.id) && x.series_id != null && String(x.series_id) === String(s.series_id) &&
+      x.status === 'open' && Date.parse(x.starts_at) >= from && Date.parse(x.ends_at) > Date.now())
+    .sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at));
+}
+
+function replaceCard(updated) {
+  const i = shifts.findIndex((x) => String(x.id) === String(updated.id));
+  if (i >= 0) shifts[i] = updated;
+  const card = $(`shift-${updated.id}`);
+  if (card) card.replaceWith(shiftCard(updated));
+}
+
 async function cancelShift(s, button) {
   const people = s.confirmed + s.waiting;
+  const later = laterInSeries(s);
   const answer = await promptFields({
     title: '取消班次',
     desc: `${s.title}（${shiftWhen(s)}）。${people ? `已报名的 ${s.confirmed} 人${s.waiting ? `和候补的 ${s.waiting} 人` : ''}都会收到取消通知和原因。` : '目前还没有人报名。'}取消后不能恢复。`,
     fields: [{ name: 'reason', label: '取消原因', placeholder: '志愿者会看到，如：场地临时占用', max: 200, missing: '请填写取消原因', presets: ['天气原因', '场地临时占用', '活动调整'] }],
+    checks: later.length ? [{ name: 'series', label: `取消整个系列（之后的班次）：连同之后的 ${later.length} 个班次，至 ${dayText(dayOf(later[later.length - 1].starts_at))}` }] : [],
     ok: '确认取消', cancel: '不取消', warn: true,
   });
   if (!answer) return;
+  const todo = [s, ...(answer.series ? later : [])];
   button.disabled = true;
-  toast('正在取消', { ms: 0, icon: 'loading' });
-  try {
-    const updated = await api.post(`/shifts/${encodeURIComponent(s.id)}/cancel`, { reason: answer.reason });
-    toast(people ? '已取消，已通知报名者' : '已取消');
-    const card = $(`shift-${s.id}`);
-    if (card && updated && updated.id) card.replaceWith(shiftCard(updated));
-    else loadShifts();
-  } catch (err) {
-    hideToast();
-    button.disabled = false;
-    if (err instanceof ApiError && err.code === 'shift_cancelled') {
-      toptips('该班次已被取消');
-      loadShifts();
-    } else {
-      showError(err);
+  const failed = [];
+  let done = 0;
+  let notified = false;
+  let reload = false;
+  for (const [i, x] of todo.entries()) {
+    toast(todo.length > 1 ? `正在取消 ${i + 1}/${todo.length}` : '正在取消', { ms: 0, icon: 'loading' });
+    try {
+      const updated = await api.post(`/shifts/${encodeURIComponent(x.id)}/cancel`, { reason: answer.reason });
+      done += 1;
+      if (x.confirmed + x.waiting) notified = true;
+      if (updated && updated.id) replaceCard(updated);
+      else reload = true;
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'shift_cancelled') {
+        if (todo.length === 1) toptips('该班次已被取消');
+        done += 1;
+        reload = true;
+        continue;
+      }
+      if (err instanceof ApiError && err.status === 401) { hideToast(); loginState(); return; }
+      failed.push({ shift: x, err });
     }
   }
+  hideToast();
+  if (!failed.length) {
+    if (!reload || todo.length > 1) toast(todo.length > 1 ? `已取消 ${done} 个班次` : notified ? '已取消，已通知报名者' : '已取消');
+    if (reload) loadShifts();
+    return;
+  }
+  button.disabled = false;
+  if (todo.length === 1) {
+    showError(failed[0].err);
+    return;
+  }
+  // Which shifts are still open and why, one line each (no request ids).
+  const fields = {};
+  for (const { shift, err } of failed) fields[`shift-${shift.id}`] = `${shiftWhen(shift)}：${err instanceof ApiError ? err.message : '网络连接失败'}`;
+  await showError(new ApiError({ message: `已取消 ${done} 个，${failed.length} 个未能取消，可稍后逐个再试：`, fields }));
+  loadShifts();
 }
 
 // ---- The roster, polled while on screen ---------------------------------------------------------
@@ -294,11 +376,11 @@ function attendance(e, shift) {
       if (e.checked_in_at) return ['已签到', 'sm-status_in', `签到 ${hhmm(e.checked_in_at)}`];
       if (ended) return ['未到', 'huzu-status_rejected', '未扫码签到'];
       if (started) return ['未签到', 'huzu-status_pending', '尚未扫码签到'];
-      return ['已报名', 'sm-status_plain', `报名于 ${formatTime(e.signed_up_at)}`];
+      return ['已报名', 'sm-status_plain', `报名于 ${when(e.signed_up_at)}`];
     case 'no_show':
       return ['未到', 'huzu-status_rejected', '未扫码签到，已记缺席'];
     case 'waiting':
-      return [`候补第 ${e.position ?? '?'} 位`, 'huzu-status_pending', `报名于 ${formatTime(e.signed_up_at)}`];
+      return [`候补第 ${e.position ?? '?'} 位`, 'huzu-status_pending', `报名于 ${when(e.signed_up_at)}`];
     case 'removed':
       return ['已移除', 'huzu-status_ended', ''];
     case 'cancelled':
@@ -312,7 +394,8 @@ function rosterCell(e, shift) {
   const [badge, cls, detail] = attendance(e, shift);
   const u = e.user || {};
   const name = u.name || '未填写姓名';
-  const removable = (e.status === 'confirmed' || e.status === 'waiting') && shift.status !== 'cancelled' &&
+  // Someone who has checked in has come: nothing to remove.
+  const removable = (e.status === 'confirmed' || e.status === 'waiting') && !e.checked_in_at && shift.status !== 'cancelled' &&
     new Date(shift.ends_at).getTime() > Date.now();
   const remove = removable ? el('button', { class: 'huzu-linkbtn huzu-linkbtn_warn sm-remove', type: 'button' }, '移除') : null;
   remove?.addEventListener('click', () => removeSignup(e, shift, remove));
@@ -441,16 +524,28 @@ function fillOffsets(select, options, value) {
   select.value = String(value ?? options[0][0]);
 }
 
+// "周四" beside the date field.
+function syncWeekday() {
+  $('date-weekday').textContent = weekdayOf($('f-date').value);
+}
+
+// "每周四，共 8 次：12月3日 … 1月21日".
+export function repeatSummary(first, every, n) {
+  const wd = weekdayOf(first);
+  if (!wd || !every || !(n >= 2)) return '';
+  const last = addDays(first, (n - 1) * (every === 'week' ? 7 : 1));
+  return `${every === 'week' ? `每${wd}` : '每天'}，共 ${n} 次：${shortDay(first)} … ${shortDay(last)}。每个班次分别报名。`;
+}
+
 function syncRepeat() {
+  syncWeekday();
   const every = $('f-repeat_every').value;
   $('cell-repeat_count').hidden = !every;
   const n = Number($('f-repeat_count').value);
   const summary = $('repeat-summary');
-  summary.hidden = !every || !$('f-date').value || !(n >= 2);
-  if (!summary.hidden) {
-    const last = addDays($('f-date').value, (n - 1) * (every === 'week' ? 7 : 1));
-    summary.textContent = `共 ${n} 个班次，${every === 'week' ? '每周一次' : '每天一次'}，最后一次在 ${last}。每个班次分别报名。`;
-  }
+  const text = every && Number.isInteger(n) && n <= 26 ? repeatSummary($('f-date').value, every, n) : '';
+  summary.hidden = !text;
+  summary.textContent = text;
 }
 
 function setTimesLocked(locked) {
@@ -666,7 +761,11 @@ async function submitShift(ev) {
 
 // ---- 站点信息 ---------------------------------------------------------------------------------
 
-const STATION_FIELDS = [['address', 'address'], ['opening_hours', 'opening_hours'], ['description', 'station_description']];
+const ALL_STATION_FIELDS = [['address', 'address'], ['opening_hours', 'opening_hours'], ['phone', 'phone'], ['description', 'station_description']];
+// The public contact phone only where the API knows it (the station has the key).
+const stationFields = () => ALL_STATION_FIELDS.filter(([k]) => k !== 'phone' || (station && 'phone' in station));
+// Digits, spaces and '-', 5 to 20 of them, as the API takes it.
+const PHONE_RE = /^[0-9 -]{5,20}$/;
 
 function renderStationHead() {
   $('sm-title').textContent = station.name || '站点管理';
@@ -675,7 +774,8 @@ function renderStationHead() {
 }
 
 function fillStationForm() {
-  for (const [k, f] of STATION_FIELDS) {
+  $('cell-phone').hidden = !stationFields().some(([k]) => k === 'phone');
+  for (const [k, f] of stationFields()) {
     $(`f-${f}`).value = station[k] || '';
     setFieldError(f, '');
   }
@@ -689,10 +789,15 @@ async function saveStation(ev) {
   const button = $('station-save');
   if (button.disabled) return;
   const body = {};
-  for (const [k, f] of STATION_FIELDS) {
+  for (const [k, f] of stationFields()) {
     setFieldError(f, '');
     const v = $(`f-${f}`).value.trim();
     if (v !== (station[k] || '')) body[k] = v;
+  }
+  if (body.phone && !PHONE_RE.test(body.phone)) {
+    setFieldError('phone', '联系电话为 5 至 20 位，只能有数字、空格和“-”，如 020-12345678');
+    $('f-phone').focus();
+    return;
   }
   if (!Object.keys(body).length) {
     toast('没有改动');
@@ -707,9 +812,13 @@ async function saveStation(ev) {
   } catch (err) {
     let placed = false;
     if (err instanceof ApiError && err.status === 422) {
-      for (const [k, f] of STATION_FIELDS) {
+      for (const [k, f] of stationFields()) {
         const msg = err.fields && err.fields[k];
-        if (typeof msg === 'string') { setFieldError(f, msg); placed = true; }
+        if (typeof msg === 'string') {
+          setFieldError(f, msg);
+          if (!placed) $(`f-${f}`).focus();
+          placed = true;
+        }
       }
     }
     if (!placed) showError(err);
@@ -783,6 +892,10 @@ $('shift-form').addEventListener('change', (ev) => {
   if (['repeat_every', 'repeat_count', 'date'].includes(ev.target.name)) syncRepeat();
 });
 $('station-form').addEventListener('submit', saveStation);
+$('station-form').addEventListener('input', (ev) => {
+  const f = ev.target.id && ev.target.id.startsWith('f-') ? ev.target.id.slice(2) : '';
+  if (ALL_STATION_FIELDS.some(([, x]) => x === f)) setFieldError(f, '');
+});
 $('export-btn').addEventListener('click', exportHours);
 window.addEventListener('hashchange', () => { if (station && !$('sm-app').hidden) showView(); });
 

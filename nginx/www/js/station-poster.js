@@ -34,6 +34,7 @@ function poster(p, img) {
   const rows = [
     s.address ? ['地址', s.address] : null,
     s.opening_hours ? ['开放时间', s.opening_hours] : null,
+    s.phone ? ['联系电话', s.phone] : null,
   ].filter(Boolean);
   return el('section', { class: 'sp-sheet', 'aria-label': '站点海报' },
     el('article', { class: 'sp-poster', 'data-station': String(s.id ?? '') },

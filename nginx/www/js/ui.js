@@ -269,9 +269,18 @@ export function previewItem(labelText, value, extra) {
 
 // ---- Dialogs ---------------------------------------------------------------------------
 
+// How long after a dialog appears its buttons ignore taps: the second tap
+// of a double tap on the control that opened it must not confirm it unseen.
+export const DIALOG_GUARD_MS = 400;
+
 // Opens a WeUI dialog (one per id) and resolves to what close() is given.
 // cancel: the answer for a tap on the mask or Escape (undefined: neither
 // closes it). The focus returns to the opener unless keepFocus.
+// For DIALOG_GUARD_MS its buttons (and the mask) ignore activation: they
+// are aria-disabled meanwhile, and a click on them is swallowed. After
+// that, a pointer click whose press began before the dialog was shown (no
+// pointerdown inside it since) is swallowed too; keyboard activation
+// (detail 0) needs no press.
 function openDialog({ id, role = 'alertdialog', cls = 'weui-dialog', title, body, buttons, focus, cancel, keepFocus = false }) {
   $(id)?.remove();
   const opener = document.activeElement;
@@ -282,6 +291,29 @@ function openDialog({ id, role = 'alertdialog', cls = 'weui-dialog', title, body
       title ? el('div', 'weui-dialog__hd', el('strong', 'weui-dialog__title', title)) : null,
       el('div', 'weui-dialog__bd', ...body),
       el('div', 'weui-dialog__ft', ...buttons)));
+  const shownAt = performance.now();
+  let pressed = false; // a press began inside the dialog after it was shown
+  let guarded = true;
+  for (const b of buttons) b.setAttribute('aria-disabled', 'true');
+  const unguard = setTimeout(() => {
+    guarded = false;
+    for (const b of buttons) b.removeAttribute('aria-disabled');
+  }, DIALOG_GUARD_MS);
+  const press = () => { pressed = true; };
+  root.addEventListener('pointerdown', press, true);
+  root.addEventListener('mousedown', press, true);
+  root.addEventListener('touchstart', press, { capture: true, passive: true });
+  root.addEventListener('click', (ev) => {
+    const target = ev.target instanceof Element ? ev.target : null;
+    const guardedTarget = target && (target === mask || buttons.some((b) => b.contains(target)));
+    if (!guardedTarget) return;
+    const early = guarded || performance.now() - shownAt < DIALOG_GUARD_MS;
+    const stalePress = ev.detail > 0 && !pressed;
+    if (early || stalePress) {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+    }
+  }, true);
   document.body.append(root);
   (focus || buttons[0]).focus();
   let resolve;
@@ -290,12 +322,13 @@ function openDialog({ id, role = 'alertdialog', cls = 'weui-dialog', title, body
   const close = (value) => {
     if (closed) return;
     closed = true;
+    clearTimeout(unguard);
     root.remove();
     if (!keepFocus && opener && typeof opener.focus === 'function' && opener.isConnected) opener.focus();
     resolve(value);
   };
   if (cancel !== undefined) {
-    mask.addEventListener('click', () => close(cancel), { once: true });
+    mask.addEventListener('click', () => close(cancel));
     root.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') close(cancel); });
   }
   return { answer, close };
@@ -305,6 +338,11 @@ function dialogButton(text, { primary = false, warn = false, id } = {}) {
   const tone = warn ? 'weui-dialog__btn_warn' : primary ? 'weui-dialog__btn_primary' : 'weui-dialog__btn_default';
   return el('button', { class: `weui-dialog__btn ${tone}`, type: 'button', id }, text);
 }
+
+// The footer of a dialog with a safe (no) and an acting (yes) button: the
+// acting one on the right as WeUI has it, except when it destroys
+// something (warn): then the safe one takes the right, the primary place.
+const pair = (no, yes, warn) => (warn ? [yes, no] : [no, yes]);
 
 // Shows err (an ApiError: message, field messages, request id) in a WeUI
 // dialog; resolves when the user dismisses it.
@@ -328,10 +366,10 @@ export function showError(err) {
 
 // Asks a yes/no question in a WeUI dialog; resolves true for ok, false otherwise.
 export function showConfirm({ title = '', message, ok = '确定', cancel = '取消', warn = false }) {
-  const no = dialogButton(cancel);
+  const no = dialogButton(cancel, { primary: warn });
   const yes = dialogButton(ok, { primary: true, warn });
   const { answer, close } = openDialog({
-    id: 'huzu-confirm-dialog', title, body: [el('p', 'huzu-dialog__message', message)], buttons: [no, yes], cancel: false,
+    id: 'huzu-confirm-dialog', title, body: [el('p', 'huzu-dialog__message', message)], buttons: pair(no, yes, warn), focus: no, cancel: false,
   });
   yes.addEventListener('click', () => close(true), { once: true });
   no.addEventListener('click', () => close(false), { once: true });
@@ -354,11 +392,11 @@ export function promptText({ title, placeholder = '', ok = '确定', cancel = '�
       return b;
     }))
     : null;
-  const no = dialogButton(cancel);
+  const no = dialogButton(cancel, { primary: warn });
   const yes = dialogButton(ok, { primary: true, warn, id: 'huzu-prompt-ok' });
   const { answer, close } = openDialog({
     id: 'huzu-prompt-dialog', role: 'dialog', cls: 'weui-dialog huzu-prompt', title,
-    body: [chips, area, error], buttons: [no, yes], focus: area, cancel: null,
+    body: [chips, area, error], buttons: pair(no, yes, warn), focus: area, cancel: null,
   });
   yes.addEventListener('click', () => {
     const v = area.value.trim();
@@ -376,10 +414,11 @@ export function promptText({ title, placeholder = '', ok = '确定', cancel = '�
 }
 
 // Dialog asking for several texts at once (e.g. a reason and where to go
-// instead). fields: [{name, label, placeholder, max, required, presets}].
-// Resolves to {name: trimmed text}, or null when cancelled. Each missing
-// answer is named under its own box.
-export function promptFields({ title, desc = '', fields, ok = '确定', cancel = '取消', warn = false }) {
+// instead). fields: [{name, label, placeholder, max, required, presets}];
+// checks: [{name, label}], tick boxes under them (e.g. 取消整个系列).
+// Resolves to {name: trimmed text, check name: bool}, or null when
+// cancelled. Each missing answer is named under its own box.
+export function promptFields({ title, desc = '', fields, checks = [], ok = '确定', cancel = '取消', warn = false }) {
   const rows = fields.map((f) => {
     const id = `huzu-prompt-${f.name}`;
     const area = el('textarea', {
@@ -398,12 +437,17 @@ export function promptFields({ title, desc = '', fields, ok = '确定', cancel =
     const lab = el('label', { class: 'huzu-prompt__label', for: id }, f.label);
     return { f, area, error, node: el('div', 'huzu-prompt__field', lab, chips, area, error) };
   });
-  const no = dialogButton(cancel);
+  const ticks = checks.map((c) => {
+    const id = `huzu-prompt-${c.name}`;
+    const input = el('input', { type: 'checkbox', id, class: 'huzu-prompt__tick' });
+    return { c, input, node: el('label', { class: 'huzu-prompt__check', for: id }, input, el('span', 'huzu-prompt__check-text', c.label)) };
+  });
+  const no = dialogButton(cancel, { primary: warn });
   const yes = dialogButton(ok, { primary: true, warn, id: 'huzu-prompt-ok' });
   const { answer, close } = openDialog({
     id: 'huzu-prompt-dialog', role: 'dialog', cls: 'weui-dialog huzu-prompt', title,
-    body: [desc ? el('p', 'huzu-prompt__desc', desc) : null, ...rows.map((r) => r.node)],
-    buttons: [no, yes], focus: rows[0].area, cancel: null,
+    body: [desc ? el('p', 'huzu-prompt__desc', desc) : null, ...rows.map((r) => r.node), ...ticks.map((t) => t.node)],
+    buttons: pair(no, yes, warn), focus: rows[0].area, cancel: null,
   });
   yes.addEventListener('click', () => {
     const out = {};
@@ -417,6 +461,7 @@ export function promptFields({ title, desc = '', fields, ok = '确定', cancel =
       }
       out[r.f.name] = v;
     }
+    for (const t of ticks) out[t.c.name] = t.input.checked;
     if (first) {
       first.focus();
       return;
