@@ -36,7 +36,8 @@ after(() => removeTmp());
 
 function expectStation(s) {
   assert.deepEqual(Object.keys(s).sort(), ['address', 'can_manage', 'description', 'id', 'kind', 'manager', 'name',
-    'opening_hours', 'unit'].sort());
+    'opening_hours', 'phone', 'unit'].sort());
+  assert.ok(s.phone === null || /^[0-9 -]{5,20}$/.test(s.phone), `phone ${s.phone}`);
   assert.ok(['culture', 'elderly_care', 'women_children'].includes(s.kind));
   assert.equal(typeof s.unit.id, 'number');
   return s;
@@ -73,6 +74,11 @@ describe('editing a station', () => {
     const cleared = expectStatus(await api('PATCH', url, s1, { json: { description: '' } }), 200);
     assert.equal(cleared.description, null);
     assert.equal(cleared.address, '石马桥路 8 号', 'the others stay');
+    // The public contact phone: digits, spaces and '-'; "" clears it.
+    assert.equal(expectStatus(await api('PATCH', url, s1, { json: { phone: '020 8888-0101' } }), 200).phone, '020 8888-0101');
+    expectInvalid(await api('PATCH', url, s1, { json: { phone: '020-8888-0101 转 3' } }), ['phone']);
+    expectInvalid(await api('PATCH', url, s1, { json: { phone: '1'.repeat(21) } }), ['phone']);
+    assert.equal(expectStatus(await api('PATCH', url, s1, { json: { phone: '' } }), 200).phone, null);
     expectError(await api('PATCH', `${STATIONS}/${sid(ELDERLY)}`, s1, { json: { address: 'x' } }), 404, 'not_found');
     for (const who of ['leader1', 'head1']) {
       expectError(await api('PATCH', url, await staff(who), { json: { address: 'x' } }), 404, 'not_found');
