@@ -126,3 +126,74 @@ export async function apiGet(token, p) {
   assert.equal(res.status, 200, `GET ${p}`);
   return res.json();
 }
+
+// The page at this width: nothing wider than the screen, every control a
+// 44 px target (a hidden radio or checkbox counts by its label), and text
+// at 4.5:1 against what is behind it (3:1 when large).
+export async function checkLayout(page, label) {
+  const r = await page.evaluate(() => {
+    const visible = (n) => {
+      if (n.closest('[hidden]')) return false;
+      const b = n.getBoundingClientRect();
+      return b.width > 0 && b.height > 0 && getComputedStyle(n).visibility !== 'hidden';
+    };
+    const small = [];
+    for (const n of document.querySelectorAll('a[href], button, input, select, textarea, [role=radio]')) {
+      let target = n;
+      if (n.matches('input[type=radio], input[type=checkbox], input[type=file]')) target = n.closest('label') || document.querySelector(`label[for="${n.id}"]`) || n;
+      if (!visible(target)) continue;
+      const b = target.getBoundingClientRect();
+      if (b.height < 44 || b.width < 44) small.push(`${n.tagName.toLowerCase()}#${n.id || ''}.${String(n.className).split(' ')[0]} "${(target.innerText || n.value || '').trim().slice(0, 16)}" ${Math.round(b.width)}×${Math.round(b.height)}`);
+    }
+    const parse = (c) => {
+      const m = c.match(/rgba?\(([^)]+)\)/);
+      if (!m) return null;
+      const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+      return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+    };
+    const over = (top, under) => ({
+      r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a), b: top.b * top.a + under.b * (1 - top.a), a: 1,
+    });
+    const lum = (c) => {
+      const f = (v) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+    };
+    const low = [];
+    for (const n of document.querySelectorAll('body *')) {
+      const own = [...n.childNodes].some((t) => t.nodeType === 3 && t.textContent.trim());
+      if (!own || !visible(n) || n.closest('.huzu-chart, .weui-toast, .huzu-dialog, .weui-mask')) continue;
+      const chain = [];
+      let gradient = false;
+      for (let a = n; a; a = a.parentElement) {
+        const cs = getComputedStyle(a);
+        if (cs.backgroundImage !== 'none') gradient = true;
+        chain.push(parse(cs.backgroundColor) || { r: 0, g: 0, b: 0, a: 0 });
+      }
+      if (gradient) continue;
+      let bg = { r: 255, g: 255, b: 255, a: 1 };
+      for (const c of chain.reverse()) if (c.a > 0) bg = over(c, bg);
+      const cs = getComputedStyle(n);
+      const fg = over(parse(cs.color), bg);
+      const l1 = lum(fg);
+      const l2 = lum(bg);
+      const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+      const size = parseFloat(cs.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) low.push(`${n.tagName.toLowerCase()}.${String(n.className).split(' ')[0]} "${n.textContent.trim().slice(0, 12)}" ${ratio.toFixed(2)}`);
+    }
+    return { overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth, small, low };
+  });
+  assert.equal(r.overflow, 0, `${label}: no horizontal overflow`);
+  assert.deepEqual(r.small, [], `${label}: tap targets of at least 44 px`);
+  assert.deepEqual(r.low, [], `${label}: text contrast of at least 4.5:1`);
+}
+
+// Both widths, on whatever the page shows now.
+export async function checkWidths(page, label) {
+  for (const width of [390, 320]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.waitForTimeout(100);
+    await checkLayout(page, `${label} at ${width} px`);
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
+}
