@@ -99,21 +99,16 @@ const struct hz_field qr_png_query[] = {
 	{ NULL, NULL, 0 },
 };
 
-static void
-qr_image(struct hz_req *req, bool png)
+void
+hz_reply_qr(struct hz_req *req, enum hz_status rc, const char *url,
+            const char *check_code, bool png)
 {
-	struct hz_poster p;
 	struct hz_qr_image img;
 	int scale = png && req->q[0].present ? (int)req->q[0].i : 10;
-	uint64_t id;
 	char v[16];
-	enum hz_status rc;
 
-	if (!hz_path_id(req, "id", &id))
-		return;
-	if ((rc = hz_building_poster(&req->ctx, id, &p)) ||
-	    (rc = png ? hz_qr_png(req->arena, p.url, scale, &img)
-	    : hz_qr_svg(req->arena, p.url, &img))) {
+	if (rc || (rc = png ? hz_qr_png(req->arena, url, scale, &img)
+	    : hz_qr_svg(req->arena, url, &img))) {
 		hz_reply_status(req, rc);
 		return;
 	}
@@ -122,9 +117,22 @@ qr_image(struct hz_req *req, bool png)
 	hz_reply_header(req, "X-QR-Version", v);
 	snprintf(v, sizeof(v), "%d", img.modules);
 	hz_reply_header(req, "X-QR-Modules", v);
-	hz_reply_header(req, "X-QR-Check-Code", p.check_code);
+	hz_reply_header(req, "X-QR-Check-Code", check_code);
 	hz_reply_bytes(req, 200, png ? "image/png"
 	    : "image/svg+xml; charset=utf-8", img.data, img.len);
+}
+
+static void
+qr_image(struct hz_req *req, bool png)
+{
+	struct hz_poster p = { 0 };
+	uint64_t id;
+	enum hz_status rc;
+
+	if (!hz_path_id(req, "id", &id))
+		return;
+	rc = hz_building_poster(&req->ctx, id, &p);
+	hz_reply_qr(req, rc, p.url, p.check_code, png);
 }
 
 void

@@ -139,28 +139,14 @@ h_station_qr_rotate(struct hz_req *req)
 static void
 qr_image(struct hz_req *req, bool png)
 {
-	struct hz_station_poster p;
-	struct hz_qr_image img;
-	int scale = png && req->q[0].present ? (int)req->q[0].i : 10;
+	struct hz_station_poster p = { 0 };
 	uint64_t id;
-	char v[16];
 	enum hz_status rc;
 
 	if (!hz_path_id(req, "id", &id))
 		return;
-	if ((rc = hz_station_poster(&req->ctx, id, &p)) ||
-	    (rc = png ? hz_qr_png(req->arena, p.url, scale, &img)
-	    : hz_qr_svg(req->arena, p.url, &img))) {
-		hz_reply_status(req, rc);
-		return;
-	}
-	snprintf(v, sizeof(v), "%d", img.version);
-	hz_reply_header(req, "X-QR-Version", v);
-	snprintf(v, sizeof(v), "%d", img.modules);
-	hz_reply_header(req, "X-QR-Modules", v);
-	hz_reply_header(req, "X-QR-Check-Code", p.check_code);
-	hz_reply_bytes(req, 200, png ? "image/png"
-	    : "image/svg+xml; charset=utf-8", img.data, img.len);
+	rc = hz_station_poster(&req->ctx, id, &p);
+	hz_reply_qr(req, rc, p.url, p.check_code, png);
 }
 
 void

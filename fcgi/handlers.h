@@ -114,6 +114,10 @@ extern const struct hz_field buildings_query[];
 extern const struct hz_field tenancies_query[];
 extern const struct hz_field export_query[];
 extern const struct hz_field qr_png_query[];
+/* A poster's code as PNG (scale from qr_png_query) or SVG, with headers
+ * for print checks; or the refusal `rc` if the poster was not found. */
+void hz_reply_qr(struct hz_req *, enum hz_status rc, const char *url,
+                 const char *check_code, bool png);
 extern const struct hz_field notifications_read_fields[];
 extern const struct hz_field stats_query[];
 extern const struct hz_field page_query[];   /* after and limit only */
