@@ -118,20 +118,28 @@ hz_scan(const struct hz_ctx *x, const char *token, struct hz_scan *s)
 	return HZ_OK;
 }
 
-static enum hz_status
-poster_of(const struct hz_ctx *x, const struct hz_unit *b, struct hz_poster *p)
+enum hz_status
+hz_poster_code(const struct hz_ctx *x, enum hz_qr_kind kind, uint64_t id,
+               unsigned serial, const char **url, char check_code[8])
 {
 	char *token;
 	enum hz_status rc;
 
-	p->building = *b;
-	if ((rc = hz_qr_token(x->arena, &x->keys->qr, HZ_QR_BUILDING, b->id,
-	    b->qr_serial, &token)))
+	if ((rc = hz_qr_token(x->arena, &x->keys->qr, kind, id, serial,
+	    &token)))
 		return rc;
-	hz_qr_check_code(&x->keys->qr, token, p->check_code);
-	p->url = hz_arena_printf(x->arena, "%s/q/%s", x->cfg->public_base_url,
+	hz_qr_check_code(&x->keys->qr, token, check_code);
+	*url = hz_arena_printf(x->arena, "%s/q/%s", x->cfg->public_base_url,
 	    token);
-	return p->url ? HZ_OK : HZ_ERR_NOMEM;
+	return *url ? HZ_OK : HZ_ERR_NOMEM;
+}
+
+static enum hz_status
+poster_of(const struct hz_ctx *x, const struct hz_unit *b, struct hz_poster *p)
+{
+	p->building = *b;
+	return hz_poster_code(x, HZ_QR_BUILDING, b->id, b->qr_serial, &p->url,
+	    p->check_code);
 }
 
 enum hz_status

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "qr.h"
 #include "units.h"
 
 /* The building a token names if the token is genuine and current; else
@@ -45,6 +46,13 @@ struct hz_poster {
 	const char    *url;            /* what the code encodes */
 	char           check_code[8];
 };
+
+/* What the poster of a place (a building or a station) with this serial
+ * encodes, `public_base_url`/q/TOKEN, and the check code printed beside
+ * it. */
+enum hz_status hz_poster_code(const struct hz_ctx *, enum hz_qr_kind,
+                              uint64_t id, unsigned serial, const char **url,
+                              char check_code[8]);
 
 /* The code of one building (staff reading it). */
 enum hz_status hz_building_poster(const struct hz_ctx *, uint64_t building,

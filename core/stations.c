@@ -4,6 +4,7 @@
 #include "audit.h"
 #include "policy.h"
 #include "qr.h"
+#include "scan.h"
 #include "stations.h"
 
 #define STATION_ROW(C, L) \
@@ -326,17 +327,9 @@ static enum hz_status
 poster_of(const struct hz_ctx *x, const struct hz_station *s,
           struct hz_station_poster *p)
 {
-	char *token;
-	enum hz_status rc;
-
 	p->station = *s;
-	if ((rc = hz_qr_token(x->arena, &x->keys->qr, HZ_QR_STATION, s->id,
-	    s->qr_serial, &token)))
-		return rc;
-	hz_qr_check_code(&x->keys->qr, token, p->check_code);
-	p->url = hz_arena_printf(x->arena, "%s/q/%s", x->cfg->public_base_url,
-	    token);
-	return p->url ? HZ_OK : HZ_ERR_NOMEM;
+	return hz_poster_code(x, HZ_QR_STATION, s->id, s->qr_serial, &p->url,
+	    p->check_code);
 }
 
 enum hz_status
