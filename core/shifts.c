@@ -74,7 +74,7 @@ enum { ATTEND_ROW(HZ_COL_ENUM, HZ_COL_ENUM) A__NCOLS };
 #define TIME_NONE_AFTER  2147483647LL
 
 enum {
-	STMT_GET, STMT_LIST_ALL, STMT_LIST_STATION, STMT_MINE,
+	STMT_GET, STMT_SERIES, STMT_LIST_ALL, STMT_LIST_STATION, STMT_MINE,
 	STMT_LOCK_USER, STMT_LOCK_SHIFT, STMT_MY_SIGNUP, STMT_SIGNUP_BY_ID,
 	STMT_PAUSED, STMT_OVERLAP, STMT_TAKE_PLACE, STMT_TAKE_WAIT, STMT_SEQ,
 	STMT_UPSERT, STMT_LEAVE, STMT_FREE_PLACE, STMT_FREE_WAIT,
@@ -90,6 +90,7 @@ enum {
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_GET] = SELECT_SHIFT " WHERE h.id = ?",
+	[STMT_SERIES] = SELECT_SHIFT " WHERE h.series_id = ? ORDER BY h.starts_at",
 	[STMT_LIST_ALL] = SELECT_SHIFT
 	    " WHERE h.starts_at >= FROM_UNIXTIME(?) AND h.starts_at < FROM_UNIXTIME(?)"
 	    " ORDER BY h.starts_at, h.id LIMIT ?",
@@ -174,7 +175,10 @@ static const char *const sql[STMT__MAX] = {
 	    " FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?),"
 	    " FROM_UNIXTIME(?), ?, ?, FROM_UNIXTIME(?), FROM_UNIXTIME(?))",
 	[STMT_UPDATE] =
-	    "UPDATE shifts SET title = ?, description = ?, requirements = ?,"
+	    /* COALESCE keeps a text not given; '' clears the optional ones. */
+	    "UPDATE shifts SET title = COALESCE(?, title),"
+	    " description = IF(? IS NULL, description, NULLIF(?, '')),"
+	    " requirements = IF(? IS NULL, requirements, NULLIF(?, '')),"
 	    " starts_at = FROM_UNIXTIME(?), ends_at = FROM_UNIXTIME(?),"
 	    " signup_deadline = FROM_UNIXTIME(?), cancel_deadline = FROM_UNIXTIME(?),"
 	    " capacity = ?, revision = revision + 1, updated_at = FROM_UNIXTIME(?)"
@@ -433,20 +437,12 @@ static void
 shift_of(const struct hz_ctx *x, const struct hz_db_cell *c,
          struct hz_shift *o)
 {
-	struct hz_station st = {
+	/* The station's rule, on the row at hand. */
+	const struct hz_station st = {
 		.unit_path = c[H_UNIT_PATH].s,
 		.manager_id = HZ_ID(&c[H_MANAGER]),
 	};
-	const struct hz_caller *me = x->caller;
-	bool manager = false;
 
-	/* The same rule as hz_station_managed, on the row at hand. */
-	for (size_t i = 0; me != NULL && i < me->ngrants; i++)
-		if (hz_path_under(st.unit_path, me->grants[i].unit_path) &&
-		    hz_role_has(me->grants[i].role, HZ_RIGHT_STATION_MANAGE) &&
-		    (me->grants[i].role != HZ_ROLE_STATION_MANAGER ||
-		     st.manager_id == me->id))
-			manager = true;
 	*o = (struct hz_shift){
 		.id = HZ_ID(&c[H_ID]),
 		.station_id = HZ_ID(&c[H_STATION]),
@@ -465,7 +461,7 @@ shift_of(const struct hz_ctx *x, const struct hz_db_cell *c,
 		.waiting = (int)c[H_WAITING].i,
 		.status = c[H_STATUS].s,
 		.cancel_reason = HZ_TEXT(&c[H_REASON]),
-		.can_manage = manager,
+		.can_manage = hz_station_manages(x->caller, &st),
 	};
 	o->free = o->capacity > o->confirmed ? o->capacity - o->confirmed : 0;
 	o->signup_open = is(o->status, "open") && !c[H_CLOSED].i &&
@@ -617,7 +613,8 @@ check_texts(const struct hz_ctx *x, const char *title, const char *description,
 struct create_job {
 	const struct hz_shift_new *in;
 	time_t                     signup, cancel;
-	uint64_t                   ids[HZ_SHIFT_REPEAT_MAX];
+	uint64_t                   first;      /* the first shift's id */
+	uint64_t                   series;     /* 0: a single shift */
 };
 
 static const char *
@@ -643,7 +640,7 @@ create_tx(const struct hz_ctx *x, void *p)
 		    HZ_ARG_I64(in->count), HZ_ARG_I64(me(x)),
 		    HZ_ARG_I64((long long)x->now)), &r)))
 			return rc;
-		series = r.insert_id;
+		series = j->series = r.insert_id;
 	}
 	for (int i = 0; i < in->count; i++) {
 		time_t d = step * i;
@@ -661,9 +658,10 @@ create_tx(const struct hz_ctx *x, void *p)
 		    HZ_ARG_I64((long long)x->now), HZ_ARG_I64((long long)x->now)),
 		    &r)))
 			return rc;
-		j->ids[i] = r.insert_id;
+		if (i == 0)
+			j->first = r.insert_id;
 	}
-	return hz_audit(x, 0, "shift.create", "shift", j->ids[0],
+	return hz_audit(x, 0, "shift.create", "shift", j->first,
 	    hz_arena_printf(x->arena, "{\"station_id\":%llu,\"count\":%d}",
 	    (unsigned long long)in->station_id, in->count));
 }
@@ -674,8 +672,9 @@ hz_shift_create(const struct hz_ctx *x, const struct hz_shift_new *in,
 {
 	const struct hz_shift_rules *R = &hz_shift_rules;
 	struct create_job j = { in, in->signup_deadline, in->cancel_deadline,
-	    { 0 } };
+	    0, 0 };
 	struct hz_station s;
+	struct hz_db_result r;
 	enum hz_status rc;
 
 	*n = 0;
@@ -693,14 +692,15 @@ hz_shift_create(const struct hz_ctx *x, const struct hz_shift_new *in,
 	    &j.cancel, true)) ||
 	    (rc = hz_tx(x, create_tx, &j)))
 		return rc;
-	if ((*out = hz_arena_calloc(x->arena, (size_t)in->count,
-	    sizeof(**out))) == NULL)
-		return HZ_ERR_NOMEM;
-	for (int i = 0; i < in->count; i++)
-		if ((rc = hz_shift_get(x, j.ids[i], &(*out)[i])))
-			return rc;
-	*n = (size_t)in->count;
-	return HZ_OK;
+	/* What was made, read back in one statement. */
+	rc = j.series ? hz_db_run(x->db, x->arena, &stmts, STMT_SERIES, HZ_ARGS(
+	    HZ_ARG_I64(me(x)), HZ_ARG_I64((long long)j.series)), &r)
+	    : hz_db_run(x->db, x->arena, &stmts, STMT_GET, HZ_ARGS(
+	    HZ_ARG_I64(me(x)), HZ_ARG_I64((long long)j.first)), &r);
+	if (rc)
+		return rc;
+	*n = r.nrows;
+	return shifts_of(x, &r, out, r.nrows);
 }
 
 /* --- The waiting list. --- */
@@ -1057,11 +1057,9 @@ edit_tx(const struct hz_ctx *x, void *p)
 	time_t start, end, signup, cancel;
 	int capacity;
 	bool moved;
-	struct hz_shift cur;
 	enum hz_status rc;
 
-	if ((rc = lock_shift(x, j->id, &l)) ||
-	    (rc = hz_shift_get(x, j->id, &cur)))
+	if ((rc = lock_shift(x, j->id, &l)))
 		return rc;
 	c = HZ_CELL(&l, 0, 0);
 	if (is(c[L_STATUS].s, "cancelled"))
@@ -1090,11 +1088,9 @@ edit_tx(const struct hz_ctx *x, void *p)
 	if (capacity < c[L_CONFIRMED].i)
 		return hz_refuse(x, &below_confirmed);
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_UPDATE, HZ_ARGS(
-	    HZ_ARG_STR(e->title ? e->title : cur.title),
-	    HZ_ARG_OPT_STR(nonempty(e->description ? e->description
-	        : cur.description)),
-	    HZ_ARG_OPT_STR(nonempty(e->requirements ? e->requirements
-	        : cur.requirements)),
+	    HZ_ARG_OPT_STR(e->title),
+	    HZ_ARG_OPT_STR(e->description), HZ_ARG_OPT_STR(e->description),
+	    HZ_ARG_OPT_STR(e->requirements), HZ_ARG_OPT_STR(e->requirements),
 	    HZ_ARG_I64((long long)start), HZ_ARG_I64((long long)end),
 	    HZ_ARG_I64((long long)signup), HZ_ARG_I64((long long)cancel),
 	    HZ_ARG_I64(capacity), HZ_ARG_I64((long long)x->now),
@@ -1105,7 +1101,8 @@ edit_tx(const struct hz_ctx *x, void *p)
 	    NULL)))
 		return rc;
 	if (capacity > c[L_CONFIRMED].i && c[L_WAITING].i > 0) {
-		/* The raised capacity, as promote() decides on it. */
+		/* The row as updated (a new cancellation deadline), as
+		 * promote() decides on it. */
 		struct hz_db_result again;
 
 		if ((rc = lock_shift(x, j->id, &again)) ||

@@ -96,8 +96,8 @@ hz_station_kind_valid(const char *k)
 /* An admin above the station, or the station's named manager holding the
  * manager's role above it: a station manager's right reaches only the
  * stations that name them. */
-static bool
-manages(const struct hz_caller *c, const struct hz_station *s)
+bool
+hz_station_manages(const struct hz_caller *c, const struct hz_station *s)
 {
 	for (size_t i = 0; c != NULL && i < c->ngrants; i++) {
 		const struct hz_grant *g = &c->grants[i];
@@ -131,7 +131,7 @@ station_of(const struct hz_ctx *x, const struct hz_db_cell *c,
 		.manager_name = HZ_TEXT(&c[S_MANAGER_NAME]),
 		.qr_serial = (unsigned)c[S_SERIAL].i,
 	};
-	s->can_manage = manages(x->caller, s);
+	s->can_manage = hz_station_manages(x->caller, s);
 }
 
 struct station_job {

@@ -58,6 +58,12 @@ enum hz_status hz_stations_list(const struct hz_ctx *,
 enum hz_status hz_station_get(const struct hz_ctx *, uint64_t id,
                               struct hz_station *);
 
+/* Does the caller manage the station (its unit_path and manager_id)? An
+ * admin above it, or its named manager holding the station_manager role
+ * above it. hz_station_get fills can_manage with it. */
+bool           hz_station_manages(const struct hz_caller *,
+                                  const struct hz_station *);
+
 /* "Load a station the caller manages, else 404": an admin whose scope
  * holds the station's unit, or the station's own manager (holding the
  * station_manager role above it). Anyone else gets HZ_ERR_NOT_FOUND, so a
