@@ -29,14 +29,18 @@ static const char *const role_kinds[HZ_ROLE__MAX] = {
  * against the card, each time audited. */
 #define CHAIN (R(HZ_RIGHT_UNIT_READ) | R(HZ_RIGHT_TENANCY_DECIDE) | \
 	R(HZ_RIGHT_POSTER_MANAGE) | R(HZ_RIGHT_PII_REVEAL) | \
-	R(HZ_RIGHT_COMPLAINT_HANDLE))
+	R(HZ_RIGHT_COMPLAINT_HANDLE) | R(HZ_RIGHT_CHECKLIST_TICK))
 
 static const unsigned rights[HZ_ROLE__MAX] = {
 	[HZ_ROLE_BUILDING_HEAD]   = CHAIN,
-	[HZ_ROLE_GROUP_LEADER]    = CHAIN,
+	/* Directives travel down the chain from the group leader up
+	 * (issue 11); a building head only receives them. */
+	[HZ_ROLE_GROUP_LEADER]    = CHAIN | R(HZ_RIGHT_DIRECTIVE_SEND),
 	/* Bulk export of full numbers is the cooperative's hand-over to the
 	 * official channel, not a landlord's. */
-	[HZ_ROLE_CADRE]           = CHAIN | R(HZ_RIGHT_TENANCY_EXPORT),
+	[HZ_ROLE_CADRE]           = CHAIN | R(HZ_RIGHT_TENANCY_EXPORT) |
+	                            R(HZ_RIGHT_DIRECTIVE_SEND) |
+	                            R(HZ_RIGHT_DASHBOARD),
 	/* A station manager runs their station (hz_station_managed narrows
 	 * the subtree to the stations naming them) and has no business
 	 * reading the village's buildings. */
@@ -44,7 +48,9 @@ static const unsigned rights[HZ_ROLE__MAX] = {
 	[HZ_ROLE_ADMIN]           = CHAIN | R(HZ_RIGHT_UNIT_WRITE) |
 	                            R(HZ_RIGHT_USER_ADMIN) | R(HZ_RIGHT_SETTINGS) |
 	                            R(HZ_RIGHT_TENANCY_EXPORT) |
-	                            R(HZ_RIGHT_STATION_MANAGE),
+	                            R(HZ_RIGHT_STATION_MANAGE) |
+	                            R(HZ_RIGHT_DIRECTIVE_SEND) |
+	                            R(HZ_RIGHT_DASHBOARD),
 };
 
 const char *

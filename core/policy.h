@@ -34,6 +34,11 @@ enum hz_right {
 	HZ_RIGHT_STATION_MANAGE,/* a station's details, poster, shifts, roster;
 	                           a station manager only at the station they
 	                           are named manager of (stations.h) */
+	HZ_RIGHT_DIRECTIVE_SEND,/* send directives down the subtree, follow
+	                           their receipts, remind the laggards (the
+	                           monthly checklists' too): group leaders up */
+	HZ_RIGHT_CHECKLIST_TICK,/* tick a building's monthly checklist */
+	HZ_RIGHT_DASHBOARD,     /* the village dashboard: cadres and admins */
 	HZ_RIGHT__MAX
 };
 
