@@ -327,8 +327,12 @@ month_or_now(const struct hz_ctx *x, const char *month, const char **out)
 	int y, m;
 
 	if (month == NULL) {
-		*out = hz_checklist_month(x->now, hz_arena_alloc(x->arena, 8));
-		return *out ? HZ_OK : HZ_ERR_NOMEM;
+		char *b = hz_arena_alloc(x->arena, 8);
+
+		if (b == NULL)
+			return HZ_ERR_NOMEM;
+		*out = hz_checklist_month(x->now, b);
+		return HZ_OK;
 	}
 	if (!month_parse(month, &y, &m))
 		return hz_refuse_rule(x, "month", &hz_checklist_rules.month);
