@@ -21,7 +21,9 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_DIRECTIVES] =
 	    "SELECT CAST(COALESCE(SUM(r.read_at IS NULL), 0) AS SIGNED),"
 	    " CAST(COALESCE(SUM(d.needs_done AND r.done_at IS NULL), 0)"
-	    "  AS SIGNED)"
+	    "  AS SIGNED),"
+	    " CAST(COALESCE(SUM(r.read_at IS NULL OR"
+	    "  (d.needs_done AND r.done_at IS NULL)), 0) AS SIGNED)"
 	    " FROM directive_receipts r JOIN directives d"
 	    " ON d.id = r.directive_id WHERE r.user_id = ?",
 	/* Arguments: month, root. */
@@ -134,7 +136,7 @@ hz_todo(const struct hz_ctx *x, struct hz_todo *o)
 		return rc;
 	o->directives_unread = HZ_CELL(&r, 0, 0)->i;
 	o->directives_undone = HZ_CELL(&r, 0, 1)->i;
-	o->directives = o->directives_unread + o->directives_undone;
+	o->directives = HZ_CELL(&r, 0, 2)->i;
 	if ((rc = per_root(x, HZ_RIGHT_CHECKLIST_TICK, STMT_CHECKLIST,
 	    HZ_ARGS(HZ_ARG_STR(o->month)), &o->checklist, &nlists)))
 		return rc;

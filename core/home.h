@@ -19,7 +19,8 @@ struct hz_todo {
 	/* Pending registrations where the caller decides them; overdue:
 	 * waiting more than 24 hours. */
 	long long   registrations, registrations_overdue;
-	/* The caller's directive receipts: count = unread + undone. */
+	/* The caller's directive receipts: count = those waiting for them
+	 * (unread, or to be done), each once; unread and undone overlap. */
 	long long   directives, directives_unread, directives_undone;
 	/* Items still open this month on lists the caller may tick; the
 	 * lists themselves when there are at most 20 (a head's). */
