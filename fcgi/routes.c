@@ -85,6 +85,8 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,  "/api/v1/notifications",      h_notifications_list, HZ_USER,  NULL, page_query },
 	{ HZ_POST, "/api/v1/notifications/read", h_notifications_read, HZ_USER,  notifications_read_fields, NULL },
 	{ HZ_GET,  "/api/v1/stats/complaints",   h_stats_complaints,   HZ_STAFF, NULL, stats_query },
+	{ HZ_GET,  "/api/v1/dashboard",          h_dashboard,          HZ_STAFF, NULL, dashboard_query },
+	{ HZ_GET,  "/api/v1/dashboard.csv",      h_dashboard_csv,      HZ_STAFF, NULL, dashboard_query },
 
 	/* Monthly checklists (issue 11); summary before {id}: the first match wins. */
 	{ HZ_GET,  "/api/v1/checklist-templates",              h_checklist_templates_list, HZ_STAFF, NULL, checklist_templates_query },
