@@ -163,7 +163,9 @@ hz_csv_field(struct hz_buf *b, const char *s, bool last)
 		s = "";
 	if (quote)
 		hz_buf_puts(b, "\"");
-	if (strchr("=+-@", s[0]) != NULL && s[0] != '\0')
+	/* OWASP's list: a spreadsheet also reads a formula after a leading
+	 * tab or carriage return. */
+	if (s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL)
 		hz_buf_puts(b, "'");
 	for (const char *p = s; *p; p++) {
 		if (*p == '"')

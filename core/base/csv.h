@@ -28,8 +28,9 @@ enum hz_status hz_csv_parse(hz_arena *, const char *text, size_t len,
                             const char **why);
 
 /* Appends one field of a row, quoted when it must be, then "," or (last)
- * CRLF. A field starting with = + - @ gets a leading ' so that a
- * spreadsheet shows it rather than running it as a formula. NULL: empty. */
+ * CRLF. A field starting with = + - @, a tab or a CR gets a leading ' so
+ * that a spreadsheet shows it rather than running it as a formula. NULL:
+ * empty. */
 void hz_csv_field(struct hz_buf *, const char *s, bool last);
 
 #endif

@@ -379,6 +379,21 @@ out:
 
 /* C0 controls, DEL, and C1 controls (U+0080..U+009F, which some log
  * readers take for line breaks). */
+/* Nothing but spaces (ASCII white space or the ideographic space U+3000):
+ * a required text that says nothing. */
+static bool
+blank(const char *s)
+{
+	for (;;) {
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+			s++;
+		else if (strncmp(s, "\xe3\x80\x80", 3) == 0)
+			s += 3;
+		else
+			return *s == '\0';
+	}
+}
+
 static bool
 has_control(const char *s, bool multiline)
 {
@@ -474,6 +489,8 @@ check_text(hz_arena *a, const struct hz_rule *r, const char *s, size_t len)
 			    ? "不能为空" : hz_arena_printf(a,
 			        "长度应为 %lld 至 %lld 个字符",
 			        (long long)r->min, (long long)r->max);
+		if (r->min > 0 && blank(s))
+			return r->message ? r->message : "不能只填空格";
 		if (r->chars != NULL && strspn(s, r->chars) != len)
 			return r->message ? r->message : "含有不允许的字符";
 		if (has_control(s, r->flags & HZ_MULTILINE))
@@ -521,7 +538,7 @@ hz_rule_ok(const struct hz_rule *r, const char *s, bool optional)
 	switch (r->type) {
 	case HZ_F_STRING: {
 		long n = hz_utf8_count(s, strlen(s));
-		return n >= r->min && n <= r->max &&
+		return n >= r->min && n <= r->max && !(r->min > 0 && blank(s)) &&
 		    (r->chars == NULL || strspn(s, r->chars) == strlen(s)) &&
 		    !has_control(s, r->flags & HZ_MULTILINE) &&
 		    hz_utf8_find_hidden(s, strlen(s)) == NULL;

@@ -67,6 +67,41 @@ refuses_broken_input_with_its_line(void **state)
 	    HZ_ERR_INVALID);
 }
 
+/* Written fields: quoted when they must be, and anything a spreadsheet
+ * would run as a formula (= + - @, or one of those after a leading tab or
+ * carriage return) shown as text. */
+static void
+writes_fields_a_spreadsheet_shows(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "张三", "张三," },
+		{ "a,b", "\"a,b\"," },
+		{ "say \"hi\"", "\"say \"\"hi\"\"\"," },
+		{ "=1+1", "'=1+1," },
+		{ "+86", "'+86," },
+		{ "-2", "'-2," },
+		{ "@SUM(A1)", "'@SUM(A1)," },
+		{ "\t=1+1", "'\t=1+1," },
+		{ "\r=1+1", "\"'\r=1+1\"," },
+		{ "a=b", "a=b," },
+		{ NULL, "," },
+	};
+	struct hz_buf b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		hz_buf_init(&b, unit_arena);
+		hz_csv_field(&b, cases[i].in, false);
+		hz_buf_append(&b, "", 1);
+		assert_string_equal(b.data, cases[i].out);
+	}
+	hz_buf_init(&b, unit_arena);
+	hz_csv_field(&b, "end", true);
+	hz_buf_append(&b, "", 1);
+	assert_string_equal(b.data, "end\r\n");
+}
+
 UNIT_TESTS(unit_arena_setup, unit_arena_teardown,
+	cmocka_unit_test(writes_fields_a_spreadsheet_shows),
 	cmocka_unit_test(parses_rfc4180),
 	cmocka_unit_test(refuses_broken_input_with_its_line))

@@ -389,6 +389,32 @@ validate_refuses_hidden_characters(void **state)
 	assert_true(hz_rule_ok(fields[F_NAME].rule, "张三", false));
 }
 
+/* A required text of nothing but spaces says nothing: refused in the
+ * body, the query and core alike; spaces around words are kept. */
+static void
+validate_refuses_blank_required_text(void **state)
+{
+	static const char *const blank[] = { " ", "   ", "\u3000", " \u3000 " };
+	struct hz_value v[F_NOTE + 1];
+	struct hz_field_error errs[8];
+	char body[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(blank) / sizeof(*blank); i++) {
+		snprintf(body, sizeof(body), "{\"name\":\"%s\"}", blank[i]);
+		if (validate(body, v, errs) == 0)
+			fail_msg("accepted: '%s'", blank[i]);
+		assert_string_equal(errs[0].field, "name");
+		assert_string_equal(errs[0].message, "不能只填空格");
+	}
+	assert_int_equal(validate("{\"name\":\" 张三 \"}", v, errs), 0);
+	assert_false(hz_rule_ok(fields[F_NAME].rule, "  ", false));
+	assert_false(hz_rule_ok(fields[F_NAME].rule, "\xe3\x80\x80", false));
+	assert_true(hz_rule_ok(fields[F_NAME].rule, " 张三", false));
+	/* An optional text (minimum 0) may be left as spaces. */
+	assert_true(hz_rule_ok(HZ_RULE(HZ_F_STRING, 0, 4), "  ", false));
+}
+
 static const char *const colours[] = { "red", "green", "blue", NULL };
 static const struct hz_rule colour = { HZ_F_ENUM, 0, 0, NULL, colours };
 static const struct hz_rule code = { HZ_F_STRING, 1, 8, "只能用字母和 -",
@@ -532,6 +558,7 @@ UNIT_TESTS(unit_arena_setup, unit_arena_teardown,
 	cmocka_unit_test(nul_escapes_are_marked_not_truncated),
 	cmocka_unit_test(validate_accepts_and_types),
 	cmocka_unit_test(validate_refuses_with_field_messages),
+	cmocka_unit_test(validate_refuses_blank_required_text),
 	cmocka_unit_test(validate_refuses_nul_on_its_field),
 	cmocka_unit_test(validate_refuses_hidden_characters),
 	cmocka_unit_test(rules_judge_text_alike_everywhere),
