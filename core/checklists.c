@@ -82,7 +82,7 @@ enum {
 	STMT_LIST_BUILDING, STMT_ENTRIES, STMT_ENTRY, STMT_CLAIM,
 	STMT_ENTRY_SET, STMT_ENTRY_COMPLAINT, STMT_RECOUNT,
 	STMT_SUM_COOP, STMT_SUM_GROUP, STMT_SUM_BUILDING,
-	STMT_REMIND_NOTIFY, STMT_REMIND_MARK,
+	STMT_REMIND_LOCK, STMT_REMIND_NOTIFY, STMT_REMIND_MARK,
 	STMT__MAX
 };
 
@@ -218,6 +218,14 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_SUM_GROUP] = "SELECT group_id, 0," COUNTS " GROUP BY group_id",
 	[STMT_SUM_BUILDING] = "SELECT building_id, MAX(id)," COUNTS
 	    " GROUP BY building_id",
+	/* Reminders take turns over the lists they may touch, locked in
+	 * index order (month, path): the notifications' INSERT ... SELECT
+	 * share-locks the lists the marking UPDATE then needs, so two at once
+	 * deadlocked each other. After the turn, the second sees the first's
+	 * marks and reminds nobody twice. Arguments: month, path. */
+	[STMT_REMIND_LOCK] =
+	    "SELECT COUNT(*) FROM checklists"
+	    " WHERE month = ? AND unit_path LIKE CONCAT(?, '%') FOR UPDATE",
 	/* Arguments: now, now, then TO_REMIND's. */
 	[STMT_REMIND_NOTIFY] =
 	    "INSERT INTO notifications (user_id, kind, subject_id, text,"
@@ -312,8 +320,8 @@ hz_checklist_month(time_t t, char out[8])
 static bool
 month_parse(const char *s, int *y, int *m)
 {
-	if (s == NULL || strlen(s) != 7 || s[4] != '-' ||
-	    strspn(s, "0123456789-") != 7)
+	if (s == NULL || strlen(s) != 7 || strspn(s, "0123456789") != 4 ||
+	    s[4] != '-' || strspn(s + 5, "0123456789") != 2)
 		return false;
 	*y = atoi(s);
 	*m = atoi(s + 5);
@@ -823,10 +831,12 @@ tick_tx(const struct hz_ctx *x, void *p)
 	return hz_audit(x, 0, "checklist.tick", "checklist", j->id, detail);
 }
 
-enum hz_status
-hz_checklist_tick(const struct hz_ctx *x, uint64_t id, int position,
-                  const struct hz_checklist_tick *in,
-                  struct hz_checklist *out)
+/* One try at a tick, on the list as read now; *moved when someone else
+ * changed the list between that read and the transaction. */
+static enum hz_status
+tick_once(const struct hz_ctx *x, uint64_t id, int position,
+          const struct hz_checklist_tick *in, struct hz_checklist *out,
+          bool *moved)
 {
 	const struct hz_checklist_rules *R = &hz_checklist_rules;
 	struct hz_db_result r, e;
@@ -837,6 +847,7 @@ hz_checklist_tick(const struct hz_ctx *x, uint64_t id, int position,
 	bool open, problem;
 	enum hz_status rc;
 
+	*moved = false;
 	if ((rc = load(x, id, &r)))
 		return rc;
 	c = HZ_CELL(&r, 0, 0);
@@ -897,9 +908,25 @@ hz_checklist_tick(const struct hz_ctx *x, uint64_t id, int position,
 		    en[E_TITLE].s, j.note);
 	if ((rc = hz_tx(x, tick_tx, &j)))
 		return rc;
-	if (j.lost)
-		return hz_refuse(x, j.lost);
+	if ((*moved = j.lost != NULL))
+		return HZ_ERR_CONFLICT;
 	return detail(x, id, out);
+}
+
+enum hz_status
+hz_checklist_tick(const struct hz_ctx *x, uint64_t id, int position,
+                  const struct hz_checklist_tick *in,
+                  struct hz_checklist *out)
+{
+	enum hz_status rc = HZ_OK;
+	bool moved = true;
+
+	/* Two items of one list ticked at once (a head and a leader, two
+	 * tabs) move its revision under each other: read again and retry,
+	 * so only a change to the same item can still say no. */
+	for (int tries = 0; moved && tries < 4; tries++)
+		rc = tick_once(x, id, position, in, out, &moved);
+	return moved ? hz_refuse(x, &list_moved) : rc;
 }
 
 /* ---- Summary and reminders ---- */
@@ -998,7 +1025,9 @@ remind_tx(const struct hz_ctx *x, void *p)
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REMIND_NOTIFY,
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REMIND_LOCK,
+	    HZ_ARGS(HZ_ARG_STR(j->month), HZ_ARG_STR(j->path)), NULL)) ||
+	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_REMIND_NOTIFY,
 	    HZ_ARGS(HZ_ARG_I64(now), HZ_ARG_I64(now), HZ_ARG_STR(j->month),
 	    HZ_ARG_STR(j->path), HZ_ARG_I64(now - 3600)), &r)))
 		return rc;
@@ -1007,6 +1036,8 @@ remind_tx(const struct hz_ctx *x, void *p)
 	    HZ_ARGS(HZ_ARG_I64(now), HZ_ARG_STR(j->month), HZ_ARG_STR(j->path),
 	    HZ_ARG_I64(now - 3600)), &r)))
 		return rc;
+	if (j->reminded == 0)
+		return HZ_OK;
 	return hz_audit(x, 0, "checklist.remind", "unit", j->unit,
 	    hz_arena_printf(x->arena, "{\"month\":\"%s\",\"lists\":%llu,"
 	    "\"reminded\":%lld}", j->month, (unsigned long long)r.affected,

@@ -50,7 +50,8 @@ enum {
 	STMT_GET, STMT_RECEIPT, STMT_FILES, STMT_CORRECTIONS, STMT_CHILDREN,
 	STMT_INSERT, STMT_FILE, STMT_FAN_OUT, STMT_RECIPIENTS, STMT_NOTIFY,
 	STMT_READ, STMT_DONE, STMT_RECEIVED, STMT_UNREAD, STMT_SENT,
-	STMT_RECEIPTS, STMT_IN_STATE, STMT_REMIND_NOTIFY, STMT_REMIND_MARK,
+	STMT_RECEIPTS, STMT_IN_STATE, STMT_REMIND_LOCK, STMT_REMIND_NOTIFY,
+	STMT_REMIND_MARK,
 	STMT__MAX
 };
 
@@ -160,6 +161,11 @@ static const char *const sql[STMT__MAX] = {
 	/* Reminders: the laggards not reminded within the hour get one
 	 * notification each (kind, text, now x3, directive, state x3), then
 	 * the same rows are marked (now, directive, state x3, now). */
+	/* Reminders of one directive take turns: the notifications'
+	 * INSERT ... SELECT share-locks the receipts the marking UPDATE then
+	 * needs, so two at once deadlocked each other. After the turn, the
+	 * second sees the first's marks and reminds nobody twice. */
+	[STMT_REMIND_LOCK] = "SELECT id FROM directives WHERE id = ? FOR UPDATE",
 	[STMT_REMIND_NOTIFY] =
 	    "INSERT INTO notifications (user_id, kind, subject_id, text,"
 	    " created_at, next_try_at)"
@@ -888,7 +894,9 @@ remind_tx(const struct hz_ctx *x, void *p)
 	    : "您还没有确认完成", spoken(x, (time_t)j->d[D_DEADLINE_TS].i));
 	if (text == NULL)
 		return HZ_ERR_NOMEM;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REMIND_NOTIFY,
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REMIND_LOCK,
+	    HZ_ARGS(id), NULL)) ||
+	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_REMIND_NOTIFY,
 	    HZ_ARGS(HZ_ARG_STR("directive.remind"), HZ_ARG_STR(text), now, now,
 	    id, st, st, st, now), NULL)) ||
 	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_REMIND_MARK, HZ_ARGS(

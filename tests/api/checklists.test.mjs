@@ -17,6 +17,7 @@ import {
   api, expectError, expectInvalid, expectStatus, login, request, residentLogin, staff, testDir,
 } from './lib.mjs';
 import { uid } from './tenancy-lib.mjs';
+import { sql } from './identity-lib.mjs';
 import { tickOk } from './scheduler-lib.mjs';
 
 const TEMPLATES = '/api/v1/checklist-templates';
@@ -298,5 +299,20 @@ describe('issuing and ticking', () => {
     assert.ok(adm.checklist.count >= 4);
     expectError(await api('GET', TODO, resident), 403, 'forbidden');
     expectError(await request('GET', TODO), 401, 'unauthorized');
+  });
+
+  test('two items ticked at once both count; reminders sent at once remind once', async () => {
+    const ticks = await Promise.all([2, 4, 2, 4].map((p) => tick(headB.token, listB, p, { status: 'ok' })));
+    for (const r of ticks) expectStatus(r, 200);
+    const l = expectStatus(await api('GET', `${LISTS}/${listB}`, headB.token), 200);
+    assert.equal(l.items_done, 2);
+    assert.deepEqual(l.entries.map((e) => e.status), ['open', 'ok', 'open', 'ok']);
+    // An hour has passed since the last reminder; ten reminders at once.
+    sql(`UPDATE checklists SET reminded_at = reminded_at - INTERVAL 2 HOUR WHERE id = ${listB}`);
+    const storm = await Promise.all(Array.from({ length: 10 }, () => api('POST', `${LISTS}/remind`, admin, { json: { unit_id: group, month: MONTH } })));
+    const sent = storm.map((r) => expectStatus(r, 200).reminded);
+    assert.equal(sent.reduce((a, b) => a + b, 0), 1, JSON.stringify(sent));
+    const n = expectStatus(await api('GET', '/api/v1/notifications', headB.token), 200);
+    assert.equal(n.items.filter((i) => i.kind === 'checklist.remind').length, 2);
   });
 });

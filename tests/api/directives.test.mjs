@@ -162,6 +162,14 @@ describe('a directive to every head of a cooperative', () => {
     // Unread: only h3, and reminded already.
     res = await api('POST', `${DIRECTIVES}/${d.id}/remind`, admin, { json: { state: 'unread' } });
     assert.deepEqual(expectStatus(res, 200, 'remind unread'), { reminded: 0, skipped: 1 });
+    // An hour on, ten reminders at once: each laggard is reminded once,
+    // and none of the ten fails.
+    sql(`UPDATE directive_receipts SET reminded_at = reminded_at - INTERVAL 2 HOUR WHERE directive_id = ${d.id}`);
+    const storm = await Promise.all(Array.from({ length: 10 }, () => api('POST', `${DIRECTIVES}/${d.id}/remind`, admin, { json: {} })));
+    const sent = storm.map((r) => expectStatus(r, 200, 'remind storm').reminded);
+    assert.equal(sent.reduce((a, b) => a + b, 0), 2, JSON.stringify(sent));
+    assert.equal((await notesOf(w.h2, 'directive.remind', d.id)).length, 2);
+    assert.equal((await notesOf(w.h3, 'directive.remind', d.id)).length, 2);
 
     // The receipts: all, undone, under one group; the CSV.
     res = await api('GET', `${DIRECTIVES}/${d.id}/receipts`, admin);
@@ -171,7 +179,7 @@ describe('a directive to every head of a cooperative', () => {
     const r3 = all.items[2];
     assert.equal(r3.role, 'building_head');
     assert.deepEqual(r3.unit, { id: w.b3, name: '3号楼', kind: 'building' });
-    assert.equal(r3.reminders, 1);
+    assert.equal(r3.reminders, 2);
     assert.match(r3.reminded_at, RFC3339);
     res = await api('GET', `${DIRECTIVES}/${d.id}/receipts?state=undone&limit=1`, admin);
     const page1 = expectStatus(res, 200, 'undone page');
