@@ -13,13 +13,15 @@
 #include "complaints.h"
 #include "dbfixture.h"
 #include "home.h"
+#include "uploads.h"
 
 #define HOUR 3600
 #define DAY  86400
 
 enum {
 	S_LAST_MONTH, S_UPLOAD, S_CATEGORY, S_NOTIFIED, S_COMPLAINT,
-	S_DIRECTIVE, S_RECEIPT, S__MAX
+	S_DIRECTIVE, S_RECEIPT, S_DISABLE, S_LISTS_AT, S_AGE, S_UPLOAD_KEPT,
+	S__MAX
 };
 static const char *const sql[S__MAX] = {
 	[S_LAST_MONTH] =
@@ -44,6 +46,11 @@ static const char *const sql[S__MAX] = {
 	    " unit_id, unit_path, read_at)"
 	    " SELECT ?, ?, 'building_head', id, path, IF(?, NOW(3), NULL)"
 	    " FROM units WHERE id = ?",
+	[S_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
+	[S_LISTS_AT] = "SELECT COUNT(*) FROM checklists WHERE building_id = ?",
+	[S_AGE] = "UPDATE uploads SET created_at = NOW(3) - INTERVAL 2 DAY"
+	    " WHERE id = ?",
+	[S_UPLOAD_KEPT] = "SELECT COUNT(*) FROM uploads WHERE id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_checklists",
     sql);
@@ -189,7 +196,7 @@ lists_are_issued_once_per_building_with_a_head(void **state)
 {
 	struct fx_org o;
 	struct fx_cast k;
-	struct hz_caller head2;
+	struct hz_caller head2, gone;
 	struct hz_checklist *c, d;
 	struct hz_ctx x;
 	unsigned long long entries;
@@ -199,6 +206,9 @@ lists_are_issued_once_per_building_with_a_head(void **state)
 	(void)state;
 	FX_NEED_DB();
 	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	/* b3's only head is disabled: b3 has no head to issue to. */
+	assert_int_equal(fx_staff(&gone, HZ_ROLE_BUILDING_HEAD, o.b3), HZ_OK);
+	fx_exec(&stmts, S_DISABLE, gone.id);
 	month = fresh_month(&now);
 	/* No template yet: nothing to issue. */
 	assert_int_equal(issue(now, NULL), 0);
@@ -247,6 +257,10 @@ lists_are_issued_once_per_building_with_a_head(void **state)
 		    &more), HZ_ERR_NOT_FOUND);
 	}
 	assert_int_equal(notified(head2.id, "checklist.new"), 1);
+	/* The heads told before are not told again; the disabled one never. */
+	assert_int_equal(notified(k.head.id, "checklist.new"), 1);
+	assert_int_equal(fx_count(&stmts, S_LISTS_AT, o.b3), 0);
+	assert_int_equal(notified(gone.id, "checklist.new"), 0);
 	/* A head sees their own building's list only. */
 	assert_int_equal(lists_of(&head2, month, 0, now, &c), 1);
 	assert_int_equal(c[0].building_id, o.b2);
@@ -283,6 +297,10 @@ templates_are_for_this_month_on_and_fixed_once_issued(void **state)
 		fx_refused(&x, hz_checklist_template_put(&x, before, &in, &t,
 		    &created), HZ_ERR_INVALID, "validation_failed", "month");
 	fx_refused(&x, hz_checklist_template_put(&x, "2030-13", &in, &t,
+	    &created), HZ_ERR_INVALID, "validation_failed", "month");
+	fx_refused(&x, hz_checklist_template_put(&x, "2030-1-", &in, &t,
+	    &created), HZ_ERR_INVALID, "validation_failed", "month");
+	fx_refused(&x, hz_checklist_template_put(&x, "203-012", &in, &t,
 	    &created), HZ_ERR_INVALID, "validation_failed", "month");
 	/* Only the admin writes them. */
 	x = fx_as(&k.cadre);
@@ -386,6 +404,20 @@ ticking_needs_photos_and_notes_where_the_item_says(void **state)
 	 * past the end. */
 	assert_int_equal(tick(&head3, id, 2, "ok", NULL, 0, now, &c, &x),
 	    HZ_ERR_NOT_FOUND);
+	assert_int_equal(tick(&head3, id, 2, "problem", "不是我的楼", 0, now,
+	    &c, &x), HZ_ERR_NOT_FOUND);
+	assert_int_equal(tick(&head3, id, 1, "open", NULL, 0, now, &c, &x),
+	    HZ_ERR_NOT_FOUND);
+	/* ... and left the list as it was. */
+	x = fx_as(&k.head);
+	assert_int_equal(hz_checklist_get(&x, id, &c), HZ_OK);
+	assert_string_equal(c.entries[0].status, "ok");
+	assert_int_equal(c.entries[0].photo, mine);
+	assert_string_equal(c.entries[1].status, "ok");
+	assert_null(c.entries[1].note);
+	assert_int_equal(c.entries[1].done_by, k.head.id);
+	assert_int_equal(c.items_done, 2);
+	assert_int_equal(c.problems, 0);
 	x = fx_as(&head3);
 	assert_int_equal(hz_checklist_get(&x, id, &c), HZ_ERR_NOT_FOUND);
 	assert_int_equal(tick(&k.station, id, 2, "ok", NULL, 0, now, &c, &x),
@@ -434,13 +466,27 @@ ticking_needs_photos_and_notes_where_the_item_says(void **state)
 		assert_int_equal(cc.nphotos, 1);
 		assert_int_equal(cc.photos[0], mine);
 	}
-	/* Open again: no longer done, no longer complete; the complaint
-	 * stays where it was filed. */
-	ticked(&k.leader, id, 3, "open", NULL, 0, now, &c);
+	{
+		struct hz_checklist_tick t = { .status = "problem",
+		    .note = "三楼楼道堆满杂物", .photo = mine,
+		    .complaint_category = category };
+
+		/* The same problem sent again: its complaint is opened once. */
+		x = fx_as(&k.head);
+		x.now = now;
+		assert_int_equal(hz_checklist_tick(&x, id, 3, &t, &c), HZ_OK);
+		assert_int_equal(c.entries[2].complaint_id, complaint);
+	}
+	/* Open again (the photo sent along or not): no longer done, no
+	 * longer complete; the complaint stays where it was filed. */
+	ticked(&k.leader, id, 3, "open", NULL, mine, now, &c);
 	assert_int_equal(c.items_done, 2);
 	assert_int_equal(c.problems, 0);
 	assert_null(c.completed_at);
 	assert_null(c.entries[2].done_by_name);
+	/* What was said and shown goes with it. */
+	assert_null(c.entries[2].note);
+	assert_int_equal(c.entries[2].photo, 0);
 	assert_int_equal(c.entries[2].complaint_id, complaint);
 	/* A resident reads no list. */
 	x = fx_as(&k.r);
@@ -681,10 +727,54 @@ the_todo_counts_what_waits_for_the_caller(void **state)
 	assert_int_equal(hz_todo(&x, &t), HZ_ERR_FORBIDDEN);
 }
 
+/* An entry's photo: seen by staff reading the building, not by a head
+ * elsewhere; the purge of forms given up keeps it. */
+static void
+entry_photos_are_seen_where_the_list_is_and_kept(void **state)
+{
+	struct fx_org o;
+	struct fx_cast k;
+	struct hz_caller head3;
+	struct hz_checklist c;
+	struct hz_ctx x;
+	const char *rel;
+	unsigned long long purged;
+	uint64_t l1, photo, stale;
+	time_t now;
+	const char *month;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	assert_int_equal(fx_staff(&head3, HZ_ROLE_BUILDING_HEAD, o.b3), HZ_OK);
+	month = fresh_month(&now);
+	template_put(month, now);
+	issue(now, NULL);
+	l1 = list_at(&k.head, month, o.b1, now);
+	photo = upload_of(&k.head);
+	stale = upload_of(&k.head);
+	ticked(&k.head, l1, 1, "ok", NULL, photo, now, &c);
+	x = fx_as(&k.leader);
+	assert_int_equal(hz_upload_file(&x, photo, false, &rel), HZ_OK);
+	x = fx_as(&k.cadre);
+	assert_int_equal(hz_upload_file(&x, photo, true, &rel), HZ_OK);
+	x = fx_as(&head3);
+	assert_int_equal(hz_upload_file(&x, photo, false, &rel),
+	    HZ_ERR_NOT_FOUND);
+	/* A day later, the purge takes the unattached one only. */
+	fx_exec(&stmts, S_AGE, photo);
+	fx_exec(&stmts, S_AGE, stale);
+	for (int i = 0; i < 50 && fx_count(&stmts, S_UPLOAD_KEPT, stale); i++)
+		assert_int_equal(hz_uploads_purge(&fx, &purged), HZ_OK);
+	assert_int_equal(fx_count(&stmts, S_UPLOAD_KEPT, stale), 0);
+	assert_int_equal(fx_count(&stmts, S_UPLOAD_KEPT, photo), 1);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(lists_are_issued_once_per_building_with_a_head),
 	cmocka_unit_test(templates_are_for_this_month_on_and_fixed_once_issued),
 	cmocka_unit_test(ticking_needs_photos_and_notes_where_the_item_says),
 	cmocka_unit_test(the_summary_counts_each_child_unit),
 	cmocka_unit_test(reminders_go_to_incomplete_lists_once_an_hour),
-	cmocka_unit_test(the_todo_counts_what_waits_for_the_caller))
+	cmocka_unit_test(the_todo_counts_what_waits_for_the_caller),
+	cmocka_unit_test(entry_photos_are_seen_where_the_list_is_and_kept))

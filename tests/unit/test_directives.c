@@ -608,6 +608,93 @@ files_are_seen_where_they_are_attached_and_kept(void **state)
 	assert_int_equal(fx_count(&stmts, Q_UPLOAD_KEPT, photo), 1);
 }
 
+/* A directive that asks for done is late for whoever has not done it,
+ * read or not, in the recipient's view, the sender's counts, each child
+ * unit and the sent box; the received box's unread counts the unread
+ * only; a second confirmation is 200 unchanged, whatever it carries. */
+static void
+overdue_follows_done_and_unread_counts_the_unread(void **state)
+{
+	struct world w;
+	struct hz_directive_input in;
+	struct hz_directive d;
+	struct hz_directive_item *items;
+	struct hz_directive_receipt *v;
+	struct hz_receipt_filter f = { "undone", 0 };
+	struct hz_page p = { 0, 20 };
+	struct hz_ctx x;
+	long long unread, reminded, skipped;
+	size_t n;
+	bool more;
+	uint64_t id, foreign, here;
+
+	(void)state;
+	FX_NEED_DB();
+	world_new(&w);
+	in = form(w.o.g1, "heads", &w);
+	in.needs_done = true;
+	id = sent(&w, &w.leader, in, &d);
+	/* a reads it only: nothing unread is left in a's box. */
+	x = at(&w, &w.a, 10);
+	assert_int_equal(hz_directive_get(&x, id, &d), HZ_OK);
+	assert_int_equal(hz_directives_list(&x, "received", &p, &items, &n,
+	    &more, &unread), HZ_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(unread, 0);
+	/* b completes it; again, with a photo not b's: unchanged. */
+	x = at(&w, &w.b, 20);
+	assert_int_equal(hz_directive_done(&x, id, "已清理", 0, &d), HZ_OK);
+	foreign = upload(&w.a, "photo");
+	x = at(&w, &w.b, 30);
+	assert_int_equal(hz_directive_done(&x, id, "再次确认", foreign, &d),
+	    HZ_OK);
+	assert_string_equal(d.receipt.done_note, "已清理");
+	assert_int_equal(d.receipt.photo, 0);
+	/* Undone is a, who read it: the one listed and reminded. */
+	x = at(&w, &w.leader, 40);
+	assert_int_equal(hz_directive_receipts(&x, id, &f, &p, &v, &n, &more),
+	    HZ_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].user.id, w.a.id);
+	assert_int_equal(hz_directive_remind(&x, id, NULL, &reminded,
+	    &skipped), HZ_OK);
+	assert_int_equal(reminded, 1);
+	assert_int_equal(skipped, 0);
+	/* Past the deadline: a (read, not done) is late, b is not. */
+	x = at(&w, &w.a, 4 * 86400);
+	assert_int_equal(hz_directive_get(&x, id, &d), HZ_OK);
+	assert_true(d.receipt.overdue);
+	assert_int_equal(hz_directives_list(&x, "received", &p, &items, &n,
+	    &more, &unread), HZ_OK);
+	assert_true(items[0].r.overdue);
+	x = at(&w, &w.b, 4 * 86400);
+	assert_int_equal(hz_directive_get(&x, id, &d), HZ_OK);
+	assert_false(d.receipt.overdue);
+	x = at(&w, &w.leader, 4 * 86400);
+	assert_int_equal(hz_directive_get(&x, id, &d), HZ_OK);
+	assert_int_equal(d.counts.read, 2);
+	assert_int_equal(d.counts.done, 1);
+	assert_int_equal(d.counts.overdue, 1);
+	assert_int_equal(d.nchildren, 2);
+	assert_int_equal(d.children[0].unit.id, w.o.b1);
+	assert_int_equal(d.children[0].c.overdue, 1);
+	assert_int_equal(d.children[1].unit.id, w.o.b2);
+	assert_int_equal(d.children[1].c.overdue, 0);
+	assert_int_equal(hz_directives_list(&x, "sent", &p, &items, &n, &more,
+	    &unread), HZ_OK);
+	assert_int_equal(items[0].d.id, id);
+	assert_int_equal(items[0].c.overdue, 1);
+	/* A head reading the directive's building is a recipient, no
+	 * sender: no counts, no receipts. */
+	here = sent(&w, &w.leader, form(w.o.b1, "heads", &w), &d);
+	x = at(&w, &w.a, 50);
+	assert_int_equal(hz_directive_get(&x, here, &d), HZ_OK);
+	assert_true(d.has_receipt);
+	assert_false(d.sender_view);
+	fx_refused(&x, hz_directive_receipts(&x, here, NULL, &p, &v, &n,
+	    &more), HZ_ERR_FORBIDDEN, "forbidden", NULL);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(fan_out_one_receipt_per_person),
 	cmocka_unit_test(counts_per_child_unit),
@@ -617,4 +704,5 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(who_sees_a_directive),
 	cmocka_unit_test(corrections_name_one_the_sender_sees),
 	cmocka_unit_test(receipts_csv_streams_rows),
-	cmocka_unit_test(files_are_seen_where_they_are_attached_and_kept))
+	cmocka_unit_test(files_are_seen_where_they_are_attached_and_kept),
+	cmocka_unit_test(overdue_follows_done_and_unread_counts_the_unread))
