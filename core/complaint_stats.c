@@ -82,7 +82,10 @@ static const struct hz_refusal
     too_long = { HZ_ERR_INVALID, "validation_failed", "to",
 	"统计区间最长 366 天，请缩短日期范围" },
     bad_date = { HZ_ERR_INVALID, "validation_failed", "from",
-	"日期应为 YYYY-MM-DD" };
+	"日期应为 YYYY-MM-DD" },
+    /* What the database's times hold (FROM_UNIXTIME, MariaDB 10.11). */
+    bad_year = { HZ_ERR_INVALID, "validation_failed", "from",
+	"日期超出范围，请选择 1971 年至 2037 年之间的日期" };
 
 /* Shanghai's midnight starting yyyy-mm-dd, in UTC seconds. */
 static bool
@@ -371,6 +374,8 @@ hz_stats_range(const struct hz_ctx *x, const char **from, const char **to,
 	if (*lo > *hi)
 		return hz_refuse(x, &bad_order);
 	*hi += 86400;
+	if (*lo < 0 || *hi > 2147483647)
+		return hz_refuse(x, &bad_year);
 	if ((*hi - *lo) / 86400 > HZ_STATS_MAX_DAYS)
 		return hz_refuse(x, &too_long);
 	return HZ_OK;

@@ -263,6 +263,9 @@ describe('dashboard', () => {
     expectInvalid(await api('GET', `${DASH}?unit=0`, admin), ['unit']);
     expectInvalid(await api('GET', `${DASH}?from=2026-13-01`, admin), ['from']);
     expectInvalid(await api('GET', `${DASH}?to=yesterday`, admin), ['to']);
+    // Dates the database's times cannot hold, however short the range.
+    expectInvalid(await api('GET', `${DASH}?from=9999-12-31&to=9999-12-31`, admin), ['from']);
+    expectInvalid(await api('GET', `${DASH}?from=1970-01-01&to=1970-01-01`, admin), ['from']);
     expectInvalid(await api('GET', `${DASH}?from=2026-03-02&to=2026-03-01`, admin), ['from']);
     expectInvalid(await api('GET', `${DASH}?from=2024-01-01&to=2026-03-01`, admin), ['to']);
     expectInvalid(await api('GET', `${DASH}.csv?from=2026-03-02&to=2026-03-01`, admin), ['from']);
