@@ -102,6 +102,7 @@ export async function makeJpeg(page, name = 'photo.jpg') {
 
 // Taps a button twice fast (a double tap) and clicks it once more.
 export async function doubleTap(page, selector) {
+  await page.locator(selector).scrollIntoViewIfNeeded();
   const box = await page.locator(selector).boundingBox();
   const x = box.x + box.width / 2;
   const y = box.y + box.height / 2;
@@ -133,4 +134,12 @@ export async function largeText(page, label, root = 'body') {
     assert.deepEqual(r.out, [], `${label} at ${width} px, 200 % text: nothing sticks out`);
   }
   await page.setViewportSize({ width: 390, height: 844 });
+}
+
+// page.waitForResponse whose failure (the page closed after another
+// assertion failed) does not hide that first failure.
+export function responseOf(page, pred, opts) {
+  const p = page.waitForResponse(pred, opts);
+  p.catch(() => {});
+  return p;
 }

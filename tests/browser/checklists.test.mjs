@@ -19,7 +19,7 @@ import {
   BASE, apiLogin, assertClean, checkWidths, openPage, shot, useBrowser, visibleText,
 } from './lib.mjs';
 import {
-  apiPath, call, ok, freshCoop, staffLogin, makeJpeg, network, SLOW_3G, FAST, doubleTap, largeText,
+  apiPath, call, ok, freshCoop, staffLogin, makeJpeg, network, SLOW_3G, FAST, doubleTap, largeText, responseOf,
 } from './chain-lib.mjs';
 import { tickOk } from '../api/scheduler-lib.mjs';
 
@@ -96,7 +96,7 @@ test('the admin edits a later month\'s template: an empty item refused next to i
     await shot(page, 'checklist-template-error.png', { fullPage: true });
     await page.locator(`#item-title-${n + 1}`).fill('电动车充电检查');
     await page.locator(`label[for="item-photo-${n + 1}"]`).click();
-    const put = page.waitForResponse((r) => apiPath(r) === `/api/v1/checklist-templates/${month}` && r.request().method() === 'PUT');
+    const put = responseOf(page, (r) => apiPath(r) === `/api/v1/checklist-templates/${month}` && r.request().method() === 'PUT');
     await page.locator('#ct-save').click();
     const res = await put;
     assert.ok([200, 201].includes(res.status()), `saved: ${res.status()}`);
@@ -172,7 +172,7 @@ test('a head ticks their list: the photo asked for next to the item, a problem w
     await page.locator(`#item-${p} .duty-up__item[data-status="done"]`).waitFor();
     assert.equal(await err.isVisible(), false);
     await network(s, SLOW_3G);
-    const ticked = page.waitForResponse((r) => apiPath(r) === `/api/v1/checklists/${list.id}/entries/${p}`, { timeout: 60_000 });
+    const ticked = responseOf(page, (r) => apiPath(r) === `/api/v1/checklists/${list.id}/entries/${p}`, { timeout: 60_000 });
     await doubleTap(page, `#ok-${p}`);
     assert.equal((await ticked).status(), 200);
     await page.locator(`#item-${p}[data-status="ok"]`).waitFor({ timeout: 30_000 });
@@ -194,7 +194,7 @@ test('a head ticks their list: the photo asked for next to the item, a problem w
     await page.locator(`#cat-${q}`).selectOption({ index: 1 });
     await checkWidths(page, 'a problem with a complaint');
     await shot(page, 'checklist-problem.png', { fullPage: true });
-    const problem = page.waitForResponse((r) => apiPath(r) === `/api/v1/checklists/${list.id}/entries/${q}`);
+    const problem = responseOf(page, (r) => apiPath(r) === `/api/v1/checklists/${list.id}/entries/${q}`);
     await page.locator(`#send-${q}`).click();
     const pr = await problem;
     assert.equal(pr.status(), 200);
@@ -206,7 +206,7 @@ test('a head ticks their list: the photo asked for next to the item, a problem w
 
     // The rest 正常 (no photo needed), and the list says it is complete.
     for (const it of others.slice(1)) {
-      const done = page.waitForResponse((r) => apiPath(r) === `/api/v1/checklists/${list.id}/entries/${it.position}`);
+      const done = responseOf(page, (r) => apiPath(r) === `/api/v1/checklists/${list.id}/entries/${it.position}`);
       await page.locator(`#ok-${it.position}`).click();
       assert.equal((await done).status(), 200);
       await page.locator(`#item-${it.position}[data-status="ok"]`).waitFor();
@@ -258,10 +258,10 @@ test('the group\'s completion per building, and 提醒 only the head who has not
     // 提醒: confirmed first, then only the lagging head hears of it.
     await page.locator('#remind-btn').click();
     const dialog = page.locator('#huzu-confirm-dialog');
-    await dialog.waitFor({ state: 'visible' });
+    await dialog.locator('.weui-dialog').waitFor({ state: 'visible' });
     assert.match(await dialog.innerText(), /还没完成的 1 位栋长/);
     await page.waitForTimeout(450);
-    const reminded = page.waitForResponse((r) => apiPath(r) === '/api/v1/checklists/remind');
+    const reminded = responseOf(page, (r) => apiPath(r) === '/api/v1/checklists/remind');
     await dialog.locator('button', { hasText: '发送提醒' }).click();
     const rr = await reminded;
     assert.equal(rr.status(), 200);

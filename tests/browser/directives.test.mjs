@@ -18,7 +18,7 @@ import {
   BASE, apiLogin, assertClean, checkWidths, openPage, shot, useBrowser, visibleText,
 } from './lib.mjs';
 import {
-  apiPath, call, ok, freshCoop, staffLogin, makeJpeg, network, SLOW_3G, FAST, doubleTap, largeText,
+  apiPath, call, ok, freshCoop, staffLogin, makeJpeg, network, SLOW_3G, FAST, doubleTap, largeText, responseOf,
 } from './chain-lib.mjs';
 
 const isSend = (r) => apiPath(r) === '/api/v1/directives' && r.request().method() === 'POST';
@@ -73,7 +73,7 @@ test('发通知: errors next to their fields, an empty range refused, a double t
     const next = new Date(Date.now() + 5 * 86400000).toISOString().slice(0, 10);
     await page.locator('#f-deadline').fill(next);
     await page.locator('#f-unit_id').selectOption(String(org.empty.id));
-    const refused = page.waitForResponse(isSend);
+    const refused = responseOf(page, isSend);
     await page.locator('#new-submit').click();
     assert.equal((await refused).status(), 422);
     assert.match(await visibleText(page, '#err-unit_id'), /没有栋长/);
@@ -91,7 +91,7 @@ test('发通知: errors next to their fields, an empty range refused, a double t
 
     // Slow 3G, a double tap: one POST, one directive.
     await network(s, SLOW_3G);
-    const sent = page.waitForResponse(isSend, { timeout: 60_000 });
+    const sent = responseOf(page, isSend, { timeout: 60_000 });
     await doubleTap(page, '#new-submit');
     assert.equal(await page.locator('#new-submit').getAttribute('aria-busy'), 'true', 'the button says it is busy');
     const res = await sent;
@@ -151,7 +151,7 @@ test('two heads read it, one confirms it done with a photo; the note is asked fo
     await page.locator('#f-done_photo').setInputFiles(await makeJpeg(page, 'done.jpg'));
     await page.locator('#done-photo .duty-up__item[data-status="done"]').waitFor();
     await network(s, SLOW_3G);
-    const done = page.waitForResponse((r) => apiPath(r) === `/api/v1/directives/${directive.id}/done`, { timeout: 60_000 });
+    const done = responseOf(page, (r) => apiPath(r) === `/api/v1/directives/${directive.id}/done`, { timeout: 60_000 });
     await doubleTap(page, '#done-submit');
     assert.equal((await done).status(), 200);
     await page.locator('#d-done').waitFor({ state: 'visible', timeout: 30_000 });
@@ -241,7 +241,7 @@ test('the sender follows it up: 已读 2/3 · 已完成 1/3, a row per group, wh
     // 提醒: a confirm dialog first; cancelling sends nothing.
     await page.locator('#remind-btn').click();
     const dialog = page.locator('#huzu-confirm-dialog');
-    await dialog.waitFor({ state: 'visible' });
+    await dialog.locator('.weui-dialog').waitFor({ state: 'visible' });
     assert.match(await dialog.innerText(), /还没有完成这条通知的 2 人/);
     await shot(page, 'directive-remind-confirm.png');
     await page.waitForTimeout(450);
@@ -249,9 +249,9 @@ test('the sender follows it up: 已读 2/3 · 已完成 1/3, a row per group, wh
     await dialog.waitFor({ state: 'detached' });
     assert.ok(!s.calls.some((x) => x.endsWith('/remind')), 'cancel sends nothing');
     await page.locator('#remind-btn').click();
-    await dialog.waitFor({ state: 'visible' });
+    await dialog.locator('.weui-dialog').waitFor({ state: 'visible' });
     await page.waitForTimeout(450);
-    const reminded = page.waitForResponse((r) => apiPath(r) === `/api/v1/directives/${directive.id}/remind`);
+    const reminded = responseOf(page, (r) => apiPath(r) === `/api/v1/directives/${directive.id}/remind`);
     await dialog.locator('button', { hasText: '发送提醒' }).click();
     const rr = await reminded;
     assert.equal(rr.status(), 200);
@@ -296,7 +296,7 @@ test('发更正 links the new directive to the old one; a head cannot send; an u
     assert.equal(await page.locator('#f-unit_id').inputValue(), String(org.coop.id));
     await page.locator('#f-title').fill('更正：清理楼道杂物改为本周日前');
     await page.locator('#f-body').fill('截止时间改为本周日 18:00，其余不变。');
-    const sent = page.waitForResponse(isSend);
+    const sent = responseOf(page, isSend);
     await page.locator('#new-submit').click();
     const res = await sent;
     assert.equal(res.status(), 201);
