@@ -222,6 +222,8 @@ static const struct hz_refusal
 	"只有发通知的一方能查看回执和提醒；如有疑问请联系发通知的人" },
     cannot_send = { HZ_ERR_FORBIDDEN, "forbidden", "box",
 	"发出的通知由户组长、社干部和管理员查看；请看“收到的”通知" },
+    cannot_send_here = { HZ_ERR_FORBIDDEN, "forbidden", "unit_id",
+	"栋长不能发通知；需要通知其他人时，请联系户组长或社干部" },
     not_staff = { HZ_ERR_FORBIDDEN, "forbidden", NULL,
 	"通知只发给工作人员；请用工作人员账号登录" };
 
@@ -319,8 +321,8 @@ load(const struct hz_ctx *x, uint64_t id, struct hz_db_result *r)
 	return r->nrows ? HZ_OK : HZ_ERR_NOT_FOUND;
 }
 
-/* Who the caller is to a directive: a recipient (their receipt in *rc_r
- * when asked), a sender in scope; 404 when neither. */
+/* Who the caller is to a directive: a recipient (their receipt lands in
+ * `receipt`), a sender in scope, or both; 404 when neither. */
 struct view {
 	bool recipient, sender;
 };
@@ -563,7 +565,8 @@ hz_directive_send(const struct hz_ctx *x, const struct hz_directive_input *in,
 		return hz_refuse(x, &not_staff);
 	if ((rc = hz_unit_scoped(x, in->unit_id, HZ_RIGHT_DIRECTIVE_SEND,
 	    &unit)))
-		return rc;
+		return rc == HZ_ERR_FORBIDDEN ? hz_refuse(x, &cannot_send_here)
+		    : rc;
 	if (!hz_rule_ok(&R->audience, in->audience, false))
 		return hz_refuse_rule(x, "audience", &R->audience);
 	if (!hz_rule_ok(&R->title, in->title, false))
