@@ -16,7 +16,8 @@ const DEFAULT_ITEMS = [
 ];
 const params = new URLSearchParams(location.search);
 const errors = fieldErrors(['month', 'title', 'items']);
-let templates = []; // [{month, title, items, issued_at}]
+let templates = []; // [{month, title, items, issued_at}], newest first
+let templatesMore = false; // the list was cut: a month not in it may exist
 let items = [];     // [{title, hint, photo_required}]
 let issued = false;
 let seq = 0;
@@ -39,8 +40,10 @@ function monthChoices() {
 function renderItems() {
   $('ct-items').replaceChildren(...items.map((it, i) => {
     const n = i + 1;
+    // A move or delete that cannot be done is not offered (no greyed text).
     const tool = (text, label, fn, { warn = false, disabled = false } = {}) => {
-      const b = el('button', { class: `ct-tool${warn ? ' ct-tool_warn' : ''}`, type: 'button', 'aria-label': `第 ${n} 项${label}`, disabled: disabled || issued }, text);
+      if (disabled || issued) return null;
+      const b = el('button', { class: `ct-tool${warn ? ' ct-tool_warn' : ''}`, type: 'button', 'aria-label': `第 ${n} 项${label}` }, text);
       b.addEventListener('click', fn);
       return b;
     };
@@ -96,11 +99,14 @@ async function loadMonth() {
   $('ct-status').textContent = '正在加载…';
   $('ct-edit').disabled = true;
   try {
+    // Only a month the list names is asked for (no 404 to provoke).
     let t = null;
-    try {
-      t = await api.get(`/checklist-templates/${encodeURIComponent(month)}`);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) throw err;
+    if (templates.some((x) => x.month === month) || templatesMore) {
+      try {
+        t = await api.get(`/checklist-templates/${encodeURIComponent(month)}`);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 404)) throw err;
+      }
     }
     if (my !== seq) return;
     if (t) {
@@ -217,8 +223,9 @@ async function start() {
     return;
   }
   try {
-    const r = await api.get('/checklist-templates?limit=12');
+    const r = await api.get('/checklist-templates?limit=24');
     templates = Array.isArray(r.items) ? r.items : [];
+    templatesMore = Boolean(r.next);
   } catch (err) {
     const e = err instanceof ApiError ? err : new ApiError();
     showState({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message, requestId: e.requestId,
