@@ -4,7 +4,7 @@
 // the same request). Every tick is one POST with its own Idempotency-Key
 // per version, answered by the whole list; only the item ticked is drawn
 // again, so photos picked for other items stay.
-import { api, ApiError } from './api.js';
+import { api, ApiError, auth } from './api.js';
 import { $, el, CHAIN_ROLES, showContent, showError, setBusy, toast, toptips, setFieldError } from './ui.js';
 import {
   staffStart, showRefused, countBar, monthText, idempotent, uploader, fileRow, when,
@@ -37,8 +37,8 @@ function renderHead() {
 // ---- One item ------------------------------------------------------------------------------------
 
 const STATUS = {
-  open: { text: '未检查', cls: 'duty-state_new' },
-  ok: { text: '正常', cls: 'duty-state_done' },
+  open: { text: '未检查', cls: 'duty-state_wait' },
+  ok: { text: '正常', cls: 'duty-state_new' },
   problem: { text: '有问题', cls: 'duty-state_over' },
 };
 
@@ -57,8 +57,7 @@ function entryView(e) {
       el('span', { class: 'ck-item__no', 'aria-hidden': 'true' }, String(pos)),
       el('h2', 'ck-item__title huzu-wrap', e.title),
       el('span', `duty-state ${s.cls}`, s.text)),
-    e.hint ? el('p', 'ck-item__hint huzu-wrap', e.hint) : null,
-    e.photo_required ? el('p', 'ck-item__need', '这一项需要拍照') : null);
+    e.hint ? el('p', 'ck-item__hint huzu-wrap', e.hint) : null);
 
   if (e.status !== 'open' && !v.editing) {
     const again = canTick ? el('button', { class: 'ck-linkbtn', type: 'button', id: `redo-${pos}` }, '重新填写') : null;
@@ -84,7 +83,7 @@ function redraw(e) {
 function editor(e, v) {
   const pos = e.position;
   const photoRoot = el('div', { class: 'ck-photo', id: `photo-root-${pos}` });
-  v.photo = uploader(photoRoot, { name: `photo-${pos}`, max: 1, label: e.photo_required ? '拍现场照片' : '拍照（选填）' });
+  v.photo = uploader(photoRoot, { name: `photo-${pos}`, max: 1, label: e.photo_required ? '拍现场照片' : '拍照' });
   const ok = el('button', { class: 'weui-btn weui-btn_primary ck-ok', type: 'button', id: `ok-${pos}` }, '✓ 正常');
   const bad = el('button', { class: 'weui-btn weui-btn_default ck-bad', type: 'button', id: `bad-${pos}`, 'aria-expanded': 'false' }, '有问题');
   const noteId = `note-${pos}`;
@@ -227,6 +226,9 @@ function apply(next) {
 }
 
 async function start() {
+  // The list is asked for beside /me: one round trip less on a slow line.
+  const pending = auth.loggedIn && id ? api.get(`/checklists/${encodeURIComponent(id)}`) : null;
+  pending?.catch(() => {});
   const me = await staffStart({ purpose: '月度工作清单供栋长等工作人员使用', retry: start });
   if (!me) return;
   if (!id) {
@@ -234,7 +236,7 @@ async function start() {
     return;
   }
   try {
-    list = await api.get(`/checklists/${encodeURIComponent(id)}`);
+    list = await pending;
   } catch (err) {
     showRefused(err, start);
     return;

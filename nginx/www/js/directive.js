@@ -3,7 +3,7 @@
 // and an optional photo. The sender (and staff above in scope) follows it
 // up: 已读 85/120 · 已完成 60/120, a row per child unit, who has not read
 // or done it, 提醒 (after a confirm dialog) and the list as CSV.
-import { api, ApiError } from './api.js';
+import { api, ApiError, auth } from './api.js';
 import { $, el, showContent, showConfirm, showError, setBusy, toast, toptips, loadmore, emptyState, errorState } from './ui.js';
 import {
   staffStart, showRefused, countBar, dueWords, receiptState, fieldErrors, idempotent, uploader, fileRow,
@@ -258,6 +258,9 @@ function render() {
 }
 
 async function start() {
+  // The directive is asked for beside /me: one round trip less on a slow line.
+  const pending = auth.loggedIn && id ? api.get(`/directives/${encodeURIComponent(id)}`) : null;
+  pending?.catch(() => {});
   const me = await staffStart({ purpose: '通知供栋长、户组长等工作人员查看', retry: start });
   if (!me) return;
   if (!id) {
@@ -265,7 +268,7 @@ async function start() {
     return;
   }
   try {
-    d = await api.get(`/directives/${encodeURIComponent(id)}`);
+    d = await pending;
   } catch (err) {
     showRefused(err, start);
     return;
