@@ -323,3 +323,65 @@ test('发更正 links the new directive to the old one; a head cannot send; an u
     await h.context.close();
   }
 });
+
+// A minimal PDF the server accepts (%PDF- header, %%EOF trailer).
+const PDF = Buffer.from(`%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n`
+  + `2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`, 'latin1');
+
+test('a PDF goes alone (no photo beside it), and the head opens it from the directive', { timeout: 150_000 }, async () => {
+  await setup();
+  const [a] = org.heads;
+  const s = await openPage();
+  const { page } = s;
+  let sent = null;
+  try {
+    await staffLogin(page, 'admin', '/directive-new.html');
+    await page.locator('#new-form').waitFor({ state: 'visible' });
+    await page.locator('#f-unit_id').selectOption(String(org.groups[0].id));
+    await page.locator('#f-title').fill('消防安全宣传材料');
+    await page.locator('#f-body').fill('附件是本月的消防安全宣传材料，请打印张贴在楼道。');
+    // A PDF and a photo at once: the PDF alone is kept, and it says why.
+    await page.locator('#f-files').setInputFiles([
+      { name: '宣传材料.pdf', mimeType: 'application/pdf', buffer: PDF },
+      await makeJpeg(page),
+    ]);
+    assert.match(await visibleText(page, '#err-files'), /PDF 只能单独上传一个/);
+    await page.locator('#files-root .duty-up__item[data-status="done"]').waitFor();
+    assert.equal(await page.locator('#files-root .duty-up__item').count(), 1);
+    assert.match(await page.locator('#files-root .duty-up__item').innerText(), /PDF/);
+    assert.equal(await page.locator('#add-files').isVisible(), false, 'nothing more can be added beside a PDF');
+    await checkWidths(page, 'send form with a PDF');
+    await shot(page, 'directive-new-pdf.png', { fullPage: true });
+    const res = responseOf(page, isSend);
+    await page.locator('#new-submit').click();
+    assert.equal((await res).status(), 201);
+    sent = await (await res).json();
+    assert.equal(sent.files.length, 1);
+    assert.equal(sent.files[0].kind, 'pdf');
+    assert.equal(sent.counts.recipients, 2, 'the group has two heads');
+    await page.locator('#state-title', { hasText: '已发送' }).waitFor();
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+  const h = await openPage();
+  try {
+    await staffLogin(h.page, a.username, `/directive.html?id=${sent.id}`);
+    const btn = h.page.locator('#d-files .duty-pdf');
+    await btn.waitFor({ state: 'visible' });
+    assert.equal(await btn.innerText(), '查看 PDF 附件');
+    const download = h.page.waitForEvent('download');
+    await btn.click();
+    const file = await download;
+    const bytes = await (await import('node:fs/promises')).readFile(await file.path());
+    assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-', 'the PDF as it was sent');
+    assert.match(file.suggestedFilename(), /\.pdf$/);
+    assert.equal(await h.page.locator('#done-form').isVisible(), false, 'reading is all that is asked');
+    assert.match(await visibleText(h.page, '#d-receipt-state'), /不需要回执/);
+    await checkWidths(h.page, 'a directive with a PDF');
+    await shot(h.page, 'directive-pdf.png', { fullPage: true });
+    assertClean(h);
+  } finally {
+    await h.context.close();
+  }
+});

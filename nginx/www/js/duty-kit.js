@@ -218,6 +218,7 @@ function uploadMessage(err) {
 export function uploader(root, { name, max = 1, allowPdf = false, label = '拍照或选照片', onChange = () => {} }) {
   let items = []; // {key, file, kind, status, progress, upload, error, preview, done}
   let seq = 0;
+  let pickNote = ''; // what the last pick left out, until the next change
   const input = el('input', {
     class: 'duty-visually-hidden', type: 'file', id: `f-${name}`,
     accept: allowPdf ? 'image/*,application/pdf,.pdf' : 'image/*',
@@ -237,11 +238,13 @@ export function uploader(root, { name, max = 1, allowPdf = false, label = '拍�
   function render() {
     list.replaceChildren(...items.map((p, i) => {
       const n = i + 1;
-      const remove = el('button', { class: 'duty-up__del', type: 'button', 'aria-label': `删除第 ${n} 个文件` }, '×');
+      const remove = el('button', { class: 'duty-up__del', type: 'button', 'aria-label': `删除第 ${n} 个文件` },
+        el('span', { class: 'duty-up__x', 'aria-hidden': 'true' }, '×'));
       remove.addEventListener('click', () => {
         p.ctl?.abort();
         items = items.filter((x) => x !== p);
         if (p.preview) URL.revokeObjectURL(p.preview);
+        pickNote = '';
         render();
         add.focus?.();
       });
@@ -260,7 +263,7 @@ export function uploader(root, { name, max = 1, allowPdf = false, label = '拍�
     const full = items.length >= max || items.some((p) => p.kind === 'pdf');
     add.hidden = full;
     const errs = items.filter((p) => p.status === 'error').map((p) => `第 ${items.indexOf(p) + 1} 个：${p.error}`);
-    setNote(errs.join('；'));
+    setNote([pickNote, ...errs].filter(Boolean).join('；'));
     onChange();
   }
 
@@ -311,8 +314,8 @@ export function uploader(root, { name, max = 1, allowPdf = false, label = '拍�
       items.push(p);
       start(p);
     }
+    pickNote = notes.join('；');
     render();
-    if (notes.length) setNote(notes.join('；'));
   });
 
   return {
@@ -323,10 +326,14 @@ export function uploader(root, { name, max = 1, allowPdf = false, label = '拍�
       return items.filter((p) => p.status === 'done').map((p) => p.upload.id);
     },
     get count() { return items.length; },
-    setError: setNote,
+    setError(m) {
+      pickNote = '';
+      setNote(m);
+    },
     clear() {
       for (const p of items) if (p.preview) URL.revokeObjectURL(p.preview);
       items = [];
+      pickNote = '';
       render();
     },
   };
