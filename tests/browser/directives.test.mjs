@@ -318,6 +318,14 @@ test('发更正 links the new directive to the old one; a head cannot send; an u
     await staffLogin(h.page, a.username, '/directive-new.html');
     assert.equal(await visibleText(h.page, '#state-title'), '不能发通知');
     await checkWidths(h.page, 'head on the send form');
+    // Where a head finds the pages: 办事 and 我的.
+    await h.page.goto(`${BASE}/#me`, { waitUntil: 'load' });
+    await h.page.locator('#me-directives').waitFor({ state: 'visible' });
+    assert.equal(await h.page.locator('#me-checklists').getAttribute('href'), '/checklists.html');
+    await h.page.goto(`${BASE}/#services`, { waitUntil: 'load' });
+    await h.page.locator('#svc-directives').click();
+    await h.page.waitForURL(`${BASE}/directives.html`);
+    await h.page.locator('#received-list .duty-card').first().waitFor();
     assertClean(h);
   } finally {
     await h.context.close();
