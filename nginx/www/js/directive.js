@@ -92,7 +92,10 @@ const submitDone = async (ev) => {
     setBusy(btn, true, '正在提交');
     const body = { note };
     if (ids.length) body.photo = ids[0];
-    d = await api.post(`/directives/${encodeURIComponent(id)}/done`, body, { idempotencyKey: doneKey(body) });
+    const r = await api.post(`/directives/${encodeURIComponent(id)}/done`, body, { idempotencyKey: doneKey(body) });
+    // The answer is the recipient's view: a sender who is also a
+    // recipient keeps the follow-up they had (counted again on reload).
+    d = { ...r, counts: r.counts || d.counts, children: r.children || d.children };
     toast('已确认完成');
     render();
   } catch (err) {
