@@ -109,6 +109,8 @@ function renderMe(data) {
   $('me-volunteer').hidden = staff;
   $('me-inbox').hidden = !chainStaff;
   $('me-building').hidden = !chainStaff;
+  $('me-directives').hidden = !chainStaff;
+  $('me-checklists').hidden = !chainStaff;
   // Station managers and admins run the stations.
   const stationStaff = staff && roles.some((r) => r.role === 'station_manager' || r.role === 'admin');
   $('me-stations').hidden = !stationStaff;
