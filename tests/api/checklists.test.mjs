@@ -16,7 +16,6 @@ import { execFileSync } from 'node:child_process';
 import {
   api, expectError, expectInvalid, expectStatus, login, request, residentLogin, staff, testDir,
 } from './lib.mjs';
-import { uid } from './tenancy-lib.mjs';
 import { sql } from './identity-lib.mjs';
 import { tickOk } from './scheduler-lib.mjs';
 
@@ -87,8 +86,14 @@ before(async () => {
   admin = await staff('admin');
   cadre = await staff('cadre1');
   resident = await residentLogin();
+  // A cooperative of its own: the demo's cooperatives keep the units
+  // other files count (orgtree.test.mjs lists SMQ-2's).
+  const village = Number(sql("SELECT id FROM units WHERE kind = 'village' AND parent_id IS NULL")[0][0]);
+  const coop = expectStatus(await api('POST', '/api/v1/units', admin, {
+    json: { parent_id: village, kind: 'cooperative', name: `清单社${tag}` },
+  }), 201).id;
   group = expectStatus(await api('POST', '/api/v1/units', admin, {
-    json: { parent_id: await uid('SMQ-2'), kind: 'group', name: `清单户组${tag}` },
+    json: { parent_id: coop, kind: 'group', name: `清单户组${tag}` },
   }), 201).id;
   headA = await newHead('栋长甲');
   headB = await newHead('栋长乙');
