@@ -662,22 +662,10 @@ list_fill(const struct hz_ctx *x, const struct hz_db_result *r, size_t i,
 	o->overdue = c[L_COMPLETED].null && x->now > c[L_DUE_TS].i;
 }
 
-/* The statement for a scope root by its depth: village, cooperative,
- * group, building. */
-static size_t
-list_stmt(const char *root)
-{
-	size_t depth = 0;
-
-	for (const char *p = root; *p; p++)
-		depth += *p == '/';
-	switch (depth) {
-	case 3: return STMT_LIST_COOP;
-	case 4: return STMT_LIST_GROUP;
-	case 5: return STMT_LIST_BUILDING;
-	default: return STMT_LIST_ALL;
-	}
-}
+/* The list's statement for a scope root by its depth. */
+static const struct hz_stmt_by_depth list_stmt = {
+	STMT_LIST_ALL, STMT_LIST_COOP, STMT_LIST_GROUP, STMT_LIST_BUILDING,
+};
 
 enum hz_status
 hz_checklists_list(const struct hz_ctx *x, const struct hz_checklist_filter *f,
@@ -698,10 +686,10 @@ hz_checklists_list(const struct hz_ctx *x, const struct hz_checklist_filter *f,
 		if ((rc = hz_unit_get(x, f->unit, &within)))
 			return rc;
 		rc = hz_scope_page_by(x, HZ_RIGHT_UNIT_READ, within.path,
-		    &stmts, list_stmt, HZ_ARGV(filters), page, &rows, more);
+		    &stmts, &list_stmt, HZ_ARGV(filters), page, &rows, more);
 	} else
 		rc = hz_scope_page_by(x, HZ_RIGHT_UNIT_READ, NULL, &stmts,
-		    list_stmt, HZ_ARGV(filters), page, &rows, more);
+		    &list_stmt, HZ_ARGV(filters), page, &rows, more);
 	if (rc)
 		return rc;
 	if ((*out = hz_arena_calloc(x->arena, rows.nrows + 1, sizeof(**out)))

@@ -1165,22 +1165,10 @@ hz_complaint_phone(const struct hz_ctx *x, uint64_t id, const char **phone)
 
 /* ---- Lists ---- */
 
-/* The statement for a scope root by its depth: village, cooperative,
- * group, building. */
-static size_t
-list_stmt(const char *root)
-{
-	size_t depth = 0;
-
-	for (const char *p = root; *p; p++)
-		depth += *p == '/';
-	switch (depth) {
-	case 3: return STMT_LIST_COOP;
-	case 4: return STMT_LIST_GROUP;
-	case 5: return STMT_LIST_BUILDING;
-	default: return STMT_LIST_ALL;
-	}
-}
+/* The list's statement for a scope root by its depth. */
+static const struct hz_stmt_by_depth list_stmt = {
+	STMT_LIST_ALL, STMT_LIST_COOP, STMT_LIST_GROUP, STMT_LIST_BUILDING,
+};
 
 static const struct hz_refusal own_only = { HZ_ERR_INVALID,
     "validation_failed", "unit", "住户只能查看自己反映的问题，不能按单位或楼栋筛选" };
@@ -1229,10 +1217,10 @@ hz_complaints_list(const struct hz_ctx *x, const struct hz_complaint_filter *f,
 		    &within)))
 			return rc;
 		rc = hz_scope_page_by(x, HZ_RIGHT_UNIT_READ, within.path,
-		    &stmts, list_stmt, HZ_ARGV(filters), page, &rows, more);
+		    &stmts, &list_stmt, HZ_ARGV(filters), page, &rows, more);
 	} else
 		rc = hz_scope_page_by(x, HZ_RIGHT_UNIT_READ, NULL, &stmts,
-		    list_stmt, HZ_ARGV(filters), page, &rows, more);
+		    &list_stmt, HZ_ARGV(filters), page, &rows, more);
 	if (rc)
 		return rc;
 	if ((*out = hz_arena_calloc(x->arena, rows.nrows + 1, sizeof(**out)))

@@ -76,10 +76,27 @@ merge(hz_arena *a, struct hz_db_result *acc, const struct hz_db_result *r,
 	return HZ_OK;
 }
 
+/* The statement for a root by its depth: '/1/' is the village, '/1/2/'
+ * a cooperative, '/1/2/3/' a group, deeper a building. */
+static size_t
+by_depth(const struct hz_stmt_by_depth *by, const char *root)
+{
+	size_t depth = 0;
+
+	for (const char *p = root; *p; p++)
+		depth += *p == '/';
+	switch (depth) {
+	case 3: return by->cooperative;
+	case 4: return by->group;
+	case 5: return by->building;
+	default: return by->village;
+	}
+}
+
 static enum hz_status
 scope_page(const struct hz_ctx *x, enum hz_right right, const char *within,
            const struct hz_stmt_table *t, size_t stmt,
-           size_t (*pick)(const char *root),
+           const struct hz_stmt_by_depth *by,
            const struct hz_db_arg *filters, size_t nfilters,
            const struct hz_page *p, struct hz_db_result *rows, bool *more)
 {
@@ -101,7 +118,7 @@ scope_page(const struct hz_ctx *x, enum hz_right right, const char *within,
 	for (size_t k = 0; k < nroots; k++) {
 		struct hz_db_result r;
 
-		if ((rc = run(x, t, pick ? pick(roots[k]) : stmt, roots[k],
+		if ((rc = run(x, t, by ? by_depth(by, roots[k]) : stmt, roots[k],
 		    filters, nfilters, p, &r)) ||
 		    (rc = merge(x->arena, rows, &r, (size_t)p->limit + 1)))
 			return rc;
@@ -123,11 +140,11 @@ hz_scope_page(const struct hz_ctx *x, enum hz_right right, const char *within,
 enum hz_status
 hz_scope_page_by(const struct hz_ctx *x, enum hz_right right,
                  const char *within, const struct hz_stmt_table *t,
-                 size_t (*pick)(const char *root),
+                 const struct hz_stmt_by_depth *by,
                  const struct hz_db_arg *filters, size_t nfilters,
                  const struct hz_page *p, struct hz_db_result *rows,
                  bool *more)
 {
-	return scope_page(x, right, within, t, 0, pick, filters, nfilters, p,
+	return scope_page(x, right, within, t, 0, by, filters, nfilters, p,
 	    rows, more);
 }

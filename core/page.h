@@ -46,13 +46,18 @@ enum hz_status hz_scope_page(const struct hz_ctx *, enum hz_right,
                              size_t nfilters, const struct hz_page *,
                              struct hz_db_result *rows, bool *more);
 
-/* The same with a statement per root: pick(root) names it. For tables
- * that keep each level of the tree beside the path, so that every root is
- * an index range in id order whatever its depth (complaints.c). */
+/* The statements of a table that keeps each level of the tree beside the
+ * path, one per depth of a scope root, so that every root is an index
+ * range in id order whatever its depth (complaints.c, checklists.c). */
+struct hz_stmt_by_depth {
+	size_t village, cooperative, group, building;
+};
+
+/* The same with the statement for each root's depth. */
 enum hz_status hz_scope_page_by(const struct hz_ctx *, enum hz_right,
                                 const char *within,
                                 const struct hz_stmt_table *,
-                                size_t (*pick)(const char *root),
+                                const struct hz_stmt_by_depth *,
                                 const struct hz_db_arg *filters,
                                 size_t nfilters, const struct hz_page *,
                                 struct hz_db_result *rows, bool *more);
