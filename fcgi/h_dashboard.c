@@ -106,40 +106,14 @@ h_dashboard(struct hz_req *req)
 	hz_reply_object(req, 200, o);
 }
 
-/* The file goes out as core hands over its lines: the status and headers
- * with the first (the header row, once every check passed), then each
- * row. */
-struct csv_out {
-	struct hz_req *req;
-	bool           started;
-};
-
-static enum hz_status
-csv_row(void *arg, const char *line, size_t len)
-{
-	struct csv_out *o = arg;
-
-	if (!o->started) {
-		hz_reply_header(o->req, "Content-Disposition",
-		    "attachment; filename=\"dashboard.csv\"");
-		hz_reply_stream_start(o->req, 200, "text/csv; charset=utf-8");
-		o->started = true;
-	}
-	return hz_reply_stream_write(o->req, line, len);
-}
-
 void
 h_dashboard_csv(struct hz_req *req)
 {
-	struct csv_out o = { req, false };
+	struct hz_csv_reply o = { req, "dashboard.csv", false };
 	enum hz_status rc;
 
 	rc = hz_dashboard_csv(&req->ctx, HZ_OPT_ID(req->q[Q_UNIT]),
-	    HZ_OPT_S(req->q[Q_FROM]), HZ_OPT_S(req->q[Q_TO]), csv_row, &o);
-	if (rc && !o.started)
-		hz_reply_status(req, rc);
-	else if (rc)
-		/* Too late for another status: the file is cut short. */
-		hz_error("csv cut short", "status=%s rid=%s", hz_status_str(rc),
-		    req->request_id ? req->request_id : "-");
+	    HZ_OPT_S(req->q[Q_FROM]), HZ_OPT_S(req->q[Q_TO]),
+	    hz_reply_csv_line, &o);
+	hz_reply_csv_end(&o, rc);
 }

@@ -329,47 +329,22 @@ h_directive_receipts(struct hz_req *req)
 	    n ? v[n - 1].user.id : 0));
 }
 
-/* The file goes out as core hands over its lines (h_station_hours_csv). */
-struct csv_out {
-	struct hz_req *req;
-	const char    *disposition;
-	bool           started;
-};
-
-static enum hz_status
-csv_row(void *arg, const char *line, size_t len)
-{
-	struct csv_out *o = arg;
-
-	if (!o->started) {
-		hz_reply_header(o->req, "Content-Disposition", o->disposition);
-		hz_reply_stream_start(o->req, 200, "text/csv; charset=utf-8");
-		o->started = true;
-	}
-	return hz_reply_stream_write(o->req, line, len);
-}
-
 void
 h_directive_receipts_csv(struct hz_req *req)
 {
 	struct hz_receipt_filter f = { HZ_OPT_S(req->q[C_STATE]),
 	    HZ_OPT_ID(req->q[C_UNIT]) };
-	struct csv_out o = { req, NULL, false };
+	struct hz_csv_reply o = { req, NULL, false };
 	uint64_t id;
 	enum hz_status rc;
 
 	if (!hz_path_id(req, "id", &id))
 		return;
-	o.disposition = hz_arena_printf(req->arena,
-	    "attachment; filename=\"directive-%llu-receipts.csv\"",
+	o.filename = hz_arena_printf(req->arena, "directive-%llu-receipts.csv",
 	    (unsigned long long)id);
-	rc = hz_directive_receipts_csv(&req->ctx, id, &f, csv_row, &o);
-	if (rc && !o.started)
-		hz_reply_status(req, rc);
-	else if (rc)
-		/* Too late for another status: the file is cut short. */
-		hz_error("csv cut short", "status=%s rid=%s", hz_status_str(rc),
-		    req->request_id ? req->request_id : "-");
+	rc = hz_directive_receipts_csv(&req->ctx, id, &f, hz_reply_csv_line,
+	    &o);
+	hz_reply_csv_end(&o, rc);
 }
 
 void

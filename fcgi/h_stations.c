@@ -161,33 +161,11 @@ h_station_qr_svg(struct hz_req *req)
 	qr_image(req, false);
 }
 
-/* The file goes out as core hands over its lines: the status and headers
- * with the first line (the header row, written once the caller's right
- * was checked), then each row. */
-struct csv_out {
-	struct hz_req *req;
-	const char    *disposition;
-	bool           started;
-};
-
-static enum hz_status
-csv_row(void *arg, const char *line, size_t len)
-{
-	struct csv_out *o = arg;
-
-	if (!o->started) {
-		hz_reply_header(o->req, "Content-Disposition", o->disposition);
-		hz_reply_stream_start(o->req, 200, "text/csv; charset=utf-8");
-		o->started = true;
-	}
-	return hz_reply_stream_write(o->req, line, len);
-}
-
 void
 h_station_hours_csv(struct hz_req *req)
 {
 	int from, to, today = hz_local_date(req->ctx.now);
-	struct csv_out o = { req, NULL, false };
+	struct hz_csv_reply o = { req, NULL, false };
 	uint64_t id;
 	enum hz_status rc;
 
@@ -199,16 +177,10 @@ h_station_hours_csv(struct hz_req *req)
 	to = req->q[H_TO].present ? hz_date_parse(req->q[H_TO].s)
 	    : hz_local_date(hz_local_day(from / 100 * 100 + 1, 31)) / 100 * 100
 	    + 1;
-	o.disposition = hz_arena_printf(req->arena,
-	    "attachment; filename=\"station-%llu-hours-%d.csv\"",
+	o.filename = hz_arena_printf(req->arena, "station-%llu-hours-%d.csv",
 	    (unsigned long long)id, from);
 	rc = hz_station_hours_csv(&req->ctx, id, hz_local_day(from, 0),
 	    req->q[H_TO].present ? hz_local_day(to, 1) : hz_local_day(to, 0),
-	    csv_row, &o);
-	if (rc && !o.started)
-		hz_reply_status(req, rc);
-	else if (rc)
-		/* Too late for another status: the file is cut short. */
-		hz_error("csv cut short", "status=%s rid=%s", hz_status_str(rc),
-		    req->request_id ? req->request_id : "-");
+	    hz_reply_csv_line, &o);
+	hz_reply_csv_end(&o, rc);
 }

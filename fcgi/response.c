@@ -99,6 +99,36 @@ hz_reply_stream_write(struct hz_req *req, const char *data, size_t len)
 	return req->sink_write(req->sink, data, len) ? HZ_OK : HZ_ERR_INTERNAL;
 }
 
+enum hz_status
+hz_reply_csv_line(void *arg, const char *line, size_t len)
+{
+	struct hz_csv_reply *o = arg;
+
+	if (!o->started) {
+		const char *d = o->filename == NULL ? NULL :
+		    hz_arena_printf(o->req->arena,
+		    "attachment; filename=\"%s\"", o->filename);
+
+		if (d == NULL)
+			return HZ_ERR_NOMEM;
+		hz_reply_header(o->req, "Content-Disposition", d);
+		hz_reply_stream_start(o->req, 200, "text/csv; charset=utf-8");
+		o->started = true;
+	}
+	return hz_reply_stream_write(o->req, line, len);
+}
+
+void
+hz_reply_csv_end(struct hz_csv_reply *o, enum hz_status rc)
+{
+	if (rc && !o->started)
+		hz_reply_status(o->req, rc);
+	else if (rc)
+		/* Too late for another status: the file is cut short. */
+		hz_error("csv cut short", "status=%s rid=%s", hz_status_str(rc),
+		    o->req->request_id ? o->req->request_id : "-");
+}
+
 /* Last resort when even the error cannot be built: a fixed body. */
 static void
 emit_nomem(struct hz_req *req)

@@ -27,6 +27,22 @@ void           hz_reply_stream_start(struct hz_req *, int status,
 enum hz_status hz_reply_stream_write(struct hz_req *, const char *data,
                                      size_t len);
 
+/* A CSV file streamed as core hands over its lines (model:
+ * h_station_hours_csv): the status and headers go out with the first
+ * line, the header row, which core writes once every check passed; then
+ * each row. Give core hz_reply_csv_line with the struct as its argument,
+ * then hand what core returned to hz_reply_csv_end. */
+struct hz_csv_reply {
+	struct hz_req *req;
+	const char    *filename;   /* of the download: ASCII, no quotes */
+	bool           started;
+};
+enum hz_status hz_reply_csv_line(void *csv_reply, const char *line,
+                                 size_t len);
+/* A refusal when nothing went out yet; else the file is cut short, and
+ * the log says so. */
+void           hz_reply_csv_end(struct hz_csv_reply *, enum hz_status);
+
 void hz_reply_bytes(struct hz_req *, int status, const char *content_type,
                     const void *data, size_t len);
 void hz_reply_error(struct hz_req *, int status, const char *code,
