@@ -8,6 +8,7 @@
 // does the write once. DOM through ui.js; HTTP through api.js.
 import { api, ApiError, auth, files, newIdempotencyKey } from './api.js';
 import { loginHref } from './nav.js';
+import { shrinkPhoto } from './photo.js';
 import { $, el, showState, stateButton, setFieldError, toast, showError } from './ui.js';
 import { when } from './shift-kit.js';
 
@@ -181,27 +182,6 @@ export function once(fn) {
 
 // ---- Files: pick, upload at once, show ----------------------------------------------------------
 
-const SHRINK_BYTES = 900 * 1024;
-const SHRINK_SIDE = 1600;
-
-// A big photo is drawn smaller in the phone first: less to send on a slow line.
-async function shrink(file) {
-  if (!/^image\//.test(file.type) || file.size <= SHRINK_BYTES || typeof createImageBitmap !== 'function') return file;
-  try {
-    const bmp = await createImageBitmap(file, { imageOrientation: 'from-image' });
-    const scale = Math.min(1, SHRINK_SIDE / Math.max(bmp.width, bmp.height));
-    const canvas = document.createElement('canvas');
-    canvas.width = Math.round(bmp.width * scale);
-    canvas.height = Math.round(bmp.height * scale);
-    canvas.getContext('2d').drawImage(bmp, 0, 0, canvas.width, canvas.height);
-    bmp.close?.();
-    const blob = await new Promise((r) => canvas.toBlob(r, 'image/jpeg', 0.85));
-    return blob && blob.size < file.size ? blob : file;
-  } catch {
-    return file;
-  }
-}
-
 function uploadMessage(err) {
   const e = err instanceof ApiError ? err : new ApiError();
   if (e.status === 413) return '文件太大，请换一个或重新拍';
@@ -275,7 +255,7 @@ export function uploader(root, { name, max = 1, allowPdf = false, label = '拍�
     render();
     p.done = (async () => {
       try {
-        const body = p.body || (p.body = await shrink(p.file));
+        const body = p.body || (p.body = await shrinkPhoto(p.file));
         p.upload = await files.upload(body, {
           signal: p.ctl.signal,
           onProgress: (f) => {

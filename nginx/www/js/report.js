@@ -7,6 +7,7 @@
 // bad network files it once.
 import { api, ApiError, auth, files, newIdempotencyKey } from './api.js';
 import { loginHref } from './nav.js';
+import { shrinkPhoto } from './photo.js';
 import {
   $, el, showState, showContent, stateButton, setBusy, toptips, showError, formatTime,
 } from './ui.js';
@@ -17,9 +18,6 @@ const TEXT_MIN = 5;
 const TEXT_MAX = 500;
 const PLACE_MAX = 100;
 // Photos above this size or side are scaled down in the phone before sending.
-const SHRINK_BYTES = 900 * 1024;
-const SHRINK_SIDE = 1600;
-
 const params = new URLSearchParams(location.search);
 const presetBuilding = /^\d{1,18}$/.test(params.get('building') || '') ? params.get('building') : '';
 const here = location.pathname + location.search;
@@ -143,25 +141,6 @@ function renderPlaces(tenancies) {
 
 // ---- Photos ------------------------------------------------------------------------
 
-// A big photo is drawn smaller in the phone first: less to send on a slow
-// network. Any trouble, and the original goes as it is.
-async function shrink(file) {
-  if (file.size <= SHRINK_BYTES || typeof createImageBitmap !== 'function') return file;
-  try {
-    const bmp = await createImageBitmap(file, { imageOrientation: 'from-image' });
-    const scale = Math.min(1, SHRINK_SIDE / Math.max(bmp.width, bmp.height));
-    const canvas = document.createElement('canvas');
-    canvas.width = Math.round(bmp.width * scale);
-    canvas.height = Math.round(bmp.height * scale);
-    canvas.getContext('2d').drawImage(bmp, 0, 0, canvas.width, canvas.height);
-    bmp.close?.();
-    const blob = await new Promise((r) => canvas.toBlob(r, 'image/jpeg', 0.85));
-    return blob && blob.size < file.size ? blob : file;
-  } catch {
-    return file;
-  }
-}
-
 function uploadMessage(err) {
   const e = err instanceof ApiError ? err : new ApiError();
   if (e.status === 413) return '照片太大，请换一张或重新拍';
@@ -225,7 +204,7 @@ function startUpload(p) {
   renderPhotos();
   p.done = (async () => {
     try {
-      const body = p.body || (p.body = await shrink(p.file));
+      const body = p.body || (p.body = await shrinkPhoto(p.file));
       const res = await files.upload(body, { onProgress: (f) => setProgress(p, f), signal: ctl.signal });
       p.upload = res;
       p.status = 'done';
