@@ -92,20 +92,21 @@ static const char *const sql[STMT__MAX] = {
 	    " VALUES (?, ?, ?)",
 	/* The fan-out: one receipt per user holding one of the roles (two
 	 * arguments) at a unit under the path, placed at the first of their
-	 * units by path; disabled accounts get none. The role follows the
-	 * kind of the unit (a head at a building, a leader at a group). */
+	 * units (the lowest id: paths compare as text, '/10/' before '/8/');
+	 * disabled accounts get none. The role follows the kind of the unit
+	 * (a head at a building, a leader at a group). */
 	[STMT_FAN_OUT] =
 	    "INSERT INTO directive_receipts (directive_id, user_id, role,"
 	    " unit_id, unit_path)"
 	    " SELECT ?, f.user_id,"
 	    "  IF(n.kind = 'building', 'building_head', 'group_leader'),"
 	    "  n.id, n.path"
-	    " FROM (SELECT ra.user_id, MIN(un.path) AS path"
+	    " FROM (SELECT ra.user_id, MIN(un.id) AS unit"
 	    "  FROM role_assignments ra JOIN units un ON un.id = ra.unit_id"
 	    "  JOIN users u ON u.id = ra.user_id"
 	    "  WHERE un.path LIKE CONCAT(?, '%') AND ra.role IN (?, ?)"
 	    "  AND u.disabled = 0 GROUP BY ra.user_id) f"
-	    " JOIN units n ON n.path = f.path",
+	    " JOIN units n ON n.id = f.unit",
 	[STMT_RECIPIENTS] = "UPDATE directives SET recipients = ? WHERE id = ?",
 	/* One notification per receipt of the directive (kind, text, now
 	 * twice, directive). */
