@@ -123,6 +123,10 @@ test('staff login shows the name, 工作人员 and the roles with their units', 
   try {
     await openLogin(page);
     await staffLogin(page, 'head1');
+    // A building head with no ?next= starts at 今日待办; 我的 is one tap away.
+    await page.waitForURL(`${BASE}/todo.html`);
+    await page.locator('#todo-list').waitFor({ state: 'visible' });
+    await page.locator('#todo-me').click();
     await page.waitForURL(`${BASE}/#me`);
     await page.locator('#me-details').waitFor({ state: 'visible' });
 
