@@ -602,6 +602,7 @@ struct submit_job {
 	const struct hz_unit    *where;       /* the building or the village */
 	uint64_t                 coop, group;
 	uint64_t                 handler_unit, handler;
+	const char              *role;        /* on the timeline; NULL: resident */
 	uint64_t                 id;
 };
 
@@ -646,8 +647,8 @@ submit_tx(const struct hz_ctx *x, void *p)
 		    HZ_ARG_I64((long long)in->photos[i]),
 		    HZ_ARG_I64((long long)i)), NULL)))
 			return rc;
-	if ((rc = add_event(x, j->id, "resident", "submit", NULL, "submitted",
-	    NULL, 0, j->handler, true)))
+	if ((rc = add_event(x, j->id, j->role ? j->role : "resident", "submit",
+	    NULL, "submitted", NULL, 0, j->handler, true)))
 		return rc;
 	if (j->handler && (rc = hz_notify(x, j->handler, "complaint.new", j->id,
 	    "您有一条新的群众诉求待受理，请及时处理")))
@@ -797,6 +798,42 @@ hz_complaint_submit(const struct hz_ctx *x,
 	if (rc)
 		return rc;
 	return detail(x, j.id, false, out);
+}
+
+static const struct hz_refusal unknown_category_id = { HZ_ERR_INVALID,
+    "validation_failed", "complaint", "没有这个问题类别，请重新选择" };
+
+enum hz_status
+hz_complaint_file_on_duty(const struct hz_ctx *x, uint64_t building,
+                          uint64_t category, const char *text, uint64_t photo,
+                          uint64_t *id)
+{
+	struct hz_complaint_input in = { .text = text, .building = building };
+	struct hz_db_result cat;
+	struct hz_unit where;
+	struct submit_job j = { .in = &in, .where = &where };
+	enum hz_status rc;
+
+	*id = 0;
+	if (x->caller == NULL || !x->caller->staff)
+		return HZ_ERR_FORBIDDEN;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CATEGORY,
+	    HZ_ARGS(HZ_ARG_I64((long long)category)), &cat)))
+		return rc;
+	if (cat.nrows == 0 || HZ_CELL(&cat, 0, K_ACTIVE)->i == 0)
+		return hz_refuse(x, &unknown_category_id);
+	j.cat = HZ_CELL(&cat, 0, 0);
+	if (photo)
+		in.photos[in.nphotos++] = photo;
+	if ((rc = hz_unit_load(x, building, &where)))
+		return rc;
+	if (!is(where.kind, "building"))
+		return HZ_ERR_NOT_FOUND;
+	j.role = actor_role(x, where.path);
+	if ((rc = route(x, &j)) || (rc = hz_tx(x, submit_tx, &j)))
+		return rc;
+	*id = j.id;
+	return HZ_OK;
 }
 
 /* ---- Acting ---- */

@@ -104,6 +104,18 @@ enum hz_status hz_complaint_submit(const struct hz_ctx *,
                                    const struct hz_complaint_input *,
                                    struct hz_complaint *out);
 
+/* Staff on their rounds (a monthly checklist item found wrong) file a
+ * complaint at `building` in category `category` (an id), with `text`
+ * and an optional photo (0: none) already checked as theirs. It is routed
+ * and timed like a resident's, with the staff member as the one who filed
+ * it (their role on the timeline), and runs in the caller's transaction
+ * if any. The caller checked their right at the building. 422 on
+ * `complaint` for an unknown or inactive category. */
+enum hz_status hz_complaint_file_on_duty(const struct hz_ctx *,
+                                         uint64_t building, uint64_t category,
+                                         const char *text, uint64_t photo,
+                                         uint64_t *id);
+
 /* The complaint as the caller may see it, with its timeline; 404 if it is
  * not theirs (resident) or not in their scope (staff). A resident reading
  * it clears its unread count. */

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "checkins.h"
+#include "checklists.h"
 #include "clock.h"
 #include "complaints.h"
 #include "idempotency.h"
@@ -141,6 +142,7 @@ const struct hz_job hz_jobs[] = {
 	{ "complaints_autoclose", { "closed" }, hz_complaints_autoclose },
 	{ "shift_reminders", { "shifts", "volunteers" }, hz_shifts_remind },
 	{ "shift_close", { "shifts", "no_shows", "pauses" }, hz_shifts_close },
+	{ "checklists_issue", { "lists", "entries" }, hz_checklists_issue },
 	{ "outbox", { "sent", "no_phone", "failed" }, job_outbox },
 	{ "purge_logins", { "deleted" }, job_purge_logins },
 	{ "purge_checkins", { "deleted" }, job_purge_checkins },

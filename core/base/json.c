@@ -649,6 +649,19 @@ check_one(hz_arena *a, const struct hz_field *f, const cJSON *node,
 		v->node = node;
 		break;
 	}
+	case HZ_F_OBJECT: {
+		struct hz_value sub[HZ_MAX_FIELDS];
+		struct hz_field_error e;
+		size_t ne;
+
+		if (!cJSON_IsObject(node))
+			return "应为对象";
+		if (hz_json_validate(a, node, r->sub, sub, &e, 1, &ne) != HZ_OK)
+			return hz_arena_printf(a, "%s%s%s", e.field[0] ? e.field
+			    : "", e.field[0] ? " " : "", e.message);
+		v->node = node;
+		break;
+	}
 	}
 	v->present = true;
 	return NULL;

@@ -69,6 +69,8 @@ enum hz_ftype {
 	HZ_F_ID,         /* a row id: 1 .. 2^53-1 (exact in JSON numbers) */
 	HZ_F_TIME,       /* an RFC 3339 date-time with its offset; the value's
 	                    `i` holds it as a time_t */
+	HZ_F_OBJECT,     /* an object checked by `sub`; the value's `node`
+	                    holds it */
 };
 
 enum {
@@ -88,7 +90,8 @@ struct hz_rule {
 	const char            *message;  /* Chinese; NULL: generic words */
 	const char *const     *values;   /* HZ_F_ENUM: NULL-terminated */
 	unsigned               flags;
-	const struct hz_field *sub;      /* HZ_F_ARRAY: the items' fields */
+	const struct hz_field *sub;      /* HZ_F_ARRAY: the items' fields;
+	                                    HZ_F_OBJECT: its fields */
 	const char            *chars;    /* HZ_F_STRING: if set, the only
 	                                    (ASCII) characters allowed */
 	const struct hz_rule  *item;     /* HZ_F_ARRAY of values (ids...) */
@@ -122,7 +125,8 @@ struct hz_value {
 	int64_t     i;          /* HZ_F_INT, HZ_F_ID; HZ_F_ARRAY: item count;
 	                           HZ_F_TIME: the time_t */
 	bool        b;          /* HZ_F_BOOL */
-	const cJSON *node;      /* HZ_F_ARRAY: the array, items valid */
+	const cJSON *node;      /* HZ_F_ARRAY: the array, items valid;
+	                           HZ_F_OBJECT: the object, fields valid */
 };
 
 /* Does text `s` satisfy `rule` (a text-valued rule: string, enum, date,

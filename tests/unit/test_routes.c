@@ -140,6 +140,7 @@ field_agrees(const char *where, const struct hz_field *f, const cJSON *sch)
 	case HZ_F_INT: case HZ_F_ID: want = "integer"; break;
 	case HZ_F_BOOL: want = "boolean"; break;
 	case HZ_F_ARRAY: want = "array"; break;
+	case HZ_F_OBJECT: want = "object"; break;
 	default: want = "string"; break;
 	}
 	if (!cJSON_IsString(type) || strcmp(type->valuestring, want) != 0)
