@@ -203,16 +203,16 @@ medians(const struct hz_ctx *x, size_t stmt, const struct range *g,
 	return HZ_OK;
 }
 
-/* out[0] for the unit, out[1 + i] for kids[i]: every count, rate and
- * median, from three statements. */
-static enum hz_status
-rates(const struct hz_ctx *x, const struct range *g,
-      struct hz_complaint_rates *out, size_t n)
+enum hz_status
+hz_complaint_rates_by_child(const struct hz_ctx *x, const char *path,
+                            time_t lo, time_t hi,
+                            struct hz_complaint_rates *out, size_t n)
 {
+	const struct range g = { path, lo, hi };
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = run_by_child(x, STMT_RATES, g, &r)))
+	if ((rc = run_by_child(x, STMT_RATES, &g, &r)))
 		return rc;
 	for (size_t i = 0; i < r.nrows; i++) {
 		struct hz_complaint_rates *c = slot(out, n,
@@ -233,6 +233,20 @@ rates(const struct hz_ctx *x, const struct range *g,
 	}
 	for (size_t i = 0; i < n; i++)
 		finish(&out[i]);
+	return HZ_OK;
+}
+
+/* out[0] for the unit, out[1 + i] for kids[i]: every count, rate and
+ * median, from three statements. */
+static enum hz_status
+rates(const struct hz_ctx *x, const struct range *g,
+      struct hz_complaint_rates *out, size_t n)
+{
+	enum hz_status rc;
+
+	if ((rc = hz_complaint_rates_by_child(x, g->path, g->lo, g->hi, out,
+	    n)))
+		return rc;
 	if (out[0].received == 0)
 		return HZ_OK;
 	if ((rc = medians(x, STMT_MEDIAN_ACCEPT, g, out, n, true)))
@@ -240,13 +254,13 @@ rates(const struct hz_ctx *x, const struct range *g,
 	return medians(x, STMT_MEDIAN_RESOLVE, g, out, n, false);
 }
 
-/* The caller's broadest scope root (the shortest path; the first of
- * those): a path's last segment is its unit's id. */
+/* The shortest path (the first of those) among the caller's scope roots
+ * for `right`: a path's last segment is its unit's id. */
 static uint64_t
-broadest(const struct hz_caller *c)
+broadest(const struct hz_caller *c, enum hz_right right)
 {
 	const char *roots[HZ_GRANTS_MAX], *best = NULL, *p;
-	size_t n = hz_scope_roots(c, HZ_RIGHT_UNIT_READ, roots, HZ_GRANTS_MAX);
+	size_t n = hz_scope_roots(c, right, roots, HZ_GRANTS_MAX);
 	size_t depth = 0, bd = 0;
 	char seg[24];
 	int64_t id;
@@ -271,6 +285,14 @@ broadest(const struct hz_caller *c)
 	memcpy(seg, p, strlen(p) - 1);
 	seg[strlen(p) - 1] = '\0';
 	return hz_parse_i64z(seg, 1, HZ_ID_MAX, &id) ? (uint64_t)id : 0;
+}
+
+uint64_t
+hz_stats_default_unit(const struct hz_caller *c, enum hz_right right)
+{
+	uint64_t id = broadest(c, right);
+
+	return id ? id : broadest(c, HZ_RIGHT_UNIT_READ);
 }
 
 static enum hz_status
@@ -330,6 +352,31 @@ counts(const struct hz_ctx *x, const struct range *g,
 }
 
 enum hz_status
+hz_stats_range(const struct hz_ctx *x, const char **from, const char **to,
+               time_t *lo, time_t *hi)
+{
+	time_t today;
+
+	if (*to == NULL && (*to = date_of(x->arena, x->now)) == NULL)
+		return HZ_ERR_NOMEM;
+	if (*from == NULL) {
+		if (!midnight(*to, &today))
+			return hz_refuse(x, &bad_date);
+		if ((*from = date_of(x->arena, today -
+		    (HZ_STATS_DEFAULT_DAYS - 1) * 86400)) == NULL)
+			return HZ_ERR_NOMEM;
+	}
+	if (!midnight(*from, lo) || !midnight(*to, hi))
+		return hz_refuse(x, &bad_date);
+	if (*lo > *hi)
+		return hz_refuse(x, &bad_order);
+	*hi += 86400;
+	if ((*hi - *lo) / 86400 > HZ_STATS_MAX_DAYS)
+		return hz_refuse(x, &too_long);
+	return HZ_OK;
+}
+
+enum hz_status
 hz_complaint_stats(const struct hz_ctx *x, uint64_t unit, const char *from,
                    const char *to, struct hz_complaint_stats *o)
 {
@@ -337,34 +384,18 @@ hz_complaint_stats(const struct hz_ctx *x, uint64_t unit, const char *from,
 	struct hz_complaint_rates *all;
 	struct range g;
 	size_t nkids;
-	time_t today;
 	enum hz_status rc;
 
 	memset(o, 0, sizeof(*o));
 	if (x->caller == NULL || !x->caller->staff)
 		return hz_refuse(x, &hz_refusal_staff_only);
 	/* Dates first: a bad range is the same answer for any unit. */
-	if (to == NULL)
-		to = date_of(x->arena, x->now);
-	if (from == NULL) {
-		if (!midnight(to, &today))
-			return hz_refuse(x, &bad_date);
-		from = date_of(x->arena, today - (HZ_STATS_DEFAULT_DAYS - 1) *
-		    86400);
-	}
-	if (from == NULL || to == NULL)
-		return HZ_ERR_NOMEM;
-	if (!midnight(from, &g.lo) || !midnight(to, &g.hi))
-		return hz_refuse(x, &bad_date);
-	if (g.lo > g.hi)
-		return hz_refuse(x, &bad_order);
-	g.hi += 86400;
-	if ((g.hi - g.lo) / 86400 > HZ_STATS_MAX_DAYS)
-		return hz_refuse(x, &too_long);
+	if ((rc = hz_stats_range(x, &from, &to, &g.lo, &g.hi)))
+		return rc;
 	o->from = from;
 	o->to = to;
 
-	if (unit == 0 && (unit = broadest(x->caller)) == 0)
+	if (unit == 0 && (unit = broadest(x->caller, HZ_RIGHT_UNIT_READ)) == 0)
 		return HZ_ERR_NOT_FOUND;
 	if ((rc = hz_unit_scoped(x, unit, HZ_RIGHT_UNIT_READ, &u)) ||
 	    (rc = hz_unit_children(x, unit, &kids, &nkids)))

@@ -18,8 +18,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "ctx.h"
+#include "policy.h"
 
 /* The longest range, in days. */
 #define HZ_STATS_MAX_DAYS 366
@@ -62,5 +64,28 @@ struct hz_complaint_stats {
 enum hz_status hz_complaint_stats(const struct hz_ctx *, uint64_t unit,
                                   const char *from, const char *to,
                                   struct hz_complaint_stats *out);
+
+/* The pieces hz_complaint_stats is made of, for other summaries (the
+ * dashboard) that must count the same way. */
+
+/* Completes and checks a range of Shanghai dates: NULL from/to are the
+ * last 30 days; a bad date, from after to or more than 366 days is 422.
+ * Sets *from and *to (yyyy-mm-dd) and [*lo, *hi) in UTC seconds. */
+enum hz_status hz_stats_range(const struct hz_ctx *, const char **from,
+                              const char **to, time_t *lo, time_t *hi);
+
+/* The caller's broadest scope root (the shortest path) under which they
+ * hold `right`, else the broadest they may read; 0 if none. */
+uint64_t hz_stats_default_unit(const struct hz_caller *, enum hz_right);
+
+/* The counts and rates, without medians, of the complaints received in
+ * [lo, hi) under the unit at `path`: into out[0] for the unit and
+ * out[1..n-1] for its children (their unit_id set by the caller), from
+ * one statement grouped by child. */
+enum hz_status hz_complaint_rates_by_child(const struct hz_ctx *,
+                                           const char *path, time_t lo,
+                                           time_t hi,
+                                           struct hz_complaint_rates *out,
+                                           size_t n);
 
 #endif

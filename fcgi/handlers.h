@@ -83,6 +83,8 @@ void h_complaint_phone(struct hz_req *);
 void h_notifications_list(struct hz_req *);
 void h_notifications_read(struct hz_req *);
 void h_stats_complaints(struct hz_req *);
+void h_dashboard(struct hz_req *);
+void h_dashboard_csv(struct hz_req *);
 
 extern const struct hz_field client_error_fields[];
 extern const struct hz_field login_fields[];
@@ -120,6 +122,7 @@ void hz_reply_qr(struct hz_req *, enum hz_status rc, const char *url,
                  const char *check_code, bool png);
 extern const struct hz_field notifications_read_fields[];
 extern const struct hz_field stats_query[];
+extern const struct hz_field dashboard_query[];
 extern const struct hz_field page_query[];   /* after and limit only */
 extern const struct hz_field upload_query[];
 extern const struct hz_field hours_query[];

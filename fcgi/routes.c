@@ -77,6 +77,8 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,  "/api/v1/notifications",      h_notifications_list, HZ_USER,  NULL, page_query },
 	{ HZ_POST, "/api/v1/notifications/read", h_notifications_read, HZ_USER,  notifications_read_fields, NULL },
 	{ HZ_GET,  "/api/v1/stats/complaints",   h_stats_complaints,   HZ_STAFF, NULL, stats_query },
+	{ HZ_GET,  "/api/v1/dashboard",          h_dashboard,          HZ_STAFF, NULL, dashboard_query },
+	{ HZ_GET,  "/api/v1/dashboard.csv",      h_dashboard_csv,      HZ_STAFF, NULL, dashboard_query },
 
 	{ HZ_GET,    "/api/v1/users",                      h_users_list,  HZ_STAFF, NULL, page_query },
 	{ HZ_POST,   "/api/v1/users",                      h_user_create, HZ_STAFF, user_create_fields, NULL },

@@ -1,0 +1,353 @@
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "access.h"
+#include "csv.h"
+#include "dashboard.h"
+#include "num.h"
+#include "policy.h"
+#include "units.h"
+
+#define SHANGHAI (8 * 3600)
+
+enum {
+	STMT_RENTERS, STMT_CHECKINS, STMT_CHECKLISTS, STMT_RECEIPTS,
+	STMT_MINUTES, STMT__MAX
+};
+
+/* The id, as text, of the child of the unit (whose path is the first
+ * argument) that a row at `path` is under; '' for a row at the unit
+ * itself. Every statement groups by it: one scan answers every child. */
+#define CHILD(path) "SUBSTRING_INDEX(SUBSTRING(" path ", LENGTH(?) + 1)," \
+	" '/', 1)"
+#define N(e) "CAST(COALESCE(SUM(" e "), 0) AS SIGNED)"
+
+/* Each statement's row: the child, then up to four counts. */
+enum { C_CHILD, C_1, C_2, C_3, C_4 };
+
+static const char *const sql[STMT__MAX] = {
+	/* path, overdue before (UTC s), path. From the unit's buildings
+	 * to their open tenancies (tenancies_building). */
+	[STMT_RENTERS] =
+	    "SELECT " CHILD("u.path") ", " N("t.status = 'active'") ", "
+	    N("t.status = 'pending'") ", "
+	    N("t.status = 'pending' AND t.created_at < FROM_UNIXTIME(?)")
+	    " FROM units u JOIN tenancies t ON t.building_id = u.id"
+	    " AND t.status IN ('pending', 'active')"
+	    " WHERE u.path LIKE CONCAT(?, '%') AND u.kind = 'building'"
+	    " GROUP BY 1",
+	/* path, path, week [lo, hi) (checkins_building). */
+	[STMT_CHECKINS] =
+	    "SELECT " CHILD("u.path") ", " N("c.kind = 'residence'") ", "
+	    N("c.kind = 'patrol'")
+	    " FROM units u JOIN checkins c ON c.building_id = u.id"
+	    " WHERE u.path LIKE CONCAT(?, '%') AND u.kind = 'building'"
+	    " AND c.at >= FROM_UNIXTIME(?) AND c.at < FROM_UNIXTIME(?)"
+	    " GROUP BY 1",
+	/* path, month, path (checklists_path). */
+	[STMT_CHECKLISTS] =
+	    "SELECT " CHILD("unit_path") ", COUNT(*), "
+	    N("completed_at IS NOT NULL")
+	    " FROM checklists WHERE month = ? AND unit_path LIKE CONCAT(?, '%')"
+	    " GROUP BY 1",
+	/* path, [lo, hi), path: the receipts of the directives sent in the
+	 * range, wherever the directive was sent, that sit under the
+	 * unit. */
+	[STMT_RECEIPTS] =
+	    "SELECT " CHILD("r.unit_path") ", COUNT(*), "
+	    N("r.read_at IS NOT NULL") ", " N("d.needs_done") ", "
+	    N("d.needs_done AND r.done_at IS NOT NULL")
+	    " FROM directives d"
+	    " JOIN directive_receipts r ON r.directive_id = d.id"
+	    " WHERE d.created_at >= FROM_UNIXTIME(?)"
+	    " AND d.created_at < FROM_UNIXTIME(?)"
+	    " AND r.unit_path LIKE CONCAT(?, '%') GROUP BY 1",
+	/* path, path, month [lo, hi) (signups_station_end). */
+	[STMT_MINUTES] =
+	    "SELECT " CHILD("u.path") ", " N("g.minutes")
+	    " FROM units u JOIN stations s ON s.unit_id = u.id"
+	    " JOIN shift_signups g ON g.station_id = s.id"
+	    " AND g.shift_ends_at >= FROM_UNIXTIME(?)"
+	    " AND g.shift_ends_at < FROM_UNIXTIME(?)"
+	    " AND g.minutes IS NOT NULL"
+	    " WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1",
+};
+
+static const struct hz_stmt_table stmts = HZ_STMT_TABLE("dashboard", sql);
+
+/* The week (Monday 00:00 to the next Monday, Shanghai) and the month
+ * holding x->now, as UTC seconds and as the dates the answer shows. */
+struct periods {
+	time_t week_lo, week_hi, month_lo, month_hi;
+};
+
+static const char *
+date_of(hz_arena *a, time_t t)
+{
+	struct tm tm;
+
+	t += SHANGHAI;
+	gmtime_r(&t, &tm);
+	return hz_arena_printf(a, "%04d-%02d-%02d", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday);
+}
+
+static enum hz_status
+periods(const struct hz_ctx *x, struct periods *p, struct hz_dashboard *o)
+{
+	time_t local = x->now + SHANGHAI, day = local - local % 86400;
+	struct tm tm;
+
+	gmtime_r(&local, &tm);
+	/* tm_wday: 0 is Sunday. */
+	p->week_lo = day - (time_t)((tm.tm_wday + 6) % 7) * 86400 - SHANGHAI;
+	p->week_hi = p->week_lo + 7 * 86400;
+	tm.tm_mday = 1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	p->month_lo = timegm(&tm) - SHANGHAI;
+	tm.tm_mon++;            /* timegm carries December into January */
+	p->month_hi = timegm(&tm) - SHANGHAI;
+	o->week_from = date_of(x->arena, p->week_lo);
+	o->week_to = date_of(x->arena, p->week_hi - 86400);
+	o->month = hz_arena_printf(x->arena, "%.7s", date_of(x->arena,
+	    p->month_lo));
+	return o->week_from && o->week_to && o->month ? HZ_OK : HZ_ERR_NOMEM;
+}
+
+/* The child row for the id in text `key`; NULL for '' (a row at the unit
+ * itself) and for anything that is no child. */
+static struct hz_dash_row *
+slot(struct hz_dashboard *o, const char *key)
+{
+	int64_t id;
+
+	if (key != NULL && hz_parse_i64z(key, 1, HZ_ID_MAX, &id))
+		for (size_t i = 0; i < o->nchildren; i++)
+			if (o->children[i].unit_id == (uint64_t)id)
+				return &o->children[i];
+	return NULL;
+}
+
+/* Adds each row of `r` to the total and to its child: column c of the
+ * result goes to the fields at offs[c - 1]. */
+static void
+add(struct hz_dashboard *o, const struct hz_db_result *r, const size_t *offs,
+    size_t n)
+{
+	for (size_t i = 0; i < r->nrows; i++) {
+		struct hz_dash_row *rows[2] = { &o->total,
+		    slot(o, HZ_CELL(r, i, C_CHILD)->s) };
+
+		for (size_t k = 0; k < 2; k++)
+			for (size_t c = 0; rows[k] != NULL && c < n; c++)
+				*(long long *)(void *)((char *)rows[k] +
+				    offs[c]) += HZ_CELL(r, i, C_1 + c)->i;
+	}
+}
+
+#define AT(f) offsetof(struct hz_dash_row, f)
+
+static void
+rates(struct hz_dash_row *w)
+{
+	if ((w->has_checklist_rate = w->lists > 0))
+		w->checklist_rate = (double)w->completed / (double)w->lists;
+	if ((w->has_read_rate = w->receipts > 0))
+		w->read_rate = (double)w->read / (double)w->receipts;
+	if ((w->has_done_rate = w->needs_done > 0))
+		w->done_rate = (double)w->done / (double)w->needs_done;
+}
+
+static enum hz_status
+figures(const struct hz_ctx *x, const char *path, time_t lo, time_t hi,
+        const struct periods *p, struct hz_dashboard *o)
+{
+	static const size_t renters[] = { AT(active), AT(pending),
+	    AT(overdue) };
+	static const size_t checkins[] = { AT(residence), AT(patrol) };
+	static const size_t lists[] = { AT(lists), AT(completed) };
+	static const size_t receipts[] = { AT(receipts), AT(read),
+	    AT(needs_done), AT(done) };
+	static const size_t minutes[] = { AT(volunteer_minutes) };
+	const struct hz_db_arg P = HZ_ARG_STR(path);
+	struct hz_complaint_rates *c;
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_RENTERS, HZ_ARGS(P,
+	    HZ_ARG_I64((long long)(x->now - 24 * 3600)), P), &r)))
+		return rc;
+	add(o, &r, renters, 3);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CHECKINS, HZ_ARGS(P,
+	    P, HZ_ARG_I64((long long)p->week_lo),
+	    HZ_ARG_I64((long long)p->week_hi)), &r)))
+		return rc;
+	add(o, &r, checkins, 2);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CHECKLISTS, HZ_ARGS(P,
+	    HZ_ARG_STR(o->month), P), &r)))
+		return rc;
+	add(o, &r, lists, 2);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_RECEIPTS, HZ_ARGS(P,
+	    HZ_ARG_I64((long long)lo), HZ_ARG_I64((long long)hi), P), &r)))
+		return rc;
+	add(o, &r, receipts, 4);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_MINUTES, HZ_ARGS(P,
+	    HZ_ARG_I64((long long)p->month_lo),
+	    HZ_ARG_I64((long long)p->month_hi), P), &r)))
+		return rc;
+	add(o, &r, minutes, 1);
+
+	/* Complaints: counted by complaint_stats' own statement, into an
+	 * array in its shape, the unit first. */
+	if ((c = hz_arena_calloc(x->arena, o->nchildren + 1, sizeof(*c))) ==
+	    NULL)
+		return HZ_ERR_NOMEM;
+	for (size_t i = 0; i < o->nchildren; i++)
+		c[i + 1].unit_id = o->children[i].unit_id;
+	if ((rc = hz_complaint_rates_by_child(x, path, lo, hi, c,
+	    o->nchildren + 1)))
+		return rc;
+	for (size_t i = 0; i <= o->nchildren; i++) {
+		struct hz_dash_row *w = i ? &o->children[i - 1] : &o->total;
+
+		w->complaints = c[i];
+		w->complaints.name = w->name;
+		w->complaints.kind = w->kind;
+		rates(w);
+	}
+	return HZ_OK;
+}
+
+enum hz_status
+hz_dashboard(const struct hz_ctx *x, uint64_t unit, const char *from,
+             const char *to, struct hz_dashboard *o)
+{
+	struct hz_unit u, *kids;
+	struct periods p;
+	time_t lo, hi;
+	size_t n;
+	enum hz_status rc;
+
+	memset(o, 0, sizeof(*o));
+	if (x->caller == NULL || !x->caller->staff)
+		return hz_refuse(x, &hz_refusal_staff_only);
+	/* Dates first: a bad range is the same answer for any unit. */
+	if ((rc = hz_stats_range(x, &from, &to, &lo, &hi)) ||
+	    (rc = periods(x, &p, o)))
+		return rc;
+	o->from = from;
+	o->to = to;
+	if (unit == 0 && (unit = hz_stats_default_unit(x->caller,
+	    HZ_RIGHT_DASHBOARD)) == 0)
+		return HZ_ERR_NOT_FOUND;
+	if ((rc = hz_unit_scoped(x, unit, HZ_RIGHT_DASHBOARD, &u)) ||
+	    (rc = hz_unit_children(x, unit, &kids, &n)))
+		return rc;
+	o->total = (struct hz_dash_row){ .unit_id = u.id, .name = u.name,
+	    .kind = u.kind };
+	if (n && (o->children = hz_arena_calloc(x->arena, n,
+	    sizeof(*o->children))) == NULL)
+		return HZ_ERR_NOMEM;
+	o->nchildren = n;
+	for (size_t i = 0; i < n; i++)
+		o->children[i] = (struct hz_dash_row){ .unit_id = kids[i].id,
+		    .name = kids[i].name, .kind = kids[i].kind };
+	return figures(x, u.path, lo, hi, &p, o);
+}
+
+/* --- CSV. --- */
+
+static const char *
+kind_zh(const char *kind)
+{
+	static const char *const k[][2] = { { "village", "村" },
+	    { "cooperative", "经济社" }, { "group", "户组" },
+	    { "building", "楼栋" } };
+
+	for (size_t i = 0; i < sizeof(k) / sizeof(*k); i++)
+		if (strcmp(kind, k[i][0]) == 0)
+			return k[i][1];
+	return kind;
+}
+
+/* A rate as a percentage with one decimal ("66.7%", which spreadsheets
+ * read as a number), empty without a denominator. */
+static void
+pct(struct hz_buf *b, bool has, double v)
+{
+	char s[16];
+
+	if (has)
+		snprintf(s, sizeof(s), "%.1f%%", v * 100);
+	hz_csv_field(b, has ? s : NULL, false);
+}
+
+static void
+num(struct hz_buf *b, long long v, bool last)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "%lld", v);
+	hz_csv_field(b, s, last);
+}
+
+static void
+csv_line(struct hz_buf *b, const struct hz_dash_row *w)
+{
+	const struct hz_complaint_rates *c = &w->complaints;
+
+	hz_csv_field(b, w->name, false);
+	hz_csv_field(b, kind_zh(w->kind), false);
+	num(b, w->active, false);
+	num(b, w->pending, false);
+	num(b, w->overdue, false);
+	num(b, w->residence, false);
+	num(b, w->patrol, false);
+	num(b, c->received, false);
+	num(b, c->resolved, false);
+	pct(b, c->has_response, c->response_rate);
+	pct(b, c->has_resolution, c->resolution_rate);
+	pct(b, c->has_satisfaction, c->satisfaction_rate);
+	num(b, w->lists, false);
+	num(b, w->completed, false);
+	pct(b, w->has_checklist_rate, w->checklist_rate);
+	num(b, w->receipts, false);
+	num(b, w->read, false);
+	num(b, w->needs_done, false);
+	num(b, w->done, false);
+	pct(b, w->has_read_rate, w->read_rate);
+	pct(b, w->has_done_rate, w->done_rate);
+	num(b, w->volunteer_minutes, true);
+}
+
+enum hz_status
+hz_dashboard_csv(const struct hz_ctx *x, uint64_t unit, const char *from,
+                 const char *to, enum hz_status (*row)(void *, const char *,
+                                                       size_t), void *arg)
+{
+	static const char *const head[] = { "单位", "类型", "在住人数",
+	    "待审核登记", "超时未审核", "本周住户打卡", "本周巡查", "诉求数",
+	    "已解决", "响应率", "解决率", "满意率", "本月清单", "已完成清单",
+	    "清单完成率", "通知回执", "已读", "需确认完成", "已完成", "已读率",
+	    "完成率", "本月志愿服务分钟" };
+	const size_t nhead = sizeof(head) / sizeof(*head);
+	struct hz_dashboard d;
+	struct hz_buf b;
+	enum hz_status rc;
+
+	if ((rc = hz_dashboard(x, unit, from, to, &d)))
+		return rc;
+	hz_buf_init(&b, x->arena);
+	hz_buf_puts(&b, "\xef\xbb\xbf");
+	for (size_t i = 0; i < nhead; i++)
+		hz_csv_field(&b, head[i], i + 1 == nhead);
+	rc = b.oom ? HZ_ERR_NOMEM : row(arg, b.data, b.len);
+	for (size_t i = 0; rc == HZ_OK && i <= d.nchildren; i++) {
+		hz_buf_init(&b, x->arena);
+		csv_line(&b, i ? &d.children[i - 1] : &d.total);
+		rc = b.oom ? HZ_ERR_NOMEM : row(arg, b.data, b.len);
+	}
+	return rc;
+}
