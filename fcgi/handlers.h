@@ -129,4 +129,21 @@ extern const struct hz_field hours_query[];
 extern const struct hz_field shifts_query[];
 extern const struct hz_field volunteer_hours_query[];
 
+/* Monthly checklists and the staff home (h_checklists.c). */
+void h_checklist_templates_list(struct hz_req *);
+void h_checklist_template_get(struct hz_req *);
+void h_checklist_template_put(struct hz_req *);
+void h_checklists_list(struct hz_req *);
+void h_checklist_summary(struct hz_req *);
+void h_checklists_remind(struct hz_req *);
+void h_checklist_get(struct hz_req *);
+void h_checklist_tick(struct hz_req *);
+void h_todo(struct hz_req *);
+extern const struct hz_field checklist_templates_query[];
+extern const struct hz_field checklist_template_fields[];
+extern const struct hz_field checklists_query[];
+extern const struct hz_field checklist_summary_query[];
+extern const struct hz_field checklist_tick_fields[];
+extern const struct hz_field checklist_remind_fields[];
+
 #endif

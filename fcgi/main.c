@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "checkins.h"
+#include "checklists.h"
 #include "clock.h"
 #include "config.h"
 #include "crypto.h"
@@ -327,6 +328,44 @@ cmd_station(int argc, char **argv, const char *path)
 	if (rc)
 		return 1;
 	printf("station %s added (id %llu)\n", argv[5], (unsigned long long)id);
+	return 0;
+}
+
+/* huzu checklist template MONTH TITLE ITEM...: a month's checklist
+ * template; an item written "photo:..." requires a photo. */
+static int
+cmd_checklist_template(int argc, char **argv, const char *path)
+{
+	struct hz_checklist_template_input in = { 0 };
+	struct hz_checklist_template out;
+	struct cli c;
+	bool created;
+	enum hz_status rc;
+
+	if (argc < 6)
+		return usage_of(argv[1]);
+	in.title = argv[4];
+	for (int i = 5; i < argc && strcmp(argv[i], "-c") != 0; i++) {
+		struct hz_checklist_item *it;
+
+		if (in.nitems == HZ_CHECKLIST_ITEMS_MAX) {
+			fputs("huzu: at most 20 items\n", stderr);
+			return 1;
+		}
+		it = &in.items[in.nitems++];
+		it->photo_required = strncmp(argv[i], "photo:", 6) == 0;
+		it->title = argv[i] + (it->photo_required ? 6 : 0);
+	}
+	if (cli_open(&c, path) != 0)
+		return 1;
+	rc = hz_checklist_template_put(&c.x, argv[3], &in, &out, &created);
+	if (rc)
+		cli_fail(&c, "cannot write the template", rc);
+	cli_close(&c);
+	if (rc)
+		return 1;
+	printf("checklist template %s %s (%zu items)\n", out.month,
+	    created ? "added" : "updated", out.nitems);
 	return 0;
 }
 
@@ -711,6 +750,11 @@ static const struct command {
 	  "publish a volunteer shift (WEEKS: the same time every week)",
 	  "  START, END: RFC 3339, e.g. 2026-12-05T09:00:00+08:00\n",
 	  cmd_shift_add },
+	{ "checklist template", "MONTH TITLE ITEM...",
+	  "write a month's checklist template for the building heads",
+	  "  MONTH: 2026-12, this month or later; ITEM: \"photo:TEXT\" needs a\n"
+	  "  photo; 1 to 20 items; fixed once the month's lists were issued\n",
+	  cmd_checklist_template },
 	{ "purge", "", "delete old check-ins, login records and login codes",
 	  NULL, cmd_purge },
 	{ "config", "", "print every configuration key with its default",

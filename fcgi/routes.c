@@ -80,6 +80,17 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,  "/api/v1/dashboard",          h_dashboard,          HZ_STAFF, NULL, dashboard_query },
 	{ HZ_GET,  "/api/v1/dashboard.csv",      h_dashboard_csv,      HZ_STAFF, NULL, dashboard_query },
 
+	/* Monthly checklists (issue 11); summary before {id}: the first match wins. */
+	{ HZ_GET,  "/api/v1/checklist-templates",              h_checklist_templates_list, HZ_STAFF, NULL, checklist_templates_query },
+	{ HZ_GET,  "/api/v1/checklist-templates/{month}",      h_checklist_template_get,   HZ_STAFF, NULL, NULL },
+	{ HZ_PUT,  "/api/v1/checklist-templates/{month}",      h_checklist_template_put,   HZ_STAFF, checklist_template_fields, NULL },
+	{ HZ_GET,  "/api/v1/checklists",                       h_checklists_list,          HZ_STAFF, NULL, checklists_query },
+	{ HZ_GET,  "/api/v1/checklists/summary",               h_checklist_summary,        HZ_STAFF, NULL, checklist_summary_query },
+	{ HZ_POST, "/api/v1/checklists/remind",                h_checklists_remind,        HZ_STAFF, checklist_remind_fields, NULL },
+	{ HZ_GET,  "/api/v1/checklists/{id}",                  h_checklist_get,            HZ_STAFF, NULL, NULL },
+	{ HZ_POST, "/api/v1/checklists/{id}/entries/{position}", h_checklist_tick,         HZ_STAFF, checklist_tick_fields, NULL, HZ_IDEMPOTENT },
+	{ HZ_GET,  "/api/v1/me/todo",                          h_todo,                     HZ_STAFF, NULL, NULL },
+
 	{ HZ_GET,    "/api/v1/users",                      h_users_list,  HZ_STAFF, NULL, page_query },
 	{ HZ_POST,   "/api/v1/users",                      h_user_create, HZ_STAFF, user_create_fields, NULL },
 	{ HZ_GET,    "/api/v1/users/{id}",                 h_user_get,    HZ_STAFF, NULL, NULL },
