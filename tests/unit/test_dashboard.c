@@ -138,6 +138,8 @@ complaint(uint64_t unit, const char *created, int accept, int resolve,
 	    I(unit)));
 }
 
+/* The list's own month is what counts; its template is of the same
+ * month in 1999, so that no test of the checklists meets it. */
 static void
 checklist(const char *month, uint64_t building, const char *completed)
 {
@@ -145,7 +147,8 @@ checklist(const char *month, uint64_t building, const char *completed)
 	uint64_t t;
 
 	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_TEMPLATE,
-	    HZ_ARGS(S(month)), &r), HZ_OK);
+	    HZ_ARGS(S(hz_arena_printf(fx.arena, "1999%s", month + 4))), &r),
+	    HZ_OK);
 	t = r.insert_id;
 	run(S_CHECKLIST, HZ_ARGS(I(t), S(month), S(completed), I(building)));
 }
