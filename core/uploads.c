@@ -12,6 +12,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <sodium.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,37 +25,63 @@
 
 extern char **environ;
 
-enum { STMT_INSERT, STMT_GET, STMT_COMPLAINT_PATHS, STMT_STALE, STMT_DROP,
+enum { STMT_INSERT, STMT_GET, STMT_COMPLAINT_PATHS, STMT_DIRECTIVE_PATHS,
+       STMT_RECEIPT_PATHS, STMT_CHECKLIST_PATHS, STMT_STALE, STMT_DROP,
        STMT_SHA_USED, STMT__MAX };
+
+/* What attaches an upload (u.id, or the argument): a complaint, a
+ * directive, a receipt's evidence, a checklist entry. An upload none of
+ * them names is a form given up. */
+#define ATTACHED(id) \
+	"(SELECT 1 FROM complaint_photos p WHERE p.upload_id = " id ")" \
+	" OR EXISTS (SELECT 1 FROM directive_files f WHERE f.upload_id = " id ")" \
+	" OR EXISTS (SELECT 1 FROM directive_receipts r" \
+	"  WHERE r.done_upload_id = " id ")" \
+	" OR EXISTS (SELECT 1 FROM checklist_entries e WHERE e.upload_id = " id ")"
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_INSERT] =
-	    "INSERT INTO uploads (user_id, sha256, width, height, bytes)"
-	    " VALUES (?, ?, ?, ?, ?)",
-	[STMT_GET] = "SELECT user_id, sha256 FROM uploads WHERE id = ?",
+	    "INSERT INTO uploads (user_id, kind, sha256, width, height, bytes)"
+	    " VALUES (?, ?, ?, ?, ?, ?)",
+	[STMT_GET] = "SELECT user_id, sha256, kind FROM uploads WHERE id = ?",
 	/* Where the complaints carrying a photo sit; a photo is on a few at
 	 * most (the resident's own, one per complaint). */
 	[STMT_COMPLAINT_PATHS] =
 	    "SELECT c.unit_path FROM complaint_photos p"
 	    " JOIN complaints c ON c.id = p.complaint_id"
 	    " WHERE p.upload_id = ? LIMIT 64",
+	/* The directives carrying a file, and whether the caller got one. */
+	[STMT_DIRECTIVE_PATHS] =
+	    "SELECT d.unit_path, EXISTS (SELECT 1 FROM directive_receipts r"
+	    "  WHERE r.directive_id = d.id AND r.user_id = ?)"
+	    " FROM directive_files f JOIN directives d ON d.id = f.directive_id"
+	    " WHERE f.upload_id = ? LIMIT 64",
+	/* A receipt's evidence: where the recipient was asked. */
+	[STMT_RECEIPT_PATHS] =
+	    "SELECT unit_path FROM directive_receipts WHERE done_upload_id = ?"
+	    " LIMIT 64",
+	[STMT_CHECKLIST_PATHS] =
+	    "SELECT c.unit_path FROM checklist_entries e"
+	    " JOIN checklists c ON c.id = e.checklist_id"
+	    " WHERE e.upload_id = ? LIMIT 64",
 	/* Uploaded, never attached, and older than a day on the database's
 	 * clock (a tick in the future must not take a form being filled in):
 	 * a form given up. */
 	[STMT_STALE] =
 	    "SELECT u.id, u.sha256 FROM uploads u"
-	    " WHERE u.created_at < NOW(3) - INTERVAL 1 DAY AND NOT EXISTS"
-	    " (SELECT 1 FROM complaint_photos p WHERE p.upload_id = u.id)"
+	    " WHERE u.created_at < NOW(3) - INTERVAL 1 DAY AND NOT (EXISTS"
+	    ATTACHED("u.id") ")"
 	    " ORDER BY u.id LIMIT 500",
+	/* The id, then four times again for ATTACHED. */
 	[STMT_DROP] =
-	    "DELETE FROM uploads WHERE id = ? AND NOT EXISTS"
-	    " (SELECT 1 FROM complaint_photos p WHERE p.upload_id = ?)",
+	    "DELETE FROM uploads WHERE id = ? AND NOT (EXISTS"
+	    ATTACHED("?") ")",
 	[STMT_SHA_USED] = "SELECT COUNT(*) FROM uploads WHERE sha256 = ?",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("uploads", sql);
 
-enum { G_USER, G_SHA };
+enum { G_USER, G_SHA, G_KIND };
 
 static const char *const sizes[] = { "display", "thumb", NULL };
 
@@ -63,7 +91,9 @@ const struct hz_upload_rules hz_upload_rules = {
 
 static const struct hz_refusal
     not_a_photo = { HZ_ERR_MEDIA_TYPE, "unsupported_media_type", NULL,
-	"只能上传 JPEG、PNG、WebP 或 HEIC 格式的照片，请重新选择照片" },
+	"只能上传 JPEG、PNG、WebP 或 HEIC 格式的照片，或 PDF 文件；请重新选择" },
+    not_a_pdf = { HZ_ERR_MEDIA_TYPE, "unsupported_media_type", NULL,
+	"这个 PDF 文件不完整或已损坏，请重新导出 PDF 后上传" },
     empty = { HZ_ERR_INVALID, "validation_failed", "photo",
 	"请选择要上传的照片" },
     too_large = { HZ_ERR_TOO_LARGE, "body_too_large", NULL,
@@ -74,6 +104,8 @@ static const struct hz_refusal
 	"照片处理超时，请换一张较小的照片重试" },
     not_owned = { HZ_ERR_INVALID, "validation_failed", "photos",
 	"照片已失效，请重新上传" },
+    photos_only = { HZ_ERR_INVALID, "validation_failed", "photos",
+	"这里只能添加照片，不能添加 PDF 文件，请重新选择" },
     busy = { HZ_ERR_RATE_LIMITED, "uploads_busy", "photo",
 	"正在处理的照片较多，请稍等几秒再上传", 2 };
 
@@ -82,7 +114,7 @@ static bool
 declared_ok(const char *ct)
 {
 	static const char *const types[] = { "image/jpeg", "image/png",
-	    "image/webp", "image/heic", "image/heif",
+	    "image/webp", "image/heic", "image/heif", "application/pdf",
 	    "application/octet-stream", NULL };
 	size_t n;
 
@@ -254,6 +286,7 @@ parse_line(char *line, char *sha, struct hz_upload *u)
 struct create_job {
 	const char       *sha;
 	struct hz_upload *u;
+	bool              pdf;
 };
 
 static enum hz_status
@@ -265,13 +298,15 @@ create_tx(const struct hz_ctx *x, void *p)
 	enum hz_status rc;
 
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGS(
-	    HZ_ARG_I64((long long)x->caller->id), HZ_ARG_STR(j->sha),
+	    HZ_ARG_I64((long long)x->caller->id),
+	    HZ_ARG_STR(j->pdf ? "pdf" : "photo"), HZ_ARG_STR(j->sha),
 	    HZ_ARG_I64(j->u->width), HZ_ARG_I64(j->u->height),
 	    HZ_ARG_I64(j->u->bytes)), &r)))
 		return rc;
 	j->u->id = r.insert_id;
-	snprintf(detail, sizeof(detail), "{\"width\":%d,\"height\":%d,"
-	    "\"bytes\":%lld}", j->u->width, j->u->height, j->u->bytes);
+	snprintf(detail, sizeof(detail), "{\"kind\":\"%s\",\"width\":%d,"
+	    "\"height\":%d,\"bytes\":%lld}", j->pdf ? "pdf" : "photo",
+	    j->u->width, j->u->height, j->u->bytes);
 	return hz_audit(x, 0, "upload.create", "upload", j->u->id, detail);
 }
 
@@ -309,6 +344,70 @@ decode_slot(const struct hz_ctx *x, enum hz_status *rc)
 	return -1;
 }
 
+enum pdf { PDF_NO, PDF_YES, PDF_BROKEN };
+
+/* A PDF by its content: "%PDF-" first, "%%EOF" in the last KiB. */
+static enum pdf
+pdf_check(const char *path, size_t len)
+{
+	char head[5], tail[1024];
+	size_t n = len < sizeof(tail) ? len : sizeof(tail);
+	enum pdf v = PDF_BROKEN;
+	int fd;
+
+	if (len < sizeof(head) || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return PDF_NO;
+	if (pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	    memcmp(head, "%PDF-", sizeof(head)) != 0)
+		v = PDF_NO;
+	else if (pread(fd, tail, n, (off_t)(len - n)) == (ssize_t)n &&
+	    memmem(tail, n, "%%EOF", 5) != NULL)
+		v = PDF_YES;
+	close(fd);
+	return v;
+}
+
+/* A PDF is kept as received, named by the SHA-256 of its bytes
+ * ("ab/<sha>.pdf"), readable by nginx; the same file twice is one. */
+static enum hz_status
+pdf_store(const struct hz_ctx *x, const char *path, size_t len, char *sha)
+{
+	crypto_hash_sha256_state st;
+	unsigned char buf[65536], md[32];
+	char dir[HZ_PATH_MAX], final[HZ_PATH_MAX];
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return HZ_ERR_IO;
+	crypto_hash_sha256_init(&st);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+		got += (size_t)n;
+	}
+	close(fd);
+	if (n < 0 || got != len)
+		return HZ_ERR_IO;
+	crypto_hash_sha256_final(&st, md);
+	sodium_bin2hex(sha, 65, md, sizeof(md));
+	if (snprintf(dir, sizeof(dir), "%s/%.2s", x->cfg->uploads_dir, sha) >=
+	    (int)sizeof(dir) || snprintf(final, sizeof(final), "%s/%s.pdf", dir,
+	    sha) >= (int)sizeof(final))
+		return HZ_ERR_IO;
+	if (mkdir(dir, 0755) == 0)
+		chmod(dir, 0755);
+	else if (errno != EEXIST)
+		return HZ_ERR_IO;
+	/* The body's file becomes the kept one (the caller unlinks its own
+	 * name afterwards); a file already there is the same bytes. */
+	if (link(path, final) != 0 && errno != EEXIST)
+		return HZ_ERR_IO;
+	if (chmod(final, 0644) != 0)
+		return HZ_ERR_IO;
+	return HZ_OK;
+}
+
 enum hz_status
 hz_upload_create(const struct hz_ctx *x, const char *content_type,
                  const char *path, size_t len, struct hz_upload *out)
@@ -328,6 +427,18 @@ hz_upload_create(const struct hz_ctx *x, const char *content_type,
 		return hz_refuse(x, &empty);
 	if (len > (size_t)x->cfg->upload_max)
 		return hz_refuse(x, &too_large);
+	switch (pdf_check(path, len)) {
+	case PDF_NO:
+		break;
+	case PDF_BROKEN:
+		return hz_refuse(x, &not_a_pdf);
+	case PDF_YES:
+		if ((rc = pdf_store(x, path, len, sha)))
+			return rc;
+		out->pdf = j.pdf = true;
+		out->bytes = (long long)len;
+		return hz_tx(x, create_tx, &j);
+	}
 	if ((slot = decode_slot(x, &rc)) < 0)
 		return rc ? rc : hz_refuse(x, &busy);
 	ran = run_image(x, path, line, sizeof(line));
@@ -356,8 +467,10 @@ hz_upload_create(const struct hz_ctx *x, const char *content_type,
 	return hz_tx(x, create_tx, &j);
 }
 
-/* May the caller see upload `owner`'s photo `id`? Its uploader, and staff
- * who read the unit of a complaint that carries it. */
+/* May the caller see upload `owner`'s file `id`? Its uploader; the
+ * recipients of a directive carrying it and the staff who may send there;
+ * staff who read the unit of a complaint, a receipt or a checklist entry
+ * that carries it. */
 static enum hz_status
 may_see(const struct hz_ctx *x, uint64_t id, uint64_t owner)
 {
@@ -368,13 +481,28 @@ may_see(const struct hz_ctx *x, uint64_t id, uint64_t owner)
 		return HZ_OK;
 	if (!x->caller->staff)
 		return HZ_ERR_NOT_FOUND;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_COMPLAINT_PATHS,
-	    HZ_ARGS(HZ_ARG_I64((long long)id)), &r)))
+	/* A directive's file: its recipients and the senders in scope. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_DIRECTIVE_PATHS,
+	    HZ_ARGS(HZ_ARG_I64((long long)x->caller->id),
+	    HZ_ARG_I64((long long)id)), &r)))
 		return rc;
 	for (size_t i = 0; i < r.nrows; i++)
-		if (hz_authorize(x->caller, HZ_RIGHT_UNIT_READ,
-		    HZ_CELL(&r, i, 0)->s) == HZ_OK)
+		if (HZ_CELL(&r, i, 1)->i || hz_authorize(x->caller,
+		    HZ_RIGHT_DIRECTIVE_SEND, HZ_CELL(&r, i, 0)->s) == HZ_OK)
 			return HZ_OK;
+	/* A complaint's photo, a receipt's, a checklist entry's: staff who
+	 * read where it was taken. */
+	for (size_t s = STMT_COMPLAINT_PATHS; s <= STMT_CHECKLIST_PATHS; s++) {
+		if (s == STMT_DIRECTIVE_PATHS)
+			continue;
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, s,
+		    HZ_ARGS(HZ_ARG_I64((long long)id)), &r)))
+			return rc;
+		for (size_t i = 0; i < r.nrows; i++)
+			if (hz_authorize(x->caller, HZ_RIGHT_UNIT_READ,
+			    HZ_CELL(&r, i, 0)->s) == HZ_OK)
+				return HZ_OK;
+	}
 	return HZ_ERR_NOT_FOUND;
 }
 
@@ -397,13 +525,18 @@ hz_upload_file(const struct hz_ctx *x, uint64_t id, bool thumb,
 	if ((rc = may_see(x, id, HZ_ID(HZ_CELL(&r, 0, G_USER)))))
 		return rc;
 	sha = HZ_CELL(&r, 0, G_SHA)->s;
-	*relpath = hz_arena_printf(x->arena, "%.2s/%s%s.jpg", sha, sha,
-	    thumb ? "_t" : "");
+	/* A PDF has one file, whatever size is asked for. */
+	if (strcmp(HZ_CELL(&r, 0, G_KIND)->s, "pdf") == 0)
+		*relpath = hz_arena_printf(x->arena, "%.2s/%s.pdf", sha, sha);
+	else
+		*relpath = hz_arena_printf(x->arena, "%.2s/%s%s.jpg", sha, sha,
+		    thumb ? "_t" : "");
 	return *relpath ? HZ_OK : HZ_ERR_NOMEM;
 }
 
 enum hz_status
-hz_uploads_owned(const struct hz_ctx *x, const uint64_t *ids, size_t n)
+hz_uploads_owned_files(const struct hz_ctx *x, const uint64_t *ids, size_t n,
+                       const char **kinds)
 {
 	struct hz_db_result r;
 	enum hz_status rc;
@@ -417,6 +550,26 @@ hz_uploads_owned(const struct hz_ctx *x, const uint64_t *ids, size_t n)
 		if (r.nrows == 0 || HZ_ID(HZ_CELL(&r, 0, G_USER)) !=
 		    x->caller->id)
 			return hz_refuse(x, &not_owned);
+		if (kinds != NULL)
+			kinds[i] = HZ_CELL(&r, 0, G_KIND)->s;
+	}
+	return HZ_OK;
+}
+
+enum hz_status
+hz_uploads_owned(const struct hz_ctx *x, const uint64_t *ids, size_t n)
+{
+	const char *kinds[16];
+	enum hz_status rc;
+
+	for (size_t i = 0; i < n; i += 16) {
+		size_t k = n - i < 16 ? n - i : 16;
+
+		if ((rc = hz_uploads_owned_files(x, ids + i, k, kinds)))
+			return rc;
+		for (size_t j = 0; j < k; j++)
+			if (strcmp(kinds[j], "photo") != 0)
+				return hz_refuse(x, &photos_only);
 	}
 	return HZ_OK;
 }
@@ -477,6 +630,7 @@ drop_files(const struct hz_ctx *x, const char *sha, time_t before)
 		return HZ_ERR_IO;
 	unlink_older(dir, hz_arena_printf(x->arena, "%s.jpg", sha), before);
 	unlink_older(dir, hz_arena_printf(x->arena, "%s_t.jpg", sha), before);
+	unlink_older(dir, hz_arena_printf(x->arena, "%s.pdf", sha), before);
 	return HZ_OK;
 }
 
@@ -500,9 +654,9 @@ hz_uploads_purge(const struct hz_ctx *x, unsigned long long *n)
 		const struct hz_db_cell *c = HZ_CELL(&r, i, 0);
 		struct hz_db_arg id = HZ_ARG_I64(c[0].i);
 
-		/* Attached meanwhile: the complaint keeps it. */
-		rc = hz_db_run(x->db, x->arena, &stmts, STMT_DROP, HZ_ARGS(id, id),
-		    &d);
+		/* Attached meanwhile: whatever attached it keeps it. */
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_DROP,
+		    HZ_ARGS(id, id, id, id, id), &d);
 		if (rc == HZ_ERR_CONFLICT || (rc == HZ_OK && d.affected == 0))
 			continue;
 		if (rc || (rc = drop_files(x, c[1].s, before)))

@@ -24,12 +24,14 @@ struct hz_upload {
 	uint64_t  id;
 	int       width, height;   /* of the display file */
 	long long bytes;           /* of the display file */
+	bool      pdf;             /* a PDF kept as received (no size) */
 };
 
 /* The caller's upload: `len` bytes received into the file at `path`
  * (hz_upload_tmpfile), sent as `content_type` (NULL: none said). The
  * content decides, not the name or the type: anything but a JPEG, PNG,
- * WebP or HEIC photo is unsupported_media_type (415). Refused on `photo`
+ * WebP or HEIC photo, or a PDF ("%PDF-" first, "%%EOF" in its last KiB,
+ * kept as received with `pdf` set), is unsupported_media_type (415). Refused on `photo`
  * (422) when empty, over cfg->image_max_pixels, or too slow to decode;
  * 413 over cfg->upload_max. The caller removes `path` afterwards. */
 enum hz_status hz_upload_create(const struct hz_ctx *, const char *content_type,
@@ -42,11 +44,18 @@ enum hz_status hz_upload_create(const struct hz_ctx *, const char *content_type,
 enum hz_status hz_upload_file(const struct hz_ctx *, uint64_t id, bool thumb,
                               const char **relpath);
 
-/* HZ_OK when every id is an upload of the caller (n == 0 included); else
- * 422 on `photos` (the photo has to be uploaded again). For the modules
- * that attach photos (complaints). */
+/* HZ_OK when every id is a photo uploaded by the caller (n == 0
+ * included); else 422 on `photos` (the photo has to be uploaded again, or
+ * a PDF is not a photo). For the modules that attach photos (complaints,
+ * checklists, a receipt's evidence). */
 enum hz_status hz_uploads_owned(const struct hz_ctx *, const uint64_t *ids,
                                 size_t n);
+
+/* The same for files of any kind (photos and PDFs: a directive's);
+ * kinds[i] ("photo", "pdf") of each when kinds is not NULL. */
+enum hz_status hz_uploads_owned_files(const struct hz_ctx *,
+                                      const uint64_t *ids, size_t n,
+                                      const char **kinds);
 
 /* Scheduler job, no caller: uploads never attached for a day are
  * deleted, with their files once no upload names them, and bodies left

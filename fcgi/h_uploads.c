@@ -1,5 +1,5 @@
-/* Photos: upload one (the body is the image itself, received into a file
- * by the worker), fetch one through nginx (X-Accel-Redirect). */
+/* Photos and PDFs: upload one (the body is the file itself, received into
+ * a file by the worker), fetch one through nginx (X-Accel-Redirect). */
 #include <stdio.h>
 #include <string.h>
 
@@ -32,13 +32,15 @@ h_upload_create(struct hz_req *req)
 	}
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    !cJSON_AddNumberToObject(o, "id", (double)u.id) ||
+	    !cJSON_AddStringToObject(o, "kind", u.pdf ? "pdf" : "photo") ||
 	    !cJSON_AddNumberToObject(o, "width", u.width) ||
 	    !cJSON_AddNumberToObject(o, "height", u.height) ||
 	    !cJSON_AddNumberToObject(o, "bytes", (double)u.bytes) ||
 	    !cJSON_AddStringToObject(o, "url", hz_arena_printf(req->arena,
 	    "/api/v1/uploads/%llu", (unsigned long long)u.id)) ||
-	    !cJSON_AddStringToObject(o, "thumb_url", hz_arena_printf(req->arena,
-	    "/api/v1/uploads/%llu?size=thumb", (unsigned long long)u.id)))
+	    (!u.pdf && !cJSON_AddStringToObject(o, "thumb_url",
+	    hz_arena_printf(req->arena, "/api/v1/uploads/%llu?size=thumb",
+	    (unsigned long long)u.id))))
 		o = NULL;
 	hz_reply_object(req, 201, o);
 }
@@ -47,6 +49,7 @@ void
 h_upload_get(struct hz_req *req)
 {
 	const char *size = HZ_OPT_S(req->q[Q_SIZE]), *rel;
+	size_t len;
 	uint64_t id;
 	enum hz_status rc;
 
@@ -63,5 +66,15 @@ h_upload_get(struct hz_req *req)
 	hz_reply_header(req, "X-Accel-Redirect", hz_arena_printf(req->arena,
 	    INTERNAL_PREFIX "%s", rel));
 	hz_reply_header(req, "Cache-Control", "private, max-age=86400");
+	/* A PDF is shown by the browser's viewer, never as a page of ours:
+	 * nginx adds "Content-Security-Policy: sandbox" to it. */
+	len = strlen(rel);
+	if (len > 4 && strcmp(rel + len - 4, ".pdf") == 0) {
+		hz_reply_header(req, "Content-Disposition", hz_arena_printf(
+		    req->arena, "inline; filename=\"file-%llu.pdf\"",
+		    (unsigned long long)id));
+		hz_reply_bytes(req, 200, "application/pdf", "", 0);
+		return;
+	}
 	hz_reply_bytes(req, 200, "image/jpeg", "", 0);
 }

@@ -146,4 +146,19 @@ extern const struct hz_field checklist_summary_query[];
 extern const struct hz_field checklist_tick_fields[];
 extern const struct hz_field checklist_remind_fields[];
 
+/* Directives (h_directives.c). */
+void h_directive_send(struct hz_req *);
+void h_directives_list(struct hz_req *);
+void h_directive_get(struct hz_req *);
+void h_directive_receipts(struct hz_req *);
+void h_directive_receipts_csv(struct hz_req *);
+void h_directive_done(struct hz_req *);
+void h_directive_remind(struct hz_req *);
+extern const struct hz_field directive_send_fields[];
+extern const struct hz_field directive_done_fields[];
+extern const struct hz_field directive_remind_fields[];
+extern const struct hz_field directives_query[];
+extern const struct hz_field receipts_query[];
+extern const struct hz_field receipts_csv_query[];
+
 #endif

@@ -74,6 +74,14 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,    "/api/v1/me/signups",                   h_my_signups,        HZ_USER,  NULL, page_query },
 	{ HZ_GET,    "/api/v1/me/volunteer-hours",           h_my_hours,          HZ_USER,  NULL, volunteer_hours_query },
 
+	{ HZ_POST, "/api/v1/directives",                    h_directive_send,         HZ_STAFF, directive_send_fields, NULL, HZ_IDEMPOTENT },
+	{ HZ_GET,  "/api/v1/directives",                    h_directives_list,        HZ_STAFF, NULL, directives_query },
+	{ HZ_GET,  "/api/v1/directives/{id}",               h_directive_get,          HZ_STAFF, NULL, NULL },
+	{ HZ_GET,  "/api/v1/directives/{id}/receipts",      h_directive_receipts,     HZ_STAFF, NULL, receipts_query },
+	{ HZ_GET,  "/api/v1/directives/{id}/receipts.csv",  h_directive_receipts_csv, HZ_STAFF, NULL, receipts_csv_query },
+	{ HZ_POST, "/api/v1/directives/{id}/done",          h_directive_done,         HZ_STAFF, directive_done_fields, NULL, HZ_IDEMPOTENT },
+	{ HZ_POST, "/api/v1/directives/{id}/remind",        h_directive_remind,       HZ_STAFF, directive_remind_fields, NULL },
+
 	{ HZ_GET,  "/api/v1/notifications",      h_notifications_list, HZ_USER,  NULL, page_query },
 	{ HZ_POST, "/api/v1/notifications/read", h_notifications_read, HZ_USER,  notifications_read_fields, NULL },
 	{ HZ_GET,  "/api/v1/stats/complaints",   h_stats_complaints,   HZ_STAFF, NULL, stats_query },

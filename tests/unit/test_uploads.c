@@ -365,9 +365,58 @@ owned_means_every_id_is_the_caller_s(void **state)
 	    HZ_ERR_UNAUTHORIZED);
 }
 
+static void
+a_pdf_is_kept_as_received(void **state)
+{
+	static const char pdf[] = "%PDF-1.4\n1 0 obj << /Type /Catalog >>"
+	    " endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+	static const char fake[] = "%PDF-1.4\n<script>alert(1)</script>\n";
+	struct hz_caller s, other;
+	struct hz_ctx x;
+	struct hz_upload u;
+	struct stat st;
+	const char *path, *rel;
+	char full[HZ_PATH_MAX * 2];
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_staff(&s, HZ_ROLE_ADMIN, 0), HZ_OK);
+	assert_int_equal(fx_staff(&other, HZ_ROLE_ADMIN, 0), HZ_OK);
+	x = fx_as(&s);
+	path = body_file(pdf, sizeof(pdf) - 1);
+	assert_int_equal(hz_upload_create(&x, "application/pdf", path,
+	    sizeof(pdf) - 1, &u), HZ_OK);
+	unlink(path);
+	assert_true(u.pdf);
+	assert_int_equal(u.bytes, (long long)sizeof(pdf) - 1);
+	assert_int_equal(hz_upload_file(&x, u.id, true, &rel), HZ_OK);
+	assert_int_equal(strlen(rel), 2 + 1 + 64 + 4);
+	assert_string_equal(rel + 67, ".pdf");
+	snprintf(full, sizeof(full), "%s/%s", fx_cfg.uploads_dir, rel);
+	assert_int_equal(stat(full, &st), 0);
+	assert_int_equal(st.st_size, (off_t)sizeof(pdf) - 1);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	assert_int_equal(fx_audits("upload.create", s.id, u.id), 1);
+	/* Not a photo for a complaint; a file for a directive. */
+	fx_refused(&x, hz_uploads_owned(&x, &u.id, 1), HZ_ERR_INVALID,
+	    "validation_failed", "photos");
+	assert_int_equal(hz_uploads_owned_files(&x, &u.id, 1, NULL), HZ_OK);
+	/* Someone else's: not there. */
+	x = fx_as(&other);
+	assert_int_equal(hz_upload_file(&x, u.id, false, &rel),
+	    HZ_ERR_NOT_FOUND);
+	/* A header without the trailer is no PDF. */
+	path = body_file(fake, sizeof(fake) - 1);
+	fx_refused(&x, hz_upload_create(&x, "application/pdf", path,
+	    sizeof(fake) - 1, &u), HZ_ERR_MEDIA_TYPE, "unsupported_media_type",
+	    NULL);
+	unlink(path);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(a_photo_is_re_encoded_kept_twice_and_audited),
 	cmocka_unit_test(what_is_no_photo_is_refused),
 	cmocka_unit_test(a_decoder_that_hangs_is_stopped_in_time),
 	cmocka_unit_test(only_the_uploader_and_staff_on_a_complaint_see_a_photo),
-	cmocka_unit_test(owned_means_every_id_is_the_caller_s))
+	cmocka_unit_test(owned_means_every_id_is_the_caller_s),
+	cmocka_unit_test(a_pdf_is_kept_as_received))
