@@ -187,7 +187,7 @@ function cards(d) {
       tile('card-checklist-rate', '完成率', pct(cl.rate))),
     group('通知', range,
       tile('card-directives-read', '已读率', pct(dr.read_rate), { sub: `${int(dr.read)} / ${int(dr.receipts)} 人` }),
-      tile('card-directives-done', '完成率', pct(dr.done_rate), { sub: `${int(dr.done)} / ${int(dr.receipts)} 人` })),
+      tile('card-directives-done', '完成率', pct(dr.done_rate), { sub: `${int(dr.done)} / ${int(dr.needs_done ?? dr.receipts)} 人` })),
     group('志愿服务', monthName(d.month),
       tile('card-volunteer-hours', '志愿时长（小时）', hours(t.volunteer_minutes))));
 }
