@@ -361,12 +361,11 @@ cmd_checklist_template(int argc, char **argv, const char *path)
 	rc = hz_checklist_template_put(&c.x, argv[3], &in, &out, &created);
 	if (rc)
 		cli_fail(&c, "cannot write the template", rc);
+	else
+		printf("checklist template %s %s (%zu items)\n", out.month,
+		    created ? "added" : "updated", out.nitems);
 	cli_close(&c);
-	if (rc)
-		return 1;
-	printf("checklist template %s %s (%zu items)\n", out.month,
-	    created ? "added" : "updated", out.nitems);
-	return 0;
+	return rc ? 1 : 0;
 }
 
 /* The station named by a unit code and its name, or 0 (said why). */
