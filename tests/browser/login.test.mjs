@@ -246,9 +246,11 @@ test('an expired access token is refreshed once, silently; a dead session logs o
     assert.notEqual(second.access, 'garbage.garbage.garbage');
     assert.ok(second.access && second.refresh);
     assert.notEqual(second.refresh, first.refresh, 'the refresh token rotates');
-    // One refresh, one retry: /me was asked twice, the first time refused.
+    // The login page's /me (where a staff member lands), 我的's, then one
+    // refresh and one retry: /me was asked twice after the reload, the
+    // first time refused.
     assert.deepEqual(s.calls.filter((c) => c === 'GET /api/v1/me' || c === 'POST /api/v1/auth/refresh'),
-      ['GET /api/v1/me', 'GET /api/v1/me', 'POST /api/v1/auth/refresh', 'GET /api/v1/me']);
+      ['GET /api/v1/me', 'GET /api/v1/me', 'GET /api/v1/me', 'POST /api/v1/auth/refresh', 'GET /api/v1/me']);
 
     // Replaying the spent refresh token ends the whole session (reuse
     // detection); the next expired access token then leads to 未登录.

@@ -54,7 +54,7 @@ test('a head with one of everything: four rows in order, the right counts, each 
     await staffLogin(page, head.username);
     await page.waitForURL(`${BASE}/todo.html`);
     await page.locator('#todo-list').waitFor({ state: 'visible' });
-    assert.match(await visibleText(page, '#todo-who'), /测试栋长王伯 · 栋长/);
+    assert.match(await visibleText(page, '#todo-who'), /^测试栋长王伯 · 栋长 · \d+月\d+日/);
     assert.deepEqual(await counts(page), [
       ['registrations', 1, '/building.html#pending'],
       ['directives', 1, '/directives.html'],
@@ -104,6 +104,22 @@ test('a head with one of everything: four rows in order, the right counts, each 
     // Back from a handled item, the counts are read again.
     await page.locator('#todo-list').waitFor({ state: 'visible' });
     assert.deepEqual((await counts(page)).map((c) => c[0]), ORDER);
+
+    // The shell: 全部功能 leads there, and 首页 puts 今日待办 first with the sum.
+    await page.locator('#todo-services').click();
+    await page.waitForURL(`${BASE}/#services`);
+    await page.locator('#svc-todo').waitFor({ state: 'visible' });
+    await page.locator('#tab-home').click();
+    await page.locator('#home-todo-count').waitFor({ state: 'visible' });
+    const total = 3 + list.left;
+    assert.equal(await visibleText(page, '#home-todo-count'), String(total));
+    assert.equal(await visibleText(page, '#home-todo-desc'), `有 ${total} 项等您处理`);
+    assert.equal(await page.locator('#home-todo').getAttribute('href'), '/todo.html');
+    await checkWidths(page, 'shell home of a head');
+    await page.locator('#home-todo').click();
+    await page.waitForURL(`${BASE}/todo.html`);
+    await page.locator('#todo-list').waitFor({ state: 'visible' });
+    assertClean(s, [/^\/(directives|checklist)\.html$/]);
   } finally {
     await s.context.close();
   }

@@ -101,6 +101,12 @@ function render(data) {
   document.title = total > 0 ? `户组 · 今日待办（${total}）` : '户组 · 今日待办';
 }
 
+// "12月2日 星期三", in Shanghai.
+function today() {
+  return new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric', weekday: 'long' })
+    .format(new Date()).replace(/\s+/g, ' ');
+}
+
 function loginGate(title, desc) {
   $('todo-who').textContent = '';
   showState({ icon: 'weui-icon-info', title, desc,
@@ -134,7 +140,7 @@ async function load({ quiet = false } = {}) {
     const user = me.value.user || {};
     const roles = Array.isArray(me.value.roles) ? me.value.roles : [];
     const names = [...new Set(roles.map((r) => ROLE_NAMES[r.role]).filter(Boolean))].join('、');
-    $('todo-who').textContent = [user.display_name, names].filter(Boolean).join(' · ');
+    $('todo-who').textContent = [user.display_name, names, today()].filter(Boolean).join(' · ');
     render(todo.value);
     loadedAt = Date.now();
     showContent();
