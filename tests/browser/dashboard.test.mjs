@@ -14,7 +14,7 @@ import {
   ARTEFACTS, BASE, DEMO_PASSWORD, assertClean, checkLayout, checkWidths, openPage, shot, useBrowser, visibleText,
 } from './lib.mjs';
 import {
-  PASSWORD, admin, checkins, checklistFor, complaintRow, directiveTo, newStaff, newTree, registration, volunteerMinutes,
+  PASSWORD, admin, checkLargeText, checkins, checklistFor, complaintRow, directiveTo, newStaff, newTree, registration, volunteerMinutes,
 } from './fixture11.mjs';
 import { residentLogin } from '../api/lib.mjs';
 
@@ -126,6 +126,7 @@ test('a cadre: the cooperative’s cards and groups equal the hand-computed figu
     }
     await shot(page, 'dashboard-coop.png', { fullPage: true });
     await checkWidths(page, 'dashboard');
+    await checkLargeText(page, 'dashboard', 'dashboard-coop-large-text.png', 1.3);
     await page.setViewportSize({ width: 320, height: 800 });
     await shot(page, 'dashboard-coop-320.png', { fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });

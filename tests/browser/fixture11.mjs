@@ -195,3 +195,19 @@ export function volunteerMinutes(unit, userIds, minutes) {
   });
   return Number(station);
 }
+
+// Very large text (a phone's font size at its largest, ~150 %) on a 320 px
+// screen, as CSS zoom: nothing may stick out sideways. A screenshot is kept.
+export async function checkLargeText(page, label, shotFile, zoom = 1.5) {
+  await page.setViewportSize({ width: 320, height: 800 });
+  await page.evaluate((z) => { document.documentElement.style.zoom = String(z); }, zoom);
+  await page.waitForTimeout(150);
+  const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  if (shotFile) {
+    const { shot } = await import('./lib.mjs');
+    await shot(page, shotFile, { fullPage: true });
+  }
+  await page.evaluate(() => { document.documentElement.style.zoom = ''; });
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.equal(over, 0, `${label}: no horizontal overflow with text at ${zoom * 100} % on a 320 px phone`);
+}

@@ -15,7 +15,7 @@ import {
   BASE, assertClean, checkWidths, openPage, shot, useBrowser, visibleText,
 } from './lib.mjs';
 import {
-  PASSWORD, admin, checklistFor, complaintAt, directiveTo, newStaff, newTree, registration,
+  PASSWORD, admin, checkLargeText, checklistFor, complaintAt, directiveTo, newStaff, newTree, registration,
 } from './fixture11.mjs';
 
 const WWW = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../nginx/www');
@@ -74,6 +74,7 @@ test('a head with one of everything: four rows in order, the right counts, each 
     for (const r of rows) assert.ok(r.h >= 44 && r.title >= 16 && r.desc >= 16, JSON.stringify(r));
     await shot(page, 'todo-head.png', { fullPage: true });
     await checkWidths(page, 'todo');
+    await checkLargeText(page, 'todo', 'todo-head-large-text.png');
     await page.setViewportSize({ width: 320, height: 700 });
     await shot(page, 'todo-head-320.png', { fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
@@ -158,6 +159,37 @@ test('nothing waiting: 今天没有待办, zeros shown calmly; slow 3G still loa
     await page.locator('#todo-list .huzu-todo-row').first().waitFor({ timeout: 60_000 });
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     assert.deepEqual((await counts(page)).map((c) => c[0]), ORDER);
+    assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('a head of two buildings: each list with items left has its own link', { timeout: 120_000 }, async () => {
+  const head = await newStaff('测试栋长赵叔');
+  const tree = await newTree('两栋测试社', { groups: [{ name: '两栋户组', buildings: [
+    { name: '两栋测试1号楼', head }, { name: '两栋测试2号楼', head }, { name: '两栋测试3号楼', head }] }] });
+  const [b1, b2, b3] = tree.groups[0].buildings;
+  const l1 = checklistFor(b1, { done: 0 });
+  const l2 = checklistFor(b2, { done: 2 });
+  checklistFor(b3, { done: 99 });
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await staffLogin(page, head.username);
+    await page.waitForURL(`${BASE}/todo.html`);
+    await page.locator('#todo-list').waitFor({ state: 'visible' });
+    const rows = await counts(page);
+    assert.deepEqual(rows[2], ['checklist', l1.left + l2.left, '/checklists.html']);
+    const subs = await page.evaluate(() => [...document.querySelectorAll('.huzu-todo-sub__link')]
+      .map((a) => [a.getAttribute('href'), a.innerText.replace(/\s+/g, ' ').trim()]));
+    assert.deepEqual(subs, [
+      [`/checklist.html?id=${l1.id}`, `两栋测试1号楼 还剩 ${l1.left} 项`],
+      [`/checklist.html?id=${l2.id}`, `两栋测试2号楼 还剩 ${l2.left} 项`],
+    ], 'a finished list has no link of its own');
+    await shot(page, 'todo-two-lists.png', { fullPage: true });
+    await checkWidths(page, 'todo with lists');
+    await checkLargeText(page, 'todo with lists', 'todo-two-lists-large-text.png');
     assertClean(s);
   } finally {
     await s.context.close();

@@ -140,7 +140,8 @@ async function load({ quiet = false } = {}) {
     const user = me.value.user || {};
     const roles = Array.isArray(me.value.roles) ? me.value.roles : [];
     const names = [...new Set(roles.map((r) => ROLE_NAMES[r.role]).filter(Boolean))].join('、');
-    $('todo-who').textContent = [user.display_name, names, today()].filter(Boolean).join(' · ');
+    $('todo-who').replaceChildren([user.display_name, names].filter(Boolean).join(' · '), ' · ',
+      el('span', 'huzu-nobreak', today()));
     render(todo.value);
     loadedAt = Date.now();
     showContent();
