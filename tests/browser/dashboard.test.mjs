@@ -14,7 +14,7 @@ import {
   ARTEFACTS, BASE, DEMO_PASSWORD, assertClean, checkLayout, checkWidths, openPage, shot, useBrowser, visibleText,
 } from './lib.mjs';
 import {
-  PASSWORD, admin, checkLargeText, checkins, checklistFor, complaintRow, directiveTo, newStaff, newTree, registration, volunteerMinutes,
+  PASSWORD, admin, call, checkLargeText, checkins, checklistFor, complaintRow, directiveTo, newStaff, newTree, registration, sql, volunteerMinutes,
 } from './fixture11.mjs';
 import { residentLogin } from '../api/lib.mjs';
 
@@ -224,6 +224,20 @@ test('dates, drill-down, breadcrumb and the CSV', { timeout: 240_000 }, async ()
     assert.match(lines[1], new RegExp(`^${F.tree.coop.name},经济社,2,2,1,4,1,3,2,`));
     assert.match(lines[2], /^东片户组,户组,2,1,1,3,1,2,1,/);
     assert.match(lines[3], /^西片户组,户组,0,1,0,1,0,1,1,/);
+
+    // A cadre of two cooperatives: each of their units is one tap away.
+    const [[coop2]] = sql("SELECT id FROM units WHERE code = 'SMQ-2'");
+    const granted = await call(await admin(), 'POST', `/users/${F.cadre.id}/roles`, { role: 'cadre', unit_id: Number(coop2) });
+    assert.equal(granted.status, 201, granted.text);
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('#dash-roots').waitFor({ state: 'visible' });
+    assert.deepEqual((await page.locator('#dash-roots a').allInnerTexts()).map((t) => t.trim()).sort(),
+      [F.tree.coop.name, '第二经济社'].sort());
+    loaded = dashLoaded(page, coop2);
+    await page.locator(`#dash-roots a[data-unit="${coop2}"]`).click();
+    await loaded;
+    await page.waitForFunction(() => document.getElementById('dash-title').textContent === '数据看板 · 第二经济社');
+    await checkLayout(page, 'dashboard of a cadre of two cooperatives');
     assertClean(s);
   } finally {
     await s.context.close();

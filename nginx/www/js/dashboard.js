@@ -189,7 +189,7 @@ function cards(d) {
       tile('card-directives-read', '已读率', pct(dr.read_rate), { sub: `${int(dr.read)} / ${int(dr.receipts)} 人` }),
       tile('card-directives-done', '完成率', pct(dr.done_rate), { sub: `${int(dr.done)} / ${int(dr.needs_done ?? dr.receipts)} 人` })),
     group('志愿服务', monthName(d.month),
-      tile('card-volunteer-hours', '志愿时长（小时）', hours(t.volunteer_minutes))));
+      tile('card-volunteer-hours', '时长（小时）', hours(t.volunteer_minutes))));
 }
 
 // ---- The child units' table ------------------------------------------------------------------
@@ -426,6 +426,12 @@ async function start() {
   }
   roots = new Set(mine.map((r) => String(r.unit.id)));
   for (const r of mine) if (!units.has(String(r.unit.id))) units.set(String(r.unit.id), { ...r.unit });
+  // Several units of one's own (a cadre of two cooperatives): each a link.
+  if (roots.size > 1) {
+    $('dash-roots').replaceChildren(el('span', 'huzu-dash-roots__label', '我的范围：'),
+      ...[...roots].map((id) => unitLink(units.get(id), 'huzu-dash-roots__link', units.get(id).name)));
+    $('dash-roots').hidden = false;
+  }
   showContent();
   await load();
 }
