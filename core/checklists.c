@@ -77,7 +77,7 @@ enum {
 	STMT_TEMPLATE, STMT_TEMPLATE_LOCK, STMT_TEMPLATE_ITEMS,
 	STMT_TEMPLATES, STMT_TEMPLATE_INSERT, STMT_TEMPLATE_UPDATE,
 	STMT_ITEMS_DELETE, STMT_ITEM_INSERT,
-	STMT_ISSUE_LISTS, STMT_ISSUE_NOTIFY, STMT_ISSUE_ENTRIES, STMT_ISSUED,
+	STMT_ISSUE_DUE, STMT_ISSUE_LISTS, STMT_ISSUE_NOTIFY, STMT_ISSUE_ENTRIES, STMT_ISSUED,
 	STMT_GET, STMT_LIST_ALL, STMT_LIST_COOP, STMT_LIST_GROUP,
 	STMT_LIST_BUILDING, STMT_ENTRIES, STMT_ENTRY, STMT_CLAIM,
 	STMT_ENTRY_SET, STMT_ENTRY_COMPLAINT, STMT_RECOUNT,
@@ -111,6 +111,16 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_ITEM_INSERT] =
 	    "INSERT INTO checklist_template_items (template_id, position,"
 	    " title, hint, photo_required) VALUES (?, ?, ?, ?, ?)",
+	/* Is any list of the month's template missing? A plain read, so that
+	 * the run every minute locks nothing once the month's lists exist. */
+	[STMT_ISSUE_DUE] =
+	    "SELECT 1 FROM checklist_templates t JOIN units u"
+	    " ON u.kind = 'building' WHERE t.month = ?"
+	    " AND EXISTS (SELECT 1 FROM role_assignments r"
+	    "  JOIN users s ON s.id = r.user_id AND s.disabled = 0"
+	    "  WHERE r.unit_id = u.id AND r.role = 'building_head')"
+	    " AND NOT EXISTS (SELECT 1 FROM checklists c"
+	    "  WHERE c.template_id = t.id AND c.building_id = u.id) LIMIT 1",
 	/* Issuing, set-based: a list for every building with a head that has
 	 * none for the template; its cooperative and group come from its
 	 * path ("/village/coop/group/building/"). Arguments: due, now,
@@ -327,8 +337,12 @@ month_or_now(const struct hz_ctx *x, const char *month, const char **out)
 	int y, m;
 
 	if (month == NULL) {
-		*out = hz_checklist_month(x->now, hz_arena_alloc(x->arena, 8));
-		return *out ? HZ_OK : HZ_ERR_NOMEM;
+		char *b = hz_arena_alloc(x->arena, 8);
+
+		if (b == NULL)
+			return HZ_ERR_NOMEM;
+		*out = hz_checklist_month(x->now, b);
+		return HZ_OK;
 	}
 	if (!month_parse(month, &y, &m))
 		return hz_refuse_rule(x, "month", &hz_checklist_rules.month);
@@ -596,6 +610,7 @@ hz_checklists_issue(const struct hz_ctx *x, unsigned long long *n)
 {
 	char month[8];
 	struct issue_job j = { .month = hz_checklist_month(x->now, month) };
+	struct hz_db_result r;
 	int y, m;
 	enum hz_status rc;
 
@@ -605,6 +620,9 @@ hz_checklists_issue(const struct hz_ctx *x, unsigned long long *n)
 		return HZ_OK;
 	j.due = (long long)(m == 12 ? month_start(y + 1, 1)
 	    : month_start(y, m + 1));
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_ISSUE_DUE,
+	    HZ_ARGS(HZ_ARG_STR(j.month)), &r)) || r.nrows == 0)
+		return rc;
 	if ((rc = hz_tx(x, issue_tx, &j)))
 		return rc;
 	n[0] = j.lists;

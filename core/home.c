@@ -114,6 +114,7 @@ hz_todo(const struct hz_ctx *x, struct hz_todo *o)
 {
 	long long now = (long long)x->now, nlists;
 	struct hz_db_result r;
+	char *month;
 	enum hz_status rc;
 
 	memset(o, 0, sizeof(*o));
@@ -121,9 +122,9 @@ hz_todo(const struct hz_ctx *x, struct hz_todo *o)
 		return HZ_ERR_UNAUTHORIZED;
 	if (!x->caller->staff)
 		return HZ_ERR_FORBIDDEN;
-	if ((o->month = hz_checklist_month(x->now,
-	    hz_arena_alloc(x->arena, 8))) == NULL)
+	if ((month = hz_arena_alloc(x->arena, 8)) == NULL)
 		return HZ_ERR_NOMEM;
+	o->month = hz_checklist_month(x->now, month);
 	if ((rc = per_root(x, HZ_RIGHT_TENANCY_DECIDE, STMT_REGISTRATIONS,
 	    HZ_ARGS(HZ_ARG_I64(now - 86400)), &o->registrations,
 	    &o->registrations_overdue)))
