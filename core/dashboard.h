@@ -2,8 +2,9 @@
  * its children, the figures a cadre follows, each from one set-based
  * statement grouped by child, however many children there are:
  *
- *   renters     tenancies under the unit now: active, pending, and
- *               pending for more than 24 hours (overdue, tenancies.h)
+ *   renters     tenancies under the unit now: active, pending (as each
+ *               building counts them, sql/0014), and pending for more
+ *               than 24 hours (overdue, tenancies.h)
  *   checkins    scans of building codes this week (Monday to Sunday in
  *               Shanghai, holding x->now): residence and patrol
  *   complaints  received from..to, with the three rates of

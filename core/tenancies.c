@@ -44,7 +44,8 @@ enum { EXPORT_ROW(HZ_COL_ENUM, HZ_COL_ENUM) E__NCOLS };
 
 enum {
 	STMT_GET, STMT_LIST_OWN, STMT_LIST_SCOPE, STMT_LOCK, STMT_APPROVE,
-	STMT_REJECT, STMT_END, STMT_INSERT, STMT_OPEN_OF_USER, STMT_OPEN_OF_ID,
+	STMT_REJECT, STMT_END, STMT_INSERT, STMT_RENTERS, STMT_OPEN_OF_USER,
+	STMT_OPEN_OF_ID,
 	STMT_VERIFIED, STMT_COUNT, STMT_EXPORT,
 	STMT__MAX
 };
@@ -77,6 +78,13 @@ static const char *const sql[STMT__MAX] = {
 	    " id_sealed, id_index, phone_sealed, room, move_in, reason,"
 	    " employer, members_sealed, members_count)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	/* active, pending (each -1, 0 or 1), tenancy: the building's open
+	 * tenancies move with every change of state (sql/0014). */
+	[STMT_RENTERS] =
+	    "INSERT INTO building_renters (building_id, active, pending)"
+	    " SELECT building_id, ?, ? FROM tenancies WHERE id = ?"
+	    " ON DUPLICATE KEY UPDATE active = active + VALUES(active),"
+	    " pending = pending + VALUES(pending)",
 	[STMT_OPEN_OF_USER] =
 	    "SELECT id, building_id, status FROM tenancies WHERE open_user = ?",
 	[STMT_OPEN_OF_ID] =
@@ -270,6 +278,15 @@ building_of(const struct hz_ctx *x, const char *token, struct hz_unit *b)
 	return hz_refuse(x, &r);
 }
 
+/* The building's count of open tenancies follows tenancy `id`. */
+static enum hz_status
+renters(const struct hz_ctx *x, uint64_t id, int active, int pending)
+{
+	return hz_db_run(x->db, x->arena, &stmts, STMT_RENTERS, HZ_ARGS(
+	    HZ_ARG_I64(active), HZ_ARG_I64(pending),
+	    HZ_ARG_I64((long long)id)), NULL);
+}
+
 struct create_job {
 	const struct hz_db_arg *args;
 	size_t                  nargs;
@@ -290,6 +307,8 @@ create_tx(const struct hz_ctx *x, void *p)
 	    j->nargs, &r)))
 		return rc;
 	j->id = r.insert_id;
+	if ((rc = renters(x, j->id, 0, 1)))
+		return rc;
 	snprintf(detail, sizeof(detail), "{\"building_id\":%llu}",
 	    (unsigned long long)j->building);
 	return hz_audit(x, 0, "tenancy.create", "tenancy", j->id, detail);
@@ -520,6 +539,7 @@ decide_tx(const struct hz_ctx *x, void *p)
 	struct hz_db_result r;
 	const char *path;
 	uint64_t owner;
+	bool pending;
 	enum hz_status rc;
 
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LOCK,
@@ -538,7 +558,11 @@ decide_tx(const struct hz_ctx *x, void *p)
 		rc = hz_authorize(x->caller, HZ_RIGHT_TENANCY_DECIDE, path);
 	if (rc)
 		return rc;
-	if ((rc = apply(x, j, HZ_CELL(&r, 0, K_STATUS)->s)))
+	pending = strcmp(HZ_CELL(&r, 0, K_STATUS)->s, "pending") == 0;
+	if ((rc = apply(x, j, HZ_CELL(&r, 0, K_STATUS)->s)) ||
+	    (rc = renters(x, j->id, j->action == HZ_TENANCY_APPROVE ? 1 :
+	    j->action == HZ_TENANCY_END && !pending ? -1 : 0,
+	    pending ? -1 : 0)))
 		return rc;
 	return hz_audit(x, 0, names[j->action], "tenancy", j->id, NULL);
 }

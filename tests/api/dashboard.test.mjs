@@ -9,9 +9,11 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { api, staff, residentLogin, freshPhone, expectError, expectInvalid, request } from './lib.mjs';
-import { sql, sqlStr } from './identity-lib.mjs';
-import { uid } from './tenancy-lib.mjs';
+import {
+  api, staff, residentLogin, freshPhone, expectError, expectInvalid, expectStatus, request,
+} from './lib.mjs';
+import { sql } from './identity-lib.mjs';
+import { uid, residentIn, decide } from './tenancy-lib.mjs';
 
 const DASH = '/api/v1/dashboard';
 const HOUR = 3600e3;
@@ -38,10 +40,12 @@ function insert(q) {
 }
 const user = () => insert("INSERT INTO users (kind, display_name) VALUES ('resident', '看板测试')");
 
-function tenancy(b, status, created) {
-  insert(`INSERT INTO tenancies (user_id, building_id, status, name, id_type, id_sealed, id_index,
-    phone_sealed, room, move_in, reason, created_at) VALUES (${user()}, ${b}, '${status}', '张三',
-    'resident_id', 'x', RANDOM_BYTES(32), 'x', '101', '2026-01-01', 'work', '${at(created)}')`);
+// A registration through the API (so that its building counts it) in
+// building `code`: pending, active or ended; received `hoursAgo` ago.
+async function tenancy(code, status, hoursAgo = 0) {
+  const { tenancy: t } = await residentIn(code, { approve: status !== 'pending' });
+  if (status === 'ended') expectStatus(await decide('admin', t.id, 'end', {}), 200, 'end');
+  if (hoursAgo) sql(`UPDATE tenancies SET created_at = created_at - INTERVAL ${hoursAgo} HOUR WHERE id = ${t.id}`);
 }
 function checkin(b, kind, t) {
   insert(`INSERT INTO checkins (user_id, building_id, kind, at, slot)
@@ -108,7 +112,9 @@ before(async () => {
   u.coop = await make('/api/v1/units', { parent_id: village, kind: 'cooperative', name: `看板社${tag}` });
   u.ga = await make('/api/v1/units', { parent_id: u.coop, kind: 'group', name: '甲组' });
   u.gb = await make('/api/v1/units', { parent_id: u.coop, kind: 'group', name: '乙组' });
-  const bld = (g, n) => make('/api/v1/buildings', { group_id: g, name: `${n}号楼`, lane: `${tag}巷`, door_no: String(n) });
+  const bld = (g, n) => make('/api/v1/buildings', {
+    group_id: g, name: `${n}号楼`, code: `${tag}-${n}`, lane: `${tag}巷`, door_no: String(n),
+  });
   u.a1 = await bld(u.ga, 1);
   u.a2 = await bld(u.ga, 2);
   u.b1 = await bld(u.gb, 3);
@@ -118,14 +124,15 @@ before(async () => {
   const residentId = Number(sql(`SELECT MIN(id) FROM users WHERE kind = 'resident'`)[0][0]);
   const adminId = Number(sql("SELECT id FROM users WHERE username = 'admin'")[0][0]);
 
-  tenancy(u.a1, 'active', now - 100 * 24 * HOUR);
-  tenancy(u.a1, 'active', now - 50 * 24 * HOUR);
-  tenancy(u.a1, 'pending', now - HOUR);
-  tenancy(u.a1, 'pending', now - 25 * HOUR);          // overdue
-  tenancy(u.a2, 'active', now - 10 * 24 * HOUR);
-  tenancy(u.b1, 'active', now - 10 * 24 * HOUR);
-  tenancy(u.b1, 'pending', now - 48 * HOUR);          // overdue
-  tenancy(u.b1, 'ended', now - 48 * HOUR);
+  const A1 = `${tag}-1`, A2 = `${tag}-2`, B1 = `${tag}-3`;
+  await tenancy(A1, 'active');
+  await tenancy(A1, 'active');
+  await tenancy(A1, 'pending', 1);
+  await tenancy(A1, 'pending', 25);                   // overdue
+  await tenancy(A2, 'active');
+  await tenancy(B1, 'active');
+  await tenancy(B1, 'pending', 48);                   // overdue
+  await tenancy(B1, 'ended');
 
   checkin(u.a1, 'residence', ws + 60e3);
   checkin(u.a1, 'patrol', ws + 120e3);
