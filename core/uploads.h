@@ -1,10 +1,12 @@
-/* Photos (DESIGN.md, "Security and privacy"): a user uploads one, then
- * attaches its id to something (a complaint today). The file is decoded
- * by a separate program (huzu-image, core/image/), never by a worker:
- * upright, every metadata block (EXIF GPS first) stripped, kept as a
- * display size and a thumbnail under cfg->uploads_dir, named by the
- * SHA-256 of the display file. Only its uploader, and staff reading a
- * complaint that carries it, may fetch it; everyone else gets 404. */
+/* Photos and PDFs (DESIGN.md, "Security and privacy"): a user uploads
+ * one, then attaches its id to something (a complaint, a directive, a
+ * receipt's evidence, a checklist entry). A photo is decoded by a separate
+ * program (huzu-image, core/image/), never by a worker: upright, every
+ * metadata block (EXIF GPS first) stripped, kept as a display size and a
+ * thumbnail under cfg->uploads_dir, named by the SHA-256 of the display
+ * file. A PDF (a directive's file) is kept as received, named by the
+ * SHA-256 of its bytes, and served sandboxed. Only its uploader, and those
+ * who see what carries it, may fetch it; everyone else gets 404. */
 #ifndef HZ_UPLOADS_H
 #define HZ_UPLOADS_H
 
@@ -30,17 +32,18 @@ struct hz_upload {
 /* The caller's upload: `len` bytes received into the file at `path`
  * (hz_upload_tmpfile), sent as `content_type` (NULL: none said). The
  * content decides, not the name or the type: anything but a JPEG, PNG,
- * WebP or HEIC photo, or a PDF ("%PDF-" first, "%%EOF" in its last KiB,
- * kept as received with `pdf` set), is unsupported_media_type (415). Refused on `photo`
- * (422) when empty, over cfg->image_max_pixels, or too slow to decode;
- * 413 over cfg->upload_max. The caller removes `path` afterwards. */
+ * WebP or HEIC photo, or a PDF ("%PDF-" first, "%%EOF" in its last KiB;
+ * kept as received, `pdf` set), is unsupported_media_type (415). Refused
+ * on `photo` (422) when empty, over cfg->image_max_pixels, or too slow to
+ * decode; 413 over cfg->upload_max. The caller removes `path` afterwards. */
 enum hz_status hz_upload_create(const struct hz_ctx *, const char *content_type,
                                 const char *path, size_t len,
                                 struct hz_upload *out);
 
 /* The file of upload `id` the caller may see, relative to uploads_dir
- * ("ab/<sha>.jpg", or "ab/<sha>_t.jpg" for the thumbnail); 404 if it is
- * not theirs and not on a complaint they read. */
+ * ("ab/<sha>.jpg", "ab/<sha>_t.jpg" for the thumbnail, "ab/<sha>.pdf" for
+ * a PDF whatever the size); 404 if it is not theirs and not on something
+ * they see (may_see in uploads.c). */
 enum hz_status hz_upload_file(const struct hz_ctx *, uint64_t id, bool thumb,
                               const char **relpath);
 

@@ -121,8 +121,9 @@ describe('POST /api/v1/uploads', () => {
     assert.ok(hasGps(src) && src['IFD0:Orientation'], 'the fixture carries GPS and an orientation');
     const body = read('gps.jpg');
     const u = await uploadOk(alice, body);
-    assert.deepEqual(Object.keys(u).sort(), ['bytes', 'height', 'id', 'thumb_url', 'url', 'width']);
+    assert.deepEqual(Object.keys(u).sort(), ['bytes', 'height', 'id', 'kind', 'thumb_url', 'url', 'width']);
     assert.equal(u.url, `${UPLOADS}/${u.id}`);
+    assert.equal(u.kind, 'photo');
     assert.equal(u.thumb_url, `${UPLOADS}/${u.id}?size=thumb`);
     // 400×200 turned 90°: 200×400.
     assert.equal(u.width, 200);
