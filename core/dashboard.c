@@ -70,7 +70,8 @@ static const char *const sql[STMT__MAX] = {
 	    " WHERE d.created_at >= FROM_UNIXTIME(?)"
 	    " AND d.created_at < FROM_UNIXTIME(?)"
 	    " AND r.unit_path LIKE CONCAT(?, '%') GROUP BY 1",
-	/* path, path, month [lo, hi) (signups_station_end). */
+	/* path, month [lo, hi), path: minutes at the unit's stations
+	 * (signups_station_end). */
 	[STMT_MINUTES] =
 	    "SELECT " CHILD("u.path") ", " N("g.minutes")
 	    " FROM units u JOIN stations s ON s.unit_id = u.id"
