@@ -321,8 +321,8 @@ load(const struct hz_ctx *x, uint64_t id, struct hz_db_result *r)
 	return r->nrows ? HZ_OK : HZ_ERR_NOT_FOUND;
 }
 
-/* Who the caller is to a directive: a recipient (their receipt in *rc_r
- * when asked), a sender in scope; 404 when neither. */
+/* Who the caller is to a directive: a recipient (their receipt lands in
+ * `receipt`), a sender in scope, or both; 404 when neither. */
 struct view {
 	bool recipient, sender;
 };
