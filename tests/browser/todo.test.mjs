@@ -160,6 +160,16 @@ test('nothing waiting: 今天没有待办, zeros shown calmly; slow 3G still loa
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     assert.deepEqual((await counts(page)).map((c) => c[0]), ORDER);
     assertClean(s);
+
+    // 刷新 with no network: the counts stay, a tip says what happened.
+    await cdp.send('Network.emulateNetworkConditions', { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.locator('#todo-refresh').click();
+    await page.locator('#huzu-toptips-message').waitFor({ state: 'visible' });
+    assert.match(await visibleText(page, '#huzu-toptips-message'), /^刷新失败：网络连接失败/);
+    assert.equal(await page.locator('#todo-list .huzu-todo-row').count(), 4);
+    await page.locator('#todo-refresh:not([disabled])').waitFor();
+    assert.equal(await visibleText(page, '#todo-refresh'), '刷新');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   } finally {
     await s.context.close();
   }

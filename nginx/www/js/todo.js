@@ -7,7 +7,7 @@
 import { api, ApiError, auth } from './api.js';
 import { loginHref } from './nav.js';
 import {
-  $, el, showState, showContent, stateButton, ROLE_NAMES, formatTime,
+  $, el, showState, showContent, stateButton, toptips, ROLE_NAMES, formatTime,
 } from './ui.js';
 
 const here = location.pathname + location.search;
@@ -129,6 +129,7 @@ async function load({ quiet = false } = {}) {
   if (!quiet) showState({ icon: 'loading', title: '正在加载…', desc: '请稍候' });
   const button = $('todo-refresh');
   button.disabled = true;
+  button.textContent = '正在刷新…';
   try {
     const [me, todo] = await Promise.allSettled([api.get('/me'), api.get('/me/todo')]);
     if (me.status === 'fulfilled' && me.value && me.value.user && me.value.user.kind !== 'staff') {
@@ -151,6 +152,9 @@ async function load({ quiet = false } = {}) {
       loginGate('登录已过期', '请重新登录后查看今日待办');
     } else if (e.status === 403) {
       refuse();
+    } else if (quiet && loadedAt) {
+      // A refresh that failed keeps the counts on the screen.
+      toptips(`刷新失败：${e.message}`, e.requestId);
     } else {
       $('todo-who').textContent = '';
       showState({ icon: 'weui-icon-warn', title: '暂时无法加载今日待办', desc: e.message, requestId: e.requestId,
@@ -160,6 +164,7 @@ async function load({ quiet = false } = {}) {
   } finally {
     loading = false;
     button.disabled = false;
+    button.textContent = '刷新';
   }
 }
 
