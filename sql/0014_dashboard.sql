@@ -19,7 +19,7 @@ INSERT INTO building_renters (building_id, active, pending)
   FROM tenancies WHERE status IN ('pending', 'active') GROUP BY building_id
   ON DUPLICATE KEY UPDATE active = VALUES(active), pending = VALUES(pending);
 
--- This week's check-ins by building and kind from the index alone: by
--- building first (checkins_building) the join read every check-in a
--- building ever had (180 days are kept) to find the week's.
+-- This week's check-ins with their building and kind from the index
+-- alone: by building first (checkins_building) the join read every
+-- check-in a building ever had (180 days are kept) to find the week's.
 ALTER TABLE checkins ADD KEY IF NOT EXISTS checkins_week (at, building_id, kind);
