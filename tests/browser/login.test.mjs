@@ -123,6 +123,10 @@ test('staff login shows the name, 工作人员 and the roles with their units', 
   try {
     await openLogin(page);
     await staffLogin(page, 'head1');
+    // A building head with no ?next= starts at 今日待办; 我的 is one tap away.
+    await page.waitForURL(`${BASE}/todo.html`);
+    await page.locator('#todo-list').waitFor({ state: 'visible' });
+    await page.locator('#todo-me').click();
     await page.waitForURL(`${BASE}/#me`);
     await page.locator('#me-details').waitFor({ state: 'visible' });
 
@@ -242,9 +246,11 @@ test('an expired access token is refreshed once, silently; a dead session logs o
     assert.notEqual(second.access, 'garbage.garbage.garbage');
     assert.ok(second.access && second.refresh);
     assert.notEqual(second.refresh, first.refresh, 'the refresh token rotates');
-    // One refresh, one retry: /me was asked twice, the first time refused.
+    // The login page's /me (where a staff member lands), 我的's, then one
+    // refresh and one retry: /me was asked twice after the reload, the
+    // first time refused.
     assert.deepEqual(s.calls.filter((c) => c === 'GET /api/v1/me' || c === 'POST /api/v1/auth/refresh'),
-      ['GET /api/v1/me', 'GET /api/v1/me', 'POST /api/v1/auth/refresh', 'GET /api/v1/me']);
+      ['GET /api/v1/me', 'GET /api/v1/me', 'GET /api/v1/me', 'POST /api/v1/auth/refresh', 'GET /api/v1/me']);
 
     // Replaying the spent refresh token ends the whole session (reuse
     // detection); the next expired access token then leads to 未登录.

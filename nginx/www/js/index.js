@@ -114,6 +114,10 @@ function renderMe(data) {
   // Station managers and admins run the stations.
   const stationStaff = staff && roles.some((r) => r.role === 'station_manager' || r.role === 'admin');
   $('me-stations').hidden = !stationStaff;
+  // 今日待办 for the chain, 数据看板 for cadres and admins.
+  const dashStaff = staff && roles.some((r) => r.role === 'cadre' || r.role === 'admin');
+  $('me-todo').hidden = !chainStaff;
+  $('me-dashboard').hidden = !dashStaff;
   $('me-links').hidden = staff && !chainStaff && !stationStaff;
   $('me-details').hidden = false;
   setButtons({ logout: true });
@@ -206,6 +210,7 @@ async function loadComplaintsEntry() {
     const me = await fetchMe();
     if (me && me.user && me.user.kind === 'staff') {
       $('home-report').hidden = true;
+      if (Array.isArray(me.roles) && me.roles.some((r) => CHAIN_ROLES.includes(r.role))) loadTodoEntry();
       $('home-complaints-title').textContent = '诉求工单';
       const page = await api.get('/complaints?open=true&overdue=true&limit=100');
       const n = Array.isArray(page.items) ? page.items.length : 0;
@@ -222,6 +227,21 @@ async function loadComplaintsEntry() {
   } catch {
     setUnread(0);            // the entry still opens the list
   }
+}
+
+// Staff: 今日待办 first, with everything waiting counted (GET /me/todo).
+async function loadTodoEntry() {
+  $('home-todo').hidden = false;
+  try {
+    const todo = await api.get('/me/todo');
+    const n = (Array.isArray(todo && todo.items) ? todo.items : [])
+      .reduce((sum, s) => sum + (Number(s && s.count) > 0 ? Number(s.count) : 0), 0);
+    const badge = $('home-todo-count');
+    badge.textContent = n > 99 ? '99+' : String(n);
+    badge.hidden = n === 0;
+    badge.setAttribute('aria-label', `${n} 项待办`);
+    $('home-todo-desc').textContent = n > 0 ? `有 ${n} 项等您处理` : '今天没有待办';
+  } catch { /* the entry still opens the page, which says why */ }
 }
 
 window.addEventListener('pageshow', (ev) => { if (ev.persisted) loadComplaintsEntry(); });

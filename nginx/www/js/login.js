@@ -1,7 +1,7 @@
 // Login page: residents by phone and SMS code, staff by username and
-// password. Afterwards the page goes to ?next= (a same-origin path only)
-// or to 我的.
-import { ApiError, auth } from './api.js';
+// password. Afterwards the page goes to ?next= (a same-origin path only),
+// or, without one, to 今日待办 for a building head and to 我的 for others.
+import { api, ApiError, auth } from './api.js';
 import { safeNext, HOME_ME } from './nav.js';
 import {
   $, normalizePhone, setBusy, setFieldError as setFieldErrorOf, showError, toast, toptips, hideToptips,
@@ -16,7 +16,9 @@ const DESC = {
   staff: '工作人员使用管理员分配的账号密码登录',
 };
 
-const next = safeNext(new URLSearchParams(location.search).get('next'), HOME_ME);
+const asked = safeNext(new URLSearchParams(location.search).get('next'), '');
+const next = asked || HOME_ME;
+const HEAD_HOME = '/todo.html';
 
 // Inputs by API field name, for the envelope's `fields`.
 const FIELDS = {
@@ -53,6 +55,21 @@ function reportError(err, names) {
 
 function done() {
   location.replace(next);
+}
+
+// A staff member who asked for no page: a building head starts at
+// 今日待办, the others at 我的 (also when /me cannot be read now).
+async function staffDone() {
+  if (asked) {
+    done();
+    return;
+  }
+  let home = next;
+  try {
+    const me = await api.get('/me');
+    if (Array.isArray(me && me.roles) && me.roles.some((r) => r.role === 'building_head')) home = HEAD_HOME;
+  } catch { /* 我的 shows the error itself */ }
+  location.replace(home);
 }
 
 // ---- Mode switch -----------------------------------------------------------------
@@ -197,7 +214,7 @@ $('form-staff').addEventListener('submit', async (ev) => {
   setBusy(button, true, '登录中');
   try {
     await auth.login(username, password);
-    done();
+    await staffDone();
   } catch (err) {
     setBusy(button, false, '登录');
     reportError(err, ['username', 'password']);
