@@ -146,14 +146,16 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_ISSUE_NOTIFY] =
 	    "INSERT INTO notifications (user_id, kind, subject_id, text,"
 	    " created_at, next_try_at)"
-	    " SELECT r.user_id, 'checklist.new', c.id,"
-	    " LEFT(CONCAT('本月工作清单已下发：', t.title, '（', u.name,"
+	    " SELECT r.user_id, 'checklist.new', MIN(c.id),"
+	    " LEFT(CONCAT('本月工作清单已下发：', MIN(t.title), '（',"
+	    "  IF(COUNT(*) > 1, CONCAT(COUNT(*), ' 栋楼'), MIN(u.name)),"
 	    "  '），请在月底前逐项完成'), 200),"
 	    " FROM_UNIXTIME(?), FROM_UNIXTIME(?)"
 	    " FROM checklists c JOIN checklist_templates t ON t.id = c.template_id"
 	    " JOIN units u ON u.id = c.building_id" HEADS_OF("c.building_id")
 	    " WHERE c.template_id = ? AND NOT EXISTS (SELECT 1"
-	    "  FROM checklist_entries e WHERE e.checklist_id = c.id)",
+	    "  FROM checklist_entries e WHERE e.checklist_id = c.id)"
+	    " GROUP BY r.user_id",
 	[STMT_ISSUE_ENTRIES] =
 	    "INSERT INTO checklist_entries (checklist_id, position)"
 	    " SELECT c.id, i.position FROM checklists c"
@@ -230,12 +232,13 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_REMIND_NOTIFY] =
 	    "INSERT INTO notifications (user_id, kind, subject_id, text,"
 	    " created_at, next_try_at)"
-	    " SELECT r.user_id, 'checklist.remind', c.id,"
-	    " LEFT(CONCAT('请尽快完成本月工作清单：', u.name, ' 还有 ',"
-	    "  c.items - c.items_done, ' 项未完成'), 200),"
+	    " SELECT r.user_id, 'checklist.remind', MIN(c.id),"
+	    " LEFT(CONCAT('请尽快完成本月工作清单：',"
+	    "  IF(COUNT(*) > 1, CONCAT(COUNT(*), ' 栋楼'), MIN(u.name)),"
+	    "  '还有 ', SUM(c.items - c.items_done), ' 项未完成'), 200),"
 	    " FROM_UNIXTIME(?), FROM_UNIXTIME(?)"
 	    " FROM checklists c JOIN units u ON u.id = c.building_id"
-	    HEADS_OF("c.building_id") " WHERE" TO_REMIND,
+	    HEADS_OF("c.building_id") " WHERE" TO_REMIND " GROUP BY r.user_id",
 	[STMT_REMIND_MARK] =
 	    "UPDATE checklists c SET c.reminded_at = FROM_UNIXTIME(?)"
 	    " WHERE" TO_REMIND " AND EXISTS (SELECT 1 FROM role_assignments r"

@@ -157,13 +157,14 @@ enum hz_status hz_checklist_summary(const struct hz_ctx *, uint64_t unit,
 
 /* Reminds the heads of the incomplete lists of `month` (NULL: current)
  * under `unit` (HZ_RIGHT_DIRECTIVE_SEND there): one notification per
- * head and list, a list reminded within the hour skipped. *reminded
- * counts the notifications. */
+ * head, however many of their buildings lag, a list reminded within the
+ * hour skipped. *reminded counts the heads reminded. */
 enum hz_status hz_checklists_remind(const struct hz_ctx *, uint64_t unit,
                                     const char *month, long long *reminded);
 
 /* Scheduler job (no caller): this month's lists for every building with
- * a head that has none yet, their entries, one notification per head.
+ * a head that has none yet, their entries, one notification per head
+ * (a head of four buildings gets one text, not four).
  * n[0] lists, n[1] entries. */
 enum hz_status hz_checklists_issue(const struct hz_ctx *,
                                    unsigned long long *n);
