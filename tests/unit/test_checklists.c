@@ -628,6 +628,39 @@ reminders_go_to_incomplete_lists_once_an_hour(void **state)
 	    HZ_ERR_NOT_FOUND);
 }
 
+/* A head of several buildings is one person: one text when their lists
+ * are issued, one when they are reminded, whatever the count. */
+static void
+a_head_of_several_buildings_is_told_once(void **state)
+{
+	struct fx_org o;
+	struct hz_caller head, admin;
+	struct hz_ctx x = fx_as(NULL);
+	uint64_t grant;
+	long long n;
+	time_t now;
+	const char *month;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
+	assert_int_equal(hz_role_grant(&x, head.id, HZ_ROLE_BUILDING_HEAD,
+	    o.b2, &grant), HZ_OK);
+	assert_int_equal(hz_role_grant(&x, head.id, HZ_ROLE_BUILDING_HEAD,
+	    o.b3, &grant), HZ_OK);
+	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
+	month = fresh_month(&now);
+	template_put(month, now);
+	assert_true(issue(now, NULL) >= 3);
+	assert_int_equal(notified(head.id, "checklist.new"), 1);
+	x = fx_as(&admin);
+	x.now = now + 20 * DAY;
+	assert_int_equal(hz_checklists_remind(&x, fx_root(), month, &n), HZ_OK);
+	assert_true(n >= 1);
+	assert_int_equal(notified(head.id, "checklist.remind"), 1);
+}
+
 static const struct hz_todo_list *
 todo_list(const struct hz_todo *t, uint64_t id)
 {
@@ -776,5 +809,6 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(ticking_needs_photos_and_notes_where_the_item_says),
 	cmocka_unit_test(the_summary_counts_each_child_unit),
 	cmocka_unit_test(reminders_go_to_incomplete_lists_once_an_hour),
+	cmocka_unit_test(a_head_of_several_buildings_is_told_once),
 	cmocka_unit_test(the_todo_counts_what_waits_for_the_caller),
 	cmocka_unit_test(entry_photos_are_seen_where_the_list_is_and_kept))
