@@ -17,6 +17,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE, apiLogin, assertClean, checkWidths, openPage, shot, useBrowser, visibleText,
+  stateTitle, checkLoadingFirstPaint, expireLogin, assertReloginOffered, DEMO_PASSWORD,
 } from './lib.mjs';
 import {
   apiPath, call, ok, freshCoop, staffLogin, makeJpeg, network, SLOW_3G, FAST, doubleTap, largeText, responseOf,
@@ -121,7 +122,7 @@ test('the admin edits a later month\'s template: an empty item refused next to i
   const h = await openPage();
   try {
     await staffLogin(h.page, org.heads[0].username, '/checklist-template.html');
-    assert.equal(await visibleText(h.page, '#state-title'), '没有权限');
+    assert.equal(await stateTitle(h.page), '没有权限');
     assertClean(h);
   } finally {
     await h.context.close();
@@ -205,7 +206,10 @@ test('a head ticks their list: the photo asked for next to the item, a problem w
     assert.equal(entry.status, 'problem');
     assert.ok(entry.complaint_id, 'a complaint was opened');
     await page.locator(`#item-${q}[data-status="problem"]`).waitFor();
-    assert.match(await visibleText(page, `#item-${q}`), new RegExp(`已提交诉求 编号 ${entry.complaint_id}`));
+    // The complaint is named by what it is (查看诉求), not by its number.
+    assert.equal(await visibleText(page, `#complaint-link-${q}`), '查看诉求');
+    assert.equal(await page.locator(`#complaint-link-${q}`).getAttribute('href'), `/complaint.html?id=${entry.complaint_id}`);
+    assert.doesNotMatch(await visibleText(page, `#item-${q}`), /编号/);
 
     // The rest 正常 (a photo where needed), and the list says it is complete.
     for (const it of rest) {
@@ -241,6 +245,10 @@ test('the group\'s completion per building, and 提醒 only the head who has not
   const s = await openPage();
   const { page } = s;
   try {
+    // A building of the group without a head: no list, so 无栋长, not 0/0 bars.
+    const headless = await ok(admin, 'POST', '/buildings', {
+      group_id: org.groups[0].id, name: `${org.buildings[0].name}-无栋长`, lane: org.buildings[0].lane || '测试巷', door_no: '99',
+    });
     await staffLogin(page, 'admin', `/checklists.html?unit=${org.coop.id}`);
     const row = page.locator(`#child-${org.groups[0].id}`);
     await row.waitFor({ state: 'visible' });
@@ -258,6 +266,10 @@ test('the group\'s completion per building, and 提醒 only the head who has not
     assert.match(await b2.innerText(), new RegExp(`事项完成\\s*0/${template.items.length}`));
     assert.equal(await b2.getAttribute('href'), `/checklist.html?id=${lists[lagging.username].id}`);
     assert.equal(await visibleText(page, '#remind-btn'), '提醒未完成的 1 位栋长');
+    const b3 = page.locator(`#child-${headless.id}`);
+    assert.match(await b3.innerText(), /无栋长/);
+    assert.doesNotMatch(await b3.innerText(), /0\/0/, 'no 0/0 bars for a building without a head');
+    assert.equal(await b3.locator('.duty-bar').count(), 0);
     await checkWidths(page, 'group summary');
     await largeText(page, 'group summary', '#cl-app');
     await shot(page, 'checklists-group.png', { fullPage: true });
@@ -279,6 +291,54 @@ test('the group\'s completion per building, and 提醒 only the head who has not
     assert.equal(await remindsOf(done), 0, 'the head who finished is not reminded');
     assert.equal(await remindsOf(lagging), 1, 'the head who has not finished is');
     assertClean(s);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('the pages show 正在加载 from the first paint, and preload every module they import', { timeout: 90_000 }, async () => {
+  for (const p of ['/checklists.html', '/checklist.html?id=1', '/checklist-template.html', '/todo.html', '/dashboard.html']) {
+    await checkLoadingFirstPaint(p);
+  }
+});
+
+test('a login that expires while ticking offers 重新登录; the problem note comes back after logging in', { timeout: 150_000 }, async () => {
+  await setup();
+  const head = org.heads[1];
+  const list = lists[head.username];
+  assert.ok(list, 'the head has a list (tests above)');
+  const item = template.items.find((i) => !i.photo_required);
+  assert.ok(item, 'an item without a photo');
+  const q = item.position;
+  const here = `/checklist.html?id=${list.id}`;
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await staffLogin(page, head.username, here);
+    await page.locator(`#bad-${q}`).waitFor({ state: 'visible' });
+    await page.locator(`#bad-${q}`).click();
+    const note = '二楼楼道灯不亮，已报修';
+    await page.locator(`#note-${q}`).fill(note);
+    await expireLogin(page);
+    await page.locator(`#send-${q}`).click();
+    const dialog = await assertReloginOffered(page);
+    await shot(page, 'checklist-tick-expired.png');
+    await page.waitForTimeout(450);
+    await dialog.locator('button', { hasText: '重新登录' }).click();
+    await page.waitForURL((u) => u.pathname === '/login.html');
+    assert.equal(new URL(page.url()).searchParams.get('next'), here);
+    await page.locator('#form-staff').waitFor({ state: 'visible' });
+    await page.locator('#username').fill(head.username);
+    await page.locator('#password').fill(DEMO_PASSWORD);
+    await page.locator('#staff-submit').click();
+    await page.waitForURL(`${BASE}${here}`);
+    await page.locator(`#note-${q}`).waitFor({ state: 'visible' });
+    assert.equal(await page.locator(`#note-${q}`).inputValue(), note, 'the note came back, its panel open');
+    const sent = responseOf(page, (r) => apiPath(r) === `/api/v1/checklists/${list.id}/entries/${q}`);
+    await page.locator(`#send-${q}`).click();
+    assert.equal((await sent).status(), 200);
+    await page.locator(`#item-${q}[data-status="problem"]`).waitFor();
+    assertClean(s, [/^\/api\/v1\//]);
   } finally {
     await s.context.close();
   }

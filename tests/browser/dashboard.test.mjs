@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ARTEFACTS, BASE, DEMO_PASSWORD, assertClean, checkLayout, checkWidths, openPage, shot, useBrowser, visibleText,
+  stateTitle,
 } from './lib.mjs';
 import {
   PASSWORD, admin, call, checkLargeText, checkins, checklistFor, complaintRow, directiveTo, newStaff, newTree, registration, sql, volunteerMinutes,
@@ -265,7 +266,7 @@ test('a building head, a resident and a cadre of another cooperative get a clear
     await as(await loginRes.json());
     await page.reload({ waitUntil: 'load' });
     await page.locator('#dash-todo').waitFor({ state: 'visible' });
-    assert.equal(await visibleText(page, '#state-title'), '数据看板仅供经济社干部和联社党委查看');
+    assert.equal(await stateTitle(page), '数据看板仅供经济社干部和联社党委查看');
     assert.equal(await page.locator('#dash-todo').getAttribute('href'), '/todo.html');
     assert.equal(await page.locator('#dash-app').isVisible(), false);
     await shot(page, 'dashboard-head.png');
@@ -275,7 +276,7 @@ test('a building head, a resident and a cadre of another cooperative get a clear
     await as(await residentLogin());
     await page.reload({ waitUntil: 'load' });
     await page.locator('#dash-home').waitFor({ state: 'visible' });
-    assert.equal(await visibleText(page, '#state-title'), '数据看板仅供经济社干部和联社党委查看');
+    assert.equal(await stateTitle(page), '数据看板仅供经济社干部和联社党委查看');
     assert.match(await visibleText(page, '#state-desc'), /住户/);
     await checkWidths(page, 'dashboard refused to a resident');
 

@@ -16,6 +16,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE, apiLogin, assertClean, checkWidths, openPage, shot, useBrowser, visibleText,
+  stateTitle, checkLoadingFirstPaint, expireLogin, assertReloginOffered, DEMO_PASSWORD,
 } from './lib.mjs';
 import {
   apiPath, call, ok, freshCoop, staffLogin, makeJpeg, network, SLOW_3G, FAST, doubleTap, largeText, responseOf,
@@ -308,7 +309,7 @@ test('发更正 links the new directive to the old one; a head cannot send; an u
     await page.goto(`${BASE}/directive.html?id=${directive.id}`, { waitUntil: 'load' });
     assert.match(await visibleText(page, '#d-corrected'), /已被更正/);
     await page.goto(`${BASE}/directive.html?id=999999999`, { waitUntil: 'load' });
-    assert.equal(await visibleText(page, '#state-title'), '找不到这条内容');
+    assert.equal(await stateTitle(page), '找不到这条内容');
     assertClean(s, [/^\/api\/v1\/directives\/999999999$/]);
   } finally {
     await s.context.close();
@@ -316,7 +317,7 @@ test('发更正 links the new directive to the old one; a head cannot send; an u
   const h = await openPage();
   try {
     await staffLogin(h.page, a.username, '/directive-new.html');
-    assert.equal(await visibleText(h.page, '#state-title'), '不能发通知');
+    assert.equal(await stateTitle(h.page), '不能发通知');
     await checkWidths(h.page, 'head on the send form');
     // Where a head finds the pages: 办事 and 我的.
     await h.page.goto(`${BASE}/#me`, { waitUntil: 'load' });
@@ -391,5 +392,118 @@ test('a PDF goes alone (no photo beside it), and the head opens it from the dire
     assertClean(h);
   } finally {
     await h.context.close();
+  }
+});
+
+test('the pages show 正在加载 from the first paint, and preload every module they import', { timeout: 60_000 }, async () => {
+  for (const p of ['/directives.html', '/directive.html?id=1', '/directive-new.html']) await checkLoadingFirstPaint(p);
+});
+
+test('a login that expires during 确认完成 offers 重新登录, keeps the note, and comes back to it', { timeout: 150_000 }, async () => {
+  assert.ok(directive, 'the directive was sent');
+  const c = org.heads[2];
+  const s = await openPage();
+  const { page } = s;
+  const here = `/directive.html?id=${directive.id}`;
+  try {
+    await staffLogin(page, c.username, here);
+    await page.locator('#done-form').waitFor({ state: 'visible' });
+    const note = '楼道杂物已清走，天台门已锁好';
+    await page.locator('#f-note').fill(note);
+    await expireLogin(page);
+    await page.locator('#done-submit').click();
+    const dialog = await assertReloginOffered(page);
+    await shot(page, 'directive-done-expired.png');
+    // 稍后: the page stays with what was typed.
+    await page.waitForTimeout(450);
+    await dialog.locator('button', { hasText: '稍后' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('#f-note').inputValue(), note);
+    // Again, and 重新登录: the staff login, then back here with the note.
+    await page.locator('#done-submit').click();
+    await assertReloginOffered(page);
+    await page.waitForTimeout(450);
+    await dialog.locator('button', { hasText: '重新登录' }).click();
+    await page.waitForURL((u) => u.pathname === '/login.html');
+    assert.equal(new URL(page.url()).searchParams.get('next'), here, 'the login returns to the directive');
+    await page.locator('#form-staff').waitFor({ state: 'visible' });
+    await page.locator('#username').fill(c.username);
+    await page.locator('#password').fill(DEMO_PASSWORD);
+    await page.locator('#staff-submit').click();
+    await page.waitForURL(`${BASE}${here}`);
+    await page.locator('#done-form').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#f-note').inputValue(), note, 'the note came back');
+    const done = responseOf(page, (r) => apiPath(r) === `/api/v1/directives/${directive.id}/done`);
+    await page.locator('#done-submit').click();
+    assert.equal((await done).status(), 200);
+    await page.locator('#d-done').waitFor({ state: 'visible' });
+    assertClean(s, [/^\/api\/v1\//]);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('the sender: 未读 in an attention colour (4.5:1), 都已完成 instead of 提醒 0 人, no recipients named by audience, back after sending goes to the list', { timeout: 150_000 }, async () => {
+  assert.ok(directive, 'the directive was sent');
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await staffLogin(page, 'admin', `/directive.html?id=${directive.id}`);
+    await page.locator('#d-follow').waitFor({ state: 'visible' });
+    // All three are done by now (A, then C above); B has read it.
+    await ok(org.heads[1].token, 'POST', `/directives/${directive.id}/done`, { note: '已办好' });
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('#d-follow').waitFor({ state: 'visible' });
+    await page.waitForFunction(() => document.getElementById('remind-btn').disabled);
+    assert.equal(await visibleText(page, '#remind-btn'), '都已完成，无需提醒');
+    const colour = await page.evaluate(() => {
+      const n = document.createElement('span');
+      n.className = 'duty-state duty-state_new';
+      n.textContent = '未读';
+      document.body.append(n);
+      const c = getComputedStyle(n).color;
+      n.remove();
+      return c;
+    });
+    const [r, g, b] = colour.match(/\d+/g).map(Number);
+    assert.ok(!(g > r + 40 && g > b + 40), `未读 is not green: ${colour}`);
+
+    // No recipients: the message names the chosen audience, inside the cell's padding.
+    await page.goto(`${BASE}/directive-new.html`, { waitUntil: 'load' });
+    await page.locator('#new-form').waitFor({ state: 'visible' });
+    // Text at 200 % (half as wide): the date is not cut off.
+    await page.setViewportSize({ width: 195, height: 422 });
+    const w = await page.locator('#f-deadline').evaluate((n) => n.getBoundingClientRect().width);
+    assert.ok(w >= 130, `the date input has room for the date at 200 % (${w}px)`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('#f-unit_id').selectOption(String(org.empty.id));
+    await page.locator('label[for="aud-leaders"]').click();
+    await page.locator('#f-title').fill('测试：没有人收');
+    await page.locator('#f-body').fill('这个范围里没有人。');
+    await page.locator('#new-submit').click();
+    const err = await visibleText(page, '#err-unit_id');
+    assert.match(err, /没有户组长/);
+    assert.doesNotMatch(err, /栋长（户组长）/);
+    const box = await page.locator('#err-unit_id').evaluate((n) => {
+      const r = document.createRange();
+      r.selectNodeContents(n);
+      return r.getBoundingClientRect().left;
+    });
+    assert.ok(box >= 12, `the error text is inset from the screen edge (${box}px)`);
+
+    // Sent, then 查看完成情况, then back: the list, not an empty form.
+    await page.locator('#f-unit_id').selectOption(String(org.groups[1].id));
+    await page.locator('label[for="aud-heads"]').click();
+    await page.locator('#new-submit').click();
+    await page.locator('#state-title', { hasText: '已发送' }).waitFor();
+    await page.locator('#new-view').click();
+    await page.waitForURL((u) => u.pathname === '/directive.html');
+    await page.locator('#d-card').waitFor({ state: 'visible' });
+    await page.goBack({ waitUntil: 'load' });
+    await page.waitForURL((u) => u.pathname === '/directives.html');
+    await page.locator('#list-app').waitFor({ state: 'visible' });
+    assertClean(s, ['/api/v1/directives']);
+  } finally {
+    await s.context.close();
   }
 });

@@ -197,3 +197,70 @@ export async function checkWidths(page, label) {
   }
   await page.setViewportSize({ width: 390, height: 844 });
 }
+
+// The page-state view's title once the page has decided (not the
+// 正在加载… the static HTML shows from the first paint).
+export async function stateTitle(page) {
+  await page.waitForFunction(() => {
+    const s = document.getElementById('state');
+    const t = document.getElementById('state-title');
+    return s && !s.hidden && t && !/^正在加载/.test(t.textContent.trim());
+  });
+  return visibleText(page, '#state-title');
+}
+
+// The first paint of a page, before any script runs (its modules are not
+// served): the page-state view shows 正在加载… rather than a blank page.
+// And every module the page imports, however deep, is named in a
+// <link rel="modulepreload"> of its HTML: one round trip, no waterfall.
+export async function checkLoadingFirstPaint(pagePath) {
+  const s = await openPage();
+  try {
+    await s.page.route(/\/js\/[\w-]+\.js$/, (route) => route.abort());
+    await s.page.goto(`${BASE}${pagePath}`, { waitUntil: 'load' });
+    const st = s.page.locator('#state');
+    assert.equal(await st.isVisible(), true, `${pagePath}: the loading state shows before any script runs`);
+    assert.match(await st.innerText(), /正在加载/, `${pagePath}: it says 正在加载`);
+    assert.equal(await s.page.locator('#state .weui-primary-loading').isVisible(), true, `${pagePath}: with its spinner`);
+  } finally {
+    await s.context.close();
+  }
+  const html = await (await fetch(`${BASE}${pagePath}`)).text();
+  const page = /\/js\/([\w-]+\.js)"><\/script>/.exec(html)?.[1];
+  assert.ok(page, `${pagePath}: its module`);
+  const preloaded = new Set([...html.matchAll(/<link rel="modulepreload" href="\/js\/([\w-]+\.js)">/g)].map((m) => m[1]));
+  const seen = new Set();
+  const todo = [page];
+  while (todo.length) {
+    const f = todo.pop();
+    if (seen.has(f)) continue;
+    seen.add(f);
+    const src = await (await fetch(`${BASE}/js/${f}`)).text();
+    for (const m of src.matchAll(/from '\.\/([\w-]+\.js)'/g)) todo.push(m[1]);
+  }
+  seen.delete(page);
+  const missing = [...seen].filter((f) => !preloaded.has(f));
+  assert.deepEqual(missing, [], `${pagePath}: every imported module is preloaded`);
+}
+
+// The session ends: both tokens are no longer valid (the refresh token
+// expired), as a phone left for days finds it.
+export async function expireLogin(page) {
+  await page.evaluate(() => {
+    localStorage.setItem('huzu.access', 'x.y.z');
+    localStorage.setItem('huzu.refresh', 'not-a-refresh-token');
+  });
+}
+
+// An expired login during a save: the dialog offers 重新登录 and shows
+// no request id (no 32-hex code) on its face. Resolves to the dialog.
+export async function assertReloginOffered(page) {
+  const dialog = page.locator('#huzu-confirm-dialog');
+  await dialog.locator('.weui-dialog').waitFor({ state: 'visible' });
+  const text = await dialog.innerText();
+  assert.match(text, /登录已过期/);
+  assert.match(text, /重新登录/);
+  assert.doesNotMatch(await page.locator('body').innerText(), /[0-9a-f]{32}/, 'no request id on the face');
+  assert.equal(await page.locator('#huzu-error-dialog').count(), 0, 'no dead-end error dialog');
+  return dialog;
+}

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BASE, assertClean, checkWidths, openPage, shot, useBrowser, visibleText,
+  stateTitle,
 } from './lib.mjs';
 import {
   PASSWORD, admin, checkLargeText, checklistFor, complaintAt, directiveTo, newStaff, newTree, registration,
@@ -212,7 +213,7 @@ test('a resident and a logged-out visitor get a clear page, not a broken one', {
   try {
     await page.goto(`${BASE}/todo.html`, { waitUntil: 'load' });
     await page.locator('#todo-login').waitFor({ state: 'visible' });
-    assert.equal(await visibleText(page, '#state-title'), '请先登录');
+    assert.equal(await stateTitle(page), '请先登录');
     assert.match(await page.locator('#todo-login').getAttribute('href'), /^\/login\.html\?next=%2Ftodo\.html#staff$/);
     await checkWidths(page, 'todo logged out');
 
@@ -224,7 +225,7 @@ test('a resident and a logged-out visitor get a clear page, not a broken one', {
     }, [r.access_token, r.refresh_token]);
     await page.reload({ waitUntil: 'load' });
     await page.locator('#todo-home').waitFor({ state: 'visible' });
-    assert.equal(await visibleText(page, '#state-title'), '今日待办供工作人员使用');
+    assert.equal(await stateTitle(page), '今日待办供工作人员使用');
     assert.match(await visibleText(page, '#state-desc'), /住户可以在首页/);
     await shot(page, 'todo-resident.png');
     await checkWidths(page, 'todo resident');

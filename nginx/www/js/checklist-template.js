@@ -4,8 +4,8 @@
 // starts from the newest template, or from the four items of the report.
 // Once issued (the 1st, by the scheduler) the month is shown read-only.
 import { api, ApiError } from './api.js';
-import { $, el, showContent, showState, stateButton, showError, setBusy, toast, toptips } from './ui.js';
-import { staffStart, isAdmin, fieldErrors, focusField, monthText, thisMonth, addMonths, when } from './duty-kit.js';
+import { $, el, showContent, showState, stateButton, setBusy, toast, toptips } from './ui.js';
+import { staffStart, isAdmin, fieldErrors, focusField, monthText, thisMonth, addMonths, when, writeError, restoreDraft } from './duty-kit.js';
 
 const MAX_ITEMS = 20;
 const DEFAULT_ITEMS = [
@@ -47,10 +47,10 @@ function renderItems() {
       b.addEventListener('click', fn);
       return b;
     };
-    const title = el('input', { class: 'ct-input', id: `item-title-${n}`, type: 'text', maxlength: '100', placeholder: '例如：消防器材检查', disabled: issued });
+    const title = el('input', { class: 'ct-input', id: `item-title-${n}`, type: 'text', maxlength: '100', placeholder: issued ? '' : '例如：消防器材检查', disabled: issued });
     title.value = it.title;
     title.addEventListener('input', () => { it.title = title.value; errors.set('items', ''); });
-    const hint = el('input', { class: 'ct-input', id: `item-hint-${n}`, type: 'text', maxlength: '200', placeholder: '怎么检查、查什么（选填）', disabled: issued });
+    const hint = el('input', { class: 'ct-input', id: `item-hint-${n}`, type: 'text', maxlength: '200', placeholder: issued ? '' : '怎么检查、查什么（选填）', disabled: issued });
     hint.value = it.hint || '';
     hint.addEventListener('input', () => { it.hint = hint.value; });
     const photo = el('input', { type: 'checkbox', id: `item-photo-${n}`, disabled: issued });
@@ -136,10 +136,11 @@ async function loadMonth() {
     $('ct-save').hidden = issued;
     renderItems();
     $('ct-edit').disabled = false;
+    if (!issued) restoreDraft();
   } catch (err) {
     if (my !== seq) return;
     $('ct-status').textContent = '';
-    showError(err);
+    writeError(err);
   }
 }
 
@@ -208,7 +209,7 @@ $('ct-form').addEventListener('submit', async (ev) => {
       if (m) markItem(Number(m[1]));
       return;
     }
-    showError(e);
+    writeError(e);
   } finally {
     setBusy(btn, false, '保存模板');
   }

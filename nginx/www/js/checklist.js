@@ -5,9 +5,9 @@
 // per version, answered by the whole list; only the item ticked is drawn
 // again, so photos picked for other items stay.
 import { api, ApiError, auth } from './api.js';
-import { $, el, CHAIN_ROLES, showContent, showError, setBusy, toast, toptips, setFieldError } from './ui.js';
+import { $, el, CHAIN_ROLES, showContent, setBusy, toast, toptips, setFieldError } from './ui.js';
 import {
-  staffStart, showRefused, countBar, monthText, idempotent, uploader, fileRow, when,
+  staffStart, showRefused, writeError, restoreDraft, countBar, monthText, idempotent, uploader, fileRow, when,
 } from './duty-kit.js';
 
 const params = new URLSearchParams(location.search);
@@ -65,7 +65,7 @@ function entryView(e) {
     node.append(el('div', 'ck-item__result',
       e.note ? el('p', 'ck-item__note huzu-wrap', e.note) : null,
       fileRow(e.photo ? [e.photo] : [], '检查'),
-      e.complaint_id ? el('p', 'ck-item__meta', '已提交诉求 ', el('a', { href: `/complaint.html?id=${encodeURIComponent(e.complaint_id)}` }, `编号 ${e.complaint_id}`)) : null,
+      e.complaint_id ? el('p', 'ck-item__meta', '已提交诉求 · ', el('a', { href: `/complaint.html?id=${encodeURIComponent(e.complaint_id)}`, id: `complaint-link-${pos}` }, '查看诉求')) : null,
       el('p', 'ck-item__meta', `${(e.done_by && e.done_by.name) || ''} ${when(e.done_at)}`),
       again));
   } else if (canTick) {
@@ -95,7 +95,7 @@ function editor(e, v) {
   const catCell = el('div', { class: 'ck-cat-cell', hidden: true },
     el('label', { class: 'ck-label', for: `cat-${pos}` }, '诉求类型'), cat, catErr);
   const send = el('button', { class: 'weui-btn weui-btn_warn ck-send', type: 'button', id: `send-${pos}` }, '提交问题');
-  const problem = el('div', { class: 'ck-problem', id: `problem-${pos}`, hidden: true },
+  const problem = el('div', { class: 'ck-problem', id: `problem-${pos}`, hidden: true, 'data-draft-open': '' },
     el('label', { class: 'ck-label', for: noteId }, '问题说明（必填）'), note, noteErr,
     el('label', { class: 'duty-switch ck-switch', for: `complaint-${pos}` },
       el('span', 'duty-switch__text', '同时提交诉求', el('span', 'duty-switch__desc', '交给户组长限时处理')), toggle),
@@ -176,7 +176,7 @@ function editor(e, v) {
         if (x.fields.complaint) { setFieldError({ error: catErr, input: cat }, x.fields.complaint); placed = true; }
         if (placed) return;
       }
-      showError(x);
+      writeError(x);
     } finally {
       if (button.isConnected) setBusy(button, false, labelText);
       other.disabled = false;
@@ -248,6 +248,7 @@ async function start() {
   renderHead();
   $('ck-items').replaceChildren(...(list.entries || []).map(entryView));
   showContent();
+  restoreDraft();
 }
 
 start();

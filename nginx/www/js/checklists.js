@@ -4,9 +4,9 @@
 // and each child unit, drill down to a building's list, and remind the
 // heads whose lists are not complete. The admin finds the template here.
 import { api, ApiError } from './api.js';
-import { $, el, showState, stateButton, showContent, showConfirm, showError, setBusy, toast, loadmore, emptyState, errorState } from './ui.js';
+import { $, el, showState, stateButton, showContent, showConfirm, setBusy, toast, loadmore, emptyState, errorState } from './ui.js';
 import {
-  staffStart, canSend, isHead, isAdmin, countBar, monthText, thisMonth, addMonths, UNIT_WORDS,
+  staffStart, writeError, canSend, isHead, isAdmin, countBar, monthText, thisMonth, addMonths, UNIT_WORDS,
 } from './duty-kit.js';
 
 const params = new URLSearchParams(location.search);
@@ -79,8 +79,21 @@ async function loadMine() {
 
 // ---- Completion per child unit ------------------------------------------------------------------
 
-function rowOf(r, { total = false } = {}) {
+// A child without lists is one grey line, not bars of 0/0: a building
+// has none when it has no head (or nothing was issued this month).
+function emptyRow(r, noneIssued) {
   const u = r.unit || {};
+  const building = u.kind === 'building';
+  const why = noneIssued ? '本月清单还没有下发' : building ? '无栋长' : '没有清单（下面的楼栋都未设栋长）';
+  return el('div', { class: 'duty-card cl-card_empty', id: `child-${u.id}`, 'data-unit': String(u.id) },
+    el('div', 'duty-card__hd', el('p', 'duty-card__title', u.name || ''),
+      building && !noneIssued ? el('span', 'duty-state duty-state_done', '无栋长') : null),
+    building && !noneIssued ? el('p', 'cl-total__meta', '这栋楼还没有设栋长，所以没有清单') : el('p', 'cl-total__meta', why));
+}
+
+function rowOf(r, { total = false, noneIssued = false } = {}) {
+  const u = r.unit || {};
+  if (!total && !r.lists) return emptyRow(r, noneIssued);
   const name = total ? el('p', 'cl-total__name', `${u.name || ''}${UNIT_WORDS[u.kind] ? `（${UNIT_WORDS[u.kind]}）` : ''}`) : null;
   const lines = [
     countBar('清单完成', r.completed || 0, r.lists || 0, { tone: 'done' }),
@@ -116,7 +129,7 @@ async function loadSummary(unit) {
     const t = { ...summary.total, unit: summary.unit };
     $('sum-total').replaceChildren(rowOf(t, { total: true }));
     const kids = Array.isArray(summary.children) ? summary.children : [];
-    box.replaceChildren(...kids.map((r) => rowOf(r)));
+    box.replaceChildren(...kids.map((r) => rowOf(r, { noneIssued: !(t.lists > 0) })));
     if (!kids.length) box.append(emptyState('下面没有单位'));
     const left = (t.lists || 0) - (t.completed || 0);
     $('sum-actions').hidden = !sender || !(t.lists > 0);
@@ -148,7 +161,7 @@ async function remind() {
     toast(words, { ms: 2500 });
     $('remind-hint').textContent = `${words}。同一份清单一小时内只提醒一次。`;
   } catch (err) {
-    showError(err);
+    writeError(err);
   } finally {
     setBusy(b, false, label);
   }

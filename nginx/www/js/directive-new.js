@@ -5,8 +5,8 @@
 // earlier directive this one corrects. One Idempotency-Key per version of
 // the form: a double tap or a retry on a bad line sends it once.
 import { api, ApiError } from './api.js';
-import { $, el, showContent, showState, stateButton, setBusy, toptips, showError, todayLocal } from './ui.js';
-import { staffStart, canSend, SEND_ROLES, fieldErrors, focusField, idempotent, uploader, UNIT_WORDS } from './duty-kit.js';
+import { $, el, showContent, showState, stateButton, setBusy, toptips, todayLocal } from './ui.js';
+import { staffStart, canSend, SEND_ROLES, fieldErrors, focusField, idempotent, uploader, UNIT_WORDS, writeError, restoreDraft } from './duty-kit.js';
 
 const FIELDS = ['unit_id', 'audience', 'title', 'body', 'deadline', 'files', 'corrects_id'];
 const params = new URLSearchParams(location.search);
@@ -147,6 +147,8 @@ const send = async (ev) => {
     }
     setBusy(btn, true, '正在发送');
     const d = await api.post('/directives', body, { idempotencyKey: keyFor(body) });
+    // Back from what follows goes to the list, not to an empty form.
+    history.replaceState(null, '', '/directives.html#sent');
     showState({ icon: 'weui-icon-success', title: '已发送', desc: `已发给 ${d.counts ? d.counts.recipients : d.recipients || ''} 人。谁读了、谁办完了，都能在通知里看到。`,
       buttons: [stateButton('查看完成情况', { href: `/directive.html?id=${encodeURIComponent(d.id)}`, primary: true, id: 'new-view' }),
         stateButton('返回通知', { href: '/directives.html#sent', id: 'new-list' })] });
@@ -156,13 +158,22 @@ const send = async (ev) => {
       toptips('网络不好，还不能确定是否发出。请再点一次「发送」，不会重复发送。');
       return;
     }
+    if (e.code === 'no_recipients') {
+      // Name the audience that was chosen, and what to change.
+      const aud = document.querySelector('input[name=audience]:checked')?.value;
+      errors.set('unit_id', aud === 'leaders' ? '这个范围里没有户组长，请换一个范围，或把对象改成「栋长」'
+        : aud === 'both' ? '这个范围里既没有栋长也没有户组长，请换一个范围'
+          : '这个范围里没有栋长，请换一个范围，或把对象改成「户组长」');
+      focusField('unit_id');
+      return;
+    }
     if (errors.place(e)) return;
     if (e.status === 404) {
       errors.set('unit_id', '这个范围不在您负责的辖区内，请重新选择');
       focusField('unit_id');
       return;
     }
-    showError(e);
+    writeError(e);
   } finally {
     if (btn.isConnected) setBusy(btn, false, '发送');
   }
@@ -193,6 +204,7 @@ async function start() {
   attachments = attachments || uploader($('files-root'), { name: 'files', max: 3, allowPdf: true, label: '照片或 PDF' });
   await loadCorrects();
   showContent();
+  restoreDraft();
 }
 
 $('new-form').addEventListener('submit', send);

@@ -4,9 +4,9 @@
 // up: 已读 85/120 · 已完成 60/120, a row per child unit, who has not read
 // or done it, 提醒 (after a confirm dialog) and the list as CSV.
 import { api, ApiError, auth } from './api.js';
-import { $, el, showContent, showConfirm, showError, setBusy, toast, toptips, loadmore, emptyState, errorState } from './ui.js';
+import { $, el, showContent, showConfirm, setBusy, toast, toptips, loadmore, emptyState, errorState } from './ui.js';
 import {
-  staffStart, showRefused, countBar, dueWords, receiptState, fieldErrors, idempotent, uploader, fileRow,
+  staffStart, showRefused, writeError, restoreDraft, countBar, dueWords, receiptState, fieldErrors, idempotent, uploader, fileRow,
   saveCsv, when,
 } from './duty-kit.js';
 
@@ -110,7 +110,7 @@ const submitDone = async (ev) => {
       return;
     }
     if (e.status === 422 && errors.place(e)) return;
-    showError(e);
+    writeError(e);
   } finally {
     if (btn.isConnected) setBusy(btn, false, '确认完成');
   }
@@ -169,7 +169,8 @@ function remindCount() {
 function syncRemind() {
   const n = remindCount();
   const b = $('remind-btn');
-  b.textContent = remindState() === 'unread' ? `提醒未读的 ${n} 人` : `提醒未完成的 ${n} 人`;
+  if (n <= 0) b.textContent = remindState() === 'unread' ? '都已读，无需提醒' : '都已完成，无需提醒';
+  else b.textContent = remindState() === 'unread' ? `提醒未读的 ${n} 人` : `提醒未完成的 ${n} 人`;
   b.disabled = n <= 0;
   b.classList.toggle('weui-btn_disabled', n <= 0);
 }
@@ -244,7 +245,7 @@ async function remind() {
     $('remind-hint').textContent = words;
     loadPeople();
   } catch (err) {
-    showError(err);
+    writeError(err);
   } finally {
     setBusy(btn, false, label);
     syncRemind();
@@ -277,6 +278,7 @@ async function start() {
     return;
   }
   render();
+  if (!$('done-form').hidden) restoreDraft();
   if (d.counts) loadPeople();
 }
 

@@ -9,8 +9,8 @@
 import { api, ApiError, auth, files, newIdempotencyKey } from './api.js';
 import { loginHref } from './nav.js';
 import { shrinkPhoto } from './photo.js';
-import { $, el, showState, stateButton, setFieldError, toast, showError } from './ui.js';
-import { when } from './shift-kit.js';
+import { $, el, showState, stateButton, setFieldError, toast, showError, showConfirm } from './ui.js';
+import { when, requestIdButton } from './shift-kit.js';
 
 export { when };
 
@@ -54,8 +54,8 @@ export async function staffStart({ purpose, retry }) {
       login('登录已过期', '请重新登录');
       return null;
     }
-    showState({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message, requestId: e.requestId,
-      buttons: [stateButton('重试', { onClick: retry, primary: true, id: 'duty-retry' })] });
+    showState({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message,
+      buttons: [stateButton('重试', { onClick: retry, primary: true, id: 'duty-retry' }), requestIdButton(e.requestId)] });
     return null;
   }
   const roles = Array.isArray(me.roles) ? me.roles : [];
@@ -65,6 +65,80 @@ export async function staffStart({ purpose, retry }) {
     return null;
   }
   return { user: me.user, roles };
+}
+
+// ---- A write that failed -------------------------------------------------------------------
+
+// What was typed on this page survives a login that expired during a save:
+// kept in sessionStorage under the page's address and put back by
+// restoreDraft() once the page is drawn again (photos must be re-added).
+const DRAFT = () => `huzu.duty.draft:${location.pathname}${location.search}`;
+
+export function keepDraft() {
+  const fields = {};
+  for (const n of document.querySelectorAll('[data-content] textarea[id], [data-content] input[id], [data-content] select[id]')) {
+    if (n.type === 'file' || n.type === 'hidden' || n.disabled) continue;
+    if (n.type === 'checkbox' || n.type === 'radio') {
+      if (n.checked !== n.defaultChecked) fields[n.id] = { checked: n.checked };
+    } else if (n.value && n.value !== n.defaultValue) {
+      fields[n.id] = { value: n.value };
+    }
+  }
+  try {
+    sessionStorage.setItem(DRAFT(), JSON.stringify({ t: Date.now(), fields }));
+  } catch { /* private mode: nothing kept */ }
+}
+
+// Puts a kept draft back (at most a day old) and forgets it; the panels
+// marked data-draft-open that hold a restored field are opened.
+export function restoreDraft() {
+  let d = null;
+  try {
+    d = JSON.parse(sessionStorage.getItem(DRAFT()) || 'null');
+    sessionStorage.removeItem(DRAFT());
+  } catch { return false; }
+  if (!d || !d.fields || Date.now() - d.t > 86400000) return false;
+  let first = null;
+  for (const [id, f] of Object.entries(d.fields)) {
+    const n = document.getElementById(id);
+    if (!n) continue;
+    if ('checked' in f) {
+      n.checked = Boolean(f.checked);
+      n.dispatchEvent(new Event('change', { bubbles: true }));
+    } else {
+      n.value = f.value;
+      n.dispatchEvent(new Event('input', { bubbles: true }));
+      n.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+    const panel = n.closest('[data-draft-open]');
+    if (panel) panel.hidden = false;
+    first = first || n;
+  }
+  if (first) {
+    first.scrollIntoView({ block: 'center' });
+    toast('已填回您上次写的内容');
+  }
+  return Boolean(first);
+}
+
+// The refusal of a save: an expired login offers 重新登录 (what was typed
+// is kept and comes back); anything else in a dialog with the request id
+// one tap away. Resolves when the user has answered.
+export async function writeError(err) {
+  const e = err instanceof ApiError ? err : new ApiError();
+  if (e.status === 401) {
+    const go = await showConfirm({
+      title: '登录已过期',
+      message: '请重新登录后再保存。您在这一页填写的文字会保留，登录后回到这里（照片需要重新添加）。',
+      ok: '重新登录', cancel: '稍后',
+    });
+    if (go) {
+      keepDraft();
+      location.assign(`${loginHref(here())}#staff`);
+    }
+    return;
+  }
+  await showError(e, { ridBehindTap: true });
 }
 
 // A whole-page refusal (404 outside scope, 403 without the right).
@@ -77,8 +151,8 @@ export function showRefused(err, retry) {
     showState({ icon: 'weui-icon-info', title: '没有权限', desc: e.message,
       buttons: [stateButton('返回', { href: '/#services', primary: true })] });
   } else {
-    showState({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message, requestId: e.requestId,
-      buttons: [stateButton('重试', { onClick: retry, primary: true, id: 'duty-retry' })] });
+    showState({ icon: 'weui-icon-warn', title: '暂时无法加载', desc: e.message,
+      buttons: [stateButton('重试', { onClick: retry, primary: true, id: 'duty-retry' }), requestIdButton(e.requestId)] });
   }
 }
 
@@ -353,7 +427,7 @@ async function openFile(f, button) {
     a.click();
     a.remove();
   } catch (err) {
-    showError(err);
+    writeError(err);
   } finally {
     button.disabled = false;
     button.textContent = text;
@@ -407,7 +481,7 @@ export async function saveCsv(url, filename, button, labelText) {
     setTimeout(() => URL.revokeObjectURL(u), 10000);
     toast('已导出');
   } catch (err) {
-    showError(err);
+    writeError(err);
   } finally {
     button.disabled = false;
     button.textContent = labelText;

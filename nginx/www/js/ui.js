@@ -345,8 +345,9 @@ function dialogButton(text, { primary = false, warn = false, id } = {}) {
 const pair = (no, yes, warn) => (warn ? [yes, no] : [no, yes]);
 
 // Shows err (an ApiError: message, field messages, request id) in a WeUI
-// dialog; resolves when the user dismisses it.
-export function showError(err) {
+// dialog; resolves when the user dismisses it. ridBehindTap: the request
+// id is one tap away (查看反馈编号) for support, not on the face.
+export function showError(err, { ridBehindTap = false } = {}) {
   const e = err instanceof ApiError ? err : new ApiError();
   const fieldMessages = Object.values(e.fields || {}).filter((m) => typeof m === 'string');
   const ok = dialogButton('知道了', { primary: true });
@@ -356,12 +357,19 @@ export function showError(err) {
     body: [
       el('p', 'huzu-dialog__message', e.message),
       fieldMessages.length ? el('ul', 'huzu-dialog__fields', ...fieldMessages.map((m) => el('li', '', m))) : null,
-      e.requestId ? el('p', 'huzu-request-id', `请求编号：${e.requestId}`) : null,
+      e.requestId ? (ridBehindTap ? ridTap(e.requestId) : el('p', 'huzu-request-id', `请求编号：${e.requestId}`)) : null,
     ],
     buttons: [ok],
   });
   ok.addEventListener('click', () => close(), { once: true });
   return answer;
+}
+
+// 查看反馈编号: a link-like button that turns into the request id.
+function ridTap(requestId) {
+  const b = el('button', { class: 'huzu-linkbtn huzu-rid-tap', type: 'button', id: 'huzu-error-rid' }, '查看反馈编号');
+  b.addEventListener('click', () => b.replaceWith(el('p', 'huzu-request-id', `请求编号：${requestId}`)), { once: true });
+  return b;
 }
 
 // Asks a yes/no question in a WeUI dialog; resolves true for ok, false otherwise.
