@@ -1,5 +1,4 @@
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -7,6 +6,7 @@
 #include "checklists.h"
 #include "clock.h"
 #include "complaints.h"
+#include "num.h"
 #include "policy.h"
 #include "units.h"
 #include "uploads.h"
@@ -323,12 +323,15 @@ hz_checklist_month(time_t t, char out[8])
 static bool
 month_parse(const char *s, int *y, int *m)
 {
-	if (s == NULL || strlen(s) != 7 || strspn(s, "0123456789") != 4 ||
-	    s[4] != '-' || strspn(s + 5, "0123456789") != 2)
+	int64_t year, mon;
+
+	if (s == NULL || strlen(s) != 7 || s[4] != '-' ||
+	    !hz_parse_i64(s, 4, 2000, 2037, &year) ||
+	    !hz_parse_i64(s + 5, 2, 1, 12, &mon))
 		return false;
-	*y = atoi(s);
-	*m = atoi(s + 5);
-	return *y >= 2000 && *y <= 2037 && *m >= 1 && *m <= 12;
+	*y = (int)year;
+	*m = (int)mon;
+	return true;
 }
 
 /* The start of a Shanghai month, as UTC seconds. */
