@@ -6,7 +6,7 @@
 import { api, ApiError, auth } from './api.js';
 import { loginHref } from './nav.js';
 import {
-  $, el, showState, showContent, stateButton, loadmore, errorState, todayLocal, UNIT_KINDS,
+  $, el, showState, showContent, stateButton, loadmore, errorState, todayLocal, dateRange, UNIT_KINDS,
 } from './ui.js';
 import { C_STATUS, plain } from './complaint-kit.js';
 
@@ -207,26 +207,10 @@ async function load() {
   }
 }
 
-function checkRange() {
-  const from = $('f-from').value;
-  const to = $('f-to').value;
-  const err = $('err-range');
-  if (!from || !to) {
-    err.textContent = '请选择开始日期和结束日期';
-  } else if (from > to) {
-    err.textContent = '开始日期不能晚于结束日期，请重新选择';
-  } else {
-    err.hidden = true;
-    return { from, to };
-  }
-  err.hidden = false;
-  return null;
-}
-
 $('f-unit').addEventListener('change', () => go({ ...params(), unit: $('f-unit').value }));
 for (const id of ['f-from', 'f-to']) {
   $(id).addEventListener('change', () => {
-    const r = checkRange();
+    const r = dateRange();
     if (r) go({ ...params(), ...r });
   });
 }

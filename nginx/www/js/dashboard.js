@@ -8,7 +8,7 @@
 import { api, ApiError, auth, files } from './api.js';
 import { loginHref } from './nav.js';
 import {
-  $, el, showState, showContent, stateButton, loadmore, errorState, todayLocal, UNIT_KINDS,
+  $, el, showState, showContent, stateButton, loadmore, errorState, todayLocal, dateRange, UNIT_KINDS,
   setBusy, showError, toast,
 } from './ui.js';
 
@@ -346,23 +346,9 @@ async function load() {
   }
 }
 
-function checkRange() {
-  const from = $('f-from').value;
-  const to = $('f-to').value;
-  const err = $('err-range');
-  if (!from || !to) err.textContent = '请选择开始日期和结束日期';
-  else if (from > to) err.textContent = '开始日期不能晚于结束日期，请重新选择';
-  else {
-    err.hidden = true;
-    return { from, to };
-  }
-  err.hidden = false;
-  return null;
-}
-
 for (const id of ['f-from', 'f-to']) {
   $(id).addEventListener('change', () => {
-    const r = checkRange();
+    const r = dateRange();
     if (r) go({ ...params(), ...r });
   });
 }
@@ -379,7 +365,7 @@ window.addEventListener('popstate', () => load());
 $('dash-export').addEventListener('click', async () => {
   const button = $('dash-export');
   if (button.disabled) return;
-  const r = checkRange();
+  const r = dateRange();
   if (!r) return;
   const p = { ...params(), ...r };
   if (!p.unit && current) p.unit = String(current.d.unit.id);

@@ -114,6 +114,23 @@ export function todayLocal() {
   return `${p.year}-${p.month}-${p.day}`;
 }
 
+// The from/to pair of a page's date inputs (#f-from, #f-to), checked:
+// { from, to } when both are set and in order, else null with the reason
+// shown in #err-range.
+export function dateRange() {
+  const from = $('f-from').value;
+  const to = $('f-to').value;
+  const err = $('err-range');
+  if (!from || !to) err.textContent = '请选择开始日期和结束日期';
+  else if (from > to) err.textContent = '开始日期不能晚于结束日期，请重新选择';
+  else {
+    err.hidden = true;
+    return { from, to };
+  }
+  err.hidden = false;
+  return null;
+}
+
 // ---- Feedback -----------------------------------------------------------------
 
 let toastTimer = 0;
