@@ -362,7 +362,9 @@ test('two tabs refreshing at once both stay logged in', { timeout: 60_000 }, asy
     context.on('response', (r) => { if (new URL(r.url()).pathname === '/api/v1/auth/refresh') refreshes.push(r.status()); });
     await Promise.all([page, other].map((p) => p.goto(`${BASE}/#me`, { waitUntil: 'load' })));
     for (const p of [page, other]) {
-      await p.locator('#me-details').waitFor({ state: 'visible' });
+      // 我的 decides: the details, or 未登录 with its 登录 button.
+      await p.locator('#me-details:visible, #me-login:visible').first().waitFor();
+      assert.equal(await p.locator('#me-login').isVisible(), false, `not logged out (refreshes: ${refreshes})`);
       assert.equal(await visibleText(p, '#me-username'), 'cadre1');
       assert.equal(await visibleText(p, '#me-tag'), '工作人员');
     }

@@ -155,7 +155,7 @@ async function storageLock(fn) {
     const held = lease();
     if (!held || !(held.until > Date.now())) {
       writeStore(LOCK_KEY, JSON.stringify({ id: me, until: Date.now() + LOCK_MS }));
-      await pause(30);
+      await pause(200);
       const now = lease();
       if (!now || now.id === me) break;
     }
