@@ -50,7 +50,7 @@ describe('huzu tick', () => {
 
     const jobs = tickOk();
     assert.ok(jobs.outbox.sent >= 1, JSON.stringify(jobs));
-    for (const j of ['complaints_escalate', 'complaints_autoclose', 'outbox', 'purge_logins', 'purge_checkins', 'purge_idempotency']) {
+    for (const j of ['complaints_escalate', 'complaints_autoclose', 'outbox', 'purge_logins', 'purge_refresh_grace', 'purge_checkins', 'purge_idempotency']) {
       assert.ok(j in jobs, `tick ran ${j}`);
     }
     const texts = smsTexts(phone);
