@@ -90,7 +90,7 @@ static const struct hz_refusal
     too_frequent = { HZ_ERR_RATE_LIMITED, "code_too_frequent", "phone",
 	"验证码发送过于频繁，请稍后再试", 60 },
     code_invalid = { HZ_ERR_UNAUTHORIZED, "code_invalid", "code",
-	"验证码错误或已过期，请核对短信中的 6 位数字" },
+	"验证码不对或已过期，请核对短信后重新输入；过期了请重新获取验证码" },
     code_locked = { HZ_ERR_RATE_LIMITED, "code_locked", "code",
 	"验证码错误次数过多，请重新获取验证码" },
     throttled = { HZ_ERR_RATE_LIMITED, "login_throttled", "password",

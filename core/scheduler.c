@@ -11,6 +11,7 @@
 #include "log.h"
 #include "login.h"
 #include "outbox.h"
+#include "session.h"
 #include "scheduler.h"
 #include "shifts.h"
 #include "uploads.h"
@@ -145,6 +146,7 @@ const struct hz_job hz_jobs[] = {
 	{ "checklists_issue", { "lists", "entries" }, hz_checklists_issue },
 	{ "outbox", { "sent", "no_phone", "failed" }, job_outbox },
 	{ "purge_logins", { "deleted" }, job_purge_logins },
+	{ "purge_refresh_grace", { "cleared" }, hz_session_purge },
 	{ "purge_checkins", { "deleted" }, job_purge_checkins },
 	{ "purge_idempotency", { "deleted" }, hz_idempotency_purge },
 	{ "purge_uploads", { "deleted" }, hz_uploads_purge },

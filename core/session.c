@@ -9,7 +9,7 @@
 
 enum {
 	STMT_INSERT, STMT_FIND, STMT_USE, STMT_REVOKE_FAMILY, STMT_USER_KIND,
-	STMT_SESSION_NEW, STMT_SESSION_END,
+	STMT_SESSION_NEW, STMT_SESSION_END, STMT_UNSEAL_OLDER, STMT_PURGE_SEALED,
 	STMT__MAX
 };
 
@@ -21,11 +21,25 @@ static const char *const sql[STMT__MAX] = {
 	 * recorded get one on their next refresh (s.id NULL). */
 	[STMT_FIND] =
 	    "SELECT r.id, r.user_id, r.family, r.state, r.expires_at > NOW(3),"
-	    " s.id, s.revoked_at IS NOT NULL FROM refresh_tokens r"
-	    " LEFT JOIN sessions s"
+	    " s.id, s.revoked_at IS NOT NULL,"
+	    " r.used_at > NOW(3) - INTERVAL ? SECOND, r.successor_sealed"
+	    " FROM refresh_tokens r LEFT JOIN sessions s"
 	    " ON s.family = r.family WHERE r.token_hash = ? FOR UPDATE",
+	/* Spent, with its successor kept sealed for the grace interval
+	 * (NULL when there is none). */
 	[STMT_USE] =
-	    "UPDATE refresh_tokens SET state = 'used' WHERE id = ?",
+	    "UPDATE refresh_tokens SET state = 'used', used_at = NOW(3),"
+	    " successor_sealed = ? WHERE id = ?",
+	/* Once a token is spent, the successors kept for its elders are
+	 * needed no more. */
+	[STMT_UNSEAL_OLDER] =
+	    "UPDATE refresh_tokens SET successor_sealed = NULL"
+	    " WHERE family = ? AND id <> ? AND successor_sealed IS NOT NULL",
+	/* Successors past the grace interval (refresh_sealed finds them). */
+	[STMT_PURGE_SEALED] =
+	    "UPDATE refresh_tokens SET successor_sealed = NULL"
+	    " WHERE successor_sealed IS NOT NULL"
+	    " AND used_at < NOW(3) - INTERVAL ? SECOND LIMIT 5000",
 	[STMT_REVOKE_FAMILY] =
 	    "UPDATE refresh_tokens SET state = 'revoked'"
 	    " WHERE family = ? AND state <> 'revoked'",
@@ -42,10 +56,33 @@ static const char *const sql[STMT__MAX] = {
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("session", sql);
 
 /* STMT_FIND's row. */
-enum { F_ID, F_USER, F_FAMILY, F_STATE, F_LIVE, F_SESSION, F_ENDED };
+enum {
+	F_ID, F_USER, F_FAMILY, F_STATE, F_LIVE, F_SESSION, F_ENDED, F_RECENT,
+	F_SEALED
+};
+
+/* Binds a sealed successor to what it is. */
+#define SEAL_PURPOSE "refresh"
 
 static const struct hz_refusal refresh_invalid = { HZ_ERR_UNAUTHORIZED,
     "refresh_invalid", NULL, "登录已失效，请重新登录" };
+
+/* The answer: `refresh`, and an access token of `session`. */
+static enum hz_status
+answer(const struct hz_ctx *x, uint64_t user_id, const char *kind,
+       uint64_t session, const char *refresh, struct hz_tokens *t)
+{
+	enum hz_status rc;
+
+	if ((rc = hz_jwt_issue(x, user_id, kind, session, &t->access)) != HZ_OK)
+		return rc;
+	if ((t->refresh = hz_arena_strdup(x->arena, refresh)) == NULL)
+		return HZ_ERR_NOMEM;
+	t->expires_in = x->cfg->access_ttl;
+	t->user_id = user_id;
+	snprintf(t->kind, sizeof(t->kind), "%s", kind);
+	return HZ_OK;
+}
 
 /* A refresh token of `family` and an access token of `session`. */
 static enum hz_status
@@ -65,17 +102,22 @@ issue(const struct hz_ctx *x, uint64_t user_id, const char *kind,
 		HZ_ARG_I64(x->cfg->refresh_ttl),
 	};
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGV(args),
-	    NULL)) != HZ_OK)
-		return rc;
-	if ((rc = hz_jwt_issue(x, user_id, kind, session, &t->access)) != HZ_OK)
-		return rc;
-	if ((t->refresh = hz_arena_strdup(x->arena, token)) == NULL)
-		return HZ_ERR_NOMEM;
+	    NULL)) == HZ_OK)
+		rc = answer(x, user_id, kind, session, token, t);
 	sodium_memzero(token, sizeof(token));
-	t->expires_in = x->cfg->access_ttl;
-	t->user_id = user_id;
-	snprintf(t->kind, sizeof(t->kind), "%s", kind);
-	return HZ_OK;
+	return rc;
+}
+
+/* The row of a refresh token, locked. */
+static enum hz_status
+find(const struct hz_ctx *x, const char *token, struct hz_db_result *r)
+{
+	unsigned char hash[32];
+
+	hz_sha256(token, strlen(token), hash);
+	return hz_db_run(x->db, x->arena, &stmts, STMT_FIND,
+	    HZ_ARGS(HZ_ARG_I64(x->cfg->refresh_grace),
+	    HZ_ARG_STRN((const char *)hash, 32)), r);
 }
 
 /* The session row of a family, then its tokens. */
@@ -122,25 +164,96 @@ struct refresh_job {
 	bool                 ok;        /* else the caller is refused */
 };
 
+/* The grace: `r`, spent less than refresh_grace seconds ago, comes again
+ * (two tabs refreshed at once with the same token). Its successor, if it
+ * is still unspent in a live session of an enabled user, is answered
+ * again with a fresh access token (*ok); anything else is reuse. */
+static enum hz_status
+grace(const struct hz_ctx *x, const struct hz_db_result *r,
+      struct hz_tokens *t, bool *ok)
+{
+	const struct hz_db_cell *sealed = HZ_CELL(r, 0, F_SEALED);
+	struct hz_db_result n, u;
+	enum hz_status rc;
+	char *next = NULL;
+
+	*ok = false;
+	if (x->cfg->refresh_grace == 0 || HZ_CELL(r, 0, F_RECENT)->null ||
+	    HZ_CELL(r, 0, F_RECENT)->i != 1 ||
+	    sealed->null)
+		return HZ_OK;
+	/* A row that does not open (another pii_key) is no successor. */
+	if (hz_unseal(x->arena, x->keys, SEAL_PURPOSE,
+	    (const unsigned char *)sealed->s, sealed->len, &next) != HZ_OK ||
+	    strlen(next) != HZ_TOKEN_CHARS)
+		return HZ_OK;
+	rc = find(x, next, &n);
+	if (rc == HZ_OK && (n.nrows == 0 ||
+	    HZ_CELL(&n, 0, F_FAMILY)->len != 16 ||
+	    memcmp(HZ_CELL(&n, 0, F_FAMILY)->s, HZ_CELL(r, 0, F_FAMILY)->s,
+	    16) != 0 ||
+	    strcmp(HZ_CELL(&n, 0, F_STATE)->s, "active") != 0 ||
+	    HZ_CELL(&n, 0, F_LIVE)->i != 1 || HZ_CELL(&n, 0, F_SESSION)->null ||
+	    HZ_CELL(&n, 0, F_ENDED)->i != 0))
+		goto out;
+	if (rc || (rc = hz_db_run(x->db, x->arena, &stmts, STMT_USER_KIND,
+	    HZ_ARGS(HZ_ARG_I64((long long)HZ_ID(HZ_CELL(&n, 0, F_USER)))),
+	    &u)) || u.nrows == 0)
+		goto out;
+	if ((rc = answer(x, HZ_ID(HZ_CELL(&n, 0, F_USER)), HZ_CELL(&u, 0, 0)->s,
+	    HZ_ID(HZ_CELL(&n, 0, F_SESSION)), next, t)) == HZ_OK)
+		*ok = true;
+out:
+	sodium_memzero(next, HZ_TOKEN_CHARS);
+	return rc;
+}
+
+/* Spends `r` for the successor in `t`, kept sealed for the grace
+ * interval; the successors kept for older tokens of the family go. */
+static enum hz_status
+spend(const struct hz_ctx *x, const struct hz_db_result *r,
+      const struct hz_tokens *t)
+{
+	struct hz_db_arg keep = HZ_ARG_NULL;
+	unsigned char *sealed;
+	size_t len;
+	enum hz_status rc;
+
+	if (x->cfg->refresh_grace > 0) {
+		if ((rc = hz_seal(x->arena, x->keys, SEAL_PURPOSE, t->refresh,
+		    strlen(t->refresh), &sealed, &len)))
+			return rc;
+		keep = HZ_ARG_STRN((const char *)sealed, len);
+	}
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USE,
+	    HZ_ARGS(keep, HZ_ARG_I64(HZ_CELL(r, 0, F_ID)->i)), NULL)))
+		return rc;
+	return hz_db_run(x->db, x->arena, &stmts, STMT_UNSEAL_OLDER,
+	    HZ_ARGS(HZ_ARG_STRN(HZ_CELL(r, 0, F_FAMILY)->s, 16),
+	    HZ_ARG_I64(HZ_CELL(r, 0, F_ID)->i)), NULL);
+}
+
 static enum hz_status
 refresh_tx(const struct hz_ctx *x, void *p)
 {
 	struct refresh_job *j = p;
-	unsigned char hash[32], family[16];
+	unsigned char family[16];
 	struct hz_db_result r, u;
 	enum hz_status rc;
 	uint64_t user;
 
 	j->ok = false;
-	hz_sha256(j->token, strlen(j->token), hash);
-	struct hz_db_arg h = HZ_ARG_STRN((const char *)hash, 32);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FIND, HZ_ARGS(h), &r)))
+	memset(j->t, 0, sizeof(*j->t));
+	if ((rc = find(x, j->token, &r)))
 		return rc;
 	if (r.nrows == 0 || HZ_CELL(&r, 0, F_FAMILY)->len != 16)
 		return HZ_OK;
 	memcpy(family, HZ_CELL(&r, 0, F_FAMILY)->s, 16);
 	user = HZ_ID(HZ_CELL(&r, 0, F_USER));
 	if (strcmp(HZ_CELL(&r, 0, F_STATE)->s, "used") == 0) {
+		if ((rc = grace(x, &r, j->t, &j->ok)) || j->ok)
+			return rc;
+		memset(j->t, 0, sizeof(*j->t));
 		/* Reuse: someone else holds this family. End it for both,
 		 * access tokens included. */
 		if ((rc = end_family(x, (const char *)family, 16)))
@@ -161,16 +274,13 @@ refresh_tx(const struct hz_ctx *x, void *p)
 		return rc;
 	if (u.nrows == 0)
 		return HZ_OK;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USE,
-	    HZ_ARGS(HZ_ARG_I64(HZ_CELL(&r, 0, F_ID)->i)), NULL)))
-		return rc;
 	/* A family from before sessions were recorded gets its session now. */
 	if (HZ_CELL(&r, 0, F_SESSION)->null)
 		rc = new_session(x, user, HZ_CELL(&u, 0, 0)->s, family, j->t);
 	else
 		rc = issue(x, user, HZ_CELL(&u, 0, 0)->s, family,
 		    HZ_ID(HZ_CELL(&r, 0, F_SESSION)), j->t);
-	if (rc)
+	if (rc || (rc = spend(x, &r, j->t)))
 		return rc;
 	j->ok = true;
 	return HZ_OK;
@@ -200,14 +310,11 @@ static enum hz_status
 end_tx(const struct hz_ctx *x, void *p)
 {
 	const char *refresh = ((struct end_job *)p)->refresh;
-	unsigned char hash[32];
 	struct hz_db_result r;
 	uint64_t user;
 	enum hz_status rc;
 
-	hz_sha256(refresh, strlen(refresh), hash);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FIND,
-	    HZ_ARGS(HZ_ARG_STRN((const char *)hash, 32)), &r)))
+	if ((rc = find(x, refresh, &r)))
 		return rc;
 	if (r.nrows == 0)
 		return HZ_OK;
@@ -224,4 +331,20 @@ hz_session_end(const struct hz_ctx *x, const char *refresh)
 	struct end_job j = { refresh };
 
 	return hz_tx(x, end_tx, &j);
+}
+
+enum hz_status
+hz_session_purge(const struct hz_ctx *x, unsigned long long *cleared)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	*cleared = 0;
+	do {
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_PURGE_SEALED,
+		    HZ_ARGS(HZ_ARG_I64(x->cfg->refresh_grace)), &r)))
+			return rc;
+		*cleared += r.affected;
+	} while (r.affected == 5000);
+	return HZ_OK;
 }

@@ -1,6 +1,8 @@
 /* Sessions: an access JWT plus a refresh token. Refresh tokens are random,
  * stored as SHA-256, rotated on every use; a rotated token presented again
- * revokes its whole family (RFC 6819 §5.2.2.3: the token was stolen). */
+ * revokes its whole family (RFC 6819 §5.2.2.3: the token was stolen),
+ * except within refresh_grace seconds of its use while its successor is
+ * unspent: two tabs refreshing at once both get that successor. */
 #ifndef HZ_SESSION_H
 #define HZ_SESSION_H
 
@@ -21,9 +23,14 @@ struct hz_tokens {
 enum hz_status hz_session_start(const struct hz_ctx *, uint64_t user_id,
                                 const char *kind, struct hz_tokens *);
 /* HZ_ERR_UNAUTHORIZED for an unknown, expired, revoked or reused token
- * (the last also revokes the family, and that sticks). */
+ * (the last also revokes the family, and that sticks). A token spent less
+ * than refresh_grace seconds ago whose successor is still active in a live
+ * session answers that same successor and a fresh access token. */
 enum hz_status hz_session_refresh(const struct hz_ctx *, const char *refresh,
                                   struct hz_tokens *);
+/* Forgets the successors kept past the grace interval (scheduler). */
+enum hz_status hz_session_purge(const struct hz_ctx *,
+                                unsigned long long *cleared);
 /* Revokes the family of `refresh`; unknown tokens are not an error. */
 enum hz_status hz_session_end(const struct hz_ctx *, const char *refresh);
 

@@ -57,6 +57,9 @@ static const struct key keys[] = {
 	INT(access_ttl, 60, 3600, "900", "lifetime of an access token (JWT), seconds"),
 	INT(refresh_ttl, 3600, 90 * 86400, "2592000",
 	    "lifetime of a refresh token, seconds"),
+	INT(refresh_grace, 0, 60, "10",
+	    "seconds a spent refresh token still answers its unspent successor"
+	    " (tabs refreshing at once); 0 never"),
 	STR(jwt_issuer, "huzu", "iss of the access tokens"),
 	STR(jwt_audience, "huzu-h5", "aud of the access tokens"),
 	INT(code_ttl, 60, 3600, "300", "lifetime of a login code, seconds"),

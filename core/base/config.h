@@ -45,6 +45,7 @@ struct hz_config {
 
 	int       access_ttl;
 	int       refresh_ttl;
+	int       refresh_grace;
 	char      jwt_issuer[64];
 	char      jwt_audience[64];
 	int       code_ttl;

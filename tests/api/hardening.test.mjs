@@ -27,7 +27,9 @@ describe('an access token ends with its session', () => {
     assert.equal(decodeJwt(next.json.access_token).payload.sid, decodeJwt(r.access_token).payload.sid,
       'a refresh stays in its session');
     expectStatus(await api('GET', ME, next.json), 200);
-    // The rotated token again: theft. Both holders are logged out at once.
+    // The rotated token again, past the refresh grace: theft. Both
+    // holders are logged out at once.
+    sql(`UPDATE refresh_tokens SET used_at = used_at - INTERVAL 11 SECOND WHERE user_id = ${Number(r.user.id)} AND used_at IS NOT NULL`);
     expectError(await authPost('/api/v1/auth/refresh', { refresh_token: r.refresh_token }), 401, 'refresh_invalid');
     expectError(await api('GET', ME, next.json), 401, 'token_invalid');
     expectError(await api('GET', ME, r), 401, 'token_invalid');

@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, DEMO_PASSWORD, assertClean, codeFromSmsLog, freshPhone, openPage, shot, useBrowser, visibleText,
+  BASE, DEMO_PASSWORD, apiLogin, assertClean, checkWidths, codeFromSmsLog, freshPhone, openPage, shot, useBrowser,
+  visibleText,
 } from './lib.mjs';
 
 function storage(page) {
@@ -175,8 +176,13 @@ test('wrong password shows 用户名或密码错误 and stays on the login page'
     const tips = page.locator('#huzu-toptips');
     await tips.waitFor({ state: 'visible' });
     assert.equal(await visibleText(page, '#huzu-toptips-message'), '用户名或密码错误');
-    if (rid) assert.equal(await visibleText(page, '#huzu-toptips-rid'), `请求编号：${rid}`);
+    // The request id is one tap away, never on the face.
+    assert.ok(rid, 'the answer has a request id');
+    assert.doesNotMatch(await tips.innerText(), /[0-9a-f]{32}/);
     await shot(page, 'login-error.png');
+    await page.locator('#huzu-toptips-rid', { hasText: '查看反馈编号' }).click();
+    assert.equal(await visibleText(page, '#huzu-toptips-rid'), `请求编号：${rid}`);
+    assert.equal(await tips.isVisible(), true, 'the tap does not close the bar');
 
     assert.equal(new URL(page.url()).pathname, '/login.html');
     assert.equal(await page.locator('#form-staff').isVisible(), true);
@@ -185,6 +191,57 @@ test('wrong password shows 用户名或密码错误 and stays on the login page'
     assert.deepEqual(await storage(page), { access: null, refresh: null });
 
     assertClean(s, ['/api/v1/auth/login']);
+  } finally {
+    await s.context.close();
+  }
+});
+
+// Issue 12, defect 3: a wrong code is said at the code field, in words
+// that say what to do next; no request id anywhere on the page. The page's
+// controls are 44 px targets and its text readable, at 390 and 320 px.
+test('a wrong code is marked at the code field, with no request id', { timeout: 60_000 }, async () => {
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await openLogin(page);
+    await checkWidths(page, 'login, phone');
+    const phone = freshPhone();
+    await page.locator('#phone').fill(phone);
+    const sent = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/code');
+    await page.locator('#send-code').click();
+    assert.equal((await sent).status(), 202);
+    const code = await codeFromSmsLog(phone);
+    await page.locator('#code').fill(code === '000000' ? '111111' : '000000');
+    const verified = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/auth/code/verify');
+    await page.locator('#phone-submit').click();
+    const res = await verified;
+    assert.equal(res.status(), 401);
+    const { error } = await res.json();
+    assert.equal(error.code, 'code_invalid');
+    assert.match(error.request_id, /^[0-9a-f]{32}$/);
+
+    const said = await visibleText(page, '#code-error');
+    assert.equal(said, error.fields.code);
+    assert.match(said, /重新输入/);
+    assert.match(said, /重新获取验证码/);
+    assert.equal(await page.locator('#cell-code').evaluate((n) => n.classList.contains('weui-cell_warn')), true);
+    assert.equal(await page.locator('#code').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'code');
+    const codeBox = await page.locator('#code').boundingBox();
+    const errorBox = await page.locator('#code-error').boundingBox();
+    assert.ok(errorBox.y >= codeBox.y + codeBox.height - 1, 'the error right under the code');
+    assert.doesNotMatch(await page.locator('body').innerText(), /[0-9a-f]{32}/, 'no request id on the face');
+    assert.equal(await page.locator('#huzu-toptips.huzu-toptips_on').count(), 0, 'no banner besides');
+    await checkWidths(page, 'login, wrong code');
+    await shot(page, 'login-wrong-code.png');
+
+    // Typing again clears it.
+    await page.locator('#code').fill('1');
+    assert.equal(await page.locator('#code-error').isVisible(), false);
+
+    await page.locator('#mode-staff').click();
+    await checkWidths(page, 'login, staff');
+    assertClean(s, ['/api/v1/auth/code/verify']);
   } finally {
     await s.context.close();
   }
@@ -252,8 +309,11 @@ test('an expired access token is refreshed once, silently; a dead session logs o
     assert.deepEqual(s.calls.filter((c) => c === 'GET /api/v1/me' || c === 'POST /api/v1/auth/refresh'),
       ['GET /api/v1/me', 'GET /api/v1/me', 'GET /api/v1/me', 'POST /api/v1/auth/refresh', 'GET /api/v1/me']);
 
-    // Replaying the spent refresh token ends the whole session (reuse
-    // detection); the next expired access token then leads to 未登录.
+    // Replaying the spent refresh token once its successor is spent too
+    // (no grace then) ends the whole session (reuse detection); the next
+    // expired access token then leads to 未登录.
+    const next = await page.request.post(`${BASE}/api/v1/auth/refresh`, { data: { refresh_token: second.refresh } });
+    assert.equal(next.status(), 200);
     const replay = await page.request.post(`${BASE}/api/v1/auth/refresh`, { data: { refresh_token: first.refresh } });
     assert.equal(replay.status(), 401);
     await page.evaluate(() => localStorage.setItem('huzu.access', 'garbage.garbage.garbage'));
@@ -263,6 +323,58 @@ test('an expired access token is refreshed once, silently; a dead session logs o
     assert.deepEqual(await storage(page), { access: null, refresh: null });
 
     assertClean(s, ['/api/v1/me', '/api/v1/auth/refresh']);
+  } finally {
+    await s.context.close();
+  }
+});
+
+// Issue 12, defect 1: two tabs whose access token expired together
+// refresh at the same moment (their first /me is held until both asked),
+// here without Web Locks, as in older in-app browsers. The client's own
+// lock lets one tab refresh and the other take the pair it stored; the
+// server answers a token spent a moment ago with the same pair. Neither
+// tab is logged out, and the session lives on.
+test('two tabs refreshing at once both stay logged in', { timeout: 60_000 }, async () => {
+  const s = await openPage();
+  const { context, page } = s;
+  try {
+    await context.addInitScript(() => { delete Navigator.prototype.locks; });
+    const t = await apiLogin('cadre1');
+    await page.goto(`${BASE}/login.html#staff`, { waitUntil: 'load' });
+    assert.equal(await page.evaluate(() => 'locks' in navigator), false);
+    await page.evaluate((refresh) => {
+      localStorage.setItem('huzu.access', 'x.y.z');
+      localStorage.setItem('huzu.refresh', refresh);
+    }, t.refresh_token);
+    const other = await context.newPage();
+    const errors = [];
+    other.on('pageerror', (err) => errors.push(String(err)));
+    const held = new Map();
+    await context.route('**/api/v1/me', async (route) => {
+      const p = route.request().frame().page();
+      if (held.size === 2 || held.has(p)) return route.continue();
+      const go = new Promise((resolve) => { held.set(p, resolve); });
+      if (held.size === 2) for (const resolve of held.values()) resolve();
+      await go;
+      return route.continue();
+    });
+    const refreshes = [];
+    context.on('response', (r) => { if (new URL(r.url()).pathname === '/api/v1/auth/refresh') refreshes.push(r.status()); });
+    await Promise.all([page, other].map((p) => p.goto(`${BASE}/#me`, { waitUntil: 'load' })));
+    for (const p of [page, other]) {
+      await p.locator('#me-details').waitFor({ state: 'visible' });
+      assert.equal(await visibleText(p, '#me-username'), 'cadre1');
+      assert.equal(await visibleText(p, '#me-tag'), '工作人员');
+    }
+    assert.equal(held.size, 2, 'both tabs were refused together');
+    assert.ok(refreshes.length >= 1 && refreshes.every((st) => st === 200), `refreshes: ${refreshes}`);
+    const now = await storage(page);
+    assert.ok(now.access && now.access !== 'x.y.z' && now.refresh && now.refresh !== t.refresh_token);
+    // The session was not ended: its refresh token still works.
+    const again = await page.request.post(`${BASE}/api/v1/auth/refresh`, { data: { refresh_token: now.refresh } });
+    assert.equal(again.status(), 200);
+    assert.deepEqual(errors, []);
+    assertClean(s, ['/api/v1/me']);
   } finally {
     await s.context.close();
   }

@@ -96,8 +96,13 @@ test('QR landing with an unknown token shows the error envelope message', { time
     assert.equal(await page.locator('.weui-msg__icon-area i.weui-icon_msg').isVisible(), true);
     const body = await page.locator('body').innerText();
     assert.doesNotMatch(body, /[{}]|"error"/, 'no raw JSON on the page');
-    if (envelope.error.request_id) assert.ok(body.includes(`请求编号：${envelope.error.request_id}`), 'request id shown');
+    // The request id is one tap away (查看反馈编号), not on the face.
+    assert.doesNotMatch(body, /[0-9a-f]{32}/, 'no request id on the face');
     await shot(page, 'landing-invalid.png');
+    if (envelope.error.request_id) {
+      await page.locator('#state-rid-text', { hasText: '查看反馈编号' }).click();
+      assert.equal(await visibleText(page, '#state-rid-text'), `请求编号：${envelope.error.request_id}`);
+    }
 
     // The failed API call itself is logged by Chromium ("Failed to load resource"); anything else is a bug.
     s.consoleErrors = s.consoleErrors.filter((e) => !new URL(e.url || BASE).pathname.startsWith('/api/v1/scan/'));

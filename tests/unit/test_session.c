@@ -1,5 +1,6 @@
 /* Sessions against the real database: a family of refresh tokens, rotated
- * on every use, revoked whole on reuse or logout. */
+ * on every use, revoked whole on reuse or logout; a token spent moments ago
+ * answers its unspent successor (refresh_grace). */
 #include "unit.h"
 
 #include <string.h>
@@ -8,12 +9,20 @@
 #include "dbfixture.h"
 #include "session.h"
 
-enum { S_DISABLE, S_ENABLE, S_EXPIRE, S__MAX };
+enum { S_DISABLE, S_ENABLE, S_EXPIRE, S_AGE, S_SEALED, S_END, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
 	[S_ENABLE] = "UPDATE users SET disabled = 0 WHERE id = ?",
 	[S_EXPIRE] = "UPDATE refresh_tokens SET expires_at = NOW(3) -"
 	    " INTERVAL 1 SECOND WHERE user_id = ? AND state = 'active'",
+	/* As if the spent tokens had been spent just past the grace. */
+	[S_AGE] = "UPDATE refresh_tokens SET used_at = NOW(3) -"
+	    " INTERVAL 11 SECOND WHERE user_id = ? AND state = 'used'",
+	[S_SEALED] = "SELECT COUNT(*) FROM refresh_tokens"
+	    " WHERE user_id = ? AND successor_sealed IS NOT NULL",
+	/* Sessions ended by other means than a logout with their token. */
+	[S_END] = "UPDATE sessions SET revoked_at = NOW(3)"
+	    " WHERE user_id = ? AND revoked_at IS NULL",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_session", sql);
 
@@ -94,7 +103,8 @@ reuse_revokes_the_family(void **state)
 	    HZ_OK);
 	assert_int_equal(hz_session_start(&fx, r.id, "resident", &t0), HZ_OK);
 	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1), HZ_OK);
-	/* The rotated token again: stolen or replayed. */
+	/* The rotated token again, after the grace: stolen or replayed. */
+	fx_exec(&stmts, S_AGE, r.id);
 	refused(t0.refresh);
 	assert_int_equal(fx_audits("session.reuse_revoked", r.id, r.id), 1);
 	/* The holder of the newest one is logged out too... */
@@ -179,10 +189,145 @@ bad_and_expired_tokens_are_refused(void **state)
 	assert_string_equal(fx_refresh_states(r.id), "active");
 }
 
+/* Two tabs refresh with the same token at once: the second, within the
+ * grace, gets the very successor the first got, with a fresh access token
+ * of the same session, and no new row. Once that successor is spent, the
+ * first token is reuse again. */
+static void
+grace_answers_the_same_successor(void **state)
+{
+	struct hz_caller r;
+	struct hz_tokens t0, t1, t2, t3;
+	struct hz_claims c1, c2;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_cfg.refresh_grace, 10);
+	assert_int_equal(fx_resident(&r), HZ_OK);
+	assert_int_equal(hz_session_start(&fx, r.id, "resident", &t0), HZ_OK);
+	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1), HZ_OK);
+	assert_int_equal(fx_count(&stmts, S_SEALED, r.id), 1);
+	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t2), HZ_OK);
+	assert_string_equal(t2.refresh, t1.refresh);
+	assert_int_equal(t2.user_id, r.id);
+	assert_string_equal(t2.kind, "resident");
+	assert_int_equal(t2.expires_in, fx_cfg.access_ttl);
+	assert_int_equal(hz_jwt_verify(&fx, t1.access, &c1), HZ_OK);
+	assert_int_equal(hz_jwt_verify(&fx, t2.access, &c2), HZ_OK);
+	assert_int_equal(c2.sub, r.id);
+	assert_int_equal(c2.sid, c1.sid);
+	assert_string_equal(fx_refresh_states(r.id), "used,active");
+	assert_int_equal(fx_audits("session.reuse_revoked", r.id, 0), 0);
+
+	/* The successor is spent: its elder's copy goes, and the elder
+	 * presented again is reuse, grace or not. */
+	assert_int_equal(hz_session_refresh(&fx, t1.refresh, &t3), HZ_OK);
+	assert_int_equal(fx_count(&stmts, S_SEALED, r.id), 1);
+	assert_string_equal(fx_refresh_states(r.id), "used,used,active");
+	refused(t0.refresh);
+	assert_int_equal(fx_audits("session.reuse_revoked", r.id, r.id), 1);
+	refused(t3.refresh);
+	assert_string_equal(fx_refresh_states(r.id), "revoked,revoked,revoked");
+}
+
+/* Past the grace the kept successor is forgotten by the scheduler, and
+ * the spent token is reuse: the whole family ends. */
+static void
+after_the_grace_is_reuse(void **state)
+{
+	struct hz_caller r;
+	struct hz_tokens t0, t1;
+	unsigned long long cleared;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_resident(&r), HZ_OK);
+	assert_int_equal(hz_session_start(&fx, r.id, "resident", &t0), HZ_OK);
+	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1), HZ_OK);
+	/* Within the grace the purge keeps it. */
+	assert_int_equal(hz_session_purge(&fx, &cleared), HZ_OK);
+	assert_int_equal(fx_count(&stmts, S_SEALED, r.id), 1);
+	fx_exec(&stmts, S_AGE, r.id);
+	assert_int_equal(hz_session_purge(&fx, &cleared), HZ_OK);
+	assert_true(cleared >= 1);
+	assert_int_equal(fx_count(&stmts, S_SEALED, r.id), 0);
+	refused(t0.refresh);
+	assert_int_equal(fx_audits("session.reuse_revoked", r.id, r.id), 1);
+	refused(t1.refresh);
+	assert_string_equal(fx_refresh_states(r.id), "revoked,revoked");
+
+	/* Aged but not yet purged: the age alone decides. */
+	assert_int_equal(hz_session_start(&fx, r.id, "resident", &t0), HZ_OK);
+	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1), HZ_OK);
+	fx_exec(&stmts, S_AGE, r.id);
+	assert_int_equal(fx_count(&stmts, S_SEALED, r.id), 1);
+	refused(t0.refresh);
+	refused(t1.refresh);
+}
+
+/* refresh_grace = 0: no successor is kept, and any reuse ends the family. */
+static void
+grace_zero_is_reuse(void **state)
+{
+	struct hz_caller r;
+	struct hz_tokens t0, t1;
+
+	(void)state;
+	FX_NEED_DB();
+	fx_cfg.refresh_grace = 0;
+	assert_int_equal(fx_resident(&r), HZ_OK);
+	assert_int_equal(hz_session_start(&fx, r.id, "resident", &t0), HZ_OK);
+	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1), HZ_OK);
+	assert_int_equal(fx_count(&stmts, S_SEALED, r.id), 0);
+	refused(t0.refresh);
+	fx_cfg.refresh_grace = 10;
+	assert_int_equal(fx_audits("session.reuse_revoked", r.id, r.id), 1);
+	refused(t1.refresh);
+	assert_string_equal(fx_refresh_states(r.id), "revoked,revoked");
+}
+
+/* Within the grace, a session that ended (logout) or a user who was
+ * disabled gets nothing: the spent token is treated as reuse. */
+static void
+grace_needs_a_live_session(void **state)
+{
+	struct hz_caller r;
+	struct hz_tokens t0, t1;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_resident(&r), HZ_OK);
+	assert_int_equal(hz_session_start(&fx, r.id, "resident", &t0), HZ_OK);
+	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1), HZ_OK);
+	assert_int_equal(hz_session_end(&fx, t1.refresh), HZ_OK);
+	refused(t0.refresh);
+	refused(t1.refresh);
+	assert_int_equal(fx_audits("session.reuse_revoked", r.id, r.id), 0);
+
+	assert_int_equal(hz_session_start(&fx, r.id, "resident", &t0), HZ_OK);
+	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1), HZ_OK);
+	fx_exec(&stmts, S_END, r.id);
+	refused(t0.refresh);
+	assert_int_equal(fx_audits("session.reuse_revoked", r.id, r.id), 1);
+	refused(t1.refresh);
+
+	assert_int_equal(hz_session_start(&fx, r.id, "resident", &t0), HZ_OK);
+	assert_int_equal(hz_session_refresh(&fx, t0.refresh, &t1), HZ_OK);
+	fx_exec(&stmts, S_DISABLE, r.id);
+	refused(t0.refresh);
+	fx_exec(&stmts, S_ENABLE, r.id);
+	refused(t1.refresh);
+	assert_int_equal(fx_audits("session.reuse_revoked", r.id, r.id), 2);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(start_issues_a_verifiable_pair),
 	cmocka_unit_test(each_refresh_rotates_once),
 	cmocka_unit_test(reuse_revokes_the_family),
 	cmocka_unit_test(logout_ends_the_family),
 	cmocka_unit_test(disabled_users_cannot_refresh),
-	cmocka_unit_test(bad_and_expired_tokens_are_refused))
+	cmocka_unit_test(bad_and_expired_tokens_are_refused),
+	cmocka_unit_test(grace_answers_the_same_successor),
+	cmocka_unit_test(after_the_grace_is_reuse),
+	cmocka_unit_test(grace_zero_is_reuse),
+	cmocka_unit_test(grace_needs_a_live_session))

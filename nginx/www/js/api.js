@@ -133,18 +133,64 @@ function isRejection(err) {
 
 let refreshing = null;
 
-// Trades the stored refresh token for new tokens. staleAccess is the access
-// token that was just refused: if the store already holds another one (a
-// concurrent call or another tab refreshed meanwhile), that one is used and
-// the refresh token, which rotates, is not spent twice (the server ends the
-// whole session on reuse). Resolves true when there is a new access token,
-// false when the session is over (tokens cleared); throws on transient errors.
-function refreshSession(staleAccess) {
+const LOCK_KEY = 'huzu.refresh.lock';
+const LOCK_MS = 10_000;
+
+const pause = (ms) => new Promise((r) => { setTimeout(r, ms); });
+
+function lease() {
+  try { return JSON.parse(readStore(LOCK_KEY) || 'null'); } catch { return null; }
+}
+
+// The cross-tab lock without Web Locks (older in-app browsers): a lease in
+// localStorage. A tab writes its id, waits a moment and holds the lock if
+// its id is still there (the last writer wins); the others wait until it
+// is given back or lapses. Storage that cannot be written, or a wait past
+// the lease, lets the tab go on: the server still answers a token spent a
+// moment ago with the same new pair.
+async function storageLock(fn) {
+  const me = newIdempotencyKey();
+  const giveUp = Date.now() + LOCK_MS;
+  for (;;) {
+    const held = lease();
+    if (!held || !(held.until > Date.now())) {
+      writeStore(LOCK_KEY, JSON.stringify({ id: me, until: Date.now() + LOCK_MS }));
+      await pause(30);
+      const now = lease();
+      if (!now || now.id === me) break;
+    }
+    if (Date.now() > giveUp) break;
+    await pause(50);
+  }
+  try {
+    return await fn();
+  } finally {
+    if (lease()?.id === me) writeStore(LOCK_KEY, null);
+  }
+}
+
+// One refresh at a time across the tabs of this origin.
+function crossTabLock(fn) {
+  if (typeof navigator !== 'undefined' && navigator.locks && typeof navigator.locks.request === 'function') {
+    return navigator.locks.request('huzu.refresh', fn);
+  }
+  return storageLock(fn);
+}
+
+// Trades the stored refresh token for new tokens. staleAccess and
+// staleRefresh are the tokens the refused request went out with. Under the
+// cross-tab lock the stored tokens are read again: if another tab (or a
+// concurrent call) replaced either meanwhile, the stored pair is used and
+// the refresh token, which rotates, is not spent twice (the server ends
+// the whole session on a reuse). Resolves true when there is a new access
+// token, false when the session is over (tokens cleared); throws on
+// transient errors.
+function refreshSession(staleAccess, staleRefresh) {
   if (!refreshing) {
     const run = async () => {
       const current = tokens.access;
-      if (current && current !== staleAccess) return true;
       const refresh = tokens.refresh;
+      if (current && (current !== staleAccess || (staleRefresh && refresh && refresh !== staleRefresh))) return true;
       if (!refresh) {
         dropSession();
         return false;
@@ -160,11 +206,7 @@ function refreshSession(staleAccess) {
         return false;
       }
     };
-    // Web Locks serialise refreshes across tabs of the same origin.
-    const locked = navigator.locks && typeof navigator.locks.request === 'function'
-      ? navigator.locks.request('huzu.refresh', run)
-      : run();
-    refreshing = locked.finally(() => { refreshing = null; });
+    refreshing = crossTabLock(run).finally(() => { refreshing = null; });
   }
   return refreshing;
 }
@@ -174,13 +216,14 @@ function refreshSession(staleAccess) {
 // tokens are cleared, LOGOUT_EVENT fires and the original 401 is thrown.
 async function request(method, path, body, opts) {
   const sentAccess = tokens.access;
+  const sentRefresh = tokens.refresh;
   try {
     return await send(method, path, body, opts);
   } catch (err) {
     const retryable = err instanceof ApiError && err.status === 401 &&
       !path.startsWith('/auth/') && (sentAccess || tokens.refresh);
     if (!retryable) throw err;
-    if (!(await refreshSession(sentAccess))) throw err;
+    if (!(await refreshSession(sentAccess, sentRefresh))) throw err;
     return send(method, path, body, opts);
   }
 }
@@ -255,11 +298,12 @@ async function fetchBlob(url, { signal } = {}) {
 // Both renew an expired access token once, like request().
 async function withRefresh(fn) {
   const sentAccess = tokens.access;
+  const sentRefresh = tokens.refresh;
   try {
     return await fn();
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 401 && (sentAccess || tokens.refresh))) throw err;
-    if (!(await refreshSession(sentAccess))) throw err;
+    if (!(await refreshSession(sentAccess, sentRefresh))) throw err;
     return fn();
   }
 }

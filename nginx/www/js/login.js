@@ -34,15 +34,20 @@ function setFieldError(name, message) {
   setFieldErrorOf({ cell: $(`cell-${name}`), error: $(`${name}-error`), input: FIELDS[name] }, message);
 }
 
+// Refusals of the code itself (wrong, expired, too many tries): their
+// words go under the code field even if the answer names no field.
+const CODE_REFUSALS = ['code_invalid', 'code_locked'];
+
 // Field errors go under their inputs; the rest of an error is shown as
-// toptips (a refusal the user can act on) or in a dialog (anything else,
-// with the request id to quote).
+// toptips (a refusal the user can act on) or in a dialog (anything else).
+// Neither shows the request id on its face: it is one tap away.
 function reportError(err, names) {
   if (!(err instanceof ApiError)) {
     showError(err);
     return;
   }
-  const fields = err.fields || {};
+  const fields = { ...(err.fields || {}) };
+  if (names.includes('code') && CODE_REFUSALS.includes(err.code) && typeof fields.code !== 'string') fields.code = err.message;
   const known = Object.keys(fields).filter((k) => names.includes(k) && typeof fields[k] === 'string');
   for (const name of known) setFieldError(name, fields[name]);
   if (known.length) {

@@ -169,7 +169,13 @@ export function toptips(message, requestId = '') {
     document.body.append(root);
   }
   root.replaceChildren(el('p', { class: 'huzu-toptips__message', id: 'huzu-toptips-message' }, message));
-  if (requestId) root.append(el('p', { class: 'huzu-toptips__rid', id: 'huzu-toptips-rid' }, `请求编号：${requestId}`));
+  // The id behind a tap; once shown, the bar stays long enough to copy it.
+  if (requestId) {
+    root.append(ridTap(requestId, 'huzu-toptips-rid', () => {
+      clearTimeout(tipsTimer);
+      tipsTimer = setTimeout(hideToptips, 15000);
+    }));
+  }
   root.classList.add('huzu-toptips_on');
   clearTimeout(tipsTimer);
   tipsTimer = setTimeout(hideToptips, 5000);
@@ -222,7 +228,7 @@ export function showState({ icon, title, desc = '', requestId = '', buttons = []
     : el('i', { class: `${icon} weui-icon_msg`, 'aria-hidden': 'true' }));
   $('state-title').textContent = title;
   $('state-desc').textContent = desc;
-  $('state-request-id').textContent = requestId ? `请求编号：${requestId}` : '';
+  $('state-request-id').replaceChildren(requestId ? ridTap(requestId, 'state-rid-text') : '');
   $('state-tips').hidden = !requestId;
   const list = buttons.filter(Boolean);
   $('state-buttons').replaceChildren(...list);
@@ -267,7 +273,7 @@ export function errorState(err, retry) {
   return el('div', 'huzu-empty huzu-empty_error',
     el('p', 'huzu-empty__title', '暂时无法加载'),
     el('p', 'huzu-empty__desc', e.message),
-    e.requestId ? el('p', 'huzu-request-id', `请求编号：${e.requestId}`) : null,
+    e.requestId ? ridTap(e.requestId, null) : null,
     btn);
 }
 
@@ -362,9 +368,9 @@ function dialogButton(text, { primary = false, warn = false, id } = {}) {
 const pair = (no, yes, warn) => (warn ? [yes, no] : [no, yes]);
 
 // Shows err (an ApiError: message, field messages, request id) in a WeUI
-// dialog; resolves when the user dismisses it. ridBehindTap: the request
-// id is one tap away (查看反馈编号) for support, not on the face.
-export function showError(err, { ridBehindTap = false } = {}) {
+// dialog; resolves when the user dismisses it. The request id is one tap
+// away (查看反馈编号) for support, never on the face.
+export function showError(err) {
   const e = err instanceof ApiError ? err : new ApiError();
   const fieldMessages = Object.values(e.fields || {}).filter((m) => typeof m === 'string');
   const ok = dialogButton('知道了', { primary: true });
@@ -374,7 +380,7 @@ export function showError(err, { ridBehindTap = false } = {}) {
     body: [
       el('p', 'huzu-dialog__message', e.message),
       fieldMessages.length ? el('ul', 'huzu-dialog__fields', ...fieldMessages.map((m) => el('li', '', m))) : null,
-      e.requestId ? (ridBehindTap ? ridTap(e.requestId) : el('p', 'huzu-request-id', `请求编号：${e.requestId}`)) : null,
+      e.requestId ? ridTap(e.requestId, 'huzu-error-rid') : null,
     ],
     buttons: [ok],
   });
@@ -382,10 +388,16 @@ export function showError(err, { ridBehindTap = false } = {}) {
   return answer;
 }
 
-// 查看反馈编号: a link-like button that turns into the request id.
-function ridTap(requestId) {
-  const b = el('button', { class: 'huzu-linkbtn huzu-rid-tap', type: 'button', id: 'huzu-error-rid' }, '查看反馈编号');
-  b.addEventListener('click', () => b.replaceWith(el('p', 'huzu-request-id', `请求编号：${requestId}`)), { once: true });
+// 查看反馈编号: a link-like button that turns into the request id, for
+// support; no message shows a request id on its face. id names the button
+// and then the line that replaces it; onShow runs after the tap.
+export function ridTap(requestId, id, onShow) {
+  const b = el('button', { class: 'huzu-linkbtn huzu-rid-tap', type: 'button', id }, '查看反馈编号');
+  b.addEventListener('click', (ev) => {
+    ev.stopPropagation();
+    b.replaceWith(el('span', { class: 'huzu-rid', id }, `请求编号：${requestId}`));
+    onShow?.();
+  }, { once: true });
   return b;
 }
 
