@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import {
-  BASE, apiGet, apiLogin, assertClean, codeFromSmsLog, freshPhone, openPage, shot, useBrowser,
+  BASE, apiGet, apiLogin, assertClean, checkWidths, codeFromSmsLog, freshPhone, openPage, shot, useBrowser,
 } from './lib.mjs';
 import { OA_APPID, fakeOfficialAccount, startFakeWechat } from '../api/identity-lib.mjs';
 
@@ -69,6 +69,7 @@ test('in WeChat: bound with one code the first time, signed in without typing af
     assert.ok(!page.url().includes('code='), 'the used code is off the address');
     assert.match(await page.locator('#wx-bind-note').innerText(), /首次使用请验证手机号/);
     await shot(page, 'wechat-bind.png');
+    await checkWidths(page, 'login, first time in WeChat');
 
     const phone = freshPhone();
     await page.locator('#phone').fill(phone);
