@@ -326,12 +326,12 @@ jsapi_ticket(const struct hz_ctx *x, char **ticket)
 		return rc;
 	if (cache_read(x, &r, "jsapi_ticket", ticket) == HZ_OK)
 		return HZ_OK;
-	if (r.nrows == 0)
-		for (size_t i = 0; i < 2; i++)
-			if ((rc = hz_db_run(x->db, x->arena, &stmts,
-			    STMT_CACHE_SEED, HZ_ARGS(HZ_ARG_STR(i ?
-			    "access_token" : "jsapi_ticket")), NULL)))
-				return rc;
+	/* Rare (once per expiry), so both rows are made sure of each time. */
+	for (size_t i = 0; i < 2; i++)
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CACHE_SEED,
+		    HZ_ARGS(HZ_ARG_STR(i ? "access_token" : "jsapi_ticket")),
+		    NULL)))
+			return rc;
 	if ((rc = hz_tx(x, ticket_tx, &j)))
 		return rc;
 	*ticket = j.ticket;
