@@ -10,6 +10,7 @@
 #include "sms.h"
 #include "users.h"
 #include "wechat.h"
+#include "wechat_web.h"
 
 enum {
 	STMT_LAST_FOR_PHONE, STMT_COUNT_FOR_IP, STMT_INSERT, STMT_CURRENT,
@@ -106,7 +107,9 @@ static const struct hz_refusal
     wechat_down = { HZ_ERR_UPSTREAM, "wechat_unavailable", NULL,
 	"微信服务暂时不可用，请稍后重试或使用手机号登录" },
     wechat_off = { HZ_ERR_DISABLED, "wechat_disabled", NULL,
-	"暂未开通微信登录，请使用手机号登录" };
+	"暂未开通微信登录，请使用手机号登录" },
+    wechat_web_invalid = { HZ_ERR_UNAUTHORIZED, "wechat_code_invalid", NULL,
+	"微信授权已失效，请关闭页面后从微信重新打开；也可以用手机号和验证码登录" };
 
 struct login_job {
 	uint64_t          user;
@@ -411,6 +414,7 @@ struct verify_job {
 	struct hz_tokens        *t;
 	const struct hz_refusal *verdict;
 	uint64_t                 user;
+	const char              *openid;   /* to bind (wechat_bind), or NULL */
 };
 
 static enum hz_status
@@ -462,6 +466,10 @@ verify_tx(const struct hz_ctx *x, void *p)
 	}
 	if (rc)
 		return rc;
+	/* A refused binding undoes it all, the code's use included: the
+	 * code still logs in without the binding. */
+	if (j->openid != NULL && (rc = hz_wechat_oa_bind(x, j->user, j->openid)))
+		return rc;
 	struct login_job l = { j->user, "resident", "login.code", j->t };
 	if ((rc = login_tx(x, &l)))
 		return rc;
@@ -473,13 +481,29 @@ enum hz_status
 hz_login_code_verify(const struct hz_ctx *x, const char *phone,
                      const char *code, struct hz_tokens *t)
 {
-	struct verify_job j = { phone, code, t, NULL, 0 };
+	return hz_login_code_verify_bind(x, phone, code, NULL, t);
+}
+
+enum hz_status
+hz_login_code_verify_bind(const struct hz_ctx *x, const char *phone,
+                          const char *code, const char *wechat_bind,
+                          struct hz_tokens *t)
+{
+	struct verify_job j = { phone, code, t, NULL, 0, NULL };
+	char *openid;
 	enum hz_status rc;
 
 	if (!hz_phone_valid(phone))
 		return hz_refuse_rule(x, "phone", &hz_rule_phone);
 	if (!hz_rule_ok(&hz_rule_login_code, code, false))
 		return hz_refuse_rule(x, "code", &hz_rule_login_code);
+	/* A bad bind token is refused before the code is looked at, so the
+	 * code is not spent on it. */
+	if (wechat_bind != NULL) {
+		if ((rc = hz_wechat_bind_open(x, wechat_bind, &openid)))
+			return rc;
+		j.openid = openid;
+	}
 	if ((rc = hz_tx(x, verify_tx, &j)))
 		return rc;
 	return j.verdict ? hz_refuse(x, j.verdict) : HZ_OK;
@@ -525,4 +549,37 @@ hz_login_wechat(const struct hz_ctx *x, const char *code, struct hz_tokens *t)
 	struct wechat_job j = { openid, t };
 	rc = hz_tx(x, wechat_tx, &j);
 	return rc == HZ_ERR_FORBIDDEN ? hz_refuse(x, &wechat_refused) : rc;
+}
+
+enum hz_status
+hz_login_wechat_web(const struct hz_ctx *x, const char *code,
+                    struct hz_tokens *t, char **bind_token)
+{
+	char *openid;
+	bool usable;
+	enum hz_status rc;
+
+	*bind_token = NULL;
+	switch ((rc = hz_wechat_oa_openid(x, code, &openid))) {
+	case HZ_OK:
+		break;
+	case HZ_ERR_UNAUTHORIZED:
+		return hz_refuse(x, &wechat_web_invalid);
+	case HZ_ERR_UPSTREAM:
+		return hz_refuse(x, &wechat_down);
+	case HZ_ERR_CONFIG:
+		return hz_refuse(x, &wechat_off);
+	default:
+		return rc;
+	}
+	struct login_job l = { 0, "resident", "login.wechat_web", t };
+	if ((rc = hz_wechat_oa_user(x, openid, &l.user, &usable)))
+		return rc;
+	/* Not bound yet: the page asks for the phone and one code, and sends
+	 * this token with them (hz_login_code_verify_bind). */
+	if (l.user == 0)
+		return hz_wechat_bind_token(x, openid, bind_token);
+	if (!usable)
+		return hz_refuse(x, &wechat_refused);
+	return hz_tx(x, login_tx, &l);
 }

@@ -35,9 +35,27 @@ enum hz_status hz_login_code_send(const struct hz_ctx *, const char *phone);
 enum hz_status hz_login_code_verify(const struct hz_ctx *, const char *phone,
                                     const char *code, struct hz_tokens *);
 
+/* The same; with `wechat_bind` (a bind token of hz_login_wechat_web, or
+ * NULL) the official account's openid in it is bound to the phone's
+ * resident in the same transaction. Refused before the code is checked
+ * with wechat_bind_invalid (401) for a forged or expired token, and as a
+ * whole (nothing committed) with wechat_already_bound (409) when the
+ * openid is another user's. */
+enum hz_status hz_login_code_verify_bind(const struct hz_ctx *,
+                                         const char *phone, const char *code,
+                                         const char *wechat_bind,
+                                         struct hz_tokens *);
+
 /* Exchanges a mini-program login code at wechat_url. HZ_ERR_UNAUTHORIZED
  * for a code WeChat refuses, HZ_ERR_UPSTREAM when WeChat cannot be asked. */
 enum hz_status hz_login_wechat(const struct hz_ctx *, const char *code,
                                struct hz_tokens *);
+
+/* Inside WeChat's browser: exchanges a web authorisation code (official
+ * account, snsapi_base). A bound openid logs its resident in (*t); an
+ * unbound one gives *bind_token instead (t untouched), for the phone code
+ * that binds it. Refusals as hz_login_wechat's. */
+enum hz_status hz_login_wechat_web(const struct hz_ctx *, const char *code,
+                                   struct hz_tokens *t, char **bind_token);
 
 #endif

@@ -41,34 +41,53 @@ code_ok(const char *c)
 	return true;
 }
 
-enum hz_status
-hz_wechat_exchange(const struct hz_ctx *x, const char *code, char **openid)
+/* RFC 3986 percent-encoding of a query value (all but unreserved). */
+static char *
+escape(hz_arena *a, const char *s)
 {
-	const char *secret = hz_secret(x->cfg, "wechat_secret");
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s);
+	char *out, *o;
+
+	if (n > 1024 || (out = hz_arena_alloc(a, 3 * n + 1)) == NULL)
+		return NULL;
+	o = out;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL) {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* GETs `url` and parses the answer into *doc (arena-owned); *errcode is
+ * WeChat's errcode, 0 when there is none. HZ_ERR_UPSTREAM when WeChat
+ * cannot be reached in wechat_timeout, answers other than 200, or answers
+ * something that is not JSON. `what` names the call in the log. */
+static enum hz_status
+get_json(const struct hz_ctx *x, const char *what, const char *url,
+         cJSON **doc, int *errcode)
+{
 	struct answer a;
 	struct hz_json_error jerr;
-	cJSON *doc;
-	const cJSON *id, *errcode;
-	char *url, *app = NULL, *sec = NULL;
+	const cJSON *e;
 	CURL *c;
 	CURLcode cr;
 	long status = 0;
 	enum hz_status rc = HZ_ERR_UPSTREAM;
 
-	if (x->cfg->wechat_appid[0] == '\0' || secret == NULL)
-		return HZ_ERR_CONFIG;
-	if (!code_ok(code))
-		return HZ_ERR_UNAUTHORIZED;
+	*errcode = 0;
+	if (url == NULL)
+		return HZ_ERR_NOMEM;
 	if ((c = curl_easy_init()) == NULL)
 		return HZ_ERR_NOMEM;
-	app = curl_easy_escape(c, x->cfg->wechat_appid, 0);
-	sec = curl_easy_escape(c, secret, 0);
-	url = hz_arena_printf(x->arena, "%s?appid=%s&secret=%s&js_code=%s"
-	    "&grant_type=authorization_code", x->cfg->wechat_url,
-	    app ? app : "", sec ? sec : "", code);
 	hz_buf_init(&a.buf, x->arena);
-	if (url == NULL || app == NULL || sec == NULL)
-		goto out;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -82,36 +101,168 @@ hz_wechat_exchange(const struct hz_ctx *x, const char *code, char **openid)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
 	cr = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
 	if (cr != CURLE_OK || status != 200) {
 		/* The URL holds the secret: never logged. */
-		hz_warn("wechat exchange failed", "curl=%d http=%ld", (int)cr,
-		    status);
-		goto out;
+		hz_warn("wechat call failed", "call=%s curl=%d http=%ld", what,
+		    (int)cr, status);
+		return rc;
 	}
 	hz_json_use_arena(x->arena);
-	if (hz_json_parse(a.buf.data, a.buf.len, 4, &doc, &jerr) != HZ_OK) {
-		hz_warn("wechat answered nonsense", "%s", "");
-		goto out;
+	if (hz_json_parse(a.buf.data, a.buf.len, 4, doc, &jerr) != HZ_OK ||
+	    !cJSON_IsObject(*doc)) {
+		hz_warn("wechat answered nonsense", "call=%s", what);
+		return rc;
 	}
-	errcode = cJSON_GetObjectItemCaseSensitive(doc, "errcode");
-	id = cJSON_GetObjectItemCaseSensitive(doc, "openid");
-	if (cJSON_IsNumber(errcode) && errcode->valuedouble != 0) {
-		/* 40029 invalid code, 40163 code used, 40226 risky user. */
-		int e = (int)errcode->valuedouble;
-		hz_info("wechat refused the code", "errcode=%d", e);
-		rc = (e == 40029 || e == 40163 || e == 40226)
+	e = cJSON_GetObjectItemCaseSensitive(*doc, "errcode");
+	if (cJSON_IsNumber(e) && e->valuedouble != 0) {
+		*errcode = (int)e->valuedouble;
+		hz_info("wechat refused", "call=%s errcode=%d", what, *errcode);
+	}
+	return HZ_OK;
+}
+
+/* A string member of 8 to `max` bytes, copied to the arena, or NULL. */
+static char *
+member(const struct hz_ctx *x, const cJSON *doc, const char *name,
+       size_t max)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, name);
+
+	if (!cJSON_IsString(v) || strlen(v->valuestring) < 8 ||
+	    strlen(v->valuestring) > max)
+		return NULL;
+	return hz_arena_strdup(x->arena, v->valuestring);
+}
+
+/* A code exchange (either kind): the openid, or why not. 40029 invalid
+ * code, 40163 code used, 40226 risky user: the code is refused; any other
+ * errcode is WeChat failing. */
+static enum hz_status
+openid_of(const struct hz_ctx *x, const char *what, const char *url,
+          char **openid)
+{
+	cJSON *doc;
+	int e;
+	enum hz_status rc;
+
+	if ((rc = get_json(x, what, url, &doc, &e)))
+		return rc;
+	if (e != 0)
+		return (e == 40029 || e == 40163 || e == 40226)
 		    ? HZ_ERR_UNAUTHORIZED : HZ_ERR_UPSTREAM;
-		goto out;
+	/* session_key and the web access_token are deliberately dropped:
+	 * Huzu never needs them. */
+	if ((*openid = member(x, doc, "openid", 64)) == NULL) {
+		hz_warn("wechat answered no openid", "call=%s", what);
+		return HZ_ERR_UPSTREAM;
 	}
-	if (!cJSON_IsString(id) || strlen(id->valuestring) < 8 ||
-	    strlen(id->valuestring) > 64)
-		goto out;
-	/* session_key is deliberately dropped: Huzu never needs it. */
-	if ((*openid = hz_arena_strdup(x->arena, id->valuestring)) != NULL)
-		rc = HZ_OK;
-out:
-	curl_free(app);
-	curl_free(sec);
-	curl_easy_cleanup(c);
-	return rc;
+	return HZ_OK;
+}
+
+enum hz_status
+hz_wechat_exchange(const struct hz_ctx *x, const char *code, char **openid)
+{
+	const char *secret = hz_secret(x->cfg, "wechat_secret");
+	char *app, *sec;
+
+	if (x->cfg->wechat_appid[0] == '\0' || secret == NULL)
+		return HZ_ERR_CONFIG;
+	if (!code_ok(code))
+		return HZ_ERR_UNAUTHORIZED;
+	if ((app = escape(x->arena, x->cfg->wechat_appid)) == NULL ||
+	    (sec = escape(x->arena, secret)) == NULL)
+		return HZ_ERR_NOMEM;
+	return openid_of(x, "jscode2session", hz_arena_printf(x->arena,
+	    "%s?appid=%s&secret=%s&js_code=%s&grant_type=authorization_code",
+	    x->cfg->wechat_url, app, sec, code), openid);
+}
+
+/* The official account's app id and secret, escaped for a URL. */
+static enum hz_status
+oa_credentials(const struct hz_ctx *x, char **app, char **sec)
+{
+	const char *secret = hz_secret(x->cfg, "wechat_oa_secret");
+
+	if (x->cfg->wechat_oa_appid[0] == '\0' || secret == NULL)
+		return HZ_ERR_CONFIG;
+	if ((*app = escape(x->arena, x->cfg->wechat_oa_appid)) == NULL ||
+	    (*sec = escape(x->arena, secret)) == NULL)
+		return HZ_ERR_NOMEM;
+	return HZ_OK;
+}
+
+enum hz_status
+hz_wechat_oa_openid(const struct hz_ctx *x, const char *code, char **openid)
+{
+	char *app, *sec;
+	enum hz_status rc;
+
+	if ((rc = oa_credentials(x, &app, &sec)))
+		return rc;
+	if (!code_ok(code))
+		return HZ_ERR_UNAUTHORIZED;
+	return openid_of(x, "oauth2", hz_arena_printf(x->arena,
+	    "%s/sns/oauth2/access_token?appid=%s&secret=%s&code=%s"
+	    "&grant_type=authorization_code", x->cfg->wechat_oa_url, app, sec,
+	    code), openid);
+}
+
+/* `name` (the token or the ticket) and expires_in of an answer. */
+static enum hz_status
+expiring(const struct hz_ctx *x, const cJSON *doc, const char *name,
+         char **value, long *expires_in)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "expires_in");
+
+	/* 900 bytes fit wechat_cache's sealed column with room to spare;
+	 * WeChat documents 512 at most. */
+	if ((*value = member(x, doc, name, 900)) == NULL || !cJSON_IsNumber(e)
+	    || e->valuedouble < 60 || e->valuedouble > 86400) {
+		hz_warn("wechat answered no usable value", "call=%s", name);
+		return HZ_ERR_UPSTREAM;
+	}
+	*expires_in = (long)e->valuedouble;
+	return HZ_OK;
+}
+
+enum hz_status
+hz_wechat_oa_token(const struct hz_ctx *x, char **token, long *expires_in)
+{
+	cJSON *doc;
+	char *app, *sec;
+	int e;
+	enum hz_status rc;
+
+	if ((rc = oa_credentials(x, &app, &sec)) ||
+	    (rc = get_json(x, "token", hz_arena_printf(x->arena,
+	    "%s/cgi-bin/token?grant_type=client_credential&appid=%s&secret=%s",
+	    x->cfg->wechat_oa_url, app, sec), &doc, &e)))
+		return rc;
+	if (e != 0)
+		return HZ_ERR_UPSTREAM;
+	return expiring(x, doc, "access_token", token, expires_in);
+}
+
+enum hz_status
+hz_wechat_oa_ticket(const struct hz_ctx *x, const char *token, char **ticket,
+                    long *expires_in)
+{
+	cJSON *doc;
+	char *tok;
+	int e;
+	enum hz_status rc;
+
+	if ((tok = escape(x->arena, token)) == NULL)
+		return HZ_ERR_NOMEM;
+	if ((rc = get_json(x, "ticket", hz_arena_printf(x->arena,
+	    "%s/cgi-bin/ticket/getticket?type=jsapi&access_token=%s",
+	    x->cfg->wechat_oa_url, tok), &doc, &e)))
+		return rc;
+	/* 40001 invalid credential, 40014 invalid token, 42001 expired. */
+	if (e == 40001 || e == 40014 || e == 42001)
+		return HZ_ERR_UNAUTHORIZED;
+	if (e != 0)
+		return HZ_ERR_UPSTREAM;
+	return expiring(x, doc, "ticket", ticket, expires_in);
 }

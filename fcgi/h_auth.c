@@ -3,6 +3,7 @@
 #include "login.h"
 #include "response.h"
 #include "session.h"
+#include "wechat_web.h"
 
 static void
 reply_tokens(struct hz_req *req, const struct hz_tokens *t)
@@ -37,7 +38,9 @@ const struct hz_field login_fields[] = {
 	{ NULL, NULL, 0 },
 };
 
-enum { C_PHONE, C_CODE };
+enum { C_PHONE, C_CODE, C_BIND };
+/* A bind token of POST /auth/wechat-web (core/wechat_web.h). */
+static const struct hz_rule wechat_bind = { HZ_F_STRING, 1, 256 };
 const struct hz_field code_fields[] = {
 	[C_PHONE] = { "phone", &hz_rule_phone, HZ_REQUIRED },
 	{ NULL, NULL, 0 },
@@ -45,6 +48,7 @@ const struct hz_field code_fields[] = {
 const struct hz_field code_verify_fields[] = {
 	[C_PHONE] = { "phone", &hz_rule_phone, HZ_REQUIRED },
 	[C_CODE]  = { "code", &hz_rule_login_code, HZ_REQUIRED },
+	[C_BIND]  = { "wechat_bind", &wechat_bind, 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -102,8 +106,9 @@ h_code_verify(struct hz_req *req)
 {
 	struct hz_tokens t;
 
-	reply_login(req, hz_login_code_verify(&req->ctx, req->in[C_PHONE].s,
-	    req->in[C_CODE].s, &t), &t);
+	reply_login(req, hz_login_code_verify_bind(&req->ctx,
+	    req->in[C_PHONE].s, req->in[C_CODE].s, HZ_OPT_S(req->in[C_BIND]),
+	    &t), &t);
 }
 
 void
@@ -132,4 +137,39 @@ h_logout(struct hz_req *req)
 		hz_reply_status(req, rc);
 	else
 		hz_reply_empty(req, 204);
+}
+
+/* ---- Inside WeChat's browser (official account web authorisation) ---- */
+
+void
+h_wechat_web_info(struct hz_req *req)
+{
+	bool on = hz_wechat_web_enabled(req->cfg);
+	cJSON *o = cJSON_CreateObject();
+
+	if (o != NULL && (!cJSON_AddBoolToObject(o, "enabled", on) || (on &&
+	    !cJSON_AddStringToObject(o, "app_id", req->cfg->wechat_oa_appid))))
+		o = NULL;
+	hz_reply_object(req, 200, o);
+}
+
+void
+h_wechat_web(struct hz_req *req)
+{
+	struct hz_tokens t;
+	char *bind = NULL;
+	enum hz_status rc = hz_login_wechat_web(&req->ctx, req->in[W_CODE].s,
+	    &t, &bind);
+	cJSON *o;
+
+	if (rc || bind == NULL) {
+		reply_login(req, rc, &t);
+		return;
+	}
+	if ((o = cJSON_CreateObject()) != NULL &&
+	    (!cJSON_AddBoolToObject(o, "bind_required", true) ||
+	    !cJSON_AddStringToObject(o, "bind_token", bind) ||
+	    !cJSON_AddNumberToObject(o, "expires_in", HZ_WECHAT_BIND_TTL)))
+		o = NULL;
+	hz_reply_object(req, 200, o);
 }

@@ -272,7 +272,8 @@ hz_worker(const char *config_path, int listen_fd)
 	 * holding them, and no life after the master. */
 	for (size_t i = 0; i < cfg->secrets.n; i++)
 		if (strcmp(cfg->secrets.kv[i].name, "db_password") != 0 &&
-		    strcmp(cfg->secrets.kv[i].name, "wechat_secret") != 0)
+		    strcmp(cfg->secrets.kv[i].name, "wechat_secret") != 0 &&
+		    strcmp(cfg->secrets.kv[i].name, "wechat_oa_secret") != 0)
 			sodium_memzero(cfg->secrets.kv[i].value,
 			    sizeof(cfg->secrets.kv[i].value));
 	prctl(PR_SET_DUMPABLE, 0);

@@ -87,6 +87,12 @@ static const struct key keys[] = {
 	    "WeChat mini-program code exchange (wechat_secret in the secrets file)"),
 	STR(wechat_appid, "", "mini-program app id; empty disables WeChat login"),
 	INT(wechat_timeout, 1, 60, "5", "seconds for the WeChat exchange"),
+	STR(wechat_oa_url, "https://api.weixin.qq.com",
+	    "WeChat official account API base: web authorisation and the JS-SDK"
+	    " ticket (wechat_oa_secret in the secrets file)"),
+	STR(wechat_oa_appid, "",
+	    "official account app id; empty disables signing in inside WeChat"
+	    " and the JS-SDK"),
 	INT(checkin_retention_days, 1, 3650, "180",
 	    "check-ins older than this are deleted by huzu purge"),
 	STR(uploads_dir, "var/uploads",

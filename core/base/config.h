@@ -62,6 +62,8 @@ struct hz_config {
 	char      wechat_url[256];
 	char      wechat_appid[64];
 	int       wechat_timeout;
+	char      wechat_oa_url[256];
+	char      wechat_oa_appid[64];
 	int       checkin_retention_days;
 	char      uploads_dir[HZ_PATH_MAX];
 	int       upload_max;

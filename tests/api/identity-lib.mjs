@@ -214,3 +214,60 @@ export async function startFakeWechat(answer) {
     },
   };
 }
+
+// --- a fake WeChat official account --------------------------------------------
+
+export const OA_APPID = 'wx-huzu-oa-test';
+export const OA_SECRET = 'test-oa-secret';
+
+// The official account's side of WeChat, as startFakeWechat's `answer`:
+// web authorisation (/sns/oauth2/access_token: a code `ok-<openid>` gives
+// that openid; bad, used, busy, e500, slow misbehave), the access token
+// (/cgi-bin/token) and the jsapi ticket (/cgi-bin/ticket/getticket, which
+// wants the current token). `calls` counts each path; `token` and `ticket`
+// may be changed by a test (a new token makes the old one invalid),
+// `down` makes token and ticket fail, `slow` makes them late.
+export function fakeOfficialAccount() {
+  const oa = {
+    token: `ACCESS_${crypto.randomBytes(8).toString('hex')}`,
+    ticket: `TICKET_${crypto.randomBytes(8).toString('hex')}`,
+    calls: { oauth: 0, token: 0, ticket: 0 },
+    down: false,
+    slow: false,
+    fetchMs: 150,   // how long a token or ticket fetch takes: a window for races
+  };
+  oa.answer = (q, req, res, later) => {
+    const json = (status, body) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(typeof body === 'string' ? body : JSON.stringify(body));
+    };
+    const path = new URL(req.url, 'http://127.0.0.1').pathname;
+    const credentials = q.appid === OA_APPID && q.secret === OA_SECRET;
+    if (path === '/sns/oauth2/access_token') {
+      oa.calls.oauth++;
+      const code = q.code || '';
+      if (!credentials || q.grant_type !== 'authorization_code') json(200, { errcode: 40125, errmsg: 'invalid appsecret' });
+      else if (code.startsWith('ok-')) {
+        json(200, { access_token: 'web-token', expires_in: 7200, refresh_token: 'r', openid: code.slice(3), scope: 'snsapi_base' });
+      } else if (code === 'bad') json(200, { errcode: 40029, errmsg: 'invalid code' });
+      else if (code === 'used') json(200, { errcode: 40163, errmsg: 'code been used' });
+      else if (code === 'busy') json(200, { errcode: -1, errmsg: 'system error' });
+      else if (code === 'e500') json(500, 'Internal Server Error');
+      else if (code === 'slow') later(5000, () => json(200, { openid: 'o-too-late' }));
+      else json(200, { errcode: 40029, errmsg: 'unknown test code' });
+    } else if (path === '/cgi-bin/token') {
+      oa.calls.token++;
+      if (!credentials || q.grant_type !== 'client_credential') json(200, { errcode: 40125, errmsg: 'invalid appsecret' });
+      else if (oa.slow) later(5000, () => json(200, { access_token: oa.token, expires_in: 7200 }));
+      else if (oa.down) json(200, { errcode: -1, errmsg: 'system error' });
+      else later(oa.fetchMs, () => json(200, { access_token: oa.token, expires_in: 7200 }));
+    } else if (path === '/cgi-bin/ticket/getticket') {
+      oa.calls.ticket++;
+      if (q.type !== 'jsapi') json(200, { errcode: 40097, errmsg: 'invalid args' });
+      else if (oa.down) json(500, 'Internal Server Error');
+      else if (q.access_token !== oa.token) json(200, { errcode: 40001, errmsg: 'invalid credential' });
+      else later(oa.fetchMs, () => json(200, { errcode: 0, errmsg: 'ok', ticket: oa.ticket, expires_in: 7200 }));
+    } else json(404, { errcode: 404, errmsg: 'no such fake path' });
+  };
+  return oa;
+}

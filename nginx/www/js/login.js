@@ -3,6 +3,7 @@
 // or, without one, to 今日待办 for a building head and to 我的 for others.
 import { api, ApiError, auth } from './api.js';
 import { safeNext, HOME_ME } from './nav.js';
+import { wechatLogin, wechatVerify } from './wx.js';
 import {
   $, normalizePhone, setBusy, setFieldError as setFieldErrorOf, showError, toast, toptips, hideToptips,
 } from './ui.js';
@@ -183,7 +184,7 @@ $('form-phone').addEventListener('submit', async (ev) => {
   setFieldError('code', '');
   setBusy(button, true, '登录中');
   try {
-    await auth.verifyCode(phone, code);
+    await wechatVerify(phone, code);   // binds this WeChat when asked to (wx.js)
     done();
   } catch (err) {
     setBusy(button, false, '登录');
@@ -236,4 +237,14 @@ if (auth.loggedIn) {
   done();
 } else {
   setMode(location.hash === '#staff' ? 'staff' : 'phone');
+  // Inside WeChat: signed in through the official account, or asked once
+  // for the phone and a code that bind this WeChat (wx.js).
+  if (location.hash !== '#staff') {
+    wechatLogin(next).then((how) => {
+      if (how === 'signed-in') done();
+      if (how !== 'bind') return;
+      setMode('phone');
+      $('wx-bind-note').hidden = false;
+    });
+  }
 }
