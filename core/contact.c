@@ -4,11 +4,16 @@
 #include "contact.h"
 #include "policy.h"
 
-enum { STMT_GET, STMT_SET, STMT__MAX };
+enum { STMT_GET, STMT_SET, STMT_LEADERS, STMT__MAX };
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_GET] = "SELECT phone_public FROM users WHERE id = ?",
 	[STMT_SET] = "UPDATE users SET phone_public = ? WHERE id = ?",
+	[STMT_LEADERS] =
+	    "SELECT GROUP_CONCAT(u.display_name ORDER BY r.id SEPARATOR '、')"
+	    " FROM role_assignments r JOIN users u ON u.id = r.user_id"
+	    " WHERE r.unit_id = ? AND r.role = 'group_leader'"
+	    " AND u.disabled = 0",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("contact", sql);
@@ -73,4 +78,26 @@ hz_phone_public_set(const struct hz_ctx *x, bool on)
 	if (on && x->caller->phone_sealed == NULL)
 		return hz_refuse(x, &no_phone);
 	return hz_tx(x, set_tx, &on);
+}
+
+enum hz_status
+hz_building_reviewer(const struct hz_ctx *x, const struct hz_unit *b,
+                     const char **role, const char **name)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if (b->head_id != 0) {
+		*role = "building_head";
+		*name = b->head_name;
+		return HZ_OK;
+	}
+	*role = "group_leader";
+	*name = NULL;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LEADERS,
+	    HZ_ARGS(HZ_ARG_I64((long long)b->parent_id)), &r)))
+		return rc;
+	if (r.nrows && !HZ_CELL(&r, 0, 0)->null)
+		*name = HZ_CELL(&r, 0, 0)->s;
+	return HZ_OK;
 }

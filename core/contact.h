@@ -8,6 +8,7 @@
 
 #include "ctx.h"
 #include "json.h"
+#include "units.h"
 
 /* Does the caller hold a building_head role anywhere? */
 bool           hz_caller_is_head(const struct hz_ctx *);
@@ -20,5 +21,13 @@ enum hz_status hz_phone_public_get(const struct hz_ctx *, bool *on);
 enum hz_status hz_phone_public_set(const struct hz_ctx *, bool on);
 
 extern const struct hz_rule hz_phone_public_rule;
+
+/* Who answers for a building (units.h's building unit): its head
+ * (role "building_head"), or, without one, the leaders of its group
+ * ("group_leader", their names joined by 、; NULL name when the group
+ * has none either). */
+enum hz_status hz_building_reviewer(const struct hz_ctx *,
+                                    const struct hz_unit *building,
+                                    const char **role, const char **name);
 
 #endif
