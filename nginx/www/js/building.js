@@ -137,7 +137,6 @@ function updateBatchBar() {
   const n = selected.size;
   $('batch-bar').hidden = n === 0;
   $('batch-count').textContent = `已选 ${n} 条`;
-  $('batch-approve').textContent = n ? `通过所选（${n}）` : '通过所选';
 }
 
 // What a decided card says in place of 待审核 (defect: the badge stayed).
@@ -155,7 +154,7 @@ function pendingCard(t) {
   const approve = el('button', { class: 'weui-form-preview__btn weui-form-preview__btn_primary huzu-approve', type: 'button' }, '通过');
   const reject = el('button', { class: 'weui-form-preview__btn weui-form-preview__btn_default huzu-reject', type: 'button' }, '驳回');
   const box = el('input', { type: 'checkbox', class: 'huzu-pick__box', id: `pick-${id}` });
-  const pick = el('label', { class: 'huzu-pick', for: `pick-${id}`, title: '选择这条登记' }, box, el('span', 'huzu-pick__text', '选择'));
+  const pick = el('label', { class: 'huzu-pick', for: `pick-${id}`, title: '选择这条登记' }, box, el('span', 'huzu-visually-hidden', `选择 ${t.name || ''}`));
   const badge = t.overdue ? el('span', 'huzu-status huzu-status_overdue', '超时') : el('span', 'huzu-status huzu-status_pending', '待审核');
   const note = t.overdue ? el('p', 'huzu-card__note huzu-card__note_warn', '提交已超过 24 小时，请尽快审核') : null;
   const node = el('section', { class: `weui-form-preview huzu-card huzu-review${t.overdue ? ' huzu-review_overdue' : ''}`, id: `review-${id}`, 'data-id': id },
