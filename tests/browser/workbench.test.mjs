@@ -60,7 +60,8 @@ async function signIn(page) {
 // The workbench's own controls, each at least 44 × 44 (base.css's are H6's).
 async function targetsOk(page, label) {
   const small = await page.evaluate(() => [...document.querySelectorAll(
-    '.huzu-back, .huzu-pick, .huzu-linkbtn, #pending-overdue, #pending-building, #batch-approve, #batch-clear, #poster-rotate, .huzu-contact')]
+    '.huzu-back, .huzu-pick, .huzu-linkbtn, #pending-overdue, #pending-building, #batch-approve, #batch-clear, #poster-rotate, .huzu-contact,' +
+    ' .huzu-poster-bar__back, #poster-print, #poster-image, .huzu-poster-image__dl')]
     .filter((n) => !n.closest('[hidden]') && n.getBoundingClientRect().width > 0)
     .map((n) => { const b = n.getBoundingClientRect(); return { t: `${n.className.split(' ')[0]} "${n.innerText.trim().slice(0, 8)}"`, w: b.width, h: b.height }; })
     .filter((b) => b.w < 44 || b.h < 44).map((b) => `${b.t} ${Math.round(b.w)}×${Math.round(b.h)}`));
@@ -212,6 +213,10 @@ test('未打卡, the published phone, 更换二维码 and the poster as a PNG', 
       assert.equal(stdout.trim(), after.url, 'the PNG carries the building\'s new /q/ link');
       assert.match(after.url, /\/q\/[A-Za-z0-9_-]+$/);
     }
+    await targetsOk(page, 'poster at 390 px');
+    await page.setViewportSize({ width: 320, height: 700 });
+    await targetsOk(page, 'poster at 320 px');
+    await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, 'poster-image.png');
     assertClean(s);
   } finally {
