@@ -62,6 +62,19 @@ describe('approve several at once', () => {
     assert.equal(r4.items[1].error.code, 'state_conflict');
   });
 
+  test('a retry with the same Idempotency-Key replays the first answer; another body under it is 422', async () => {
+    const head = await staff('head1');
+    const t = await residentIn('B004');
+    const key = `wb-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const send = (ids) => api('POST', BATCH, head, { json: { ids }, headers: { 'idempotency-key': key } });
+    const first = await send([t.tenancy.id]);
+    assert.deepEqual(expectStatus(first, 200).items, [{ id: t.tenancy.id, status: 'active' }]);
+    const again = await send([t.tenancy.id]);
+    assert.deepEqual(expectStatus(again, 200), first.json, 'the same answer, not state_conflict');
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    expectError(await send([t.tenancy.id, 1]), 422, 'idempotency_key_reused');
+  });
+
   test('must fail: no ids, empty, 51, wrong types, unknown fields, a resident (403), nobody (401)', async () => {
     const head = await staff('head1');
     expectInvalid(await batch(head, {}), ['ids']);

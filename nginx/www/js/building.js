@@ -4,7 +4,7 @@
 // renters with no residence check-in in a month) and 海报打印 (the A4 poster
 // sheet of a unit or a building, a building's code replaced, the head's
 // phone published on the landing page).
-import { api, ApiError, auth } from './api.js';
+import { api, ApiError, auth, newIdempotencyKey } from './api.js';
 import { loginHref } from './nav.js';
 import {
   $, el, ID_TYPES, REASONS, ROLE_NAMES, UNIT_KINDS, CHAIN_ROLES, label, formatTime, formatDate,
@@ -302,6 +302,7 @@ async function initPendingTools() {
 // 通过所选: one request for the ticked cards (50 at most per request), each
 // answered on its own. A second tap while it runs does nothing.
 let batchBusy = false;
+const batchKeys = new Map(); // ids of a request → its Idempotency-Key, so a retry replays
 
 async function approveSelected() {
   if (batchBusy || selected.size === 0) return;
@@ -320,7 +321,10 @@ async function approveSelected() {
     let done = 0;
     const failed = [];
     for (let i = 0; i < ids.length; i += 50) {
-      const r = await api.post('/tenancies/approve-batch', { ids: ids.slice(i, i + 50).map(Number) });
+      const chunk = ids.slice(i, i + 50).map(Number);
+      const sig = chunk.join(',');
+      if (!batchKeys.has(sig)) batchKeys.set(sig, newIdempotencyKey());
+      const r = await api.post('/tenancies/approve-batch', { ids: chunk }, { idempotencyKey: batchKeys.get(sig) });
       for (const it of Array.isArray(r.items) ? r.items : []) {
         const card = cards.get(String(it.id));
         if (it.status === 'active') {
