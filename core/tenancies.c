@@ -1,7 +1,10 @@
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
+#include "checklists.h"
+#include "num.h"
 #include "csv.h"
 #include "clock.h"
 #include "crypto.h"
@@ -42,6 +45,11 @@ enum { TENANCY_ROW(HZ_COL_ENUM, HZ_COL_ENUM) T__NCOLS };
 	C(E_EMPLOYER, "t.employer") L(E_CREATED, "t.created_at")
 enum { EXPORT_ROW(HZ_COL_ENUM, HZ_COL_ENUM) E__NCOLS };
 
+/* ?overdue=1: pending for more than HZ_TENANCY_OVERDUE_HOURS, the rule of
+ * T_OVERDUE and of the counts (STMT_COUNT). One argument, 0 or 1. */
+#define OVERDUE_FILTER "(? = 0 OR (t.status = 'pending'" \
+	" AND t.created_at < NOW(3) - INTERVAL 24 HOUR))"
+
 enum {
 	STMT_GET, STMT_LIST_OWN, STMT_LIST_SCOPE, STMT_LOCK, STMT_APPROVE,
 	STMT_REJECT, STMT_END, STMT_INSERT, STMT_RENTERS, STMT_OPEN_OF_USER,
@@ -55,12 +63,12 @@ static const char *const sql[STMT__MAX] = {
 	/* Pages (page.h): [scope,] filters, cursor, limit. */
 	[STMT_LIST_OWN] =
 	    SELECT_TENANCY " WHERE t.user_id = ?"
-	    " AND (? IS NULL OR t.status = ?) AND t.id > ?"
-	    " ORDER BY t.id LIMIT ?",
+	    " AND (? IS NULL OR t.status = ?) AND " OVERDUE_FILTER
+	    " AND t.id > ? ORDER BY t.id LIMIT ?",
 	[STMT_LIST_SCOPE] =
 	    SELECT_TENANCY " WHERE u.path LIKE CONCAT(?, '%')"
 	    " AND (? IS NULL OR t.status = ?) AND (? = 0 OR t.building_id = ?)"
-	    " AND t.id > ? ORDER BY t.id LIMIT ?",
+	    " AND " OVERDUE_FILTER " AND t.id > ? ORDER BY t.id LIMIT ?",
 	[STMT_LOCK] =
 	    "SELECT t.status, t.user_id, u.path FROM tenancies t"
 	    " JOIN units u ON u.id = t.building_id WHERE t.id = ? FOR UPDATE",
@@ -168,7 +176,9 @@ static const struct hz_refusal
     export_too_big = { HZ_ERR_INVALID, "validation_failed", "from",
 	"记录过多（超过 20000 条），请缩短日期范围分批导出" },
     export_dates = { HZ_ERR_INVALID, "validation_failed", "from",
-	"日期应为 YYYY-MM-DD，且 from 不晚于 to" };
+	"日期应为 YYYY-MM-DD，且 from 不晚于 to" },
+    overdue_pending_only = { HZ_ERR_INVALID, "validation_failed", "overdue",
+	"“超时未审”只用于待审核的登记，请去掉状态筛选或选“待审核”" };
 
 static const char *
 unsealed_masked(const struct hz_ctx *x, const char *purpose,
@@ -451,6 +461,7 @@ hz_tenancies_list(const struct hz_ctx *x, const struct hz_tenancy_filter *f,
                   size_t *n, bool *more)
 {
 	struct hz_db_arg st = HZ_ARG_OPT_STR(f->status);
+	struct hz_db_arg od = HZ_ARG_I64(f->overdue ? 1 : 0);
 	struct hz_db_result r;
 	struct hz_unit within;
 	uint64_t scope = f->unit ? f->unit : f->building;
@@ -464,9 +475,11 @@ hz_tenancies_list(const struct hz_ctx *x, const struct hz_tenancy_filter *f,
 	if (!x->caller->staff && (f->building || f->unit))
 		return hz_refuse(x, f->building ? &own_only_building
 		    : &own_only_unit);
+	if (f->overdue && f->status != NULL && strcmp(f->status, "pending"))
+		return hz_refuse(x, &overdue_pending_only);
 	if (!x->caller->staff)
 		rc = hz_page_run(x, &stmts, STMT_LIST_OWN, HZ_ARGS(
-		    HZ_ARG_I64((long long)x->caller->id), st, st), page, &r,
+		    HZ_ARG_I64((long long)x->caller->id), st, st, od), page, &r,
 		    more);
 	else if (scope && (rc = hz_unit_get(x, scope, &within)))
 		return rc;
@@ -474,7 +487,7 @@ hz_tenancies_list(const struct hz_ctx *x, const struct hz_tenancy_filter *f,
 		rc = hz_scope_page(x, HZ_RIGHT_UNIT_READ, scope ? within.path
 		    : NULL, &stmts, STMT_LIST_SCOPE, HZ_ARGS(st, st,
 		    HZ_ARG_I64((long long)f->building),
-		    HZ_ARG_I64((long long)f->building)), page, &r, more);
+		    HZ_ARG_I64((long long)f->building), od), page, &r, more);
 	if (rc || (rc = fill_all(x, &r, out, n)))
 		return rc;
 	return audit_page(x, *out, *n);
@@ -732,4 +745,150 @@ hz_tenancies_export(const struct hz_ctx *x, uint64_t unit, const char *from,
 	    "\"to\":\"%s\",\"rows\":%zu}", (unsigned long long)unit, from, to,
 	    r.nrows);
 	return hz_audit(x, 0, "tenancy.export", "unit", unit, detail);
+}
+
+/* ---- The building head's tools (楼栋工作台): approve several at once,
+ * call a renter, who has not checked in this month ---- */
+
+#define SHANGHAI (8 * 3600)
+
+enum { STMT_ABSENT, TOOLS__MAX };
+
+static const char *const tools_sql[TOOLS__MAX] = {
+	/* Page (page.h): building, month start, next month start (UTC),
+	 * cursor, limit. checkins_user covers the NOT EXISTS. */
+	[STMT_ABSENT] =
+	    SELECT_TENANCY " WHERE t.building_id = ? AND t.status = 'active'"
+	    " AND NOT EXISTS (SELECT 1 FROM checkins c"
+	    " WHERE c.user_id = t.user_id AND c.building_id = t.building_id"
+	    " AND c.kind = 'residence' AND c.at >= ? AND c.at < ?)"
+	    " AND t.id > ? ORDER BY t.id LIMIT ?",
+};
+
+static const struct hz_stmt_table tools_stmts =
+    HZ_STMT_TABLE("tenancy_tools", tools_sql);
+
+static const char *const zero_one[] = { "0", "1", NULL };
+
+const struct hz_rule hz_tenancy_month_rule = { HZ_F_STRING, 7, 7,
+    "月份应写成 2026-12 这样的年-月", .chars = "0123456789-" };
+const struct hz_rule hz_tenancy_overdue_rule = { HZ_F_ENUM, 0, 0,
+    "overdue 应为 1（只看超时未审的登记）或 0", zero_one };
+
+static const struct hz_refusal
+    batch_not_found = { HZ_ERR_NOT_FOUND, "not_found", NULL,
+	"找不到这条登记，或不在您的管辖范围内" },
+    batch_forbidden = { HZ_ERR_FORBIDDEN, "forbidden", NULL,
+	"您没有审核这条登记的权限" },
+    no_phone = { HZ_ERR_NOT_FOUND, "no_phone", NULL,
+	"这条登记没有留手机号" };
+
+enum hz_status
+hz_tenancies_approve_batch(const struct hz_ctx *x, const uint64_t *ids,
+                           size_t n, struct hz_tenancy_batch_item *out)
+{
+	if (x->caller == NULL)
+		return HZ_ERR_UNAUTHORIZED;
+	if (!x->caller->staff)
+		return HZ_ERR_FORBIDDEN;
+	/* One transaction per registration: each decision stands on its own
+	 * (a registration decided by someone else meanwhile must not undo
+	 * the rest), and no lock is held across fifty rows. */
+	for (size_t i = 0; i < n; i++) {
+		enum hz_status rc = hz_tenancy_decide(x, ids[i],
+		    HZ_TENANCY_APPROVE, NULL);
+		const struct hz_refusal *why = hz_refusal_of(x, rc);
+
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].id = ids[i];
+		if (rc == HZ_OK) {
+			out[i].status = "active";
+			continue;
+		}
+		if (why == NULL && rc == HZ_ERR_NOT_FOUND)
+			why = &batch_not_found;
+		else if (why == NULL && rc == HZ_ERR_FORBIDDEN)
+			why = &batch_forbidden;
+		if (why == NULL)
+			return rc;      /* the database, not the item */
+		out[i].code = why->code;
+		out[i].message = why->message;
+		hz_refuse_clear(x);
+	}
+	return HZ_OK;
+}
+
+enum hz_status
+hz_tenancy_reveal_phone(const struct hz_ctx *x, uint64_t id, char **phone)
+{
+	const struct hz_db_cell *c;
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	*phone = NULL;
+	if (x->caller == NULL)
+		return HZ_ERR_UNAUTHORIZED;
+	if (!x->caller->staff)
+		return HZ_ERR_FORBIDDEN;
+	if ((rc = load_visible(x, id, &r)))
+		return rc;
+	c = HZ_CELL(&r, 0, 0);
+	if ((rc = hz_authorize(x->caller, HZ_RIGHT_PII_REVEAL, c[T_PATH].s)))
+		return rc;
+	if (c[T_PHONE_SEALED].null)
+		return hz_refuse(x, &no_phone);
+	if ((rc = hz_unseal(x->arena, x->keys, "phone",
+	    (const unsigned char *)c[T_PHONE_SEALED].s, c[T_PHONE_SEALED].len,
+	    phone)))
+		return rc;
+	return hz_audit(x, 0, "pii.reveal", "tenancy", id,
+	    "{\"field\":\"phone\"}");
+}
+
+/* "yyyy-mm" → the UTC bounds of that Shanghai month, as DATETIME text. */
+static bool
+month_bounds(const char *s, char from[20], char to[20])
+{
+	int64_t y, m;
+	struct tm tm;
+	time_t t;
+
+	if (s == NULL || strlen(s) != 7 || s[4] != '-' ||
+	    !hz_parse_i64(s, 4, 2000, 2037, &y) ||
+	    !hz_parse_i64(s + 5, 2, 1, 12, &m))
+		return false;
+	for (int k = 0; k < 2; k++) {
+		struct tm start = { .tm_year = (int)y - 1900,
+		    .tm_mon = (int)m - 1 + k, .tm_mday = 1 };
+
+		t = timegm(&start) - SHANGHAI;
+		gmtime_r(&t, &tm);
+		strftime(k ? to : from, 20, "%Y-%m-%d %H:%M:%S", &tm);
+	}
+	return true;
+}
+
+enum hz_status
+hz_tenancies_absent(const struct hz_ctx *x, uint64_t building,
+                    const char *month, const struct hz_page *page,
+                    struct hz_tenancy **out, size_t *n, bool *more)
+{
+	char now[8], from[20], to[20];
+	struct hz_db_result r;
+	struct hz_unit b;
+	enum hz_status rc;
+
+	*n = 0;
+	*more = false;
+	if ((rc = hz_building_scoped(x, building, HZ_RIGHT_UNIT_READ, &b)))
+		return rc;
+	if (month == NULL)
+		month = hz_checklist_month(x->now, now);
+	if (!month_bounds(month, from, to))
+		return hz_refuse_rule(x, "month", &hz_tenancy_month_rule);
+	if ((rc = hz_page_run(x, &tools_stmts, STMT_ABSENT, HZ_ARGS(
+	    HZ_ARG_I64((long long)b.id), HZ_ARG_STR(from), HZ_ARG_STR(to)),
+	    page, &r, more)) || (rc = fill_all(x, &r, out, n)))
+		return rc;
+	return audit_page(x, *out, *n);
 }

@@ -86,6 +86,7 @@ struct hz_tenancy_filter {
 	const char *status;      /* NULL: any */
 	uint64_t    building;    /* 0: any */
 	uint64_t    unit;        /* 0: anywhere in scope; else a subtree */
+	bool        overdue;     /* only pending for more than 24 hours */
 };
 
 /* Residents: their own; staff: in scope (page.h). Newest id first is not
@@ -144,5 +145,41 @@ enum hz_status hz_tenancy_counts(const struct hz_ctx *, uint64_t unit,
 enum hz_status hz_tenancies_export(const struct hz_ctx *, uint64_t unit,
                                    const char *from, const char *to,
                                    struct hz_buf *csv, size_t *rows);
+
+/* ---- The building head's tools (楼栋工作台) ---- */
+
+#define HZ_TENANCY_BATCH_MAX 50
+
+/* One registration of a batch: approved (status "active"), or refused
+ * with code and message (not_found when out of the caller's scope,
+ * forbidden without the right, state_conflict when not pending). */
+struct hz_tenancy_batch_item {
+	uint64_t    id;
+	const char *status;      /* "active", or NULL when refused */
+	const char *code;
+	const char *message;
+};
+
+/* Approves each id in its own transaction, in order: one refusal never
+ * undoes the others. Only a database failure ends the batch (5xx). */
+enum hz_status hz_tenancies_approve_batch(const struct hz_ctx *,
+                                          const uint64_t *ids, size_t n,
+                                          struct hz_tenancy_batch_item *out);
+
+/* The renter's full phone, for staff holding PII_REVEAL there, to call
+ * them; audited (pii.reveal). */
+enum hz_status hz_tenancy_reveal_phone(const struct hz_ctx *, uint64_t id,
+                                       char **phone);
+
+/* The building's active renters with no residence check-in in `month`
+ * (yyyy-mm, Shanghai; NULL: this month), UNIT_READ on the building;
+ * 422 on `month` when it is no month. Audited like a list. */
+enum hz_status hz_tenancies_absent(const struct hz_ctx *, uint64_t building,
+                                   const char *month,
+                                   const struct hz_page *,
+                                   struct hz_tenancy **out, size_t *n,
+                                   bool *more);
+extern const struct hz_rule hz_tenancy_month_rule;
+extern const struct hz_rule hz_tenancy_overdue_rule;
 
 #endif

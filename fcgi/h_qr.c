@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "contact.h"
 #include "handlers.h"
 #include "qr.h"
 #include "render.h"
@@ -147,6 +148,19 @@ h_building_qr_svg(struct hz_req *req)
 	qr_image(req, false);
 }
 
+static bool
+reviewer_json(struct hz_req *req, cJSON *o, const struct hz_unit *b)
+{
+	const char *role, *name;
+	cJSON *r;
+
+	if (hz_building_reviewer(&req->ctx, b, &role, &name) != HZ_OK)
+		return false;
+	return (r = cJSON_AddObjectToObject(o, "reviewer")) != NULL &&
+	    cJSON_AddStringToObject(r, "role", role) != NULL &&
+	    hz_json_add_str_or_null(r, "name", name);
+}
+
 static cJSON *
 poster_json(struct hz_req *req, const struct hz_poster *p, bool svg)
 {
@@ -159,6 +173,9 @@ poster_json(struct hz_req *req, const struct hz_poster *p, bool svg)
 	        &p->building)) ||
 	    !cJSON_AddStringToObject(o, "url", p->url) ||
 	    !cJSON_AddStringToObject(o, "check_code", p->check_code))
+		return NULL;
+	/* Who the poster says to ask (有事找栋长 / 有事找户组长). */
+	if (svg && !reviewer_json(req, o, &p->building))
 		return NULL;
 	if (svg && (hz_qr_svg(req->arena, p->url, &img) != HZ_OK ||
 	    !cJSON_AddStringToObject(o, "svg", hz_arena_strndup(req->arena,

@@ -80,12 +80,13 @@ const struct hz_field reason_fields[] = {
 	{ NULL, NULL, 0 },
 };
 
-enum { Q_STATUS = HZ_Q_PAGE__N, Q_BUILDING, Q_UNIT };
+enum { Q_STATUS = HZ_Q_PAGE__N, Q_BUILDING, Q_UNIT, Q_OVERDUE };
 const struct hz_field tenancies_query[] = {
 	HZ_PAGE_QUERY,
 	[Q_STATUS]   = { "status", &R->status, 0 },
 	[Q_BUILDING] = { "building", &hz_rule_id, 0 },
 	[Q_UNIT]     = { "unit", &hz_rule_id, 0 },
+	[Q_OVERDUE]  = { "overdue", &hz_tenancy_overdue_rule, 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -147,6 +148,8 @@ h_tenancies_list(struct hz_req *req)
 		.status = HZ_OPT_S(req->q[Q_STATUS]),
 		.building = HZ_OPT_ID(req->q[Q_BUILDING]),
 		.unit = HZ_OPT_ID(req->q[Q_UNIT]),
+		.overdue = req->q[Q_OVERDUE].present &&
+		    strcmp(req->q[Q_OVERDUE].s, "1") == 0,
 	};
 	struct hz_page page = hz_req_page(req);
 	struct hz_tenancy *t = NULL;
@@ -299,4 +302,97 @@ h_tenancies_export(struct hz_req *req)
 	hz_reply_header(req, "Content-Disposition", disp);
 	hz_reply_bytes(req, 200, "text/csv; charset=utf-8", csv.data ? csv.data
 	    : "", csv.len);
+}
+
+/* ---- The building head's tools (楼栋工作台) ---- */
+
+static const struct hz_rule batch_id = { HZ_F_ID, 1, HZ_ID_MAX,
+    "登记编号不正确" };
+const struct hz_field approve_batch_fields[] = {
+	{ "ids", HZ_RULE(HZ_F_ARRAY, 1, HZ_TENANCY_BATCH_MAX,
+	    "请选择 1 至 50 条登记", .item = &batch_id), HZ_REQUIRED },
+	{ NULL, NULL, 0 },
+};
+
+enum { A_MONTH = HZ_Q_PAGE__N };
+const struct hz_field absent_query[] = {
+	HZ_PAGE_QUERY,
+	[A_MONTH] = { "month", &hz_tenancy_month_rule, 0 },
+	{ NULL, NULL, 0 },
+};
+
+void
+h_tenancies_approve_batch(struct hz_req *req)
+{
+	uint64_t ids[HZ_TENANCY_BATCH_MAX];
+	struct hz_tenancy_batch_item out[HZ_TENANCY_BATCH_MAX];
+	const cJSON *it;
+	size_t n = 0;
+	cJSON *o, *items;
+	enum hz_status rc;
+
+	cJSON_ArrayForEach(it, req->in[0].node)
+		if (n < HZ_TENANCY_BATCH_MAX)
+			ids[n++] = (uint64_t)it->valuedouble;
+	if ((rc = hz_tenancies_approve_batch(&req->ctx, ids, n, out))) {
+		hz_reply_status(req, rc);
+		return;
+	}
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    (items = cJSON_AddArrayToObject(o, "items")) == NULL) {
+		hz_reply_status(req, HZ_ERR_NOMEM);
+		return;
+	}
+	for (size_t i = 0; o != NULL && i < n; i++) {
+		cJSON *e = cJSON_CreateObject(), *err;
+
+		if (e == NULL || !cJSON_AddItemToArray(items, e) ||
+		    !cJSON_AddNumberToObject(e, "id", (double)out[i].id))
+			o = NULL;
+		else if (out[i].status != NULL) {
+			if (!cJSON_AddStringToObject(e, "status", out[i].status))
+				o = NULL;
+		} else if ((err = cJSON_AddObjectToObject(e, "error")) == NULL ||
+		    !cJSON_AddStringToObject(err, "code", out[i].code) ||
+		    !cJSON_AddStringToObject(err, "message", out[i].message))
+			o = NULL;
+	}
+	hz_reply_object(req, 200, o);
+}
+
+void
+h_tenancy_phone(struct hz_req *req)
+{
+	uint64_t id;
+	char *phone;
+	cJSON *o;
+	enum hz_status rc;
+
+	if (!hz_path_id(req, "id", &id))
+		return;
+	if ((rc = hz_tenancy_reveal_phone(&req->ctx, id, &phone))) {
+		hz_reply_status(req, rc);
+		return;
+	}
+	if ((o = cJSON_CreateObject()) != NULL &&
+	    !cJSON_AddStringToObject(o, "phone", phone))
+		o = NULL;
+	hz_reply_object(req, 200, o);
+}
+
+void
+h_building_absent(struct hz_req *req)
+{
+	struct hz_page page = hz_req_page(req);
+	struct hz_tenancy *t = NULL;
+	uint64_t id;
+	size_t n = 0;
+	bool more = false;
+	enum hz_status rc;
+
+	if (!hz_path_id(req, "id", &id))
+		return;
+	rc = hz_tenancies_absent(&req->ctx, id, HZ_OPT_S(req->q[A_MONTH]),
+	    &page, &t, &n, &more);
+	reply_list(req, rc, t, n, more);
 }

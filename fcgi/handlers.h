@@ -63,6 +63,14 @@ void h_tenancy_approve(struct hz_req *);
 void h_tenancy_reject(struct hz_req *);
 void h_tenancy_end(struct hz_req *);
 void h_roster(struct hz_req *);
+/* The building head's tools (issue 12, H4). */
+void h_tenancies_approve_batch(struct hz_req *);
+void h_tenancy_phone(struct hz_req *);
+void h_building_absent(struct hz_req *);
+void h_me_update(struct hz_req *);
+extern const struct hz_field approve_batch_fields[];
+extern const struct hz_field absent_query[];
+extern const struct hz_field me_update_fields[];
 void h_tenancy_counts(struct hz_req *);
 void h_checkin(struct hz_req *);
 void h_users_list(struct hz_req *);

@@ -48,6 +48,10 @@ const struct hz_route hz_routes[] = {
 	{ HZ_POST, "/api/v1/tenancies/{id}/end",          h_tenancy_end,        HZ_USER,  reason_fields, NULL },
 	{ HZ_GET,  "/api/v1/buildings/{id}/roster",       h_roster,             HZ_STAFF, NULL, page_query },
 	{ HZ_GET,  "/api/v1/units/{id}/tenancy-counts",   h_tenancy_counts,     HZ_STAFF, NULL, NULL },
+	{ HZ_POST, "/api/v1/tenancies/approve-batch",     h_tenancies_approve_batch, HZ_STAFF, approve_batch_fields, NULL, HZ_IDEMPOTENT },
+	{ HZ_GET,  "/api/v1/tenancies/{id}/phone",        h_tenancy_phone,      HZ_STAFF, NULL, NULL },
+	{ HZ_GET,  "/api/v1/buildings/{id}/absent",       h_building_absent,    HZ_STAFF, NULL, absent_query },
+	{ HZ_PATCH, "/api/v1/me",                         h_me_update,          HZ_USER,  me_update_fields, NULL },
 	{ HZ_POST, "/api/v1/checkins",                    h_checkin,            HZ_USER,  checkin_fields, NULL },
 
 	{ HZ_GET,   "/api/v1/complaint-categories",      h_categories_list, HZ_USER,  NULL, NULL },

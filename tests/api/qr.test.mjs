@@ -228,7 +228,7 @@ describe('posters', () => {
     const items = res.json.items;
     assert.deepEqual(items.map((p) => p.building.code), Array.from({ length: 10 }, (_, i) => `B${String(i + 1).padStart(3, '0')}`));
     for (const p of items) {
-      assert.deepEqual(Object.keys(p).sort(), ['address', 'building', 'check_code', 'qr_version', 'svg', 'url']);
+      assert.deepEqual(Object.keys(p).sort(), ['address', 'building', 'check_code', 'qr_version', 'reviewer', 'svg', 'url']);
       assert.equal(p.address, `${p.building.building.lane}${p.building.building.door_no}号`);
       assert.match(p.check_code, CHECK_CODE);
       assert.match(p.svg, /^<\?xml[^>]*\?>\n<svg /);
