@@ -42,10 +42,10 @@ let unread = 0;
 function row(n) {
   const href = target(n);
   const body = [
-    el('span', 'huzu-msg__dot', n.read ? '' : '未读'),
+    el('span', { class: 'huzu-msg__dot', 'aria-hidden': 'true' }),
     el('span', 'huzu-msg__body',
       el('span', 'huzu-msg__text huzu-wrap', n.text || ''),
-      el('span', 'huzu-msg__time', when(n.created_at))),
+      el('span', 'huzu-msg__time', n.read ? null : el('span', 'huzu-msg__new', '未读'), when(n.created_at))),
   ];
   const cls = `huzu-msg${n.read ? '' : ' huzu-msg_unread'}`;
   const inner = href
