@@ -1,4 +1,6 @@
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "checklists.h"
 #include "home.h"
@@ -6,8 +8,16 @@
 
 enum {
 	STMT_REGISTRATIONS, STMT_DIRECTIVES, STMT_CHECKLIST, STMT_LISTS,
-	STMT_COMPLAINTS, STMT__MAX
+	STMT_COMPLAINTS, STMT_RESIDENCE, STMT_UNIT_RENTERS, STMT_UNIT_COMPLAINTS,
+	STMT__MAX
 };
+
+/* STMT_RESIDENCE's row. */
+#define RESIDENCE_ROW(C, L) C(R_ID, "t.id") C(R_STATUS, "t.status") \
+	C(R_NAME, "t.name") C(R_BUILDING, "u.name") C(R_LANE, "b.lane") \
+	C(R_DOOR, "b.door_no") \
+	L(R_VERIFIED, "COALESCE(t.last_verified_at >= FROM_UNIXTIME(?), 0)")
+enum { RESIDENCE_ROW(HZ_COL_ENUM, HZ_COL_ENUM) R__NCOLS };
 
 /* Each counts under one scope root (the first argument) but the
  * directives, which are the caller's own. */
@@ -43,6 +53,22 @@ static const char *const sql[STMT__MAX] = {
 	    "  OR resolve_due < FROM_UNIXTIME(?)), 0) AS SIGNED)"
 	    " FROM complaints WHERE unit_path LIKE CONCAT(?, '%')"
 	    " AND is_open AND building_id IS NOT NULL",
+	/* Arguments: this month's first instant, user. The latest
+	 * registration (tenancies_user). */
+	[STMT_RESIDENCE] =
+	    "SELECT " RESIDENCE_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
+	    " FROM tenancies t JOIN units u ON u.id = t.building_id"
+	    " JOIN buildings b ON b.unit_id = t.building_id"
+	    " WHERE t.user_id = ? ORDER BY t.id DESC LIMIT 1",
+	/* Arguments: path. One row per building (sql/0014). */
+	[STMT_UNIT_RENTERS] =
+	    "SELECT CAST(COALESCE(SUM(r.active), 0) AS SIGNED),"
+	    " CAST(COALESCE(SUM(r.pending), 0) AS SIGNED)"
+	    " FROM units u JOIN building_renters r ON r.building_id = u.id"
+	    " WHERE u.path LIKE CONCAT(?, '%')",
+	[STMT_UNIT_COMPLAINTS] =
+	    "SELECT COUNT(*) FROM complaints"
+	    " WHERE unit_path LIKE CONCAT(?, '%') AND is_open",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("home", sql);
@@ -146,4 +172,136 @@ hz_todo(const struct hz_ctx *x, struct hz_todo *o)
 	return per_root(x, HZ_RIGHT_COMPLAINT_HANDLE, STMT_COMPLAINTS,
 	    HZ_ARGS(HZ_ARG_I64(now), HZ_ARG_I64(now)), &o->complaints,
 	    &o->complaints_overdue);
+}
+
+/* ---- GET /me/home ---- */
+
+#define SHANGHAI (8 * 3600)     /* +08:00, no daylight saving (clock.h) */
+
+/* The first instant of the Shanghai month holding `now` (UTC seconds),
+ * and the last day of that month plus `ahead` months as yyyy-mm-dd. */
+static time_t
+month_start(time_t now, int ahead, char due[11])
+{
+	time_t local = now + SHANGHAI;
+	struct tm tm, last;
+
+	gmtime_r(&local, &tm);
+	tm.tm_mday = 1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	last = tm;
+	last.tm_mon += ahead + 1;     /* timegm carries into the next year */
+	last.tm_mday = 0;             /* the day before the 1st: the last */
+	local = timegm(&last);
+	gmtime_r(&local, &last);
+	snprintf(due, 11, "%04u-%02u-%02u",
+	    (unsigned)(last.tm_year + 1900) % 10000,
+	    (unsigned)(last.tm_mon + 1) % 100, (unsigned)last.tm_mday % 100);
+	return timegm(&tm) - SHANGHAI;
+}
+
+static enum hz_status
+residence_of(const struct hz_ctx *x, struct hz_home *o)
+{
+	struct hz_home_residence *h;
+	const struct hz_db_cell *c;
+	struct hz_db_result r;
+	char *due;
+	time_t lo;
+	enum hz_status rc;
+
+	if ((due = hz_arena_alloc(x->arena, 11)) == NULL)
+		return HZ_ERR_NOMEM;
+	lo = month_start(x->now, 0, due);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_RESIDENCE, HZ_ARGS(
+	    HZ_ARG_I64((long long)lo), HZ_ARG_I64((long long)x->caller->id)),
+	    &r)))
+		return rc;
+	if (r.nrows == 0 || strcmp(HZ_CELL(&r, 0, R_STATUS)->s, "ended") == 0)
+		return HZ_OK;
+	c = HZ_CELL(&r, 0, 0);
+	if ((h = hz_arena_calloc(x->arena, 1, sizeof(*h))) == NULL)
+		return HZ_ERR_NOMEM;
+	h->tenancy_id = HZ_ID(&c[R_ID]);
+	h->status = c[R_STATUS].s;
+	h->building_name = c[R_BUILDING].s;
+	h->address = hz_arena_printf(x->arena, "%s%s号", c[R_LANE].s,
+	    c[R_DOOR].s);
+	if (h->address == NULL)
+		return HZ_ERR_NOMEM;
+	if (strcmp(h->status, "active") == 0) {
+		h->checked_in_this_month = c[R_VERIFIED].i != 0;
+		if (h->checked_in_this_month)
+			month_start(x->now, 1, due);
+		h->next_checkin_due = due;
+	}
+	o->name = c[R_NAME].s;
+	o->residence = h;
+	return HZ_OK;
+}
+
+/* The caller's highest unit they may read (the shortest path). */
+static const struct hz_grant *
+top_grant(const struct hz_caller *c)
+{
+	const struct hz_grant *best = NULL;
+
+	for (size_t i = 0; i < c->ngrants; i++) {
+		const struct hz_grant *g = &c->grants[i];
+
+		if (!hz_role_has(g->role, HZ_RIGHT_UNIT_READ))
+			continue;
+		if (best == NULL ||
+		    strlen(g->unit_path) < strlen(best->unit_path))
+			best = g;
+	}
+	return best;
+}
+
+static enum hz_status
+unit_of(const struct hz_ctx *x, struct hz_home *o)
+{
+	const struct hz_grant *g = top_grant(x->caller);
+	struct hz_home_unit *u;
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if (g == NULL)
+		return HZ_OK;
+	if ((u = hz_arena_calloc(x->arena, 1, sizeof(*u))) == NULL)
+		return HZ_ERR_NOMEM;
+	u->id = g->unit_id;
+	u->name = g->unit_name;
+	u->kind = g->unit_kind;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_UNIT_RENTERS,
+	    HZ_ARGS(HZ_ARG_STR(g->unit_path)), &r)))
+		return rc;
+	u->renters_active = HZ_CELL(&r, 0, 0)->i;
+	u->renters_pending = HZ_CELL(&r, 0, 1)->i;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_UNIT_COMPLAINTS,
+	    HZ_ARGS(HZ_ARG_STR(g->unit_path)), &r)))
+		return rc;
+	u->complaints_open = HZ_CELL(&r, 0, 0)->i;
+	o->unit = u;
+	return HZ_OK;
+}
+
+enum hz_status
+hz_home(const struct hz_ctx *x, struct hz_home *o)
+{
+	struct hz_todo t;
+	enum hz_status rc;
+
+	memset(o, 0, sizeof(*o));
+	if (x->caller == NULL)
+		return HZ_ERR_UNAUTHORIZED;
+	o->name = x->caller->display_name;
+	if (!x->caller->staff)
+		return residence_of(x, o);
+	o->staff = true;
+	if ((rc = hz_todo(x, &t)))
+		return rc;
+	o->todo_total = t.registrations + t.directives + t.checklist +
+	    t.complaints;
+	return unit_of(x, o);
 }

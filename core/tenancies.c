@@ -9,10 +9,12 @@
 #include "clock.h"
 #include "crypto.h"
 #include "idcard.h"
+#include "outbox.h"
 #include "policy.h"
 #include "scan.h"
 #include "tenancies.h"
 #include "units.h"
+#include "utf8.h"
 
 /* A tenancy row with its building, and the building's path for the scope
  * check. */
@@ -288,6 +290,92 @@ building_of(const struct hz_ctx *x, const char *token, struct hz_unit *b)
 	return hz_refuse(x, &r);
 }
 
+/* ---- Telling people (issue 12): the renter hears the decision, the
+ * reviewer hears of a new registration, in the transaction of the change
+ * (outbox.h). No ID or phone number goes into a text: it is also sent by
+ * SMS. ---- */
+
+enum { TELL_WHERE, TELL_NEW, TELL__MAX };
+
+static const char *const tell_sql[TELL__MAX] = {
+	[TELL_WHERE] =
+	    "SELECT t.user_id, CONCAT(b.lane, b.door_no, '号') FROM tenancies t"
+	    " JOIN buildings b ON b.unit_id = t.building_id WHERE t.id = ?",
+	/* tenancy, text, now, now, tenancy, tenancy: its building's head,
+	 * or, for a building without one, the leaders of its group; one row
+	 * each, in one statement. */
+	[TELL_NEW] =
+	    "INSERT INTO notifications (user_id, kind, subject_id, text,"
+	    " created_at, next_try_at)"
+	    " SELECT w.id, 'tenancy.new', ?, ?, FROM_UNIXTIME(?),"
+	    " FROM_UNIXTIME(?) FROM (SELECT b.head_user_id AS id"
+	    "  FROM tenancies t JOIN buildings b ON b.unit_id = t.building_id"
+	    "  WHERE t.id = ? AND b.head_user_id IS NOT NULL"
+	    " UNION SELECT r.user_id FROM tenancies t"
+	    "  JOIN buildings b ON b.unit_id = t.building_id"
+	    "  JOIN units u ON u.id = b.unit_id"
+	    "  JOIN role_assignments r ON r.unit_id = u.parent_id"
+	    "  AND r.role = 'group_leader'"
+	    "  WHERE t.id = ? AND b.head_user_id IS NULL) w"
+	    " JOIN users us ON us.id = w.id AND NOT us.disabled",
+};
+
+static const struct hz_stmt_table tell_stmts =
+    HZ_STMT_TABLE("tenancy_tell", tell_sql);
+
+enum tell { TELL_APPROVED, TELL_REJECTED, TELL_CREATED };
+
+/* At most `max` characters of s, with "…" when cut. */
+static const char *
+tell_clip(const struct hz_ctx *x, const char *s, long max)
+{
+	size_t off = 0, len = strlen(s);
+
+	for (long n = 0; off < len; n++) {
+		uint32_t cp;
+		size_t k;
+
+		if (n == max)
+			return hz_arena_printf(x->arena, "%.*s…", (int)off, s);
+		if ((k = hz_utf8_decode(s + off, len - off, &cp)) == 0)
+			break;
+		off += k;
+	}
+	return s;
+}
+
+static enum hz_status
+tell(const struct hz_ctx *x, uint64_t id, enum tell what, const char *reason)
+{
+	struct hz_db_arg tid = HZ_ARG_I64((long long)id);
+	struct hz_db_arg now = HZ_ARG_I64((long long)x->now);
+	struct hz_db_result r;
+	const char *where, *text;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &tell_stmts, TELL_WHERE,
+	    HZ_ARGS(tid), &r)) || r.nrows == 0)
+		return rc;
+	where = tell_clip(x, HZ_CELL(&r, 0, 1)->s, 60);
+	switch (what) {
+	case TELL_APPROVED:
+		return hz_notify(x, HZ_ID(HZ_CELL(&r, 0, 0)), "tenancy.approved",
+		    id, hz_arena_printf(x->arena, "【居住登记】您在%s的居住登记"
+		    "已通过审核。请每月扫一次楼栋门口的二维码打卡", where));
+	case TELL_REJECTED:
+		return hz_notify(x, HZ_ID(HZ_CELL(&r, 0, 0)), "tenancy.rejected",
+		    id, hz_arena_printf(x->arena, "【居住登记】您在%s的居住登记"
+		    "未通过，原因：%s。请按原因修改后重新登记", where,
+		    tell_clip(x, reason ? reason : "", 80)));
+	case TELL_CREATED:
+		text = hz_arena_printf(x->arena, "【居住登记】%s有一条新的居住"
+		    "登记等待您审核", where);
+		return hz_db_run(x->db, x->arena, &tell_stmts, TELL_NEW,
+		    HZ_ARGS(tid, HZ_ARG_STR(text), now, now, tid, tid), NULL);
+	}
+	return HZ_ERR_INTERNAL;
+}
+
 /* The building's count of open tenancies follows tenancy `id`. */
 static enum hz_status
 renters(const struct hz_ctx *x, uint64_t id, int active, int pending)
@@ -317,7 +405,8 @@ create_tx(const struct hz_ctx *x, void *p)
 	    j->nargs, &r)))
 		return rc;
 	j->id = r.insert_id;
-	if ((rc = renters(x, j->id, 0, 1)))
+	if ((rc = renters(x, j->id, 0, 1)) ||
+	    (rc = tell(x, j->id, TELL_CREATED, NULL)))
 		return rc;
 	snprintf(detail, sizeof(detail), "{\"building_id\":%llu}",
 	    (unsigned long long)j->building);
@@ -576,6 +665,10 @@ decide_tx(const struct hz_ctx *x, void *p)
 	    (rc = renters(x, j->id, j->action == HZ_TENANCY_APPROVE ? 1 :
 	    j->action == HZ_TENANCY_END && !pending ? -1 : 0,
 	    pending ? -1 : 0)))
+		return rc;
+	if (j->action != HZ_TENANCY_END && (rc = tell(x, j->id,
+	    j->action == HZ_TENANCY_APPROVE ? TELL_APPROVED : TELL_REJECTED,
+	    j->reason)))
 		return rc;
 	return hz_audit(x, 0, names[j->action], "tenancy", j->id, NULL);
 }

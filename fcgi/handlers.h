@@ -93,6 +93,7 @@ void h_complaint_assignees(struct hz_req *);
 void h_complaint_phone(struct hz_req *);
 void h_notifications_list(struct hz_req *);
 void h_notifications_read(struct hz_req *);
+void h_home(struct hz_req *);           /* h_home.c, GET /me/home */
 void h_stats_complaints(struct hz_req *);
 void h_dashboard(struct hz_req *);
 void h_dashboard_csv(struct hz_req *);

@@ -105,6 +105,7 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,  "/api/v1/checklists/{id}",                  h_checklist_get,            HZ_STAFF, NULL, NULL },
 	{ HZ_POST, "/api/v1/checklists/{id}/entries/{position}", h_checklist_tick,         HZ_STAFF, checklist_tick_fields, NULL, HZ_IDEMPOTENT },
 	{ HZ_GET,  "/api/v1/me/todo",                          h_todo,                     HZ_STAFF, NULL, NULL },
+	{ HZ_GET,  "/api/v1/me/home",                          h_home,                     HZ_USER,  NULL, NULL },
 
 	{ HZ_GET,    "/api/v1/users",                      h_users_list,  HZ_STAFF, NULL, page_query },
 	{ HZ_POST,   "/api/v1/users",                      h_user_create, HZ_STAFF, user_create_fields, NULL },

@@ -322,7 +322,8 @@ test('an expired access token is refreshed once, silently; a dead session logs o
     assert.equal(await visibleText(page, '#me-login'), '登录');
     assert.deepEqual(await storage(page), { access: null, refresh: null });
 
-    assertClean(s, ['/api/v1/me', '/api/v1/auth/refresh']);
+    // 首页 also asks for /me/home and the unread count (issue 12).
+    assertClean(s, ['/api/v1/me', '/api/v1/auth/refresh', '/api/v1/me/home', '/api/v1/notifications']);
   } finally {
     await s.context.close();
   }

@@ -1,8 +1,10 @@
-// index.html, the app shell: hash-routed tabs (#home, #services, #me), 我的 (the caller's
-// profile and roles, or the way to log in), API health footer.
+// index.html, the app shell: hash-routed tabs (#home, #services, #me); 首页 knows who
+// you are (GET /me/home: a resident's registration and its next step, a staff member's
+// unit); 我的 (the caller's profile and roles, or the way to log in, 消息 with the unread
+// count also shown as a red dot on the tab, and the 关怀模式 switch).
 import { api, auth, tokens, ApiError, LOGOUT_EVENT } from './api.js';
 import { loginHref, HOME_ME } from './nav.js';
-import { $, el, ROLE_NAMES, UNIT_KINDS, KIND_NAMES, CHAIN_ROLES, showConfirm } from './ui.js';
+import { $, el, ROLE_NAMES, UNIT_KINDS, KIND_NAMES, CHAIN_ROLES, showConfirm, formatDate } from './ui.js';
 
 const TABS = ['home', 'services', 'me'];
 
@@ -118,7 +120,7 @@ function renderMe(data) {
   const dashStaff = staff && roles.some((r) => r.role === 'cadre' || r.role === 'admin');
   $('me-todo').hidden = !chainStaff;
   $('me-dashboard').hidden = !dashStaff;
-  $('me-links').hidden = staff && !chainStaff && !stationStaff;
+  $('me-links').hidden = false;        // 消息 is everyone's
   $('me-details').hidden = false;
   setButtons({ logout: true });
 }
@@ -168,11 +170,13 @@ $('me-logout').addEventListener('click', async () => {
     button.classList.remove('weui-btn_disabled');
     meSeq += 1;
     renderLoggedOut();
+    clearHome();
   }
 });
 
 // The session ended elsewhere (a refused refresh in api.js).
 window.addEventListener(LOGOUT_EVENT, () => {
+  clearHome();
   if (currentTab() === 'me') {
     meSeq += 1;
     renderLoggedOut();
@@ -229,13 +233,12 @@ async function loadComplaintsEntry() {
   }
 }
 
-// Staff: 今日待办 first, with everything waiting counted (GET /me/todo).
+// Staff: 今日待办 first, with everything waiting counted (todo_total of GET /me/home).
 async function loadTodoEntry() {
   $('home-todo').hidden = false;
   try {
-    const todo = await api.get('/me/todo');
-    const n = (Array.isArray(todo && todo.items) ? todo.items : [])
-      .reduce((sum, s) => sum + (Number(s && s.count) > 0 ? Number(s.count) : 0), 0);
+    const home = await fetchHome();
+    const n = Number(home && home.todo_total) > 0 ? Number(home.todo_total) : 0;
     const badge = $('home-todo-count');
     badge.textContent = n > 99 ? '99+' : String(n);
     badge.hidden = n === 0;
@@ -244,24 +247,143 @@ async function loadTodoEntry() {
   } catch { /* the entry still opens the page, which says why */ }
 }
 
-window.addEventListener('pageshow', (ev) => { if (ev.persisted) loadComplaintsEntry(); });
+// ---- 首页: who you are (GET /me/home) ---------------------------------------------
 
-// ---- Health footer ------------------------------------------------------------------
+let homeRequest = null;
+function fetchHome({ fresh = false } = {}) {
+  if (fresh || !homeRequest) {
+    homeRequest = api.get('/me/home');
+    homeRequest.catch(() => { homeRequest = null; });
+  }
+  return homeRequest;
+}
 
-async function checkHealth() {
-  const out = $('health');
+const num = (v) => (Number(v) > 0 ? Math.floor(Number(v)) : 0);
+const dayOf = (ymd) => formatDate(ymd);
+
+// A resident's registration: where it stands and the one thing to do next.
+function residenceView(r) {
+  if (!r) {
+    return { step: '还未登记', tone: 'todo', action: '去登记', primary: true,
+      desc: '在村里租住，请先做居住登记。扫描楼栋门口的二维码，或点下面的按钮登记' };
+  }
+  const where = [r.address, r.building_name].filter(Boolean).join(' · ');
+  if (r.status === 'pending') {
+    return { step: '等待审核', tone: 'wait', action: '查看登记',
+      desc: `${where}。已提交，审核有结果会在「消息」里告诉您` };
+  }
+  if (r.status === 'rejected') {
+    return { step: '未通过审核', tone: 'todo', action: '去登记', primary: true,
+      desc: `${where}。请查看原因，修改后重新登记` };
+  }
+  if (r.checked_in_this_month) {
+    return { step: '本月已打卡', tone: 'done', action: '查看登记',
+      desc: `${where}。下次请在${dayOf(r.next_checkin_due)}前扫码打卡` };
+  }
+  return { step: '本月还未打卡', tone: 'todo', action: '查看登记',
+    desc: `${where}。请在${dayOf(r.next_checkin_due)}前扫描楼栋门口的二维码打卡` };
+}
+
+function renderHome(home, me) {
+  const staff = me && me.user && me.user.kind === 'staff';
+  $('home-hello').textContent = `您好，${home.name || (me && me.user && me.user.display_name) || ''}`;
+  $('home-residence').hidden = staff;
+  if (!staff) {
+    const v = residenceView(home.residence || null);
+    const step = $('home-step');
+    step.textContent = v.step;
+    step.className = `huzu-home-step huzu-home-step_${v.tone}`;
+    $('home-res-desc').textContent = v.desc;
+    const a = $('home-res-action');
+    a.textContent = v.action;
+    a.className = `weui-btn ${v.primary ? 'weui-btn_primary' : 'weui-btn_default'} huzu-home-card__btn`;
+  }
+  const u = staff ? home.unit : null;
+  $('home-unit').hidden = !u;
+  if (u) {
+    $('home-unit-name').textContent = [u.name, UNIT_KINDS[u.kind]].filter(Boolean).join(' · ');
+    $('home-unit-pending').textContent = String(num(u.renters_pending));
+    $('home-unit-active').textContent = String(num(u.renters_active));
+    $('home-unit-complaints').textContent = String(num(u.complaints_open));
+  }
+  $('home-card').hidden = false;
+}
+
+function clearHome() {
+  homeRequest = null;
+  $('home-card').hidden = true;
+  setMessages(0);
+}
+
+async function loadHome({ fresh = false } = {}) {
+  if (!auth.loggedIn) {
+    clearHome();
+    return;
+  }
   try {
-    const data = await api.get('/health');
-    const ok = data && data.status === 'ok';
-    out.textContent = ok ? '服务正常' : '服务状态异常';
-    out.classList.toggle('huzu-health_bad', !ok);
-  } catch (err) {
-    out.textContent = err instanceof ApiError ? err.message : '服务状态未知';
-    out.classList.add('huzu-health_bad');
+    const [home, me] = await Promise.all([fetchHome({ fresh }), fetchMe()]);
+    renderHome(home || {}, me);
+  } catch {
+    $('home-card').hidden = true;      // the rest of 首页 still works
   }
 }
 
+// ---- 消息: the unread count on 我的 (the tab's red dot and the entry) ----------------
+
+function setMessages(n) {
+  const text = n > 99 ? '99+' : String(n);
+  for (const id of ['tab-me-badge', 'me-messages-count']) {
+    $(id).textContent = text;
+    $(id).hidden = !(n > 0);
+  }
+  $('me-messages-count').setAttribute('aria-label', `${n} 条未读`);
+  $('me-messages-desc').textContent = n > 0 ? `${n} 条未读` : '审核结果 · 办理进度';
+  $('me-messages-desc').hidden = n > 0;
+  $('tab-me').setAttribute('aria-label', n > 0 ? `我的，${n} 条未读消息` : '我的');
+}
+
+async function loadMessages() {
+  if (!auth.loggedIn) {
+    setMessages(0);
+    return;
+  }
+  try {
+    const page = await api.get('/notifications?limit=1');
+    setMessages(num(page && page.unread));
+  } catch {
+    setMessages(0);
+  }
+}
+
+// ---- 关怀模式: this device's choice (js/care.js applies it before the first paint) ----
+
+const CARE_KEY = 'huzu.care';
+function careOn() {
+  try { return localStorage.getItem(CARE_KEY) === '1'; } catch { return false; }
+}
+$('me-care').checked = careOn();
+$('me-care').addEventListener('change', () => {
+  const on = $('me-care').checked;
+  try {
+    if (on) localStorage.setItem(CARE_KEY, '1');
+    else localStorage.removeItem(CARE_KEY);
+  } catch { /* storage off: this page only */ }
+  document.documentElement.classList.toggle('huzu-care', on);
+});
+window.addEventListener('storage', (ev) => {
+  if (ev.key === CARE_KEY || ev.key === null) $('me-care').checked = careOn();
+});
+
+window.addEventListener('pageshow', (ev) => {
+  if (!ev.persisted) return;
+  $('me-care').checked = careOn();
+  loadHome({ fresh: true });
+  loadComplaintsEntry();
+  loadMessages();
+});
+
 window.addEventListener('hashchange', () => showTab(currentTab()));
 showTab(currentTab());
-checkHealth();
+loadHome();
 loadComplaintsEntry();
+loadMessages();

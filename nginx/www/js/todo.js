@@ -140,7 +140,9 @@ async function load({ quiet = false } = {}) {
     if (failed) throw failed.reason;
     const user = me.value.user || {};
     const roles = Array.isArray(me.value.roles) ? me.value.roles : [];
-    const names = [...new Set(roles.map((r) => ROLE_NAMES[r.role]).filter(Boolean))].join('、');
+    // A role the name already ends with (联社党委管理员, 王栋长) is not said twice.
+    const names = [...new Set(roles.map((r) => ROLE_NAMES[r.role])
+      .filter((n) => n && !String(user.display_name || '').endsWith(n)))].join('、');
     $('todo-who').replaceChildren([user.display_name, names].filter(Boolean).join(' · '), ' · ',
       el('span', 'huzu-nobreak', today()));
     render(todo.value);
