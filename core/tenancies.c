@@ -397,6 +397,7 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 	unsigned char index[HZ_INDEX_BYTES], *id_sealed, *ph_sealed;
 	unsigned char *m_sealed = NULL;
 	size_t id_len, ph_len, m_len = 0;
+	uint64_t own;
 	struct hz_unit b;
 	struct hz_db_result r;
 	enum hz_status rc;
@@ -427,11 +428,12 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 	 * active) before anything else. */
 	if (r.nrows && in->moving_from == 0)
 		return hz_refuse(x, &already_registered);
+	own = r.nrows ? HZ_ID(HZ_CELL(&r, 0, O_ID)) : 0;
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_ID,
 	    HZ_ARGS(ix), &r)))
 		return rc;
 	if (r.nrows && (in->moving_from == 0 ||
-	    HZ_ID(HZ_CELL(&r, 0, 0)) != in->moving_from))
+	    HZ_ID(HZ_CELL(&r, 0, 0)) != own))
 		return hz_refuse(x, &id_taken);
 	if ((rc = hz_seal(x->arena, x->keys, "id_number", number,
 	    strlen(number), &id_sealed, &id_len)) ||
