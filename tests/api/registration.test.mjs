@@ -121,7 +121,7 @@ describe('a building by id', () => {
     delete noBuilding.token;
     expectInvalid(await register(r, noBuilding), ['token']);
     expectInvalid(await register(r, regBody(await currentToken('B038'), { building_id: b })), ['building_id']);
-    for (const bad of ['1', 0, -1, 1.5, null]) {
+    for (const bad of ['1', 0, -1, 1.5, true]) {
       expectInvalid(await register(r, { ...noBuilding, building_id: bad }), ['building_id']);
     }
     expectError(await register(r, { ...noBuilding, building_id: 999_999_999 }), 404, 'not_found');
@@ -146,7 +146,7 @@ describe('moving in one step', () => {
     // Another's tenancy is not found; nothing changes.
     expectError(await register(r, regBody(tok, { moving_from: others.id })), 404, 'not_found');
     expectError(await register(r, regBody(tok, { moving_from: 999_999_999 })), 404, 'not_found');
-    for (const bad of ['1', 0, -2, null]) {
+    for (const bad of ['1', 0, -2, 1.5]) {
       expectInvalid(await register(r, regBody(tok, { moving_from: bad })), ['moving_from']);
     }
     assert.deepEqual(tenancyRows(r.user.id).map((t) => t.status), ['active']);
