@@ -146,6 +146,7 @@ test('moving: 搬家了？ → find the new building by lane and door → consen
     const res = await created;
     assert.equal(res.status(), 201);
     const sent = JSON.parse(res.request().postData());
+    const fresh = await res.json();
     assert.equal(sent.moving_from, old.id);
     assert.equal(sent.building_id, b38);
     assert.match(await visibleText(page, '#state-desc'), /原登记已结束/);
@@ -155,7 +156,7 @@ test('moving: 搬家了？ → find the new building by lane and door → consen
     await was.waitFor({ state: 'visible' });
     assert.equal(await was.locator('.huzu-status').innerText(), '已迁出');
     assert.match(await was.innerText(), /迁往新住址/);
-    assert.equal(await page.locator(`#tenancy-${(await res.json()).id} .huzu-status`).innerText(), '待审核');
+    assert.equal(await page.locator(`#tenancy-${fresh.id} .huzu-status`).innerText(), '待审核');
     assert.equal(await page.locator('#res-find').getAttribute('href'), '/register.html?find=1');
     assertClean(s);
   } finally {
