@@ -22,7 +22,12 @@
     response: fetch('/api/v1/scan/' + encodeURIComponent(token), {
       headers: headers, credentials: 'same-origin', cache: 'no-store',
     }).then(function (res) {
-      return res.status === 200 ? res.json() : null;
+      // The body is always read (an unread one keeps the request open).
+      return res.text().then(function (text) {
+        var body = null;
+        try { body = JSON.parse(text); } catch (e) { body = null; }
+        return { status: res.status, body: body, requestId: res.headers.get('X-Request-Id') || '' };
+      });
     }).catch(function () { return null; }),
   };
 }());

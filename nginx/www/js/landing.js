@@ -428,7 +428,19 @@ function earlyScan() {
   const e = window.huzuEarlyScan;
   window.huzuEarlyScan = undefined;
   if (!e || e.token !== token || (e.access || null) !== (tokens.access || null)) return Promise.resolve(null);
-  return e.response.then((data) => (data && typeof data === 'object' ? data : null), () => null);
+  return e.response.then((r) => {
+    if (!r || !r.body || typeof r.body !== 'object') return null;
+    if (r.status === 200) return r.body;
+    const env = r.body.error;
+    // The code's own refusal is final; anything else is asked again.
+    if ((r.status === 404 || r.status === 410) && env && typeof env.message === 'string') {
+      throw new ApiError({
+        status: r.status, code: env.code, message: env.message,
+        fields: env.fields || {}, requestId: env.request_id || r.requestId,
+      });
+    }
+    return null;
+  }, () => null);
 }
 
 async function scan({ quiet = false, retried = false } = {}) {
