@@ -2,13 +2,44 @@
 #include <string.h>
 
 #include "audit.h"
+#include "contact.h"
+#include "crypto.h"
 #include "num.h"
 #include "policy.h"
 #include "qr.h"
 #include "scan.h"
 #include "tenancies.h"
 
+enum { STMT_HEAD, STMT_SEARCH, STMT__MAX };
+
+static const char *const sql[STMT__MAX] = {
+	[STMT_HEAD] =
+	    "SELECT phone_public, phone_sealed FROM users"
+	    " WHERE id = ? AND disabled = 0",
+	/* lane (twice), door (twice): LIKE patterns, escaped. A village
+	 * has hundreds of buildings: a scan of them is cheap. */
+	[STMT_SEARCH] =
+	    "SELECT b.unit_id, b.lane, b.door_no, g.name FROM buildings b"
+	    " JOIN units u ON u.id = b.unit_id JOIN units g ON g.id = u.parent_id"
+	    " WHERE (? IS NULL OR b.lane LIKE CONCAT('%', ?, '%'))"
+	    " AND (? IS NULL OR b.door_no LIKE CONCAT(?, '%'))"
+	    " ORDER BY b.lane, CHAR_LENGTH(b.door_no), b.door_no, b.unit_id"
+	    " LIMIT 20",
+};
+
+static const struct hz_stmt_table stmts = HZ_STMT_TABLE("scan", sql);
+
+enum { H_PUBLIC, H_PHONE };
+enum { F_ID, F_LANE, F_DOOR, F_GROUP };
+
+const struct hz_building_search_rules hz_building_search_rules = {
+	.lane = { HZ_F_STRING, 1, 50, "街巷名称请填 1 至 50 个字，如：东一巷" },
+	.door = { HZ_F_STRING, 1, 16, "门牌号请填 1 至 16 个字，如：3" },
+};
+
 static const struct hz_refusal
+    search_needs = { HZ_ERR_INVALID, "validation_failed", "lane",
+	"请填写街巷名称或门牌号" },
     qr_invalid = { HZ_ERR_NOT_FOUND, "qr_invalid", NULL,
 	"无法识别此二维码，请确认扫描的是楼栋门口或站点张贴的二维码" },
     qr_expired = { HZ_ERR_GONE, "qr_expired", NULL,
@@ -74,6 +105,94 @@ offer(struct hz_scan *s, const char *a, const char *b)
 		s->actions[s->nactions++] = b;
 }
 
+/* Who reviews registrations in building `b`, and the head's number if
+ * they published it. */
+static enum hz_status
+reviewer(const struct hz_ctx *x, struct hz_scan *s)
+{
+	const struct hz_unit *b = &s->building;
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = hz_building_reviewer(x, b, &s->reviewer_role,
+	    &s->reviewer_name)) || b->head_id == 0)
+		return rc;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_HEAD,
+	    HZ_ARGS(HZ_ARG_I64((long long)b->head_id)), &r)))
+		return rc;
+	if (r.nrows && HZ_CELL(&r, 0, H_PUBLIC)->i != 0 &&
+	    !HZ_CELL(&r, 0, H_PHONE)->null) {
+		char *phone;
+
+		if (hz_unseal(x->arena, x->keys, "phone",
+		    (const unsigned char *)HZ_CELL(&r, 0, H_PHONE)->s,
+		    HZ_CELL(&r, 0, H_PHONE)->len, &phone) == HZ_OK)
+			s->contact_phone = phone;
+	}
+	return HZ_OK;
+}
+
+/* `s` with \, % and _ escaped for LIKE; NULL stays NULL. */
+static const char *
+like_escaped(hz_arena *a, const char *s)
+{
+	struct hz_buf b;
+
+	if (s == NULL)
+		return NULL;
+	hz_buf_init(&b, a);
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '%' || *s == '_')
+			hz_buf_puts(&b, "\\");
+		hz_buf_append(&b, s, 1);
+	}
+	return b.oom || b.data == NULL ? NULL : b.data;
+}
+
+enum hz_status
+hz_buildings_search(const struct hz_ctx *x, const char *lane, const char *door,
+                    struct hz_building_hit **out, size_t *n)
+{
+	const struct hz_building_search_rules *R = &hz_building_search_rules;
+	struct hz_building_hit *h;
+	struct hz_db_result r;
+	const char *l, *d;
+	enum hz_status rc;
+
+	*n = 0;
+	if (x->caller == NULL)
+		return HZ_ERR_UNAUTHORIZED;
+	if (lane == NULL && door == NULL)
+		return hz_refuse(x, &search_needs);
+	if (!hz_rule_ok(&R->lane, lane, true))
+		return hz_refuse_rule(x, "lane", &R->lane);
+	if (!hz_rule_ok(&R->door, door, true))
+		return hz_refuse_rule(x, "door", &R->door);
+	l = like_escaped(x->arena, lane);
+	d = like_escaped(x->arena, door);
+	if ((lane && l == NULL) || (door && d == NULL))
+		return HZ_ERR_NOMEM;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_SEARCH, HZ_ARGS(
+	    HZ_ARG_OPT_STR(l), HZ_ARG_OPT_STR(l), HZ_ARG_OPT_STR(d),
+	    HZ_ARG_OPT_STR(d)), &r)))
+		return rc;
+	if ((h = hz_arena_calloc(x->arena, r.nrows + 1, sizeof(*h))) == NULL)
+		return HZ_ERR_NOMEM;
+	for (size_t i = 0; i < r.nrows; i++) {
+		const struct hz_db_cell *c = HZ_CELL(&r, i, 0);
+		struct hz_unit u = { .lane = c[F_LANE].s, .door_no = c[F_DOOR].s };
+
+		h[i].id = HZ_ID(&c[F_ID]);
+		h[i].address = hz_building_address(x->arena, &u);
+		h[i].group = c[F_GROUP].s;
+		if (h[i].address == NULL)
+			return HZ_ERR_NOMEM;
+	}
+	*out = h;
+	*n = r.nrows;
+	return HZ_OK;
+}
+
 enum hz_status
 hz_scan(const struct hz_ctx *x, const char *token, struct hz_scan *s)
 {
@@ -82,7 +201,8 @@ hz_scan(const struct hz_ctx *x, const char *token, struct hz_scan *s)
 
 	memset(s, 0, sizeof(*s));
 	if ((rc = hz_scan_resolve(x, token, &s->building)) ||
-	    (rc = chain(x, s->building.path, s->chain, 3, &s->nchain)))
+	    (rc = chain(x, s->building.path, s->chain, 3, &s->nchain)) ||
+	    (rc = reviewer(x, s)))
 		return rc;
 	hz_qr_check_code(&x->keys->qr, token, s->check_code);
 	if (x->caller == NULL) {

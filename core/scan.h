@@ -34,12 +34,43 @@ struct hz_scan {
 	 * view_registration, move_out, report_problem. */
 	const char    *actions[4];
 	size_t         nactions;
+	/* Who reviews registrations here: the building head, or without one
+	 * the group's leaders (names joined with 、; NULL if none). */
+	const char    *reviewer_role;  /* building_head, group_leader */
+	const char    *reviewer_name;
+	/* The head's number, only when they chose to publish it
+	 * (users.phone_public); else NULL. */
+	const char    *contact_phone;
 };
 
 /* An anonymous caller gets what the poster itself shows (the place, the
  * head's name), not the layout of the rooms. */
 enum hz_status hz_scan(const struct hz_ctx *, const char *token,
                        struct hz_scan *);
+
+/* What a building search may hold: part of a lane's name, the start of
+ * a door number. */
+struct hz_building_search_rules {
+	struct hz_rule lane, door;
+};
+extern const struct hz_building_search_rules hz_building_search_rules;
+
+#define HZ_BUILDING_SEARCH_MAX 20
+
+struct hz_building_hit {
+	uint64_t    id;
+	const char *address;         /* lane, door number, 号 */
+	const char *group;           /* the group's name */
+};
+
+/* Finding one's building without its code (any logged-in user): the
+ * buildings whose lane contains `lane` and whose door number starts with
+ * `door` (either may be NULL, not both), by address, at most
+ * HZ_BUILDING_SEARCH_MAX. No code is given out: registering names the
+ * building by id. */
+enum hz_status hz_buildings_search(const struct hz_ctx *, const char *lane,
+                                   const char *door,
+                                   struct hz_building_hit **out, size_t *n);
 
 struct hz_poster {
 	struct hz_unit building;

@@ -57,6 +57,7 @@ enum {
 	STMT_REJECT, STMT_END, STMT_INSERT, STMT_RENTERS, STMT_OPEN_OF_USER,
 	STMT_OPEN_OF_ID,
 	STMT_VERIFIED, STMT_COUNT, STMT_EXPORT,
+	STMT_CONSENT, STMT_DISPLAY_NAME,
 	STMT__MAX
 };
 
@@ -116,6 +117,14 @@ static const char *const sql[STMT__MAX] = {
 	    " JOIN buildings b ON b.unit_id = t.building_id"
 	    " WHERE u.path LIKE CONCAT(?, '%') AND t.move_in BETWEEN ? AND ?"
 	    " ORDER BY t.id LIMIT 20001",
+	/* user, version (twice): both documents, once per version. */
+	[STMT_CONSENT] =
+	    "INSERT IGNORE INTO consents (user_id, document, version,"
+	    " accepted_at) VALUES (?, 'privacy', ?, NOW(3)),"
+	    " (?, 'terms', ?, NOW(3))",
+	/* A resident is greeted by the name they registered. */
+	[STMT_DISPLAY_NAME] =
+	    "UPDATE users SET display_name = ? WHERE id = ? AND kind = 'resident'",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("tenancies", sql);
@@ -156,11 +165,22 @@ const struct hz_tenancy_rules hz_tenancy_rules = {
 	.relation = { HZ_F_STRING, 1, 16, "请填写与本人关系（1 至 16 个字）" },
 	.decision_reason = { HZ_F_STRING, 1, 200, "请填写原因（1 至 200 个字）" },
 	.status = { HZ_F_ENUM, 0, 0, NULL, hz_tenancy_states },
+	.consent_version = { HZ_F_STRING, 1, 16, "请先阅读并勾选同意最新的"
+	    "《隐私政策》和《用户协议》" },
 };
 
 static const struct hz_refusal
     already_registered = { HZ_ERR_CONFLICT, "already_registered", NULL,
-	"您已有在办或有效的居住登记，请先办理迁出" },
+	"您已有在办或有效的居住登记。如已搬家，请到“我的居住”点“搬家了？"
+	"登记新住址”，提交新登记时原登记会同时结束" },
+    consent_needed = { HZ_ERR_INVALID, "validation_failed", "consent_version",
+	"请先阅读并勾选同意最新的《隐私政策》和《用户协议》" },
+    token_or_building = { HZ_ERR_INVALID, "validation_failed", "token",
+	"请扫描楼栋门口的二维码，或按门牌号查找楼栋后再登记" },
+    token_and_building = { HZ_ERR_INVALID, "validation_failed", "building_id",
+	"二维码和门牌号查找只能选一种方式指定楼栋" },
+    move_not_active = { HZ_ERR_CONFLICT, "state_conflict", "moving_from",
+	"只有审核通过的登记才能办理搬家；待审核的登记请先撤销后再登记" },
     id_taken = { HZ_ERR_CONFLICT, "id_already_registered", "id_number",
 	"该证件已有在办或有效的居住登记" },
     staff_cannot_register = { HZ_ERR_FORBIDDEN, "forbidden", NULL,
@@ -276,11 +296,25 @@ check_input(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 	return HZ_OK;
 }
 
-/* The code names the building: a bad one is a bad field of this form. */
+/* The code names the building: a bad one is a bad field of this form.
+ * A building found by its address (hz_buildings_search) is named by its
+ * id: one that is not there is not found. */
 static enum hz_status
-building_of(const struct hz_ctx *x, const char *token, struct hz_unit *b)
+building_of(const struct hz_ctx *x, const struct hz_tenancy_input *in,
+            struct hz_unit *b)
 {
-	enum hz_status rc = hz_scan_resolve(x, token, b);
+	enum hz_status rc;
+
+	if ((in->token != NULL) == (in->building_id != 0))
+		return hz_refuse(x, in->token ? &token_and_building
+		    : &token_or_building);
+	if (in->building_id != 0) {
+		rc = hz_unit_public(x, in->building_id, b);
+		if (rc == HZ_OK && strcmp(b->kind, "building") != 0)
+			rc = HZ_ERR_NOT_FOUND;
+		return rc;
+	}
+	rc = hz_scan_resolve(x, in->token, b);
 	const struct hz_refusal *why = hz_refusal_of(x, rc);
 
 	if (why == NULL)
@@ -389,27 +423,68 @@ struct create_job {
 	const struct hz_db_arg *args;
 	size_t                  nargs;
 	uint64_t                building;
+	uint64_t                moving_from;
+	const char             *name;
 	uint64_t                id;
 };
 
-/* The row and its audit entry commit together, or neither does. */
+/* Moving: the caller's own active tenancy ends first, which frees the
+ * unique keys (one open tenancy per person and per document) for the new
+ * one. */
+static enum hz_status
+move_out_tx(const struct hz_ctx *x, uint64_t id)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LOCK,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), &r)))
+		return rc;
+	if (r.nrows == 0 || HZ_ID(HZ_CELL(&r, 0, K_USER)) != x->caller->id)
+		return HZ_ERR_NOT_FOUND;
+	if (strcmp(HZ_CELL(&r, 0, K_STATUS)->s, "active") != 0)
+		return hz_refuse(x, &move_not_active);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_END, HZ_ARGS(
+	    HZ_ARG_I64((long long)x->caller->id),
+	    HZ_ARG_STR(HZ_MOVE_END_REASON), HZ_ARG_I64((long long)id)), NULL)) ||
+	    (rc = renters(x, id, -1, 0)))
+		return rc;
+	return hz_audit(x, 0, "tenancy.end", "tenancy", id,
+	    "{\"reason\":\"moving\"}");
+}
+
+/* The row, the consents, the name and the audit entry commit together,
+ * or none does. */
 static enum hz_status
 create_tx(const struct hz_ctx *x, void *p)
 {
 	struct create_job *j = p;
+	struct hz_db_arg user = HZ_ARG_I64((long long)x->caller->id);
+	struct hz_db_arg version = HZ_ARG_STR(HZ_POLICY_VERSION);
 	struct hz_db_result r;
-	char detail[64];
+	char detail[96];
 	enum hz_status rc;
 
+	if (j->moving_from && (rc = move_out_tx(x, j->moving_from)))
+		return rc;
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, j->args,
 	    j->nargs, &r)))
 		return rc;
 	j->id = r.insert_id;
 	if ((rc = renters(x, j->id, 0, 1)) ||
+	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_CONSENT,
+	    HZ_ARGS(user, version, user, version), NULL)) ||
+	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_DISPLAY_NAME,
+	    HZ_ARGS(HZ_ARG_STR(j->name), user), NULL)) ||
 	    (rc = tell(x, j->id, TELL_CREATED, NULL)))
 		return rc;
-	snprintf(detail, sizeof(detail), "{\"building_id\":%llu}",
-	    (unsigned long long)j->building);
+	if (j->moving_from)
+		snprintf(detail, sizeof(detail), "{\"building_id\":%llu,"
+		    "\"moving_from\":%llu}", (unsigned long long)j->building,
+		    (unsigned long long)j->moving_from);
+	else
+		snprintf(detail, sizeof(detail), "{\"building_id\":%llu}",
+		    (unsigned long long)j->building);
 	return hz_audit(x, 0, "tenancy.create", "tenancy", j->id, detail);
 }
 
@@ -421,6 +496,7 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 	unsigned char index[HZ_INDEX_BYTES], *id_sealed, *ph_sealed;
 	unsigned char *m_sealed = NULL;
 	size_t id_len, ph_len, m_len = 0;
+	uint64_t own;
 	struct hz_unit b;
 	struct hz_db_result r;
 	enum hz_status rc;
@@ -430,7 +506,12 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 		return HZ_ERR_UNAUTHORIZED;
 	if (x->caller->staff)
 		return hz_refuse(x, &staff_cannot_register);
-	if ((rc = building_of(x, in->token, &b)) ||
+	/* Nothing personal is taken before the renter agreed to the
+	 * current policy (PIPL). */
+	if (in->consent_version == NULL ||
+	    strcmp(in->consent_version, HZ_POLICY_VERSION) != 0)
+		return hz_refuse(x, &consent_needed);
+	if ((rc = building_of(x, in, &b)) ||
 	    (rc = check_input(x, in, number)))
 		return rc;
 
@@ -442,12 +523,16 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_USER,
 	    HZ_ARGS(user), &r)))
 		return rc;
-	if (r.nrows)
+	/* Moving: the transaction checks the tenancy moved from (theirs,
+	 * active) before anything else. */
+	if (r.nrows && in->moving_from == 0)
 		return hz_refuse(x, &already_registered);
+	own = r.nrows ? HZ_ID(HZ_CELL(&r, 0, O_ID)) : 0;
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_ID,
 	    HZ_ARGS(ix), &r)))
 		return rc;
-	if (r.nrows)
+	if (r.nrows && (in->moving_from == 0 ||
+	    HZ_ID(HZ_CELL(&r, 0, 0)) != own))
 		return hz_refuse(x, &id_taken);
 	if ((rc = hz_seal(x->arena, x->keys, "id_number", number,
 	    strlen(number), &id_sealed, &id_len)) ||
@@ -467,8 +552,10 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 		    : HZ_ARG_NULL,
 		HZ_ARG_I64(in->members_count),
 	};
-	struct create_job j = { HZ_ARGV(args), b.id, 0 };
-	if ((rc = hz_tx(x, create_tx, &j)) == HZ_ERR_CONFLICT) {
+	struct create_job j = { HZ_ARGV(args), b.id, in->moving_from, in->name,
+	    0 };
+	if ((rc = hz_tx(x, create_tx, &j)) == HZ_ERR_CONFLICT &&
+	    hz_refusal_of(x, rc) == NULL) {
 		/* Lost a race at the unique keys: which one? */
 		rc = hz_db_run(x->db, x->arena, &stmts, STMT_OPEN_OF_USER,
 		    HZ_ARGS(user), &r);

@@ -20,17 +20,28 @@
 
 #define HZ_TENANCY_OVERDUE_HOURS 24   /* the landlord's legal window */
 
+/* The version of the 隐私政策 and 用户协议 (nginx/www/privacy.html,
+ * terms.html) a registration must have been agreed to: bump it with every
+ * change of either page, and registrations made against the old text are
+ * refused until the renter has read and ticked the new one. */
+#define HZ_POLICY_VERSION "2026-12-01"
+#define HZ_MOVE_END_REASON "迁往新住址"
+
 /* What a registration's fields may hold (json.h). */
 struct hz_tenancy_rules {
 	struct hz_rule token, name, id_type, id_number, phone, room, move_in,
 	               reason, employer, members, member_name, relation,
-	               decision_reason, status;
+	               decision_reason, status, consent_version;
 };
 extern const struct hz_tenancy_rules hz_tenancy_rules;
 extern const char *const hz_tenancy_states[];   /* NULL-terminated */
 
 struct hz_tenancy_input {
-	const char *token;           /* the building's code, as scanned */
+	const char *token;           /* the building's code, as scanned; */
+	uint64_t    building_id;     /* or the building found by address */
+	const char *consent_version; /* must be HZ_POLICY_VERSION */
+	uint64_t    moving_from;     /* 0, or the caller's active tenancy,
+	                                ended in the same transaction */
 	const char *name;
 	const char *id_type;
 	const char *id_number;
@@ -68,10 +79,15 @@ struct hz_tenancy {
 	bool        overdue;         /* pending for more than 24 hours */
 };
 
-/* A resident registers into the building their scanned code names (a
- * resident cannot pick another). Refused on the field at fault (422), or
- * 409: already_registered (an open tenancy exists) or
- * id_already_registered (that document has one). */
+/* A resident registers into the building their scanned code names, or
+ * the one they found by its address (exactly one of token and
+ * building_id; an unknown building is 404), having agreed to the current
+ * 隐私政策 and 用户协议 (consents rows, same transaction). Their
+ * display_name becomes the registered name. With moving_from, their own
+ * active tenancy (another's: 404) ends (迁往新住址) in the same
+ * transaction. Refused on the field at fault (422), or 409:
+ * already_registered (an open tenancy exists and it is not the one moved
+ * from) or id_already_registered (that document has one). */
 enum hz_status hz_tenancy_create(const struct hz_ctx *,
                                  const struct hz_tenancy_input *,
                                  uint64_t *id);

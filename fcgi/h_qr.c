@@ -78,6 +78,21 @@ h_scan(struct hz_req *req)
 		if (!cJSON_AddItemToArray(actions,
 		    cJSON_CreateString(s.actions[i])))
 			goto nomem;
+	/* Who reviews here; the head's number only if they published it. */
+	{
+		cJSON *r = cJSON_AddObjectToObject(o, "reviewer");
+		if (r == NULL ||
+		    !cJSON_AddStringToObject(r, "role", s.reviewer_role) ||
+		    !hz_json_add_str_or_null(r, "name", s.reviewer_name))
+			goto nomem;
+	}
+	if (s.contact_phone != NULL) {
+		cJSON *c = cJSON_AddObjectToObject(o, "contact");
+		if (c == NULL ||
+		    !hz_json_add_str_or_null(c, "name", s.building.head_name) ||
+		    !cJSON_AddStringToObject(c, "phone", s.contact_phone))
+			goto nomem;
+	}
 	/* A resident's own registration, wherever it is. */
 	if (s.tenancy_id != 0) {
 		cJSON *t = cJSON_AddObjectToObject(o, "tenancy");
@@ -85,6 +100,43 @@ h_scan(struct hz_req *req)
 		    !cJSON_AddNumberToObject(t, "id", (double)s.tenancy_id) ||
 		    !cJSON_AddStringToObject(t, "status", s.tenancy_status) ||
 		    !cJSON_AddBoolToObject(t, "here", s.tenancy_here))
+			goto nomem;
+	}
+	hz_reply_json(req, 200, o);
+	return;
+nomem:
+	hz_reply_status(req, HZ_ERR_NOMEM);
+}
+
+enum { S_LANE, S_DOOR };
+const struct hz_field building_search_query[] = {
+	[S_LANE] = { "lane", &hz_building_search_rules.lane, 0 },
+	[S_DOOR] = { "door", &hz_building_search_rules.door, 0 },
+	{ NULL, NULL, 0 },
+};
+
+void
+h_buildings_search(struct hz_req *req)
+{
+	struct hz_building_hit *h;
+	size_t n;
+	cJSON *o, *items;
+	enum hz_status rc;
+
+	if ((rc = hz_buildings_search(&req->ctx, HZ_OPT_S(req->q[S_LANE]),
+	    HZ_OPT_S(req->q[S_DOOR]), &h, &n))) {
+		hz_reply_status(req, rc);
+		return;
+	}
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    (items = cJSON_AddArrayToObject(o, "items")) == NULL)
+		goto nomem;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *e = cJSON_CreateObject();
+		if (e == NULL || !cJSON_AddItemToArray(items, e) ||
+		    !cJSON_AddNumberToObject(e, "id", (double)h[i].id) ||
+		    !cJSON_AddStringToObject(e, "address", h[i].address) ||
+		    !cJSON_AddStringToObject(e, "group", h[i].group))
 			goto nomem;
 	}
 	hz_reply_json(req, 200, o);

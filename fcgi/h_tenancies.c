@@ -59,10 +59,12 @@ reply_tenancy(struct hz_req *req, uint64_t id, int status, bool after_write)
 }
 
 enum { T_TOKEN, T_NAME, T_ID_TYPE, T_ID_NUMBER, T_PHONE, T_ROOM, T_MOVE_IN,
-       T_REASON, T_EMPLOYER, T_MEMBERS };
+       T_REASON, T_EMPLOYER, T_MEMBERS, T_BUILDING_ID, T_CONSENT,
+       T_MOVING_FROM };
 #define R (&hz_tenancy_rules)
 const struct hz_field tenancy_create_fields[] = {
-	[T_TOKEN]     = { "token", &R->token, HZ_REQUIRED },
+	/* token or building_id: core says which is missing. */
+	[T_TOKEN]     = { "token", &R->token, 0 },
 	[T_NAME]      = { "name", &R->name, HZ_REQUIRED },
 	[T_ID_TYPE]   = { "id_type", &R->id_type, HZ_REQUIRED },
 	[T_ID_NUMBER] = { "id_number", &R->id_number, HZ_REQUIRED },
@@ -72,6 +74,9 @@ const struct hz_field tenancy_create_fields[] = {
 	[T_REASON]    = { "reason", &R->reason, HZ_REQUIRED },
 	[T_EMPLOYER]  = { "employer", &R->employer, 0 },
 	[T_MEMBERS]   = { "members", &R->members, 0 },
+	[T_BUILDING_ID] = { "building_id", &hz_rule_id, 0 },
+	[T_CONSENT]   = { "consent_version", &R->consent_version, HZ_REQUIRED },
+	[T_MOVING_FROM] = { "moving_from", &hz_rule_id, 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -104,7 +109,12 @@ h_tenancy_create(struct hz_req *req)
 {
 	const struct hz_value *in = req->in;
 	struct hz_tenancy_input t = {
-		.token = in[T_TOKEN].s, .name = in[T_NAME].s,
+		.token = HZ_OPT_S(in[T_TOKEN]), .name = in[T_NAME].s,
+		.building_id = in[T_BUILDING_ID].present
+		    ? (uint64_t)in[T_BUILDING_ID].i : 0,
+		.consent_version = in[T_CONSENT].s,
+		.moving_from = in[T_MOVING_FROM].present
+		    ? (uint64_t)in[T_MOVING_FROM].i : 0,
 		.id_type = in[T_ID_TYPE].s, .id_number = in[T_ID_NUMBER].s,
 		.phone = in[T_PHONE].s, .room = in[T_ROOM].s,
 		.move_in = in[T_MOVE_IN].s, .reason = in[T_REASON].s,

@@ -50,6 +50,8 @@ void h_shift_remove(struct hz_req *);
 void h_my_signups(struct hz_req *);
 void h_my_hours(struct hz_req *);
 void h_scan(struct hz_req *);
+void h_buildings_search(struct hz_req *);
+extern const struct hz_field building_search_query[];
 void h_building_qr_png(struct hz_req *);
 void h_building_qr_svg(struct hz_req *);
 void h_building_qr_rotate(struct hz_req *);

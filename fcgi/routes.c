@@ -26,6 +26,7 @@ const struct hz_route hz_routes[] = {
 	{ HZ_PATCH, "/api/v1/units/{id}",        h_unit_update,     HZ_STAFF, unit_update_fields, NULL },
 	{ HZ_GET,   "/api/v1/buildings",         h_buildings_list,  HZ_STAFF, NULL, buildings_query },
 	{ HZ_POST,  "/api/v1/buildings",         h_building_create, HZ_STAFF, building_create_fields, NULL },
+	{ HZ_GET,   "/api/v1/buildings/search",  h_buildings_search, HZ_USER, NULL, building_search_query },
 	{ HZ_GET,   "/api/v1/buildings/{id}",    h_building_get,    HZ_STAFF, NULL, NULL },
 	{ HZ_PATCH, "/api/v1/buildings/{id}",    h_building_update, HZ_STAFF, building_update_fields, NULL },
 	{ HZ_GET,   "/api/v1/stations",          h_stations_list,   HZ_USER,  NULL, NULL },

@@ -260,7 +260,7 @@ describe('scan', () => {
     const res = await scan(p.token);
     expectStatus(res, 200);
     const s = res.json;
-    assert.deepEqual(Object.keys(s).sort(), ['actions', 'address', 'building', 'chain', 'check_code']);
+    assert.deepEqual(Object.keys(s).sort(), ['actions', 'address', 'building', 'chain', 'check_code', 'reviewer']);
     assert.deepEqual(s.actions, ['login']);
     assert.equal(s.building.code, 'B006');
     assert.equal(s.address, '石马桥东二巷1号', 'lane and door number (scripts/demo/buildings.csv)');

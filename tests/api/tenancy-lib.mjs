@@ -242,11 +242,15 @@ export function isoDay(days = 0) {
 // A resident with a fresh 139 number, logged in by phone code.
 export const resident = () => residentLogin(freshPhone('139'));
 
+// The version of the 隐私政策 and 用户协议 a registration agrees to
+// (HZ_POLICY_VERSION in core/tenancies.h).
+export const POLICY_VERSION = '2026-12-01';
+
 // A complete, valid registration body for `token`.
 export function regBody(token, over = {}) {
   return {
     token, name: '李测试', id_type: 'resident_id', id_number: freshId(), phone: freshPhone('139'),
-    room: '302', move_in: isoDay(-3), reason: 'work', employer: '石马桥制衣厂', ...over,
+    room: '302', move_in: isoDay(-3), reason: 'work', employer: '石马桥制衣厂', consent_version: POLICY_VERSION, ...over,
   };
 }
 

@@ -113,7 +113,7 @@ describe('registering', () => {
   test('fields: each bad one is a 422 naming it, and nothing is stored', async () => {
     const r = await resident();
     const tok = await currentToken('B005');
-    expectInvalid(await register(r, {}), ['token', 'name', 'id_type', 'id_number', 'phone', 'room', 'move_in', 'reason']);
+    expectInvalid(await register(r, {}), ['name', 'id_type', 'id_number', 'phone', 'room', 'move_in', 'reason', 'consent_version']);
     const cases = [
       [{ name: '' }, 'name'], [{ name: '名'.repeat(33) }, 'name'], [{ name: 1 }, 'name'], [{ name: 'a\u0001b' }, 'name'],
       [{ id_type: 'card' }, 'id_type'], [{ id_type: '' }, 'id_type'], [{ id_type: 'RESIDENT_ID' }, 'id_type'],

@@ -122,6 +122,9 @@ test('scan → log in → 居住登记 → 栋长审核通过 → 我的居住 �
     assert.deepEqual(reasons, ['请选择', '务工', '经商', '投靠亲友', '就学', '其他']);
     assert.equal(await page.locator('#f-move_in').getAttribute('type'), 'date');
     assert.match(await page.locator('#f-move_in').inputValue(), /^\d{4}-\d{2}-\d{2}$/, 'move-in defaults to today');
+    // Consent first (PIPL): the fields open once it is ticked.
+    assert.equal(await page.locator('#f-name').isDisabled(), true);
+    await page.locator('#f-consent').check();
 
     // Nothing filled: every required field says so, nothing is sent.
     await page.locator('#reg-submit').click();
@@ -329,6 +332,7 @@ test('a rejected registration shows 未通过 with the reason', { timeout: 120_0
     await page.waitForURL(`${BASE}${poster.path}`);
     await page.locator('#act-register').click();
     await page.locator('#reg-form').waitFor({ state: 'visible' });
+    await page.locator('#f-consent').check();
     const name = freshName();
     await page.locator('#f-name').fill(name);
     await page.locator('#f-id_type').selectOption({ label: '护照' });
@@ -375,7 +379,7 @@ test('a rejected registration shows 未通过 with the reason', { timeout: 120_0
     const card = page.locator(`#tenancy-${tenancy.id}`);
     await card.waitFor({ state: 'visible' });
     assert.equal(await card.locator('.huzu-status').innerText(), '未通过');
-    assert.match(await card.innerText(), /未通过（房号不正确，请核对后重新登记）/);
+    assert.match(await card.innerText(), /原因：房号不正确，请核对后重新登记/);
     assert.match(await card.innerText(), /护照/);
     await shot(page, 'residence-rejected.png', { fullPage: true });
 

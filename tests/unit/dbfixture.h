@@ -348,7 +348,7 @@ fx_form(const char *token)
 	return (struct hz_tenancy_input){ .token = token, .name = "张三",
 	    .id_type = "resident_id", .id_number = fx_id_number(),
 	    .phone = fx_phone(), .room = "101", .move_in = "2024-03-01",
-	    .reason = "work" };
+	    .reason = "work", .consent_version = HZ_POLICY_VERSION };
 }
 
 /* A new resident `r` registered in `building`: the tenancy's id. It is

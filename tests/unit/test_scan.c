@@ -9,6 +9,14 @@
 #include "scan.h"
 #include "tenancies.h"
 
+enum { S_HEAD, S_PUBLISH, S__MAX };
+static const char *const sql[S__MAX] = {
+	[S_HEAD] = "UPDATE buildings SET head_user_id = ? WHERE unit_id = ?",
+	[S_PUBLISH] = "UPDATE users SET phone_sealed = ?, phone_public = ?"
+	    " WHERE id = ?",
+};
+static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_scan", sql);
+
 /* The actions a scan offers, comma-separated. */
 static const char *
 actions(const struct hz_scan *s)
@@ -303,7 +311,109 @@ posters_need_poster_manage(void **state)
 	    HZ_ERR_UNAUTHORIZED);
 }
 
+/* Who reviews: the head if there is one, else the group's leaders; the
+ * head's number only once they chose to publish it. */
+static void
+the_scan_says_who_reviews_and_a_published_phone(void **state)
+{
+	struct fx_org o;
+	struct hz_caller head, leader, leader2;
+	struct hz_scan s;
+	struct hz_ctx x = fx_as(NULL);
+	const char *phone = fx_phone();
+	unsigned char *sealed;
+	size_t len;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
+	assert_int_equal(fx_staff(&leader, HZ_ROLE_GROUP_LEADER, o.g1), HZ_OK);
+	assert_int_equal(fx_staff(&leader2, HZ_ROLE_GROUP_LEADER, o.g1), HZ_OK);
+
+	/* No head: the group's leaders, by name; nobody's phone. */
+	assert_int_equal(hz_scan(&x, fx_token(o.b1), &s), HZ_OK);
+	assert_string_equal(s.reviewer_role, "group_leader");
+	assert_string_equal(s.reviewer_name, "测试员、测试员");
+	assert_null(s.contact_phone);
+	/* A group without leaders: the role, no name. */
+	assert_int_equal(hz_scan(&x, fx_token(o.b3), &s), HZ_OK);
+	assert_string_equal(s.reviewer_role, "group_leader");
+	assert_null(s.reviewer_name);
+
+	/* A head who has not published their phone. */
+	assert_int_equal(hz_seal(fx.arena, fx.keys, "phone", phone,
+	    strlen(phone), &sealed, &len), HZ_OK);
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_HEAD, HZ_ARGS(
+	    HZ_ARG_I64((long long)head.id), HZ_ARG_I64((long long)o.b1)),
+	    NULL), HZ_OK);
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_PUBLISH, HZ_ARGS(
+	    HZ_ARG_STRN((const char *)sealed, len), HZ_ARG_I64(0),
+	    HZ_ARG_I64((long long)head.id)), NULL), HZ_OK);
+	assert_int_equal(hz_scan(&x, fx_token(o.b1), &s), HZ_OK);
+	assert_string_equal(s.reviewer_role, "building_head");
+	assert_string_equal(s.reviewer_name, "测试员");
+	assert_null(s.contact_phone);
+	/* Published: anyone holding the code sees it. */
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_PUBLISH, HZ_ARGS(
+	    HZ_ARG_STRN((const char *)sealed, len), HZ_ARG_I64(1),
+	    HZ_ARG_I64((long long)head.id)), NULL), HZ_OK);
+	assert_int_equal(hz_scan(&x, fx_token(o.b1), &s), HZ_OK);
+	assert_non_null(s.contact_phone);
+	assert_string_equal(s.contact_phone, phone);
+	/* Another building of the group, without a head: still no phone. */
+	assert_int_equal(hz_scan(&x, fx_token(o.b2), &s), HZ_OK);
+	assert_string_equal(s.reviewer_role, "group_leader");
+	assert_null(s.contact_phone);
+}
+
+static void
+buildings_are_found_by_lane_and_door(void **state)
+{
+	struct fx_org o;
+	struct hz_caller r;
+	struct hz_building_hit *h;
+	struct hz_ctx x;
+	const char *lane;
+	size_t n;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_resident(&r), HZ_OK);
+	x = fx_as(&r);
+	lane = hz_arena_printf(fx.arena, "%s东一巷", o.tag);
+	assert_int_equal(hz_buildings_search(&x, lane, NULL, &h, &n), HZ_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(h[0].id, o.b1);
+	assert_string_equal(h[0].address, hz_arena_printf(fx.arena, "%s1号",
+	    lane));
+	assert_string_equal(h[0].group, "东巷");
+	assert_int_equal(h[1].id, o.b2);
+	/* A part of the lane, and the door number. */
+	assert_int_equal(hz_buildings_search(&x, o.tag, "2", &h, &n), HZ_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(h[0].id, o.b2);
+	/* LIKE's wildcards are plain characters. */
+	assert_int_equal(hz_buildings_search(&x, "%", NULL, &h, &n), HZ_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(hz_buildings_search(&x, "_", "_", &h, &n), HZ_OK);
+	assert_int_equal(n, 0);
+	/* Must fail: nothing to search by, empty, too long, nobody. */
+	fx_refused(&x, hz_buildings_search(&x, NULL, NULL, &h, &n),
+	    HZ_ERR_INVALID, "validation_failed", "lane");
+	fx_refused(&x, hz_buildings_search(&x, "", NULL, &h, &n),
+	    HZ_ERR_INVALID, "validation_failed", "lane");
+	fx_refused(&x, hz_buildings_search(&x, NULL, "12345678901234567",
+	    &h, &n), HZ_ERR_INVALID, "validation_failed", "door");
+	x = fx_as(NULL);
+	assert_int_equal(hz_buildings_search(&x, lane, NULL, &h, &n),
+	    HZ_ERR_UNAUTHORIZED);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
+	cmocka_unit_test(the_scan_says_who_reviews_and_a_published_phone),
+	cmocka_unit_test(buildings_are_found_by_lane_and_door),
 	cmocka_unit_test(anyone_sees_the_place_not_the_rooms),
 	cmocka_unit_test(residents_are_offered_what_their_registration_allows),
 	cmocka_unit_test(staff_are_offered_what_their_roles_allow),

@@ -10,11 +10,14 @@
 #include "scan.h"
 #include "tenancies.h"
 
-enum { S_AGE, S__MAX };
+enum { S_AGE, S_CONSENTS, S_NAME, S__MAX };
 static const char *const sql[S__MAX] = {
 	/* Older than the landlord's 24 hours. */
 	[S_AGE] = "UPDATE tenancies SET created_at = NOW(3) - INTERVAL 25 HOUR"
 	    " WHERE id = ?",
+	[S_CONSENTS] = "SELECT COUNT(*) FROM consents WHERE user_id = ?"
+	    " AND version = '" HZ_POLICY_VERSION "'",
+	[S_NAME] = "SELECT display_name FROM users WHERE id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_tenancies", sql);
 
@@ -820,7 +823,161 @@ export_is_for_cadres_dated_and_audited(void **state)
 	assert_int_equal(fx_audits("tenancy.export", 0, o.c1), 3);
 }
 
+static const char *
+cell_of(size_t stmt, uint64_t id)
+{
+	struct hz_db_result r;
+
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, stmt,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), &r), HZ_OK);
+	assert_int_equal(r.nrows, 1);
+	return HZ_CELL(&r, 0, 0)->null ? NULL : hz_arena_printf(fx.arena,
+	    "%s", HZ_CELL(&r, 0, 0)->s ? HZ_CELL(&r, 0, 0)->s : "");
+}
+
+static long long
+consents_of(uint64_t user)
+{
+	struct hz_db_result r;
+
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_CONSENTS,
+	    HZ_ARGS(HZ_ARG_I64((long long)user)), &r), HZ_OK);
+	return HZ_CELL(&r, 0, 0)->i;
+}
+
+/* PIPL: nothing is taken before the current policy was agreed to; the
+ * agreement is kept with the registration, and the name follows it. */
+static void
+registering_needs_consent_and_names_the_resident(void **state)
+{
+	struct fx_org o;
+	struct hz_caller r;
+	struct hz_tenancy_input in;
+	struct hz_ctx x;
+	uint64_t id = 7;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_resident(&r), HZ_OK);
+	x = fx_as(&r);
+	in = fx_form(fx_token(o.b1));
+	in.consent_version = NULL;
+	fx_refused(&x, hz_tenancy_create(&x, &in, &id), HZ_ERR_INVALID,
+	    "validation_failed", "consent_version");
+	in.consent_version = "2020-01-01";
+	fx_refused(&x, hz_tenancy_create(&x, &in, &id), HZ_ERR_INVALID,
+	    "validation_failed", "consent_version");
+	assert_int_equal(id, 0);
+	assert_int_equal(consents_of(r.id), 0);
+	in.consent_version = HZ_POLICY_VERSION;
+	in.name = "王小明";
+	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_OK);
+	assert_int_equal(consents_of(r.id), 2);
+	assert_string_equal(cell_of(S_NAME, r.id), "王小明");
+}
+
+/* A building found by its address instead of its code: exactly one of
+ * the two, and a building that is one. */
+static void
+a_building_is_named_by_code_or_by_id(void **state)
+{
+	struct fx_org o;
+	struct hz_caller r;
+	struct hz_tenancy_input in;
+	struct hz_tenancy t;
+	struct hz_ctx x;
+	uint64_t id = 7;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_resident(&r), HZ_OK);
+	x = fx_as(&r);
+	in = fx_form(NULL);
+	fx_refused(&x, hz_tenancy_create(&x, &in, &id), HZ_ERR_INVALID,
+	    "validation_failed", "token");
+	in = fx_form(fx_token(o.b1));
+	in.building_id = o.b2;
+	fx_refused(&x, hz_tenancy_create(&x, &in, &id), HZ_ERR_INVALID,
+	    "validation_failed", "building_id");
+	in.token = NULL;
+	in.building_id = o.g1;           /* a group is no building */
+	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_ERR_NOT_FOUND);
+	in.building_id = 9007199254740991ULL;
+	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_ERR_NOT_FOUND);
+	assert_int_equal(id, 0);
+	in.building_id = o.b2;
+	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_OK);
+	assert_int_equal(hz_tenancy_get(&x, id, &t, true), HZ_OK);
+	assert_int_equal(t.building_id, o.b2);
+}
+
+/* Moving: the old active tenancy ends and the new one is pending, in one
+ * step; only one's own, only an active one. */
+static void
+moving_ends_the_old_and_starts_the_new(void **state)
+{
+	struct fx_org o;
+	struct fx_cast k;
+	struct hz_caller r, other;
+	struct hz_tenancy_input in;
+	struct hz_tenancy t;
+	struct hz_ctx x;
+	uint64_t old, others, id = 7, tid, where;
+	const char *status, *number;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	others = fx_registered(&other, o.b2, &k.leader);
+	assert_int_equal(fx_resident(&r), HZ_OK);
+	x = fx_as(&r);
+	in = fx_form(fx_token(o.b1));
+	number = in.id_number;
+	assert_int_equal(hz_tenancy_create(&x, &in, &old), HZ_OK);
+	decide(&k.leader, old, HZ_TENANCY_APPROVE, NULL);
+
+	/* Without moving_from: refused, saying how to move. */
+	in = fx_form(fx_token(o.b2));
+	in.id_number = number;
+	fx_refused(&x, hz_tenancy_create(&x, &in, &id), HZ_ERR_CONFLICT,
+	    "already_registered", NULL);
+	assert_non_null(strstr(fx_why.message, "登记新住址"));
+	/* Another's tenancy does not exist for this caller. */
+	in.moving_from = others;
+	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_ERR_NOT_FOUND);
+	assert_string_equal(status_of(&k.leader, others), "active");
+	assert_string_equal(status_of(&k.leader, old), "active");
+
+	/* Their own: one step, even with the same document. */
+	in.moving_from = old;
+	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_OK);
+	assert_int_equal(hz_tenancy_get(&x, old, &t, true), HZ_OK);
+	assert_string_equal(t.status, "ended");
+	assert_string_equal(t.end_reason, HZ_MOVE_END_REASON);
+	assert_string_equal(status_of(&r, id), "pending");
+	assert_int_equal(hz_tenancy_open_of(&fx, r.id, &tid, &where, &status),
+	    HZ_OK);
+	assert_int_equal(tid, id);
+	assert_int_equal(where, o.b2);
+	assert_int_equal(fx_audits("tenancy.end", r.id, old), 1);
+
+	/* Moving again from the pending one, or from the ended one: no. */
+	in = fx_form(fx_token(o.b1));
+	in.moving_from = id;
+	fx_refused(&x, hz_tenancy_create(&x, &in, &tid), HZ_ERR_CONFLICT,
+	    "state_conflict", "moving_from");
+	in.moving_from = old;
+	fx_refused(&x, hz_tenancy_create(&x, &in, &tid), HZ_ERR_CONFLICT,
+	    "state_conflict", "moving_from");
+	assert_string_equal(status_of(&r, id), "pending");
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
+	cmocka_unit_test(registering_needs_consent_and_names_the_resident),
+	cmocka_unit_test(a_building_is_named_by_code_or_by_id),
+	cmocka_unit_test(moving_ends_the_old_and_starts_the_new),
 	cmocka_unit_test(a_resident_registers_from_the_posted_code),
 	cmocka_unit_test(the_form_is_refused_on_the_field_at_fault),
 	cmocka_unit_test(only_residents_register_from_a_current_code),

@@ -21,6 +21,8 @@ function tokenFromPath() {
 }
 
 const token = tokenFromPath();
+// landing-boot.js (async, beside the modules) may have asked already.
+window.huzuScanStarted = true;
 let scanData = null;
 // The stored session could not be renewed (api.js cleared it): the page
 // says so, with 登录, rather than looking like a visitor's.
@@ -42,10 +44,15 @@ function anonBlock(tip, button) {
 
 // The state view with 重试 (shown when it may work later) and 返回首页. The
 // hidden 重试 stays in place: WeUI spaces the second of two buttons.
-function render({ icon, title, desc, requestId = '', retry = false }) {
+function render({ icon, title, desc, requestId = '', retry = false, find = false }) {
   const again = stateButton('重试', { onClick: () => scan(), primary: true, id: 'state-retry' });
   again.hidden = !retry;
-  showState({ icon, title, desc, requestId, buttons: [again, stateButton('返回首页', { href: '/' })] });
+  showState({
+    icon, title, desc, requestId, buttons: [
+      again,
+      find ? stateButton('找不到二维码？按门牌号查找', { href: '/register.html?find=1', id: 'state-find' }) : null,
+      stateButton('返回首页', { href: '/' })],
+  });
 }
 
 function renderError(err) {
@@ -61,10 +68,37 @@ function renderError(err) {
     desc: e.message,
     requestId: e.requestId,
     retry: transient,
+    find: !transient,
   });
 }
 
 // ---- The building and what can be done here ------------------------------------
+
+// Who reviews registrations here: 栋长, or 户组长 for a building without a head.
+const reviewerWord = (data) => (data && data.reviewer && data.reviewer.role === 'group_leader' ? '户组长' : '栋长');
+
+// The reviewer line, and the head's call button when they published a number.
+function renderReviewer(data) {
+  const r = data.reviewer || {};
+  const line = $('place-reviewer');
+  if (r.role === 'group_leader') {
+    line.textContent = r.name ? `本楼暂无栋长，登记由户组长（${r.name}）审核` : '本楼暂无栋长，登记由户组长审核';
+    line.hidden = false;
+  } else {
+    line.hidden = true;
+  }
+  const c = data.contact;
+  const call = $('place-call');
+  if (c && typeof c.phone === 'string' && /^1\d{10}$/.test(c.phone)) {
+    call.href = `tel:${c.phone}`;
+    call.textContent = `联系栋长 ${c.phone}`;
+    call.setAttribute('aria-label', `拨打栋长${c.name || ''}的电话 ${c.phone}`);
+    call.hidden = false;
+  } else {
+    call.hidden = true;
+    call.removeAttribute('href');
+  }
+}
 
 const CHAIN_ORDER = ['village', 'cooperative', 'group'];
 
@@ -96,7 +130,7 @@ function notice(node, { tone, title, desc, link }) {
   node.replaceChildren(...[
     el('p', 'huzu-notice__title', title),
     desc ? el('p', 'huzu-notice__desc huzu-wrap', desc) : null,
-    link ? el('a', { class: 'huzu-notice__link', href: link.href }, link.text) : null,
+    link ? el('a', { class: 'huzu-notice__link', href: link.href, id: link.id }, link.text) : null,
   ].filter(Boolean));
   node.hidden = false;
 }
@@ -107,11 +141,19 @@ function renderStatus(data) {
   const actions = data.actions || [];
   box.hidden = true;
   if (t && t.here && t.status === 'pending') {
-    notice(box, { tone: 'pending', title: '居住登记待审核', desc: '您在此楼栋的居住登记已提交，栋长审核通过后即可扫码打卡', link: { href: '/residence.html', text: '查看我的登记' } });
+    notice(box, { tone: 'pending', title: '居住登记待审核', desc: `您在此楼栋的居住登记已提交，${reviewerWord(data)}审核通过后即可扫码打卡`, link: { href: '/residence.html', text: '查看我的登记' } });
   } else if (t && t.here && t.status === 'active') {
     notice(box, { tone: 'active', title: '您已在此楼栋登记居住', desc: '每月扫码打卡一次，确认仍在此居住' });
   } else if (t && !t.here && (t.status === 'pending' || t.status === 'active')) {
-    notice(box, { tone: 'info', title: '您在其他楼栋已有居住登记', desc: '如已搬到这里，请先在原登记办理迁出，再在此登记', link: { href: '/residence.html', text: '查看我的居住' } });
+    const moving = t.status === 'active';
+    notice(box, {
+      tone: 'info',
+      title: '您在其他楼栋已有居住登记',
+      desc: moving ? '如已搬到这里，可直接登记新住址，原登记会同时结束' : '原登记还在审核中：如已搬到这里，请先在“我的居住”撤销原登记，再在此登记',
+      link: moving
+        ? { href: `/register.html?token=${encodeURIComponent(token)}&moving=${encodeURIComponent(t.id)}`, text: '搬到这里了？登记新住址', id: 'act-move-here' }
+        : { href: '/residence.html', text: '查看我的居住' },
+    });
   } else if (tokens.access && actions.length === 0) {
     notice(box, { tone: 'info', title: '您不负责此楼栋', desc: '工作人员只能在自己负责的楼栋巡查打卡、查看名册' });
   }
@@ -123,7 +165,7 @@ function actionList(data) {
   const cells = [];
   const q = `token=${encodeURIComponent(token)}`;
   if (actions.has('register')) {
-    cells.push(actionCell({ id: 'act-register', mark: '登', tone: 'huzu-tone_green', title: '居住登记', desc: '租住人员信息登记，提交后由栋长审核', href: `/register.html?${q}` }));
+    cells.push(actionCell({ id: 'act-register', mark: '登', tone: 'huzu-tone_green', title: '居住登记', desc: `租住人员信息登记，提交后由${reviewerWord(data)}审核`, href: `/register.html?${q}` }));
   }
   if (actions.has('verify_residence')) {
     cells.push(actionCell({ id: 'act-checkin', mark: '打', tone: 'huzu-tone_green', title: '扫码打卡', desc: '确认您仍在此楼栋居住', onClick: (ev, cell) => checkin(cell, 'residence') }));
@@ -164,6 +206,7 @@ function renderPlace(data) {
   const head = info.head && typeof info.head.display_name === 'string' ? info.head.display_name : '';
   $('place-head').textContent = head ? (/^栋长/.test(head) ? head : `栋长：${head}`) : '';
   $('place-head').hidden = !head;
+  renderReviewer(data);
   $('place-code').textContent = data.check_code || '';
   document.title = `户组 · ${b.name || '扫码'}`;
   // 反映问题 (report.html?building=) names the building from here.
@@ -193,6 +236,8 @@ function renderStation(data) {
   $('place-name').textContent = st.name || '';
   $('place-address').textContent = st.address || '';
   $('place-head').hidden = true;
+  $('place-reviewer').hidden = true;
+  $('place-call').hidden = true;
   $('place-hours').textContent = st.opening_hours ? `开放时间：${st.opening_hours}` : '';
   $('place-hours').hidden = !st.opening_hours;
   $('place-code').textContent = data.check_code || '';
@@ -377,14 +422,36 @@ async function moveOut(cell, id) {
 
 // ---- Scan -----------------------------------------------------------------------------
 
+// The answer landing-boot.js asked for before the modules arrived, once,
+// if it was asked for this code with the session the page has now.
+function earlyScan() {
+  const e = window.huzuEarlyScan;
+  window.huzuEarlyScan = undefined;
+  if (!e || e.token !== token || (e.access || null) !== (tokens.access || null)) return Promise.resolve(null);
+  return e.response.then((r) => {
+    if (!r || !r.body || typeof r.body !== 'object') return null;
+    if (r.status === 200) return r.body;
+    const env = r.body.error;
+    // The code's own refusal is final; anything else is asked again.
+    if ((r.status === 404 || r.status === 410) && env && typeof env.message === 'string') {
+      throw new ApiError({
+        status: r.status, code: env.code, message: env.message,
+        fields: env.fields || {}, requestId: env.request_id || r.requestId,
+      });
+    }
+    return null;
+  }, () => null);
+}
+
 async function scan({ quiet = false, retried = false } = {}) {
   if (!token) {
-    render({ icon: 'weui-icon-warn', title: '二维码无法识别', desc: '链接不完整，请重新扫描楼栋门口的二维码' });
+    render({ icon: 'weui-icon-warn', title: '二维码无法识别', desc: '链接不完整，请重新扫描楼栋门口的二维码', find: true });
     return;
   }
   if (!quiet) render({ icon: 'loading', title: '正在识别二维码…', desc: '请稍候' });
   try {
-    renderPlace(await api.get(`/scan/${encodeURIComponent(token)}`));
+    const early = await earlyScan();
+    renderPlace(early || await api.get(`/scan/${encodeURIComponent(token)}`));
   } catch (err) {
     // A session that cannot be renewed: look again as a visitor.
     if (err instanceof ApiError && err.status === 401 && !retried) {

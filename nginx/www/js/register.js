@@ -1,17 +1,28 @@
 // 居住登记: a renter registers residence in the building whose code was
-// scanned (/register.html?token=<qr token>). The checks mirror the server's
-// (core/tenancies.c, core/idcard.c), whose `fields` errors are shown under
-// the fields as well.
+// scanned (/register.html?token=<qr token>), or one found by its address
+// (?find=1 searches, then ?building=<id>&place=<address>). ?again=<id>
+// fills the form from a rejected registration (重新登记); ?moving=<id>
+// registers a new address and ends that active one in the same step.
+// Nothing personal is filled in before the 隐私政策 and 用户协议 are
+// ticked (the checkbox's value is the policy version, HZ_POLICY_VERSION).
+// The checks mirror the server's (core/tenancies.c, core/idcard.c), whose
+// `fields` errors are shown under the fields as well.
 import { api, ApiError, auth } from './api.js';
 import { loginHref } from './nav.js';
 import {
   $, el, ID_TYPES, REASONS, RELATIONS, normalizePhone, todayLocal, toptips, hideToptips, setBusy,
-  setFieldError as setFieldErrorOf, showState, showContent, stateButton, showError,
+  setFieldError as setFieldErrorOf, showState, showContent, stateButton, showError, emptyState,
 } from './ui.js';
 
-const token = new URLSearchParams(location.search).get('token') || '';
+const params = new URLSearchParams(location.search);
+const token = params.get('token') || '';
+const positiveId = (v) => (/^[1-9]\d{0,15}$/.test(v || '') ? v : '');
+let buildingId = positiveId(params.get('building'));
+const againId = positiveId(params.get('again'));
+const movingId = positiveId(params.get('moving'));
+const finding = params.has('find') || (!token && !buildingId && !againId);
 const MAX_MEMBERS = 10;
-const FIELD_NAMES = ['name', 'id_type', 'id_number', 'phone', 'room', 'move_in', 'reason', 'employer', 'members'];
+const FIELD_NAMES = ['consent_version', 'name', 'id_type', 'id_number', 'phone', 'room', 'move_in', 'reason', 'employer', 'members'];
 
 // ---- Checks (the server's rules) ---------------------------------------------------
 
@@ -73,7 +84,8 @@ export function idNumberError(type, raw) {
   }
 }
 
-const landingHref = () => `/q/${encodeURIComponent(token)}`;
+const landingHref = () => (token ? `/q/${encodeURIComponent(token)}` : '/residence.html');
+const here = () => location.pathname + location.search;
 
 // ---- Field errors -----------------------------------------------------------------------
 
@@ -90,7 +102,7 @@ function clearErrors() {
 }
 
 function focusField(name) {
-  const input = $(`f-${name}`) || $(`cell-${name}`) || $('members').querySelector('input');
+  const input = name === 'consent_version' ? $('f-consent') : $(`f-${name}`) || $(`cell-${name}`) || $('members').querySelector('input');
   input?.focus();
   ($(`cell-${name}`) || $(`err-${name}`))?.scrollIntoView({ block: 'center' });
 }
@@ -108,7 +120,7 @@ function renderMemberCount() {
   setFieldError('members', '');
 }
 
-function addMember(focus = true) {
+function addMember(focus = true, value = null) {
   if ($('members').children.length >= MAX_MEMBERS) return;
   const k = ++memberSeq;
   const name = el('input', {
@@ -125,6 +137,10 @@ function addMember(focus = true) {
   del.addEventListener('click', () => { row.remove(); renderMemberCount(); $('member-add').focus(); });
   name.addEventListener('input', () => row.classList.remove('weui-cell_warn'));
   rel.addEventListener('change', () => row.classList.remove('weui-cell_warn'));
+  if (value) {
+    name.value = value.name || '';
+    rel.value = RELATIONS.includes(value.relation) ? value.relation : '';
+  }
   $('members').append(row);
   renderMemberCount();
   if (focus) name.focus();
@@ -176,20 +192,57 @@ function maxMoveIn() {
   return t.toISOString().slice(0, 10);
 }
 
-function setupForm(data) {
-  const b = data.building || {};
-  $('reg-building').textContent = b.name || '';
-  $('reg-address').textContent = data.address || '';
+// Consent first: the fields open only once it is ticked.
+function consentChanged() {
+  const on = $('f-consent').checked;
+  $('reg-fields').disabled = !on;
+  $('consent-hint').hidden = on;
+  if (on) setFieldError('consent_version', '');
+}
+
+// place: {name, address, rooms, reviewer: '栋长' | '户组长' | ''}
+function setupForm(place) {
+  $('reg-building').textContent = place.name || '';
+  $('reg-address').textContent = place.address || '';
+  const who = place.reviewer || '栋长或户组长';
+  $('reg-desc').textContent = `请如实填写，提交后由${who}审核。信息仅用于出租屋居住管理，证件号码和手机号加密保存。`;
   fillSelect($('f-id_type'), ID_TYPES, '请选择');
   $('f-id_type').value = 'resident_id';
   fillSelect($('f-reason'), REASONS, '请选择');
   $('f-move_in').value = todayLocal();
   $('f-move_in').max = maxMoveIn();
-  const rooms = expandRooms(b.building && b.building.rooms);
+  const rooms = expandRooms(place.rooms);
   $('room-list').replaceChildren(...rooms.map((r) => el('option', { value: r })));
   renderMemberCount();
+  consentChanged();
+  $('find').hidden = true;
   showContent();
+  $('find').hidden = true;
   document.title = '户组 · 居住登记';
+}
+
+// A registration's answers in the form (重新登记, or moving: all but the room and date).
+function prefill(t, { idNumber = '', whole = true } = {}) {
+  $('f-name').value = t.name || '';
+  if (ID_TYPES.some(([v]) => v === t.id_type)) $('f-id_type').value = t.id_type;
+  $('f-id_number').placeholder = $('f-id_type').value === 'resident_id' ? '18 位身份证号码' : '证件上的号码';
+  $('f-id_number').value = idNumber;
+  $('f-phone').value = '';
+  if (whole) {
+    $('f-room').value = t.room || '';
+    if (/^\d{4}-\d{2}-\d{2}$/.test(t.move_in || '')) $('f-move_in').value = t.move_in;
+  }
+  if (REASONS.some(([v]) => v === t.reason)) $('f-reason').value = t.reason;
+  $('f-employer').value = t.employer || '';
+  $('members').replaceChildren();
+  for (const m of Array.isArray(t.members) ? t.members.slice(0, MAX_MEMBERS) : []) addMember(false, m);
+  renderMemberCount();
+}
+
+// The note above the form: what came from where, what to fill in again.
+function note(text) {
+  $('reg-note').textContent = text;
+  $('reg-note').hidden = !text;
 }
 
 function check() {
@@ -204,6 +257,7 @@ function check() {
     employer: $('f-employer').value.trim(),
   };
   const errors = {};
+  if (!$('f-consent').checked) errors.consent_version = '请先阅读并勾选同意《隐私政策》和《用户协议》';
   if (!v.name) errors.name = '请填写姓名';
   else if (chars(v.name) > 32) errors.name = '姓名最长 32 个字';
   if (!v.id_type) errors.id_type = '请选择证件类型';
@@ -224,9 +278,12 @@ function check() {
   if (error) errors.members = error;
 
   const body = {
-    token, name: v.name, id_type: v.id_type, id_number: v.id_number, phone: v.phone,
-    room: v.room, move_in: v.move_in, reason: v.reason,
+    name: v.name, id_type: v.id_type, id_number: v.id_number, phone: v.phone,
+    room: v.room, move_in: v.move_in, reason: v.reason, consent_version: $('f-consent').value,
   };
+  if (buildingId) body.building_id = Number(buildingId);
+  else body.token = token;
+  if (movingId) body.moving_from = Number(movingId);
   if (v.employer) body.employer = v.employer;
   if (members.length) body.members = members;
   return { body, errors };
@@ -239,12 +296,14 @@ function showErrors(errors) {
   return names.length;
 }
 
+let reviewer = '栋长';
+
 function submitted(t) {
   const where = [t.building && t.building.name, t.room ? `${t.room} 房` : ''].filter(Boolean).join(' ');
   showState({
     icon: 'weui-icon-waiting',
-    title: '已提交，等待栋长审核',
-    desc: `您在 ${where || '此楼栋'} 的居住登记已提交。栋长审核通过后即可扫码打卡，审核结果可在“我的居住”中查看。`,
+    title: `已提交，等待${reviewer}审核`,
+    desc: `您在 ${where || '此楼栋'} 的居住登记已提交${movingId ? '，原登记已结束（迁往新住址）' : ''}。${reviewer}审核通过后即可扫码打卡，审核结果可在“我的居住”中查看。`,
     buttons: [
       stateButton('查看我的居住', { href: '/residence.html', primary: true, id: 'done-residence' }),
       stateButton('返回楼栋页', { href: landingHref(), id: 'done-back' }),
@@ -273,13 +332,17 @@ async function onSubmit(ev) {
     }
     if (err.status === 422) {
       const fields = err.fields || {};
-      if (typeof fields.token === 'string') {
+      if (typeof fields.token === 'string' && token) {
         showState({ icon: 'weui-icon-warn', title: '二维码已失效', desc: fields.token, requestId: err.requestId,
           buttons: [stateButton('返回首页', { href: '/' })] });
         return;
       }
       const shown = showErrors(Object.fromEntries(Object.entries(fields).filter(([, m]) => typeof m === 'string')));
-      if (!shown) showError(err);
+      if (!shown) toptips(Object.values(fields).find((m) => typeof m === 'string') || err.message, err.requestId);
+      return;
+    }
+    if (err.status === 404) {
+      toptips(movingId ? '找不到您要迁出的原登记，请回到“我的居住”查看' : '找不到这个楼栋，请重新查找', err.requestId);
       return;
     }
     if (err.status === 409) {
@@ -299,17 +362,138 @@ async function onSubmit(ev) {
   }
 }
 
-// ---- Start -----------------------------------------------------------------------------------
+// ---- 按门牌号查找 ---------------------------------------------------------------------------
 
-async function start() {
-  if (!token) {
-    showState({ icon: 'weui-icon-warn', title: '请先扫码', desc: '居住登记需要先扫描所住楼栋门口的二维码', buttons: [stateButton('返回首页', { href: '/' })] });
+function setFindError(name, message) {
+  setFieldErrorOf({ cell: $(`cell-${name}`), error: $(`err-${name}`), input: $(`f-${name}`) }, message);
+}
+
+function showFind() {
+  for (const node of document.querySelectorAll('[data-content]')) node.hidden = true;
+  $('state').hidden = true;
+  $('find').hidden = false;
+  if (movingId) $('find-desc').textContent = '搬家了？输入新住址的街巷和门牌号找到楼栋，登记新住址；提交后原登记会同时结束。';
+  document.title = '户组 · 按门牌号查找';
+}
+
+function hitHref(b) {
+  const q = new URLSearchParams({ building: String(b.id), place: b.address || '' });
+  if (movingId) q.set('moving', movingId);
+  return `/register.html?${q}`;
+}
+
+async function onFind(ev) {
+  ev.preventDefault();
+  hideToptips();
+  const lane = $('f-lane').value.trim();
+  const door = $('f-door').value.trim();
+  setFindError('lane', '');
+  setFindError('door', '');
+  if (!lane && !door) {
+    setFindError('lane', '请填写街巷名称或门牌号');
+    $('f-lane').focus();
     return;
   }
+  const q = new URLSearchParams();
+  if (lane) q.set('lane', lane);
+  if (door) q.set('door', door);
+  const button = $('find-submit');
+  setBusy(button, true, '查找中');
+  try {
+    const res = await api.get(`/buildings/search?${q}`);
+    const items = Array.isArray(res.items) ? res.items : [];
+    const box = $('find-results');
+    if (!items.length) {
+      box.replaceChildren(emptyState('没有找到这个门牌', '请核对街巷名称和门牌号，只填街巷名称也可以查找；仍找不到请联系栋长或户组长'));
+    } else {
+      box.replaceChildren(
+        el('div', 'weui-cells__title', items.length >= 20 ? '找到 20 个以上，请填写门牌号缩小范围' : '请选择您住的楼栋'),
+        el('div', 'weui-cells', ...items.map((b) => el('a', { class: 'weui-cell weui-cell_access huzu-find__hit', href: hitHref(b), id: `hit-${b.id}` },
+          el('div', 'weui-cell__bd', el('p', 'huzu-wrap', b.address || ''), el('p', 'huzu-find__group', b.group || '')),
+          el('div', 'weui-cell__ft')))));
+    }
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 422) {
+      const f = err.fields || {};
+      if (typeof f.lane === 'string') setFindError('lane', f.lane);
+      if (typeof f.door === 'string') setFindError('door', f.door);
+      if (typeof f.lane !== 'string' && typeof f.door !== 'string') toptips(err.message, err.requestId);
+    } else if (err instanceof ApiError && err.status === 401) {
+      location.href = loginHref(here());
+    } else showError(err);
+  } finally {
+    setBusy(button, false, '查找');
+  }
+}
+
+// ---- Start -----------------------------------------------------------------------------------
+
+function loginState(desc = '登录后即可办理居住登记') {
+  showState({ icon: 'weui-icon-info', title: '请先登录', desc, buttons: [
+    stateButton('登录', { href: loginHref(here()), primary: true, id: 'state-login' }),
+  ] });
+}
+
+function failed(err) {
+  const e = err instanceof ApiError ? err : new ApiError();
+  if (e.status === 401) {
+    loginState('登录已过期，请重新登录');
+    return;
+  }
+  showState({ icon: 'weui-icon-warn', title: e.status === 404 ? '找不到这条登记' : '暂时无法加载', desc: e.message, requestId: e.requestId,
+    buttons: [stateButton('查看我的居住', { href: '/residence.html', primary: true }), stateButton('返回首页', { href: '/' })] });
+}
+
+// The registration moved from: its answers, and the note that it ends.
+async function fromMoving() {
+  if (!movingId) return;
+  const t = await api.get(`/tenancies/${encodeURIComponent(movingId)}`);
+  let idNumber = '';
+  try { idNumber = (await api.get(`/tenancies/${encodeURIComponent(movingId)}/id-number`)).id_number || ''; } catch { /* typed again */ }
+  prefill(t, { idNumber, whole: false });
+  const from = [t.building && t.building.name, t.room ? `${t.room} 房` : ''].filter(Boolean).join(' ');
+  note(`搬家登记：提交后，您在 ${from || '原住址'} 的登记会同时结束（迁往新住址）。已按原登记填好，请填写新的房号、入住日期和手机号。`);
+}
+
+// 重新登记: the rejected registration's answers, in its building.
+async function fromRejected() {
+  const t = await api.get(`/tenancies/${encodeURIComponent(againId)}`);
+  if (t.status !== 'rejected') {
+    showState({ icon: 'weui-icon-info', title: '这条登记不需要重新登记', desc: '只有未通过的登记可以修改后重新登记',
+      buttons: [stateButton('查看我的居住', { href: '/residence.html', primary: true })] });
+    return;
+  }
+  // The owner may read their own number back (GET …/id-number).
+  let idNumber = '';
+  try { idNumber = (await api.get(`/tenancies/${encodeURIComponent(againId)}/id-number`)).id_number || ''; } catch { /* typed again */ }
+  const b = t.building || {};
+  buildingId = String(b.id || '');
+  setupForm({ name: b.name, address: b.lane && b.door_no ? `${b.lane}${b.door_no}号` : '' });
+  prefill(t, { idNumber });
+  note(`已按上次的登记填好。未通过的原因：${t.reject_reason || '未说明'}。请按原因修改，填写手机号${idNumber ? '' : '和证件号码'}后再提交。`);
+}
+
+async function start() {
   if (!auth.loggedIn) {
-    showState({ icon: 'weui-icon-info', title: '请先登录', desc: '登录后即可办理居住登记', buttons: [
-      stateButton('登录', { href: loginHref(location.pathname + location.search), primary: true, id: 'state-login' }),
-    ] });
+    loginState(finding ? '登录后可以按门牌号查找楼栋并办理居住登记' : undefined);
+    return;
+  }
+  if (finding) {
+    showFind();
+    return;
+  }
+  try {
+    if (againId) {
+      await fromRejected();
+      return;
+    }
+    if (buildingId) {
+      setupForm({ name: params.get('place') || '', address: '' });
+      await fromMoving();
+      return;
+    }
+  } catch (err) {
+    failed(err);
     return;
   }
   let data;
@@ -318,31 +502,41 @@ async function start() {
   } catch (err) {
     const e = err instanceof ApiError ? err : new ApiError();
     if (e.status === 401) {
-      showState({ icon: 'weui-icon-info', title: '请先登录', desc: '登录已过期，请重新登录', buttons: [
-        stateButton('登录', { href: loginHref(location.pathname + location.search), primary: true, id: 'state-login' }),
-      ] });
+      loginState('登录已过期，请重新登录');
       return;
     }
     showState({ icon: 'weui-icon-warn', title: e.status === 410 ? '此二维码已作废' : '二维码无法识别', desc: e.message, requestId: e.requestId,
-      buttons: [stateButton('返回首页', { href: '/' })] });
+      buttons: [stateButton('按门牌号查找', { href: '/register.html?find=1', id: 'state-find' }), stateButton('返回首页', { href: '/' })] });
     return;
   }
   const actions = Array.isArray(data.actions) ? data.actions : [];
-  if (actions.includes('register')) {
-    setupForm(data);
+  const t = data.tenancy;
+  reviewer = data.reviewer && data.reviewer.role === 'group_leader' ? '户组长' : '栋长';
+  const b = data.building || {};
+  const place = { name: b.name, address: data.address, rooms: b.building && b.building.rooms, reviewer };
+  if (actions.includes('register') || (movingId && t && !t.here && t.status === 'active' && String(t.id) === movingId)) {
+    setupForm(place);
+    try {
+      await fromMoving();
+    } catch (err) {
+      failed(err);
+    }
     return;
   }
-  const t = data.tenancy;
   if (actions.includes('login')) {
-    showState({ icon: 'weui-icon-info', title: '请先登录', desc: '登录后即可办理居住登记', buttons: [
-      stateButton('登录', { href: loginHref(location.pathname + location.search), primary: true, id: 'state-login' })] });
+    loginState();
   } else if (t && t.here) {
     showState({ icon: 'weui-icon-success', title: t.status === 'active' ? '您已在此楼栋登记居住' : '您已提交此楼栋的登记',
-      desc: t.status === 'active' ? '无需重复登记' : '请等待栋长审核', buttons: [
+      desc: t.status === 'active' ? '无需重复登记' : `请等待${reviewer}审核`, buttons: [
         stateButton('查看我的居住', { href: '/residence.html', primary: true }), stateButton('返回楼栋页', { href: landingHref() })] });
   } else if (t) {
-    showState({ icon: 'weui-icon-info', title: '您在其他楼栋已有居住登记', desc: '一人同一时间只能有一处居住登记。如已搬到这里，请先在原登记办理迁出，再扫码登记。',
-      buttons: [stateButton('查看我的居住', { href: '/residence.html', primary: true }), stateButton('返回楼栋页', { href: landingHref() })] });
+    const active = t.status === 'active';
+    showState({ icon: 'weui-icon-info', title: '您在其他楼栋已有居住登记',
+      desc: active ? '一人同一时间只能有一处居住登记。如已搬到这里，可以直接登记新住址，原登记会同时结束。'
+        : '一人同一时间只能有一处居住登记。原登记还在审核中，如已搬到这里，请先在“我的居住”撤销原登记。',
+      buttons: [
+        active ? stateButton('搬到这里了，登记新住址', { href: `/register.html?token=${encodeURIComponent(token)}&moving=${encodeURIComponent(t.id)}`, primary: true, id: 'state-move' }) : null,
+        stateButton('查看我的居住', { href: '/residence.html', primary: !active }), stateButton('返回楼栋页', { href: landingHref() })] });
   } else {
     showState({ icon: 'weui-icon-info', title: '请使用住户账号登记', desc: '居住登记由住户本人使用手机号登录后填写，工作人员账号不能登记',
       buttons: [stateButton('返回楼栋页', { href: landingHref() })] });
@@ -360,5 +554,8 @@ $('f-id_type').addEventListener('change', () => {
 });
 $('member-add').addEventListener('click', () => addMember(true));
 $('reg-form').addEventListener('submit', onSubmit);
+$('f-consent').addEventListener('change', consentChanged);
+$('find-form').addEventListener('submit', onFind);
+for (const n of ['lane', 'door']) $(`f-${n}`).addEventListener('input', () => setFindError(n, ''));
 
 start();

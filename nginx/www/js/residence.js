@@ -51,8 +51,9 @@ function statusNote(t) {
     return el('p', `huzu-card__note ${t.overdue ? 'huzu-card__note_warn' : ''}`,
       t.overdue ? '已超过24小时未审核，您可以联系栋长或户组长催办' : '已提交，等待栋长审核');
   }
+  // The badge already says 未通过: the note gives the reason, once.
   if (t.status === 'rejected') {
-    return el('p', 'huzu-card__note huzu-card__note_warn huzu-wrap', `未通过（${t.reject_reason || '未说明原因'}）。请核对信息后重新扫码登记。`);
+    return el('p', 'huzu-card__note huzu-card__note_warn huzu-wrap', `原因：${t.reject_reason || '未说明'}`);
   }
   if (t.status === 'active') {
     const v = formatTime(t.last_verified_at);
@@ -64,7 +65,10 @@ function statusNote(t) {
   return null;
 }
 
-function card(t, { current }) {
+// A footer button (an action on the card) that is a link.
+const footLink = (text, href, id) => el('a', { class: 'weui-form-preview__btn weui-form-preview__btn_primary huzu-again', href, id }, text);
+
+function card(t, { current, again = false }) {
   const s = STATUS[t.status] || { text: t.status };
   const b = t.building || {};
   const address = b.lane && b.door_no ? `${b.lane}${b.door_no}号` : '';
@@ -96,7 +100,12 @@ function card(t, { current }) {
     const btn = el('button', { class: 'weui-form-preview__btn weui-form-preview__btn_default huzu-end', type: 'button', id: `end-${t.id}` },
       pending ? '撤销登记' : '迁出');
     btn.addEventListener('click', () => endTenancy(t, pending));
-    node.append(el('div', 'weui-form-preview__ft', btn));
+    // Moving: the new address is registered and this one ends in one step.
+    const move = pending ? null : footLink('搬家了？登记新住址', `/register.html?find=1&moving=${encodeURIComponent(t.id)}`, `move-${t.id}`);
+    node.append(el('div', 'weui-form-preview__ft', btn, move));
+  } else if (again) {
+    node.append(el('div', 'weui-form-preview__ft',
+      footLink('重新登记', `/register.html?again=${encodeURIComponent(t.id)}`, `again-${t.id}`)));
   }
   return node;
 }
@@ -133,7 +142,11 @@ function render(items) {
   } else {
     parts.push(emptyState('暂无有效的居住登记', '请扫描所住楼栋门口的二维码，按提示办理居住登记'));
   }
-  if (past.length) parts.push(el('div', 'weui-cells__title', '历史记录'), ...past.map((t) => card(t, { current: false })));
+  // 重新登记 for the latest registration when it was not approved and
+  // nothing newer is open.
+  const latest = sorted[0];
+  const again = !current.length && latest && latest.status === 'rejected' ? latest.id : 0;
+  if (past.length) parts.push(el('div', 'weui-cells__title', '历史记录'), ...past.map((t) => card(t, { current: false, again: t.id === again })));
   main.replaceChildren(...parts);
   showContent();
   done();
