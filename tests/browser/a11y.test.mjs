@@ -40,7 +40,8 @@ const MODES = [
 
 // Who opens each page, and with which ids (fx: the fixtures below). A page
 // not named here is opened by a resident without parameters. `views`: the
-// tabs behind a hash, each checked and photographed too.
+// tabs behind a hash, each checked and photographed too; `act`: what is
+// tapped first, to show a part that is hidden on arrival.
 const PLAN = {
   building: { as: 'head', views: ['', 'roster', 'posters'] },
   'checklist-template': { as: 'admin' },
@@ -60,7 +61,12 @@ const PLAN = {
   notifications: { as: 'resident' },
   poster: { as: 'head', url: (fx) => `/poster.html?unit=${fx.building.id}` },
   privacy: { as: 'guest' },
-  register: { as: 'resident', url: (fx) => `/register.html?token=${encodeURIComponent(fx.token2)}` },
+  register: {
+    as: 'newcomer',
+    url: (fx) => `/register.html?token=${encodeURIComponent(fx.token2)}`,
+    // With one 同住人 row: its name, relation picker and 删除.
+    act: async (page) => { await page.locator('#member-add').click(); await page.locator('#members select').first().waitFor(); },
+  },
   report: { as: 'resident' },
   residence: { as: 'resident' },
   'station-manage': { as: 'station', url: (fx) => `/station-manage.html?id=${fx.station}` },
@@ -110,6 +116,7 @@ before(async () => {
   tokens.cadre = cadre;
   tokens.admin = await apiLogin('admin');
   tokens.station = station;
+  tokens.newcomer = await resident(); // not registered anywhere yet
   tokens.guest = null;
   lap('logins');
   browsing = await session();
@@ -265,6 +272,7 @@ for (const name of [...PAGES, ...Object.keys(EXTRA)]) {
         if (view) await page.goto(`${BASE}${url}#${view}`, { waitUntil: 'load' });
         else await page.goto(`${BASE}${url}`, { waitUntil: 'load' });
         await settle(s);
+        if (plan.act) await plan.act(page);
         const care = await page.evaluate(() => document.documentElement.classList.contains('huzu-care'));
         assert.equal(care, mode.care, `${where}: class huzu-care on <html> follows localStorage`);
         const found = [];
