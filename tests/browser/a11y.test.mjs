@@ -7,7 +7,7 @@
 // On each: axe-core's WCAG 2 A/AA rules (colour contrast included), every
 // button, tab, form control and stand-alone link at least 44×44 CSS px
 // (links inside running text excepted; a checkbox or radio counts by its
-// label), no horizontal overflow, and a screenshot into
+// label), no horizontal overflow, no placeholder cut off, and a screenshot into
 // build/artefacts/screens/<page>-<mode>.png. The whole list of findings is
 // also written to build/artefacts/a11y.txt.
 import { test, before, after } from 'node:test';
@@ -69,7 +69,7 @@ const PLAN = {
   },
   report: { as: 'resident' },
   residence: { as: 'resident' },
-  'station-manage': { as: 'station', url: (fx) => `/station-manage.html?id=${fx.station}` },
+  'station-manage': { as: 'station', url: (fx) => `/station-manage.html?id=${fx.station}`, views: ['', 'new', 'station'] },
   'station-poster': { as: 'station', url: (fx) => `/station-poster.html?id=${fx.station}` },
   stations: { as: 'resident' },
   terms: { as: 'guest' },
@@ -226,6 +226,25 @@ function tapTargets() {
   return out;
 }
 
+// A hint inside an empty field that does not fit is cut off ("（选填）"
+// lost at 320 px): each visible placeholder is measured in the field's font.
+function cutPlaceholders() {
+  const out = [];
+  const g = document.createElement('canvas').getContext('2d');
+  for (const n of document.querySelectorAll('input[placeholder], textarea[placeholder]')) {
+    if (n.value || n.closest('[hidden]')) continue;
+    const b = n.getBoundingClientRect();
+    if (!b.width || !b.height) continue;
+    const cs = getComputedStyle(n);
+    g.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    const room = n.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    const lines = n.matches('textarea') ? Math.max(1, Math.floor(n.clientHeight / (parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.4))) : 1;
+    const need = g.measureText(n.placeholder).width;
+    if (need > room * lines + 1) out.push(`${n.id ? `#${n.id}` : n.name} "${n.placeholder}" needs ${Math.ceil(need)} px, has ${Math.floor(room * lines)}`);
+  }
+  return out;
+}
+
 // axe-core: WCAG 2.0/2.1 A and AA. Findings as readable lines.
 async function axe(page) {
   return page.evaluate(async () => {
@@ -269,8 +288,10 @@ for (const name of [...PAGES, ...Object.keys(EXTRA)]) {
       await prepare(s, tokens[plan.as], mode.care);
       for (const view of plan.views || ['']) {
         const where = `${name}${view ? `#${view}` : ''} ${mode.name}`;
-        if (view) await page.goto(`${BASE}${url}#${view}`, { waitUntil: 'load' });
-        else await page.goto(`${BASE}${url}`, { waitUntil: 'load' });
+        await page.goto(`${BASE}${url}${view ? `#${view}` : ''}`, { waitUntil: 'load' });
+        // A new hash alone does not load the page again: a page that reads
+        // it only when it loads (login.html#staff) is loaded afresh.
+        if (view) await page.reload({ waitUntil: 'load' });
         await settle(s);
         if (plan.act) await plan.act(page);
         const care = await page.evaluate(() => document.documentElement.classList.contains('huzu-care'));
@@ -280,6 +301,7 @@ for (const name of [...PAGES, ...Object.keys(EXTRA)]) {
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         if (overflow > 0) found.push(`overflow: the page is ${overflow} px wider than the screen`);
         for (const t of await page.evaluate(tapTargets)) found.push(`tap target under 44×44: ${t}`);
+        for (const t of await page.evaluate(cutPlaceholders)) found.push(`placeholder cut off: ${t}`);
         lap('taps');
         for (const a of await axe(page)) found.push(a);
         lap('axe');
