@@ -65,7 +65,11 @@ const PLAN = {
     as: 'newcomer',
     url: (fx) => `/register.html?token=${encodeURIComponent(fx.token2)}`,
     // With one 同住人 row: its name, relation picker and 删除.
-    act: async (page) => { await page.locator('#member-add').click(); await page.locator('#members select').first().waitFor(); },
+    act: async (page) => {
+      if (!await page.locator('#member-add').isVisible()) return; // behind a step first (consent)
+      await page.locator('#member-add').click();
+      await page.locator('#members select').first().waitFor();
+    },
   },
   report: { as: 'resident' },
   residence: { as: 'resident' },
