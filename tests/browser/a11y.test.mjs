@@ -212,7 +212,7 @@ function tapTargets() {
   };
   const out = [];
   const seen = new Set();
-  const sel = 'button, [role=tab], [role=button], input:not([type=hidden]), select, textarea, a[href]';
+  const sel = 'button, [role=tab], [role=button], input:not([type=hidden]), select, textarea, a[href], summary';
   for (const n of document.querySelectorAll(sel)) {
     if (n.matches('a') && inline(n)) continue;
     let target = n;
