@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 
 import { BASE, apiLogin, openPage, shot, useBrowser } from './lib.mjs';
 import { freshCoop, ok } from './chain-lib.mjs';
-import { posterToken, sql } from './fixture11.mjs';
+import { complaintAt, posterToken, sql } from './fixture11.mjs';
 import { registerOk, resident } from '../api/tenancy-lib.mjs';
 
 useBrowser();
@@ -29,6 +29,7 @@ before(async () => {
   fx.tenancy = tenancy;
   fx.pending = (await registerOk(await resident(), fx.token)).tenancy;
   fx.head1 = await apiLogin('head1');
+  fx.complaint = await complaintAt(fx.renter.access_token, fx.building.id);
   s = await openPage();
   await s.page.goto(`${BASE}/errors/`);
 });
@@ -61,6 +62,19 @@ test('我的居住 and 楼栋工作台 write dates one way: 2026年12月2日, 12
   const rtext = await review.innerText();
   assert.doesNotMatch(rtext, ISO_DAY, `no ISO day on a registration to review: ${rtext}`);
   assert.match(rtext, /提交时间\s*\d{1,2}月\d{1,2}日 \d{2}:\d{2}/);
+});
+
+test('诉求: the list and the complaint write times as 12月2日 10:22', { timeout: 60_000 }, async () => {
+  const { page } = s;
+  await as(fx.renter, '/complaints.html');
+  const card = page.locator('.huzu-ccard__time').first();
+  await card.waitFor({ state: 'visible' });
+  assert.match(await card.innerText(), /^\d{1,2}月\d{1,2}日 \d{2}:\d{2} 提交/);
+  await as(fx.renter, `/complaint.html?id=${fx.complaint.id}`);
+  await page.locator('#detail-due').waitFor({ state: 'visible' });
+  const text = await page.locator('body').innerText();
+  assert.doesNotMatch(text, ISO_DAY, 'no 2026-12-02 on the complaint');
+  assert.match(text, /提交时间\s*\d{1,2}月\d{1,2}日 \d{2}:\d{2}/);
 });
 
 test('超时未审 is red only when something is overdue; a 栋长 of 4 buildings reads 负责 4 栋楼', { timeout: 60_000 }, async () => {
