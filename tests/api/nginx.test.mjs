@@ -272,6 +272,18 @@ describe('nginx\'s refusals of pages are the error page', () => {
     }
   });
 
+  test('a folder named without its slash is 404 at once, not nginx\'s own 301 page', async () => {
+    for (const p of ['/css', '/js', '/errors', '/parts', '/vendor/weui/icon']) {
+      const res = await request('GET', p);
+      expectErrorPage(res, 404, '页面不存在', p);
+      assert.equal(res.headers.get('location'), null, `${p}: no redirect`);
+    }
+    // What is there still is: the home page, a style, a WeUI file.
+    for (const p of ['/', '/css/base.css', '/vendor/weui/icon/weui-icon.css']) {
+      assert.equal((await request('GET', p)).status, 200, p);
+    }
+  });
+
   test('HEAD of an unknown page is 404 without a body', async () => {
     const res = await raw(req('HEAD /no-such-page.html HTTP/1.1', HOST, 'Connection: close'), { head: true });
     assert.equal(res.status, 404);

@@ -185,7 +185,7 @@ test('scan → 反映问题 with a photo → 户组长 受理, 回复, 办结 �
     await page.waitForURL(`${BASE}/complaint.html?id=${complaint.id}`);
     await page.locator('#detail-card').waitFor({ state: 'visible' });
     assert.equal(await visibleText(page, '#detail-card .huzu-cstatus'), '待受理');
-    assert.match(await visibleText(page, '#detail-due'), /受理期限：\d{4}-\d{2}-\d{2} \d{2}:\d{2}（还剩 .+）/);
+    assert.match(await visibleText(page, '#detail-due'), /受理期限：(\d{4}年)?\d{1,2}月\d{1,2}日 \d{2}:\d{2}（还剩 .+）/);
     await page.waitForFunction(() => {
       const i = document.querySelector('#detail-card .huzu-photo img');
       return i && i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:');
@@ -272,7 +272,7 @@ test('scan → 反映问题 with a photo → 户组长 受理, 回复, 办结 �
     await page.locator('#rate').waitFor({ state: 'visible' });
     const reply = page.locator('.huzu-event_reply');
     assert.match(await reply.innerText(), new RegExp(answer));
-    assert.match(await reply.innerText(), /户组长.*\d{4}-\d{2}-\d{2} \d{2}:\d{2}/s);
+    assert.match(await reply.innerText(), /户组长.*\d{1,2}月\d{1,2}日 \d{2}:\d{2}/s);
     assert.equal(await page.locator('.huzu-event_note').count(), 0, 'no staff notes for the resident');
     await page.locator('#rate-submit').click();
     assert.match(await visibleText(page, '#err-rating'), /请先点星星打分/);

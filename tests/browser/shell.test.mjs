@@ -152,6 +152,9 @@ test('an unknown page is the 404 page, styled, with the way home', { timeout: 60
     assert.equal(await visibleText(page, '.weui-msg__title'), '页面不存在');
     assert.match(await visibleText(page, '.weui-msg__desc'), CJK);
     const rid = res.headers()['x-request-id'];
+    // The request id is one tap away, not on the face of the page.
+    assert.equal(await page.locator('.huzu-request-id').isVisible(), false, 'no request id on the face');
+    await page.locator('.huzu-error__summary', { hasText: '查看反馈编号' }).click();
     assert.match(await visibleText(page, '.huzu-request-id'), new RegExp(`请求编号：${rid}$`));
     // WeUI and base.css applied: the message view is centred text, the
     // button a block in WeUI's primary colour.

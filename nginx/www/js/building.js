@@ -7,7 +7,7 @@
 import { api, ApiError, auth, newIdempotencyKey } from './api.js';
 import { loginHref } from './nav.js';
 import {
-  $, el, ID_TYPES, REASONS, ROLE_NAMES, UNIT_KINDS, CHAIN_ROLES, label, formatTime, formatDate,
+  $, el, ID_TYPES, REASONS, ROLE_NAMES, UNIT_KINDS, CHAIN_ROLES, label, formatDate, formatDateTime,
   loadmore, emptyState, errorState, previewItem as item, showState, showContent, stateButton,
   toast, hideToast, toptips, showConfirm, showError, promptText,
 } from './ui.js';
@@ -172,7 +172,7 @@ function pendingCard(t) {
       item('居住事由', label(REASONS, t.reason)),
       t.employer ? item('服务处所', t.employer) : null,
       members ? item('同住人员', members) : null,
-      item('提交时间', formatTime(t.created_at))),
+      item('提交时间', formatDateTime(t.created_at))),
     el('div', 'weui-form-preview__ft', reject, approve));
 
   box.addEventListener('change', () => {
@@ -368,13 +368,13 @@ let rosterNext = null;
 let rosterSeq = 0;
 
 function rosterCell(t) {
-  const verified = formatTime(t.last_verified_at);
+  const verified = formatDate(t.last_verified_at);
   const end = el('button', { class: 'huzu-linkbtn huzu-linkbtn_warn', type: 'button' }, '迁出');
   const cell = el('div', { class: 'weui-cell huzu-resident', id: `resident-${t.id}` },
     el('div', 'weui-cell__hd', el('span', { class: 'huzu-resident__room', 'aria-label': '房号' }, t.room || '')),
     el('div', 'weui-cell__bd',
       el('p', 'huzu-resident__name', t.name || '', el('span', 'huzu-resident__phone', t.phone || '')),
-      el('p', 'weui-cell__desc', `${formatDate(t.move_in)}入住 · ${label(REASONS, t.reason)}${verified ? ` · 最近确认 ${verified.slice(0, 10)}` : ' · 尚未打卡确认'}`)),
+      el('p', 'weui-cell__desc', `${formatDate(t.move_in)}入住 · ${label(REASONS, t.reason)}${verified ? ` · 最近确认 ${verified}` : ' · 尚未打卡确认'}`)),
     el('div', 'weui-cell__ft', end));
   end.addEventListener('click', async () => {
     const ok = await showConfirm({ title: '办理迁出', message: `确认 ${t.name}（${t.room} 房）已搬离？迁出后其居住登记结束。`, ok: '确认迁出', warn: true });
@@ -398,6 +398,8 @@ async function loadStats(id) {
     $('stat-active').textContent = String(c.active ?? 0);
     $('stat-pending').textContent = String(c.pending ?? 0);
     $('stat-overdue').textContent = String(c.overdue ?? 0);
+    // Red only when something is overdue: a zero is calm.
+    $('stat-overdue').parentElement.classList.toggle('huzu-stat_warn', Number(c.overdue) > 0);
     $('roster-stats').hidden = false;
   } catch {
     $('roster-stats').hidden = true;
@@ -645,7 +647,10 @@ async function start() {
     return;
   }
   const names = [...new Set(chain.map((r) => ROLE_NAMES[r.role] || r.role))].join('、');
-  const scope = chain.length === 1 && chain[0].unit ? ` · ${chain[0].unit.name}` : ` · ${chain.length} 处`;
+  // Several places: counted in their own word ("负责 4 栋楼"), not "4 处".
+  const kinds = [...new Set(chain.map((r) => r.unit && r.unit.kind))];
+  const counted = { building: '栋楼', group: '个户组', cooperative: '个经济社' }[kinds.length === 1 ? kinds[0] : ''] || '个单位';
+  const scope = chain.length === 1 && chain[0].unit ? ` · ${chain[0].unit.name}` : ` · 负责 ${chain.length} ${counted}`;
   $('building-who').textContent = `${me.user.display_name || ''} · ${names}${scope}`;
   if (focusBuilding) {
     $('pending-filter').hidden = false;

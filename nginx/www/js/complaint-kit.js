@@ -4,7 +4,7 @@
 // errors shown without request ids. DOM through ui.js's el(); HTTP through
 // api.js.
 import { ApiError, files } from './api.js';
-import { el, formatTime } from './ui.js';
+import { el, formatDateTime } from './ui.js';
 
 export const C_STATUS = {
   submitted: { text: '待受理', cls: 'huzu-cstatus_wait' },
@@ -114,7 +114,7 @@ export function handlerText(c) {
 }
 
 export function when(rfc3339) {
-  return formatTime(rfc3339);
+  return formatDateTime(rfc3339);
 }
 
 // An error as the pages show it: the server's words, no request id.

@@ -7,7 +7,7 @@ import { api, ApiError, auth, newIdempotencyKey } from './api.js';
 import { loginHref } from './nav.js';
 import {
   $, el, showState, showContent, stateButton, toast, hideToast, showError, showConfirm,
-  promptText, promptFields, promptChoice, setBusy, formatTime, previewItem as row,
+  promptText, promptFields, promptChoice, setBusy, formatDateTime, previewItem as row,
 } from './ui.js';
 import {
   ACTION_NAMES, EVENT_NAMES, ACTOR_ROLES, RATING_WORDS, C_STATUS, cstatusBadge, deadline, placeText,
@@ -58,9 +58,9 @@ function dueBox(c) {
   const lines = [];
   if (d) {
     lines.push(el('p', { class: `huzu-due ${d.overdue ? 'huzu-due_over' : d.ms < 2 * 3600000 ? 'huzu-due_soon' : ''}`, id: 'detail-due' },
-      `${d.label}：${formatTime(d.at)}（${d.words}）`));
+      `${d.label}：${formatDateTime(d.at)}（${d.words}）`));
   }
-  if (c.status === 'submitted' || c.status === 'reopened') lines.push(el('p', 'huzu-due', `办结期限：${formatTime(c.resolve_due)}`));
+  if (c.status === 'submitted' || c.status === 'reopened') lines.push(el('p', 'huzu-due', `办结期限：${formatDateTime(c.resolve_due)}`));
   if (c.escalations > 0) lines.push(el('p', 'huzu-due', `已上报 ${c.escalations} 次`));
   return lines.length ? el('div', 'huzu-detail__due', ...lines) : null;
 }
@@ -109,7 +109,7 @@ function timeline(events) {
       e.from && e.to && e.from !== e.to
         ? el('p', 'huzu-event__meta', `状态：${(C_STATUS[e.from] || {}).text || e.from} → ${(C_STATUS[e.to] || {}).text || e.to}`)
         : null,
-      el('p', 'huzu-event__meta', `${actorText(e)} · ${formatTime(e.at)}`))))));
+      el('p', 'huzu-event__meta', `${actorText(e)} · ${formatDateTime(e.at)}`))))));
 }
 
 // ---- Acting -----------------------------------------------------------------------
@@ -186,7 +186,7 @@ async function assign() {
 
 const HANDLERS = {
   async accept() {
-    const ok = await showConfirm({ title: '受理诉求', message: `受理后请在 ${formatTime(current.resolve_due)} 前办结。确定受理吗？`, ok: '受理' });
+    const ok = await showConfirm({ title: '受理诉求', message: `受理后请在 ${formatDateTime(current.resolve_due)} 前办结。确定受理吗？`, ok: '受理' });
     if (ok) await act({ action: 'accept' }, '已受理');
   },
   async reply() {
@@ -317,10 +317,10 @@ function render(c) {
       row('地点', placeText(c)),
       row('反映人', reporter(c), staff && c.resident && c.resident.phone ? callButton(c) : null),
       row('承办', handlerText(c)),
-      row('提交时间', formatTime(c.created_at)),
-      c.accepted_at ? row('受理时间', formatTime(c.accepted_at)) : null,
-      c.resolved_at ? row('办结时间', formatTime(c.resolved_at)) : null,
-      c.closed_at ? row('完结时间', formatTime(c.closed_at)) : null,
+      row('提交时间', formatDateTime(c.created_at)),
+      c.accepted_at ? row('受理时间', formatDateTime(c.accepted_at)) : null,
+      c.resolved_at ? row('办结时间', formatDateTime(c.resolved_at)) : null,
+      c.closed_at ? row('完结时间', formatDateTime(c.closed_at)) : null,
       c.rating ? row('评价', stars(c.rating)) : null));
   const parts = [summary];
   const actions = Array.isArray(c.actions) ? c.actions : [];
@@ -339,7 +339,7 @@ function tick() {
   if (!current) return;
   const node = $('detail-due');
   const d = deadline(current);
-  if (node && d) node.textContent = `${d.label}：${formatTime(d.at)}（${d.words}）`;
+  if (node && d) node.textContent = `${d.label}：${formatDateTime(d.at)}（${d.words}）`;
 }
 
 async function load({ quiet = false } = {}) {

@@ -4,7 +4,7 @@
 import { api, ApiError, auth } from './api.js';
 import { loginHref } from './nav.js';
 import {
-  $, el, showState, showContent, stateButton, loadmore, emptyState, errorState, formatTime,
+  $, el, showState, showContent, stateButton, loadmore, emptyState, errorState, formatDateTime,
 } from './ui.js';
 import {
   cstatusBadge, deadline, placeText, handlerText, plain,
@@ -78,12 +78,12 @@ function dueLine(c) {
   const d = deadline(c);
   if (!d) return null;
   const cls = d.overdue ? 'huzu-due huzu-due_over' : d.ms < 2 * 3600000 ? 'huzu-due huzu-due_soon' : 'huzu-due';
-  return el('p', { class: cls, 'data-due': d.at, 'data-label': d.label }, `${d.label} ${formatTime(d.at)} · ${d.words}`);
+  return el('p', { class: cls, 'data-due': d.at, 'data-label': d.label }, `${d.label} ${formatDateTime(d.at)} · ${d.words}`);
 }
 
 function resultLine(c) {
-  if (c.status === 'resolved') return el('p', 'huzu-due', `已办结 ${formatTime(c.resolved_at)}${c.actions?.includes('rate') ? ' · 请评价' : ''}`);
-  if (c.status === 'closed') return el('p', 'huzu-due', `已完结 ${formatTime(c.closed_at)}`);
+  if (c.status === 'resolved') return el('p', 'huzu-due', `已办结 ${formatDateTime(c.resolved_at)}${c.actions?.includes('rate') ? ' · 请评价' : ''}`);
+  if (c.status === 'closed') return el('p', 'huzu-due', `已完结 ${formatDateTime(c.closed_at)}`);
   if (c.status === 'rejected') return el('p', 'huzu-due', '已退回，点开查看原因');
   return null;
 }
@@ -105,7 +105,7 @@ function card(c) {
   el('p', 'huzu-ccard__text huzu-wrap', c.text || ''),
   el('p', 'huzu-ccard__meta huzu-wrap', [placeText(c), staff ? handlerText(c) : ''].filter(Boolean).join(' · ')),
   dueLine(c) || resultLine(c),
-  el('p', 'huzu-ccard__time', `${formatTime(c.created_at)} 提交 · 编号 ${c.id}`));
+  el('p', 'huzu-ccard__time', `${formatDateTime(c.created_at)} 提交 · 编号 ${c.id}`));
 }
 
 function render() {

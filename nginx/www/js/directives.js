@@ -2,7 +2,7 @@
 // what is still asked of them) and, for those who may send, 发出的 (the
 // directives sent inside their scope with 已读 / 已完成 counts) and 发通知.
 import { api, auth } from './api.js';
-import { $, el, showContent, loadmore, emptyState, errorState, formatTime } from './ui.js';
+import { $, el, showContent, loadmore, emptyState, errorState, formatDateTime } from './ui.js';
 import { staffStart, canSend, countBar, dueWords, when, receiptState } from './duty-kit.js';
 
 const TABS = ['received', 'sent'];
@@ -50,7 +50,7 @@ function sentCard(d) {
   el('div', 'duty-card__hd',
     el('p', 'duty-card__title', d.title || ''),
     d.overdue ? el('span', 'duty-state duty-state_over', `${d.overdue} 人超时`) : null),
-  el('p', 'duty-card__meta', `发给 ${(d.unit && d.unit.name) || ''} · ${(d.sender && d.sender.name) || ''} · ${formatTime(d.created_at)}`),
+  el('p', 'duty-card__meta', `发给 ${(d.unit && d.unit.name) || ''} · ${(d.sender && d.sender.name) || ''} · ${formatDateTime(d.created_at)}`),
   el('p', 'duty-card__meta', dueWords(d.deadline, { done: true })),
   el('div', 'dl-counts',
     countBar('已读', d.read || 0, d.recipients || 0, { tone: 'read' }),

@@ -7,7 +7,7 @@
 import { api, ApiError, tokens, LOGOUT_EVENT } from './api.js';
 import { loginHref } from './nav.js';
 import {
-  $, el, formatTime, toast, hideToast, showState, showContent, stateButton, showConfirm, showError, setBusy,
+  $, el, formatDateTime, toast, hideToast, showState, showContent, stateButton, showConfirm, showError, setBusy,
 } from './ui.js';
 import {
   kindText, span, when, duration, showRefusal, nobreak, checkedInNote, past,
@@ -374,7 +374,7 @@ async function checkin(cell, kind) {
     const res = await api.post('/checkins', { token });
     hideToast();
     const where = (res.building && res.building.name) || (scanData && scanData.building && scanData.building.name) || '';
-    const at = formatTime(res.at);
+    const at = formatDateTime(res.at);
     const patrol = res.kind === 'patrol' || kind === 'patrol';
     if (res.repeated) {
       showResult({ ok: false, title: '10 分钟内已打过卡', desc: `本次不重复记录。上次打卡：${at || '刚刚'}` });
@@ -382,7 +382,7 @@ async function checkin(cell, kind) {
       showResult({
         ok: true,
         title: patrol ? '巡查打卡成功' : '打卡成功',
-        desc: patrol ? `已记录您在${where}的巡查 · ${at}` : `已确认您在${where}居住 · ${at}`,
+        desc: [patrol ? `已记录您在${where}的巡查 · ` : `已确认您在${where}居住 · `, nobreak(at)],
       });
       toast('打卡成功');
     }

@@ -9,7 +9,7 @@ import { api, ApiError, auth, files, newIdempotencyKey } from './api.js';
 import { loginHref } from './nav.js';
 import { shrinkPhoto } from './photo.js';
 import {
-  $, el, showState, showContent, stateButton, setBusy, toptips, showError, formatTime,
+  $, el, showState, showContent, stateButton, setBusy, toptips, showError, formatDateTime,
 } from './ui.js';
 import { plain, spanWords } from './complaint-kit.js';
 
@@ -336,7 +336,7 @@ function justFiled() {
 }
 
 function done(c, again = false) {
-  const due = c.respond_due ? formatTime(c.respond_due) : '';
+  const due = c.respond_due ? formatDateTime(c.respond_due) : '';
   try {
     sessionStorage.removeItem(DRAFT);
     sessionStorage.setItem(FILED, JSON.stringify({ at: here, t: Date.now(), c: { id: c.id, respond_due: c.respond_due } }));

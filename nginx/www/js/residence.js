@@ -3,7 +3,7 @@
 import { api, ApiError, auth } from './api.js';
 import { loginHref } from './nav.js';
 import {
-  $, el, ID_TYPES, REASONS, STATUS, label, formatTime, formatDate, loadmore, emptyState, statusBadge,
+  $, el, ID_TYPES, REASONS, STATUS, label, formatDate, formatDateTime, loadmore, emptyState, statusBadge,
   previewItem as row, showState, showContent, stateButton, toast, hideToast, showConfirm, showError,
 } from './ui.js';
 
@@ -56,11 +56,11 @@ function statusNote(t) {
     return el('p', 'huzu-card__note huzu-card__note_warn huzu-wrap', `原因：${t.reject_reason || '未说明'}`);
   }
   if (t.status === 'active') {
-    const v = formatTime(t.last_verified_at);
+    const v = formatDateTime(t.last_verified_at);
     return el('p', 'huzu-card__note', v ? `最近一次扫码确认居住：${v}` : '每月扫码打卡一次，确认仍在此居住');
   }
   if (t.status === 'ended') {
-    return el('p', 'huzu-card__note', `已于 ${formatTime(t.ended_at)} 迁出${t.end_reason ? `（${t.end_reason}）` : ''}`);
+    return el('p', 'huzu-card__note', `已于 ${formatDateTime(t.ended_at)} 迁出${t.end_reason ? `（${t.end_reason}）` : ''}`);
   }
   return null;
 }
@@ -88,8 +88,8 @@ function card(t, { current, again = false }) {
     Array.isArray(t.members) && t.members.length
       ? row('同住人员', t.members.map((m) => `${m.name}（${m.relation}）`).join('、'))
       : null,
-    row('提交时间', formatTime(t.created_at)),
-    t.decided_at && t.status !== 'pending' ? row(t.status === 'rejected' ? '审核时间' : '通过时间', formatTime(t.decided_at)) : null,
+    row('提交时间', formatDateTime(t.created_at)),
+    t.decided_at && t.status !== 'pending' ? row(t.status === 'rejected' ? '审核时间' : '通过时间', formatDateTime(t.decided_at)) : null,
   ];
   const node = el('section', {
     class: `weui-form-preview huzu-card huzu-tenancy huzu-tenancy_${t.status}${current ? ' huzu-tenancy_current' : ''}`,

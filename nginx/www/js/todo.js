@@ -56,10 +56,6 @@ function warn(text) {
   return el('span', 'huzu-todo-warn', text);
 }
 
-function plainText(d) {
-  return (Array.isArray(d) ? d : [d]).map((p) => (typeof p === 'string' ? p : p.textContent)).join('');
-}
-
 // One section: the big row, and for the checklist the buildings with items left.
 function item(sec, s) {
   const n = num(s.count);
@@ -67,7 +63,6 @@ function item(sec, s) {
   const row = el('a', {
     class: `huzu-todo-row${n ? ' huzu-todo-row_on' : ''}`, id: `todo-${sec.key}`, href: sec.href(s),
     'data-count': String(n),
-    'aria-label': `${sec.title}：${n} ${sec.unit}。${plainText(desc)}`,
   },
   el('span', 'huzu-todo-row__text',
     el('span', 'huzu-todo-row__title', sec.title),

@@ -102,12 +102,6 @@ export function formatTime(rfc3339) {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
-// "2026年3月5日" from YYYY-MM-DD.
-export function formatDate(ymd) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd || '');
-  return m ? `${Number(m[1])}年${Number(m[2])}月${Number(m[3])}日` : (ymd || '');
-}
-
 // Today in Shanghai as YYYY-MM-DD.
 export function todayLocal() {
   const p = parts(new Date());
@@ -541,4 +535,32 @@ export function promptChoice({ title, desc = '', options, ok = '确定', cancel 
   });
   no.addEventListener('click', () => close(null));
   return answer;
+}
+
+// ---- Dates in words: one format on every page (issue 12) ----------------------------------
+// A date is "2026年12月2日"; a time of day goes with its date as
+// "12月2日 10:22" in this year and "2025年12月2日 10:22" in another (in
+// Shanghai). Pages use these two, not formatTime's "2026-12-02 10:22".
+
+// "2026年12月2日" from YYYY-MM-DD (a date as it is) or an RFC 3339 time
+// (its day in Shanghai); '' if absent, unparsable text as it is.
+export function formatDate(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
+  if (m) return `${Number(m[1])}年${Number(m[2])}月${Number(m[3])}日`;
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = parts(d);
+  return `${Number(p.year)}年${Number(p.month)}月${Number(p.day)}日`;
+}
+
+// "12月2日 10:22" (this year) or "2025年12月2日 10:22" from an RFC 3339
+// time, '' if absent or unparsable.
+export function formatDateTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const p = parts(d);
+  const year = p.year === parts(new Date()).year ? '' : `${Number(p.year)}年`;
+  return `${year}${Number(p.month)}月${Number(p.day)}日 ${p.hour}:${p.minute}`;
 }
