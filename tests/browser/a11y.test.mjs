@@ -66,7 +66,9 @@ const PLAN = {
     url: (fx) => `/register.html?token=${encodeURIComponent(fx.token2)}`,
     // With one 同住人 row: its name, relation picker and 删除.
     act: async (page) => {
-      if (!await page.locator('#member-add').isVisible()) return; // behind a step first (consent)
+      // The form opens once the renter has agreed to the policy (issue 12).
+      if (await page.locator('#f-consent').isVisible()) await page.locator('#f-consent').check();
+      if (!await page.locator('#member-add').isVisible()) return;
       await page.locator('#member-add').click();
       await page.locator('#members select').first().waitFor();
     },

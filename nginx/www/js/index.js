@@ -368,7 +368,7 @@ $('me-care').addEventListener('change', () => {
     if (on) localStorage.setItem(CARE_KEY, '1');
     else localStorage.removeItem(CARE_KEY);
   } catch { /* storage off: this page only */ }
-  document.documentElement.classList.toggle('huzu-care', on);
+  window.huzuCare(on);
 });
 window.addEventListener('storage', (ev) => {
   if (ev.key === CARE_KEY || ev.key === null) $('me-care').checked = careOn();
