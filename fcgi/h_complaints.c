@@ -405,18 +405,12 @@ h_complaint_assignees(struct hz_req *req)
 void
 h_complaint_phone(struct hz_req *req)
 {
-	const char *phone = NULL;
 	uint64_t id;
-	cJSON *o;
+	const char *phone = NULL;
 	enum hz_status rc;
 
 	if (!hz_path_id(req, "id", &id))
 		return;
-	if ((rc = hz_complaint_phone(&req->ctx, id, &phone))) {
-		hz_reply_status(req, rc);
-		return;
-	}
-	o = cJSON_CreateObject();
-	hz_reply_object(req, 200, o && cJSON_AddStringToObject(o, "phone",
-	    phone) ? o : NULL);
+	rc = hz_complaint_phone(&req->ctx, id, &phone);
+	hz_reply_revealed(req, rc, "phone", phone);
 }

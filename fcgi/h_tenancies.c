@@ -235,20 +235,13 @@ void
 h_tenancy_id_number(struct hz_req *req)
 {
 	uint64_t id;
-	char *number;
-	cJSON *o;
+	char *number = NULL;
 	enum hz_status rc;
 
 	if (!hz_path_id(req, "id", &id))
 		return;
-	if ((rc = hz_tenancy_reveal_id(&req->ctx, id, &number))) {
-		hz_reply_status(req, rc);
-		return;
-	}
-	if ((o = cJSON_CreateObject()) != NULL &&
-	    !cJSON_AddStringToObject(o, "id_number", number))
-		o = NULL;
-	hz_reply_object(req, 200, o);
+	rc = hz_tenancy_reveal_id(&req->ctx, id, &number);
+	hz_reply_revealed(req, rc, "id_number", number);
 }
 
 static cJSON *
@@ -374,20 +367,13 @@ void
 h_tenancy_phone(struct hz_req *req)
 {
 	uint64_t id;
-	char *phone;
-	cJSON *o;
+	char *phone = NULL;
 	enum hz_status rc;
 
 	if (!hz_path_id(req, "id", &id))
 		return;
-	if ((rc = hz_tenancy_reveal_phone(&req->ctx, id, &phone))) {
-		hz_reply_status(req, rc);
-		return;
-	}
-	if ((o = cJSON_CreateObject()) != NULL &&
-	    !cJSON_AddStringToObject(o, "phone", phone))
-		o = NULL;
-	hz_reply_object(req, 200, o);
+	rc = hz_tenancy_reveal_phone(&req->ctx, id, &phone);
+	hz_reply_revealed(req, rc, "phone", phone);
 }
 
 void

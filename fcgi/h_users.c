@@ -125,18 +125,11 @@ void
 h_user_phone(struct hz_req *req)
 {
 	uint64_t id;
-	char *phone;
-	cJSON *o;
+	char *phone = NULL;
 	enum hz_status rc;
 
 	if (!hz_path_id(req, "id", &id))
 		return;
-	if ((rc = hz_staff_phone_reveal(&req->ctx, id, &phone))) {
-		hz_reply_status(req, rc);
-		return;
-	}
-	if ((o = cJSON_CreateObject()) != NULL &&
-	    !hz_json_add_str_or_null(o, "phone", phone))
-		o = NULL;
-	hz_reply_object(req, 200, o);
+	rc = hz_staff_phone_reveal(&req->ctx, id, &phone);
+	hz_reply_revealed(req, rc, "phone", phone);
 }

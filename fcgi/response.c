@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "render.h"
 #include "response.h"
 
 static const char *
@@ -163,6 +164,22 @@ hz_reply_object(struct hz_req *req, int status, const cJSON *body)
 		hz_reply_status(req, HZ_ERR_NOMEM);
 	else
 		hz_reply_json(req, status, body);
+}
+
+void
+hz_reply_revealed(struct hz_req *req, enum hz_status rc, const char *key,
+                  const char *value)
+{
+	cJSON *o;
+
+	if (rc) {
+		hz_reply_status(req, rc);
+		return;
+	}
+	if ((o = cJSON_CreateObject()) != NULL &&
+	    !hz_json_add_str_or_null(o, key, value))
+		o = NULL;
+	hz_reply_object(req, 200, o);
 }
 
 void

@@ -17,6 +17,10 @@ void hz_reply_empty(struct hz_req *, int status);
 /* A rendered object, or 500 when rendering ran out of memory (NULL): the
  * render helpers return NULL on any failure. */
 void hz_reply_object(struct hz_req *, int status, const cJSON *body);
+/* A number revealed on purpose (a phone, an ID number), audited by core:
+ * rc's refusal, or 200 {key: value} (null when value is NULL). */
+void hz_reply_revealed(struct hz_req *, enum hz_status rc, const char *key,
+                       const char *value);
 /* A body that is not JSON (an image, a CSV file). */
 /* An answer too long to hold in memory (a CSV of every volunteer): the
  * status line and headers go out now, then each piece as it is written.
