@@ -383,25 +383,6 @@ spoken(const struct hz_ctx *x, time_t t)
 	    tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
-/* At most `max` characters of s, with "…" when cut (texts are short). */
-static const char *
-clip(const struct hz_ctx *x, const char *s, long max)
-{
-	size_t off = 0, len = strlen(s);
-
-	for (long n = 0; off < len; n++) {
-		uint32_t cp;
-		size_t k;
-
-		if (n == max)
-			return hz_arena_printf(x->arena, "%.*s…", (int)off, s);
-		if ((k = hz_utf8_decode(s + off, len - off, &cp)) == 0)
-			break;
-		off += k;
-	}
-	return s;
-}
-
 /* A bound of an hours query inside what FROM_UNIXTIME takes; 0 (none)
  * becomes `none`. */
 static long long
@@ -711,7 +692,8 @@ tell(const struct hz_ctx *x, uint64_t user, const char *kind, uint64_t id,
      const char *title, time_t start, const char *what)
 {
 	return hz_notify(x, user, kind, id, hz_arena_printf(x->arena,
-	    "【志愿服务】%s %s：%s", spoken(x, start), clip(x, title, 24), what));
+	    "【志愿服务】%s %s：%s", spoken(x, start),
+	    hz_utf8_clip(x->arena, title, 24), what));
 }
 
 /* Another confirmed place of `user` that meets [start, end) of `shift`;
@@ -879,7 +861,7 @@ signup_tx(const struct hz_ctx *x, void *p)
 		struct hz_refusal why = { HZ_ERR_CONFLICT, "shift_overlap", NULL,
 		    hz_arena_printf(x->arena, "您已报名同一时间的“%s”，"
 		    "不能同时报名两个班次。如要改报，请先取消那个班次",
-		    clip(x, other, 24)), 0 };
+		    hz_utf8_clip(x->arena, other, 24)), 0 };
 		return hz_refuse(x, &why);
 	}
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_TAKE_PLACE, HZ_ARGS(
@@ -1159,7 +1141,7 @@ cancel_tx(const struct hz_ctx *x, void *p)
 	    HZ_ARG_I64((long long)x->now), HZ_ARG_I64((long long)j->id)), NULL)))
 		return rc;
 	text = hz_arena_printf(x->arena, "此班次已取消（%s），不用到站了",
-	    clip(x, j->reason, 60));
+	    hz_utf8_clip(x->arena, j->reason, 60));
 	for (size_t i = 0; i < u.nrows; i++)
 		if ((rc = tell(x, HZ_ID(HZ_CELL(&u, i, 0)), "shift.cancelled",
 		    j->id, c[L_TITLE].s, (time_t)c[L_STARTS_TS].i, text)))

@@ -359,25 +359,6 @@ static const struct hz_stmt_table tell_stmts =
 
 enum tell { TELL_APPROVED, TELL_REJECTED, TELL_CREATED };
 
-/* At most `max` characters of s, with "…" when cut. */
-static const char *
-tell_clip(const struct hz_ctx *x, const char *s, long max)
-{
-	size_t off = 0, len = strlen(s);
-
-	for (long n = 0; off < len; n++) {
-		uint32_t cp;
-		size_t k;
-
-		if (n == max)
-			return hz_arena_printf(x->arena, "%.*s…", (int)off, s);
-		if ((k = hz_utf8_decode(s + off, len - off, &cp)) == 0)
-			break;
-		off += k;
-	}
-	return s;
-}
-
 static enum hz_status
 tell(const struct hz_ctx *x, uint64_t id, enum tell what, const char *reason)
 {
@@ -390,7 +371,7 @@ tell(const struct hz_ctx *x, uint64_t id, enum tell what, const char *reason)
 	if ((rc = hz_db_run(x->db, x->arena, &tell_stmts, TELL_WHERE,
 	    HZ_ARGS(tid), &r)) || r.nrows == 0)
 		return rc;
-	where = tell_clip(x, HZ_CELL(&r, 0, 1)->s, 60);
+	where = hz_utf8_clip(x->arena, HZ_CELL(&r, 0, 1)->s, 60);
 	switch (what) {
 	case TELL_APPROVED:
 		return hz_notify(x, HZ_ID(HZ_CELL(&r, 0, 0)), "tenancy.approved",
@@ -400,7 +381,7 @@ tell(const struct hz_ctx *x, uint64_t id, enum tell what, const char *reason)
 		return hz_notify(x, HZ_ID(HZ_CELL(&r, 0, 0)), "tenancy.rejected",
 		    id, hz_arena_printf(x->arena, "【居住登记】您在%s的居住登记"
 		    "未通过，原因：%s。请按原因修改后重新登记", where,
-		    tell_clip(x, reason ? reason : "", 80)));
+		    hz_utf8_clip(x->arena, reason ? reason : "", 80)));
 	case TELL_CREATED:
 		text = hz_arena_printf(x->arena, "【居住登记】%s有一条新的居住"
 		    "登记等待您审核", where);

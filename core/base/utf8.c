@@ -1,4 +1,5 @@
 #include <stdint.h>
+#include <string.h>
 
 #include "utf8.h"
 
@@ -122,4 +123,22 @@ hz_utf8_find_hidden(const char *s, size_t len)
 		return s + i;
 	}
 	return NULL;
+}
+
+const char *
+hz_utf8_clip(hz_arena *a, const char *s, long max)
+{
+	size_t off = 0, len = strlen(s);
+
+	for (long n = 0; off < len; n++) {
+		uint32_t cp;
+		size_t k;
+
+		if (n == max)
+			return hz_arena_printf(a, "%.*s…", (int)off, s);
+		if ((k = hz_utf8_decode(s + off, len - off, &cp)) == 0)
+			break;
+		off += k;
+	}
+	return s;
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
+
 /* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing above
  * U+10FFFF. Returns the number of code points, or -1 when invalid. */
 long hz_utf8_count(const char *s, size_t len);
@@ -13,6 +15,10 @@ bool hz_utf8_valid(const char *s, size_t len);
 /* Decodes the character at s (at most len bytes) into *cp and returns its
  * length in bytes, or 0 when s does not start with valid UTF-8. */
 size_t hz_utf8_decode(const char *s, size_t len, uint32_t *cp);
+
+/* At most `max` characters of s, with "…" when cut (in the arena; s
+ * itself when it is short enough, or on invalid UTF-8 from there on). */
+const char *hz_utf8_clip(hz_arena *, const char *s, long max);
 
 /* Characters that make text read other than it is: the bidirectional
  * controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069), the
