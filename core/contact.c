@@ -4,7 +4,7 @@
 #include "contact.h"
 #include "policy.h"
 
-enum { STMT_GET, STMT_SET, STMT_LEADERS, STMT__MAX };
+enum { STMT_GET, STMT_SET, STMT_LEADERS, STMT_UNPUBLISH, STMT__MAX };
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_GET] = "SELECT phone_public FROM users WHERE id = ?",
@@ -14,6 +14,10 @@ static const char *const sql[STMT__MAX] = {
 	    " FROM role_assignments r JOIN users u ON u.id = r.user_id"
 	    " WHERE r.unit_id = ? AND r.role = 'group_leader'"
 	    " AND u.disabled = 0",
+	[STMT_UNPUBLISH] =
+	    "UPDATE users SET phone_public = 0 WHERE id = ? AND phone_public = 1"
+	    " AND NOT EXISTS (SELECT 1 FROM role_assignments"
+	    " WHERE user_id = ? AND role = 'building_head')",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("contact", sql);
@@ -73,7 +77,9 @@ hz_phone_public_set(const struct hz_ctx *x, bool on)
 {
 	if (x->caller == NULL)
 		return HZ_ERR_UNAUTHORIZED;
-	if (!hz_caller_is_head(x))
+	/* Withdrawing is open to all staff: someone who was a head may still
+	 * have it on (heads_only would lock them out of their own number). */
+	if (!x->caller->staff || (on && !hz_caller_is_head(x)))
 		return hz_refuse(x, &heads_only);
 	if (on && x->caller->phone_sealed == NULL)
 		return hz_refuse(x, &no_phone);
@@ -100,4 +106,13 @@ hz_building_reviewer(const struct hz_ctx *x, const struct hz_unit *b,
 	if (r.nrows && !HZ_CELL(&r, 0, 0)->null)
 		*name = HZ_CELL(&r, 0, 0)->s;
 	return HZ_OK;
+}
+
+enum hz_status
+hz_phone_unpublish_unless_head(const struct hz_ctx *x, uint64_t user)
+{
+	struct hz_db_arg u = HZ_ARG_I64((long long)user);
+
+	return hz_db_run(x->db, x->arena, &stmts, STMT_UNPUBLISH,
+	    HZ_ARGS(u, u), NULL);
 }

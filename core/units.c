@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "contact.h"
 #include "page.h"
 #include "policy.h"
 #include "units.h"
@@ -487,7 +488,8 @@ drop_head(const struct hz_ctx *x, uint64_t head, uint64_t unit)
 	    &r)) || r.affected == 0)
 		return rc;
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BUMP_USER,
-	    HZ_ARGS(HZ_ARG_I64((long long)head)), NULL)))
+	    HZ_ARGS(HZ_ARG_I64((long long)head)), NULL)) ||
+	    (rc = hz_phone_unpublish_unless_head(x, head)))
 		return rc;
 	snprintf(detail, sizeof(detail), "{\"role\":\"building_head\","
 	    "\"unit_id\":%llu,\"user_id\":%llu}", (unsigned long long)unit,

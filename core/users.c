@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include "audit.h"
+#include "contact.h"
 #include "crypto.h"
 #include "log.h"
 #include "users.h"
@@ -346,6 +347,8 @@ revoke_tx(const struct hz_ctx *x, void *p)
 			continue;
 		snprintf(detail, sizeof(detail), "{\"user_id\":%llu}",
 		    (unsigned long long)j->user);
+		if ((rc = hz_phone_unpublish_unless_head(x, j->user)))
+			return rc;
 		return roles_changed(x, j->user, "role.revoke", j->assignment,
 		    detail);
 	}

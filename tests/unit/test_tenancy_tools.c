@@ -273,7 +273,7 @@ only_a_head_publishes_their_phone(void **state)
 {
 	struct fx_org o;
 	struct fx_cast k;
-	struct hz_caller head;
+	struct hz_caller head, admin;
 	struct hz_staff_new s = { .username = NULL, .display_name = "有电话",
 	    .password = "long enough password", .phone = NULL };
 	struct hz_ctx x;
@@ -305,6 +305,26 @@ only_a_head_publishes_their_phone(void **state)
 	assert_int_equal(hz_phone_public_get(&x, &on), HZ_OK);
 	assert_false(on);
 	assert_int_equal(fx_audits("user.phone_public", id, id), 2);
+
+	/* Published, then no longer a head: withdrawn with the role, and a
+	 * new appointment does not publish it again. */
+	assert_int_equal(hz_phone_public_set(&x, true), HZ_OK);
+	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
+	x = fx_as(&admin);
+	assert_int_equal(hz_role_revoke(&x, id, grant), HZ_OK);
+	assert_int_equal(hz_role_grant(&fx, id, HZ_ROLE_BUILDING_HEAD, o.b2,
+	    &grant), HZ_OK);
+	assert_int_equal(hz_caller_load(&fx, id, &head), HZ_OK);
+	x = fx_as(&head);
+	assert_int_equal(hz_phone_public_get(&x, &on), HZ_OK);
+	assert_false(on);
+	/* One who is no head any more may still withdraw. */
+	x = fx_as(&admin);
+	assert_int_equal(hz_role_revoke(&x, id, grant), HZ_OK);
+	assert_int_equal(hz_caller_load(&fx, id, &head), HZ_OK);
+	x = fx_as(&head);
+	assert_false(hz_caller_is_head(&x));
+	assert_int_equal(hz_phone_public_set(&x, false), HZ_OK);
 
 	/* A head without a phone has nothing to publish (may withdraw). */
 	x = fx_as(&k.head);
