@@ -463,7 +463,7 @@ function thisMonth() {
 }
 
 function absentCell(t) {
-  const verified = formatTime(t.last_verified_at);
+  const verified = formatDateTime(t.last_verified_at);
   return el('div', { class: 'weui-cell huzu-resident huzu-absent', id: `absent-${t.id}` },
     el('div', 'weui-cell__hd', el('span', { class: 'huzu-resident__room', 'aria-label': '房号' }, t.room || '')),
     el('div', 'weui-cell__bd',
