@@ -66,8 +66,9 @@ static const char *const sql[STMT__MAX] = {
 	    " CAST(COALESCE(SUM(r.pending), 0) AS SIGNED)"
 	    " FROM units u JOIN building_renters r ON r.building_id = u.id"
 	    " WHERE u.path LIKE CONCAT(?, '%')",
+	/* Two counts, as per_root adds them up: the second is none. */
 	[STMT_UNIT_COMPLAINTS] =
-	    "SELECT COUNT(*) FROM complaints"
+	    "SELECT COUNT(*), 0 FROM complaints"
 	    " WHERE unit_path LIKE CONCAT(?, '%') AND is_open",
 };
 
@@ -258,30 +259,46 @@ top_grant(const struct hz_caller *c)
 	return best;
 }
 
+/* The figures of every unit the caller may read (a head of four
+ * buildings: the four), named after the highest one when there is one,
+ * else "您负责的 4 栋楼". */
 static enum hz_status
 unit_of(const struct hz_ctx *x, struct hz_home *o)
 {
 	const struct hz_grant *g = top_grant(x->caller);
+	const char *roots[HZ_GRANTS_MAX];
+	size_t n = hz_scope_roots(x->caller, HZ_RIGHT_UNIT_READ, roots,
+	    HZ_GRANTS_MAX);
 	struct hz_home_unit *u;
-	struct hz_db_result r;
+	long long none;
 	enum hz_status rc;
 
-	if (g == NULL)
+	if (g == NULL || n == 0)
 		return HZ_OK;
 	if ((u = hz_arena_calloc(x->arena, 1, sizeof(*u))) == NULL)
 		return HZ_ERR_NOMEM;
 	u->id = g->unit_id;
 	u->name = g->unit_name;
 	u->kind = g->unit_kind;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_UNIT_RENTERS,
-	    HZ_ARGS(HZ_ARG_STR(g->unit_path)), &r)))
+	u->units = n;
+	if (n > 1) {
+		bool buildings = true;
+
+		for (size_t i = 0; i < x->caller->ngrants; i++)
+			if (hz_role_has(x->caller->grants[i].role,
+			    HZ_RIGHT_UNIT_READ) && strcmp(
+			    x->caller->grants[i].unit_kind, "building") != 0)
+				buildings = false;
+		u->name = hz_arena_printf(x->arena, "您负责的 %zu %s", n,
+		    buildings ? "栋楼" : "个单位");
+		if (u->name == NULL)
+			return HZ_ERR_NOMEM;
+	}
+	if ((rc = per_root(x, HZ_RIGHT_UNIT_READ, STMT_UNIT_RENTERS, NULL, 0,
+	    &u->renters_active, &u->renters_pending)) ||
+	    (rc = per_root(x, HZ_RIGHT_UNIT_READ, STMT_UNIT_COMPLAINTS, NULL, 0,
+	    &u->complaints_open, &none)))
 		return rc;
-	u->renters_active = HZ_CELL(&r, 0, 0)->i;
-	u->renters_pending = HZ_CELL(&r, 0, 1)->i;
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_UNIT_COMPLAINTS,
-	    HZ_ARGS(HZ_ARG_STR(g->unit_path)), &r)))
-		return rc;
-	u->complaints_open = HZ_CELL(&r, 0, 0)->i;
 	o->unit = u;
 	return HZ_OK;
 }

@@ -60,6 +60,10 @@ struct hz_home_unit {
 	const char *name;
 	const char *kind;
 	long long   renters_active, renters_pending, complaints_open;
+	size_t      units;            /* how many subtrees the figures add
+	                                 up (a head of 4 buildings: 4; then
+	                                 name says so and id, kind are the
+	                                 highest one's) */
 };
 
 struct hz_home {

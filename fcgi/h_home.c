@@ -32,6 +32,7 @@ unit_json(const struct hz_home_unit *u)
 	if (o == NULL || !cJSON_AddNumberToObject(o, "id", (double)u->id) ||
 	    !cJSON_AddStringToObject(o, "name", u->name) ||
 	    !cJSON_AddStringToObject(o, "kind", u->kind) ||
+	    !cJSON_AddNumberToObject(o, "units", (double)u->units) ||
 	    !cJSON_AddNumberToObject(o, "renters_active",
 	    (double)u->renters_active) ||
 	    !cJSON_AddNumberToObject(o, "renters_pending",

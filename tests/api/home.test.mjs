@@ -97,7 +97,7 @@ describe('GET /me/home', () => {
     const h = await home(p.head.token);
     assert.equal('residence' in h, false, 'no residence for staff');
     assert.equal(h.name, '测试栋长');
-    assert.deepEqual(h.unit, { id: p.withHead.id, name: '有栋长楼', kind: 'building', renters_active: 0, renters_pending: 1, complaints_open: 0 });
+    assert.deepEqual(h.unit, { id: p.withHead.id, name: '有栋长楼', kind: 'building', units: 1, renters_active: 0, renters_pending: 1, complaints_open: 0 });
     const todo = expectStatus(await api('GET', '/api/v1/me/todo', p.head.token), 200, 'todo');
     assert.equal(h.todo_total, todo.items.reduce((s, i) => s + i.count, 0));
     assert.ok(h.todo_total >= 1);

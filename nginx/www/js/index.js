@@ -301,7 +301,7 @@ function renderHome(home, me) {
   const u = staff ? home.unit : null;
   $('home-unit').hidden = !u;
   if (u) {
-    $('home-unit-name').textContent = [u.name, UNIT_KINDS[u.kind]].filter(Boolean).join(' · ');
+    $('home-unit-name').textContent = [u.name, u.units > 1 ? '' : UNIT_KINDS[u.kind]].filter(Boolean).join(' · ');
     $('home-unit-pending').textContent = String(num(u.renters_pending));
     $('home-unit-active').textContent = String(num(u.renters_active));
     $('home-unit-complaints').textContent = String(num(u.complaints_open));
