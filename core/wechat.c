@@ -115,11 +115,21 @@ get_json(const struct hz_ctx *x, const char *what, const char *url,
 		return rc;
 	}
 	e = cJSON_GetObjectItemCaseSensitive(*doc, "errcode");
-	if (cJSON_IsNumber(e) && e->valuedouble != 0) {
+	if (cJSON_IsNumber(e) && e->valuedouble != 0)
 		*errcode = (int)e->valuedouble;
-		hz_info("wechat refused", "call=%s errcode=%d", what, *errcode);
-	}
 	return HZ_OK;
+}
+
+/* WeChat said no. A user's code that is bad, used or risky is the user's
+ * business (info); anything else refuses our app id, secret, server IP or
+ * token (40013, 40125, 40164, 40001...): the operator's (warn). */
+static void
+refused(const char *what, int errcode, bool users)
+{
+	if (users)
+		hz_info("wechat refused", "call=%s errcode=%d", what, errcode);
+	else
+		hz_warn("wechat refused", "call=%s errcode=%d", what, errcode);
 }
 
 /* A string member of 8 to `max` bytes, copied to the arena, or NULL. */
@@ -148,9 +158,12 @@ openid_of(const struct hz_ctx *x, const char *what, const char *url,
 
 	if ((rc = get_json(x, what, url, &doc, &e)))
 		return rc;
-	if (e != 0)
-		return (e == 40029 || e == 40163 || e == 40226)
-		    ? HZ_ERR_UNAUTHORIZED : HZ_ERR_UPSTREAM;
+	if (e != 0) {
+		bool code = e == 40029 || e == 40163 || e == 40226;
+
+		refused(what, e, code);
+		return code ? HZ_ERR_UNAUTHORIZED : HZ_ERR_UPSTREAM;
+	}
 	/* session_key and the web access_token are deliberately dropped:
 	 * Huzu never needs them. */
 	if ((*openid = member(x, doc, "openid", 64)) == NULL) {
@@ -239,8 +252,10 @@ hz_wechat_oa_token(const struct hz_ctx *x, char **token, long *expires_in)
 	    "%s/cgi-bin/token?grant_type=client_credential&appid=%s&secret=%s",
 	    x->cfg->wechat_oa_url, app, sec), &doc, &e)))
 		return rc;
-	if (e != 0)
+	if (e != 0) {
+		refused("token", e, false);
 		return HZ_ERR_UPSTREAM;
+	}
 	return expiring(x, doc, "access_token", token, expires_in);
 }
 
@@ -259,6 +274,8 @@ hz_wechat_oa_ticket(const struct hz_ctx *x, const char *token, char **ticket,
 	    "%s/cgi-bin/ticket/getticket?type=jsapi&access_token=%s",
 	    x->cfg->wechat_oa_url, tok), &doc, &e)))
 		return rc;
+	if (e != 0)
+		refused("ticket", e, false);
 	/* 40001 invalid credential, 40014 invalid token, 42001 expired. */
 	if (e == 40001 || e == 40014 || e == 42001)
 		return HZ_ERR_UNAUTHORIZED;

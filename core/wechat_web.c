@@ -74,6 +74,18 @@ hz_wechat_web_enabled(const struct hz_config *c)
 	    hz_secret(c, "wechat_oa_secret") != NULL;
 }
 
+void
+hz_wechat_web_config_check(const struct hz_config *c)
+{
+	bool app = c->wechat_oa_appid[0] != '\0';
+	bool secret = hz_secret(c, "wechat_oa_secret") != NULL;
+
+	/* Either alone leaves the feature off, silently but for this. */
+	if (app != secret)
+		hz_warn("wechat official account off: half configured",
+		    "missing=%s", app ? "wechat_oa_secret" : "wechat_oa_appid");
+}
+
 /* ---- Bind tokens -------------------------------------------------------- */
 
 #define BIND_PURPOSE "wechat_bind"
@@ -260,26 +272,51 @@ cache_put(const struct hz_ctx *x, const char *name, const char *value,
 	    HZ_ARG_STR(name)), NULL);
 }
 
+/* The rows of the official account configured now: `token:<appid>` and
+ * `ticket:<appid>`, so that another app id never signs with the previous
+ * account's ticket (a changed secret keeps the rows: the ticket is the
+ * account's, and a token WeChat refuses is renewed below). The name is
+ * also the sealing purpose. NULL for an app id too long for the column
+ * (WeChat's are 18 characters). */
+struct cache_names {
+	char token[33];
+	char ticket[33];
+};
+
+static bool
+cache_names(const struct hz_config *c, struct cache_names *n)
+{
+	int a = snprintf(n->token, sizeof(n->token), "token:%s",
+	    c->wechat_oa_appid);
+	int b = snprintf(n->ticket, sizeof(n->ticket), "ticket:%s",
+	    c->wechat_oa_appid);
+
+	return a > 0 && (size_t)a < sizeof(n->token) && b > 0 &&
+	    (size_t)b < sizeof(n->ticket);
+}
+
 /* Inside the ticket's transaction: the access token, fetched (and stored)
  * if it expired, or if `renew` (WeChat refused the stored one). */
 static enum hz_status
-access_token(const struct hz_ctx *x, bool renew, char **token)
+access_token(const struct hz_ctx *x, const char *name, bool renew,
+             char **token)
 {
 	struct hz_db_result r;
 	long expires_in;
 	enum hz_status rc;
 
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CACHE_LOCK, HZ_ARGS(
-	    HZ_ARG_STR("access_token")), &r)))
+	    HZ_ARG_STR(name)), &r)))
 		return rc;
-	if (!renew && cache_read(x, &r, "access_token", token) == HZ_OK)
+	if (!renew && cache_read(x, &r, name, token) == HZ_OK)
 		return HZ_OK;
 	if ((rc = hz_wechat_oa_token(x, token, &expires_in)))
 		return rc;
-	return cache_put(x, "access_token", *token, expires_in);
+	return cache_put(x, name, *token, expires_in);
 }
 
 struct ticket_job {
+	const struct cache_names *names;
 	char *ticket;
 };
 
@@ -289,48 +326,54 @@ static enum hz_status
 ticket_tx(const struct hz_ctx *x, void *p)
 {
 	struct ticket_job *j = p;
+	const struct cache_names *n = j->names;
 	struct hz_db_result r;
 	char *token;
 	long expires_in;
 	enum hz_status rc;
 
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CACHE_LOCK, HZ_ARGS(
-	    HZ_ARG_STR("jsapi_ticket")), &r)))
+	    HZ_ARG_STR(n->ticket)), &r)))
 		return rc;
-	if (cache_read(x, &r, "jsapi_ticket", &j->ticket) == HZ_OK)
+	if (cache_read(x, &r, n->ticket, &j->ticket) == HZ_OK)
 		return HZ_OK;
-	if ((rc = access_token(x, false, &token)))
+	if ((rc = access_token(x, n->token, false, &token)))
 		return rc;
 	rc = hz_wechat_oa_ticket(x, token, &j->ticket, &expires_in);
 	if (rc == HZ_ERR_UNAUTHORIZED) {
-		/* Another holder of the secret took a new token: ours is dead. */
-		if ((rc = access_token(x, true, &token)))
+		/* Another holder of the secret took a new token, or the
+		 * secret was reset (40001, 42001): ours is dead. Once. */
+		if ((rc = access_token(x, n->token, true, &token)))
 			return rc;
 		rc = hz_wechat_oa_ticket(x, token, &j->ticket, &expires_in);
 	}
 	if (rc)
 		return rc == HZ_ERR_UNAUTHORIZED ? HZ_ERR_UPSTREAM : rc;
-	return cache_put(x, "jsapi_ticket", j->ticket, expires_in);
+	return cache_put(x, n->ticket, j->ticket, expires_in);
 }
 
 static enum hz_status
 jsapi_ticket(const struct hz_ctx *x, char **ticket)
 {
-	struct ticket_job j = { NULL };
+	struct cache_names n;
+	struct ticket_job j = { &n, NULL };
 	struct hz_db_result r;
 	enum hz_status rc;
 
+	if (!cache_names(x->cfg, &n)) {
+		hz_warn("wechat_oa_appid too long", "max=25");
+		return HZ_ERR_CONFIG;
+	}
 	/* The common case: a live ticket, one plain read, no lock. */
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CACHE_GET, HZ_ARGS(
-	    HZ_ARG_STR("jsapi_ticket")), &r)))
+	    HZ_ARG_STR(n.ticket)), &r)))
 		return rc;
-	if (cache_read(x, &r, "jsapi_ticket", ticket) == HZ_OK)
+	if (cache_read(x, &r, n.ticket, ticket) == HZ_OK)
 		return HZ_OK;
 	/* Rare (once per expiry), so both rows are made sure of each time. */
 	for (size_t i = 0; i < 2; i++)
 		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CACHE_SEED,
-		    HZ_ARGS(HZ_ARG_STR(i ? "access_token" : "jsapi_ticket")),
-		    NULL)))
+		    HZ_ARGS(HZ_ARG_STR(i ? n.token : n.ticket)), NULL)))
 			return rc;
 	if ((rc = hz_tx(x, ticket_tx, &j)))
 		return rc;

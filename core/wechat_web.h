@@ -16,6 +16,10 @@
 
 /* An app id and a secret are configured. */
 bool hz_wechat_web_enabled(const struct hz_config *);
+/* Logs a warning when only one of wechat_oa_appid and wechat_oa_secret is
+ * set (the feature is then off). Every worker calls it at start, so it is
+ * in the log after each start and reload. */
+void hz_wechat_web_config_check(const struct hz_config *);
 
 /* A bind token: the openid and its expiry sealed under pii_key (AEAD:
  * nobody can read, forge or alter one), base64url, in the arena. */
@@ -45,8 +49,8 @@ struct hz_jssdk {
 
 /* The signature of `url` (its #fragment dropped) for wx.config. The url
  * must be on public_base_url's origin (422 on `url`). The access token
- * and the jsapi ticket come from wechat_cache, fetched from WeChat only
- * once they expire. wechat_unavailable (502), wechat_disabled (503). */
+ * and the jsapi ticket come from wechat_cache (rows named after the app
+ * id), fetched from WeChat only once they expire. wechat_unavailable (502), wechat_disabled (503). */
 enum hz_status hz_wechat_jssdk(const struct hz_ctx *, const char *url,
                                struct hz_jssdk *);
 

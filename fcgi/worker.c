@@ -23,6 +23,7 @@
 #include "response.h"
 #include "router.h"
 #include "uploads.h"
+#include "wechat_web.h"
 
 /* Bodies above max_body are read and thrown away up to this much, so that
  * nginx sees our 413 rather than a broken pipe; beyond it we just close. */
@@ -282,6 +283,7 @@ hz_worker(const char *config_path, int listen_fd)
 		return 1;   /* the master died before we got here */
 	if (hz_log_level_parse(cfg->log_level, &lvl) == 0)
 		hz_log_set_level(lvl);
+	hz_wechat_web_config_check(cfg);
 	if (sodium_init() < 0 || mysql_library_init(0, NULL, NULL) != 0 ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return 1;

@@ -6,13 +6,14 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 
 import {
-  api, authPost, base, burst, expectError, expectInvalid, expectStatus, freshPhone, readLog, request,
-  residentLogin, sendCode,
+  api, authPost, base, burst, configPath, execdWorkers, expectError, expectInvalid, expectStatus, freshPhone,
+  logLines, masterPid, readLog, request, residentLogin, sendCode, waitFor,
 } from './lib.mjs';
 import {
-  OA_APPID, OA_SECRET, auditRows, fakeOfficialAccount, sql, sqlStr, startFakeWechat,
+  OA_APPID, OA_SECRET, auditRows, fakeOfficialAccount, secretsPath, sql, sqlStr, startFakeWechat,
 } from './identity-lib.mjs';
 
 const INFO = '/api/v1/auth/wechat-web';
@@ -163,6 +164,8 @@ describe('JS-SDK signature', () => {
   const page = `${base}/index.html?from=poster`;
   const cache = () => Object.fromEntries(sql(`SELECT name, TIMESTAMPDIFF(SECOND, NOW(3), expires_at), HEX(value_sealed)
     FROM wechat_cache`).map(([name, left, hex]) => [name, { left: Number(left), hex }]));
+  const TOKEN = `token:${OA_APPID}`;
+  const TICKET = `ticket:${OA_APPID}`;
   const expire = (name) => sql(`UPDATE wechat_cache SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE name = ${sqlStr(name)}`);
 
   test('five pages at once: one token fetch, one ticket fetch, and a signature WeChat accepts', async () => {
@@ -182,12 +185,13 @@ describe('JS-SDK signature', () => {
     assert.equal(oa.calls.token - calls.token, 1, 'one access token fetch');
     assert.equal(oa.calls.ticket - calls.ticket, 1, 'one ticket fetch');
     const c = cache();
-    for (const name of ['access_token', 'jsapi_ticket']) {
+    assert.deepEqual(Object.keys(c).sort(), [TICKET, TOKEN], 'rows of this app id');
+    for (const name of [TOKEN, TICKET]) {
       // 7200 s less the 300 s margin.
       assert.ok(c[name].left > 6800 && c[name].left <= 6900, `${name} expires in ${c[name].left} s`);
     }
     const hexOf = (s) => Buffer.from(s).toString('hex').toUpperCase();
-    assert.ok(!c.access_token.hex.includes(hexOf(oa.token)) && !c.jsapi_ticket.hex.includes(hexOf(oa.ticket)), 'sealed');
+    assert.ok(!c[TOKEN].hex.includes(hexOf(oa.token)) && !c[TICKET].hex.includes(hexOf(oa.ticket)), 'sealed');
     // Served from the cache from now on.
     expectStatus(await jssdk(page), 200);
     assert.equal(oa.calls.token - calls.token, 1);
@@ -196,22 +200,22 @@ describe('JS-SDK signature', () => {
 
   test('an expired ticket is fetched again; a token WeChat no longer takes is renewed', async () => {
     let calls = { ...oa.calls };
-    expire('jsapi_ticket');
+    expire(TICKET);
     expectStatus(await jssdk(page), 200);
     assert.deepEqual([oa.calls.token - calls.token, oa.calls.ticket - calls.ticket], [0, 1], 'the live token is reused');
     // Someone else took a new token: ours answers 40001 at getticket.
     calls = { ...oa.calls };
     oa.token = `ACCESS_${crypto.randomBytes(8).toString('hex')}`;
     oa.ticket = `TICKET_${crypto.randomBytes(8).toString('hex')}`;
-    expire('jsapi_ticket');
+    expire(TICKET);
     const j = expectStatus(await jssdk(page), 200);
     assert.equal(j.signature, sha1(`jsapi_ticket=${oa.ticket}&noncestr=${j.nonce_str}&timestamp=${j.timestamp}&url=${page}`));
     assert.deepEqual([oa.calls.token - calls.token, oa.calls.ticket - calls.ticket], [1, 2]);
   });
 
   test('WeChat down or too slow: 502, and nothing is stored', { timeout: 20_000 }, async () => {
-    expire('jsapi_ticket');
-    expire('access_token');
+    expire(TICKET);
+    expire(TOKEN);
     try {
       oa.down = true;
       const e = expectError(await jssdk(page), 502, 'wechat_unavailable');
@@ -226,7 +230,7 @@ describe('JS-SDK signature', () => {
       oa.slow = false;
     }
     const c = cache();
-    assert.ok(c.access_token.left < 0 && c.jsapi_ticket.left < 0, 'still expired');
+    assert.ok(c[TOKEN].left < 0 && c[TICKET].left < 0, 'still expired');
     expectStatus(await jssdk(page), 200, 'back once WeChat is');
   });
 
@@ -242,8 +246,75 @@ describe('JS-SDK signature', () => {
     expectStatus(await jssdk(`${base}/q/abc?x=1`), 200);
   });
 
+  test('a refused secret or app id is a warning in the log', () => {
+    assert.ok(logLines(/level=warn/, /msg="wechat refused" call=ticket errcode=40001/).length > 0, 'our token refused');
+    // A user's bad code stays info.
+    assert.ok(logLines(/level=info/, /msg="wechat refused" call=oauth2 errcode=40029/).length > 0, 'a bad code');
+    assert.equal(logLines(/level=warn/, /call=oauth2 errcode=40029/).length, 0);
+  });
+
   test('no secret, token or ticket reaches the log', () => {
     const log = readLog();
     for (const s of [OA_SECRET, oa.token, oa.ticket, 'web-token']) assert.ok(!log.includes(s), `${s} in huzu.log`);
+  });
+});
+
+describe('changing the official account (SIGHUP)', () => {
+  // Replaces every worker (and waits until all of them run the new
+  // generation), so every request after it sees the new config.
+  async function reload() {
+    const master = masterPid();
+    const old = new Set(execdWorkers(master));
+    process.kill(master, 'SIGHUP');
+    await waitFor('a new generation of workers', 20_000, () => {
+      const now = execdWorkers(master);
+      return now.length >= 3 && now.every((p) => !old.has(p));
+    }, 100);
+  }
+  const page = `${base}/`;
+
+  test('another app id never signs with the old account\'s ticket: it fetches its own', { timeout: 90_000 }, async () => {
+    expectStatus(await jssdk(page), 200, 'the first account, its ticket cached');
+    const config = fs.readFileSync(configPath, 'utf8');
+    const other = 'wxhuzuoaother00001';
+    const calls = { ...oa.calls };
+    try {
+      fs.writeFileSync(configPath, config.replace(/^wechat_oa_appid = .*$/m, `wechat_oa_appid = ${other}`));
+      await reload();
+      // The fake WeChat knows only OA_APPID: it refuses the other with
+      // 40125, as WeChat refuses a wrong secret.
+      expectError(await jssdk(page), 502, 'wechat_unavailable');
+      assert.equal(oa.calls.token - calls.token, 1, 'a token fetch for the new app id');
+      assert.equal(oa.calls.ticket - calls.ticket, 0);
+      assert.equal(wx.seen.at(-1).query.appid, other);
+      assert.ok(logLines(/level=warn/, /msg="wechat refused" call=token errcode=40125/).length > 0, 'warned');
+    } finally {
+      fs.writeFileSync(configPath, config);
+      await reload();
+    }
+    // The first account's rows were left alone: still live, no fetch.
+    const back = { ...oa.calls };
+    const j = expectStatus(await jssdk(page), 200);
+    assert.equal(j.signature, sha1(`jsapi_ticket=${oa.ticket}&noncestr=${j.nonce_str}&timestamp=${j.timestamp}&url=${page}`));
+    assert.deepEqual([oa.calls.token - back.token, oa.calls.ticket - back.ticket], [0, 0]);
+  });
+
+  test('an app id without its secret: off, and a warning at the reload', { timeout: 90_000 }, async () => {
+    const secrets = fs.readFileSync(secretsPath, 'utf8');
+    const warned = () => logLines(/level=warn/, /msg="wechat official account off: half configured" missing=wechat_oa_secret/).length;
+    const before = warned();
+    try {
+      fs.writeFileSync(secretsPath, secrets.replace(/^wechat_oa_secret\s*=.*\n/m, ''));
+      await reload();
+      assert.ok(warned() > before, 'a warning in the log');
+      const res = await request('GET', INFO);
+      expectStatus(res, 200);
+      assert.equal(res.json.enabled, false);
+      expectError(await jssdk(page), 503, 'wechat_disabled');
+    } finally {
+      fs.writeFileSync(secretsPath, secrets);
+      await reload();
+    }
+    assert.equal((await request('GET', INFO)).json.enabled, true);
   });
 });

@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "crypto.h"
 #include "dbfixture.h"
 #include "wechat_web.h"
 
@@ -83,7 +84,65 @@ an_openid_is_bound_to_one_resident(void **state)
 	assert_int_equal(hz_wechat_oa_bind(&fx, b.id, o1), HZ_OK);
 }
 
+/* A live ticket cached for one app id signs for it; another app id (the
+ * account changed) never uses it but asks WeChat for its own. */
+static void
+the_cached_ticket_belongs_to_its_app_id(void **state)
+{
+	static const char *const sql[] = {
+		"INSERT INTO wechat_cache (name, value_sealed, expires_at)"
+		" VALUES (?, ?, NOW(3) + INTERVAL 1 HOUR)",
+	};
+	static const struct hz_stmt_table t = HZ_STMT_TABLE("test_wechat",
+	    sql);
+	static struct hz_config cfg;
+	struct hz_ctx x = fx;
+	struct hz_jssdk j;
+	const char *app = hz_arena_printf(fx.arena, "wxunit%012u",
+	    (unsigned)randombytes_random());
+	const char *name = hz_arena_printf(fx.arena, "ticket:%s", app);
+	const char *url;
+	unsigned char *sealed;
+	size_t len;
+	char want[41];
+
+	(void)state;
+	FX_NEED_DB();
+	cfg = *fx.cfg;
+	snprintf(cfg.wechat_oa_appid, sizeof(cfg.wechat_oa_appid), "%s", app);
+	/* Nothing listens there: a fetch from WeChat fails at once. */
+	snprintf(cfg.wechat_oa_url, sizeof(cfg.wechat_oa_url),
+	    "http://127.0.0.1:1");
+	if (hz_secret(&cfg, "wechat_oa_secret") == NULL) {
+		assert_true(cfg.secrets.n < HZ_SECRETS_MAX);
+		snprintf(cfg.secrets.kv[cfg.secrets.n].name,
+		    sizeof(cfg.secrets.kv[0].name), "wechat_oa_secret");
+		snprintf(cfg.secrets.kv[cfg.secrets.n].value,
+		    sizeof(cfg.secrets.kv[0].value), "unit-secret");
+		cfg.secrets.n++;
+	}
+	x.cfg = &cfg;
+	url = hz_arena_printf(fx.arena, "%s/", cfg.public_base_url);
+	assert_int_equal(hz_seal(fx.arena, fx.keys, name, "TICKET-unit-1234",
+	    16, &sealed, &len), HZ_OK);
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &t, 0, HZ_ARGS(
+	    HZ_ARG_STR(name), HZ_ARG_STRN((const char *)sealed, len)), NULL),
+	    HZ_OK);
+
+	assert_int_equal(hz_wechat_jssdk(&x, url, &j), HZ_OK);
+	assert_string_equal(j.app_id, app);
+	hz_wechat_jssdk_signature("TICKET-unit-1234", j.nonce, j.timestamp,
+	    url, want);
+	assert_string_equal(j.signature, want);
+
+	/* The account changed: the first one's ticket is not used. */
+	cfg.wechat_oa_appid[strlen(cfg.wechat_oa_appid) - 1] ^= 1;
+	assert_int_equal(hz_wechat_jssdk(&x, url, &j), HZ_ERR_UPSTREAM);
+	assert_string_equal(fx_why.code, "wechat_unavailable");
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(jssdk_signature_matches_wechats_example),
 	cmocka_unit_test(bind_tokens_carry_the_openid_until_they_expire),
-	cmocka_unit_test(an_openid_is_bound_to_one_resident))
+	cmocka_unit_test(an_openid_is_bound_to_one_resident),
+	cmocka_unit_test(the_cached_ticket_belongs_to_its_app_id))
