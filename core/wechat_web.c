@@ -381,6 +381,11 @@ jsapi_ticket(const struct hz_ctx *x, char **ticket)
 	return HZ_OK;
 }
 
+/* Seconds a worker answers wechat_unavailable at once after WeChat
+ * failed to give a ticket; per worker, forgotten with it. */
+#define HZ_WECHAT_BACKOFF 30
+static time_t down_until;
+
 enum hz_status
 hz_wechat_jssdk(const struct hz_ctx *x, const char *url, struct hz_jssdk *out)
 {
@@ -393,11 +398,18 @@ hz_wechat_jssdk(const struct hz_ctx *x, const char *url, struct hz_jssdk *out)
 		return hz_refuse(x, &oa_off);
 	if ((page = signed_url(x, url)) == NULL)
 		return hz_refuse(x, &bad_url);
+	/* After WeChat failed, this worker does not ask again (nor queue
+	 * on the cache row's lock) for a while: a public page must not let
+	 * callers hold every worker, or spend the day's token fetches, while
+	 * WeChat is down or refuses our credentials. */
+	if (x->now < down_until)
+		return hz_refuse(x, &oa_down);
 	switch ((rc = jsapi_ticket(x, &ticket))) {
 	case HZ_OK:
 		break;
 	case HZ_ERR_UPSTREAM:
 	case HZ_ERR_UNAUTHORIZED:
+		down_until = x->now + HZ_WECHAT_BACKOFF;
 		return hz_refuse(x, &oa_down);
 	case HZ_ERR_CONFIG:
 		return hz_refuse(x, &oa_off);

@@ -45,6 +45,19 @@ bind_tokens_carry_the_openid_until_they_expire(void **state)
 	    HZ_ERR_UNAUTHORIZED);
 	assert_int_equal(hz_wechat_bind_open(&fx, "not a token", &openid),
 	    HZ_ERR_UNAUTHORIZED);
+	/* Well formed but not sealed by us: "<expiry>:<someone's openid>"
+	 * in the same encoding is refused too (the seal is the check). */
+	{
+		char plain[64], b64[128];
+		int n = snprintf(plain, sizeof(plain), "%lld:o-unit-openid-1",
+		    (long long)fx.now + 60);
+
+		sodium_bin2base64(b64, sizeof(b64), (unsigned char *)plain,
+		    (size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		assert_int_equal(hz_wechat_bind_open(&fx, b64, &openid),
+		    HZ_ERR_UNAUTHORIZED);
+		assert_string_equal(fx_why.code, "wechat_bind_invalid");
+	}
 	/* Good for HZ_WECHAT_BIND_TTL seconds, not one more. */
 	later.now = fx.now + HZ_WECHAT_BIND_TTL;
 	assert_int_equal(hz_wechat_bind_open(&later, token, &openid), HZ_OK);
