@@ -11,12 +11,15 @@
 #include "dbfixture.h"
 #include "tenancies.h"
 
-enum { S_AGE, S_CHECKIN, S__MAX };
+enum { S_AGE, S_CHECKIN, S_CHECKIN_AT, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_AGE] = "UPDATE tenancies SET created_at = NOW(3) - INTERVAL ? HOUR"
 	    " WHERE id = ?",
 	[S_CHECKIN] = "INSERT INTO checkins (user_id, building_id, kind, at,"
 	    " slot) SELECT user_id, building_id, ?, NOW(3) - INTERVAL ? DAY,"
+	    " FLOOR(RAND() * 1e12) FROM tenancies WHERE id = ?",
+	[S_CHECKIN_AT] = "INSERT INTO checkins (user_id, building_id, kind, at,"
+	    " slot) SELECT user_id, building_id, 'residence', ?,"
 	    " FLOOR(RAND() * 1e12) FROM tenancies WHERE id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_tools", sql);
@@ -239,6 +242,18 @@ absent_are_active_renters_without_a_residence_check_in(void **state)
 	assert_int_equal(hz_tenancies_absent(&x, o.b1, "2001-01", &page, &t,
 	    &n, &more), HZ_OK);
 	assert_int_equal(n, 4);
+	/* A month is Shanghai's, and only that one: 00:30 on 1 November in
+	 * Shanghai (16:30 UTC on 31 October) counts for November, not for
+	 * October. */
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_CHECKIN_AT,
+	    HZ_ARGS(HZ_ARG_STR("2026-10-31 16:30:00"),
+	    HZ_ARG_I64((long long)away)), NULL), HZ_OK);
+	assert_int_equal(hz_tenancies_absent(&x, o.b1, "2026-11", &page, &t,
+	    &n, &more), HZ_OK);
+	assert_false(listed(t, n, away));
+	assert_int_equal(hz_tenancies_absent(&x, o.b1, "2026-10", &page, &t,
+	    &n, &more), HZ_OK);
+	assert_true(listed(t, n, away));
 	/* Pages. */
 	page.limit = 2;
 	assert_int_equal(hz_tenancies_absent(&x, o.b1, NULL, &page, &t, &n,
