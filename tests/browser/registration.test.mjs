@@ -203,7 +203,7 @@ test('scan → log in → 居住登记 → 栋长审核通过 → 我的居住 �
     const card = page.locator(`#tenancy-${tenancy.id}`);
     await card.waitFor({ state: 'visible' });
     assert.equal(await card.locator('.huzu-status').innerText(), '待审核');
-    assert.match(await card.innerText(), /等待栋长审核/);
+    assert.match(await card.innerText(), /等待审核/);
     assert.match(await card.innerText(), new RegExp(BUILDING));
     const masked = (await card.locator('.huzu-id').innerText()).trim();
     assert.match(masked, /^\d{4}\*+[\dX]{4}$/, `masked ID number, got ${masked}`);

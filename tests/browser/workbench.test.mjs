@@ -12,7 +12,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { ARTEFACTS, BASE, DEMO_PASSWORD, apiLogin, assertClean, openPage, shot, useBrowser } from './lib.mjs';
+import { ARTEFACTS, BASE, DEMO_PASSWORD, apiLogin, assertClean, expireLogin, openPage, shot, useBrowser } from './lib.mjs';
 import { apiPath, doubleTap } from './chain-lib.mjs';
 import { admin, call, checkins, newTree, registration, sql } from './fixture11.mjs';
 
@@ -222,4 +222,37 @@ test('未打卡, the published phone, 更换二维码 and the poster as a PNG', 
   } finally {
     await s.context.close();
   }
+});
+
+test('an expired login offers 重新登录, not 重试', { timeout: 60_000 }, async () => {
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await signIn(page);
+    await expireLogin(page);
+    await page.goto(`${BASE}/building.html`, { waitUntil: 'load' });
+    await page.locator('#building-relogin').waitFor({ state: 'visible' });
+    assert.match(await page.locator('#building-relogin').innerText(), /重新登录/);
+    assert.doesNotMatch(await page.locator('body').innerText(), /重试/);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('a head without a phone sees the switch disabled, with why', { timeout: 60_000 }, async () => {
+  const s = await openPage();
+  const { page } = s;
+  const t = await apiLogin('head1'); // the demo's head1 has no phone
+  await page.goto(`${BASE}/login.html#staff`, { waitUntil: 'load' });
+  await page.evaluate(({ access, refresh }) => {
+    localStorage.setItem('huzu.access', access);
+    localStorage.setItem('huzu.refresh', refresh);
+  }, { access: t.access_token, refresh: t.refresh_token });
+  await page.goto(`${BASE}/building.html#posters`, { waitUntil: 'load' });
+  await page.locator('#tab-posters').click();
+  await page.locator('#contact-area').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('#phone-public').isDisabled(), true);
+  assert.match(await page.locator('#phone-public-desc').innerText(), /您的账号还没有登记手机号，请联系管理员添加后再公开/);
+  assert.equal(await page.locator('#huzu-error-dialog').count(), 0, 'no 422 dialog');
+  await s.context.close();
 });

@@ -27,6 +27,22 @@ function gate(state) {
   showState(state);
 }
 
+// An expired login: 重新登录 (back here after), never a dead-end 重试.
+function expired(err) {
+  return err instanceof ApiError && err.status === 401;
+}
+function reloginButton() {
+  return stateButton('重新登录', { href: `${loginHref(location.pathname + location.search)}#staff`, primary: true, id: 'building-relogin' });
+}
+function expiredGate() {
+  gate({ icon: 'weui-icon-info', title: '登录已过期', desc: '请重新登录后继续', buttons: [reloginButton()] });
+}
+// A list's error card, or the expired-login gate.
+function listError(list, err, retry) {
+  if (expired(err)) { expiredGate(); return; }
+  list.replaceChildren(errorState(err, retry));
+}
+
 function currentTab() {
   const t = location.hash.slice(1);
   return TABS.includes(t) ? t : 'pending';
@@ -275,7 +291,7 @@ async function loadPending({ more = false } = {}) {
     $('pending-more-area').hidden = !pendingNext;
   } catch (err) {
     if (seq !== pendingSeq) return;
-    if (!more) list.replaceChildren(errorState(err, () => loadPending()));
+    if (!more) listError(list, err, () => loadPending());
     else showError(err);
   }
 }
@@ -428,7 +444,7 @@ async function loadRoster({ more = false } = {}) {
     $('roster-more-area').hidden = !rosterNext;
   } catch (err) {
     if (seq !== rosterSeq) return;
-    if (!more) list.replaceChildren(errorState(err, () => loadRoster()));
+    if (!more) listError(list, err, () => loadRoster());
     else showError(err);
   }
 }
@@ -440,7 +456,7 @@ async function initRoster() {
     await loadBuildings();
   } catch (err) {
     loaded.delete('roster');
-    list.replaceChildren(errorState(err, () => { loaded.add('roster'); initRoster(); }));
+    listError(list, err, () => { loaded.add('roster'); initRoster(); });
     return;
   }
   if (!buildings.length) {
@@ -499,7 +515,7 @@ async function loadAbsent({ more = false } = {}) {
     $('absent-more-area').hidden = !absentNext;
   } catch (err) {
     if (seq !== absentSeq) return;
-    if (!more) list.replaceChildren(errorState(err, () => loadAbsent()));
+    if (!more) listError(list, err, () => loadAbsent());
     else showError(err);
   }
 }
@@ -516,7 +532,7 @@ async function initAbsent() {
     await loadBuildings();
   } catch (err) {
     loaded.delete('absent');
-    list.replaceChildren(errorState(err, () => { loaded.add('absent'); initAbsent(); }));
+    listError(list, err, () => { loaded.add('absent'); initAbsent(); });
     return;
   }
   if (!buildings.length) {
@@ -598,6 +614,12 @@ function initContact(user) {
   const sw = $('phone-public');
   sw.checked = user.phone_public;
   $('contact-area').hidden = false;
+  // No phone on the account: nothing to publish (the server would refuse).
+  if (!user.phone && !user.phone_public) {
+    sw.disabled = true;
+    $('phone-public-desc').textContent = '您的账号还没有登记手机号，请联系管理员添加后再公开';
+    return;
+  }
   let busy = false;
   sw.addEventListener('change', async () => {
     if (busy) return;
@@ -630,8 +652,8 @@ async function start() {
   try {
     me = await api.get('/me');
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      gate({ icon: 'weui-icon-info', title: '登录已过期', desc: '请重新登录', buttons: [stateButton('登录', { href: `${loginHref(location.pathname + location.search)}#staff`, primary: true })] });
+    if (expired(err) || !auth.loggedIn) {
+      expiredGate();
       return;
     }
     const e = err instanceof ApiError ? err : new ApiError();

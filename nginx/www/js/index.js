@@ -267,7 +267,9 @@ function residenceView(r) {
     return { step: '还未登记', tone: 'todo', action: '去登记', primary: true,
       desc: '在村里租住，请先做居住登记。扫描楼栋门口的二维码，或点下面的按钮登记' };
   }
-  const where = [r.address, r.building_name].filter(Boolean).join(' · ');
+  // One of the two when the building's name already says the address.
+  const name = r.building_name || '';
+  const where = r.address && name.includes(r.address) ? name : [r.address, name].filter(Boolean).join(' · ');
   if (r.status === 'pending') {
     return { step: '等待审核', tone: 'wait', action: '查看登记',
       desc: `${where}。已提交，审核有结果会在「消息」里告诉您` };

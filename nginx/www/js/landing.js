@@ -62,11 +62,13 @@ function renderError(err) {
   let title = '二维码无法识别';
   if (transient) title = '暂时无法识别';
   else if (e.status === 410 || e.code === 'qr_expired') title = '此二维码已作废';
+  // A replaced poster is an expected state: say what to do, no request id.
+  const replaced = title === '此二维码已作废';
   render({
     icon: transient ? 'weui-icon-info' : 'weui-icon-warn',
     title,
-    desc: e.message,
-    requestId: e.requestId,
+    desc: replaced ? '请扫描楼栋门口新张贴的二维码，或联系栋长' : e.message,
+    requestId: replaced ? '' : e.requestId,
     retry: transient,
     find: !transient,
   });

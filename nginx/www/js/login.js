@@ -38,6 +38,8 @@ function setFieldError(name, message) {
 // Refusals of the code itself (wrong, expired, too many tries): their
 // words go under the code field even if the answer names no field.
 const CODE_REFUSALS = ['code_invalid', 'code_locked'];
+// A wrong staff password (用户名或密码错误): under the password field.
+const PASSWORD_REFUSALS = ['login_failed'];
 
 // Field errors go under their inputs; the rest of an error is shown as
 // toptips (a refusal the user can act on) or in a dialog (anything else).
@@ -49,6 +51,7 @@ function reportError(err, names) {
   }
   const fields = { ...(err.fields || {}) };
   if (names.includes('code') && CODE_REFUSALS.includes(err.code) && typeof fields.code !== 'string') fields.code = err.message;
+  if (names.includes('password') && PASSWORD_REFUSALS.includes(err.code) && typeof fields.password !== 'string') fields.password = err.message;
   const known = Object.keys(fields).filter((k) => names.includes(k) && typeof fields[k] === 'string');
   for (const name of known) setFieldError(name, fields[name]);
   if (known.length) {

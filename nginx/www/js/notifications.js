@@ -2,7 +2,7 @@
 // /notifications), unread ones marked; a tap opens what it is about where
 // there is a page for it; 全部已读 marks them all read (POST
 // /notifications/read up to the newest). The red dot on 我的 counts the
-// unread ones.
+// unread ones; opening the list marks what it shows as read.
 import { api, auth, ApiError } from './api.js';
 import { loginHref } from './nav.js';
 import { $, el, showState, showContent, stateButton, toptips, setBusy } from './ui.js';
@@ -73,6 +73,20 @@ async function fetchPage(after) {
   return api.get(`/notifications?limit=20${q}`);
 }
 
+// Opening the list reads what it shows: up to the newest shown, after
+// rendering, so the rows keep their 未读 mark in this view while the red dot
+// on 我的 clears. A failure only leaves them unread.
+async function markSeen() {
+  if (!unread || !items.length) return;
+  try {
+    const res = await api.post('/notifications/read', { up_to: items[0].id });
+    unread = Number(res && res.unread) > 0 ? Number(res.unread) : 0;
+    $('msg-readall').hidden = unread === 0;
+  } catch {
+    // Still unread: 全部已读 stays.
+  }
+}
+
 function gate(title, desc) {
   showState({ icon: 'weui-icon-info', title, desc,
     buttons: [stateButton('登录', { href: loginHref(HERE), primary: true, id: 'msg-login' })] });
@@ -87,6 +101,7 @@ async function load() {
     unread = Number(page.unread) > 0 ? Number(page.unread) : 0;
     render();
     showContent();
+    markSeen();
   } catch (err) {
     const e = err instanceof ApiError ? err : new ApiError();
     if (e.status === 401) {

@@ -296,7 +296,8 @@ function showErrors(errors) {
   return names.length;
 }
 
-let reviewer = '栋长';
+// Who reviews here, as the scan said ('' when unknown: 等待审核).
+let reviewer = '';
 
 function submitted(t) {
   const where = [t.building && t.building.name, t.room ? `${t.room} 房` : ''].filter(Boolean).join(' ');
@@ -511,7 +512,7 @@ async function start() {
   }
   const actions = Array.isArray(data.actions) ? data.actions : [];
   const t = data.tenancy;
-  reviewer = data.reviewer && data.reviewer.role === 'group_leader' ? '户组长' : '栋长';
+  reviewer = { group_leader: '户组长', building_head: '栋长' }[data.reviewer && data.reviewer.role] || '';
   const b = data.building || {};
   const place = { name: b.name, address: data.address, rooms: b.building && b.building.rooms, reviewer };
   if (actions.includes('register') || (movingId && t && !t.here && t.status === 'active' && String(t.id) === movingId)) {

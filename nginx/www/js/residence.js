@@ -49,7 +49,7 @@ function idRow(t) {
 function statusNote(t) {
   if (t.status === 'pending') {
     return el('p', `huzu-card__note ${t.overdue ? 'huzu-card__note_warn' : ''}`,
-      t.overdue ? '已超过24小时未审核，您可以联系栋长或户组长催办' : '已提交，等待栋长审核');
+      t.overdue ? '已超过24小时未审核，您可以联系栋长或户组长催办' : '已提交，等待审核');
   }
   // The badge already says 未通过: the note gives the reason, once.
   if (t.status === 'rejected') {
