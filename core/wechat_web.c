@@ -14,6 +14,7 @@
 enum {
 	STMT_FIND, STMT_HOLDER, STMT_BIND,
 	STMT_CACHE_GET, STMT_CACHE_LOCK, STMT_CACHE_SEED, STMT_CACHE_PUT,
+	STMT_DOWN_SET,
 	STMT__MAX
 };
 
@@ -46,6 +47,11 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_CACHE_PUT] =
 	    "UPDATE wechat_cache SET value_sealed = ?,"
 	    " expires_at = NOW(3) + INTERVAL ? SECOND WHERE name = ?",
+	/* WeChat failed to give a ticket: `down:<appid>` live for a while. */
+	[STMT_DOWN_SET] =
+	    "INSERT INTO wechat_cache (name, value_sealed, expires_at)"
+	    " VALUES (?, '', NOW(3) + INTERVAL ? SECOND)"
+	    " ON DUPLICATE KEY UPDATE expires_at = VALUES(expires_at)",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("wechat_web", sql);
@@ -273,7 +279,7 @@ cache_put(const struct hz_ctx *x, const char *name, const char *value,
 }
 
 /* The rows of the official account configured now: `token:<appid>` and
- * `ticket:<appid>`, so that another app id never signs with the previous
+ * `ticket:<appid>` (and `down:<appid>`, the back-off after a failure), so that another app id never signs with the previous
  * account's ticket (a changed secret keeps the rows: the ticket is the
  * account's, and a token WeChat refuses is renewed below). The name is
  * also the sealing purpose. NULL for an app id too long for the column
@@ -281,6 +287,7 @@ cache_put(const struct hz_ctx *x, const char *name, const char *value,
 struct cache_names {
 	char token[33];
 	char ticket[33];
+	char down[33];
 };
 
 static bool
@@ -291,8 +298,12 @@ cache_names(const struct hz_config *c, struct cache_names *n)
 	int b = snprintf(n->ticket, sizeof(n->ticket), "ticket:%s",
 	    c->wechat_oa_appid);
 
+	int d = snprintf(n->down, sizeof(n->down), "down:%s",
+	    c->wechat_oa_appid);
+
 	return a > 0 && (size_t)a < sizeof(n->token) && b > 0 &&
-	    (size_t)b < sizeof(n->ticket);
+	    (size_t)b < sizeof(n->ticket) && d > 0 &&
+	    (size_t)d < sizeof(n->down);
 }
 
 /* Inside the ticket's transaction: the access token, fetched (and stored)
@@ -352,6 +363,9 @@ ticket_tx(const struct hz_ctx *x, void *p)
 	return cache_put(x, n->ticket, j->ticket, expires_in);
 }
 
+/* Seconds nobody asks WeChat for a ticket after it failed to give one. */
+#define HZ_WECHAT_BACKOFF 30
+
 static enum hz_status
 jsapi_ticket(const struct hz_ctx *x, char **ticket)
 {
@@ -370,21 +384,30 @@ jsapi_ticket(const struct hz_ctx *x, char **ticket)
 		return rc;
 	if (cache_read(x, &r, n.ticket, ticket) == HZ_OK)
 		return HZ_OK;
+	/* After WeChat failed, nobody asks it again (nor queues on the row
+	 * lock below) for HZ_WECHAT_BACKOFF seconds: a public page must not
+	 * let callers hold every worker, or spend the day's token fetches,
+	 * while WeChat is down or refuses our credentials. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CACHE_GET, HZ_ARGS(
+	    HZ_ARG_STR(n.down)), &r)))
+		return rc;
+	if (r.nrows == 1 && HZ_CELL(&r, 0, V_LIVE)->i == 1)
+		return HZ_ERR_UPSTREAM;
 	/* Rare (once per expiry), so both rows are made sure of each time. */
 	for (size_t i = 0; i < 2; i++)
 		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CACHE_SEED,
 		    HZ_ARGS(HZ_ARG_STR(i ? n.token : n.ticket)), NULL)))
 			return rc;
-	if ((rc = hz_tx(x, ticket_tx, &j)))
+	if ((rc = hz_tx(x, ticket_tx, &j))) {
+		if ((rc == HZ_ERR_UPSTREAM || rc == HZ_ERR_UNAUTHORIZED) &&
+		    hz_db_run(x->db, x->arena, &stmts, STMT_DOWN_SET, HZ_ARGS(
+		    HZ_ARG_STR(n.down), HZ_ARG_I64(HZ_WECHAT_BACKOFF)), NULL))
+			hz_warn("wechat back-off not stored", "name=%s", n.down);
 		return rc;
+	}
 	*ticket = j.ticket;
 	return HZ_OK;
 }
-
-/* Seconds a worker answers wechat_unavailable at once after WeChat
- * failed to give a ticket; per worker, forgotten with it. */
-#define HZ_WECHAT_BACKOFF 30
-static time_t down_until;
 
 enum hz_status
 hz_wechat_jssdk(const struct hz_ctx *x, const char *url, struct hz_jssdk *out)
@@ -398,18 +421,11 @@ hz_wechat_jssdk(const struct hz_ctx *x, const char *url, struct hz_jssdk *out)
 		return hz_refuse(x, &oa_off);
 	if ((page = signed_url(x, url)) == NULL)
 		return hz_refuse(x, &bad_url);
-	/* After WeChat failed, this worker does not ask again (nor queue
-	 * on the cache row's lock) for a while: a public page must not let
-	 * callers hold every worker, or spend the day's token fetches, while
-	 * WeChat is down or refuses our credentials. */
-	if (x->now < down_until)
-		return hz_refuse(x, &oa_down);
 	switch ((rc = jsapi_ticket(x, &ticket))) {
 	case HZ_OK:
 		break;
 	case HZ_ERR_UPSTREAM:
 	case HZ_ERR_UNAUTHORIZED:
-		down_until = x->now + HZ_WECHAT_BACKOFF;
 		return hz_refuse(x, &oa_down);
 	case HZ_ERR_CONFIG:
 		return hz_refuse(x, &oa_off);

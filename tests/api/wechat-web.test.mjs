@@ -167,6 +167,9 @@ describe('JS-SDK signature', () => {
   const TOKEN = `token:${OA_APPID}`;
   const TICKET = `ticket:${OA_APPID}`;
   const expire = (name) => sql(`UPDATE wechat_cache SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE name = ${sqlStr(name)}`);
+  // After WeChat failed to give a ticket, nobody asks it for 30 s.
+  const DOWN = `down:${OA_APPID}`;
+  const undown = () => sql(`DELETE FROM wechat_cache WHERE name = ${sqlStr(DOWN)}`);
 
   test('five pages at once: one token fetch, one ticket fetch, and a signature WeChat accepts', async () => {
     sql('DELETE FROM wechat_cache');
@@ -216,10 +219,18 @@ describe('JS-SDK signature', () => {
   test('WeChat down or too slow: 502, and nothing is stored', { timeout: 20_000 }, async () => {
     expire(TICKET);
     expire(TOKEN);
+    undown();
     try {
       oa.down = true;
       const e = expectError(await jssdk(page), 502, 'wechat_unavailable');
       assert.match(e.message, /稍后/);
+      // Backed off, for every worker: the next page asks WeChat nothing.
+      assert.ok(cache()[DOWN].left >= 25, 'down for 30 s');
+      const calls = { ...oa.calls };
+      const quick = await jssdk(page);
+      expectError(quick, 502, 'wechat_unavailable');
+      assert.deepEqual([oa.calls.token - calls.token, oa.calls.ticket - calls.ticket], [0, 0], 'backed off');
+      undown();
       oa.down = false;
       oa.slow = true;
       const slow = await jssdk(page);
@@ -228,6 +239,7 @@ describe('JS-SDK signature', () => {
     } finally {
       oa.down = false;
       oa.slow = false;
+      undown();
     }
     const c = cache();
     assert.ok(c[TOKEN].left < 0 && c[TICKET].left < 0, 'still expired');
@@ -306,7 +318,8 @@ describe('changing the official account (SIGHUP)', () => {
     try {
       fs.writeFileSync(secretsPath, secrets.replace(/^wechat_oa_secret\s*=.*\n/m, ''));
       await reload();
-      assert.ok(warned() > before, 'a warning in the log');
+      // Each new worker says so as it starts, a moment after it exists.
+      await waitFor('the warning in the log', 10_000, () => warned() > before, 100);
       const res = await request('GET', INFO);
       expectStatus(res, 200);
       assert.equal(res.json.enabled, false);
