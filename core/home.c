@@ -66,10 +66,12 @@ static const char *const sql[STMT__MAX] = {
 	    " CAST(COALESCE(SUM(r.pending), 0) AS SIGNED)"
 	    " FROM units u JOIN building_renters r ON r.building_id = u.id"
 	    " WHERE u.path LIKE CONCAT(?, '%')",
-	/* Two counts, as per_root adds them up: the second is none. */
+	/* Two counts, as per_root adds them up: the second is none.
+	 * (Parenthesised: clang takes a two-piece last literal for a
+	 * missing comma.) */
 	[STMT_UNIT_COMPLAINTS] =
-	    "SELECT COUNT(*), 0 FROM complaints"
-	    " WHERE unit_path LIKE CONCAT(?, '%') AND is_open",
+	    ("SELECT COUNT(*), 0 FROM complaints WHERE is_open"
+	    " AND unit_path LIKE CONCAT(?, '%')"),
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("home", sql);
