@@ -597,9 +597,49 @@ cmd_scheduler(UNUSED int argc, UNUSED char **argv, const char *path)
 }
 
 static int
-cmd_config(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
+cmd_config(int argc, char **argv, const char *path)
 {
-	hz_config_print_defaults(stdout);
+	struct hz_config cfg;
+	struct hz_keys keys;
+	struct hz_db *db;
+	char err[256];
+	enum hz_status rc;
+
+	if (argc < 3 || strcmp(argv[2], "-c") == 0) {
+		hz_config_print_defaults(stdout);
+		return 0;
+	}
+	if (strcmp(argv[2], "--get") != 0 && strcmp(argv[2], "--check") != 0)
+		return usage_of("config");
+	if (strcmp(argv[2], "--get") == 0 && (argc < 4 || argv[3][0] == '-'))
+		return usage_of("config");
+	/* Both read the file as serve would: every error is one line. */
+	if (hz_config_load(&cfg, path, err, sizeof(err)) != HZ_OK ||
+	    hz_keys_load(&cfg, &keys, err, sizeof(err)) != HZ_OK) {
+		fprintf(stderr, "huzu: %s\n", err);
+		return 1;
+	}
+	sodium_memzero(&keys, sizeof(keys));
+	if (strcmp(argv[2], "--get") == 0) {
+		int r = hz_config_print_value(&cfg, argv[3], stdout);
+
+		sodium_memzero(&cfg, sizeof(cfg));
+		if (r != 0)
+			fprintf(stderr, "huzu: no configuration key %s\n",
+			    argv[3]);
+		return r != 0;
+	}
+	/* --check: the file, its secrets, then the database it names. */
+	db = hz_db_new(&cfg);
+	rc = db ? hz_db_connect(db) : HZ_ERR_DB;
+	hz_db_free(db);
+	sodium_memzero(&cfg, sizeof(cfg));
+	if (rc != HZ_OK) {
+		fprintf(stderr, "huzu: %s: the database cannot be reached (%s)\n",
+		    path, hz_status_str(rc));
+		return 1;
+	}
+	printf("%s: ok (secrets complete, database reachable)\n", path);
 	return 0;
 }
 
@@ -662,8 +702,13 @@ static const struct command {
 	  cmd_checklist_template },
 	{ "purge", "", "delete old check-ins, login records and login codes",
 	  NULL, cmd_purge },
-	{ "config", "", "print every configuration key with its default",
-	  NULL, cmd_config },
+	{ "config", "[--check | --get KEY]",
+	  "print every key with its default; check a config; print one value",
+	  "  (nothing): every key with its documentation and default\n"
+	  "  --check:   read the config and its secrets file as serve would,\n"
+	  "             connect to the database; exit 1 saying what is wrong\n"
+	  "  --get KEY: the value of KEY in the config (after defaults)\n",
+	  cmd_config },
 	{ "keygen", "", "print a new secrets file (redirect it, chmod 600)",
 	  NULL, cmd_keygen },
 	{ "routes", "", "print the route table", NULL, cmd_routes },
@@ -688,16 +733,16 @@ find(int argc, char **argv)
 }
 
 static void
-usage(void)
+usage(FILE *f)
 {
-	fputs("usage: huzu <command> [-c config]\n\n", stderr);
+	fputs("usage: huzu <command> [-c config]\n\n", f);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (commands[i].args != NULL)
-			fprintf(stderr, "  %s%s%s\n      %s\n", commands[i].name,
+			fprintf(f, "  %s%s%s\n      %s\n", commands[i].name,
 			    commands[i].args[0] ? " " : "", commands[i].args,
 			    commands[i].help);
 	fputs("\nconfig: -c PATH, else $HUZU_CONFIG, else var/huzu.conf\n",
-	    stderr);
+	    f);
 }
 
 /* The usage of every command whose first word is `word`; 2 if any. */
@@ -738,6 +783,12 @@ main(int argc, char **argv)
 	/* Admin commands report on stdout/stderr themselves; their log lines
 	 * would only repeat it. serve and worker set their own level. */
 	hz_log_set_level(HZ_LOG_WARN);
+	/* Asked for: the list on stdout, and success. */
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
+		usage(stdout);
+		return 0;
+	}
 	if ((c = find(argc, argv)) == NULL) {
 		/* A known first word with an unknown second: its own usage. */
 		if (argc > 1 && find(argc > 2 ? 2 : argc, argv) == NULL)
@@ -746,7 +797,7 @@ main(int argc, char **argv)
 				    strlen(argv[1])) == 0 &&
 				    commands[i].name[strlen(argv[1])] == ' ')
 					return usage_of(argv[1]);
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	return c->run(argc, argv, config_path(argc, argv));

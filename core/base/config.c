@@ -322,3 +322,23 @@ hz_config_print_defaults(FILE *f)
 		fprintf(f, "\n# %s\n%s = %s\n", keys[i].doc, keys[i].name,
 		    keys[i].def);
 }
+
+int
+hz_config_print_value(const struct hz_config *c, const char *name, FILE *f)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key *k = &keys[i];
+		const char *p = (const char *)c + k->off;
+
+		if (strcmp(k->name, name) != 0)
+			continue;
+		if (k->type == K_STR)
+			fprintf(f, "%s\n", p);
+		else if (k->type == K_MODE)
+			fprintf(f, "%04o\n", *(const int *)(const void *)p);
+		else
+			fprintf(f, "%d\n", *(const int *)(const void *)p);
+		return 0;
+	}
+	return -1;
+}

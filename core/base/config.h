@@ -91,6 +91,10 @@ enum hz_status hz_config_load(struct hz_config *c, const char *path,
 void           hz_config_defaults(struct hz_config *c);
 /* Writes every key with its documentation and default value. */
 void           hz_config_print_defaults(FILE *);
+/* Writes the value of key `name` as the config holds it (after defaults),
+ * one line; -1 if there is no such key. */
+int            hz_config_print_value(const struct hz_config *,
+                                     const char *name, FILE *);
 
 /* Reads every pair of a secrets file (mode 0600 or stricter, else
  * refused). */
