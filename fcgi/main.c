@@ -26,6 +26,7 @@
 #include "migrate.h"
 #include "num.h"
 #include "pool.h"
+#include "retention.h"
 #include "router.h"
 #include "scheduler.h"
 #include "shifts.h"
@@ -397,26 +398,32 @@ cmd_shift_add(int argc, char **argv, const char *path)
 	return rc ? 1 : 0;
 }
 
-/* huzu purge: deletes what is kept no longer than configured. */
+/* huzu purge: deletes what is kept no longer than configured, and
+ * erases old registrations' personal data (retention.h), as the
+ * scheduler's purge jobs do. */
 static int
 cmd_purge(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 {
 	struct cli c;
-	unsigned long long n = 0, m = 0;
+	unsigned long long n = 0, m = 0, t = 0, e = 0;
 	enum hz_status rc;
 
 	if (cli_open(&c, path) != 0)
 		return 1;
 	if ((rc = hz_checkins_purge(&c.x, c.cfg.checkin_retention_days, &n)) ==
-	    HZ_OK)
-		rc = hz_login_purge(&c.x, &m);
+	    HZ_OK && (rc = hz_login_purge(&c.x, &m)) == HZ_OK &&
+	    (rc = hz_refresh_purge(&c.x, &t)) == HZ_OK)
+		rc = hz_tenancies_erase(&c.x, c.cfg.tenancy_retention_days, &e);
 	cli_close(&c);
 	if (rc) {
 		fprintf(stderr, "huzu: purge failed: %s\n", hz_status_str(rc));
 		return 1;
 	}
-	printf("purged %llu check-in(s) older than %d days and %llu old "
-	    "staff login record(s)\n", n, c.cfg.checkin_retention_days, m);
+	printf("purged %llu check-in(s) older than %d days, %llu old "
+	    "login record(s) and code(s), %llu spent refresh token(s); erased "
+	    "the ID numbers and phones of %llu registration(s) closed more "
+	    "than %d days ago\n", n, c.cfg.checkin_retention_days, m, t, e,
+	    c.cfg.tenancy_retention_days);
 	return 0;
 }
 
@@ -700,7 +707,8 @@ static const struct command {
 	  "  MONTH: 2026-12, this month or later; ITEM: \"photo:TEXT\" needs a\n"
 	  "  photo; 1 to 20 items; fixed once the month's lists were issued\n",
 	  cmd_checklist_template },
-	{ "purge", "", "delete old check-ins, login records and login codes",
+	{ "purge", "", "delete old check-ins, login records and codes and spent"
+	  " refresh tokens; erase old registrations' ID numbers and phones",
 	  NULL, cmd_purge },
 	{ "config", "[--check | --get KEY]",
 	  "print every key with its default; check a config; print one value",

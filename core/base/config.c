@@ -95,6 +95,9 @@ static const struct key keys[] = {
 	    " and the JS-SDK"),
 	INT(checkin_retention_days, 1, 3650, "180",
 	    "check-ins older than this are deleted by huzu purge"),
+	INT(tenancy_retention_days, 30, 3650, "1095",
+	    "days an ended or rejected registration keeps its ID number, phone"
+	    " and household members; then they are erased (the row stays)"),
 	STR(uploads_dir, "var/uploads",
 	    "folder of uploaded photos (nginx serves it as an internal location)"),
 	INT(upload_max, 1024, 64 * 1024 * 1024, "10485760",

@@ -65,6 +65,7 @@ struct hz_config {
 	char      wechat_oa_url[256];
 	char      wechat_oa_appid[64];
 	int       checkin_retention_days;
+	int       tenancy_retention_days;
 	char      uploads_dir[HZ_PATH_MAX];
 	int       upload_max;
 	char      image_program[HZ_PATH_MAX];
