@@ -40,7 +40,8 @@ static const unsigned rights[HZ_ROLE__MAX] = {
 	 * official channel, not a landlord's. */
 	[HZ_ROLE_CADRE]           = CHAIN | R(HZ_RIGHT_TENANCY_EXPORT) |
 	                            R(HZ_RIGHT_DIRECTIVE_SEND) |
-	                            R(HZ_RIGHT_DASHBOARD),
+	                            R(HZ_RIGHT_DASHBOARD) |
+	                            R(HZ_RIGHT_ORG_EXPORT),
 	/* A station manager runs their station (hz_station_managed narrows
 	 * the subtree to the stations naming them) and has no business
 	 * reading the village's buildings. */
@@ -50,7 +51,8 @@ static const unsigned rights[HZ_ROLE__MAX] = {
 	                            R(HZ_RIGHT_TENANCY_EXPORT) |
 	                            R(HZ_RIGHT_STATION_MANAGE) |
 	                            R(HZ_RIGHT_DIRECTIVE_SEND) |
-	                            R(HZ_RIGHT_DASHBOARD),
+	                            R(HZ_RIGHT_DASHBOARD) |
+	                            R(HZ_RIGHT_ORG_EXPORT),
 };
 
 const char *

@@ -39,6 +39,7 @@ enum hz_right {
 	                           monthly checklists' too): group leaders up */
 	HZ_RIGHT_CHECKLIST_TICK,/* tick a building's monthly checklist */
 	HZ_RIGHT_DASHBOARD,     /* the village dashboard: cadres and admins */
+	HZ_RIGHT_ORG_EXPORT,    /* the org tree and staff as import CSV */
 	HZ_RIGHT__MAX
 };
 

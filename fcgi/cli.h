@@ -36,5 +36,6 @@ int  cli_password(char *buf, size_t n);
 int  usage_of(const char *word);
 
 /* Commands outside fcgi/main.c, one line per area: */
+int  cmd_export(int argc, char **argv, const char *config);  /* cli_export.c */
 
 #endif

@@ -176,4 +176,8 @@ extern const struct hz_field directives_query[];
 extern const struct hz_field receipts_query[];
 extern const struct hz_field receipts_csv_query[];
 
+/* The org tree and staff as import CSV (issue 13). */
+void h_unit_export(struct hz_req *);
+extern const struct hz_field org_export_query[];
+
 #endif

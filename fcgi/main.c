@@ -707,6 +707,11 @@ static const struct command {
 	  "  MONTH: 2026-12, this month or later; ITEM: \"photo:TEXT\" needs a\n"
 	  "  photo; 1 to 20 items; fixed once the month's lists were issued\n",
 	  cmd_checklist_template },
+	{ "export", "units|buildings|staff [UNIT_CODE]",
+	  "print the org tree or the staff list as CSV in the import format",
+	  "  the subtree of UNIT_CODE, else the whole village; UTF-8 with BOM,\n"
+	  "  CRLF; staff: one row per role, no phone, no password\n",
+	  cmd_export },
 	{ "purge", "", "delete old check-ins, login records and codes and spent"
 	  " refresh tokens; erase old registrations' ID numbers and phones",
 	  NULL, cmd_purge },

@@ -38,6 +38,7 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,  "/api/v1/buildings/{id}/qr.svg",       h_building_qr_svg,    HZ_STAFF, NULL, NULL },
 	{ HZ_POST, "/api/v1/buildings/{id}/qr/rotate",    h_building_qr_rotate, HZ_STAFF, NULL, NULL },
 	{ HZ_GET,  "/api/v1/units/{id}/posters",          h_unit_posters,       HZ_STAFF, NULL, NULL },
+	{ HZ_GET,  "/api/v1/units/{id}/export",           h_unit_export,        HZ_STAFF, NULL, org_export_query },
 
 	{ HZ_POST, "/api/v1/tenancies",                   h_tenancy_create,     HZ_USER,  tenancy_create_fields, NULL, HZ_IDEMPOTENT },
 	{ HZ_GET,  "/api/v1/tenancies",                   h_tenancies_list,     HZ_USER,  NULL, tenancies_query },
