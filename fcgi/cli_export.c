@@ -1,5 +1,6 @@
 /* huzu export units|buildings|staff [UNIT_CODE]: the org tree or the staff
  * list on stdout, in the import formats (core/orgexport.h). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,15 @@ static enum hz_status
 put(void *arg, const char *line, size_t len)
 {
 	return fwrite(line, 1, len, arg) == len ? HZ_OK : HZ_ERR_IO;
+}
+
+static bool
+known(const char *file)
+{
+	for (int f = 0; hz_org_files[f]; f++)
+		if (strcmp(file, hz_org_files[f]) == 0)
+			return true;
+	return false;
 }
 
 int
@@ -30,14 +40,12 @@ cmd_export(int argc, char **argv, const char *path)
 		else
 			return usage_of(argv[1]);
 	}
-	for (int f = 0; file && hz_org_files[f]; f++)
-		if (strcmp(file, hz_org_files[f]) == 0)
-			goto known;
-	if (file)
-		fprintf(stderr, "huzu: no file %s: say units, buildings or "
-		    "staff\n", file);
-	return usage_of(argv[1]);
-known:
+	if (file == NULL || !known(file)) {
+		if (file)
+			fprintf(stderr, "huzu: no file %s: say units, buildings "
+			    "or staff\n", file);
+		return usage_of(argv[1]);
+	}
 	if (cli_open(&c, path) != 0)
 		return 1;
 	rc = hz_org_export_operator(&c.x, code, file, put, stdout);
