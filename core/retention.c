@@ -35,15 +35,16 @@ static const char *const sql[STMT__MAX] = {
 	    "DELETE FROM refresh_tokens"
 	    " WHERE expires_at < NOW(3) - INTERVAL 7 DAY LIMIT 5000",
 	/* Revoked with their session (logout, reuse, a disabled account):
-	 * sessions ended 7 days ago, back to refresh_ttl (?) before that;
-	 * older ones expired meanwhile and went with the statement above.
-	 * The window keeps each run's look-up short (sessions_revoked). */
+	 * the sessions that ended between 8 and 7 days ago, found by
+	 * sessions_revoked, so that a run reads one day of them, not the
+	 * table. (A multi-table DELETE takes no LIMIT; a family holds one
+	 * or two revoked tokens, its used ones went above.) Those a stopped
+	 * scheduler missed go 7 days after they expire. */
 	[STMT_REFRESH_REVOKED] =
-	    "DELETE FROM refresh_tokens WHERE state = 'revoked'"
-	    " AND family IN (SELECT family FROM sessions"
-	    "  WHERE revoked_at < NOW(3) - INTERVAL 7 DAY"
-	    "  AND revoked_at >= NOW(3) - INTERVAL 7 DAY - INTERVAL ? SECOND)"
-	    " LIMIT 5000",
+	    "DELETE r FROM sessions s JOIN refresh_tokens r"
+	    " ON r.family = s.family AND r.state = 'revoked'"
+	    " WHERE s.revoked_at < NOW(3) - INTERVAL 7 DAY"
+	    " AND s.revoked_at >= NOW(3) - INTERVAL 8 DAY",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("retention", sql);
@@ -91,7 +92,6 @@ hz_tenancies_erase(const struct hz_ctx *x, int days, unsigned long long *erased)
 enum hz_status
 hz_refresh_purge(const struct hz_ctx *x, unsigned long long *deleted)
 {
-	struct hz_db_arg ttl = HZ_ARG_I64(x->cfg->refresh_ttl);
 	enum hz_status rc;
 
 	*deleted = 0;
@@ -99,5 +99,5 @@ hz_refresh_purge(const struct hz_ctx *x, unsigned long long *deleted)
 	    (rc = batches(x, STMT_REFRESH_EXPIRED, NULL, REFRESH_BATCH,
 	    deleted)))
 		return rc;
-	return batches(x, STMT_REFRESH_REVOKED, &ttl, REFRESH_BATCH, deleted);
+	return batches(x, STMT_REFRESH_REVOKED, NULL, REFRESH_BATCH, deleted);
 }

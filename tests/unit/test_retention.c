@@ -187,7 +187,7 @@ static void
 spent_refresh_tokens_go_seven_days_after(void **state)
 {
 	struct hz_caller r;
-	unsigned char fam[4][16];
+	unsigned char fam[5][16];
 	unsigned long long n;
 	const struct {
 		int fam;            /* index into fam */
@@ -200,20 +200,24 @@ spent_refresh_tokens_go_seven_days_after(void **state)
 		{ 0, "used", 24, 6 * 24 },        /* used 6 days ago: kept */
 		{ 1, "active", -8 * 24, 0 },      /* expired 8 days ago: gone */
 		{ 1, "active", -6 * 24, 0 },      /* expired 6 days ago: kept */
-		{ 2, "revoked", 24 * 20, 0 },     /* session ended 8 days ago */
+		{ 2, "revoked", 24 * 20, 0 },     /* session ended 7.5 days ago */
 		{ 3, "revoked", 24 * 20, 0 },     /* session ended 6 days ago */
+		/* Ended 9 days ago, missed (a stopped scheduler): it waits
+		 * for its expiry. */
+		{ 4, "revoked", 24 * 20, 0 },
 	};
+	static const int ended_ago[5] = { 0, 0, 180, 6 * 24, 9 * 24 };
 
 	(void)state;
 	FX_NEED_DB();
 	assert_int_equal(fx_resident(&r), HZ_OK);
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < 5; i++)
 		randombytes_buf(fam[i], sizeof(fam[i]));
-	for (size_t i = 2; i < 4; i++)
+	for (size_t i = 2; i < 5; i++)
 		assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_SESSION,
 		    HZ_ARGS(HZ_ARG_I64((long long)r.id),
 		    HZ_ARG_STRN((const char *)fam[i], 16),
-		    HZ_ARG_I64(i == 2 ? 8 * 24 : 6 * 24)), NULL), HZ_OK);
+		    HZ_ARG_I64(ended_ago[i])), NULL), HZ_OK);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_TOKEN,
 		    HZ_ARGS(HZ_ARG_I64((long long)r.id),
@@ -222,14 +226,16 @@ spent_refresh_tokens_go_seven_days_after(void **state)
 		    HZ_ARG_I64(rows[i].used_ago), HZ_ARG_I64(rows[i].used_ago)),
 		    NULL), HZ_OK);
 	assert_string_equal(fx_refresh_states(r.id),
-	    "active,used,used,active,active,revoked,revoked");
+	    "active,used,used,active,active,revoked,revoked,revoked");
 
 	assert_int_equal(hz_refresh_purge(&fx, &n), HZ_OK);
 	assert_true(n >= 3);
-	assert_string_equal(fx_refresh_states(r.id), "active,used,active,revoked");
+	assert_string_equal(fx_refresh_states(r.id),
+	    "active,used,active,revoked,revoked");
 	/* Again: nothing of this user's goes. */
 	assert_int_equal(hz_refresh_purge(&fx, &n), HZ_OK);
-	assert_string_equal(fx_refresh_states(r.id), "active,used,active,revoked");
+	assert_string_equal(fx_refresh_states(r.id),
+	    "active,used,active,revoked,revoked");
 }
 
 UNIT_TESTS(fx_setup, fx_teardown,
