@@ -718,13 +718,14 @@ hz_serve(const char *exe, const char *config_path)
 	prctl(PR_SET_DUMPABLE, 0);
 	if (hz_log_level_parse(m.cfg.log_level, &lvl) == 0)
 		hz_log_set_level(lvl);
+	/* Said on the terminal, before stderr becomes log_file. */
+	if (m.cfg.pid_file[0] != '\0' && pidfile_busy(m.cfg.pid_file))
+		return 1;
 	if (hz_log_reopen(m.cfg.log_file) != 0) {
 		fprintf(stderr, "huzu: cannot open log_file %s: %s\n",
 		    m.cfg.log_file, strerror(errno));
 		return 1;
 	}
-	if (m.cfg.pid_file[0] != '\0' && pidfile_busy(m.cfg.pid_file))
-		return 1;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
