@@ -67,7 +67,8 @@ struct master {
 	struct hz_config  cfg;
 	int               listen_fd;
 	int               generation;
-	struct slot       w[MAX_WORKERS * 2];   /* current and retiring */
+	int               last_gen;             /* numbers are never reused */
+	struct slot       w[MAX_WORKERS * 3];   /* current, retiring, pending */
 	int               respawn_due;          /* deaths not yet replaced */
 	pid_t             sched;                /* the scheduler; 0: none */
 	time_t            sched_started;
@@ -504,21 +505,19 @@ pending_line(struct master *m, char *line)
 	if (!ok && strncmp(line, "failed ", 7) != 0)
 		return;
 	pid = strtol(line + (ok ? 6 : 7), &end, 10);
-	for (size_t i = 0; i < sizeof(m->w) / sizeof(m->w[0]); i++) {
-		struct slot *s = &m->w[i];
+	if (!ok) {
+		/* The pipe is this reload's own: whoever wrote it is one of
+		 * its workers, reaped already or not. */
 		char why[400];
 
-		if (s->pid != pid || s->generation != m->p.gen)
-			continue;
-		if (ok) {
-			s->ready = true;
-			return;
-		}
 		snprintf(why, sizeof(why), "new worker %ld: %s", pid,
 		    *end == ' ' ? end + 1 : "failed");
 		refuse(m, why);
 		return;
 	}
+	for (size_t i = 0; i < sizeof(m->w) / sizeof(m->w[0]); i++)
+		if (m->w[i].pid == pid && m->w[i].generation == m->p.gen)
+			m->w[i].ready = true;
 }
 
 /* Reads the pending workers' reports that have arrived. */
@@ -621,7 +620,7 @@ reload(struct master *m)
 	p->ready_r = fds[0];
 	p->ready_w = fds[1];
 	p->len = 0;
-	p->gen = m->generation + 1;
+	p->gen = ++m->last_gen;
 	p->deadline = mono() + p->cfg.db_connect_timeout + READY_SLACK;
 	hz_info("reloading", "workers=%d generation=%d", p->cfg.workers,
 	    p->gen);
@@ -721,11 +720,6 @@ hz_serve(const char *exe, const char *config_path)
 	/* Said on the terminal, before stderr becomes log_file. */
 	if (m.cfg.pid_file[0] != '\0' && pidfile_busy(m.cfg.pid_file))
 		return 1;
-	if (hz_log_reopen(m.cfg.log_file) != 0) {
-		fprintf(stderr, "huzu: cannot open log_file %s: %s\n",
-		    m.cfg.log_file, strerror(errno));
-		return 1;
-	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
@@ -739,6 +733,13 @@ hz_serve(const char *exe, const char *config_path)
 	FCGX_Init();
 	if ((m.listen_fd = open_socket(&m)) < 0)
 		return 1;
+	if (hz_log_reopen(m.cfg.log_file) != 0) {
+		fprintf(stderr, "huzu: cannot open log_file %s: %s\n",
+		    m.cfg.log_file, strerror(errno));
+		close(m.listen_fd);
+		unlink(m.cfg.socket);
+		return 1;
+	}
 	if (m.cfg.pid_file[0] != '\0' && pidfile_write(m.cfg.pid_file) != 0) {
 		hz_error("cannot write the pid file", "pid_file=%s error=\"%s\"",
 		    m.cfg.pid_file, strerror(errno));
