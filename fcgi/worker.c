@@ -74,9 +74,12 @@ report(int fd, bool ok, const char *why)
 		return;
 	n = snprintf(line, sizeof(line), ok ? "ready %ld\n" : "failed %ld %s\n",
 	    (long)getpid(), why);
+	if (n >= (int)sizeof(line)) {
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';      /* cut, but still one whole line */
+	}
 	if (n > 0)
-		(void)!write(fd, line, (size_t)n < sizeof(line) ? (size_t)n
-		    : sizeof(line) - 1);
+		(void)!write(fd, line, (size_t)n);
 	close(fd);
 }
 
@@ -313,7 +316,7 @@ hz_worker(const char *config_path, int listen_fd)
 	if (hz_config_load(cfg, config_path, err, sizeof(err)) != HZ_OK ||
 	    hz_keys_load(cfg, keys, err, sizeof(err)) != HZ_OK) {
 		hz_error("worker cannot load config", "error=\"%s\"", err);
-		report(ready, false, "cannot load the config");
+		report(ready, false, err);
 		return 1;
 	}
 	/* The keys now live in `keys` (guarded pages); wipe their hex copies,
