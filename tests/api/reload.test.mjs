@@ -194,6 +194,57 @@ test('log_file: a moved log is reopened on SIGUSR1 by the master, its workers an
     }
   });
 
+test('a HUP while a reload is pending is applied after it; workers may change; the scheduler is replaced only on success',
+  { timeout: 60_000 }, async (t) => {
+    const tmp = fs.mkdtempSync(path.join(testDir, 'reload-'));
+    const { conf, keys, master } = await privateServe(t, tmp);
+    const schedulerOf = () => workerPids(master).find((p) => {
+      try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[1] === 'scheduler'; } catch { return false; }
+    });
+    const text = () => fs.readFileSync(keys.log_file, 'utf8');
+    const lines = (re) => text().split('\n').filter((l) => re.test(l) && l.includes(`pid=${master} `));
+    const before = await waitFor('2 workers and the scheduler', 20_000, () => {
+      const w = execdWorkers(master);
+      return w.length === 2 && schedulerOf() && w;
+    });
+    const sched = schedulerOf();
+    const good = fs.readFileSync(conf, 'utf8');
+
+    // A bad one, and while it is being decided, a good one with 3 workers.
+    fs.writeFileSync(conf, good.replace(/^db_name = .*$/m, 'db_name = nosuchdb'));
+    process.kill(master, 'SIGHUP');
+    await waitFor('the first reload to start', 5000, () => lines(/msg="reloading"/).length === 1, 10);
+    fs.writeFileSync(conf, good.replace(/^workers = .*$/m, 'workers = 3'));
+    process.kill(master, 'SIGHUP');
+
+    await waitFor('the second reload to be taken over', 15_000, () => lines(/msg="reloaded"/).length === 1);
+    assert.equal(lines(REFUSED).length, 1, 'the first one was refused');
+    assert.match(lines(REFUSED)[0], /db_name nosuchdb/);
+    assert.equal(lines(/msg="reloading"/).length, 2);
+    assert.match(lines(/msg="reloaded"/)[0], /\bworkers=3\b/);
+    const after = await waitFor('3 new workers and a new scheduler', 10_000, () => {
+      const w = execdWorkers(master);
+      const s = schedulerOf();
+      return w.length === 3 && !w.some((p) => before.includes(p)) && s && s !== sched && w;
+    });
+    assert.equal(after.length, 3);
+    // Every worker of the new generation answers.
+    const sock = keys.socket;
+    const seen = new Set();
+    for (let i = 0; i < 200 && seen.size < 3; i++) {
+      const rids = after.map(() => randomRequestId());
+      const answers = await Promise.all(rids.map((rid) =>
+        fcgiRequest(cgiParams('GET', '/api/v1/version', { REQUEST_ID: rid }), undefined, { sock })));
+      for (const a of answers) assert.equal(a.status, 200, a.text);
+      await waitFor('the request lines', 5000, () => rids.every((r) => text().includes(`rid=${r}`)));
+      for (const l of text().split('\n')) {
+        const m = / rid=([0-9a-f]{32})\b/.exec(l);
+        if (m && rids.includes(m[1])) seen.add(Number(/\bpid=(\d+)/.exec(l)[1]));
+      }
+    }
+    assert.deepEqual([...seen].sort(), [...after].sort(), 'every new worker answered');
+  });
+
 test('huzu config --check: 1 for a file that cannot serve, 0 for one that can', { timeout: 30_000 }, () => {
   const tmp = fs.mkdtempSync(path.join(testDir, 'check-'));
   const good = fs.readFileSync(configPath, 'utf8');
