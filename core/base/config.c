@@ -52,6 +52,12 @@ static const struct key keys[] = {
 	STR(secrets_file, "var/secrets",
 	    "secrets file (key = value, mode 0600, never in git)"),
 	STR(log_level, "info", "debug, info, warn or error"),
+	STR(log_file, "",
+	    "file the master, workers and scheduler append their lines to;"
+	    " empty: stderr. SIGUSR1 to the master reopens it (logrotate)"),
+	STR(pid_file, "",
+	    "file huzu serve writes its pid to at start and removes at exit;"
+	    " empty: none"),
 	STR(public_base_url, "http://127.0.0.1:8080",
 	    "public URL of the portal, printed in QR codes"),
 	INT(access_ttl, 60, 3600, "900", "lifetime of an access token (JWT), seconds"),

@@ -41,6 +41,8 @@ struct hz_config {
 	char      sql_dir[HZ_PATH_MAX];
 	char      secrets_file[HZ_PATH_MAX];
 	char      log_level[8];
+	char      log_file[HZ_PATH_MAX];
+	char      pid_file[HZ_PATH_MAX];
 	char      public_base_url[256];
 
 	int       access_ttl;
