@@ -246,7 +246,13 @@ code_of(const struct hz_ctx *x, const struct hz_buf *b,
 static const char *
 safe(hz_arena *a, const char *s)
 {
-	char *t = hz_arena_strndup(a, s ? s : "-", 64);
+	size_t n;
+	char *t;
+
+	if (s == NULL)
+		return "-";
+	n = strlen(s);
+	t = hz_arena_strndup(a, s, n < 64 ? n : 64);
 
 	for (char *p = t; p && *p; p++)
 		if (*p <= ' ' || *p > '~' || *p == '"')
@@ -272,8 +278,8 @@ hz_sms_tencent_send(const struct hz_ctx *x, const char *phone,
 	CURL *curl;
 	enum hz_status rc;
 
-	if (key == NULL || c->sms_tencent_secret_id[0] == '\0' ||
-	    template_id[0] == '\0') {
+	if (key == NULL || key[0] == '\0' ||
+	    c->sms_tencent_secret_id[0] == '\0' || template_id[0] == '\0') {
 		hz_error("sms not sent: tencent is not configured", "what=%s",
 		    what);
 		return HZ_ERR_CONFIG;
@@ -339,7 +345,8 @@ hz_sms_tencent_send(const struct hz_ctx *x, const char *phone,
 	}
 	if ((code = code_of(x, &ans.buf, &rid)) == NULL) {
 		hz_warn("sms not sent: tencent answered nonsense", "what=%s "
-		    "phone=%s request_id=%s", what, masked, safe(x->arena, rid));
+		    "phone=%s request_id=%s", what, masked,
+		    safe(x->arena, rid));
 		return HZ_ERR_UPSTREAM;
 	}
 	rc = hz_sms_tencent_verdict(code);
@@ -354,8 +361,8 @@ hz_sms_tencent_send(const struct hz_ctx *x, const char *phone,
 		    safe(x->arena, code), safe(x->arena, rid));
 		break;
 	default:
-		hz_warn("sms not sent", "what=%s phone=%s code=%s request_id=%s "
-		    "retry=%s", what, masked, safe(x->arena, code),
+		hz_warn("sms not sent", "what=%s phone=%s code=%s "
+		    "request_id=%s retry=%s", what, masked, safe(x->arena, code),
 		    safe(x->arena, rid), rc == HZ_ERR_INVALID ? "no" : "yes");
 		break;
 	}

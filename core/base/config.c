@@ -92,11 +92,13 @@ static const struct key keys[] = {
 	    "SecretId of the Tencent Cloud API key (its SecretKey is"
 	    " sms_tencent_secret_key in the secrets file)"),
 	STR(sms_tencent_app_id, "", "SmsSdkAppId of the SMS application"),
-	STR(sms_sign_name, "", "approved SMS signature (签名), e.g. the village's name"),
+	STR(sms_sign_name, "",
+	    "approved SMS signature (签名), e.g. the village's name"),
 	STR(sms_template_code, "",
 	    "approved template id of the login code: {1} the code, {2} minutes"),
 	STR(sms_template_notice, "",
-	    "approved template id of notifications: {1} what happened, {2} its number"),
+	    "approved template id of notifications: {1} what happened,"
+	    " {2} its number"),
 	INT(sms_timeout, 1, 60, "5", "seconds for one call to the SMS gateway"),
 	STR(wechat_url, "https://api.weixin.qq.com/sns/jscode2session",
 	    "WeChat mini-program code exchange (wechat_secret in the secrets file)"),
