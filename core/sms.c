@@ -108,6 +108,7 @@ static const struct {
 	{ "complaint.new",      "有新诉求待受理" },
 	{ "complaint.update",   "您的诉求有新进展" },
 	{ "complaint.assigned", "有诉求待您办理" },
+	{ "tenancy.new",        "有居住登记待审核" },
 	{ "tenancy.approved",   "居住登记已通过" },
 	{ "tenancy.rejected",   "居住登记未通过" },
 	{ "shift.confirmed",    "志愿报名已确认" },
@@ -118,6 +119,10 @@ static const struct {
 	{ "shift.reminder",     "志愿活动即将开始" },
 	{ "shift.no_show",      "志愿活动未签到" },
 	{ "volunteer.paused",   "志愿报名已暂停" },
+	{ "checklist.new",      "本月工作清单已下发" },
+	{ "checklist.remind",   "工作清单尚未完成" },
+	{ "directive.new",      "有新的工作通知" },
+	{ "directive.remind",   "工作通知尚未办结" },
 };
 
 const char *

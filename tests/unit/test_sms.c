@@ -174,7 +174,8 @@ labels_fit_one_template_parameter(void **state)
 		"tenancy.approved", "tenancy.rejected", "shift.confirmed",
 		"shift.promoted", "shift.waiting", "shift.removed",
 		"shift.cancelled", "shift.reminder", "shift.no_show",
-		"volunteer.paused",
+		"volunteer.paused", "tenancy.new", "checklist.new",
+		"checklist.remind", "directive.new", "directive.remind",
 	};
 	const char *other = hz_sms_notice_label("no.such.kind");
 
