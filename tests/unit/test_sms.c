@@ -486,6 +486,19 @@ a_login_code_that_cannot_go_is_refused_to_the_user(void **state)
 	fake_stop(&f);
 	assert_string_equal(fx_why.code, "validation_failed");
 	assert_string_equal(fx_why.field, "phone");
+	/* No key (a process that wiped its copy): nothing is sent. */
+	fake_start(&f, OK_ANSWER);
+	x = tencent_at(f.port);
+	for (size_t i = 0; i < tc.secrets.n; i++)
+		if (strcmp(tc.secrets.kv[i].name,
+		    "sms_tencent_secret_key") == 0)
+			tc.secrets.kv[i].value[0] = '\0';
+	fx_why.code = NULL;
+	assert_int_equal(hz_sms_send_code(&x, "13800138000", "654321"),
+	    HZ_ERR_UPSTREAM);
+	assert_string_equal(fx_why.code, "sms_failed");
+	assert_int_equal(access(f.seen, F_OK), -1);
+	fake_stop(&f);
 	/* Nonsense (not Tencent's JSON): later. */
 	fake_start(&f, "<html>busy</html>");
 	x = tencent_at(f.port);
