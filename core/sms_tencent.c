@@ -362,8 +362,9 @@ hz_sms_tencent_send(const struct hz_ctx *x, const char *phone,
 		break;
 	default:
 		hz_warn("sms not sent", "what=%s phone=%s code=%s "
-		    "request_id=%s retry=%s", what, masked, safe(x->arena, code),
-		    safe(x->arena, rid), rc == HZ_ERR_INVALID ? "no" : "yes");
+		    "request_id=%s retry=%s", what, masked,
+		    safe(x->arena, code), safe(x->arena, rid),
+		    rc == HZ_ERR_INVALID ? "no" : "yes");
 		break;
 	}
 	return rc;

@@ -413,7 +413,8 @@ tencent_at(int port)
 }
 
 #define OK_ANSWER "{\"Response\":{\"SendStatusSet\":[{" \
-	"\"SerialNo\":\"5000:1\",\"PhoneNumber\":\"+8613800138000\",\"Fee\":1,\"Code\":\"Ok\"," \
+	"\"SerialNo\":\"5000:1\",\"PhoneNumber\":\"+8613800138000\"," \
+	"\"Fee\":1,\"Code\":\"Ok\"," \
 	"\"Message\":\"send success\"}],\"RequestId\":\"a0aabda6-cf91-4f3e\"}}"
 #define PERMANENT_ANSWER "{\"Response\":{\"SendStatusSet\":[{\"Code\":" \
 	"\"InvalidParameterValue.IncorrectPhoneNumber\",\"Message\":\"x\"}]," \
