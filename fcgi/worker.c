@@ -325,7 +325,9 @@ hz_worker(const char *config_path, int listen_fd)
 	for (size_t i = 0; i < cfg->secrets.n; i++)
 		if (strcmp(cfg->secrets.kv[i].name, "db_password") != 0 &&
 		    strcmp(cfg->secrets.kv[i].name, "wechat_secret") != 0 &&
-		    strcmp(cfg->secrets.kv[i].name, "wechat_oa_secret") != 0)
+		    strcmp(cfg->secrets.kv[i].name, "wechat_oa_secret") != 0 &&
+		    strcmp(cfg->secrets.kv[i].name,
+		    "sms_tencent_secret_key") != 0)
 			sodium_memzero(cfg->secrets.kv[i].value,
 			    sizeof(cfg->secrets.kv[i].value));
 	prctl(PR_SET_DUMPABLE, 0);

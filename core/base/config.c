@@ -87,8 +87,25 @@ static const struct key keys[] = {
 	INT(login_lock_minutes, 1, 1440, "15",
 	    "the window of the password limits, and the longest wait"),
 	STR(sms_sender, "log",
-	    "how codes are sent; log: append \"phone code\" lines to sms_log"),
+	    "how login codes and notifications are sent; log: append \"phone"
+	    " code\" lines to sms_log; tencent: Tencent Cloud SMS (the sms_tencent_*"
+	    " and sms_template_* keys, sms_tencent_secret_key in the secrets file)"),
 	STR(sms_log, "var/log/sms.log", "file of the log sender"),
+	STR(sms_tencent_url, "https://sms.tencentcloudapi.com",
+	    "Tencent Cloud SMS API endpoint (API 3.0, no path)"),
+	STR(sms_tencent_region, "ap-guangzhou", "Tencent Cloud SMS region"),
+	STR(sms_tencent_secret_id, "",
+	    "SecretId of the Tencent Cloud API key (its SecretKey is"
+	    " sms_tencent_secret_key in the secrets file)"),
+	STR(sms_tencent_app_id, "", "SmsSdkAppId of the SMS application"),
+	STR(sms_sign_name, "",
+	    "approved SMS signature (签名), e.g. the village's name"),
+	STR(sms_template_code, "",
+	    "approved template id of the login code: {1} the code, {2} minutes"),
+	STR(sms_template_notice, "",
+	    "approved template id of notifications: {1} what happened,"
+	    " {2} its number"),
+	INT(sms_timeout, 1, 60, "5", "seconds for one call to the SMS gateway"),
 	STR(wechat_url, "https://api.weixin.qq.com/sns/jscode2session",
 	    "WeChat mini-program code exchange (wechat_secret in the secrets file)"),
 	STR(wechat_appid, "", "mini-program app id; empty disables WeChat login"),
@@ -304,6 +321,49 @@ hz_secret(const struct hz_config *c, const char *name)
 	return NULL;
 }
 
+/* The SMS sender named and, for tencent, everything it needs: refused at
+ * load rather than at the first login code. */
+static enum hz_status
+sms_check(const struct hz_config *c, const char *path, char *err,
+          size_t errlen)
+{
+	const struct { const char *name; const char *v; } need[] = {
+		{ "sms_tencent_secret_id", c->sms_tencent_secret_id },
+		{ "sms_tencent_app_id", c->sms_tencent_app_id },
+		{ "sms_sign_name", c->sms_sign_name },
+		{ "sms_template_code", c->sms_template_code },
+		{ "sms_template_notice", c->sms_template_notice },
+		{ "sms_tencent_url", c->sms_tencent_url },
+		{ "sms_tencent_region", c->sms_tencent_region },
+	};
+	char missing[256] = "";
+	size_t n = 0;
+
+	if (strcmp(c->sms_sender, "log") == 0)
+		return HZ_OK;
+	if (strcmp(c->sms_sender, "tencent") != 0) {
+		snprintf(err, errlen, "%s: sms_sender must be log or tencent, "
+		    "not %s", path, c->sms_sender);
+		return HZ_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (need[i].v[0] == '\0')
+			n += (size_t)snprintf(missing + n, sizeof(missing) - n,
+			    "%s%s", n ? ", " : "", need[i].name);
+	if (n != 0) {
+		snprintf(err, errlen, "%s: sms_sender = tencent needs %s "
+		    "(see README, Text messages)", path, missing);
+		return HZ_ERR_CONFIG;
+	}
+	if (hz_secret(c, "sms_tencent_secret_key") == NULL) {
+		snprintf(err, errlen, "%s: sms_sender = tencent needs "
+		    "sms_tencent_secret_key (the API key's SecretKey)",
+		    c->secrets_file);
+		return HZ_ERR_CONFIG;
+	}
+	return HZ_OK;
+}
+
 enum hz_status
 hz_config_load(struct hz_config *c, const char *path, char *err,
                size_t errlen)
@@ -319,7 +379,7 @@ hz_config_load(struct hz_config *c, const char *path, char *err,
 		snprintf(err, errlen, "%s: no db_password", c->secrets_file);
 		return HZ_ERR_CONFIG;
 	}
-	return HZ_OK;
+	return sms_check(c, path, err, errlen);
 }
 
 void

@@ -61,6 +61,14 @@ struct hz_config {
 	int       login_lock_minutes;
 	char      sms_sender[16];
 	char      sms_log[HZ_PATH_MAX];
+	char      sms_tencent_url[256];
+	char      sms_tencent_region[32];
+	char      sms_tencent_secret_id[128];
+	char      sms_tencent_app_id[32];
+	char      sms_sign_name[64];
+	char      sms_template_code[32];
+	char      sms_template_notice[32];
+	int       sms_timeout;
 	char      wechat_url[256];
 	char      wechat_appid[64];
 	int       wechat_timeout;
