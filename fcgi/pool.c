@@ -25,6 +25,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 
 #define MAX_WORKERS 256
@@ -72,7 +73,7 @@ count_all(const struct master *m)
 static int
 spawn(struct master *m)
 {
-	char fdarg[16];
+	char fdarg[16], mfd[16];
 	struct slot *s = NULL;
 	sigset_t none;
 	pid_t pid;
@@ -85,6 +86,7 @@ spawn(struct master *m)
 	if (s == NULL)
 		return -1;
 	snprintf(fdarg, sizeof(fdarg), "%d", m->listen_fd);
+	snprintf(mfd, sizeof(mfd), "%d", hz_metrics_fd());
 	if ((pid = fork()) < 0) {
 		hz_error("fork failed", "error=\"%s\"", strerror(errno));
 		return -1;
@@ -95,7 +97,7 @@ spawn(struct master *m)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execl(m->exe, "huzu", "worker", "-c", m->config_path,
-		    "--listen-fd", fdarg, (char *)NULL);
+		    "--listen-fd", fdarg, "--metrics-fd", mfd, (char *)NULL);
 		hz_error("exec failed", "exe=%s error=\"%s\"", m->exe,
 		    strerror(errno));
 		_exit(127);
@@ -103,6 +105,7 @@ spawn(struct master *m)
 	s->pid = pid;
 	s->generation = m->generation;
 	s->started = time(NULL);
+	hz_metrics_inc(HZ_M_WORKER_STARTS);
 	return 0;
 }
 
@@ -111,6 +114,7 @@ spawn(struct master *m)
 static int
 spawn_scheduler(struct master *m)
 {
+	char mfd[16];
 	sigset_t none;
 	pid_t pid;
 
@@ -126,14 +130,16 @@ spawn_scheduler(struct master *m)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(m->listen_fd);
+		snprintf(mfd, sizeof(mfd), "%d", hz_metrics_fd());
 		execl(m->exe, "huzu", "scheduler", "-c", m->config_path,
-		    (char *)NULL);
+		    "--metrics-fd", mfd, (char *)NULL);
 		hz_error("exec failed", "exe=%s error=\"%s\"", m->exe,
 		    strerror(errno));
 		_exit(127);
 	}
 	m->sched = pid;
 	m->sched_started = time(NULL);
+	hz_metrics_inc(HZ_M_SCHEDULER_STARTS);
 	return 0;
 }
 
@@ -146,6 +152,8 @@ reap_scheduler(struct master *m, int status, int stopping)
 	m->sched = 0;
 	if (stopping)
 		return;
+	if (!m->sched_due)
+		hz_metrics_inc(HZ_M_SCHEDULER_DEATHS);
 	if (m->sched_due) {
 		hz_info("scheduler retired", "%s", "action=restart");
 	} else if (WIFSIGNALED(status))
@@ -192,6 +200,7 @@ reap(struct master *m, int stopping)
 				    (long)pid);
 				break;
 			}
+			hz_metrics_inc(HZ_M_WORKER_DEATHS);
 			if (WIFSIGNALED(status))
 				hz_error("worker died", "worker=%ld signal=%d "
 				    "action=respawn", (long)pid,
@@ -287,6 +296,7 @@ reload(struct master *m)
 	    hz_keys_load(&next, &keys, err, sizeof(err)) != HZ_OK) {
 		hz_error("reload refused, keeping the running config",
 		    "error=\"%s\"", err);
+		hz_metrics_inc(HZ_M_RELOADS_REFUSED);
 		return;
 	}
 	if (strcmp(next.socket, m->cfg.socket) != 0)
@@ -312,6 +322,7 @@ reload(struct master *m)
 		spawn_scheduler(m);
 	hz_info("reloading", "workers=%d generation=%d", m->cfg.workers,
 	    m->generation);
+	hz_metrics_inc(HZ_M_RELOADS);
 }
 
 int
@@ -352,6 +363,8 @@ hz_serve(const char *exe, const char *config_path)
 	FCGX_Init();
 	if ((m.listen_fd = open_socket(&m)) < 0)
 		return 1;
+	/* The counters of GET /metrics: one segment for every generation. */
+	(void)hz_metrics_create();
 	for (int i = 0; i < m.cfg.workers; i++)
 		spawn(&m);
 	spawn_scheduler(&m);
