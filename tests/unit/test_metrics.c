@@ -228,6 +228,15 @@ database_and_scheduler_hooks_count(void **state)
 {
 	static const char *const bad_sql[] = { "SELEC nonsense" };
 	static const struct hz_stmt_table bad = HZ_STMT_TABLE("unit", bad_sql);
+	enum { OP_ID, OP_KILL };
+	static const char *const ops_sql[] = {
+		[OP_ID] = "SELECT CONNECTION_ID()",
+		[OP_KILL] = "KILL CONNECTION ?",
+	};
+	static const struct hz_stmt_table ops = HZ_STMT_TABLE("unit_ops",
+	    ops_sql);
+	struct hz_db_result r;
+	long long id;
 	struct hz_outbox_backlog ob;
 	struct hz_run_report rep;
 	struct hz_db *db;
@@ -243,6 +252,20 @@ database_and_scheduler_hooks_count(void **state)
 	assert_int_equal(hz_db_run(db, fx.arena, &bad, 0, HZ_NO_ARGS, NULL),
 	    HZ_ERR_DB);
 	assert_int_equal(hz_metrics_get(HZ_M_DB_ERRORS), 1);
+
+	/* The connection killed under it: lost, then opened again by the
+	 * same handle (a reconnect), and the read retried. */
+	assert_int_equal(hz_db_run(db, fx.arena, &ops, OP_ID, HZ_NO_ARGS, &r),
+	    HZ_OK);
+	id = HZ_CELL(&r, 0, 0)->i;
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &ops, OP_KILL,
+	    HZ_ARGS(HZ_ARG_I64(id)), NULL), HZ_OK);
+	assert_int_equal(hz_db_run(db, fx.arena, &ops, OP_ID, HZ_NO_ARGS, &r),
+	    HZ_OK);
+	assert_true(HZ_CELL(&r, 0, 0)->i != id);
+	assert_int_equal(hz_metrics_get(HZ_M_DB_CONNECTIONS_LOST), 1);
+	assert_int_equal(hz_metrics_get(HZ_M_DB_RECONNECTS), 1);
+	assert_int_equal(hz_metrics_get(HZ_M_DB_CONNECTS), 2);
 	hz_db_free(db);
 
 	fx.now = time(NULL);
