@@ -423,8 +423,8 @@ render_jobs(struct hz_buf *b, time_t now)
 	static const char *const helps[3] = {
 		"Runs of each periodic job.",
 		"Runs of each periodic job that failed.",
-		"Seconds since each periodic job last ran (ran at all: a "
-		"failed run counts).",
+		("Seconds since each periodic job last ran (ran at all: a "
+		"failed run counts)."),
 	};
 
 	for (int f = 0; f < 3; f++) {
