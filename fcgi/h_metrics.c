@@ -25,17 +25,20 @@ h_metrics(struct hz_req *req)
 	struct hz_outbox_backlog ob;
 	struct hz_buf b;
 	time_t now = time(NULL);
+	enum hz_status rc;
 
 	if (!loopback(req->remote_addr)) {
 		hz_reply_error(req, 404, "not_found", "请求的接口不存在");
 		return;
 	}
+	/* The database down is when metrics matter most: the backlog is
+	 * then left out, and the rest answered. Read first, so that the
+	 * counters below include what this read met (a lost connection). */
+	req->ctx.now = now;
+	rc = hz_outbox_backlog(&req->ctx, &ob);
 	hz_buf_init(&b, req->arena);
 	hz_metrics_render(&b, now);
-	/* The database down is when metrics matter most: the backlog is
-	 * then left out, and the rest answered. */
-	req->ctx.now = now;
-	if (hz_outbox_backlog(&req->ctx, &ob) == HZ_OK)
+	if (rc == HZ_OK)
 		hz_buf_printf(&b,
 		    "# HELP huzu_outbox_due Notifications due and not sent.\n"
 		    "# TYPE huzu_outbox_due gauge\n"

@@ -10,9 +10,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { execFileSync } from 'node:child_process';
 
 import {
-  base, request, burst, fcgiRequest, cgiParams, expectCgiError, masterPid, execdWorkers,
+  base, dbctl, request, burst, fcgiRequest, cgiParams, expectCgiError, masterPid, execdWorkers,
   workerPids, isAlive, workersOf, waitFor,
 } from './lib.mjs';
 
@@ -209,3 +210,28 @@ test('/metrics is 404 to any other address: from nginx as an unknown page, from 
     parse(res.text);
   }
 });
+
+// When the database is down is when metrics matter: the scrape still
+// answers, without the backlog, and the database counters say what happened.
+test('with the database down /metrics still answers, and counts the lost connections and the reconnects',
+  { timeout: 120_000 }, async () => {
+    assert.ok(dbctl, 'HUZU_DBCTL is required');
+    const db = (action) => execFileSync(dbctl, [action], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const before = await scrape();
+    assert.ok(before.series.has('huzu_outbox_due{}'));
+    let down;
+    db('stop');
+    try {
+      down = await scrape();
+    } finally {
+      db('start');
+    }
+    assert.ok(!down.series.has('huzu_outbox_due{}'), 'no backlog without the database');
+    assert.ok(get(down, 'huzu_db_connections_lost_total{}') > get(before, 'huzu_db_connections_lost_total{}'));
+    assert.ok(get(down, 'huzu_db_connects_total{result="failed"}') > get(before, 'huzu_db_connects_total{result="failed"}'));
+    const back = await waitFor('the backlog again', 15_000, async () => {
+      const m = await scrape();
+      return m.series.has('huzu_outbox_due{}') && m;
+    }, 200);
+    assert.ok(get(back, 'huzu_db_reconnects_total{}') > get(before, 'huzu_db_reconnects_total{}'));
+  });
