@@ -10,6 +10,7 @@
 #include "idempotency.h"
 #include "log.h"
 #include "login.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "retention.h"
 #include "session.h"
@@ -189,6 +190,7 @@ hz_scheduler_run(const struct hz_ctx *x, const char *holder,
 		hz_refuse_clear(x);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		rep->status[i] = rc;
+		hz_metrics_job(j->name, rc == HZ_OK);
 		rep->njobs = i + 1;
 		line[0] = '\0';
 		for (size_t k = 0; k < 3 && j->counts[k] &&

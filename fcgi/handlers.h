@@ -11,6 +11,10 @@
 void h_health(struct hz_req *);
 void h_version(struct hz_req *);
 void h_client_error(struct hz_req *);
+/* GET /metrics (fcgi/h_metrics.c), and the worker's count of each answered
+ * request into the shared counters. */
+void h_metrics(struct hz_req *);
+void hz_metrics_count(const struct hz_req *, long long usec);
 
 void h_login(struct hz_req *);
 void h_code_send(struct hz_req *);

@@ -23,6 +23,7 @@
 #include "json.h"
 #include "login.h"
 #include "log.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "num.h"
 #include "pool.h"
@@ -508,14 +509,35 @@ cmd_serve(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 	return hz_serve(exe, path);
 }
 
-/* huzu worker -c CONFIG --listen-fd N: started by the master only. */
+/* `--metrics-fd N` at argv[at] (the master's shared counters,
+ * core/base/metrics.h), mapped; true when absent (no metrics). */
+static bool
+metrics_fd_arg(int argc, char **argv, int at)
+{
+	int64_t fd;
+
+	if (argc == at)
+		return true;
+	if (argc != at + 2 || strcmp(argv[at], "--metrics-fd") != 0)
+		return false;
+	if (strcmp(argv[at + 1], "-1") == 0)    /* the master has none */
+		return true;
+	if (!hz_parse_i64z(argv[at + 1], 0, 1023, &fd))
+		return false;
+	(void)hz_metrics_attach((int)fd);
+	return true;
+}
+
+/* huzu worker -c CONFIG --listen-fd N [--metrics-fd N]: started by the
+ * master only. */
 static int
 cmd_worker(int argc, char **argv, const char *path)
 {
 	int64_t fd;
 
-	if (argc != 6 || strcmp(argv[4], "--listen-fd") != 0 ||
-	    !hz_parse_i64z(argv[5], 0, 1023, &fd)) {
+	if (argc < 6 || strcmp(argv[4], "--listen-fd") != 0 ||
+	    !hz_parse_i64z(argv[5], 0, 1023, &fd) ||
+	    !metrics_fd_arg(argc, argv, 6)) {
 		fputs("huzu worker is started by huzu serve\n", stderr);
 		return 2;
 	}
@@ -596,10 +618,14 @@ cmd_tick(int argc, char **argv, const char *path)
 	return rc ? 1 : 0;
 }
 
-/* huzu scheduler -c CONFIG: started by the master only. */
+/* huzu scheduler -c CONFIG [--metrics-fd N]: started by the master only. */
 static int
-cmd_scheduler(UNUSED int argc, UNUSED char **argv, const char *path)
+cmd_scheduler(int argc, char **argv, const char *path)
 {
+	if (!metrics_fd_arg(argc, argv, 4)) {
+		fputs("huzu scheduler is started by huzu serve\n", stderr);
+		return 2;
+	}
 	return hz_scheduler_main(path);
 }
 

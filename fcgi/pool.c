@@ -37,6 +37,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 
 #define MAX_WORKERS 256
@@ -189,7 +190,7 @@ count_all(const struct master *m)
 static int
 spawn(struct master *m, int gen)
 {
-	char fdarg[16], conf[32], ready[16];
+	char fdarg[16], conf[32], ready[16], mfd[16];
 	struct slot *s = NULL;
 	bool pending = m->p.gen != 0 && gen == m->p.gen;
 	pid_t pid;
@@ -202,6 +203,7 @@ spawn(struct master *m, int gen)
 	if (s == NULL)
 		return -1;
 	snprintf(fdarg, sizeof(fdarg), "%d", m->listen_fd);
+	snprintf(mfd, sizeof(mfd), "%d", hz_metrics_fd());
 	if ((pid = fork()) < 0) {
 		hz_error("fork failed", "error=\"%s\"", strerror(errno));
 		return -1;
@@ -218,7 +220,7 @@ spawn(struct master *m, int gen)
 		} else
 			unsetenv("HUZU_READY_FD");
 		execl(m->exe, "huzu", "worker", "-c", conf,
-		    "--listen-fd", fdarg, (char *)NULL);
+		    "--listen-fd", fdarg, "--metrics-fd", mfd, (char *)NULL);
 		hz_error("exec failed", "exe=%s error=\"%s\"", m->exe,
 		    strerror(errno));
 		_exit(127);
@@ -227,6 +229,7 @@ spawn(struct master *m, int gen)
 	s->generation = gen;
 	s->started = time(NULL);
 	s->ready = false;
+	hz_metrics_inc(HZ_M_WORKER_STARTS);
 	return 0;
 }
 
@@ -235,7 +238,7 @@ spawn(struct master *m, int gen)
 static int
 spawn_scheduler(struct master *m)
 {
-	char conf[32];
+	char conf[32], mfd[16];
 	pid_t pid;
 
 	m->sched_due = 0;
@@ -251,13 +254,16 @@ spawn_scheduler(struct master *m)
 		close(m->listen_fd);
 		unsetenv("HUZU_READY_FD");
 		child_conf(conf, sizeof(conf), m->conf_fd);
-		execl(m->exe, "huzu", "scheduler", "-c", conf, (char *)NULL);
+		snprintf(mfd, sizeof(mfd), "%d", hz_metrics_fd());
+		execl(m->exe, "huzu", "scheduler", "-c", conf,
+		    "--metrics-fd", mfd, (char *)NULL);
 		hz_error("exec failed", "exe=%s error=\"%s\"", m->exe,
 		    strerror(errno));
 		_exit(127);
 	}
 	m->sched = pid;
 	m->sched_started = time(NULL);
+	hz_metrics_inc(HZ_M_SCHEDULER_STARTS);
 	return 0;
 }
 
@@ -270,6 +276,8 @@ reap_scheduler(struct master *m, int status, int stopping)
 	m->sched = 0;
 	if (stopping)
 		return;
+	if (!m->sched_due)
+		hz_metrics_inc(HZ_M_SCHEDULER_DEATHS);
 	if (m->sched_due) {
 		hz_info("scheduler retired", "%s", "action=restart");
 	} else if (WIFSIGNALED(status))
@@ -306,6 +314,7 @@ refuse(struct master *m, const char *reason)
 	hz_error("reload refused, keeping the running generation",
 	    "reason=%s generation=%d", hz_log_quote(q, sizeof(q), reason, 400),
 	    m->generation);
+	hz_metrics_inc(HZ_M_RELOADS_REFUSED);
 	signal_gen(m, m->p.gen, SIGTERM);
 	pending_end(m);
 }
@@ -353,6 +362,7 @@ reap(struct master *m, int stopping)
 				    (long)pid);
 				break;
 			}
+			hz_metrics_inc(HZ_M_WORKER_DEATHS);
 			if (WIFSIGNALED(status))
 				hz_error("worker died", "worker=%ld signal=%d "
 				    "action=respawn", (long)pid,
@@ -492,6 +502,7 @@ accept_pending(struct master *m)
 		spawn_scheduler(m);
 	hz_info("reloaded", "workers=%d generation=%d", m->cfg.workers,
 	    m->generation);
+	hz_metrics_inc(HZ_M_RELOADS);
 }
 
 /* One report of a pending worker: "ready PID" or "failed PID REASON". */
@@ -607,12 +618,14 @@ reload(struct master *m)
 		hz_error("reload refused, keeping the running generation",
 		    "reason=%s generation=%d", hz_log_quote(q, sizeof(q), err,
 		    256), m->generation);
+		hz_metrics_inc(HZ_M_RELOADS_REFUSED);
 		return;
 	}
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
 		hz_error("reload refused, keeping the running generation",
 		    "reason=\"pipe: %s\" generation=%d", strerror(errno),
 		    m->generation);
+		hz_metrics_inc(HZ_M_RELOADS_REFUSED);
 		close(p->conf_fd);
 		p->conf_fd = -1;
 		return;
@@ -747,6 +760,8 @@ hz_serve(const char *exe, const char *config_path)
 		unlink(m.cfg.socket);
 		return 1;
 	}
+	/* The counters of GET /metrics: one segment for every generation. */
+	(void)hz_metrics_create();
 	for (int i = 0; i < m.cfg.workers; i++)
 		spawn(&m, m.generation);
 	spawn_scheduler(&m);

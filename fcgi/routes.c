@@ -8,6 +8,8 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,  "/api/v1/health",             h_health,       HZ_PUBLIC, NULL, NULL },
 	{ HZ_GET,  "/api/v1/version",            h_version,      HZ_PUBLIC, NULL, NULL },
 	{ HZ_POST, "/api/v1/client-errors",      h_client_error, HZ_PUBLIC, client_error_fields, NULL },
+	/* Local only: nginx and the handler answer 404 to anyone else. */
+	{ HZ_GET,  "/metrics",                   h_metrics,      HZ_PUBLIC, NULL, NULL },
 
 	{ HZ_POST, "/api/v1/auth/login",         h_login,        HZ_PUBLIC, login_fields, NULL },
 	{ HZ_POST, "/api/v1/auth/code",          h_code_send,    HZ_PUBLIC, code_fields, NULL },

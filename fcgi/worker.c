@@ -17,6 +17,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "dispatch.h"
+#include "handlers.h"
 #include "health.h"
 #include "log.h"
 #include "policy.h"
@@ -280,6 +281,7 @@ out:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	us = (t1.tv_sec - t0.tv_sec) * 1000000LL +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000;
+	hz_metrics_count(&req, us);
 	/* The route pattern, never the raw path: ids and tokens stay out of
 	 * the log. */
 	/* Health probes (every few seconds, from every balancer) at debug;
