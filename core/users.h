@@ -29,7 +29,9 @@ enum hz_status hz_staff_authenticate(const struct hz_ctx *, const char *user,
 struct hz_staff_new {
 	const char *username;      /* [a-z0-9_.-]{3,32} */
 	const char *display_name;
-	const char *password;      /* 10..128 characters */
+	const char *password;      /* 10..128 characters; NULL: none, the
+	                            * account cannot log in until one is set
+	                            * (the importer's staff.csv) */
 	const char *phone;         /* optional */
 };
 

@@ -36,5 +36,6 @@ int  cli_password(char *buf, size_t n);
 int  usage_of(const char *word);
 
 /* Commands outside fcgi/main.c, one line per area: */
+int cmd_init(int, char **, const char *), cmd_import(int, char **, const char *);
 
 #endif
