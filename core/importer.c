@@ -433,7 +433,8 @@ same(const char *a, const char *b)
 }
 
 /* Whether the unit `code` exists (*have) and, if so, whether the row
- * says the same (else an error on the row's line). */
+ * says the same (else an error on the row's line). A code that breaks
+ * the rule is an error too (*have, so that the row goes no further). */
 static enum hz_status
 existing(struct job *j, const struct file *f, const struct hz_csv_row *r,
          const char **v, bool *have)
@@ -445,6 +446,15 @@ existing(struct job *j, const struct file *f, const struct hz_csv_row *r,
 	bool eq;
 
 	*have = false;
+	/* Checked first: the column holds ASCII, and MariaDB refuses to
+	 * compare it with other characters. */
+	if (!hz_rule_ok(&hz_unit_rules.code, code, false)) {
+		error(j->res, f->in->name, r->line, "code",
+		    hz_unit_rules.code.message);
+		*have = true;
+		fail(j, 'u', code);
+		return HZ_OK;
+	}
 	if ((rc = hz_db_run(j->x->db, j->x->arena, &stmts, STMT_HAVE,
 	    HZ_ARGS(HZ_ARG_STR(code)), &q)))
 		return rc;
@@ -566,8 +576,8 @@ import_buildings(struct job *j)
 		if (!door_ok(v[B_DOOR])) {
 			error(j->res, f->in->name, r->line, "door_no",
 			    hz_arena_printf(j->x->arena, "门牌号 %s 不对：应为从 1 "
-			    "起的数字，可带分号，如 12、12-1、12A、12之一"
-			    "（不写“号”字）", shown(j->x->arena, v[B_DOOR])));
+			    "起的数字，如 12；同一门牌下的几栋写 12-1、12A 或 "
+			    "12之一（不写“号”字）", shown(j->x->arena, v[B_DOOR])));
 			fail(j, 'u', v[B_CODE]);
 			continue;
 		}
@@ -657,6 +667,12 @@ staff_row(struct job *j, const struct hz_csv_row *r, bool second,
 			fail(j, 's', v[S_USER]);
 			return HZ_OK;
 		}
+		if (!hz_rule_ok(&hz_user_rules.username, v[S_USER], false)) {
+			error(j->res, f->in->name, r->line, "username",
+			    hz_user_rules.username.message);
+			fail(j, 's', v[S_USER]);
+			return HZ_OK;
+		}
 		if ((rc = hz_db_run(x.db, x.arena, &stmts, STMT_USER,
 		    HZ_ARGS(HZ_ARG_STR(v[S_USER])), &q)))
 			return rc;
@@ -672,7 +688,7 @@ staff_row(struct job *j, const struct hz_csv_row *r, bool second,
 		}
 		if (q.nrows == 0) {
 			struct hz_staff_new s = { .username = v[S_USER],
-			    .display_name = v[S_NAME] };
+			    .display_name = v[S_NAME], .no_password = true };
 			if ((rc = refused(j, f, r->line, &x,
 			    hz_staff_create(&x, &s, &user), &ok)))
 				return rc;

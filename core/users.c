@@ -213,7 +213,8 @@ hz_staff_create(const struct hz_ctx *x, const struct hz_staff_new *s,
 		return HZ_ERR_FORBIDDEN;
 	if (!hz_rule_ok(&R->username, s->username, false))
 		return hz_refuse_rule(x, "username", &R->username);
-	if (!hz_rule_ok(&R->password, s->password, true))
+	if (s->no_password ? s->password != NULL
+	    : !hz_rule_ok(&R->password, s->password, false))
 		return hz_refuse_rule(x, "password", &R->password);
 	if (!hz_rule_ok(&R->display_name, s->display_name, false))
 		return hz_refuse_rule(x, "display_name", &R->display_name);
@@ -228,7 +229,7 @@ hz_staff_create(const struct hz_ctx *x, const struct hz_staff_new *s,
 		j.phone = HZ_ARG_STRN((const char *)sealed, sealed_len);
 		j.index = HZ_ARG_STRN((const char *)index, sizeof(index));
 	}
-	if (s->password == NULL)
+	if (s->no_password)
 		j.hash = NULL;
 	else if ((rc = hz_password_hash(s->password, hash)))
 		return rc;

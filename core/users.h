@@ -29,10 +29,11 @@ enum hz_status hz_staff_authenticate(const struct hz_ctx *, const char *user,
 struct hz_staff_new {
 	const char *username;      /* [a-z0-9_.-]{3,32} */
 	const char *display_name;
-	const char *password;      /* 10..128 characters; NULL: none, the
-	                            * account cannot log in until one is set
-	                            * (the importer's staff.csv) */
+	const char *password;      /* 10..128 characters */
 	const char *phone;         /* optional */
+	bool        no_password;   /* the importer's staff.csv: password NULL,
+	                            * none stored; the account cannot log in
+	                            * until one is set */
 };
 
 /* Refused (422 on the field, 409 for a taken username or phone) or
