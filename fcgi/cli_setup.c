@@ -167,7 +167,8 @@ cmd_import(int argc, char **argv, const char *path)
 	}
 	rc = hz_import_files(&c.x, &f[0], &f[1], staff ? &f[2] : NULL, stderr,
 	    res);
-	cli_close(&c);
+	/* (The messages live in the connection's arena: said before it
+	 * closes.) */
 	if (rc == HZ_OK) {
 		printf("imported %zu units, %zu buildings, %zu staff account(s) "
 		    "and %zu role(s); %zu line(s) were there already\n",
@@ -181,6 +182,7 @@ cmd_import(int argc, char **argv, const char *path)
 	else
 		fprintf(stderr, "huzu: import failed (%s); nothing was "
 		    "imported\n", hz_status_str(rc));
+	cli_close(&c);
 	free(res);
 	return rc == HZ_OK ? 0 : 1;
 }
