@@ -3,7 +3,8 @@
 // its staff. The test stack's database holds the demo village, so this
 // runs against a private database of the same MariaDB (dropped after).
 // Then what must fail, each with its message and nothing imported: a
-// second init, a GBK file, another village, bad door numbers.
+// second init (and the demo) on a set-up instance, a GBK file, another
+// village, bad door numbers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -11,10 +12,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { bin, configPath } from './lib.mjs';
 import { dbSocket } from './identity-lib.mjs';
 
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const db = `huzu_import_${crypto.randomBytes(4).toString('hex')}`;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'huzu-import-'));
 const conf = path.join(tmp, 'huzu.conf');
@@ -125,6 +128,10 @@ test('what must fail: each with its message, nothing imported', () => {
   assert.match(again.err, /set up already: it has the village NV \(新村\) and 225 staff account\(s\)/);
   assert.match(again.err, /huzu user add/);
   assert.equal(huzu(['init', '--check']).status, 1);
+  // The demo loads into an empty instance only.
+  const demo = spawnSync(path.join(repo, 'scripts', 'demo', 'load'), [bin, conf], { env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(demo.status, 1, demo.stderr);
+  assert.match(demo.stderr, /village NV \(新村\)[^]*not loading the demo: it goes into an empty instance only/);
 
   // A GBK file, as Excel's plain "CSV" saves it (iconv: the system's).
   const gbk = path.join(tmp, 'gbk.csv');
