@@ -183,7 +183,7 @@ staff_tx(const struct hz_ctx *x, void *p)
 	enum hz_status rc;
 
 	rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT_STAFF, HZ_ARGS(
-	    HZ_ARG_STR(j->s->username), HZ_ARG_STR(j->hash),
+	    HZ_ARG_STR(j->s->username), HZ_ARG_OPT_STR(j->hash),
 	    HZ_ARG_STR(j->s->display_name), j->phone, j->index), &r);
 	/* Two unique keys: say which one was hit. */
 	if (rc == HZ_ERR_CONFLICT)
@@ -213,7 +213,8 @@ hz_staff_create(const struct hz_ctx *x, const struct hz_staff_new *s,
 		return HZ_ERR_FORBIDDEN;
 	if (!hz_rule_ok(&R->username, s->username, false))
 		return hz_refuse_rule(x, "username", &R->username);
-	if (!hz_rule_ok(&R->password, s->password, false))
+	if (s->no_password ? s->password != NULL
+	    : !hz_rule_ok(&R->password, s->password, false))
 		return hz_refuse_rule(x, "password", &R->password);
 	if (!hz_rule_ok(&R->display_name, s->display_name, false))
 		return hz_refuse_rule(x, "display_name", &R->display_name);
@@ -228,7 +229,9 @@ hz_staff_create(const struct hz_ctx *x, const struct hz_staff_new *s,
 		j.phone = HZ_ARG_STRN((const char *)sealed, sealed_len);
 		j.index = HZ_ARG_STRN((const char *)index, sizeof(index));
 	}
-	if ((rc = hz_password_hash(s->password, hash)))
+	if (s->no_password)
+		j.hash = NULL;
+	else if ((rc = hz_password_hash(s->password, hash)))
 		return rc;
 	rc = hz_tx(x, staff_tx, &j);
 	sodium_memzero(hash, sizeof(hash));

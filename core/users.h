@@ -31,6 +31,9 @@ struct hz_staff_new {
 	const char *display_name;
 	const char *password;      /* 10..128 characters */
 	const char *phone;         /* optional */
+	bool        no_password;   /* the importer's staff.csv: password NULL,
+	                            * none stored; the account cannot log in
+	                            * until one is set */
 };
 
 /* Refused (422 on the field, 409 for a taken username or phone) or

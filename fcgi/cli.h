@@ -37,5 +37,6 @@ int  usage_of(const char *word);
 
 /* Commands outside fcgi/main.c, one line per area: */
 int  cmd_export(int argc, char **argv, const char *config);  /* cli_export.c */
+int cmd_init(int, char **, const char *), cmd_import(int, char **, const char *);
 
 #endif

@@ -19,7 +19,6 @@
 #include "crypto.h"
 #include "ctx.h"
 #include "db.h"
-#include "importer.h"
 #include "json.h"
 #include "login.h"
 #include "log.h"
@@ -186,26 +185,6 @@ cmd_role(int argc, char **argv, const char *path)
 	cli_close(&c);
 	printf("%s is %s at %s\n", argv[3], argv[4], argv[5]);
 	return 0;
-}
-
-static char *
-slurp(hz_arena *a, const char *path, size_t *len)
-{
-	struct hz_buf b;
-	char chunk[8192];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	if (f == NULL) {
-		fprintf(stderr, "huzu: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	hz_buf_init(&b, a);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		hz_buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return b.oom ? NULL : b.data ? b.data : hz_arena_strdup(a, "");
 }
 
 /* huzu station add UNIT_CODE KIND NAME */
@@ -426,49 +405,6 @@ cmd_purge(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 	    "than %d days ago\n", n, c.cfg.checkin_retention_days, m, t, e,
 	    c.cfg.tenancy_retention_days);
 	return 0;
-}
-
-/* huzu import UNITS.csv BUILDINGS.csv */
-static int
-cmd_import(int argc, char **argv, const char *path)
-{
-	struct hz_import_result *res;
-	struct cli c;
-	char *u, *b;
-	size_t ul, bl;
-	enum hz_status rc;
-
-	if (argc < 4 || argv[2][0] == '-' || argv[3][0] == '-')
-		return usage_of(argv[1]);
-	if (cli_open(&c, path) != 0)
-		return 1;
-	if ((res = calloc(1, sizeof(*res))) == NULL ||
-	    (u = slurp(c.x.arena, argv[2], &ul)) == NULL ||
-	    (b = slurp(c.x.arena, argv[3], &bl)) == NULL) {
-		free(res);
-		cli_close(&c);
-		return 1;
-	}
-	rc = hz_import(&c.x, argv[2], u, ul, argv[3], b, bl, stderr, res);
-	cli_close(&c);
-	if (rc == HZ_OK)
-		printf("imported %zu units and %zu buildings\n", res->units,
-		    res->buildings);
-	else if (rc == HZ_ERR_INVALID) {
-		size_t shown = res->nerr < 50 ? res->nerr : 50;
-		for (size_t i = 0; i < shown; i++)
-			fprintf(stderr, "%s:%zu:%s%s %s\n", res->errs[i].file,
-			    res->errs[i].line,
-			    res->errs[i].column ? " 列 " : "",
-			    res->errs[i].column ? res->errs[i].column : "",
-			    res->errs[i].reason);
-		fprintf(stderr, "huzu: %zu error(s); nothing was imported\n",
-		    res->nerr);
-	} else
-		fprintf(stderr, "huzu: import failed (%s); nothing was "
-		    "imported\n", hz_status_str(rc));
-	free(res);
-	return rc == HZ_OK ? 0 : 1;
 }
 
 static int
@@ -704,11 +640,21 @@ static const struct command {
 	  "  scheduler holds it (--wait: wait that long for it)\n", cmd_tick },
 	{ "migrate", "", "apply the pending migrations in sql_dir", NULL,
 	  cmd_migrate },
-	{ "import", "UNITS.csv BUILDINGS.csv",
-	  "load units and buildings from CSV (all or nothing)",
+	{ "init", "VILLAGE_CODE VILLAGE_NAME USERNAME DISPLAY_NAME",
+	  "set up an empty instance: the village and its first admin",
+	  "  the admin's password is asked for twice on a terminal, else read\n"
+	  "  from the first line of stdin; refused once any village or staff\n"
+	  "  account exists. init --check: exit 0 if the instance is empty\n",
+	  cmd_init },
+	{ "import", "UNITS.csv BUILDINGS.csv [STAFF.csv]",
+	  "load units, buildings and staff from CSV (all or nothing)",
 	  "  units.csv:     code,parent_code,kind,name\n"
 	  "  buildings.csv: code,group_code,name,lane,door_no,rooms,"
-	  "head_username\n", cmd_import },
+	  "head_username\n"
+	  "  staff.csv:     username,display_name,role,unit_code (one row per\n"
+	  "                 role; new accounts get no password)\n"
+	  "  UTF-8 (Excel: Save As \"CSV UTF-8\"); door_no: 12, 12-1, 12A, "
+	  "12之一\n", cmd_import },
 	{ "user add", "USERNAME DISPLAY_NAME [PHONE]",
 	  "add a staff account (password on stdin)",
 	  "  the password is asked for twice on a terminal, else read from\n"
