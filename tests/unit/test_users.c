@@ -202,7 +202,7 @@ roles_go_to_staff_at_their_kind_of_unit(void **state)
 	x = fx_as(&scoped);
 	fx_refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b3, &g),
 	    HZ_ERR_INVALID, "validation_failed", "unit_id");
-	assert_int_equal(hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b1,
+	assert_int_equal(hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b2,
 	    &g), HZ_OK);
 	assert_int_equal(fx_audits("role.grant", scoped.id, g), 1);
 	assert_int_equal(grants_of(s.id), 3);
@@ -223,7 +223,7 @@ revokes_stay_inside_the_scope(void **state)
 	in_scope = s.grants[0].id;
 	assert_int_equal(hz_role_grant(&fx, s.id, HZ_ROLE_BUILDING_HEAD, o.b3,
 	    &out_of_scope), HZ_OK);
-	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b3), HZ_OK);
+	assert_int_equal(fx_staff(&head, HZ_ROLE_GROUP_LEADER, o.g2), HZ_OK);
 	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
 	scoped = admin_at(o.c1);
 
