@@ -68,6 +68,7 @@ struct hz_caller {
 	const char          *username;       /* staff only */
 	const unsigned char *phone_sealed;   /* NULL if none */
 	size_t               phone_len;
+	bool                 must_change_password;  /* a temporary one */
 	size_t               ngrants;
 	struct hz_grant      grants[HZ_GRANTS_MAX];
 };

@@ -85,6 +85,11 @@ void h_user_phone(struct hz_req *);
 void h_user_create(struct hz_req *);
 void h_role_grant(struct hz_req *);
 void h_role_revoke(struct hz_req *);
+void h_user_disable(struct hz_req *);
+void h_user_enable(struct hz_req *);
+void h_user_password_reset(struct hz_req *);
+void h_me_password(struct hz_req *);    /* h_auth.c: answers new tokens */
+extern const struct hz_field me_password_fields[];
 void h_upload_create(struct hz_req *);
 void h_upload_get(struct hz_req *);
 

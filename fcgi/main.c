@@ -116,77 +116,6 @@ cmd_keygen(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 	return 0;
 }
 
-/* huzu user add USERNAME DISPLAY_NAME [PHONE] */
-static int
-cmd_user(int argc, char **argv, const char *path)
-{
-	struct cli c;
-	char pw[256];
-	uint64_t id;
-	enum hz_status rc;
-
-	if (argc < 5 || argv[4][0] == '-')
-		return usage_of(argv[1]);
-	struct hz_staff_new s = {
-		.username = argv[3], .display_name = argv[4],
-		.phone = argc > 5 && argv[5][0] != '-' ? argv[5] : NULL,
-		.password = pw,
-	};
-	if (cli_password(pw, sizeof(pw)) != 0 || cli_open(&c, path) != 0)
-		return 1;
-	rc = hz_staff_create(&c.x, &s, &id);
-	sodium_memzero(pw, sizeof(pw));
-	if (rc) {
-		cli_fail(&c, "cannot add the user", rc);
-		cli_close(&c);
-		return 1;
-	}
-	cli_close(&c);
-	printf("user %s added (id %llu)\n", s.username, (unsigned long long)id);
-	return 0;
-}
-
-/* huzu role add USERNAME ROLE UNIT_CODE */
-static int
-cmd_role(int argc, char **argv, const char *path)
-{
-	struct cli c;
-	enum hz_role role;
-	uint64_t user, unit, id;
-	enum hz_status rc;
-
-	if (argc < 6)
-		return usage_of(argv[1]);
-	if (!hz_role_parse(argv[4], &role)) {
-		fprintf(stderr, "huzu: no role %s\n", argv[4]);
-		return usage_of(argv[1]);
-	}
-	if (cli_open(&c, path) != 0)
-		return 1;
-	user = hz_user_id_by_username(&c.x, argv[3]);
-	unit = hz_unit_id_by_code(&c.x, argv[5]);
-	if (user == 0 || unit == 0) {
-		fprintf(stderr, "huzu: no %s %s\n", user ? "unit" : "user",
-		    user ? argv[5] : argv[3]);
-		cli_close(&c);
-		return 1;
-	}
-	rc = hz_role_grant(&c.x, user, role, unit, &id);
-	if (rc == HZ_ERR_CONFLICT) {
-		cli_close(&c);
-		printf("%s already holds %s at %s\n", argv[3], argv[4], argv[5]);
-		return 0;
-	}
-	if (rc) {
-		cli_fail(&c, "cannot grant", rc);
-		cli_close(&c);
-		return 1;
-	}
-	cli_close(&c);
-	printf("%s is %s at %s\n", argv[3], argv[4], argv[5]);
-	return 0;
-}
-
 /* huzu station add UNIT_CODE KIND NAME */
 static int
 cmd_station(int argc, char **argv, const char *path)
@@ -659,9 +588,22 @@ static const struct command {
 	  "add a staff account (password on stdin)",
 	  "  the password is asked for twice on a terminal, else read from\n"
 	  "  the first line of stdin; never give it as an argument\n",
-	  cmd_user },
+	  cmd_user_add },
+	{ "user disable", "USERNAME",
+	  "disable a staff account: logged out everywhere at once", NULL,
+	  cmd_user_disable },
+	{ "user enable", "USERNAME", "enable a disabled staff account again",
+	  NULL, cmd_user_enable },
+	{ "user password", "USERNAME",
+	  "set a staff member's password (on stdin; ends their sessions)",
+	  "  the password is asked for twice on a terminal, else read from\n"
+	  "  the first line of stdin; never give it as an argument\n",
+	  cmd_user_password },
 	{ "role add", "USERNAME ROLE UNIT_CODE",
-	  "give a staff member a role at a unit", NULL, cmd_role,
+	  "give a staff member a role at a unit", NULL, cmd_role_add,
+	  "roles", hz_role_names },
+	{ "role remove", "USERNAME ROLE UNIT_CODE",
+	  "take a role at a unit from a staff member", NULL, cmd_role_remove,
 	  "roles", hz_role_names },
 	{ "station add", "UNIT_CODE KIND NAME", "add a station", NULL,
 	  cmd_station, "kinds", hz_station_kinds },
