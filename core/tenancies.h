@@ -24,7 +24,7 @@
  * terms.html) a registration must have been agreed to: bump it with every
  * change of either page, and registrations made against the old text are
  * refused until the renter has read and ticked the new one. */
-#define HZ_POLICY_VERSION "2026-12-01"
+#define HZ_POLICY_VERSION "2026-12-02"
 #define HZ_MOVE_END_REASON "迁往新住址"
 /* Shown for the ID number and phone of a registration erased after the
  * retention period (retention.h), in the answers and the export. */
