@@ -161,14 +161,23 @@ trim(hz_arena *a, const char *s)
 	return n == strlen(s) ? s : hz_arena_strndup(a, s, n);
 }
 
-/* Cell k of a row, trimmed; "" where the row is short. */
+/* Cell k of a row, trimmed; "" where the row is short. The exports
+ * (core/orgexport.c, like every CSV huzu writes) guard a cell starting
+ * with = + - @ against spreadsheet formulas with a leading '; that quote
+ * is taken off again, so an export edited and imported keeps its names. */
 static const char *
 cell(const struct job *j, const struct file *f, const struct hz_csv_row *r,
      int k)
 {
 	int pos = f->pos[k];
+	const char *c;
 
-	return (size_t)pos < r->n ? trim(j->x->arena, r->f[pos]) : "";
+	if ((size_t)pos >= r->n)
+		return "";
+	c = trim(j->x->arena, r->f[pos]);
+	if (c[0] == '\'' && c[1] != '\0' && strchr("=+-@", c[1]) != NULL)
+		c++;
+	return c;
 }
 
 /* Control characters: none anywhere but the line breaks of rooms. */
@@ -434,7 +443,10 @@ same(const char *a, const char *b)
 
 /* Whether the unit `code` exists (*have) and, if so, whether the row
  * says the same (else an error on the row's line). A code that breaks
- * the rule is an error too (*have, so that the row goes no further). */
+ * the rule is an error too (*have, so that the row goes no further).
+ * An empty head_username asks for nothing: the building may have gained
+ * a head since (a building_head role, from staff.csv or granted later,
+ * names it), and an import only adds. */
 static enum hz_status
 existing(struct job *j, const struct file *f, const struct hz_csv_row *r,
          const char **v, bool *have)
@@ -466,7 +478,8 @@ existing(struct job *j, const struct file *f, const struct hz_csv_row *r,
 		eq = same(H(H_KIND), "building") && same(H(H_PARENT),
 		    v[B_GROUP]) && same(H(H_NAME), v[B_NAME]) &&
 		    same(H(H_LANE), v[B_LANE]) && same(H(H_DOOR), v[B_DOOR]) &&
-		    same(H(H_ROOMS), v[B_ROOMS]) && same(H(H_HEAD), v[B_HEAD]);
+		    same(H(H_ROOMS), v[B_ROOMS]) && (v[B_HEAD][0] == '\0' ||
+		    same(H(H_HEAD), v[B_HEAD]));
 	else
 		eq = same(H(H_KIND), v[U_KIND]) && same(H(H_PARENT),
 		    v[U_PARENT]) && same(H(H_NAME), v[U_NAME]);

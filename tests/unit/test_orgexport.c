@@ -9,11 +9,12 @@
 #include "dbfixture.h"
 #include "orgexport.h"
 
-enum { S_HEAD, S_NAME, S_USERNAME, S__MAX };
+enum { S_HEAD, S_NAME, S_USERNAME, S_GROUP_NAME, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_HEAD] = "UPDATE buildings SET head_user_id = ? WHERE unit_id = ?",
 	[S_NAME] = "UPDATE units SET name = '=HYPERLINK(\"x\")' WHERE id = ?",
 	[S_USERNAME] = "SELECT username FROM users WHERE id = ?",
+	[S_GROUP_NAME] = "SELECT name FROM units WHERE code = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_orgexport", sql);
 
@@ -164,12 +165,15 @@ an_export_imports_again(void **state)
 {
 	struct fx_org o;
 	struct hz_import_result *res;
+	struct hz_db_result r;
 	char tag[16];
 	const char *units, *buildings, *again;
 
 	(void)state;
 	FX_NEED_DB();
 	assert_int_equal(fx_org_new(&o), HZ_OK);
+	/* A name the export guards with a leading ' comes back without it. */
+	fx_exec(&stmts, S_NAME, o.g1);
 	units = exported(NULL, 0, hz_arena_printf(fx.arena, "%sC1", o.tag),
 	    "units", HZ_OK);
 	buildings = exported(NULL, 0, hz_arena_printf(fx.arena, "%sC1", o.tag),
@@ -190,6 +194,11 @@ an_export_imports_again(void **state)
 	again = exported(NULL, 0, hz_arena_printf(fx.arena, "%sC1", tag),
 	    "units", HZ_OK);
 	assert_string_equal(again, units);
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_GROUP_NAME,
+	    HZ_ARGS(HZ_ARG_STR(hz_arena_printf(fx.arena, "%sG1", tag))), &r),
+	    HZ_OK);
+	assert_int_equal(r.nrows, 1);
+	assert_string_equal(HZ_CELL(&r, 0, 0)->s, "=HYPERLINK(\"x\")");
 }
 
 UNIT_TESTS(fx_setup, fx_teardown,
