@@ -19,7 +19,7 @@ import {
   regBody, register, registerOk, resident, residentIn, tenancyRows, uid, units, withCheck, wrongCheck,
 } from './tenancy-lib.mjs';
 
-const TENANCY_KEYS = ['building', 'created_at', 'decided_at', 'employer', 'end_reason', 'ended_at', 'id', 'id_number',
+const TENANCY_KEYS = ['building', 'created_at', 'decided_at', 'employer', 'end_reason', 'ended_at', 'erased_at', 'id', 'id_number',
   'id_type', 'last_verified_at', 'members', 'move_in', 'name', 'overdue', 'phone', 'reason', 'reject_reason', 'room',
   'status'];
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00$/;
