@@ -19,7 +19,7 @@ import path from 'node:path';
 import { bin, isAlive, waitFor } from './lib.mjs';
 import {
   root, dbSocket, huzu, huzuOk, script, writeConfig, keygen, rand, createDatabases, serve, nginx, http,
-  expect, residentLogin, freshId, freshPhone, rootSql, valueOf, freePort,
+  expect, residentLogin, freshId, freshPhone, rootSql, valueOf, freePort, socketGroup,
 } from './ops-lib.mjs';
 
 const COOPS = 4;
@@ -51,7 +51,7 @@ function villageCsv(dir, code) {
   fs.writeFileSync(files.units, `${units.join('\r\n')}\r\n`);
   fs.writeFileSync(files.buildings, `${buildings.join('\r\n')}\r\n`);
   fs.writeFileSync(files.staff, `${staff.join('\r\n')}\r\n`);
-  return { ...files, buildings: n, heads: n / PER_HEAD };
+  return { ...files, nBuildings: n, nHeads: n / PER_HEAD };
 }
 
 test('a village runs its own Huzu: init, a 2 000-building import, disable, backup, restore into a fresh database',
@@ -75,7 +75,7 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
     try {
       // --- an instance of our own, without the demo ------------------------
       const common = {
-        socket: sock, workers: 2, db_socket: dbSocket, db_user: user, sql_dir: path.join(root, 'sql'),
+        socket: sock, socket_group: socketGroup(), workers: 2, db_socket: dbSocket, db_user: user, sql_dir: path.join(root, 'sql'),
         sms_log: smsLog, scheduler_enabled: 0, code_ip_hourly: 1000, drain_timeout: 5,
       };
       const confA = path.join(dir, 'huzu.conf');
@@ -94,11 +94,11 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
       const csv = villageCsv(dir, 'DEP');
       huzuOk(['import', csv.units, csv.buildings, csv.staff], confA);
       const count = (q) => Number(rootSql(q, { db: dbA })[0][0]);
-      assert.equal(count("SELECT COUNT(*) FROM units WHERE kind = 'building'"), csv.buildings);
-      assert.equal(count('SELECT COUNT(*) FROM buildings WHERE head_user_id IS NOT NULL'), csv.buildings);
+      assert.equal(count("SELECT COUNT(*) FROM units WHERE kind = 'building'"), csv.nBuildings);
+      assert.equal(count('SELECT COUNT(*) FROM buildings WHERE head_user_id IS NOT NULL'), csv.nBuildings);
       assert.equal(count("SELECT COUNT(*) FROM units WHERE kind = 'village'"), 1);
-      assert.equal(count("SELECT COUNT(*) FROM role_assignments WHERE role = 'building_head'"), csv.buildings);
-      assert.equal(count("SELECT COUNT(*) FROM users WHERE kind = 'staff'"), csv.heads + 3);
+      assert.equal(count("SELECT COUNT(*) FROM role_assignments WHERE role = 'building_head'"), csv.nBuildings);
+      assert.equal(count("SELECT COUNT(*) FROM users WHERE kind = 'staff'"), csv.nHeads + 3);
       lap('init and import');
 
       pool = await serve(confA, path.join(dir, 'log', 'huzu.log'));
@@ -118,7 +118,7 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
       huzuOk(['user', 'password', 'head07'], confA, { input: `${headPw}\n` });
       const head = expect(await login('head07', headPw), 200, 'head07 logs in');
       const me = expect(await call('GET', '/api/v1/me', { token: head.access_token }), 200, 'head07 /me');
-      assert.equal(me.username, 'head07');
+      assert.equal(me.user.username, 'head07');
 
       // A renter registers in B0001 (sealed phone and ID number).
       const [[b1]] = rootSql("SELECT id FROM units WHERE code = 'B0001'", { db: dbA });
@@ -197,7 +197,7 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
       const idBack = expect(await call('GET', `/api/v1/tenancies/${reg.id}/id-number`, { token: admin2.access_token }), 200, 'id');
       assert.equal(idBack.id_number, idNumber);
       expect(await login('head07', headPw), 401, 'still disabled');
-      assert.equal(Number(rootSql("SELECT COUNT(*) FROM buildings", { db: dbB })[0][0]), csv.buildings);
+      assert.equal(Number(rootSql("SELECT COUNT(*) FROM buildings", { db: dbB })[0][0]), csv.nBuildings);
       lap('read back');
     } finally {
       if (front) await front.stop();

@@ -101,6 +101,11 @@ export function createDatabases(names, user, secrets) {
   };
 }
 
+// The group nginx's workers run as (they must reach huzu's socket), as
+// scripts/lib.sh's hz_socket_group says.
+export const socketGroup = () => (process.getuid() === 0 ? 'www-data'
+  : execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim());
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
