@@ -219,7 +219,7 @@ function httpsGet(port, host, ca, urlPath, headers = {}) {
   });
 }
 
-test('scripts/deploy: the nginx site for a domain serves HTTPS with HSTS, redirects HTTP, takes the real IP only from the proxy; the unit and logrotate files are valid',
+test('scripts/deploy: the nginx site for a domain serves HTTPS with HSTS, redirects HTTP, takes the real IP only from the proxy; the unit, logrotate and MariaDB files are valid',
   { timeout: 60_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'huzu-site-'));
     const children = [];
@@ -320,6 +320,12 @@ test('scripts/deploy: the nginx site for a domain serves HTTPS with HSTS, redire
         assert.equal(analyze.status, 0, analyze.stderr);
         assert.equal(analyze.stderr.trim(), '', 'systemd-analyze has nothing to say');
       }
+
+      // The settings for Debian's MariaDB, as mariadbd reads them.
+      const my = spawnSync('/usr/sbin/mariadbd', ['--defaults-file=' + path.join(root, 'scripts', 'deploy', 'mariadb.cnf'),
+        '--help', '--verbose'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+      assert.match(my.stdout, /^innodb-flush-log-at-trx-commit\s+1$/m, my.stderr);
+      assert.match(my.stdout, /^character-set-server\s+utf8mb4$/m);
 
       // logrotate: daily, 14, compressed, the signals after the move.
       const rot = fs.readFileSync(path.join(root, 'scripts', 'deploy', 'huzu-logrotate'), 'utf8');
