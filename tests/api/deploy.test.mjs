@@ -161,6 +161,9 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
       assert.match(manifest, /^huzu_version = huzu \S+$/m);
       assert.match(manifest, /^sha256 db\.sql = [0-9a-f]{64}$/m);
       assert.doesNotMatch(b.stdout + b.stderr, new RegExp(valueOf(secrets, 'db_password')), 'no password in the output');
+      const twice = script('backup', ['-c', confA, archive]);
+      assert.equal(twice.status, 1, 'a backup is never overwritten');
+      assert.match(twice.stderr, /exists/);
       lap('backup');
 
       // --- restore -------------------------------------------------------------
@@ -181,6 +184,25 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
       assert.match(other.stderr, /pii_key/);
       assert.equal(rootSql(`SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${dbB}'`)[0][0], '0');
       fs.rmSync(secretsB);
+      // A damaged archive, and one from a newer release, are refused too.
+      const x = path.join(dir, 'unpacked');
+      fs.mkdirSync(x);
+      execFileSync('tar', ['-C', x, '-xf', archive]);
+      fs.appendFileSync(path.join(x, 'db.sql'), 'DROP TABLE users;\n');
+      const damaged = path.join(dir, 'damaged.tar');
+      execFileSync('tar', ['-C', x, '-cf', damaged, '.']);
+      const dmg = script('restore', ['-c', confB, damaged]);
+      assert.equal(dmg.status, 1, dmg.stderr);
+      assert.match(dmg.stderr, /is damaged/);
+      execFileSync('tar', ['-C', x, '-xf', archive, 'db.sql']);
+      fs.appendFileSync(path.join(x, 'MANIFEST'), 'migration = 9999_from_the_future.sql\n');
+      const future = path.join(dir, 'future.tar');
+      execFileSync('tar', ['-C', x, '-cf', future, '.']);
+      const fut = script('restore', ['-c', confB, future]);
+      assert.equal(fut.status, 1, fut.stderr);
+      assert.match(fut.stderr, /9999_from_the_future\.sql.*newer huzu/);
+      assert.ok(!fs.existsSync(secretsB), 'nothing written');
+      assert.equal(rootSql(`SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${dbB}'`)[0][0], '0');
 
       const r = script('restore', ['-c', confB, archive]);
       assert.equal(r.status, 0, r.stderr);
