@@ -5,10 +5,76 @@
 #include "units.h"
 #include "users.h"
 
+/* A unit as the files describe it, by code: what a row is compared with
+ * when its code exists already. */
+#define HAVE_ROW(C, L) \
+	C(H_ID, "u.id") C(H_KIND, "u.kind") C(H_NAME, "u.name") \
+	C(H_PARENT, "p.code") C(H_LANE, "b.lane") C(H_DOOR, "b.door_no") \
+	C(H_ROOMS, "b.rooms") L(H_HEAD, "h.username")
+enum { HAVE_ROW(HZ_COL_ENUM, HZ_COL_ENUM) H__NCOLS };
+
+enum {
+	STMT_VILLAGE, STMT_STAFF_COUNT, STMT_HAVE, STMT_USER, STMT_HELD,
+	STMT__MAX
+};
+
+static const char *const sql[STMT__MAX] = {
+	/* The village: the one unit without a parent (a deployment has one;
+	 * the test fixture's root is its own parent). */
+	[STMT_VILLAGE] = "SELECT id, code, name FROM units"
+	    " WHERE parent_id IS NULL ORDER BY id LIMIT 1",
+	[STMT_STAFF_COUNT] = "SELECT COUNT(*) FROM users WHERE kind = 'staff'",
+	[STMT_HAVE] = "SELECT " HAVE_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
+	    " FROM units u LEFT JOIN units p ON p.id = u.parent_id"
+	    " LEFT JOIN buildings b ON b.unit_id = u.id"
+	    " LEFT JOIN users h ON h.id = b.head_user_id WHERE u.code = ?",
+	[STMT_USER] = "SELECT id, display_name FROM users"
+	    " WHERE username = ? AND kind = 'staff'",
+	[STMT_HELD] = "SELECT COUNT(*) FROM role_assignments"
+	    " WHERE user_id = ? AND role = ? AND unit_id = ?",
+};
+
+static const struct hz_stmt_table stmts = HZ_STMT_TABLE("importer", sql);
+
+static const struct hz_refusal not_empty = { HZ_ERR_CONFLICT, "not_empty",
+	NULL, "系统已经初始化过（已有村或工作人员账号）" };
+
+/* The columns of each file, in the order the code reads them. */
+static const char *const units_cols[] = { "code", "parent_code", "kind",
+    "name" };
+enum { U_CODE, U_PARENT, U_KIND, U_NAME, U__N };
+static const char *const buildings_cols[] = { "code", "group_code", "name",
+    "lane", "door_no", "rooms", "head_username" };
+enum { B_CODE, B_GROUP, B_NAME, B_LANE, B_DOOR, B_ROOMS, B_HEAD, B__N };
+static const char *const staff_cols[] = { "username", "display_name", "role",
+    "unit_code" };
+enum { S_USER, S_NAME, S_ROLE, S_UNIT, S__N };
+
+#define NCOLS_MAX 7
+
+struct file {
+	const struct hz_import_file *in;
+	const char *const           *names;
+	size_t                       ncols;
+	bool                         need_rows;
+	struct hz_csv                csv;
+	int                          pos[NCOLS_MAX];
+};
+
+/* Codes and usernames of lines that failed: the lines that depend on
+ * them are not checked (knock_on), so one bad group is one error. */
+struct failed {
+	const char **s;
+	size_t       n, cap;
+};
+
 struct job {
 	const struct hz_ctx     *x;
-	const char              *uname, *bname;
-	struct hz_csv            u, b;
+	struct file              u, b, s;
+	bool                     staff;
+	struct failed            bad;
+	size_t                  *later;     /* staff rows granted after buildings */
+	size_t                   nlater;
 	FILE                    *progress;
 	struct hz_import_result *res;
 };
@@ -27,35 +93,32 @@ error(struct hz_import_result *r, const char *file, size_t line,
 	r->nerr++;
 }
 
-/* Column positions from the header; -1 where missing. */
-static bool
-columns(struct job *j, const char *file, const struct hz_csv *c,
-        const char *const *names, int *pos, size_t n)
+/* kind: 'u' a unit code, 's' a username. */
+static void
+fail(struct job *j, char kind, const char *key)
 {
-	bool ok = true;
-
-	if (c->nrows == 0) {
-		error(j->res, file, 1, NULL, "文件为空，缺少表头");
-		return false;
+	if (key[0] == '\0')
+		return;
+	if (j->bad.n == j->bad.cap) {
+		size_t ncap = j->bad.cap ? j->bad.cap * 2 : 16;
+		const char **g = hz_arena_calloc(j->x->arena, ncap, sizeof(*g));
+		if (g == NULL)
+			return;
+		if (j->bad.n)
+			memcpy(g, j->bad.s, j->bad.n * sizeof(*g));
+		j->bad.s = g;
+		j->bad.cap = ncap;
 	}
-	for (size_t k = 0; k < n; k++) {
-		pos[k] = -1;
-		for (size_t i = 0; i < c->rows[0].n; i++)
-			if (strcmp(c->rows[0].f[i], names[k]) == 0)
-				pos[k] = (int)i;
-		if (pos[k] < 0) {
-			error(j->res, file, c->rows[0].line, names[k],
-			    "表头缺少此列");
-			ok = false;
-		}
-	}
-	return ok;
+	j->bad.s[j->bad.n++] = hz_arena_printf(j->x->arena, "%c%s", kind, key);
 }
 
-static const char *
-cell(const struct hz_csv_row *r, int pos)
+static bool
+failed(const struct job *j, char kind, const char *key)
 {
-	return pos >= 0 && (size_t)pos < r->n ? r->f[pos] : "";
+	for (size_t i = 0; key[0] && i < j->bad.n; i++)
+		if (j->bad.s[i][0] == kind && strcmp(j->bad.s[i] + 1, key) == 0)
+			return true;
+	return false;
 }
 
 /* A cell to quote back in a message: control characters (a terminal's
@@ -71,98 +134,427 @@ shown(hz_arena *a, const char *s)
 	return c ? c : "";
 }
 
+/* Spaces a spreadsheet leaves around a value: ASCII ones and the
+ * ideographic space U+3000. */
+static const char *
+trim(hz_arena *a, const char *s)
+{
+	size_t n;
+
+	for (;;) {
+		if (*s == ' ' || *s == '\t')
+			s++;
+		else if (strncmp(s, "\xe3\x80\x80", 3) == 0)
+			s += 3;
+		else
+			break;
+	}
+	n = strlen(s);
+	for (;;) {
+		if (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		else if (n >= 3 && memcmp(s + n - 3, "\xe3\x80\x80", 3) == 0)
+			n -= 3;
+		else
+			break;
+	}
+	return n == strlen(s) ? s : hz_arena_strndup(a, s, n);
+}
+
+/* Cell k of a row, trimmed; "" where the row is short. The exports
+ * (core/orgexport.c, like every CSV huzu writes) guard a cell starting
+ * with = + - @ against spreadsheet formulas with a leading '; that quote
+ * is taken off again, so an export edited and imported keeps its names. */
+static const char *
+cell(const struct job *j, const struct file *f, const struct hz_csv_row *r,
+     int k)
+{
+	int pos = f->pos[k];
+	const char *c;
+
+	if ((size_t)pos >= r->n)
+		return "";
+	c = trim(j->x->arena, r->f[pos]);
+	if (c[0] == '\'' && c[1] != '\0' && strchr("=+-@", c[1]) != NULL)
+		c++;
+	return c;
+}
+
+/* Control characters: none anywhere but the line breaks of rooms. */
+static bool
+has_control(const char *s, bool breaks)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (breaks && (*p == '\n' || *p == '\r'))
+			continue;
+		if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 &&
+		    p[1] <= 0x9f))
+			return true;
+	}
+	return false;
+}
+
+/* The columns of one row that may not hold control characters or be
+ * empty: the first fault becomes an error; true if none. */
+static bool
+clean(struct job *j, const struct file *f, const struct hz_csv_row *r,
+      const char **v, const bool *required)
+{
+	for (size_t k = 0; k < f->ncols; k++) {
+		bool rooms = f->names == buildings_cols && k == B_ROOMS;
+
+		if (has_control(v[k], rooms)) {
+			error(j->res, f->in->name, r->line, f->names[k], rooms
+			    ? "含有 Tab 或其他控制字符：请删去"
+			    : "含有换行、Tab 或其他控制字符：请删去，写在一行内");
+			return false;
+		}
+		if (required[k] && v[k][0] == '\0') {
+			error(j->res, f->in->name, r->line, f->names[k],
+			    "不能为空（只有空格也算空）");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* door_no as the importer takes it (importer.h). */
+static bool
+door_ok(const char *s)
+{
+	static const char *const cn[] = { "一", "二", "三", "四", "五", "六",
+	    "七", "八", "九", "十" };
+	size_t n = 0;
+
+	if (*s < '1' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++)
+		if (++n > 5)
+			return false;
+	if (*s == '\0')
+		return true;
+	if (*s == '-') {
+		n = strspn(s + 1, HZ_CHARS_ALNUM);
+		return n >= 1 && n <= 4 && s[1 + n] == '\0';
+	}
+	if (((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')) &&
+	    s[1] == '\0')
+		return true;
+	if (strncmp(s, "之", 3) != 0)
+		return false;
+	s += 3;
+	n = strspn(s, "0123456789");
+	if (n >= 1 && n <= 3 && s[n] == '\0')
+		return true;
+	for (n = 0; *s && n < 2; n++) {
+		size_t k = 0;
+		while (k < 10 && strncmp(s, cn[k], 3) != 0)
+			k++;
+		if (k == 10)
+			return false;
+		s += 3;
+	}
+	return n > 0 && *s == '\0';
+}
+
+/* The columns of a file, joined with `sep`. */
+static const char *
+cols(hz_arena *a, const struct file *f, const char *sep)
+{
+	const char *s = f->names[0];
+
+	for (size_t k = 1; k < f->ncols; k++)
+		s = hz_arena_printf(a, "%s%s%s", s, sep, f->names[k]);
+	return s;
+}
+
+/* Column positions from the header: a missing, unknown or repeated column
+ * is a root error (each one of this header reported). */
+static bool
+header(struct job *j, struct file *f)
+{
+	const struct hz_csv_row *h;
+	const char *name = f->in->name;
+	size_t before = j->res->nerr;
+
+	if (f->csv.nrows == 0) {
+		error(j->res, name, 1, NULL, hz_arena_printf(j->x->arena,
+		    "文件是空的：第一行应为表头 %s", cols(j->x->arena, f, ",")));
+		return false;
+	}
+	h = &f->csv.rows[0];
+	for (size_t k = 0; k < f->ncols; k++)
+		f->pos[k] = -1;
+	for (size_t i = 0; i < h->n; i++) {
+		const char *c = trim(j->x->arena, h->f[i]);
+		size_t k = 0;
+
+		while (k < f->ncols && strcmp(c, f->names[k]) != 0)
+			k++;
+		if (k == f->ncols)
+			error(j->res, name, h->line, shown(j->x->arena, c),
+			    hz_arena_printf(j->x->arena, "不认识的列：表头只能有 "
+			    "%s 这几列（见 huzu import 的说明）",
+			    cols(j->x->arena, f, "、")));
+		else if (f->pos[k] >= 0)
+			error(j->res, name, h->line, f->names[k], "此列出现了两次");
+		else
+			f->pos[k] = (int)i;
+	}
+	for (size_t k = 0; k < f->ncols; k++)
+		if (f->pos[k] < 0)
+			error(j->res, name, h->line, f->names[k],
+			    "表头缺少此列（列名须与说明一致，全用小写英文）");
+	if (j->res->nerr == before && f->need_rows && f->csv.nrows < 2)
+		error(j->res, name, h->line, NULL,
+		    "只有表头，没有数据行：是不是选错了文件？");
+	return j->res->nerr == before;
+}
+
+/* The existing village and the staff count. */
+enum hz_status
+hz_setup_state(const struct hz_ctx *x, struct hz_setup_state *st)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	memset(st, 0, sizeof(*st));
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_STAFF_COUNT,
+	    HZ_NO_ARGS, &r)))
+		return rc;
+	st->staff = HZ_CELL(&r, 0, 0)->i;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_VILLAGE, HZ_NO_ARGS,
+	    &r)))
+		return rc;
+	if (r.nrows == 1) {
+		st->village = HZ_ID(HZ_CELL(&r, 0, 0));
+		st->village_code = HZ_TEXT(HZ_CELL(&r, 0, 1));
+		st->village_name = HZ_CELL(&r, 0, 2)->s;
+	}
+	return HZ_OK;
+}
+
+/* A village row must be the village already there, if there is one: a
+ * root error naming it otherwise. */
+static enum hz_status
+check_village(struct job *j)
+{
+	struct hz_setup_state st;
+	const struct file *f = &j->u;
+	const char *code0 = NULL, *name0 = NULL;
+	size_t line0 = 0;
+	enum hz_status rc;
+
+	if ((rc = hz_setup_state(j->x, &st)))
+		return rc;
+	for (size_t i = 1; i < f->csv.nrows; i++) {
+		const struct hz_csv_row *r = &f->csv.rows[i];
+		const char *code = cell(j, f, r, U_CODE),
+		    *name = cell(j, f, r, U_NAME);
+
+		if (strcmp(cell(j, f, r, U_KIND), "village") != 0 ||
+		    cell(j, f, r, U_PARENT)[0] != '\0')
+			continue;
+		if (st.village != 0 && (st.village_code == NULL ||
+		    strcmp(code, st.village_code) != 0 ||
+		    strcmp(name, st.village_name) != 0)) {
+			error(j->res, f->in->name, r->line, NULL,
+			    hz_arena_printf(j->x->arena, "系统里已经有村 %s（%s），"
+			    "一个系统只管一个村：这一行须与它的编码和名称完全"
+			    "一致，或删去这一行（村下的单位写上级编码 %s）",
+			    st.village_code ? st.village_code : "",
+			    st.village_name, st.village_code ? st.village_code
+			    : ""));
+			return HZ_OK;
+		}
+		if (st.village == 0 && code0 != NULL && (strcmp(code, code0) ||
+		    strcmp(name, name0))) {
+			error(j->res, f->in->name, r->line, NULL,
+			    hz_arena_printf(j->x->arena, "第 %zu 行已经是村 %s（%s），"
+			    "一个系统只管一个村：请删去这一行", line0,
+			    shown(j->x->arena, code0), shown(j->x->arena, name0)));
+			return HZ_OK;
+		}
+		if (code0 == NULL) {
+			code0 = code;
+			name0 = name;
+			line0 = r->line;
+		}
+	}
+	return HZ_OK;
+}
+
+/* A field named in a refusal of hz_unit_create or hz_role_grant, as a
+ * column of the file being read. */
+static const char *
+column_of(const char *field, const struct file *f)
+{
+	static const struct { const char *field, *units, *buildings,
+	    *staff; } m[] = {
+		{ "parent_id", "parent_code", "group_code", NULL },
+		{ "group_id", "parent_code", "group_code", NULL },
+		{ "head_id", NULL, "head_username", NULL },
+		/* The head's building_head role was refused. */
+		{ "role", NULL, "head_username", "role" },
+		{ "unit_id", NULL, NULL, "unit_code" },
+	};
+
+	for (size_t i = 0; field != NULL && i < sizeof(m) / sizeof(*m); i++)
+		if (strcmp(m[i].field, field) == 0)
+			return f->names == units_cols ? m[i].units
+			    : f->names == buildings_cols ? m[i].buildings
+			    : m[i].staff;
+	return field;
+}
+
+/* A refusal of core becomes an error on its line, in the same words the
+ * API uses (*ok false); other failures end the import. */
+static enum hz_status
+refused(struct job *j, const struct file *f, size_t line, struct hz_ctx *x,
+        enum hz_status rc, bool *ok)
+{
+	const struct hz_refusal *r;
+
+	*ok = rc == HZ_OK;
+	if (rc == HZ_OK || (r = hz_refusal_of(x, rc)) == NULL)
+		return rc;
+	error(j->res, f->in->name, line, column_of(r->field, f), r->message);
+	return HZ_OK;
+}
+
+static void
+progress(struct job *j, const char *what, size_t done, size_t total)
+{
+	if (done % 1000 == 0 && j->progress != NULL)
+		fprintf(j->progress, "%s: %zu/%zu\n", what, done, total);
+}
+
 static const char *
 empty_null(const char *s)
 {
 	return s[0] ? s : NULL;
 }
 
-/* A field named in a refusal of hz_unit_create, as a column of the file
- * being read. */
-static const char *
-column_of(const char *field, bool buildings)
+static bool
+same(const char *a, const char *b)
 {
-	static const struct { const char *field, *units, *buildings; } m[] = {
-		{ "parent_id", "parent_code", "group_code" },
-		{ "group_id", "parent_code", "group_code" },
-		{ "head_id", NULL, "head_username" },
-		/* The head's building_head role was refused. */
-		{ "role", NULL, "head_username" },
-	};
-
-	for (size_t i = 0; field != NULL && i < sizeof(m) / sizeof(*m); i++)
-		if (strcmp(m[i].field, field) == 0)
-			return buildings ? m[i].buildings : m[i].units;
-	return field;
+	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* Creates one unit; a refusal becomes an error on its line, in the same
- * words the API uses. Other failures end the import. */
+/* Whether the unit `code` exists (*have) and, if so, whether the row
+ * says the same (else an error on the row's line). A code that breaks
+ * the rule is an error too (*have, so that the row goes no further).
+ * An empty head_username asks for nothing: the building may have gained
+ * a head since (a building_head role, from staff.csv or granted later,
+ * names it), and an import only adds. */
 static enum hz_status
-create(struct job *j, const char *file, size_t line,
-       const struct hz_unit_input *in, bool buildings, bool *ok)
+existing(struct job *j, const struct file *f, const struct hz_csv_row *r,
+         const char **v, bool *have)
 {
-	struct hz_refusal why = { 0 };
-	struct hz_ctx x = *j->x;
-	const struct hz_refusal *r;
-	uint64_t id;
+	bool building = f->names == buildings_cols;
+	const char *code = v[building ? B_CODE : U_CODE];
+	struct hz_db_result q;
 	enum hz_status rc;
+	bool eq;
 
-	x.why = &why;
-	rc = hz_unit_create(&x, in, &id);
-	*ok = rc == HZ_OK;
-	if ((r = hz_refusal_of(&x, rc)) == NULL)
+	*have = false;
+	/* Checked first: the column holds ASCII, and MariaDB refuses to
+	 * compare it with other characters. */
+	if (!hz_rule_ok(&hz_unit_rules.code, code, false)) {
+		error(j->res, f->in->name, r->line, "code",
+		    hz_unit_rules.code.message);
+		*have = true;
+		fail(j, 'u', code);
+		return HZ_OK;
+	}
+	if ((rc = hz_db_run(j->x->db, j->x->arena, &stmts, STMT_HAVE,
+	    HZ_ARGS(HZ_ARG_STR(code)), &q)))
 		return rc;
-	error(j->res, file, line, column_of(r->field, buildings), r->message);
+	if (q.nrows == 0)
+		return HZ_OK;
+	*have = true;
+#define H(c) HZ_TEXT(HZ_CELL(&q, 0, c))
+	if (building)
+		eq = same(H(H_KIND), "building") && same(H(H_PARENT),
+		    v[B_GROUP]) && same(H(H_NAME), v[B_NAME]) &&
+		    same(H(H_LANE), v[B_LANE]) && same(H(H_DOOR), v[B_DOOR]) &&
+		    same(H(H_ROOMS), v[B_ROOMS]) && (v[B_HEAD][0] == '\0' ||
+		    same(H(H_HEAD), v[B_HEAD]));
+	else
+		eq = same(H(H_KIND), v[U_KIND]) && same(H(H_PARENT),
+		    v[U_PARENT]) && same(H(H_NAME), v[U_NAME]);
+#undef H
+	if (eq)
+		j->res->present++;
+	else
+		error(j->res, f->in->name, r->line, "code",
+		    hz_arena_printf(j->x->arena, "编码 %s 已经存在，内容与这一行"
+		    "不同：导入只新增，不修改已有单位（改名请在管理页面上改）",
+		    shown(j->x->arena, code)));
 	return HZ_OK;
 }
 
 static enum hz_status
 import_units(struct job *j)
 {
-	static const char *const names[] = { "code", "parent_code", "kind",
-	    "name" };
-	int pos[4];
+	static const bool required[U__N] = { true, false, true, true };
+	const struct file *f = &j->u;
 	enum hz_status rc;
 
-	if (!columns(j, j->uname, &j->u, names, pos, 4))
-		return HZ_OK;
-	for (size_t i = 1; i < j->u.nrows; i++) {
-		const struct hz_csv_row *r = &j->u.rows[i];
-		const char *parent = cell(r, pos[1]);
-		struct hz_unit_input in = {
-			.kind = cell(r, pos[2]), .name = cell(r, pos[3]),
-			.code = cell(r, pos[0]),
-		};
-		bool ok;
+	for (size_t i = 1; i < f->csv.nrows; i++) {
+		const struct hz_csv_row *r = &f->csv.rows[i];
+		const char *v[U__N];
+		struct hz_refusal why = { 0 };
+		struct hz_ctx x = *j->x;
+		uint64_t id;
+		bool ok, have;
 
-		if (in.code[0] == '\0') {
-			error(j->res, j->uname, r->line, "code", "编码不能为空");
+		for (int k = 0; k < U__N; k++)
+			v[k] = cell(j, f, r, k);
+		if (failed(j, 'u', v[U_PARENT])) {
+			j->res->knock_on++;
+			fail(j, 'u', v[U_CODE]);
 			continue;
 		}
-		if (strcmp(in.kind, "building") == 0) {
-			error(j->res, j->uname, r->line, "kind",
+		if (!clean(j, f, r, v, required)) {
+			fail(j, 'u', v[U_CODE]);
+			continue;
+		}
+		if (strcmp(v[U_KIND], "building") == 0) {
+			error(j->res, f->in->name, r->line, "kind",
 			    "楼栋请写在 buildings.csv 中");
+			fail(j, 'u', v[U_CODE]);
 			continue;
 		}
-		if (parent[0] && (in.parent_id = hz_unit_id_by_code(j->x,
-		    parent)) == 0) {
-			error(j->res, j->uname, r->line, "parent_code",
+		if ((rc = existing(j, f, r, v, &have)))
+			return rc;
+		if (have)
+			continue;
+		struct hz_unit_input in = { .kind = v[U_KIND],
+		    .name = v[U_NAME], .code = v[U_CODE] };
+		if (v[U_PARENT][0] && (in.parent_id = hz_unit_id_by_code(j->x,
+		    v[U_PARENT])) == 0) {
+			error(j->res, f->in->name, r->line, "parent_code",
 			    hz_arena_printf(j->x->arena, "上级单位编码 %s 不存在"
 			    "（上级须写在前面，或已导入）",
-			    shown(j->x->arena, parent)));
+			    shown(j->x->arena, v[U_PARENT])));
+			fail(j, 'u', v[U_CODE]);
 			continue;
 		}
-		if (!parent[0] && strcmp(in.kind, "village") != 0) {
-			error(j->res, j->uname, r->line, "parent_code",
+		if (!v[U_PARENT][0] && strcmp(in.kind, "village") != 0) {
+			error(j->res, f->in->name, r->line, "parent_code",
 			    "只有村没有上级：请填写上级单位编码");
+			fail(j, 'u', v[U_CODE]);
 			continue;
 		}
-		if ((rc = create(j, j->uname, r->line, &in, false, &ok)))
+		x.why = &why;
+		if ((rc = refused(j, f, r->line, &x, hz_unit_create(&x, &in,
+		    &id), &ok)))
 			return rc;
-		if (ok && ++j->res->units % 1000 == 0 && j->progress)
-			fprintf(j->progress, "units: %zu/%zu\n", j->res->units,
-			    j->u.nrows - 1);
+		if (!ok)
+			fail(j, 'u', v[U_CODE]);
+		else
+			progress(j, "units", ++j->res->units, f->csv.nrows - 1);
 	}
 	return HZ_OK;
 }
@@ -170,49 +562,211 @@ import_units(struct job *j)
 static enum hz_status
 import_buildings(struct job *j)
 {
-	static const char *const names[] = { "code", "group_code", "name",
-	    "lane", "door_no", "rooms", "head_username" };
-	int pos[7];
+	static const bool required[B__N] = { true, true, true, true, true,
+	    false, false };
+	const struct file *f = &j->b;
 	enum hz_status rc;
 
-	if (!columns(j, j->bname, &j->b, names, pos, 7))
-		return HZ_OK;
-	for (size_t i = 1; i < j->b.nrows; i++) {
-		const struct hz_csv_row *r = &j->b.rows[i];
-		const char *group = cell(r, pos[1]), *head = cell(r, pos[6]);
-		struct hz_unit_input in = {
-			.kind = "building", .code = cell(r, pos[0]),
-			.name = cell(r, pos[2]), .lane = cell(r, pos[3]),
-			.door_no = cell(r, pos[4]),
-			.rooms = empty_null(cell(r, pos[5])),
-		};
-		bool ok;
+	for (size_t i = 1; i < f->csv.nrows; i++) {
+		const struct hz_csv_row *r = &f->csv.rows[i];
+		const char *v[B__N];
+		struct hz_refusal why = { 0 };
+		struct hz_ctx x = *j->x;
+		uint64_t id;
+		bool ok, have;
 
-		if (in.code[0] == '\0') {
-			error(j->res, j->bname, r->line, "code", "编码不能为空");
+		for (int k = 0; k < B__N; k++)
+			v[k] = cell(j, f, r, k);
+		if (failed(j, 'u', v[B_GROUP]) || failed(j, 's', v[B_HEAD])) {
+			j->res->knock_on++;
+			fail(j, 'u', v[B_CODE]);
 			continue;
 		}
-		if ((in.parent_id = hz_unit_id_by_code(j->x, group)) == 0) {
-			error(j->res, j->bname, r->line, "group_code",
+		if (!clean(j, f, r, v, required)) {
+			fail(j, 'u', v[B_CODE]);
+			continue;
+		}
+		if (!door_ok(v[B_DOOR])) {
+			error(j->res, f->in->name, r->line, "door_no",
+			    hz_arena_printf(j->x->arena, "门牌号 %s 不对：应为从 1 "
+			    "起的数字，如 12；同一门牌下的几栋写 12-1、12A 或 "
+			    "12之一（不写“号”字）", shown(j->x->arena, v[B_DOOR])));
+			fail(j, 'u', v[B_CODE]);
+			continue;
+		}
+		if ((rc = existing(j, f, r, v, &have)))
+			return rc;
+		if (have)
+			continue;
+		struct hz_unit_input in = {
+			.kind = "building", .code = v[B_CODE],
+			.name = v[B_NAME], .lane = v[B_LANE],
+			.door_no = v[B_DOOR], .rooms = empty_null(v[B_ROOMS]),
+		};
+		if ((in.parent_id = hz_unit_id_by_code(j->x, v[B_GROUP])) == 0) {
+			error(j->res, f->in->name, r->line, "group_code",
 			    hz_arena_printf(j->x->arena, "户组编码 %s 不存在"
 			    "（须在 units.csv 中或已导入）",
-			    shown(j->x->arena, group)));
+			    shown(j->x->arena, v[B_GROUP])));
+			fail(j, 'u', v[B_CODE]);
 			continue;
 		}
-		if (head[0] && (in.head_id = hz_user_id_by_username(j->x,
-		    head)) == 0) {
-			error(j->res, j->bname, r->line, "head_username",
+		if (v[B_HEAD][0] && (in.head_id = hz_user_id_by_username(j->x,
+		    v[B_HEAD])) == 0) {
+			error(j->res, f->in->name, r->line, "head_username",
 			    hz_arena_printf(j->x->arena, "栋长账号 %s 不存在"
-			    "（先用 huzu user add 建立）",
-			    shown(j->x->arena, head)));
+			    "（写进 staff.csv 一起导入，或先用 huzu user add 建立）",
+			    shown(j->x->arena, v[B_HEAD])));
+			fail(j, 'u', v[B_CODE]);
 			continue;
 		}
-		if ((rc = create(j, j->bname, r->line, &in, true, &ok)))
+		x.why = &why;
+		if ((rc = refused(j, f, r->line, &x, hz_unit_create(&x, &in,
+		    &id), &ok)))
 			return rc;
-		if (ok && ++j->res->buildings % 1000 == 0 && j->progress)
-			fprintf(j->progress, "buildings: %zu/%zu\n",
-			    j->res->buildings, j->b.nrows - 1);
+		if (!ok)
+			fail(j, 'u', v[B_CODE]);
+		else
+			progress(j, "buildings", ++j->res->buildings,
+			    f->csv.nrows - 1);
 	}
+	return HZ_OK;
+}
+
+/* One row of staff.csv: the account (created without a password if it
+ * is new), then its role, unless the unit comes with the buildings
+ * (*later). */
+static enum hz_status
+staff_row(struct job *j, const struct hz_csv_row *r, bool second,
+          bool *later)
+{
+	static const bool required[S__N] = { true, true, false, false };
+	const struct file *f = &j->s;
+	const char *v[S__N];
+	struct hz_refusal why = { 0 };
+	struct hz_ctx x = *j->x;
+	struct hz_db_result q;
+	enum hz_role role;
+	uint64_t user, unit, id;
+	enum hz_status rc;
+	bool ok;
+
+	*later = false;
+	x.why = &why;
+	for (int k = 0; k < S__N; k++)
+		v[k] = cell(j, f, r, k);
+	if (!second) {
+		if (failed(j, 'u', v[S_UNIT]) || failed(j, 's', v[S_USER])) {
+			j->res->knock_on++;
+			fail(j, 's', v[S_USER]);
+			return HZ_OK;
+		}
+		if (!clean(j, f, r, v, required)) {
+			fail(j, 's', v[S_USER]);
+			return HZ_OK;
+		}
+		if (!v[S_ROLE][0] != !v[S_UNIT][0]) {
+			error(j->res, f->in->name, r->line, v[S_ROLE][0]
+			    ? "unit_code" : "role", "角色和单位编码要么都填，"
+			    "要么都空（只建账号）");
+			fail(j, 's', v[S_USER]);
+			return HZ_OK;
+		}
+		if (v[S_ROLE][0] && !hz_role_parse(v[S_ROLE], &role)) {
+			error(j->res, f->in->name, r->line, "role",
+			    hz_arena_printf(j->x->arena, "没有角色 %s：应为 admin、"
+			    "cadre、group_leader、building_head 或 "
+			    "station_manager", shown(j->x->arena, v[S_ROLE])));
+			fail(j, 's', v[S_USER]);
+			return HZ_OK;
+		}
+		if (!hz_rule_ok(&hz_user_rules.username, v[S_USER], false)) {
+			error(j->res, f->in->name, r->line, "username",
+			    hz_user_rules.username.message);
+			fail(j, 's', v[S_USER]);
+			return HZ_OK;
+		}
+		if ((rc = hz_db_run(x.db, x.arena, &stmts, STMT_USER,
+		    HZ_ARGS(HZ_ARG_STR(v[S_USER])), &q)))
+			return rc;
+		if (q.nrows == 1 && strcmp(HZ_CELL(&q, 0, 1)->s,
+		    v[S_NAME]) != 0) {
+			error(j->res, f->in->name, r->line, "display_name",
+			    hz_arena_printf(j->x->arena, "账号 %s 已经存在，姓名是"
+			    "“%s”：姓名须一致（导入不改已有账号）",
+			    shown(j->x->arena, v[S_USER]),
+			    shown(j->x->arena, HZ_CELL(&q, 0, 1)->s)));
+			fail(j, 's', v[S_USER]);
+			return HZ_OK;
+		}
+		if (q.nrows == 0) {
+			struct hz_staff_new s = { .username = v[S_USER],
+			    .display_name = v[S_NAME], .no_password = true };
+			if ((rc = refused(j, f, r->line, &x,
+			    hz_staff_create(&x, &s, &user), &ok)))
+				return rc;
+			if (!ok) {
+				fail(j, 's', v[S_USER]);
+				return HZ_OK;
+			}
+			j->res->staff++;
+		}
+		if (!v[S_ROLE][0])
+			return HZ_OK;
+		if (hz_unit_id_by_code(j->x, v[S_UNIT]) == 0) {
+			*later = true;    /* a building of this import, perhaps */
+			return HZ_OK;
+		}
+	}
+	(void)hz_role_parse(v[S_ROLE], &role);
+	user = hz_user_id_by_username(j->x, v[S_USER]);
+	if ((unit = hz_unit_id_by_code(j->x, v[S_UNIT])) == 0) {
+		error(j->res, f->in->name, r->line, "unit_code",
+		    hz_arena_printf(j->x->arena, "单位编码 %s 不存在（须在 "
+		    "units.csv 或 buildings.csv 中，或已导入）",
+		    shown(j->x->arena, v[S_UNIT])));
+		return HZ_OK;
+	}
+	if ((rc = hz_db_run(x.db, x.arena, &stmts, STMT_HELD, HZ_ARGS(
+	    HZ_ARG_I64((long long)user), HZ_ARG_STR(hz_role_name(role)),
+	    HZ_ARG_I64((long long)unit)), &q)))
+		return rc;
+	if (HZ_CELL(&q, 0, 0)->i > 0) {
+		j->res->present++;      /* held already */
+		return HZ_OK;
+	}
+	if ((rc = refused(j, f, r->line, &x, hz_role_grant(&x, user, role,
+	    unit, &id), &ok)))
+		return rc;
+	if (ok)
+		j->res->roles++;
+	return HZ_OK;
+}
+
+static enum hz_status
+import_staff(struct job *j, bool second)
+{
+	const struct file *f = &j->s;
+	enum hz_status rc;
+	bool later;
+
+	if (!second) {
+		j->later = hz_arena_calloc(j->x->arena, f->csv.nrows + 1,
+		    sizeof(*j->later));
+		if (j->later == NULL)
+			return HZ_ERR_NOMEM;
+		for (size_t i = 1; i < f->csv.nrows; i++) {
+			if ((rc = staff_row(j, &f->csv.rows[i], false, &later)))
+				return rc;
+			if (later)
+				j->later[j->nlater++] = i;
+			progress(j, "staff", i, f->csv.nrows - 1);
+		}
+		return HZ_OK;
+	}
+	for (size_t i = 0; i < j->nlater; i++)
+		if ((rc = staff_row(j, &f->csv.rows[j->later[i]], true, &later)))
+			return rc;
 	return HZ_OK;
 }
 
@@ -220,14 +774,62 @@ static enum hz_status
 import_tx(const struct hz_ctx *x, void *p)
 {
 	struct job *j = p;
+	struct hz_import_result *res = j->res;
 	enum hz_status rc;
 
 	j->x = x;    /* the transaction's context */
-	j->res->units = j->res->buildings = j->res->nerr = 0;
-	if ((rc = import_units(j)) || (rc = import_buildings(j)))
+	res->units = res->buildings = res->staff = res->roles = 0;
+	res->present = res->knock_on = res->nerr = 0;
+	j->bad.n = j->bad.cap = 0;
+	j->nlater = 0;
+	if ((rc = import_units(j)) ||
+	    (j->staff && (rc = import_staff(j, false))) ||
+	    (rc = import_buildings(j)) ||
+	    (j->staff && (rc = import_staff(j, true))))
 		return rc;
 	/* Any error: roll everything back. */
-	return j->res->nerr ? HZ_ERR_INVALID : HZ_OK;
+	return res->nerr ? HZ_ERR_INVALID : HZ_OK;
+}
+
+static bool
+parse(struct job *j, struct file *f)
+{
+	const char *why;
+	size_t line;
+
+	if (hz_csv_parse(j->x->arena, f->in->text, f->in->len, &f->csv, &line,
+	    &why) == HZ_OK)
+		return true;
+	error(j->res, f->in->name, line, NULL, why);
+	return false;
+}
+
+enum hz_status
+hz_import_files(const struct hz_ctx *x, const struct hz_import_file *units,
+                const struct hz_import_file *buildings,
+                const struct hz_import_file *staff, FILE *progress,
+                struct hz_import_result *res)
+{
+	struct job j = { .x = x, .staff = staff != NULL, .progress = progress,
+	    .res = res };
+	struct file *files[3] = { &j.u, &j.b, &j.s };
+	enum hz_status rc;
+
+	memset(res, 0, sizeof(*res));
+	j.u = (struct file){ units, units_cols, U__N, true, { 0, NULL }, { 0 } };
+	j.b = (struct file){ buildings, buildings_cols, B__N, true, { 0, NULL },
+	    { 0 } };
+	j.s = (struct file){ staff, staff_cols, S__N, false, { 0, NULL },
+	    { 0 } };
+	/* Root errors first: any of them stops the run, reported alone. */
+	res->root = true;
+	for (int i = 0; i < (staff ? 3 : 2); i++)
+		if (!parse(&j, files[i]) || !header(&j, files[i]))
+			return HZ_ERR_INVALID;
+	if ((rc = check_village(&j)) || res->nerr)
+		return rc ? rc : HZ_ERR_INVALID;
+	res->root = false;
+	return hz_tx(x, import_tx, &j);
 }
 
 enum hz_status
@@ -235,19 +837,53 @@ hz_import(const struct hz_ctx *x, const char *uname, const char *units,
           size_t ulen, const char *bname, const char *buildings, size_t blen,
           FILE *progress, struct hz_import_result *res)
 {
-	struct job j = { x, uname, bname, { 0, NULL }, { 0, NULL }, progress,
-	    res };
-	const char *why;
-	size_t line;
+	struct hz_import_file u = { uname, units, ulen },
+	    b = { bname, buildings, blen };
 
-	memset(res, 0, sizeof(*res));
-	if (hz_csv_parse(x->arena, units, ulen, &j.u, &line, &why)) {
-		error(res, uname, line, NULL, why);
-		return HZ_ERR_INVALID;
-	}
-	if (hz_csv_parse(x->arena, buildings, blen, &j.b, &line, &why)) {
-		error(res, bname, line, NULL, why);
-		return HZ_ERR_INVALID;
-	}
-	return hz_tx(x, import_tx, &j);
+	return hz_import_files(x, &u, &b, NULL, progress, res);
+}
+
+/* --- huzu init ---------------------------------------------------------- */
+
+struct init_job {
+	const struct hz_setup_input *in;
+	uint64_t                     village, user;
+};
+
+static enum hz_status
+init_tx(const struct hz_ctx *x, void *p)
+{
+	struct init_job *j = p;
+	struct hz_setup_state st;
+	struct hz_unit_input u = { .kind = "village",
+	    .name = j->in->village_name, .code = j->in->village_code };
+	struct hz_staff_new s = { .username = j->in->username,
+	    .display_name = j->in->display_name, .password = j->in->password };
+	uint64_t grant;
+	enum hz_status rc;
+
+	if ((rc = hz_setup_state(x, &st)))
+		return rc;
+	if (st.staff > 0 || st.village != 0)
+		return hz_refuse(x, &not_empty);
+	if ((rc = hz_unit_create(x, &u, &j->village)) ||
+	    (rc = hz_staff_create(x, &s, &j->user)))
+		return rc;
+	return hz_role_grant(x, j->user, HZ_ROLE_ADMIN, j->village, &grant);
+}
+
+enum hz_status
+hz_setup_init(const struct hz_ctx *x, const struct hz_setup_input *in,
+              uint64_t *village, uint64_t *user)
+{
+	struct init_job j = { in, 0, 0 };
+	enum hz_status rc;
+
+	if (x->caller != NULL)
+		return HZ_ERR_FORBIDDEN;
+	if ((rc = hz_tx(x, init_tx, &j)))
+		return rc;
+	*village = j.village;
+	*user = j.user;
+	return HZ_OK;
 }

@@ -93,6 +93,10 @@ static const struct hz_refusal
 	"验证码不对或已过期，请核对短信后重新输入；过期了请重新获取验证码" },
     code_locked = { HZ_ERR_RATE_LIMITED, "code_locked", "code",
 	"验证码错误次数过多，请重新获取验证码" },
+    old_wrong = { HZ_ERR_FORBIDDEN, "old_password_wrong", "old_password",
+	"原密码不对，请重新输入；忘记了请联系管理员重置密码" },
+    same_password = { HZ_ERR_INVALID, "validation_failed", "new_password",
+	"新密码不能与原密码相同，请换一个" },
     throttled = { HZ_ERR_RATE_LIMITED, "login_throttled", "password",
 	"密码错误次数较多，请稍等片刻再试；忘记密码请联系管理员" },
     locked = { HZ_ERR_RATE_LIMITED, "account_locked", NULL,
@@ -284,6 +288,76 @@ hz_login_staff(const struct hz_ctx *x, const char *username,
 		return rc;
 	struct login_job j = { id, "staff", "login.staff", t };
 	return hz_tx(x, staff_tx, &j);
+}
+
+struct change_job {
+	uint64_t          user;
+	const char       *hash;
+	struct hz_tokens *t;
+};
+
+/* The new password, every session of the account ended, a new one for
+ * the caller, and the audit row. */
+static enum hz_status
+change_tx(const struct hz_ctx *x, void *p)
+{
+	struct change_job *j = p;
+	enum hz_status rc;
+
+	if ((rc = hz_password_store(x, j->user, j->hash, false)) ||
+	    (rc = hz_session_end_user(x, j->user)) ||
+	    (rc = hz_session_start(x, j->user, "staff", j->t)))
+		return rc;
+	return hz_audit(x, 0, "user.password_change", "user", j->user, NULL);
+}
+
+enum hz_status
+hz_password_change(const struct hz_ctx *x, const char *old_password,
+                   const char *new_password, struct hz_tokens *t)
+{
+	const struct hz_caller *c = x->caller;
+	unsigned char key[HZ_INDEX_BYTES];
+	struct failed_job f = { key, 0 };
+	struct hz_refusal held = { 0 };
+	char hash[128];
+	uint64_t id = 0;
+	bool known = false;
+	enum hz_status rc, verdict;
+
+	if (c == NULL || !c->staff || c->username == NULL)
+		return HZ_ERR_FORBIDDEN;
+	if (!hz_rule_ok(&hz_user_rules.password, new_password, false))
+		return hz_refuse_rule(x, "new_password", &hz_user_rules.password);
+	f.user = c->id;
+	/* Guessed old passwords count as wrong logins of the account: the
+	 * same delays and lock, whichever door the guesser uses. */
+	name_key(x, c->username, key);
+	if ((verdict = guard(x, key, c->id, &known))) {
+		const struct hz_refusal *r = hz_refusal_of(x, verdict);
+
+		if (r == NULL)
+			return verdict;
+		held = *r;
+		held.field = "old_password";
+		if (!known)
+			return hz_refuse(x, &held);
+	}
+	rc = hz_staff_authenticate(x, c->username, old_password, &id);
+	if (rc == HZ_ERR_UNAUTHORIZED || (rc == HZ_OK && id != c->id)) {
+		if ((rc = hz_tx(x, failed_tx, &f)))
+			return rc;
+		return hz_refuse(x, verdict ? &held : &old_wrong);
+	}
+	if (rc)
+		return rc;
+	if (strcmp(old_password, new_password) == 0)
+		return hz_refuse(x, &same_password);
+	if ((rc = hz_password_hash(new_password, hash)))
+		return rc;
+	struct change_job j = { c->id, hash, t };
+	rc = hz_tx(x, change_tx, &j);
+	sodium_memzero(hash, sizeof(hash));
+	return rc;
 }
 
 enum hz_status

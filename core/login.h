@@ -17,6 +17,17 @@ extern const struct hz_rule hz_rule_login_code;   /* 6 digits */
  * audited. */
 enum hz_status hz_login_staff(const struct hz_ctx *, const char *username,
                               const char *password, struct hz_tokens *);
+/* A staff member changes their own password (the caller's): the old one
+ * goes through the same guard as a login (a wrong one counts as a failed
+ * login: 403 old_password_wrong, then login_throttled/account_locked on
+ * old_password); the new one follows the password rule and differs from
+ * the old (422 new_password). must_change_password is cleared, every
+ * session of the account ends, and *t holds a new one's tokens; audited
+ * user.password_change. */
+enum hz_status hz_password_change(const struct hz_ctx *,
+                                  const char *old_password,
+                                  const char *new_password,
+                                  struct hz_tokens *t);
 /* Forgets failed logins older than a day, addresses unused for 90 and
  * expired login codes older than a day. */
 enum hz_status hz_login_purge(const struct hz_ctx *,

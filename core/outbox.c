@@ -11,12 +11,13 @@
 #define BACKOFF_MAX_MINUTES 360
 
 enum {
-	STMT_QUEUE, STMT_DUE, STMT_SENT, STMT_RETRY, STMT_LIST, STMT_UNREAD,
-	STMT_READ, STMT__MAX
+	STMT_QUEUE, STMT_DUE, STMT_SENT, STMT_RETRY, STMT_GIVE_UP, STMT_LIST,
+	STMT_UNREAD, STMT_READ, STMT__MAX
 };
 
 #define DUE_ROW(C, L) C(D_ID, "n.id") C(D_TEXT, "n.text") \
-	C(D_ATTEMPTS, "n.attempts") \
+	C(D_ATTEMPTS, "n.attempts") C(D_KIND, "n.kind") \
+	C(D_SUBJECT, "n.subject_id") \
 	L(D_PHONE, "IF(u.disabled, NULL, u.phone_sealed)")
 enum { DUE_ROW(HZ_COL_ENUM, HZ_COL_ENUM) D__NCOLS };
 
@@ -47,6 +48,12 @@ static const char *const sql[STMT__MAX] = {
 	    " next_try_at = IF(attempts >= ?, '9999-12-31 00:00:00',"
 	    "  FROM_UNIXTIME(?) + INTERVAL LEAST(POW(2, attempts - 1), ?) MINUTE)"
 	    " WHERE id = ? AND sent_at IS NULL",
+	/* The gateway refused this number or this text for good: never due
+	 * again, like one given up after outbox_max_attempts. */
+	[STMT_GIVE_UP] =
+	    "UPDATE notifications SET attempts = attempts + 1,"
+	    " next_try_at = '9999-12-31 00:00:00'"
+	    " WHERE id = ? AND sent_at IS NULL",
 	/* Newest first: the cursor is the last (smallest) id seen, 0 for
 	 * the first page. */
 	[STMT_LIST] =
@@ -76,7 +83,8 @@ hz_notify(const struct hz_ctx *x, uint64_t user, const char *kind,
 }
 
 /* One notification: sent, or silently done (no phone, or a disabled
- * account), or failed. The
+ * account), or failed: given up at once when the gateway says it can never
+ * go (HZ_ERR_INVALID, sms.h), else tried again later. The
  * send comes before the mark, so a crash in between sends it twice rather
  * than never (at least once, like any outbox). */
 static enum hz_status
@@ -96,8 +104,16 @@ send_one(const struct hz_ctx *x, const struct hz_db_result *r, size_t i,
 	}
 	rc = hz_unseal(x->arena, x->keys, "phone", (const unsigned char *)ph->s,
 	    ph->len, &phone);
-	if (rc == HZ_OK)
-		rc = hz_sms_send_text(x, phone, HZ_CELL(r, i, D_TEXT)->s);
+	if (rc == HZ_OK) {
+		/* The template's number: what the notification is about,
+		 * else the notification itself. */
+		const struct hz_db_cell *sub = HZ_CELL(r, i, D_SUBJECT);
+		uint64_t ref = !sub->null && sub->i > 0 ? (uint64_t)sub->i :
+		    (uint64_t)id;
+
+		rc = hz_sms_send_text(x, phone, HZ_CELL(r, i, D_KIND)->s, ref,
+		    HZ_CELL(r, i, D_TEXT)->s);
+	}
 	if (phone != NULL)
 		sodium_memzero(phone, strlen(phone));
 	if (rc == HZ_OK) {
@@ -107,9 +123,12 @@ send_one(const struct hz_ctx *x, const struct hz_db_result *r, size_t i,
 	}
 	/* The id and the reason only: no phone, no text. */
 	hz_warn("notification not sent", "notification=%lld attempt=%lld "
-	    "status=%s", id, HZ_CELL(r, i, D_ATTEMPTS)->i + 1,
-	    hz_status_str(rc));
+	    "status=%s retry=%s", id, HZ_CELL(r, i, D_ATTEMPTS)->i + 1,
+	    hz_status_str(rc), rc == HZ_ERR_INVALID ? "no" : "yes");
 	c->failed++;
+	if (rc == HZ_ERR_INVALID)
+		return hz_db_run(x->db, x->arena, &stmts, STMT_GIVE_UP,
+		    HZ_ARGS(HZ_ARG_I64(id)), NULL);
 	return hz_db_run(x->db, x->arena, &stmts, STMT_RETRY, HZ_ARGS(
 	    HZ_ARG_I64(x->cfg->outbox_max_attempts), now,
 	    HZ_ARG_I64(BACKOFF_MAX_MINUTES), HZ_ARG_I64(id)), NULL);

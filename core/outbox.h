@@ -25,14 +25,17 @@ struct hz_outbox_counts {
 	unsigned long long sent;      /* a text went out */
 	unsigned long long silent;    /* no phone or disabled: marked sent,
 	                                 nothing sent */
-	unsigned long long failed;    /* to be tried again later */
+	unsigned long long failed;    /* not sent: to be tried again later,
+	                                 or given up (sms.h) */
 };
 
 /* Sends the due notifications (unsent, next_try_at <= x->now), at most
  * outbox_batch of them, oldest due first, to each user's phone (unsealed
  * here, never logged). A failed send backs off (1, 2, 4... minutes, six
  * hours at most) and is given up after outbox_max_attempts (left unsent,
- * never due again). */
+ * never due again); one the gateway refuses for good (a number it cannot
+ * reach, content it will not carry: HZ_ERR_INVALID, sms.h) is given up at
+ * once. */
 enum hz_status hz_outbox_run(const struct hz_ctx *, struct hz_outbox_counts *);
 /* The same; *sent counts the texts that went out. */
 enum hz_status hz_outbox_send(const struct hz_ctx *, unsigned long long *sent);

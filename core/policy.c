@@ -40,7 +40,8 @@ static const unsigned rights[HZ_ROLE__MAX] = {
 	 * official channel, not a landlord's. */
 	[HZ_ROLE_CADRE]           = CHAIN | R(HZ_RIGHT_TENANCY_EXPORT) |
 	                            R(HZ_RIGHT_DIRECTIVE_SEND) |
-	                            R(HZ_RIGHT_DASHBOARD),
+	                            R(HZ_RIGHT_DASHBOARD) |
+	                            R(HZ_RIGHT_ORG_EXPORT),
 	/* A station manager runs their station (hz_station_managed narrows
 	 * the subtree to the stations naming them) and has no business
 	 * reading the village's buildings. */
@@ -50,7 +51,8 @@ static const unsigned rights[HZ_ROLE__MAX] = {
 	                            R(HZ_RIGHT_TENANCY_EXPORT) |
 	                            R(HZ_RIGHT_STATION_MANAGE) |
 	                            R(HZ_RIGHT_DIRECTIVE_SEND) |
-	                            R(HZ_RIGHT_DASHBOARD),
+	                            R(HZ_RIGHT_DASHBOARD) |
+	                            R(HZ_RIGHT_ORG_EXPORT),
 };
 
 const char *
@@ -152,14 +154,14 @@ enum {
 static const char *const sql[STMT__MAX] = {
 	[STMT_USER] =
 	    "SELECT kind, display_name, username, phone_sealed, disabled,"
-	    " authz_version, 1 FROM users WHERE id = ?",
+	    " authz_version, 1, must_change_password FROM users WHERE id = ?",
 	/* The session's state rides along: a point select by primary key
 	 * inside the user's one. */
 	[STMT_USER_SESSION] =
 	    "SELECT kind, display_name, username, phone_sealed, disabled,"
 	    " authz_version, (SELECT COUNT(*) FROM sessions s WHERE s.id = ?"
-	    " AND s.user_id = users.id AND s.revoked_at IS NULL)"
-	    " FROM users WHERE id = ?",
+	    " AND s.user_id = users.id AND s.revoked_at IS NULL),"
+	    " must_change_password FROM users WHERE id = ?",
 	[STMT_GRANTS] =
 	    "SELECT r.id, r.role, n.id, n.path, n.name, n.kind"
 	    " FROM role_assignments r JOIN units n ON n.id = r.unit_id"
@@ -177,7 +179,7 @@ static const struct hz_stmt_table stmts = HZ_STMT_TABLE("policy", sql);
 /* The rows of STMT_GRANTS and STMT_USER. */
 enum { G_ID, G_ROLE, G_UNIT, G_PATH, G_NAME, G_KIND };
 enum { U_KIND, U_NAME, U_USERNAME, U_PHONE, U_DISABLED, U_VERSION,
-       U_SESSION_LIVE };
+       U_SESSION_LIVE, U_MUST_CHANGE };
 
 struct cached_grant {
 	uint64_t     id;
@@ -266,6 +268,7 @@ load(const struct hz_ctx *x, uint64_t user_id, uint64_t sid,
 		return HZ_ERR_UNAUTHORIZED;
 	c->id = user_id;
 	c->staff = strcmp(HZ_CELL(&r, 0, U_KIND)->s, "staff") == 0;
+	c->must_change_password = HZ_CELL(&r, 0, U_MUST_CHANGE)->i != 0;
 	c->display_name = HZ_CELL(&r, 0, U_NAME)->s;
 	c->username = HZ_CELL(&r, 0, U_USERNAME)->null ? NULL : HZ_CELL(&r, 0, U_USERNAME)->s;
 	if (!HZ_CELL(&r, 0, U_PHONE)->null) {

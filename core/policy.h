@@ -39,6 +39,7 @@ enum hz_right {
 	                           monthly checklists' too): group leaders up */
 	HZ_RIGHT_CHECKLIST_TICK,/* tick a building's monthly checklist */
 	HZ_RIGHT_DASHBOARD,     /* the village dashboard: cadres and admins */
+	HZ_RIGHT_ORG_EXPORT,    /* the org tree and staff as import CSV */
 	HZ_RIGHT__MAX
 };
 
@@ -67,6 +68,7 @@ struct hz_caller {
 	const char          *username;       /* staff only */
 	const unsigned char *phone_sealed;   /* NULL if none */
 	size_t               phone_len;
+	bool                 must_change_password;  /* a temporary one */
 	size_t               ngrants;
 	struct hz_grant      grants[HZ_GRANTS_MAX];
 };

@@ -10,7 +10,9 @@
 #include "idempotency.h"
 #include "log.h"
 #include "login.h"
+#include "metrics.h"
 #include "outbox.h"
+#include "retention.h"
 #include "session.h"
 #include "scheduler.h"
 #include "shifts.h"
@@ -125,6 +127,12 @@ job_purge_logins(const struct hz_ctx *x, unsigned long long *n)
 }
 
 static enum hz_status
+job_erase_tenancies(const struct hz_ctx *x, unsigned long long *n)
+{
+	return hz_tenancies_erase(x, x->cfg->tenancy_retention_days, &n[0]);
+}
+
+static enum hz_status
 job_outbox(const struct hz_ctx *x, unsigned long long *n)
 {
 	struct hz_outbox_counts c;
@@ -148,6 +156,8 @@ const struct hz_job hz_jobs[] = {
 	{ "purge_logins", { "deleted" }, job_purge_logins },
 	{ "purge_refresh_grace", { "cleared" }, hz_session_purge },
 	{ "purge_checkins", { "deleted" }, job_purge_checkins },
+	{ "purge_refresh_tokens", { "deleted" }, hz_refresh_purge },
+	{ "erase_tenancies", { "erased" }, job_erase_tenancies },
 	{ "purge_idempotency", { "deleted" }, hz_idempotency_purge },
 	{ "purge_uploads", { "deleted" }, hz_uploads_purge },
 };
@@ -180,6 +190,7 @@ hz_scheduler_run(const struct hz_ctx *x, const char *holder,
 		hz_refuse_clear(x);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		rep->status[i] = rc;
+		hz_metrics_job(j->name, rc == HZ_OK);
 		rep->njobs = i + 1;
 		line[0] = '\0';
 		for (size_t k = 0; k < 3 && j->counts[k] &&

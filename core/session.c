@@ -10,6 +10,7 @@
 enum {
 	STMT_INSERT, STMT_FIND, STMT_USE, STMT_REVOKE_FAMILY, STMT_USER_KIND,
 	STMT_SESSION_NEW, STMT_SESSION_END, STMT_UNSEAL_OLDER, STMT_PURGE_SEALED,
+	STMT_REVOKE_USER, STMT_END_USER,
 	STMT__MAX
 };
 
@@ -44,18 +45,27 @@ static const char *const sql[STMT__MAX] = {
 	    "UPDATE refresh_tokens SET state = 'revoked'"
 	    " WHERE family = ? AND state <> 'revoked'",
 	[STMT_USER_KIND] =
-	    "SELECT kind FROM users WHERE id = ? AND disabled = 0",
+	    "SELECT kind, must_change_password FROM users"
+	    " WHERE id = ? AND disabled = 0",
 	[STMT_SESSION_NEW] =
 	    "INSERT INTO sessions (user_id, family) VALUES (?, ?)",
 	/* Its access tokens stop working on their next request. */
 	[STMT_SESSION_END] =
 	    "UPDATE sessions SET revoked_at = NOW(3)"
 	    " WHERE family = ? AND revoked_at IS NULL",
+	/* Every family of a user (hz_session_end_user). */
+	[STMT_REVOKE_USER] =
+	    "UPDATE refresh_tokens SET state = 'revoked'"
+	    " WHERE user_id = ? AND state <> 'revoked'",
+	[STMT_END_USER] =
+	    "UPDATE sessions SET revoked_at = NOW(3)"
+	    " WHERE user_id = ? AND revoked_at IS NULL",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("session", sql);
 
-/* STMT_FIND's row. */
+/* STMT_USER_KIND's row; STMT_FIND's. */
+enum { K_KIND, K_MUST_CHANGE };
 enum {
 	F_ID, F_USER, F_FAMILY, F_STATE, F_LIVE, F_SESSION, F_ENDED, F_RECENT,
 	F_SEALED
@@ -72,8 +82,19 @@ static enum hz_status
 answer(const struct hz_ctx *x, uint64_t user_id, const char *kind,
        uint64_t session, const char *refresh, struct hz_tokens *t)
 {
+	struct hz_db_result u;
 	enum hz_status rc;
 
+	/* Staff holding a temporary password are told so with their tokens
+	 * (one point select; residents have no password). */
+	t->must_change_password = false;
+	if (strcmp(kind, "staff") == 0) {
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_USER_KIND,
+		    HZ_ARGS(HZ_ARG_I64((long long)user_id)), &u)))
+			return rc;
+		t->must_change_password = u.nrows == 1 &&
+		    HZ_CELL(&u, 0, K_MUST_CHANGE)->i != 0;
+	}
 	if ((rc = hz_jwt_issue(x, user_id, kind, session, &t->access)) != HZ_OK)
 		return rc;
 	if ((t->refresh = hz_arena_strdup(x->arena, refresh)) == NULL)
@@ -331,6 +352,19 @@ hz_session_end(const struct hz_ctx *x, const char *refresh)
 	struct end_job j = { refresh };
 
 	return hz_tx(x, end_tx, &j);
+}
+
+enum hz_status
+hz_session_end_user(const struct hz_ctx *x, uint64_t user_id)
+{
+	struct hz_db_arg id = HZ_ARG_I64((long long)user_id);
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REVOKE_USER,
+	    HZ_ARGS(id), NULL)))
+		return rc;
+	return hz_db_run(x->db, x->arena, &stmts, STMT_END_USER, HZ_ARGS(id),
+	    NULL);
 }
 
 enum hz_status

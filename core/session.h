@@ -6,6 +6,7 @@
 #ifndef HZ_SESSION_H
 #define HZ_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ctx.h"
@@ -16,6 +17,7 @@ struct hz_tokens {
 	int       expires_in;
 	uint64_t  user_id;
 	char      kind[16];
+	bool      must_change_password;   /* staff with a temporary one */
 };
 
 /* Starts a new family for user_id. Runs inside the caller's transaction
@@ -33,5 +35,9 @@ enum hz_status hz_session_purge(const struct hz_ctx *,
                                 unsigned long long *cleared);
 /* Revokes the family of `refresh`; unknown tokens are not an error. */
 enum hz_status hz_session_end(const struct hz_ctx *, const char *refresh);
+/* Ends every session of `user_id`: its refresh tokens are revoked and its
+ * access tokens refused from the next request on (a disabled account, a
+ * password reset or changed). Runs inside the caller's transaction. */
+enum hz_status hz_session_end_user(const struct hz_ctx *, uint64_t user_id);
 
 #endif

@@ -29,7 +29,7 @@
 	C(T_CREATED, "t.created_at") C(T_DECIDED, "t.decided_at") \
 	C(T_REJECT_REASON, "t.reject_reason") C(T_ENDED, "t.ended_at") \
 	C(T_END_REASON, "t.end_reason") C(T_VERIFIED, "t.last_verified_at") \
-	C(T_OVERDUE, "(t.status = 'pending'" \
+	C(T_ERASED, "t.erased_at") C(T_OVERDUE, "(t.status = 'pending'" \
 	    " AND t.created_at < NOW(3) - INTERVAL 24 HOUR)") \
 	L(T_PATH, "u.path")
 enum { TENANCY_ROW(HZ_COL_ENUM, HZ_COL_ENUM) T__NCOLS };
@@ -44,7 +44,8 @@ enum { TENANCY_ROW(HZ_COL_ENUM, HZ_COL_ENUM) T__NCOLS };
 	C(E_NAME, "t.name") C(E_ID_TYPE, "t.id_type") \
 	C(E_ID_SEALED, "t.id_sealed") C(E_PHONE_SEALED, "t.phone_sealed") \
 	C(E_MOVE_IN, "t.move_in") C(E_REASON, "t.reason") \
-	C(E_EMPLOYER, "t.employer") L(E_CREATED, "t.created_at")
+	C(E_EMPLOYER, "t.employer") C(E_ERASED, "t.erased_at IS NOT NULL") \
+	L(E_CREATED, "t.created_at")
 enum { EXPORT_ROW(HZ_COL_ENUM, HZ_COL_ENUM) E__NCOLS };
 
 /* ?overdue=1: pending for more than HZ_TENANCY_OVERDUE_HOURS, the rule of
@@ -199,6 +200,8 @@ static const struct hz_refusal
 	"记录过多（超过 20000 条），请缩短日期范围分批导出" },
     export_dates = { HZ_ERR_INVALID, "validation_failed", "from",
 	"日期应为 YYYY-MM-DD，且 from 不晚于 to" },
+    erased = { HZ_ERR_GONE, "erased", NULL,
+	"该登记已过保存期限，证件号码和电话已删除" },
     overdue_pending_only = { HZ_ERR_INVALID, "validation_failed", "overdue",
 	"“超时未审”只用于待审核的登记，请去掉状态筛选或选“待审核”" };
 
@@ -232,8 +235,13 @@ fill(const struct hz_ctx *x, const struct hz_db_result *r, size_t i,
 	t->status = c[T_STATUS].s;
 	t->name = c[T_NAME].s;
 	t->id_type = c[T_ID_TYPE].s;
-	t->id_masked = unsealed_masked(x, "id_number", &c[T_ID_SEALED], false);
-	t->phone_masked = unsealed_masked(x, "phone", &c[T_PHONE_SEALED], true);
+	t->erased_at = hz_time_local(x->arena, HZ_TEXT(&c[T_ERASED]));
+	/* Past the retention period (retention.h) the numbers are gone:
+	 * said so, where the masked ones stood. */
+	t->id_masked = t->erased_at ? HZ_TENANCY_ERASED
+	    : unsealed_masked(x, "id_number", &c[T_ID_SEALED], false);
+	t->phone_masked = t->erased_at ? HZ_TENANCY_ERASED
+	    : unsealed_masked(x, "phone", &c[T_PHONE_SEALED], true);
 	t->room = c[T_ROOM].s;
 	t->move_in = c[T_MOVE_IN].s;
 	t->reason = c[T_REASON].s;
@@ -769,6 +777,8 @@ hz_tenancy_reveal_id(const struct hz_ctx *x, uint64_t id, char **number)
 	if (x->caller->staff && (rc = hz_authorize(x->caller,
 	    HZ_RIGHT_PII_REVEAL, c[T_PATH].s)))
 		return rc;
+	if (!c[T_ERASED].null || c[T_ID_SEALED].null)
+		return hz_refuse(x, &erased);
 	if ((rc = hz_unseal(x->arena, x->keys, "id_number",
 	    (const unsigned char *)c[T_ID_SEALED].s, c[T_ID_SEALED].len,
 	    number)))
@@ -878,12 +888,16 @@ hz_tenancies_export(const struct hz_ctx *x, uint64_t unit, const char *from,
 		const struct hz_db_cell *c = HZ_CELL(&r, i, 0);
 
 		snprintf(idbuf, sizeof(idbuf), "%lld", c[E_ID].i);
-		(void)hz_unseal(x->arena, x->keys, "id_number",
-		    (const unsigned char *)c[E_ID_SEALED].s, c[E_ID_SEALED].len,
-		    &idn);
-		(void)hz_unseal(x->arena, x->keys, "phone",
-		    (const unsigned char *)c[E_PHONE_SEALED].s,
-		    c[E_PHONE_SEALED].len, &ph);
+		if (c[E_ERASED].i)
+			idn = ph = (char *)HZ_TENANCY_ERASED;
+		else {
+			(void)hz_unseal(x->arena, x->keys, "id_number",
+			    (const unsigned char *)c[E_ID_SEALED].s,
+			    c[E_ID_SEALED].len, &idn);
+			(void)hz_unseal(x->arena, x->keys, "phone",
+			    (const unsigned char *)c[E_PHONE_SEALED].s,
+			    c[E_PHONE_SEALED].len, &ph);
+		}
 		hz_csv_field(csv, idbuf, false);
 		hz_csv_field(csv, c[E_BUILDING].s, false);
 		hz_csv_field(csv, c[E_LANE].s, false);
@@ -996,6 +1010,8 @@ hz_tenancy_reveal_phone(const struct hz_ctx *x, uint64_t id, char **phone)
 	c = HZ_CELL(&r, 0, 0);
 	if ((rc = hz_authorize(x->caller, HZ_RIGHT_PII_REVEAL, c[T_PATH].s)))
 		return rc;
+	if (!c[T_ERASED].null)
+		return hz_refuse(x, &erased);
 	if (c[T_PHONE_SEALED].null)
 		return hz_refuse(x, &no_phone);
 	if ((rc = hz_unseal(x->arena, x->keys, "phone",

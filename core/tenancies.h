@@ -24,8 +24,11 @@
  * terms.html) a registration must have been agreed to: bump it with every
  * change of either page, and registrations made against the old text are
  * refused until the renter has read and ticked the new one. */
-#define HZ_POLICY_VERSION "2026-12-01"
+#define HZ_POLICY_VERSION "2026-12-02"
 #define HZ_MOVE_END_REASON "迁往新住址"
+/* Shown for the ID number and phone of a registration erased after the
+ * retention period (retention.h), in the answers and the export. */
+#define HZ_TENANCY_ERASED "已删除"
 
 /* What a registration's fields may hold (json.h). */
 struct hz_tenancy_rules {
@@ -76,6 +79,7 @@ struct hz_tenancy {
 	const char *ended_at;
 	const char *end_reason;
 	const char *last_verified_at;
+	const char *erased_at;       /* RFC 3339, or NULL: not erased */
 	bool        overdue;         /* pending for more than 24 hours */
 };
 

@@ -7,6 +7,7 @@
 #include "contact.h"
 #include "crypto.h"
 #include "log.h"
+#include "session.h"
 #include "users.h"
 #include "utf8.h"
 
@@ -30,7 +31,10 @@ enum {
 	STMT_BY_USERNAME, STMT_INSERT_STAFF, STMT_UNIT_KIND, STMT_STAFF_KIND,
 	STMT_GRANT, STMT_REVOKE, STMT_BY_PHONE, STMT_INSERT_RESIDENT,
 	STMT_BY_WECHAT, STMT_INSERT_WECHAT, STMT_LIST_STAFF, STMT_GET_STAFF,
-	STMT_BUMP_AUTHZ, STMT_COUNT_GRANTS,
+	STMT_BUMP_AUTHZ, STMT_COUNT_GRANTS, STMT_ID_BY_USERNAME, STMT_LOCK_STAFF,
+	STMT_OTHER_ADMINS, STMT_IS_ADMIN, STMT_DISABLE, STMT_ENABLE,
+	STMT_SET_PASSWORD, STMT_BUILDING_HEAD, STMT_SET_HEAD, STMT_ASSIGNMENT,
+	STMT_CLEAR_HEAD, STMT_FIND_GRANT,
 	STMT__MAX
 };
 
@@ -74,6 +78,52 @@ static const char *const sql[STMT__MAX] = {
 	    "UPDATE users SET authz_version = authz_version + 1 WHERE id = ?",
 	[STMT_COUNT_GRANTS] =
 	    "SELECT COUNT(*) FROM role_assignments WHERE user_id = ?",
+	/* Disabled accounts too: a name stays taken, and the command line
+	 * enables, grants and sets passwords by name. */
+	[STMT_ID_BY_USERNAME] =
+	    "SELECT id FROM users WHERE username = ? AND kind = 'staff'",
+	/* The account an admin acts on, locked for the transaction. */
+	[STMT_LOCK_STAFF] =
+	    "SELECT username, disabled FROM users WHERE id = ? AND kind = 'staff'"
+	    " FOR UPDATE",
+	/* The other enabled admins, locked: two admins disabling each other
+	 * at once are serialised here, and the second finds no one left. */
+	[STMT_OTHER_ADMINS] =
+	    "SELECT u.id FROM role_assignments r JOIN users u ON u.id = r.user_id"
+	    " WHERE r.role = 'admin' AND u.disabled = 0 AND u.id <> ?"
+	    " FOR UPDATE",
+	[STMT_IS_ADMIN] =
+	    "SELECT COUNT(*) FROM role_assignments"
+	    " WHERE user_id = ? AND role = 'admin'",
+	/* The bump makes every worker drop its cached grants; the account's
+	 * sessions end beside it (hz_session_end_user). */
+	[STMT_DISABLE] =
+	    "UPDATE users SET disabled = 1, disabled_at = NOW(3),"
+	    " authz_version = authz_version + 1 WHERE id = ?",
+	[STMT_ENABLE] =
+	    "UPDATE users SET disabled = 0, disabled_at = NULL,"
+	    " authz_version = authz_version + 1 WHERE id = ?",
+	[STMT_SET_PASSWORD] =
+	    "UPDATE users SET password_hash = ?, must_change_password = ?,"
+	    " password_changed_at = NOW(3) WHERE id = ? AND kind = 'staff'",
+	/* A building's head, locked: the grant of building_head and the
+	 * building's head go together (hz_role_grant). */
+	[STMT_BUILDING_HEAD] =
+	    "SELECT b.head_user_id, h.display_name, h.username FROM buildings b"
+	    " LEFT JOIN users h ON h.id = b.head_user_id WHERE b.unit_id = ?"
+	    " FOR UPDATE",
+	[STMT_SET_HEAD] =
+	    "UPDATE buildings SET head_user_id = ? WHERE unit_id = ?"
+	    " AND head_user_id IS NULL",
+	[STMT_ASSIGNMENT] =
+	    "SELECT role, unit_id FROM role_assignments"
+	    " WHERE id = ? AND user_id = ?",
+	[STMT_CLEAR_HEAD] =
+	    "UPDATE buildings SET head_user_id = NULL"
+	    " WHERE unit_id = ? AND head_user_id = ?",
+	[STMT_FIND_GRANT] =
+	    "SELECT id FROM role_assignments"
+	    " WHERE user_id = ? AND role = ? AND unit_id = ?",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("users", sql);
@@ -98,14 +148,61 @@ static const struct hz_refusal
     no_unit = { HZ_ERR_INVALID, "validation_failed", "unit_id",
 	"单位不存在" },
     role_kind = { HZ_ERR_INVALID, "validation_failed", "role",
-	"角色与单位类型不符（栋长对楼栋，户组长对户组，经济社干部对经济社，"
-	"管理员对村）" },
+	"角色与单位类型不符" },
     not_staff = { HZ_ERR_INVALID, "validation_failed", "role",
 	"只能给工作人员分配角色" },
     too_many = { HZ_ERR_INVALID, "validation_failed", "role",
 	"此人担任的角色已达上限（64 个）：请先撤销不再担任的角色" },
     role_held = { HZ_ERR_CONFLICT, "conflict", NULL,
-	"该人员已在此单位担任此角色" };
+	"该人员已在此单位担任此角色" },
+    role_not_held = { HZ_ERR_NOT_FOUND, "not_found", "role",
+	"该人员在此单位没有这个角色" },
+    head_taken = { HZ_ERR_CONFLICT, "head_taken", "unit_id",
+	"该楼栋已有栋长：请先撤销其栋长角色" },
+    self_disable = { HZ_ERR_CONFLICT, "cannot_disable_self", NULL,
+	"不能停用自己的账号：请由另一位管理员操作" },
+    last_admin = { HZ_ERR_CONFLICT, "last_admin", NULL,
+	"这是最后一个可用的管理员账号，停用后将无人能管理系统：请先给另一位"
+	"工作人员设置管理员角色" };
+
+const struct hz_refusal hz_refusal_password_change = { HZ_ERR_FORBIDDEN,
+    "password_change_required", NULL, "请先修改临时密码" };
+
+/* The words for a role and a kind of unit, in refusals. */
+static const char *const role_words[HZ_ROLE__MAX] = {
+	[HZ_ROLE_BUILDING_HEAD] = "栋长", [HZ_ROLE_GROUP_LEADER] = "户组长",
+	[HZ_ROLE_CADRE] = "经济社干部", [HZ_ROLE_ADMIN] = "管理员",
+	[HZ_ROLE_STATION_MANAGER] = "站点负责人",
+};
+
+static const char *
+kind_words(const char *kind)
+{
+	static const char *const w[][2] = {
+		{ "village", "村" }, { "cooperative", "经济社" },
+		{ "group", "户组" }, { "building", "楼栋" },
+	};
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (strcmp(kind, w[i][0]) == 0)
+			return w[i][1];
+	return kind;
+}
+
+/* A role given at the wrong kind of unit: which kind it takes, and what
+ * was chosen. */
+static enum hz_status
+refuse_kind(const struct hz_ctx *x, enum hz_role role, const char *want,
+            const char *got)
+{
+	struct hz_refusal r = role_kind;
+
+	r.message = hz_arena_printf(x->arena, "%s（%s）只能设在%s（%s）一级，"
+	    "所选单位是%s（%s）：请改选一个%s", role_words[role],
+	    hz_role_name(role), kind_words(want), want, kind_words(got), got,
+	    kind_words(want));
+	return hz_refuse(x, r.message ? &r : &role_kind);
+}
 
 enum hz_status
 hz_password_hash(const char *password, char out[128])
@@ -183,7 +280,7 @@ staff_tx(const struct hz_ctx *x, void *p)
 	enum hz_status rc;
 
 	rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT_STAFF, HZ_ARGS(
-	    HZ_ARG_STR(j->s->username), HZ_ARG_STR(j->hash),
+	    HZ_ARG_STR(j->s->username), HZ_ARG_OPT_STR(j->hash),
 	    HZ_ARG_STR(j->s->display_name), j->phone, j->index), &r);
 	/* Two unique keys: say which one was hit. */
 	if (rc == HZ_ERR_CONFLICT)
@@ -213,7 +310,8 @@ hz_staff_create(const struct hz_ctx *x, const struct hz_staff_new *s,
 		return HZ_ERR_FORBIDDEN;
 	if (!hz_rule_ok(&R->username, s->username, false))
 		return hz_refuse_rule(x, "username", &R->username);
-	if (!hz_rule_ok(&R->password, s->password, false))
+	if (s->no_password ? s->password != NULL
+	    : !hz_rule_ok(&R->password, s->password, false))
 		return hz_refuse_rule(x, "password", &R->password);
 	if (!hz_rule_ok(&R->display_name, s->display_name, false))
 		return hz_refuse_rule(x, "display_name", &R->display_name);
@@ -228,7 +326,9 @@ hz_staff_create(const struct hz_ctx *x, const struct hz_staff_new *s,
 		j.phone = HZ_ARG_STRN((const char *)sealed, sealed_len);
 		j.index = HZ_ARG_STRN((const char *)index, sizeof(index));
 	}
-	if ((rc = hz_password_hash(s->password, hash)))
+	if (s->no_password)
+		j.hash = NULL;
+	else if ((rc = hz_password_hash(s->password, hash)))
 		return rc;
 	rc = hz_tx(x, staff_tx, &j);
 	sodium_memzero(hash, sizeof(hash));
@@ -257,17 +357,50 @@ roles_changed(const struct hz_ctx *x, uint64_t user, const char *action,
 	return hz_audit(x, 0, action, "role_assignment", assignment, detail);
 }
 
+/* A building's head holds building_head there, and the one who is given
+ * building_head at a building without a head becomes its head (as the
+ * importer and the building's own head_id do). Another head already
+ * there is named: they go first. */
+static enum hz_status
+take_building(const struct hz_ctx *x, uint64_t user, uint64_t unit)
+{
+	struct hz_db_arg b = HZ_ARG_I64((long long)unit);
+	struct hz_db_result r;
+	struct hz_refusal why = head_taken;
+	uint64_t head;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_BUILDING_HEAD,
+	    HZ_ARGS(b), &r)) || r.nrows == 0)
+		return rc;
+	head = HZ_ID(HZ_CELL(&r, 0, 0));
+	if (head == user)
+		return HZ_OK;
+	if (head == 0)
+		return hz_db_run(x->db, x->arena, &stmts, STMT_SET_HEAD,
+		    HZ_ARGS(HZ_ARG_I64((long long)user), b), NULL);
+	why.message = hz_arena_printf(x->arena, "该楼栋已有栋长%s（%s）：请先"
+	    "撤销其栋长角色，或在楼栋资料中更换栋长",
+	    HZ_TEXT(HZ_CELL(&r, 0, 1)) ? HZ_CELL(&r, 0, 1)->s : "",
+	    HZ_TEXT(HZ_CELL(&r, 0, 2)) ? HZ_CELL(&r, 0, 2)->s : "");
+	return hz_refuse(x, why.message ? &why : &head_taken);
+}
+
 static enum hz_status
 grant_tx(const struct hz_ctx *x, void *p)
 {
 	struct grant_job *j = p;
 	struct hz_db_result r;
-	enum hz_status rc = hz_db_run(x->db, x->arena, &stmts, STMT_GRANT,
+	enum hz_status rc;
+	char detail[128];
+
+	if (j->role == HZ_ROLE_BUILDING_HEAD &&
+	    (rc = take_building(x, j->user, j->unit)))
+		return rc;
+	rc = hz_db_run(x->db, x->arena, &stmts, STMT_GRANT,
 	    HZ_ARGS(HZ_ARG_I64((long long)j->user),
 	    HZ_ARG_STR(hz_role_name(j->role)), HZ_ARG_I64((long long)j->unit),
 	    HZ_ARG_OPT_ID(x->caller ? x->caller->id : 0)), &r);
-	char detail[128];
-
 	if (rc == HZ_ERR_CONFLICT)
 		return hz_refuse(x, &role_held);
 	if (rc)
@@ -302,7 +435,7 @@ hz_role_grant(const struct hz_ctx *x, uint64_t user_id, enum hz_role role,
 	    HZ_RIGHT_USER_ADMIN, HZ_CELL(&u, 0, K_PATH)->s)))
 		return rc == HZ_ERR_NOT_FOUND ? hz_refuse(x, &no_unit) : rc;
 	if (want != NULL && strcmp(want, HZ_CELL(&u, 0, K_KIND)->s) != 0)
-		return hz_refuse(x, &role_kind);
+		return refuse_kind(x, role, want, HZ_CELL(&u, 0, K_KIND)->s);
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_STAFF_KIND,
 	    HZ_ARGS(user), &k)))
 		return rc;
@@ -334,19 +467,34 @@ revoke_tx(const struct hz_ctx *x, void *p)
 	struct revoke_job *j = p;
 	char detail[64];
 
+	struct hz_db_result a;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_ASSIGNMENT, HZ_ARGS(
+	    HZ_ARG_I64((long long)j->assignment),
+	    HZ_ARG_I64((long long)j->user)), &a)))
+		return rc;
+	if (a.nrows == 0)
+		return HZ_ERR_NOT_FOUND;
 	/* The assignment must sit under one of the caller's admin roots. */
 	for (size_t i = 0; i < j->nroots; i++) {
 		struct hz_db_result r;
-		enum hz_status rc = hz_db_run(x->db, x->arena, &stmts,
-		    STMT_REVOKE, HZ_ARGS(HZ_ARG_I64((long long)j->assignment),
-		    HZ_ARG_I64((long long)j->user), HZ_ARG_STR(j->roots[i])), &r);
 
-		if (rc)
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REVOKE,
+		    HZ_ARGS(HZ_ARG_I64((long long)j->assignment),
+		    HZ_ARG_I64((long long)j->user), HZ_ARG_STR(j->roots[i])),
+		    &r)))
 			return rc;
 		if (r.affected == 0)
 			continue;
 		snprintf(detail, sizeof(detail), "{\"user_id\":%llu}",
 		    (unsigned long long)j->user);
+		/* A head no more: the building has none until one is named. */
+		if (strcmp(HZ_CELL(&a, 0, 0)->s, "building_head") == 0 &&
+		    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_CLEAR_HEAD,
+		    HZ_ARGS(HZ_ARG_I64(HZ_CELL(&a, 0, 1)->i),
+		    HZ_ARG_I64((long long)j->user)), NULL)))
+			return rc;
 		if ((rc = hz_phone_unpublish_unless_head(x, j->user)))
 			return rc;
 		return roles_changed(x, j->user, "role.revoke", j->assignment,
@@ -358,14 +506,44 @@ revoke_tx(const struct hz_ctx *x, void *p)
 enum hz_status
 hz_role_revoke(const struct hz_ctx *x, uint64_t user_id, uint64_t assignment)
 {
-	const char *roots[HZ_GRANTS_MAX];
-	struct revoke_job j = { user_id, assignment, roots, 0 };
+	const char *roots[HZ_GRANTS_MAX] = { "/" };
+	struct revoke_job j = { user_id, assignment, roots, 1 };
 
-	if (!hz_can_anywhere(x->caller, HZ_RIGHT_USER_ADMIN))
-		return HZ_ERR_FORBIDDEN;
-	j.nroots = hz_scope_roots(x->caller, HZ_RIGHT_USER_ADMIN, roots,
-	    HZ_GRANTS_MAX);
+	/* The command line (no caller) reaches the whole tree. */
+	if (x->caller != NULL) {
+		if (!hz_can_anywhere(x->caller, HZ_RIGHT_USER_ADMIN))
+			return HZ_ERR_FORBIDDEN;
+		j.nroots = hz_scope_roots(x->caller, HZ_RIGHT_USER_ADMIN, roots,
+		    HZ_GRANTS_MAX);
+	}
 	return hz_tx(x, revoke_tx, &j);
+}
+
+uint64_t
+hz_role_held(const struct hz_ctx *x, uint64_t user_id, enum hz_role role,
+             uint64_t unit_id)
+{
+	struct hz_db_result r;
+
+	if (hz_db_run(x->db, x->arena, &stmts, STMT_FIND_GRANT, HZ_ARGS(
+	    HZ_ARG_I64((long long)user_id), HZ_ARG_STR(hz_role_name(role)),
+	    HZ_ARG_I64((long long)unit_id)), &r) || r.nrows == 0)
+		return 0;
+	return HZ_ID(HZ_CELL(&r, 0, 0));
+}
+
+enum hz_status
+hz_role_remove(const struct hz_ctx *x, uint64_t user_id, enum hz_role role,
+               uint64_t unit_id)
+{
+	uint64_t id;
+
+	if (x->caller != NULL && !hz_can_anywhere(x->caller,
+	    HZ_RIGHT_USER_ADMIN))
+		return HZ_ERR_FORBIDDEN;
+	if ((id = hz_role_held(x, user_id, role, unit_id)) == 0)
+		return hz_refuse(x, &role_not_held);
+	return hz_role_revoke(x, user_id, id);
 }
 
 /* A phone or WeChat login opens resident accounts only: a staff account
@@ -550,10 +728,10 @@ hz_user_id_by_username(const struct hz_ctx *x, const char *username)
 	struct hz_db_result r;
 
 	if (!lookup_name_ok(username) ||
-	    hz_db_run(x->db, x->arena, &stmts, STMT_BY_USERNAME,
+	    hz_db_run(x->db, x->arena, &stmts, STMT_ID_BY_USERNAME,
 	    HZ_ARGS(HZ_ARG_STR(username)), &r) || r.nrows == 0)
 		return 0;
-	return HZ_ID(HZ_CELL(&r, 0, L_ID));
+	return HZ_ID(HZ_CELL(&r, 0, 0));
 }
 
 enum hz_status
@@ -576,4 +754,184 @@ hz_staff_phone_reveal(const struct hz_ctx *x, uint64_t id, char **phone)
 	/* Audited before it is shown: no reveal goes unrecorded. */
 	return hz_audit(x, 0, "pii.reveal", "user", id,
 	    "{\"field\":\"phone\"}");
+}
+
+/* ---- Account administration: disable, enable, passwords ---- */
+
+/* Readable at a glance and read aloud: no 0/O/o, 1/l/I. */
+static const char temp_alphabet[] =
+    "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+
+void
+hz_password_temporary(char out[HZ_TEMP_PASSWORD_LEN + 1])
+{
+	/* Three groups of four, dashes between: 12 random characters of
+	 * 56, about 70 bits. */
+	for (size_t i = 0; i < HZ_TEMP_PASSWORD_LEN; i++)
+		out[i] = (i + 1) % 5 == 0 ? '-' : temp_alphabet[
+		    randombytes_uniform(sizeof(temp_alphabet) - 1)];
+	out[HZ_TEMP_PASSWORD_LEN] = '\0';
+}
+
+enum account_op { OP_DISABLE, OP_ENABLE, OP_PASSWORD };
+
+struct account_job {
+	enum account_op op;
+	uint64_t        id;
+	const char     *hash;        /* OP_PASSWORD */
+	bool            temporary;   /* OP_PASSWORD: must be changed */
+	const char     *action;      /* the audit row's, for OP_PASSWORD */
+};
+
+/* The last enabled admin may not be disabled: nobody could manage the
+ * village then. */
+static enum hz_status
+check_not_last_admin(const struct hz_ctx *x, uint64_t id)
+{
+	struct hz_db_arg user = HZ_ARG_I64((long long)id);
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_IS_ADMIN,
+	    HZ_ARGS(user), &r)) || HZ_CELL(&r, 0, 0)->i == 0)
+		return rc;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OTHER_ADMINS,
+	    HZ_ARGS(user), &r)))
+		return rc;
+	return r.nrows == 0 ? hz_refuse(x, &last_admin) : HZ_OK;
+}
+
+/* One change to one staff account, its sessions and its audit row. A
+ * change already made (disabling a disabled account) changes nothing
+ * and writes nothing. */
+static enum hz_status
+account_tx(const struct hz_ctx *x, void *p)
+{
+	struct account_job *j = p;
+	struct hz_db_arg id = HZ_ARG_I64((long long)j->id);
+	struct hz_db_result r;
+	const char *detail;
+	bool disabled;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LOCK_STAFF,
+	    HZ_ARGS(id), &r)))
+		return rc;
+	if (r.nrows == 0)
+		return HZ_ERR_NOT_FOUND;
+	disabled = HZ_CELL(&r, 0, 1)->i != 0;
+	detail = hz_arena_printf(x->arena, "{\"username\":\"%s\"}",
+	    HZ_CELL(&r, 0, 0)->s);
+	switch (j->op) {
+	case OP_DISABLE:
+		if (disabled)
+			return HZ_OK;
+		if ((rc = check_not_last_admin(x, j->id)) ||
+		    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_DISABLE,
+		    HZ_ARGS(id), NULL)) ||
+		    (rc = hz_session_end_user(x, j->id)))
+			return rc;
+		return hz_audit(x, 0, "user.disable", "user", j->id, detail);
+	case OP_ENABLE:
+		if (!disabled)
+			return HZ_OK;
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_ENABLE,
+		    HZ_ARGS(id), NULL)))
+			return rc;
+		return hz_audit(x, 0, "user.enable", "user", j->id, detail);
+	case OP_PASSWORD:
+		if ((rc = hz_password_store(x, j->id, j->hash, j->temporary)) ||
+		    (rc = hz_session_end_user(x, j->id)))
+			return rc;
+		return hz_audit(x, 0, j->action, "user", j->id, detail);
+	}
+	return HZ_ERR_INTERNAL;
+}
+
+/* Admins (USER_ADMIN anywhere) or the command line (no caller). */
+static bool
+may_administer(const struct hz_ctx *x)
+{
+	return x->caller == NULL || hz_can_anywhere(x->caller,
+	    HZ_RIGHT_USER_ADMIN);
+}
+
+enum hz_status
+hz_staff_disable(const struct hz_ctx *x, uint64_t id)
+{
+	struct account_job j = { OP_DISABLE, id, NULL, false, NULL };
+
+	if (!may_administer(x))
+		return HZ_ERR_FORBIDDEN;
+	if (x->caller != NULL && x->caller->id == id)
+		return hz_refuse(x, &self_disable);
+	return hz_tx(x, account_tx, &j);
+}
+
+enum hz_status
+hz_staff_enable(const struct hz_ctx *x, uint64_t id)
+{
+	struct account_job j = { OP_ENABLE, id, NULL, false, NULL };
+
+	if (!may_administer(x))
+		return HZ_ERR_FORBIDDEN;
+	return hz_tx(x, account_tx, &j);
+}
+
+enum hz_status
+hz_password_store(const struct hz_ctx *x, uint64_t id, const char *hash,
+                  bool temporary)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_SET_PASSWORD,
+	    HZ_ARGS(HZ_ARG_STR(hash), HZ_ARG_I64(temporary ? 1 : 0),
+	    HZ_ARG_I64((long long)id)), &r)))
+		return rc;
+	return r.affected == 1 ? HZ_OK : HZ_ERR_NOT_FOUND;
+}
+
+/* A new password for `id`, hashed here and wiped after. */
+static enum hz_status
+set_password(const struct hz_ctx *x, uint64_t id, const char *password,
+             bool temporary, const char *action)
+{
+	char hash[128];
+	struct account_job j = { OP_PASSWORD, id, hash, temporary, action };
+	enum hz_status rc;
+
+	if ((rc = hz_password_hash(password, hash)))
+		return rc;
+	rc = hz_tx(x, account_tx, &j);
+	sodium_memzero(hash, sizeof(hash));
+	return rc;
+}
+
+enum hz_status
+hz_staff_password_reset(const struct hz_ctx *x, uint64_t id, char **temporary)
+{
+	char pw[HZ_TEMP_PASSWORD_LEN + 1];
+	enum hz_status rc;
+
+	*temporary = NULL;
+	if (!may_administer(x))
+		return HZ_ERR_FORBIDDEN;
+	hz_password_temporary(pw);
+	if ((rc = set_password(x, id, pw, true, "user.password_reset")) ==
+	    HZ_OK && (*temporary = hz_arena_strdup(x->arena, pw)) == NULL)
+		rc = HZ_ERR_NOMEM;
+	sodium_memzero(pw, sizeof(pw));
+	return rc;
+}
+
+enum hz_status
+hz_staff_password_set(const struct hz_ctx *x, uint64_t id,
+                      const char *password)
+{
+	if (x->caller != NULL)
+		return HZ_ERR_FORBIDDEN;
+	if (!hz_rule_ok(&hz_user_rules.password, password, false))
+		return hz_refuse_rule(x, "password", &hz_user_rules.password);
+	return set_password(x, id, password, false, "user.password_set");
 }

@@ -31,6 +31,9 @@ struct hz_staff_new {
 	const char *display_name;
 	const char *password;      /* 10..128 characters */
 	const char *phone;         /* optional */
+	bool        no_password;   /* the importer's staff.csv: password NULL,
+	                            * none stored; the account cannot log in
+	                            * until one is set */
 };
 
 /* Refused (422 on the field, 409 for a taken username or phone) or
@@ -39,12 +42,27 @@ struct hz_staff_new {
 enum hz_status hz_staff_create(const struct hz_ctx *,
                                const struct hz_staff_new *, uint64_t *id);
 
+/* Refused while the caller holds a temporary password (an admin's
+ * reset): 403 password_change_required, until hz_password_change. */
+extern const struct hz_refusal hz_refusal_password_change;
+
 /* A role for a staff member at a unit of the right kind, inside the
  * caller's USER_ADMIN scope (or the CLI); 409 if held already. */
 enum hz_status hz_role_grant(const struct hz_ctx *, uint64_t user_id,
                              enum hz_role, uint64_t unit_id, uint64_t *id);
 enum hz_status hz_role_revoke(const struct hz_ctx *, uint64_t user_id,
                               uint64_t assignment_id);
+/* building_head at a building: the grantee becomes the building's head
+ * when it has none (another head there: 409 head_taken, naming them);
+ * revoking it clears the building's head. */
+
+/* The assignment of `role` at `unit_id` the user holds, or 0. */
+uint64_t hz_role_held(const struct hz_ctx *, uint64_t user_id, enum hz_role,
+                      uint64_t unit_id);
+/* The same as hz_role_revoke, the assignment named by what it is (the
+ * command line); 404 role_not_held when the user does not hold it. */
+enum hz_status hz_role_remove(const struct hz_ctx *, uint64_t user_id,
+                              enum hz_role, uint64_t unit_id);
 
 /* Finds the resident with this phone (validated, normalised) or creates
  * one; *created says which. */
@@ -73,7 +91,39 @@ enum hz_status hz_staff_list(const struct hz_ctx *, const struct hz_page *,
 enum hz_status hz_staff_get(const struct hz_ctx *, uint64_t id,
                             struct hz_staff_row *, struct hz_caller *roles);
 
+/* A staff account by name, disabled ones included; 0 if none. */
 uint64_t hz_user_id_by_username(const struct hz_ctx *, const char *username);
+
+/* ---- Account administration (admins: USER_ADMIN anywhere, or the
+ * command line). Each runs in one transaction with its audit row; 404 for
+ * an id that is no staff account. */
+
+/* disabled = 1, disabled_at, authz_version + 1, every session ended
+ * (refresh tokens revoked, access tokens refused from the next request
+ * on); audited user.disable. 409 cannot_disable_self for the caller's own
+ * account, 409 last_admin for the last enabled admin. Disabling a
+ * disabled account changes nothing. */
+enum hz_status hz_staff_disable(const struct hz_ctx *, uint64_t id);
+/* disabled = 0 (the user logs in again); audited user.enable. */
+enum hz_status hz_staff_enable(const struct hz_ctx *, uint64_t id);
+
+/* xxxx-xxxx-xxxx: 12 random characters without 0, O, o, 1, l, I. */
+#define HZ_TEMP_PASSWORD_LEN 14
+void hz_password_temporary(char out[HZ_TEMP_PASSWORD_LEN + 1]);
+/* A temporary password (*temporary, in the arena: shown once, never
+ * stored in clear or logged): must_change_password = 1, every session
+ * ended; audited user.password_reset. */
+enum hz_status hz_staff_password_reset(const struct hz_ctx *, uint64_t id,
+                                       char **temporary);
+/* The command line only (no caller): a password the operator chose
+ * (the password rule), not temporary; every session ended; audited
+ * user.password_set. */
+enum hz_status hz_staff_password_set(const struct hz_ctx *, uint64_t id,
+                                     const char *password);
+/* Inside a transaction: the hash and whether it must be changed, with
+ * password_changed_at; 404 for no staff account. */
+enum hz_status hz_password_store(const struct hz_ctx *, uint64_t id,
+                                 const char *hash, bool temporary);
 
 /* The full phone number of a staff member, for a caller holding
  * PII_REVEAL; every reveal is written to the audit log. *phone is NULL if

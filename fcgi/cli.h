@@ -36,5 +36,14 @@ int  cli_password(char *buf, size_t n);
 int  usage_of(const char *word);
 
 /* Commands outside fcgi/main.c, one line per area: */
+int  cmd_export(int argc, char **argv, const char *config);  /* cli_export.c */
+int cmd_init(int, char **, const char *), cmd_import(int, char **, const char *);
+/* fcgi/cli_accounts.c: user add|disable|enable|password, role add|remove */
+int  cmd_user_add(int, char **, const char *);
+int  cmd_user_disable(int, char **, const char *);
+int  cmd_user_enable(int, char **, const char *);
+int  cmd_user_password(int, char **, const char *);
+int  cmd_role_add(int, char **, const char *);
+int  cmd_role_remove(int, char **, const char *);
 
 #endif

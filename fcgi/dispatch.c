@@ -7,6 +7,7 @@
 #include "idempotency.h"
 #include "log.h"
 #include "response.h"
+#include "users.h"
 
 void
 hz_req_init(struct hz_req *req, hz_arena *a, const struct hz_config *cfg,
@@ -68,6 +69,9 @@ authenticate(struct hz_req *req)
 	req->ctx.caller = &req->caller;
 	if (req->route->access == HZ_STAFF && !req->caller.staff)
 		return refuse(req, &hz_refusal_staff_only);
+	if (req->caller.must_change_password &&
+	    !(req->route->flags & HZ_TEMP_PASSWORD_OK))
+		return refuse(req, &hz_refusal_password_change);
 	return true;
 }
 

@@ -1,8 +1,11 @@
 /* Logging in and out: staff password, phone code, WeChat, refresh. */
+#include <string.h>
+
 #include "handlers.h"
 #include "login.h"
 #include "response.h"
 #include "session.h"
+#include "users.h"
 #include "wechat_web.h"
 
 static void
@@ -17,7 +20,10 @@ reply_tokens(struct hz_req *req, const struct hz_tokens *t)
 	    !cJSON_AddNumberToObject(o, "expires_in", t->expires_in) ||
 	    (u = cJSON_AddObjectToObject(o, "user")) == NULL ||
 	    !cJSON_AddNumberToObject(u, "id", (double)t->user_id) ||
-	    !cJSON_AddStringToObject(u, "kind", t->kind)) {
+	    !cJSON_AddStringToObject(u, "kind", t->kind) ||
+	    /* Staff only: a temporary password must be changed first. */
+	    (strcmp(t->kind, "staff") == 0 && !cJSON_AddBoolToObject(u,
+	    "must_change_password", t->must_change_password))) {
 		hz_reply_status(req, HZ_ERR_NOMEM);
 		return;
 	}
@@ -137,6 +143,28 @@ h_logout(struct hz_req *req)
 		hz_reply_status(req, rc);
 	else
 		hz_reply_empty(req, 204);
+}
+
+/* ---- One's own password (staff) ---- */
+
+static const struct hz_rule old_password = { HZ_F_STRING, 1, 256,
+    "请填写原密码（管理员重置后给您的临时密码也算）" };
+
+enum { P_OLD, P_NEW };
+const struct hz_field me_password_fields[] = {
+	[P_OLD] = { "old_password", &old_password, HZ_REQUIRED },
+	[P_NEW] = { "new_password", &hz_user_rules.password, HZ_REQUIRED },
+	{ NULL, NULL, 0 },
+};
+
+/* Changed: every session of the account ended, this one's new tokens. */
+void
+h_me_password(struct hz_req *req)
+{
+	struct hz_tokens t;
+
+	reply_login(req, hz_password_change(&req->ctx, req->in[P_OLD].s,
+	    req->in[P_NEW].s, &t), &t);
 }
 
 /* ---- Inside WeChat's browser (official account web authorisation) ---- */

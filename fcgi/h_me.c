@@ -34,6 +34,8 @@ reply_me(struct hz_req *req)
 	    !hz_json_add_str_or_null(u, "phone", phone) ||
 	    (hz_caller_is_head(&req->ctx) &&
 	    !cJSON_AddBoolToObject(u, "phone_public", published)) ||
+	    (c->staff && !cJSON_AddBoolToObject(u, "must_change_password",
+	    c->must_change_password)) ||
 	    (roles = hz_render_grants(c)) == NULL) {
 		hz_reply_status(req, HZ_ERR_NOMEM);
 		return;

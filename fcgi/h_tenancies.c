@@ -35,7 +35,8 @@ tenancy_json(const struct hz_tenancy *t)
 	    !hz_json_add_str_or_null(o, "reject_reason", t->reject_reason) ||
 	    !hz_json_add_str_or_null(o, "ended_at", t->ended_at) ||
 	    !hz_json_add_str_or_null(o, "end_reason", t->end_reason) ||
-	    !hz_json_add_str_or_null(o, "last_verified_at", t->last_verified_at))
+	    !hz_json_add_str_or_null(o, "last_verified_at", t->last_verified_at) ||
+	    !hz_json_add_str_or_null(o, "erased_at", t->erased_at))
 		return NULL;
 	if (t->members_json != NULL) {
 		cJSON *m = cJSON_Parse(t->members_json);

@@ -133,3 +133,56 @@ h_user_phone(struct hz_req *req)
 	rc = hz_staff_phone_reveal(&req->ctx, id, &phone);
 	hz_reply_revealed(req, rc, "phone", phone);
 }
+
+/* ---- Account administration ---- */
+
+/* The account as it is now, after `rc` (a change, or a refusal). */
+static void
+reply_changed(struct hz_req *req, uint64_t id, enum hz_status rc)
+{
+	if (rc)
+		hz_reply_status(req, rc);
+	else
+		reply_staff(req, id, 200);
+}
+
+void
+h_user_disable(struct hz_req *req)
+{
+	uint64_t id;
+
+	if (hz_path_id(req, "id", &id))
+		reply_changed(req, id, hz_staff_disable(&req->ctx, id));
+}
+
+void
+h_user_enable(struct hz_req *req)
+{
+	uint64_t id;
+
+	if (hz_path_id(req, "id", &id))
+		reply_changed(req, id, hz_staff_enable(&req->ctx, id));
+}
+
+/* The temporary password is in this answer only (never cached, never
+ * in a log line). */
+void
+h_user_password_reset(struct hz_req *req)
+{
+	uint64_t id;
+	char *pw = NULL;
+	cJSON *o;
+	enum hz_status rc;
+
+	if (!hz_path_id(req, "id", &id))
+		return;
+	if ((rc = hz_staff_password_reset(&req->ctx, id, &pw))) {
+		hz_reply_status(req, rc);
+		return;
+	}
+	if ((o = cJSON_CreateObject()) != NULL &&
+	    (!cJSON_AddStringToObject(o, "temporary_password", pw) ||
+	    !cJSON_AddBoolToObject(o, "must_change_password", true)))
+		o = NULL;
+	hz_reply_object(req, 200, o);
+}

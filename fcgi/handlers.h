@@ -11,6 +11,10 @@
 void h_health(struct hz_req *);
 void h_version(struct hz_req *);
 void h_client_error(struct hz_req *);
+/* GET /metrics (fcgi/h_metrics.c), and the worker's count of each answered
+ * request into the shared counters. */
+void h_metrics(struct hz_req *);
+void hz_metrics_count(const struct hz_req *, long long usec);
 
 void h_login(struct hz_req *);
 void h_code_send(struct hz_req *);
@@ -81,6 +85,11 @@ void h_user_phone(struct hz_req *);
 void h_user_create(struct hz_req *);
 void h_role_grant(struct hz_req *);
 void h_role_revoke(struct hz_req *);
+void h_user_disable(struct hz_req *);
+void h_user_enable(struct hz_req *);
+void h_user_password_reset(struct hz_req *);
+void h_me_password(struct hz_req *);    /* h_auth.c: answers new tokens */
+extern const struct hz_field me_password_fields[];
 void h_upload_create(struct hz_req *);
 void h_upload_get(struct hz_req *);
 
@@ -175,5 +184,9 @@ extern const struct hz_field directive_remind_fields[];
 extern const struct hz_field directives_query[];
 extern const struct hz_field receipts_query[];
 extern const struct hz_field receipts_csv_query[];
+
+/* The org tree and staff as import CSV (issue 13). */
+void h_unit_export(struct hz_req *);
+extern const struct hz_field org_export_query[];
 
 #endif

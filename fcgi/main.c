@@ -19,13 +19,14 @@
 #include "crypto.h"
 #include "ctx.h"
 #include "db.h"
-#include "importer.h"
 #include "json.h"
 #include "login.h"
 #include "log.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "num.h"
 #include "pool.h"
+#include "retention.h"
 #include "router.h"
 #include "scheduler.h"
 #include "shifts.h"
@@ -113,97 +114,6 @@ cmd_keygen(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 	printf("qr_current = 1\n");
 	hex_secret("qr_key_1", 32);
 	return 0;
-}
-
-/* huzu user add USERNAME DISPLAY_NAME [PHONE] */
-static int
-cmd_user(int argc, char **argv, const char *path)
-{
-	struct cli c;
-	char pw[256];
-	uint64_t id;
-	enum hz_status rc;
-
-	if (argc < 5 || argv[4][0] == '-')
-		return usage_of(argv[1]);
-	struct hz_staff_new s = {
-		.username = argv[3], .display_name = argv[4],
-		.phone = argc > 5 && argv[5][0] != '-' ? argv[5] : NULL,
-		.password = pw,
-	};
-	if (cli_password(pw, sizeof(pw)) != 0 || cli_open(&c, path) != 0)
-		return 1;
-	rc = hz_staff_create(&c.x, &s, &id);
-	sodium_memzero(pw, sizeof(pw));
-	if (rc) {
-		cli_fail(&c, "cannot add the user", rc);
-		cli_close(&c);
-		return 1;
-	}
-	cli_close(&c);
-	printf("user %s added (id %llu)\n", s.username, (unsigned long long)id);
-	return 0;
-}
-
-/* huzu role add USERNAME ROLE UNIT_CODE */
-static int
-cmd_role(int argc, char **argv, const char *path)
-{
-	struct cli c;
-	enum hz_role role;
-	uint64_t user, unit, id;
-	enum hz_status rc;
-
-	if (argc < 6)
-		return usage_of(argv[1]);
-	if (!hz_role_parse(argv[4], &role)) {
-		fprintf(stderr, "huzu: no role %s\n", argv[4]);
-		return usage_of(argv[1]);
-	}
-	if (cli_open(&c, path) != 0)
-		return 1;
-	user = hz_user_id_by_username(&c.x, argv[3]);
-	unit = hz_unit_id_by_code(&c.x, argv[5]);
-	if (user == 0 || unit == 0) {
-		fprintf(stderr, "huzu: no %s %s\n", user ? "unit" : "user",
-		    user ? argv[5] : argv[3]);
-		cli_close(&c);
-		return 1;
-	}
-	rc = hz_role_grant(&c.x, user, role, unit, &id);
-	if (rc == HZ_ERR_CONFLICT) {
-		cli_close(&c);
-		printf("%s already holds %s at %s\n", argv[3], argv[4], argv[5]);
-		return 0;
-	}
-	if (rc) {
-		cli_fail(&c, "cannot grant", rc);
-		cli_close(&c);
-		return 1;
-	}
-	cli_close(&c);
-	printf("%s is %s at %s\n", argv[3], argv[4], argv[5]);
-	return 0;
-}
-
-static char *
-slurp(hz_arena *a, const char *path, size_t *len)
-{
-	struct hz_buf b;
-	char chunk[8192];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	if (f == NULL) {
-		fprintf(stderr, "huzu: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	hz_buf_init(&b, a);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		hz_buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return b.oom ? NULL : b.data ? b.data : hz_arena_strdup(a, "");
 }
 
 /* huzu station add UNIT_CODE KIND NAME */
@@ -397,70 +307,33 @@ cmd_shift_add(int argc, char **argv, const char *path)
 	return rc ? 1 : 0;
 }
 
-/* huzu purge: deletes what is kept no longer than configured. */
+/* huzu purge: deletes what is kept no longer than configured, and
+ * erases old registrations' personal data (retention.h), as the
+ * scheduler's purge jobs do. */
 static int
 cmd_purge(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 {
 	struct cli c;
-	unsigned long long n = 0, m = 0;
+	unsigned long long n = 0, m = 0, t = 0, e = 0;
 	enum hz_status rc;
 
 	if (cli_open(&c, path) != 0)
 		return 1;
 	if ((rc = hz_checkins_purge(&c.x, c.cfg.checkin_retention_days, &n)) ==
-	    HZ_OK)
-		rc = hz_login_purge(&c.x, &m);
+	    HZ_OK && (rc = hz_login_purge(&c.x, &m)) == HZ_OK &&
+	    (rc = hz_refresh_purge(&c.x, &t)) == HZ_OK)
+		rc = hz_tenancies_erase(&c.x, c.cfg.tenancy_retention_days, &e);
 	cli_close(&c);
 	if (rc) {
 		fprintf(stderr, "huzu: purge failed: %s\n", hz_status_str(rc));
 		return 1;
 	}
-	printf("purged %llu check-in(s) older than %d days and %llu old "
-	    "staff login record(s)\n", n, c.cfg.checkin_retention_days, m);
+	printf("purged %llu check-in(s) older than %d days, %llu old "
+	    "login record(s) and code(s), %llu spent refresh token(s); erased "
+	    "the ID numbers and phones of %llu registration(s) closed more "
+	    "than %d days ago\n", n, c.cfg.checkin_retention_days, m, t, e,
+	    c.cfg.tenancy_retention_days);
 	return 0;
-}
-
-/* huzu import UNITS.csv BUILDINGS.csv */
-static int
-cmd_import(int argc, char **argv, const char *path)
-{
-	struct hz_import_result *res;
-	struct cli c;
-	char *u, *b;
-	size_t ul, bl;
-	enum hz_status rc;
-
-	if (argc < 4 || argv[2][0] == '-' || argv[3][0] == '-')
-		return usage_of(argv[1]);
-	if (cli_open(&c, path) != 0)
-		return 1;
-	if ((res = calloc(1, sizeof(*res))) == NULL ||
-	    (u = slurp(c.x.arena, argv[2], &ul)) == NULL ||
-	    (b = slurp(c.x.arena, argv[3], &bl)) == NULL) {
-		free(res);
-		cli_close(&c);
-		return 1;
-	}
-	rc = hz_import(&c.x, argv[2], u, ul, argv[3], b, bl, stderr, res);
-	cli_close(&c);
-	if (rc == HZ_OK)
-		printf("imported %zu units and %zu buildings\n", res->units,
-		    res->buildings);
-	else if (rc == HZ_ERR_INVALID) {
-		size_t shown = res->nerr < 50 ? res->nerr : 50;
-		for (size_t i = 0; i < shown; i++)
-			fprintf(stderr, "%s:%zu:%s%s %s\n", res->errs[i].file,
-			    res->errs[i].line,
-			    res->errs[i].column ? " 列 " : "",
-			    res->errs[i].column ? res->errs[i].column : "",
-			    res->errs[i].reason);
-		fprintf(stderr, "huzu: %zu error(s); nothing was imported\n",
-		    res->nerr);
-	} else
-		fprintf(stderr, "huzu: import failed (%s); nothing was "
-		    "imported\n", hz_status_str(rc));
-	free(res);
-	return rc == HZ_OK ? 0 : 1;
 }
 
 static int
@@ -501,14 +374,35 @@ cmd_serve(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 	return hz_serve(exe, path);
 }
 
-/* huzu worker -c CONFIG --listen-fd N: started by the master only. */
+/* `--metrics-fd N` at argv[at] (the master's shared counters,
+ * core/base/metrics.h), mapped; true when absent (no metrics). */
+static bool
+metrics_fd_arg(int argc, char **argv, int at)
+{
+	int64_t fd;
+
+	if (argc == at)
+		return true;
+	if (argc != at + 2 || strcmp(argv[at], "--metrics-fd") != 0)
+		return false;
+	if (strcmp(argv[at + 1], "-1") == 0)    /* the master has none */
+		return true;
+	if (!hz_parse_i64z(argv[at + 1], 0, 1023, &fd))
+		return false;
+	(void)hz_metrics_attach((int)fd);
+	return true;
+}
+
+/* huzu worker -c CONFIG --listen-fd N [--metrics-fd N]: started by the
+ * master only. */
 static int
 cmd_worker(int argc, char **argv, const char *path)
 {
 	int64_t fd;
 
-	if (argc != 6 || strcmp(argv[4], "--listen-fd") != 0 ||
-	    !hz_parse_i64z(argv[5], 0, 1023, &fd)) {
+	if (argc < 6 || strcmp(argv[4], "--listen-fd") != 0 ||
+	    !hz_parse_i64z(argv[5], 0, 1023, &fd) ||
+	    !metrics_fd_arg(argc, argv, 6)) {
 		fputs("huzu worker is started by huzu serve\n", stderr);
 		return 2;
 	}
@@ -589,10 +483,14 @@ cmd_tick(int argc, char **argv, const char *path)
 	return rc ? 1 : 0;
 }
 
-/* huzu scheduler -c CONFIG: started by the master only. */
+/* huzu scheduler -c CONFIG [--metrics-fd N]: started by the master only. */
 static int
-cmd_scheduler(UNUSED int argc, UNUSED char **argv, const char *path)
+cmd_scheduler(int argc, char **argv, const char *path)
 {
+	if (!metrics_fd_arg(argc, argv, 4)) {
+		fputs("huzu scheduler is started by huzu serve\n", stderr);
+		return 2;
+	}
 	return hz_scheduler_main(path);
 }
 
@@ -671,18 +569,41 @@ static const struct command {
 	  "  scheduler holds it (--wait: wait that long for it)\n", cmd_tick },
 	{ "migrate", "", "apply the pending migrations in sql_dir", NULL,
 	  cmd_migrate },
-	{ "import", "UNITS.csv BUILDINGS.csv",
-	  "load units and buildings from CSV (all or nothing)",
+	{ "init", "VILLAGE_CODE VILLAGE_NAME USERNAME DISPLAY_NAME",
+	  "set up an empty instance: the village and its first admin",
+	  "  the admin's password is asked for twice on a terminal, else read\n"
+	  "  from the first line of stdin; refused once any village or staff\n"
+	  "  account exists. init --check: exit 0 if the instance is empty\n",
+	  cmd_init },
+	{ "import", "UNITS.csv BUILDINGS.csv [STAFF.csv]",
+	  "load units, buildings and staff from CSV (all or nothing)",
 	  "  units.csv:     code,parent_code,kind,name\n"
 	  "  buildings.csv: code,group_code,name,lane,door_no,rooms,"
-	  "head_username\n", cmd_import },
+	  "head_username\n"
+	  "  staff.csv:     username,display_name,role,unit_code (one row per\n"
+	  "                 role; new accounts get no password)\n"
+	  "  UTF-8 (Excel: Save As \"CSV UTF-8\"); door_no: 12, 12-1, 12A, "
+	  "12之一\n", cmd_import },
 	{ "user add", "USERNAME DISPLAY_NAME [PHONE]",
 	  "add a staff account (password on stdin)",
 	  "  the password is asked for twice on a terminal, else read from\n"
 	  "  the first line of stdin; never give it as an argument\n",
-	  cmd_user },
+	  cmd_user_add },
+	{ "user disable", "USERNAME",
+	  "disable a staff account: logged out everywhere at once", NULL,
+	  cmd_user_disable },
+	{ "user enable", "USERNAME", "enable a disabled staff account again",
+	  NULL, cmd_user_enable },
+	{ "user password", "USERNAME",
+	  "set a staff member's password (on stdin; ends their sessions)",
+	  "  the password is asked for twice on a terminal, else read from\n"
+	  "  the first line of stdin; never give it as an argument\n",
+	  cmd_user_password },
 	{ "role add", "USERNAME ROLE UNIT_CODE",
-	  "give a staff member a role at a unit", NULL, cmd_role,
+	  "give a staff member a role at a unit", NULL, cmd_role_add,
+	  "roles", hz_role_names },
+	{ "role remove", "USERNAME ROLE UNIT_CODE",
+	  "take a role at a unit from a staff member", NULL, cmd_role_remove,
 	  "roles", hz_role_names },
 	{ "station add", "UNIT_CODE KIND NAME", "add a station", NULL,
 	  cmd_station, "kinds", hz_station_kinds },
@@ -700,7 +621,13 @@ static const struct command {
 	  "  MONTH: 2026-12, this month or later; ITEM: \"photo:TEXT\" needs a\n"
 	  "  photo; 1 to 20 items; fixed once the month's lists were issued\n",
 	  cmd_checklist_template },
-	{ "purge", "", "delete old check-ins, login records and login codes",
+	{ "export", "units|buildings|staff [UNIT_CODE]",
+	  "print the org tree or the staff list as CSV in the import format",
+	  "  the subtree of UNIT_CODE, else the whole village; UTF-8 with BOM,\n"
+	  "  CRLF; staff: one row per role, no phone, no password\n",
+	  cmd_export },
+	{ "purge", "", "delete old check-ins, login records and codes and spent"
+	  " refresh tokens; erase old registrations' ID numbers and phones",
 	  NULL, cmd_purge },
 	{ "config", "[--check | --get KEY]",
 	  "print every key with its default; check a config; print one value",

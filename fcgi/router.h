@@ -39,6 +39,10 @@ enum {
 	/* The body is raw bytes up to cfg->upload_max, received into a file
 	 * (req->body_path) instead of the arena: photos. */
 	HZ_BODY_FILE = 1u << 1,
+	/* Open to a caller holding a temporary password (an admin's reset);
+	 * every other route with a caller answers 403
+	 * password_change_required until it is changed (core/users.h). */
+	HZ_TEMP_PASSWORD_OK = 1u << 2,
 };
 
 extern const struct hz_route hz_routes[];

@@ -8,6 +8,8 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,  "/api/v1/health",             h_health,       HZ_PUBLIC, NULL, NULL },
 	{ HZ_GET,  "/api/v1/version",            h_version,      HZ_PUBLIC, NULL, NULL },
 	{ HZ_POST, "/api/v1/client-errors",      h_client_error, HZ_PUBLIC, client_error_fields, NULL },
+	/* Local only: nginx and the handler answer 404 to anyone else. */
+	{ HZ_GET,  "/metrics",                   h_metrics,      HZ_PUBLIC, NULL, NULL },
 
 	{ HZ_POST, "/api/v1/auth/login",         h_login,        HZ_PUBLIC, login_fields, NULL },
 	{ HZ_POST, "/api/v1/auth/code",          h_code_send,    HZ_PUBLIC, code_fields, NULL },
@@ -18,7 +20,7 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,  "/api/v1/wechat/jssdk",       h_wechat_jssdk, HZ_PUBLIC, NULL, wechat_jssdk_query },
 	{ HZ_POST, "/api/v1/auth/refresh",       h_refresh,      HZ_PUBLIC, refresh_fields, NULL },
 	{ HZ_POST, "/api/v1/auth/logout",        h_logout,       HZ_PUBLIC, refresh_fields, NULL },
-	{ HZ_GET,  "/api/v1/me",                 h_me,           HZ_USER,   NULL, NULL },
+	{ HZ_GET,  "/api/v1/me",                 h_me,           HZ_USER,   NULL, NULL, HZ_TEMP_PASSWORD_OK },
 
 	{ HZ_GET,   "/api/v1/units",             h_units_list,      HZ_STAFF, NULL, units_query },
 	{ HZ_POST,  "/api/v1/units",             h_unit_create,     HZ_STAFF, unit_create_fields, NULL },
@@ -38,6 +40,7 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,  "/api/v1/buildings/{id}/qr.svg",       h_building_qr_svg,    HZ_STAFF, NULL, NULL },
 	{ HZ_POST, "/api/v1/buildings/{id}/qr/rotate",    h_building_qr_rotate, HZ_STAFF, NULL, NULL },
 	{ HZ_GET,  "/api/v1/units/{id}/posters",          h_unit_posters,       HZ_STAFF, NULL, NULL },
+	{ HZ_GET,  "/api/v1/units/{id}/export",           h_unit_export,        HZ_STAFF, NULL, org_export_query },
 
 	{ HZ_POST, "/api/v1/tenancies",                   h_tenancy_create,     HZ_USER,  tenancy_create_fields, NULL, HZ_IDEMPOTENT },
 	{ HZ_GET,  "/api/v1/tenancies",                   h_tenancies_list,     HZ_USER,  NULL, tenancies_query },
@@ -114,6 +117,12 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,    "/api/v1/users/{id}/phone",           h_user_phone,  HZ_STAFF, NULL, NULL },
 	{ HZ_POST,   "/api/v1/users/{id}/roles",           h_role_grant,  HZ_STAFF, role_grant_fields, NULL },
 	{ HZ_DELETE, "/api/v1/users/{id}/roles/{role_id}", h_role_revoke, HZ_STAFF, NULL, NULL },
+	/* Account administration (admins); one's own password (any staff,
+	 * a temporary one included). */
+	{ HZ_POST,   "/api/v1/users/{id}/disable",         h_user_disable, HZ_STAFF, NULL, NULL },
+	{ HZ_POST,   "/api/v1/users/{id}/enable",          h_user_enable,  HZ_STAFF, NULL, NULL },
+	{ HZ_POST,   "/api/v1/users/{id}/password-reset",  h_user_password_reset, HZ_STAFF, NULL, NULL },
+	{ HZ_POST,   "/api/v1/me/password",                h_me_password,  HZ_STAFF, me_password_fields, NULL, HZ_TEMP_PASSWORD_OK },
 
 	/* The body is the photo itself (HZ_BODY_FILE: into a file, up to upload_max). */
 	{ HZ_POST, "/api/v1/uploads",      h_upload_create, HZ_USER, NULL, NULL, HZ_BODY_FILE },

@@ -4,6 +4,7 @@
  * it a few times per lease period, so a standby on another host takes
  * over within scheduler_lease seconds of this one's death; a clean stop
  * releases it at once. Signals are taken synchronously, as in the master. */
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -58,11 +59,15 @@ hz_scheduler_main(const char *config_path)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (hz_log_level_parse(cfg.log_level, &lvl) == 0)
 		hz_log_set_level(lvl);
+	if (hz_log_reopen(cfg.log_file) != 0)
+		hz_error("cannot open the log file", "log_file=%s error=\"%s\"",
+		    cfg.log_file, strerror(errno));
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);     /* the log moved: reopen it */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -122,6 +127,9 @@ hz_scheduler_main(const char *config_path)
 		sig = sigtimedwait(&set, &si, &wait);
 		if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
 			break;
+		if (sig == SIGUSR1 && hz_log_reopen(cfg.log_file) != 0)
+			hz_error("cannot reopen the log file", "log_file=%s "
+			    "error=\"%s\"", cfg.log_file, strerror(errno));
 	}
 	if (held && hz_lease_release(&x, HZ_LEASE_JOBS, holder) == HZ_OK)
 		hz_info("scheduler lease released", "holder=%s", holder);

@@ -17,6 +17,8 @@
 #include "config.h"
 #include "crypto.h"
 #include "dispatch.h"
+#include "handlers.h"
+#include "health.h"
 #include "log.h"
 #include "policy.h"
 #include "pool.h"
@@ -29,13 +31,57 @@
  * nginx sees our 413 rather than a broken pipe; beyond it we just close. */
 #define DRAIN_MAX (16u * 1024 * 1024)
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reopen;
 
 static void
 on_term(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	reopen = 1;
+}
+
+/* The pipe of a worker of a pending generation (set by the master on a
+ * reload): it reports there whether it can serve. -1: none. */
+static int
+ready_fd(void)
+{
+	const char *s = getenv("HUZU_READY_FD");
+	char *end;
+	long fd;
+
+	if (s == NULL)
+		return -1;
+	fd = strtol(s, &end, 10);
+	unsetenv("HUZU_READY_FD");    /* not for the programs it runs */
+	return *end == '\0' && fd > 2 && fd < 1024 ? (int)fd : -1;
+}
+
+/* One line, one write (atomic on a pipe): "ready PID" or "failed PID
+ * REASON". */
+static void
+report(int fd, bool ok, const char *why)
+{
+	char line[256];
+	int n;
+
+	if (fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), ok ? "ready %ld\n" : "failed %ld %s\n",
+	    (long)getpid(), why);
+	if (n >= (int)sizeof(line)) {
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';      /* cut, but still one whole line */
+	}
+	if (n > 0)
+		(void)!write(fd, line, (size_t)n);
+	close(fd);
 }
 
 /* Copies a FastCGI parameter into the arena: FCGX_GetParam's pointers die
@@ -235,9 +281,14 @@ out:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	us = (t1.tv_sec - t0.tv_sec) * 1000000LL +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000;
+	hz_metrics_count(&req, us);
 	/* The route pattern, never the raw path: ids and tokens stay out of
 	 * the log. */
-	hz_log(req.status >= 500 ? HZ_LOG_ERROR : HZ_LOG_INFO, "request",
+	/* Health probes (every few seconds, from every balancer) at debug;
+	 * a failing one is an error like any other. */
+	hz_log(req.status >= 500 ? HZ_LOG_ERROR : req.route != NULL &&
+	    strcmp(req.route->pattern, "/api/v1/health") == 0 ? HZ_LOG_DEBUG
+	    : HZ_LOG_INFO, "request",
 	    "method=%s route=%s status=%d dur_us=%lld rid=%s why=%s%s%s",
 	    hz_method_name(req.method),
 	    req.route ? req.route->pattern : "-", req.status, us,
@@ -259,6 +310,7 @@ hz_worker(const char *config_path, int listen_fd)
 	sigset_t block, during_poll;
 	char err[256];
 	unsigned long served = 0;
+	int ready = ready_fd();
 
 	if ((cfg = malloc(sizeof(*cfg))) == NULL ||
 	    (keys = sodium_malloc(sizeof(*keys))) == NULL)
@@ -266,6 +318,7 @@ hz_worker(const char *config_path, int listen_fd)
 	if (hz_config_load(cfg, config_path, err, sizeof(err)) != HZ_OK ||
 	    hz_keys_load(cfg, keys, err, sizeof(err)) != HZ_OK) {
 		hz_error("worker cannot load config", "error=\"%s\"", err);
+		report(ready, false, err);
 		return 1;
 	}
 	/* The keys now live in `keys` (guarded pages); wipe their hex copies,
@@ -274,7 +327,9 @@ hz_worker(const char *config_path, int listen_fd)
 	for (size_t i = 0; i < cfg->secrets.n; i++)
 		if (strcmp(cfg->secrets.kv[i].name, "db_password") != 0 &&
 		    strcmp(cfg->secrets.kv[i].name, "wechat_secret") != 0 &&
-		    strcmp(cfg->secrets.kv[i].name, "wechat_oa_secret") != 0)
+		    strcmp(cfg->secrets.kv[i].name, "wechat_oa_secret") != 0 &&
+		    strcmp(cfg->secrets.kv[i].name,
+		    "sms_tencent_secret_key") != 0)
 			sodium_memzero(cfg->secrets.kv[i].value,
 			    sizeof(cfg->secrets.kv[i].value));
 	prctl(PR_SET_DUMPABLE, 0);
@@ -283,6 +338,10 @@ hz_worker(const char *config_path, int listen_fd)
 		return 1;   /* the master died before we got here */
 	if (hz_log_level_parse(cfg->log_level, &lvl) == 0)
 		hz_log_set_level(lvl);
+	/* Its generation's log_file (the master's may be an older one). */
+	if (hz_log_reopen(cfg->log_file) != 0)
+		hz_error("cannot open the log file", "log_file=%s error=\"%s\"",
+		    cfg->log_file, strerror(errno));
 	hz_wechat_web_config_check(cfg);
 	if (sodium_init() < 0 || mysql_library_init(0, NULL, NULL) != 0 ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
@@ -295,25 +354,56 @@ hz_worker(const char *config_path, int listen_fd)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
+	/* SIGUSR1 (the log moved) likewise: taken between requests. The
+	 * master starts us with it blocked. */
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &during_poll);
 	sigdelset(&during_poll, SIGTERM);
+	sigdelset(&during_poll, SIGUSR1);
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, listen_fd, 0) != 0)
 		return 1;
 	if ((a = hz_arena_new(16 * 1024)) == NULL ||
 	    (db = hz_db_new(cfg)) == NULL)
 		return 1;
-	(void)hz_db_connect(db);    /* a down database is not fatal */
+	if (ready >= 0) {
+		/* A new generation proves it can serve before the old one
+		 * is retired: connected, and a statement prepared and run. */
+		enum hz_status rc = hz_db_connect(db);
+
+		if (rc == HZ_OK)
+			rc = hz_health_check(db, a);
+		hz_arena_reset(a);
+		if (rc != HZ_OK) {
+			snprintf(err, sizeof(err), "cannot reach the database "
+			    "(%s, errno %u, db_name %s)", hz_status_str(rc),
+			    hz_db_errno(db), cfg->db_name);
+			hz_error("new worker not ready", "error=\"%s\"", err);
+			report(ready, false, err);
+			return 1;
+		}
+		report(ready, true, NULL);
+	} else
+		(void)hz_db_connect(db);    /* a down database is not fatal */
 
 	while (!stop) {
 		struct pollfd p = { .fd = listen_fd, .events = POLLIN };
 		int rc = ppoll(&p, 1, NULL, &during_poll);
 
+		if (reopen) {
+			reopen = 0;
+			if (hz_log_reopen(cfg->log_file) != 0)
+				hz_error("cannot reopen the log file",
+				    "log_file=%s error=\"%s\"", cfg->log_file,
+				    strerror(errno));
+		}
 		if (rc < 0 || stop)
 			continue;
 		rc = FCGX_Accept_r(&r);

@@ -178,13 +178,32 @@ hz_write_config() {
 		{ print }' >"$file"
 }
 
-# hz_serve BIN CONFIG LOG PIDFILE SOCKET
+# hz_serve BIN CONFIG LOG PIDFILE SOCKET: PIDFILE is written here, unless
+# it is the config's pid_file (huzu serve writes that one itself, and
+# removes it when it stops); hz_stop_all removes it either way once the
+# master is gone, so no stale pid file stays behind.
+declare -gA HZ_PIDFILE_OF=()
 hz_serve() {
-	local bin=$1 conf=$2 log=$3 pidf=$4 sock=$5
+	local bin=$1 conf=$2 log=$3 pidf=$4 sock=$5 own
+	own=$("$bin" config --get pid_file -c "$conf" 2>/dev/null) || own=
 	setsid "$bin" serve -c "$conf" </dev/null >>"$log" 2>&1 &
-	echo $! >"$pidf"
 	HZ_PIDS+=($!)
-	hz_wait_for 20 "huzu serve" test -S "$sock"
+	HZ_PIDFILE_OF[$!]=$pidf
+	if [ -n "$own" ] && [ "$(realpath -m "$own")" = "$(realpath -m "$pidf")" ]; then
+		hz_wait_for 20 "huzu serve" test -S "$sock" -a -s "$pidf"
+	else
+		echo $! >"$pidf"
+		hz_wait_for 20 "huzu serve" test -S "$sock"
+	fi
+}
+
+# hz_pidfile_drop PID: removes the pid file recorded for PID while it
+# still names PID.
+hz_pidfile_drop() {
+	local f=${HZ_PIDFILE_OF[$1]:-}
+	[ -n "$f" ] && [ "$(cat "$f" 2>/dev/null)" = "$1" ] && rm -f "$f"
+	unset "HZ_PIDFILE_OF[$1]"
+	return 0
 }
 
 # --- nginx -----------------------------------------------------------------
@@ -251,12 +270,14 @@ hz_stop_all() {
 	local i pid
 	for ((i = ${#HZ_PIDS[@]} - 1; i >= 0; i--)); do
 		pid=${HZ_PIDS[i]}
-		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || continue
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null ||
+			{ hz_pidfile_drop "$pid"; continue; }
 		for _ in $(seq 1 300); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
 		kill -KILL -- "-$pid" 2>/dev/null || true
+		hz_pidfile_drop "$pid"
 	done
 	HZ_PIDS=()
 }

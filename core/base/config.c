@@ -42,7 +42,8 @@ static const struct key keys[] = {
 	    "seconds a stopping worker may take to finish its request"),
 	STR(db_host, "", "MariaDB host; empty means the unix socket below"),
 	INT(db_port, 1, 65535, "3306", "MariaDB TCP port"),
-	STR(db_socket, "var/run/mariadb.sock", "MariaDB unix socket"),
+	STR(db_socket, "/run/mysqld/mysqld.sock",
+	    "MariaDB unix socket (Debian's MariaDB listens here)"),
 	STR(db_name, "huzu", "database name"),
 	STR(db_user, "huzu", "database user (password: db_password in the secrets file)"),
 	INT(db_connect_timeout, 1, 60, "2", "seconds to wait for a connection"),
@@ -52,6 +53,12 @@ static const struct key keys[] = {
 	STR(secrets_file, "var/secrets",
 	    "secrets file (key = value, mode 0600, never in git)"),
 	STR(log_level, "info", "debug, info, warn or error"),
+	STR(log_file, "",
+	    "file the master, workers and scheduler append their lines to;"
+	    " empty: stderr. SIGUSR1 to the master reopens it (logrotate)"),
+	STR(pid_file, "",
+	    "file huzu serve writes its pid to at start and removes at exit;"
+	    " empty: none"),
 	STR(public_base_url, "http://127.0.0.1:8080",
 	    "public URL of the portal, printed in QR codes"),
 	INT(access_ttl, 60, 3600, "900", "lifetime of an access token (JWT), seconds"),
@@ -81,8 +88,25 @@ static const struct key keys[] = {
 	INT(login_lock_minutes, 1, 1440, "15",
 	    "the window of the password limits, and the longest wait"),
 	STR(sms_sender, "log",
-	    "how codes are sent; log: append \"phone code\" lines to sms_log"),
+	    "how login codes and notifications are sent; log: append \"phone"
+	    " code\" lines to sms_log; tencent: Tencent Cloud SMS (the sms_tencent_*"
+	    " and sms_template_* keys, sms_tencent_secret_key in the secrets file)"),
 	STR(sms_log, "var/log/sms.log", "file of the log sender"),
+	STR(sms_tencent_url, "https://sms.tencentcloudapi.com",
+	    "Tencent Cloud SMS API endpoint (API 3.0, no path)"),
+	STR(sms_tencent_region, "ap-guangzhou", "Tencent Cloud SMS region"),
+	STR(sms_tencent_secret_id, "",
+	    "SecretId of the Tencent Cloud API key (its SecretKey is"
+	    " sms_tencent_secret_key in the secrets file)"),
+	STR(sms_tencent_app_id, "", "SmsSdkAppId of the SMS application"),
+	STR(sms_sign_name, "",
+	    "approved SMS signature (签名), e.g. the village's name"),
+	STR(sms_template_code, "",
+	    "approved template id of the login code: {1} the code, {2} minutes"),
+	STR(sms_template_notice, "",
+	    "approved template id of notifications: {1} what happened,"
+	    " {2} its number"),
+	INT(sms_timeout, 1, 60, "5", "seconds for one call to the SMS gateway"),
 	STR(wechat_url, "https://api.weixin.qq.com/sns/jscode2session",
 	    "WeChat mini-program code exchange (wechat_secret in the secrets file)"),
 	STR(wechat_appid, "", "mini-program app id; empty disables WeChat login"),
@@ -95,6 +119,9 @@ static const struct key keys[] = {
 	    " and the JS-SDK"),
 	INT(checkin_retention_days, 1, 3650, "180",
 	    "check-ins older than this are deleted by huzu purge"),
+	INT(tenancy_retention_days, 30, 3650, "1095",
+	    "days an ended or rejected registration keeps its ID number, phone"
+	    " and household members; then they are erased (the row stays)"),
 	STR(uploads_dir, "var/uploads",
 	    "folder of uploaded photos (nginx serves it as an internal location)"),
 	INT(upload_max, 1024, 64 * 1024 * 1024, "10485760",
@@ -295,6 +322,49 @@ hz_secret(const struct hz_config *c, const char *name)
 	return NULL;
 }
 
+/* The SMS sender named and, for tencent, everything it needs: refused at
+ * load rather than at the first login code. */
+static enum hz_status
+sms_check(const struct hz_config *c, const char *path, char *err,
+          size_t errlen)
+{
+	const struct { const char *name; const char *v; } need[] = {
+		{ "sms_tencent_secret_id", c->sms_tencent_secret_id },
+		{ "sms_tencent_app_id", c->sms_tencent_app_id },
+		{ "sms_sign_name", c->sms_sign_name },
+		{ "sms_template_code", c->sms_template_code },
+		{ "sms_template_notice", c->sms_template_notice },
+		{ "sms_tencent_url", c->sms_tencent_url },
+		{ "sms_tencent_region", c->sms_tencent_region },
+	};
+	char missing[256] = "";
+	size_t n = 0;
+
+	if (strcmp(c->sms_sender, "log") == 0)
+		return HZ_OK;
+	if (strcmp(c->sms_sender, "tencent") != 0) {
+		snprintf(err, errlen, "%s: sms_sender must be log or tencent, "
+		    "not %s", path, c->sms_sender);
+		return HZ_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (need[i].v[0] == '\0')
+			n += (size_t)snprintf(missing + n, sizeof(missing) - n,
+			    "%s%s", n ? ", " : "", need[i].name);
+	if (n != 0) {
+		snprintf(err, errlen, "%s: sms_sender = tencent needs %s "
+		    "(see README, Text messages)", path, missing);
+		return HZ_ERR_CONFIG;
+	}
+	if (hz_secret(c, "sms_tencent_secret_key") == NULL) {
+		snprintf(err, errlen, "%s: sms_sender = tencent needs "
+		    "sms_tencent_secret_key (the API key's SecretKey)",
+		    c->secrets_file);
+		return HZ_ERR_CONFIG;
+	}
+	return HZ_OK;
+}
+
 enum hz_status
 hz_config_load(struct hz_config *c, const char *path, char *err,
                size_t errlen)
@@ -310,7 +380,7 @@ hz_config_load(struct hz_config *c, const char *path, char *err,
 		snprintf(err, errlen, "%s: no db_password", c->secrets_file);
 		return HZ_ERR_CONFIG;
 	}
-	return HZ_OK;
+	return sms_check(c, path, err, errlen);
 }
 
 void

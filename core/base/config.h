@@ -41,6 +41,8 @@ struct hz_config {
 	char      sql_dir[HZ_PATH_MAX];
 	char      secrets_file[HZ_PATH_MAX];
 	char      log_level[8];
+	char      log_file[HZ_PATH_MAX];
+	char      pid_file[HZ_PATH_MAX];
 	char      public_base_url[256];
 
 	int       access_ttl;
@@ -59,12 +61,21 @@ struct hz_config {
 	int       login_lock_minutes;
 	char      sms_sender[16];
 	char      sms_log[HZ_PATH_MAX];
+	char      sms_tencent_url[256];
+	char      sms_tencent_region[32];
+	char      sms_tencent_secret_id[128];
+	char      sms_tencent_app_id[32];
+	char      sms_sign_name[64];
+	char      sms_template_code[32];
+	char      sms_template_notice[32];
+	int       sms_timeout;
 	char      wechat_url[256];
 	char      wechat_appid[64];
 	int       wechat_timeout;
 	char      wechat_oa_url[256];
 	char      wechat_oa_appid[64];
 	int       checkin_retention_days;
+	int       tenancy_retention_days;
 	char      uploads_dir[HZ_PATH_MAX];
 	int       upload_max;
 	char      image_program[HZ_PATH_MAX];

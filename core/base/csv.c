@@ -78,6 +78,29 @@ first_bad_line(const char *s, size_t len)
 	return 1;
 }
 
+/* GBK (and GB 18030's two-byte part): ASCII, or a lead byte 0x81-0xFE
+ * followed by a trail byte 0x40-0xFE other than 0x7F. Chinese text in
+ * GBK is almost never valid UTF-8, and UTF-8's three-byte Chinese runs
+ * rarely pair up as GBK to the end of a file; the caller has seen that
+ * the text is not UTF-8. */
+bool
+hz_csv_is_gbk(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t pairs = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < 0x80)
+			continue;
+		if (s[i] == 0x80 || s[i] == 0xff || i + 1 == len ||
+		    s[i + 1] < 0x40 || s[i + 1] == 0x7f || s[i + 1] == 0xff)
+			return false;
+		i++;
+		pairs++;
+	}
+	return pairs > 0;
+}
+
 enum hz_status
 hz_csv_parse(hz_arena *a, const char *s, size_t len, struct hz_csv *out,
              size_t *bad_line, const char **why)
@@ -94,8 +117,10 @@ hz_csv_parse(hz_arena *a, const char *s, size_t len, struct hz_csv *out,
 	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
 	if (!hz_utf8_valid(s + i, len - i) || memchr(s, '\0', len) != NULL) {
-		*why = "文件不是 UTF-8 编码（Excel 默认存为 GBK）：请在 Excel 中"
-		    "“另存为”，类型选“CSV UTF-8（逗号分隔）”，再导入";
+		*why = memchr(s, '\0', len) == NULL && hz_csv_is_gbk(s, len)
+		    ? HZ_CSV_GBK_MESSAGE
+		    : "文件不是 UTF-8 编码：请在 Excel 中“文件 → 另存为”，"
+		    "保存类型选“CSV UTF-8 (逗号分隔)”，再导入";
 		*bad_line = first_bad_line(s + i, len - i);
 		return HZ_ERR_INVALID;
 	}

@@ -22,7 +22,17 @@ struct hz_csv {
 
 /* On HZ_ERR_INVALID, *bad_line is where parsing failed and *why (Chinese)
  * says why: an unterminated quote, a quote inside an unquoted field,
- * invalid UTF-8 or a NUL byte. Blank lines are skipped. */
+ * invalid UTF-8 or a NUL byte; a file in GBK (what Excel's plain "CSV"
+ * is on a Chinese Windows) gets HZ_CSV_GBK_MESSAGE. Blank lines are
+ * skipped. */
+#define HZ_CSV_GBK_MESSAGE \
+	"文件是 GBK 编码（Excel 的“CSV (逗号分隔)”），请另存为\"CSV UTF-8\"：" \
+	"在 Excel 中点 文件 → 另存为 → 保存类型选“CSV UTF-8 (逗号分隔)”，" \
+	"保存后再导入"
+/* Whether text that is not UTF-8 reads as GBK (byte pairs in its ranges,
+ * at least one). */
+bool hz_csv_is_gbk(const char *text, size_t len);
+
 enum hz_status hz_csv_parse(hz_arena *, const char *text, size_t len,
                             struct hz_csv *, size_t *bad_line,
                             const char **why);

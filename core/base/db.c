@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 
 #define MAX_TABLES   32
 #define SMALL_BUF    256   /* first guess for a text column; longer values
@@ -27,6 +28,7 @@ struct hz_db {
 	bool                    in_tx;
 	bool                    tx_lost;     /* connection died inside it */
 	unsigned                last_errno;
+	bool                    was_connected;   /* for the reconnect count */
 	struct timespec         retry_at;    /* no connect attempt before */
 	size_t                  ntables;
 	struct prepared         tables[MAX_TABLES];
@@ -167,6 +169,7 @@ hz_db_connect(struct hz_db *db)
 		struct timespec now;
 
 		db->last_errno = mysql_errno(m);
+		hz_metrics_inc(HZ_M_DB_CONNECT_FAILURES);
 		hz_warn("db connect failed", "errno=%u error=\"%s\"",
 		    mysql_errno(m), mysql_error(m));
 		mysql_close(m);
@@ -179,6 +182,10 @@ hz_db_connect(struct hz_db *db)
 	}
 	db->conn = m;
 	db->last_errno = 0;
+	hz_metrics_inc(HZ_M_DB_CONNECTS);
+	if (db->was_connected)
+		hz_metrics_inc(HZ_M_DB_RECONNECTS);
+	db->was_connected = true;
 	return HZ_OK;
 }
 
@@ -207,6 +214,7 @@ failure(struct hz_db *db, unsigned e, const char *what, const char *module,
 {
 	db->last_errno = e;
 	if (is_connection_error(e)) {
+		hz_metrics_inc(HZ_M_DB_CONNECTIONS_LOST);
 		hz_warn("db connection lost", "errno=%u stmt=%s:%zu", e,
 		    module, idx);
 		disconnect(db);
@@ -215,12 +223,14 @@ failure(struct hz_db *db, unsigned e, const char *what, const char *module,
 	switch (e) {
 	case ER_LOCK_DEADLOCK:
 	case ER_LOCK_WAIT_TIMEOUT:
+		hz_metrics_inc(HZ_M_DB_RETRIES);
 		return HZ_ERR_DB_RETRY;
 	case ER_DUP_ENTRY:
 	case ER_DUP_ENTRY_WITH_KEY_NAME:
 		/* The message quotes the duplicated value: not logged. */
 		return HZ_ERR_CONFLICT;
 	default:
+		hz_metrics_inc(HZ_M_DB_ERRORS);
 		hz_error("db error", "op=%s errno=%u stmt=%s:%zu error=\"%s\"",
 		    what, e, module, idx, msg);
 		return HZ_ERR_DB;

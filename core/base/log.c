@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,4 +124,26 @@ hz_log_quote(char *dst, size_t n, const char *s, size_t max)
 	dst[o++] = '"';
 	dst[o] = '\0';
 	return dst;
+}
+
+int
+hz_log_reopen(const char *path)
+{
+	int fd, saved;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640)) < 0)
+		return -1;
+	/* dup2 clears FD_CLOEXEC on fd 2: children inherit the file. */
+	if (fd != STDERR_FILENO && dup2(fd, STDERR_FILENO) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (fd != STDERR_FILENO)
+		close(fd);
+	return 0;
 }

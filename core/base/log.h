@@ -20,6 +20,12 @@ void hz_log(enum hz_log_level, const char *msg, const char *fmt, ...)
  * controls and invisible characters (hz_utf8_hidden; as \u202e, or
  * \U000e0041 above the BMP). */
 const char *hz_log_quote(char *dst, size_t n, const char *s, size_t max);
+/* Points stderr (where every line goes) at `path`, opened anew for
+ * appending (created 0640 if missing): at start when log_file is set, and
+ * again on SIGUSR1 after logrotate moved the file. An empty path does
+ * nothing. On failure stderr is left as it was and -1 returned (errno
+ * set). */
+int hz_log_reopen(const char *path);
 
 #define hz_info(msg, ...)  hz_log(HZ_LOG_INFO, msg, __VA_ARGS__)
 #define hz_warn(msg, ...)  hz_log(HZ_LOG_WARN, msg, __VA_ARGS__)

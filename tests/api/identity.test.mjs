@@ -49,7 +49,9 @@ function expectTokens(res, kind, where = '') {
   assert.deepEqual(Object.keys(t).sort(), ['access_token', 'expires_in', 'refresh_token', 'token_type', 'user']);
   assert.equal(t.token_type, 'Bearer');
   assert.equal(t.expires_in, 900, 'access_ttl of the test config');
-  assert.deepEqual(Object.keys(t.user).sort(), ['id', 'kind']);
+  // Staff are told whether their password is a temporary one.
+  assert.deepEqual(Object.keys(t.user).sort(), kind === 'staff' ? ['id', 'kind', 'must_change_password'] : ['id', 'kind']);
+  if (kind === 'staff') assert.equal(t.user.must_change_password, false);
   assert.equal(t.user.kind, kind);
   assert.ok(Number.isSafeInteger(t.user.id) && t.user.id > 0, `user.id ${t.user.id}`);
   assert.match(t.refresh_token, /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url');
@@ -189,6 +191,7 @@ describe('/api/v1/me', () => {
     const me = expectStatus(await api('GET', ME, await staff('admin')), 200);
     assert.deepEqual(me.user, {
       id: ids.admin, kind: 'staff', display_name: '联社党委管理员', username: 'admin', phone: null,
+      must_change_password: false,
     });
     const unitOf = (code) => ({ id: units.get(code).id, kind: units.get(code).kind, name: units.get(code).name });
     const roles = (m) => m.roles.map((r) => ({ role: r.role, unit: r.unit }));

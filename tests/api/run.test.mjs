@@ -186,6 +186,7 @@ test('scripts/run restarts a MariaDB that dies under load; the site comes back',
       t.diagnostic(`stopped in ${Date.now() - t1} ms`);
       assert.match(out, /==> stopping/);
       assert.deepEqual(leftovers(sessions, dir), [], 'nothing scripts/run started is left');
+      assert.ok(!fs.existsSync(path.join(dir, 'run', 'huzu.pid')), 'no pid file is left after a stop');
       const log = fs.readFileSync(path.join(dir, 'log', 'huzu.log'), 'utf8');
       assert.doesNotMatch(log, /ERROR: AddressSanitizer|runtime error:|LeakSanitizer/);
     } catch (err) {

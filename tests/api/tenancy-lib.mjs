@@ -244,7 +244,7 @@ export const resident = () => residentLogin(freshPhone('139'));
 
 // The version of the 隐私政策 and 用户协议 a registration agrees to
 // (HZ_POLICY_VERSION in core/tenancies.h).
-export const POLICY_VERSION = '2026-12-01';
+export const POLICY_VERSION = '2026-12-02';
 
 // A complete, valid registration body for `token`.
 export function regBody(token, over = {}) {

@@ -94,7 +94,9 @@ describe('creating staff', () => {
     const t = await login(username, 'correct horse 12');
     assert.equal(t.user.id, u.id);
     const me = expectStatus(await api('GET', '/api/v1/me', t), 200);
-    assert.deepEqual(me, { user: { id: u.id, kind: 'staff', display_name, username, phone: masked(phone) }, roles: [] });
+    assert.deepEqual(me, {
+      user: { id: u.id, kind: 'staff', display_name, username, phone: masked(phone), must_change_password: false }, roles: [],
+    });
     // Staff without a role see nothing of the tree.
     assert.deepEqual(expectStatus(await api('GET', '/api/v1/buildings', t), 200), { items: [], next: null });
     assert.deepEqual(expectStatus(await api('GET', '/api/v1/units', t), 200), { items: [], next: null });

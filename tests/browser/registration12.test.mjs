@@ -14,6 +14,9 @@ import assert from 'node:assert/strict';
 import { api, expectStatus, residentLogin, staff } from '../api/lib.mjs';
 import { sql } from '../api/identity-lib.mjs';
 import { POLICY_VERSION, currentToken, decide, registerOk, uid } from '../api/tenancy-lib.mjs';
+
+// The policy's date in words, as the pages print it: 2026-12-02 → 2026年12月2日.
+const policyDate = () => { const [y, m, d] = POLICY_VERSION.split('-').map(Number); return `${y}年${m}月${d}日`; };
 import {
   BASE, assertClean, checkLayout, checkWidths, freshPhone, openPage, shot, useBrowser, visibleText,
 } from './lib.mjs';
@@ -263,7 +266,7 @@ test('consent pages at 320 px: version and date, tap targets, contrast', { timeo
   try {
     for (const p of ['/privacy.html', '/terms.html']) {
       await page.goto(`${BASE}${p}`, { waitUntil: 'load' });
-      assert.match(await visibleText(page, '#doc-version'), new RegExp(`版本 ${POLICY_VERSION} · 2026年12月1日起生效`));
+      assert.match(await visibleText(page, '#doc-version'), new RegExp(`版本 ${POLICY_VERSION} · ${policyDate()}起生效`));
       await page.setViewportSize({ width: 320, height: 700 });
       await checkLayout(page, `${p} at 320 px`);
       await shot(page, `${p.slice(1, -5)}-320.png`, { fullPage: true });

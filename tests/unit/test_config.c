@@ -80,6 +80,11 @@ refuses_bad_config_with_line_numbers(void **state)
 	assert_int_equal(load(&c, "workers = 0\n", err), HZ_ERR_CONFIG);
 	assert_non_null(strstr(err, ":2: bad value for workers"));
 	assert_int_equal(load(&c, "workers = 4x\n", err), HZ_ERR_CONFIG);
+	/* Registrations' numbers are kept at least a month. */
+	assert_int_equal(load(&c, "tenancy_retention_days = 29\n", err),
+	    HZ_ERR_CONFIG);
+	assert_int_equal(load(&c, "tenancy_retention_days = 30\n", err), HZ_OK);
+	assert_int_equal(c.tenancy_retention_days, 30);
 	assert_int_equal(load(&c, "wrokers = 4\n", err), HZ_ERR_CONFIG);
 	assert_non_null(strstr(err, "unknown key wrokers"));
 	assert_int_equal(load(&c, "socket_mode = 0999\n", err), HZ_ERR_CONFIG);

@@ -1,5 +1,11 @@
 #include "unit.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "log.h"
 #include "utf8.h"
 
@@ -82,8 +88,79 @@ quote_fits_escapes_in_small_buffers(void **state)
 	    "\"a\"");
 }
 
+/* The whole file, NUL-terminated (a test reads small files only). */
+static char *
+slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* logrotate moves the file, then says USR1: lines after the reopen go to
+ * a new file at the same path, none to the moved one. */
+static void
+reopen_follows_a_moved_log(void **state)
+{
+	char dir[] = "/tmp/huzu-log-XXXXXX", path[64], moved[64], *t;
+	int saved = dup(STDERR_FILENO);
+	struct stat st;
+
+	(void)state;
+	assert_true(saved >= 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/huzu.log", dir);
+	snprintf(moved, sizeof(moved), "%s/huzu.log.1", dir);
+
+	assert_int_equal(hz_log_reopen(path), 0);
+	hz_log(HZ_LOG_WARN, "before the move", "n=%d", 1);
+	assert_int_equal(rename(path, moved), 0);
+	/* Still writing to the moved file until told. */
+	hz_log(HZ_LOG_WARN, "still the old file", "n=%d", 2);
+	assert_int_equal(hz_log_reopen(path), 0);
+	hz_log(HZ_LOG_WARN, "after the reopen", "n=%d", 3);
+	/* stderr is inherited across exec: no close-on-exec flag on it. */
+	assert_int_equal(fcntl(STDERR_FILENO, F_GETFD) & FD_CLOEXEC, 0);
+
+	/* A folder that is not there: -1, and stderr stays where it was. */
+	assert_int_equal(hz_log_reopen("/nonexistent-huzu/x.log"), -1);
+	hz_log(HZ_LOG_WARN, "after a failed reopen", "n=%d", 4);
+	/* Empty: nothing to do. */
+	assert_int_equal(hz_log_reopen(""), 0);
+	hz_log(HZ_LOG_WARN, "after an empty reopen", "n=%d", 5);
+
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+
+	assert_non_null(t = slurp(moved));
+	assert_non_null(strstr(t, "msg=\"before the move\" n=1\n"));
+	assert_non_null(strstr(t, "msg=\"still the old file\" n=2\n"));
+	assert_null(strstr(t, "n=3"));
+	assert_non_null(t = slurp(path));
+	assert_null(strstr(t, "n=1"));
+	assert_null(strstr(t, "n=2"));
+	assert_non_null(strstr(t, "level=warn"));
+	assert_non_null(strstr(t, "msg=\"after the reopen\" n=3\n"));
+	assert_non_null(strstr(t, "n=4\n"));
+	assert_non_null(strstr(t, "n=5\n"));
+	/* Created private to its owner and group. */
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0007, 0);
+	unlink(path);
+	unlink(moved);
+	rmdir(dir);
+}
+
 UNIT_TESTS(NULL, NULL,
 	cmocka_unit_test(quote_escapes_what_could_forge_a_line),
 	cmocka_unit_test(quote_never_cuts_a_character),
 	cmocka_unit_test(quote_escapes_what_could_spoof_a_line),
-	cmocka_unit_test(quote_fits_escapes_in_small_buffers))
+	cmocka_unit_test(quote_fits_escapes_in_small_buffers),
+	cmocka_unit_test(reopen_follows_a_moved_log))

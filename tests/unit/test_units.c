@@ -1,4 +1,5 @@
-/* The org tree, its scopes and the CSV importer against the real database. */
+/* The org tree and its scopes against the real database (the importer's
+ * own rules: test_importer.c). */
 #include "unit.h"
 
 #include <string.h>
@@ -183,53 +184,6 @@ writes_need_the_right_and_the_right_kind(void **state)
 }
 
 static void
-import_is_all_or_nothing_with_line_numbers(void **state)
-{
-	struct hz_import_result *res;
-	long long before;
-	char *u, *b;
-
-	(void)state;
-	FX_NEED_DB();
-	res = calloc(1, sizeof(*res));
-	before = hz_unit_count(&fx);
-	u = hz_arena_printf(fx.arena, "code,parent_code,kind,name\n"
-	    "%sX1,%sV,cooperative,好的一行\n"
-	    "%sX2,%sNOPE,group,上级不存在\n"
-	    "%sX3,%sV,group,类型不对\n"
-	    "%sC1,%sV,cooperative,编码重复\n"
-	    "%sW,,village,第二个村\n", tag, tag, tag, tag, tag, tag, tag, tag,
-	    tag);
-	b = "code,group_code,name,lane,door_no,rooms\n"
-	    "Z1,,没有户组,巷,1,\n";
-	assert_int_equal(hz_import(&fx, "u.csv", u, strlen(u), "b.csv", b,
-	    strlen(b), NULL, res), HZ_ERR_INVALID);
-	/* Missing head_username column, then line errors. */
-	assert_true(res->nerr >= 5);
-	assert_string_equal(res->errs[0].file, "u.csv");
-	assert_int_equal(res->errs[0].line, 3);
-	assert_string_equal(res->errs[0].column, "parent_code");
-	assert_int_equal(res->errs[1].line, 4);
-	assert_string_equal(res->errs[1].column, "kind");
-	assert_int_equal(res->errs[2].line, 5);
-	assert_string_equal(res->errs[2].column, "code");
-	/* One village per deployment. */
-	assert_int_equal(res->errs[3].line, 6);
-	assert_string_equal(res->errs[3].column, "kind");
-	assert_string_equal(res->errs[4].file, "b.csv");
-	assert_string_equal(res->errs[4].column, "head_username");
-	/* The good line was rolled back with the rest. */
-	assert_int_equal(hz_unit_count(&fx), before);
-	assert_int_equal(hz_unit_id_by_code(&fx, code("X1")), 0);
-
-	/* Broken CSV is reported by line too. */
-	assert_int_equal(hz_import(&fx, "u.csv", "code\n\"open\n", 11, "b.csv",
-	    "", 0, NULL, res), HZ_ERR_INVALID);
-	assert_int_equal(res->errs[0].line, 2);
-	free(res);
-}
-
-static void
 grant_changes_are_seen_at_once(void **state)
 {
 	struct hz_staff_new s = { .display_name = "新栋长",
@@ -275,5 +229,4 @@ UNIT_TESTS(setup, fx_teardown,
 	cmocka_unit_test(scopes_follow_the_tree),
 	cmocka_unit_test(keyset_pages_cover_everything_once),
 	cmocka_unit_test(writes_need_the_right_and_the_right_kind),
-	cmocka_unit_test(import_is_all_or_nothing_with_line_numbers),
 	cmocka_unit_test(grant_changes_are_seen_at_once))

@@ -6,11 +6,16 @@
 #include <string.h>
 
 #include "dbfixture.h"
+#include "login.h"
+#include "session.h"
 #include "users.h"
 
-enum { S_DISABLE, S_GRANTS, S__MAX };
+enum { S_DISABLE, S_GRANTS, S_ADMINS, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
+	[S_ADMINS] = "SELECT DISTINCT u.id FROM users u JOIN role_assignments r"
+	    " ON r.user_id = u.id WHERE r.role = 'admin' AND u.disabled = 0"
+	    " ORDER BY u.id",
 	[S_GRANTS] = "SELECT COUNT(*) FROM role_assignments WHERE user_id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_users", sql);
@@ -202,7 +207,7 @@ roles_go_to_staff_at_their_kind_of_unit(void **state)
 	x = fx_as(&scoped);
 	fx_refused(&x, hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b3, &g),
 	    HZ_ERR_INVALID, "validation_failed", "unit_id");
-	assert_int_equal(hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b1,
+	assert_int_equal(hz_role_grant(&x, s.id, HZ_ROLE_BUILDING_HEAD, o.b2,
 	    &g), HZ_OK);
 	assert_int_equal(fx_audits("role.grant", scoped.id, g), 1);
 	assert_int_equal(grants_of(s.id), 3);
@@ -223,7 +228,7 @@ revokes_stay_inside_the_scope(void **state)
 	in_scope = s.grants[0].id;
 	assert_int_equal(hz_role_grant(&fx, s.id, HZ_ROLE_BUILDING_HEAD, o.b3,
 	    &out_of_scope), HZ_OK);
-	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b3), HZ_OK);
+	assert_int_equal(fx_staff(&head, HZ_ROLE_GROUP_LEADER, o.g2), HZ_OK);
 	assert_int_equal(fx_staff(&admin, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
 	scoped = admin_at(o.c1);
 
@@ -506,6 +511,263 @@ residents_are_found_or_made_by_phone_or_wechat(void **state)
 	    HZ_ERR_FORBIDDEN);
 }
 
+/* Disabled: every session ends at once (the refresh tokens revoked, the
+ * next load refused); enabled: the password works again, the old sessions
+ * stay ended. Admins or the command line only; never oneself. */
+static void
+accounts_are_disabled_and_enabled(void **state)
+{
+	struct hz_caller s, c, admin, head, r;
+	struct hz_tokens t, again;
+	struct fx_org o;
+	struct hz_ctx x;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_staff(&s, HZ_ROLE_CADRE, o.c1), HZ_OK);
+	assert_int_equal(fx_staff(&head, HZ_ROLE_GROUP_LEADER, o.g1), HZ_OK);
+	assert_int_equal(fx_resident(&r), HZ_OK);
+	admin = admin_at(fx_root());
+	assert_int_equal(hz_session_start(&fx, s.id, "staff", &t), HZ_OK);
+	assert_false(t.must_change_password);
+	assert_string_equal(fx_refresh_states(s.id), "active");
+
+	x = fx_as(&head);
+	assert_int_equal(hz_staff_disable(&x, s.id), HZ_ERR_FORBIDDEN);
+	assert_int_equal(hz_staff_enable(&x, s.id), HZ_ERR_FORBIDDEN);
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
+
+	x = fx_as(&admin);
+	assert_int_equal(hz_staff_disable(&x, 4000000000u), HZ_ERR_NOT_FOUND);
+	assert_int_equal(hz_staff_disable(&x, r.id), HZ_ERR_NOT_FOUND);
+	assert_int_equal(hz_staff_enable(&x, r.id), HZ_ERR_NOT_FOUND);
+	fx_refused(&x, hz_staff_disable(&x, admin.id), HZ_ERR_CONFLICT,
+	    "cannot_disable_self", NULL);
+	assert_int_equal(hz_staff_disable(&x, s.id), HZ_OK);
+	assert_int_equal(fx_audits("user.disable", admin.id, s.id), 1);
+	assert_string_equal(fx_refresh_states(s.id), "revoked");
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_ERR_UNAUTHORIZED);
+	assert_int_equal(hz_session_refresh(&fx, t.refresh, &again),
+	    HZ_ERR_UNAUTHORIZED);
+	assert_int_equal(hz_staff_authenticate(&fx, s.username,
+	    "long enough password", &c.id), HZ_ERR_UNAUTHORIZED);
+	/* The name stays the account's: found for enabling, taken for a new
+	 * account (not said to be the phone's). */
+	assert_int_equal(hz_user_id_by_username(&fx, s.username), s.id);
+	struct hz_staff_new same = { .username = s.username,
+	    .display_name = "重名", .password = "long enough password" };
+	uint64_t none;
+	fx_refused(&fx, hz_staff_create(&fx, &same, &none), HZ_ERR_CONFLICT,
+	    "conflict", "username");
+	/* Twice: nothing more happens. */
+	assert_int_equal(hz_staff_disable(&x, s.id), HZ_OK);
+	assert_int_equal(fx_audits("user.disable", admin.id, s.id), 1);
+
+	/* The command line too. */
+	assert_int_equal(hz_staff_enable(&fx, s.id), HZ_OK);
+	assert_int_equal(fx_audits("user.enable", 0, s.id), 1);
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
+	assert_int_equal(c.ngrants, 1);
+	assert_int_equal(hz_staff_authenticate(&fx, s.username,
+	    "long enough password", &c.id), HZ_OK);
+	assert_int_equal(hz_session_refresh(&fx, t.refresh, &again),
+	    HZ_ERR_UNAUTHORIZED);
+	assert_int_equal(hz_staff_enable(&x, s.id), HZ_OK);
+	assert_int_equal(fx_audits("user.enable", admin.id, s.id), 0);
+}
+
+/* Whoever disables, one enabled admin stays: the last one is refused. */
+static void
+the_last_admin_stays(void **state)
+{
+	struct hz_caller a;
+	struct hz_db_result r;
+	size_t n;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_staff(&a, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_ADMINS,
+	    HZ_NO_ARGS, &r), HZ_OK);
+	n = r.nrows;
+	assert_true(n >= 1);
+	for (size_t i = 0; i + 1 < n; i++)
+		assert_int_equal(hz_staff_disable(&fx,
+		    HZ_ID(HZ_CELL(&r, i, 0))), HZ_OK);
+	fx_refused(&fx, hz_staff_disable(&fx, HZ_ID(HZ_CELL(&r, n - 1, 0))),
+	    HZ_ERR_CONFLICT, "last_admin", NULL);
+	assert_int_equal(hz_caller_load(&fx, HZ_ID(HZ_CELL(&r, n - 1, 0)), &a),
+	    HZ_OK);
+	for (size_t i = 0; i + 1 < n; i++)
+		assert_int_equal(hz_staff_enable(&fx,
+		    HZ_ID(HZ_CELL(&r, i, 0))), HZ_OK);
+}
+
+static void
+temporary_passwords_are_readable_and_random(void **state)
+{
+	char a[HZ_TEMP_PASSWORD_LEN + 1], b[HZ_TEMP_PASSWORD_LEN + 1];
+
+	(void)state;
+	for (int k = 0; k < 200; k++) {
+		hz_password_temporary(a);
+		hz_password_temporary(b);
+		assert_int_equal(strlen(a), 14);
+		assert_string_not_equal(a, b);
+		assert_true(hz_rule_ok(&hz_user_rules.password, a, false));
+		for (size_t i = 0; i < 14; i++) {
+			if (i == 4 || i == 9) {
+				assert_int_equal(a[i], '-');
+				continue;
+			}
+			assert_non_null(strchr("23456789abcdefghijkmnpqrstuvwxyz"
+			    "ABCDEFGHJKLMNPQRSTUVWXYZ", a[i]));
+		}
+	}
+}
+
+/* A reset gives a temporary password that must be changed; the change
+ * checks the old one through the login guard and starts a new session. */
+static void
+passwords_are_reset_and_changed(void **state)
+{
+	struct hz_caller s, c, admin, r;
+	struct hz_tokens t, t2;
+	struct hz_ctx x;
+	char *pw = NULL, *pw2 = NULL;
+	uint64_t id;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_staff(&s, HZ_ROLE__MAX, 0), HZ_OK);
+	assert_int_equal(fx_resident(&r), HZ_OK);
+	admin = admin_at(fx_root());
+	assert_int_equal(hz_session_start(&fx, s.id, "staff", &t), HZ_OK);
+
+	x = fx_as(&s);
+	assert_int_equal(hz_staff_password_reset(&x, s.id, &pw),
+	    HZ_ERR_FORBIDDEN);
+	assert_null(pw);
+	x = fx_as(&admin);
+	assert_int_equal(hz_staff_password_reset(&x, r.id, &pw),
+	    HZ_ERR_NOT_FOUND);
+	assert_int_equal(hz_staff_password_reset(&x, s.id, &pw), HZ_OK);
+	assert_non_null(pw);
+	assert_int_equal(strlen(pw), HZ_TEMP_PASSWORD_LEN);
+	assert_int_equal(fx_audits("user.password_reset", admin.id, s.id), 1);
+	assert_string_equal(fx_refresh_states(s.id), "revoked");
+	assert_int_equal(hz_staff_authenticate(&fx, s.username,
+	    "long enough password", &id), HZ_ERR_UNAUTHORIZED);
+	assert_int_equal(hz_staff_authenticate(&fx, s.username, pw, &id),
+	    HZ_OK);
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
+	assert_true(c.must_change_password);
+	assert_int_equal(hz_session_start(&fx, s.id, "staff", &t2), HZ_OK);
+	assert_true(t2.must_change_password);
+
+	/* The change, as the staff member. */
+	x = fx_as(&c);
+	fx_refused(&x, hz_password_change(&x, "not it", "a new password 1",
+	    &t2), HZ_ERR_FORBIDDEN, "old_password_wrong", "old_password");
+	fx_refused(&x, hz_password_change(&x, pw, "short", &t2),
+	    HZ_ERR_INVALID, "validation_failed", "new_password");
+	fx_refused(&x, hz_password_change(&x, pw, pw, &t2), HZ_ERR_INVALID,
+	    "validation_failed", "new_password");
+	assert_int_equal(hz_password_change(&x, pw, "a new password 1", &t2),
+	    HZ_OK);
+	assert_false(t2.must_change_password);
+	assert_int_equal(t2.user_id, s.id);
+	/* The session opened with the temporary password ended too. */
+	assert_string_equal(fx_refresh_states(s.id), "revoked,revoked,active");
+	assert_int_equal(fx_audits("user.password_change", s.id, s.id), 1);
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
+	assert_false(c.must_change_password);
+	assert_int_equal(hz_staff_authenticate(&fx, s.username, pw, &id),
+	    HZ_ERR_UNAUTHORIZED);
+	assert_int_equal(hz_staff_authenticate(&fx, s.username,
+	    "a new password 1", &id), HZ_OK);
+	x = fx_as(&r);
+	assert_int_equal(hz_password_change(&x, "x", "a new password 2", &t2),
+	    HZ_ERR_FORBIDDEN);
+
+	/* The command line sets a chosen one: not temporary. */
+	x = fx_as(&admin);
+	assert_int_equal(hz_staff_password_reset(&x, s.id, &pw2), HZ_OK);
+	assert_string_not_equal(pw, pw2);
+	assert_int_equal(hz_staff_password_set(&x, s.id, "chosen password"),
+	    HZ_ERR_FORBIDDEN);
+	fx_refused(&fx, hz_staff_password_set(&fx, s.id, "short"),
+	    HZ_ERR_INVALID, "validation_failed", "password");
+	assert_int_equal(hz_staff_password_set(&fx, s.id, "chosen password"),
+	    HZ_OK);
+	assert_int_equal(fx_audits("user.password_set", 0, s.id), 1);
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
+	assert_false(c.must_change_password);
+	assert_int_equal(hz_staff_password_set(&fx, r.id, "chosen password"),
+	    HZ_ERR_NOT_FOUND);
+}
+
+/* building_head names the building's head when it has none; a second
+ * head is refused naming the first; revoking clears the head. */
+static void
+building_heads_follow_the_grant(void **state)
+{
+	struct hz_caller a, b, s;
+	struct fx_org o;
+	struct hz_unit u;
+	uint64_t ga, gb;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_staff(&a, HZ_ROLE__MAX, 0), HZ_OK);
+	assert_int_equal(fx_staff(&b, HZ_ROLE__MAX, 0), HZ_OK);
+	assert_int_equal(fx_staff(&s, HZ_ROLE__MAX, 0), HZ_OK);
+	assert_int_equal(hz_unit_public(&fx, o.b1, &u), HZ_OK);
+	assert_int_equal(u.head_id, 0);
+	assert_int_equal(hz_role_grant(&fx, a.id, HZ_ROLE_BUILDING_HEAD, o.b1,
+	    &ga), HZ_OK);
+	assert_int_equal(hz_unit_public(&fx, o.b1, &u), HZ_OK);
+	assert_int_equal(u.head_id, a.id);
+	fx_refused(&fx, hz_role_grant(&fx, b.id, HZ_ROLE_BUILDING_HEAD, o.b1,
+	    &gb), HZ_ERR_CONFLICT, "head_taken", "unit_id");
+	assert_non_null(strstr(fx_why.message, a.username));
+	assert_int_equal(grants_of(b.id), 0);
+	/* Held already: the conflict of a grant held. */
+	fx_refused(&fx, hz_role_grant(&fx, a.id, HZ_ROLE_BUILDING_HEAD, o.b1,
+	    &gb), HZ_ERR_CONFLICT, "conflict", NULL);
+	assert_int_equal(hz_role_held(&fx, a.id, HZ_ROLE_BUILDING_HEAD, o.b1),
+	    ga);
+	assert_int_equal(hz_role_held(&fx, b.id, HZ_ROLE_BUILDING_HEAD, o.b1),
+	    0);
+
+	fx_refused(&fx, hz_role_remove(&fx, b.id, HZ_ROLE_BUILDING_HEAD, o.b1),
+	    HZ_ERR_NOT_FOUND, "not_found", "role");
+	assert_int_equal(hz_role_remove(&fx, a.id, HZ_ROLE_BUILDING_HEAD, o.b1),
+	    HZ_OK);
+	assert_int_equal(fx_audits("role.revoke", 0, ga), 1);
+	assert_int_equal(hz_unit_public(&fx, o.b1, &u), HZ_OK);
+	assert_int_equal(u.head_id, 0);
+	assert_int_equal(hz_role_grant(&fx, b.id, HZ_ROLE_BUILDING_HEAD, o.b1,
+	    &gb), HZ_OK);
+	assert_int_equal(hz_unit_public(&fx, o.b1, &u), HZ_OK);
+	assert_int_equal(u.head_id, b.id);
+	/* Revoking someone else's building_head elsewhere leaves it. */
+	assert_int_equal(hz_role_grant(&fx, a.id, HZ_ROLE_BUILDING_HEAD, o.b2,
+	    &ga), HZ_OK);
+	assert_int_equal(hz_role_remove(&fx, a.id, HZ_ROLE_BUILDING_HEAD, o.b2),
+	    HZ_OK);
+	assert_int_equal(hz_unit_public(&fx, o.b1, &u), HZ_OK);
+	assert_int_equal(u.head_id, b.id);
+
+	/* The wrong kind of unit: which kind the role takes. */
+	fx_refused(&fx, hz_role_grant(&fx, s.id, HZ_ROLE_CADRE, o.b1, &ga),
+	    HZ_ERR_INVALID, "validation_failed", "role");
+	assert_string_equal(fx_why.message, "经济社干部（cadre）只能设在经济社"
+	    "（cooperative）一级，所选单位是楼栋（building）：请改选一个经济社");
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(staff_accounts_follow_the_rules),
 	cmocka_unit_test(roles_go_to_staff_at_their_kind_of_unit),
@@ -513,4 +775,9 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(grants_stop_at_the_cap),
 	cmocka_unit_test(staff_are_listed_page_by_page),
 	cmocka_unit_test(phone_reveals_are_for_admins_and_audited),
-	cmocka_unit_test(residents_are_found_or_made_by_phone_or_wechat))
+	cmocka_unit_test(residents_are_found_or_made_by_phone_or_wechat),
+	cmocka_unit_test(accounts_are_disabled_and_enabled),
+	cmocka_unit_test(the_last_admin_stays),
+	cmocka_unit_test(temporary_passwords_are_readable_and_random),
+	cmocka_unit_test(passwords_are_reset_and_changed),
+	cmocka_unit_test(building_heads_follow_the_grant))

@@ -322,6 +322,10 @@ export const auth = {
   // Residents: a one-time code by SMS; resolves to {expires_in, resend_after}.
   sendCode: (phone) => send('POST', '/auth/code', { phone }),
   verifyCode: async (phone, code) => storeTokens(await send('POST', '/auth/code/verify', { phone, code })),
+  // Staff: one's own password (after an admin's reset, the temporary
+  // one); every session ends and the answer's tokens replace ours.
+  changePassword: async (oldPassword, newPassword) =>
+    storeTokens(await request('POST', '/me/password', { old_password: oldPassword, new_password: newPassword })),
   // Ends the session on the server (best effort) and forgets the tokens.
   async logout() {
     const refresh = tokens.refresh;

@@ -71,6 +71,8 @@ function showTab(name) {
 // Masked ID number with 显示 (GET …/id-number, audited) to check against the card.
 function idItem(t) {
   const value = el('span', 'huzu-id', t.id_number || '');
+  // Erased after the retention period: 已删除, nothing to check.
+  if (t.erased_at) return [item('证件类型', label(ID_TYPES, t.id_type)), item('证件号码', value)];
   const btn = el('button', { class: 'huzu-linkbtn', type: 'button' }, '核对');
   btn.addEventListener('click', async () => {
     btn.disabled = true;
@@ -93,7 +95,7 @@ function phoneValue(t) {
 }
 
 function callButton(t) {
-  if (!t.phone) return null;
+  if (!t.phone || t.erased_at) return null;
   const btn = el('button', { class: 'huzu-linkbtn huzu-call', type: 'button' }, '拨打电话');
   btn.addEventListener('click', async () => {
     btn.disabled = true;

@@ -27,6 +27,9 @@ const FIELDS = {
   code: $('code'),
   username: $('username'),
   password: $('password'),
+  old_password: $('old_password'),
+  new_password: $('new_password'),
+  new_password2: $('new_password2'),
 };
 
 // ---- Feedback: field errors under the inputs, toptips, dialogs (ui.js) -----------
@@ -82,6 +85,20 @@ async function staffDone() {
 }
 
 // ---- Mode switch -----------------------------------------------------------------
+
+// A temporary password (an admin's reset) is changed before anything
+// else: every other API answers password_change_required until then.
+function askNewPassword(oldPassword = '') {
+  for (const name of ['phone', 'staff']) {
+    $(`form-${name}`).hidden = true;
+  }
+  $('mode-phone').parentElement.hidden = true;
+  $('login-desc').textContent = '为了账号安全，请先修改临时密码';
+  FIELDS.old_password.value = oldPassword;
+  $('cell-old_password').hidden = Boolean(oldPassword);
+  $('form-newpass').hidden = false;
+  (oldPassword ? FIELDS.new_password : FIELDS.old_password).focus();
+}
 
 function setMode(mode, { focus = false } = {}) {
   const staff = mode === 'staff';
@@ -222,7 +239,12 @@ $('form-staff').addEventListener('submit', async (ev) => {
   }
   setBusy(button, true, '登录中');
   try {
-    await auth.login(username, password);
+    const t = await auth.login(username, password);
+    if (t && t.user && t.user.must_change_password) {
+      setBusy(button, false, '登录');
+      askNewPassword(password);
+      return;
+    }
     await staffDone();
   } catch (err) {
     setBusy(button, false, '登录');
@@ -231,13 +253,49 @@ $('form-staff').addEventListener('submit', async (ev) => {
   }
 });
 
+$('form-newpass').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideToptips();
+  const button = $('newpass-submit');
+  if (button.disabled) return;
+  const oldPassword = FIELDS.old_password.value;
+  const fresh = FIELDS.new_password.value;
+  const again = FIELDS.new_password2.value;
+  setFieldError('old_password', oldPassword ? '' : '请输入临时密码');
+  setFieldError('new_password', fresh.length >= 10 ? '' : '新密码至少 10 个字符');
+  setFieldError('new_password2', again === fresh ? '' : '两次输入的新密码不一样，请再输一次');
+  if (!oldPassword || fresh.length < 10 || again !== fresh) {
+    if (!oldPassword) $('cell-old_password').hidden = false;
+    (!oldPassword ? FIELDS.old_password : fresh.length < 10 ? FIELDS.new_password : FIELDS.new_password2).focus();
+    return;
+  }
+  setBusy(button, true, '提交中');
+  try {
+    await auth.changePassword(oldPassword, fresh);
+    toast('密码已修改');
+    await staffDone();
+  } catch (err) {
+    setBusy(button, false, '修改密码并继续');
+    // The temporary password typed at login was refused: ask for it.
+    if (err instanceof ApiError && err.fields && err.fields.old_password) $('cell-old_password').hidden = false;
+    reportError(err, ['old_password', 'new_password']);
+  }
+});
+for (const name of ['old_password', 'new_password', 'new_password2']) {
+  FIELDS[name].addEventListener('input', () => setFieldError(name, ''));
+}
+
 FIELDS.username.addEventListener('input', () => setFieldError('username', ''));
 FIELDS.password.addEventListener('input', () => setFieldError('password', ''));
 
 // ---- Start -------------------------------------------------------------------------
 
 if (auth.loggedIn) {
-  done();
+  // Back on the page with a temporary password still unchanged.
+  api.get('/me').then((me) => {
+    if (me && me.user && me.user.must_change_password) askNewPassword();
+    else done();
+  }, () => done());
 } else {
   setMode(location.hash === '#staff' ? 'staff' : 'phone');
   // Inside WeChat: signed in through the official account, or asked once

@@ -22,6 +22,8 @@ function message(state) {
 // The ID number masked, with a button that asks for the full number once.
 function idRow(t) {
   const value = el('span', { class: 'huzu-id', 'data-id': String(t.id) }, t.id_number || '');
+  // Erased after the retention period: 已删除, nothing to show.
+  if (t.erased_at) return [row('证件类型', label(ID_TYPES, t.id_type)), row('证件号码', value)];
   const btn = el('button', { class: 'huzu-linkbtn', type: 'button' }, '显示');
   let shown = false;
   btn.addEventListener('click', async () => {
