@@ -21,6 +21,7 @@ import {
   root, dbSocket, huzu, huzuOk, script, writeConfig, keygen, rand, createDatabases, serve, nginx, http,
   expect, residentLogin, freshId, freshPhone, rootSql, valueOf, freePort, socketGroup,
 } from './ops-lib.mjs';
+import { POLICY_VERSION } from './tenancy-lib.mjs';
 
 const COOPS = 4;
 const GROUPS = 5; // per cooperative
@@ -131,7 +132,7 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
         json: {
           token: posters.items[0].url.split('/q/')[1], name: '赵恢复', id_type: 'resident_id', id_number: idNumber,
           phone, room: '201', move_in: new Date(Date.now() - 86400_000).toISOString().slice(0, 10), reason: 'work',
-          employer: '德普电子厂', consent_version: '2026-12-01',
+          employer: '德普电子厂', consent_version: POLICY_VERSION,
         },
       }), 201, 'registration');
       const [[sealed]] = rootSql(`SELECT HEX(phone_sealed) FROM tenancies WHERE id = ${Number(reg.id)}`, { db: dbA });

@@ -21,6 +21,7 @@ import {
   root, dbSocket, huzu, huzuOk, writeConfig, keygen, rand, createDatabases, serve, fcgi, expect,
   residentLogin, freshId, freshPhone, rootSql,
 } from './ops-lib.mjs';
+import { POLICY_VERSION } from './tenancy-lib.mjs';
 
 const PREVIOUS = 16; // the last migration of the previous release
 
@@ -99,7 +100,7 @@ test('an instance at the previous release\'s schema upgrades in place: migrate, 
         json: {
           token: posters.items[0].url.split('/q/')[1], name: '王升级', id_type: 'resident_id', id_number: idNumber,
           phone, room: '302', move_in: new Date(Date.now() - 3 * 86400_000).toISOString().slice(0, 10),
-          reason: 'work', employer: '石马桥制衣厂', consent_version: '2026-12-01',
+          reason: 'work', employer: '石马桥制衣厂', consent_version: POLICY_VERSION,
         },
       }), 201, 'registration');
       const before = expect(await call('GET', `/api/v1/tenancies/${reg.id}`, { token: admin }), 200, 'tenancy');
