@@ -5,8 +5,10 @@
 #include <time.h>
 
 #include <curl/curl.h>
+
 #include <sodium.h>
 
+#include "fetch.h"
 #include "json.h"
 #include "log.h"
 #include "sms.h"
@@ -138,23 +140,6 @@ hz_sms_tencent_verdict(const char *code)
 
 /* --- The call. --- */
 
-struct answer {
-	struct hz_buf buf;
-};
-
-static size_t
-collect(char *p, size_t size, size_t n, void *ctx)
-{
-	struct answer *a = ctx;
-
-	if (n != 0 && size > ANSWER_MAX / n)
-		return 0;
-	if (a->buf.len + size * n > ANSWER_MAX)
-		return 0;   /* makes curl fail: nothing this big is valid */
-	hz_buf_append(&a->buf, p, size * n);
-	return a->buf.oom ? 0 : size * n;
-}
-
 /* The Host header of `url`: its host, lower case, with the port when the
  * URL names one (what curl would send, made explicit so that what is
  * signed is what is sent). */
@@ -219,7 +204,7 @@ string_of(const cJSON *o, const char *name)
  * else Response.SendStatusSet[0].Code for the number; *request_id is
  * Response.RequestId. */
 static const char *
-code_of(const struct hz_ctx *x, const struct hz_buf *b,
+code_of(const struct hz_ctx *x, const char *answer, size_t len,
         const char **request_id)
 {
 	struct hz_json_error jerr;
@@ -228,7 +213,7 @@ code_of(const struct hz_ctx *x, const struct hz_buf *b,
 
 	*request_id = "-";
 	hz_json_use_arena(x->arena);
-	if (hz_json_parse(b->data, b->len, 8, &doc, &jerr) != HZ_OK ||
+	if (hz_json_parse(answer, len, 8, &doc, &jerr) != HZ_OK ||
 	    !cJSON_IsObject(r = cJSON_GetObjectItemCaseSensitive(doc,
 	    "Response")))
 		return NULL;
@@ -269,13 +254,11 @@ hz_sms_tencent_send(const struct hz_ctx *x, const char *phone,
 	const char *key = hz_secret(c, "sms_tencent_secret_key");
 	const char *masked = hz_sms_masked(x->arena, phone);
 	const char *code, *rid;
-	struct curl_slist *h = NULL;
-	struct answer ans;
-	char *body, *host, *auth;
+	char *body, *host, *auth, *answer = NULL;
+	size_t len = 0;
 	long status = 0;
 	time_t now = time(NULL);   /* Tencent's clock, not a test's --now */
-	CURLcode cr;
-	CURL *curl;
+	int cr;
 	enum hz_status rc;
 
 	if (key == NULL || key[0] == '\0' ||
@@ -289,9 +272,6 @@ hz_sms_tencent_send(const struct hz_ctx *x, const char *phone,
 	    (auth = hz_tc3_authorization(x->arena, c->sms_tencent_secret_id,
 	    key, SERVICE, host, now, body, strlen(body))) == NULL)
 		return HZ_ERR_NOMEM;
-	if ((curl = curl_easy_init()) == NULL)
-		return HZ_ERR_NOMEM;
-	hz_buf_init(&ans.buf, x->arena);
 	{
 		const char *lines[] = {
 			"Content-Type: " CONTENT_TYPE,
@@ -305,45 +285,24 @@ hz_sms_tencent_send(const struct hz_ctx *x, const char *phone,
 			hz_arena_printf(x->arena, "Authorization: %s", auth),
 			"Expect:",
 		};
-		for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-			struct curl_slist *t;
+		struct hz_fetch f = {
+			.url = c->sms_tencent_url, .headers = lines,
+			.nheaders = sizeof(lines) / sizeof(lines[0]),
+			.body = body, .body_len = strlen(body),
+			.timeout = c->sms_timeout, .max = ANSWER_MAX,
+		};
 
-			if (lines[i] == NULL ||
-			    (t = curl_slist_append(h, lines[i])) == NULL) {
-				curl_slist_free_all(h);
-				curl_easy_cleanup(curl);
-				return HZ_ERR_NOMEM;
-			}
-			h = t;
-		}
+		cr = hz_fetch(x->arena, &f, &status, &answer, &len);
 	}
-	curl_easy_setopt(curl, CURLOPT_URL, c->sms_tencent_url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)c->sms_timeout);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, (long)c->sms_timeout);
-	/* TLS verification stays on (libcurl's default): say so anyway. */
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ans);
-	cr = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(curl);
-	curl_slist_free_all(h);
 	/* The Authorization value is a MAC of this one request: harmless
 	 * after the call, but not left lying about either. */
 	sodium_memzero(auth, strlen(auth));
-	if (cr != CURLE_OK || status != 200) {
+	if (cr != 0 || status != 200) {
 		hz_warn("sms not sent: tencent unreachable", "what=%s phone=%s "
-		    "curl=%d http=%ld", what, masked, (int)cr, status);
+		    "curl=%d http=%ld", what, masked, cr, status);
 		return HZ_ERR_UPSTREAM;
 	}
-	if ((code = code_of(x, &ans.buf, &rid)) == NULL) {
+	if ((code = code_of(x, answer, len, &rid)) == NULL) {
 		hz_warn("sms not sent: tencent answered nonsense", "what=%s "
 		    "phone=%s request_id=%s", what, masked,
 		    safe(x->arena, rid));

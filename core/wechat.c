@@ -1,29 +1,12 @@
 #include <string.h>
 
-#include <curl/curl.h>
 
+#include "fetch.h"
 #include "json.h"
 #include "log.h"
 #include "wechat.h"
 
 #define ANSWER_MAX 8192
-
-struct answer {
-	struct hz_buf buf;
-};
-
-static size_t
-collect(char *p, size_t size, size_t n, void *ctx)
-{
-	struct answer *a = ctx;
-
-	if (n != 0 && size > ANSWER_MAX / n)
-		return 0;
-	if (a->buf.len + size * n > ANSWER_MAX)
-		return 0;   /* makes curl fail: nothing this big is valid */
-	hz_buf_append(&a->buf, p, size * n);
-	return a->buf.oom ? 0 : size * n;
-}
 
 /* The code is user input that goes into a URL: letters, digits, - and _ */
 static bool
@@ -74,42 +57,28 @@ static enum hz_status
 get_json(const struct hz_ctx *x, const char *what, const char *url,
          cJSON **doc, int *errcode)
 {
-	struct answer a;
 	struct hz_json_error jerr;
 	const cJSON *e;
-	CURL *c;
-	CURLcode cr;
+	struct hz_fetch f = { .url = url, .timeout = x->cfg->wechat_timeout,
+	    .max = ANSWER_MAX };
+	char *answer = NULL;
+	size_t len = 0;
 	long status = 0;
+	int cr;
 	enum hz_status rc = HZ_ERR_UPSTREAM;
 
 	*errcode = 0;
 	if (url == NULL)
 		return HZ_ERR_NOMEM;
-	if ((c = curl_easy_init()) == NULL)
-		return HZ_ERR_NOMEM;
-	hz_buf_init(&a.buf, x->arena);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)x->cfg->wechat_timeout);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)x->cfg->wechat_timeout);
-	/* TLS verification stays on (libcurl's default): say so anyway. */
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
-	cr = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	if (cr != CURLE_OK || status != 200) {
+	cr = hz_fetch(x->arena, &f, &status, &answer, &len);
+	if (cr != 0 || status != 200) {
 		/* The URL holds the secret: never logged. */
 		hz_warn("wechat call failed", "call=%s curl=%d http=%ld", what,
-		    (int)cr, status);
+		    cr, status);
 		return rc;
 	}
 	hz_json_use_arena(x->arena);
-	if (hz_json_parse(a.buf.data, a.buf.len, 4, doc, &jerr) != HZ_OK ||
+	if (hz_json_parse(answer, len, 4, doc, &jerr) != HZ_OK ||
 	    !cJSON_IsObject(*doc)) {
 		hz_warn("wechat answered nonsense", "call=%s", what);
 		return rc;
