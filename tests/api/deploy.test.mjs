@@ -19,9 +19,8 @@ import path from 'node:path';
 import { bin, isAlive, waitFor } from './lib.mjs';
 import {
   root, dbSocket, huzu, huzuOk, script, writeConfig, keygen, rand, createDatabases, serve, nginx, http,
-  expect, residentLogin, freshId, freshPhone, rootSql, valueOf, freePort, socketGroup,
+  expect, registerRenter, rootSql, valueOf, freePort, socketGroup,
 } from './ops-lib.mjs';
-import { POLICY_VERSION } from './tenancy-lib.mjs';
 
 const COOPS = 4;
 const GROUPS = 5; // per cooperative
@@ -123,18 +122,8 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
 
       // A renter registers in B0001 (sealed phone and ID number).
       const [[b1]] = rootSql("SELECT id FROM units WHERE code = 'B0001'", { db: dbA });
-      const posters = expect(await call('GET', `/api/v1/units/${b1}/posters`, { token: admin.access_token }), 200, 'posters');
-      const phone = freshPhone();
-      const idNumber = freshId();
-      const renter = await residentLogin(call, smsLog, freshPhone());
-      const reg = expect(await call('POST', '/api/v1/tenancies', {
-        token: renter.access_token,
-        json: {
-          token: posters.items[0].url.split('/q/')[1], name: '赵恢复', id_type: 'resident_id', id_number: idNumber,
-          phone, room: '201', move_in: new Date(Date.now() - 86400_000).toISOString().slice(0, 10), reason: 'work',
-          employer: '德普电子厂', consent_version: POLICY_VERSION,
-        },
-      }), 201, 'registration');
+      const { reg, phone, idNumber } = await registerRenter(call, smsLog, admin.access_token, b1,
+        { name: '赵恢复', room: '201', employer: '德普电子厂' });
       const [[sealed]] = rootSql(`SELECT HEX(phone_sealed) FROM tenancies WHERE id = ${Number(reg.id)}`, { db: dbA });
       assert.ok(sealed.length > 40 && !sealed.includes(Buffer.from(phone).toString('hex').toUpperCase()), 'the phone is sealed');
       const phoneOf = async (token) => expect(await call('GET', `/api/v1/tenancies/${reg.id}/phone`, { token }), 200, 'phone').phone;

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { bin, testDir, isAlive, waitFor, fcgiRequest, cgiParams } from './lib.mjs';
+import { POLICY_VERSION, freshId } from './tenancy-lib.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const dbSocket = path.join(testDir, 'db', 'mysql.sock');
@@ -213,18 +214,27 @@ export async function residentLogin(call, smsLog, phone) {
   return expect(await call('POST', '/api/v1/auth/code/verify', { json: { phone, code } }), 200, 'code login');
 }
 
-// A valid GB 11643 resident ID number (random birth date and serial).
-export function freshId() {
-  const birth = `19${70 + crypto.randomInt(30)}0${1 + crypto.randomInt(9)}1${crypto.randomInt(10)}`;
-  const d17 = `440106${birth}${String(crypto.randomInt(1000)).padStart(3, '0')}`;
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  let s = 0;
-  for (let i = 0; i < 17; i++) s += Number(d17[i]) * w[i];
-  return d17 + '10X98765432'[s % 11];
-}
-
 export function freshPhone() {
   let p = '139';
   while (p.length < 11) p += String(crypto.randomInt(10));
   return p;
+}
+
+// A renter (a fresh phone, logged in through `call`) registers in unit
+// `building` from its first poster's code, read with `adminToken`: the
+// registration and the phone and ID number it sealed.
+export async function registerRenter(call, smsLog, adminToken, building, { name, room, employer, daysAgo = 1 }) {
+  const posters = expect(await call('GET', `/api/v1/units/${building}/posters`, { token: adminToken }), 200, 'posters');
+  const phone = freshPhone();
+  const idNumber = freshId();
+  const renter = await residentLogin(call, smsLog, freshPhone());
+  const reg = expect(await call('POST', '/api/v1/tenancies', {
+    token: renter.access_token,
+    json: {
+      token: posters.items[0].url.split('/q/')[1], name, id_type: 'resident_id', id_number: idNumber, phone, room,
+      move_in: new Date(Date.now() - daysAgo * 86400_000).toISOString().slice(0, 10), reason: 'work', employer,
+      consent_version: POLICY_VERSION,
+    },
+  }), 201, 'registration');
+  return { reg, phone, idNumber };
 }

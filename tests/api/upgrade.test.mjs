@@ -19,9 +19,8 @@ import path from 'node:path';
 
 import {
   root, dbSocket, huzu, huzuOk, writeConfig, keygen, rand, createDatabases, serve, fcgi, expect,
-  residentLogin, freshId, freshPhone, rootSql,
+  registerRenter, rootSql,
 } from './ops-lib.mjs';
-import { POLICY_VERSION } from './tenancy-lib.mjs';
 
 const PREVIOUS = 16; // the last migration of the previous release
 
@@ -91,18 +90,8 @@ test('an instance at the previous release\'s schema upgrades in place: migrate, 
       let admin = expect(await call('POST', '/api/v1/auth/login',
         { json: { username: 'admin', password } }), 200, 'admin login').access_token;
       const [[building]] = rootSql("SELECT id FROM units WHERE code = 'U001'", { db: seed });
-      const posters = expect(await call('GET', `/api/v1/units/${building}/posters`, { token: admin }), 200, 'posters');
-      const phone = freshPhone();
-      const idNumber = freshId();
-      const renter = await residentLogin(call, smsLog, freshPhone());
-      const reg = expect(await call('POST', '/api/v1/tenancies', {
-        token: renter.access_token,
-        json: {
-          token: posters.items[0].url.split('/q/')[1], name: '王升级', id_type: 'resident_id', id_number: idNumber,
-          phone, room: '302', move_in: new Date(Date.now() - 3 * 86400_000).toISOString().slice(0, 10),
-          reason: 'work', employer: '石马桥制衣厂', consent_version: POLICY_VERSION,
-        },
-      }), 201, 'registration');
+      const { reg, phone, idNumber } = await registerRenter(call, smsLog, admin, building,
+        { name: '王升级', room: '302', employer: '石马桥制衣厂', daysAgo: 3 });
       const before = expect(await call('GET', `/api/v1/tenancies/${reg.id}`, { token: admin }), 200, 'tenancy');
       await pool.stop();
       pool = null;
