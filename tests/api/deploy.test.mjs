@@ -316,7 +316,9 @@ test('scripts/deploy: the nginx site for a domain serves HTTPS with HSTS, redire
 
       // The systemd unit (with this build's binary in its paths).
       const unit = fs.readFileSync(path.join(root, 'scripts', 'deploy', 'huzu.service'), 'utf8');
-      for (const line of ['Type=simple', 'User=huzu', 'NoNewPrivileges=true', 'ProtectSystem=strict', 'PrivateTmp=true',
+      // SupplementaryGroups: systemd leaves out the user's own group, and
+      // /etc/huzu is root:huzu 0750 (README, Production).
+      for (const line of ['Type=simple', 'User=huzu', 'Group=www-data', 'SupplementaryGroups=huzu', 'NoNewPrivileges=true', 'ProtectSystem=strict', 'PrivateTmp=true',
         'RuntimeDirectory=huzu', 'ExecReload=/bin/kill -HUP $MAINPID', 'Restart=on-failure']) {
         assert.ok(unit.split('\n').includes(line), line);
       }
