@@ -6,8 +6,8 @@
 // then scripts/restore into a second, empty database, and the sealed phone
 // read back through the API of an instance on the restored database.
 // Then the production files of scripts/deploy/: the nginx site for a
-// domain (TLS, redirect, HSTS, real IP) served for real, the systemd unit,
-// the logrotate file.
+// domain (TLS, redirect, HSTS, real IP, ACME challenges) served for real,
+// the systemd unit; the logrotate file rotates a running instance's log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -276,11 +276,18 @@ test('scripts/deploy: the nginx site for a domain serves HTTPS with HSTS, redire
       assert.doesNotMatch(prod, /@[A-Z_]+@|huzu-site\./, 'every placeholder filled, no scratch folder left');
       assert.doesNotMatch(prod, /server_name _;/);
 
-      // Refused: a domain that would inject a directive, a relative path.
+      // Refused: a domain that would inject a directive, a relative path,
+      // a proxy that is no address, and one that is every address.
       const bad = spawnSync(site, ['huzu.example.cn; include /etc/passwd'], { encoding: 'utf8' });
       assert.equal(bad.status, 1, bad.stderr);
       assert.equal(bad.stdout, '');
       assert.equal(spawnSync(site, ['--cert', 'cert.pem', domain], { encoding: 'utf8' }).status, 1);
+      for (const p of ['bogus', '10.0.0.0/33', '1::2::3', '0.0.0.0/0', '::/0']) {
+        const r = spawnSync(site, ['--trust-proxy', p, domain], { encoding: 'utf8' });
+        assert.equal(r.status, 1, `--trust-proxy ${p}: ${r.stderr}`);
+        assert.equal(r.stdout, '');
+        assert.match(r.stderr, p.endsWith('/0') ? /trusts every address.*escape the login limits/ : /IPv4 or IPv6 address/);
+      }
 
       // Served for real, on free ports: one site as printed, one behind a
       // proxy at 127.0.0.1.
@@ -293,7 +300,12 @@ test('scripts/deploy: the nginx site for a domain serves HTTPS with HSTS, redire
         return { d, hs, h };
       };
       const ca = fs.readFileSync(cert);
-      const direct = await start('direct');
+      // certbot --webroot's challenge files, served on plain HTTP.
+      const acme = path.join(dir, 'acme');
+      fs.mkdirSync(path.join(acme, '.well-known', 'acme-challenge'), { recursive: true });
+      fs.writeFileSync(path.join(acme, '.well-known', 'acme-challenge', 'x'), 'token-x.thumbprint');
+      fs.chmodSync(dir, 0o755); // nginx's workers read it
+      const direct = await start('direct', '--acme-webroot', acme);
       const page = await httpsGet(direct.hs, domain, ca, '/', { 'x-forwarded-for': '203.0.113.7' });
       assert.equal(page.status, 200);
       assert.equal(page.headers['strict-transport-security'], 'max-age=31536000');
@@ -303,13 +315,17 @@ test('scripts/deploy: the nginx site for a domain serves HTTPS with HSTS, redire
       assert.equal(redirect.status, 301);
       const evil = await fetch(`http://127.0.0.1:${direct.h}/x`, { redirect: 'manual', headers: { host: 'evil.example' } });
       assert.equal(evil.headers.get('location'), `https://${domain}/x`, 'the host is never taken from the request');
+      const challenge = await http(`http://127.0.0.1:${direct.h}`, 'GET', '/.well-known/acme-challenge/x');
+      assert.equal(challenge.status, 200);
+      assert.equal(challenge.text, 'token-x.thumbprint');
       // Nobody trusted: the address logged is the client's own.
       const access = (d) => fs.readFileSync(path.join(d, 'log', 'nginx-access.log'), 'utf8');
       await waitFor('the access log line', 5000, () => /"GET \/index\.html" 200/.test(access(direct.d)));
       assert.match(access(direct.d), /^127\.0\.0\.1 .*"GET \/index\.html" 200/m);
       assert.doesNotMatch(access(direct.d), /203\.0\.113\.7/, 'X-Forwarded-For from anyone is ignored');
 
-      const proxied = await start('proxied', '--trust-proxy', '127.0.0.1');
+      const proxied = await start('proxied', '--trust-proxy', '2001:db8::/32', '--trust-proxy', '::ffff:10.0.0.0/104',
+        '--trust-proxy', 'unix:', '--trust-proxy', '127.0.0.1');
       assert.match(fs.readFileSync(path.join(proxied.d, 'site.conf'), 'utf8'), /^ {4}set_real_ip_from 127\.0\.0\.1;\n {4}real_ip_header X-Forwarded-For;$/m);
       assert.equal((await httpsGet(proxied.hs, domain, ca, '/', { 'x-forwarded-for': '203.0.113.7' })).status, 200);
       await waitFor('the proxied access log line', 5000, () => /^203\.0\.113\.7 .*"GET \/index\.html" 200/m.test(access(proxied.d)));
