@@ -4,6 +4,13 @@
 # its MariaDB as huzu does, the password in a 0600 option file, never in
 # argv. Sourced after scripts/lib.sh.
 
+# What they report goes to stdout (errors, hz_die, to stderr), bold only
+# on a terminal: run from cron with >/dev/null, a backup says nothing
+# unless it fails.
+hz_say() {
+	if [ -t 1 ]; then printf '\033[1m==> %s\033[0m\n' "$*"; else printf '==> %s\n' "$*"; fi
+}
+
 # hz_ops_bin: the huzu binary: $HUZU_BIN, huzu on PATH, or this
 # checkout's build/release/huzu.
 hz_ops_bin() {

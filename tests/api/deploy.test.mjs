@@ -138,11 +138,15 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
       lap('serve, register, disable');
 
       // --- backup ----------------------------------------------------------------
-      const archive = path.join(dir, 'backup.tar');
+      // .tar.gz: gzip, by the final name (not the temporary one tar writes).
+      const archive = path.join(dir, 'backup.tar.gz');
       const b = script('backup', ['-c', confA, archive]);
       assert.equal(b.status, 0, b.stderr);
-      assert.match(b.stderr, /HOLDS THE KEYS/, 'the reminder that the archive holds the keys');
+      assert.equal(b.stderr, '', 'silent on stderr when it works (cron mails stderr)');
+      assert.match(b.stdout, /HOLDS THE KEYS/, 'the reminder that the archive holds the keys');
+      assert.doesNotMatch(b.stdout, /\x1b/, 'no terminal codes when not on a terminal');
       assert.equal(fs.statSync(archive).mode & 0o777, 0o600, 'the archive is 0600');
+      assert.deepEqual([...fs.readFileSync(archive).subarray(0, 2)], [0x1f, 0x8b], 'gzip');
       const members = execFileSync('tar', ['-tf', archive], { encoding: 'utf8' }).split('\n');
       for (const m of ['MANIFEST', 'SHA256SUMS', 'db.sql', 'secrets', 'huzu.conf']) assert.ok(members.includes(m), m);
       const manifest = execFileSync('tar', ['-xOf', archive, 'MANIFEST'], { encoding: 'utf8' });
