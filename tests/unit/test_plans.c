@@ -1,0 +1,377 @@
+/* The query plans of the hot statements (issue 14): EXPLAIN against the
+ * real MariaDB, with a few thousand rows in the big tables so that the
+ * optimizer has a choice, must read each big table through one of its
+ * indexes, never by a full scan. A dropped or renamed index, or a rewrite
+ * that can no longer use one, fails here instead of at a million rows.
+ *
+ * The statements are core's (core/tenancies.c, core/complaints.c,
+ * core/policy.c) with a shorter select list: the plan is decided by the
+ * FROM, WHERE and ORDER BY, which are copied verbatim, and each copy is
+ * checked against core's source (the string literals, joined) so that it
+ * cannot drift from what core runs. The seeded rows are deleted again.
+ * HUZU_PLANS_PRINT=1 prints every plan. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dbfixture.h"
+
+/* Parts of core's statements, as their string literals read joined. */
+#define T_FROM " FROM tenancies t JOIN units u ON u.id = t.building_id" \
+	" JOIN buildings b ON b.unit_id = t.building_id"
+#define T_SCOPE " WHERE u.path LIKE CONCAT(?, '%')" \
+	" AND (? IS NULL OR t.status = ?) AND (? = 0 OR t.building_id = ?)" \
+	" AND "
+#define T_OVERDUE "(? = 0 OR (t.status = 'pending'" \
+	" AND t.created_at < NOW(3) - INTERVAL 24 HOUR))"
+#define T_PAGE " AND t.id > ? ORDER BY t.id LIMIT ?"
+#define T_COUNT " FROM tenancies t JOIN units u ON u.id = t.building_id" \
+	" WHERE u.path LIKE CONCAT(?, '%')" \
+	" AND t.status IN ('pending', 'active')"
+#define C_FROM " FROM complaints c JOIN complaint_categories k ON k.id = c.category_id" \
+	" JOIN users r ON r.id = c.user_id" \
+	" JOIN units hu ON hu.id = c.handler_unit_id" \
+	" LEFT JOIN users h ON h.id = c.handler_id" \
+	" LEFT JOIN units bu ON bu.id = c.building_id" \
+	" LEFT JOIN buildings b ON b.unit_id = c.building_id"
+#define C_ROOT_ID "CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(?, '/', -2), '/', 1)" \
+	" AS UNSIGNED)"
+#define C_FILTERS \
+	" AND (? IS NULL OR c.status = ?) AND (? IS NULL OR c.is_open = ?)" \
+	" AND (? = 0 OR (c.is_open AND ((c.accepted_at IS NULL AND" \
+	"   c.respond_due < FROM_UNIXTIME(?)) OR c.resolve_due < FROM_UNIXTIME(?))))" \
+	" AND (? = 0 OR c.handler_id = ?) AND (? = 0 OR c.building_id = ?)" \
+	" AND (? IS NULL OR k.code = ?)" \
+	" AND c.id > ? ORDER BY c.id LIMIT ?"
+#define U_CALLER " authz_version, (SELECT COUNT(*) FROM sessions s WHERE s.id = ?" \
+	" AND s.user_id = users.id AND s.revoked_at IS NULL)," \
+	" must_change_password FROM users WHERE id = ?"
+
+enum {
+	S_TENANCIES, S_COMPLAINTS, S_SESSION, S_SESSION_ID, S_PATH, S_DROP_T,
+	S_DROP_C, S_ANALYZE, S_FIRST_T,
+	E_LIST, E_COUNT, E_INBOX_GROUP, E_INBOX_ALL, E_CALLER, S__MAX
+};
+
+static const char *const sql[S__MAX] = {
+	/* 3 000 ended tenancies of one resident over three buildings, and
+	 * one active. */
+	[S_TENANCIES] =
+	    "INSERT INTO tenancies (user_id, building_id, status, name, id_type,"
+	    " id_sealed, id_index, phone_sealed, room, move_in, reason)"
+	    " SELECT ?, ELT(1 + s.seq % 3, ?, ?, ?),"
+	    " IF(s.seq = 1, 'active', 'ended'), '计划', 'resident_id', 'x',"
+	    " UNHEX(SHA2(CONCAT(?, '-', s.seq), 256)), 'x', '101', '2026-01-01',"
+	    " 'work' FROM seq_1_to_3000 s",
+	/* 3 000 complaints about the third building (the other group, so
+	 * that the first group's inbox is a narrow range), 2 % open. */
+	[S_COMPLAINTS] =
+	    "INSERT INTO complaints (user_id, category_id, text, building_id,"
+	    " unit_id, unit_path, coop_id, group_id, status, handler_unit_id,"
+	    " created_at, updated_at, respond_due, resolve_due, closed_at)"
+	    " SELECT ?, (SELECT MIN(id) FROM complaint_categories), '计划', ?, ?,"
+	    " ?, ?, ?, IF(s.seq % 50 = 0, 'submitted', 'closed'), ?,"
+	    " NOW(3), NOW(3), NOW(3) + INTERVAL 1 DAY, NOW(3) + INTERVAL 2 DAY,"
+	    " IF(s.seq % 50 = 0, NULL, NOW(3)) FROM seq_1_to_3000 s",
+	[S_SESSION] =
+	    "INSERT INTO sessions (user_id, family) VALUES (?, RANDOM_BYTES(16))",
+	[S_SESSION_ID] = "SELECT MAX(id) FROM sessions WHERE user_id = ?",
+	[S_PATH] = "SELECT path FROM units WHERE id = ?",
+	[S_DROP_T] = "DELETE FROM tenancies WHERE user_id = ?",
+	[S_DROP_C] = "DELETE FROM complaints WHERE user_id = ?",
+	[S_ANALYZE] = "ANALYZE TABLE tenancies, complaints",
+	[S_FIRST_T] = "SELECT MIN(id) FROM tenancies WHERE user_id = ?",
+	/* core/tenancies.c STMT_LIST_SCOPE: root, status x2, building x2,
+	 * overdue, after, limit. */
+	[E_LIST] = "EXPLAIN SELECT t.id, u.path" T_FROM T_SCOPE T_OVERDUE
+	    T_PAGE,
+	/* core/tenancies.c STMT_COUNT: the unit's path. */
+	[E_COUNT] = "EXPLAIN SELECT CAST(COALESCE(SUM(t.status = 'active'), 0)"
+	    " AS SIGNED)" T_COUNT,
+	/* core/complaints.c STMT_LIST_GROUP and STMT_LIST_ALL: root, then
+	 * LIST_FILTERS' 15 arguments. */
+	[E_INBOX_GROUP] = "EXPLAIN SELECT c.id" C_FROM " WHERE c.group_id = "
+	    C_ROOT_ID C_FILTERS,
+	[E_INBOX_ALL] = "EXPLAIN SELECT c.id" C_FROM
+	    " WHERE c.unit_path LIKE CONCAT(?, '%')" C_FILTERS,
+	/* core/policy.c STMT_USER_SESSION: session, user. */
+	[E_CALLER] = "EXPLAIN SELECT kind, display_name, username,"
+	    " phone_sealed, disabled," U_CALLER,
+};
+
+static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_plans", sql);
+
+/* EXPLAIN's columns. */
+enum { X_ID, X_SELECT, X_TABLE, X_TYPE, X_KEYS, X_KEY, X_LEN, X_REF, X_ROWS,
+       X_EXTRA };
+
+/* core/FILE's string literals joined, as the compiler joins adjacent
+ * ones: what the statements are made of, macros aside. */
+static char *
+literals(const char *file)
+{
+	const char *dir = getenv("HUZU_SOURCE_DIR");
+	char path[1024], *src, *out;
+	size_t n = 0, o = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/core/%s", dir ? dir : "..", file);
+	if ((f = fopen(path, "r")) == NULL)
+		fail_msg("cannot read %s (set HUZU_SOURCE_DIR)", path);
+	src = calloc(1, 1 << 20);
+	out = calloc(1, 1 << 20);
+	assert_non_null(src);
+	assert_non_null(out);
+	n = fread(src, 1, (1 << 20) - 1, f);
+	fclose(f);
+	for (size_t i = 0; i < n; i++) {
+		if (src[i] == '\'' && i + 2 < n) {  /* a char literal */
+			i += src[i + 1] == '\\' ? 3 : 2;
+			continue;
+		}
+		if (src[i] == '/' && i + 1 < n && src[i + 1] == '*') {
+			const char *e = strstr(src + i + 2, "*/");
+
+			i = e ? (size_t)(e - src) + 1 : n;
+			continue;
+		}
+		if (src[i] != '"')
+			continue;
+		for (i++; i < n && src[i] != '"'; i++) {
+			if (src[i] == '\\' && i + 1 < n)
+				i++;
+			out[o++] = src[i];
+		}
+	}
+	free(src);
+	return out;
+}
+
+static void
+in_core(const char *file, const char *part)
+{
+	char *text = literals(file);
+
+	if (strstr(text, part) == NULL)
+		fail_msg("core/%s no longer holds \"%s\": update test_plans.c"
+		    " to its statement", file, part);
+	free(text);
+}
+
+static void
+print_plan(const char *what, const struct hz_db_result *r)
+{
+	fprintf(stderr, "plan of %s:\n", what);
+	for (size_t i = 0; i < r->nrows; i++) {
+		fprintf(stderr, " ");
+		for (size_t c = X_TABLE; c <= X_EXTRA; c++) {
+			const struct hz_db_cell *v = HZ_CELL(r, i, c);
+
+			if (v->null)
+				fprintf(stderr, " NULL");
+			else if (v->s != NULL)
+				fprintf(stderr, " %s", v->s);
+			else
+				fprintf(stderr, " %lld", v->i);
+		}
+		fprintf(stderr, "\n");
+	}
+}
+
+/* The row of TABLE in the plan reads it by one of KEYS (NULL-ended), not
+ * by a full scan. */
+static void
+uses_index(const char *what, const struct hz_db_result *r, const char *table,
+           const char *const *keys)
+{
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct hz_db_cell *t = HZ_CELL(r, i, X_TABLE);
+		const struct hz_db_cell *type = HZ_CELL(r, i, X_TYPE);
+		const struct hz_db_cell *key = HZ_CELL(r, i, X_KEY);
+
+		if (t->null || strcmp(t->s, table) != 0)
+			continue;
+		if (type->null || strcmp(type->s, "ALL") == 0 || key->null) {
+			print_plan(what, r);
+			fail_msg("%s: a full scan of %s", what, table);
+		}
+		for (const char *const *k = keys; *k; k++)
+			if (strcmp(key->s, *k) == 0) {
+				if (getenv("HUZU_PLANS_PRINT"))
+					print_plan(what, r);
+				return;
+			}
+		print_plan(what, r);
+		fail_msg("%s: %s read by %s, not by its index", what, table,
+		    key->s);
+	}
+	print_plan(what, r);
+	fail_msg("%s: %s not in the plan", what, table);
+}
+
+static struct fx_org org;
+static struct hz_caller owner;
+static char *group_path, *village_path;
+static long long session, deep;   /* deep: a cursor at 90 % of the rows */
+
+static char *
+path_of(uint64_t unit)
+{
+	struct hz_db_result r;
+
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_PATH,
+	    HZ_ARGS(HZ_ARG_I64((long long)unit)), &r), HZ_OK);
+	assert_int_equal(r.nrows, 1);
+	return hz_arena_strdup(fx.arena, HZ_CELL(&r, 0, 0)->s);
+}
+
+static int
+setup(void **state)
+{
+	struct hz_db_arg me, b1, b3;
+	struct hz_db_result r;
+	int rc = fx_setup(state);
+
+	if (rc || fx.db == NULL)
+		return rc;
+	if (fx_org_new(&org) || fx_resident(&owner))
+		return -1;
+	me = HZ_ARG_I64((long long)owner.id);
+	b1 = HZ_ARG_I64((long long)org.b1);
+	b3 = HZ_ARG_I64((long long)org.b3);
+	group_path = path_of(org.g1);
+	village_path = path_of(fx_root());
+	if (hz_db_run(fx.db, fx.arena, &stmts, S_TENANCIES, HZ_ARGS(me, b1,
+	    HZ_ARG_I64((long long)org.b2), b3,
+	    HZ_ARG_STR(org.tag)), NULL) ||
+	    hz_db_run(fx.db, fx.arena, &stmts, S_COMPLAINTS, HZ_ARGS(me, b3, b3,
+	    HZ_ARG_STR(path_of(org.b3)), HZ_ARG_I64((long long)org.c2),
+	    HZ_ARG_I64((long long)org.g2), HZ_ARG_I64((long long)org.g2)),
+	    NULL) ||
+	    hz_db_run(fx.db, fx.arena, &stmts, S_SESSION, HZ_ARGS(me), NULL) ||
+	    hz_db_run(fx.db, fx.arena, &stmts, S_SESSION_ID, HZ_ARGS(me), &r) ||
+	    hz_db_run(fx.db, fx.arena, &stmts, S_ANALYZE, NULL, 0, NULL))
+		return -1;
+	session = HZ_CELL(&r, 0, 0)->i;
+	if (hz_db_run(fx.db, fx.arena, &stmts, S_FIRST_T, HZ_ARGS(me), &r))
+		return -1;
+	deep = HZ_CELL(&r, 0, 0)->i + 2700;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct hz_db_arg me = HZ_ARG_I64((long long)owner.id);
+
+	if (fx.db != NULL && owner.id != 0) {
+		(void)hz_db_run(fx.db, fx.arena, &stmts, S_DROP_T, HZ_ARGS(me),
+		    NULL);
+		(void)hz_db_run(fx.db, fx.arena, &stmts, S_DROP_C, HZ_ARGS(me),
+		    NULL);
+	}
+	return fx_teardown(state);
+}
+
+static void
+explain(size_t stmt, const struct hz_db_arg *args, size_t n,
+        struct hz_db_result *r)
+{
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, stmt, args, n, r),
+	    HZ_OK);
+	assert_true(r->nrows > 0);
+}
+
+/* The staff list of tenancies, first page and a deep keyset page: by id
+ * in order, or by building within the scope, never the whole table. */
+static void
+the_staff_tenancy_list_reads_an_index(void **state)
+{
+	static const char *const keys[] = { "PRIMARY", "tenancies_building",
+	    "tenancies_pending", "tenancies_closed", NULL };
+	struct hz_db_result r;
+	struct hz_db_arg none = HZ_ARG_NULL, zero = HZ_ARG_I64(0);
+
+	(void)state;
+	FX_NEED_DB();
+	in_core("tenancies.c", T_FROM);
+	in_core("tenancies.c", T_SCOPE);
+	in_core("tenancies.c", T_OVERDUE);
+	in_core("tenancies.c", T_PAGE);
+	explain(E_LIST, HZ_ARGS(HZ_ARG_STR(group_path), none, none, zero, zero,
+	    zero, zero, HZ_ARG_I64(21)), &r);
+	uses_index("tenancy list", &r, "t", keys);
+	explain(E_LIST, HZ_ARGS(HZ_ARG_STR(group_path), none, none, zero, zero,
+	    zero, HZ_ARG_I64(deep), HZ_ARG_I64(21)), &r);
+	uses_index("tenancy list, deep page", &r, "t", keys);
+	explain(E_LIST, HZ_ARGS(HZ_ARG_STR(village_path), HZ_ARG_STR("pending"),
+	    HZ_ARG_STR("pending"), zero, zero, HZ_ARG_I64(1), zero,
+	    HZ_ARG_I64(21)), &r);
+	uses_index("tenancy list, pending and overdue", &r, "t", keys);
+}
+
+/* Per-unit counts: the open tenancies of the scope's buildings. */
+static void
+the_tenancy_counts_read_an_index(void **state)
+{
+	static const char *const keys[] = { "tenancies_building",
+	    "tenancies_pending", "tenancies_closed", NULL };
+	struct hz_db_result r;
+
+	(void)state;
+	FX_NEED_DB();
+	in_core("tenancies.c", T_COUNT);
+	explain(E_COUNT, HZ_ARGS(HZ_ARG_STR(group_path)), &r);
+	uses_index("tenancy counts", &r, "t", keys);
+}
+
+/* The inbox of a group's leader and the whole village's list. */
+static void
+the_complaint_inbox_reads_an_index(void **state)
+{
+	struct hz_db_result r;
+	struct hz_db_arg none = HZ_ARG_NULL, zero = HZ_ARG_I64(0);
+	struct hz_db_arg one = HZ_ARG_I64(1), now = HZ_ARG_I64(fx.now);
+
+	(void)state;
+	FX_NEED_DB();
+	in_core("complaints.c", C_FROM);
+	in_core("complaints.c", C_ROOT_ID);
+	in_core("complaints.c", C_FILTERS);
+	in_core("complaints.c", " WHERE c.group_id = ");
+	in_core("complaints.c", " WHERE c.unit_path LIKE CONCAT(?, '%')");
+	explain(E_INBOX_GROUP, HZ_ARGS(HZ_ARG_STR(group_path), none, none,
+	    one, one, zero, now, now, zero, zero, zero, zero, none, none, zero,
+	    HZ_ARG_I64(21)), &r);
+	uses_index("open inbox of a group", &r, "c", (const char *const[]){
+	    "complaints_group", NULL });
+	explain(E_INBOX_ALL, HZ_ARGS(HZ_ARG_STR(village_path), none, none,
+	    none, none, zero, now, now, zero, zero, zero, zero, none, none,
+	    zero, HZ_ARG_I64(21)), &r);
+	uses_index("the village's list", &r, "c", (const char *const[]){
+	    "PRIMARY", "complaints_open", NULL });
+}
+
+/* Every authenticated request: the caller and their session, two point
+ * reads by primary key. */
+static void
+the_caller_is_two_point_reads(void **state)
+{
+	static const char *const pk[] = { "PRIMARY", NULL };
+	struct hz_db_result r;
+
+	(void)state;
+	FX_NEED_DB();
+	in_core("policy.c", U_CALLER);
+	explain(E_CALLER, HZ_ARGS(HZ_ARG_I64(session),
+	    HZ_ARG_I64((long long)owner.id)), &r);
+	uses_index("caller", &r, "users", pk);
+	uses_index("caller's session", &r, "s", pk);
+}
+
+UNIT_TESTS(setup, teardown,
+	cmocka_unit_test(the_staff_tenancy_list_reads_an_index),
+	cmocka_unit_test(the_tenancy_counts_read_an_index),
+	cmocka_unit_test(the_complaint_inbox_reads_an_index),
+	cmocka_unit_test(the_caller_is_two_point_reads))
