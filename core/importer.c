@@ -68,11 +68,24 @@ struct failed {
 	size_t       n, cap;
 };
 
+/* A code or username this import has met, with the line it was first
+ * on (and for a username the display name): a repeat is named by it. */
+struct seen {
+	const char *key, *name;
+	size_t      line;
+};
+
+struct seen_set {
+	struct seen *e;
+	size_t       cap;    /* a power of two, at least twice the rows */
+};
+
 struct job {
 	const struct hz_ctx     *x;
 	struct file              u, b, s;
 	bool                     staff;
 	struct failed            bad;
+	struct seen_set          codes, users;
 	size_t                  *later;     /* staff rows granted after buildings */
 	size_t                   nlater;
 	FILE                    *progress;
@@ -119,6 +132,29 @@ failed(const struct job *j, char kind, const char *key)
 		if (j->bad.s[i][0] == kind && strcmp(j->bad.s[i] + 1, key) == 0)
 			return true;
 	return false;
+}
+
+static bool
+seen_init(hz_arena *a, struct seen_set *t, size_t rows)
+{
+	t->cap = 16;
+	while (t->cap < 2 * rows)
+		t->cap *= 2;
+	t->e = hz_arena_calloc(a, t->cap, sizeof(*t->e));
+	return t->e != NULL;
+}
+
+/* The entry for key: the one met before, or a new one (key NULL). */
+static struct seen *
+seen_slot(struct seen_set *t, const char *key)
+{
+	size_t h = 5381;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = h * 33 + *p;
+	for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1))
+		if (t->e[i].key == NULL || strcmp(t->e[i].key, key) == 0)
+			return &t->e[i];
 }
 
 /* A cell to quote back in a message: control characters (a terminal's
@@ -467,6 +503,21 @@ existing(struct job *j, const struct file *f, const struct hz_csv_row *r,
 		fail(j, 'u', code);
 		return HZ_OK;
 	}
+	struct seen *e = seen_slot(&j->codes, code);
+	if (e->key != NULL) {
+		error(j->res, f->in->name, r->line, "code",
+		    hz_arena_printf(j->x->arena, "编码 %s 与%s第 %zu 行重复",
+		    shown(j->x->arena, code), strcmp(e->name, f->in->name)
+		    ? hz_arena_printf(j->x->arena, " %s ", e->name) : "",
+		    e->line));
+		*have = true;
+		return HZ_OK;
+	}
+	e->key = code;
+	e->line = r->line;
+	/* Units and buildings share their codes: a repeat in the other
+	 * file names it. */
+	e->name = f->in->name;
 	if ((rc = hz_db_run(j->x->db, j->x->arena, &stmts, STMT_HAVE,
 	    HZ_ARGS(HZ_ARG_STR(code)), &q)))
 		return rc;
@@ -489,8 +540,8 @@ existing(struct job *j, const struct file *f, const struct hz_csv_row *r,
 	else
 		error(j->res, f->in->name, r->line, "code",
 		    hz_arena_printf(j->x->arena, "编码 %s 已经存在，内容与这一行"
-		    "不同：导入只新增，不修改已有单位（改名请在管理页面上改）",
-		    shown(j->x->arena, code)));
+		    "不同：导入只新增，不修改已有%s（改名请在管理页面上改）",
+		    shown(j->x->arena, code), building ? "楼栋" : "单位"));
 	return HZ_OK;
 }
 
@@ -686,6 +737,20 @@ staff_row(struct job *j, const struct hz_csv_row *r, bool second,
 			fail(j, 's', v[S_USER]);
 			return HZ_OK;
 		}
+		struct seen *e = seen_slot(&j->users, v[S_USER]);
+		if (e->key != NULL && strcmp(e->name, v[S_NAME]) != 0) {
+			error(j->res, f->in->name, r->line, "display_name",
+			    hz_arena_printf(j->x->arena, "账号 %s 与第 %zu 行重复，"
+			    "姓名却不同（那一行是“%s”）：同一账号的各行姓名须一致",
+			    shown(j->x->arena, v[S_USER]), e->line,
+			    shown(j->x->arena, e->name)));
+			return HZ_OK;
+		}
+		if (e->key == NULL) {
+			e->key = v[S_USER];
+			e->name = v[S_NAME];
+			e->line = r->line;
+		}
 		if ((rc = hz_db_run(x.db, x.arena, &stmts, STMT_USER,
 		    HZ_ARGS(HZ_ARG_STR(v[S_USER])), &q)))
 			return rc;
@@ -782,6 +847,9 @@ import_tx(const struct hz_ctx *x, void *p)
 	res->present = res->knock_on = res->nerr = 0;
 	j->bad.n = j->bad.cap = 0;
 	j->nlater = 0;
+	if (!seen_init(x->arena, &j->codes, j->u.csv.nrows + j->b.csv.nrows) ||
+	    !seen_init(x->arena, &j->users, j->s.csv.nrows))
+		return HZ_ERR_NOMEM;
 	if ((rc = import_units(j)) ||
 	    (j->staff && (rc = import_staff(j, false))) ||
 	    (rc = import_buildings(j)) ||
@@ -798,10 +866,24 @@ parse(struct job *j, struct file *f)
 	size_t line;
 
 	if (hz_csv_parse(j->x->arena, f->in->text, f->in->len, &f->csv, &line,
-	    &why) == HZ_OK)
-		return true;
-	error(j->res, f->in->name, line, NULL, why);
-	return false;
+	    &why) != HZ_OK) {
+		error(j->res, f->in->name, line, NULL, why);
+		return false;
+	}
+	/* A row whose every cell is empty (what Excel writes for a cleared
+	 * row: ",,,") is skipped like a blank line. */
+	size_t n = f->csv.nrows ? 1 : 0;
+	for (size_t i = 1; i < f->csv.nrows; i++) {
+		const struct hz_csv_row *r = &f->csv.rows[i];
+		size_t k = 0;
+
+		while (k < r->n && trim(j->x->arena, r->f[k])[0] == '\0')
+			k++;
+		if (k < r->n)
+			f->csv.rows[n++] = *r;
+	}
+	f->csv.nrows = n;
+	return true;
 }
 
 enum hz_status
