@@ -14,8 +14,8 @@
 enum { HAVE_ROW(HZ_COL_ENUM, HZ_COL_ENUM) H__NCOLS };
 
 enum {
-	STMT_VILLAGE, STMT_STAFF_COUNT, STMT_HAVE, STMT_USER, STMT_HELD,
-	STMT__MAX
+	STMT_VILLAGE, STMT_STAFF_COUNT, STMT_HAVE_ALL, STMT_USERS_ALL,
+	STMT_HELD, STMT__MAX
 };
 
 static const char *const sql[STMT__MAX] = {
@@ -24,12 +24,15 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_VILLAGE] = "SELECT id, code, name FROM units"
 	    " WHERE parent_id IS NULL ORDER BY id LIMIT 1",
 	[STMT_STAFF_COUNT] = "SELECT COUNT(*) FROM users WHERE kind = 'staff'",
-	[STMT_HAVE] = "SELECT " HAVE_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
-	    " FROM units u LEFT JOIN units p ON p.id = u.parent_id"
+	/* Every unit with a code and every staff account, read once: an
+	 * import looks its rows up here rather than asking per row. */
+	[STMT_HAVE_ALL] = "SELECT " HAVE_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
+	    ", u.code FROM units u LEFT JOIN units p ON p.id = u.parent_id"
 	    " LEFT JOIN buildings b ON b.unit_id = u.id"
-	    " LEFT JOIN users h ON h.id = b.head_user_id WHERE u.code = ?",
-	[STMT_USER] = "SELECT id, display_name FROM users"
-	    " WHERE username = ? AND kind = 'staff'",
+	    " LEFT JOIN users h ON h.id = b.head_user_id"
+	    " WHERE u.code IS NOT NULL",
+	[STMT_USERS_ALL] = "SELECT id, display_name, username FROM users"
+	    " WHERE kind = 'staff'",
 	[STMT_HELD] = "SELECT COUNT(*) FROM role_assignments"
 	    " WHERE user_id = ? AND role = ? AND unit_id = ?",
 };
@@ -68,11 +71,28 @@ struct failed {
 	size_t       n, cap;
 };
 
+/* A code or username this import has met, with the line it was first
+ * on (and for a username the display name): a repeat is named by it. */
+struct seen {
+	const char *key, *name;
+	size_t      line;       /* 0: in the database, not met yet */
+	uint64_t    id;         /* 0: not created (yet) */
+	size_t      row;        /* the database's: its row in have */
+	bool        db;
+};
+
+struct seen_set {
+	struct seen *e;
+	size_t       cap;    /* a power of two, at least twice the rows */
+};
+
 struct job {
 	const struct hz_ctx     *x;
 	struct file              u, b, s;
 	bool                     staff;
 	struct failed            bad;
+	struct seen_set          codes, users;
+	struct hz_db_result      have;      /* STMT_HAVE_ALL */
 	size_t                  *later;     /* staff rows granted after buildings */
 	size_t                   nlater;
 	FILE                    *progress;
@@ -119,6 +139,81 @@ failed(const struct job *j, char kind, const char *key)
 		if (j->bad.s[i][0] == kind && strcmp(j->bad.s[i] + 1, key) == 0)
 			return true;
 	return false;
+}
+
+static bool
+seen_init(hz_arena *a, struct seen_set *t, size_t rows)
+{
+	t->cap = 16;
+	while (t->cap < 2 * rows)
+		t->cap *= 2;
+	t->e = hz_arena_calloc(a, t->cap, sizeof(*t->e));
+	return t->e != NULL;
+}
+
+/* The entry for key: the one met before, or a new one (key NULL). */
+static struct seen *
+seen_slot(struct seen_set *t, const char *key)
+{
+	size_t h = 5381;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = h * 33 + *p;
+	for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1))
+		if (t->e[i].key == NULL || strcmp(t->e[i].key, key) == 0)
+			return &t->e[i];
+}
+
+/* The id of the unit `code`: known to the import, else asked. */
+static uint64_t
+unit_id(const struct job *j, const char *code)
+{
+	struct seen *e = seen_slot((struct seen_set *)&j->codes, code);
+
+	return e->key != NULL && e->id != 0 ? e->id
+	    : hz_unit_id_by_code(j->x, code);
+}
+
+static uint64_t
+user_id(const struct job *j, const char *username)
+{
+	struct seen *e = seen_slot((struct seen_set *)&j->users, username);
+
+	return e->key != NULL && e->id != 0 ? e->id
+	    : hz_user_id_by_username(j->x, username);
+}
+
+/* The units and staff the database has, in codes and users. */
+static enum hz_status
+preload(struct job *j)
+{
+	struct hz_db_result q;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(j->x->db, j->x->arena, &stmts, STMT_HAVE_ALL,
+	    HZ_NO_ARGS, &j->have)) ||
+	    (rc = hz_db_run(j->x->db, j->x->arena, &stmts, STMT_USERS_ALL,
+	    HZ_NO_ARGS, &q)))
+		return rc;
+	if (!seen_init(j->x->arena, &j->codes, j->u.csv.nrows +
+	    j->b.csv.nrows + j->have.nrows) ||
+	    !seen_init(j->x->arena, &j->users, j->s.csv.nrows + q.nrows))
+		return HZ_ERR_NOMEM;
+	for (size_t i = 0; i < j->have.nrows; i++) {
+		const char *code = HZ_TEXT(HZ_CELL(&j->have, i, H__NCOLS));
+		struct seen *e = seen_slot(&j->codes, code);
+
+		*e = (struct seen){ .key = code, .id = HZ_ID(HZ_CELL(&j->have,
+		    i, H_ID)), .row = i, .db = true };
+	}
+	for (size_t i = 0; i < q.nrows; i++) {
+		const char *u = HZ_TEXT(HZ_CELL(&q, i, 2));
+		struct seen *e = seen_slot(&j->users, u);
+
+		*e = (struct seen){ .key = u, .name = HZ_TEXT(HZ_CELL(&q, i, 1)),
+		    .id = HZ_ID(HZ_CELL(&q, i, 0)), .db = true };
+	}
+	return HZ_OK;
 }
 
 /* A cell to quote back in a message: control characters (a terminal's
@@ -453,8 +548,6 @@ existing(struct job *j, const struct file *f, const struct hz_csv_row *r,
 {
 	bool building = f->names == buildings_cols;
 	const char *code = v[building ? B_CODE : U_CODE];
-	struct hz_db_result q;
-	enum hz_status rc;
 	bool eq;
 
 	*have = false;
@@ -467,13 +560,26 @@ existing(struct job *j, const struct file *f, const struct hz_csv_row *r,
 		fail(j, 'u', code);
 		return HZ_OK;
 	}
-	if ((rc = hz_db_run(j->x->db, j->x->arena, &stmts, STMT_HAVE,
-	    HZ_ARGS(HZ_ARG_STR(code)), &q)))
-		return rc;
-	if (q.nrows == 0)
+	struct seen *e = seen_slot(&j->codes, code);
+	if (e->key != NULL && e->line != 0) {
+		error(j->res, f->in->name, r->line, "code",
+		    hz_arena_printf(j->x->arena, "编码 %s 与%s第 %zu 行重复",
+		    shown(j->x->arena, code), strcmp(e->name, f->in->name)
+		    ? hz_arena_printf(j->x->arena, " %s ", e->name) : "",
+		    e->line));
+		*have = true;
 		return HZ_OK;
+	}
+	/* Units and buildings share their codes: a repeat in the other
+	 * file names it. */
+	e->line = r->line;
+	e->name = f->in->name;
+	if (e->key == NULL) {
+		e->key = code;
+		return HZ_OK;
+	}
 	*have = true;
-#define H(c) HZ_TEXT(HZ_CELL(&q, 0, c))
+#define H(c) HZ_TEXT(HZ_CELL(&j->have, e->row, c))
 	if (building)
 		eq = same(H(H_KIND), "building") && same(H(H_PARENT),
 		    v[B_GROUP]) && same(H(H_NAME), v[B_NAME]) &&
@@ -489,8 +595,8 @@ existing(struct job *j, const struct file *f, const struct hz_csv_row *r,
 	else
 		error(j->res, f->in->name, r->line, "code",
 		    hz_arena_printf(j->x->arena, "编码 %s 已经存在，内容与这一行"
-		    "不同：导入只新增，不修改已有单位（改名请在管理页面上改）",
-		    shown(j->x->arena, code)));
+		    "不同：导入只新增，不修改已有%s（改名请在管理页面上改）",
+		    shown(j->x->arena, code), building ? "楼栋" : "单位"));
 	return HZ_OK;
 }
 
@@ -532,7 +638,7 @@ import_units(struct job *j)
 			continue;
 		struct hz_unit_input in = { .kind = v[U_KIND],
 		    .name = v[U_NAME], .code = v[U_CODE] };
-		if (v[U_PARENT][0] && (in.parent_id = hz_unit_id_by_code(j->x,
+		if (v[U_PARENT][0] && (in.parent_id = unit_id(j,
 		    v[U_PARENT])) == 0) {
 			error(j->res, f->in->name, r->line, "parent_code",
 			    hz_arena_printf(j->x->arena, "上级单位编码 %s 不存在"
@@ -553,8 +659,10 @@ import_units(struct job *j)
 			return rc;
 		if (!ok)
 			fail(j, 'u', v[U_CODE]);
-		else
+		else {
+			seen_slot(&j->codes, v[U_CODE])->id = id;
 			progress(j, "units", ++j->res->units, f->csv.nrows - 1);
+		}
 	}
 	return HZ_OK;
 }
@@ -603,7 +711,7 @@ import_buildings(struct job *j)
 			.name = v[B_NAME], .lane = v[B_LANE],
 			.door_no = v[B_DOOR], .rooms = empty_null(v[B_ROOMS]),
 		};
-		if ((in.parent_id = hz_unit_id_by_code(j->x, v[B_GROUP])) == 0) {
+		if ((in.parent_id = unit_id(j, v[B_GROUP])) == 0) {
 			error(j->res, f->in->name, r->line, "group_code",
 			    hz_arena_printf(j->x->arena, "户组编码 %s 不存在"
 			    "（须在 units.csv 中或已导入）",
@@ -611,8 +719,7 @@ import_buildings(struct job *j)
 			fail(j, 'u', v[B_CODE]);
 			continue;
 		}
-		if (v[B_HEAD][0] && (in.head_id = hz_user_id_by_username(j->x,
-		    v[B_HEAD])) == 0) {
+		if (v[B_HEAD][0] && (in.head_id = user_id(j, v[B_HEAD])) == 0) {
 			error(j->res, f->in->name, r->line, "head_username",
 			    hz_arena_printf(j->x->arena, "栋长账号 %s 不存在"
 			    "（写进 staff.csv 一起导入，或先用 huzu user add 建立）",
@@ -626,9 +733,11 @@ import_buildings(struct job *j)
 			return rc;
 		if (!ok)
 			fail(j, 'u', v[B_CODE]);
-		else
+		else {
+			seen_slot(&j->codes, v[B_CODE])->id = id;
 			progress(j, "buildings", ++j->res->buildings,
 			    f->csv.nrows - 1);
+		}
 	}
 	return HZ_OK;
 }
@@ -686,20 +795,25 @@ staff_row(struct job *j, const struct hz_csv_row *r, bool second,
 			fail(j, 's', v[S_USER]);
 			return HZ_OK;
 		}
-		if ((rc = hz_db_run(x.db, x.arena, &stmts, STMT_USER,
-		    HZ_ARGS(HZ_ARG_STR(v[S_USER])), &q)))
-			return rc;
-		if (q.nrows == 1 && strcmp(HZ_CELL(&q, 0, 1)->s,
-		    v[S_NAME]) != 0) {
+		struct seen *e = seen_slot(&j->users, v[S_USER]);
+		if (e->key != NULL && !e->db && strcmp(e->name, v[S_NAME]) != 0) {
+			error(j->res, f->in->name, r->line, "display_name",
+			    hz_arena_printf(j->x->arena, "账号 %s 与第 %zu 行重复，"
+			    "姓名却不同（那一行是“%s”）：同一账号的各行姓名须一致",
+			    shown(j->x->arena, v[S_USER]), e->line,
+			    shown(j->x->arena, e->name)));
+			return HZ_OK;
+		}
+		if (e->key != NULL && e->db && strcmp(e->name, v[S_NAME]) != 0) {
 			error(j->res, f->in->name, r->line, "display_name",
 			    hz_arena_printf(j->x->arena, "账号 %s 已经存在，姓名是"
 			    "“%s”：姓名须一致（导入不改已有账号）",
 			    shown(j->x->arena, v[S_USER]),
-			    shown(j->x->arena, HZ_CELL(&q, 0, 1)->s)));
+			    shown(j->x->arena, e->name)));
 			fail(j, 's', v[S_USER]);
 			return HZ_OK;
 		}
-		if (q.nrows == 0) {
+		if (e->key == NULL) {
 			struct hz_staff_new s = { .username = v[S_USER],
 			    .display_name = v[S_NAME], .no_password = true };
 			if ((rc = refused(j, f, r->line, &x,
@@ -709,18 +823,20 @@ staff_row(struct job *j, const struct hz_csv_row *r, bool second,
 				fail(j, 's', v[S_USER]);
 				return HZ_OK;
 			}
+			*e = (struct seen){ .key = v[S_USER], .name = v[S_NAME],
+			    .line = r->line, .id = user };
 			j->res->staff++;
 		}
 		if (!v[S_ROLE][0])
 			return HZ_OK;
-		if (hz_unit_id_by_code(j->x, v[S_UNIT]) == 0) {
+		if (unit_id(j, v[S_UNIT]) == 0) {
 			*later = true;    /* a building of this import, perhaps */
 			return HZ_OK;
 		}
 	}
 	(void)hz_role_parse(v[S_ROLE], &role);
-	user = hz_user_id_by_username(j->x, v[S_USER]);
-	if ((unit = hz_unit_id_by_code(j->x, v[S_UNIT])) == 0) {
+	user = user_id(j, v[S_USER]);
+	if ((unit = unit_id(j, v[S_UNIT])) == 0) {
 		error(j->res, f->in->name, r->line, "unit_code",
 		    hz_arena_printf(j->x->arena, "单位编码 %s 不存在（须在 "
 		    "units.csv 或 buildings.csv 中，或已导入）",
@@ -782,6 +898,8 @@ import_tx(const struct hz_ctx *x, void *p)
 	res->present = res->knock_on = res->nerr = 0;
 	j->bad.n = j->bad.cap = 0;
 	j->nlater = 0;
+	if ((rc = preload(j)))
+		return rc;
 	if ((rc = import_units(j)) ||
 	    (j->staff && (rc = import_staff(j, false))) ||
 	    (rc = import_buildings(j)) ||
@@ -798,10 +916,24 @@ parse(struct job *j, struct file *f)
 	size_t line;
 
 	if (hz_csv_parse(j->x->arena, f->in->text, f->in->len, &f->csv, &line,
-	    &why) == HZ_OK)
-		return true;
-	error(j->res, f->in->name, line, NULL, why);
-	return false;
+	    &why) != HZ_OK) {
+		error(j->res, f->in->name, line, NULL, why);
+		return false;
+	}
+	/* A row whose every cell is empty (what Excel writes for a cleared
+	 * row: ",,,") is skipped like a blank line. */
+	size_t n = f->csv.nrows ? 1 : 0;
+	for (size_t i = 1; i < f->csv.nrows; i++) {
+		const struct hz_csv_row *r = &f->csv.rows[i];
+		size_t k = 0;
+
+		while (k < r->n && trim(j->x->arena, r->f[k])[0] == '\0')
+			k++;
+		if (k < r->n)
+			f->csv.rows[n++] = *r;
+	}
+	f->csv.nrows = n;
+	return true;
 }
 
 enum hz_status

@@ -7,6 +7,8 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "csv.h"
+#include "temppw.h"
 #include "units.h"
 #include "users.h"
 
@@ -93,6 +95,92 @@ cmd_user_enable(int argc, char **argv, const char *path)
 	return switch_account(argc, argv, path, true);
 }
 
+/* huzu user password --temporary USERNAME... | --passwordless: each
+ * account the temporary password of an admin's reset (to be changed at
+ * the first login), as CSV on stdout, never logged. Every name is
+ * looked up first: an unknown one, and nothing is changed. */
+static int
+temporary_passwords(int argc, char **argv, const char *path)
+{
+	struct cli c;
+	const char **names = NULL;
+	uint64_t *ids;
+	const char **shown;
+	size_t n = 0;
+	bool all = false;
+	enum hz_status rc = HZ_OK;
+
+	for (int i = 4; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0) {
+			i++;
+			continue;
+		}
+		if (strcmp(argv[i], "--passwordless") == 0)
+			all = true;
+		else if (argv[i][0] == '-')
+			return usage_of(argv[1]);
+		else
+			n++;
+	}
+	if (all == (n > 0))
+		return usage_of(argv[1]);
+	if (cli_open(&c, path) != 0)
+		return 1;
+	if (all)
+		rc = hz_staff_passwordless(&c.x, &names, &n);
+	else if ((names = hz_arena_calloc(c.x.arena, n + 1, sizeof(*names)))) {
+		for (int i = 4, k = 0; i < argc; i++) {
+			if (strcmp(argv[i], "-c") == 0)
+				i++;
+			else
+				names[k++] = argv[i];
+		}
+	}
+	ids = hz_arena_calloc(c.x.arena, n + 1, sizeof(*ids));
+	shown = hz_arena_calloc(c.x.arena, n + 1, sizeof(*shown));
+	if (rc == HZ_OK && (names == NULL || ids == NULL || shown == NULL))
+		rc = HZ_ERR_NOMEM;
+	for (size_t i = 0; rc == HZ_OK && i < n; i++)
+		if ((rc = hz_staff_named(&c.x, names[i], &ids[i], &shown[i])) ==
+		    HZ_ERR_NOT_FOUND)
+			fprintf(stderr, "huzu: no staff account %s (huzu user add "
+			    "creates one); no password was changed\n", names[i]);
+	if (rc) {
+		if (rc != HZ_ERR_NOT_FOUND)
+			cli_fail(&c, "cannot read the accounts", rc);
+		cli_close(&c);
+		return 1;
+	}
+	printf("username,display_name,temporary_password\r\n");
+	for (size_t i = 0; i < n; i++) {
+		struct hz_buf b;
+		char *pw;
+
+		if ((rc = hz_staff_password_reset(&c.x, ids[i], &pw))) {
+			fflush(stdout);
+			fprintf(stderr, "huzu: %s: ", names[i]);
+			cli_fail(&c, "cannot set a temporary password", rc);
+			fprintf(stderr, "huzu: the accounts above it have theirs; "
+			    "those below it were not changed\n");
+			break;
+		}
+		hz_buf_init(&b, c.x.arena);
+		hz_csv_field(&b, names[i], false);
+		hz_csv_field(&b, shown[i], false);
+		hz_csv_field(&b, pw, true);
+		fwrite(b.data, 1, b.len, stdout);
+		fflush(stdout);
+		sodium_memzero(pw, strlen(pw));
+		sodium_memzero(b.data, b.len);
+	}
+	if (rc == HZ_OK)
+		fprintf(stderr, "%zu temporary password(s) set (each changed at "
+		    "the first login); the list is shown once: hand it out, "
+		    "then destroy it\n", n);
+	cli_close(&c);
+	return rc ? 1 : 0;
+}
+
 /* huzu user password USERNAME: the operator's choice, not temporary. */
 int
 cmd_user_password(int argc, char **argv, const char *path)
@@ -102,6 +190,8 @@ cmd_user_password(int argc, char **argv, const char *path)
 	uint64_t id;
 	enum hz_status rc;
 
+	if (argc >= 4 && strcmp(argv[3], "--temporary") == 0)
+		return temporary_passwords(argc, argv, path);
 	if (argc < 4 || argv[3][0] == '-')
 		return usage_of(argv[1]);
 	if (cli_password(pw, sizeof(pw)) != 0)

@@ -175,8 +175,11 @@ cmd_import(int argc, char **argv, const char *path)
 		    res->units, res->buildings, res->staff, res->roles,
 		    res->present);
 		if (res->staff)
-			printf("the new accounts have no password: set one with "
-			    "huzu user password USERNAME\n");
+			printf("the new accounts have no password: give each a "
+			    "temporary one with\n  huzu user password --temporary "
+			    "--passwordless > passwords.csv\n(hand them out, then "
+			    "destroy the file) or one with huzu user password "
+			    "USERNAME\n");
 	} else if (rc == HZ_ERR_INVALID)
 		report(res);
 	else

@@ -594,10 +594,16 @@ static const struct command {
 	  cmd_user_disable },
 	{ "user enable", "USERNAME", "enable a disabled staff account again",
 	  NULL, cmd_user_enable },
-	{ "user password", "USERNAME",
+	{ "user password", "USERNAME | --temporary USERNAME... | "
+	  "--temporary --passwordless",
 	  "set a staff member's password (on stdin; ends their sessions)",
 	  "  the password is asked for twice on a terminal, else read from\n"
-	  "  the first line of stdin; never give it as an argument\n",
+	  "  the first line of stdin; never give it as an argument\n"
+	  "  --temporary: each account (--passwordless: every enabled one\n"
+	  "  without a password) gets a temporary password, changed at the\n"
+	  "  first login, printed as CSV username,display_name,\n"
+	  "  temporary_password on stdout (never logged): hand it out, then\n"
+	  "  destroy the file\n",
 	  cmd_user_password },
 	{ "role add", "USERNAME ROLE UNIT_CODE",
 	  "give a staff member a role at a unit", NULL, cmd_role_add,

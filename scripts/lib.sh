@@ -184,9 +184,17 @@ hz_write_config() {
 # master is gone, so no stale pid file stays behind.
 declare -gA HZ_PIDFILE_OF=()
 hz_serve() {
-	local bin=$1 conf=$2 log=$3 pidf=$4 sock=$5 own
+	local bin=$1 conf=$2 log=$3 pidf=$4 sock=$5 own logf
 	own=$("$bin" config --get pid_file -c "$conf" 2>/dev/null) || own=
-	setsid "$bin" serve -c "$conf" </dev/null >>"$log" 2>&1 &
+	logf=$("$bin" config --get log_file -c "$conf" 2>/dev/null) || logf=
+	if [ -n "$logf" ]; then
+		# huzu opens log_file itself (and again on USR1) as its stderr;
+		# LOG gets what it says before, stdout nothing, so no descriptor
+		# keeps writing a log file that was moved away.
+		setsid "$bin" serve -c "$conf" </dev/null >/dev/null 2>>"$log" &
+	else
+		setsid "$bin" serve -c "$conf" </dev/null >>"$log" 2>&1 &
+	fi
 	HZ_PIDS+=($!)
 	HZ_PIDFILE_OF[$!]=$pidf
 	if [ -n "$own" ] && [ "$(realpath -m "$own")" = "$(realpath -m "$pidf")" ]; then

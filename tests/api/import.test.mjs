@@ -4,7 +4,7 @@
 // runs against a private database of the same MariaDB (dropped after).
 // Then what must fail, each with its message and nothing imported: a
 // second init (and the demo) on a set-up instance, a GBK file, another
-// village, bad door numbers.
+// village, bad door numbers. Then temporary passwords for imported heads.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -166,4 +166,26 @@ test('what must fail: each with its message, nothing imported', () => {
 
   assert.deepEqual(counts(), was);
   assert.equal(count("SELECT COUNT(*) FROM units WHERE code IN ('NV-9', 'X6')"), 0);
+});
+
+test('huzu user password --temporary: the imported heads get one each, as CSV on stdout', () => {
+  const unknown = huzu(['user', 'password', '--temporary', 'head11-1', 'nobody-here']);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.err, /no staff account nobody-here .*no password was changed/);
+  assert.equal(unknown.out, '');
+  assert.equal(count("SELECT COUNT(*) FROM users WHERE username = 'head11-1' AND password_hash IS NULL"), 1);
+
+  const r = huzu(['user', 'password', '--temporary', 'head11-1', 'head11-2']);
+  assert.equal(r.status, 0, r.err);
+  const lines = r.out.split('\r\n');
+  assert.equal(lines[0], 'username,display_name,temporary_password');
+  assert.match(lines[1], /^head11-1,栋长111,[^,\s-]{4}-[^,\s-]{4}-[^,\s-]{4}$/);
+  assert.match(lines[2], /^head11-2,栋长112,/);
+  assert.deepEqual(lines.slice(3), ['']);
+  assert.match(r.err, /2 temporary password\(s\) set .*destroy it/);
+  assert.deepEqual(root(`SELECT username, password_hash LIKE '$argon2id$%', must_change_password FROM users
+    WHERE username IN ('head11-1', 'head11-2') ORDER BY username`, db),
+  [['head11-1', '1', '1'], ['head11-2', '1', '1']]);
+  assert.equal(count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.password_reset'"), 2);
+  assert.equal(huzu(['user', 'password', '--temporary']).status, 2, 'usage');
 });

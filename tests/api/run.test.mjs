@@ -3,7 +3,8 @@
 // killed under load (SIGTERM, then SIGKILL). The site answers 503
 // db_unavailable envelopes meanwhile and 200 again once scripts/run has
 // restarted the database (and said so); nginx and the pool are the same
-// processes throughout. SIGTERM to scripts/run then leaves nothing behind.
+// processes throughout. Its log moved and USR1 sent, a new one starts.
+// SIGTERM to scripts/run then leaves nothing behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -167,6 +168,19 @@ test('scripts/run restarts a MariaDB that dies under load; the site comes back',
         t.diagnostic(`${signal}: ${n503} × 503, 200 again ${back.at - killed} ms after the kill`);
       }
 
+      // scripts/run sets log_file: the log moved away and USR1 to the
+      // master, the lines go to a new huzu.log, none to the moved one.
+      const logf = path.join(dir, 'log', 'huzu.log');
+      fs.renameSync(logf, `${logf}.1`);
+      process.kill(masterPid, 'SIGUSR1');
+      await waitFor('a new huzu.log saying "log reopened"', 10_000, () =>
+        fs.existsSync(logf) && fs.readFileSync(logf, 'utf8').includes('log reopened'));
+      await sleep(500);
+      const moved = fs.statSync(`${logf}.1`).size;
+      const grown = fs.statSync(logf).size;
+      await waitFor('new lines in the new huzu.log', 10_000, () => fs.statSync(logf).size > grown);
+      assert.equal(fs.statSync(`${logf}.1`).size, moved, 'nothing more is written to the moved log');
+
       loading = false;
       await Promise.all(loaders);
       // Only answers: no refused connection, no 502 from nginx, no 500.
@@ -187,7 +201,7 @@ test('scripts/run restarts a MariaDB that dies under load; the site comes back',
       assert.match(out, /==> stopping/);
       assert.deepEqual(leftovers(sessions, dir), [], 'nothing scripts/run started is left');
       assert.ok(!fs.existsSync(path.join(dir, 'run', 'huzu.pid')), 'no pid file is left after a stop');
-      const log = fs.readFileSync(path.join(dir, 'log', 'huzu.log'), 'utf8');
+      const log = ['huzu.log', 'huzu.log.1'].map((f) => fs.readFileSync(path.join(dir, 'log', f), 'utf8')).join('');
       assert.doesNotMatch(log, /ERROR: AddressSanitizer|runtime error:|LeakSanitizer/);
     } catch (err) {
       t.diagnostic(`scripts/run said:\n${out}`);

@@ -458,6 +458,47 @@ two_villages_in_one_file(void **state)
 	assert_int_equal(hz_unit_id_by_code(&fx, code("V1")), 0);
 }
 
+/* Rows Excel leaves for cleared ones (",,,") are skipped like blank
+ * lines; a code or username repeated inside the import is named by the
+ * line it first appeared on, not as one the database has. */
+static void
+empty_rows_skipped_repeats_named(void **state)
+{
+	struct hz_import_result *r = result();
+	const char *u, *b, *s;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_non_null(fresh());
+	u = hz_arena_printf(fx.arena, "%s,,,\r\n , \xe3\x80\x80,,\n",
+	    units_csv());
+	b = hz_arena_printf(fx.arena, "code,group_code,name,lane,door_no,"
+	    "rooms,head_username\n%sB1,%sG,一栋,%s,1,,\n,,,,,,\n", tag,
+	    tag, tag);
+	assert_int_equal(run(u, b, NULL, r), HZ_OK);
+	assert_int_equal(r->nerr, 0);
+	assert_int_equal(r->units, 2);
+	assert_int_equal(r->buildings, 1);
+
+	assert_non_null(fresh());
+	b = hz_arena_printf(fx.arena, "code,group_code,name,lane,door_no,"
+	    "rooms,head_username\n%sB1,%sG,一栋,%s,1,,\n"
+	    "%sB2,%sG,二栋,%s,2,,\n%sB1,%sG,一栋,%s,3,,\n", tag, tag, tag,
+	    tag, tag, tag, tag, tag, tag);
+	s = "username,display_name,role,unit_code\n"
+	    "dupe1,甲,,\ndupe1,乙,,\n";
+	assert_int_equal(run(units_csv(), b, s, r), HZ_ERR_INVALID);
+	assert_int_equal(r->nerr, 2);
+	assert_string_equal(r->errs[0].file, "staff.csv");
+	assert_int_equal(r->errs[0].line, 3);
+	assert_non_null(strstr(r->errs[0].reason, "账号 dupe1 与第 2 行重复"));
+	assert_string_equal(r->errs[1].file, "buildings.csv");
+	assert_int_equal(r->errs[1].line, 4);
+	assert_string_equal(r->errs[1].reason, hz_arena_printf(fx.arena,
+	    "编码 %sB1 与第 2 行重复", tag));
+	assert_int_equal(hz_unit_id_by_code(&fx, code("B1")), 0);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(root_errors_stop_alone),
 	cmocka_unit_test(gbk_is_named),
@@ -465,4 +506,5 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(line_errors_are_all_or_nothing),
 	cmocka_unit_test(staff_csv_makes_accounts_and_roles),
 	cmocka_unit_test(the_village_row_is_present_another_village_stops),
-	cmocka_unit_test(two_villages_in_one_file))
+	cmocka_unit_test(two_villages_in_one_file),
+	cmocka_unit_test(empty_rows_skipped_repeats_named))
