@@ -328,6 +328,9 @@ hz_password_change(const struct hz_ctx *x, const char *old_password,
 		return HZ_ERR_FORBIDDEN;
 	if (!hz_rule_ok(&hz_user_rules.password, new_password, false))
 		return hz_refuse_rule(x, "new_password", &hz_user_rules.password);
+	if ((rc = hz_password_guessable(x, "new_password", c->username,
+	    new_password)))
+		return rc;
 	f.user = c->id;
 	/* Guessed old passwords count as wrong logins of the account: the
 	 * same delays and lock, whichever door the guesser uses. */

@@ -165,6 +165,146 @@ static const struct hz_refusal
 	"这是最后一个可用的管理员账号，停用后将无人能管理系统：请先给另一位"
 	"工作人员设置管理员角色" };
 
+/* ---- Guessable passwords ---- */
+
+/* The commonest passwords of 10 characters or more (shorter ones fail the
+ * length rule), compared without regard to case. */
+static const char *const common_passwords[] = {
+	"1234567890", "0123456789", "9876543210", "12345678910",
+	"123456789a", "a123456789", "1234567890a", "a1234567890",
+	"abc1234567", "abcd123456", "abc123456789", "123456abcd",
+	"1234qwerty", "qwerty1234", "qwerty123456", "qwertyuiop",
+	"qwertyuiop123", "1q2w3e4r5t", "1q2w3e4r5t6y", "1qaz2wsx3edc",
+	"1qaz@wsx3edc", "qazwsxedcrfv", "zaq12wsxcde3", "asdfghjkl1",
+	"asdfghjkl123", "zxcvbnm123", "zxcvbnm1234", "1qazxsw23edc",
+	"password12", "password123", "password1234", "passw0rd123",
+	"p@ssw0rd123", "password!@#", "admin12345", "admin123456",
+	"administrator", "admin@12345", "huzu123456", "huzu2026huzu",
+	"woaini1314", "woaini123456", "woaini520520", "5201314520",
+	"52013145201314", "1314520520", "iloveyou1314", "iloveyou123",
+	"a1b2c3d4e5", "1a2b3c4d5e", "aa123456789", "123123123123",
+	"1122334455", "1111122222", "changeme123", "welcome123",
+};
+
+static const struct hz_refusal
+    weak_name = { HZ_ERR_INVALID, "validation_failed", NULL,
+	"密码太简单：不能包含用户名，请换一个别人猜不到的" },
+    weak_repeat = { HZ_ERR_INVALID, "validation_failed", NULL,
+	"密码太简单：不能是同一个字符或同一小段的重复，请混用字母、数字和符号" },
+    weak_run = { HZ_ERR_INVALID, "validation_failed", NULL,
+	"密码太简单：不能是连续的数字或字母（如 1234567890、abcdefghij），"
+	"请换一个别人猜不到的" },
+    weak_common = { HZ_ERR_INVALID, "validation_failed", NULL,
+	"密码太简单：这是最常见的密码之一，请换一个别人猜不到的" };
+
+static unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* A case-insensitive strstr for ASCII needles. */
+static bool
+contains_nocase(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	if (n == 0)
+		return false;
+	for (; *hay != '\0'; hay++) {
+		size_t i = 0;
+
+		while (i < n && hay[i] != '\0' &&
+		    lower((unsigned char)hay[i]) == lower((unsigned char)needle[i]))
+			i++;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+/* Each character one more (or one less) than the one before, all digits
+ * (9 then 0 counts: 1234567890) or all letters. */
+static bool
+is_run(const char *p, size_t n)
+{
+	for (int dir = -1; dir <= 1; dir += 2) {
+		size_t i;
+
+		for (i = 1; i < n; i++) {
+			unsigned char a = lower((unsigned char)p[i - 1]);
+			unsigned char b = lower((unsigned char)p[i]);
+			bool digits = a >= '0' && a <= '9' && b >= '0' && b <= '9';
+			bool letters = a >= 'a' && a <= 'z' && b >= 'a' && b <= 'z';
+
+			if (!digits && !letters)
+				break;
+			if (b == a + dir)
+				continue;
+			if (digits && ((dir > 0 && a == '9' && b == '0') ||
+			    (dir < 0 && a == '0' && b == '9')))
+				continue;
+			break;
+		}
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+/* The whole password one piece repeated (aaaaaaaaaa, 1212121212,
+ * passwordpassword): a period of at most half the length. */
+static bool
+is_repeat(const char *p, size_t n)
+{
+	for (size_t k = 1; k <= n / 2; k++) {
+		size_t i = k;
+
+		while (i < n && lower((unsigned char)p[i]) ==
+		    lower((unsigned char)p[i - k]))
+			i++;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+enum hz_status
+hz_password_guessable(const struct hz_ctx *x, const char *field,
+                      const char *username, const char *password)
+{
+	const struct hz_refusal *why = NULL;
+	size_t n = password != NULL ? strlen(password) : 0;
+
+	if (n == 0)
+		return HZ_OK;
+	if (username != NULL && strlen(username) >= 3 &&
+	    contains_nocase(password, username))
+		why = &weak_name;
+	else if (is_repeat(password, n))
+		why = &weak_repeat;
+	else if (is_run(password, n))
+		why = &weak_run;
+	else {
+		for (size_t i = 0; i < sizeof(common_passwords) /
+		    sizeof(common_passwords[0]); i++) {
+			if (strlen(common_passwords[i]) == n &&
+			    contains_nocase(password, common_passwords[i])) {
+				why = &weak_common;
+				break;
+			}
+		}
+	}
+	if (why == NULL)
+		return HZ_OK;
+	{
+		struct hz_refusal r = *why;
+
+		r.field = field;
+		return hz_refuse(x, &r);
+	}
+}
+
 const struct hz_refusal hz_refusal_password_change = { HZ_ERR_FORBIDDEN,
     "password_change_required", NULL, "请先修改临时密码" };
 
@@ -313,6 +453,9 @@ hz_staff_create(const struct hz_ctx *x, const struct hz_staff_new *s,
 	if (s->no_password ? s->password != NULL
 	    : !hz_rule_ok(&R->password, s->password, false))
 		return hz_refuse_rule(x, "password", &R->password);
+	if (!s->no_password && (rc = hz_password_guessable(x, "password",
+	    s->username, s->password)))
+		return rc;
 	if (!hz_rule_ok(&R->display_name, s->display_name, false))
 		return hz_refuse_rule(x, "display_name", &R->display_name);
 	if (!hz_rule_ok(&hz_rule_phone, s->phone, true))
@@ -758,15 +901,16 @@ hz_staff_phone_reveal(const struct hz_ctx *x, uint64_t id, char **phone)
 
 /* ---- Account administration: disable, enable, passwords ---- */
 
-/* Readable at a glance and read aloud: no 0/O/o, 1/l/I. */
+/* Read aloud and typed on a phone: one case, no 0/o, 1/l/i. */
 static const char temp_alphabet[] =
-    "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    "23456789abcdefghjkmnpqrstuvwxyz";
 
 void
 hz_password_temporary(char out[HZ_TEMP_PASSWORD_LEN + 1])
 {
 	/* Three groups of four, dashes between: 12 random characters of
-	 * 56, about 70 bits. */
+	 * 31, 12 × log2(31) ≈ 59 bits; plenty for a password that must be
+	 * changed at once and whose guesses are throttled and locked. */
 	for (size_t i = 0; i < HZ_TEMP_PASSWORD_LEN; i++)
 		out[i] = (i + 1) % 5 == 0 ? '-' : temp_alphabet[
 		    randombytes_uniform(sizeof(temp_alphabet) - 1)];
@@ -929,9 +1073,13 @@ enum hz_status
 hz_staff_password_set(const struct hz_ctx *x, uint64_t id,
                       const char *password)
 {
+	enum hz_status rc;
+
 	if (x->caller != NULL)
 		return HZ_ERR_FORBIDDEN;
 	if (!hz_rule_ok(&hz_user_rules.password, password, false))
 		return hz_refuse_rule(x, "password", &hz_user_rules.password);
+	if ((rc = hz_password_guessable(x, "password", NULL, password)))
+		return rc;
 	return set_password(x, id, password, false, "user.password_set");
 }

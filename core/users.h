@@ -17,6 +17,16 @@ struct hz_user_rules {
 };
 extern const struct hz_user_rules hz_user_rules;
 
+/* HZ_OK, or 422 validation_failed on `field` (密码太简单：…) for a
+ * password anyone would guess: containing the username (NULL: not
+ * checked), one character or short piece repeated, a plain run of digits
+ * or letters (1234567890, abcdefghij, 9876543210) or one of the commonest
+ * passwords. Apart from the length rule: staff account, password set and
+ * change all ask both. */
+enum hz_status hz_password_guessable(const struct hz_ctx *, const char *field,
+                                     const char *username,
+                                     const char *password);
+
 /* Argon2id (libsodium crypto_pwhash_str), OWASP's minimum: t=2, m=19 MiB. */
 enum hz_status hz_password_hash(const char *password, char out[128]);
 bool           hz_password_check(const char *hash, const char *password);
@@ -107,7 +117,8 @@ enum hz_status hz_staff_disable(const struct hz_ctx *, uint64_t id);
 /* disabled = 0 (the user logs in again); audited user.enable. */
 enum hz_status hz_staff_enable(const struct hz_ctx *, uint64_t id);
 
-/* xxxx-xxxx-xxxx: 12 random characters without 0, O, o, 1, l, I. */
+/* xxxx-xxxx-xxxx: 12 random lower-case letters and digits without 0, o,
+ * 1, l, i (about 59 bits). */
 #define HZ_TEMP_PASSWORD_LEN 14
 void hz_password_temporary(char out[HZ_TEMP_PASSWORD_LEN + 1]);
 /* A temporary password (*temporary, in the arena: shown once, never

@@ -18,7 +18,7 @@ import { auditRows, sql, sqlStr, unitMap, freshCode } from './identity-lib.mjs';
 const USERS = '/api/v1/users';
 const ME = '/api/v1/me';
 const PASSWORD = '/api/v1/me/password';
-const TEMP = /^[2-9a-km-zA-HJ-NP-Z]{4}-[2-9a-km-zA-HJ-NP-Z]{4}-[2-9a-km-zA-HJ-NP-Z]{4}$/;
+const TEMP = /^[2-9a-hjkmnp-z]{4}-[2-9a-hjkmnp-z]{4}-[2-9a-hjkmnp-z]{4}$/;   // one case, no 0 o 1 l i
 
 const huzu = (args, input = '') => {
   const r = spawnSync(bin, [...args, '-c', configPath], { encoding: 'utf8', input, timeout: 60_000 });

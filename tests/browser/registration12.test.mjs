@@ -97,6 +97,37 @@ test('defect 4: a rejected registration shows its reason once; 重新登记 open
     // 重新登记 knows no reviewer (no scan): 等待审核, not a guessed 栋长.
     assert.equal(await visibleText(page, '#state-title'), '已提交，等待审核');
     assertClean(s);
+
+    // Issue 13, defects 7 and 8: past its period the rejected registration
+    // is erased; its card says why, and at 320 px in 关怀模式 审核时间
+    // breaks between the date and the time, never inside either.
+    sql(`UPDATE tenancies SET erased_at = NOW(3), decided_at = '2022-12-02 17:24:00' WHERE id = ${Number(tenancy.id)}`);
+    await page.setViewportSize({ width: 320, height: 720 });
+    await page.evaluate(() => localStorage.setItem('huzu.care', '1'));
+    await page.goto(`${BASE}/residence.html`, { waitUntil: 'load' });
+    assert.match(await visibleText(page, `#tenancy-${tenancy.id}-erased`), /^已过保存期限，已按隐私政策删除/);
+    const pieces = await page.evaluate((id) => [...document.querySelectorAll(`#tenancy-${id} .huzu-nowrap`)]
+      .map((n) => ({ text: n.textContent, lines: n.getClientRects().length })), tenancy.id);
+    assert.ok(pieces.some((p) => p.text === '2022年12月2日' || p.text === '2022年12月3日'), `审核时间's date whole: ${JSON.stringify(pieces)}`);
+    assert.ok(pieces.some((p) => /^\d{2}:\d{2}$/.test(p.text)), `and its time: ${JSON.stringify(pieces)}`);
+    for (const p of pieces) assert.equal(p.lines, 1, `${p.text} on one line`);
+    await checkLayout(page, 'residence erased, 320 px 关怀模式');
+
+    // Defect 9: 重新登记 of an erased registration asks for no number (410).
+    const before = s.calls.length;
+    await page.goto(`${BASE}/register.html?again=${tenancy.id}`, { waitUntil: 'load' });
+    await page.locator('#reg-form').waitFor({ state: 'visible' });
+    assert.ok(!s.calls.slice(before).some((c) => c.endsWith('/id-number')), 'no request for the erased number');
+
+    // Defect 3: at 200 % text the two policy links are 8 px or more apart.
+    await page.evaluate(() => { document.documentElement.style.fontSize = '200%'; });
+    const [a, b] = await page.evaluate(() => ['link-privacy', 'link-terms'].map((id) => {
+      const r = document.getElementById(id).getBoundingClientRect();
+      return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+    }));
+    const apart = Math.max(b.left - a.right, a.left - b.right, b.top - a.bottom, a.top - b.bottom);
+    assert.ok(apart >= 8 || b.top >= a.bottom - 0.5, `8 px apart or on separate lines, never overlapping: ${JSON.stringify([a, b])}`);
+    assertClean(s);
   } finally {
     await s.context.close();
   }

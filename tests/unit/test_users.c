@@ -69,7 +69,7 @@ staff_accounts_follow_the_rules(void **state)
 	struct hz_caller admin, head;
 	struct fx_org o;
 	struct hz_staff_new s = { .display_name = "李主任",
-	    .password = "0123456789" };
+	    .password = "0123456788" };
 	struct hz_staff_new f;
 	struct hz_ctx x = fx;
 	uint64_t id, got, id2 = 0;
@@ -83,7 +83,7 @@ staff_accounts_follow_the_rules(void **state)
 	assert_int_equal(hz_staff_create(&fx, &s, &id), HZ_OK);
 	assert_int_equal(fx_audits("user.create", 0, id), 1);
 	assert_int_equal(hz_user_id_by_username(&fx, s.username), id);
-	assert_int_equal(hz_staff_authenticate(&fx, s.username, "0123456789",
+	assert_int_equal(hz_staff_authenticate(&fx, s.username, "0123456788",
 	    &got), HZ_OK);
 	assert_int_equal(got, id);
 
@@ -124,7 +124,8 @@ staff_accounts_follow_the_rules(void **state)
 	    repeat("x", 32));
 	f.username = hz_arena_strndup(fx.arena, f.username, 32);
 	assert_int_equal(strlen(f.username), 32);
-	f.password = repeat("p", 128);
+	f.password = hz_arena_printf(fx.arena, "%s%s", "a long one, ",
+	    repeat("p", 116));
 	f.display_name = repeat("名", 32);
 	f.phone = NULL;
 	assert_int_equal(hz_staff_create(&fx, &f, &id2), HZ_OK);
@@ -621,10 +622,65 @@ temporary_passwords_are_readable_and_random(void **state)
 				assert_int_equal(a[i], '-');
 				continue;
 			}
-			assert_non_null(strchr("23456789abcdefghijkmnpqrstuvwxyz"
-			    "ABCDEFGHJKLMNPQRSTUVWXYZ", a[i]));
+			assert_non_null(strchr("23456789abcdefghjkmnpqrstuvwxyz",
+			    a[i]));
 		}
 	}
+}
+
+/* Passwords anyone would guess are refused with words saying what to do,
+ * wherever a staff password is chosen. */
+static void
+guessable_passwords_are_refused(void **state)
+{
+	static const char *const weak[] = {
+		"1234567890", "0987654321", "abcdefghijk", "ZYXWVUTSRQ",
+		"aaaaaaaaaa", "1212121212", "passwordpassword", "Password123",
+		"QWERTYUIOP", "woaini1314", "5201314520",
+	};
+	struct hz_refusal why = { 0 };
+	struct hz_ctx x = fx;
+
+	(void)state;
+	x.why = &why;
+	for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+		assert_int_equal(hz_password_guessable(&x, "password", NULL,
+		    weak[i]), HZ_ERR_INVALID);
+		assert_string_equal(why.field, "password");
+		assert_string_equal(why.code, "validation_failed");
+		assert_non_null(strstr(why.message, "密码太简单："));
+	}
+	/* The username, also twice or in other case. */
+	assert_int_equal(hz_password_guessable(&x, "new_password", "wanghead",
+	    "wangheadwanghead"), HZ_ERR_INVALID);
+	assert_string_equal(why.field, "new_password");
+	assert_non_null(strstr(why.message, "用户名"));
+	assert_int_equal(hz_password_guessable(&x, "password", "wanghead",
+	    "my-WangHead-2026"), HZ_ERR_INVALID);
+	assert_non_null(strstr(why.message, "用户名"));
+	/* Ordinary passwords pass. */
+	assert_int_equal(hz_password_guessable(&x, "password", "wanghead",
+	    "long enough password"), HZ_OK);
+	assert_int_equal(hz_password_guessable(&x, "password", "wanghead",
+	    "test-password-2026"), HZ_OK);
+	assert_int_equal(hz_password_guessable(&x, "password", NULL,
+	    "1234567899"), HZ_OK);
+
+	/* Account creation, the command line and the own change ask it. */
+	{
+		struct hz_staff_new s = { .username = "weakling",
+		    .display_name = "弱密码", .password = "weakling2026" };
+		uint64_t id = 0;
+
+		fx_refused(&fx, hz_staff_create(&fx, &s, &id), HZ_ERR_INVALID,
+		    "validation_failed", "password");
+		assert_int_equal(id, 0);
+		s.password = "1234567890";
+		fx_refused(&fx, hz_staff_create(&fx, &s, &id), HZ_ERR_INVALID,
+		    "validation_failed", "password");
+	}
+	fx_refused(&fx, hz_staff_password_set(&fx, 1, "qwertyuiop"),
+	    HZ_ERR_INVALID, "validation_failed", "password");
 }
 
 /* A reset gives a temporary password that must be changed; the change
@@ -670,6 +726,11 @@ passwords_are_reset_and_changed(void **state)
 	x = fx_as(&c);
 	fx_refused(&x, hz_password_change(&x, "not it", "a new password 1",
 	    &t2), HZ_ERR_FORBIDDEN, "old_password_wrong", "old_password");
+	fx_refused(&x, hz_password_change(&x, pw, "9876543210", &t2),
+	    HZ_ERR_INVALID, "validation_failed", "new_password");
+	fx_refused(&x, hz_password_change(&x, pw, hz_arena_printf(x.arena,
+	    "%s%s", s.username, s.username), &t2), HZ_ERR_INVALID,
+	    "validation_failed", "new_password");
 	fx_refused(&x, hz_password_change(&x, pw, "short", &t2),
 	    HZ_ERR_INVALID, "validation_failed", "new_password");
 	fx_refused(&x, hz_password_change(&x, pw, pw, &t2), HZ_ERR_INVALID,
@@ -770,6 +831,7 @@ building_heads_follow_the_grant(void **state)
 
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(staff_accounts_follow_the_rules),
+	cmocka_unit_test(guessable_passwords_are_refused),
 	cmocka_unit_test(roles_go_to_staff_at_their_kind_of_unit),
 	cmocka_unit_test(revokes_stay_inside_the_scope),
 	cmocka_unit_test(grants_stop_at_the_cap),

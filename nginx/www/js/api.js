@@ -211,6 +211,25 @@ function refreshSession(staleAccess, staleRefresh) {
   return refreshing;
 }
 
+// ---- A temporary password still unchanged -------------------------------------
+
+// After an admin's reset every API but /me and /me/password answers 403
+// password_change_required: any page sends the user to 修改密码 on the
+// login page, which comes back here afterwards. The caller's promise never
+// settles, so the page shows no error on its way out.
+const LOGIN_PAGE = '/login.html';
+
+function isPasswordChange(err) {
+  return err instanceof ApiError && err.status === 403 && err.code === 'password_change_required';
+}
+
+function toPasswordChange(err) {
+  if (location.pathname === LOGIN_PAGE) throw err;
+  const here = location.pathname + location.search + location.hash;
+  location.assign(`${LOGIN_PAGE}?next=${encodeURIComponent(here)}`);
+  return new Promise(() => {});
+}
+
 // Like send(), but a 401 from an authenticated endpoint is answered by one
 // refresh of the session and one retry. If the session cannot be renewed the
 // tokens are cleared, LOGOUT_EVENT fires and the original 401 is thrown.
@@ -220,11 +239,17 @@ async function request(method, path, body, opts) {
   try {
     return await send(method, path, body, opts);
   } catch (err) {
+    if (isPasswordChange(err)) return toPasswordChange(err);
     const retryable = err instanceof ApiError && err.status === 401 &&
       !path.startsWith('/auth/') && (sentAccess || tokens.refresh);
     if (!retryable) throw err;
     if (!(await refreshSession(sentAccess, sentRefresh))) throw err;
-    return send(method, path, body, opts);
+    try {
+      return await send(method, path, body, opts);
+    } catch (again) {
+      if (isPasswordChange(again)) return toPasswordChange(again);
+      throw again;
+    }
   }
 }
 
@@ -302,6 +327,7 @@ async function withRefresh(fn) {
   try {
     return await fn();
   } catch (err) {
+    if (isPasswordChange(err)) return toPasswordChange(err);
     if (!(err instanceof ApiError && err.status === 401 && (sentAccess || tokens.refresh))) throw err;
     if (!(await refreshSession(sentAccess, sentRefresh))) throw err;
     return fn();

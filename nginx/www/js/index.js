@@ -120,6 +120,7 @@ function renderMe(data) {
   const dashStaff = staff && roles.some((r) => r.role === 'cadre' || r.role === 'admin');
   $('me-todo').hidden = !chainStaff;
   $('me-dashboard').hidden = !dashStaff;
+  $('me-password').hidden = !staff;   // staff sign in with one (residents by SMS code)
   $('me-links').hidden = false;        // 消息 is everyone's
   $('me-details').hidden = false;
   setButtons({ logout: true });

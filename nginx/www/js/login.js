@@ -1,11 +1,14 @@
 // Login page: residents by phone and SMS code, staff by username and
 // password. Afterwards the page goes to ?next= (a same-origin path only),
 // or, without one, to 今日待办 for a building head and to 我的 for others.
+// 修改密码 lives here too: after an admin's reset (the temporary password,
+// before anything else; api.js sends every page here while it is
+// unchanged) and by choice from 我的 (?change=1).
 import { api, ApiError, auth } from './api.js';
 import { safeNext, HOME_ME } from './nav.js';
 import { wechatLogin, wechatVerify } from './wx.js';
 import {
-  $, normalizePhone, setBusy, setFieldError as setFieldErrorOf, showError, toast, toptips, hideToptips,
+  $, flash, normalizePhone, revealToggles, setBusy, setFieldError as setFieldErrorOf, showError, toast, toptips, hideToptips,
 } from './ui.js';
 
 const PHONE_RE = /^1[3-9]\d{9}$/;
@@ -17,7 +20,9 @@ const DESC = {
   staff: '工作人员使用管理员分配的账号密码登录',
 };
 
-const asked = safeNext(new URLSearchParams(location.search).get('next'), '');
+const params = new URLSearchParams(location.search);
+const asked = safeNext(params.get('next'), '');
+const wantsChange = params.get('change') === '1';
 const next = asked || HOME_ME;
 const HEAD_HOME = '/todo.html';
 
@@ -88,12 +93,31 @@ async function staffDone() {
 
 // A temporary password (an admin's reset) is changed before anything
 // else: every other API answers password_change_required until then.
-function askNewPassword(oldPassword = '') {
+// By choice (temporary false), the old password is asked and the page
+// can be left.
+let changeTemporary = true;
+
+function askNewPassword(oldPassword = '', { temporary = true } = {}) {
+  changeTemporary = temporary;
   for (const name of ['phone', 'staff']) {
     $(`form-${name}`).hidden = true;
   }
   $('mode-phone').parentElement.hidden = true;
-  $('login-desc').textContent = '为了账号安全，请先修改临时密码';
+  document.title = '户组 · 修改密码';
+  $('login-title').textContent = '修改密码';
+  $('newpass-title').hidden = true;   // the h1 says it; still the form's name
+  $('login-desc').textContent = temporary
+    ? '为了账号安全，请先修改临时密码'
+    : '修改后，您在其他手机上的登录将退出，需要用新密码重新登录';
+  $('newpass-note').hidden = !temporary;
+  document.querySelector('label[for="old_password"]').textContent = temporary ? '临时密码' : '原密码';
+  FIELDS.old_password.placeholder = temporary ? '管理员给您的临时密码' : '现在使用的密码';
+  $('newpass-submit').textContent = temporary ? '修改密码并继续' : '修改密码';
+  if (!temporary) {
+    const back = $('login-back');
+    back.href = next;
+    back.textContent = '返回';
+  }
   FIELDS.old_password.value = oldPassword;
   $('cell-old_password').hidden = Boolean(oldPassword);
   $('form-newpass').hidden = false;
@@ -261,7 +285,7 @@ $('form-newpass').addEventListener('submit', async (ev) => {
   const oldPassword = FIELDS.old_password.value;
   const fresh = FIELDS.new_password.value;
   const again = FIELDS.new_password2.value;
-  setFieldError('old_password', oldPassword ? '' : '请输入临时密码');
+  setFieldError('old_password', oldPassword ? '' : (changeTemporary ? '请输入临时密码' : '请输入原密码'));
   setFieldError('new_password', fresh.length >= 10 ? '' : '新密码至少 10 个字符');
   setFieldError('new_password2', again === fresh ? '' : '两次输入的新密码不一样，请再输一次');
   if (!oldPassword || fresh.length < 10 || again !== fresh) {
@@ -272,12 +296,17 @@ $('form-newpass').addEventListener('submit', async (ev) => {
   setBusy(button, true, '提交中');
   try {
     await auth.changePassword(oldPassword, fresh);
-    toast('密码已修改');
+    flash('密码已修改');             // shown by the next page (ui.js)
     await staffDone();
   } catch (err) {
-    setBusy(button, false, '修改密码并继续');
+    setBusy(button, false, changeTemporary ? '修改密码并继续' : '修改密码');
     // The temporary password typed at login was refused: ask for it.
-    if (err instanceof ApiError && err.fields && err.fields.old_password) $('cell-old_password').hidden = false;
+    if (err instanceof ApiError && err.fields && err.fields.old_password) {
+      $('cell-old_password').hidden = false;
+      if (changeTemporary && err.code === 'old_password_wrong') {
+        err.fields.old_password = '临时密码不对，请核对管理员给您的临时密码（都是小写字母和数字，没有 0、o、1、l、i）；找不到了请联系管理员重新重置';
+      }
+    }
     reportError(err, ['old_password', 'new_password']);
   }
 });
@@ -290,10 +319,15 @@ FIELDS.password.addEventListener('input', () => setFieldError('password', ''));
 
 // ---- Start -------------------------------------------------------------------------
 
+revealToggles();
+
 if (auth.loggedIn) {
-  // Back on the page with a temporary password still unchanged.
+  // Back on the page with a temporary password still unchanged (api.js
+  // sends every page here then), or 修改密码 chosen in 我的.
   api.get('/me').then((me) => {
-    if (me && me.user && me.user.must_change_password) askNewPassword();
+    const user = (me && me.user) || {};
+    if (user.must_change_password) askNewPassword();
+    else if (wantsChange && user.kind === 'staff') askNewPassword('', { temporary: false });
     else done();
   }, () => done());
 } else {

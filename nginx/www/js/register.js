@@ -466,7 +466,10 @@ async function fromRejected() {
   }
   // The owner may read their own number back (GET …/id-number).
   let idNumber = '';
-  try { idNumber = (await api.get(`/tenancies/${encodeURIComponent(againId)}/id-number`)).id_number || ''; } catch { /* typed again */ }
+  // Past the retention period the number is erased (410): typed again.
+  if (!t.erased_at) {
+    try { idNumber = (await api.get(`/tenancies/${encodeURIComponent(againId)}/id-number`)).id_number || ''; } catch { /* typed again */ }
+  }
   const b = t.building || {};
   buildingId = String(b.id || '');
   setupForm({ name: b.name, address: b.lane && b.door_no ? `${b.lane}${b.door_no}号` : '' });

@@ -19,6 +19,25 @@ function message(state) {
   done();
 }
 
+// "2022年12月2日 17:24" that breaks, on a narrow screen, only between the
+// date and the time, never inside either.
+function when(iso) {
+  const text = formatDateTime(iso);
+  const cut = text.lastIndexOf(' ');
+  if (cut < 0) return el('span', 'huzu-nowrap', text);
+  return el('span', null, el('span', 'huzu-nowrap', text.slice(0, cut)), ' ',
+    el('span', 'huzu-nowrap', text.slice(cut + 1)));
+}
+
+// After the retention period the ID number, the phone and the members
+// are gone (已删除): the card says why.
+function erasedNote(t) {
+  if (!t.erased_at) return null;
+  return el('p', { class: 'huzu-card__note huzu-wrap', id: `tenancy-${t.id}-erased` },
+    '已过保存期限，已按隐私政策删除证件号码、手机号和同住人员信息',
+    el('a', { href: '/privacy.html', class: 'huzu-card__policy' }, '查看隐私政策'));
+}
+
 // The ID number masked, with a button that asks for the full number once.
 function idRow(t) {
   const value = el('span', { class: 'huzu-id', 'data-id': String(t.id) }, t.id_number || '');
@@ -90,13 +109,13 @@ function card(t, { current, again = false }) {
     Array.isArray(t.members) && t.members.length
       ? row('同住人员', t.members.map((m) => `${m.name}（${m.relation}）`).join('、'))
       : null,
-    row('提交时间', formatDateTime(t.created_at)),
-    t.decided_at && t.status !== 'pending' ? row(t.status === 'rejected' ? '审核时间' : '通过时间', formatDateTime(t.decided_at)) : null,
+    row('提交时间', when(t.created_at)),
+    t.decided_at && t.status !== 'pending' ? row(t.status === 'rejected' ? '审核时间' : '通过时间', when(t.decided_at)) : null,
   ];
   const node = el('section', {
     class: `weui-form-preview huzu-card huzu-tenancy huzu-tenancy_${t.status}${current ? ' huzu-tenancy_current' : ''}`,
     id: `tenancy-${t.id}`, 'data-status': t.status, 'aria-label': `${b.name || ''} ${s.text}`,
-  }, title, statusNote(t), el('div', 'weui-form-preview__bd', ...items));
+  }, title, statusNote(t), erasedNote(t), el('div', 'weui-form-preview__bd', ...items));
   if (t.status === 'pending' || t.status === 'active') {
     const pending = t.status === 'pending';
     const btn = el('button', { class: 'weui-form-preview__btn weui-form-preview__btn_default huzu-end', type: 'button', id: `end-${t.id}` },

@@ -175,6 +175,38 @@ export function toptips(message, requestId = '') {
   tipsTimer = setTimeout(hideToptips, 5000);
 }
 
+// A word for the next page (密码已修改 before the page goes on): kept in
+// sessionStorage across the navigation and shown there as a toast.
+const FLASH_KEY = 'huzu.flash';
+
+export function flash(message) {
+  try { sessionStorage.setItem(FLASH_KEY, message); } catch { /* the word is lost, the change is not */ }
+}
+
+function showFlash() {
+  let message = null;
+  try {
+    message = sessionStorage.getItem(FLASH_KEY);
+    sessionStorage.removeItem(FLASH_KEY);
+  } catch { return; }
+  if (message) toast(message, { ms: 2500 });
+}
+
+// 显示 / 隐藏 beside a password: button[data-reveal] names its input.
+export function revealToggles(root = document) {
+  for (const button of root.querySelectorAll('button[data-reveal]')) {
+    const input = $(button.dataset.reveal);
+    if (!input) continue;
+    button.addEventListener('click', () => {
+      const show = input.type === 'password';
+      input.type = show ? 'text' : 'password';
+      button.setAttribute('aria-pressed', String(show));
+      button.setAttribute('aria-label', show ? '隐藏密码' : '显示密码');
+      button.textContent = show ? '隐藏' : '显示';
+    });
+  }
+}
+
 export function hideToptips() {
   clearTimeout(tipsTimer);
   $('huzu-toptips')?.classList.remove('huzu-toptips_on');
@@ -564,3 +596,7 @@ export function formatDateTime(iso) {
   const year = p.year === parts(new Date()).year ? '' : `${Number(p.year)}年`;
   return `${year}${Number(p.month)}月${Number(p.day)}日 ${p.hour}:${p.minute}`;
 }
+
+// Module code runs once per page: the word left by the page before.
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', showFlash, { once: true });
+else showFlash();
