@@ -10,13 +10,14 @@
 #include "session.h"
 #include "users.h"
 
-enum { S_DISABLE, S_GRANTS, S_ADMINS, S__MAX };
+enum { S_DISABLE, S_GRANTS, S_ADMINS, S_SESSION, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
 	[S_ADMINS] = "SELECT DISTINCT u.id FROM users u JOIN role_assignments r"
 	    " ON r.user_id = u.id WHERE r.role = 'admin' AND u.disabled = 0"
 	    " ORDER BY u.id",
 	[S_GRANTS] = "SELECT COUNT(*) FROM role_assignments WHERE user_id = ?",
+	[S_SESSION] = "SELECT MAX(id) FROM sessions WHERE user_id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_users", sql);
 
@@ -708,6 +709,71 @@ passwords_are_reset_and_changed(void **state)
 	    HZ_ERR_NOT_FOUND);
 }
 
+/* What changed after the old password was checked and before the change
+ * commits wins: a reset (not silently undone), an ended session, a
+ * disabled account. Nothing is written then. */
+static void
+a_change_does_not_undo_what_came_between(void **state)
+{
+	struct hz_caller s, c, admin;
+	struct hz_password_change pc;
+	struct hz_tokens t;
+	struct hz_ctx x, ax;
+	char *pw;
+	uint64_t id;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_staff(&s, HZ_ROLE__MAX, 0), HZ_OK);
+	admin = admin_at(fx_root());
+	ax = fx_as(&admin);
+
+	/* A reset in between. */
+	assert_int_equal(hz_session_start(&fx, s.id, "staff", &t), HZ_OK);
+	assert_int_equal(hz_caller_load_session(&fx, s.id,
+	    (uint64_t)fx_count(&stmts, S_SESSION, s.id), &c), HZ_OK);
+	x = fx_as(&c);
+	assert_int_equal(hz_password_change_check(&x, "long enough password",
+	    "a new password 1", &pc), HZ_OK);
+	assert_int_equal(hz_staff_password_reset(&ax, s.id, &pw), HZ_OK);
+	fx_refused(&x, hz_password_change_commit(&x, &pc, &t),
+	    HZ_ERR_CONFLICT, "password_changed", NULL);
+	assert_int_equal(hz_staff_authenticate(&fx, s.username, pw, &id),
+	    HZ_OK);
+	assert_int_equal(hz_staff_authenticate(&fx, s.username,
+	    "a new password 1", &id), HZ_ERR_UNAUTHORIZED);
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
+	assert_true(c.must_change_password);
+
+	/* The caller's session ended in between (a logout everywhere). */
+	assert_int_equal(hz_session_start(&fx, s.id, "staff", &t), HZ_OK);
+	assert_int_equal(hz_caller_load_session(&fx, s.id,
+	    (uint64_t)fx_count(&stmts, S_SESSION, s.id), &c), HZ_OK);
+	x = fx_as(&c);
+	assert_int_equal(hz_password_change_check(&x, pw, "a new password 1",
+	    &pc), HZ_OK);
+	assert_int_equal(hz_session_end_user(&fx, s.id), HZ_OK);
+	fx_refused(&x, hz_password_change_commit(&x, &pc, &t),
+	    HZ_ERR_UNAUTHORIZED, "session_ended", NULL);
+
+	/* Disabled in between. */
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
+	x = fx_as(&c);
+	assert_int_equal(hz_password_change_check(&x, pw, "a new password 1",
+	    &pc), HZ_OK);
+	assert_int_equal(hz_staff_disable(&ax, s.id), HZ_OK);
+	fx_refused(&x, hz_password_change_commit(&x, &pc, &t),
+	    HZ_ERR_UNAUTHORIZED, "session_ended", NULL);
+	assert_int_equal(hz_staff_enable(&ax, s.id), HZ_OK);
+	assert_int_equal(fx_audits("user.password_change", s.id, s.id), 0);
+
+	/* Nothing in between: the change goes through. */
+	assert_int_equal(hz_password_change(&x, pw, "a new password 1", &t),
+	    HZ_OK);
+	assert_int_equal(hz_staff_authenticate(&fx, s.username,
+	    "a new password 1", &id), HZ_OK);
+}
+
 /* building_head names the building's head when it has none; a second
  * head is refused naming the first; revoking clears the head. */
 static void
@@ -780,4 +846,5 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(the_last_admin_stays),
 	cmocka_unit_test(temporary_passwords_are_readable_and_random),
 	cmocka_unit_test(passwords_are_reset_and_changed),
+	cmocka_unit_test(a_change_does_not_undo_what_came_between),
 	cmocka_unit_test(building_heads_follow_the_grant))
