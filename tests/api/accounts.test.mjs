@@ -337,7 +337,7 @@ describe('the command line', () => {
     assert.equal(huzu(['user', 'disable']).status, 2, 'usage');
   });
 
-  test('the last enabled admin cannot be disabled (409 last_admin); another admin can', async () => {
+  test('the last enabled admin cannot be disabled nor lose the admin role (409 last_admin); another admin can', async () => {
     const second = await person();
     expectStatus(await api('POST', `${USERS}/${second.id}/roles`, admin, { json: { role: 'admin', unit_id: uid('SMQ') } }), 201);
     const t = await login(second.username, second.password);
@@ -355,6 +355,17 @@ describe('the command line', () => {
       assert.match(last.err, /最后一个可用的管理员/);
       assert.equal(row(admin.user.id).disabled, false);
       expectStatus(await api('GET', ME, admin), 200);
+      // Nor may it lose the admin role, by id or by name.
+      const held = expectStatus(await api('GET', `${USERS}/${admin.user.id}`, admin), 200).roles
+        .filter((r) => r.role === 'admin');
+      assert.ok(held.length >= 1);
+      for (const r of held) {
+        expectError(await api('DELETE', `${USERS}/${admin.user.id}/roles/${r.id}`, admin), 409, 'last_admin');
+      }
+      const rm = huzu(['role', 'remove', 'admin', 'admin', 'SMQ']);
+      assert.equal(rm.status, 1);
+      assert.match(rm.err, /最后一个可用的管理员/);
+      expectStatus(await api('GET', USERS, admin), 200);
     } finally {
       for (const n of others) huzu(['user', 'enable', n]);
     }

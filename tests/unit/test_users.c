@@ -10,7 +10,7 @@
 #include "session.h"
 #include "users.h"
 
-enum { S_DISABLE, S_GRANTS, S_ADMINS, S_SESSION, S__MAX };
+enum { S_DISABLE, S_GRANTS, S_ADMINS, S_SESSION, S_ADMIN_ROLE, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
 	[S_ADMINS] = "SELECT DISTINCT u.id FROM users u JOIN role_assignments r"
@@ -18,6 +18,8 @@ static const char *const sql[S__MAX] = {
 	    " ORDER BY u.id",
 	[S_GRANTS] = "SELECT COUNT(*) FROM role_assignments WHERE user_id = ?",
 	[S_SESSION] = "SELECT MAX(id) FROM sessions WHERE user_id = ?",
+	[S_ADMIN_ROLE] = "SELECT MIN(id) FROM role_assignments WHERE user_id = ?"
+	    " AND role = 'admin'",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_users", sql);
 
@@ -578,16 +580,23 @@ accounts_are_disabled_and_enabled(void **state)
 	assert_int_equal(fx_audits("user.enable", admin.id, s.id), 0);
 }
 
-/* Whoever disables, one enabled admin stays: the last one is refused. */
+/* Whoever disables, one enabled admin stays: the last one is refused,
+ * and so is taking the admin role from them (by id or by name). */
 static void
 the_last_admin_stays(void **state)
 {
-	struct hz_caller a;
+	struct hz_caller a, b;
 	struct hz_db_result r;
+	uint64_t last, role;
 	size_t n;
 
 	(void)state;
 	FX_NEED_DB();
+	/* While others are left, an admin role goes like any other. */
+	assert_int_equal(fx_staff(&b, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
+	assert_int_equal(hz_role_revoke(&fx, b.id, (uint64_t)fx_count(&stmts,
+	    S_ADMIN_ROLE, b.id)), HZ_OK);
+	assert_int_equal(grants_of(b.id), 0);
 	assert_int_equal(fx_staff(&a, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
 	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_ADMINS,
 	    HZ_NO_ARGS, &r), HZ_OK);
@@ -596,10 +605,21 @@ the_last_admin_stays(void **state)
 	for (size_t i = 0; i + 1 < n; i++)
 		assert_int_equal(hz_staff_disable(&fx,
 		    HZ_ID(HZ_CELL(&r, i, 0))), HZ_OK);
-	fx_refused(&fx, hz_staff_disable(&fx, HZ_ID(HZ_CELL(&r, n - 1, 0))),
-	    HZ_ERR_CONFLICT, "last_admin", NULL);
-	assert_int_equal(hz_caller_load(&fx, HZ_ID(HZ_CELL(&r, n - 1, 0)), &a),
-	    HZ_OK);
+	last = HZ_ID(HZ_CELL(&r, n - 1, 0));
+	fx_refused(&fx, hz_staff_disable(&fx, last), HZ_ERR_CONFLICT,
+	    "last_admin", NULL);
+	assert_int_equal(hz_caller_load(&fx, last, &a), HZ_OK);
+	role = (uint64_t)fx_count(&stmts, S_ADMIN_ROLE, last);
+	fx_refused(&fx, hz_role_revoke(&fx, last, role), HZ_ERR_CONFLICT,
+	    "last_admin", NULL);
+	assert_non_null(strstr(fx_why.message, "撤销"));
+	for (size_t i = 0; i < a.ngrants; i++)
+		if (a.grants[i].role == HZ_ROLE_ADMIN)
+			fx_refused(&fx, hz_role_remove(&fx, last, HZ_ROLE_ADMIN,
+			    a.grants[i].unit_id), HZ_ERR_CONFLICT, "last_admin",
+			    NULL);
+	assert_int_equal(hz_caller_load(&fx, last, &a), HZ_OK);
+	assert_true(hz_can_anywhere(&a, HZ_RIGHT_USER_ADMIN));
 	for (size_t i = 0; i + 1 < n; i++)
 		assert_int_equal(hz_staff_enable(&fx,
 		    HZ_ID(HZ_CELL(&r, i, 0))), HZ_OK);
