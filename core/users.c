@@ -931,9 +931,17 @@ hz_staff_password_reset(const struct hz_ctx *x, uint64_t id, char **temporary)
 	char pw[HZ_TEMP_PASSWORD_LEN + 1];
 	enum hz_status rc;
 
+	/* A stolen access token must not take its own account over: one's
+	 * own password changes with the old one. */
+	static const struct hz_refusal self_reset = { HZ_ERR_CONFLICT,
+	    "cannot_reset_self", NULL, "不能重置自己的密码：请在“修改密码”里"
+	    "用原密码修改，忘记了请由另一位管理员重置" };
+
 	*temporary = NULL;
 	if (!may_administer(x))
 		return HZ_ERR_FORBIDDEN;
+	if (x->caller != NULL && x->caller->id == id)
+		return hz_refuse(x, &self_reset);
 	hz_password_temporary(pw);
 	if ((rc = set_password(x, id, pw, true, "user.password_reset")) ==
 	    HZ_OK && (*temporary = hz_arena_strdup(x->arena, pw)) == NULL)

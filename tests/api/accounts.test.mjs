@@ -95,7 +95,7 @@ describe('who may', () => {
     assert.deepEqual(bad, []);
     assert.deepEqual(row(target.id), { disabled: false, disabled_at: false, must: false, changed: false });
     await login(target.username, target.password);
-    for (const id of [r.user.id, 99999999, 0, 'abc', '1.5']) {
+    for (const id of [r.user.id, 99999999, 0, 'abc', '1.5', `0${target.id}`]) {
       for (const op of ['disable', 'enable', 'password-reset']) {
         expectError(await post(`${USERS}/${id}/${op}`, admin), 404, 'not_found');
       }
@@ -147,9 +147,12 @@ describe('disabling and enabling', () => {
     assert.deepEqual(auditRows(rid(await enable(u.id))), [], 'enabling an enabled account writes nothing');
   });
 
-  test('an admin cannot disable themselves (409); the account stays as it was', async () => {
+  test('an admin cannot disable themselves nor reset their own password (409); the account stays as it was', async () => {
     const e = expectError(await disable(admin.user.id), 409, 'cannot_disable_self');
     assert.match(e.message, /另一位管理员/);
+    const r = expectError(await reset(admin.user.id), 409, 'cannot_reset_self');
+    assert.match(r.message, /修改密码/);
+    assert.equal(row(admin.user.id).must, false);
     assert.equal(row(admin.user.id).disabled, false);
     expectStatus(await api('GET', ME, admin), 200);
   });

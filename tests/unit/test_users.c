@@ -673,6 +673,12 @@ passwords_are_reset_and_changed(void **state)
 	x = fx_as(&admin);
 	assert_int_equal(hz_staff_password_reset(&x, r.id, &pw),
 	    HZ_ERR_NOT_FOUND);
+	/* Not one's own: that changes with the old password. */
+	fx_refused(&x, hz_staff_password_reset(&x, admin.id, &pw),
+	    HZ_ERR_CONFLICT, "cannot_reset_self", NULL);
+	assert_null(pw);
+	assert_int_equal(fx_audits("user.password_reset", admin.id, admin.id),
+	    0);
 	assert_int_equal(hz_staff_password_reset(&x, s.id, &pw), HZ_OK);
 	assert_non_null(pw);
 	assert_int_equal(strlen(pw), HZ_TEMP_PASSWORD_LEN);
