@@ -16,7 +16,7 @@ enum {
 	STMT_LAST_FOR_PHONE, STMT_COUNT_FOR_IP, STMT_INSERT, STMT_CURRENT,
 	STMT_MISS, STMT_USE, STMT_PHONE_HISTORY, STMT_GUARD, STMT_FAILED,
 	STMT_ADDRESS, STMT_PURGE_FAILURES, STMT_PURGE_ADDRESSES, STMT_PURGE_CODES,
-	STMT_OWN_PASSWORD, STMT_LOCK_OWN, STMT_SESSION_LIVE,
+	STMT_OWN_PASSWORD, STMT_LOCK_OWN, STMT_SESSION_LIVE, STMT_TEMP_EXPIRED,
 	STMT__MAX
 };
 
@@ -81,6 +81,11 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_LOCK_OWN] =
 	    "SELECT password_hash, must_change_password, disabled FROM users"
 	    " WHERE id = ? AND kind = 'staff' FOR UPDATE",
+	/* A temporary password set longer than temp_password_ttl ago
+	 * (password_changed_at is when it was set). */
+	[STMT_TEMP_EXPIRED] =
+	    "SELECT COUNT(*) FROM users WHERE id = ? AND must_change_password = 1"
+	    " AND password_changed_at < NOW(3) - INTERVAL ? SECOND",
 	[STMT_SESSION_LIVE] =
 	    "SELECT revoked_at IS NULL FROM sessions WHERE id = ? AND user_id = ?"
 	    " LOCK IN SHARE MODE",
@@ -306,6 +311,21 @@ hz_login_staff(const struct hz_ctx *x, const char *username,
 	}
 	if (rc)
 		return rc;
+	/* An expired temporary password is a wrong one to the caller; the
+	 * log and the audit trail say why. */
+	struct hz_db_result e;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_TEMP_EXPIRED, HZ_ARGS(
+	    HZ_ARG_I64((long long)id), HZ_ARG_I64(x->cfg->temp_password_ttl)),
+	    &e)))
+		return rc;
+	if (HZ_CELL(&e, 0, 0)->i != 0) {
+		hz_info("login refused", "why=temporary_password_expired user=%llu"
+		    " ttl=%d", (unsigned long long)id, x->cfg->temp_password_ttl);
+		(void)hz_audit(x, id, "login.staff.refused", "user", id,
+		    hz_arena_printf(x->arena, "{\"why\":\"temporary_password_"
+		    "expired\",%s", ip_detail(x) + 1));
+		return hz_refuse(x, &login_failed);
+	}
 	struct login_job j = { id, "staff", "login.staff", t };
 	return hz_tx(x, staff_tx, &j);
 }

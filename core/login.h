@@ -13,8 +13,10 @@ extern const struct hz_rule hz_rule_login_code;   /* 6 digits */
  * before the password is checked: login_throttled (429, Retry-After) while
  * this address waits out its growing delay, account_locked (429) for an
  * address the account never logged in from once the account had
- * login_lock_after wrong passwords in the window. Every refusal is
- * audited. */
+ * login_lock_after wrong passwords in the window. A temporary password
+ * (an admin's reset) set more than temp_password_ttl seconds ago is
+ * refused with login_failed too (logged at info, audited). Every refusal
+ * is audited. */
 enum hz_status hz_login_staff(const struct hz_ctx *, const char *username,
                               const char *password, struct hz_tokens *);
 /* A staff member changes their own password (the caller's): the old one
