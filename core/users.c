@@ -132,7 +132,8 @@ const struct hz_user_rules hz_user_rules = {
 	.username = { HZ_F_STRING, 3, 32,
 	    "用户名为 3 至 32 位小写字母、数字、_ . -",
 	    .chars = "abcdefghijklmnopqrstuvwxyz0123456789_.-" },
-	.display_name = { HZ_F_STRING, 1, 32, "姓名须为 1 至 32 个字" },
+	.display_name = { HZ_F_STRING, 1, 32, "姓名须为 1 至 32 个字，开头和结尾"
+	    "不能有空格，开头也不能是 ＝＋－＠", .flags = HZ_NAME },
 	.password = { HZ_F_STRING, 10, 128, "密码须为 10 至 128 个字符" },
 	.role = { HZ_F_ENUM, 0, 0, NULL, hz_role_names },
 };

@@ -111,6 +111,23 @@ staff_accounts_follow_the_rules(void **state)
 	INVALID_ON(password, NULL, "password");
 	INVALID_ON(display_name, "", "display_name");
 	INVALID_ON(display_name, repeat("名", 33), "display_name");
+	/* Spaces at either end (ASCII, U+00A0, U+3000), a full-width
+	 * formula sign first: refused like control characters. */
+	INVALID_ON(display_name, " 李主任", "display_name");
+	INVALID_ON(display_name, "李主任\t", "display_name");
+	INVALID_ON(display_name, "\xc2\xa0李主任", "display_name");
+	INVALID_ON(display_name, "李主任\xe3\x80\x80", "display_name");
+	INVALID_ON(display_name, "\xef\xbc\x9d" "1+1", "display_name");
+	INVALID_ON(display_name, "\xef\xbc\x8b" "86", "display_name");
+	INVALID_ON(display_name, "\xef\xbc\x8d" "2", "display_name");
+	INVALID_ON(display_name, "\xef\xbc\xa0" "李", "display_name");
+	assert_non_null(strstr(fx_why.message, "空格"));
+	/* Inside a name, or a sign after its first character: fine. */
+	assert_true(hz_rule_ok(&hz_user_rules.display_name, "李 主任", false));
+	assert_true(hz_rule_ok(&hz_user_rules.display_name,
+	    "李\xe3\x80\x80主任", false));
+	assert_true(hz_rule_ok(&hz_user_rules.display_name,
+	    "李\xef\xbc\x9d", false));
 	INVALID_ON(phone, "12345", "phone");
 	INVALID_ON(phone, "23912345678", "phone");
 	/* Taken: the username, or the phone under another name, each
