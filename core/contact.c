@@ -4,7 +4,10 @@
 #include "contact.h"
 #include "policy.h"
 
-enum { STMT_GET, STMT_SET, STMT_LEADERS, STMT_UNPUBLISH, STMT__MAX };
+enum {
+	STMT_GET, STMT_SET, STMT_LEADERS, STMT_UNPUBLISH, STMT_HEAD_ENABLED,
+	STMT__MAX
+};
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_GET] = "SELECT phone_public FROM users WHERE id = ?",
@@ -18,6 +21,8 @@ static const char *const sql[STMT__MAX] = {
 	    "UPDATE users SET phone_public = 0 WHERE id = ? AND phone_public = 1"
 	    " AND NOT EXISTS (SELECT 1 FROM role_assignments"
 	    " WHERE user_id = ? AND role = 'building_head')",
+	[STMT_HEAD_ENABLED] =
+	    "SELECT COUNT(*) FROM users WHERE id = ? AND disabled = 0",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("contact", sql);
@@ -93,10 +98,16 @@ hz_building_reviewer(const struct hz_ctx *x, const struct hz_unit *b,
 	struct hz_db_result r;
 	enum hz_status rc;
 
+	/* A disabled head answers for nothing: as if there were none. */
 	if (b->head_id != 0) {
-		*role = "building_head";
-		*name = b->head_name;
-		return HZ_OK;
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_HEAD_ENABLED,
+		    HZ_ARGS(HZ_ARG_I64((long long)b->head_id)), &r)))
+			return rc;
+		if (HZ_CELL(&r, 0, 0)->i != 0) {
+			*role = "building_head";
+			*name = b->head_name;
+			return HZ_OK;
+		}
 	}
 	*role = "group_leader";
 	*name = NULL;

@@ -30,7 +30,8 @@ enum hz_status hz_phone_unpublish_unless_head(const struct hz_ctx *,
                                               uint64_t user);
 
 /* Who answers for a building (units.h's building unit): its head
- * (role "building_head"), or, without one, the leaders of its group
+ * (role "building_head"), or, without one (or with a disabled one), the
+ * leaders of its group
  * ("group_leader", their names joined by 、; NULL name when the group
  * has none either). */
 enum hz_status hz_building_reviewer(const struct hz_ctx *,

@@ -257,8 +257,8 @@ trim(hz_arena *a, const char *s)
 }
 
 /* Cell k of a row, trimmed; "" where the row is short. The exports
- * (core/orgexport.c, like every CSV huzu writes) guard a cell starting
- * with = + - @ against spreadsheet formulas with a leading '; that quote
+ * (core/orgexport.c, like every CSV huzu writes) guard a cell a
+ * spreadsheet could run (hz_csv_formula_like) with a leading '; that quote
  * is taken off again, so an export edited and imported keeps its names. */
 static const char *
 cell(const struct job *j, const struct file *f, const struct hz_csv_row *r,
@@ -270,7 +270,7 @@ cell(const struct job *j, const struct file *f, const struct hz_csv_row *r,
 	if ((size_t)pos >= r->n)
 		return "";
 	c = trim(j->x->arena, r->f[pos]);
-	if (c[0] == '\'' && c[1] != '\0' && strchr("=+-@", c[1]) != NULL)
+	if (c[0] == '\'' && hz_csv_formula_like(c + 1))
 		c++;
 	return c;
 }

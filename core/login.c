@@ -16,6 +16,7 @@ enum {
 	STMT_LAST_FOR_PHONE, STMT_COUNT_FOR_IP, STMT_INSERT, STMT_CURRENT,
 	STMT_MISS, STMT_USE, STMT_PHONE_HISTORY, STMT_GUARD, STMT_FAILED,
 	STMT_ADDRESS, STMT_PURGE_FAILURES, STMT_PURGE_ADDRESSES, STMT_PURGE_CODES,
+	STMT_OWN_PASSWORD, STMT_LOCK_OWN, STMT_SESSION_LIVE, STMT_TEMP_EXPIRED,
 	STMT__MAX
 };
 
@@ -71,6 +72,23 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_PURGE_CODES] =
 	    "DELETE FROM login_codes WHERE created_at < NOW(3) - INTERVAL 1 DAY"
 	    " AND expires_at < NOW(3) LIMIT 5000",
+	/* The caller's own password, for a change (hz_password_change). */
+	[STMT_OWN_PASSWORD] =
+	    "SELECT password_hash, must_change_password, disabled FROM users"
+	    " WHERE id = ? AND kind = 'staff'",
+	/* The same, locked: a reset committed since the old password was
+	 * checked is seen here, and none can commit until the change does. */
+	[STMT_LOCK_OWN] =
+	    "SELECT password_hash, must_change_password, disabled FROM users"
+	    " WHERE id = ? AND kind = 'staff' FOR UPDATE",
+	/* A temporary password set longer than temp_password_ttl ago
+	 * (password_changed_at is when it was set). */
+	[STMT_TEMP_EXPIRED] =
+	    "SELECT COUNT(*) FROM users WHERE id = ? AND must_change_password = 1"
+	    " AND password_changed_at < NOW(3) - INTERVAL ? SECOND",
+	[STMT_SESSION_LIVE] =
+	    "SELECT revoked_at IS NULL FROM sessions WHERE id = ? AND user_id = ?"
+	    " LOCK IN SHARE MODE",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("login", sql);
@@ -80,6 +98,8 @@ enum { C_ID, C_HASH, C_TRIES, C_USED, C_LIVE };
 enum { H_SENT_HOUR, H_MISSES_DAY };
 /* STMT_GUARD's. */
 enum { G_ACCOUNT, G_ADDRESS, G_SINCE, G_KNOWN };
+/* STMT_OWN_PASSWORD's and STMT_LOCK_OWN's. */
+enum { O_HASH, O_MUST_CHANGE, O_DISABLED };
 
 const struct hz_rule hz_rule_login_code = { HZ_F_STRING, 6, 6,
     "验证码为 6 位数字", .chars = "0123456789" };
@@ -97,6 +117,11 @@ static const struct hz_refusal
 	"原密码不对，请重新输入；忘记了请联系管理员重置密码" },
     same_password = { HZ_ERR_INVALID, "validation_failed", "new_password",
 	"新密码不能与原密码相同，请换一个" },
+    password_moved = { HZ_ERR_CONFLICT, "password_changed", NULL,
+	"密码刚刚被修改过（例如管理员重置了密码），这次修改没有生效：请用"
+	"新的密码重新登录后再改" },
+    session_gone = { HZ_ERR_UNAUTHORIZED, "session_ended", NULL,
+	"登录已失效，这次修改没有生效：请重新登录后再改" },
     throttled = { HZ_ERR_RATE_LIMITED, "login_throttled", "password",
 	"密码错误次数较多，请稍等片刻再试；忘记密码请联系管理员" },
     locked = { HZ_ERR_RATE_LIMITED, "account_locked", NULL,
@@ -286,24 +311,62 @@ hz_login_staff(const struct hz_ctx *x, const char *username,
 	}
 	if (rc)
 		return rc;
+	/* An expired temporary password is a wrong one to the caller; the
+	 * log and the audit trail say why. */
+	struct hz_db_result e;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_TEMP_EXPIRED, HZ_ARGS(
+	    HZ_ARG_I64((long long)id), HZ_ARG_I64(x->cfg->temp_password_ttl)),
+	    &e)))
+		return rc;
+	if (HZ_CELL(&e, 0, 0)->i != 0) {
+		hz_info("login refused", "why=temporary_password_expired user=%llu"
+		    " ttl=%d", (unsigned long long)id, x->cfg->temp_password_ttl);
+		(void)hz_audit(x, id, "login.staff.refused", "user", id,
+		    hz_arena_printf(x->arena, "{\"why\":\"temporary_password_"
+		    "expired\",%s", ip_detail(x) + 1));
+		return hz_refuse(x, &login_failed);
+	}
 	struct login_job j = { id, "staff", "login.staff", t };
 	return hz_tx(x, staff_tx, &j);
 }
 
-struct change_job {
-	uint64_t          user;
-	const char       *hash;
-	struct hz_tokens *t;
-};
-
 /* The new password, every session of the account ended, a new one for
- * the caller, and the audit row. */
+ * the caller, and the audit row; refused, with nothing written, if the
+ * password is no longer the one the old password was checked against
+ * (a reset or another change committed in between: it would be silently
+ * undone), if the caller's session ended or the account was disabled
+ * meanwhile. */
 static enum hz_status
 change_tx(const struct hz_ctx *x, void *p)
 {
-	struct change_job *j = p;
+	const struct hz_password_change *j = p;
+	const struct hz_db_cell *h;
+	struct hz_db_result r;
 	enum hz_status rc;
 
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LOCK_OWN, HZ_ARGS(
+	    HZ_ARG_I64((long long)j->user)), &r)))
+		return rc;
+	if (r.nrows == 0)
+		return hz_refuse(x, &session_gone);
+	/* A reset ends the sessions too: it is named first. */
+	h = HZ_CELL(&r, 0, O_HASH);
+	if (!HZ_TEXT(h) || h->len != strlen(j->verified) ||
+	    memcmp(h->s, j->verified, h->len) != 0 ||
+	    (HZ_CELL(&r, 0, O_MUST_CHANGE)->i != 0) != j->must_change)
+		return hz_refuse(x, &password_moved);
+	if (HZ_CELL(&r, 0, O_DISABLED)->i != 0)
+		return hz_refuse(x, &session_gone);
+	if (j->sid != 0) {
+		struct hz_db_result s;
+
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_SESSION_LIVE,
+		    HZ_ARGS(HZ_ARG_I64((long long)j->sid),
+		    HZ_ARG_I64((long long)j->user)), &s)))
+			return rc;
+		if (s.nrows == 0 || HZ_CELL(&s, 0, 0)->i != 1)
+			return hz_refuse(x, &session_gone);
+	}
 	if ((rc = hz_password_store(x, j->user, j->hash, false)) ||
 	    (rc = hz_session_end_user(x, j->user)) ||
 	    (rc = hz_session_start(x, j->user, "staff", j->t)))
@@ -311,19 +374,27 @@ change_tx(const struct hz_ctx *x, void *p)
 	return hz_audit(x, 0, "user.password_change", "user", j->user, NULL);
 }
 
+void
+hz_password_change_wipe(struct hz_password_change *pc)
+{
+	sodium_memzero(pc, sizeof(*pc));
+}
+
 enum hz_status
-hz_password_change(const struct hz_ctx *x, const char *old_password,
-                   const char *new_password, struct hz_tokens *t)
+hz_password_change_check(const struct hz_ctx *x, const char *old_password,
+                         const char *new_password,
+                         struct hz_password_change *pc)
 {
 	const struct hz_caller *c = x->caller;
 	unsigned char key[HZ_INDEX_BYTES];
 	struct failed_job f = { key, 0 };
 	struct hz_refusal held = { 0 };
-	char hash[128];
-	uint64_t id = 0;
-	bool known = false;
+	struct hz_db_result r;
+	const struct hz_db_cell *h;
+	bool known = false, right;
 	enum hz_status rc, verdict;
 
+	memset(pc, 0, sizeof(*pc));
 	if (c == NULL || !c->staff || c->username == NULL)
 		return HZ_ERR_FORBIDDEN;
 	if (!hz_rule_ok(&hz_user_rules.password, new_password, false))
@@ -336,31 +407,64 @@ hz_password_change(const struct hz_ctx *x, const char *old_password,
 	 * same delays and lock, whichever door the guesser uses. */
 	name_key(x, c->username, key);
 	if ((verdict = guard(x, key, c->id, &known))) {
-		const struct hz_refusal *r = hz_refusal_of(x, verdict);
+		const struct hz_refusal *why = hz_refusal_of(x, verdict);
 
-		if (r == NULL)
+		if (why == NULL)
 			return verdict;
-		held = *r;
+		held = *why;
 		held.field = "old_password";
 		if (!known)
 			return hz_refuse(x, &held);
 	}
-	rc = hz_staff_authenticate(x, c->username, old_password, &id);
-	if (rc == HZ_ERR_UNAUTHORIZED || (rc == HZ_OK && id != c->id)) {
+	/* The hash the old password is checked against is kept: the commit
+	 * goes ahead only while it is still the account's. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OWN_PASSWORD,
+	    HZ_ARGS(HZ_ARG_I64((long long)c->id)), &r)))
+		return rc;
+	h = r.nrows == 1 ? HZ_CELL(&r, 0, O_HASH) : NULL;
+	right = h != NULL && HZ_TEXT(h) && h->len < sizeof(pc->verified) &&
+	    HZ_CELL(&r, 0, O_DISABLED)->i == 0 &&
+	    hz_password_check(h->s, old_password);
+	if (!right) {
 		if ((rc = hz_tx(x, failed_tx, &f)))
 			return rc;
 		return hz_refuse(x, verdict ? &held : &old_wrong);
 	}
-	if (rc)
-		return rc;
 	if (strcmp(old_password, new_password) == 0)
 		return hz_refuse(x, &same_password);
-	if ((rc = hz_password_hash(new_password, hash)))
-		return rc;
-	struct change_job j = { c->id, hash, t };
-	rc = hz_tx(x, change_tx, &j);
-	sodium_memzero(hash, sizeof(hash));
+	memcpy(pc->verified, h->s, h->len);
+	pc->verified[h->len] = '\0';
+	pc->must_change = HZ_CELL(&r, 0, O_MUST_CHANGE)->i != 0;
+	pc->user = c->id;
+	pc->sid = c->sid;
+	if ((rc = hz_password_hash(new_password, pc->hash)))
+		hz_password_change_wipe(pc);
 	return rc;
+}
+
+enum hz_status
+hz_password_change_commit(const struct hz_ctx *x,
+                          struct hz_password_change *pc, struct hz_tokens *t)
+{
+	enum hz_status rc;
+
+	pc->t = t;
+	rc = hz_tx(x, change_tx, pc);
+	hz_password_change_wipe(pc);
+	return rc;
+}
+
+enum hz_status
+hz_password_change(const struct hz_ctx *x, const char *old_password,
+                   const char *new_password, struct hz_tokens *t)
+{
+	struct hz_password_change pc;
+	enum hz_status rc;
+
+	if ((rc = hz_password_change_check(x, old_password, new_password,
+	    &pc)))
+		return rc;
+	return hz_password_change_commit(x, &pc, t);
 }
 
 enum hz_status

@@ -13,8 +13,10 @@ extern const struct hz_rule hz_rule_login_code;   /* 6 digits */
  * before the password is checked: login_throttled (429, Retry-After) while
  * this address waits out its growing delay, account_locked (429) for an
  * address the account never logged in from once the account had
- * login_lock_after wrong passwords in the window. Every refusal is
- * audited. */
+ * login_lock_after wrong passwords in the window. A temporary password
+ * (an admin's reset) set more than temp_password_ttl seconds ago is
+ * refused with login_failed too (logged at info, audited). Every refusal
+ * is audited. */
 enum hz_status hz_login_staff(const struct hz_ctx *, const char *username,
                               const char *password, struct hz_tokens *);
 /* A staff member changes their own password (the caller's): the old one
@@ -23,11 +25,36 @@ enum hz_status hz_login_staff(const struct hz_ctx *, const char *username,
  * old_password); the new one follows the password rule and differs from
  * the old (422 new_password). must_change_password is cleared, every
  * session of the account ends, and *t holds a new one's tokens; audited
- * user.password_change. */
+ * user.password_change. Refused at the commit as below when the password
+ * changed, the session ended or the account was disabled after the old
+ * password was checked. */
 enum hz_status hz_password_change(const struct hz_ctx *,
                                   const char *old_password,
                                   const char *new_password,
                                   struct hz_tokens *t);
+/* hz_password_change in its two steps (tests put a reset between them).
+ * The check: the guard, the old password against the account's hash,
+ * the rules; it keeps the hash it checked. The commit: in one
+ * transaction, with the account's row locked, refused with nothing
+ * written if that hash is no longer the account's (409
+ * password_changed: a reset in between would be silently undone), or
+ * the caller's session ended or the account was disabled (401
+ * session_ended). Both wipe `pc` when they are done with it. */
+struct hz_password_change {
+	uint64_t          user, sid;
+	char              verified[256];   /* the hash the old one matched */
+	bool              must_change;     /* as it was then */
+	char              hash[128];       /* the new password's */
+	struct hz_tokens *t;
+};
+enum hz_status hz_password_change_check(const struct hz_ctx *,
+                                        const char *old_password,
+                                        const char *new_password,
+                                        struct hz_password_change *);
+enum hz_status hz_password_change_commit(const struct hz_ctx *,
+                                         struct hz_password_change *,
+                                         struct hz_tokens *t);
+void           hz_password_change_wipe(struct hz_password_change *);
 /* Forgets failed logins older than a day, addresses unused for 90 and
  * expired login codes older than a day. */
 enum hz_status hz_login_purge(const struct hz_ctx *,

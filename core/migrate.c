@@ -232,8 +232,13 @@ hz_migrate(struct hz_db *db, const char *dir, FILE *out, int *applied)
 		}
 		fprintf(out, "applying %s\n", files[i].name);
 		if ((rc = run_file(db, a, text, len)) != HZ_OK) {
-			fprintf(out, "error: %s failed (%s)\n", files[i].name,
-			    hz_status_str(rc));
+			if (hz_db_errno(db) != 0)
+				fprintf(out, "error: %s failed: MariaDB error "
+				    "%u: %s\n", files[i].name, hz_db_errno(db),
+				    hz_db_error(db));
+			else
+				fprintf(out, "error: %s failed (%s)\n",
+				    files[i].name, hz_status_str(rc));
 			goto out;
 		}
 		struct hz_db_arg args[] = {

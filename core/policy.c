@@ -267,6 +267,7 @@ load(const struct hz_ctx *x, uint64_t user_id, uint64_t sid,
 	    HZ_CELL(&r, 0, U_SESSION_LIVE)->i == 0)
 		return HZ_ERR_UNAUTHORIZED;
 	c->id = user_id;
+	c->sid = sid;
 	c->staff = strcmp(HZ_CELL(&r, 0, U_KIND)->s, "staff") == 0;
 	c->must_change_password = HZ_CELL(&r, 0, U_MUST_CHANGE)->i != 0;
 	c->display_name = HZ_CELL(&r, 0, U_NAME)->s;

@@ -69,6 +69,7 @@ struct hz_caller {
 	const unsigned char *phone_sealed;   /* NULL if none */
 	size_t               phone_len;
 	bool                 must_change_password;  /* a temporary one */
+	uint64_t             sid;       /* the access token's session; 0: none */
 	size_t               ngrants;
 	struct hz_grant      grants[HZ_GRANTS_MAX];
 };

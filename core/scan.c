@@ -115,7 +115,8 @@ reviewer(const struct hz_ctx *x, struct hz_scan *s)
 	enum hz_status rc;
 
 	if ((rc = hz_building_reviewer(x, b, &s->reviewer_role,
-	    &s->reviewer_name)) || b->head_id == 0)
+	    &s->reviewer_name)) ||
+	    strcmp(s->reviewer_role, "building_head") != 0)
 		return rc;
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_HEAD,
 	    HZ_ARGS(HZ_ARG_I64((long long)b->head_id)), &r)))

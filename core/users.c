@@ -94,7 +94,7 @@ static const char *const sql[STMT__MAX] = {
 	    " FOR UPDATE",
 	[STMT_IS_ADMIN] =
 	    "SELECT COUNT(*) FROM role_assignments"
-	    " WHERE user_id = ? AND role = 'admin'",
+	    " WHERE user_id = ? AND role = 'admin' FOR UPDATE",
 	/* The bump makes every worker drop its cached grants; the account's
 	 * sessions end beside it (hz_session_end_user). */
 	[STMT_DISABLE] =
@@ -132,7 +132,8 @@ const struct hz_user_rules hz_user_rules = {
 	.username = { HZ_F_STRING, 3, 32,
 	    "用户名为 3 至 32 位小写字母、数字、_ . -",
 	    .chars = "abcdefghijklmnopqrstuvwxyz0123456789_.-" },
-	.display_name = { HZ_F_STRING, 1, 32, "姓名须为 1 至 32 个字" },
+	.display_name = { HZ_F_STRING, 1, 32, "姓名须为 1 至 32 个字，开头和结尾"
+	    "不能有空格，开头也不能是 ＝＋－＠", .flags = HZ_NAME },
 	.password = { HZ_F_STRING, 10, 128, "密码须为 10 至 128 个字符" },
 	.role = { HZ_F_ENUM, 0, 0, NULL, hz_role_names },
 };
@@ -598,6 +599,9 @@ hz_role_grant(const struct hz_ctx *x, uint64_t user_id, enum hz_role role,
 	return HZ_OK;
 }
 
+static enum hz_status check_not_last_admin(const struct hz_ctx *, uint64_t,
+                                           bool revoked);
+
 struct revoke_job {
 	uint64_t     user, assignment;
 	const char **roots;
@@ -630,6 +634,11 @@ revoke_tx(const struct hz_ctx *x, void *p)
 			return rc;
 		if (r.affected == 0)
 			continue;
+		/* Not the last enabled admin's admin role: checked after the
+		 * delete (the refusal undoes it), under a disable's locks. */
+		if (strcmp(HZ_CELL(&a, 0, 0)->s, "admin") == 0 &&
+		    (rc = check_not_last_admin(x, j->user, true)))
+			return rc;
 		snprintf(detail, sizeof(detail), "{\"user_id\":%llu}",
 		    (unsigned long long)j->user);
 		/* A head no more: the building has none until one is named. */
@@ -927,22 +936,31 @@ struct account_job {
 	const char     *action;      /* the audit row's, for OP_PASSWORD */
 };
 
-/* The last enabled admin may not be disabled: nobody could manage the
- * village then. */
+/* The last enabled admin may not be disabled, nor lose the admin role:
+ * nobody could manage the village then. `revoked`: one admin role of
+ * `id` was just deleted in this transaction; refused unless they hold
+ * another or another enabled admin is left. */
 static enum hz_status
-check_not_last_admin(const struct hz_ctx *x, uint64_t id)
+check_not_last_admin(const struct hz_ctx *x, uint64_t id, bool revoked)
 {
+	static const struct hz_refusal last_admin_role = { HZ_ERR_CONFLICT,
+	    "last_admin", NULL, "这是最后一个可用的管理员账号，撤销其管理员"
+	    "角色后将无人能管理系统：请先给另一位工作人员设置管理员角色" };
 	struct hz_db_arg user = HZ_ARG_I64((long long)id);
 	struct hz_db_result r;
 	enum hz_status rc;
 
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_IS_ADMIN,
-	    HZ_ARGS(user), &r)) || HZ_CELL(&r, 0, 0)->i == 0)
+	    HZ_ARGS(user), &r)))
 		return rc;
+	if ((HZ_CELL(&r, 0, 0)->i != 0) == revoked)
+		return HZ_OK;
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OTHER_ADMINS,
 	    HZ_ARGS(user), &r)))
 		return rc;
-	return r.nrows == 0 ? hz_refuse(x, &last_admin) : HZ_OK;
+	if (r.nrows != 0)
+		return HZ_OK;
+	return hz_refuse(x, revoked ? &last_admin_role : &last_admin);
 }
 
 /* One change to one staff account, its sessions and its audit row. A
@@ -970,7 +988,7 @@ account_tx(const struct hz_ctx *x, void *p)
 	case OP_DISABLE:
 		if (disabled)
 			return HZ_OK;
-		if ((rc = check_not_last_admin(x, j->id)) ||
+		if ((rc = check_not_last_admin(x, j->id, false)) ||
 		    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_DISABLE,
 		    HZ_ARGS(id), NULL)) ||
 		    (rc = hz_session_end_user(x, j->id)))
@@ -1058,9 +1076,17 @@ hz_staff_password_reset(const struct hz_ctx *x, uint64_t id, char **temporary)
 	char pw[HZ_TEMP_PASSWORD_LEN + 1];
 	enum hz_status rc;
 
+	/* A stolen access token must not take its own account over: one's
+	 * own password changes with the old one. */
+	static const struct hz_refusal self_reset = { HZ_ERR_CONFLICT,
+	    "cannot_reset_self", NULL, "不能重置自己的密码：请在“修改密码”里"
+	    "用原密码修改，忘记了请由另一位管理员重置" };
+
 	*temporary = NULL;
 	if (!may_administer(x))
 		return HZ_ERR_FORBIDDEN;
+	if (x->caller != NULL && x->caller->id == id)
+		return hz_refuse(x, &self_reset);
 	hz_password_temporary(pw);
 	if ((rc = set_password(x, id, pw, true, "user.password_reset")) ==
 	    HZ_OK && (*temporary = hz_arena_strdup(x->arena, pw)) == NULL)

@@ -123,7 +123,8 @@ enum hz_status hz_staff_enable(const struct hz_ctx *, uint64_t id);
 void hz_password_temporary(char out[HZ_TEMP_PASSWORD_LEN + 1]);
 /* A temporary password (*temporary, in the arena: shown once, never
  * stored in clear or logged): must_change_password = 1, every session
- * ended; audited user.password_reset. */
+ * ended; audited user.password_reset. 409 cannot_reset_self for the
+ * caller's own account (they change it with the old one). */
 enum hz_status hz_staff_password_reset(const struct hz_ctx *, uint64_t id,
                                        char **temporary);
 /* The command line only (no caller): a password the operator chose

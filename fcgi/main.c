@@ -45,6 +45,18 @@ config_path(int argc, char **argv)
 	return env && *env ? env : "var/huzu.conf";
 }
 
+/* Why the database said no, for a command's last line: MariaDB's errno
+ * and words when it gave them, else the status. Before hz_db_free. */
+static const char *
+db_reason(const struct hz_db *db, enum hz_status rc, char *buf, size_t n)
+{
+	if (db != NULL && hz_db_errno(db) != 0)
+		snprintf(buf, n, "MariaDB error %u: %s", hz_db_errno(db),
+		    hz_db_error(db));
+	else
+		snprintf(buf, n, "%s", hz_status_str(rc));
+	return buf;
+}
 
 static int
 cmd_migrate(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
@@ -63,16 +75,17 @@ cmd_migrate(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 		return 1;
 	if ((rc = hz_db_connect(db)) != HZ_OK) {
 		fprintf(stderr, "huzu: cannot reach the database (%s)\n",
-		    hz_status_str(rc));
+		    db_reason(db, rc, err, sizeof(err)));
 		hz_db_free(db);
 		return 1;
 	}
 	rc = hz_migrate(db, cfg.sql_dir, stdout, &applied);
+	if (rc != HZ_OK)
+		fprintf(stderr, "huzu: migrate failed: %s\n",
+		    db_reason(db, rc, err, sizeof(err)));
 	hz_db_free(db);
-	if (rc != HZ_OK) {
-		fprintf(stderr, "huzu: migrate failed: %s\n", hz_status_str(rc));
+	if (rc != HZ_OK)
 		return 1;
-	}
 	printf("%d migration(s) applied\n", applied);
 	return 0;
 }
@@ -530,11 +543,12 @@ cmd_config(int argc, char **argv, const char *path)
 	/* --check: the file, its secrets, then the database it names. */
 	db = hz_db_new(&cfg);
 	rc = db ? hz_db_connect(db) : HZ_ERR_DB;
+	db_reason(db, rc, err, sizeof(err));
 	hz_db_free(db);
 	sodium_memzero(&cfg, sizeof(cfg));
 	if (rc != HZ_OK) {
 		fprintf(stderr, "huzu: %s: the database cannot be reached (%s)\n",
-		    path, hz_status_str(rc));
+		    path, err);
 		return 1;
 	}
 	printf("%s: ok (secrets complete, database reachable)\n", path);

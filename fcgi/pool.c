@@ -126,17 +126,26 @@ fd_path(char *buf, size_t n, int fd)
 	snprintf(buf, n, "/dev/fd/%d", fd);
 }
 
-/* Loads the config (and checks its secrets) from a snapshot. */
+/* Loads the config (and checks its secrets) from a snapshot of the file
+ * `name`; an error about the snapshot (/dev/fd/N:14: ...) names the file. */
 static int
-conf_load(struct hz_config *c, int fd, char *err, size_t errlen)
+conf_load(struct hz_config *c, int fd, const char *name, char *err,
+          size_t errlen)
 {
 	struct hz_keys keys;
-	char path[32];
+	char path[32], named[512];
+	size_t k;
 	int ok;
 
 	fd_path(path, sizeof(path), fd);
 	ok = hz_config_load(c, path, err, errlen) == HZ_OK &&
 	    hz_keys_load(c, &keys, err, errlen) == HZ_OK;
+	k = strlen(path);
+	if (!ok && strncmp(err, path, k) == 0 && (err[k] == ':' ||
+	    err[k] == '\0')) {
+		snprintf(named, sizeof(named), "%s%s", name, err + k);
+		snprintf(err, errlen, "%s", named);
+	}
 	sodium_memzero(&keys, sizeof(keys));
 	/* The master needs no secret at all: its workers read their own. */
 	sodium_memzero(&c->secrets, sizeof(c->secrets));
@@ -608,7 +617,8 @@ reload(struct master *m)
 	}
 	m->reload_again = false;
 	if ((p->conf_fd = conf_snapshot(m->config_path, err, sizeof(err))) < 0 ||
-	    conf_load(&p->cfg, p->conf_fd, err, sizeof(err)) != 0) {
+	    conf_load(&p->cfg, p->conf_fd, m->config_path, err,
+	    sizeof(err)) != 0) {
 		char q[300];
 
 		if (p->conf_fd >= 0)
@@ -723,7 +733,7 @@ hz_serve(const char *exe, const char *config_path)
 	/* Checked here once so a bad secrets file stops the start, rather
 	 * than every worker dying at birth. */
 	if ((m.conf_fd = conf_snapshot(config_path, err, sizeof(err))) < 0 ||
-	    conf_load(&m.cfg, m.conf_fd, err, sizeof(err)) != 0) {
+	    conf_load(&m.cfg, m.conf_fd, config_path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "huzu: %s\n", err);
 		return 1;
 	}

@@ -92,9 +92,12 @@ hz_param(const struct hz_req *req, const char *name)
 bool
 hz_path_id(struct hz_req *req, const char *name, uint64_t *out)
 {
+	const char *s = hz_param(req, name);
 	int64_t v;
 
-	if (!hz_parse_i64z(hz_param(req, name), 1, HZ_ID_MAX, &v)) {
+	/* One spelling per id: "01" is no id (and no alias of 1). */
+	if (s == NULL || s[0] == '0' ||
+	    !hz_parse_i64z(s, 1, HZ_ID_MAX, &v)) {
 		hz_reply_status(req, HZ_ERR_NOT_FOUND);
 		return false;
 	}

@@ -67,6 +67,9 @@ static const struct key keys[] = {
 	INT(refresh_grace, 0, 60, "10",
 	    "seconds a spent refresh token still answers its unspent successor"
 	    " (tabs refreshing at once); 0 never"),
+	INT(temp_password_ttl, 3600, 30 * 86400, "259200",
+	    "seconds a temporary password (an admin's reset) logs in before it"
+	    " expires and another reset is needed"),
 	STR(jwt_issuer, "huzu", "iss of the access tokens"),
 	STR(jwt_audience, "huzu-h5", "aud of the access tokens"),
 	INT(code_ttl, 60, 3600, "300", "lifetime of a login code, seconds"),

@@ -48,6 +48,7 @@ struct hz_config {
 	int       access_ttl;
 	int       refresh_ttl;
 	int       refresh_grace;
+	int       temp_password_ttl;
 	char      jwt_issuer[64];
 	char      jwt_audience[64];
 	int       code_ttl;

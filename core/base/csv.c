@@ -179,6 +179,29 @@ hz_csv_parse(hz_arena *a, const char *s, size_t len, struct hz_csv *out,
 	return HZ_OK;
 }
 
+/* Whether a spreadsheet may run `s` as a formula. OWASP's list: = + - @
+ * first, or a tab or carriage return first; and a spreadsheet also takes
+ * = + - @ after leading spaces, and their full-width forms (＝ ＋ － ＠,
+ * which a Chinese input method types) as the same signs. */
+bool
+hz_csv_formula_like(const char *s)
+{
+	static const char *const wide[] = {
+		"\xef\xbc\x9d", "\xef\xbc\x8b", "\xef\xbc\x8d", "\xef\xbc\xa0",
+	};
+
+	if (s[0] == '\t' || s[0] == '\r')
+		return true;
+	while (*s == ' ')
+		s++;
+	if (*s != '\0' && strchr("=+-@", *s) != NULL)
+		return true;
+	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
+		if (strncmp(s, wide[i], 3) == 0)
+			return true;
+	return false;
+}
+
 void
 hz_csv_field(struct hz_buf *b, const char *s, bool last)
 {
@@ -188,9 +211,7 @@ hz_csv_field(struct hz_buf *b, const char *s, bool last)
 		s = "";
 	if (quote)
 		hz_buf_puts(b, "\"");
-	/* OWASP's list: a spreadsheet also reads a formula after a leading
-	 * tab or carriage return. */
-	if (s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL)
+	if (hz_csv_formula_like(s))
 		hz_buf_puts(b, "'");
 	for (const char *p = s; *p; p++) {
 		if (*p == '"')

@@ -38,9 +38,11 @@ enum hz_status hz_csv_parse(hz_arena *, const char *text, size_t len,
                             const char **why);
 
 /* Appends one field of a row, quoted when it must be, then "," or (last)
- * CRLF. A field starting with = + - @, a tab or a CR gets a leading ' so
- * that a spreadsheet shows it rather than running it as a formula. NULL:
- * empty. */
+ * CRLF. A field starting with = + - @ (after spaces too, and their
+ * full-width ＝ ＋ － ＠), a tab or a CR gets a leading ' so that a
+ * spreadsheet shows it rather than running it as a formula. NULL: empty. */
 void hz_csv_field(struct hz_buf *, const char *s, bool last);
+/* Whether hz_csv_field guards `s` so (the importer takes the ' off). */
+bool hz_csv_formula_like(const char *s);
 
 #endif

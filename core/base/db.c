@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +29,7 @@ struct hz_db {
 	bool                    in_tx;
 	bool                    tx_lost;     /* connection died inside it */
 	unsigned                last_errno;
+	char                    last_error[256];   /* its words (hz_db_error) */
 	bool                    was_connected;   /* for the reconnect count */
 	struct timespec         retry_at;    /* no connect attempt before */
 	size_t                  ntables;
@@ -103,6 +105,12 @@ hz_db_errno(const struct hz_db *db)
 	return db->last_errno;
 }
 
+const char *
+hz_db_error(const struct hz_db *db)
+{
+	return db != NULL && db->last_errno != 0 ? db->last_error : "";
+}
+
 static bool
 is_connection_error(unsigned e)
 {
@@ -169,6 +177,8 @@ hz_db_connect(struct hz_db *db)
 		struct timespec now;
 
 		db->last_errno = mysql_errno(m);
+		snprintf(db->last_error, sizeof(db->last_error), "%s",
+		    mysql_error(m));
 		hz_metrics_inc(HZ_M_DB_CONNECT_FAILURES);
 		hz_warn("db connect failed", "errno=%u error=\"%s\"",
 		    mysql_errno(m), mysql_error(m));
@@ -491,6 +501,8 @@ hz_db_run_sql(struct hz_db *db, const char *sql, size_t len)
 		hz_error("migration statement failed", "errno=%u error=\"%s\"",
 		    e, mysql_stmt_error(st));
 		db->last_errno = e;
+		snprintf(db->last_error, sizeof(db->last_error), "%s",
+		    mysql_stmt_error(st));
 		rc = is_connection_error(e) ? HZ_ERR_DB_UNAVAILABLE : HZ_ERR_DB;
 	}
 	mysql_stmt_close(st);

@@ -138,5 +138,10 @@ enum hz_status hz_db_tx_read_committed(struct hz_db *,
 /* The server's error number of the last failure (0 if none): for tests
  * and for logs. */
 unsigned       hz_db_errno(const struct hz_db *);
+/* MariaDB's words for that error, when a connection or a migration
+ * statement (hz_db_run_sql) failed; "" otherwise. For operators' eyes
+ * (the command line): not kept for other statements, whose messages
+ * may quote values. */
+const char    *hz_db_error(const struct hz_db *);
 
 #endif

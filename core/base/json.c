@@ -409,6 +409,35 @@ has_control(const char *s, bool multiline)
 	return false;
 }
 
+/* A name's edges (HZ_NAME): no space first or last (ASCII space or tab,
+ * the no-break space U+00A0, the ideographic space U+3000: two names
+ * that look alike), and no full-width ＝ ＋ － ＠ first (a spreadsheet
+ * runs them as a formula). Refused like control characters, so that
+ * what is stored is what was sent. */
+static const char name_edge_message[] =
+    "开头和结尾不能有空格，开头也不能是 ＝ ＋ － ＠";
+
+static bool
+name_edge_bad(const char *s, size_t len)
+{
+	static const char *const space[] = { " ", "\t", "\xc2\xa0",
+	    "\xe3\x80\x80" };
+	static const char *const sign[] = { "\xef\xbc\x9d", "\xef\xbc\x8b",
+	    "\xef\xbc\x8d", "\xef\xbc\xa0" };
+
+	for (size_t i = 0; i < sizeof(space) / sizeof(space[0]); i++) {
+		size_t n = strlen(space[i]);
+
+		if (len >= n && (memcmp(s, space[i], n) == 0 ||
+		    memcmp(s + len - n, space[i], n) == 0))
+			return true;
+	}
+	for (size_t i = 0; i < sizeof(sign) / sizeof(sign[0]); i++)
+		if (len >= 3 && memcmp(s, sign[i], 3) == 0)
+			return true;
+	return false;
+}
+
 /* Bidirectional controls and invisible characters (hz_utf8_hidden): a
  * name, a room or a reason holding one can read differently on a staff
  * page than it is stored, or pass for another. Refused rather than
@@ -495,6 +524,8 @@ check_text(hz_arena *a, const struct hz_rule *r, const char *s, size_t len)
 			return r->message ? r->message : "含有不允许的字符";
 		if (has_control(s, r->flags & HZ_MULTILINE))
 			return "含有不允许的控制字符";
+		if ((r->flags & HZ_NAME) && name_edge_bad(s, len))
+			return name_edge_message;
 		if (hz_utf8_find_hidden(s, len) != NULL)
 			return hidden_message;
 		return NULL;
@@ -541,6 +572,7 @@ hz_rule_ok(const struct hz_rule *r, const char *s, bool optional)
 		return n >= r->min && n <= r->max && !(r->min > 0 && blank(s)) &&
 		    (r->chars == NULL || strspn(s, r->chars) == strlen(s)) &&
 		    !has_control(s, r->flags & HZ_MULTILINE) &&
+		    !((r->flags & HZ_NAME) && name_edge_bad(s, strlen(s))) &&
 		    hz_utf8_find_hidden(s, strlen(s)) == NULL;
 	}
 	case HZ_F_ENUM:

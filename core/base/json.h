@@ -77,6 +77,9 @@ enum {
 	HZ_REQUIRED  = 1 << 0,  /* struct hz_field.flags */
 	HZ_MULTILINE = 1 << 1,  /* struct hz_rule.flags: strings may hold
 	                           \n, \r, \t */
+	HZ_NAME      = 1 << 2,  /* struct hz_rule.flags: a name; no space
+	                           (ASCII, U+00A0, U+3000) first or last, no
+	                           full-width ＝＋－＠ first */
 };
 
 #define HZ_ID_MAX 9007199254740991LL

@@ -95,7 +95,7 @@ describe('who may', () => {
     assert.deepEqual(bad, []);
     assert.deepEqual(row(target.id), { disabled: false, disabled_at: false, must: false, changed: false });
     await login(target.username, target.password);
-    for (const id of [r.user.id, 99999999, 0, 'abc', '1.5']) {
+    for (const id of [r.user.id, 99999999, 0, 'abc', '1.5', `0${target.id}`]) {
       for (const op of ['disable', 'enable', 'password-reset']) {
         expectError(await post(`${USERS}/${id}/${op}`, admin), 404, 'not_found');
       }
@@ -147,9 +147,12 @@ describe('disabling and enabling', () => {
     assert.deepEqual(auditRows(rid(await enable(u.id))), [], 'enabling an enabled account writes nothing');
   });
 
-  test('an admin cannot disable themselves (409); the account stays as it was', async () => {
+  test('an admin cannot disable themselves nor reset their own password (409); the account stays as it was', async () => {
     const e = expectError(await disable(admin.user.id), 409, 'cannot_disable_self');
     assert.match(e.message, /另一位管理员/);
+    const r = expectError(await reset(admin.user.id), 409, 'cannot_reset_self');
+    assert.match(r.message, /修改密码/);
+    assert.equal(row(admin.user.id).must, false);
     assert.equal(row(admin.user.id).disabled, false);
     expectStatus(await api('GET', ME, admin), 200);
   });
@@ -337,7 +340,7 @@ describe('the command line', () => {
     assert.equal(huzu(['user', 'disable']).status, 2, 'usage');
   });
 
-  test('the last enabled admin cannot be disabled (409 last_admin); another admin can', async () => {
+  test('the last enabled admin cannot be disabled nor lose the admin role (409 last_admin); another admin can', async () => {
     const second = await person();
     expectStatus(await api('POST', `${USERS}/${second.id}/roles`, admin, { json: { role: 'admin', unit_id: uid('SMQ') } }), 201);
     const t = await login(second.username, second.password);
@@ -355,6 +358,17 @@ describe('the command line', () => {
       assert.match(last.err, /最后一个可用的管理员/);
       assert.equal(row(admin.user.id).disabled, false);
       expectStatus(await api('GET', ME, admin), 200);
+      // Nor may it lose the admin role, by id or by name.
+      const held = expectStatus(await api('GET', `${USERS}/${admin.user.id}`, admin), 200).roles
+        .filter((r) => r.role === 'admin');
+      assert.ok(held.length >= 1);
+      for (const r of held) {
+        expectError(await api('DELETE', `${USERS}/${admin.user.id}/roles/${r.id}`, admin), 409, 'last_admin');
+      }
+      const rm = huzu(['role', 'remove', 'admin', 'admin', 'SMQ']);
+      assert.equal(rm.status, 1);
+      assert.match(rm.err, /最后一个可用的管理员/);
+      expectStatus(await api('GET', USERS, admin), 200);
     } finally {
       for (const n of others) huzu(['user', 'enable', n]);
     }

@@ -30,6 +30,23 @@ test('migrate again applies nothing', () => {
   assert.doesNotMatch(r.stdout, /applying/);
 });
 
+test('a failing migration ends with MariaDB\'s own words', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'huzu-migrate-'));
+  try {
+    const dir = path.join(tmp, 'sql');
+    fs.cpSync(sqlDir(), dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, '9999_x.sql'), 'SELECT nope FROM no_such_table;\n');
+    const conf = path.join(tmp, 'huzu.conf');
+    fs.writeFileSync(conf, fs.readFileSync(configPath, 'utf8').replace(/^sql_dir = .*$/m, `sql_dir = ${dir}`));
+    const r = migrate(conf);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /9999_x\.sql failed: MariaDB error 1146: Table '.*no_such_table' doesn't exist/);
+    assert.match(r.stderr, /huzu: migrate failed: MariaDB error 1146: Table '.*no_such_table' doesn't exist\n$/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test('an applied migration that was edited is refused', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'huzu-migrate-'));
   try {

@@ -251,7 +251,8 @@ test('huzu config --check: 1 for a file that cannot serve, 0 for one that can', 
   const cases = [
     ['a key out of range', good.replace(/^workers = .*$/m, 'workers = 0'), /workers/],
     ['an unknown key', `${good}\nno_such_key = 1\n`, /no_such_key/],
-    ['a database that cannot be reached', good.replace(/^db_name = .*$/m, 'db_name = nosuchdb'), /database cannot be reached/],
+    ['a database that cannot be reached', good.replace(/^db_name = .*$/m, 'db_name = nosuchdb'),
+      /database cannot be reached \(MariaDB error \d+: .*nosuchdb/],
   ];
   for (const [what, text, why] of cases) {
     const f = path.join(tmp, 'bad.conf');
@@ -263,4 +264,12 @@ test('huzu config --check: 1 for a file that cannot serve, 0 for one that can', 
   const r = spawnSync(bin, ['config', '--check', '-c', configPath], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /ok/);
+  // serve reads a snapshot (/dev/fd/N): its error names the file.
+  const f = path.join(tmp, 'syntax.conf');
+  fs.writeFileSync(f, good.replace(/^workers = .*$/m, 'workers = many'));
+  const s = spawnSync(bin, ['serve', '-c', f], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(s.status, 1, s.stderr);
+  assert.ok(s.stderr.includes(`huzu: ${f}:`), s.stderr);
+  assert.match(s.stderr, /:\d+: bad value for workers/);
+  assert.doesNotMatch(s.stderr, /\/dev\/fd\//);
 });

@@ -68,8 +68,8 @@ refuses_broken_input_with_its_line(void **state)
 }
 
 /* Written fields: quoted when they must be, and anything a spreadsheet
- * would run as a formula (= + - @, or one of those after a leading tab or
- * carriage return) shown as text. */
+ * would run as a formula (= + - @ or their full-width forms, first or
+ * after spaces; a leading tab or carriage return) shown as text. */
 static void
 writes_fields_a_spreadsheet_shows(void **state)
 {
@@ -84,6 +84,15 @@ writes_fields_a_spreadsheet_shows(void **state)
 		{ "\t=1+1", "'\t=1+1," },
 		{ "\r=1+1", "\"'\r=1+1\"," },
 		{ "a=b", "a=b," },
+		{ " =1+1", "' =1+1," },
+		{ "  @SUM(A1)", "'  @SUM(A1)," },
+		{ "\t-2", "'\t-2," },
+		{ "\xef\xbc\x9d" "1+1", "'\xef\xbc\x9d" "1+1," },       /* ＝ */
+		{ "\xef\xbc\x8b" "86", "'\xef\xbc\x8b" "86," },         /* ＋ */
+		{ "\xef\xbc\x8d" "2", "'\xef\xbc\x8d" "2," },           /* － */
+		{ "\xef\xbc\xa0" "SUM", "'\xef\xbc\xa0" "SUM," },       /* ＠ */
+		{ "张\xef\xbc\x9d", "张\xef\xbc\x9d," },
+		{ " a", " a," },
 		{ NULL, "," },
 	};
 	struct hz_buf b;

@@ -8,7 +8,8 @@
 #include "session.h"
 #include "users.h"
 
-enum { S_EXPIRE, S_AGE, S_FAMILY_STATES, S_AGE_FAILURES, S__MAX };
+enum { S_EXPIRE, S_AGE, S_FAMILY_STATES, S_AGE_FAILURES, S_AGE_PASSWORD,
+    S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_EXPIRE] = "UPDATE login_codes SET expires_at = NOW(3) - INTERVAL 1"
 	    " SECOND WHERE phone_index = ?",
@@ -19,6 +20,9 @@ static const char *const sql[S__MAX] = {
 	/* Moves an account's failed logins out of the guard's window. */
 	[S_AGE_FAILURES] = "UPDATE staff_login_failures"
 	    " SET at = at - INTERVAL 1 DAY WHERE id > ?",
+	/* Sets an account's password a second older than temp_password_ttl. */
+	[S_AGE_PASSWORD] = "UPDATE users SET password_changed_at = NOW(3)"
+	    " - INTERVAL 259201 SECOND WHERE id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_login", sql);
 
@@ -418,6 +422,35 @@ unknown_names_are_guarded_alike(void **state)
 	    name + 6), "guess", &t), HZ_ERR_RATE_LIMITED);
 }
 
+/* A temporary password logs in for temp_password_ttl; older, it is a
+ * wrong password to the caller. A chosen one never expires. */
+static void
+temporary_passwords_expire(void **state)
+{
+	struct hz_ctx x = fx;
+	uint64_t u;
+	char *pw;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_cfg.temp_password_ttl, 259200);
+	u = staff_with(PW);
+	assert_int_equal(hz_staff_password_reset(&x, u, &pw), HZ_OK);
+	assert_int_equal(login_from("203.0.113.20", u, pw), HZ_OK);
+	fx_exec(&stmts, S_AGE_PASSWORD, u);
+	assert_int_equal(login_from("203.0.113.20", u, pw),
+	    HZ_ERR_UNAUTHORIZED);
+	assert_string_equal(fx_why.code, "login_failed");
+	assert_int_equal(fx_audits("login.staff.refused", u, u), 1);
+	/* A new reset starts the clock again. */
+	assert_int_equal(hz_staff_password_reset(&x, u, &pw), HZ_OK);
+	assert_int_equal(login_from("203.0.113.20", u, pw), HZ_OK);
+	/* A password the user chose does not expire. */
+	assert_int_equal(hz_staff_password_set(&x, u, PW), HZ_OK);
+	fx_exec(&stmts, S_AGE_PASSWORD, u);
+	assert_int_equal(login_from("203.0.113.20", u, PW), HZ_OK);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(guessing_from_one_address_slows_down),
 	cmocka_unit_test(a_guesser_at_the_users_address_cannot_lock_them_out),
@@ -430,4 +463,5 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(expired_codes_are_refused),
 	cmocka_unit_test(refresh_rotates_and_reuse_revokes_the_family),
 	cmocka_unit_test(logout_ends_the_family),
-	cmocka_unit_test(staff_passwords))
+	cmocka_unit_test(staff_passwords),
+	cmocka_unit_test(temporary_passwords_expire))

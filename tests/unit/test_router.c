@@ -1,5 +1,7 @@
 #include "unit.h"
 
+#include <stdio.h>
+
 #include "dispatch.h"
 #include "response.h"
 #include "router.h"
@@ -157,6 +159,33 @@ handle_answers_every_failure_with_the_envelope(void **state)
 	assert_response(r, "Status: 500", "\"code\":\"internal\"");
 }
 
+/* An id in the path has one spelling: digits, no leading zero. */
+static void
+path_ids_are_canonical(void **state)
+{
+	static const char *const bad[] = { "01", "007", "0", "-1", "+1", "1x",
+	    " 1", "1.0", "9223372036854775808" };
+	char allow[64], path[64];
+	struct hz_req *r;
+	uint64_t id = 0;
+
+	(void)state;
+	r = req_for(HZ_GET, "/api/v1/units/42");
+	assert_int_equal(hz_route_match(r, table, N, allow, sizeof(allow)),
+	    HZ_MATCH_OK);
+	assert_true(hz_path_id(r, "id", &id));
+	assert_int_equal(id, 42);
+	assert_false(r->replied);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		snprintf(path, sizeof(path), "/api/v1/units/%s", bad[i]);
+		r = req_for(HZ_GET, path);
+		assert_int_equal(hz_route_match(r, table, N, allow,
+		    sizeof(allow)), HZ_MATCH_OK);
+		assert_false(hz_path_id(r, "id", &id));
+		assert_response(r, "Status: 404", "\"code\":\"not_found\"");
+	}
+}
+
 static void
 head_has_headers_but_no_body(void **state)
 {
@@ -221,5 +250,6 @@ UNIT_TESTS(setup, unit_arena_teardown,
 	cmocka_unit_test(matches_literal_and_params),
 	cmocka_unit_test(unknown_paths_and_methods),
 	cmocka_unit_test(handle_answers_every_failure_with_the_envelope),
+	cmocka_unit_test(path_ids_are_canonical),
 	cmocka_unit_test(head_has_headers_but_no_body),
 	cmocka_unit_test(streamed_answers_go_out_as_written))

@@ -367,6 +367,12 @@ the_scan_says_who_reviews_and_a_published_phone(void **state)
 	assert_int_equal(hz_scan(&x, fx_token(o.b2), &s), HZ_OK);
 	assert_string_equal(s.reviewer_role, "group_leader");
 	assert_null(s.contact_phone);
+	/* A disabled head is no head: the leaders are named, no phone. */
+	assert_int_equal(hz_staff_disable(&fx, head.id), HZ_OK);
+	assert_int_equal(hz_scan(&x, fx_token(o.b1), &s), HZ_OK);
+	assert_string_equal(s.reviewer_role, "group_leader");
+	assert_string_equal(s.reviewer_name, "测试员、测试员");
+	assert_null(s.contact_phone);
 }
 
 static void

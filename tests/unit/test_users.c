@@ -10,13 +10,16 @@
 #include "session.h"
 #include "users.h"
 
-enum { S_DISABLE, S_GRANTS, S_ADMINS, S__MAX };
+enum { S_DISABLE, S_GRANTS, S_ADMINS, S_SESSION, S_ADMIN_ROLE, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
 	[S_ADMINS] = "SELECT DISTINCT u.id FROM users u JOIN role_assignments r"
 	    " ON r.user_id = u.id WHERE r.role = 'admin' AND u.disabled = 0"
 	    " ORDER BY u.id",
 	[S_GRANTS] = "SELECT COUNT(*) FROM role_assignments WHERE user_id = ?",
+	[S_SESSION] = "SELECT MAX(id) FROM sessions WHERE user_id = ?",
+	[S_ADMIN_ROLE] = "SELECT MIN(id) FROM role_assignments WHERE user_id = ?"
+	    " AND role = 'admin'",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_users", sql);
 
@@ -108,6 +111,23 @@ staff_accounts_follow_the_rules(void **state)
 	INVALID_ON(password, NULL, "password");
 	INVALID_ON(display_name, "", "display_name");
 	INVALID_ON(display_name, repeat("名", 33), "display_name");
+	/* Spaces at either end (ASCII, U+00A0, U+3000), a full-width
+	 * formula sign first: refused like control characters. */
+	INVALID_ON(display_name, " 李主任", "display_name");
+	INVALID_ON(display_name, "李主任\t", "display_name");
+	INVALID_ON(display_name, "\xc2\xa0李主任", "display_name");
+	INVALID_ON(display_name, "李主任\xe3\x80\x80", "display_name");
+	INVALID_ON(display_name, "\xef\xbc\x9d" "1+1", "display_name");
+	INVALID_ON(display_name, "\xef\xbc\x8b" "86", "display_name");
+	INVALID_ON(display_name, "\xef\xbc\x8d" "2", "display_name");
+	INVALID_ON(display_name, "\xef\xbc\xa0" "李", "display_name");
+	assert_non_null(strstr(fx_why.message, "空格"));
+	/* Inside a name, or a sign after its first character: fine. */
+	assert_true(hz_rule_ok(&hz_user_rules.display_name, "李 主任", false));
+	assert_true(hz_rule_ok(&hz_user_rules.display_name,
+	    "李\xe3\x80\x80主任", false));
+	assert_true(hz_rule_ok(&hz_user_rules.display_name,
+	    "李\xef\xbc\x9d", false));
 	INVALID_ON(phone, "12345", "phone");
 	INVALID_ON(phone, "23912345678", "phone");
 	/* Taken: the username, or the phone under another name, each
@@ -578,16 +598,23 @@ accounts_are_disabled_and_enabled(void **state)
 	assert_int_equal(fx_audits("user.enable", admin.id, s.id), 0);
 }
 
-/* Whoever disables, one enabled admin stays: the last one is refused. */
+/* Whoever disables, one enabled admin stays: the last one is refused,
+ * and so is taking the admin role from them (by id or by name). */
 static void
 the_last_admin_stays(void **state)
 {
-	struct hz_caller a;
+	struct hz_caller a, b;
 	struct hz_db_result r;
+	uint64_t last, role;
 	size_t n;
 
 	(void)state;
 	FX_NEED_DB();
+	/* While others are left, an admin role goes like any other. */
+	assert_int_equal(fx_staff(&b, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
+	assert_int_equal(hz_role_revoke(&fx, b.id, (uint64_t)fx_count(&stmts,
+	    S_ADMIN_ROLE, b.id)), HZ_OK);
+	assert_int_equal(grants_of(b.id), 0);
 	assert_int_equal(fx_staff(&a, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
 	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_ADMINS,
 	    HZ_NO_ARGS, &r), HZ_OK);
@@ -596,10 +623,21 @@ the_last_admin_stays(void **state)
 	for (size_t i = 0; i + 1 < n; i++)
 		assert_int_equal(hz_staff_disable(&fx,
 		    HZ_ID(HZ_CELL(&r, i, 0))), HZ_OK);
-	fx_refused(&fx, hz_staff_disable(&fx, HZ_ID(HZ_CELL(&r, n - 1, 0))),
-	    HZ_ERR_CONFLICT, "last_admin", NULL);
-	assert_int_equal(hz_caller_load(&fx, HZ_ID(HZ_CELL(&r, n - 1, 0)), &a),
-	    HZ_OK);
+	last = HZ_ID(HZ_CELL(&r, n - 1, 0));
+	fx_refused(&fx, hz_staff_disable(&fx, last), HZ_ERR_CONFLICT,
+	    "last_admin", NULL);
+	assert_int_equal(hz_caller_load(&fx, last, &a), HZ_OK);
+	role = (uint64_t)fx_count(&stmts, S_ADMIN_ROLE, last);
+	fx_refused(&fx, hz_role_revoke(&fx, last, role), HZ_ERR_CONFLICT,
+	    "last_admin", NULL);
+	assert_non_null(strstr(fx_why.message, "撤销"));
+	for (size_t i = 0; i < a.ngrants; i++)
+		if (a.grants[i].role == HZ_ROLE_ADMIN)
+			fx_refused(&fx, hz_role_remove(&fx, last, HZ_ROLE_ADMIN,
+			    a.grants[i].unit_id), HZ_ERR_CONFLICT, "last_admin",
+			    NULL);
+	assert_int_equal(hz_caller_load(&fx, last, &a), HZ_OK);
+	assert_true(hz_can_anywhere(&a, HZ_RIGHT_USER_ADMIN));
 	for (size_t i = 0; i + 1 < n; i++)
 		assert_int_equal(hz_staff_enable(&fx,
 		    HZ_ID(HZ_CELL(&r, i, 0))), HZ_OK);
@@ -708,6 +746,12 @@ passwords_are_reset_and_changed(void **state)
 	x = fx_as(&admin);
 	assert_int_equal(hz_staff_password_reset(&x, r.id, &pw),
 	    HZ_ERR_NOT_FOUND);
+	/* Not one's own: that changes with the old password. */
+	fx_refused(&x, hz_staff_password_reset(&x, admin.id, &pw),
+	    HZ_ERR_CONFLICT, "cannot_reset_self", NULL);
+	assert_null(pw);
+	assert_int_equal(fx_audits("user.password_reset", admin.id, admin.id),
+	    0);
 	assert_int_equal(hz_staff_password_reset(&x, s.id, &pw), HZ_OK);
 	assert_non_null(pw);
 	assert_int_equal(strlen(pw), HZ_TEMP_PASSWORD_LEN);
@@ -767,6 +811,71 @@ passwords_are_reset_and_changed(void **state)
 	assert_false(c.must_change_password);
 	assert_int_equal(hz_staff_password_set(&fx, r.id, "chosen password"),
 	    HZ_ERR_NOT_FOUND);
+}
+
+/* What changed after the old password was checked and before the change
+ * commits wins: a reset (not silently undone), an ended session, a
+ * disabled account. Nothing is written then. */
+static void
+a_change_does_not_undo_what_came_between(void **state)
+{
+	struct hz_caller s, c, admin;
+	struct hz_password_change pc;
+	struct hz_tokens t;
+	struct hz_ctx x, ax;
+	char *pw;
+	uint64_t id;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_staff(&s, HZ_ROLE__MAX, 0), HZ_OK);
+	admin = admin_at(fx_root());
+	ax = fx_as(&admin);
+
+	/* A reset in between. */
+	assert_int_equal(hz_session_start(&fx, s.id, "staff", &t), HZ_OK);
+	assert_int_equal(hz_caller_load_session(&fx, s.id,
+	    (uint64_t)fx_count(&stmts, S_SESSION, s.id), &c), HZ_OK);
+	x = fx_as(&c);
+	assert_int_equal(hz_password_change_check(&x, "long enough password",
+	    "a new password 1", &pc), HZ_OK);
+	assert_int_equal(hz_staff_password_reset(&ax, s.id, &pw), HZ_OK);
+	fx_refused(&x, hz_password_change_commit(&x, &pc, &t),
+	    HZ_ERR_CONFLICT, "password_changed", NULL);
+	assert_int_equal(hz_staff_authenticate(&fx, s.username, pw, &id),
+	    HZ_OK);
+	assert_int_equal(hz_staff_authenticate(&fx, s.username,
+	    "a new password 1", &id), HZ_ERR_UNAUTHORIZED);
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
+	assert_true(c.must_change_password);
+
+	/* The caller's session ended in between (a logout everywhere). */
+	assert_int_equal(hz_session_start(&fx, s.id, "staff", &t), HZ_OK);
+	assert_int_equal(hz_caller_load_session(&fx, s.id,
+	    (uint64_t)fx_count(&stmts, S_SESSION, s.id), &c), HZ_OK);
+	x = fx_as(&c);
+	assert_int_equal(hz_password_change_check(&x, pw, "a new password 1",
+	    &pc), HZ_OK);
+	assert_int_equal(hz_session_end_user(&fx, s.id), HZ_OK);
+	fx_refused(&x, hz_password_change_commit(&x, &pc, &t),
+	    HZ_ERR_UNAUTHORIZED, "session_ended", NULL);
+
+	/* Disabled in between. */
+	assert_int_equal(hz_caller_load(&fx, s.id, &c), HZ_OK);
+	x = fx_as(&c);
+	assert_int_equal(hz_password_change_check(&x, pw, "a new password 1",
+	    &pc), HZ_OK);
+	assert_int_equal(hz_staff_disable(&ax, s.id), HZ_OK);
+	fx_refused(&x, hz_password_change_commit(&x, &pc, &t),
+	    HZ_ERR_UNAUTHORIZED, "session_ended", NULL);
+	assert_int_equal(hz_staff_enable(&ax, s.id), HZ_OK);
+	assert_int_equal(fx_audits("user.password_change", s.id, s.id), 0);
+
+	/* Nothing in between: the change goes through. */
+	assert_int_equal(hz_password_change(&x, pw, "a new password 1", &t),
+	    HZ_OK);
+	assert_int_equal(hz_staff_authenticate(&fx, s.username,
+	    "a new password 1", &id), HZ_OK);
 }
 
 /* building_head names the building's head when it has none; a second
@@ -842,4 +951,5 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(the_last_admin_stays),
 	cmocka_unit_test(temporary_passwords_are_readable_and_random),
 	cmocka_unit_test(passwords_are_reset_and_changed),
+	cmocka_unit_test(a_change_does_not_undo_what_came_between),
 	cmocka_unit_test(building_heads_follow_the_grant))
