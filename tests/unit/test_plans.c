@@ -91,9 +91,9 @@ static const char *const sql[S__MAX] = {
 	    " AS SIGNED)" T_COUNT,
 	/* core/complaints.c STMT_LIST_GROUP and STMT_LIST_ALL: root, then
 	 * LIST_FILTERS' 15 arguments. */
-	[E_INBOX_GROUP] = "EXPLAIN SELECT c.id" C_FROM " WHERE c.group_id = "
+	[E_INBOX_GROUP] = "EXPLAIN SELECT STRAIGHT_JOIN c.id" C_FROM " WHERE c.group_id = "
 	    C_ROOT_ID C_FILTERS,
-	[E_INBOX_ALL] = "EXPLAIN SELECT c.id" C_FROM
+	[E_INBOX_ALL] = "EXPLAIN SELECT STRAIGHT_JOIN c.id" C_FROM
 	    " WHERE c.unit_path LIKE CONCAT(?, '%')" C_FILTERS,
 	/* core/policy.c STMT_USER_SESSION: session, user. */
 	[E_CALLER] = "EXPLAIN SELECT kind, display_name, username,"
@@ -337,6 +337,7 @@ the_complaint_inbox_reads_an_index(void **state)
 	(void)state;
 	FX_NEED_DB();
 	in_core("complaints.c", C_FROM);
+	in_core("complaints.c", "SELECT STRAIGHT_JOIN ");
 	in_core("complaints.c", C_ROOT_ID);
 	in_core("complaints.c", C_FILTERS);
 	in_core("complaints.c", " WHERE c.group_id = ");
