@@ -222,7 +222,7 @@ export function freshPhone() {
 
 // A renter (a fresh phone, logged in through `call`) registers in unit
 // `building` from its first poster's code, read with `adminToken`: the
-// registration and the phone and ID number it sealed.
+// registration, the phone and ID number it sealed, and the renter's tokens.
 export async function registerRenter(call, smsLog, adminToken, building, { name, room, employer, daysAgo = 1 }) {
   const posters = expect(await call('GET', `/api/v1/units/${building}/posters`, { token: adminToken }), 200, 'posters');
   const phone = freshPhone();
@@ -236,5 +236,5 @@ export async function registerRenter(call, smsLog, adminToken, building, { name,
       consent_version: POLICY_VERSION,
     },
   }), 201, 'registration');
-  return { reg, phone, idNumber };
+  return { reg, phone, idNumber, renter };
 }

@@ -90,7 +90,7 @@ test('an instance at the previous release\'s schema upgrades in place: migrate, 
       let admin = expect(await call('POST', '/api/v1/auth/login',
         { json: { username: 'admin', password } }), 200, 'admin login').access_token;
       const [[building]] = rootSql("SELECT id FROM units WHERE code = 'U001'", { db: seed });
-      const { reg, phone, idNumber } = await registerRenter(call, smsLog, admin, building,
+      const { reg, phone, idNumber, renter } = await registerRenter(call, smsLog, admin, building,
         { name: '王升级', room: '302', employer: '石马桥制衣厂', daysAgo: 3 });
       const before = expect(await call('GET', `/api/v1/tenancies/${reg.id}`, { token: admin }), 200, 'tenancy');
       await pool.stop();
