@@ -173,6 +173,21 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
       });
       lap('logrotate');
 
+      // A photo, posted as the admin: the backup must carry it.
+      const jpg = path.join(dir, 'photo.jpg');
+      execFileSync('vips', ['black', jpg, '32', '32']);
+      const up = await fetch(`${front.base}/api/v1/uploads`, {
+        method: 'POST', body: fs.readFileSync(jpg), signal: AbortSignal.timeout(30_000),
+        headers: { authorization: `Bearer ${admin.access_token}`, 'content-type': 'image/jpeg' },
+      });
+      assert.equal(up.status, 201, `the photo upload: ${await up.clone().text()}`);
+      const photoId = (await up.json()).id;
+      // The photos (not tmp/ nor locks/, which the backup leaves out).
+      const filesUnder = (d) => (fs.existsSync(d) ? fs.readdirSync(d, { recursive: true }) : [])
+        .filter((f) => !/^(tmp|locks)\//.test(f) && fs.statSync(path.join(d, f)).isFile()).sort();
+      const stored = filesUnder(path.join(dir, 'uploads'));
+      assert.ok(stored.length >= 1, 'the photo is in uploads_dir');
+
       // --- backup ----------------------------------------------------------------
       // .tar.gz: gzip, by the final name (not the temporary one tar writes).
       const archive = path.join(dir, 'backup.tar.gz');
@@ -190,6 +205,8 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
       assert.match(manifest, new RegExp(`^migration_latest = ${lastMigration.replace('.', '\\.')}$`, 'm'));
       assert.match(manifest, /^huzu_version = huzu \S+$/m);
       assert.match(manifest, /^sha256 db\.sql = [0-9a-f]{64}$/m);
+      for (const f of stored) assert.ok(members.includes(`uploads/${f}`), `uploads/${f} in the archive`);
+      assert.ok(Number(manifest.match(/^uploads_files = (\d+)$/m)?.[1]) >= 1, `uploads_files in MANIFEST:\n${manifest}`);
       assert.doesNotMatch(b.stdout + b.stderr, new RegExp(valueOf(secrets, 'db_password')), 'no password in the output');
       const twice = script('backup', ['-c', confA, archive]);
       assert.equal(twice.status, 1, 'a backup is never overwritten');
@@ -238,6 +255,11 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
       assert.equal(r.status, 0, r.stderr);
       assert.equal(fs.readFileSync(secretsB, 'utf8'), fs.readFileSync(secrets, 'utf8'), 'the backup\'s keys');
       assert.equal(fs.statSync(secretsB).mode & 0o777, 0o600);
+      // The photo, byte for byte, under the restored instance's uploads_dir.
+      assert.deepEqual(filesUnder(path.join(bdir, 'uploads')), stored, 'the restored uploads');
+      for (const f of stored) {
+        assert.ok(fs.readFileSync(path.join(bdir, 'uploads', f)).equals(fs.readFileSync(path.join(dir, 'uploads', f))), f);
+      }
       lap('restore');
 
       // An instance on the restored database, behind the same nginx: the
@@ -249,6 +271,11 @@ test('a village runs its own Huzu: init, a 2 000-building import, disable, backu
       const idBack = expect(await call('GET', `/api/v1/tenancies/${reg.id}/id-number`, { token: admin2.access_token }), 200, 'id');
       assert.equal(idBack.id_number, idNumber);
       expect(await login('head07', headPw), 401, 'still disabled');
+      // Its row too (the file nginx serves is instance A's: same nginx).
+      const photo = await fetch(`${front.base}/api/v1/uploads/${photoId}`, {
+        headers: { authorization: `Bearer ${admin2.access_token}` }, signal: AbortSignal.timeout(15_000),
+      });
+      assert.equal(photo.status, 200, 'the photo on the restored instance');
       assert.equal(Number(rootSql("SELECT COUNT(*) FROM buildings", { db: dbB })[0][0]), csv.nBuildings);
       lap('read back');
     } finally {

@@ -438,6 +438,100 @@ the_village_row_is_present_another_village_stops(void **state)
 	assert_int_equal(hz_user_id_by_username(&fx, "newadmin"), 0);
 }
 
+/* --- init on a half-set-up instance: inside a transaction rolled back --- */
+
+enum { H_NO_VILLAGE, H_NO_STAFF, H__MAX };
+static const char *const half_sql[H__MAX] = {
+	/* The village (parent_id NULL) out of sight, as the fixture's root. */
+	[H_NO_VILLAGE] = "UPDATE units SET parent_id = id"
+	    " WHERE parent_id IS NULL",
+	[H_NO_STAFF] = "UPDATE users SET kind = 'resident'"
+	    " WHERE kind = 'staff'",
+};
+static const struct hz_stmt_table half_stmts =
+    HZ_STMT_TABLE("test_importer_half", half_sql);
+
+struct half_job {
+	bool                  staff;    /* keep staff (no village), or not */
+	enum hz_status        prep, init;
+	struct hz_setup_state st;
+	struct hz_refusal     why;
+};
+
+static enum hz_status
+half_tx(const struct hz_ctx *x, void *p)
+{
+	struct half_job *j = p;
+	struct hz_setup_input in = { "HALFV", "半村", "halfadmin", "半管理员",
+	    "long enough password" };
+	struct hz_ctx y = *x;
+	uint64_t v, user;
+
+	if ((j->prep = hz_setup_state(x, &j->st)))
+		return HZ_ERR_DB;
+	if (j->staff) {
+		if (j->st.staff == 0) {
+			struct hz_staff_new s = { .username =
+			    hz_arena_printf(x->arena, "%sstaff", tag),
+			    .display_name = "某人",
+			    .password = "long enough password" };
+
+			if ((j->prep = hz_staff_create(x, &s, &user)))
+				return HZ_ERR_DB;
+		}
+		j->prep = hz_db_run(x->db, x->arena, &half_stmts,
+		    H_NO_VILLAGE, HZ_NO_ARGS, NULL);
+	} else {
+		if (j->st.village == 0) {
+			struct hz_unit_input v0 = { .kind = "village",
+			    .name = "某村",
+			    .code = hz_arena_printf(x->arena, "%sV", tag) };
+
+			if ((j->prep = hz_unit_create(x, &v0, &v)))
+				return HZ_ERR_DB;
+		}
+		j->prep = hz_db_run(x->db, x->arena, &half_stmts,
+		    H_NO_STAFF, HZ_NO_ARGS, NULL);
+	}
+	if (j->prep || (j->prep = hz_setup_state(x, &j->st)))
+		return HZ_ERR_DB;
+	y.why = &j->why;
+	j->init = hz_setup_init(&y, &in, &v, &user);
+	return HZ_ERR_CONFLICT;    /* roll it all back */
+}
+
+/* Staff but no village, or a village but no staff: init refuses either,
+ * as it does both. */
+static void
+init_refuses_a_half_set_up_instance(void **state)
+{
+	struct half_job j;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_non_null(fresh());
+	memset(&j, 0, sizeof(j));
+	j.staff = true;
+	assert_int_equal(hz_tx(&fx, half_tx, &j), HZ_ERR_CONFLICT);
+	assert_int_equal(j.prep, HZ_OK);
+	assert_true(j.st.staff > 0);
+	assert_int_equal(j.st.village, 0);
+	assert_int_equal(j.init, HZ_ERR_CONFLICT);
+	assert_string_equal(j.why.code, "not_empty");
+
+	memset(&j, 0, sizeof(j));
+	j.staff = false;
+	assert_int_equal(hz_tx(&fx, half_tx, &j), HZ_ERR_CONFLICT);
+	assert_int_equal(j.prep, HZ_OK);
+	assert_int_equal(j.st.staff, 0);
+	assert_true(j.st.village != 0);
+	assert_int_equal(j.init, HZ_ERR_CONFLICT);
+	assert_string_equal(j.why.code, "not_empty");
+	/* Rolled back: nothing of either init stayed. */
+	assert_int_equal(hz_user_id_by_username(&fx, "halfadmin"), 0);
+	assert_int_equal(hz_unit_id_by_code(&fx, "HALFV"), 0);
+}
+
 /* Two villages in one file, into a database without one: the second is
  * named alone. With a village there, the first is. */
 static void
@@ -506,5 +600,6 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(line_errors_are_all_or_nothing),
 	cmocka_unit_test(staff_csv_makes_accounts_and_roles),
 	cmocka_unit_test(the_village_row_is_present_another_village_stops),
+	cmocka_unit_test(init_refuses_a_half_set_up_instance),
 	cmocka_unit_test(two_villages_in_one_file),
 	cmocka_unit_test(empty_rows_skipped_repeats_named))

@@ -508,7 +508,8 @@ a_login_code_that_cannot_go_is_refused_to_the_user(void **state)
 	fake_stop(&f);
 }
 
-enum { S_PARK, S_AGE, S_ATTEMPTS, S_SENT, S_GIVEN_UP, S_DUE_IN, S__MAX };
+enum { S_PARK, S_AGE, S_ATTEMPTS, S_SENT, S_GIVEN_UP, S_DUE_IN, S_TRIED,
+	S__MAX };
 static const char *const sql[S__MAX] = {
 	/* What earlier runs left due in the past: out of the way. */
 	[S_PARK] = "UPDATE notifications SET next_try_at = '9999-12-31'"
@@ -522,6 +523,9 @@ static const char *const sql[S__MAX] = {
 	    " AND next_try_at = '9999-12-31'",
 	[S_DUE_IN] = "SELECT TIMESTAMPDIFF(SECOND, '2001-01-01', next_try_at)"
 	    " FROM notifications WHERE id = ?",
+	/* Failed many times already, and due again on 2001-01-01. */
+	[S_TRIED] = "UPDATE notifications SET attempts = 20,"
+	    " next_try_at = '2001-01-01' WHERE id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_sms", sql);
 
@@ -607,6 +611,69 @@ a_notification_is_given_up_or_tried_again(void **state)
 	assert_int_equal(fx_count(&stmts, S_ATTEMPTS, never), 1);
 }
 
+/* Each failure doubles the wait (1, 2, 4... minutes, 6 hours at most);
+ * the outbox_max_attempts-th failure gives it up, left unsent. */
+static void
+a_notification_backs_off_then_is_given_up(void **state)
+{
+	struct hz_outbox_counts c;
+	struct fake f;
+	struct hz_ctx x;
+	uint64_t id;
+	const long long t0 = 978307200;   /* 2001-01-01 */
+
+	(void)state;
+	FX_NEED_DB();
+	id = queued("volunteer.paused", 0);
+	fake_start(&f, LIMIT_ANSWER);
+	x = tencent_at(f.port);
+	tc.outbox_max_attempts = 3;
+	x.now = t0;
+	assert_int_equal(hz_outbox_run(&x, &c), HZ_OK);
+	assert_int_equal(c.failed, 1);
+	assert_int_equal(fx_count(&stmts, S_ATTEMPTS, id), 1);
+	assert_int_equal(fx_count(&stmts, S_DUE_IN, id), 60);
+	/* The second failure: two minutes after it. */
+	x.now = t0 + 60;
+	assert_int_equal(hz_outbox_run(&x, &c), HZ_OK);
+	assert_int_equal(c.failed, 1);
+	assert_int_equal(fx_count(&stmts, S_ATTEMPTS, id), 2);
+	assert_int_equal(fx_count(&stmts, S_DUE_IN, id), 60 + 120);
+	/* The third, the last allowed: given up, never due again. */
+	x.now = t0 + 180;
+	assert_int_equal(hz_outbox_run(&x, &c), HZ_OK);
+	assert_int_equal(c.failed, 1);
+	assert_int_equal(fx_count(&stmts, S_ATTEMPTS, id), 3);
+	assert_int_equal(fx_count(&stmts, S_GIVEN_UP, id), 1);
+	assert_int_equal(fx_count(&stmts, S_SENT, id), 0);
+	fake_stop(&f);
+	/* The gateway answers again: a given-up one stays unsent. */
+	fake_start(&f, OK_ANSWER);
+	x = tencent_at(f.port);
+	tc.outbox_max_attempts = 3;
+	x.now = t0 + 86400;
+	assert_int_equal(hz_outbox_run(&x, &c), HZ_OK);
+	fake_stop(&f);
+	assert_int_equal(c.sent, 0);
+	assert_int_equal(c.failed, 0);
+	assert_int_equal(fx_count(&stmts, S_SENT, id), 0);
+	assert_int_equal(fx_count(&stmts, S_ATTEMPTS, id), 3);
+
+	/* Many failures (under the limit): the wait is capped at 6 hours. */
+	id = queued("volunteer.paused", 0);
+	fx_exec(&stmts, S_TRIED, id);
+	fake_start(&f, LIMIT_ANSWER);
+	x = tencent_at(f.port);
+	tc.outbox_max_attempts = 50;
+	x.now = t0;
+	assert_int_equal(hz_outbox_run(&x, &c), HZ_OK);
+	fake_stop(&f);
+	assert_int_equal(c.failed, 1);
+	assert_int_equal(fx_count(&stmts, S_ATTEMPTS, id), 21);
+	assert_int_equal(fx_count(&stmts, S_DUE_IN, id), 6 * 3600);
+	assert_int_equal(fx_count(&stmts, S_SENT, id), 0);
+}
+
 static int
 setup(void **state)
 {
@@ -632,4 +699,5 @@ UNIT_TESTS(setup, fx_teardown,
 	cmocka_unit_test(a_tencent_config_without_its_keys_is_refused),
 	cmocka_unit_test(a_login_code_goes_to_tencent_signed),
 	cmocka_unit_test(a_login_code_that_cannot_go_is_refused_to_the_user),
-	cmocka_unit_test(a_notification_is_given_up_or_tried_again))
+	cmocka_unit_test(a_notification_is_given_up_or_tried_again),
+	cmocka_unit_test(a_notification_backs_off_then_is_given_up))
