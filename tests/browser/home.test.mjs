@@ -201,6 +201,11 @@ test('关怀模式: the switch on 我的, 18 px text before any module runs, kep
     assert.equal(await page.locator('#me-care').isChecked(), true);
     assert.equal(await page.evaluate(() => [document.documentElement.classList.contains('huzu-care'),
       localStorage.getItem('huzu.care')].join()), 'true,1');
+    // Switched on here, the sheet is fetched now (a page that starts in
+    // care mode holds its first paint for it instead): measure once it
+    // has applied.
+    await page.waitForFunction(() => [...document.styleSheets].some((x) => x.ownerNode?.id === 'huzu-care-css'
+      && x.cssRules.length > 0));
     assert.deepEqual(await smallText(page, '#panel-me'), [], '我的 in care mode: text ≥ 18 px');
     const control = await page.locator('#me-messages').evaluate((n) => n.getBoundingClientRect().height);
     assert.ok(control >= 48, `a control is 48 px or more: ${control}`);
