@@ -143,8 +143,13 @@ conf_load(struct hz_config *c, int fd, const char *name, char *err,
 	k = strlen(path);
 	if (!ok && strncmp(err, path, k) == 0 && (err[k] == ':' ||
 	    err[k] == '\0')) {
+		size_t n;
+
 		snprintf(named, sizeof(named), "%s%s", name, err + k);
-		snprintf(err, errlen, "%s", named);
+		/* Cut to the caller's buffer, as the error was. */
+		n = strnlen(named, errlen - 1);
+		memcpy(err, named, n);
+		err[n] = '\0';
 	}
 	sodium_memzero(&keys, sizeof(keys));
 	/* The master needs no secret at all: its workers read their own. */
