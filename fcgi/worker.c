@@ -373,6 +373,7 @@ hz_worker(const char *config_path, int listen_fd)
 	if ((a = hz_arena_new(16 * 1024)) == NULL ||
 	    (db = hz_db_new(cfg)) == NULL)
 		return 1;
+	hz_db_guard(db);    /* a stalled database: 503 in ~1 s, not a hang */
 	if (ready >= 0) {
 		/* A new generation proves it can serve before the old one
 		 * is retired: connected, and a statement prepared and run. */

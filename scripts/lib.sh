@@ -11,7 +11,7 @@ HZ_PKGS_RUN=(build-essential cmake pkg-config libfcgi-dev libjwt-dev
 	libmariadb-dev libcjson-dev libqrencode-dev libpng-dev libsodium-dev
 	libcurl4-openssl-dev libssl-dev libvips-dev nginx-light mariadb-server mariadb-client
 	nodejs npm curl)
-HZ_PKGS_TEST=(libcmocka-dev chromium fonts-wqy-zenhei zbar-tools libxml2-utils clang logrotate
+HZ_PKGS_TEST=(libcmocka-dev chromium fonts-wqy-zenhei zbar-tools libxml2-utils clang logrotate wrk
 	libclang-rt-14-dev libvips-tools libimage-exiftool-perl)
 HZ_PKGS_BENCH=(wrk)
 HZ_PKGS_COVERAGE=(gcovr)

@@ -49,6 +49,17 @@ static const struct key keys[] = {
 	INT(db_connect_timeout, 1, 60, "2", "seconds to wait for a connection"),
 	INT(db_read_timeout, 1, 600, "5", "seconds to wait for a query's answer"),
 	INT(db_write_timeout, 1, 600, "5", "seconds to wait to send a query"),
+	INT(db_stall_ms, 0, 60000, "800",
+	    "workers: milliseconds a request waits for the database before"
+	    " checking that it still answers (a new connection within"
+	    " db_stall_check_ms); if not, the wait is given up (503) and the"
+	    " breaker opens. 0: no guard, only the timeouts above"),
+	INT(db_stall_check_ms, 10, 10000, "200",
+	    "workers: milliseconds that check may take"),
+	INT(db_breaker_ms, 100, 60000, "1000",
+	    "workers: milliseconds the breaker stays open once the database"
+	    " stopped answering: requests get 503 at once, then one tries the"
+	    " database again"),
 	STR(sql_dir, "sql", "folder of the numbered migration files"),
 	STR(secrets_file, "var/secrets",
 	    "secrets file (key = value, mode 0600, never in git)"),

@@ -38,6 +38,9 @@ struct hz_config {
 	int       db_connect_timeout;
 	int       db_read_timeout;
 	int       db_write_timeout;
+	int       db_stall_ms;
+	int       db_stall_check_ms;
+	int       db_breaker_ms;
 	char      sql_dir[HZ_PATH_MAX];
 	char      secrets_file[HZ_PATH_MAX];
 	char      log_level[8];

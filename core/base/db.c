@@ -1,7 +1,10 @@
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <mysql.h>
@@ -17,6 +20,9 @@
 #define SMALL_BUF    256   /* first guess for a text column; longer values
                               are fetched again at their real length */
 #define CONNECT_BACKOFF_MS 500
+/* The coroutine stack of Connector/C's non-blocking calls: touched only
+ * as deep as it is used (sanitizer builds use more). */
+#define ASYNC_STACK (256 * 1024)
 
 struct prepared {
 	const struct hz_stmt_table *table;
@@ -32,6 +38,12 @@ struct hz_db {
 	char                    last_error[256];   /* its words (hz_db_error) */
 	bool                    was_connected;   /* for the reconnect count */
 	struct timespec         retry_at;    /* no connect attempt before */
+	/* The stall guard (hz_db_guard): 0 when off. */
+	int                     stall_ms, check_ms, breaker_ms;
+	bool                    connecting;  /* the wait is a connect's */
+	bool                    stalled;     /* a wait was given up */
+	bool                    probing;     /* holds the breaker's probe */
+	struct hz_breaker      *breaker;     /* shared by the workers */
 	size_t                  ntables;
 	struct prepared         tables[MAX_TABLES];
 };
@@ -71,6 +83,15 @@ drop_statements(struct hz_db *db)
 static void
 disconnect(struct hz_db *db)
 {
+	/* A server that stopped answering is not waited for again, not even
+	 * to say goodbye: with its socket shut, what closing writes fails at
+	 * once. */
+	if (db->stalled && db->conn != NULL) {
+		int fd = (int)mysql_get_socket(db->conn);
+
+		if (fd >= 0)
+			(void)shutdown(fd, SHUT_RDWR);
+	}
 	drop_statements(db);
 	if (db->conn != NULL) {
 		mysql_close(db->conn);
@@ -140,6 +161,274 @@ ms_until(const struct timespec *t)
 	    (t->tv_nsec - now.tv_nsec) / 1000000;
 }
 
+/* --- The stall guard and the breaker (workers only: hz_db_guard). ----------
+ *
+ * A frozen server (SIGSTOP, a hung host, a cut network) still accepts
+ * connections into its socket's backlog and takes our statements into its
+ * buffers; it just never answers. With blocking calls every request would
+ * wait the library's read timeout (whole seconds, fixed at connect), and
+ * the pool would be spent waiting. So a guarded connection makes every call
+ * through Connector/C's non-blocking API and does the waiting here, in
+ * poll(), against a clock of its own:
+ *
+ *  - A wait with no answer after db_stall_ms is not given up at once: a slow
+ *    statement or a lock wait is no stall. The worker opens a new connection
+ *    to the server; if that handshake (or any refusal the server answers
+ *    with) comes within db_stall_check_ms, the server is alive and the wait
+ *    goes on, up to the library's own timeout (db_read_timeout). If not, the
+ *    wait is given up: Connector/C is told it timed out, which ends the call
+ *    with CR_SERVER_LOST and closes the connection, and the request gets the
+ *    503 db_unavailable it gets for a database that is down.
+ *  - A connect is its own check: no greeting within db_stall_ms is a stall.
+ *  - A stall, or a connect the server did not answer (refused, unreachable),
+ *    opens the breaker shared by every worker (struct hz_breaker in the
+ *    metrics segment) for db_breaker_ms. While it is open, calls are refused
+ *    at once, without touching the database: one atomic load per call when
+ *    it is closed. Once the time is up, one worker (a compare-and-swap on the
+ *    probe word) lets its request try the database: an answer closes the
+ *    breaker for everyone, another stall opens it again.
+ *
+ * One warning when the breaker opens, one when it closes; counted in
+ * huzu_db_stalls_total, huzu_db_breaker_opens_total and
+ * huzu_db_breaker_refusals_total. Commands (migrate, import, export, the
+ * scheduler) are not guarded: they make blocking calls with the long
+ * timeouts of the config. */
+
+#define LOAD(p)      __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define STORE(p, v)  __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define CAS(p, e, v) __atomic_compare_exchange_n((p), (e), (v), false, \
+	__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static long long
+mono_ms(void)
+{
+	return (long long)(mono_ns() / 1000000u);
+}
+
+void
+hz_db_guard(struct hz_db *db)
+{
+	db->breaker = hz_metrics_breaker();
+	db->stall_ms = db->cfg->db_stall_ms;
+	db->check_ms = db->cfg->db_stall_check_ms;
+	db->breaker_ms = db->cfg->db_breaker_ms;
+}
+
+bool
+hz_db_breaker_open(void)
+{
+	return LOAD(&hz_metrics_breaker()->open_until) != 0;
+}
+
+/* The worker holding the probe lost its connection another way (the
+ * server restarted): the next one may try at once. */
+static void
+probe_release(struct hz_db *db)
+{
+	if (db->probing) {
+		db->probing = false;
+		STORE(&db->breaker->probe_until, 0);
+	}
+}
+
+/* The breaker opens (or stays open longer): from closed, with the one
+ * warning. A worker holding the probe gives it back. */
+static void
+breaker_trip(struct hz_db *db, const char *why, unsigned e, const char *msg)
+{
+	struct hz_breaker *b = db->breaker;
+	uint64_t now = mono_ns();
+	uint64_t until = now + (uint64_t)db->breaker_ms * 1000000u;
+	uint64_t cur = LOAD(&b->open_until);
+
+	while (cur == 0 || cur < until)
+		if (CAS(&b->open_until, &cur, until))
+			break;
+	if (cur == 0) {
+		STORE(&b->opened_at, now);
+		hz_metrics_inc(HZ_M_DB_BREAKER_OPENS);
+		hz_warn("database not answering, breaker open", "why=%s "
+		    "errno=%u error=\"%s\" stall_ms=%d open_ms=%d", why, e, msg,
+		    db->stall_ms, db->breaker_ms);
+	} else
+		hz_log(HZ_LOG_DEBUG, "database still not answering", "why=%s errno=%u",
+		    why, e);
+	if (db->probing) {
+		db->probing = false;
+		STORE(&b->probe_until, 0);
+	}
+}
+
+/* The database answered the worker holding the probe: closed for all. */
+static void
+breaker_close(struct hz_db *db)
+{
+	struct hz_breaker *b = db->breaker;
+	uint64_t cur = LOAD(&b->open_until);
+
+	db->probing = false;
+	if (cur != 0 && CAS(&b->open_until, &cur, 0))
+		hz_warn("database answering again, breaker closed",
+		    "open_ms=%llu", (unsigned long long)((mono_ns() -
+		    LOAD(&b->opened_at)) / 1000000u));
+	STORE(&b->probe_until, 0);
+}
+
+/* Before any call: HZ_OK to go on, or an instant 503 while the breaker is
+ * open and another worker (or nobody yet) tries the database. */
+static enum hz_status
+breaker_gate(struct hz_db *db)
+{
+	struct hz_breaker *b;
+	uint64_t until, now, probe;
+
+	if (db->stall_ms == 0 || db->probing)
+		return HZ_OK;
+	b = db->breaker;
+	if ((until = LOAD(&b->open_until)) == 0)
+		return HZ_OK;
+	now = mono_ns();
+	if (now >= until) {
+		/* Held for as long as a probe can take, so that a worker that
+		 * died holding it does not keep the breaker open. */
+		probe = LOAD(&b->probe_until);
+		if ((probe == 0 || now >= probe) && CAS(&b->probe_until, &probe,
+		    now + (uint64_t)(db->stall_ms + db->check_ms + 1000) *
+		    1000000u)) {
+			db->probing = true;
+			return HZ_OK;
+		}
+	}
+	hz_metrics_inc(HZ_M_DB_BREAKER_REFUSALS);
+	/* Half a transaction must not stay open on the connection for the
+	 * next request to commit: dropping it rolls it back. */
+	if (db->in_tx)
+		disconnect(db);
+	return HZ_ERR_DB_UNAVAILABLE;
+}
+
+/* The events Connector/C waits for (MYSQL_WAIT_*) as poll's, and back. */
+static short
+poll_events(int status)
+{
+	return (short)(((status & MYSQL_WAIT_READ) ? POLLIN : 0) |
+	    ((status & MYSQL_WAIT_WRITE) ? POLLOUT : 0) |
+	    ((status & MYSQL_WAIT_EXCEPT) ? POLLPRI : 0));
+}
+
+static int
+wait_events(short revents)
+{
+	int ev = 0;
+
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		ev |= MYSQL_WAIT_READ;
+	if (revents & (POLLOUT | POLLHUP | POLLERR))
+		ev |= MYSQL_WAIT_WRITE;
+	if (revents & POLLPRI)
+		ev |= MYSQL_WAIT_EXCEPT;
+	return ev;
+}
+
+/* Does the server answer a new connection within check_ms? A refusal
+ * (too many connections, access denied) is an answer too. */
+static bool
+server_answers(struct hz_db *db)
+{
+	const struct hz_config *c = db->cfg;
+	unsigned int ct = (unsigned)c->db_connect_timeout;
+	bool tcp = c->db_host[0] != '\0', ok;
+	long long deadline = mono_ms() + db->check_ms;
+	MYSQL *m, *ret = NULL;
+	int s;
+
+	if ((m = mysql_init(NULL)) == NULL)
+		return true;             /* no memory: no verdict */
+	mysql_options(m, MYSQL_OPT_NONBLOCK, &(size_t){ ASYNC_STACK });
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+	s = mysql_real_connect_start(&ret, m, tcp ? c->db_host : NULL,
+	    c->db_user, hz_secret(c, "db_password"), c->db_name,
+	    tcp ? (unsigned)c->db_port : 0, tcp ? NULL : c->db_socket, 0);
+	while (s != 0) {
+		struct pollfd p = { mysql_get_socket(m), poll_events(s), 0 };
+		long long left = deadline - mono_ms();
+		int ev = MYSQL_WAIT_TIMEOUT;
+
+		if (left > 0 && poll(&p, 1, (int)left) > 0)
+			ev = wait_events(p.revents);
+		s = mysql_real_connect_cont(&ret, m, ev);
+	}
+	ok = ret != NULL || (mysql_errno(m) != 0 && mysql_errno(m) < 2000);
+	mysql_close(m);
+	return ok;
+}
+
+/* Waits for what a suspended call of `m` waits for (`status`), and says
+ * what happened, for its _cont: the events, or MYSQL_WAIT_TIMEOUT when the
+ * library's own timeout passed or the wait is given up as a stall
+ * (db->stalled). */
+static int
+await(struct hz_db *db, MYSQL *m, int status)
+{
+	struct pollfd p = { mysql_get_socket(m), poll_events(status), 0 };
+	long long now = mono_ms(), check = now + db->stall_ms, lib = LLONG_MAX;
+
+	if (status & MYSQL_WAIT_TIMEOUT)
+		lib = now + (long long)mysql_get_timeout_value_ms(m);
+	for (;;) {
+		long long until = check < lib ? check : lib;
+		int r = poll(&p, 1, until > now ? (int)(until - now) : 0);
+
+		if (r > 0)
+			return wait_events(p.revents);
+		if (r < 0 && errno != EINTR)
+			return MYSQL_WAIT_TIMEOUT;
+		now = mono_ms();
+		if (now >= lib)
+			return MYSQL_WAIT_TIMEOUT;
+		if (now < check)
+			continue;
+		/* No answer for stall_ms: a stall, unless the server answers
+		 * someone else. A connect is its own check; once another
+		 * worker has found the server stalled, no need to ask. */
+		if (db->connecting || (!db->probing && hz_db_breaker_open()) ||
+		    !server_answers(db)) {
+			db->stalled = true;
+			hz_metrics_inc(HZ_M_DB_STALLS);
+			return MYSQL_WAIT_TIMEOUT;
+		}
+		if (db->probing)
+			breaker_close(db);
+		now = mono_ms();
+		check = now + db->stall_ms;
+	}
+}
+
+/* One Connector/C call `fn(obj, ...)` into `ret`: a plain blocking call
+ * when the guard is off, else its non-blocking pair, every wait in
+ * await(). */
+#define CALL(db, m, ret, fn, ...) do {                                       \
+	int s_;                                                               \
+	if ((db)->stall_ms == 0) {                                            \
+		(ret) = fn(__VA_ARGS__);                                      \
+		break;                                                        \
+	}                                                                     \
+	s_ = fn##_start(&(ret), __VA_ARGS__);                                 \
+	while (s_ != 0)                                                       \
+		s_ = fn##_cont(&(ret), FIRST_(__VA_ARGS__, 0),                \
+		    await((db), (m), s_));                                    \
+} while (0)
+#define FIRST_(a, ...) a
+
 enum hz_status
 hz_db_connect(struct hz_db *db)
 {
@@ -149,14 +438,19 @@ hz_db_connect(struct hz_db *db)
 	unsigned int wt = (unsigned)c->db_write_timeout;
 	my_bool off = 0;
 	bool tcp = c->db_host[0] != '\0';
-	MYSQL *m;
+	enum hz_status rc;
+	MYSQL *m, *ok;
 
+	if ((rc = breaker_gate(db)) != HZ_OK)
+		return rc;
 	if (db->conn != NULL)
 		return HZ_OK;
-	if (ms_until(&db->retry_at) > 0)
+	if (!db->probing && ms_until(&db->retry_at) > 0)
 		return HZ_ERR_DB_UNAVAILABLE;
 	if ((m = mysql_init(NULL)) == NULL)
 		return HZ_ERR_NOMEM;
+	if (db->stall_ms != 0)
+		mysql_options(m, MYSQL_OPT_NONBLOCK, &(size_t){ ASYNC_STACK });
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
 	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rt);
@@ -171,17 +465,30 @@ hz_db_connect(struct hz_db *db)
 	    " sql_mode = 'STRICT_ALL_TABLES,"
 	    "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
 	    "NO_ENGINE_SUBSTITUTION'");
-	if (mysql_real_connect(m, tcp ? c->db_host : NULL, c->db_user,
-	    hz_secret(c, "db_password"), c->db_name, tcp ? (unsigned)c->db_port : 0,
-	    tcp ? NULL : c->db_socket, 0) == NULL) {
+	db->connecting = true;
+	db->stalled = false;
+	CALL(db, m, ok, mysql_real_connect, m, tcp ? c->db_host : NULL,
+	    c->db_user, hz_secret(c, "db_password"), c->db_name,
+	    tcp ? (unsigned)c->db_port : 0, tcp ? NULL : c->db_socket, 0);
+	db->connecting = false;
+	if (ok == NULL) {
 		struct timespec now;
+		unsigned e = mysql_errno(m);
 
-		db->last_errno = mysql_errno(m);
+		db->last_errno = e;
 		snprintf(db->last_error, sizeof(db->last_error), "%s",
 		    mysql_error(m));
 		hz_metrics_inc(HZ_M_DB_CONNECT_FAILURES);
-		hz_warn("db connect failed", "errno=%u error=\"%s\"",
-		    mysql_errno(m), mysql_error(m));
+		/* Not answered (refused, unreachable, no greeting in time):
+		 * the breaker says so, once. A refusal the server answered
+		 * (access denied) is no outage. */
+		if (db->stall_ms != 0 && (db->stalled || e >= CR_MIN_ERROR))
+			breaker_trip(db, db->stalled ? "connect_stalled" :
+			    "connect_failed", e, mysql_error(m));
+		else
+			hz_warn("db connect failed", "errno=%u error=\"%s\"",
+			    e, mysql_error(m));
+		db->stalled = false;
 		mysql_close(m);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		now.tv_nsec += CONNECT_BACKOFF_MS * 1000000L;
@@ -192,6 +499,8 @@ hz_db_connect(struct hz_db *db)
 	}
 	db->conn = m;
 	db->last_errno = 0;
+	if (db->probing)
+		breaker_close(db);
 	hz_metrics_inc(HZ_M_DB_CONNECTS);
 	if (db->was_connected)
 		hz_metrics_inc(HZ_M_DB_RECONNECTS);
@@ -223,13 +532,21 @@ failure(struct hz_db *db, unsigned e, const char *what, const char *module,
         size_t idx, const char *msg)
 {
 	db->last_errno = e;
-	if (is_connection_error(e)) {
+	if (db->stalled || is_connection_error(e)) {
 		hz_metrics_inc(HZ_M_DB_CONNECTIONS_LOST);
-		hz_warn("db connection lost", "errno=%u stmt=%s:%zu", e,
-		    module, idx);
+		if (db->stalled)
+			breaker_trip(db, "stalled", e, "");
+		else {
+			hz_warn("db connection lost", "errno=%u stmt=%s:%zu",
+			    e, module, idx);
+			probe_release(db);
+		}
 		disconnect(db);
 		return HZ_ERR_DB_UNAVAILABLE;
 	}
+	/* Any answer from the server proves it is back. */
+	if (db->probing)
+		breaker_close(db);
 	switch (e) {
 	case ER_LOCK_DEADLOCK:
 	case ER_LOCK_WAIT_TIMEOUT:
@@ -296,7 +613,8 @@ is_integer_type(enum enum_field_types t)
  * column; a text value longer than the first buffer (MYSQL_DATA_TRUNCATED)
  * is fetched again with mysql_stmt_fetch_column at its real length. */
 static enum hz_status
-fetch_all(hz_arena *a, MYSQL_STMT *st, struct hz_db_result *res)
+fetch_all(struct hz_db *db, hz_arena *a, MYSQL_STMT *st,
+          struct hz_db_result *res)
 {
 	MYSQL_RES *meta;
 	MYSQL_FIELD *fields;
@@ -342,7 +660,7 @@ fetch_all(hz_arena *a, MYSQL_STMT *st, struct hz_db_result *res)
 	for (;;) {
 		struct hz_db_cell *row;
 
-		r = mysql_stmt_fetch(st);
+		CALL(db, db->conn, r, mysql_stmt_fetch, st);
 		if (r == MYSQL_NO_DATA)
 			break;
 		if (r == 1)
@@ -429,17 +747,22 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 	if (db->tx_lost)
 		return HZ_ERR_DB_UNAVAILABLE;
 	for (int attempt = 0;; attempt++) {
+		int r;
+		my_bool done;
+
 		memset(res, 0, sizeof(*res));
 		if ((rc = hz_db_connect(db)) != HZ_OK)
 			return rc;
 		if ((slots = table_slots(db, t)) == NULL || idx >= t->n)
 			return HZ_ERR_INTERNAL;
 		prepared = false;
+		db->stalled = false;
 		if ((st = slots[idx]) == NULL) {
 			if ((st = mysql_stmt_init(db->conn)) == NULL)
 				return HZ_ERR_NOMEM;
-			if (mysql_stmt_prepare(st, t->sql[idx],
-			    strlen(t->sql[idx])) != 0) {
+			CALL(db, db->conn, r, mysql_stmt_prepare, st,
+			    t->sql[idx], strlen(t->sql[idx]));
+			if (r != 0) {
 				e = mysql_stmt_errno(st);
 				rc = failure(db, e, "prepare", t->module, idx,
 				    mysql_stmt_error(st));
@@ -451,14 +774,16 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 		prepared = true;
 		if ((rc = bind_params(a, st, args, nargs, &b)) != HZ_OK)
 			return rc;
-		if ((b != NULL && mysql_stmt_bind_param(st, b) != 0) ||
-		    mysql_stmt_execute(st) != 0) {
+		r = b != NULL ? mysql_stmt_bind_param(st, b) : 0;
+		if (r == 0)
+			CALL(db, db->conn, r, mysql_stmt_execute, st);
+		if (r != 0) {
 			e = mysql_stmt_errno(st);
 			rc = failure(db, e, "execute", t->module, idx,
 			    mysql_stmt_error(st));
 			goto failed;
 		}
-		rc = fetch_all(a, st, res);
+		rc = fetch_all(db, a, st, res);
 		if (rc == HZ_ERR_DB) {
 			/* Errors met while streaming rows (a deadlock found
 			 * late) may sit on the connection, not the statement. */
@@ -467,20 +792,24 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 			rc = failure(db, e, "fetch", t->module, idx,
 			    mysql_stmt_error(st));
 			if (db->conn != NULL)
-				mysql_stmt_free_result(st);
+				CALL(db, db->conn, done, mysql_stmt_free_result,
+				    st);
 			goto failed;
 		}
-		mysql_stmt_free_result(st);
+		CALL(db, db->conn, done, mysql_stmt_free_result, st);
 		if (rc != HZ_OK)
 			return rc;
+		if (db->probing)
+			breaker_close(db);
 		res->affected = mysql_stmt_affected_rows(st);
 		res->insert_id = mysql_stmt_insert_id(st);
 		return HZ_OK;
 failed:
 		/* Reconnect-and-retry only outside a transaction: inside
-		 * one, the work done so far died with the connection. */
+		 * one, the work done so far died with the connection. Never
+		 * after a stall: the breaker is open. */
 		if (rc != HZ_ERR_DB_UNAVAILABLE || db->in_tx || attempt > 0 ||
-		    !retry_safe(e, t->sql[idx], prepared))
+		    db->stalled || !retry_safe(e, t->sql[idx], prepared))
 			return rc;
 	}
 }
@@ -490,20 +819,25 @@ hz_db_run_sql(struct hz_db *db, const char *sql, size_t len)
 {
 	MYSQL_STMT *st;
 	enum hz_status rc = HZ_OK;
+	int r;
 
 	if ((rc = hz_db_connect(db)) != HZ_OK)
 		return rc;
 	if ((st = mysql_stmt_init(db->conn)) == NULL)
 		return HZ_ERR_NOMEM;
-	if (mysql_stmt_prepare(st, sql, (unsigned long)len) != 0 ||
-	    mysql_stmt_execute(st) != 0) {
+	db->stalled = false;
+	CALL(db, db->conn, r, mysql_stmt_prepare, st, sql, (unsigned long)len);
+	if (r == 0)
+		CALL(db, db->conn, r, mysql_stmt_execute, st);
+	if (r != 0) {
 		unsigned e = mysql_stmt_errno(st);
 		hz_error("migration statement failed", "errno=%u error=\"%s\"",
 		    e, mysql_stmt_error(st));
 		db->last_errno = e;
 		snprintf(db->last_error, sizeof(db->last_error), "%s",
 		    mysql_stmt_error(st));
-		rc = is_connection_error(e) ? HZ_ERR_DB_UNAVAILABLE : HZ_ERR_DB;
+		rc = db->stalled || is_connection_error(e) ?
+		    HZ_ERR_DB_UNAVAILABLE : HZ_ERR_DB;
 	}
 	mysql_stmt_close(st);
 	if (rc == HZ_ERR_DB_UNAVAILABLE)

@@ -103,9 +103,23 @@ struct hz_db;
 struct hz_db  *hz_db_new(const struct hz_config *);
 void           hz_db_free(struct hz_db *);
 /* Connects if not connected (no more than once per 500 ms after a failure,
- * so a dead server costs a request nothing but an instant 503). */
+ * so a dead server costs a request nothing but an instant 503; guarded,
+ * nothing at all while the breaker is open). */
 enum hz_status hz_db_connect(struct hz_db *);
 bool           hz_db_connected(const struct hz_db *);
+
+/* Workers (before the first connect): every wait for the database is
+ * bounded. No answer within db_stall_ms, and no new connection within
+ * db_stall_check_ms either, and the call gives up (HZ_ERR_DB_UNAVAILABLE)
+ * and opens the breaker every worker shares: for db_breaker_ms every call
+ * is refused at once, then one worker tries the database again and closes
+ * it on an answer. A slow statement or a lock wait on a server that
+ * answers is waited for as before. db_stall_ms = 0: nothing changes.
+ * Commands and the scheduler are not guarded (long timeouts). Details in
+ * db.c. */
+void           hz_db_guard(struct hz_db *);
+/* Is the breaker open (the database not answering)? */
+bool           hz_db_breaker_open(void);
 
 /* Runs statement `idx` of `t` with `args`; rows (if any) land in `res`,
  * allocated from `a`. `res` may be NULL for statements without rows. */

@@ -14,7 +14,7 @@
 /* Bumped whenever the layout below changes: a worker of a new binary then
  * refuses the old master's segment rather than misread it. */
 #define MAGIC   0x68757a756d657472ULL      /* "huzumetr" */
-#define VERSION 1
+#define VERSION 2
 
 #define ROUTES  384
 #define JOBS    48
@@ -68,12 +68,17 @@ struct seg {
 	uint64_t          c[HZ_M__MAX];
 	uint64_t          bucket[NBUCKETS];   /* not cumulative */
 	uint64_t          sum_us;
-	struct route_slot route[ROUTES];
+	/* Its own cache line: read on every statement, written only when
+	 * the database stops or starts answering. */
+	struct hz_breaker breaker __attribute__((aligned(64)));
+	struct route_slot route[ROUTES] __attribute__((aligned(64)));
 	struct job_slot   job[JOBS];
 };
 
 static struct seg *seg;
 static int seg_fd = -1;
+/* The breaker of a process without a segment (tests, commands). */
+static struct hz_breaker own_breaker;
 /* This process's (method, route) → slot + 1 (0: not looked up yet). */
 static int16_t cache[HZ_METRICS_KEYS];
 
@@ -174,6 +179,12 @@ hz_metrics_inc(enum hz_metric m)
 {
 	if (seg != NULL && (unsigned)m < HZ_M__MAX)
 		ADD(&seg->c[m], 1);
+}
+
+struct hz_breaker *
+hz_metrics_breaker(void)
+{
+	return seg != NULL ? &seg->breaker : &own_breaker;
 }
 
 uint64_t
@@ -341,6 +352,15 @@ static const struct {
 	  HZ_M_DB_ERRORS },
 	{ "huzu_db_retries_total", NULL, "Deadlocks and lock wait timeouts "
 	  "(the transaction is run again).", HZ_M_DB_RETRIES },
+	{ "huzu_db_stalls_total", NULL, "Waits for the database a worker "
+	  "gave up: no answer within db_stall_ms and no new connection "
+	  "within db_stall_check_ms (each one answered 503).", HZ_M_DB_STALLS },
+	{ "huzu_db_breaker_opens_total", NULL, "Times the database breaker "
+	  "opened: the database stopped answering, and requests were refused "
+	  "at once until it answered again.", HZ_M_DB_BREAKER_OPENS },
+	{ "huzu_db_breaker_refusals_total", NULL, "Database calls refused at "
+	  "once (503) because the breaker was open.",
+	  HZ_M_DB_BREAKER_REFUSALS },
 };
 
 static void
@@ -474,5 +494,9 @@ hz_metrics_render(struct hz_buf *b, time_t now)
 		    scalars[i].labels ? "}" : "",
 		    (unsigned long long)GET(&seg->c[scalars[i].m]));
 	}
+	family(b, "huzu_db_breaker_open", "gauge", "1 while the database "
+	    "breaker is open (the database is not answering), else 0.");
+	hz_buf_printf(b, "huzu_db_breaker_open %d\n",
+	    GET(&seg->breaker.open_until) != 0);
 	render_jobs(b, now);
 }

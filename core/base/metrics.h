@@ -40,6 +40,9 @@ enum hz_metric {
 	HZ_M_DB_CONNECTIONS_LOST,  /* a statement found the connection dead */
 	HZ_M_DB_ERRORS,            /* server errors answered as 500 */
 	HZ_M_DB_RETRIES,           /* deadlocks and lock waits (retried) */
+	HZ_M_DB_STALLS,            /* waits abandoned: the server stopped answering */
+	HZ_M_DB_BREAKER_OPENS,     /* the breaker opened (closed → open) */
+	HZ_M_DB_BREAKER_REFUSALS,  /* calls refused at once while it was open */
 	HZ_M__MAX
 };
 
@@ -70,6 +73,17 @@ void hz_metrics_request(size_t key, const char *method, const char *route,
                         int status, long long usec);
 /* One run of a periodic job, at the wall clock's now. */
 void hz_metrics_job(const char *name, bool ok);
+
+/* The database breaker of db.c, shared by every worker of the server
+ * (in the segment; a process without one has its own). Words of
+ * CLOCK_MONOTONIC nanoseconds (system-wide, so comparable between
+ * processes), read and written with atomics only. */
+struct hz_breaker {
+	uint64_t open_until;     /* 0: closed; else no call before this */
+	uint64_t probe_until;    /* a worker's claim to try the database */
+	uint64_t opened_at;      /* when it last opened (for the log) */
+};
+struct hz_breaker *hz_metrics_breaker(void);
 
 /* Reading, for tests: a counter, and one request count (status as
  * counted: 404, or 499 folded into its class). 0 without a segment. */
