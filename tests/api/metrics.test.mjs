@@ -144,6 +144,8 @@ test('requests are counted by route and status across every worker, exactly; the
     ['huzu_reloads_total', 'counter'], ['huzu_db_connects_total', 'counter'],
     ['huzu_db_reconnects_total', 'counter'], ['huzu_db_connections_lost_total', 'counter'],
     ['huzu_db_errors_total', 'counter'], ['huzu_db_retries_total', 'counter'],
+    ['huzu_db_stalls_total', 'counter'], ['huzu_db_breaker_opens_total', 'counter'],
+    ['huzu_db_breaker_refusals_total', 'counter'], ['huzu_db_breaker_open', 'gauge'],
     ['huzu_scheduler_job_runs_total', 'counter'], ['huzu_scheduler_job_failures_total', 'counter'],
     ['huzu_scheduler_job_lag_seconds', 'gauge'],
     ['huzu_outbox_due', 'gauge'], ['huzu_outbox_oldest_due_age_seconds', 'gauge'], ['huzu_outbox_given_up', 'gauge'],
@@ -229,9 +231,13 @@ test('with the database down /metrics still answers, and counts the lost connect
     assert.ok(!down.series.has('huzu_outbox_due{}'), 'no backlog without the database');
     assert.ok(get(down, 'huzu_db_connections_lost_total{}') > get(before, 'huzu_db_connections_lost_total{}'));
     assert.ok(get(down, 'huzu_db_connects_total{result="failed"}') > get(before, 'huzu_db_connects_total{result="failed"}'));
+    // A server that refuses connections opens the breaker, once.
+    assert.equal(get(down, 'huzu_db_breaker_open{}'), 1, 'the breaker is open while the database is down');
+    assert.ok(get(down, 'huzu_db_breaker_opens_total{}') > get(before, 'huzu_db_breaker_opens_total{}'));
     const back = await waitFor('the backlog again', 15_000, async () => {
       const m = await scrape();
       return m.series.has('huzu_outbox_due{}') && m;
     }, 200);
     assert.ok(get(back, 'huzu_db_reconnects_total{}') > get(before, 'huzu_db_reconnects_total{}'));
+    assert.equal(get(back, 'huzu_db_breaker_open{}'), 0, 'closed again once the database answers');
   });

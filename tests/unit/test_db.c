@@ -4,14 +4,18 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
 
 enum {
 	S_ECHO, S_LONG, S_ID, S_KILL, S_DROP, S_CREATE, S_INSERT, S_COUNT,
-	S_SHORT_WAIT, S_BEGIN, S_COMMIT, S_SEED, S_BUMP, S_VALUE, S__MAX
+	S_SHORT_WAIT, S_BEGIN, S_COMMIT, S_SEED, S_BUMP, S_VALUE, S_SLEEP,
+	S__MAX
 };
 
 static const char *const sql[S__MAX] = {
@@ -29,12 +33,15 @@ static const char *const sql[S__MAX] = {
 	[S_SEED]       = "INSERT INTO unit_t (id, n) VALUES (1, 0)",
 	[S_BUMP]       = "UPDATE unit_t SET n = n + 1 WHERE id = 1",
 	[S_VALUE]      = "SELECT n FROM unit_t WHERE id = 1",
+	[S_SLEEP]      = "SELECT SLEEP(0.6)",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("unit", sql);
 
 static struct hz_config cfg;
 static hz_arena *arena;
+/* The tests run twice: plain (commands) and guarded (workers). */
+static bool guarded;
 
 static int
 setup(void **state)
@@ -70,8 +77,36 @@ open_db(void)
 	if (getenv("HUZU_TEST_CONFIG") == NULL)
 		skip();
 	assert_non_null(db = hz_db_new(&cfg));
+	if (guarded)
+		hz_db_guard(db);
 	assert_int_equal(hz_db_connect(db), HZ_OK);
 	return db;
+}
+
+static int
+guard_on(void **state)
+{
+	(void)state;
+	guarded = true;
+	return 0;
+}
+
+static int
+guard_off(void **state)
+{
+	(void)state;
+	guarded = false;
+	return 0;
+}
+
+static long long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000LL +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 static long long
@@ -296,6 +331,178 @@ unreachable_server_fails_fast(void **state)
 	hz_db_free(db);
 }
 
+
+/* A server that takes connections into its backlog and never says a word:
+ * what a frozen (SIGSTOPped) MariaDB looks like from here. */
+static int
+frozen_server(char *path, size_t n)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(path, n, "/tmp/huzu-frozen-%ld.sock", (long)getpid());
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	assert_true((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	return fd;
+}
+
+/* A guarded connection (short times) to `sock`, or to the real server. */
+static struct hz_db *
+frozen_db(const char *sock)
+{
+	static struct hz_config cfgs[2];
+	struct hz_config *c = &cfgs[sock != NULL];
+	struct hz_db *db;
+
+	*c = cfg;
+	c->db_stall_ms = 150;
+	c->db_breaker_ms = 400;
+	if (sock != NULL)
+		snprintf(c->db_socket, sizeof(c->db_socket), "%s", sock);
+	assert_non_null(db = hz_db_new(c));
+	hz_db_guard(db);
+	return db;
+}
+
+/* Waits out the breaker; a worker on the real server then closes it. */
+static void
+breaker_closes(void)
+{
+	struct hz_db *db = frozen_db(NULL);
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (hz_db_breaker_open()) {
+		struct timespec d = { 0, 50000000 };
+
+		assert_true(ms_since(&t0) < 3000);
+		nanosleep(&d, NULL);
+		(void)hz_db_run(db, arena, &stmts, S_ID, NULL, 0, NULL);
+	}
+	hz_db_free(db);
+}
+
+static void
+a_server_that_never_answers_opens_the_breaker(void **state)
+{
+	char path[108];
+	struct hz_db *a, *b;
+	struct timespec t0;
+	int fd;
+
+	(void)state;
+	if (getenv("HUZU_TEST_CONFIG") == NULL)
+		skip();
+	fd = frozen_server(path, sizeof(path));
+	a = frozen_db(path);
+	b = frozen_db(path);
+	assert_false(hz_db_breaker_open());
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* No greeting within db_stall_ms: given up, not the 2 s of
+	 * db_connect_timeout. */
+	assert_int_equal(hz_db_run(a, arena, &stmts, S_ID, NULL, 0, NULL),
+	    HZ_ERR_DB_UNAVAILABLE);
+	assert_true(ms_since(&t0) < 1000);
+	assert_true(hz_db_breaker_open());
+	/* Another worker does not even try while it is open. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(hz_db_run(b, arena, &stmts, S_ID, NULL, 0, NULL),
+	    HZ_ERR_DB_UNAVAILABLE);
+	assert_true(ms_since(&t0) < 50);
+	assert_int_equal(hz_db_errno(b), 0);
+	/* Once the time is up one worker tries again; still frozen, it
+	 * opens it again. */
+	{
+		struct timespec d = { 0, 450000000 };
+
+		nanosleep(&d, NULL);
+	}
+	assert_false(hz_db_connected(b));
+	assert_int_equal(hz_db_connect(b), HZ_ERR_DB_UNAVAILABLE);
+	assert_true(hz_db_breaker_open());
+	hz_db_free(a);
+	hz_db_free(b);
+	close(fd);
+	unlink(path);
+	/* The server back: the next probe closes it, for everyone. */
+	breaker_closes();
+	assert_false(hz_db_breaker_open());
+}
+
+static void
+slow_statement_on_a_live_server_is_waited_for(void **state)
+{
+	struct hz_db *db;
+	struct hz_db_result r;
+	struct timespec t0;
+
+	(void)state;
+	if (getenv("HUZU_TEST_CONFIG") == NULL)
+		skip();
+	db = frozen_db(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Four times db_stall_ms: the server answers a new connection, so
+	 * it is a slow statement, not a stall. */
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_SLEEP, NULL, 0, &r),
+	    HZ_OK);
+	assert_true(ms_since(&t0) >= 550);
+	assert_false(hz_db_breaker_open());
+	assert_true(hz_db_connected(db));
+	hz_db_free(db);
+}
+
+struct refused_ctx {
+	const char *frozen;
+	int         calls;
+};
+
+static enum hz_status
+insert_then_breaker_opens(struct hz_db *db, void *p)
+{
+	struct refused_ctx *c = p;
+	struct hz_db_arg a = HZ_ARG_I64(11), b = HZ_ARG_I64(12);
+	struct hz_db *other;
+	enum hz_status rc;
+
+	c->calls++;
+	if ((rc = hz_db_run(db, arena, &stmts, S_INSERT, &a, 1, NULL)))
+		return rc;
+	/* Another worker finds the database frozen. */
+	other = frozen_db(c->frozen);
+	assert_int_equal(hz_db_connect(other), HZ_ERR_DB_UNAVAILABLE);
+	hz_db_free(other);
+	return hz_db_run(db, arena, &stmts, S_INSERT, &b, 1, NULL);
+}
+
+static void
+breaker_refusal_inside_a_transaction_rolls_it_back(void **state)
+{
+	char path[108];
+	struct hz_db *db = open_db();
+	struct refused_ctx c = { path, 0 };
+	struct hz_db_arg a = HZ_ARG_I64(11);
+	int fd;
+
+	(void)state;
+	fresh_table(db);
+	fd = frozen_server(path, sizeof(path));
+	assert_int_equal(hz_db_tx(db, insert_then_breaker_opens, &c),
+	    HZ_ERR_DB_UNAVAILABLE);
+	assert_int_equal(c.calls, 1);
+	/* Not left open for the next request to commit. */
+	assert_false(hz_db_connected(db));
+	close(fd);
+	unlink(path);
+	breaker_closes();
+	assert_int_equal(run_i64(db, S_COUNT, &a, 1), 0);
+	hz_db_free(db);
+}
+
+#define GUARDED(t) cmocka_unit_test_setup_teardown(t, guard_on, guard_off)
+
 UNIT_TESTS(setup, teardown,
 	cmocka_unit_test(parameters_come_back_verbatim),
 	cmocka_unit_test(long_text_is_fetched_whole),
@@ -304,4 +511,15 @@ UNIT_TESTS(setup, teardown,
 	cmocka_unit_test(write_after_server_dropped_us_is_never_doubled),
 	cmocka_unit_test(connection_lost_inside_transaction_is_not_papered_over),
 	cmocka_unit_test(lock_wait_timeout_reruns_the_transaction),
-	cmocka_unit_test(unreachable_server_fails_fast))
+	cmocka_unit_test(unreachable_server_fails_fast),
+	/* The same as a worker makes them. */
+	GUARDED(parameters_come_back_verbatim),
+	GUARDED(long_text_is_fetched_whole),
+	GUARDED(duplicate_key_is_a_conflict),
+	GUARDED(read_after_server_dropped_us_reconnects),
+	GUARDED(write_after_server_dropped_us_is_never_doubled),
+	GUARDED(connection_lost_inside_transaction_is_not_papered_over),
+	GUARDED(lock_wait_timeout_reruns_the_transaction),
+	cmocka_unit_test(a_server_that_never_answers_opens_the_breaker),
+	cmocka_unit_test(slow_statement_on_a_live_server_is_waited_for),
+	GUARDED(breaker_refusal_inside_a_transaction_rolls_it_back))
