@@ -136,7 +136,7 @@ test('a frozen MariaDB: 503 within ~1 s under wrk, the pool never waits it out, 
       assert.deepEqual(Object.keys(load.codes), ['503'], `only 503: ${JSON.stringify(load.codes)}`);
       assert.deepEqual([load.connect, load.read, load.write, load.timeout], [0, 0, 0, 0], `no socket error:\n${load.text}`);
       assert.ok(load.p99 <= 1_500_000, `p99 ${load.p99} µs <= 1.5 s`);
-      assert.ok(load.p50 <= 250_000, `median ${load.p50} µs well under 1 s`);
+      assert.ok(load.p50 <= 400_000, `median ${load.p50} µs well under 1 s`);
       assert.ok(load.max <= 2_000_000, `max ${load.max} µs`);
 
       // What a phone and a balancer see meanwhile: the envelope, at once.
