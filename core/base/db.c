@@ -310,9 +310,13 @@ breaker_gate(struct hz_db *db)
 	}
 	hz_metrics_inc(HZ_M_DB_BREAKER_REFUSALS);
 	/* Half a transaction must not stay open on the connection for the
-	 * next request to commit: dropping it rolls it back. */
-	if (db->in_tx)
+	 * next request to commit: dropping it rolls it back. The server is
+	 * taken as stalled: its socket is shut, not waited on. */
+	if (db->in_tx) {
+		db->stalled = true;
 		disconnect(db);
+		db->stalled = false;
+	}
 	return HZ_ERR_DB_UNAVAILABLE;
 }
 
@@ -330,9 +334,11 @@ wait_events(short revents)
 {
 	int ev = 0;
 
-	if (revents & (POLLIN | POLLHUP | POLLERR))
+	/* An error or hang-up wakes both ways: the library's next read or
+	 * write then meets it. */
+	if (revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
 		ev |= MYSQL_WAIT_READ;
-	if (revents & (POLLOUT | POLLHUP | POLLERR))
+	if (revents & (POLLOUT | POLLHUP | POLLERR | POLLNVAL))
 		ev |= MYSQL_WAIT_WRITE;
 	if (revents & POLLPRI)
 		ev |= MYSQL_WAIT_EXCEPT;
