@@ -1,5 +1,6 @@
 /* A worker: one database connection, one arena, one request at a time. */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -297,6 +298,10 @@ out:
 	    req.idem ? " idem=" : "", req.idem ? req.idem : "");
 }
 
+/* A request whose arena grew past this is followed by a malloc_trim. A
+ * usual one stays in the arena's first 16 KiB chunk. */
+#define BIG_REQUEST (1024 * 1024)
+
 int
 hz_worker(const char *config_path, int listen_fd)
 {
@@ -311,6 +316,7 @@ hz_worker(const char *config_path, int listen_fd)
 	char err[256];
 	unsigned long served = 0;
 	int ready = ready_fd();
+	bool big;
 
 	if ((cfg = malloc(sizeof(*cfg))) == NULL ||
 	    (keys = sodium_malloc(sizeof(*keys))) == NULL)
@@ -368,6 +374,13 @@ hz_worker(const char *config_path, int listen_fd)
 	sigdelset(&during_poll, SIGTERM);
 	sigdelset(&during_poll, SIGUSR1);
 
+	/* Fixed malloc thresholds. glibc's own rise after one big answer
+	 * (freeing a large mapped block lifts the mmap threshold to its size,
+	 * up to 32 MiB, and the trim threshold to twice that): the heap such a
+	 * request grew then stayed resident (measured: 12.4 MiB, then 18.9
+	 * after one 2 MB poster sheet, for good). */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 512 * 1024);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, listen_fd, 0) != 0)
 		return 1;
 	if ((a = hz_arena_new(16 * 1024)) == NULL ||
@@ -416,7 +429,12 @@ hz_worker(const char *config_path, int listen_fd)
 		}
 		serve_one(&r, a, cfg, keys, db);
 		FCGX_Finish_r(&r);
+		big = hz_arena_footprint(a) > BIG_REQUEST;
 		hz_arena_reset(a);
+		/* What a big request freed goes back to the system, the free
+		 * pages between live blocks too: RSS does not ratchet. */
+		if (big)
+			malloc_trim(0);
 		served++;
 	}
 	hz_info("worker stopping", "served=%lu", served);
