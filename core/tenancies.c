@@ -49,18 +49,74 @@ enum { TENANCY_ROW(HZ_COL_ENUM, HZ_COL_ENUM) T__NCOLS };
 enum { EXPORT_ROW(HZ_COL_ENUM, HZ_COL_ENUM) E__NCOLS };
 
 /* ?overdue=1: pending for more than HZ_TENANCY_OVERDUE_HOURS, the rule of
- * T_OVERDUE and of the counts (STMT_COUNT). One argument, 0 or 1. */
+ * T_OVERDUE and of the counts (COUNT_OF). One argument, 0 or 1. */
 #define OVERDUE_FILTER "(? = 0 OR (t.status = 'pending'" \
 	" AND t.created_at < NOW(3) - INTERVAL 24 HOUR))"
 
+/* Staff pages (page.h) and counts: a scope is one subtree, and each
+ * tenancy keeps the cooperative and group above its building (sql/0020),
+ * so every level is one index range in id order. The tenancies drive
+ * (STRAIGHT_JOIN) through the named index (FORCE INDEX): left free, the
+ * optimizer walked PRIMARY for a rare status or building, or read a
+ * group's every tenancy and sorted them (tests/unit/test_plans.c keeps
+ * each plan). The scope root's id is the last number of its path
+ * ("/1/5/17/"); the village is the whole table, checked through the
+ * building's path. */
+#define ROOT_ID "CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(?, '/', -2), '/', 1)" \
+	" AS UNSIGNED)"
+#define SELECT_SCOPED(INDEX) "SELECT STRAIGHT_JOIN " \
+	TENANCY_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST) \
+	" FROM tenancies t FORCE INDEX (" INDEX ")" \
+	" JOIN units u ON u.id = t.building_id" \
+	" JOIN buildings b ON b.unit_id = t.building_id"
+/* The path as a prefix by INSTR, not LIKE: no range the optimizer could
+ * prefer over the building's primary key (a join buffer, then a sort). */
+#define IN_VILLAGE " WHERE INSTR(u.path, ?) = 1"
+#define IN_COOP " WHERE t.coop_id = " ROOT_ID
+#define IN_GROUP " WHERE t.group_id = " ROOT_ID
+#define IN_BUILDING " WHERE t.building_id = " ROOT_ID
+/* ?building= within a scope (root, building). */
+#define AT_BUILDING IN_VILLAGE " AND t.building_id = ?"
+/* One status (status, overdue), or any (no filter: ?overdue=1 is
+ * pending). */
+#define ONE_STATUS " AND t.status = ? AND " OVERDUE_FILTER
+#define SCOPE_PAGE " AND t.id > ? ORDER BY t.id LIMIT ?"
+
 enum {
-	STMT_GET, STMT_LIST_OWN, STMT_LIST_SCOPE, STMT_LOCK, STMT_APPROVE,
+	STMT_GET, STMT_LIST_OWN, STMT_LOCK, STMT_APPROVE,
 	STMT_REJECT, STMT_END, STMT_INSERT, STMT_RENTERS, STMT_OPEN_OF_USER,
 	STMT_OPEN_OF_ID,
-	STMT_VERIFIED, STMT_COUNT, STMT_EXPORT,
+	STMT_VERIFIED, STMT_EXPORT,
 	STMT_CONSENT, STMT_DISPLAY_NAME,
+	STMT_LIST_VILLAGE, STMT_LIST_COOP, STMT_LIST_GROUP, STMT_LIST_BUILDING,
+	STMT_LIST_AT,
+	STMT_STATUS_VILLAGE, STMT_STATUS_COOP, STMT_STATUS_GROUP,
+	STMT_STATUS_BUILDING, STMT_STATUS_AT,
+	STMT_COUNT_VILLAGE, STMT_COUNT_COOP, STMT_COUNT_GROUP,
+	STMT_COUNT_BUILDING,
 	STMT__MAX
 };
+
+static const struct hz_stmt_by_depth list_any = { STMT_LIST_VILLAGE,
+    STMT_LIST_COOP, STMT_LIST_GROUP, STMT_LIST_BUILDING };
+static const struct hz_stmt_by_depth list_status = { STMT_STATUS_VILLAGE,
+    STMT_STATUS_COOP, STMT_STATUS_GROUP, STMT_STATUS_BUILDING };
+static const struct hz_stmt_by_depth counts_by = { STMT_COUNT_VILLAGE,
+    STMT_COUNT_COOP, STMT_COUNT_GROUP, STMT_COUNT_BUILDING };
+
+/* A unit's counts (path twice): active and pending as each building keeps
+ * them (building_renters, sql/0014, one row per building), the overdue
+ * ones counted from the index alone ((level, status, created_at)). SUM
+ * gives DECIMAL; cast, so the cells arrive as integers. */
+#define COUNT_OF(INDEX, WHERE) \
+	"SELECT STRAIGHT_JOIN CAST(COALESCE(SUM(r.active), 0) AS SIGNED)," \
+	" CAST(COALESCE(SUM(r.pending), 0) AS SIGNED)," \
+	" (SELECT COUNT(*) FROM tenancies t FORCE INDEX (" INDEX ")" \
+	WHERE " AND t.status = 'pending'" \
+	" AND t.created_at < NOW(3) - INTERVAL 24 HOUR)" \
+	" FROM units u FORCE INDEX (units_path)" \
+	" JOIN building_renters r FORCE INDEX (PRIMARY) ON r.building_id = u.id" \
+	" WHERE u.path LIKE CONCAT(?, '%')"
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_GET] = SELECT_TENANCY " WHERE t.id = ?",
@@ -69,10 +125,31 @@ static const char *const sql[STMT__MAX] = {
 	    SELECT_TENANCY " WHERE t.user_id = ?"
 	    " AND (? IS NULL OR t.status = ?) AND " OVERDUE_FILTER
 	    " AND t.id > ? ORDER BY t.id LIMIT ?",
-	[STMT_LIST_SCOPE] =
-	    SELECT_TENANCY " WHERE u.path LIKE CONCAT(?, '%')"
-	    " AND (? IS NULL OR t.status = ?) AND (? = 0 OR t.building_id = ?)"
-	    " AND " OVERDUE_FILTER " AND t.id > ? ORDER BY t.id LIMIT ?",
+	/* Root, then for one status: status, overdue (0 or 1). */
+	[STMT_LIST_VILLAGE] = SELECT_SCOPED("PRIMARY") IN_VILLAGE SCOPE_PAGE,
+	[STMT_LIST_COOP] = SELECT_SCOPED("tenancies_coop") IN_COOP SCOPE_PAGE,
+	[STMT_LIST_GROUP] = SELECT_SCOPED("tenancies_group") IN_GROUP
+	    SCOPE_PAGE,
+	[STMT_LIST_BUILDING] = SELECT_SCOPED("tenancies_building_all")
+	    IN_BUILDING SCOPE_PAGE,
+	[STMT_LIST_AT] = SELECT_SCOPED("tenancies_building_all") AT_BUILDING
+	    SCOPE_PAGE,
+	[STMT_STATUS_VILLAGE] = SELECT_SCOPED("tenancies_status") IN_VILLAGE
+	    ONE_STATUS SCOPE_PAGE,
+	[STMT_STATUS_COOP] = SELECT_SCOPED("tenancies_coop_status") IN_COOP
+	    ONE_STATUS SCOPE_PAGE,
+	[STMT_STATUS_GROUP] = SELECT_SCOPED("tenancies_group_status") IN_GROUP
+	    ONE_STATUS SCOPE_PAGE,
+	[STMT_STATUS_BUILDING] = SELECT_SCOPED("tenancies_building")
+	    IN_BUILDING ONE_STATUS SCOPE_PAGE,
+	[STMT_STATUS_AT] = SELECT_SCOPED("tenancies_building") AT_BUILDING
+	    ONE_STATUS SCOPE_PAGE,
+	[STMT_COUNT_VILLAGE] = COUNT_OF("tenancies_pending",
+	    " WHERE ? <> ''"),
+	[STMT_COUNT_COOP] = COUNT_OF("tenancies_coop_since", IN_COOP),
+	[STMT_COUNT_GROUP] = COUNT_OF("tenancies_group_since", IN_GROUP),
+	[STMT_COUNT_BUILDING] = COUNT_OF("tenancies_building_since",
+	    IN_BUILDING),
 	[STMT_LOCK] =
 	    "SELECT t.status, t.user_id, u.path FROM tenancies t"
 	    " JOIN units u ON u.id = t.building_id WHERE t.id = ? FOR UPDATE",
@@ -88,8 +165,9 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_INSERT] =
 	    "INSERT INTO tenancies (user_id, building_id, name, id_type,"
 	    " id_sealed, id_index, phone_sealed, room, move_in, reason,"
-	    " employer, members_sealed, members_count)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " employer, members_sealed, members_count, group_id, coop_id)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " (SELECT parent_id FROM units WHERE id = ?))",
 	/* active, pending (each -1, 0 or 1), tenancy: the building's open
 	 * tenancies move with every change of state (sql/0014). */
 	[STMT_RENTERS] =
@@ -103,15 +181,6 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT id FROM tenancies WHERE open_id = ?",
 	[STMT_VERIFIED] =
 	    "UPDATE tenancies SET last_verified_at = NOW(3) WHERE id = ?",
-	[STMT_COUNT] =
-	    /* SUM gives DECIMAL; cast, so the cells arrive as integers. */
-	    "SELECT CAST(COALESCE(SUM(t.status = 'active'), 0) AS SIGNED),"
-	    " CAST(COALESCE(SUM(t.status = 'pending'), 0) AS SIGNED),"
-	    " CAST(COALESCE(SUM(t.status = 'pending' AND"
-	    "   t.created_at < NOW(3) - INTERVAL 24 HOUR), 0) AS SIGNED)"
-	    " FROM tenancies t JOIN units u ON u.id = t.building_id"
-	    " WHERE u.path LIKE CONCAT(?, '%')"
-	    " AND t.status IN ('pending', 'active')",
 	[STMT_EXPORT] =
 	    "SELECT " EXPORT_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
 	    " FROM tenancies t JOIN units u ON u.id = t.building_id"
@@ -130,7 +199,7 @@ static const char *const sql[STMT__MAX] = {
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("tenancies", sql);
 
-/* STMT_OPEN_OF_USER's row, STMT_LOCK's, STMT_COUNT's. */
+/* STMT_OPEN_OF_USER's row, STMT_LOCK's, COUNT_OF's. */
 enum { O_ID, O_BUILDING, O_STATUS };
 enum { K_STATUS, K_USER, K_PATH };
 enum { N_ACTIVE, N_PENDING, N_OVERDUE };
@@ -540,6 +609,9 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 		m_sealed ? HZ_ARG_STRN((const char *)m_sealed, m_len)
 		    : HZ_ARG_NULL,
 		HZ_ARG_I64(in->members_count),
+		/* its group, and the group's cooperative (sql/0020) */
+		HZ_ARG_I64((long long)b.parent_id),
+		HZ_ARG_I64((long long)b.parent_id),
 	};
 	struct create_job j = { HZ_ARGV(args), b.id, in->moving_from, in->name,
 	    0 };
@@ -627,9 +699,15 @@ hz_tenancies_list(const struct hz_ctx *x, const struct hz_tenancy_filter *f,
 {
 	struct hz_db_arg st = HZ_ARG_OPT_STR(f->status);
 	struct hz_db_arg od = HZ_ARG_I64(f->overdue ? 1 : 0);
+	/* Overdue ones are pending ones (OVERDUE_FILTER): one status. */
+	const char *status = f->status ? f->status
+	    : f->overdue ? "pending" : NULL;
+	struct hz_db_arg one = HZ_ARG_OPT_STR(status);
+	struct hz_db_arg at = HZ_ARG_I64((long long)f->building);
 	struct hz_db_result r;
 	struct hz_unit within;
 	uint64_t scope = f->unit ? f->unit : f->building;
+	const char *path;
 	enum hz_status rc;
 
 	*n = 0;
@@ -648,11 +726,17 @@ hz_tenancies_list(const struct hz_ctx *x, const struct hz_tenancy_filter *f,
 		    more);
 	else if (scope && (rc = hz_unit_get(x, scope, &within)))
 		return rc;
+	else if (path = scope ? within.path : NULL, f->building)
+		/* ?building= in the scope: that building's range. */
+		rc = status ? hz_scope_page(x, HZ_RIGHT_UNIT_READ, path, &stmts,
+		    STMT_STATUS_AT, HZ_ARGS(at, one, od), page, &r, more)
+		    : hz_scope_page(x, HZ_RIGHT_UNIT_READ, path, &stmts,
+		    STMT_LIST_AT, HZ_ARGS(at), page, &r, more);
 	else
-		rc = hz_scope_page(x, HZ_RIGHT_UNIT_READ, scope ? within.path
-		    : NULL, &stmts, STMT_LIST_SCOPE, HZ_ARGS(st, st,
-		    HZ_ARG_I64((long long)f->building),
-		    HZ_ARG_I64((long long)f->building), od), page, &r, more);
+		rc = status ? hz_scope_page_by(x, HZ_RIGHT_UNIT_READ, path,
+		    &stmts, &list_status, HZ_ARGS(one, od), page, &r, more)
+		    : hz_scope_page_by(x, HZ_RIGHT_UNIT_READ, path, &stmts,
+		    &list_any, NULL, 0, page, &r, more);
 	if (rc || (rc = fill_all(x, &r, out, n)))
 		return rc;
 	return audit_page(x, *out, *n);
@@ -812,6 +896,23 @@ hz_tenancy_open_of(const struct hz_ctx *x, uint64_t user, uint64_t *id,
 	return HZ_OK;
 }
 
+/* COUNT_OF for a unit by its depth, as page.c picks a list's: '/1/' the
+ * village, '/1/2/' a cooperative, '/1/2/3/' a group, deeper a building. */
+static size_t
+count_stmt(const char *path)
+{
+	size_t depth = 0;
+
+	for (const char *p = path; *p; p++)
+		depth += *p == '/';
+	switch (depth) {
+	case 3: return counts_by.cooperative;
+	case 4: return counts_by.group;
+	case 5: return counts_by.building;
+	default: return counts_by.village;
+	}
+}
+
 static enum hz_status
 count_under(const struct hz_ctx *x, const struct hz_unit *u,
             struct hz_tenancy_counts *c)
@@ -819,8 +920,9 @@ count_under(const struct hz_ctx *x, const struct hz_unit *u,
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_COUNT,
-	    HZ_ARGS(HZ_ARG_STR(u->path)), &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts,
+	    count_stmt(u->path),
+	    HZ_ARGS(HZ_ARG_STR(u->path), HZ_ARG_STR(u->path)), &r)))
 		return rc;
 	c->unit_id = u->id;
 	c->name = u->name;
