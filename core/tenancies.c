@@ -104,19 +104,25 @@ static const struct hz_stmt_by_depth list_status = { STMT_STATUS_VILLAGE,
 static const struct hz_stmt_by_depth counts_by = { STMT_COUNT_VILLAGE,
     STMT_COUNT_COOP, STMT_COUNT_GROUP, STMT_COUNT_BUILDING };
 
-/* A unit's counts (path twice): active and pending as each building keeps
- * them (building_renters, sql/0014, one row per building), the overdue
- * ones counted from the index alone ((level, status, created_at)). SUM
- * gives DECIMAL; cast, so the cells arrive as integers. */
-#define COUNT_OF(INDEX, WHERE) \
-	"SELECT STRAIGHT_JOIN CAST(COALESCE(SUM(r.active), 0) AS SIGNED)," \
-	" CAST(COALESCE(SUM(r.pending), 0) AS SIGNED)," \
-	" (SELECT COUNT(*) FROM tenancies t FORCE INDEX (" INDEX ")" \
-	WHERE " AND t.status = 'pending'" \
-	" AND t.created_at < NOW(3) - INTERVAL 24 HOUR)" \
+/* A unit's counts, one row per child and per part (the unit is the sum of
+ * its children: tenancies are in buildings, and a building's parent is a
+ * group): depth + 1 (the path segment that names the child), path, path.
+ * Active and pending as each building keeps them (building_renters,
+ * sql/0014, one row per building), then the overdue ones counted from the
+ * index alone ((level, status, created_at, child)), one range for the
+ * unit and all its children. SUM gives DECIMAL; cast, so the cells arrive
+ * as integers. */
+#define COUNT_OF(INDEX, CHILD, WHERE) \
+	"SELECT STRAIGHT_JOIN CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(u.path," \
+	" '/', ?), '/', -1) AS UNSIGNED), CAST(SUM(r.active) AS SIGNED)," \
+	" CAST(SUM(r.pending) AS SIGNED), 0" \
 	" FROM units u FORCE INDEX (units_path)" \
 	" JOIN building_renters r FORCE INDEX (PRIMARY) ON r.building_id = u.id" \
-	" WHERE u.path LIKE CONCAT(?, '%')"
+	" WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1" \
+	" UNION ALL SELECT " CHILD ", 0, 0, COUNT(*)" \
+	" FROM tenancies t FORCE INDEX (" INDEX ")" \
+	WHERE " AND t.status = 'pending'" \
+	" AND t.created_at < NOW(3) - INTERVAL 24 HOUR GROUP BY 1"
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_GET] = SELECT_TENANCY " WHERE t.id = ?",
@@ -144,12 +150,14 @@ static const char *const sql[STMT__MAX] = {
 	    IN_BUILDING ONE_STATUS SCOPE_PAGE,
 	[STMT_STATUS_AT] = SELECT_SCOPED("tenancies_building") AT_BUILDING
 	    ONE_STATUS SCOPE_PAGE,
-	[STMT_COUNT_VILLAGE] = COUNT_OF("tenancies_pending",
+	[STMT_COUNT_VILLAGE] = COUNT_OF("tenancies_since", "t.coop_id",
 	    " WHERE ? <> ''"),
-	[STMT_COUNT_COOP] = COUNT_OF("tenancies_coop_since", IN_COOP),
-	[STMT_COUNT_GROUP] = COUNT_OF("tenancies_group_since", IN_GROUP),
+	[STMT_COUNT_COOP] = COUNT_OF("tenancies_coop_since", "t.group_id",
+	    IN_COOP),
+	[STMT_COUNT_GROUP] = COUNT_OF("tenancies_group_since", "t.building_id",
+	    IN_GROUP),
 	[STMT_COUNT_BUILDING] = COUNT_OF("tenancies_building_since",
-	    IN_BUILDING),
+	    "t.building_id", IN_BUILDING),
 	[STMT_LOCK] =
 	    "SELECT t.status, t.user_id, u.path FROM tenancies t"
 	    " JOIN units u ON u.id = t.building_id WHERE t.id = ? FOR UPDATE",
@@ -202,7 +210,7 @@ static const struct hz_stmt_table stmts = HZ_STMT_TABLE("tenancies", sql);
 /* STMT_OPEN_OF_USER's row, STMT_LOCK's, COUNT_OF's. */
 enum { O_ID, O_BUILDING, O_STATUS };
 enum { K_STATUS, K_USER, K_PATH };
-enum { N_ACTIVE, N_PENDING, N_OVERDUE };
+enum { N_ACTIVE, N_PENDING, N_OVERDUE };   /* after COUNT_OF's child */
 
 const char *const hz_tenancy_states[] = { "pending", "active", "rejected",
     "ended", NULL };
@@ -896,41 +904,24 @@ hz_tenancy_open_of(const struct hz_ctx *x, uint64_t user, uint64_t *id,
 	return HZ_OK;
 }
 
-/* COUNT_OF for a unit by its depth, as page.c picks a list's: '/1/' the
- * village, '/1/2/' a cooperative, '/1/2/3/' a group, deeper a building. */
-static size_t
-count_stmt(const char *path)
+/* A unit's depth: '/1/' the village (2), '/1/2/' a cooperative, '/1/2/3/'
+ * a group, '/1/2/3/4/' a building (5). */
+static int
+depth_of(const char *path)
 {
-	size_t depth = 0;
+	int depth = 0;
 
 	for (const char *p = path; *p; p++)
 		depth += *p == '/';
-	switch (depth) {
-	case 3: return counts_by.cooperative;
-	case 4: return counts_by.group;
-	case 5: return counts_by.building;
-	default: return counts_by.village;
-	}
+	return depth;
 }
 
-static enum hz_status
-count_under(const struct hz_ctx *x, const struct hz_unit *u,
-            struct hz_tenancy_counts *c)
+static void
+count_add(struct hz_tenancy_counts *c, const struct hz_db_cell *row)
 {
-	struct hz_db_result r;
-	enum hz_status rc;
-
-	if ((rc = hz_db_run(x->db, x->arena, &stmts,
-	    count_stmt(u->path),
-	    HZ_ARGS(HZ_ARG_STR(u->path), HZ_ARG_STR(u->path)), &r)))
-		return rc;
-	c->unit_id = u->id;
-	c->name = u->name;
-	c->kind = u->kind;
-	c->active = HZ_CELL(&r, 0, N_ACTIVE)->i;
-	c->pending = HZ_CELL(&r, 0, N_PENDING)->i;
-	c->overdue = HZ_CELL(&r, 0, N_OVERDUE)->i;
-	return HZ_OK;
+	c->active += row[N_ACTIVE].i;
+	c->pending += row[N_PENDING].i;
+	c->overdue += row[N_OVERDUE].i;
 }
 
 enum hz_status
@@ -939,19 +930,42 @@ hz_tenancy_counts(const struct hz_ctx *x, uint64_t unit,
 {
 	struct hz_unit self, *kids;
 	struct hz_tenancy_counts *c;
+	struct hz_db_result r;
 	size_t nkids;
+	int depth;
 	enum hz_status rc;
 
 	if ((rc = hz_unit_get(x, unit, &self)) ||
 	    (rc = hz_unit_children(x, unit, &kids, &nkids)))
 		return rc;
+	depth = depth_of(self.path);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, depth == 3 ?
+	    counts_by.cooperative : depth == 4 ? counts_by.group :
+	    depth == 5 ? counts_by.building : counts_by.village,
+	    HZ_ARGS(HZ_ARG_I64(depth + 1), HZ_ARG_STR(self.path),
+	    HZ_ARG_STR(self.path)), &r)))
+		return rc;
 	if ((c = hz_arena_calloc(x->arena, nkids + 1, sizeof(*c))) == NULL)
 		return HZ_ERR_NOMEM;
-	if ((rc = count_under(x, &self, &c[0])))
-		return rc;
-	for (size_t i = 0; i < nkids; i++)
-		if ((rc = count_under(x, &kids[i], &c[i + 1])))
-			return rc;
+	for (size_t i = 0; i <= nkids; i++) {
+		const struct hz_unit *u = i ? &kids[i - 1] : &self;
+
+		c[i].unit_id = u->id;
+		c[i].name = u->name;
+		c[i].kind = u->kind;
+	}
+	/* Each row: the child it counts (or 0 under a building), then the
+	 * counts; the unit is their sum. */
+	for (size_t k = 0; k < r.nrows; k++) {
+		const struct hz_db_cell *row = HZ_CELL(&r, k, 0);
+
+		count_add(&c[0], row + 1);
+		for (size_t i = 0; i < nkids; i++)
+			if (HZ_ID(&row[0]) == kids[i].id) {
+				count_add(&c[i + 1], row + 1);
+				break;
+			}
+	}
 	*out = c;
 	*n = nkids + 1;
 	return HZ_OK;

@@ -22,17 +22,18 @@ UPDATE tenancies t JOIN units b ON b.id = t.building_id
   WHERE t.group_id IS NULL;
 
 -- Per level: every status in id order (the plain list), one status in id
--- order (?status=, ?overdue=1), and the overdue pending ones counted from
--- the index alone (the per-unit counts; active and pending come from
--- building_renters, sql/0014). The village is the whole table: PRIMARY,
--- tenancies_status and tenancies_pending.
+-- order (?status=, ?overdue=1), and the overdue pending ones per child
+-- counted from the index alone (the per-unit counts; active and pending
+-- come from building_renters, sql/0014). The village is the whole table:
+-- PRIMARY, tenancies_status, tenancies_since.
 ALTER TABLE tenancies
   ADD KEY IF NOT EXISTS tenancies_status (status, id),
+  ADD KEY IF NOT EXISTS tenancies_since (status, created_at, coop_id),
   ADD KEY IF NOT EXISTS tenancies_building_all (building_id, id),
   ADD KEY IF NOT EXISTS tenancies_building_since (building_id, status, created_at),
   ADD KEY IF NOT EXISTS tenancies_group (group_id, id),
   ADD KEY IF NOT EXISTS tenancies_group_status (group_id, status, id),
-  ADD KEY IF NOT EXISTS tenancies_group_since (group_id, status, created_at),
+  ADD KEY IF NOT EXISTS tenancies_group_since (group_id, status, created_at, building_id),
   ADD KEY IF NOT EXISTS tenancies_coop (coop_id, id),
   ADD KEY IF NOT EXISTS tenancies_coop_status (coop_id, status, id),
-  ADD KEY IF NOT EXISTS tenancies_coop_since (coop_id, status, created_at);
+  ADD KEY IF NOT EXISTS tenancies_coop_since (coop_id, status, created_at, group_id);

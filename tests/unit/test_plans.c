@@ -43,15 +43,17 @@
 #define T_AT_BUILDING T_IN_VILLAGE " AND t.building_id = ?"
 #define T_ONE_STATUS " AND t.status = ? AND " T_OVERDUE
 #define T_SCOPE_PAGE " AND t.id > ? ORDER BY t.id LIMIT ?"
-#define T_COUNT_OF(INDEX, WHERE) \
-	"EXPLAIN SELECT STRAIGHT_JOIN CAST(COALESCE(SUM(r.active), 0) AS SIGNED)," \
-	" CAST(COALESCE(SUM(r.pending), 0) AS SIGNED)," \
-	" (SELECT COUNT(*) FROM tenancies t FORCE INDEX (" INDEX ")" \
-	WHERE " AND t.status = 'pending'" \
-	" AND t.created_at < NOW(3) - INTERVAL 24 HOUR)" \
+#define T_COUNT_OF(INDEX, CHILD, WHERE) \
+	"EXPLAIN SELECT STRAIGHT_JOIN CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(u.path," \
+	" '/', ?), '/', -1) AS UNSIGNED), CAST(SUM(r.active) AS SIGNED)," \
+	" CAST(SUM(r.pending) AS SIGNED), 0" \
 	" FROM units u FORCE INDEX (units_path)" \
 	" JOIN building_renters r FORCE INDEX (PRIMARY) ON r.building_id = u.id" \
-	" WHERE u.path LIKE CONCAT(?, '%')"
+	" WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1" \
+	" UNION ALL SELECT " CHILD ", 0, 0, COUNT(*)" \
+	" FROM tenancies t FORCE INDEX (" INDEX ")" \
+	WHERE " AND t.status = 'pending'" \
+	" AND t.created_at < NOW(3) - INTERVAL 24 HOUR GROUP BY 1"
 #define C_FROM " FROM complaints c JOIN complaint_categories k ON k.id = c.category_id" \
 	" JOIN users r ON r.id = c.user_id" \
 	" JOIN units hu ON hu.id = c.handler_unit_id" \
@@ -135,11 +137,14 @@ static const char *const sql[S__MAX] = {
 	[E_STATUS_AT] = T_SCOPED("tenancies_building") T_AT_BUILDING
 	    T_ONE_STATUS T_SCOPE_PAGE,
 	/* core/tenancies.c's counts: the unit's path, twice. */
-	[E_COUNT_VILLAGE] = T_COUNT_OF("tenancies_pending", " WHERE ? <> ''"),
-	[E_COUNT_COOP] = T_COUNT_OF("tenancies_coop_since", T_IN_COOP),
-	[E_COUNT_GROUP] = T_COUNT_OF("tenancies_group_since", T_IN_GROUP),
+	[E_COUNT_VILLAGE] = T_COUNT_OF("tenancies_since", "t.coop_id",
+	    " WHERE ? <> ''"),
+	[E_COUNT_COOP] = T_COUNT_OF("tenancies_coop_since", "t.group_id",
+	    T_IN_COOP),
+	[E_COUNT_GROUP] = T_COUNT_OF("tenancies_group_since", "t.building_id",
+	    T_IN_GROUP),
 	[E_COUNT_BUILDING] = T_COUNT_OF("tenancies_building_since",
-	    T_IN_BUILDING),
+	    "t.building_id", T_IN_BUILDING),
 	/* core/complaints.c STMT_LIST_GROUP and STMT_LIST_ALL: root, then
 	 * LIST_FILTERS' 15 arguments. */
 	[E_INBOX_GROUP] = "EXPLAIN SELECT STRAIGHT_JOIN c.id" C_FROM " WHERE c.group_id = "
@@ -323,8 +328,8 @@ covered(const char *extra)
  * builds a temporary table: the cost of the answer is the page, not the
  * scope. */
 static void
-ranged(const char *what, const struct hz_db_result *r, const char *table,
-       const char *key, bool covering)
+ranged_by(const char *what, const struct hz_db_result *r, const char *table,
+          const char *key, bool covering, bool grouped)
 {
 	static const char *const ok[] = { "range", "ref", "eq_ref", "const",
 	    "system", NULL };
@@ -339,7 +344,8 @@ ranged(const char *what, const struct hz_db_result *r, const char *table,
 
 		for (const char *const *o = ok; *o && !type->null; o++)
 			good |= strcmp(type->s, *o) == 0;
-		if (!good || strstr(x, "filesort") || strstr(x, "temporary")) {
+		if (!good || (!grouped && (strstr(x, "filesort") ||
+		    strstr(x, "temporary")))) {
 			print_plan(what, r);
 			fail_msg("%s: %s is %s%s", what, t->null ? "?" : t->s,
 			    type->null ? "no access" : type->s,
@@ -362,6 +368,13 @@ ranged(const char *what, const struct hz_db_result *r, const char *table,
 	}
 	print_plan(what, r);
 	fail_msg("%s: %s not in the plan", what, table);
+}
+
+static void
+ranged(const char *what, const struct hz_db_result *r, const char *table,
+       const char *key, bool covering)
+{
+	ranged_by(what, r, table, key, covering, false);
 }
 
 static struct fx_org org;
@@ -458,15 +471,17 @@ static const char *const tenancy_source[] = {
 	"#define AT_BUILDING IN_VILLAGE \" AND t.building_id = ?\"",
 	"#define ONE_STATUS \" AND t.status = ? AND \" OVERDUE_FILTER",
 	"#define SCOPE_PAGE \" AND t.id > ? ORDER BY t.id LIMIT ?\"",
-	"#define COUNT_OF(INDEX, WHERE) "
-	"\"SELECT STRAIGHT_JOIN CAST(COALESCE(SUM(r.active), 0) AS SIGNED),\""
-	" \" CAST(COALESCE(SUM(r.pending), 0) AS SIGNED),\""
-	" \" (SELECT COUNT(*) FROM tenancies t FORCE INDEX (\" INDEX \")\""
-	" WHERE \" AND t.status = 'pending'\""
-	" \" AND t.created_at < NOW(3) - INTERVAL 24 HOUR)\""
+	"#define COUNT_OF(INDEX, CHILD, WHERE) "
+	"\"SELECT STRAIGHT_JOIN CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(u.path,\""
+	" \" '/', ?), '/', -1) AS UNSIGNED), CAST(SUM(r.active) AS SIGNED),\""
+	" \" CAST(SUM(r.pending) AS SIGNED), 0\""
 	" \" FROM units u FORCE INDEX (units_path)\""
 	" \" JOIN building_renters r FORCE INDEX (PRIMARY) ON r.building_id = u.id\""
-	" \" WHERE u.path LIKE CONCAT(?, '%')\"",
+	" \" WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1\""
+	" \" UNION ALL SELECT \" CHILD \", 0, 0, COUNT(*)\""
+	" \" FROM tenancies t FORCE INDEX (\" INDEX \")\""
+	" WHERE \" AND t.status = 'pending'\""
+	" \" AND t.created_at < NOW(3) - INTERVAL 24 HOUR GROUP BY 1\"",
 	"[STMT_LIST_VILLAGE] = SELECT_SCOPED(\"PRIMARY\") IN_VILLAGE SCOPE_PAGE,",
 	"[STMT_LIST_COOP] = SELECT_SCOPED(\"tenancies_coop\") IN_COOP"
 	" SCOPE_PAGE,",
@@ -486,12 +501,14 @@ static const char *const tenancy_source[] = {
 	" IN_BUILDING ONE_STATUS SCOPE_PAGE,",
 	"[STMT_STATUS_AT] = SELECT_SCOPED(\"tenancies_building\") AT_BUILDING"
 	" ONE_STATUS SCOPE_PAGE,",
-	"[STMT_COUNT_VILLAGE] = COUNT_OF(\"tenancies_pending\","
+	"[STMT_COUNT_VILLAGE] = COUNT_OF(\"tenancies_since\", \"t.coop_id\","
 	" \" WHERE ? <> ''\"),",
-	"[STMT_COUNT_COOP] = COUNT_OF(\"tenancies_coop_since\", IN_COOP),",
-	"[STMT_COUNT_GROUP] = COUNT_OF(\"tenancies_group_since\", IN_GROUP),",
+	"[STMT_COUNT_COOP] = COUNT_OF(\"tenancies_coop_since\", \"t.group_id\","
+	" IN_COOP),",
+	"[STMT_COUNT_GROUP] = COUNT_OF(\"tenancies_group_since\","
+	" \"t.building_id\", IN_GROUP),",
 	"[STMT_COUNT_BUILDING] = COUNT_OF(\"tenancies_building_since\","
-	" IN_BUILDING),",
+	" \"t.building_id\", IN_BUILDING),",
 	NULL
 };
 
@@ -553,14 +570,15 @@ the_staff_tenancy_lists_are_index_ranges(void **state)
 	}
 }
 
-/* Per-unit counts: active and pending as each building keeps them, the
- * overdue ones from the level's index alone. */
+/* Per-unit counts, one statement for the unit and its children: active
+ * and pending as each building keeps them, the overdue ones from the
+ * level's index alone, both grouped by child. */
 static void
 the_tenancy_counts_are_bounded(void **state)
 {
 	static const size_t stmt[] = { E_COUNT_VILLAGE, E_COUNT_COOP,
 	    E_COUNT_GROUP, E_COUNT_BUILDING };
-	static const char *const key[] = { "tenancies_pending",
+	static const char *const key[] = { "tenancies_since",
 	    "tenancies_coop_since", "tenancies_group_since",
 	    "tenancies_building_since" };
 	const char *roots[] = { village_path, coop_path, group_path,
@@ -574,11 +592,13 @@ the_tenancy_counts_are_bounded(void **state)
 		const char *what = hz_arena_printf(fx.arena,
 		    "tenancy counts of %s", roots[l]);
 
-		explain(stmt[l], HZ_ARGS(HZ_ARG_STR(roots[l]),
-		    HZ_ARG_STR(roots[l])), &r);
-		ranged(what, &r, "t", key[l], true);
-		ranged(what, &r, "u", "units_path", false);
-		ranged(what, &r, "r", "PRIMARY", false);
+		explain(stmt[l], HZ_ARGS(HZ_ARG_I64((long long)l + 3),
+		    HZ_ARG_STR(roots[l]), HZ_ARG_STR(roots[l])), &r);
+		/* Grouped by child: a temporary table of the unit's
+		 * children, not of its tenancies. */
+		ranged_by(what, &r, "t", key[l], true, true);
+		ranged_by(what, &r, "u", "units_path", true, true);
+		ranged_by(what, &r, "r", "PRIMARY", false, true);
 	}
 }
 
