@@ -498,7 +498,7 @@ describe('staff lists at every level of the tree', () => {
 
   test('head, leader, cadre and admin: the tree\'s answer with every filter, in id order, page by page', async () => {
     const made = [];
-    for (const code of ['B002', 'B007', 'B012', 'B021']) {
+    for (const code of ['B002', 'B007', 'B012']) {
       made.push(await residentIn(code, { approve: true }));
       made.push(await residentIn(code));
       const r = await residentIn(code);
@@ -521,7 +521,8 @@ describe('staff lists at every level of the tree', () => {
         [`?building=${b007}&status=active`, `AND t.building_id = ${b007} AND t.status = 'active'`],
         [`?unit=${await uid('SMQ-1')}&building=${b012}&status=pending`, `AND t.building_id = ${b012} AND t.status = 'pending'`],
       ];
-      for (const [query, where] of cases) {
+      // The large scopes: the shapes that differ by level only.
+      for (const [query, where] of who === 'head1' || who === 'leader1' ? cases : cases.filter((_, i) => [0, 1, 3, 5].includes(i))) {
         const res = await api('GET', `${TENANCIES}${query}`, token);
         if (res.status === 404) {
           // A unit or building out of the caller's scope, as before.
@@ -540,13 +541,12 @@ describe('staff lists at every level of the tree', () => {
   });
 
   test('counts at every level are the live counts of the tree', async () => {
-    const live = (id) => {
-      const [[a, p, o]] = sql(`SELECT COALESCE(SUM(t.status = 'active'), 0), COALESCE(SUM(t.status = 'pending'), 0),
-        COALESCE(SUM(t.status = 'pending' AND t.created_at < NOW(3) - INTERVAL 24 HOUR), 0)
-        FROM tenancies t JOIN units u ON u.id = t.building_id
-        WHERE u.path LIKE CONCAT((SELECT path FROM units WHERE id = ${Number(id)}), '%')`);
-      return { active: Number(a), pending: Number(p), overdue: Number(o) };
-    };
+    // Every unit's live counts, by the buildings' paths, in one query.
+    const byUnit = new Map(sql(`SELECT x.id, SUM(t.status = 'active'), SUM(t.status = 'pending'),
+        SUM(t.status = 'pending' AND t.created_at < NOW(3) - INTERVAL 24 HOUR)
+      FROM units x JOIN units u ON u.path LIKE CONCAT(x.path, '%') JOIN tenancies t ON t.building_id = u.id
+      GROUP BY x.id`).map(([id, a, p, o]) => [Number(id), { active: Number(a), pending: Number(p), overdue: Number(o) }]));
+    const live = (id) => byUnit.get(id) ?? { active: 0, pending: 0, overdue: 0 };
     for (const code of ['SMQ', 'SMQ-1', 'SMQ-1-A', 'B007', 'B012']) {
       const c = expectStatus(await api('GET', `${UNITS}/${await uid(code)}/tenancy-counts`, admin), 200);
       assert.deepEqual({ active: c.active, pending: c.pending, overdue: c.overdue }, live(c.unit_id), code);
