@@ -110,8 +110,9 @@ static const struct hz_stmt_by_depth counts_by = { STMT_COUNT_VILLAGE,
  * Active and pending as each building keeps them (building_renters,
  * sql/0014, one row per building), then the overdue ones counted from the
  * index alone ((level, status, created_at, child)), one range for the
- * unit and all its children. SUM gives DECIMAL; cast, so the cells arrive
- * as integers. */
+ * unit and all its children (the village's are the whole table's: there
+ * is one village, core/units.c). SUM gives DECIMAL; cast, so the cells
+ * arrive as integers. */
 #define COUNT_OF(INDEX, CHILD, WHERE) \
 	"SELECT STRAIGHT_JOIN CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(u.path," \
 	" '/', ?), '/', -1) AS UNSIGNED), CAST(SUM(r.active) AS SIGNED)," \
