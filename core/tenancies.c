@@ -49,18 +49,81 @@ enum { TENANCY_ROW(HZ_COL_ENUM, HZ_COL_ENUM) T__NCOLS };
 enum { EXPORT_ROW(HZ_COL_ENUM, HZ_COL_ENUM) E__NCOLS };
 
 /* ?overdue=1: pending for more than HZ_TENANCY_OVERDUE_HOURS, the rule of
- * T_OVERDUE and of the counts (STMT_COUNT). One argument, 0 or 1. */
+ * T_OVERDUE and of the counts (COUNT_OF). One argument, 0 or 1. */
 #define OVERDUE_FILTER "(? = 0 OR (t.status = 'pending'" \
 	" AND t.created_at < NOW(3) - INTERVAL 24 HOUR))"
 
+/* Staff pages (page.h) and counts: a scope is one subtree, and each
+ * tenancy keeps the cooperative and group above its building (sql/0020),
+ * so every level is one index range in id order. The tenancies drive
+ * (STRAIGHT_JOIN) through the named index (FORCE INDEX): left free, the
+ * optimizer walked PRIMARY for a rare status or building, or read a
+ * group's every tenancy and sorted them (tests/unit/test_plans.c keeps
+ * each plan). The scope root's id is the last number of its path
+ * ("/1/5/17/"); the village is the whole table, checked through the
+ * building's path. */
+#define ROOT_ID "CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(?, '/', -2), '/', 1)" \
+	" AS UNSIGNED)"
+#define SELECT_SCOPED(INDEX) "SELECT STRAIGHT_JOIN " \
+	TENANCY_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST) \
+	" FROM tenancies t FORCE INDEX (" INDEX ")" \
+	" JOIN units u ON u.id = t.building_id" \
+	" JOIN buildings b ON b.unit_id = t.building_id"
+/* The path as a prefix by INSTR, not LIKE: no range the optimizer could
+ * prefer over the building's primary key (a join buffer, then a sort). */
+#define IN_VILLAGE " WHERE INSTR(u.path, ?) = 1"
+#define IN_COOP " WHERE t.coop_id = " ROOT_ID
+#define IN_GROUP " WHERE t.group_id = " ROOT_ID
+#define IN_BUILDING " WHERE t.building_id = " ROOT_ID
+/* ?building= within a scope (root, building). */
+#define AT_BUILDING IN_VILLAGE " AND t.building_id = ?"
+/* One status (status, overdue), or any (no filter: ?overdue=1 is
+ * pending). */
+#define ONE_STATUS " AND t.status = ? AND " OVERDUE_FILTER
+#define SCOPE_PAGE " AND t.id > ? ORDER BY t.id LIMIT ?"
+
 enum {
-	STMT_GET, STMT_LIST_OWN, STMT_LIST_SCOPE, STMT_LOCK, STMT_APPROVE,
+	STMT_GET, STMT_LIST_OWN, STMT_LOCK, STMT_APPROVE,
 	STMT_REJECT, STMT_END, STMT_INSERT, STMT_RENTERS, STMT_OPEN_OF_USER,
 	STMT_OPEN_OF_ID,
-	STMT_VERIFIED, STMT_COUNT, STMT_EXPORT,
+	STMT_VERIFIED, STMT_EXPORT,
 	STMT_CONSENT, STMT_DISPLAY_NAME,
+	STMT_LIST_VILLAGE, STMT_LIST_COOP, STMT_LIST_GROUP, STMT_LIST_BUILDING,
+	STMT_LIST_AT,
+	STMT_STATUS_VILLAGE, STMT_STATUS_COOP, STMT_STATUS_GROUP,
+	STMT_STATUS_BUILDING, STMT_STATUS_AT,
+	STMT_COUNT_VILLAGE, STMT_COUNT_COOP, STMT_COUNT_GROUP,
+	STMT_COUNT_BUILDING,
 	STMT__MAX
 };
+
+static const struct hz_stmt_by_depth list_any = { STMT_LIST_VILLAGE,
+    STMT_LIST_COOP, STMT_LIST_GROUP, STMT_LIST_BUILDING };
+static const struct hz_stmt_by_depth list_status = { STMT_STATUS_VILLAGE,
+    STMT_STATUS_COOP, STMT_STATUS_GROUP, STMT_STATUS_BUILDING };
+static const struct hz_stmt_by_depth counts_by = { STMT_COUNT_VILLAGE,
+    STMT_COUNT_COOP, STMT_COUNT_GROUP, STMT_COUNT_BUILDING };
+
+/* A unit's counts, one row per child and per part (the unit is the sum of
+ * its children: tenancies are in buildings, and a building's parent is a
+ * group): depth + 1 (the path segment that names the child), path, path.
+ * Active and pending as each building keeps them (building_renters,
+ * sql/0014, one row per building), then the overdue ones counted from the
+ * index alone ((level, status, created_at, child)), one range for the
+ * unit and all its children (the village's are the whole table's: there
+ * is one village, core/units.c). SUM gives DECIMAL; cast, so the cells
+ * arrive as integers. */
+#define COUNT_OF(INDEX, CHILD, WHERE) \
+	"SELECT STRAIGHT_JOIN CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(u.path," \
+	" '/', ?), '/', -1) AS UNSIGNED), CAST(SUM(r.active) AS SIGNED)," \
+	" CAST(SUM(r.pending) AS SIGNED), 0" \
+	" FROM units u FORCE INDEX (units_path)" \
+	" JOIN building_renters r FORCE INDEX (PRIMARY) ON r.building_id = u.id" \
+	" WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1" \
+	" UNION ALL SELECT " CHILD ", 0, 0, COUNT(*)" \
+	" FROM tenancies t FORCE INDEX (" INDEX ")" \
+	WHERE " AND t.status = 'pending'" \
+	" AND t.created_at < NOW(3) - INTERVAL 24 HOUR GROUP BY 1"
 
 static const char *const sql[STMT__MAX] = {
 	[STMT_GET] = SELECT_TENANCY " WHERE t.id = ?",
@@ -69,10 +132,33 @@ static const char *const sql[STMT__MAX] = {
 	    SELECT_TENANCY " WHERE t.user_id = ?"
 	    " AND (? IS NULL OR t.status = ?) AND " OVERDUE_FILTER
 	    " AND t.id > ? ORDER BY t.id LIMIT ?",
-	[STMT_LIST_SCOPE] =
-	    SELECT_TENANCY " WHERE u.path LIKE CONCAT(?, '%')"
-	    " AND (? IS NULL OR t.status = ?) AND (? = 0 OR t.building_id = ?)"
-	    " AND " OVERDUE_FILTER " AND t.id > ? ORDER BY t.id LIMIT ?",
+	/* Root, then for one status: status, overdue (0 or 1). */
+	[STMT_LIST_VILLAGE] = SELECT_SCOPED("PRIMARY") IN_VILLAGE SCOPE_PAGE,
+	[STMT_LIST_COOP] = SELECT_SCOPED("tenancies_coop") IN_COOP SCOPE_PAGE,
+	[STMT_LIST_GROUP] = SELECT_SCOPED("tenancies_group") IN_GROUP
+	    SCOPE_PAGE,
+	[STMT_LIST_BUILDING] = SELECT_SCOPED("tenancies_building_all")
+	    IN_BUILDING SCOPE_PAGE,
+	[STMT_LIST_AT] = SELECT_SCOPED("tenancies_building_all") AT_BUILDING
+	    SCOPE_PAGE,
+	[STMT_STATUS_VILLAGE] = SELECT_SCOPED("tenancies_status") IN_VILLAGE
+	    ONE_STATUS SCOPE_PAGE,
+	[STMT_STATUS_COOP] = SELECT_SCOPED("tenancies_coop_status") IN_COOP
+	    ONE_STATUS SCOPE_PAGE,
+	[STMT_STATUS_GROUP] = SELECT_SCOPED("tenancies_group_status") IN_GROUP
+	    ONE_STATUS SCOPE_PAGE,
+	[STMT_STATUS_BUILDING] = SELECT_SCOPED("tenancies_building")
+	    IN_BUILDING ONE_STATUS SCOPE_PAGE,
+	[STMT_STATUS_AT] = SELECT_SCOPED("tenancies_building") AT_BUILDING
+	    ONE_STATUS SCOPE_PAGE,
+	[STMT_COUNT_VILLAGE] = COUNT_OF("tenancies_since", "t.coop_id",
+	    " WHERE ? <> ''"),
+	[STMT_COUNT_COOP] = COUNT_OF("tenancies_coop_since", "t.group_id",
+	    IN_COOP),
+	[STMT_COUNT_GROUP] = COUNT_OF("tenancies_group_since", "t.building_id",
+	    IN_GROUP),
+	[STMT_COUNT_BUILDING] = COUNT_OF("tenancies_building_since",
+	    "t.building_id", IN_BUILDING),
 	[STMT_LOCK] =
 	    "SELECT t.status, t.user_id, u.path FROM tenancies t"
 	    " JOIN units u ON u.id = t.building_id WHERE t.id = ? FOR UPDATE",
@@ -88,8 +174,9 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_INSERT] =
 	    "INSERT INTO tenancies (user_id, building_id, name, id_type,"
 	    " id_sealed, id_index, phone_sealed, room, move_in, reason,"
-	    " employer, members_sealed, members_count)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " employer, members_sealed, members_count, group_id, coop_id)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " (SELECT parent_id FROM units WHERE id = ?))",
 	/* active, pending (each -1, 0 or 1), tenancy: the building's open
 	 * tenancies move with every change of state (sql/0014). */
 	[STMT_RENTERS] =
@@ -103,15 +190,6 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT id FROM tenancies WHERE open_id = ?",
 	[STMT_VERIFIED] =
 	    "UPDATE tenancies SET last_verified_at = NOW(3) WHERE id = ?",
-	[STMT_COUNT] =
-	    /* SUM gives DECIMAL; cast, so the cells arrive as integers. */
-	    "SELECT CAST(COALESCE(SUM(t.status = 'active'), 0) AS SIGNED),"
-	    " CAST(COALESCE(SUM(t.status = 'pending'), 0) AS SIGNED),"
-	    " CAST(COALESCE(SUM(t.status = 'pending' AND"
-	    "   t.created_at < NOW(3) - INTERVAL 24 HOUR), 0) AS SIGNED)"
-	    " FROM tenancies t JOIN units u ON u.id = t.building_id"
-	    " WHERE u.path LIKE CONCAT(?, '%')"
-	    " AND t.status IN ('pending', 'active')",
 	[STMT_EXPORT] =
 	    "SELECT " EXPORT_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
 	    " FROM tenancies t JOIN units u ON u.id = t.building_id"
@@ -130,10 +208,10 @@ static const char *const sql[STMT__MAX] = {
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("tenancies", sql);
 
-/* STMT_OPEN_OF_USER's row, STMT_LOCK's, STMT_COUNT's. */
+/* STMT_OPEN_OF_USER's row, STMT_LOCK's, COUNT_OF's. */
 enum { O_ID, O_BUILDING, O_STATUS };
 enum { K_STATUS, K_USER, K_PATH };
-enum { N_ACTIVE, N_PENDING, N_OVERDUE };
+enum { N_ACTIVE, N_PENDING, N_OVERDUE };   /* after COUNT_OF's child */
 
 const char *const hz_tenancy_states[] = { "pending", "active", "rejected",
     "ended", NULL };
@@ -540,6 +618,9 @@ hz_tenancy_create(const struct hz_ctx *x, const struct hz_tenancy_input *in,
 		m_sealed ? HZ_ARG_STRN((const char *)m_sealed, m_len)
 		    : HZ_ARG_NULL,
 		HZ_ARG_I64(in->members_count),
+		/* its group, and the group's cooperative (sql/0020) */
+		HZ_ARG_I64((long long)b.parent_id),
+		HZ_ARG_I64((long long)b.parent_id),
 	};
 	struct create_job j = { HZ_ARGV(args), b.id, in->moving_from, in->name,
 	    0 };
@@ -627,9 +708,15 @@ hz_tenancies_list(const struct hz_ctx *x, const struct hz_tenancy_filter *f,
 {
 	struct hz_db_arg st = HZ_ARG_OPT_STR(f->status);
 	struct hz_db_arg od = HZ_ARG_I64(f->overdue ? 1 : 0);
+	/* Overdue ones are pending ones (OVERDUE_FILTER): one status. */
+	const char *status = f->status ? f->status
+	    : f->overdue ? "pending" : NULL;
+	struct hz_db_arg one = HZ_ARG_OPT_STR(status);
+	struct hz_db_arg at = HZ_ARG_I64((long long)f->building);
 	struct hz_db_result r;
 	struct hz_unit within;
 	uint64_t scope = f->unit ? f->unit : f->building;
+	const char *path;
 	enum hz_status rc;
 
 	*n = 0;
@@ -648,11 +735,17 @@ hz_tenancies_list(const struct hz_ctx *x, const struct hz_tenancy_filter *f,
 		    more);
 	else if (scope && (rc = hz_unit_get(x, scope, &within)))
 		return rc;
+	else if (path = scope ? within.path : NULL, f->building)
+		/* ?building= in the scope: that building's range. */
+		rc = status ? hz_scope_page(x, HZ_RIGHT_UNIT_READ, path, &stmts,
+		    STMT_STATUS_AT, HZ_ARGS(at, one, od), page, &r, more)
+		    : hz_scope_page(x, HZ_RIGHT_UNIT_READ, path, &stmts,
+		    STMT_LIST_AT, HZ_ARGS(at), page, &r, more);
 	else
-		rc = hz_scope_page(x, HZ_RIGHT_UNIT_READ, scope ? within.path
-		    : NULL, &stmts, STMT_LIST_SCOPE, HZ_ARGS(st, st,
-		    HZ_ARG_I64((long long)f->building),
-		    HZ_ARG_I64((long long)f->building), od), page, &r, more);
+		rc = status ? hz_scope_page_by(x, HZ_RIGHT_UNIT_READ, path,
+		    &stmts, &list_status, HZ_ARGS(one, od), page, &r, more)
+		    : hz_scope_page_by(x, HZ_RIGHT_UNIT_READ, path, &stmts,
+		    &list_any, NULL, 0, page, &r, more);
 	if (rc || (rc = fill_all(x, &r, out, n)))
 		return rc;
 	return audit_page(x, *out, *n);
@@ -812,23 +905,24 @@ hz_tenancy_open_of(const struct hz_ctx *x, uint64_t user, uint64_t *id,
 	return HZ_OK;
 }
 
-static enum hz_status
-count_under(const struct hz_ctx *x, const struct hz_unit *u,
-            struct hz_tenancy_counts *c)
+/* A unit's depth: '/1/' the village (2), '/1/2/' a cooperative, '/1/2/3/'
+ * a group, '/1/2/3/4/' a building (5). */
+static int
+depth_of(const char *path)
 {
-	struct hz_db_result r;
-	enum hz_status rc;
+	int depth = 0;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_COUNT,
-	    HZ_ARGS(HZ_ARG_STR(u->path)), &r)))
-		return rc;
-	c->unit_id = u->id;
-	c->name = u->name;
-	c->kind = u->kind;
-	c->active = HZ_CELL(&r, 0, N_ACTIVE)->i;
-	c->pending = HZ_CELL(&r, 0, N_PENDING)->i;
-	c->overdue = HZ_CELL(&r, 0, N_OVERDUE)->i;
-	return HZ_OK;
+	for (const char *p = path; *p; p++)
+		depth += *p == '/';
+	return depth;
+}
+
+static void
+count_add(struct hz_tenancy_counts *c, const struct hz_db_cell *row)
+{
+	c->active += row[N_ACTIVE].i;
+	c->pending += row[N_PENDING].i;
+	c->overdue += row[N_OVERDUE].i;
 }
 
 enum hz_status
@@ -837,19 +931,42 @@ hz_tenancy_counts(const struct hz_ctx *x, uint64_t unit,
 {
 	struct hz_unit self, *kids;
 	struct hz_tenancy_counts *c;
+	struct hz_db_result r;
 	size_t nkids;
+	int depth;
 	enum hz_status rc;
 
 	if ((rc = hz_unit_get(x, unit, &self)) ||
 	    (rc = hz_unit_children(x, unit, &kids, &nkids)))
 		return rc;
+	depth = depth_of(self.path);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, depth == 3 ?
+	    counts_by.cooperative : depth == 4 ? counts_by.group :
+	    depth == 5 ? counts_by.building : counts_by.village,
+	    HZ_ARGS(HZ_ARG_I64(depth + 1), HZ_ARG_STR(self.path),
+	    HZ_ARG_STR(self.path)), &r)))
+		return rc;
 	if ((c = hz_arena_calloc(x->arena, nkids + 1, sizeof(*c))) == NULL)
 		return HZ_ERR_NOMEM;
-	if ((rc = count_under(x, &self, &c[0])))
-		return rc;
-	for (size_t i = 0; i < nkids; i++)
-		if ((rc = count_under(x, &kids[i], &c[i + 1])))
-			return rc;
+	for (size_t i = 0; i <= nkids; i++) {
+		const struct hz_unit *u = i ? &kids[i - 1] : &self;
+
+		c[i].unit_id = u->id;
+		c[i].name = u->name;
+		c[i].kind = u->kind;
+	}
+	/* Each row: the child it counts (or 0 under a building), then the
+	 * counts; the unit is their sum. */
+	for (size_t k = 0; k < r.nrows; k++) {
+		const struct hz_db_cell *row = HZ_CELL(&r, k, 0);
+
+		count_add(&c[0], row + 1);
+		for (size_t i = 0; i < nkids; i++)
+			if (HZ_ID(&row[0]) == kids[i].id) {
+				count_add(&c[i + 1], row + 1);
+				break;
+			}
+	}
 	*out = c;
 	*n = nkids + 1;
 	return HZ_OK;

@@ -476,6 +476,88 @@ describe('reading', () => {
   });
 });
 
+describe('staff lists at every level of the tree', () => {
+  // Each tenancy keeps its building's group and cooperative (sql/0020) so
+  // that a scope is an index range: the answers must be the tree's, by the
+  // buildings' paths, at every level, with every filter, page by page.
+  const truth = (roots, where = '') => sql(`SELECT t.id FROM tenancies t JOIN units u ON u.id = t.building_id
+    WHERE (${roots.map((r) => `u.path LIKE CONCAT((SELECT path FROM units WHERE code = ${sqlStr(r)}), '%')`).join(' OR ')})
+    ${where} ORDER BY t.id`).map(([id]) => Number(id));
+  const scopes = { head1: ['B001', 'B002', 'B003', 'B004'], leader1: ['SMQ-1-A'], cadre1: ['SMQ-1'], admin: ['SMQ'] };
+
+  test('a registration keeps its building\'s group and cooperative', async () => {
+    const { tenancy } = await residentIn('B013');
+    const [[g, c, bg, bc]] = sql(`SELECT t.group_id, t.coop_id, g.id, g.parent_id FROM tenancies t
+      JOIN units b ON b.id = t.building_id JOIN units g ON g.id = b.parent_id WHERE t.id = ${tenancy.id}`);
+    assert.deepEqual([g, c], [bg, bc]);
+    assert.deepEqual([Number(g), Number(c)], [await uid('SMQ-1-B'), await uid('SMQ-1')]);
+    const [[missing]] = sql(`SELECT COUNT(*) FROM tenancies t JOIN units b ON b.id = t.building_id
+      WHERE NOT (t.group_id <=> b.parent_id) OR NOT (t.coop_id <=> (SELECT parent_id FROM units WHERE id = b.parent_id))`);
+    assert.equal(missing, '0', 'every tenancy\'s levels are its building\'s');
+  });
+
+  test('head, leader, cadre and admin: the tree\'s answer with every filter, in id order, page by page', async () => {
+    const made = [];
+    for (const code of ['B002', 'B012']) {
+      made.push(await residentIn(code, { approve: true }));
+      made.push(await residentIn(code));
+      const r = await residentIn(code);
+      expectStatus(await decide('admin', r.tenancy.id, 'reject', { reason: '信息不实' }), 200);
+    }
+    const late = made.filter((m) => m.tenancy.status === 'pending').map((m) => m.tenancy.id);
+    sql(`UPDATE tenancies SET created_at = created_at - INTERVAL 25 HOUR WHERE id IN (${late[0]})`);
+    const b002 = await uid('B002');
+    const b012 = await uid('B012');
+    const overdue = "AND t.status = 'pending' AND t.created_at < NOW(3) - INTERVAL 24 HOUR";
+    for (const [who, roots] of Object.entries(scopes)) {
+      const token = await staff(who);
+      const cases = [
+        ['', ''],
+        ['?status=pending', "AND t.status = 'pending'"],
+        ['?status=rejected', "AND t.status = 'rejected'"],
+        ['?overdue=1', overdue],
+        ['?status=pending&overdue=1', overdue],
+        [`?building=${b002}`, `AND t.building_id = ${b002}`],
+        [`?building=${b002}&status=active`, `AND t.building_id = ${b002} AND t.status = 'active'`],
+        [`?unit=${await uid('SMQ-1')}&building=${b012}&status=pending`, `AND t.building_id = ${b012} AND t.status = 'pending'`],
+      ];
+      // The large scopes: the shapes that differ by level only.
+      for (const [query, where] of who === 'head1' || who === 'leader1' ? cases : cases.filter((_, i) => [0, 1, 3, 5].includes(i))) {
+        const res = await api('GET', `${TENANCIES}${query}`, token);
+        if (res.status === 404) {
+          // A unit or building out of the caller's scope, as before.
+          assert.ok(/building|unit/.test(query), `${who} ${query}: 404 only for an out-of-scope filter`);
+          continue;
+        }
+        const want = truth(roots, where);
+        // Small pages where the scope is small (head1's four buildings
+        // are four ranges merged); the village's rows grow with the suite.
+        const got = (await listAll(`${TENANCIES}${query}`, token, who === 'admin' ? 100 : 10)).map((t) => t.id);
+        assert.deepEqual(got, want, `${who} ${query}`);
+      }
+    }
+    // ?unit= and ?building= that do not meet: nothing, not an error.
+    assert.deepEqual(await listAll(`${TENANCIES}?unit=${await uid('SMQ-1-A')}&building=${b012}`, admin), []);
+  });
+
+  test('counts at every level are the live counts of the tree', async () => {
+    // Every unit's live counts, by the buildings' paths, in one query.
+    const byUnit = new Map(sql(`SELECT x.id, SUM(t.status = 'active'), SUM(t.status = 'pending'),
+        SUM(t.status = 'pending' AND t.created_at < NOW(3) - INTERVAL 24 HOUR)
+      FROM units x JOIN units u ON u.path LIKE CONCAT(x.path, '%') JOIN tenancies t ON t.building_id = u.id
+      GROUP BY x.id`).map(([id, a, p, o]) => [Number(id), { active: Number(a), pending: Number(p), overdue: Number(o) }]));
+    const live = (id) => byUnit.get(id) ?? { active: 0, pending: 0, overdue: 0 };
+    for (const code of ['SMQ', 'SMQ-1', 'SMQ-1-A', 'B007', 'B012']) {
+      const c = expectStatus(await api('GET', `${UNITS}/${await uid(code)}/tenancy-counts`, admin), 200);
+      assert.deepEqual({ active: c.active, pending: c.pending, overdue: c.overdue }, live(c.unit_id), code);
+      for (const k of c.children) {
+        assert.deepEqual({ active: k.active, pending: k.pending, overdue: k.overdue }, live(k.unit_id),
+          `${code} > ${k.unit_id}`);
+      }
+    }
+  });
+});
+
 describe('counts', () => {
   const counts = async (code, who = 'admin') => expectStatus(await api('GET', `${UNITS}/${await uid(code)}/tenancy-counts`,
     await staff(who)), 200, `counts of ${code}`);

@@ -9,7 +9,15 @@
  * FROM, WHERE and ORDER BY, which are copied verbatim, and each copy is
  * checked against core's source (the string literals, joined) so that it
  * cannot drift from what core runs. The seeded rows are deleted again.
- * HUZU_PLANS_PRINT=1 prints every plan. */
+ * HUZU_PLANS_PRINT=1 prints every plan.
+ *
+ * The staff tenancy lists and counts (sql/0020) name their index and
+ * their join order (FORCE INDEX, STRAIGHT_JOIN), so their plans do not
+ * hang on the rows loaded here: each shape (every scope level, first and
+ * deep page, with and without a status, ?building=, the counts) must read
+ * its index as a range or a ref, sort nothing, and join the rest by
+ * primary key. Their definitions are checked against core's source text
+ * (whitespace aside), line by line. */
 #include "unit.h"
 
 #include <stdio.h>
@@ -18,17 +26,34 @@
 #include "dbfixture.h"
 
 /* Parts of core's statements, as their string literals read joined. */
-#define T_FROM " FROM tenancies t JOIN units u ON u.id = t.building_id" \
-	" JOIN buildings b ON b.unit_id = t.building_id"
-#define T_SCOPE " WHERE u.path LIKE CONCAT(?, '%')" \
-	" AND (? IS NULL OR t.status = ?) AND (? = 0 OR t.building_id = ?)" \
-	" AND "
 #define T_OVERDUE "(? = 0 OR (t.status = 'pending'" \
 	" AND t.created_at < NOW(3) - INTERVAL 24 HOUR))"
-#define T_PAGE " AND t.id > ? ORDER BY t.id LIMIT ?"
-#define T_COUNT " FROM tenancies t JOIN units u ON u.id = t.building_id" \
-	" WHERE u.path LIKE CONCAT(?, '%')" \
-	" AND t.status IN ('pending', 'active')"
+/* core/tenancies.c's scoped statements, with t.id, u.path for its
+ * select list. */
+#define T_ROOT_ID "CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(?, '/', -2), '/', 1)" \
+	" AS UNSIGNED)"
+#define T_SCOPED(INDEX) "EXPLAIN SELECT STRAIGHT_JOIN t.id, u.path" \
+	" FROM tenancies t FORCE INDEX (" INDEX ")" \
+	" JOIN units u ON u.id = t.building_id" \
+	" JOIN buildings b ON b.unit_id = t.building_id"
+#define T_IN_VILLAGE " WHERE INSTR(u.path, ?) = 1"
+#define T_IN_COOP " WHERE t.coop_id = " T_ROOT_ID
+#define T_IN_GROUP " WHERE t.group_id = " T_ROOT_ID
+#define T_IN_BUILDING " WHERE t.building_id = " T_ROOT_ID
+#define T_AT_BUILDING T_IN_VILLAGE " AND t.building_id = ?"
+#define T_ONE_STATUS " AND t.status = ? AND " T_OVERDUE
+#define T_SCOPE_PAGE " AND t.id > ? ORDER BY t.id LIMIT ?"
+#define T_COUNT_OF(INDEX, CHILD, WHERE) \
+	"EXPLAIN SELECT STRAIGHT_JOIN CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(u.path," \
+	" '/', ?), '/', -1) AS UNSIGNED), CAST(SUM(r.active) AS SIGNED)," \
+	" CAST(SUM(r.pending) AS SIGNED), 0" \
+	" FROM units u FORCE INDEX (units_path)" \
+	" JOIN building_renters r FORCE INDEX (PRIMARY) ON r.building_id = u.id" \
+	" WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1" \
+	" UNION ALL SELECT " CHILD ", 0, 0, COUNT(*)" \
+	" FROM tenancies t FORCE INDEX (" INDEX ")" \
+	WHERE " AND t.status = 'pending'" \
+	" AND t.created_at < NOW(3) - INTERVAL 24 HOUR GROUP BY 1"
 #define C_FROM " FROM complaints c JOIN complaint_categories k ON k.id = c.category_id" \
 	" JOIN users r ON r.id = c.user_id" \
 	" JOIN units hu ON hu.id = c.handler_unit_id" \
@@ -50,20 +75,30 @@
 
 enum {
 	S_TENANCIES, S_COMPLAINTS, S_SESSION, S_SESSION_ID, S_PATH, S_DROP_T,
-	S_DROP_C, S_ANALYZE, S_FIRST_T,
-	E_LIST, E_COUNT, E_INBOX_GROUP, E_INBOX_ALL, E_CALLER, S__MAX
+	S_DROP_C, S_ANALYZE, S_FIRST_T, S_LEVELS,
+	E_LIST_VILLAGE, E_LIST_COOP, E_LIST_GROUP, E_LIST_BUILDING, E_LIST_AT,
+	E_STATUS_VILLAGE, E_STATUS_COOP, E_STATUS_GROUP, E_STATUS_BUILDING,
+	E_STATUS_AT,
+	E_COUNT_VILLAGE, E_COUNT_COOP, E_COUNT_GROUP, E_COUNT_BUILDING,
+	E_INBOX_GROUP, E_INBOX_ALL, E_CALLER, S__MAX
 };
 
 static const char *const sql[S__MAX] = {
-	/* 3 000 ended tenancies of one resident over three buildings, and
-	 * one active. */
+	/* 3 000 closed tenancies of one resident over three buildings (a
+	 * tenth rejected, the rest ended), and one active. */
 	[S_TENANCIES] =
 	    "INSERT INTO tenancies (user_id, building_id, status, name, id_type,"
 	    " id_sealed, id_index, phone_sealed, room, move_in, reason)"
 	    " SELECT ?, ELT(1 + s.seq % 3, ?, ?, ?),"
-	    " IF(s.seq = 1, 'active', 'ended'), '计划', 'resident_id', 'x',"
+	    " IF(s.seq = 1, 'active', IF(s.seq % 10 = 0, 'rejected', 'ended')),"
+	    " '计划', 'resident_id', 'x',"
 	    " UNHEX(SHA2(CONCAT(?, '-', s.seq), 256)), 'x', '101', '2026-01-01',"
 	    " 'work' FROM seq_1_to_3000 s",
+	/* Their group and cooperative, as core's insert sets them. */
+	[S_LEVELS] =
+	    "UPDATE tenancies t JOIN units b ON b.id = t.building_id"
+	    " JOIN units g ON g.id = b.parent_id"
+	    " SET t.group_id = g.id, t.coop_id = g.parent_id WHERE t.user_id = ?",
 	/* 3 000 complaints about the third building (the other group, so
 	 * that the first group's inbox is a narrow range), 2 % open. */
 	[S_COMPLAINTS] =
@@ -82,13 +117,34 @@ static const char *const sql[S__MAX] = {
 	[S_DROP_C] = "DELETE FROM complaints WHERE user_id = ?",
 	[S_ANALYZE] = "ANALYZE TABLE tenancies, complaints",
 	[S_FIRST_T] = "SELECT MIN(id) FROM tenancies WHERE user_id = ?",
-	/* core/tenancies.c STMT_LIST_SCOPE: root, status x2, building x2,
-	 * overdue, after, limit. */
-	[E_LIST] = "EXPLAIN SELECT t.id, u.path" T_FROM T_SCOPE T_OVERDUE
-	    T_PAGE,
-	/* core/tenancies.c STMT_COUNT: the unit's path. */
-	[E_COUNT] = "EXPLAIN SELECT CAST(COALESCE(SUM(t.status = 'active'), 0)"
-	    " AS SIGNED)" T_COUNT,
+	/* core/tenancies.c's staff pages: root, [building,] [status,
+	 * overdue,] after, limit. */
+	[E_LIST_VILLAGE] = T_SCOPED("PRIMARY") T_IN_VILLAGE T_SCOPE_PAGE,
+	[E_LIST_COOP] = T_SCOPED("tenancies_coop") T_IN_COOP T_SCOPE_PAGE,
+	[E_LIST_GROUP] = T_SCOPED("tenancies_group") T_IN_GROUP T_SCOPE_PAGE,
+	[E_LIST_BUILDING] = T_SCOPED("tenancies_building_all") T_IN_BUILDING
+	    T_SCOPE_PAGE,
+	[E_LIST_AT] = T_SCOPED("tenancies_building_all") T_AT_BUILDING
+	    T_SCOPE_PAGE,
+	[E_STATUS_VILLAGE] = T_SCOPED("tenancies_status") T_IN_VILLAGE
+	    T_ONE_STATUS T_SCOPE_PAGE,
+	[E_STATUS_COOP] = T_SCOPED("tenancies_coop_status") T_IN_COOP
+	    T_ONE_STATUS T_SCOPE_PAGE,
+	[E_STATUS_GROUP] = T_SCOPED("tenancies_group_status") T_IN_GROUP
+	    T_ONE_STATUS T_SCOPE_PAGE,
+	[E_STATUS_BUILDING] = T_SCOPED("tenancies_building") T_IN_BUILDING
+	    T_ONE_STATUS T_SCOPE_PAGE,
+	[E_STATUS_AT] = T_SCOPED("tenancies_building") T_AT_BUILDING
+	    T_ONE_STATUS T_SCOPE_PAGE,
+	/* core/tenancies.c's counts: the unit's path, twice. */
+	[E_COUNT_VILLAGE] = T_COUNT_OF("tenancies_since", "t.coop_id",
+	    " WHERE ? <> ''"),
+	[E_COUNT_COOP] = T_COUNT_OF("tenancies_coop_since", "t.group_id",
+	    T_IN_COOP),
+	[E_COUNT_GROUP] = T_COUNT_OF("tenancies_group_since", "t.building_id",
+	    T_IN_GROUP),
+	[E_COUNT_BUILDING] = T_COUNT_OF("tenancies_building_since",
+	    "t.building_id", T_IN_BUILDING),
 	/* core/complaints.c STMT_LIST_GROUP and STMT_LIST_ALL: root, then
 	 * LIST_FILTERS' 15 arguments. */
 	[E_INBOX_GROUP] = "EXPLAIN SELECT STRAIGHT_JOIN c.id" C_FROM " WHERE c.group_id = "
@@ -159,6 +215,52 @@ in_core(const char *file, const char *part)
 	free(text);
 }
 
+/* core/FILE's text with line continuations dropped and every run of
+ * white space one space: what a definition says, layout aside. */
+static char *
+flat(const char *file)
+{
+	const char *dir = getenv("HUZU_SOURCE_DIR");
+	char path[1024], *src, *out;
+	size_t n, o = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/core/%s", dir ? dir : "..", file);
+	if ((f = fopen(path, "r")) == NULL)
+		fail_msg("cannot read %s (set HUZU_SOURCE_DIR)", path);
+	src = calloc(1, 1 << 20);
+	out = calloc(1, 1 << 20);
+	assert_non_null(src);
+	assert_non_null(out);
+	n = fread(src, 1, (1 << 20) - 1, f);
+	fclose(f);
+	for (size_t i = 0; i < n; i++) {
+		bool space = src[i] == ' ' || src[i] == '\t' ||
+		    src[i] == '\n' || (src[i] == '\\' && i + 1 < n &&
+		    src[i + 1] == '\n');
+
+		if (!space)
+			out[o++] = src[i];
+		else if (o > 0 && out[o - 1] != ' ')
+			out[o++] = ' ';
+	}
+	free(src);
+	return out;
+}
+
+/* Each line (a definition, white space aside) is in core/FILE. */
+static void
+in_source(const char *file, const char *const *lines)
+{
+	char *text = flat(file);
+
+	for (const char *const *l = lines; *l; l++)
+		if (strstr(text, *l) == NULL)
+			fail_msg("core/%s no longer holds `%s`: update"
+			    " test_plans.c to its statements", file, *l);
+	free(text);
+}
+
 static void
 print_plan(const char *what, const struct hz_db_result *r)
 {
@@ -210,9 +312,74 @@ uses_index(const char *what, const struct hz_db_result *r, const char *table,
 	fail_msg("%s: %s not in the plan", what, table);
 }
 
+/* Extra says "Using index" (not only "Using index condition"). */
+static bool
+covered(const char *extra)
+{
+	for (const char *p = extra; (p = strstr(p, "Using index")) != NULL;
+	    p += 11)
+		if (p[11] == '\0' || p[11] == ';')
+			return true;
+	return false;
+}
+
+/* TABLE is read by KEY as a range or a ref (covering: from the index
+ * alone), and no row of the plan scans a whole table or index, sorts or
+ * builds a temporary table: the cost of the answer is the page, not the
+ * scope. */
+static void
+ranged_by(const char *what, const struct hz_db_result *r, const char *table,
+          const char *key, bool covering, bool grouped)
+{
+	static const char *const ok[] = { "range", "ref", "eq_ref", "const",
+	    "system", NULL };
+
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct hz_db_cell *t = HZ_CELL(r, i, X_TABLE);
+		const struct hz_db_cell *type = HZ_CELL(r, i, X_TYPE);
+		const struct hz_db_cell *k = HZ_CELL(r, i, X_KEY);
+		const struct hz_db_cell *extra = HZ_CELL(r, i, X_EXTRA);
+		const char *x = extra->null ? "" : extra->s;
+		bool good = false;
+
+		for (const char *const *o = ok; *o && !type->null; o++)
+			good |= strcmp(type->s, *o) == 0;
+		if (!good || (!grouped && (strstr(x, "filesort") ||
+		    strstr(x, "temporary")))) {
+			print_plan(what, r);
+			fail_msg("%s: %s is %s%s", what, t->null ? "?" : t->s,
+			    type->null ? "no access" : type->s,
+			    *x ? x : "");
+		}
+		if (t->null || strcmp(t->s, table) != 0)
+			continue;
+		if (k->null || strcmp(k->s, key) != 0) {
+			print_plan(what, r);
+			fail_msg("%s: %s read by %s, not by %s", what, table,
+			    k->null ? "no index" : k->s, key);
+		}
+		if (covering && !covered(x)) {
+			print_plan(what, r);
+			fail_msg("%s: %s not from %s alone", what, table, key);
+		}
+		if (getenv("HUZU_PLANS_PRINT"))
+			print_plan(what, r);
+		return;
+	}
+	print_plan(what, r);
+	fail_msg("%s: %s not in the plan", what, table);
+}
+
+static void
+ranged(const char *what, const struct hz_db_result *r, const char *table,
+       const char *key, bool covering)
+{
+	ranged_by(what, r, table, key, covering, false);
+}
+
 static struct fx_org org;
 static struct hz_caller owner;
-static char *group_path, *village_path;
+static char *group_path, *village_path, *coop_path, *building_path;
 static long long session, deep;   /* deep: a cursor at 90 % of the rows */
 
 static char *
@@ -242,9 +409,12 @@ setup(void **state)
 	b3 = HZ_ARG_I64((long long)org.b3);
 	group_path = path_of(org.g1);
 	village_path = path_of(fx_root());
+	coop_path = path_of(org.c1);
+	building_path = path_of(org.b1);
 	if (hz_db_run(fx.db, fx.arena, &stmts, S_TENANCIES, HZ_ARGS(me, b1,
 	    HZ_ARG_I64((long long)org.b2), b3,
 	    HZ_ARG_STR(org.tag)), NULL) ||
+	    hz_db_run(fx.db, fx.arena, &stmts, S_LEVELS, HZ_ARGS(me), NULL) ||
 	    hz_db_run(fx.db, fx.arena, &stmts, S_COMPLAINTS, HZ_ARGS(me, b3, b3,
 	    HZ_ARG_STR(path_of(org.b3)), HZ_ARG_I64((long long)org.c2),
 	    HZ_ARG_I64((long long)org.g2), HZ_ARG_I64((long long)org.g2)),
@@ -283,47 +453,153 @@ explain(size_t stmt, const struct hz_db_arg *args, size_t n,
 	assert_true(r->nrows > 0);
 }
 
-/* The staff list of tenancies, first page and a deep keyset page: by id
- * in order, or by building within the scope, never the whole table. */
+/* core/tenancies.c's definitions of the statements copied above. */
+static const char *const tenancy_source[] = {
+	"#define OVERDUE_FILTER \"(? = 0 OR (t.status = 'pending'\""
+	" \" AND t.created_at < NOW(3) - INTERVAL 24 HOUR))\"",
+	"#define ROOT_ID \"CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(?, '/', -2),"
+	" '/', 1)\" \" AS UNSIGNED)\"",
+	"#define SELECT_SCOPED(INDEX) \"SELECT STRAIGHT_JOIN \""
+	" TENANCY_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)"
+	" \" FROM tenancies t FORCE INDEX (\" INDEX \")\""
+	" \" JOIN units u ON u.id = t.building_id\""
+	" \" JOIN buildings b ON b.unit_id = t.building_id\"",
+	"#define IN_VILLAGE \" WHERE INSTR(u.path, ?) = 1\"",
+	"#define IN_COOP \" WHERE t.coop_id = \" ROOT_ID",
+	"#define IN_GROUP \" WHERE t.group_id = \" ROOT_ID",
+	"#define IN_BUILDING \" WHERE t.building_id = \" ROOT_ID",
+	"#define AT_BUILDING IN_VILLAGE \" AND t.building_id = ?\"",
+	"#define ONE_STATUS \" AND t.status = ? AND \" OVERDUE_FILTER",
+	"#define SCOPE_PAGE \" AND t.id > ? ORDER BY t.id LIMIT ?\"",
+	"#define COUNT_OF(INDEX, CHILD, WHERE) "
+	"\"SELECT STRAIGHT_JOIN CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(u.path,\""
+	" \" '/', ?), '/', -1) AS UNSIGNED), CAST(SUM(r.active) AS SIGNED),\""
+	" \" CAST(SUM(r.pending) AS SIGNED), 0\""
+	" \" FROM units u FORCE INDEX (units_path)\""
+	" \" JOIN building_renters r FORCE INDEX (PRIMARY) ON r.building_id = u.id\""
+	" \" WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1\""
+	" \" UNION ALL SELECT \" CHILD \", 0, 0, COUNT(*)\""
+	" \" FROM tenancies t FORCE INDEX (\" INDEX \")\""
+	" WHERE \" AND t.status = 'pending'\""
+	" \" AND t.created_at < NOW(3) - INTERVAL 24 HOUR GROUP BY 1\"",
+	"[STMT_LIST_VILLAGE] = SELECT_SCOPED(\"PRIMARY\") IN_VILLAGE SCOPE_PAGE,",
+	"[STMT_LIST_COOP] = SELECT_SCOPED(\"tenancies_coop\") IN_COOP"
+	" SCOPE_PAGE,",
+	"[STMT_LIST_GROUP] = SELECT_SCOPED(\"tenancies_group\") IN_GROUP"
+	" SCOPE_PAGE,",
+	"[STMT_LIST_BUILDING] = SELECT_SCOPED(\"tenancies_building_all\")"
+	" IN_BUILDING SCOPE_PAGE,",
+	"[STMT_LIST_AT] = SELECT_SCOPED(\"tenancies_building_all\") AT_BUILDING"
+	" SCOPE_PAGE,",
+	"[STMT_STATUS_VILLAGE] = SELECT_SCOPED(\"tenancies_status\") IN_VILLAGE"
+	" ONE_STATUS SCOPE_PAGE,",
+	"[STMT_STATUS_COOP] = SELECT_SCOPED(\"tenancies_coop_status\") IN_COOP"
+	" ONE_STATUS SCOPE_PAGE,",
+	"[STMT_STATUS_GROUP] = SELECT_SCOPED(\"tenancies_group_status\")"
+	" IN_GROUP ONE_STATUS SCOPE_PAGE,",
+	"[STMT_STATUS_BUILDING] = SELECT_SCOPED(\"tenancies_building\")"
+	" IN_BUILDING ONE_STATUS SCOPE_PAGE,",
+	"[STMT_STATUS_AT] = SELECT_SCOPED(\"tenancies_building\") AT_BUILDING"
+	" ONE_STATUS SCOPE_PAGE,",
+	"[STMT_COUNT_VILLAGE] = COUNT_OF(\"tenancies_since\", \"t.coop_id\","
+	" \" WHERE ? <> ''\"),",
+	"[STMT_COUNT_COOP] = COUNT_OF(\"tenancies_coop_since\", \"t.group_id\","
+	" IN_COOP),",
+	"[STMT_COUNT_GROUP] = COUNT_OF(\"tenancies_group_since\","
+	" \"t.building_id\", IN_GROUP),",
+	"[STMT_COUNT_BUILDING] = COUNT_OF(\"tenancies_building_since\","
+	" \"t.building_id\", IN_BUILDING),",
+	NULL
+};
+
+/* The staff list of tenancies at each level of the tree (a building
+ * head, a group leader, a cooperative, the village), first page and a
+ * deep keyset page, any status or one, and ?building= within a scope:
+ * one index range in id order each, never the scope's every row. */
 static void
-the_staff_tenancy_list_reads_an_index(void **state)
+the_staff_tenancy_lists_are_index_ranges(void **state)
 {
-	static const char *const keys[] = { "PRIMARY", "tenancies_building",
-	    "tenancies_pending", "tenancies_closed", NULL };
+	static const struct { size_t any, one; const char *ikey, *skey; }
+	    level[] = {
+		{ E_LIST_VILLAGE, E_STATUS_VILLAGE, "PRIMARY",
+		  "tenancies_status" },
+		{ E_LIST_COOP, E_STATUS_COOP, "tenancies_coop",
+		  "tenancies_coop_status" },
+		{ E_LIST_GROUP, E_STATUS_GROUP, "tenancies_group",
+		  "tenancies_group_status" },
+		{ E_LIST_BUILDING, E_STATUS_BUILDING, "tenancies_building_all",
+		  "tenancies_building" },
+	};
+	const char *roots[] = { village_path, coop_path, group_path,
+	    building_path };
+	struct hz_db_arg zero = HZ_ARG_I64(0), limit = HZ_ARG_I64(21);
+	struct hz_db_arg b1 = HZ_ARG_I64((long long)org.b1);
 	struct hz_db_result r;
-	struct hz_db_arg none = HZ_ARG_NULL, zero = HZ_ARG_I64(0);
 
 	(void)state;
 	FX_NEED_DB();
-	in_core("tenancies.c", T_FROM);
-	in_core("tenancies.c", T_SCOPE);
-	in_core("tenancies.c", T_OVERDUE);
-	in_core("tenancies.c", T_PAGE);
-	explain(E_LIST, HZ_ARGS(HZ_ARG_STR(group_path), none, none, zero, zero,
-	    zero, zero, HZ_ARG_I64(21)), &r);
-	uses_index("tenancy list", &r, "t", keys);
-	explain(E_LIST, HZ_ARGS(HZ_ARG_STR(group_path), none, none, zero, zero,
-	    zero, HZ_ARG_I64(deep), HZ_ARG_I64(21)), &r);
-	uses_index("tenancy list, deep page", &r, "t", keys);
-	explain(E_LIST, HZ_ARGS(HZ_ARG_STR(village_path), HZ_ARG_STR("pending"),
-	    HZ_ARG_STR("pending"), zero, zero, HZ_ARG_I64(1), zero,
-	    HZ_ARG_I64(21)), &r);
-	uses_index("tenancy list, pending and overdue", &r, "t", keys);
+	in_source("tenancies.c", tenancy_source);
+	for (size_t l = 0; l < 4; l++) {
+		struct hz_db_arg root = HZ_ARG_STR(roots[l]);
+
+		for (int d = 0; d < 2; d++) {
+			struct hz_db_arg after = HZ_ARG_I64(d ? deep : 0);
+			const char *what = hz_arena_printf(fx.arena,
+			    "tenancy list at %s, %s page", roots[l],
+			    d ? "deep" : "first");
+
+			explain(level[l].any, HZ_ARGS(root, after, limit), &r);
+			ranged(what, &r, "t", level[l].ikey, false);
+			explain(level[l].one, HZ_ARGS(root,
+			    HZ_ARG_STR("rejected"), zero, after, limit), &r);
+			ranged(hz_arena_printf(fx.arena, "%s, rejected", what),
+			    &r, "t", level[l].skey, false);
+			explain(level[l].one, HZ_ARGS(root,
+			    HZ_ARG_STR("pending"), HZ_ARG_I64(1), after, limit),
+			    &r);
+			ranged(hz_arena_printf(fx.arena, "%s, overdue", what),
+			    &r, "t", level[l].skey, false);
+			explain(E_LIST_AT, HZ_ARGS(root, b1, after, limit), &r);
+			ranged(hz_arena_printf(fx.arena, "%s, ?building=",
+			    what), &r, "t", "tenancies_building_all", false);
+			explain(E_STATUS_AT, HZ_ARGS(root, b1,
+			    HZ_ARG_STR("active"), zero, after, limit), &r);
+			ranged(hz_arena_printf(fx.arena, "%s, ?building= active",
+			    what), &r, "t", "tenancies_building", false);
+		}
+	}
 }
 
-/* Per-unit counts: the open tenancies of the scope's buildings. */
+/* Per-unit counts, one statement for the unit and its children: active
+ * and pending as each building keeps them, the overdue ones from the
+ * level's index alone, both grouped by child. */
 static void
-the_tenancy_counts_read_an_index(void **state)
+the_tenancy_counts_are_bounded(void **state)
 {
-	static const char *const keys[] = { "tenancies_building",
-	    "tenancies_pending", "tenancies_closed", NULL };
+	static const size_t stmt[] = { E_COUNT_VILLAGE, E_COUNT_COOP,
+	    E_COUNT_GROUP, E_COUNT_BUILDING };
+	static const char *const key[] = { "tenancies_since",
+	    "tenancies_coop_since", "tenancies_group_since",
+	    "tenancies_building_since" };
+	const char *roots[] = { village_path, coop_path, group_path,
+	    building_path };
 	struct hz_db_result r;
 
 	(void)state;
 	FX_NEED_DB();
-	in_core("tenancies.c", T_COUNT);
-	explain(E_COUNT, HZ_ARGS(HZ_ARG_STR(group_path)), &r);
-	uses_index("tenancy counts", &r, "t", keys);
+	in_source("tenancies.c", tenancy_source);
+	for (size_t l = 0; l < 4; l++) {
+		const char *what = hz_arena_printf(fx.arena,
+		    "tenancy counts of %s", roots[l]);
+
+		explain(stmt[l], HZ_ARGS(HZ_ARG_I64((long long)l + 3),
+		    HZ_ARG_STR(roots[l]), HZ_ARG_STR(roots[l])), &r);
+		/* Grouped by child: a temporary table of the unit's
+		 * children, not of its tenancies. */
+		ranged_by(what, &r, "t", key[l], true, true);
+		ranged_by(what, &r, "u", "units_path", true, true);
+		ranged_by(what, &r, "r", "PRIMARY", false, true);
+	}
 }
 
 /* The inbox of a group's leader and the whole village's list. */
@@ -372,7 +648,7 @@ the_caller_is_two_point_reads(void **state)
 }
 
 UNIT_TESTS(setup, teardown,
-	cmocka_unit_test(the_staff_tenancy_list_reads_an_index),
-	cmocka_unit_test(the_tenancy_counts_read_an_index),
+	cmocka_unit_test(the_staff_tenancy_lists_are_index_ranges),
+	cmocka_unit_test(the_tenancy_counts_are_bounded),
 	cmocka_unit_test(the_complaint_inbox_reads_an_index),
 	cmocka_unit_test(the_caller_is_two_point_reads))
