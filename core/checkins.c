@@ -59,8 +59,10 @@ static const struct hz_refusal
     register_first = { HZ_ERR_FORBIDDEN, "register_first", NULL,
 	"您还不是此楼栋的登记住户，请先完成居住登记" };
 
-/* The row of STMT_RECENT and STMT_BY_SLOT. */
+/* The row of STMT_RECENT and STMT_BY_SLOT, and the end of STMT_SCAN's. */
 enum { R_ID, R_KIND, R_AT };
+_Static_assert(S_CKIND - S_ID == R_KIND && S_AT - S_ID == R_AT,
+    "STMT_SCAN ends with the columns of STMT_RECENT");
 
 struct job {
 	const struct hz_ctx *x;
@@ -77,9 +79,9 @@ static enum hz_status
 repeated(const struct hz_ctx *x, const struct hz_db_cell *c,
          struct hz_checkin *out)
 {
-	out->id = HZ_ID(&c[0]);
-	out->kind = c[1].s;
-	out->at = hz_time_local(x->arena, c[2].s);
+	out->id = HZ_ID(&c[R_ID]);
+	out->kind = c[R_KIND].s;
+	out->at = hz_time_local(x->arena, c[R_AT].s);
 	out->repeated = true;
 	return HZ_OK;
 }
