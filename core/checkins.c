@@ -8,9 +8,34 @@
 #include "scan.h"
 #include "tenancies.h"
 
-enum { STMT_RECENT, STMT_INSERT, STMT_BY_SLOT, STMT_PURGE, STMT__MAX };
+/* What a scan needs to know, in one consistent (lock-free) read: the unit
+ * the code names, the caller's open tenancy (residents: staff pass NULL)
+ * and their latest check-in there within 10 minutes. */
+#define SCAN_ROW(C, L) \
+	C(S_KIND, "u.kind") C(S_NAME, "u.name") C(S_PATH, "u.path") \
+	C(S_SERIAL, "b.qr_serial") C(S_TENANCY, "t.id") \
+	C(S_WHERE, "t.building_id") C(S_STATUS, "t.status") \
+	C(S_ID, "c.id") C(S_CKIND, "c.kind") L(S_AT, "c.at")
+enum { SCAN_ROW(HZ_COL_ENUM, HZ_COL_ENUM) S__NCOLS };
+
+enum { STMT_SCAN, STMT_RECENT, STMT_INSERT, STMT_BY_SLOT, STMT_PURGE,
+       STMT__MAX };
 
 static const char *const sql[STMT__MAX] = {
+	/* Args: the caller's id if a resident (else NULL), the caller's
+	 * id, the building twice. The check-in comes by primary key from
+	 * STMT_RECENT's search, run once (it is uncorrelated). A consistent
+	 * read: it locks nothing (an INSERT ... SELECT would take next-key
+	 * locks on checkins under REPEATABLE READ, into whose gaps the
+	 * concurrent check-ins of one person all insert: deadlocks). */
+	[STMT_SCAN] =
+	    "SELECT " SCAN_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
+	    " FROM units u LEFT JOIN buildings b ON b.unit_id = u.id"
+	    " LEFT JOIN tenancies t ON t.open_user = ?"
+	    " LEFT JOIN checkins c ON c.id = (SELECT id FROM checkins"
+	    "  WHERE user_id = ? AND building_id = ?"
+	    "  AND at > NOW(3) - INTERVAL 10 MINUTE ORDER BY at DESC LIMIT 1)"
+	    " WHERE u.id = ?",
 	[STMT_RECENT] =
 	    "SELECT id, kind, at FROM checkins WHERE user_id = ?"
 	    " AND building_id = ? AND at > NOW(3) - INTERVAL 10 MINUTE"
@@ -34,8 +59,10 @@ static const struct hz_refusal
     register_first = { HZ_ERR_FORBIDDEN, "register_first", NULL,
 	"您还不是此楼栋的登记住户，请先完成居住登记" };
 
-/* The row of STMT_RECENT and STMT_BY_SLOT. */
+/* The row of STMT_RECENT and STMT_BY_SLOT, and the end of STMT_SCAN's. */
 enum { R_ID, R_KIND, R_AT };
+_Static_assert(S_CKIND - S_ID == R_KIND && S_AT - S_ID == R_AT,
+    "STMT_SCAN ends with the columns of STMT_RECENT");
 
 struct job {
 	const struct hz_ctx *x;
@@ -43,25 +70,45 @@ struct job {
 	const char          *kind;
 	uint64_t             tenancy;
 	struct hz_checkin   *out;
+	struct hz_db_arg     args[5];   /* STMT_INSERT's */
+	uint64_t             id;        /* what it inserted */
 };
 
-/* An earlier check-in (row: id, kind, at) answers this scan. */
+/* An earlier check-in (id, kind, at: cells `c`) answers this scan. */
 static enum hz_status
-repeated(const struct hz_ctx *x, const struct hz_db_result *r,
+repeated(const struct hz_ctx *x, const struct hz_db_cell *c,
          struct hz_checkin *out)
 {
-	out->id = HZ_ID(HZ_CELL(r, 0, R_ID));
-	out->kind = HZ_CELL(r, 0, R_KIND)->s;
-	out->at = hz_time_local(x->arena, HZ_CELL(r, 0, R_AT)->s);
+	out->id = HZ_ID(&c[R_ID]);
+	out->kind = c[R_KIND].s;
+	out->at = hz_time_local(x->arena, c[R_AT].s);
 	out->repeated = true;
 	return HZ_OK;
 }
 
-/* No transaction: one autocommitted insert is the durable part. For a
- * resident the verified time follows; should that update be lost, the
- * next scan sets it, and nothing else depends on it. */
+/* The insert, and for a resident the verified time, in one transaction:
+ * one commit, so one wait for the log's flush where two autocommitted
+ * statements had two (and the time is never set without the check-in, nor
+ * the check-in kept without the time). A taken slot rolls both back. */
 static enum hz_status
-record(struct job *j)
+insert_tx(const struct hz_ctx *x, void *p)
+{
+	struct job *j = p;
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT,
+	    HZ_ARGV(j->args), &r)))
+		return rc;
+	j->id = r.insert_id;
+	return hz_tenancy_verified(x, j->tenancy);
+}
+
+/* Records the check-in unless `recent` (cells id, kind, at of the latest
+ * within 10 minutes, or NULL) answers it. Staff: one autocommitted insert,
+ * the durable part. */
+static enum hz_status
+record(struct job *j, const struct hz_db_cell *recent)
 {
 	const struct hz_ctx *x = j->x;
 	struct hz_db_arg key[] = {
@@ -79,71 +126,89 @@ record(struct job *j)
 	snprintf(at, sizeof(at), "%04d-%02d-%02d %02d:%02d:%02d.%03ld",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 	    tm.tm_sec, now.tv_nsec / 1000000);
+	j->args[0] = key[0];
+	j->args[1] = key[1];
+	j->args[2] = HZ_ARG_STR(j->kind);
+	j->args[3] = HZ_ARG_STR(at);
+	j->args[4] = HZ_ARG_I64((long long)(now.tv_sec / 600));
 	for (int attempt = 0;; attempt++) {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_RECENT, HZ_ARGV(key),
-		    &r)))
-			return rc;
-		if (r.nrows == 1) {
-			return repeated(x, &r, j->out);
-		}
-		struct hz_db_arg args[] = {
-			key[0], key[1], HZ_ARG_STR(j->kind), HZ_ARG_STR(at),
-			HZ_ARG_I64((long long)(now.tv_sec / 600)),
-		};
-		rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT, HZ_ARGV(args), &r);
+		if (recent != NULL)
+			return repeated(x, recent, j->out);
+		if (j->tenancy)
+			rc = hz_tx(x, insert_tx, j);
+		else if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_INSERT,
+		    HZ_ARGV(j->args), &r)) == HZ_OK)
+			j->id = r.insert_id;
 		/* The same slot taken a moment ago: that scan is this one
 		 * (whatever the clocks of this host and the database say). */
 		if (rc != HZ_ERR_CONFLICT)
 			break;
 		if (attempt > 0) {
-			struct hz_db_arg by[] = { key[0], key[1], args[4] };
+			struct hz_db_arg by[] = { key[0], key[1], j->args[4] };
 			if ((rc = hz_db_run(x->db, x->arena, &stmts,
 			    STMT_BY_SLOT, HZ_ARGV(by), &r)) || r.nrows == 0)
 				return rc ? rc : HZ_ERR_CONFLICT;
-			return repeated(x, &r, j->out);
+			return repeated(x, HZ_CELL(&r, 0, 0), j->out);
 		}
+		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_RECENT,
+		    HZ_ARGV(key), &r)))
+			return rc;
+		recent = r.nrows == 1 ? HZ_CELL(&r, 0, 0) : NULL;
 	}
 	if (rc)
 		return rc;
-	j->out->id = r.insert_id;
+	j->out->id = j->id;
 	j->out->kind = j->kind;
 	j->out->repeated = false;
 	j->out->at = hz_time_local(x->arena, at);
-	return j->tenancy ? hz_tenancy_verified(x, j->tenancy) : HZ_OK;
+	return HZ_OK;
 }
 
+/* One read, then the same checks in the same order as before it was one
+ * (hz_scan_resolve, then the caller's standing), then the insert: a staff
+ * patrol is this read and one insert beside the caller's own. */
 enum hz_status
 hz_checkin(const struct hz_ctx *x, const char *token, struct hz_checkin *c)
 {
-	struct hz_unit b;
-	struct job j = { x, 0, NULL, 0, c };
+	struct job j = { .x = x, .out = c };
+	const struct hz_db_cell *s;
+	struct hz_db_result r;
+	uint64_t id;
+	uint32_t serial;
 	enum hz_status rc;
 
 	memset(c, 0, sizeof(*c));
 	if (x->caller == NULL)
 		return HZ_ERR_UNAUTHORIZED;
-	if ((rc = hz_scan_resolve(x, token, &b)))
+	if ((rc = hz_scan_token(x, token, &id, &serial)))
 		return rc;
-	j.building = b.id;
-	c->building_id = b.id;
-	c->building_name = b.name;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_SCAN, HZ_ARGS(
+	    x->caller->staff ? HZ_ARG_NULL : HZ_ARG_I64((long long)x->caller->id),
+	    HZ_ARG_I64((long long)x->caller->id), HZ_ARG_I64((long long)id),
+	    HZ_ARG_I64((long long)id)), &r)))
+		return rc;
+	if (r.nrows == 0)
+		return hz_scan_current(x, NULL, 0, serial);
+	s = HZ_CELL(&r, 0, 0);
+	if ((rc = hz_scan_current(x, s[S_KIND].s,
+	    (unsigned)HZ_ID(&s[S_SERIAL]), serial)))
+		return rc;
+	j.building = id;
+	c->building_id = id;
+	c->building_name = s[S_NAME].s;
 	if (x->caller->staff) {
-		if (hz_authorize(x->caller, HZ_RIGHT_UNIT_READ, b.path) != HZ_OK)
+		if (hz_authorize(x->caller, HZ_RIGHT_UNIT_READ, s[S_PATH].s) !=
+		    HZ_OK)
 			return hz_refuse(x, &not_yours);
 		j.kind = "patrol";
 	} else {
-		uint64_t tid, where;
-		const char *status;
-
-		if ((rc = hz_tenancy_open_of(x, x->caller->id, &tid, &where,
-		    &status)))
-			return rc;
-		if (tid == 0 || where != b.id || strcmp(status, "active") != 0)
+		if (s[S_TENANCY].null || HZ_ID(&s[S_WHERE]) != id ||
+		    strcmp(s[S_STATUS].s, "active") != 0)
 			return hz_refuse(x, &register_first);
 		j.kind = "residence";
-		j.tenancy = tid;
+		j.tenancy = HZ_ID(&s[S_TENANCY]);
 	}
-	return record(&j);
+	return record(&j, s[S_ID].null ? NULL : &s[S_ID]);
 }
 
 enum hz_status

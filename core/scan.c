@@ -46,26 +46,44 @@ static const struct hz_refusal
 	"此二维码已作废，请扫描楼栋门口张贴的新二维码" };
 
 enum hz_status
-hz_scan_resolve(const struct hz_ctx *x, const char *token, struct hz_unit *b)
+hz_scan_token(const struct hz_ctx *x, const char *token, uint64_t *building,
+              uint32_t *serial)
 {
 	enum hz_qr_kind kind;
+
+	if (hz_qr_verify(&x->keys->qr, token, &kind, building, serial) != HZ_OK ||
+	    kind != HZ_QR_BUILDING)
+		return hz_refuse(x, &qr_invalid);
+	return HZ_OK;
+}
+
+enum hz_status
+hz_scan_current(const struct hz_ctx *x, const char *kind, unsigned current,
+                uint32_t serial)
+{
+	if (kind == NULL || strcmp(kind, "building") != 0)
+		return hz_refuse(x, &qr_invalid);
+	/* Genuine but older than the building's current poster. */
+	if (serial != current)
+		return hz_refuse(x, &qr_expired);
+	return HZ_OK;
+}
+
+enum hz_status
+hz_scan_resolve(const struct hz_ctx *x, const char *token, struct hz_unit *b)
+{
 	uint64_t id;
 	uint32_t serial;
 	enum hz_status rc;
 
-	if (hz_qr_verify(&x->keys->qr, token, &kind, &id, &serial) != HZ_OK ||
-	    kind != HZ_QR_BUILDING)
-		return hz_refuse(x, &qr_invalid);
+	if ((rc = hz_scan_token(x, token, &id, &serial)))
+		return rc;
 	rc = hz_unit_public(x, id, b);
-	if (rc == HZ_ERR_NOT_FOUND || (rc == HZ_OK &&
-	    strcmp(b->kind, "building") != 0))
-		return hz_refuse(x, &qr_invalid);
+	if (rc == HZ_ERR_NOT_FOUND)
+		return hz_scan_current(x, NULL, 0, serial);
 	if (rc)
 		return rc;
-	/* Genuine but older than the building's current poster. */
-	if (serial != b->qr_serial)
-		return hz_refuse(x, &qr_expired);
-	return HZ_OK;
+	return hz_scan_current(x, b->kind, b->qr_serial, serial);
 }
 
 /* The ancestors named in a path "/1/4/9/12/", root first. */

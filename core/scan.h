@@ -18,6 +18,17 @@
 enum hz_status hz_scan_resolve(const struct hz_ctx *, const char *token,
                                struct hz_unit *building);
 
+/* hz_scan_resolve in two steps, for a caller that loads the building in a
+ * statement of its own (a check-in reads it with the rest in one): the
+ * building and serial a genuine building token names (no database; else
+ * qr_invalid), then whether the unit found is that building's current
+ * poster (`kind` NULL when no unit has the id: qr_invalid; another kind:
+ * qr_invalid; `current` is not `serial`: qr_expired). */
+enum hz_status hz_scan_token(const struct hz_ctx *, const char *token,
+                             uint64_t *building, uint32_t *serial);
+enum hz_status hz_scan_current(const struct hz_ctx *, const char *kind,
+                               unsigned current, uint32_t serial);
+
 struct hz_scan {
 	struct hz_unit building;
 	struct hz_unit chain[3];       /* village, cooperative, group */

@@ -312,16 +312,22 @@ create_tx(const struct hz_ctx *x, void *p)
 
 /* At most workers - 1 photos are decoded at once on a host, so that one
  * worker always stays free for everyone else, however many uploads
- * arrive. A slot is an flock on uploads_dir/locks/decode-N: the kernel
- * releases it when the descriptor closes, also when the worker dies.
+ * arrive; and no more than the host has processors: a decode is CPU-bound
+ * (libvips on one thread) and may take 1 GiB, and the workers are many
+ * for the sake of concurrent commits, not of decodes. A slot is an flock
+ * on uploads_dir/locks/decode-N: the kernel releases it when the
+ * descriptor closes, also when the worker dies.
  * Returns the slot's descriptor, -1 when all are taken (*rc HZ_OK) or on
  * an error (*rc set). */
 static int
 decode_slot(const struct hz_ctx *x, enum hz_status *rc)
 {
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int slots = x->cfg->workers > 1 ? x->cfg->workers - 1 : 1;
 	char path[HZ_PATH_MAX];
 
+	if (cpus >= 1 && slots > cpus)
+		slots = (int)cpus;
 	*rc = HZ_OK;
 	if (snprintf(path, sizeof(path), "%s/locks", x->cfg->uploads_dir) >=
 	    (int)sizeof(path) || (mkdir(path, 0700) != 0 && errno != EEXIST)) {

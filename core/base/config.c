@@ -33,7 +33,11 @@ static const struct key keys[] = {
 	MODE(socket_mode, "0660", "permissions of the socket (octal)"),
 	STR(socket_group, "",
 	    "group given the socket, e.g. www-data; empty keeps the owner's"),
-	INT(workers, 1, 256, "4", "worker processes (one database connection each)"),
+	/* 16: a worker commits one transaction at a time, and durable
+	 * commits go faster the more of them share a flush of the log (the
+	 * worker sweep in README, Performance). */
+	INT(workers, 1, 256, "16",
+	    "worker processes (one database connection each)"),
 	INT(backlog, 16, 65535, "1024", "listen backlog of the socket"),
 	INT(max_body, 1024, 64 * 1024 * 1024, "65536",
 	    "largest JSON request body in bytes; larger is 413"),

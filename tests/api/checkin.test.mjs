@@ -197,6 +197,78 @@ describe('staff patrol', () => {
   });
 });
 
+// core/checkins.c reads the building, the caller's tenancy and their latest
+// check-in there in one statement, then inserts: every refusal and the
+// repeat must come out of that read as they did from the separate ones.
+describe('one read, then the insert', () => {
+  // Moves a check-in back to `seconds` ago and its slot far from now's, so
+  // that only the read of the last 10 minutes can find it (the slot's
+  // unique key cannot).
+  const backdate = (id, seconds) => sql(`${UTC} UPDATE checkins SET at = NOW(3) - INTERVAL ${Number(seconds)} SECOND,
+    slot = FLOOR(UNIX_TIMESTAMP(NOW(3)) / 600) - 5 WHERE id = ${Number(id)}`);
+  const verifiedOf = async (who, id) => expectStatus(await api('GET', `${TENANCIES}/${id}`, who), 200).last_verified_at;
+
+  test('patrol: 9 minutes back (another slot) is the same check-in, 10½ minutes back a new one', async () => {
+    const s = await staff('admin');
+    const tok = await currentToken('B007');
+    const first = expectCheckin(await checkin(s, tok), 201, 'patrol', 'B007');
+    backdate(first.id, 9 * 60);
+    const again = expectCheckin(await checkin(s, tok), 200, 'patrol', 'B007');
+    assert.equal(again.id, first.id);
+    backdate(first.id, 10 * 60 + 30);
+    const later = expectCheckin(await checkin(s, tok), 201, 'patrol', 'B007');
+    assert.ok(later.id > first.id);
+    assert.deepEqual(rowsOf(s.user.id).filter((r) => r.building === unitsMap.get('B007').id).map((r) => r.id),
+      [first.id, later.id]);
+  });
+
+  test('residence: the repeat leaves last_verified_at alone; a new check-in sets it with the row', async () => {
+    const { who, tenancy } = await residentIn('B028', { approve: true });
+    const tok = await currentToken('B028');
+    const first = expectCheckin(await checkin(who, tok), 201, 'residence', 'B028');
+    const v1 = await verifiedOf(who, tenancy.id);
+    assert.ok(Math.abs(Date.parse(v1) - Date.parse(first.at)) < 5000, `${v1} beside ${first.at}`);
+    sql(`UPDATE tenancies SET last_verified_at = last_verified_at - INTERVAL 9 MINUTE WHERE id = ${tenancy.id}`);
+    backdate(first.id, 9 * 60);
+    const v2 = await verifiedOf(who, tenancy.id);
+    const again = expectCheckin(await checkin(who, tok), 200, 'residence', 'B028');
+    assert.equal(again.id, first.id);
+    assert.equal(await verifiedOf(who, tenancy.id), v2, 'a repeat verifies nothing new');
+    backdate(first.id, 10 * 60 + 30);
+    const later = expectCheckin(await checkin(who, tok), 201, 'residence', 'B028');
+    const v3 = await verifiedOf(who, tenancy.id);
+    assert.ok(Date.parse(v3) > Date.parse(v2) && Math.abs(Date.parse(v3) - Date.parse(later.at)) < 5000,
+      `${v2} → ${v3} beside ${later.at}`);
+  });
+
+  test('patrol with a replaced code: 410 qr_expired, nothing recorded; the new code works', async () => {
+    const s = await staff('admin');
+    const old = await currentToken('B019');
+    const n = rowsOf(s.user.id).length;
+    const p = await rotate('B019');
+    expectQrRefused(await checkin(s, old), true);
+    assert.equal(rowsOf(s.user.id).length, n);
+    expectCheckin(await checkin(s, p.token), 201, 'patrol', 'B019');
+  });
+
+  test('a resident refused here whatever their tenancy says: pending, ended, rejected, elsewhere', async () => {
+    const tok = await currentToken('B024');
+    const pending = await residentIn('B024');
+    expectError(await checkin(pending.who, tok), 403, 'register_first');
+    const ended = await residentIn('B024', { approve: true });
+    expectCheckin(await checkin(ended.who, tok), 201, 'residence', 'B024');
+    expectStatus(await decide(ended.who, ended.tenancy.id, 'end', {}), 200);
+    expectError(await checkin(ended.who, tok), 403, 'register_first'); // not even a repeat
+    const rejected = await residentIn('B024');
+    sql(`UPDATE tenancies SET status = 'rejected' WHERE id = ${Number(rejected.tenancy.id)}`);
+    expectError(await checkin(rejected.who, tok), 403, 'register_first');
+    const elsewhere = await residentIn('B023', { approve: true });
+    expectError(await checkin(elsewhere.who, tok), 403, 'register_first');
+    for (const w of [pending.who, rejected.who, elsewhere.who]) assert.deepEqual(rowsOf(w.user.id), []);
+    assert.equal(rowsOf(ended.who.user.id).length, 1);
+  });
+});
+
 describe('huzu purge', () => {
   test('deletes check-ins older than checkin_retention_days (180), keeps the rest', async () => {
     const { who } = await residentIn('B024', { approve: true });
