@@ -38,6 +38,7 @@ emit_typed(struct hz_req *req, int status, const char *type,
            const char *body, size_t len)
 {
 	struct hz_buf *o = &req->out;
+	char code[HZ_I64_CHARS];
 
 	if (req->replied) {
 		/* A handler answered twice: a bug; keep the first answer. */
@@ -47,9 +48,17 @@ emit_typed(struct hz_req *req, int status, const char *type,
 	}
 	req->replied = true;
 	req->status = status;
-	hz_buf_printf(o, "Status: %d %s\r\n", status, reason(status));
-	if (body != NULL)
-		hz_buf_printf(o, "Content-Type: %s\r\n", type);
+	/* Appended, not printed: this runs on every answer. */
+	hz_buf_append(o, "Status: ", 8);
+	hz_buf_append(o, code, hz_fmt_i64(code, status));
+	hz_buf_append(o, " ", 1);
+	hz_buf_puts(o, reason(status));
+	hz_buf_append(o, "\r\n", 2);
+	if (body != NULL) {
+		hz_buf_append(o, "Content-Type: ", 14);
+		hz_buf_puts(o, type);
+		hz_buf_append(o, "\r\n", 2);
+	}
 	/* Never cached, unless the handler said otherwise (a photo). */
 	if (!req->cache_control)
 		hz_buf_puts(o, "Cache-Control: no-store\r\n");

@@ -98,37 +98,41 @@ void
 hz_json_put_string(struct hz_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *run;
+	size_t n = s != NULL ? strlen(s) : 0;
+	char *o;
 
-	hz_buf_append(b, "\"", 1);
-	for (run = s; s != NULL && *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
-		size_t n = 2;
+	/* At worst six bytes a byte (\u00xx), and the quotes. */
+	if (n > (SIZE_MAX - 2) / 6 || !hz_buf_reserve(b, 6 * n + 2))
+		return;
+	o = b->data + b->len;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
 			continue;
-		hz_buf_append(b, run, (size_t)(s - run));
-		run = s + 1;
-		switch (c) {
-		case '"':  esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			esc[1] = 'u';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			n = 6;
 		}
-		hz_buf_append(b, esc, n);
+		*o++ = '\\';
+		switch (c) {
+		case '"':  *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
 	}
-	if (s != NULL)
-		hz_buf_append(b, run, (size_t)(s - run));
-	hz_buf_append(b, "\"", 1);
+	*o++ = '"';
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
 }
 
 bool
