@@ -154,14 +154,15 @@ enum {
 static const char *const sql[STMT__MAX] = {
 	[STMT_USER] =
 	    "SELECT kind, display_name, username, phone_sealed, disabled,"
-	    " authz_version, 1, must_change_password FROM users WHERE id = ?",
+	    " authz_version, 1, must_change_password, phone_public"
+	    " FROM users WHERE id = ?",
 	/* The session's state rides along: a point select by primary key
 	 * inside the user's one. */
 	[STMT_USER_SESSION] =
 	    "SELECT kind, display_name, username, phone_sealed, disabled,"
 	    " authz_version, (SELECT COUNT(*) FROM sessions s WHERE s.id = ?"
 	    " AND s.user_id = users.id AND s.revoked_at IS NULL),"
-	    " must_change_password FROM users WHERE id = ?",
+	    " must_change_password, phone_public FROM users WHERE id = ?",
 	[STMT_GRANTS] =
 	    "SELECT r.id, r.role, n.id, n.path, n.name, n.kind"
 	    " FROM role_assignments r JOIN units n ON n.id = r.unit_id"
@@ -179,7 +180,7 @@ static const struct hz_stmt_table stmts = HZ_STMT_TABLE("policy", sql);
 /* The rows of STMT_GRANTS and STMT_USER. */
 enum { G_ID, G_ROLE, G_UNIT, G_PATH, G_NAME, G_KIND };
 enum { U_KIND, U_NAME, U_USERNAME, U_PHONE, U_DISABLED, U_VERSION,
-       U_SESSION_LIVE, U_MUST_CHANGE };
+       U_SESSION_LIVE, U_MUST_CHANGE, U_PHONE_PUBLIC };
 
 struct cached_grant {
 	uint64_t     id;
@@ -270,6 +271,7 @@ load(const struct hz_ctx *x, uint64_t user_id, uint64_t sid,
 	c->sid = sid;
 	c->staff = strcmp(HZ_CELL(&r, 0, U_KIND)->s, "staff") == 0;
 	c->must_change_password = HZ_CELL(&r, 0, U_MUST_CHANGE)->i != 0;
+	c->phone_public = HZ_CELL(&r, 0, U_PHONE_PUBLIC)->i != 0;
 	c->display_name = HZ_CELL(&r, 0, U_NAME)->s;
 	c->username = HZ_CELL(&r, 0, U_USERNAME)->null ? NULL : HZ_CELL(&r, 0, U_USERNAME)->s;
 	if (!HZ_CELL(&r, 0, U_PHONE)->null) {

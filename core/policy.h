@@ -69,6 +69,9 @@ struct hz_caller {
 	const unsigned char *phone_sealed;   /* NULL if none */
 	size_t               phone_len;
 	bool                 must_change_password;  /* a temporary one */
+	/* users.phone_public as read with the caller: a building head's
+	 * choice (GET /me shows it without a second round trip). */
+	bool                 phone_public;
 	uint64_t             sid;       /* the access token's session; 0: none */
 	size_t               ngrants;
 	struct hz_grant      grants[HZ_GRANTS_MAX];

@@ -11,17 +11,19 @@ const struct hz_field me_update_fields[] = {
 	{ NULL, NULL, 0 },
 };
 
+/* `reread`: the choice was just changed, so it is read again; otherwise
+ * it is the one read with the caller (one round trip for GET /me). */
 static void
-reply_me(struct hz_req *req)
+reply_me(struct hz_req *req, bool reread)
 {
 	const struct hz_caller *c = &req->caller;
 	cJSON *o = cJSON_CreateObject(), *u, *roles;
 	const char *phone = hz_user_phone_masked(&req->ctx, c);
-	bool published = false;
+	bool published = c->phone_public;
 	enum hz_status rc;
 
-	/* Only a building head has the choice: one more point select. */
-	if (hz_caller_is_head(&req->ctx) &&
+	/* Only a building head has the choice. */
+	if (reread && hz_caller_is_head(&req->ctx) &&
 	    (rc = hz_phone_public_get(&req->ctx, &published))) {
 		hz_reply_status(req, rc);
 		return;
@@ -47,7 +49,7 @@ reply_me(struct hz_req *req)
 void
 h_me(struct hz_req *req)
 {
-	reply_me(req);
+	reply_me(req, false);
 }
 
 void
@@ -58,5 +60,5 @@ h_me_update(struct hz_req *req)
 	if ((rc = hz_phone_public_set(&req->ctx, req->in[0].b)))
 		hz_reply_status(req, rc);
 	else
-		reply_me(req);
+		reply_me(req, true);
 }

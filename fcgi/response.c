@@ -31,24 +31,34 @@ reason(int status)
 	}
 }
 
-/* Emits status line, headers and body; `body` may be NULL. */
-static void
+/* Emits status line, headers and body; `body` may be NULL. False if the
+ * request had its answer already. */
+static bool
 emit_typed(struct hz_req *req, int status, const char *type,
            const char *body, size_t len)
 {
 	struct hz_buf *o = &req->out;
+	char code[HZ_I64_CHARS];
 
 	if (req->replied) {
 		/* A handler answered twice: a bug; keep the first answer. */
 		hz_error("second reply ignored", "status=%d rid=%s", status,
 		    req->request_id ? req->request_id : "-");
-		return;
+		return false;
 	}
 	req->replied = true;
 	req->status = status;
-	hz_buf_printf(o, "Status: %d %s\r\n", status, reason(status));
-	if (body != NULL)
-		hz_buf_printf(o, "Content-Type: %s\r\n", type);
+	/* Appended, not printed: this runs on every answer. */
+	hz_buf_append(o, "Status: ", 8);
+	hz_buf_append(o, code, hz_fmt_i64(code, status));
+	hz_buf_append(o, " ", 1);
+	hz_buf_puts(o, reason(status));
+	hz_buf_append(o, "\r\n", 2);
+	if (body != NULL) {
+		hz_buf_append(o, "Content-Type: ", 14);
+		hz_buf_puts(o, type);
+		hz_buf_append(o, "\r\n", 2);
+	}
 	/* Never cached, unless the handler said otherwise (a photo). */
 	if (!req->cache_control)
 		hz_buf_puts(o, "Cache-Control: no-store\r\n");
@@ -60,6 +70,7 @@ emit_typed(struct hz_req *req, int status, const char *type,
 	req->body_type = body != NULL ? type : NULL;
 	if (body != NULL && req->method != HZ_HEAD)
 		hz_buf_append(o, body, len);
+	return true;
 }
 
 static void emit_nomem(struct hz_req *);
@@ -143,17 +154,20 @@ emit_nomem(struct hz_req *req)
 	emit(req, 500, body, sizeof(body) - 1);
 }
 
+/* The body is printed straight after the headers, with no copy of its
+ * own (json.h: hz_json_print, cJSON's output without its printf). */
 void
 hz_reply_json(struct hz_req *req, int status, const cJSON *body)
 {
-	char *s = cJSON_PrintUnformatted(body);
-
-	if (s == NULL) {
+	if (body == NULL) {
 		emit_nomem(req);
 		return;
 	}
-	emit(req, status, s, strlen(s));
-	if (req->out.oom)
+	if (!emit_typed(req, status, "application/json; charset=utf-8", "",
+	    0))
+		return;
+	if ((req->method != HZ_HEAD && !hz_json_print(&req->out, body)) ||
+	    req->out.oom)
 		emit_nomem(req);
 }
 

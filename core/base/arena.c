@@ -164,8 +164,8 @@ hz_buf_init(struct hz_buf *b, hz_arena *a)
 }
 
 /* Ensures room for `extra` more bytes plus a terminating NUL. */
-static bool
-buf_reserve(struct hz_buf *b, size_t extra)
+bool
+hz_buf_reserve(struct hz_buf *b, size_t extra)
 {
 	size_t want, cap;
 	char *p;
@@ -198,7 +198,7 @@ fail:
 void
 hz_buf_append(struct hz_buf *b, const void *p, size_t n)
 {
-	if (!buf_reserve(b, n))
+	if (!hz_buf_reserve(b, n))
 		return;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -226,7 +226,7 @@ hz_buf_vprintf(struct hz_buf *b, const char *fmt, va_list ap)
 		b->oom = true;
 		return;
 	}
-	if (!buf_reserve(b, (size_t)n))
+	if (!hz_buf_reserve(b, (size_t)n))
 		return;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;

@@ -35,6 +35,10 @@ struct hz_buf {
 };
 
 void hz_buf_init(struct hz_buf *, hz_arena *);
+/* Room for `extra` more bytes and a NUL after data[len], for a writer
+ * that fills it itself and then advances len (and writes the NUL); false
+ * (and oom) if there is none. */
+bool hz_buf_reserve(struct hz_buf *, size_t extra);
 void hz_buf_append(struct hz_buf *, const void *, size_t);
 void hz_buf_puts(struct hz_buf *, const char *);
 void hz_buf_printf(struct hz_buf *, const char *fmt, ...)

@@ -1,4 +1,7 @@
+#include <float.h>
+#include <locale.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -32,6 +35,156 @@ hz_json_use_arena(hz_arena *a)
 		hooks.free_fn = arena_nofree;
 	}
 	cJSON_InitHooks(&hooks);
+}
+
+size_t
+hz_fmt_i64(char *out, int64_t v)
+{
+	char tmp[HZ_I64_CHARS];
+	/* Magnitude as unsigned: -INT64_MIN does not fit an int64_t. */
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n = 0, len = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		out[len++] = '-';
+	while (n > 0)
+		out[len++] = tmp[--n];
+	out[len] = '\0';
+	return len;
+}
+
+void
+hz_json_put_number(struct hz_buf *b, double d)
+{
+	char s[32];
+	double back = 0;
+	int n;
+
+	if (isnan(d) || isinf(d)) {
+		hz_buf_append(b, "null", 4);
+		return;
+	}
+	/* An integer a double holds exactly (|d| <= 2^53): its digits. Below
+	 * 1e15 that is what "%1.15g" gives; from there to 2^53 cJSON loses
+	 * digits (2^53 comes out as 9.00719925474099e+15), we do not. Not -0,
+	 * which cJSON prints "-0". */
+	if (d >= -9007199254740992.0 && d <= 9007199254740992.0 &&
+	    d == (double)(int64_t)d && !(d == 0 && signbit(d))) {
+		hz_buf_append(b, s, hz_fmt_i64(s, (int64_t)d));
+		return;
+	}
+	/* cJSON 1.7's print_number: 15 significant digits if they read back
+	 * as the same double, else 17; the locale's decimal point made '.'. */
+	n = snprintf(s, sizeof(s), "%1.15g", d);
+	if (sscanf(s, "%lg", &back) != 1 ||
+	    fabs(back - d) > fmax(fabs(back), fabs(d)) * DBL_EPSILON)
+		n = snprintf(s, sizeof(s), "%1.17g", d);
+	if (n < 0 || (size_t)n >= sizeof(s)) {
+		hz_buf_append(b, "null", 4);
+		return;
+	}
+	if (localeconv()->decimal_point[0] != '.')
+		for (int i = 0; i < n; i++)
+			if (s[i] == localeconv()->decimal_point[0])
+				s[i] = '.';
+	hz_buf_append(b, s, (size_t)n);
+}
+
+void
+hz_json_put_string(struct hz_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = s != NULL ? strlen(s) : 0;
+	char *o;
+
+	/* At worst six bytes a byte (\u00xx), and the quotes. */
+	if (n > (SIZE_MAX - 2) / 6 || !hz_buf_reserve(b, 6 * n + 2))
+		return;
+	o = b->data + b->len;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"':  *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
+}
+
+bool
+hz_json_print(struct hz_buf *b, const cJSON *item)
+{
+	const cJSON *c;
+	bool object;
+
+	if (item == NULL)
+		return false;
+	switch (item->type & 0xff) {
+	case cJSON_NULL:
+		hz_buf_append(b, "null", 4);
+		break;
+	case cJSON_False:
+		hz_buf_append(b, "false", 5);
+		break;
+	case cJSON_True:
+		hz_buf_append(b, "true", 4);
+		break;
+	case cJSON_Number:
+		hz_json_put_number(b, item->valuedouble);
+		break;
+	case cJSON_String:
+		hz_json_put_string(b, item->valuestring);
+		break;
+	case cJSON_Raw:
+		if (item->valuestring == NULL)
+			return false;
+		hz_buf_puts(b, item->valuestring);
+		break;
+	case cJSON_Array:
+	case cJSON_Object:
+		object = (item->type & 0xff) == cJSON_Object;
+		hz_buf_append(b, object ? "{" : "[", 1);
+		for (c = item->child; c != NULL; c = c->next) {
+			if (object) {
+				/* A member without a name: "" (as cJSON). */
+				hz_json_put_string(b, c->string);
+				hz_buf_append(b, ":", 1);
+			}
+			if (!hz_json_print(b, c))
+				return false;
+			if (c->next != NULL)
+				hz_buf_append(b, ",", 1);
+		}
+		hz_buf_append(b, object ? "}" : "]", 1);
+		break;
+	default:
+		return false;
+	}
+	return !b->oom;
 }
 
 static enum hz_status

@@ -21,6 +21,33 @@
  * on them. */
 void hz_json_use_arena(hz_arena *a);
 
+/* Printing. cJSON prints every number through "%1.15g" and reads it back
+ * with sscanf (localeconv() too): most of an answer's cost in libc, for
+ * ids and counts that are integers. */
+
+/* The decimal digits of v (INT64_MIN included) into out, which holds at
+ * least HZ_I64_CHARS bytes, NUL-terminated; returns their length. */
+#define HZ_I64_CHARS 21
+size_t hz_fmt_i64(char *out, int64_t v);
+
+/* A number appended to b: an integer a double holds exactly (magnitude
+ * up to 2^53) as its digits by hz_fmt_i64, which below 1e15 is what
+ * cJSON_PrintUnformatted prints too (above, cJSON drops digits: 2^53
+ * becomes 9.00719925474099e+15); anything else (fractions, -0, beyond
+ * 2^53) the way cJSON does; NaN and the infinities as null. */
+void hz_json_put_number(struct hz_buf *b, double d);
+
+/* A string as cJSON prints it (quotes, \" \\ \b \f \n \r \t, other
+ * controls as \u00xx, the rest as it is), appended to b. */
+void hz_json_put_string(struct hz_buf *b, const char *s);
+
+/* The whole tree, byte for byte what cJSON_PrintUnformatted makes
+ * (but for integers from 1e15 to 2^53, printed whole), appended to b
+ * without an intermediate copy. False when cJSON would
+ * fail too (a node of no known type, a raw node without text) or when b
+ * ran out of memory (b->oom). */
+bool hz_json_print(struct hz_buf *b, const cJSON *item);
+
 /* Why a body was refused before validation; `code` is the API error code. */
 struct hz_json_error {
 	const char *code;     /* e.g. "malformed_json", "invalid_utf8" */

@@ -1,7 +1,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +13,27 @@
 #include "utf8.h"
 
 static enum hz_log_level min_level = HZ_LOG_INFO;
+/* getpid() is a system call on every line (glibc caches it no more):
+ * kept here, and forgotten in a forked child. */
+static pid_t log_pid;
+
+static void
+forget_pid(void)
+{
+	log_pid = 0;
+}
+
+static pid_t
+my_pid(void)
+{
+	static bool hooked;
+
+	if (!hooked)
+		hooked = pthread_atfork(NULL, NULL, forget_pid) == 0;
+	if (log_pid == 0 || !hooked)
+		log_pid = getpid();
+	return log_pid;
+}
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
 void
@@ -33,6 +56,8 @@ hz_log_level_parse(const char *s, enum hz_log_level *out)
 void
 hz_log(enum hz_log_level level, const char *msg, const char *fmt, ...)
 {
+	static char stamp[64];
+	static time_t stamp_sec;
 	char line[2048];
 	struct timespec ts;
 	struct tm tm;
@@ -43,12 +68,17 @@ hz_log(enum hz_log_level level, const char *msg, const char *fmt, ...)
 	if (level < min_level)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	/* The date and time to the second, made once a second. */
+	if (ts.tv_sec != stamp_sec || stamp[0] == '\0') {
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		stamp_sec = ts.tv_sec;
+	}
 	k = snprintf(line, sizeof(line),
-	    "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s pid=%ld msg=\"%s\"",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, level_names[level],
-	    (long)getpid(), msg);
+	    "ts=%s.%03ldZ level=%s pid=%ld msg=\"%s\"", stamp,
+	    ts.tv_nsec / 1000000, level_names[level], (long)my_pid(), msg);
 	n = k < 0 ? 0 : (size_t)k < sizeof(line) ? (size_t)k : sizeof(line) - 1;
 	if (fmt != NULL && *fmt != '\0' && n < sizeof(line) - 2) {
 		line[n++] = ' ';

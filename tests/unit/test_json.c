@@ -1,3 +1,5 @@
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "unit.h"
@@ -548,6 +550,148 @@ validate_arrays_of_values(void **state)
 	}
 }
 
+/* hz_json_print against cJSON_PrintUnformatted: the same bytes. */
+static void
+assert_prints_as_cjson(const cJSON *item)
+{
+	struct hz_buf b;
+	char *want = cJSON_PrintUnformatted(item);
+
+	hz_buf_init(&b, unit_arena);
+	assert_non_null(want);
+	assert_true(hz_json_print(&b, item));
+	assert_non_null(b.data);
+	assert_string_equal(b.data, want);
+}
+
+static const char *
+number(double d)
+{
+	struct hz_buf b;
+
+	hz_buf_init(&b, unit_arena);
+	hz_json_put_number(&b, d);
+	assert_false(b.oom);
+	return b.data;
+}
+
+static void
+fmt_i64_prints_every_integer(void **state)
+{
+	char s[HZ_I64_CHARS];
+
+	(void)state;
+	assert_int_equal(hz_fmt_i64(s, 0), 1);
+	assert_string_equal(s, "0");
+	assert_int_equal(hz_fmt_i64(s, 7), 1);
+	assert_string_equal(s, "7");
+	assert_int_equal(hz_fmt_i64(s, -1), 2);
+	assert_string_equal(s, "-1");
+	assert_int_equal(hz_fmt_i64(s, 1234567890), 10);
+	assert_string_equal(s, "1234567890");
+	assert_int_equal(hz_fmt_i64(s, -1000), 5);
+	assert_string_equal(s, "-1000");
+	assert_int_equal(hz_fmt_i64(s, INT64_MAX), 19);
+	assert_string_equal(s, "9223372036854775807");
+	assert_int_equal(hz_fmt_i64(s, INT64_MIN), 20);
+	assert_string_equal(s, "-9223372036854775808");
+	assert_int_equal(hz_fmt_i64(s, 9007199254740992LL), 16);
+	assert_string_equal(s, "9007199254740992");
+	assert_int_equal(hz_fmt_i64(s, -9007199254740993LL), 17);
+	assert_string_equal(s, "-9007199254740993");
+}
+
+static void
+numbers_print_as_cjson_prints_them(void **state)
+{
+	static const double cases[] = {
+		0, -0.0, 1, -1, 42, -42, 999999999999999, -999999999999999,
+		1e17, 1e20, 1e300, -1e300, 18014398509481988.0,
+		(double)INT64_MAX, (double)INT64_MIN, 2147483647, 2147483648.0,
+		-2147483649.0, 0.5, -0.5, 0.1, 1.0 / 3, 2.0 / 3, 3.14159,
+		1e-7, -1e-300, 123.456, 1.5e15 + 0.5, 4.9e-324, DBL_MAX, DBL_MIN,
+		12345678.9, 0.30000000000000004, 100.25, 5e-324,
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_prints_as_cjson(cJSON_CreateNumber(cases[i]));
+	/* Integers print their digits, whatever their size below 1e15. */
+	for (double d = 1; d < 1e15; d = d * 3 + 1) {
+		assert_prints_as_cjson(cJSON_CreateNumber(d));
+		assert_prints_as_cjson(cJSON_CreateNumber(-d));
+	}
+	assert_string_equal(number(0), "0");
+	assert_string_equal(number(-0.0), "-0");
+	assert_string_equal(number(-17), "-17");
+	assert_string_equal(number(999999999999999), "999999999999999");
+	assert_string_equal(number(9007199254740992.0), "9007199254740992");
+	/* From 1e15 to 2^53, whole where cJSON would cut digits. */
+	assert_string_equal(number(1e15), "1000000000000000");
+	assert_string_equal(number(-1e15 - 1), "-1000000000000001");
+	assert_string_equal(number(-9007199254740992.0), "-9007199254740992");
+	assert_string_equal(number(9007199254740991.0), "9007199254740991");
+	/* Beyond 2^53 a double is no exact integer: cJSON's way. */
+	assert_string_equal(number(18014398509481988.0), "18014398509481988");
+	assert_string_equal(number(1e20), "1e+20");
+	assert_string_equal(number(1.5e15 + 0.5), "1500000000000000.5");
+	assert_string_equal(number(0.5), "0.5");
+	assert_string_equal(number(0.1), "0.1");
+	assert_string_equal(number(-2.25), "-2.25");
+	assert_string_equal(number(1.0 / 3), "0.33333333333333331");
+	assert_string_equal(number((double)INT64_MAX), "9.2233720368547758e+18");
+	assert_string_equal(number(NAN), "null");
+	assert_string_equal(number(INFINITY), "null");
+	assert_string_equal(number(-INFINITY), "null");
+}
+
+static void
+trees_print_as_cjson_prints_them(void **state)
+{
+	cJSON *o = cJSON_CreateObject(), *a, *u;
+
+	(void)state;
+	assert_prints_as_cjson(o);
+	assert_prints_as_cjson(cJSON_CreateArray());
+	assert_non_null(cJSON_AddNumberToObject(o, "id", 4));
+	assert_non_null(cJSON_AddStringToObject(o, "name", "栋长 \"一\"\\\n\t\r\b\f\x01\x1f\x7f 😀"));
+	assert_non_null(cJSON_AddStringToObject(o, "", ""));
+	assert_non_null(cJSON_AddNullToObject(o, "username"));
+	assert_non_null(cJSON_AddBoolToObject(o, "t", 1));
+	assert_non_null(cJSON_AddBoolToObject(o, "f", 0));
+	assert_non_null(cJSON_AddNumberToObject(o, "ratio", 0.25));
+	assert_non_null(a = cJSON_AddArrayToObject(o, "roles"));
+	for (int i = 0; i < 3; i++) {
+		assert_true(cJSON_AddItemToArray(a, u = cJSON_CreateObject()));
+		assert_non_null(cJSON_AddNumberToObject(u, "id", i * 1000003));
+		assert_non_null(cJSON_AddItemToObject(u, "e", cJSON_CreateArray()));
+		assert_true(cJSON_AddItemToArray(a, cJSON_CreateNumber(-i)));
+	}
+	assert_non_null(cJSON_AddItemToObject(o, "raw", cJSON_CreateRaw("[1, 2]")));
+	assert_non_null(cJSON_AddStringToObject(o, "k\"\x02", "v"));
+	assert_prints_as_cjson(o);
+	assert_prints_as_cjson(a);
+	assert_prints_as_cjson(cJSON_CreateString(""));
+	assert_prints_as_cjson(cJSON_CreateNull());
+}
+
+static void
+print_refuses_what_cjson_refuses(void **state)
+{
+	struct hz_buf b;
+	cJSON bad = { 0 }, raw = { 0 };
+
+	(void)state;
+	hz_buf_init(&b, unit_arena);
+	assert_false(hz_json_print(&b, NULL));
+	bad.type = cJSON_Invalid;
+	assert_null(cJSON_PrintUnformatted(&bad));
+	assert_false(hz_json_print(&b, &bad));
+	raw.type = cJSON_Raw;
+	assert_null(cJSON_PrintUnformatted(&raw));
+	assert_false(hz_json_print(&b, &raw));
+}
+
 UNIT_TESTS(unit_arena_setup, unit_arena_teardown,
 	cmocka_unit_test(parses_objects_with_trailing_space),
 	cmocka_unit_test(validate_arrays_of_values),
@@ -563,4 +707,8 @@ UNIT_TESTS(unit_arena_setup, unit_arena_teardown,
 	cmocka_unit_test(validate_refuses_hidden_characters),
 	cmocka_unit_test(rules_judge_text_alike_everywhere),
 	cmocka_unit_test(rules_judge_numbers_in_query_strings),
-	cmocka_unit_test(rules_give_their_message_in_bodies))
+	cmocka_unit_test(rules_give_their_message_in_bodies),
+	cmocka_unit_test(fmt_i64_prints_every_integer),
+	cmocka_unit_test(numbers_print_as_cjson_prints_them),
+	cmocka_unit_test(trees_print_as_cjson_prints_them),
+	cmocka_unit_test(print_refuses_what_cjson_refuses))

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -158,9 +159,52 @@ reopen_follows_a_moved_log(void **state)
 	rmdir(dir);
 }
 
+/* The pid is kept rather than asked for on every line: a forked child
+ * must still name itself, not its parent. */
+static void
+lines_name_the_process_that_wrote_them(void **state)
+{
+	char dir[] = "/tmp/huzu-log-XXXXXX", path[64], want[64], *t;
+	int saved = dup(STDERR_FILENO), st;
+	pid_t child;
+
+	(void)state;
+	assert_true(saved >= 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/huzu.log", dir);
+	assert_int_equal(hz_log_reopen(path), 0);
+	hz_log(HZ_LOG_WARN, "parent", NULL);
+	if ((child = fork()) == 0) {
+		hz_log(HZ_LOG_WARN, "child", NULL);
+		_exit(0);
+	}
+	assert_true(child > 0);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	hz_log(HZ_LOG_WARN, "parent again", NULL);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+
+	assert_non_null(t = slurp(path));
+	snprintf(want, sizeof(want), "pid=%ld msg=\"parent\"\n", (long)getpid());
+	assert_non_null(strstr(t, want));
+	snprintf(want, sizeof(want), "pid=%ld msg=\"child\"\n", (long)child);
+	assert_non_null(strstr(t, want));
+	snprintf(want, sizeof(want), "pid=%ld msg=\"parent again\"\n",
+	    (long)getpid());
+	assert_non_null(strstr(t, want));
+	/* The time: ts=YYYY-MM-DDTHH:MM:SS.mmmZ first on every line. */
+	assert_int_equal(strncmp(t, "ts=", 3), 0);
+	assert_int_equal(t[13], 'T');
+	assert_int_equal(t[22], '.');
+	assert_int_equal(t[26], 'Z');
+	unlink(path);
+	rmdir(dir);
+}
+
 UNIT_TESTS(NULL, NULL,
 	cmocka_unit_test(quote_escapes_what_could_forge_a_line),
 	cmocka_unit_test(quote_never_cuts_a_character),
 	cmocka_unit_test(quote_escapes_what_could_spoof_a_line),
 	cmocka_unit_test(quote_fits_escapes_in_small_buffers),
-	cmocka_unit_test(reopen_follows_a_moved_log))
+	cmocka_unit_test(reopen_follows_a_moved_log),
+	cmocka_unit_test(lines_name_the_process_that_wrote_them))
