@@ -33,10 +33,12 @@ static const struct key keys[] = {
 	MODE(socket_mode, "0660", "permissions of the socket (octal)"),
 	STR(socket_group, "",
 	    "group given the socket, e.g. www-data; empty keeps the owner's"),
-	/* 16: a worker commits one transaction at a time, and durable
-	 * commits go faster the more of them share a flush of the log (the
-	 * worker sweep in README, Performance). */
-	INT(workers, 1, 256, "16",
+	/* 8, from the worker sweep (README, Performance): a worker commits
+	 * one transaction at a time and durable commits share a flush of the
+	 * log, so 4 leave check-ins short of group commit; beyond 8 the
+	 * check-ins barely gain while /me and p99 lose to the switching on
+	 * 2 cores, and each worker is ~12 MiB and a database connection. */
+	INT(workers, 1, 256, "8",
 	    "worker processes (one database connection each)"),
 	INT(backlog, 16, 65535, "1024", "listen backlog of the socket"),
 	INT(max_body, 1024, 64 * 1024 * 1024, "65536",
