@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,20 @@ on_usr1(int sig)
 {
 	(void)sig;
 	reopen = 1;
+}
+
+/* The signals a signalfd holds, as their handlers would take them. */
+static void
+take_signals(int fd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGTERM)
+			stop = 1;
+		else if (si.ssi_signo == SIGUSR1)
+			reopen = 1;
+	}
 }
 
 /* The pipe of a worker of a pending generation (set by the master on a
@@ -337,8 +352,9 @@ hz_worker(const char *config_path, int listen_fd)
 	unsigned long served = 0;
 	unsigned burst = 0;
 	int fl;
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
-	int epfd;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+	    .data.fd = listen_fd }, evs[2];
+	int epfd, sigfd;
 	int ready = ready_fd();
 	bool big;
 
@@ -421,6 +437,17 @@ hz_worker(const char *config_path, int listen_fd)
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev) != 0)
 		return 1;
+	/* An epoll_pwait that finds a connection ready (always, under load)
+	 * returns before it looks at signals, and one that does not wait
+	 * never does: a SIGTERM or SIGUSR1 would stay pending for as long as
+	 * the load lasts. A signalfd in the same epoll reports them with the
+	 * connections; read, it sets what the handlers set. */
+	if ((sigfd = signalfd(-1, &block, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		return 1;
+	ev.events = EPOLLIN;
+	ev.data.fd = sigfd;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, sigfd, &ev) != 0)
+		return 1;
 	if ((a = hz_arena_new(16 * 1024)) == NULL ||
 	    (db = hz_db_new(cfg)) == NULL)
 		return 1;
@@ -450,17 +477,20 @@ hz_worker(const char *config_path, int listen_fd)
 
 		/* Under load a connection is already waiting: it is taken
 		 * at once, without an epoll_pwait (one system call a request).
-		 * SIGTERM and SIGUSR1 stay blocked meanwhile, so an epoll_pwait
-		 * lets them in at least every ACCEPT_BURST requests (with
-		 * no wait when a connection is there). */
+		 * SIGTERM and SIGUSR1 stay blocked meanwhile; an epoll_pwait
+		 * (its signalfd) takes them at least every ACCEPT_BURST
+		 * requests (with no wait when a connection is there). */
 		if (burst < ACCEPT_BURST) {
 			rc = FCGX_Accept_r(&r);
 			burst++;
 		}
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
-			rc = epoll_pwait(epfd, &ev, 1,
+			rc = epoll_pwait(epfd, evs, 2,
 			    burst < ACCEPT_BURST ? -1 : 0, &during_poll);
 			burst = 0;
+			for (int i = 0; i < rc; i++)
+				if (evs[i].data.fd == sigfd)
+					take_signals(sigfd);
 			if (reopen) {
 				reopen = 0;
 				if (hz_log_reopen(cfg->log_file) != 0)
@@ -499,6 +529,7 @@ hz_worker(const char *config_path, int listen_fd)
 	hz_caller_cache_clear();
 	hz_arena_free(a);
 	hz_db_free(db);
+	close(sigfd);
 	close(epfd);
 	mysql_library_end();
 	sodium_free(keys);
