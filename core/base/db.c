@@ -42,6 +42,9 @@ struct hz_db {
 	int                     stall_ms, check_ms, breaker_ms;
 	bool                    connecting;  /* the wait is a connect's */
 	bool                    stalled;     /* a wait was given up */
+	bool                    shortcut;    /* ...because the breaker was open */
+	bool                    timed_out;   /* the library's own timeout passed */
+	int                     fd;          /* the connection's socket, or -1 */
 	bool                    probing;     /* holds the breaker's probe */
 	struct hz_breaker      *breaker;     /* shared by the workers */
 	size_t                  ntables;
@@ -64,8 +67,10 @@ hz_db_new(const struct hz_config *cfg)
 {
 	struct hz_db *db;
 
-	if ((db = calloc(1, sizeof(*db))) != NULL)
+	if ((db = calloc(1, sizeof(*db))) != NULL) {
 		db->cfg = cfg;
+		db->fd = -1;
+	}
 	return db;
 }
 
@@ -80,18 +85,21 @@ drop_statements(struct hz_db *db)
 			}
 }
 
+/* `lost`: the connection is dropped for an error or a loss, not closed
+ * cleanly at exit. */
 static void
-disconnect(struct hz_db *db)
+disconnect(struct hz_db *db, bool lost)
 {
-	/* A server that stopped answering is not waited for again, not even
-	 * to say goodbye: with its socket shut, what closing writes fails at
-	 * once. */
-	if (db->stalled && db->conn != NULL) {
-		int fd = (int)mysql_get_socket(db->conn);
-
-		if (fd >= 0)
-			(void)shutdown(fd, SHUT_RDWR);
-	}
+	/* A server that stopped answering (or may have: a guarded connection
+	 * dropped for an error) is not waited for again, not even to say
+	 * goodbye: with its socket shut, what closing writes fails at once.
+	 * Only while the library still holds the socket: once it has closed
+	 * it (a given-up wait ends in end_server), the fd number may already
+	 * be someone else's, and mysql_get_socket would read freed memory. */
+	if ((db->stalled || (lost && db->stall_ms != 0)) && db->conn != NULL &&
+	    db->conn->net.pvio != NULL && db->fd >= 0)
+		(void)shutdown(db->fd, SHUT_RDWR);
+	db->fd = -1;
 	drop_statements(db);
 	if (db->conn != NULL) {
 		mysql_close(db->conn);
@@ -108,7 +116,7 @@ hz_db_free(struct hz_db *db)
 {
 	if (db == NULL)
 		return;
-	disconnect(db);
+	disconnect(db, false);
 	for (size_t t = 0; t < db->ntables; t++)
 		free(db->tables[t].st);
 	free(db);
@@ -149,6 +157,17 @@ is_connection_error(unsigned e)
 	default:
 		return false;
 	}
+}
+
+/* An error of the client library (no answer from the server), not one
+ * the server sent: Connector/C's CR_* and MariaDB's CER_* ranges. Server
+ * errors lie below 2000 and above 2999 (ER_ACCOUNT_HAS_BEEN_LOCKED is
+ * 4151). */
+static bool
+is_client_error(unsigned e)
+{
+	return (e >= CR_MIN_ERROR && e <= CR_MAX_ERROR) ||
+	    (e >= CER_MIN_ERROR && e <= CER_MAX_ERROR);
 }
 
 static long long
@@ -312,11 +331,8 @@ breaker_gate(struct hz_db *db)
 	/* Half a transaction must not stay open on the connection for the
 	 * next request to commit: dropping it rolls it back. The server is
 	 * taken as stalled: its socket is shut, not waited on. */
-	if (db->in_tx) {
-		db->stalled = true;
-		disconnect(db);
-		db->stalled = false;
-	}
+	if (db->in_tx)
+		disconnect(db, true);
 	return HZ_ERR_DB_UNAVAILABLE;
 }
 
@@ -359,7 +375,10 @@ server_answers(struct hz_db *db)
 
 	if ((m = mysql_init(NULL)) == NULL)
 		return true;             /* no memory: no verdict */
-	mysql_options(m, MYSQL_OPT_NONBLOCK, &(size_t){ ASYNC_STACK });
+	if (mysql_options(m, MYSQL_OPT_NONBLOCK, &(size_t){ ASYNC_STACK })) {
+		mysql_close(m);
+		return true;
+	}
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
 	s = mysql_real_connect_start(&ret, m, tcp ? c->db_host : NULL,
 	    c->db_user, hz_secret(c, "db_password"), c->db_name,
@@ -367,13 +386,17 @@ server_answers(struct hz_db *db)
 	while (s != 0) {
 		struct pollfd p = { mysql_get_socket(m), poll_events(s), 0 };
 		long long left = deadline - mono_ms();
-		int ev = MYSQL_WAIT_TIMEOUT;
+		int ev = MYSQL_WAIT_TIMEOUT, r = 0;
 
-		if (left > 0 && poll(&p, 1, (int)left) > 0)
+		while (left > 0 && (r = poll(&p, 1, (int)left)) < 0 &&
+		    errno == EINTR)
+			left = deadline - mono_ms();
+		if (left > 0 && r > 0)
 			ev = wait_events(p.revents);
 		s = mysql_real_connect_cont(&ret, m, ev);
 	}
-	ok = ret != NULL || (mysql_errno(m) != 0 && mysql_errno(m) < 2000);
+	ok = ret != NULL || (mysql_errno(m) != 0 &&
+	    !is_client_error(mysql_errno(m)));
 	mysql_close(m);
 	return ok;
 }
@@ -399,15 +422,18 @@ await(struct hz_db *db, MYSQL *m, int status)
 		if (r < 0 && errno != EINTR)
 			return MYSQL_WAIT_TIMEOUT;
 		now = mono_ms();
-		if (now >= lib)
+		if (now >= lib) {
+			db->timed_out = true;
 			return MYSQL_WAIT_TIMEOUT;
+		}
 		if (now < check)
 			continue;
 		/* No answer for stall_ms: a stall, unless the server answers
 		 * someone else. A connect is its own check; once another
 		 * worker has found the server stalled, no need to ask. */
-		if (db->connecting || (!db->probing && hz_db_breaker_open()) ||
-		    !server_answers(db)) {
+		if (!db->connecting && !db->probing && hz_db_breaker_open())
+			db->shortcut = true;
+		if (db->connecting || db->shortcut || !server_answers(db)) {
 			db->stalled = true;
 			hz_metrics_inc(HZ_M_DB_STALLS);
 			return MYSQL_WAIT_TIMEOUT;
@@ -455,8 +481,15 @@ hz_db_connect(struct hz_db *db)
 		return HZ_ERR_DB_UNAVAILABLE;
 	if ((m = mysql_init(NULL)) == NULL)
 		return HZ_ERR_NOMEM;
-	if (db->stall_ms != 0)
-		mysql_options(m, MYSQL_OPT_NONBLOCK, &(size_t){ ASYNC_STACK });
+	if (db->stall_ms != 0 &&
+	    mysql_options(m, MYSQL_OPT_NONBLOCK, &(size_t){ ASYNC_STACK })) {
+		db->last_errno = mysql_errno(m);
+		snprintf(db->last_error, sizeof(db->last_error), "%s",
+		    "cannot set up non-blocking calls");
+		hz_warn("db connect failed", "error=\"%s\"", db->last_error);
+		mysql_close(m);
+		return HZ_ERR_NOMEM;
+	}
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
 	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rt);
@@ -472,7 +505,7 @@ hz_db_connect(struct hz_db *db)
 	    "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
 	    "NO_ENGINE_SUBSTITUTION'");
 	db->connecting = true;
-	db->stalled = false;
+	db->stalled = db->shortcut = db->timed_out = false;
 	CALL(db, m, ok, mysql_real_connect, m, tcp ? c->db_host : NULL,
 	    c->db_user, hz_secret(c, "db_password"), c->db_name,
 	    tcp ? (unsigned)c->db_port : 0, tcp ? NULL : c->db_socket, 0);
@@ -488,13 +521,17 @@ hz_db_connect(struct hz_db *db)
 		/* Not answered (refused, unreachable, no greeting in time):
 		 * the breaker says so, once. A refusal the server answered
 		 * (access denied) is no outage. */
-		if (db->stall_ms != 0 && (db->stalled || e >= CR_MIN_ERROR))
+		if (db->stall_ms != 0 && (db->stalled || is_client_error(e)))
 			breaker_trip(db, db->stalled ? "connect_stalled" :
 			    "connect_failed", e, mysql_error(m));
-		else
+		else {
 			hz_warn("db connect failed", "errno=%u error=\"%s\"",
 			    e, mysql_error(m));
-		db->stalled = false;
+			/* The server answered: no outage; the probe is done. */
+			if (db->probing)
+				breaker_close(db);
+		}
+		db->stalled = db->timed_out = false;
 		mysql_close(m);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		now.tv_nsec += CONNECT_BACKOFF_MS * 1000000L;
@@ -504,6 +541,7 @@ hz_db_connect(struct hz_db *db)
 		return HZ_ERR_DB_UNAVAILABLE;
 	}
 	db->conn = m;
+	db->fd = (int)mysql_get_socket(m);
 	db->last_errno = 0;
 	if (db->probing)
 		breaker_close(db);
@@ -538,16 +576,24 @@ failure(struct hz_db *db, unsigned e, const char *what, const char *module,
         size_t idx, const char *msg)
 {
 	db->last_errno = e;
-	if (db->stalled || is_connection_error(e)) {
+	if (db->stalled || db->timed_out || is_connection_error(e)) {
 		hz_metrics_inc(HZ_M_DB_CONNECTIONS_LOST);
-		if (db->stalled)
+		if (db->shortcut)
+			/* Given up because the breaker is open: that proves
+			 * nothing new, and must not keep it open longer. */
+			hz_log(HZ_LOG_DEBUG, "db wait given up, breaker open",
+			    "errno=%u stmt=%s:%zu", e, module, idx);
+		else if (db->stalled)
 			breaker_trip(db, "stalled", e, "");
+		else if (db->timed_out)
+			/* Connections are answered, statements are not. */
+			breaker_trip(db, "read_timeout", e, "");
 		else {
 			hz_warn("db connection lost", "errno=%u stmt=%s:%zu",
 			    e, module, idx);
 			probe_release(db);
 		}
-		disconnect(db);
+		disconnect(db, true);
 		return HZ_ERR_DB_UNAVAILABLE;
 	}
 	/* Any answer from the server proves it is back. */
@@ -762,7 +808,7 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 		if ((slots = table_slots(db, t)) == NULL || idx >= t->n)
 			return HZ_ERR_INTERNAL;
 		prepared = false;
-		db->stalled = false;
+		db->stalled = db->shortcut = db->timed_out = false;
 		if ((st = slots[idx]) == NULL) {
 			if ((st = mysql_stmt_init(db->conn)) == NULL)
 				return HZ_ERR_NOMEM;
@@ -797,12 +843,26 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 				e = mysql_errno(db->conn);
 			rc = failure(db, e, "fetch", t->module, idx,
 			    mysql_stmt_error(st));
-			if (db->conn != NULL)
+			if (db->conn != NULL) {
 				CALL(db, db->conn, done, mysql_stmt_free_result,
 				    st);
+				if (db->stalled || db->timed_out)
+					rc = failure(db, mysql_stmt_errno(st),
+					    "fetch", t->module, idx,
+					    mysql_stmt_error(st));
+			}
 			goto failed;
 		}
 		CALL(db, db->conn, done, mysql_stmt_free_result, st);
+		/* The rows were read, but the connection stalled after them:
+		 * dropped (a transaction on it fails); a failed fetch fails. */
+		if (db->stalled || db->timed_out) {
+			enum hz_status f = failure(db, mysql_stmt_errno(st),
+			    "fetch", t->module, idx, mysql_stmt_error(st));
+
+			if (rc != HZ_OK)
+				return f;
+		}
 		if (rc != HZ_OK)
 			return rc;
 		if (db->probing)
@@ -815,7 +875,8 @@ failed:
 		 * one, the work done so far died with the connection. Never
 		 * after a stall: the breaker is open. */
 		if (rc != HZ_ERR_DB_UNAVAILABLE || db->in_tx || attempt > 0 ||
-		    db->stalled || !retry_safe(e, t->sql[idx], prepared))
+		    db->stalled || db->timed_out ||
+		    !retry_safe(e, t->sql[idx], prepared))
 			return rc;
 	}
 }
@@ -831,7 +892,7 @@ hz_db_run_sql(struct hz_db *db, const char *sql, size_t len)
 		return rc;
 	if ((st = mysql_stmt_init(db->conn)) == NULL)
 		return HZ_ERR_NOMEM;
-	db->stalled = false;
+	db->stalled = db->shortcut = db->timed_out = false;
 	CALL(db, db->conn, r, mysql_stmt_prepare, st, sql, (unsigned long)len);
 	if (r == 0)
 		CALL(db, db->conn, r, mysql_stmt_execute, st);
@@ -842,12 +903,12 @@ hz_db_run_sql(struct hz_db *db, const char *sql, size_t len)
 		db->last_errno = e;
 		snprintf(db->last_error, sizeof(db->last_error), "%s",
 		    mysql_stmt_error(st));
-		rc = db->stalled || is_connection_error(e) ?
+		rc = db->stalled || db->timed_out || is_connection_error(e) ?
 		    HZ_ERR_DB_UNAVAILABLE : HZ_ERR_DB;
 	}
 	mysql_stmt_close(st);
 	if (rc == HZ_ERR_DB_UNAVAILABLE)
-		disconnect(db);
+		disconnect(db, true);
 	return rc;
 }
 

@@ -2,10 +2,16 @@
  * names its config, database huzu_unit). */
 #include "unit.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -432,6 +438,103 @@ a_server_that_never_answers_opens_the_breaker(void **state)
 	assert_false(hz_db_breaker_open());
 }
 
+/* Every shutdown() of the program comes here: one of a descriptor that is
+ * not open means the socket was looked up after the library closed it
+ * (and, in a busy worker, that someone else's socket was shut). */
+static bool shut_a_closed_fd;
+
+int
+shutdown(int fd, int how)
+{
+	if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+		shut_a_closed_fd = true;
+	return (int)syscall(SYS_shutdown, fd, how);
+}
+
+/* Relays the connections made to `lfd` to the real server, in a child:
+ * SIGSTOP it and the server looks frozen with the connections open. */
+static pid_t
+relay(int lfd, const char *to)
+{
+	struct pollfd p[33] = { { .fd = lfd, .events = POLLIN } };
+	int peer[33];
+	size_t n = 1;
+	pid_t pid;
+
+	assert_true((pid = fork()) >= 0);
+	if (pid != 0)
+		return pid;
+	for (;;) {
+		if (poll(p, n, -1) < 0)
+			_exit(1);
+		if ((p[0].revents & POLLIN) && n + 2 <= 33) {
+			struct sockaddr_un sa = { .sun_family = AF_UNIX };
+			int a = accept(lfd, NULL, NULL), b;
+
+			snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", to);
+			if (a < 0 || (b = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+			    connect(b, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+				_exit(1);
+			p[n] = (struct pollfd){ .fd = a, .events = POLLIN };
+			peer[n++] = b;
+			p[n] = (struct pollfd){ .fd = b, .events = POLLIN };
+			peer[n++] = a;
+		}
+		for (size_t i = 1; i < n; i++) {
+			char buf[16384];
+			ssize_t r;
+
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			if ((r = read(p[i].fd, buf, sizeof(buf))) <= 0) {
+				p[i].fd = -1;
+				shutdown(peer[i], SHUT_WR);
+			} else if (write(peer[i], buf, (size_t)r) != r)
+				p[i].fd = -1;
+		}
+	}
+}
+
+/* A server that stops answering an open connection (SIGSTOP): the wait is
+ * given up within db_stall_ms + the check, and the socket Connector/C has
+ * closed by then is left alone (no lookup, no shutdown of its number). */
+static void
+a_stall_on_an_open_connection_is_given_up(void **state)
+{
+	char path[108];
+	struct hz_db *db;
+	struct timespec t0;
+	pid_t pid;
+	int fd;
+
+	(void)state;
+	if (getenv("HUZU_TEST_CONFIG") == NULL)
+		skip();
+	fd = frozen_server(path, sizeof(path));
+	pid = relay(fd, cfg.db_socket);
+	db = frozen_db(path);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_ID, NULL, 0, NULL),
+	    HZ_OK);
+	assert_true(hz_db_connected(db));
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	shut_a_closed_fd = false;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_ID, NULL, 0, NULL),
+	    HZ_ERR_DB_UNAVAILABLE);
+	assert_true(ms_since(&t0) < 1500);
+	assert_false(shut_a_closed_fd);
+	assert_false(hz_db_connected(db));
+	assert_true(hz_db_breaker_open());
+	hz_db_free(db);
+	assert_false(shut_a_closed_fd);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(fd);
+	unlink(path);
+	breaker_closes();
+	assert_false(hz_db_breaker_open());
+}
+
 static void
 slow_statement_on_a_live_server_is_waited_for(void **state)
 {
@@ -521,5 +624,6 @@ UNIT_TESTS(setup, teardown,
 	GUARDED(connection_lost_inside_transaction_is_not_papered_over),
 	GUARDED(lock_wait_timeout_reruns_the_transaction),
 	cmocka_unit_test(a_server_that_never_answers_opens_the_breaker),
+	cmocka_unit_test(a_stall_on_an_open_connection_is_given_up),
 	cmocka_unit_test(slow_statement_on_a_live_server_is_waited_for),
 	GUARDED(breaker_refusal_inside_a_transaction_rolls_it_back))
