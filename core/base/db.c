@@ -585,10 +585,15 @@ failure(struct hz_db *db, unsigned e, const char *what, const char *module,
 			    "errno=%u stmt=%s:%zu", e, module, idx);
 		else if (db->stalled)
 			breaker_trip(db, "stalled", e, "");
-		else if (db->timed_out)
-			/* Connections are answered, statements are not. */
-			breaker_trip(db, "read_timeout", e, "");
-		else {
+		else if (db->timed_out) {
+			/* Connections were answered all along: one statement
+			 * outran db_read_timeout. Not retried, and not an
+			 * outage of the whole pool (a stalled server is caught
+			 * by the checks before this). */
+			hz_warn("db statement outran db_read_timeout",
+			    "errno=%u stmt=%s:%zu", e, module, idx);
+			probe_release(db);
+		} else {
 			hz_warn("db connection lost", "errno=%u stmt=%s:%zu",
 			    e, module, idx);
 			probe_release(db);
