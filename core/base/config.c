@@ -33,12 +33,12 @@ static const struct key keys[] = {
 	MODE(socket_mode, "0660", "permissions of the socket (octal)"),
 	STR(socket_group, "",
 	    "group given the socket, e.g. www-data; empty keeps the owner's"),
-	/* 8, from the worker sweep (README, Performance): a worker commits
-	 * one transaction at a time and durable commits share a flush of the
-	 * log, so 4 leave check-ins short of group commit; beyond 8 the
-	 * check-ins barely gain while /me and p99 lose to the switching on
-	 * 2 cores, and each worker is ~12 MiB and a database connection. */
-	INT(workers, 1, 256, "8",
+	/* 4, from the worker sweep (README, Performance): on 2 cores more
+	 * workers did not add check-ins (they are CPU-bound here, not bound
+	 * by the log's flush) and cost /me and its p99 (every idle worker
+	 * wakes for each connection). A host with more cores or a slower
+	 * disk tunes it with scripts/bench --workers on itself. */
+	INT(workers, 1, 256, "4",
 	    "worker processes (one database connection each)"),
 	INT(backlog, 16, 65535, "1024", "listen backlog of the socket"),
 	INT(max_body, 1024, 64 * 1024 * 1024, "65536",
