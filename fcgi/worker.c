@@ -435,7 +435,7 @@ hz_worker(const char *config_path, int listen_fd)
 	 * (measured: 16 workers, /version 40 % -> 77 % of the ceiling) but
 	 * wakes them in a fixed order, so a light load lands on one worker
 	 * only, and a reload or key rotation cannot be seen reaching every
-	 * worker; at the default 8 workers the herd costs less. */
+	 * worker; at the default 4 workers the herd costs less. */
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev) != 0)
 		return 1;
