@@ -163,25 +163,33 @@ static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_plans", sql);
 enum { X_ID, X_SELECT, X_TABLE, X_TYPE, X_KEYS, X_KEY, X_LEN, X_REF, X_ROWS,
        X_EXTRA };
 
-/* core/FILE's string literals joined, as the compiler joins adjacent
- * ones: what the statements are made of, macros aside. */
+/* core/FILE's text (at most 1 MiB), its length in *n. */
 static char *
-literals(const char *file)
+read_core(const char *file, size_t *n)
 {
 	const char *dir = getenv("HUZU_SOURCE_DIR");
-	char path[1024], *src, *out;
-	size_t n = 0, o = 0;
+	char path[1024], *src;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/core/%s", dir ? dir : "..", file);
 	if ((f = fopen(path, "r")) == NULL)
 		fail_msg("cannot read %s (set HUZU_SOURCE_DIR)", path);
 	src = calloc(1, 1 << 20);
-	out = calloc(1, 1 << 20);
 	assert_non_null(src);
-	assert_non_null(out);
-	n = fread(src, 1, (1 << 20) - 1, f);
+	*n = fread(src, 1, (1 << 20) - 1, f);
 	fclose(f);
+	return src;
+}
+
+/* core/FILE's string literals joined, as the compiler joins adjacent
+ * ones: what the statements are made of, macros aside. */
+static char *
+literals(const char *file)
+{
+	size_t n, o = 0;
+	char *src = read_core(file, &n), *out = calloc(1, 1 << 20);
+
+	assert_non_null(out);
 	for (size_t i = 0; i < n; i++) {
 		if (src[i] == '\'' && i + 2 < n) {  /* a char literal */
 			i += src[i + 1] == '\\' ? 3 : 2;
@@ -222,20 +230,10 @@ in_core(const char *file, const char *part)
 static char *
 flat(const char *file)
 {
-	const char *dir = getenv("HUZU_SOURCE_DIR");
-	char path[1024], *src, *out;
 	size_t n, o = 0;
-	FILE *f;
+	char *src = read_core(file, &n), *out = calloc(1, 1 << 20);
 
-	snprintf(path, sizeof(path), "%s/core/%s", dir ? dir : "..", file);
-	if ((f = fopen(path, "r")) == NULL)
-		fail_msg("cannot read %s (set HUZU_SOURCE_DIR)", path);
-	src = calloc(1, 1 << 20);
-	out = calloc(1, 1 << 20);
-	assert_non_null(src);
 	assert_non_null(out);
-	n = fread(src, 1, (1 << 20) - 1, f);
-	fclose(f);
 	for (size_t i = 0; i < n; i++) {
 		bool space = src[i] == ' ' || src[i] == '\t' ||
 		    src[i] == '\n' || (src[i] == '\\' && i + 1 < n &&
