@@ -41,10 +41,11 @@ static const char *const sql[STMT__MAX] = {
 	    " WHERE c.at >= ? AND c.at < ? GROUP BY 1, 2",
 	[STMT_SET] =
 	    "UPDATE rollup_marks SET upto = ? WHERE name = 'checkin_days'",
-	/* Days the check-ins' purge has passed (a day of margin). */
+	/* Days the check-ins' purge has emptied (every day before the
+	 * first check-in kept): their count is 0 again. */
 	[STMT_DROP] =
-	    "DELETE FROM checkin_days"
-	    " WHERE day < CURRENT_DATE - INTERVAL ? DAY LIMIT 5000",
+	    "DELETE FROM checkin_days WHERE day < (SELECT"
+	    " DATE(MIN(at) + INTERVAL 8 HOUR) FROM checkins) LIMIT 5000",
 	[STMT_RESET_MARK] =
 	    "UPDATE rollup_marks SET upto = '1970-01-01'"
 	    " WHERE name = 'checkin_days'",
@@ -168,8 +169,7 @@ hz_checkin_days_job(const struct hz_ctx *x, unsigned long long *n)
 		return rc;
 	do {
 		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_DROP,
-		    HZ_ARGS(HZ_ARG_I64(x->cfg->checkin_retention_days + 1)),
-		    &r)))
+		    HZ_NO_ARGS, &r)))
 			return rc;
 		n[1] += r.affected;
 	} while (r.affected == 5000);

@@ -22,8 +22,11 @@
 #define HZ_CHECKIN_DAYS_MARGIN_MS (10LL * 60 * 1000)
 
 /* The periodic job: rolls up to the database's clock less the margin, a
- * week a transaction, and drops the rows of days the check-ins' retention
- * has purged. n[0]: rows written, n[1]: rows dropped. */
+ * week a transaction, and drops the rows of the days before the first
+ * check-in kept (purge_checkins emptied them). n[0]: rows written, n[1]:
+ * rows dropped. The day the purge is in keeps its count until it is
+ * empty: a dashboard's week is exact while the retention is over 8 days
+ * (180 by default). */
 enum hz_status hz_checkin_days_job(const struct hz_ctx *, unsigned long long *n);
 
 /* Rolls up to `until` (UTC milliseconds; never past the database's clock

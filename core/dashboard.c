@@ -93,9 +93,9 @@ static const char *const sql[STMT__MAX] = {
 	    N("d.needs_done AND r.done_at IS NOT NULL")
 	    " FROM directive_receipts r FORCE INDEX (receipts_path)"
 	    " STRAIGHT_JOIN directives d ON d.id = r.directive_id"
-	    " WHERE r.unit_path LIKE CONCAT(?, '%')"
-	    " AND d.created_at >= FROM_UNIXTIME(?)"
-	    " AND d.created_at < FROM_UNIXTIME(?) GROUP BY 1",
+	    " WHERE d.created_at >= FROM_UNIXTIME(?)"
+	    " AND d.created_at < FROM_UNIXTIME(?)"
+	    " AND r.unit_path LIKE CONCAT(?, '%') GROUP BY 1",
 	/* A village's or a cooperative's (path, [lo, hi), path): the same
 	 * from the receipts' counts per group (directive_tallies, kept with
 	 * each receipt: sql/0021), one row per directive and group. */

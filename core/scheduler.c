@@ -180,7 +180,6 @@ hz_scheduler_run(const struct hz_ctx *x, const char *holder, const char *only,
 		unsigned long long *n = rep->counts[i];
 		size_t len = 0;
 
-		rep->njobs = i + 1;
 		if (only != NULL && strcmp(j->name, only) != 0)
 			continue;
 		/* Renewed before every job: a run that outlives the lease
