@@ -13,8 +13,9 @@
 #define SHANGHAI (8 * 3600)
 
 enum {
-	STMT_RENTERS, STMT_OVERDUE, STMT_CHECKINS, STMT_CHECKIN_DAYS,
-	STMT_CHECKLISTS, STMT_RECEIPTS, STMT_TALLIES, STMT_MINUTES, STMT__MAX
+	STMT_RENTERS, STMT_GROUP_RENTERS, STMT_OVERDUE, STMT_CHECKINS,
+	STMT_CHECKIN_DAYS, STMT_CHECKLISTS, STMT_GROUP_CHECKLISTS,
+	STMT_RECEIPTS, STMT_TALLIES, STMT_MINUTES, STMT__MAX
 };
 
 /* The id, as text, of the child of the unit (whose path is the first
@@ -34,6 +35,16 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT " CHILD("u.path") ", " N("r.active") ", " N("r.pending")
 	    " FROM units u JOIN building_renters r ON r.building_id = u.id"
 	    " WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1",
+	/* A village's or a cooperative's (path, path): the same summed per
+	 * group first (building_renters_group: the index alone, in group
+	 * order), so that a hundred groups meet the tree, not 2 000
+	 * buildings. */
+	[STMT_GROUP_RENTERS] =
+	    "SELECT " CHILD("g.path") ", " N("r.active") ", " N("r.pending")
+	    " FROM (SELECT group_id, SUM(active) AS active,"
+	    " SUM(pending) AS pending FROM building_renters"
+	    " GROUP BY group_id) r STRAIGHT_JOIN units g ON g.id = r.group_id"
+	    " WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1",
 	/* path, overdue before (UTC s), path: pending ones past 24 hours,
 	 * with their building from the index (tenancies_overdue, sql/0021). */
 	[STMT_OVERDUE] =
@@ -84,6 +95,15 @@ static const char *const sql[STMT__MAX] = {
 	    N("completed_at IS NOT NULL")
 	    " FROM checklists WHERE month = ? AND unit_path LIKE CONCAT(?, '%')"
 	    " GROUP BY 1",
+	/* A village's or a cooperative's (path, month, path): the month's
+	 * lists per group first (checklists_done: the index alone). */
+	[STMT_GROUP_CHECKLISTS] =
+	    "SELECT " CHILD("g.path") ", " N("c.lists") ", " N("c.completed")
+	    " FROM (SELECT group_id, COUNT(*) AS lists,"
+	    " SUM(completed_at IS NOT NULL) AS completed FROM checklists"
+	    " WHERE month = ? GROUP BY group_id) c"
+	    " STRAIGHT_JOIN units g ON g.id = c.group_id"
+	    " WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1",
 	/* A group's or a building's (path, [lo, hi), path): its receipts
 	 * (receipts_path, sql/0021) of the directives sent in the range,
 	 * wherever the directive was sent. */
@@ -209,10 +229,11 @@ rates(struct hz_dash_row *w)
 		w->done_rate = (double)w->done / (double)w->needs_done;
 }
 
-/* A village's and a cooperative's children hold groups: their check-ins
- * and receipts come from the counts kept per group (sql/0021). A group's
- * children are buildings, which those counts do not tell apart: its
- * figures (and a building's) are counted from the rows, a few hundred. */
+/* A village's and a cooperative's children hold groups: their renters,
+ * check-ins, checklists and receipts are summed per group first, from
+ * counts kept per group where there are some (sql/0021). A group's
+ * children are buildings, which those do not tell apart: its figures (and
+ * a building's) are counted per building, a few hundred rows. */
 static enum hz_status
 figures(const struct hz_ctx *x, const struct hz_unit *u, time_t lo, time_t hi,
         const struct periods *p, struct hz_dashboard *o)
@@ -232,8 +253,8 @@ figures(const struct hz_ctx *x, const struct hz_unit *u, time_t lo, time_t hi,
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_RENTERS, HZ_ARGS(P,
-	    P), &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, rolled ?
+	    STMT_GROUP_RENTERS : STMT_RENTERS, HZ_ARGS(P, P), &r)))
 		return rc;
 	add(o, &r, renters, 2);
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OVERDUE, HZ_ARGS(P,
@@ -252,7 +273,8 @@ figures(const struct hz_ctx *x, const struct hz_unit *u, time_t lo, time_t hi,
 	if (rc)
 		return rc;
 	add(o, &r, checkins, 2);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CHECKLISTS, HZ_ARGS(P,
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, rolled ?
+	    STMT_GROUP_CHECKLISTS : STMT_CHECKLISTS, HZ_ARGS(P,
 	    HZ_ARG_STR(o->month), P), &r)))
 		return rc;
 	add(o, &r, lists, 2);

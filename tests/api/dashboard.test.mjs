@@ -68,10 +68,11 @@ function complaint(b, created, accept, resolve, rating, resident) {
 function checklist(b, m, completed) {
   sql(`INSERT IGNORE INTO checklist_templates (month, title, items, created_at, updated_at)
     VALUES ('1999${m.slice(4)}', '看板测试', 4, NOW(3), NOW(3))`);
-  insert(`INSERT INTO checklists (template_id, month, building_id, unit_path, items, due_at,
-    completed_at, created_at)
-    SELECT t.id, '${m}', u.id, u.path, 4, NOW(3), ${completed ? 'NOW(3)' : 'NULL'}, NOW(3)
-    FROM units u JOIN checklist_templates t ON t.month = '1999${m.slice(4)}' WHERE u.id = ${b}`);
+  insert(`INSERT INTO checklists (template_id, month, building_id, unit_path, coop_id, group_id,
+    items, due_at, completed_at, created_at)
+    SELECT t.id, '${m}', u.id, u.path, g.parent_id, g.id, 4, NOW(3), ${completed ? 'NOW(3)' : 'NULL'}, NOW(3)
+    FROM units u JOIN units g ON g.id = u.parent_id
+    JOIN checklist_templates t ON t.month = '1999${m.slice(4)}' WHERE u.id = ${b}`);
 }
 function directive(unit, needsDone, created, sender) {
   return insert(`INSERT INTO directives (unit_id, unit_path, audience, title, body, deadline,

@@ -56,9 +56,11 @@ static const char *const sql[S__MAX] = {
 	/* template, month, building, completed (NULL: not) */
 	[S_CHECKLIST] =
 	    "INSERT INTO checklists (template_id, month, building_id, unit_path,"
-	    " items, items_done, due_at, completed_at, created_at)"
-	    " SELECT ?, ?, u.id, u.path, 4, 0, NOW(3), ?, NOW(3)"
-	    " FROM units u WHERE u.id = ?",
+	    " coop_id, group_id, items, items_done, due_at, completed_at,"
+	    " created_at)"
+	    " SELECT ?, ?, u.id, u.path, g.parent_id, g.id, 4, 0, NOW(3), ?,"
+	    " NOW(3) FROM units u JOIN units g ON g.id = u.parent_id"
+	    " WHERE u.id = ?",
 	/* deadline (= created), needs_done, sender, created, unit */
 	[S_DIRECTIVE] =
 	    "INSERT INTO directives (unit_id, unit_path, audience, title, body,"
