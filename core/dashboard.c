@@ -43,6 +43,7 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT " CHILD("g.path") ", " N("r.active") ", " N("r.pending")
 	    " FROM (SELECT group_id, SUM(active) AS active,"
 	    " SUM(pending) AS pending FROM building_renters"
+	    " FORCE INDEX (building_renters_group)"
 	    " GROUP BY group_id) r STRAIGHT_JOIN units g ON g.id = r.group_id"
 	    " WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1",
 	/* path, overdue before (UTC s), path: pending ones past 24 hours,
@@ -76,13 +77,15 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_CHECKIN_DAYS] =
 	    "SELECT " CHILD("t.path") ", " N("t.residence") ", "
 	    N("t.patrol") " FROM ("
-	    " SELECT g.path, d.residence, d.patrol FROM checkin_days d"
+	    " SELECT g.path, d.residence, d.patrol"
+	    " FROM checkin_days d FORCE INDEX (PRIMARY)"
 	    " JOIN units g ON g.id = d.unit_id"
 	    " WHERE d.day >= ? AND d.day < ? AND g.path LIKE CONCAT(?, '%')"
 	    " UNION ALL"
 	    " SELECT u.path, c.residence, c.patrol FROM (SELECT building_id,"
 	    " SUM(kind = 'residence') AS residence,"
-	    " SUM(kind = 'patrol') AS patrol FROM checkins"
+	    " SUM(kind = 'patrol') AS patrol"
+	    " FROM checkins FORCE INDEX (checkins_week)"
 	    " WHERE at >= GREATEST(FROM_UNIXTIME(?), COALESCE((SELECT upto"
 	    " FROM rollup_marks WHERE name = 'checkin_days'), FROM_UNIXTIME(0)))"
 	    " AND at < FROM_UNIXTIME(?)"
@@ -101,6 +104,7 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT " CHILD("g.path") ", " N("c.lists") ", " N("c.completed")
 	    " FROM (SELECT group_id, COUNT(*) AS lists,"
 	    " SUM(completed_at IS NOT NULL) AS completed FROM checklists"
+	    " FORCE INDEX (checklists_done)"
 	    " WHERE month = ? GROUP BY group_id) c"
 	    " STRAIGHT_JOIN units g ON g.id = c.group_id"
 	    " WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1",
@@ -118,17 +122,20 @@ static const char *const sql[STMT__MAX] = {
 	    " AND r.unit_path LIKE CONCAT(?, '%') GROUP BY 1",
 	/* A village's or a cooperative's (path, [lo, hi), path): the same
 	 * from the receipts' counts per group (directive_tallies, kept with
-	 * each receipt: sql/0021), one row per directive and group. */
+	 * each receipt: sql/0021), one row per directive and group, summed
+	 * per group before they meet the tree. */
 	[STMT_TALLIES] =
 	    "SELECT " CHILD("g.path") ", " N("t.receipts") ", " N("t.read_n")
-	    ", " N("d.needs_done * t.receipts") ", "
-	    N("d.needs_done * t.done_n")
-	    " FROM directives d"
-	    " JOIN directive_tallies t ON t.directive_id = d.id"
-	    " JOIN units g ON g.id = t.unit_id"
+	    ", " N("t.needs_done") ", " N("t.done_n")
+	    " FROM (SELECT t.unit_id, SUM(t.receipts) AS receipts,"
+	    " SUM(t.read_n) AS read_n, SUM(d.needs_done * t.receipts)"
+	    " AS needs_done, SUM(d.needs_done * t.done_n) AS done_n"
+	    " FROM directives d FORCE INDEX (directives_created)"
+	    " STRAIGHT_JOIN directive_tallies t ON t.directive_id = d.id"
 	    " WHERE d.created_at >= FROM_UNIXTIME(?)"
-	    " AND d.created_at < FROM_UNIXTIME(?)"
-	    " AND g.path LIKE CONCAT(?, '%') GROUP BY 1",
+	    " AND d.created_at < FROM_UNIXTIME(?) GROUP BY t.unit_id) t"
+	    " STRAIGHT_JOIN units g ON g.id = t.unit_id"
+	    " WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1",
 	/* path, month [lo, hi), path: minutes at the unit's stations
 	 * (signups_station_end). */
 	[STMT_MINUTES] =
