@@ -36,9 +36,9 @@ static const char *const sql[STMT__MAX] = {
 	    " FROM units u JOIN building_renters r ON r.building_id = u.id"
 	    " WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1",
 	/* A village's or a cooperative's (path, path): the same summed per
-	 * group first (building_renters_group: the index alone, in group
-	 * order), so that a hundred groups meet the tree, not 2 000
-	 * buildings. */
+	 * group first (building_renters_group: the index alone, every
+	 * building of the deployment), so that a hundred groups meet the
+	 * tree, not 2 000 buildings. */
 	[STMT_GROUP_RENTERS] =
 	    "SELECT " CHILD("g.path") ", " N("r.active") ", " N("r.pending")
 	    " FROM (SELECT group_id, SUM(active) AS active,"
