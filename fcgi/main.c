@@ -434,6 +434,20 @@ cmd_worker(int argc, char **argv, const char *path)
  * one's expires after scheduler_lease seconds); without it tick exits 75
  * (EX_TEMPFAIL) at once, naming the holder. The lease's times are the
  * database's clock, so a tick in the future never blocks the scheduler. */
+/* Whether `name` is a periodic job's; if not, says which there are. */
+static bool
+job_known(const char *name)
+{
+	for (size_t k = 0; k < hz_njobs; k++)
+		if (strcmp(hz_jobs[k].name, name) == 0)
+			return true;
+	fprintf(stderr, "huzu: no job %s (they are:", name);
+	for (size_t k = 0; k < hz_njobs; k++)
+		fprintf(stderr, " %s", hz_jobs[k].name);
+	fprintf(stderr, ")\n");
+	return false;
+}
+
 static int
 cmd_tick(int argc, char **argv, const char *path)
 {
@@ -458,16 +472,8 @@ cmd_tick(int argc, char **argv, const char *path)
 			if (!hz_parse_i64z(argv[i] + 7, 0, 3600, &wait))
 				return usage_of(argv[1]);
 		} else if (strncmp(argv[i], "--job=", 6) == 0) {
-			only = argv[i] + 6;
-			for (size_t k = 0; k < hz_njobs; k++)
-				if (strcmp(hz_jobs[k].name, only) == 0)
-					goto known;
-			fprintf(stderr, "huzu: no job %s (they are:", only);
-			for (size_t k = 0; k < hz_njobs; k++)
-				fprintf(stderr, " %s", hz_jobs[k].name);
-			fprintf(stderr, ")\n");
-			return usage_of(argv[1]);
-		known:;
+			if (!job_known(only = argv[i] + 6))
+				return usage_of(argv[1]);
 		} else if (strcmp(argv[i], "-c") == 0)
 			i++;
 		else
