@@ -13,8 +13,9 @@
 #define SHANGHAI (8 * 3600)
 
 enum {
-	STMT_RENTERS, STMT_OVERDUE, STMT_CHECKINS, STMT_CHECKLISTS,
-	STMT_RECEIPTS, STMT_MINUTES, STMT__MAX
+	STMT_RENTERS, STMT_GROUP_RENTERS, STMT_OVERDUE, STMT_CHECKINS,
+	STMT_CHECKIN_DAYS, STMT_CHECKLISTS, STMT_GROUP_CHECKLISTS,
+	STMT_RECEIPTS, STMT_TALLIES, STMT_MINUTES, STMT__MAX
 };
 
 /* The id, as text, of the child of the unit (whose path is the first
@@ -34,45 +35,107 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT " CHILD("u.path") ", " N("r.active") ", " N("r.pending")
 	    " FROM units u JOIN building_renters r ON r.building_id = u.id"
 	    " WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1",
+	/* A village's or a cooperative's (path, path): the same summed per
+	 * group first (building_renters_group: the index alone, every
+	 * building of the deployment), so that a hundred groups meet the
+	 * tree, not 2 000 buildings. */
+	[STMT_GROUP_RENTERS] =
+	    "SELECT " CHILD("g.path") ", " N("r.active") ", " N("r.pending")
+	    " FROM (SELECT group_id, SUM(active) AS active,"
+	    " SUM(pending) AS pending FROM building_renters"
+	    " FORCE INDEX (building_renters_group)"
+	    " GROUP BY group_id) r STRAIGHT_JOIN units g ON g.id = r.group_id"
+	    " WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1",
 	/* path, overdue before (UTC s), path: pending ones past 24 hours,
-	 * the few there are (tenancies_pending). */
+	 * with their building from the index (tenancies_overdue, sql/0021). */
 	[STMT_OVERDUE] =
 	    "SELECT " CHILD("u.path") ", COUNT(*)"
 	    " FROM tenancies t JOIN units u ON u.id = t.building_id"
 	    " WHERE t.status = 'pending' AND t.created_at < FROM_UNIXTIME(?)"
 	    " AND u.path LIKE CONCAT(?, '%') GROUP BY 1",
-	/* path, week [lo, hi), path: the week's check-ins counted per
-	 * building from the index alone (checkins_week, sql/0014), then
-	 * placed. STRAIGHT_JOIN keeps the counts first: joined the other way
-	 * MariaDB split them per unit (LATERAL DERIVED) and read each
-	 * building's every check-in ever kept, seconds at the village. */
+	/* A group's or a building's (path, week [lo, hi), path): its
+	 * buildings' check-ins of the week (checkins_building), a few
+	 * hundred; the village's are counted below. */
 	[STMT_CHECKINS] =
-	    "SELECT " CHILD("u.path") ", " N("c.residence") ", "
-	    N("c.patrol") " FROM (SELECT building_id,"
+	    "SELECT " CHILD("u.path") ", " N("c.kind = 'residence'") ", "
+	    N("c.kind = 'patrol'") " FROM units u"
+	    " STRAIGHT_JOIN checkins c FORCE INDEX (checkins_building)"
+	    " ON c.building_id = u.id AND c.at >= FROM_UNIXTIME(?)"
+	    " AND c.at < FROM_UNIXTIME(?)"
+	    " WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1",
+	/* A village's or a cooperative's (path, the week's first day and
+	 * the next week's, path, week [lo, hi), path): the days rolled up
+	 * per group (checkin_days, sql/0021: 7 x 100 rows at the bench's
+	 * village) and the check-ins from the watermark on, counted per
+	 * building from the index alone (checkins_week), then placed. One
+	 * statement, so one snapshot: a run of the job between two would
+	 * count its check-ins twice or not at all. The watermark is read
+	 * while the plan is made (a constant), so the range holds it.
+	 * STRAIGHT_JOIN keeps the counts first: joined the other way MariaDB
+	 * split them per unit (LATERAL DERIVED) and read each building's
+	 * every check-in ever kept. */
+	[STMT_CHECKIN_DAYS] =
+	    "SELECT " CHILD("t.path") ", " N("t.residence") ", "
+	    N("t.patrol") " FROM ("
+	    " SELECT g.path, d.residence, d.patrol"
+	    " FROM checkin_days d FORCE INDEX (PRIMARY)"
+	    " JOIN units g ON g.id = d.unit_id"
+	    " WHERE d.day >= ? AND d.day < ? AND g.path LIKE CONCAT(?, '%')"
+	    " UNION ALL"
+	    " SELECT u.path, c.residence, c.patrol FROM (SELECT building_id,"
 	    " SUM(kind = 'residence') AS residence,"
-	    " SUM(kind = 'patrol') AS patrol FROM checkins"
-	    " WHERE at >= FROM_UNIXTIME(?) AND at < FROM_UNIXTIME(?)"
+	    " SUM(kind = 'patrol') AS patrol"
+	    " FROM checkins FORCE INDEX (checkins_week)"
+	    " WHERE at >= GREATEST(FROM_UNIXTIME(?), COALESCE((SELECT upto"
+	    " FROM rollup_marks WHERE name = 'checkin_days'), FROM_UNIXTIME(0)))"
+	    " AND at < FROM_UNIXTIME(?)"
 	    " GROUP BY building_id) c STRAIGHT_JOIN units u"
 	    " ON u.id = c.building_id"
-	    " WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1",
+	    " WHERE u.path LIKE CONCAT(?, '%')) t GROUP BY 1",
 	/* path, month, path (checklists_path). */
 	[STMT_CHECKLISTS] =
 	    "SELECT " CHILD("unit_path") ", COUNT(*), "
 	    N("completed_at IS NOT NULL")
 	    " FROM checklists WHERE month = ? AND unit_path LIKE CONCAT(?, '%')"
 	    " GROUP BY 1",
-	/* path, [lo, hi), path: the receipts of the directives sent in the
-	 * range, wherever the directive was sent, that sit under the
-	 * unit. */
+	/* A village's or a cooperative's (path, month, path): the month's
+	 * lists per group first (checklists_done: the index alone). */
+	[STMT_GROUP_CHECKLISTS] =
+	    "SELECT " CHILD("g.path") ", " N("c.lists") ", " N("c.completed")
+	    " FROM (SELECT group_id, COUNT(*) AS lists,"
+	    " SUM(completed_at IS NOT NULL) AS completed FROM checklists"
+	    " FORCE INDEX (checklists_done)"
+	    " WHERE month = ? GROUP BY group_id) c"
+	    " STRAIGHT_JOIN units g ON g.id = c.group_id"
+	    " WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1",
+	/* A group's or a building's (path, [lo, hi), path): its receipts
+	 * (receipts_path, sql/0021) of the directives sent in the range,
+	 * wherever the directive was sent. */
 	[STMT_RECEIPTS] =
 	    "SELECT " CHILD("r.unit_path") ", COUNT(*), "
 	    N("r.read_at IS NOT NULL") ", " N("d.needs_done") ", "
 	    N("d.needs_done AND r.done_at IS NOT NULL")
-	    " FROM directives d"
-	    " JOIN directive_receipts r ON r.directive_id = d.id"
+	    " FROM directive_receipts r FORCE INDEX (receipts_path)"
+	    " STRAIGHT_JOIN directives d ON d.id = r.directive_id"
 	    " WHERE d.created_at >= FROM_UNIXTIME(?)"
 	    " AND d.created_at < FROM_UNIXTIME(?)"
 	    " AND r.unit_path LIKE CONCAT(?, '%') GROUP BY 1",
+	/* A village's or a cooperative's (path, [lo, hi), path): the same
+	 * from the receipts' counts per group (directive_tallies, kept with
+	 * each receipt: sql/0021), one row per directive and group, summed
+	 * per group before they meet the tree. */
+	[STMT_TALLIES] =
+	    "SELECT " CHILD("g.path") ", " N("t.receipts") ", " N("t.read_n")
+	    ", " N("t.needs_done") ", " N("t.done_n")
+	    " FROM (SELECT t.unit_id, SUM(t.receipts) AS receipts,"
+	    " SUM(t.read_n) AS read_n, SUM(d.needs_done * t.receipts)"
+	    " AS needs_done, SUM(d.needs_done * t.done_n) AS done_n"
+	    " FROM directives d FORCE INDEX (directives_created)"
+	    " STRAIGHT_JOIN directive_tallies t ON t.directive_id = d.id"
+	    " WHERE d.created_at >= FROM_UNIXTIME(?)"
+	    " AND d.created_at < FROM_UNIXTIME(?) GROUP BY t.unit_id) t"
+	    " STRAIGHT_JOIN units g ON g.id = t.unit_id"
+	    " WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1",
 	/* path, month [lo, hi), path: minutes at the unit's stations
 	 * (signups_station_end). */
 	[STMT_MINUTES] =
@@ -90,7 +153,8 @@ static const struct hz_stmt_table stmts = HZ_STMT_TABLE("dashboard", sql);
 /* The week (Monday 00:00 to the next Monday, Shanghai) and the month
  * holding x->now, as UTC seconds and as the dates the answer shows. */
 struct periods {
-	time_t week_lo, week_hi, month_lo, month_hi;
+	time_t      week_lo, week_hi, month_lo, month_hi;
+	const char *day_hi;     /* the Shanghai date of week_hi */
 };
 
 static const char *
@@ -121,9 +185,11 @@ periods(const struct hz_ctx *x, struct periods *p, struct hz_dashboard *o)
 	p->month_hi = timegm(&tm) - SHANGHAI;
 	o->week_from = date_of(x->arena, p->week_lo);
 	o->week_to = date_of(x->arena, p->week_hi - 86400);
+	p->day_hi = date_of(x->arena, p->week_hi);
 	o->month = hz_arena_printf(x->arena, "%.7s", date_of(x->arena,
 	    p->month_lo));
-	return o->week_from && o->week_to && o->month ? HZ_OK : HZ_ERR_NOMEM;
+	return o->week_from && o->week_to && p->day_hi && o->month ? HZ_OK :
+	    HZ_ERR_NOMEM;
 }
 
 /* The child row for the id in text `key`; NULL for '' (a row at the unit
@@ -170,10 +236,18 @@ rates(struct hz_dash_row *w)
 		w->done_rate = (double)w->done / (double)w->needs_done;
 }
 
+/* A village's and a cooperative's children hold groups: their renters,
+ * check-ins, checklists and receipts are summed per group first, from
+ * counts kept per group where there are some (sql/0021). A group's
+ * children are buildings, which those do not tell apart: its figures (and
+ * a building's) are counted per building, a few hundred rows. */
 static enum hz_status
-figures(const struct hz_ctx *x, const char *path, time_t lo, time_t hi,
+figures(const struct hz_ctx *x, const struct hz_unit *u, time_t lo, time_t hi,
         const struct periods *p, struct hz_dashboard *o)
 {
+	const char *path = u->path;
+	const bool rolled = strcmp(u->kind, "village") == 0 ||
+	    strcmp(u->kind, "cooperative") == 0;
 	static const size_t renters[] = { AT(active), AT(pending) };
 	static const size_t overdue[] = { AT(overdue) };
 	static const size_t checkins[] = { AT(residence), AT(patrol) };
@@ -186,25 +260,34 @@ figures(const struct hz_ctx *x, const char *path, time_t lo, time_t hi,
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_RENTERS, HZ_ARGS(P,
-	    P), &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, rolled ?
+	    STMT_GROUP_RENTERS : STMT_RENTERS, HZ_ARGS(P, P), &r)))
 		return rc;
 	add(o, &r, renters, 2);
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OVERDUE, HZ_ARGS(P,
 	    HZ_ARG_I64((long long)(x->now - 24 * 3600)), P), &r)))
 		return rc;
 	add(o, &r, overdue, 1);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CHECKINS, HZ_ARGS(P,
-	    HZ_ARG_I64((long long)p->week_lo),
-	    HZ_ARG_I64((long long)p->week_hi), P), &r)))
+	if (rolled)
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_CHECKIN_DAYS,
+		    HZ_ARGS(P, HZ_ARG_STR(o->week_from), HZ_ARG_STR(p->day_hi),
+		    P, HZ_ARG_I64((long long)p->week_lo),
+		    HZ_ARG_I64((long long)p->week_hi), P), &r);
+	else
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_CHECKINS,
+		    HZ_ARGS(P, HZ_ARG_I64((long long)p->week_lo),
+		    HZ_ARG_I64((long long)p->week_hi), P), &r);
+	if (rc)
 		return rc;
 	add(o, &r, checkins, 2);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CHECKLISTS, HZ_ARGS(P,
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, rolled ?
+	    STMT_GROUP_CHECKLISTS : STMT_CHECKLISTS, HZ_ARGS(P,
 	    HZ_ARG_STR(o->month), P), &r)))
 		return rc;
 	add(o, &r, lists, 2);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_RECEIPTS, HZ_ARGS(P,
-	    HZ_ARG_I64((long long)lo), HZ_ARG_I64((long long)hi), P), &r)))
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, rolled ? STMT_TALLIES :
+	    STMT_RECEIPTS, HZ_ARGS(P, HZ_ARG_I64((long long)lo),
+	    HZ_ARG_I64((long long)hi), P), &r)))
 		return rc;
 	add(o, &r, receipts, 4);
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_MINUTES, HZ_ARGS(P,
@@ -268,7 +351,7 @@ hz_dashboard(const struct hz_ctx *x, uint64_t unit, const char *from,
 	for (size_t i = 0; i < n; i++)
 		o->children[i] = (struct hz_dash_row){ .unit_id = kids[i].id,
 		    .name = kids[i].name, .kind = kids[i].kind };
-	return figures(x, u.path, lo, hi, &p, o);
+	return figures(x, &u, lo, hi, &p, o);
 }
 
 /* --- CSV. --- */

@@ -51,7 +51,7 @@ enum {
 	STMT_INSERT, STMT_FILE, STMT_FAN_OUT, STMT_RECIPIENTS, STMT_NOTIFY,
 	STMT_READ, STMT_DONE, STMT_RECEIVED, STMT_UNREAD, STMT_SENT,
 	STMT_RECEIPTS, STMT_IN_STATE, STMT_REMIND_LOCK, STMT_REMIND_NOTIFY,
-	STMT_REMIND_MARK,
+	STMT_REMIND_MARK, STMT_TALLY_SEND, STMT_TALLY,
 	STMT__MAX
 };
 
@@ -177,9 +177,42 @@ static const char *const sql[STMT__MAX] = {
 	    "UPDATE directive_receipts r SET r.reminded_at = FROM_UNIXTIME(?),"
 	    " r.reminders = r.reminders + 1"
 	    " WHERE r.directive_id = ?" IN_STATE REMINDABLE,
+	/* The receipts' counts per directive and group (directive_tallies,
+	 * sql/0021: what a village's dashboard sums), made with the
+	 * fan-out and moved with each first read and completion, in their
+	 * transaction. A head counts at their building's group, a leader at
+	 * their own unit. */
+#define TALLY_UNIT "IF(u.kind = 'building', u.parent_id, u.id)"
+	[STMT_TALLY_SEND] =
+	    "INSERT INTO directive_tallies (directive_id, unit_id, receipts)"
+	    " SELECT r.directive_id, " TALLY_UNIT ", COUNT(*)"
+	    " FROM directive_receipts r JOIN units u ON u.id = r.unit_id"
+	    " WHERE r.directive_id = ? GROUP BY 2",
+	/* read, done (0 or 1), directive, directive, user. */
+	[STMT_TALLY] =
+	    "UPDATE directive_tallies SET read_n = read_n + ?,"
+	    " done_n = done_n + ? WHERE directive_id = ? AND unit_id ="
+	    " (SELECT " TALLY_UNIT " FROM directive_receipts r"
+	    "  JOIN units u ON u.id = r.unit_id"
+	    "  WHERE r.directive_id = ? AND r.user_id = ?)",
+#undef TALLY_UNIT
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("directives", sql);
+
+/* The caller's receipt of directive `id` counts `read` more reads and
+ * `done` more completions in its group's tally. */
+static enum hz_status
+tally(const struct hz_ctx *x, uint64_t id, int read, int done)
+{
+	struct hz_db_arg d = HZ_ARG_I64((long long)id);
+
+	if (read == 0 && done == 0)
+		return HZ_OK;
+	return hz_db_run(x->db, x->arena, &stmts, STMT_TALLY, HZ_ARGS(
+	    HZ_ARG_I64(read), HZ_ARG_I64(done), d, d,
+	    HZ_ARG_I64((long long)x->caller->id)), NULL);
+}
 
 static const char *const audiences[] = { "heads", "leaders", "both", NULL };
 static const char *const boxes[] = { "received", "sent", NULL };
@@ -422,6 +455,22 @@ children_of(const struct hz_ctx *x, const struct hz_db_cell *d,
 	return HZ_OK;
 }
 
+/* Marks the caller's receipt of directive *id read, and counts it. */
+static enum hz_status
+read_tx(const struct hz_ctx *x, void *p)
+{
+	uint64_t id = *(const uint64_t *)p;
+	struct hz_db_result u;
+	enum hz_status rc;
+
+	/* Guarded: of two first looks at once, one sets it (and counts). */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_READ, HZ_ARGS(
+	    HZ_ARG_I64((long long)x->now), HZ_ARG_I64((long long)id),
+	    HZ_ARG_I64((long long)x->caller->id)), &u)))
+		return rc;
+	return tally(x, id, u.affected == 1, 0);
+}
+
 /* The detail of directive `id` for the caller; a recipient's first look
  * marks it read when `mark`. */
 static enum hz_status
@@ -438,12 +487,7 @@ detail(const struct hz_ctx *x, uint64_t id, bool mark, struct hz_directive *o)
 	if ((rc = view_of(x, d, &rec, &v)))
 		return rc;
 	if (mark && v.recipient && HZ_CELL(&rec, 0, R_READ)->null) {
-		struct hz_db_result u;
-
-		/* Guarded: of two first looks at once, one sets it. */
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_READ, HZ_ARGS(
-		    HZ_ARG_I64((long long)x->now), HZ_ARG_I64((long long)id),
-		    HZ_ARG_I64((long long)x->caller->id)), &u)) ||
+		if ((rc = hz_tx(x, read_tx, &id)) ||
 		    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_RECEIPT,
 		    HZ_ARGS(HZ_ARG_I64((long long)id),
 		    HZ_ARG_I64((long long)x->caller->id)), &rec)))
@@ -512,6 +556,9 @@ send_tx(const struct hz_ctx *x, void *p)
 	/* Nobody to send to: nothing is kept. */
 	if ((j->recipients = (long long)r.affected) == 0)
 		return hz_refuse(x, &no_recipients);
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_TALLY_SEND,
+	    HZ_ARGS(id), NULL)))
+		return rc;
 	text = hz_arena_printf(x->arena, "新通知：%s，请在%s前查看", in->title,
 	    spoken(x, in->deadline));
 	if (text == NULL)
@@ -826,8 +873,16 @@ done_tx(const struct hz_ctx *x, void *p)
 	struct done_job *j = p;
 	struct hz_db_arg now = HZ_ARG_I64((long long)x->now);
 	struct hz_db_result r;
+	int read;
 	enum hz_status rc;
 
+	/* Read first if it was not (STMT_DONE would set read_at too, without
+	 * saying so): the tally counts the read once. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_READ, HZ_ARGS(now,
+	    HZ_ARG_I64((long long)j->id),
+	    HZ_ARG_I64((long long)x->caller->id)), &r)))
+		return rc;
+	read = r.affected == 1;
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_DONE, HZ_ARGS(
 	    now, HZ_ARG_STR(j->note), HZ_ARG_OPT_ID(j->photo), now,
 	    HZ_ARG_I64((long long)j->id),
@@ -835,7 +890,9 @@ done_tx(const struct hz_ctx *x, void *p)
 		return rc;
 	/* Done before: unchanged, and counted once. */
 	if (r.affected == 0)
-		return HZ_OK;
+		return tally(x, j->id, read, 0);
+	if ((rc = tally(x, j->id, read, 1)))
+		return rc;
 	return hz_audit(x, 0, "directive.done", "directive", j->id,
 	    hz_arena_printf(x->arena, "{\"photo\":%llu}",
 	    (unsigned long long)j->photo));

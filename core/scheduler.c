@@ -3,6 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkin_days.h"
 #include "checkins.h"
 #include "checklists.h"
 #include "clock.h"
@@ -156,6 +157,7 @@ const struct hz_job hz_jobs[] = {
 	{ "purge_logins", { "deleted" }, job_purge_logins },
 	{ "purge_refresh_grace", { "cleared" }, hz_session_purge },
 	{ "purge_checkins", { "deleted" }, job_purge_checkins },
+	{ "checkin_days", { "rows", "dropped" }, hz_checkin_days_job },
 	{ "purge_refresh_tokens", { "deleted" }, hz_refresh_purge },
 	{ "erase_tenancies", { "erased" }, job_erase_tenancies },
 	{ "purge_idempotency", { "deleted" }, hz_idempotency_purge },
@@ -164,7 +166,7 @@ const struct hz_job hz_jobs[] = {
 const size_t hz_njobs = sizeof(hz_jobs) / sizeof(hz_jobs[0]);
 
 enum hz_status
-hz_scheduler_run(const struct hz_ctx *x, const char *holder,
+hz_scheduler_run(const struct hz_ctx *x, const char *holder, const char *only,
                  struct hz_run_report *rep)
 {
 	struct timespec t0, t1;
@@ -178,6 +180,8 @@ hz_scheduler_run(const struct hz_ctx *x, const char *holder,
 		unsigned long long *n = rep->counts[i];
 		size_t len = 0;
 
+		if (only != NULL && strcmp(j->name, only) != 0)
+			continue;
 		/* Renewed before every job: a run that outlives the lease
 		 * stops rather than overlap the next holder's. */
 		if ((rc = hz_lease_take(x, HZ_LEASE_JOBS, holder,

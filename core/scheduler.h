@@ -63,10 +63,11 @@ struct hz_run_report {
 	enum hz_status     status[16];
 };
 
-/* Runs every job once at x->now (the holder must hold the lease: it is
- * renewed before each job, and the run stops if it was lost, with
- * HZ_ERR_CONFLICT). A failing job is logged and the next one runs. */
+/* Runs every job once at x->now, or only the one named `only` when it is
+ * not NULL (the holder must hold the lease: it is renewed before each
+ * job, and the run stops if it was lost, with HZ_ERR_CONFLICT). A failing
+ * job is logged and the next one runs. */
 enum hz_status hz_scheduler_run(const struct hz_ctx *, const char *holder,
-                                struct hz_run_report *);
+                                const char *only, struct hz_run_report *);
 
 #endif

@@ -178,10 +178,13 @@ static const char *const sql[STMT__MAX] = {
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 	    " (SELECT parent_id FROM units WHERE id = ?))",
 	/* active, pending (each -1, 0 or 1), tenancy: the building's open
-	 * tenancies move with every change of state (sql/0014). */
+	 * tenancies move with every change of state (sql/0014), beside its
+	 * group (sql/0021: a village's dashboard sums them per group). */
 	[STMT_RENTERS] =
-	    "INSERT INTO building_renters (building_id, active, pending)"
-	    " SELECT building_id, ?, ? FROM tenancies WHERE id = ?"
+	    "INSERT INTO building_renters (building_id, group_id, active,"
+	    " pending) SELECT t.building_id, u.parent_id, ?, ?"
+	    " FROM tenancies t JOIN units u ON u.id = t.building_id"
+	    " WHERE t.id = ?"
 	    " ON DUPLICATE KEY UPDATE active = active + VALUES(active),"
 	    " pending = pending + VALUES(pending)",
 	[STMT_OPEN_OF_USER] =

@@ -422,8 +422,9 @@ cmd_worker(int argc, char **argv, const char *path)
 	return hz_worker(path, (int)fd);
 }
 
-/* huzu tick [--now=RFC3339] [--wait=SECONDS]: every periodic job once,
- * at that time (tests drive deadlines with it; operators catch up with it).
+/* huzu tick [--now=RFC3339] [--wait=SECONDS] [--job=NAME]: every periodic
+ * job once, or the one named, at that time (tests drive deadlines with it;
+ * operators catch up with it).
  *
  * It takes the same lease as the scheduler of huzu serve, for this one
  * run, and gives it back. While a live scheduler holds it, tick does not
@@ -433,6 +434,20 @@ cmd_worker(int argc, char **argv, const char *path)
  * one's expires after scheduler_lease seconds); without it tick exits 75
  * (EX_TEMPFAIL) at once, naming the holder. The lease's times are the
  * database's clock, so a tick in the future never blocks the scheduler. */
+/* Whether `name` is a periodic job's; if not, says which there are. */
+static bool
+job_known(const char *name)
+{
+	for (size_t k = 0; k < hz_njobs; k++)
+		if (strcmp(hz_jobs[k].name, name) == 0)
+			return true;
+	fprintf(stderr, "huzu: no job %s (they are:", name);
+	for (size_t k = 0; k < hz_njobs; k++)
+		fprintf(stderr, " %s", hz_jobs[k].name);
+	fprintf(stderr, ")\n");
+	return false;
+}
+
 static int
 cmd_tick(int argc, char **argv, const char *path)
 {
@@ -441,6 +456,7 @@ cmd_tick(int argc, char **argv, const char *path)
 	struct cli c;
 	char holder[192];
 	time_t now = time(NULL);
+	const char *only = NULL;
 	int64_t wait = 0;
 	bool held = false;
 	enum hz_status rc;
@@ -454,6 +470,9 @@ cmd_tick(int argc, char **argv, const char *path)
 			}
 		} else if (strncmp(argv[i], "--wait=", 7) == 0) {
 			if (!hz_parse_i64z(argv[i] + 7, 0, 3600, &wait))
+				return usage_of(argv[1]);
+		} else if (strncmp(argv[i], "--job=", 6) == 0) {
+			if (!job_known(only = argv[i] + 6))
 				return usage_of(argv[1]);
 		} else if (strcmp(argv[i], "-c") == 0)
 			i++;
@@ -482,10 +501,12 @@ cmd_tick(int argc, char **argv, const char *path)
 		cli_close(&c);
 		return rc ? 1 : 75;
 	}
-	rc = hz_scheduler_run(&c.x, holder, &rep);
+	rc = hz_scheduler_run(&c.x, holder, only, &rep);
 	(void)hz_lease_release(&c.x, HZ_LEASE_JOBS, holder);
 	cli_close(&c);
 	for (size_t i = 0; i < rep.njobs; i++) {
+		if (only != NULL && strcmp(hz_jobs[i].name, only) != 0)
+			continue;
 		printf("%s:", hz_jobs[i].name);
 		for (size_t k = 0; k < 3 && hz_jobs[i].counts[k]; k++)
 			printf(" %s=%llu", hz_jobs[i].counts[k],
@@ -577,10 +598,11 @@ static const struct command {
 	  cmd_serve },
 	{ "worker", NULL, NULL, NULL, cmd_worker },
 	{ "scheduler", NULL, NULL, NULL, cmd_scheduler },
-	{ "tick", "[--now=RFC3339] [--wait=SECONDS]",
+	{ "tick", "[--now=RFC3339] [--wait=SECONDS] [--job=NAME]",
 	  "run every periodic job once at that time (default: now)",
 	  "  takes the scheduler's lease for the run; exits 75 while a live\n"
-	  "  scheduler holds it (--wait: wait that long for it)\n", cmd_tick },
+	  "  scheduler holds it (--wait: wait that long for it); --job: that\n"
+	  "  job alone (e.g. checkin_days)\n", cmd_tick },
 	{ "migrate", "", "apply the pending migrations in sql_dir", NULL,
 	  cmd_migrate },
 	{ "init", "VILLAGE_CODE VILLAGE_NAME USERNAME DISPLAY_NAME",

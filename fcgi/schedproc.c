@@ -112,7 +112,7 @@ hz_scheduler_main(const char *config_path)
 		was_held = held;
 		if (held && t >= next_run) {
 			x.now = time(NULL);
-			(void)hz_scheduler_run(&x, holder, &rep);
+			(void)hz_scheduler_run(&x, holder, NULL, &rep);
 			next_run += cfg.scheduler_interval;
 			if (next_run <= mono())
 				next_run = mono() + cfg.scheduler_interval;

@@ -146,6 +146,11 @@ export function directiveTo(unit, senderId, receipts, { needsDone = true, title 
       VALUES (${id}, ${Number(r.user.id)}, ${sqlStr(r.role || 'building_head')}, ${Number(r.unit.id)}, ${sqlStr(rpath)},
       ${r.read || r.done ? 'NOW(3)' : 'NULL'}, ${r.done ? 'NOW(3)' : 'NULL'}, ${r.done ? "'已检查'" : 'NULL'})`);
   }
+  // What core keeps with a fan-out (directive_tallies, sql/0021).
+  sql(`INSERT INTO directive_tallies (directive_id, unit_id, receipts, read_n, done_n)
+    SELECT r.directive_id, IF(u.kind = 'building', u.parent_id, u.id), COUNT(*), COUNT(r.read_at),
+      COUNT(r.done_at) FROM directive_receipts r JOIN units u ON u.id = r.unit_id
+    WHERE r.directive_id = ${id} GROUP BY 2`);
   return Number(id);
 }
 

@@ -13,15 +13,17 @@
 #include <math.h>
 #include <string.h>
 
+#include "checkin_days.h"
 #include "dashboard.h"
 #include "dbfixture.h"
+#include "directives.h"
 
 #define NOW_UTC "2026-03-11 04:00:00"
 
 enum {
 	S_NOW, S_USER, S_AGE, S_CHECKIN, S_COMPLAINT, S_TEMPLATE,
-	S_CHECKLIST, S_DIRECTIVE, S_RECEIPT, S_STATION, S_SHIFT, S_SIGNUP,
-	S__MAX
+	S_CHECKLIST, S_DIRECTIVE, S_RECEIPT, S_TALLY, S_STATION, S_SHIFT,
+	S_SIGNUP, S_COUNT_DIRECT, S_ROLLED_ROWS, S__MAX
 };
 static const char *const sql[S__MAX] = {
 	[S_NOW] = "SELECT UNIX_TIMESTAMP('" NOW_UTC "')",
@@ -54,9 +56,11 @@ static const char *const sql[S__MAX] = {
 	/* template, month, building, completed (NULL: not) */
 	[S_CHECKLIST] =
 	    "INSERT INTO checklists (template_id, month, building_id, unit_path,"
-	    " items, items_done, due_at, completed_at, created_at)"
-	    " SELECT ?, ?, u.id, u.path, 4, 0, NOW(3), ?, NOW(3)"
-	    " FROM units u WHERE u.id = ?",
+	    " coop_id, group_id, items, items_done, due_at, completed_at,"
+	    " created_at)"
+	    " SELECT ?, ?, u.id, u.path, g.parent_id, g.id, 4, 0, NOW(3), ?,"
+	    " NOW(3) FROM units u JOIN units g ON g.id = u.parent_id"
+	    " WHERE u.id = ?",
 	/* deadline (= created), needs_done, sender, created, unit */
 	[S_DIRECTIVE] =
 	    "INSERT INTO directives (unit_id, unit_path, audience, title, body,"
@@ -69,6 +73,25 @@ static const char *const sql[S__MAX] = {
 	    " unit_id, unit_path, read_at, done_at)"
 	    " SELECT ?, ?, IF(u.kind = 'building', 'building_head',"
 	    " 'group_leader'), u.id, u.path, ?, ? FROM units u WHERE u.id = ?",
+	/* What core keeps beside a receipt (directive_tallies, sql/0021):
+	 * directive, read, done, unit. */
+	[S_TALLY] =
+	    "INSERT INTO directive_tallies (directive_id, unit_id, receipts,"
+	    " read_n, done_n) SELECT ?, IF(u.kind = 'building', u.parent_id,"
+	    " u.id), 1, ? IS NOT NULL, ? IS NOT NULL FROM units u WHERE u.id = ?"
+	    " ON DUPLICATE KEY UPDATE receipts = receipts + 1,"
+	    " read_n = read_n + VALUES(read_n), done_n = done_n + VALUES(done_n)",
+	/* The week's check-ins under a path counted from the rows (path,
+	 * week [lo, hi)): what the rollup must add up to. */
+	[S_COUNT_DIRECT] =
+	    "SELECT CAST(COALESCE(SUM(c.kind = 'residence'), 0) AS SIGNED),"
+	    " CAST(COALESCE(SUM(c.kind = 'patrol'), 0) AS SIGNED)"
+	    " FROM checkins c JOIN units u ON u.id = c.building_id"
+	    " WHERE u.path LIKE CONCAT(?, '%') AND c.at >= ? AND c.at < ?",
+	/* Rolled-up rows of the groups under a path. */
+	[S_ROLLED_ROWS] =
+	    "SELECT COUNT(*) FROM checkin_days d JOIN units g ON g.id = d.unit_id"
+	    " WHERE g.path LIKE CONCAT(?, '%')",
 	/* unit */
 	[S_STATION] = "INSERT INTO stations (unit_id, kind, name)"
 	    " VALUES (?, 'culture', CONCAT('看板测试', UUID()))",
@@ -177,6 +200,9 @@ static void
 receipt(uint64_t d, uint64_t unit, const char *read, const char *done)
 {
 	run(S_RECEIPT, HZ_ARGS(I(d), I(user()), S(read), S(done), I(unit)));
+	/* An insert or an update (2 rows affected, as MariaDB counts). */
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_TALLY, HZ_ARGS(
+	    I(d), S(read), S(done), I(unit)), NULL), HZ_OK);
 }
 
 static void
@@ -221,6 +247,9 @@ rows(void)
 	checkin(b4, "residence", "2026-03-11 03:00:00");
 	checkin(b4, "patrol", "2026-03-01 03:00:00");        /* last week */
 	checkin(o.b3, "residence", "2026-03-10 08:00:00");
+	/* Written behind the rollup's watermark (any tick of another test
+	 * moved it to today): forget it, so that they count. */
+	assert_int_equal(hz_checkin_days_reset(&fx), HZ_OK);
 
 	/* Complaints received 03-01..03-11 (Shanghai). */
 	complaint(o.b1, "2026-03-02 02:00:00", 30, 120, 0, 5);
@@ -570,9 +599,203 @@ ranges_are_checked(void **state)
 	assert_int_equal(d.total.lists, 3);
 }
 
+/* UTC milliseconds of a UTC time "YYYY-MM-DD hh:mm:ss[.mmm]". */
+static long long
+ms_of(const char *t)
+{
+	struct tm tm;
+	int ms = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	assert_true(sscanf(t, "%d-%d-%d %d:%d:%d.%d", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) >= 6);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long long)timegm(&tm) * 1000 + ms;
+}
+
+/* The week's check-ins of c1 (4 + 2) and its groups, at the cooperative
+ * and at the village, wherever the rollup's watermark is: not run yet,
+ * before the week, on Monday's first millisecond in Shanghai (a day
+ * boundary: 03-08 16:00 UTC), one millisecond after it, on a check-in's
+ * own millisecond (it is then after the watermark), within a day, at
+ * "now" and past the week. Each time the figures equal the rows' own
+ * count, and once the watermark has passed them the rolled rows exist
+ * (so the rolled part is the one counting). */
+static void
+the_rollup_and_the_rows_after_it_are_the_count(void **state)
+{
+	static const char *const marks[] = {
+		NULL, "2026-03-01 00:00:00", "2026-03-08 16:00:00",
+		"2026-03-08 16:00:00.001", "2026-03-10 08:00:00",
+		"2026-03-10 08:00:00.001", "2026-03-10 15:59:59.999",
+		"2026-03-10 16:00:00", NOW_UTC, "2026-03-20 00:00:00",
+	};
+	const char *c1_path = NULL;
+	struct hz_dashboard d;
+	struct hz_db_result r;
+	struct hz_unit u;
+	struct hz_ctx x;
+
+	(void)state;
+	FX_NEED_DB();
+	x = as(&admin);
+	assert_int_equal(hz_unit_get(&x, o.c1, &u), HZ_OK);
+	c1_path = u.path;
+	/* The rows' own count: the fixture's table says 4 + 2. */
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_COUNT_DIRECT,
+	    HZ_ARGS(S(c1_path), S("2026-03-08 16:00:00"),
+	    S("2026-03-15 16:00:00")), &r), HZ_OK);
+	assert_int_equal(HZ_CELL(&r, 0, 0)->i, 4);
+	assert_int_equal(HZ_CELL(&r, 0, 1)->i, 2);
+	for (size_t i = 0; i < sizeof(marks) / sizeof(*marks); i++) {
+		unsigned long long rows_written;
+
+		assert_int_equal(hz_checkin_days_reset(&fx), HZ_OK);
+		if (marks[i] != NULL)
+			assert_int_equal(hz_checkin_days_roll(&fx,
+			    ms_of(marks[i]), &rows_written), HZ_OK);
+		x = as(&admin);
+		assert_int_equal(hz_dashboard(&x, o.c1, "2026-03-01",
+		    "2026-03-11", &d), HZ_OK);
+		assert_int_equal(d.total.residence, 4);
+		assert_int_equal(d.total.patrol, 2);
+		assert_int_equal(child(&d, o.g1)->residence, 2);
+		assert_int_equal(child(&d, o.g1)->patrol, 2);
+		assert_int_equal(child(&d, ga)->residence, 2);
+		assert_int_equal(child(&d, ga)->patrol, 0);
+		/* The village's: c1 is one of its children. */
+		assert_int_equal(hz_dashboard(&x, fx_root(), "2026-03-01",
+		    "2026-03-11", &d), HZ_OK);
+		assert_int_equal(child(&d, o.c1)->residence, 4);
+		assert_int_equal(child(&d, o.c1)->patrol, 2);
+		/* A group's, from the rows. */
+		assert_int_equal(hz_dashboard(&x, o.g1, "2026-03-01",
+		    "2026-03-11", &d), HZ_OK);
+		assert_int_equal(child(&d, o.b1)->residence, 2);
+		assert_int_equal(child(&d, o.b1)->patrol, 1);
+		assert_int_equal(child(&d, o.b2)->patrol, 1);
+		assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts,
+		    S_ROLLED_ROWS, HZ_ARGS(S(c1_path)), &r), HZ_OK);
+		if (i >= 3)
+			assert_true(HZ_CELL(&r, 0, 0)->i > 0);
+		else if (i == 0)
+			assert_int_equal(HZ_CELL(&r, 0, 0)->i, 0);
+	}
+	/* A second run at the same watermark writes nothing new, and the
+	 * figures stay. */
+	{
+		unsigned long long n1, n2;
+
+		assert_int_equal(hz_checkin_days_reset(&fx), HZ_OK);
+		assert_int_equal(hz_checkin_days_roll(&fx,
+		    ms_of("2026-03-10 12:00:00"), &n1), HZ_OK);
+		assert_int_equal(hz_checkin_days_roll(&fx,
+		    ms_of("2026-03-10 12:00:00"), &n2), HZ_OK);
+		assert_true(n1 > 0);
+		assert_int_equal(n2, 0);
+		assert_int_equal(hz_dashboard(&x, o.c1, "2026-03-01",
+		    "2026-03-11", &d), HZ_OK);
+		assert_int_equal(d.total.residence, 4);
+		assert_int_equal(d.total.patrol, 2);
+	}
+	/* The job itself (the database's clock less 10 minutes): the same. */
+	{
+		unsigned long long n[3] = { 0 };
+
+		assert_int_equal(hz_checkin_days_job(&fx, n), HZ_OK);
+		assert_int_equal(hz_dashboard(&x, o.c1, "2026-03-01",
+		    "2026-03-11", &d), HZ_OK);
+		assert_int_equal(d.total.residence, 4);
+		assert_int_equal(d.total.patrol, 2);
+	}
+}
+
+/* g's receipts as the cooperative's dashboard counts them (per group,
+ * from directive_tallies) equal the group's own total (from the receipts),
+ * and the village's count for c1 equals the cooperative's. */
+static void
+tallies_agree(const struct hz_caller *c, long long receipts, long long read,
+              long long done)
+{
+	struct hz_ctx x = as(c);
+	struct hz_dashboard coop, group, village;
+	const uint64_t groups[] = { o.g1, ga };
+
+	assert_int_equal(hz_dashboard(&x, o.c1, "2026-03-01", "2026-03-11",
+	    &coop), HZ_OK);
+	for (size_t i = 0; i < 2; i++) {
+		const struct hz_dash_row *w = child(&coop, groups[i]);
+
+		assert_int_equal(hz_dashboard(&x, groups[i], "2026-03-01",
+		    "2026-03-11", &group), HZ_OK);
+		assert_int_equal(w->receipts, group.total.receipts);
+		assert_int_equal(w->read, group.total.read);
+		assert_int_equal(w->needs_done, group.total.needs_done);
+		assert_int_equal(w->done, group.total.done);
+	}
+	assert_int_equal(hz_dashboard(&x, fx_root(), "2026-03-01",
+	    "2026-03-11", &village), HZ_OK);
+	assert_int_equal(child(&village, o.c1)->receipts, coop.total.receipts);
+	assert_int_equal(child(&village, o.c1)->read, coop.total.read);
+	assert_int_equal(child(&village, o.c1)->done, coop.total.done);
+	/* The fixture's 5 / 4 / 2 (a_cooperative_and_its_groups) and what
+	 * this test added. */
+	assert_int_equal(coop.total.receipts, 5 + receipts);
+	assert_int_equal(coop.total.read, 4 + read);
+	assert_int_equal(coop.total.done, 2 + done);
+}
+
+/* Receipts are counted per group with the fan-out, each first read and
+ * each completion, through core: a village's and a cooperative's
+ * dashboards read those counts, a group's the receipts, and they agree
+ * at every step. A second look and a second completion count nothing. */
+static void
+receipts_are_counted_with_each_read_and_completion(void **state)
+{
+	struct hz_caller h1, h4;
+	struct hz_directive_input in = { .audience = "both",
+	    .title = "看板回执", .body = "请查看并确认完成。",
+	    .needs_done = true };
+	struct hz_directive out;
+	struct hz_ctx x;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_staff(&h1, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
+	assert_int_equal(fx_staff(&h4, HZ_ROLE_BUILDING_HEAD, b4), HZ_OK);
+	x = as(&admin);
+	in.unit_id = o.c1;
+	in.deadline = now + 3 * 86400;
+	/* The heads of b1 and b4 and g1's leader. */
+	assert_int_equal(hz_directive_send(&x, &in, &out), HZ_OK);
+	tallies_agree(&admin, 3, 0, 0);
+	x = as(&h1);
+	assert_int_equal(hz_directive_get(&x, out.id, &out), HZ_OK);
+	tallies_agree(&admin, 3, 1, 0);
+	assert_int_equal(hz_directive_get(&x, out.id, &out), HZ_OK);
+	tallies_agree(&admin, 3, 1, 0);
+	assert_int_equal(hz_directive_done(&x, out.id, "已完成", 0, &out),
+	    HZ_OK);
+	tallies_agree(&admin, 3, 1, 1);
+	/* Done without a look first: read and done at once. */
+	x = as(&leader);
+	assert_int_equal(hz_directive_done(&x, out.id, "已完成", 0, &out),
+	    HZ_OK);
+	tallies_agree(&admin, 3, 2, 2);
+	x = as(&h4);
+	assert_int_equal(hz_directive_done(&x, out.id, "已完成", 0, &out),
+	    HZ_OK);
+	assert_int_equal(hz_directive_done(&x, out.id, "又一次", 0, &out),
+	    HZ_OK);
+	tallies_agree(&admin, 3, 3, 3);
+}
+
 UNIT_TESTS(fixture, fx_teardown,
 	cmocka_unit_test(a_cooperative_and_its_groups),
 	cmocka_unit_test(a_group_and_its_buildings),
+	cmocka_unit_test(the_rollup_and_the_rows_after_it_are_the_count),
 	cmocka_unit_test(the_csv_has_a_line_per_row),
 	cmocka_unit_test(who_may_see_it),
-	cmocka_unit_test(ranges_are_checked))
+	cmocka_unit_test(ranges_are_checked),
+	cmocka_unit_test(receipts_are_counted_with_each_read_and_completion))

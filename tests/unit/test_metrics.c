@@ -275,7 +275,7 @@ database_and_scheduler_hooks_count(void **state)
 	assert_int_equal(hz_lease_take(&fx, HZ_LEASE_JOBS, "unit:metrics", 60,
 	    &held), HZ_OK);
 	assert_true(held);
-	(void)hz_scheduler_run(&fx, "unit:metrics", &rep);
+	(void)hz_scheduler_run(&fx, "unit:metrics", NULL, &rep);
 	assert_int_equal(hz_lease_release(&fx, HZ_LEASE_JOBS, "unit:metrics"),
 	    HZ_OK);
 	assert_int_equal(rep.njobs, hz_njobs);

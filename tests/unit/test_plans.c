@@ -81,8 +81,55 @@ enum {
 	E_STATUS_VILLAGE, E_STATUS_COOP, E_STATUS_GROUP, E_STATUS_BUILDING,
 	E_STATUS_AT,
 	E_COUNT_VILLAGE, E_COUNT_COOP, E_COUNT_GROUP, E_COUNT_BUILDING,
-	E_INBOX_GROUP, E_INBOX_ALL, E_CALLER, S__MAX
+	E_INBOX_GROUP, E_INBOX_ALL, E_CALLER,
+	E_DASH_CHECKIN_DAYS, E_DASH_CHECKINS, E_DASH_TALLIES, E_DASH_RECEIPTS,
+	E_DASH_RENTERS, E_DASH_CHECKLISTS, E_DASH_OVERDUE, E_DASH_RATES,
+	E_ROLL, S__MAX
 };
+
+/* core/dashboard.c's statements (issue 11, sql/0021) from their FROM on,
+ * and the rollup job's (core/checkin_days.c). */
+#define D_CHECKIN_DAYS " FROM checkin_days d FORCE INDEX (PRIMARY)" \
+	" JOIN units g ON g.id = d.unit_id" \
+	" WHERE d.day >= ? AND d.day < ? AND g.path LIKE CONCAT(?, '%')" \
+	" UNION ALL SELECT u.path, c.residence, c.patrol FROM (SELECT building_id," \
+	" SUM(kind = 'residence') AS residence, SUM(kind = 'patrol') AS patrol" \
+	" FROM checkins FORCE INDEX (checkins_week)" \
+	" WHERE at >= GREATEST(FROM_UNIXTIME(?), COALESCE((SELECT upto" \
+	" FROM rollup_marks WHERE name = 'checkin_days'), FROM_UNIXTIME(0)))" \
+	" AND at < FROM_UNIXTIME(?) GROUP BY building_id) c STRAIGHT_JOIN units u" \
+	" ON u.id = c.building_id WHERE u.path LIKE CONCAT(?, '%')) t GROUP BY 1"
+#define D_CHECKINS " FROM units u" \
+	" STRAIGHT_JOIN checkins c FORCE INDEX (checkins_building)" \
+	" ON c.building_id = u.id AND c.at >= FROM_UNIXTIME(?)" \
+	" AND c.at < FROM_UNIXTIME(?) WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1"
+#define D_TALLIES " FROM directives d FORCE INDEX (directives_created)" \
+	" STRAIGHT_JOIN directive_tallies t ON t.directive_id = d.id" \
+	" WHERE d.created_at >= FROM_UNIXTIME(?)" \
+	" AND d.created_at < FROM_UNIXTIME(?) GROUP BY t.unit_id) t" \
+	" STRAIGHT_JOIN units g ON g.id = t.unit_id" \
+	" WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1"
+#define D_RECEIPTS " FROM directive_receipts r FORCE INDEX (receipts_path)" \
+	" STRAIGHT_JOIN directives d ON d.id = r.directive_id" \
+	" WHERE d.created_at >= FROM_UNIXTIME(?)" \
+	" AND d.created_at < FROM_UNIXTIME(?)" \
+	" AND r.unit_path LIKE CONCAT(?, '%') GROUP BY 1"
+#define D_RENTERS " FROM building_renters" \
+	" FORCE INDEX (building_renters_group)" \
+	" GROUP BY group_id) r STRAIGHT_JOIN units g ON g.id = r.group_id" \
+	" WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1"
+#define D_CHECKLISTS " FROM checklists FORCE INDEX (checklists_done)" \
+	" WHERE month = ? GROUP BY group_id) c" \
+	" STRAIGHT_JOIN units g ON g.id = c.group_id" \
+	" WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1"
+#define D_OVERDUE " FROM tenancies t JOIN units u ON u.id = t.building_id" \
+	" WHERE t.status = 'pending' AND t.created_at < FROM_UNIXTIME(?)" \
+	" AND u.path LIKE CONCAT(?, '%') GROUP BY 1"
+#define D_RATES " FROM complaints WHERE unit_path LIKE CONCAT(?, '%')" \
+	" AND created_at >= FROM_UNIXTIME(?) AND created_at < FROM_UNIXTIME(?)" \
+	" GROUP BY 1"
+#define D_ROLL " FROM checkins c JOIN units u ON u.id = c.building_id" \
+	" WHERE c.at >= ? AND c.at < ? GROUP BY 1, 2"
 
 static const char *const sql[S__MAX] = {
 	/* 3 000 closed tenancies of one resident over three buildings (a
@@ -152,6 +199,22 @@ static const char *const sql[S__MAX] = {
 	    C_ROOT_ID C_FILTERS,
 	[E_INBOX_ALL] = "EXPLAIN SELECT STRAIGHT_JOIN c.id" C_FROM
 	    " WHERE c.unit_path LIKE CONCAT(?, '%')" C_FILTERS,
+	/* The dashboard's: each with a short select list. */
+	[E_DASH_CHECKIN_DAYS] = "EXPLAIN SELECT t.path, SUM(t.residence) FROM"
+	    " (SELECT g.path, d.residence, d.patrol" D_CHECKIN_DAYS,
+	[E_DASH_CHECKINS] = "EXPLAIN SELECT u.path, COUNT(*)" D_CHECKINS,
+	[E_DASH_TALLIES] = "EXPLAIN SELECT g.path, SUM(t.receipts)"
+	    " FROM (SELECT t.unit_id, SUM(t.receipts) AS receipts" D_TALLIES,
+	[E_DASH_RECEIPTS] = "EXPLAIN SELECT r.unit_path, COUNT(*)" D_RECEIPTS,
+	[E_DASH_RENTERS] = "EXPLAIN SELECT g.path, SUM(r.active)"
+	    " FROM (SELECT group_id, SUM(active) AS active" D_RENTERS,
+	[E_DASH_CHECKLISTS] = "EXPLAIN SELECT g.path, SUM(c.lists)"
+	    " FROM (SELECT group_id, COUNT(*) AS lists" D_CHECKLISTS,
+	[E_DASH_OVERDUE] = "EXPLAIN SELECT u.path, COUNT(*)" D_OVERDUE,
+	[E_DASH_RATES] = "EXPLAIN SELECT unit_path, COUNT(*),"
+	    " SUM(accepted_at <= respond_due), SUM(rating)" D_RATES,
+	[E_ROLL] = "EXPLAIN SELECT DATE(c.at + INTERVAL 8 HOUR),"
+	    " COALESCE(u.parent_id, u.id), COUNT(*)" D_ROLL,
 	/* core/policy.c STMT_USER_SESSION: session, user. */
 	[E_CALLER] = "EXPLAIN SELECT kind, display_name, username,"
 	    " phone_sealed, disabled," U_CALLER,
@@ -647,8 +710,79 @@ the_caller_is_two_point_reads(void **state)
 	uses_index("caller's session", &r, "s", pk);
 }
 
+/* The village dashboard's statements (core/dashboard.c, sql/0021) and
+ * the check-ins' rollup: every table by an index (the sums per group by
+ * their covering ones), none scanned whole. */
+static void
+the_dashboard_reads_indexes(void **state)
+{
+	static const char *const pk[] = { "PRIMARY", NULL };
+	struct hz_db_arg v = HZ_ARG_STR(village_path);
+	struct hz_db_arg g = HZ_ARG_STR(group_path);
+	struct hz_db_arg lo = HZ_ARG_I64(fx.now - 30 * 86400);
+	struct hz_db_arg hi = HZ_ARG_I64(fx.now + 86400);
+	struct hz_db_result r;
+
+	(void)state;
+	FX_NEED_DB();
+	in_core("dashboard.c", D_CHECKIN_DAYS);
+	in_core("dashboard.c", D_CHECKINS);
+	in_core("dashboard.c", D_TALLIES);
+	in_core("dashboard.c", D_RECEIPTS);
+	in_core("dashboard.c", D_RENTERS);
+	in_core("dashboard.c", D_CHECKLISTS);
+	in_core("dashboard.c", D_OVERDUE);
+	in_source("complaint_stats.c", (const char *const[]){
+	    "#define IN_RANGE \"unit_path LIKE CONCAT(?, '%')\" \" AND"
+	    " created_at >= FROM_UNIXTIME(?) AND created_at < FROM_UNIXTIME(?)\"",
+	    "\" FROM complaints WHERE \" IN_RANGE \" GROUP BY 1\",", NULL });
+	in_core("checkin_days.c", D_ROLL);
+
+	explain(E_DASH_CHECKIN_DAYS, HZ_ARGS(HZ_ARG_STR("2026-11-30"),
+	    HZ_ARG_STR("2026-12-07"), v, lo, hi, v), &r);
+	uses_index("rolled check-ins", &r, "d", pk);
+	uses_index("rolled check-ins' groups", &r, "g", pk);
+	uses_index("check-ins after the watermark", &r, "checkins",
+	    (const char *const[]){ "checkins_week", NULL });
+	uses_index("their buildings", &r, "u", pk);
+	uses_index("the watermark", &r, "rollup_marks", pk);
+	explain(E_DASH_CHECKINS, HZ_ARGS(lo, hi, g), &r);
+	uses_index("a group's check-ins", &r, "u", (const char *const[]){
+	    "units_path", NULL });
+	uses_index("a group's check-ins", &r, "c", (const char *const[]){
+	    "checkins_building", NULL });
+	explain(E_DASH_TALLIES, HZ_ARGS(lo, hi, v), &r);
+	uses_index("receipts' tallies", &r, "d", (const char *const[]){
+	    "directives_created", NULL });
+	uses_index("receipts' tallies", &r, "t", pk);
+	uses_index("receipts' tallies' groups", &r, "g", pk);
+	explain(E_DASH_RECEIPTS, HZ_ARGS(lo, hi, g), &r);
+	uses_index("a group's receipts", &r, "r", (const char *const[]){
+	    "receipts_path", NULL });
+	uses_index("a group's receipts' directives", &r, "d", pk);
+	explain(E_DASH_RENTERS, HZ_ARGS(v), &r);
+	uses_index("renters per group", &r, "building_renters",
+	    (const char *const[]){ "building_renters_group", NULL });
+	uses_index("renters' groups", &r, "g", pk);
+	explain(E_DASH_CHECKLISTS, HZ_ARGS(HZ_ARG_STR("2026-12"), v), &r);
+	uses_index("checklists per group", &r, "checklists",
+	    (const char *const[]){ "checklists_done", NULL });
+	explain(E_DASH_OVERDUE, HZ_ARGS(HZ_ARG_I64(fx.now - 86400), v), &r);
+	uses_index("overdue registrations", &r, "t", (const char *const[]){
+	    "tenancies_overdue", "tenancies_pending", NULL });
+	explain(E_DASH_RATES, HZ_ARGS(v, lo, hi), &r);
+	uses_index("complaint rates", &r, "complaints", (const char *const[]){
+	    "complaints_rates", "complaints_created", NULL });
+	explain(E_ROLL, HZ_ARGS(HZ_ARG_STR("2026-11-30 16:00:00.000"),
+	    HZ_ARG_STR("2026-12-01 16:00:00.000")), &r);
+	uses_index("the rollup's day", &r, "c", (const char *const[]){
+	    "checkins_week", "checkins_at", NULL });
+	uses_index("the rollup's buildings", &r, "u", pk);
+}
+
 UNIT_TESTS(setup, teardown,
 	cmocka_unit_test(the_staff_tenancy_lists_are_index_ranges),
 	cmocka_unit_test(the_tenancy_counts_are_bounded),
 	cmocka_unit_test(the_complaint_inbox_reads_an_index),
-	cmocka_unit_test(the_caller_is_two_point_reads))
+	cmocka_unit_test(the_caller_is_two_point_reads),
+	cmocka_unit_test(the_dashboard_reads_indexes))

@@ -243,7 +243,7 @@ a_tick_is_idempotent(void **state)
 
 	fx_exec(&stmts, S_FREE, 1);
 	assert_true(takes(&fx, "tick:1"));
-	assert_int_equal(hz_scheduler_run(&fx, "tick:1", &rep), HZ_OK);
+	assert_int_equal(hz_scheduler_run(&fx, "tick:1", NULL, &rep), HZ_OK);
 	assert_int_equal(rep.njobs, hz_njobs);
 	assert_true(rep.counts[outbox][0] >= 1);
 	assert_true(rep.counts[outbox][1] >= 1);
@@ -252,14 +252,14 @@ a_tick_is_idempotent(void **state)
 	assert_int_equal(sms_lines(phone), 1);
 
 	/* The same tick again: nothing is sent twice. */
-	assert_int_equal(hz_scheduler_run(&fx, "tick:1", &rep), HZ_OK);
+	assert_int_equal(hz_scheduler_run(&fx, "tick:1", NULL, &rep), HZ_OK);
 	assert_int_equal(rep.counts[outbox][0], 0);
 	assert_int_equal(sms_lines(phone), 1);
 
 	/* A runner that lost its lease stops before any job. */
 	assert_int_equal(hz_lease_release(&fx, HZ_LEASE_JOBS, "tick:1"), HZ_OK);
 	assert_true(takes(&fx, "other:2"));
-	assert_int_equal(hz_scheduler_run(&fx, "tick:1", &rep),
+	assert_int_equal(hz_scheduler_run(&fx, "tick:1", NULL, &rep),
 	    HZ_ERR_CONFLICT);
 	assert_int_equal(rep.njobs, 0);
 	assert_int_equal(hz_lease_release(&fx, HZ_LEASE_JOBS, "other:2"),
