@@ -171,7 +171,7 @@ test('a head ticks their list: the photo asked for next to the item, a problem w
     await page.locator(`#send-${p}`).click();
     assert.equal(await visibleText(page, `#err-photo-${p}`), '这一项需要拍照：请先拍一张现场照片');
     assert.match(await visibleText(page, `#err-note-${p}`), /请写一句问题是什么/);
-    assert.equal(await page.evaluate(() => document.activeElement?.id), `add-photo-${p}`);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), `f-photo-${p}`, 'the photo is focused first');
     await page.locator(`#bad-${p}`).click();
     await checkWidths(page, 'photo refused');
     await shot(page, 'checklist-photo-refused.png', { fullPage: true });
