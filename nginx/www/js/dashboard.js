@@ -328,7 +328,7 @@ async function drawCharts(kids) {
     if (!node) return;
     const series = CHARTS[id];
     const row = stack ? 28 : 12 * series.length + 10;
-    node.style.height = `${kids.length * row + 40}px`;
+    node.style.height = `${Math.max(140, kids.length * row + 40)}px`;
     const c = echarts.init(node, null, { renderer: 'canvas' });
     c.setOption({
       textStyle: { fontSize: 13 },
