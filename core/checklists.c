@@ -283,7 +283,7 @@ static const struct hz_refusal
     past_month = { HZ_ERR_INVALID, "validation_failed", "month",
 	"只能编辑本月或以后月份的模板，请选择本月或下个月" },
     template_issued = { HZ_ERR_CONFLICT, "template_issued", NULL,
-	"本月清单已下发，不能再修改；请编辑下个月的模板" },
+	"这个月份的清单已下发，不能再修改；请编辑以后月份的模板" },
     template_moved = { HZ_ERR_CONFLICT, "state_conflict", NULL,
 	"模板刚被其他人修改，请刷新后再编辑" },
     photo_needed = { HZ_ERR_INVALID, "validation_failed", "photo",
@@ -572,6 +572,14 @@ hz_checklist_template_put(const struct hz_ctx *x, const char *month,
 			return hz_refuse_rule(x, "items", &R->item_title);
 	if ((rc = hz_tx(x, put_tx, &j)))
 		return rc;
+	if (j.lost == &template_issued) {
+		/* Name the month: it need not be this one. */
+		struct hz_refusal why = template_issued;
+
+		why.message = hz_arena_printf(x->arena, "%d年%d月的清单已下发，"
+		    "不能再修改；请编辑以后月份的模板", y, m);
+		return hz_refuse(x, &why);
+	}
 	if (j.lost)
 		return hz_refuse(x, j.lost);
 	*created = j.created;
@@ -972,6 +980,12 @@ hz_checklist_summary(const struct hz_ctx *x, uint64_t unit, const char *month,
 	if (!is(self.kind, "building") &&
 	    (rc = hz_unit_children(x, self.id, &kids, &nkids)))
 		return rc;
+	/* A unit with no list may still be in an issued month: its
+	 * buildings have no head. The page words the two apart. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_TEMPLATE,
+	    HZ_ARGS(HZ_ARG_STR(o->month)), &r)))
+		return rc;
+	o->issued = r.nrows > 0 && !HZ_CELL(&r, 0, 0)[T_ISSUED].null;
 	stmt = is(self.kind, "village") ? STMT_SUM_COOP
 	    : is(self.kind, "cooperative") ? STMT_SUM_GROUP : STMT_SUM_BUILDING;
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, stmt, HZ_ARGS(

@@ -143,6 +143,7 @@ struct hz_checklist_counts {
 
 struct hz_checklist_summary {
 	const char *month;
+	bool        issued;     /* the month's template went out (issued_at) */
 	struct hz_checklist_counts  total;      /* the unit itself */
 	struct hz_checklist_counts *children;   /* by id */
 	size_t                      nchildren;

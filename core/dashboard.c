@@ -390,6 +390,20 @@ num(struct hz_buf *b, long long v, bool last)
 	hz_csv_field(b, s, last);
 }
 
+/* Minutes as hours to a tenth, as the page shows them ("2.5", "3"). */
+static void
+hours(struct hz_buf *b, long long minutes)
+{
+	long long tenths = (minutes * 10 + 30) / 60;
+	char s[32];
+
+	if (tenths % 10 == 0)
+		snprintf(s, sizeof(s), "%lld", tenths / 10);
+	else
+		snprintf(s, sizeof(s), "%lld.%lld", tenths / 10, tenths % 10);
+	hz_csv_field(b, s, true);
+}
+
 static void
 csv_line(struct hz_buf *b, const struct hz_dash_row *w)
 {
@@ -416,7 +430,7 @@ csv_line(struct hz_buf *b, const struct hz_dash_row *w)
 	num(b, w->done, false);
 	pct(b, w->has_read_rate, w->read_rate);
 	pct(b, w->has_done_rate, w->done_rate);
-	num(b, w->volunteer_minutes, true);
+	hours(b, w->volunteer_minutes);
 }
 
 enum hz_status
@@ -428,7 +442,7 @@ hz_dashboard_csv(const struct hz_ctx *x, uint64_t unit, const char *from,
 	    "待审核登记", "超时未审核", "本周住户打卡", "本周巡查", "诉求数",
 	    "已解决", "响应率", "解决率", "满意率", "本月清单", "已完成清单",
 	    "清单完成率", "通知回执", "已读", "需确认完成", "已完成", "已读率",
-	    "完成率", "本月志愿服务分钟" };
+	    "完成率", "本月志愿服务时长（小时）" };
 	const size_t nhead = sizeof(head) / sizeof(*head);
 	struct hz_dashboard d;
 	struct hz_buf b;

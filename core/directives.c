@@ -788,6 +788,16 @@ role_words(const char *role)
 	return is(role, "building_head") ? "栋长" : "户组长";
 }
 
+/* "2026-12-02T23:25:09.000+08:00" → "2026-12-02 23:25": Shanghai time
+ * as Excel reads a time; NULL (not yet) stays an empty cell. */
+static const char *
+csv_time(hz_arena *a, const char *t)
+{
+	if (t == NULL || strlen(t) < 16)
+		return NULL;
+	return hz_arena_printf(a, "%.10s %.5s", t, t + 11);
+}
+
 enum hz_status
 hz_directive_receipts_csv(const struct hz_ctx *x, uint64_t id,
                           const struct hz_receipt_filter *f,
@@ -839,8 +849,8 @@ hz_directive_receipts_csv(const struct hz_ctx *x, uint64_t id,
 			hz_csv_field(&b, o.user.name, false);
 			hz_csv_field(&b, role_words(o.role), false);
 			hz_csv_field(&b, o.unit.name, false);
-			hz_csv_field(&b, o.read_at, false);
-			hz_csv_field(&b, o.done_at, false);
+			hz_csv_field(&b, csv_time(scratch, o.read_at), false);
+			hz_csv_field(&b, csv_time(scratch, o.done_at), false);
 			hz_csv_field(&b, o.done_note, false);
 			hz_csv_field(&b, hz_arena_printf(scratch, "%d",
 			    o.reminders), false);

@@ -346,6 +346,7 @@ h_checklist_summary(struct hz_req *req)
 	    !cJSON_AddStringToObject(u, "name", s.total.name) ||
 	    !cJSON_AddStringToObject(u, "kind", s.total.kind) ||
 	    !cJSON_AddStringToObject(o, "month", s.month) ||
+	    !cJSON_AddBoolToObject(o, "issued", s.issued) ||
 	    !cJSON_AddItemToObject(o, "total", counts_json(&s.total, false)) ||
 	    (a = cJSON_AddArrayToObject(o, "children")) == NULL)
 		o = NULL;

@@ -193,9 +193,13 @@ describe('issuing and ticking', () => {
     assert.deepEqual(mine.items.map((l) => l.id), [listA]);
     const t = expectStatus(await api('GET', `${TEMPLATES}/${MONTH}`, admin), 200);
     assert.notEqual(t.issued_at, null);
-    expectError(await api('PUT', `${TEMPLATES}/${MONTH}`, admin, {
+    const fixed = await api('PUT', `${TEMPLATES}/${MONTH}`, admin, {
       json: { title: '改', items: DEMO_ITEMS },
-    }), 409, 'template_issued');
+    });
+    expectError(fixed, 409, 'template_issued');
+    // The message names the month (it may be a later one than this).
+    const [y, m] = MONTH.split('-').map(Number);
+    assert.equal(fixed.json.error.message, `${y}年${m}月的清单已下发，不能再修改；请编辑以后月份的模板`);
   });
 
   test('a head completes their list: photos where required, a problem with a note and a complaint', async () => {
@@ -265,6 +269,10 @@ describe('issuing and ticking', () => {
     const s = expectStatus(await api('GET', `${LISTS}/summary?unit=${group}&month=${MONTH}`, admin), 200);
     assert.deepEqual(s.unit, { id: group, name: `清单户组${tag}`, kind: 'group' });
     assert.equal(s.month, MONTH);
+    assert.equal(s.issued, true, 'the month went out, bNone has no head');
+    // A month whose template is written but has not gone out.
+    const later = expectStatus(await api('GET', `${LISTS}/summary?unit=${group}&month=2031-03`, admin), 200);
+    assert.equal(later.issued, false);
     assert.deepEqual(s.total, { lists: 2, completed: 1, items: 8, items_done: 4, problems: 1, overdue: 0 });
     assert.deepEqual(s.children.map((k) => [k.unit.id, k.checklist_id, k.lists, k.completed, k.items_done, k.problems]), [
       [bA, listA, 1, 1, 4, 1], [bB, listB, 1, 0, 0, 0], [bNone, null, 0, 0, 0, 0],

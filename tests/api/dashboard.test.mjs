@@ -290,8 +290,9 @@ describe('dashboard', () => {
     assert.equal(lines.pop(), '', 'the file ends with a line break');
     assert.equal(lines.length, 4, 'the header, the cooperative, two groups');
     assert.match(lines[0], /^单位,类型,在住人数,待审核登记,超时未审核,/);
-    assert.equal(lines[1], `看板社${tag},经济社,4,3,2,1,2,2,1,50.0%,50.0%,100.0%,3,2,66.7%,4,2,4,1,50.0%,25.0%,90`);
-    assert.equal(lines[3], '乙组,户组,1,1,1,0,1,1,0,0.0%,0.0%,,1,1,100.0%,1,0,1,0,0.0%,0.0%,30');
+    assert.equal(lines[1], `看板社${tag},经济社,4,3,2,1,2,2,1,50.0%,50.0%,100.0%,3,2,66.7%,4,2,4,1,50.0%,25.0%,1.5`, 'volunteer time in hours, as on the page');
+    assert.equal(lines[3], '乙组,户组,1,1,1,0,1,1,0,0.0%,0.0%,,1,1,100.0%,1,0,1,0,0.0%,0.0%,0.5');
+    assert.match(lines[0], /,本月志愿服务时长（小时）$/);
   });
 
   test('must fail: wrong types and dates, from after to', async () => {

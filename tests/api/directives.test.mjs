@@ -197,6 +197,11 @@ describe('a directive to every head of a cooperative', () => {
     const lines = res.text.trim().split('\r\n');
     assert.equal(lines.length, 4);
     assert.match(lines[1], /^栋长a,栋长,1号楼,/);
+    // Times as Excel reads them, in Shanghai: "2026-12-02 23:25".
+    const shanghai = (t) => new Date(Date.parse(t) + 8 * 3600e3).toISOString().slice(0, 16).replace('T', ' ');
+    const cells = lines[1].split(',');
+    assert.equal(cells[3], shanghai(all.items[0].read_at));
+    assert.equal(cells[4], shanghai(all.items[0].done_at));
     expectError(await api('GET', `${DIRECTIVES}/${d.id}/receipts.csv`, w.h1.token), 403, 'forbidden');
 
     // The boxes: h1's received, the admin's sent.

@@ -143,3 +143,21 @@ export function responseOf(page, pred, opts) {
   p.catch(() => {});
   return p;
 }
+
+// The page state's buttons (parts/state.html) on a 320 px phone: inset
+// from both edges, and nothing sticks out with text at 200 %.
+export async function checkStateButtons(page, label) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 320, height: 640 });
+  const boxes = await page.evaluate(() => [...document.querySelectorAll('#state-buttons .weui-btn')]
+    .filter((b) => b.offsetParent).map((b) => { const r = b.getBoundingClientRect(); return { id: b.id, left: r.left, right: r.right }; }));
+  assert.ok(boxes.length > 0, `${label}: the state has buttons`);
+  for (const b of boxes) {
+    assert.ok(b.left >= 12 && b.right <= 320 - 12, `${label}: ${b.id} is inset from the edges at 320 px (${b.left}–${b.right})`);
+  }
+  await page.evaluate(() => { document.documentElement.style.zoom = '2'; });
+  const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await page.evaluate(() => { document.documentElement.style.zoom = ''; });
+  await page.setViewportSize(size);
+  assert.equal(over, 0, `${label}: nothing sticks out at 320 px with text at 200 %`);
+}

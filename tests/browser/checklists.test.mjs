@@ -93,6 +93,7 @@ test('the admin edits a later month\'s template: an empty item refused next to i
     await page.locator('#ct-save').click();
     assert.match(await visibleText(page, '#err-items'), new RegExp(`第 ${n + 1} 项：请写检查什么`));
     assert.equal(await page.locator(`#item-${n + 1}`).evaluate((li) => li.classList.contains('ct-item_bad')), true);
+    assert.equal(await page.locator(`#item-${n + 1} #err-items`).count(), 1, 'the message is inside the item, not under the list');
     assert.ok(!s.calls.some((c) => c.startsWith('PUT ')), 'nothing is sent');
     await checkWidths(page, 'template with an error');
     await shot(page, 'checklist-template-error.png', { fullPage: true });
@@ -164,6 +165,14 @@ test('a head ticks their list: the photo asked for next to the item, a problem w
     assert.equal(await visibleText(page, `#err-photo-${p}`), '这一项需要拍照：请先拍一张现场照片');
     assert.equal(await err.evaluate((n, pos) => Boolean(n.closest(`#item-${pos}`)), p), true, 'the message is inside its item');
     assert.ok(!s.calls.some((c) => c.includes('/entries/')), 'nothing is sent');
+    // 有问题 with neither the photo nor a note: both said at once, the
+    // first (the photo) focused.
+    await page.locator(`#bad-${p}`).click();
+    await page.locator(`#send-${p}`).click();
+    assert.equal(await visibleText(page, `#err-photo-${p}`), '这一项需要拍照：请先拍一张现场照片');
+    assert.match(await visibleText(page, `#err-note-${p}`), /请写一句问题是什么/);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), `f-photo-${p}`, 'the photo is focused first');
+    await page.locator(`#bad-${p}`).click();
     await checkWidths(page, 'photo refused');
     await shot(page, 'checklist-photo-refused.png', { fullPage: true });
     // And the API says the same when asked without one.
@@ -254,6 +263,10 @@ test('the group\'s completion per building, and 提醒 only the head who has not
     await row.waitFor({ state: 'visible' });
     assert.match(await visibleText(page, '#sum-total'), /清单完成\s*1\/2/);
     assert.match(await row.innerText(), /清单完成\s*1\/2/);
+    // The month went out; the empty group has no list because it has no heads.
+    const empty = await visibleText(page, `#child-${org.empty.id}`);
+    assert.match(empty, /没有清单（下面的楼栋都未设栋长）/);
+    assert.doesNotMatch(empty, /还没有下发/);
     await checkWidths(page, 'cooperative summary');
     await shot(page, 'checklists-coop.png', { fullPage: true });
     // Down to the group: a row per building, each opening its list.
@@ -270,6 +283,8 @@ test('the group\'s completion per building, and 提醒 only the head who has not
     assert.match(await b3.innerText(), /无栋长/);
     assert.doesNotMatch(await b3.innerText(), /0\/0/, 'no 0/0 bars for a building without a head');
     assert.equal(await b3.locator('.duty-bar').count(), 0);
+    // ‹ 上一级 goes one level up: the cooperative, not the admin's village.
+    await page.waitForFunction((h) => document.getElementById('sum-up').getAttribute('href') === h, `/checklists.html?unit=${org.coop.id}`);
     await checkWidths(page, 'group summary');
     await largeText(page, 'group summary', '#cl-app');
     await shot(page, 'checklists-group.png', { fullPage: true });
@@ -290,6 +305,11 @@ test('the group\'s completion per building, and 提醒 only the head who has not
       .filter((n) => n.kind === 'checklist.remind').length;
     assert.equal(await remindsOf(done), 0, 'the head who finished is not reminded');
     assert.equal(await remindsOf(lagging), 1, 'the head who has not finished is');
+
+    // A month not issued (yet) is named as such, not 本月.
+    await page.goto(`${BASE}/checklists.html?unit=${org.groups[0].id}&month=2031-03`, { waitUntil: 'load' });
+    await page.locator(`#child-${done.building.id}`).waitFor({ state: 'visible' });
+    assert.match(await visibleText(page, `#child-${done.building.id}`), /2031年3月清单还没有下发/);
     assertClean(s);
   } finally {
     await s.context.close();

@@ -15,9 +15,10 @@ import {
   stateTitle,
 } from './lib.mjs';
 import {
-  PASSWORD, admin, call, checkLargeText, checkins, checklistFor, complaintRow, directiveTo, newStaff, newTree, registration, sql, volunteerMinutes,
+  PASSWORD, admin, call, checkLargeText, villageId, checkins, checklistFor, complaintRow, directiveTo, newStaff, newTree, registration, sql, volunteerMinutes,
 } from './fixture11.mjs';
 import { residentLogin } from '../api/lib.mjs';
+import { checkStateButtons } from './chain-lib.mjs';
 
 useBrowser({ needSmsLog: true });
 
@@ -91,6 +92,17 @@ async function staffLogin(page, username, next, password = PASSWORD) {
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 }
 
+// What ECharts drew: the axes, the unit labels, the chart's height.
+async function chartOf(page, id) {
+  await page.locator(`#${id} canvas`).first().waitFor({ timeout: 20_000 });
+  return page.evaluate(async (cid) => {
+    const echarts = await import('/vendor/echarts/echarts.esm.min.js');
+    const node = document.getElementById(cid);
+    const o = echarts.getInstanceByDom(node).getOption();
+    return { y: o.yAxis[0].type, x: o.xAxis[0].type, labels: o.yAxis[0].data, height: node.clientHeight };
+  }, id);
+}
+
 async function cards(page) {
   return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#dash-cards .huzu-tile')]
     .map((t) => [t.id.replace('card-', ''), t.querySelector('strong').textContent.trim()])));
@@ -125,6 +137,20 @@ test('a cadre: the cooperative’s cards and groups equal the hand-computed figu
     for (const id of ['chart-renters', 'chart-rates', 'chart-work']) {
       await page.locator(`#${id} canvas`).first().waitFor({ timeout: 20_000 });
     }
+    // Horizontal bars, a row per group; the legend above the chart, apart from it.
+    const work = await chartOf(page, 'chart-work');
+    assert.deepEqual([work.y, work.x], ['category', 'value']);
+    assert.deepEqual(work.labels, ['东片户组', '西片户组']);
+    await page.setViewportSize({ width: 320, height: 800 });
+    await page.waitForTimeout(200);
+    for (const id of ['chart-renters', 'chart-work']) {
+      const gap = await page.evaluate((cid) => {
+        const chart = document.getElementById(cid);
+        return chart.getBoundingClientRect().top - chart.previousElementSibling.getBoundingClientRect().bottom;
+      }, id);
+      assert.ok(gap >= 0, `${id}: the legend ends above the chart at 320 px (${gap})`);
+    }
+    await page.setViewportSize({ width: 390, height: 844 });
     await shot(page, 'dashboard-coop.png', { fullPage: true });
     await checkWidths(page, 'dashboard');
     await checkLargeText(page, 'dashboard', 'dashboard-coop-large-text.png', 1.3);
@@ -167,6 +193,9 @@ test('dates, drill-down, breadcrumb and the CSV', { timeout: 240_000 }, async ()
     assert.equal(past['complaints-response'], '—');
     assert.equal(past['directives-read'], '—');
     assert.equal(past['renters-active'], '2');
+    // No complaints, no rates: said in words, not an empty chart.
+    assert.equal(await visibleText(page, '#chart-rates-empty'), '这段时间没有诉求，暂无三率');
+    assert.equal(await page.locator('#chart-rates').count(), 0);
     assert.match(page.url(), new RegExp(`\\?unit=${F.tree.coop.id}&from=${day(-60)}&to=${day(-40)}$`));
     // The wrong order is caught before asking.
     await page.locator('#f-from').fill(day(-10));
@@ -188,6 +217,8 @@ test('dates, drill-down, breadcrumb and the CSV', { timeout: 240_000 }, async ()
     assert.deepEqual(await rowOf(page, `child-${F.A1.id}`), EXPECT.A1);
     assert.deepEqual(await rowOf(page, `child-${F.A2.id}`), EXPECT.A2);
     assert.equal((await cards(page))['volunteer-hours'], '2.5');
+    // The buildings' labels drop what their names share; the full name is in the tooltip.
+    assert.deepEqual((await chartOf(page, 'chart-renters')).labels, ['1号楼', '2号楼']);
     await page.locator('#dash-crumbs').waitFor({ state: 'visible' });
     assert.deepEqual((await page.locator('#dash-crumb-list li').allInnerTexts()).map((t) => t.replace('›', '').trim()),
       [F.tree.coop.name, '东片户组']);
@@ -271,6 +302,7 @@ test('a building head, a resident and a cadre of another cooperative get a clear
     assert.equal(await page.locator('#dash-app').isVisible(), false);
     await shot(page, 'dashboard-head.png');
     await checkWidths(page, 'dashboard refused to a head');
+    await checkStateButtons(page, 'dashboard refused to a head');
 
     // A resident.
     await as(await residentLogin());
@@ -294,6 +326,31 @@ test('a building head, a resident and a cadre of another cooperative get a clear
     await page.locator('#dash-cards').waitFor({ state: 'visible' });
     assert.equal(await visibleText(page, '#dash-title'), '数据看板 · 第一经济社');
     assertClean(s, ['/api/v1/dashboard']);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('a cooperative of 20 groups: a readable bar per group at 320 px', { timeout: 120_000 }, async () => {
+  const a = await admin();
+  const coop = (await call(a, 'POST', '/units', { parent_id: await villageId(), kind: 'cooperative', name: `二十组社${Date.now() % 100000}` })).json;
+  sql(`INSERT INTO units (parent_id, kind, name, path) SELECT ${coop.id}, 'group', CONCAT('石马桥第', seq, '户组'), CONCAT('new:', UUID())
+    FROM seq_1_to_20`);
+  sql(`UPDATE units u JOIN units c ON c.id = u.parent_id SET u.path = CONCAT(c.path, u.id, '/') WHERE u.parent_id = ${coop.id}`);
+  const cadre = await newStaff('二十组社干部', 'cadre', [coop.id]);
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await page.setViewportSize({ width: 320, height: 640 });
+    await staffLogin(page, cadre.username, '/dashboard.html');
+    const c = await chartOf(page, 'chart-renters');
+    assert.equal(c.y, 'category', 'units on the y-axis');
+    assert.equal(c.labels.length, 20);
+    assert.equal(c.labels[0], '1户组', 'what the names share is left out');
+    assert.ok(c.height >= 20 * 28, `a row of ~28 px per group (${c.height} px)`);
+    await shot(page, 'dashboard-20-groups-320.png', { fullPage: true });
+    await checkLayout(page, 'dashboard of 20 groups at 320 px');
+    assertClean(s);
   } finally {
     await s.context.close();
   }

@@ -18,8 +18,9 @@ import {
   BASE, apiLogin, assertClean, checkWidths, openPage, shot, useBrowser, visibleText,
   stateTitle, checkLoadingFirstPaint, expireLogin, assertReloginOffered, DEMO_PASSWORD,
 } from './lib.mjs';
+import { sql } from '../api/identity-lib.mjs';
 import {
-  apiPath, call, ok, freshCoop, staffLogin, makeJpeg, network, SLOW_3G, FAST, doubleTap, largeText, responseOf,
+  apiPath, call, ok, freshCoop, staff, staffLogin, checkStateButtons, makeJpeg, network, SLOW_3G, FAST, doubleTap, largeText, responseOf,
 } from './chain-lib.mjs';
 
 const isSend = (r) => apiPath(r) === '/api/v1/directives' && r.request().method() === 'POST';
@@ -79,6 +80,14 @@ test('发通知: errors next to their fields, an empty range refused, a double t
     assert.equal((await refused).status(), 422);
     assert.match(await visibleText(page, '#err-unit_id'), /没有栋长/);
     assert.equal(await page.locator('#cell-unit_id').evaluate((n) => n.classList.contains('weui-cell_warn')), true);
+    // The select's arrow stays on the select, not on the message under it.
+    const arrow = await page.locator('#cell-unit_id .weui-cell__bd').evaluate((bd) => {
+      const a = getComputedStyle(bd, '::after');
+      const top = bd.getBoundingClientRect().top + parseFloat(a.top) + parseFloat(a.marginTop);
+      const sel = bd.querySelector('select').getBoundingClientRect();
+      return { top, selTop: sel.top, selBottom: sel.bottom };
+    });
+    assert.ok(arrow.top >= arrow.selTop && arrow.top + 24 <= arrow.selBottom, `the arrow is beside the select: ${JSON.stringify(arrow)}`);
 
     // The cooperative, heads, 要求确认完成, one photo.
     await page.locator('#f-unit_id').selectOption(String(org.coop.id));
@@ -319,11 +328,15 @@ test('发更正 links the new directive to the old one; a head cannot send; an u
     await staffLogin(h.page, a.username, '/directive-new.html');
     assert.equal(await stateTitle(h.page), '不能发通知');
     await checkWidths(h.page, 'head on the send form');
+    await checkStateButtons(h.page, 'head on the send form');
     // Where a head finds the pages: 办事 and 我的.
     await h.page.goto(`${BASE}/#me`, { waitUntil: 'load' });
     await h.page.locator('#me-directives').waitFor({ state: 'visible' });
     assert.equal(await h.page.locator('#me-checklists').getAttribute('href'), '/checklists.html');
     await h.page.goto(`${BASE}/#services`, { waitUntil: 'load' });
+    // A head is not offered what would refuse them.
+    await h.page.locator('#svc-dashboard').waitFor({ state: 'hidden' });
+    assert.equal(await h.page.locator('#svc-stations').isVisible(), false);
     await h.page.locator('#svc-directives').click();
     await h.page.waitForURL(`${BASE}/directives.html`);
     await h.page.locator('#received-list .duty-card').first().waitFor();
@@ -503,6 +516,29 @@ test('the sender: 未读 in an attention colour (4.5:1), 都已完成 instead of
     await page.waitForURL((u) => u.pathname === '/directives.html');
     await page.locator('#list-app').waitFor({ state: 'visible' });
     assertClean(s, ['/api/v1/directives']);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('发通知: the range lists every unit, past the first page of 100', { timeout: 120_000 }, async () => {
+  await setup();
+  // A cadre of a cooperative with 103 groups (made by SQL: cheap).
+  const village = (await ok(admin, 'GET', '/units?kind=village&limit=10')).items[0];
+  const coop = await ok(admin, 'POST', '/units', { parent_id: village.id, kind: 'cooperative', name: `多组社${Date.now() % 100000}` });
+  sql(`INSERT INTO units (parent_id, kind, name, path) SELECT ${coop.id}, 'group', CONCAT('多组', seq), CONCAT('new:', UUID())
+    FROM seq_1_to_103`);
+  sql(`UPDATE units u JOIN units c ON c.id = u.parent_id SET u.path = CONCAT(c.path, u.id, '/') WHERE u.parent_id = ${coop.id}`);
+  const cadre = await staff(admin, '多组社干部', 'cadre', coop.id);
+  const s = await openPage();
+  const { page } = s;
+  try {
+    await staffLogin(page, cadre.username, '/directive-new.html');
+    await page.locator('#new-form').waitFor({ state: 'visible' });
+    const options = (await page.locator('#f-unit_id option').allInnerTexts()).map((o) => o.trim());
+    assert.equal(options.length, 104, 'the cooperative and its 103 groups');
+    assert.ok(options.some((o) => o.startsWith('多组103（')), 'the 103rd group is offered');
+    assertClean(s);
   } finally {
     await s.context.close();
   }

@@ -55,7 +55,17 @@ test('a head with one of everything: four rows in order, the right counts, each 
     await staffLogin(page, head.username);
     await page.waitForURL(`${BASE}/todo.html`);
     await page.locator('#todo-list').waitFor({ state: 'visible' });
-    assert.match(await visibleText(page, '#todo-who'), /^测试栋长王伯 · 栋长 · \d+月\d+日/);
+    // The name says 栋长 already: not said twice.
+    assert.match(await visibleText(page, '#todo-who'), /^测试栋长王伯 · \d+月\d+日/);
+    // 全部功能 on one line at 320 px.
+    await page.setViewportSize({ width: 320, height: 640 });
+    const lines = await page.locator('#todo-services').evaluate((a) => {
+      const r = document.createRange();
+      r.selectNodeContents(a);
+      return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size;
+    });
+    assert.equal(lines, 1, '全部功能 is on one line');
+    await page.setViewportSize({ width: 390, height: 844 });
     assert.deepEqual(await counts(page), [
       ['registrations', 1, '/building.html#pending'],
       ['directives', 1, '/directives.html'],

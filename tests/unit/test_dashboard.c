@@ -531,9 +531,9 @@ the_csv_has_a_line_per_row(void **state)
 	assert_int_equal(l.n, 4);
 	assert_memory_equal(l.b.data, "\xef\xbb\xbf单位,类型,在住人数,", 30);
 	assert_non_null(strstr(l.b.data, "\r\n一社,经济社,6,4,2,4,2,4,2,50.0%,"
-	    "50.0%,96.7%,3,2,66.7%,5,4,4,2,80.0%,50.0%,150\r\n"));
+	    "50.0%,96.7%,3,2,66.7%,5,4,4,2,80.0%,50.0%,2.5\r\n"));
 	assert_non_null(strstr(l.b.data, "\r\n西巷,户组,3,1,0,2,0,1,1,100.0%,"
-	    "100.0%,100.0%,1,1,100.0%,2,2,1,1,100.0%,100.0%,30\r\n"));
+	    "100.0%,100.0%,1,1,100.0%,2,2,1,1,100.0%,100.0%,0.5\r\n"));
 	/* A refusal hands over nothing. */
 	l.n = 0;
 	x = as(&leader);

@@ -38,6 +38,8 @@ function monthChoices() {
 // ---- The items editor ---------------------------------------------------------------------
 
 function renderItems() {
+  markItem(0);
+  errors.set('items', '');
   $('ct-items').replaceChildren(...items.map((it, i) => {
     const n = i + 1;
     // A move or delete that cannot be done is not offered (no greyed text).
@@ -153,9 +155,21 @@ $('f-month').addEventListener('change', () => {
 
 const chars = (s) => [...s].length;
 
+// The item in error is marked, and its message moves into it (under
+// its 事项 field), not under the whole list; n = 0 puts it back.
+const itemsErr = $('err-items');
+const itemsErrHome = itemsErr.nextElementSibling;
+
 function markItem(n) {
   for (const li of document.querySelectorAll('.ct-item')) li.classList.remove('ct-item_bad');
-  if (n) $(`item-${n}`)?.classList.add('ct-item_bad');
+  const li = n ? $(`item-${n}`) : null;
+  if (li) {
+    li.classList.add('ct-item_bad');
+    $(`item-title-${n}`).after(itemsErr);
+    $(`item-title-${n}`).setAttribute('aria-describedby', 'err-items');
+  } else if (itemsErr.parentNode !== itemsErrHome.parentNode) {
+    itemsErrHome.before(itemsErr);
+  }
 }
 
 $('ct-form').addEventListener('submit', async (ev) => {

@@ -133,29 +133,34 @@ function editor(e, v) {
         return;
       }
       const body = { status };
+      // Every missing thing is said at once; the first one gets the focus.
+      const wrong = [];
       if (e.photo_required && !ids.length) {
         v.photo.setError(PHOTO_NEEDED);
-        photoRoot.scrollIntoView({ block: 'center' });
-        $(`add-photo-${pos}`)?.focus({ preventScroll: true });
-        return;
+        wrong.push(() => {
+          photoRoot.scrollIntoView({ block: 'center' });
+          $(`add-photo-${pos}`)?.focus({ preventScroll: true });
+        });
       }
       if (ids.length) body.photo = ids[0];
       if (status === 'problem') {
         const text = note.value.trim();
         if (!text) {
           setFieldError({ error: noteErr, input: note }, NOTE_NEEDED);
-          note.focus();
-          return;
+          wrong.push(() => note.focus());
         }
         body.note = text;
         if (toggle.checked) {
           if (!cat.value) {
             setFieldError({ error: catErr, input: cat }, '请选择诉求类型');
-            cat.focus();
-            return;
+            wrong.push(() => cat.focus());
           }
           body.complaint = { category_id: Number(cat.value) };
         }
+      }
+      if (wrong.length) {
+        wrong[0]();
+        return;
       }
       setBusy(button, true, '正在提交');
       const r = await api.post(`/checklists/${encodeURIComponent(id)}/entries/${pos}`, body, { idempotencyKey: v.key(body) });

@@ -79,12 +79,16 @@ async function loadMine() {
 
 // ---- Completion per child unit ------------------------------------------------------------------
 
+// The month as a person says it: 本月, or 2026年11月.
+const monthWord = () => (month === thisMonth() ? '本月' : monthText(month));
+
 // A child without lists is one grey line, not bars of 0/0: a building
-// has none when it has no head (or nothing was issued this month).
+// has none when it has no head, or when the month was not issued (the
+// summary's `issued` says which).
 function emptyRow(r, noneIssued) {
   const u = r.unit || {};
   const building = u.kind === 'building';
-  const why = noneIssued ? '本月清单还没有下发' : building ? '无栋长' : '没有清单（下面的楼栋都未设栋长）';
+  const why = noneIssued ? `${monthWord()}清单还没有下发` : building ? '无栋长' : '没有清单（下面的楼栋都未设栋长）';
   return el('div', { class: 'duty-card cl-card_empty', id: `child-${u.id}`, 'data-unit': String(u.id) },
     el('div', 'duty-card__hd', el('p', 'duty-card__title', u.name || ''),
       building && !noneIssued ? el('span', 'duty-state duty-state_done', '无栋长') : null),
@@ -102,7 +106,8 @@ function rowOf(r, { total = false, noneIssued = false } = {}) {
   const meta = [];
   if (r.problems) meta.push(`${r.problems} 项有问题`);
   if (r.overdue) meta.push(`${r.overdue} 份超时`);
-  const metaNode = meta.length ? el('p', 'cl-total__meta cl-over', meta.join(' · ')) : (r.lists ? null : el('p', 'cl-total__meta', '没有清单（楼栋未设栋长，或本月没有模板）'));
+  const metaNode = meta.length ? el('p', 'cl-total__meta cl-over', meta.join(' · ')) : (r.lists ? null
+    : el('p', 'cl-total__meta', noneIssued ? `${monthWord()}清单还没有下发` : '没有清单（下面的楼栋都未设栋长）'));
   if (total) return el('div', { id: 'sum-total-row' }, name, el('div', 'cl-bars', ...lines), metaNode);
   const link = u.kind === 'building'
     ? (r.checklist_id ? `/checklist.html?id=${encodeURIComponent(r.checklist_id)}` : null)
@@ -127,9 +132,12 @@ async function loadSummary(unit) {
     if (unit) q.set('unit', String(unit));
     summary = await api.get(`/checklists/summary?${q}`);
     const t = { ...summary.total, unit: summary.unit };
-    $('sum-total').replaceChildren(rowOf(t, { total: true }));
+    // An older server says nothing of `issued`: then no list at all means
+    // none was issued.
+    const noneIssued = summary.issued === false || (summary.issued === undefined && !(t.lists > 0));
+    $('sum-total').replaceChildren(rowOf(t, { total: true, noneIssued }));
     const kids = Array.isArray(summary.children) ? summary.children : [];
-    box.replaceChildren(...kids.map((r) => rowOf(r, { noneIssued: !(t.lists > 0) })));
+    box.replaceChildren(...kids.map((r) => rowOf(r, { noneIssued })));
     if (!kids.length) box.append(emptyState('下面没有单位'));
     const left = (t.lists || 0) - (t.completed || 0);
     $('sum-actions').hidden = !sender || !(t.lists > 0);
@@ -202,13 +210,13 @@ async function start() {
     }
     const isRoot = roots.some((u) => String(u.id) === current);
     $('sum-crumb').hidden = isRoot;
-    $('sum-up').addEventListener('click', (ev) => {
-      if (history.length > 1 && document.referrer.startsWith(location.origin)) {
-        ev.preventDefault();
-        history.back();
-      }
-    });
-    if (!isRoot) $('sum-up').href = href({});
+    if (!isRoot) {
+      // 上一级 is the unit above this one (the caller's own unit at most).
+      $('sum-up').href = href({});
+      api.get(`/units/${encodeURIComponent(current)}`).then((u) => {
+        if (u && u.parent_id) $('sum-up').href = String(u.parent_id) === String(roots[0].id) ? href({}) : href({ unit: u.parent_id });
+      }).catch(() => {});
+    }
   }
   showContent();
   if (!$('mine').hidden) loadMine();

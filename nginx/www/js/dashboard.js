@@ -31,6 +31,9 @@ const pctNum = (v) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(
 const hours = (m) => `${Math.round(int(m) / 6) / 10}`;
 const ymd = (v) => (typeof v === 'string' ? v.slice(0, 10) : '');
 
+// "2026-11-03 至 2026-12-02", each date kept on one line.
+const rangeOf = (d) => [el('span', 'huzu-nobr', ymd(d.from)), ' 至 ', el('span', 'huzu-nobr', ymd(d.to))];
+
 function shiftDays(d, days) {
   const t = new Date(`${d}T00:00:00Z`);
   t.setUTCDate(t.getUTCDate() + days);
@@ -155,7 +158,7 @@ function tile(id, label, value, { sub = '', tone = '' } = {}) {
 
 function group(title, period, ...tiles) {
   return el('section', 'huzu-dash-group',
-    el('h2', 'huzu-dash-group__title', title, period ? el('span', 'huzu-dash-group__period', period) : null),
+    el('h2', 'huzu-dash-group__title', title, period ? el('span', 'huzu-dash-group__period', ...[].concat(period)) : null),
     el('div', 'huzu-tiles', ...tiles));
 }
 
@@ -167,7 +170,6 @@ function cards(d) {
   const cl = t.checklist || {};
   const dr = t.directives || {};
   const week = d.week && d.week.from ? `${ymd(d.week.from).slice(5)} 至 ${ymd(d.week.to).slice(5)}` : '本周';
-  const range = `${ymd(d.from)} 至 ${ymd(d.to)}`;
   return el('div', { class: 'huzu-dash-cards', id: 'dash-cards' },
     group('居住登记', '当前',
       tile('card-renters-active', '在住人员', String(int(r.active))),
@@ -176,7 +178,7 @@ function cards(d) {
     group('打卡巡查', `本周 ${week}`,
       tile('card-checkins-residence', '住户打卡', String(int(c.residence))),
       tile('card-checkins-patrol', '巡查打卡', String(int(c.patrol)))),
-    group('诉求', range,
+    group('诉求', rangeOf(d),
       tile('card-complaints-received', '收到诉求', String(int(cp.received))),
       tile('card-complaints-resolved', '已办结', String(int(cp.resolved))),
       tile('card-complaints-response', '响应率', pct(cp.response_rate)),
@@ -185,7 +187,7 @@ function cards(d) {
     group('月度清单', monthName(d.month),
       tile('card-checklist-completed', '已完成 / 清单数', `${int(cl.completed)} / ${int(cl.lists)}`),
       tile('card-checklist-rate', '完成率', pct(cl.rate))),
-    group('通知', range,
+    group('通知', rangeOf(d),
       tile('card-directives-read', '已读率', pct(dr.read_rate), { sub: `${int(dr.read)} / ${int(dr.receipts)} 人` }),
       tile('card-directives-done', '完成率', pct(dr.done_rate), { sub: `${int(dr.done)} / ${int(dr.needs_done ?? dr.receipts)} 人` })),
     group('志愿服务', monthName(d.month),
@@ -211,10 +213,12 @@ const COLUMNS = [
   ['志愿时长（小时）', (k) => hours(k.volunteer_minutes)],
 ];
 
+const titled = (node, title) => { node.title = title; return node; };
+
 function childTable(d, kids) {
   const kind = UNIT_KINDS[(kids[0] && kids[0].unit && kids[0].unit.kind) || ''] || '下级单位';
   const row = (k, head) => el('tr', { id: head ? 'dash-total-row' : `child-${k.unit.id}` },
-    el('th', { scope: 'row' }, head || unitLink(k.unit, 'huzu-drill', k.unit.name || '')),
+    el('th', { scope: 'row' }, head || titled(unitLink(k.unit, 'huzu-drill', k.unit.name || ''), k.unit.name || '')),
     ...COLUMNS.map(([, f]) => el('td', 'huzu-num', f(k))));
   return el('section', 'huzu-card huzu-dash-section',
     el('h2', 'huzu-section-title', `各${kind}`),
@@ -227,12 +231,54 @@ function childTable(d, kids) {
         el('tfoot', '', row(d.total || {}, `合计 · ${d.unit.name}`)))));
 }
 
-function chartSection(id, title, desc) {
+// The charts' colours and series, one legend each: the legend is HTML
+// above the chart (it wraps on a narrow phone instead of running into
+// the axis).
+const CHARTS = {
+  'chart-renters': [['在住', '#10aeff', (k) => int(k.renters?.active)], ['待审核', '#fa9d3b', (k) => int(k.renters?.pending)]],
+  'chart-rates': [
+    ['响应率', '#07c160', (k) => pctNum(k.complaints?.response_rate)],
+    ['解决率', '#10aeff', (k) => pctNum(k.complaints?.resolution_rate)],
+    ['满意率', '#fa9d3b', (k) => pctNum(k.complaints?.satisfaction_rate)]],
+  'chart-work': [
+    ['清单完成率', '#c8102e', (k) => pctNum(k.checklist?.rate)],
+    ['通知已读率', '#10aeff', (k) => pctNum(k.directives?.read_rate)],
+    ['通知完成率', '#07c160', (k) => pctNum(k.directives?.done_rate)]],
+};
+
+function chartSection(id, title, desc, empty = '') {
+  const legend = el('ul', { class: 'huzu-chart-legend', 'aria-hidden': 'true' },
+    ...CHARTS[id].map(([name, color]) => {
+      const dot = el('i', '');
+      dot.style.backgroundColor = color; // CSSOM: the CSP refuses style attributes
+      return el('li', '', dot, name);
+    }));
   return el('section', 'huzu-card huzu-dash-section huzu-dash-chart',
     el('h2', 'huzu-section-title', title),
-    el('p', 'huzu-stats-desc', desc),
-    el('div', { class: 'huzu-chart', id, role: 'img', 'aria-label': `${title}柱状图，数字见“各单位”表格` }));
+    el('p', 'huzu-stats-desc', ...[].concat(desc)),
+    empty ? el('p', { class: 'huzu-chart-empty', id: `${id}-empty` }, empty) : legend,
+    empty ? null : el('div', { class: 'huzu-chart', id, role: 'img', 'aria-label': `${title}条形图，数字见下面的表格` }));
 }
+
+// A short label for the axis (the full name is in the tooltip): what the
+// names share is dropped ("石马桥东一巷1号楼", "石马桥东二巷1号楼" → "一巷1号楼",
+// "二巷1号楼"); what is still long keeps a building's door number (its
+// end) or a unit's first words.
+function shortNames(kids) {
+  const names = kids.map((k) => [...(k.unit.name || '')]);
+  let common = 0;
+  if (names.length > 1) {
+    const min = Math.min(...names.map((n) => n.length));
+    while (common < min - 1 && names.every((n) => n[common] === names[0][common])) common++;
+  }
+  return names.map((n, i) => {
+    const rest = n.slice(common);
+    if (rest.length <= 7) return rest.join('');
+    return kids[i].unit.kind === 'building' ? `…${rest.slice(-6).join('')}` : `${rest.slice(0, 6).join('')}…`;
+  });
+}
+
+const esc = (t) => String(t).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function render(d, p) {
   const kids = (Array.isArray(d.children) ? d.children : []).filter((k) => k && k.unit && k.unit.id);
@@ -240,17 +286,17 @@ function render(d, p) {
     const key = String(k.unit.id);
     if (!units.has(key)) units.set(key, { ...k.unit, parent_id: d.unit.id });
   }
-  const range = `${ymd(d.from)} 至 ${ymd(d.to)}`;
   $('dash-title').textContent = `数据看板 · ${d.unit.name}`;
-  $('dash-who').textContent = `${UNIT_KINDS[d.unit.kind] || ''} · 诉求和通知：${range}`;
+  $('dash-who').replaceChildren(`${UNIT_KINDS[d.unit.kind] || ''} · 诉求和通知：`, ...rangeOf(d));
   document.title = `户组 · 数据看板 · ${d.unit.name}`;
   $('f-from').value = ymd(d.from) || p.from;
   $('f-to').value = ymd(d.to) || p.to;
   const parts = [cards(d)];
   if (kids.length) {
+    const noRates = kids.every((k) => CHARTS['chart-rates'].every(([, , f]) => f(k) == null));
     parts.push(el('div', 'huzu-dash-charts',
       chartSection('chart-renters', '在住与待审', '各单位在住人员和待审核登记'),
-      chartSection('chart-rates', '诉求三率', `响应率、解决率、满意率（${range}）`),
+      chartSection('chart-rates', '诉求三率', ['响应率、解决率、满意率（', ...rangeOf(d), '）'], noRates ? '这段时间没有诉求，暂无三率' : ''),
       chartSection('chart-work', '清单与通知', `${monthName(d.month)}清单完成率，通知已读率、完成率`)));
     parts.push(childTable(d, kids));
   } else {
@@ -273,36 +319,43 @@ async function drawCharts(kids) {
     for (const n of document.querySelectorAll('.huzu-dash-chart')) n.hidden = true;
     return;
   }
+  // Horizontal bars: a row per unit, however many, each ~28 px high.
   const names = kids.map((k) => k.unit.name || '');
-  const axis = { type: 'category', data: names, axisLabel: { interval: 0, rotate: kids.length > 3 ? 30 : 0, fontSize: 12 } };
-  const base = { textStyle: { fontSize: 13 }, animation: false, legend: { top: 0, itemGap: 12 }, grid: { left: 44, right: 12, top: 40, bottom: 64 } };
-  const percent = { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } };
-  const bars = (items, stack) => items.map(([name, color, f]) => ({ type: 'bar', name, stack, itemStyle: { color }, data: kids.map(f) }));
-  const draw = (id, option) => {
+  const short = shortNames(kids);
+  const fmt = (v, unit) => (v == null ? '—' : `${v}${unit}`);
+  const draw = (id, { stack = '', unit = '', max } = {}) => {
     const node = $(id);
     if (!node) return;
+    const series = CHARTS[id];
+    const row = stack ? 28 : 12 * series.length + 10;
+    node.style.height = `${Math.max(140, kids.length * row + 40)}px`;
     const c = echarts.init(node, null, { renderer: 'canvas' });
-    c.setOption({ ...base, ...option });
+    c.setOption({
+      textStyle: { fontSize: 13 },
+      animation: false,
+      legend: { show: false },
+      grid: { left: 4, right: 20, top: 28, bottom: 8, containLabel: true },
+      tooltip: {
+        trigger: 'axis',
+        axisPointer: { type: 'shadow' },
+        confine: true,
+        formatter: (ps) => {
+          const list = Array.isArray(ps) ? ps : [ps];
+          const i = list.length ? list[0].dataIndex : 0;
+          return [`<b>${esc(names[i])}</b>`, ...list.map((p) => `${p.marker}${esc(p.seriesName)}：${esc(fmt(p.value, unit))}`)].join('<br>');
+        },
+      },
+      xAxis: { type: 'value', position: 'top', max, minInterval: 1, axisLabel: { formatter: `{value}${unit}`, fontSize: 12 } },
+      yAxis: { type: 'category', inverse: true, data: short, axisTick: { show: false }, axisLabel: { interval: 0, fontSize: 13, color: '#333' } },
+      series: series.map(([name, color, f]) => ({
+        type: 'bar', name, stack: stack || undefined, itemStyle: { color }, barMaxWidth: 18, data: kids.map(f),
+      })),
+    });
     charts.push(c);
   };
-  draw('chart-renters', {
-    tooltip: { trigger: 'axis' }, xAxis: axis, yAxis: { type: 'value', minInterval: 1 },
-    series: bars([['在住', '#10aeff', (k) => int(k.renters?.active)], ['待审核', '#fa9d3b', (k) => int(k.renters?.pending)]], 'r'),
-  });
-  draw('chart-rates', {
-    tooltip: { trigger: 'axis', valueFormatter: (v) => (v == null ? '—' : `${v}%`) }, xAxis: axis, yAxis: percent,
-    series: bars([
-      ['响应率', '#07c160', (k) => pctNum(k.complaints?.response_rate)],
-      ['解决率', '#10aeff', (k) => pctNum(k.complaints?.resolution_rate)],
-      ['满意率', '#fa9d3b', (k) => pctNum(k.complaints?.satisfaction_rate)]]),
-  });
-  draw('chart-work', {
-    tooltip: { trigger: 'axis', valueFormatter: (v) => (v == null ? '—' : `${v}%`) }, xAxis: axis, yAxis: percent,
-    series: bars([
-      ['清单完成率', '#c8102e', (k) => pctNum(k.checklist?.rate)],
-      ['通知已读率', '#10aeff', (k) => pctNum(k.directives?.read_rate)],
-      ['通知完成率', '#07c160', (k) => pctNum(k.directives?.done_rate)]]),
-  });
+  draw('chart-renters', { stack: 'r' });
+  draw('chart-rates', { unit: '%', max: 100 });
+  draw('chart-work', { unit: '%', max: 100 });
 }
 
 window.addEventListener('resize', () => { for (const c of charts) c.resize(); });

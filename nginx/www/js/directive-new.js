@@ -18,6 +18,22 @@ let corrects = null;
 
 // ---- The range: the sender's units and those under them --------------------------------
 
+// Every unit of a kind under one root, page after page (a cooperative
+// may hold more than one page of groups).
+async function unitsOf(within, kind) {
+  const items = [];
+  let after = '';
+  for (let i = 0; i < 100; i++) {
+    const q = new URLSearchParams({ within: String(within), kind, limit: '100' });
+    if (after) q.set('after', after);
+    const page = await api.get(`/units?${q}`);
+    items.push(...(page.items || []));
+    if (!page.next) break;
+    after = String(page.next);
+  }
+  return items;
+}
+
 async function loadUnits(roles) {
   const roots = [];
   const seen = new Set();
@@ -29,14 +45,12 @@ async function loadUnits(roles) {
   const below = { village: ['cooperative', 'group'], cooperative: ['group'], group: ['building'] };
   const asks = [];
   for (const u of roots) {
-    for (const kind of below[u.kind] || []) {
-      asks.push(api.get(`/units?within=${encodeURIComponent(u.id)}&kind=${kind}&limit=100`));
-    }
+    for (const kind of below[u.kind] || []) asks.push(unitsOf(u.id, kind));
   }
-  const pages = await Promise.all(asks);
+  const lists = await Promise.all(asks);
   const all = new Map();
   for (const u of roots) all.set(String(u.id), { ...u, parent_id: null });
-  for (const p of pages) for (const u of p.items || []) if (!all.has(String(u.id))) all.set(String(u.id), u);
+  for (const l of lists) for (const u of l) if (!all.has(String(u.id))) all.set(String(u.id), u);
   // Depth-first from the roots, children in id order: a tree in a list.
   const kids = new Map();
   for (const u of all.values()) {

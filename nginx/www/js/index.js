@@ -206,6 +206,15 @@ function setUnread(n) {
   $('home-complaints-desc').textContent = n > 0 ? `有 ${n} 条新进展，点开查看` : '查看办理进度和答复';
 }
 
+// 办事 shows staff only what their roles open: a head is not offered
+// 数据看板 or 站点管理 to be refused there.
+function servicesFor(me) {
+  if (!me || !me.user || me.user.kind !== 'staff') return;
+  const roles = Array.isArray(me.roles) ? me.roles.map((r) => r.role) : [];
+  $('svc-dashboard').hidden = !roles.some((r) => r === 'cadre' || r === 'admin');
+  $('svc-stations').hidden = !roles.some((r) => r === 'station_manager' || r === 'admin');
+}
+
 async function loadComplaintsEntry() {
   if (!auth.loggedIn) {
     setUnread(0);
@@ -213,6 +222,7 @@ async function loadComplaintsEntry() {
   }
   try {
     const me = await fetchMe();
+    servicesFor(me);
     if (me && me.user && me.user.kind === 'staff') {
       $('home-report').hidden = true;
       if (Array.isArray(me.roles) && me.roles.some((r) => CHAIN_ROLES.includes(r.role))) loadTodoEntry();

@@ -135,9 +135,9 @@ async function load({ quiet = false } = {}) {
     if (failed) throw failed.reason;
     const user = me.value.user || {};
     const roles = Array.isArray(me.value.roles) ? me.value.roles : [];
-    // A role the name already ends with (联社党委管理员, 王栋长) is not said twice.
+    // A role the name already says (联社党委管理员, 王栋长, 栋长陈伯) is not said twice.
     const names = [...new Set(roles.map((r) => ROLE_NAMES[r.role])
-      .filter((n) => n && !String(user.display_name || '').endsWith(n)))].join('、');
+      .filter((n) => n && !String(user.display_name || '').includes(n)))].join('、');
     $('todo-who').replaceChildren([user.display_name, names].filter(Boolean).join(' · '), ' · ',
       el('span', 'huzu-nobreak', today()));
     render(todo.value);
