@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,6 +11,7 @@
 #include "policy.h"
 #include "units.h"
 #include "uploads.h"
+#include "utf8.h"
 
 #define SHANGHAI (8 * 3600)
 
@@ -228,12 +230,14 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_REMIND_LOCK] =
 	    "SELECT COUNT(*) FROM checklists"
 	    " WHERE month = ? AND unit_path LIKE CONCAT(?, '%') FOR UPDATE",
-	/* Arguments: now, now, then TO_REMIND's. */
+	/* Arguments: the month's name ("12月"), now, now, then
+	 * TO_REMIND's. A reminder may be of a month already over: it names
+	 * the month, never "this month". */
 	[STMT_REMIND_NOTIFY] =
 	    "INSERT INTO notifications (user_id, kind, subject_id, text,"
 	    " created_at, next_try_at)"
 	    " SELECT r.user_id, 'checklist.remind', MIN(c.id),"
-	    " LEFT(CONCAT('请尽快完成本月工作清单：',"
+	    " LEFT(CONCAT('请尽快完成', ?, '工作清单：',"
 	    "  IF(COUNT(*) > 1, CONCAT(COUNT(*), ' 栋楼'), MIN(u.name)),"
 	    "  '还有 ', SUM(c.items - c.items_done), ' 项未完成'), 200),"
 	    " FROM_UNIXTIME(?), FROM_UNIXTIME(?)"
@@ -833,6 +837,32 @@ tick_tx(const struct hz_ctx *x, void *p)
 	return hz_audit(x, 0, "checklist.tick", "checklist", j->id, detail);
 }
 
+/* A complaint opened from an entry says "<item title>：<note>", within
+ * the complaint text rule (5 to 500 characters): the note has the room
+ * the title leaves. */
+static enum hz_status
+complaint_note_fits(const struct hz_ctx *x, const char *title,
+                    const char *note)
+{
+	const struct hz_rule *t = &hz_complaint_rules.text;
+	long long used = hz_utf8_count(title, strlen(title)) + 1;
+	long long n = note ? hz_utf8_count(note, strlen(note)) : 0;
+	struct hz_refusal r = { HZ_ERR_INVALID, "validation_failed", "note",
+	    NULL, 0 };
+
+	if (n + used > t->max)
+		r.message = hz_arena_printf(x->arena, "同时提交诉求时，备注最多"
+		    " %lld 个字（诉求内容是“这一项的名称：备注”，共 %lld 个字"
+		    "以内），请精简备注", (long long)t->max - used,
+		    (long long)t->max);
+	else if (n + used < t->min)
+		r.message = hz_arena_printf(x->arena, "同时提交诉求时，备注至少"
+		    " %lld 个字，请把问题写清楚", (long long)t->min - used);
+	else
+		return HZ_OK;
+	return r.message ? hz_refuse(x, &r) : HZ_ERR_NOMEM;
+}
+
 /* One try at a tick, on the list as read now; *moved when someone else
  * changed the list between that read and the transaction. */
 static enum hz_status
@@ -890,6 +920,8 @@ tick_once(const struct hz_ctx *x, uint64_t id, int position,
 	/* An entry's complaint is opened once. */
 	if (HZ_ID(&en[E_COMPLAINT]) != 0)
 		j.category = 0;
+	if (j.category && (rc = complaint_note_fits(x, en[E_TITLE].s, j.note)))
+		return rc;
 	if (in->photo && in->photo != HZ_ID(&en[E_UPLOAD])) {
 		if ((rc = hz_uploads_owned(x, &in->photo, 1))) {
 			if (rc != HZ_ERR_INVALID)
@@ -1031,12 +1063,23 @@ remind_tx(const struct hz_ctx *x, void *p)
 	struct remind_job *j = p;
 	long long now = (long long)x->now;
 	struct hz_db_result r;
+	char current[8];
+	const char *name;
 	enum hz_status rc;
 
+	/* "12月", with its year when that is not this one ("2025年12月"). */
+	hz_checklist_month(x->now, current);
+	name = strncmp(current, j->month, 4) == 0
+	    ? hz_arena_printf(x->arena, "%d月", atoi(j->month + 5))
+	    : hz_arena_printf(x->arena, "%.4s年%d月", j->month,
+	    atoi(j->month + 5));
+	if (name == NULL)
+		return HZ_ERR_NOMEM;
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REMIND_LOCK,
 	    HZ_ARGS(HZ_ARG_STR(j->month), HZ_ARG_STR(j->path)), NULL)) ||
 	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_REMIND_NOTIFY,
-	    HZ_ARGS(HZ_ARG_I64(now), HZ_ARG_I64(now), HZ_ARG_STR(j->month),
+	    HZ_ARGS(HZ_ARG_STR(name), HZ_ARG_I64(now), HZ_ARG_I64(now),
+	    HZ_ARG_STR(j->month),
 	    HZ_ARG_STR(j->path), HZ_ARG_I64(now - 3600)), &r)))
 		return rc;
 	j->reminded = (long long)r.affected;

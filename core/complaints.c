@@ -822,6 +822,10 @@ hz_complaint_file_on_duty(const struct hz_ctx *x, uint64_t building,
 	*id = 0;
 	if (x->caller == NULL || !x->caller->staff)
 		return HZ_ERR_FORBIDDEN;
+	/* The text is made from the entry's note: the same rule as a
+	 * resident's, said on the note. */
+	if (!hz_rule_ok(&hz_complaint_rules.text, text, false))
+		return hz_refuse_rule(x, "note", &hz_complaint_rules.text);
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CATEGORY,
 	    HZ_ARGS(HZ_ARG_I64((long long)category)), &cat)))
 		return rc;

@@ -110,7 +110,8 @@ enum hz_status hz_complaint_submit(const struct hz_ctx *,
  * and timed like a resident's, with the staff member as the one who filed
  * it (their role on the timeline), and runs in the caller's transaction
  * if any. The caller checked their right at the building. 422 on
- * `complaint` for an unknown or inactive category. */
+ * `complaint` for an unknown or inactive category, on `note` (what the
+ * text is made from) for a text that breaks the complaint text rule. */
 enum hz_status hz_complaint_file_on_duty(const struct hz_ctx *,
                                          uint64_t building, uint64_t category,
                                          const char *text, uint64_t photo,

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "csv.h"
 #include "directives.h"
+#include "log.h"
 #include "policy.h"
 #include "units.h"
 #include "uploads.h"
@@ -41,10 +42,13 @@ enum { RECEIPT_ROW(HZ_COL_ENUM, HZ_COL_ENUM) R__NCOLS };
 #define IN_STATE \
 	" AND (? = 'all' OR (? = 'unread' AND r.read_at IS NULL)" \
 	"  OR (? = 'undone' AND r.done_at IS NULL))"
-/* Not reminded within the hour before now (the argument). */
+/* Not reminded within the hour before now (the argument), and still
+ * able to sign in: a disabled account is neither told nor counted. */
 #define REMINDABLE \
 	" AND (r.reminded_at IS NULL" \
-	"  OR r.reminded_at <= FROM_UNIXTIME(?) - INTERVAL 1 HOUR)"
+	"  OR r.reminded_at <= FROM_UNIXTIME(?) - INTERVAL 1 HOUR)" \
+	" AND EXISTS (SELECT 1 FROM users ru WHERE ru.id = r.user_id" \
+	"  AND ru.disabled = 0)"
 
 enum {
 	STMT_GET, STMT_RECEIPT, STMT_FILES, STMT_CORRECTIONS, STMT_CHILDREN,
@@ -93,8 +97,10 @@ static const char *const sql[STMT__MAX] = {
 	/* The fan-out: one receipt per user holding one of the roles (two
 	 * arguments) at a unit under the path, placed at the first of their
 	 * units (the lowest id: paths compare as text, '/10/' before '/8/');
-	 * disabled accounts get none. The role follows the kind of the unit
-	 * (a head at a building, a leader at a group). */
+	 * disabled accounts get none, nor does the sender (the last
+	 * argument): a leader writing to their own group's leaders is not
+	 * one of their recipients. The role follows the kind of the unit (a
+	 * head at a building, a leader at a group). */
 	[STMT_FAN_OUT] =
 	    "INSERT INTO directive_receipts (directive_id, user_id, role,"
 	    " unit_id, unit_path)"
@@ -105,7 +111,7 @@ static const char *const sql[STMT__MAX] = {
 	    "  FROM role_assignments ra JOIN units un ON un.id = ra.unit_id"
 	    "  JOIN users u ON u.id = ra.user_id"
 	    "  WHERE un.path LIKE CONCAT(?, '%') AND ra.role IN (?, ?)"
-	    "  AND u.disabled = 0 GROUP BY ra.user_id) f"
+	    "  AND u.disabled = 0 AND ra.user_id <> ? GROUP BY ra.user_id) f"
 	    " JOIN units n ON n.id = f.unit",
 	[STMT_RECIPIENTS] = "UPDATE directives SET recipients = ? WHERE id = ?",
 	/* One notification per receipt of the directive (kind, text, now
@@ -516,9 +522,13 @@ hz_directive_get(const struct hz_ctx *x, uint64_t id, struct hz_directive *o)
 struct send_job {
 	const struct hz_directive_input *in;
 	const struct hz_unit *unit;
+	const char *kinds[HZ_DIRECTIVE_FILES];   /* of in->files */
+	const char *corrects_title;
 	uint64_t id;
 	long long recipients;
 };
+
+int hz_directive_readback_faults;
 
 static enum hz_status
 send_tx(const struct hz_ctx *x, void *p)
@@ -550,8 +560,8 @@ send_tx(const struct hz_ctx *x, void *p)
 		    HZ_ARG_I64((long long)in->files[i])), NULL)))
 			return rc;
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FAN_OUT, HZ_ARGS(
-	    id, HZ_ARG_STR(j->unit->path), HZ_ARG_STR(r1), HZ_ARG_STR(r2)),
-	    &r)))
+	    id, HZ_ARG_STR(j->unit->path), HZ_ARG_STR(r1), HZ_ARG_STR(r2),
+	    HZ_ARG_I64((long long)x->caller->id)), &r)))
 		return rc;
 	/* Nobody to send to: nothing is kept. */
 	if ((j->recipients = (long long)r.affected) == 0)
@@ -576,11 +586,67 @@ send_tx(const struct hz_ctx *x, void *p)
 	    (unsigned long long)in->corrects_id));
 }
 
-/* Up to 3 photos or one PDF, each once, all the caller's own. */
-static enum hz_status
-check_files(const struct hz_ctx *x, const struct hz_directive_input *in)
+/* A time as detail() shows one: whole seconds, as the send stored it. */
+static const char *
+shown(const struct hz_ctx *x, time_t t)
 {
-	const char *kinds[HZ_DIRECTIVE_FILES];
+	struct tm tm;
+	char db[32];
+
+	gmtime_r(&t, &tm);
+	if (strftime(db, sizeof(db), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		return NULL;
+	return hz_time_local(x->arena, db);
+}
+
+/* The sender's view of a directive just sent, from the job alone: what
+ * detail() would read back, but for the per-child counts (none). */
+static void
+as_sent(const struct hz_ctx *x, const struct send_job *j,
+        struct hz_directive *o)
+{
+	const struct hz_directive_input *in = j->in;
+
+	memset(o, 0, sizeof(*o));
+	o->id = j->id;
+	o->title = in->title;
+	o->body = in->body;
+	o->audience = in->audience;
+	o->unit = (struct hz_directive_ref){ j->unit->id, j->unit->name,
+	    j->unit->kind };
+	o->sender = (struct hz_directive_ref){ x->caller->id,
+	    x->caller->display_name, NULL };
+	o->deadline = shown(x, in->deadline);
+	o->created_at = shown(x, x->now);
+	o->needs_done = in->needs_done;
+	o->corrects_id = in->corrects_id;
+	o->corrects_title = j->corrects_title;
+	for (size_t i = 0; i < in->nfiles && i < HZ_DIRECTIVE_FILES; i++)
+		o->files[o->nfiles++] = (struct hz_directive_file){
+		    in->files[i], j->kinds[i] };
+	/* Nobody has read it yet, and the deadline is ahead. */
+	o->sender_view = true;
+	o->counts.recipients = j->recipients;
+}
+
+/* The detail of a directive just sent; tests make it fail through
+ * hz_directive_readback_faults. */
+static enum hz_status
+read_back(const struct hz_ctx *x, uint64_t id, struct hz_directive *o)
+{
+	if (hz_directive_readback_faults > 0) {
+		hz_directive_readback_faults--;
+		return HZ_ERR_DB;
+	}
+	return detail(x, id, false, o);
+}
+
+/* Up to 3 photos or one PDF, each once, all the caller's own; their
+ * kinds land in kinds[]. */
+static enum hz_status
+check_files(const struct hz_ctx *x, const struct hz_directive_input *in,
+            const char **kinds)
+{
 	size_t pdfs = 0;
 	enum hz_status rc;
 
@@ -631,7 +697,7 @@ hz_directive_send(const struct hz_ctx *x, const struct hz_directive_input *in,
 		return hz_refuse(x, &deadline_past);
 	if (in->deadline > x->now + HZ_DIRECTIVE_DAYS * 86400LL)
 		return hz_refuse(x, &deadline_far);
-	if ((rc = check_files(x, in)))
+	if ((rc = check_files(x, in, j.kinds)))
 		return rc;
 	if (in->corrects_id) {
 		struct hz_db_result r;
@@ -643,10 +709,22 @@ hz_directive_send(const struct hz_ctx *x, const struct hz_directive_input *in,
 			return hz_refuse(x, &unknown_correction);
 		if (rc)
 			return rc;
+		j.corrects_title = HZ_CELL(&r, 0, D_TITLE)->s;
 	}
 	if ((rc = hz_tx(x, send_tx, &j)))
 		return rc;
-	return detail(x, j.id, false, out);
+	/* Sent and committed: from here the answer is a success. A 5xx
+	 * would make the dispatcher forget the Idempotency-Key, and the
+	 * phone's retry would send it all again. A failed read-back is
+	 * tried once more, then answered from what was sent. */
+	if ((rc = read_back(x, j.id, out)) == HZ_OK ||
+	    (rc = read_back(x, j.id, out)) == HZ_OK)
+		return HZ_OK;
+	hz_warn("directive sent, read back failed", "directive=%llu status=%s",
+	    (unsigned long long)j.id, hz_status_str(rc));
+	hz_refuse_clear(x);
+	as_sent(x, &j, out);
+	return HZ_OK;
 }
 
 /* ---- Lists ---- */

@@ -95,12 +95,17 @@ struct hz_directive_input {
 };
 
 /* Sends a directive (DIRECTIVE_SEND at the unit): one transaction makes
- * it, its files, a receipt per recipient and a notification each. 404
- * outside scope, 403 without the right, 422 no_recipients when nobody of
- * the audience is under the unit. *out is the sender's view. */
+ * it, its files, a receipt per recipient (never the sender) and a
+ * notification each. 404 outside scope, 403 without the right, 422
+ * no_recipients when nobody of the audience but the sender is under the
+ * unit. *out is the sender's view. Once committed it is HZ_OK: when the
+ * directive cannot be read back, *out is made from what was sent, with
+ * no children. */
 enum hz_status hz_directive_send(const struct hz_ctx *,
                                  const struct hz_directive_input *,
                                  struct hz_directive *out);
+/* For tests: the next this many read-backs after a send fail. */
+extern int hz_directive_readback_faults;
 
 /* The directive as the caller sees it: its recipients (a first read sets
  * read_at) and staff who may send in its unit (counts, children); 404 for

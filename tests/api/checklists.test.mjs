@@ -28,6 +28,8 @@ const FIX = path.join(testDir, 'checklist-fixtures');
 const monthOf = (t) => new Date(t + 8 * 3600e3).toISOString().slice(0, 7);
 const MONTH = monthOf(Date.now());
 const FIRST = `${MONTH}-01T00:00:01+08:00`;
+const PDF = Buffer.from(`%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n`
+  + `2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`, 'latin1');
 const DEMO_ITEMS = [
   { title: '消防器材检查', photo_required: true },
   { title: '出租屋登记核对', photo_required: false },
@@ -209,6 +211,12 @@ describe('issuing and ticking', () => {
     const e = expectInvalid(await tick(headA.token, listA, 1, { status: 'ok' }), ['photo']);
     assert.equal(e.fields.photo, '这一项需要拍照：请先拍一张现场照片');
     expectInvalid(await tick(headA.token, listA, 1, { status: 'ok', photo: theirs }), ['photo']);
+    // A PDF of theirs is no photo either.
+    const pdf = expectStatus(await api('POST', '/api/v1/uploads', headA.token, {
+      body: PDF, headers: { 'content-type': 'application/pdf' },
+    }), 201, 'pdf upload');
+    assert.equal(pdf.kind, 'pdf');
+    expectInvalid(await tick(headA.token, listA, 1, { status: 'ok', photo: pdf.id }), ['photo']);
     let l = expectStatus(await tick(headA.token, listA, 1, { status: 'ok', photo }), 200);
     assert.equal(l.items_done, 1);
     assert.equal(l.entries[0].status, 'ok');
@@ -244,6 +252,12 @@ describe('issuing and ticking', () => {
     expectError(await api('GET', `${LISTS}/${listA}`, headB.token), 404, 'not_found');
     expectError(await tick(headA.token, listA, 5, { status: 'ok' }), 404, 'not_found');
     expectError(await tick(headA.token, listB, 2, { status: 'ok' }), 404, 'not_found');
+    // The complaint reads "安全隐患排查：<note>" within 500 characters:
+    // a note too long for that is refused on the note, saying how long.
+    const long = expectInvalid(await tick(headA.token, listA, 4, {
+      status: 'problem', note: '线'.repeat(499), complaint: { category_id: categoryId },
+    }), ['note']);
+    assert.match(long.fields.note, /493/);
     // The last item: a problem, filed as a complaint at the building.
     l = expectStatus(await tick(headA.token, listA, 4, {
       status: 'problem', note: '二楼电线私拉乱接', complaint: { category_id: categoryId },
@@ -288,6 +302,9 @@ describe('issuing and ticking', () => {
     assert.deepEqual(expectStatus(await api('POST', `${LISTS}/remind`, admin, { json: { unit_id: group } }), 200), { reminded: 0 });
     const n = expectStatus(await api('GET', '/api/v1/notifications', headB.token), 200);
     assert.deepEqual(n.items.map((i) => i.kind).sort(), ['checklist.new', 'checklist.remind']);
+    // It names the month it is about.
+    const text = n.items.find((i) => i.kind === 'checklist.remind').text;
+    assert.ok(text.startsWith(`请尽快完成${Number(MONTH.slice(5))}月工作清单：`), text);
     expectError(await api('POST', `${LISTS}/remind`, headA.token, { json: { unit_id: bA } }), 403, 'forbidden');
     expectInvalid(await api('POST', `${LISTS}/remind`, admin, { json: { unit_id: 'x' } }), ['unit_id']);
     expectInvalid(await api('POST', `${LISTS}/remind`, admin, { json: {} }), ['unit_id']);

@@ -336,3 +336,44 @@ describe('PDF files', () => {
       ['photo']);
   });
 });
+
+describe('the sender and the recipients', () => {
+  test('a leader writing to their own group is no recipient of it', async () => {
+    const admin = await staff('admin');
+    const leader = await person(admin, 'lead', 'group_leader', w.g1);
+    // To the leaders of g1: only the sender is one, so nobody is left.
+    const title = `组长自发${tag}`;
+    const e = expectError(await send(leader.token, body({ unit_id: w.g1, audience: 'leaders', title })), 422, 'no_recipients');
+    assert.ok(e.fields.unit_id);
+    assert.equal(Number(sql(`SELECT COUNT(*) FROM directives WHERE title = '${title}'`)[0][0]), 0);
+    // To both: the heads of g1, not the leader.
+    const d = expectStatus(await send(leader.token, body({ unit_id: w.g1, audience: 'both', title })), 201, 'to both');
+    assert.equal(d.counts.recipients, 2);
+    assert.equal(d.receipt, null);
+    assert.deepEqual(d.children.map((c) => [c.unit.id, c.recipients]), [[w.b1, 1], [w.b2, 1]]);
+    assert.equal((await notesOf(leader, 'directive.new', d.id)).length, 0);
+    assert.equal((await notesOf(w.h1, 'directive.new', d.id)).length, 1);
+    // The admin's to the same group reaches the leader.
+    const a = expectStatus(await send(admin, body({ unit_id: w.g1, audience: 'both' })), 201, 'admin to both');
+    assert.equal(a.counts.recipients, 3);
+    assert.equal((await notesOf(leader, 'directive.new', a.id)).length, 1);
+  });
+
+  test('done sent at once with different notes: the first is kept, audited once', async () => {
+    const admin = await staff('admin');
+    const d = expectStatus(await send(admin, body({ unit_id: w.b2 })), 201, 'to b2');
+    assert.equal(d.counts.recipients, 1);
+    const notes = Array.from({ length: 8 }, (_, i) => `第${i + 1}次报告：已清理`);
+    const answers = await Promise.all(notes.map((note) =>
+      api('POST', `${DIRECTIVES}/${d.id}/done`, w.h2.token, { json: { note } })));
+    const kept = answers.map((r) => expectStatus(r, 200, 'done at once').receipt.done_note);
+    // Every answer shows the one note that was kept, and it is one sent.
+    assert.equal(new Set(kept).size, 1, JSON.stringify(kept));
+    assert.ok(notes.includes(kept[0]));
+    const [[note, doneAt]] = sql(`SELECT done_note, done_at FROM directive_receipts WHERE directive_id = ${d.id}`);
+    assert.equal(note, kept[0]);
+    assert.ok(doneAt);
+    const [[n]] = sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'directive.done' AND target_id = ${d.id}`);
+    assert.equal(Number(n), 1);
+  });
+});

@@ -2,7 +2,8 @@
  * (once per building with a head), ticking with its photo and note rules,
  * a complaint opened in the same transaction, the summary per child unit
  * worked out by hand, reminders once an hour, and the staff home's
- * counts. Each test takes a month of its own in the future, so reruns on
+ * counts. Each test takes a month of its own in the future (2030 to
+ * 2036, round and round, cleared before it is taken again), so reruns on
  * one database never meet an issued template. */
 #include "unit.h"
 
@@ -14,6 +15,7 @@
 #include "dbfixture.h"
 #include "home.h"
 #include "uploads.h"
+#include "utf8.h"
 
 #define HOUR 3600
 #define DAY  86400
@@ -21,15 +23,35 @@
 enum {
 	S_LAST_MONTH, S_UPLOAD, S_CATEGORY, S_NOTIFIED, S_COMPLAINT,
 	S_DIRECTIVE, S_RECEIPT, S_DISABLE, S_LISTS_AT, S_AGE, S_UPLOAD_KEPT,
+	S_CLEAR_ENTRIES, S_CLEAR_LISTS, S_CLEAR_ITEMS, S_CLEAR_TEMPLATE,
+	S_PDF, S_REMIND_TEXT,
 	S__MAX
 };
 static const char *const sql[S__MAX] = {
+	/* The month a test took last (the newest template of the tests'
+	 * years). */
 	[S_LAST_MONTH] =
-	    "SELECT COALESCE(MAX(month), '2029-12') FROM checklist_templates"
-	    " WHERE month >= '2030-01' AND month < '2037-01' AND ? > 0",
+	    "SELECT COALESCE(MAX(month), '2029-12') FROM (SELECT month"
+	    " FROM checklist_templates WHERE month >= '2030-01'"
+	    " AND month < '2037-01' AND ? > 0 ORDER BY id DESC LIMIT 1) t",
 	[S_UPLOAD] =
 	    "INSERT INTO uploads (user_id, sha256, width, height, bytes)"
 	    " VALUES (?, REPEAT('a', 64), 10, 10, 100)",
+	/* What an earlier run left in a month taken again. */
+	[S_CLEAR_ENTRIES] =
+	    "DELETE e FROM checklist_entries e JOIN checklists c"
+	    " ON c.id = e.checklist_id WHERE c.month = ?",
+	[S_CLEAR_LISTS] = "DELETE FROM checklists WHERE month = ?",
+	[S_CLEAR_ITEMS] =
+	    "DELETE i FROM checklist_template_items i JOIN checklist_templates t"
+	    " ON t.id = i.template_id WHERE t.month = ?",
+	[S_CLEAR_TEMPLATE] = "DELETE FROM checklist_templates WHERE month = ?",
+	[S_PDF] =
+	    "INSERT INTO uploads (user_id, kind, sha256, width, height, bytes)"
+	    " VALUES (?, 'pdf', REPEAT('b', 64), 0, 0, 100)",
+	[S_REMIND_TEXT] =
+	    "SELECT text FROM notifications WHERE user_id = ?"
+	    " AND kind = 'checklist.remind' ORDER BY id DESC LIMIT 1",
 	[S_CATEGORY] =
 	    "SELECT id FROM complaint_categories WHERE code = 'noise' AND ? > 0",
 	[S_NOTIFIED] =
@@ -55,13 +77,17 @@ static const char *const sql[S__MAX] = {
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_checklists",
     sql);
 
-/* The next month no template holds yet, from 2030 on; *now is 08:00 on
- * its first day, Shanghai. */
+/* The month after the one the last test took, from 2030-01 to 2036-12
+ * and round again, cleared of what an earlier run left there; *now is
+ * 08:00 on its first day, Shanghai. */
 static const char *
 fresh_month(time_t *now)
 {
+	static const int clear[] = { S_CLEAR_ENTRIES, S_CLEAR_LISTS,
+	    S_CLEAR_ITEMS, S_CLEAR_TEMPLATE };
 	struct hz_db_result r;
 	struct tm tm = { 0 };
+	const char *month;
 	int y, m;
 
 	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_LAST_MONTH,
@@ -72,11 +98,17 @@ fresh_month(time_t *now)
 		y++;
 		m = 1;
 	}
+	if (y > 2036)
+		y = 2030;
+	month = hz_arena_printf(fx.arena, "%04d-%02d", y, m);
+	for (size_t i = 0; i < sizeof(clear) / sizeof(clear[0]); i++)
+		assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts,
+		    (size_t)clear[i], HZ_ARGS(HZ_ARG_STR(month)), NULL), HZ_OK);
 	tm.tm_year = y - 1900;
 	tm.tm_mon = m - 1;
 	tm.tm_mday = 1;
 	*now = timegm(&tm);     /* 00:00 UTC is 08:00 in Shanghai */
-	return hz_arena_printf(fx.arena, "%04d-%02d", y, m);
+	return month;
 }
 
 /* The template of `month`: three items, the first and third needing a
@@ -178,6 +210,42 @@ upload_of(const struct hz_caller *who)
 	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_UPLOAD,
 	    HZ_ARGS(HZ_ARG_I64((long long)who->id)), &r), HZ_OK);
 	return r.insert_id;
+}
+
+static uint64_t
+pdf_of(const struct hz_caller *who)
+{
+	struct hz_db_result r;
+
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_PDF,
+	    HZ_ARGS(HZ_ARG_I64((long long)who->id)), &r), HZ_OK);
+	return r.insert_id;
+}
+
+/* `n` times the character `c` (UTF-8). */
+static const char *
+repeated(const char *c, size_t n)
+{
+	size_t len = strlen(c);
+	char *s = hz_arena_alloc(fx.arena, n * len + 1);
+
+	assert_non_null(s);
+	for (size_t i = 0; i < n; i++)
+		memcpy(s + i * len, c, len);
+	s[n * len] = '\0';
+	return s;
+}
+
+/* The text of the last reminder `user` got about their lists. */
+static const char *
+remind_text(uint64_t user)
+{
+	struct hz_db_result r;
+
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_REMIND_TEXT,
+	    HZ_ARGS(HZ_ARG_I64((long long)user)), &r), HZ_OK);
+	assert_int_equal(r.nrows, 1);
+	return HZ_CELL(&r, 0, 0)->s;
 }
 
 static long long
@@ -381,9 +449,12 @@ ticking_needs_photos_and_notes_where_the_item_says(void **state)
 	    HZ_ERR_INVALID, "validation_failed", "photo");
 	assert_string_equal(fx_why.message,
 	    "这一项需要拍照：请先拍一张现场照片");
-	/* Someone else's photo is not the caller's to attach. */
+	/* Someone else's photo is not the caller's to attach; a PDF of
+	 * theirs is no photo. */
 	fx_refused(&x, tick(&k.head, id, 1, "ok", NULL, theirs, now, &c, &x),
 	    HZ_ERR_INVALID, "validation_failed", "photo");
+	fx_refused(&x, tick(&k.head, id, 1, "ok", NULL, pdf_of(&k.head), now,
+	    &c, &x), HZ_ERR_INVALID, "validation_failed", "photo");
 	ticked(&k.head, id, 1, "ok", NULL, mine, now, &c);
 	assert_int_equal(c.items_done, 1);
 	assert_string_equal(c.entries[0].status, "ok");
@@ -493,6 +564,70 @@ ticking_needs_photos_and_notes_where_the_item_says(void **state)
 	assert_int_equal(hz_checklist_get(&x, id, &c), HZ_ERR_NOT_FOUND);
 }
 
+/* A complaint opened from an entry says "<item>：<note>" and keeps the
+ * complaint rule (5 to 500 characters): the note is refused, saying how
+ * long it may be, before anything is kept; the on-duty filing checks the
+ * rule itself too. */
+static void
+a_complaint_from_an_entry_keeps_the_length_rule(void **state)
+{
+	struct fx_org o;
+	struct fx_cast k;
+	struct hz_checklist c;
+	struct hz_ctx x;
+	struct hz_db_result r;
+	uint64_t id, category, complaint;
+	time_t now;
+	const char *month;
+	/* "出租屋登记核对" and "：" leave 500 - 8 for the note. */
+	struct hz_checklist_tick t = { .status = "problem" };
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	month = fresh_month(&now);
+	template_put(month, now);
+	issue(now, NULL);
+	now += DAY;
+	assert_true((id = list_at(&k.head, month, o.b1, now)) != 0);
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_CATEGORY,
+	    HZ_ARGS(HZ_ARG_I64(1)), &r), HZ_OK);
+	category = HZ_ID(HZ_CELL(&r, 0, 0));
+	t.complaint_category = category;
+	x = fx_as(&k.head);
+	x.now = now;
+	t.note = repeated("杂", 499);
+	fx_refused(&x, hz_checklist_tick(&x, id, 2, &t, &c), HZ_ERR_INVALID,
+	    "validation_failed", "note");
+	assert_non_null(strstr(fx_why.message, "492"));
+	t.note = repeated("杂", 493);
+	fx_refused(&x, hz_checklist_tick(&x, id, 2, &t, &c), HZ_ERR_INVALID,
+	    "validation_failed", "note");
+	/* Nothing was kept: the item is still open. */
+	assert_int_equal(hz_checklist_get(&x, id, &c), HZ_OK);
+	assert_string_equal(c.entries[1].status, "open");
+	/* Without a complaint the note may be 499 long... */
+	t.complaint_category = 0;
+	t.note = repeated("杂", 499);
+	assert_int_equal(hz_checklist_tick(&x, id, 2, &t, &c), HZ_OK);
+	assert_int_equal(c.entries[1].complaint_id, 0);
+	/* ... with one, 492 makes a complaint of 500. */
+	t.complaint_category = category;
+	t.note = repeated("杂", 492);
+	assert_int_equal(hz_checklist_tick(&x, id, 2, &t, &c), HZ_OK);
+	assert_true((complaint = c.entries[1].complaint_id) != 0);
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_COMPLAINT,
+	    HZ_ARGS(HZ_ARG_I64((long long)complaint)), &r), HZ_OK);
+	assert_int_equal(hz_utf8_count(HZ_CELL(&r, 0, 1)->s,
+	    strlen(HZ_CELL(&r, 0, 1)->s)), 500);
+	/* Filed on duty directly: the same rule, on the note. */
+	fx_refused(&x, hz_complaint_file_on_duty(&x, o.b1, category,
+	    repeated("杂", 501), 0, &complaint), HZ_ERR_INVALID,
+	    "validation_failed", "note");
+	fx_refused(&x, hz_complaint_file_on_duty(&x, o.b1, category, "有问题",
+	    0, &complaint), HZ_ERR_INVALID, "validation_failed", "note");
+}
+
 /* The counts of one child in a summary. */
 static const struct hz_checklist_counts *
 child(const struct hz_checklist_summary *s, uint64_t unit)
@@ -589,7 +724,7 @@ reminders_go_to_incomplete_lists_once_an_hour(void **state)
 	uint64_t l1, photo;
 	long long n;
 	time_t now;
-	const char *month;
+	const char *month, *text;
 
 	(void)state;
 	FX_NEED_DB();
@@ -611,6 +746,10 @@ reminders_go_to_incomplete_lists_once_an_hour(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(notified(head2.id, "checklist.remind"), 1);
 	assert_int_equal(notified(k.head.id, "checklist.remind"), 0);
+	/* The text names the month. */
+	text = hz_arena_printf(fx.arena, "请尽快完成%d月工作清单：",
+	    atoi(month + 5));
+	assert_memory_equal(remind_text(head2.id), text, strlen(text));
 	/* Within the hour: nobody again. */
 	x.now += HOUR - 1;
 	assert_int_equal(hz_checklists_remind(&x, o.g1, month, &n), HZ_OK);
@@ -626,6 +765,14 @@ reminders_go_to_incomplete_lists_once_an_hour(void **state)
 	x = fx_as(&k.leader);
 	assert_int_equal(hz_checklists_remind(&x, o.c2, month, &n),
 	    HZ_ERR_NOT_FOUND);
+	/* A year on, a month long over: named with its year, never "this
+	 * month". */
+	x.now = now + 400 * DAY;
+	assert_int_equal(hz_checklists_remind(&x, o.g1, month, &n), HZ_OK);
+	assert_int_equal(n, 1);
+	text = hz_arena_printf(fx.arena, "请尽快完成%.4s年%d月工作清单：",
+	    month, atoi(month + 5));
+	assert_memory_equal(remind_text(head2.id), text, strlen(text));
 }
 
 /* A head of several buildings is one person: one text when their lists
@@ -811,4 +958,5 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(reminders_go_to_incomplete_lists_once_an_hour),
 	cmocka_unit_test(a_head_of_several_buildings_is_told_once),
 	cmocka_unit_test(the_todo_counts_what_waits_for_the_caller),
-	cmocka_unit_test(entry_photos_are_seen_where_the_list_is_and_kept))
+	cmocka_unit_test(entry_photos_are_seen_where_the_list_is_and_kept),
+	cmocka_unit_test(a_complaint_from_an_entry_keeps_the_length_rule))

@@ -12,7 +12,7 @@
 #include "uploads.h"
 
 enum { Q_DISABLE, Q_UPLOAD, Q_NOTES, Q_REMINDS, Q_RECEIPTS, Q_BY_TITLE,
-       Q_AGE, Q_UPLOAD_KEPT, Q_NO_HEAD, Q__MAX };
+       Q_AGE, Q_UPLOAD_KEPT, Q_NO_HEAD, Q_NOTES_TO, Q_REMINDS_TO, Q__MAX };
 static const char *const sql[Q__MAX] = {
 	[Q_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
 	/* An upload row of user ? of kind ? (no file: not fetched here). */
@@ -33,6 +33,11 @@ static const char *const sql[Q__MAX] = {
 	 * grant (which would otherwise be refused, head_taken). */
 	[Q_NO_HEAD] = "UPDATE buildings SET head_user_id = NULL"
 	    " WHERE unit_id = ?",
+	/* Directive ?'s new (reminder) notifications to user ?. */
+	[Q_NOTES_TO] = "SELECT COUNT(*) FROM notifications WHERE subject_id = ?"
+	    " AND user_id = ? AND kind = 'directive.new'",
+	[Q_REMINDS_TO] = "SELECT COUNT(*) FROM notifications"
+	    " WHERE subject_id = ? AND user_id = ? AND kind = 'directive.remind'",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_directives",
     sql);
@@ -702,6 +707,186 @@ overdue_follows_done_and_unread_counts_the_unread(void **state)
 	    &more), HZ_ERR_FORBIDDEN, "forbidden", NULL);
 }
 
+
+/* Notifications of kind Q_NOTES_TO or Q_REMINDS_TO about directive `id`
+ * to user `u`. */
+static long long
+notes_to(int q, uint64_t id, uint64_t u)
+{
+	struct hz_db_result r;
+
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, (size_t)q, HZ_ARGS(
+	    HZ_ARG_I64((long long)id), HZ_ARG_I64((long long)u)), &r), HZ_OK);
+	return HZ_CELL(&r, 0, 0)->i;
+}
+
+/* A leader writing to their own group is no recipient of their own
+ * directive: to the leaders alone nobody is left; to both, the heads
+ * are, and the leader is neither counted nor told. */
+static void
+the_sender_is_never_a_recipient(void **state)
+{
+	struct world w;
+	struct hz_directive_input in;
+	struct hz_directive d;
+	struct hz_ctx x;
+	uint64_t id;
+
+	(void)state;
+	FX_NEED_DB();
+	world_new(&w);
+	x = at(&w, &w.leader, 0);
+	in = form(w.o.g1, "leaders", &w);
+	in.title = hz_arena_printf(fx.arena, "自己%s", w.o.tag);
+	fx_refused(&x, hz_directive_send(&x, &in, &d), HZ_ERR_INVALID,
+	    "no_recipients", "unit_id");
+	assert_int_equal(titled(in.title), 0);
+	in.audience = "both";
+	id = sent(&w, &w.leader, in, &d);
+	/* a and b, the heads under g1; not the leader. */
+	assert_int_equal(d.counts.recipients, 2);
+	assert_false(d.has_receipt);
+	assert_int_equal(fx_count(&stmts, Q_RECEIPTS, id), 2);
+	assert_int_equal(fx_count(&stmts, Q_NOTES, id), 2);
+	assert_int_equal(notes_to(Q_NOTES_TO, id, w.leader.id), 0);
+	assert_int_equal(notes_to(Q_NOTES_TO, id, w.a.id), 1);
+	/* The cadre's to the same group reaches the leader. */
+	id = sent(&w, &w.cadre, in, &d);
+	assert_int_equal(d.counts.recipients, 3);
+	assert_int_equal(notes_to(Q_NOTES_TO, id, w.leader.id), 1);
+}
+
+/* Once a send committed, its answer is a success: a read-back that fails
+ * is tried again, and when that fails too the answer is made from what
+ * was sent; either way the directive exists once. */
+static void
+a_committed_send_is_answered_as_sent(void **state)
+{
+	struct world w;
+	struct hz_directive_input in;
+	struct hz_directive d, g;
+	struct hz_ctx x;
+	uint64_t first;
+
+	(void)state;
+	FX_NEED_DB();
+	world_new(&w);
+	first = sent(&w, &w.cadre, form(w.o.c1, "heads", &w), &d);
+	/* One failure: the second read is the real one. */
+	in = form(w.o.g1, "both", &w);
+	in.title = hz_arena_printf(fx.arena, "重读%s", w.o.tag);
+	x = at(&w, &w.cadre, 0);
+	hz_directive_readback_faults = 1;
+	assert_int_equal(hz_directive_send(&x, &in, &d), HZ_OK);
+	assert_int_equal(hz_directive_readback_faults, 0);
+	assert_int_equal(titled(in.title), 1);
+	assert_int_equal(d.counts.recipients, 3);
+	assert_int_equal(d.nchildren, 3);
+	/* Two: answered from the job, with its files and correction. */
+	in.title = hz_arena_printf(fx.arena, "未读回%s", w.o.tag);
+	in.needs_done = true;
+	in.corrects_id = first;
+	in.files[0] = upload(&w.cadre, "photo");
+	in.files[1] = upload(&w.cadre, "photo");
+	in.nfiles = 2;
+	hz_directive_readback_faults = 2;
+	assert_int_equal(hz_directive_send(&x, &in, &d), HZ_OK);
+	assert_int_equal(hz_directive_readback_faults, 0);
+	assert_int_equal(titled(in.title), 1);
+	assert_true(d.id != 0);
+	assert_true(d.sender_view);
+	assert_int_equal(d.counts.recipients, 3);
+	assert_int_equal(d.counts.read + d.counts.done + d.counts.overdue, 0);
+	assert_int_equal(d.nchildren, 0);
+	assert_false(d.has_receipt);
+	/* Everything else as the directive reads. */
+	assert_int_equal(hz_directive_get(&x, d.id, &g), HZ_OK);
+	assert_string_equal(d.title, g.title);
+	assert_string_equal(d.body, g.body);
+	assert_string_equal(d.audience, g.audience);
+	assert_int_equal(d.unit.id, g.unit.id);
+	assert_string_equal(d.unit.name, g.unit.name);
+	assert_string_equal(d.unit.kind, g.unit.kind);
+	assert_int_equal(d.sender.id, g.sender.id);
+	assert_string_equal(d.sender.name, g.sender.name);
+	assert_string_equal(d.deadline, g.deadline);
+	assert_string_equal(d.created_at, g.created_at);
+	assert_true(d.needs_done);
+	assert_int_equal(d.corrects_id, first);
+	assert_string_equal(d.corrects_title, g.corrects_title);
+	assert_int_equal(d.nfiles, 2);
+	assert_int_equal(d.files[1].id, g.files[1].id);
+	assert_string_equal(d.files[1].kind, "photo");
+	assert_int_equal(g.counts.recipients, 3);
+	assert_int_equal(fx_count(&stmts, Q_RECEIPTS, d.id), 3);
+}
+
+/* An account disabled after the send is no laggard to remind: neither
+ * told nor counted as reminded. */
+static void
+reminders_skip_disabled_accounts(void **state)
+{
+	struct world w;
+	struct hz_directive d;
+	struct hz_ctx x;
+	long long reminded, skipped;
+	uint64_t id;
+
+	(void)state;
+	FX_NEED_DB();
+	world_new(&w);
+	id = sent(&w, &w.cadre, form(w.o.c1, "heads", &w), &d);
+	assert_int_equal(d.counts.recipients, 2);
+	fx_exec(&stmts, Q_DISABLE, w.b.id);
+	x = at(&w, &w.cadre, 10);
+	assert_int_equal(hz_directive_remind(&x, id, NULL, &reminded,
+	    &skipped), HZ_OK);
+	assert_int_equal(reminded, 1);
+	assert_int_equal(notes_to(Q_REMINDS_TO, id, w.a.id), 1);
+	assert_int_equal(notes_to(Q_REMINDS_TO, id, w.b.id), 0);
+	assert_int_equal(fx_count(&stmts, Q_REMINDS, id), 1);
+	/* An hour on: a again, b still not. */
+	x = at(&w, &w.cadre, 10 + 3600);
+	assert_int_equal(hz_directive_remind(&x, id, "unread", &reminded,
+	    &skipped), HZ_OK);
+	assert_int_equal(reminded, 1);
+	assert_int_equal(notes_to(Q_REMINDS_TO, id, w.b.id), 0);
+}
+
+/* A directive only to be read is late for whoever has not read it once
+ * the deadline passed; a read one is not, though nobody "did" it. */
+static void
+only_to_read_is_late_when_unread(void **state)
+{
+	struct world w;
+	struct hz_directive d;
+	struct hz_directive_receipt *v;
+	struct hz_page p = { 0, 100 };
+	struct hz_ctx x;
+	size_t n;
+	bool more;
+	uint64_t id;
+
+	(void)state;
+	FX_NEED_DB();
+	world_new(&w);
+	id = sent(&w, &w.cadre, form(w.o.c1, "heads", &w), &d);
+	assert_false(d.needs_done);
+	x = at(&w, &w.a, 10);
+	assert_int_equal(hz_directive_get(&x, id, &d), HZ_OK);
+	assert_false(d.receipt.overdue);
+	/* Past the deadline: a read it, b did not. */
+	x = at(&w, &w.a, 4 * 86400);
+	assert_int_equal(hz_directive_get(&x, id, &d), HZ_OK);
+	assert_false(d.receipt.overdue);
+	x = at(&w, &w.cadre, 4 * 86400);
+	assert_int_equal(hz_directive_receipts(&x, id, NULL, &p, &v, &n,
+	    &more), HZ_OK);
+	assert_int_equal(n, 2);
+	assert_false(receipt_of(v, n, w.a.id)->overdue);
+	assert_true(receipt_of(v, n, w.b.id)->overdue);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(fan_out_one_receipt_per_person),
 	cmocka_unit_test(counts_per_child_unit),
@@ -712,4 +897,8 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(corrections_name_one_the_sender_sees),
 	cmocka_unit_test(receipts_csv_streams_rows),
 	cmocka_unit_test(files_are_seen_where_they_are_attached_and_kept),
-	cmocka_unit_test(overdue_follows_done_and_unread_counts_the_unread))
+	cmocka_unit_test(overdue_follows_done_and_unread_counts_the_unread),
+	cmocka_unit_test(the_sender_is_never_a_recipient),
+	cmocka_unit_test(a_committed_send_is_answered_as_sent),
+	cmocka_unit_test(reminders_skip_disabled_accounts),
+	cmocka_unit_test(only_to_read_is_late_when_unread))
