@@ -609,6 +609,17 @@ failure(struct hz_db *db, unsigned e, const char *what, const char *module,
 	case ER_LOCK_WAIT_TIMEOUT:
 		hz_metrics_inc(HZ_M_DB_RETRIES);
 		return HZ_ERR_DB_RETRY;
+	case ER_UNKNOWN_COM_ERROR:
+	case ER_ERROR_DURING_COMMIT:
+		/* Galera: a node that is not Synced in the Primary Component
+		 * refuses statements ("WSREP has not yet prepared node for
+		 * application use"), and one that lost it during a COMMIT
+		 * reports error 1180; either way nothing was done here. The
+		 * same answer as a server that is down; the connection is
+		 * kept, to be used again once the node has rejoined. */
+		hz_warn("database node not ready", "op=%s errno=%u stmt=%s:%zu",
+		    what, e, module, idx);
+		return HZ_ERR_DB_UNAVAILABLE;
 	case ER_DUP_ENTRY:
 	case ER_DUP_ENTRY_WITH_KEY_NAME:
 		/* The message quotes the duplicated value: not logged. */
@@ -774,6 +785,18 @@ out:
 	return rc;
 }
 
+/* Waits before running a transaction or a statement again after a
+ * deadlock: 2, 4, 8 ms plus jitter for attempt 1, 2, 3, long enough for
+ * the other transaction to finish, short for the user. */
+static void
+backoff(int attempt)
+{
+	struct timespec d = { 0, (1L << attempt) * 1000000L +
+	    (long)randombytes_uniform(1000000) };
+
+	nanosleep(&d, NULL);
+}
+
 /* A statement whose failure may be retried after reconnecting: it never
  * ran (the prepare failed, or the server was gone before we sent), or
  * running it twice changes nothing (a read; opening a transaction). */
@@ -798,6 +821,7 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 	enum hz_status rc;
 	unsigned e;
 	bool prepared;
+	int deadlocks = 0;
 
 	if (res == NULL)
 		res = &scratch;
@@ -876,6 +900,17 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 		res->insert_id = mysql_stmt_insert_id(st);
 		return HZ_OK;
 failed:
+		/* A statement outside a transaction that lost a deadlock, or
+		 * failed Galera certification (both ER_LOCK_DEADLOCK, after
+		 * the server's own wsrep_retry_autocommit), was rolled back
+		 * whole: nothing of it stays, so it runs again, as hz_db_tx
+		 * reruns a transaction. Inside one, the transaction is rerun. */
+		if (rc == HZ_ERR_DB_RETRY && e == ER_LOCK_DEADLOCK &&
+		    !db->in_tx && deadlocks < HZ_DB_STATEMENT_RETRIES) {
+			backoff(++deadlocks);
+			attempt--;     /* the reconnect's one retry stays */
+			continue;
+		}
 		/* Reconnect-and-retry only outside a transaction: inside
 		 * one, the work done so far died with the connection. Never
 		 * after a stall: the breaker is open. */
@@ -930,13 +965,8 @@ run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 	if ((a = hz_arena_new(1024)) == NULL)
 		return HZ_ERR_NOMEM;
 	for (int attempt = 0; attempt < 4; attempt++) {
-		if (attempt > 0) {
-			/* 2, 4, 8 ms plus jitter: long enough for the other
-			 * transaction to finish, short for the user. */
-			struct timespec d = { 0, (1L << attempt) * 1000000L +
-			    (long)randombytes_uniform(1000000) };
-			nanosleep(&d, NULL);
-		}
+		if (attempt > 0)
+			backoff(attempt);
 		if ((read_committed && (rc = hz_db_run(db, a, &tx_stmts,
 		    TX_READ_COMMITTED, NULL, 0, NULL)) != HZ_OK) ||
 		    (rc = hz_db_run(db, a, &tx_stmts, TX_BEGIN, NULL, 0,
