@@ -786,13 +786,16 @@ out:
 }
 
 /* Waits before running a transaction or a statement again after a
- * deadlock: 2, 4, 8 ms plus jitter for attempt 1, 2, 3, long enough for
- * the other transaction to finish, short for the user. */
+ * deadlock: 2, 4, 8, 16, 32, 32... ms for attempt 1, 2, 3..., plus as
+ * much again at random, long enough for the other transaction to finish,
+ * short for the user; the randomness spreads the transactions of a storm
+ * (on Galera, those of the other nodes) that met on one row. */
 static void
 backoff(int attempt)
 {
-	struct timespec d = { 0, (1L << attempt) * 1000000L +
-	    (long)randombytes_uniform(1000000) };
+	long ms = 1L << (attempt < 5 ? attempt : 5);
+	struct timespec d = { 0, ms * 1000000L +
+	    (long)randombytes_uniform((uint32_t)(ms * 1000000L)) };
 
 	nanosleep(&d, NULL);
 }
@@ -964,7 +967,10 @@ run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 		return fn(db, ctx);
 	if ((a = hz_arena_new(1024)) == NULL)
 		return HZ_ERR_NOMEM;
-	for (int attempt = 0; attempt < 4; attempt++) {
+	for (int attempt = 0, waits = 0; attempt < HZ_DB_TX_ATTEMPTS;
+	    attempt++) {
+		unsigned e;
+
 		if (attempt > 0)
 			backoff(attempt);
 		if ((read_committed && (rc = hz_db_run(db, a, &tx_stmts,
@@ -981,6 +987,7 @@ run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 		if (rc == HZ_OK)
 			rc = hz_db_run(db, a, &tx_stmts, TX_COMMIT, NULL, 0,
 			    NULL);
+		e = db->last_errno;
 		if (rc != HZ_OK && db->conn != NULL)
 			(void)hz_db_run(db, a, &tx_stmts, TX_ROLLBACK, NULL,
 			    0, NULL);
@@ -988,6 +995,12 @@ run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 		db->tx_lost = false;
 		hz_arena_reset(a);
 		if (rc != HZ_ERR_DB_RETRY)
+			break;
+		/* A lock wait that timed out has waited its 2 s already: four
+		 * of them at most. Deadlocks and certification failures are
+		 * told at once, and a storm on one row (on Galera, from every
+		 * node) may need more tries. */
+		if (e == ER_LOCK_WAIT_TIMEOUT && ++waits == 4)
 			break;
 	}
 	hz_arena_free(a);

@@ -139,10 +139,12 @@ enum hz_status hz_db_run_sql(struct hz_db *, const char *sql, size_t len);
 /* Runs fn inside a transaction (domain code uses hz_tx of ctx.h, whose
  * callbacks get the request context), committing on HZ_OK and rolling back
  * otherwise. Deadlocks and Galera certification failures (both reported
- * as ER_LOCK_DEADLOCK, by any statement or by the COMMIT) and lock wait
- * timeouts rerun fn, up to 4 attempts, so fn must be safe to run again;
- * past them, HZ_ERR_DB_RETRY (503 busy, Retry-After: 1) and nothing was
- * committed. Called inside a transaction, fn simply joins it. */
+ * as ER_LOCK_DEADLOCK, by any statement or by the COMMIT) rerun fn, up
+ * to HZ_DB_TX_ATTEMPTS attempts, and lock wait timeouts up to 4, so fn
+ * must be safe to run again; past them, HZ_ERR_DB_RETRY (503 busy,
+ * Retry-After: 1) and nothing was committed. Called inside a transaction,
+ * fn simply joins it. */
+#define HZ_DB_TX_ATTEMPTS 8
 enum hz_status hz_db_tx(struct hz_db *,
                         enum hz_status (*fn)(struct hz_db *, void *),
                         void *ctx);

@@ -323,6 +323,41 @@ lock_wait_timeout_reruns_the_transaction(void **state)
 	hz_db_free(db);
 }
 
+static enum hz_status
+bump_counted(struct hz_db *db, void *p)
+{
+	((struct retry_ctx *)p)->calls++;
+	return hz_db_run(db, arena, &stmts, S_BUMP, NULL, 0, NULL);
+}
+
+/* Deadlocks and Galera certification failures are told at once and may
+ * take HZ_DB_TX_ATTEMPTS tries in a storm; a lock that is never let go
+ * costs a full lock wait per try, so those stop after four. */
+static void
+lock_waits_stop_after_four_tries(void **state)
+{
+	struct hz_db *db = open_db(), *holder = open_db();
+	struct retry_ctx c = { holder, 0 };
+
+	(void)state;
+	fresh_table(db);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_SEED, NULL, 0, NULL),
+	    HZ_OK);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_SHORT_WAIT, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(hz_db_run(holder, arena, &stmts, S_BEGIN, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(hz_db_run(holder, arena, &stmts, S_BUMP, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(hz_db_tx(db, bump_counted, &c), HZ_ERR_DB_RETRY);
+	assert_int_equal(c.calls, 4);
+	assert_int_equal(hz_db_run(holder, arena, &stmts, S_COMMIT, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(run_i64(db, S_VALUE, NULL, 0), 1);
+	hz_db_free(holder);
+	hz_db_free(db);
+}
+
 /* A statement outside a transaction that loses a deadlock (or, on
  * Galera, fails certification: the same ER_LOCK_DEADLOCK) was rolled back
  * whole, so it runs again rather than fail the request. Here it holds row
@@ -676,6 +711,7 @@ UNIT_TESTS(setup, teardown,
 	cmocka_unit_test(connection_lost_inside_transaction_is_not_papered_over),
 	cmocka_unit_test(lock_wait_timeout_reruns_the_transaction),
 	cmocka_unit_test(autocommit_deadlock_reruns_the_statement),
+	cmocka_unit_test(lock_waits_stop_after_four_tries),
 	cmocka_unit_test(unreachable_server_fails_fast),
 	/* The same as a worker makes them. */
 	GUARDED(parameters_come_back_verbatim),
