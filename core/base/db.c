@@ -800,6 +800,32 @@ backoff(int attempt)
 	nanosleep(&d, NULL);
 }
 
+/* Inside a transaction, a statement that succeeded though the server no
+ * longer holds the transaction open: on Galera, an applier's brute-force
+ * abort (a write of another node won) rolls it back, and with prepared
+ * statements MariaDB 10.11 may not say so to the statement that was
+ * running (a SELECT's rows arrive, no error); the statements after it
+ * would then run and commit one by one. Told as the deadlock it is, so
+ * that hz_db_tx reruns the whole. COMMIT and ROLLBACK end it themselves;
+ * on one server this never happens. */
+static bool
+tx_ended_behind_us(struct hz_db *db, const struct hz_stmt_table *t,
+                   size_t idx)
+{
+	unsigned int status = 0;
+
+	if (!db->in_tx || db->conn == NULL || (t == &tx_stmts &&
+	    (idx == TX_COMMIT || idx == TX_ROLLBACK)) ||
+	    mariadb_get_infov(db->conn, MARIADB_CONNECTION_SERVER_STATUS,
+	    &status) != 0 || (status & SERVER_STATUS_IN_TRANS))
+		return false;
+	db->last_errno = ER_LOCK_DEADLOCK;
+	hz_metrics_inc(HZ_M_DB_RETRIES);
+	hz_warn("transaction ended by the server", "stmt=%s:%zu", t->module,
+	    idx);
+	return true;
+}
+
 /* A statement whose failure may be retried after reconnecting: it never
  * ran (the prepare failed, or the server was gone before we sent), or
  * running it twice changes nothing (a read; opening a transaction). */
@@ -899,6 +925,8 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 			return rc;
 		if (db->probing)
 			breaker_close(db);
+		if (tx_ended_behind_us(db, t, idx))
+			return HZ_ERR_DB_RETRY;
 		res->affected = mysql_stmt_affected_rows(st);
 		res->insert_id = mysql_stmt_insert_id(st);
 		return HZ_OK;

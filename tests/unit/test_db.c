@@ -330,6 +330,46 @@ bump_counted(struct hz_db *db, void *p)
 	return hz_db_run(db, arena, &stmts, S_BUMP, NULL, 0, NULL);
 }
 
+struct ended_ctx {
+	int            calls;
+	enum hz_status ended;    /* what the statement that ended it got */
+};
+
+static enum hz_status
+end_behind_back(struct hz_db *db, void *p)
+{
+	struct ended_ctx *c = p;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(db, arena, &stmts, S_BUMP, NULL, 0, NULL)))
+		return rc;
+	if (++c->calls > 1)
+		return HZ_OK;
+	/* As a Galera applier's abort does: the transaction is over, the
+	 * statement says nothing (here a COMMIT of the test's own). */
+	return c->ended = hz_db_run(db, arena, &stmts, S_COMMIT, NULL, 0,
+	    NULL);
+}
+
+/* A transaction the server ended behind our back is a deadlock: the
+ * statement that finds it so fails, and the whole transaction runs again,
+ * rather than its next statements run one by one in autocommit. */
+static void
+a_transaction_ended_by_the_server_reruns(void **state)
+{
+	struct hz_db *db = open_db();
+	struct ended_ctx c = { 0, HZ_OK };
+
+	(void)state;
+	fresh_table(db);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_SEED, NULL, 0, NULL),
+	    HZ_OK);
+	assert_int_equal(hz_db_tx(db, end_behind_back, &c), HZ_OK);
+	assert_int_equal(c.ended, HZ_ERR_DB_RETRY);
+	assert_int_equal(c.calls, 2);
+	hz_db_free(db);
+}
+
 /* Deadlocks and Galera certification failures are told at once and may
  * take HZ_DB_TX_ATTEMPTS tries in a storm; a lock that is never let go
  * costs a full lock wait per try, so those stop after four. */
@@ -712,6 +752,8 @@ UNIT_TESTS(setup, teardown,
 	cmocka_unit_test(lock_wait_timeout_reruns_the_transaction),
 	cmocka_unit_test(autocommit_deadlock_reruns_the_statement),
 	cmocka_unit_test(lock_waits_stop_after_four_tries),
+	cmocka_unit_test(a_transaction_ended_by_the_server_reruns),
+	GUARDED(a_transaction_ended_by_the_server_reruns),
 	cmocka_unit_test(unreachable_server_fails_fast),
 	/* The same as a worker makes them. */
 	GUARDED(parameters_come_back_verbatim),
