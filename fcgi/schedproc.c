@@ -3,7 +3,8 @@
  * it holds the lease. It holds the lease for as long as it lives, renewing
  * it a few times per lease period, so a standby on another host, trying
  * as often, takes over within scheduler_lease and a third of it (53 s by
- * default) of this one's death; a clean stop releases it at once. Signals are taken synchronously, as in the master. */
+ * default) of this one's death; a clean stop releases it at once.
+ * Signals are taken synchronously, as in the master. */
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>

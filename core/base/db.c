@@ -935,7 +935,7 @@ failed:
 		 * failed Galera certification (both ER_LOCK_DEADLOCK, after
 		 * the server's own wsrep_retry_autocommit), was rolled back
 		 * whole: nothing of it stays, so it runs again, as hz_db_tx
-		 * reruns a transaction. Inside one, the transaction is rerun. */
+		 * reruns a transaction (which it does inside one). */
 		if (rc == HZ_ERR_DB_RETRY && e == ER_LOCK_DEADLOCK &&
 		    !db->in_tx && deadlocks < HZ_DB_STATEMENT_RETRIES) {
 			backoff(++deadlocks);

@@ -427,11 +427,13 @@ autocommit_deadlock_reruns_the_statement(void **state)
 		    hz_db_run(other, arena, &stmts, S_BEGIN, NULL, 0, NULL) ||
 		    hz_db_run(other, arena, &stmts, S_BUMP_FROM, &three, 1,
 		    NULL) ||
-		    hz_db_run(other, arena, &stmts, S_BUMP_ONE, &one, 1, NULL) ||
+		    hz_db_run(other, arena, &stmts, S_BUMP_ONE, &one, 1,
+		    NULL) ||
 		    write(go[1], "x", 1) != 1)
 			_exit(1);
 		nanosleep(&d, NULL);            /* ours is waiting by now */
-		if (hz_db_run(other, arena, &stmts, S_BUMP_ONE, &two, 1, NULL) ||
+		if (hz_db_run(other, arena, &stmts, S_BUMP_ONE, &two, 1,
+		    NULL) ||
 		    hz_db_run(other, arena, &stmts, S_COMMIT, NULL, 0, NULL))
 			_exit(2);
 		_exit(0);

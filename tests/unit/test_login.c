@@ -25,8 +25,8 @@ static const char *const sql[S__MAX] = {
 	    " - INTERVAL 259201 SECOND WHERE id = ?",
 	[S_GUARD_SENDS] = "SELECT CAST(COALESCE(SUM(sends), -1) AS SIGNED)"
 	    " FROM login_phone_guards WHERE phone_index = ?",
-	[S_AGE_GUARD] = "UPDATE login_phone_guards"
-	    " SET touched_at = touched_at - INTERVAL 2 DAY WHERE phone_index = ?",
+	[S_AGE_GUARD] = "UPDATE login_phone_guards SET touched_at ="
+	    " touched_at - INTERVAL 2 DAY WHERE phone_index = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_login", sql);
 
