@@ -614,11 +614,12 @@ failure(struct hz_db *db, unsigned e, const char *what, const char *module,
 		/* Galera: a node that is not Synced in the Primary Component
 		 * refuses statements ("WSREP has not yet prepared node for
 		 * application use"), and one that lost it during a COMMIT
-		 * reports error 1180; either way nothing was done here. The
-		 * same answer as a server that is down; the connection is
-		 * kept, to be used again once the node has rejoined. */
-		hz_warn("database node not ready", "op=%s errno=%u stmt=%s:%zu",
-		    what, e, module, idx);
+		 * reports error 1180 (as does a full disk on any server);
+		 * either way nothing was done here. The same answer as a
+		 * server that is down; the connection is kept, to be used
+		 * again once the node has rejoined. */
+		hz_warn("database not ready or commit failed",
+		    "op=%s errno=%u stmt=%s:%zu", what, e, module, idx);
 		return HZ_ERR_DB_UNAVAILABLE;
 	case ER_DUP_ENTRY:
 	case ER_DUP_ENTRY_WITH_KEY_NAME:
