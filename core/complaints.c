@@ -193,8 +193,11 @@ static const char *const sql[STMT__MAX] = {
 	    " AND (? = 0 OR r.role <> 'building_head')"
 	    " AND ? LIKE CONCAT(n.path, '%') AND n.path LIKE CONCAT(?, '%')"
 	    " ORDER BY LENGTH(n.path) DESC, u.id LIMIT 200",
-	/* Filings by one resident queue here, so the count above holds. */
-	[STMT_LOCK_USER] = "SELECT id FROM users WHERE id = ? FOR UPDATE",
+	/* Filings by one resident queue here, so the count above holds:
+	 * written, not only locked, so that two filings on two Galera nodes
+	 * conflict at certification too (sql/0022). */
+	[STMT_LOCK_USER] = "UPDATE users SET lock_seq = lock_seq + 1,"
+	    " updated_at = updated_at WHERE id = ?",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("complaints", sql);

@@ -17,10 +17,21 @@ enum {
 	STMT_MISS, STMT_USE, STMT_PHONE_HISTORY, STMT_GUARD, STMT_FAILED,
 	STMT_ADDRESS, STMT_PURGE_FAILURES, STMT_PURGE_ADDRESSES, STMT_PURGE_CODES,
 	STMT_OWN_PASSWORD, STMT_LOCK_OWN, STMT_SESSION_LIVE, STMT_TEMP_EXPIRED,
+	STMT_PHONE_GUARD, STMT_PURGE_GUARDS,
 	STMT__MAX
 };
 
 static const char *const sql[STMT__MAX] = {
+	/* The phone's guard row, written first by every send (sql/0022): the
+	 * lock below holds only on one node of a Galera cluster, and a phone
+	 * without a code has no row to lock anywhere; two sends that both
+	 * write this row take turns on one server and conflict at
+	 * certification on two nodes. Sends of one phone are so serial that
+	 * its latest code is also the one with the highest id. */
+	[STMT_PHONE_GUARD] =
+	    "INSERT INTO login_phone_guards (phone_index, sends, touched_at)"
+	    " VALUES (?, 1, NOW(3)) ON DUPLICATE KEY UPDATE sends = sends + 1,"
+	    " touched_at = NOW(3)",
 	[STMT_LAST_FOR_PHONE] =
 	    "SELECT TIMESTAMPDIFF(SECOND, created_at, NOW(3)) FROM login_codes"
 	    " WHERE phone_index = ? ORDER BY id DESC LIMIT 1 FOR UPDATE",
@@ -72,6 +83,10 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_PURGE_CODES] =
 	    "DELETE FROM login_codes WHERE created_at < NOW(3) - INTERVAL 1 DAY"
 	    " AND expires_at < NOW(3) LIMIT 5000",
+	/* Guards of phones that asked for no code for as long. */
+	[STMT_PURGE_GUARDS] =
+	    "DELETE FROM login_phone_guards"
+	    " WHERE touched_at < NOW(3) - INTERVAL 1 DAY LIMIT 5000",
 	/* The caller's own password, for a change (hz_password_change). */
 	[STMT_OWN_PASSWORD] =
 	    "SELECT password_hash, must_change_password, disabled FROM users"
@@ -471,7 +486,7 @@ enum hz_status
 hz_login_purge(const struct hz_ctx *x, unsigned long long *deleted)
 {
 	static const size_t which[] = { STMT_PURGE_FAILURES,
-	    STMT_PURGE_ADDRESSES, STMT_PURGE_CODES };
+	    STMT_PURGE_ADDRESSES, STMT_PURGE_CODES, STMT_PURGE_GUARDS };
 	struct hz_db_result r;
 	enum hz_status rc;
 
@@ -541,9 +556,12 @@ send_tx(const struct hz_ctx *x, void *p)
 
 	j->verdict = &too_frequent;
 	/* Locks this phone's latest code row (or the gap where it would be),
-	 * so two requests at once cannot both pass the interval check. */
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_LAST_FOR_PHONE, HZ_ARGS(ix),
-	     &r)))
+	 * so two requests at once cannot both pass the interval check; the
+	 * guard row does the same across Galera nodes. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_PHONE_GUARD,
+	    HZ_ARGS(ix), NULL)) ||
+	    (rc = hz_db_run(x->db, x->arena, &stmts, STMT_LAST_FOR_PHONE,
+	    HZ_ARGS(ix), &r)))
 		return rc;
 	if (r.nrows == 1 && HZ_CELL(&r, 0, 0)->i < x->cfg->code_interval)
 		return HZ_OK;

@@ -55,6 +55,12 @@ hz_lease_take(const struct hz_ctx *x, const char *name, const char *holder,
 	struct hz_db_arg h = HZ_ARG_STR(holder);
 	enum hz_status rc;
 
+	/* Held only on an UPDATE that changed the row and committed: one
+	 * that failed Galera certification (retried by the server and by
+	 * hz_db_run, then finding another holder, or an error) leaves it
+	 * false. Every time compared is the database's NOW(3): on a cluster,
+	 * that of the node asked, so the nodes' clocks must agree to well
+	 * within the two thirds of a lease between renewals (NTP does). */
 	*held = false;
 	if (holder[0] == '\0')
 		return HZ_ERR_INTERNAL;

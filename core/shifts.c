@@ -104,8 +104,13 @@ static const char *const sql[STMT__MAX] = {
 
 	/* A sign-up locks the volunteer, then the shift: a volunteer's own
 	 * requests run one at a time (the overlap check holds), and the
-	 * shift's requests run one at a time (the capacity holds). */
-	[STMT_LOCK_USER] = "SELECT id FROM users WHERE id = ? FOR UPDATE",
+	 * shift's requests run one at a time (the capacity holds). The
+	 * volunteer's row is written, not only locked: on Galera a row lock
+	 * is the local node's, and only a common written row makes two
+	 * sign-ups on two nodes conflict at certification (sql/0022). The
+	 * shift's row is always written (TAKE_PLACE, TAKE_WAIT, FREE_*). */
+	[STMT_LOCK_USER] = "UPDATE users SET lock_seq = lock_seq + 1,"
+	    " updated_at = updated_at WHERE id = ?",
 	[STMT_LOCK_SHIFT] = "SELECT " LOCK_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
 	    " FROM shifts WHERE id = ? FOR UPDATE",
 	[STMT_MY_SIGNUP] =

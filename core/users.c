@@ -34,7 +34,7 @@ enum {
 	STMT_BUMP_AUTHZ, STMT_COUNT_GRANTS, STMT_ID_BY_USERNAME, STMT_LOCK_STAFF,
 	STMT_OTHER_ADMINS, STMT_IS_ADMIN, STMT_DISABLE, STMT_ENABLE,
 	STMT_SET_PASSWORD, STMT_BUILDING_HEAD, STMT_SET_HEAD, STMT_ASSIGNMENT,
-	STMT_CLEAR_HEAD, STMT_FIND_GRANT,
+	STMT_CLEAR_HEAD, STMT_FIND_GRANT, STMT_GUARD_ADMINS,
 	STMT__MAX
 };
 
@@ -92,6 +92,13 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT u.id FROM role_assignments r JOIN users u ON u.id = r.user_id"
 	    " WHERE r.role = 'admin' AND u.disabled = 0 AND u.id <> ?"
 	    " FOR UPDATE",
+	/* ...and written: on Galera that lock is only the local node's,
+	 * and two nodes' transactions conflict at certification only on a
+	 * row both write (sql/0022). updated_at stays as it was. */
+	[STMT_GUARD_ADMINS] =
+	    "UPDATE users u JOIN role_assignments r ON r.user_id = u.id"
+	    " SET u.lock_seq = u.lock_seq + 1, u.updated_at = u.updated_at"
+	    " WHERE r.role = 'admin' AND u.disabled = 0 AND u.id <> ?",
 	[STMT_IS_ADMIN] =
 	    "SELECT COUNT(*) FROM role_assignments"
 	    " WHERE user_id = ? AND role = 'admin' FOR UPDATE",
@@ -958,8 +965,11 @@ check_not_last_admin(const struct hz_ctx *x, uint64_t id, bool revoked)
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OTHER_ADMINS,
 	    HZ_ARGS(user), &r)))
 		return rc;
+	/* The others this relies on are written, so that two admins
+	 * disabling each other on two Galera nodes cannot both commit. */
 	if (r.nrows != 0)
-		return HZ_OK;
+		return hz_db_run(x->db, x->arena, &stmts, STMT_GUARD_ADMINS,
+		    HZ_ARGS(user), NULL);
 	return hz_refuse(x, revoked ? &last_admin_role : &last_admin);
 }
 

@@ -1,9 +1,10 @@
 /* `huzu scheduler` (started by the master only): the process that runs the
  * periodic jobs (core/scheduler.h) every scheduler_interval seconds while
  * it holds the lease. It holds the lease for as long as it lives, renewing
- * it a few times per lease period, so a standby on another host takes
- * over within scheduler_lease seconds of this one's death; a clean stop
- * releases it at once. Signals are taken synchronously, as in the master. */
+ * it a few times per lease period, so a standby on another host, trying
+ * as often, takes over within scheduler_lease and a third of it (53 s by
+ * default) of this one's death; a clean stop releases it at once.
+ * Signals are taken synchronously, as in the master. */
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -82,7 +83,7 @@ hz_scheduler_main(const char *config_path)
 	}
 	hz_json_use_arena(x.arena);
 	/* Named after the master: the scheduler it respawns after a crash
-	 * is the same holder and carries on at once, not 90 s later. */
+	 * is the same holder and carries on at once, not a lease later. */
 	hz_lease_holder(holder, sizeof(holder), (long)getppid());
 	/* Renewed a few times per lease period, and at every run. */
 	renew_every = cfg.scheduler_lease / 3 > 0 ? cfg.scheduler_lease / 3 : 1;

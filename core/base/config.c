@@ -156,9 +156,9 @@ static const struct key keys[] = {
 	    "1: huzu serve runs the periodic jobs in a scheduler process; 0: off"),
 	INT(scheduler_interval, 1, 3600, "60",
 	    "seconds between two runs of the periodic jobs"),
-	INT(scheduler_lease, 5, 3600, "90",
+	INT(scheduler_lease, 5, 3600, "40",
 	    "seconds the scheduler's lease lasts unless renewed: another host"
-	    " takes over this long after a holder dies"),
+	    " takes over this long (and a third more) after a holder dies"),
 	INT(outbox_batch, 1, 1000, "100",
 	    "notifications sent per run of the outbox job, at most"),
 	INT(outbox_max_attempts, 1, 50, "8",

@@ -609,6 +609,18 @@ failure(struct hz_db *db, unsigned e, const char *what, const char *module,
 	case ER_LOCK_WAIT_TIMEOUT:
 		hz_metrics_inc(HZ_M_DB_RETRIES);
 		return HZ_ERR_DB_RETRY;
+	case ER_UNKNOWN_COM_ERROR:
+	case ER_ERROR_DURING_COMMIT:
+		/* Galera: a node that is not Synced in the Primary Component
+		 * refuses statements ("WSREP has not yet prepared node for
+		 * application use"), and one that lost it during a COMMIT
+		 * reports error 1180 (as does a full disk on any server);
+		 * either way nothing was done here. The same answer as a
+		 * server that is down; the connection is kept, to be used
+		 * again once the node has rejoined. */
+		hz_warn("database not ready or commit failed",
+		    "op=%s errno=%u stmt=%s:%zu", what, e, module, idx);
+		return HZ_ERR_DB_UNAVAILABLE;
 	case ER_DUP_ENTRY:
 	case ER_DUP_ENTRY_WITH_KEY_NAME:
 		/* The message quotes the duplicated value: not logged. */
@@ -774,6 +786,47 @@ out:
 	return rc;
 }
 
+/* Waits before running a transaction or a statement again after a
+ * deadlock: 2, 4, 8, 16, 32, 32... ms for attempt 1, 2, 3..., plus as
+ * much again at random, long enough for the other transaction to finish,
+ * short for the user; the randomness spreads the transactions of a storm
+ * (on Galera, those of the other nodes) that met on one row. */
+static void
+backoff(int attempt)
+{
+	long ms = 1L << (attempt < 5 ? attempt : 5);
+	struct timespec d = { 0, ms * 1000000L +
+	    (long)randombytes_uniform((uint32_t)(ms * 1000000L)) };
+
+	nanosleep(&d, NULL);
+}
+
+/* Inside a transaction, a statement that succeeded though the server no
+ * longer holds the transaction open: on Galera, an applier's brute-force
+ * abort (a write of another node won) rolls it back, and with prepared
+ * statements MariaDB 10.11 may not say so to the statement that was
+ * running (a SELECT's rows arrive, no error); the statements after it
+ * would then run and commit one by one. Told as the deadlock it is, so
+ * that hz_db_tx reruns the whole. COMMIT and ROLLBACK end it themselves;
+ * on one server this never happens. */
+static bool
+tx_ended_behind_us(struct hz_db *db, const struct hz_stmt_table *t,
+                   size_t idx)
+{
+	unsigned int status = 0;
+
+	if (!db->in_tx || db->conn == NULL || (t == &tx_stmts &&
+	    (idx == TX_COMMIT || idx == TX_ROLLBACK)) ||
+	    mariadb_get_infov(db->conn, MARIADB_CONNECTION_SERVER_STATUS,
+	    &status) != 0 || (status & SERVER_STATUS_IN_TRANS))
+		return false;
+	db->last_errno = ER_LOCK_DEADLOCK;
+	hz_metrics_inc(HZ_M_DB_RETRIES);
+	hz_warn("transaction ended by the server", "stmt=%s:%zu", t->module,
+	    idx);
+	return true;
+}
+
 /* A statement whose failure may be retried after reconnecting: it never
  * ran (the prepare failed, or the server was gone before we sent), or
  * running it twice changes nothing (a read; opening a transaction). */
@@ -798,6 +851,7 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 	enum hz_status rc;
 	unsigned e;
 	bool prepared;
+	int deadlocks = 0;
 
 	if (res == NULL)
 		res = &scratch;
@@ -872,10 +926,23 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 			return rc;
 		if (db->probing)
 			breaker_close(db);
+		if (tx_ended_behind_us(db, t, idx))
+			return HZ_ERR_DB_RETRY;
 		res->affected = mysql_stmt_affected_rows(st);
 		res->insert_id = mysql_stmt_insert_id(st);
 		return HZ_OK;
 failed:
+		/* A statement outside a transaction that lost a deadlock, or
+		 * failed Galera certification (both ER_LOCK_DEADLOCK, after
+		 * the server's own wsrep_retry_autocommit), was rolled back
+		 * whole: nothing of it stays, so it runs again, as hz_db_tx
+		 * reruns a transaction (which it does inside one). */
+		if (rc == HZ_ERR_DB_RETRY && e == ER_LOCK_DEADLOCK &&
+		    !db->in_tx && deadlocks < HZ_DB_STATEMENT_RETRIES) {
+			backoff(++deadlocks);
+			attempt--;     /* the reconnect's one retry stays */
+			continue;
+		}
 		/* Reconnect-and-retry only outside a transaction: inside
 		 * one, the work done so far died with the connection. Never
 		 * after a stall: the breaker is open. */
@@ -929,14 +996,12 @@ run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 		return fn(db, ctx);
 	if ((a = hz_arena_new(1024)) == NULL)
 		return HZ_ERR_NOMEM;
-	for (int attempt = 0; attempt < 4; attempt++) {
-		if (attempt > 0) {
-			/* 2, 4, 8 ms plus jitter: long enough for the other
-			 * transaction to finish, short for the user. */
-			struct timespec d = { 0, (1L << attempt) * 1000000L +
-			    (long)randombytes_uniform(1000000) };
-			nanosleep(&d, NULL);
-		}
+	for (int attempt = 0, waits = 0; attempt < HZ_DB_TX_ATTEMPTS;
+	    attempt++) {
+		unsigned e;
+
+		if (attempt > 0)
+			backoff(attempt);
 		if ((read_committed && (rc = hz_db_run(db, a, &tx_stmts,
 		    TX_READ_COMMITTED, NULL, 0, NULL)) != HZ_OK) ||
 		    (rc = hz_db_run(db, a, &tx_stmts, TX_BEGIN, NULL, 0,
@@ -951,6 +1016,7 @@ run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 		if (rc == HZ_OK)
 			rc = hz_db_run(db, a, &tx_stmts, TX_COMMIT, NULL, 0,
 			    NULL);
+		e = db->last_errno;
 		if (rc != HZ_OK && db->conn != NULL)
 			(void)hz_db_run(db, a, &tx_stmts, TX_ROLLBACK, NULL,
 			    0, NULL);
@@ -958,6 +1024,12 @@ run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 		db->tx_lost = false;
 		hz_arena_reset(a);
 		if (rc != HZ_ERR_DB_RETRY)
+			break;
+		/* A lock wait that timed out has waited its 2 s already: four
+		 * of them at most. Deadlocks and certification failures are
+		 * told at once, and a storm on one row (on Galera, from every
+		 * node) may need more tries. */
+		if (e == ER_LOCK_WAIT_TIMEOUT && ++waits == 4)
 			break;
 	}
 	hz_arena_free(a);

@@ -122,7 +122,11 @@ void           hz_db_guard(struct hz_db *);
 bool           hz_db_breaker_open(void);
 
 /* Runs statement `idx` of `t` with `args`; rows (if any) land in `res`,
- * allocated from `a`. `res` may be NULL for statements without rows. */
+ * allocated from `a`. `res` may be NULL for statements without rows.
+ * Outside a transaction, a statement that lost a deadlock or failed
+ * Galera certification (ER_LOCK_DEADLOCK: rolled back whole) runs again,
+ * up to HZ_DB_STATEMENT_RETRIES more times; then HZ_ERR_DB_RETRY. */
+#define HZ_DB_STATEMENT_RETRIES 3
 enum hz_status hz_db_run(struct hz_db *, hz_arena *a,
                          const struct hz_stmt_table *t, size_t idx,
                          const struct hz_db_arg *args, size_t nargs,
@@ -135,9 +139,12 @@ enum hz_status hz_db_run_sql(struct hz_db *, const char *sql, size_t len);
 /* Runs fn inside a transaction (domain code uses hz_tx of ctx.h, whose
  * callbacks get the request context), committing on HZ_OK and rolling back
  * otherwise. Deadlocks and Galera certification failures (both reported
- * as ER_LOCK_DEADLOCK) and lock wait timeouts rerun fn, up to 4 attempts,
- * so fn must be safe to run again. Called inside a transaction, fn simply
- * joins it. */
+ * as ER_LOCK_DEADLOCK, by any statement or by the COMMIT) rerun fn, up
+ * to HZ_DB_TX_ATTEMPTS attempts, and lock wait timeouts up to 4, so fn
+ * must be safe to run again; past them, HZ_ERR_DB_RETRY (503 busy,
+ * Retry-After: 1) and nothing was committed. Called inside a transaction,
+ * fn simply joins it. */
+#define HZ_DB_TX_ATTEMPTS 8
 enum hz_status hz_db_tx(struct hz_db *,
                         enum hz_status (*fn)(struct hz_db *, void *),
                         void *ctx);

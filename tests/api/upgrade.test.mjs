@@ -136,7 +136,9 @@ test('an instance at the previous release\'s schema upgrades in place: migrate, 
       // same `huzu migrate` carries on from it.
       const nextSql = path.join(dir, 'sql-next');
       fs.cpSync(path.join(root, 'sql'), nextSql, { recursive: true });
-      const next = String(all.length + 1).padStart(4, '0');
+      // After the highest number, not the count: numbers are given out
+      // per branch, so one may land before the one below it.
+      const next = String(Math.max(...all.map((f) => Number(f.slice(0, 4)))) + 1).padStart(4, '0');
       const drill = path.join(nextSql, `${next}_upgrade_drill.sql`);
       fs.writeFileSync(drill, 'CREATE TABLE IF NOT EXISTS upgrade_drill (id INT NOT NULL PRIMARY KEY);\n' +
         'ALTER TABLE no_such_table ADD COLUMN x INT;\n');

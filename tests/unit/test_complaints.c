@@ -12,7 +12,7 @@
 #define HOUR 3600
 #define DAY  86400
 
-enum { S_SEED, S_READS, S__MAX };
+enum { S_SEED, S_READS, S_LOCK_SEQ, S__MAX };
 static const char *const sql[S__MAX] = {
 	/* 5 000 finished complaints at one building, as a village's history. */
 	[S_SEED] =
@@ -28,6 +28,7 @@ static const char *const sql[S__MAX] = {
 	    "SELECT CAST(SUM(VARIABLE_VALUE) AS SIGNED)"
 	    " FROM information_schema.SESSION_STATUS"
 	    " WHERE VARIABLE_NAME LIKE 'HANDLER_READ%' AND ? > 0",
+	[S_LOCK_SEQ] = "SELECT lock_seq FROM users WHERE id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_complaints",
     sql);
@@ -103,6 +104,27 @@ first_receipt_goes_up_the_chain_to_the_first_owner(void **state)
 		assert_int_equal(c.handler_unit_id, o.c2);
 		assert_int_equal(c.handler_id, cadre2.id);
 	}
+}
+
+/* The cap on a resident's open complaints is counted under their row,
+ * and that row is written, not only locked: on a Galera cluster only a
+ * row both write makes two filings on two nodes take turns (sql/0022). */
+static void
+filing_writes_the_filers_row(void **state)
+{
+	struct fx_org o;
+	struct fx_cast k;
+	time_t now = time(NULL);
+	long long seq;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_cast_new(&o, &k), HZ_OK);
+	seq = fx_count(&stmts, S_LOCK_SEQ, k.r.id);
+	(void)filed(&k.r, o.b1, now, false);
+	assert_int_equal(fx_count(&stmts, S_LOCK_SEQ, k.r.id), seq + 1);
+	(void)filed(&k.r, o.b1, now, false);
+	assert_int_equal(fx_count(&stmts, S_LOCK_SEQ, k.r.id), seq + 2);
 }
 
 static void
@@ -434,4 +456,5 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(resolved_complaints_close_after_seven_quiet_days),
 	cmocka_unit_test(staff_notes_and_other_residents_stay_out_of_sight),
 	cmocka_unit_test(acting_late_opens_a_new_window),
+	cmocka_unit_test(filing_writes_the_filers_row),
 	cmocka_unit_test(a_scoped_list_reads_its_own_rows_only))

@@ -21,6 +21,7 @@
 enum {
 	S_ECHO, S_LONG, S_ID, S_KILL, S_DROP, S_CREATE, S_INSERT, S_COUNT,
 	S_SHORT_WAIT, S_BEGIN, S_COMMIT, S_SEED, S_BUMP, S_VALUE, S_SLEEP,
+	S_SEED_MANY, S_BUMP_FROM, S_BUMP_ONE, S_BOTH_DOWN, S_VALUE_OF,
 	S__MAX
 };
 
@@ -40,6 +41,14 @@ static const char *const sql[S__MAX] = {
 	[S_BUMP]       = "UPDATE unit_t SET n = n + 1 WHERE id = 1",
 	[S_VALUE]      = "SELECT n FROM unit_t WHERE id = 1",
 	[S_SLEEP]      = "SELECT SLEEP(0.6)",
+	[S_SEED_MANY]  = "INSERT INTO unit_t (id, n) SELECT seq, 0"
+	                 " FROM seq_1_to_40",
+	[S_BUMP_FROM]  = "UPDATE unit_t SET n = n + 1 WHERE id >= ?",
+	[S_BUMP_ONE]   = "UPDATE unit_t SET n = n + 1 WHERE id = ?",
+	/* Row 2 first, then row 1. */
+	[S_BOTH_DOWN]  = "UPDATE unit_t SET n = n + 10 WHERE id IN (1, 2)"
+	                 " ORDER BY id DESC",
+	[S_VALUE_OF]   = "SELECT n FROM unit_t WHERE id = ?",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("unit", sql);
@@ -311,6 +320,135 @@ lock_wait_timeout_reruns_the_transaction(void **state)
 	assert_int_equal(c.calls, 2);
 	assert_int_equal(run_i64(db, S_VALUE, NULL, 0), 2);
 	hz_db_free(holder);
+	hz_db_free(db);
+}
+
+static enum hz_status
+bump_counted(struct hz_db *db, void *p)
+{
+	((struct retry_ctx *)p)->calls++;
+	return hz_db_run(db, arena, &stmts, S_BUMP, NULL, 0, NULL);
+}
+
+struct ended_ctx {
+	int            calls;
+	enum hz_status ended;    /* what the statement that ended it got */
+};
+
+static enum hz_status
+end_behind_back(struct hz_db *db, void *p)
+{
+	struct ended_ctx *c = p;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(db, arena, &stmts, S_BUMP, NULL, 0, NULL)))
+		return rc;
+	if (++c->calls > 1)
+		return HZ_OK;
+	/* As a Galera applier's abort does: the transaction is over, the
+	 * statement says nothing (here a COMMIT of the test's own). */
+	return c->ended = hz_db_run(db, arena, &stmts, S_COMMIT, NULL, 0,
+	    NULL);
+}
+
+/* A transaction the server ended behind our back is a deadlock: the
+ * statement that finds it so fails, and the whole transaction runs again,
+ * rather than its next statements run one by one in autocommit. */
+static void
+a_transaction_ended_by_the_server_reruns(void **state)
+{
+	struct hz_db *db = open_db();
+	struct ended_ctx c = { 0, HZ_OK };
+
+	(void)state;
+	fresh_table(db);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_SEED, NULL, 0, NULL),
+	    HZ_OK);
+	assert_int_equal(hz_db_tx(db, end_behind_back, &c), HZ_OK);
+	assert_int_equal(c.ended, HZ_ERR_DB_RETRY);
+	assert_int_equal(c.calls, 2);
+	hz_db_free(db);
+}
+
+/* Deadlocks and Galera certification failures are told at once and may
+ * take HZ_DB_TX_ATTEMPTS tries in a storm; a lock that is never let go
+ * costs a full lock wait per try, so those stop after four. */
+static void
+lock_waits_stop_after_four_tries(void **state)
+{
+	struct hz_db *db = open_db(), *holder = open_db();
+	struct retry_ctx c = { holder, 0 };
+
+	(void)state;
+	fresh_table(db);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_SEED, NULL, 0, NULL),
+	    HZ_OK);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_SHORT_WAIT, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(hz_db_run(holder, arena, &stmts, S_BEGIN, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(hz_db_run(holder, arena, &stmts, S_BUMP, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(hz_db_tx(db, bump_counted, &c), HZ_ERR_DB_RETRY);
+	assert_int_equal(c.calls, 4);
+	assert_int_equal(hz_db_run(holder, arena, &stmts, S_COMMIT, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(run_i64(db, S_VALUE, NULL, 0), 1);
+	hz_db_free(holder);
+	hz_db_free(db);
+}
+
+/* A statement outside a transaction that loses a deadlock (or, on
+ * Galera, fails certification: the same ER_LOCK_DEADLOCK) was rolled back
+ * whole, so it runs again rather than fail the request. Here it holds row
+ * 2 and waits for row 1, which another transaction holds while it asks
+ * for row 2; that one has written 39 rows, so InnoDB picks ours. */
+static void
+autocommit_deadlock_reruns_the_statement(void **state)
+{
+	struct hz_db *db = open_db();
+	struct hz_db_arg one = HZ_ARG_I64(1), two = HZ_ARG_I64(2);
+	int go[2], status;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	fresh_table(db);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_SEED_MANY, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(pipe(go), 0);
+	assert_true((pid = fork()) >= 0);
+	if (pid == 0) {
+		struct hz_db *other = hz_db_new(&cfg);
+		struct hz_db_arg three = HZ_ARG_I64(3);
+		struct timespec d = { 0, 300 * 1000000L };
+
+		if (other == NULL || hz_db_connect(other) != HZ_OK ||
+		    hz_db_run(other, arena, &stmts, S_BEGIN, NULL, 0, NULL) ||
+		    hz_db_run(other, arena, &stmts, S_BUMP_FROM, &three, 1,
+		    NULL) ||
+		    hz_db_run(other, arena, &stmts, S_BUMP_ONE, &one, 1,
+		    NULL) ||
+		    write(go[1], "x", 1) != 1)
+			_exit(1);
+		nanosleep(&d, NULL);            /* ours is waiting by now */
+		if (hz_db_run(other, arena, &stmts, S_BUMP_ONE, &two, 1,
+		    NULL) ||
+		    hz_db_run(other, arena, &stmts, S_COMMIT, NULL, 0, NULL))
+			_exit(2);
+		_exit(0);
+	}
+	close(go[1]);
+	assert_int_equal(read(go[0], &c, 1), 1);
+	close(go[0]);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_BOTH_DOWN, NULL, 0,
+	    NULL), HZ_OK);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* Both committed, each once: ours after the other. */
+	assert_int_equal(run_i64(db, S_VALUE_OF, &one, 1), 11);
+	assert_int_equal(run_i64(db, S_VALUE_OF, &two, 1), 11);
 	hz_db_free(db);
 }
 
@@ -614,6 +752,10 @@ UNIT_TESTS(setup, teardown,
 	cmocka_unit_test(write_after_server_dropped_us_is_never_doubled),
 	cmocka_unit_test(connection_lost_inside_transaction_is_not_papered_over),
 	cmocka_unit_test(lock_wait_timeout_reruns_the_transaction),
+	cmocka_unit_test(autocommit_deadlock_reruns_the_statement),
+	cmocka_unit_test(lock_waits_stop_after_four_tries),
+	cmocka_unit_test(a_transaction_ended_by_the_server_reruns),
+	GUARDED(a_transaction_ended_by_the_server_reruns),
 	cmocka_unit_test(unreachable_server_fails_fast),
 	/* The same as a worker makes them. */
 	GUARDED(parameters_come_back_verbatim),

@@ -13,7 +13,8 @@
 #include "outbox.h"
 #include "scheduler.h"
 
-enum { S_FREE, S_EXPIRE, S_SENT, S_ATTEMPTS, S_DUE_LATER, S_DROP, S__MAX };
+enum { S_FREE, S_EXPIRE, S_SENT, S_ATTEMPTS, S_DUE_LATER, S_DROP, S_BEGIN,
+    S_LOCK, S_COMMIT, S_WAIT, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_FREE] = "UPDATE scheduler_leases SET holder = '' WHERE ? > 0",
 	[S_EXPIRE] = "UPDATE scheduler_leases SET expires_at = NOW(3)"
@@ -24,6 +25,11 @@ static const char *const sql[S__MAX] = {
 	[S_DUE_LATER] = "SELECT COUNT(*) FROM notifications WHERE id = ?"
 	    " AND sent_at IS NULL AND next_try_at > NOW(3)",
 	[S_DROP] = "DELETE FROM scheduler_leases WHERE name = 'jobs' AND ? > 0",
+	[S_BEGIN] = "START TRANSACTION",
+	[S_LOCK] = "SELECT holder FROM scheduler_leases WHERE name = 'jobs'"
+	    " FOR UPDATE",
+	[S_COMMIT] = "COMMIT",
+	[S_WAIT] = "SET SESSION innodb_lock_wait_timeout = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_scheduler",
     sql);
@@ -167,6 +173,38 @@ an_expired_lease_is_taken_over(void **state)
 	assert_false(takes(&fx, "host-a:1"));
 	assert_true(takes(&b, "host-b:2"));
 	assert_int_equal(hz_lease_release(&b, HZ_LEASE_JOBS, "host-b:2"),
+	    HZ_OK);
+	hz_db_free(b.db);
+}
+
+/* A take that fails is no take: on Galera the UPDATE of a runner whose
+ * node lost the race fails certification (ER_LOCK_DEADLOCK; run again
+ * once by the server and up to HZ_DB_STATEMENT_RETRIES times by us, it
+ * then finds the row taken), here the row is held past the lock wait.
+ * Either way the runner is told it does not hold the lease. */
+static void
+a_failed_take_is_not_held(void **state)
+{
+	struct hz_ctx b;
+	bool held = true;
+
+	(void)state;
+	FX_NEED_DB();
+	b = other_host();
+	fx_exec(&stmts, S_FREE, 1);
+	fx_exec(&stmts, S_WAIT, 1);
+	assert_int_equal(hz_db_run(b.db, b.arena, &stmts, S_BEGIN, HZ_NO_ARGS,
+	    NULL), HZ_OK);
+	assert_int_equal(hz_db_run(b.db, b.arena, &stmts, S_LOCK, HZ_NO_ARGS,
+	    NULL), HZ_OK);
+	assert_int_equal(hz_lease_take(&fx, HZ_LEASE_JOBS, "host-a:1", 90,
+	    &held), HZ_ERR_DB_RETRY);
+	assert_false(held);
+	assert_int_equal(hz_db_run(b.db, b.arena, &stmts, S_COMMIT, HZ_NO_ARGS,
+	    NULL), HZ_OK);
+	fx_exec(&stmts, S_WAIT, 2);
+	assert_true(takes(&fx, "host-a:1"));
+	assert_int_equal(hz_lease_release(&fx, HZ_LEASE_JOBS, "host-a:1"),
 	    HZ_OK);
 	hz_db_free(b.db);
 }
@@ -390,6 +428,7 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(racing_runners_one_wins),
 	cmocka_unit_test(a_lost_row_is_made_again),
 	cmocka_unit_test(an_expired_lease_is_taken_over),
+	cmocka_unit_test(a_failed_take_is_not_held),
 	cmocka_unit_test(a_tick_is_idempotent),
 	cmocka_unit_test(a_failed_send_backs_off),
 	cmocka_unit_test(notifications_are_the_callers_own),

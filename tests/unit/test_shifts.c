@@ -12,12 +12,14 @@
 #include "shifts.h"
 #include "stations.h"
 
-enum { Q_NOTES, Q_STATUS_CONFIRMED, Q__MAX };
+enum { Q_NOTES, Q_STATUS_CONFIRMED, Q_LOCK_SEQ, Q_REVISION, Q__MAX };
 static const char *const sql[Q__MAX] = {
 	[Q_NOTES] = "SELECT COUNT(*) FROM notifications WHERE subject_id = ?"
 	    " AND kind LIKE 'shift.%'",
 	[Q_STATUS_CONFIRMED] = "SELECT COUNT(*) FROM shift_signups"
 	    " WHERE shift_id = ? AND status = 'confirmed'",
+	[Q_LOCK_SEQ] = "SELECT lock_seq FROM users WHERE id = ?",
+	[Q_REVISION] = "SELECT revision FROM shifts WHERE id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_shifts", sql);
 
@@ -246,6 +248,50 @@ capacity_waiting_list_and_promotion(void **state)
 	fx_refused(&x, hz_shift_update(&x, id, &(struct hz_shift_edit){
 	    .starts_at = w.t0 + 3600, .ends_at = w.t0 + 7200 }, &s),
 	    HZ_ERR_CONFLICT, "shift_has_signups", "starts_at");
+}
+
+/* On a Galera cluster a row lock holds on its own node only: two
+ * sign-ups on two nodes certify against each other only through a row
+ * both write. So every row a place is decided on is written: the shift's
+ * (the capacity), the volunteer's (the overlap check), and a promoted
+ * volunteer's (sql/0022). Without the writes, two nodes would confirm
+ * more than the capacity, or one volunteer in two shifts at once. */
+static void
+places_write_the_rows_they_are_decided_on(void **state)
+{
+	struct world w;
+	struct hz_caller v[2];
+	struct hz_shift s;
+	struct hz_ctx x;
+	uint64_t id;
+	long long seq[2], rev;
+	bool created;
+
+	(void)state;
+	FX_NEED_DB();
+	world_new(&w);
+	id = shift_at(&w, w.mine, 0, 1);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(fx_resident(&v[i]), HZ_OK);
+		seq[i] = fx_count(&stmts, Q_LOCK_SEQ, v[i].id);
+		rev = fx_count(&stmts, Q_REVISION, id);
+		x = at(&v[i], w.t0 - 86400);
+		assert_int_equal(hz_shift_signup(&x, id, &s, &created), HZ_OK);
+		assert_string_equal(s.mine.status, i == 0 ? "confirmed"
+		    : "waiting");
+		assert_int_equal(fx_count(&stmts, Q_LOCK_SEQ, v[i].id),
+		    seq[i] + 1);
+		assert_true(fx_count(&stmts, Q_REVISION, id) > rev);
+	}
+	/* The first leaves: the shift's row and the promoted one's. */
+	rev = fx_count(&stmts, Q_REVISION, id);
+	x = at(&v[0], w.t0 - 86400);
+	assert_int_equal(hz_shift_withdraw(&x, id, &s), HZ_OK);
+	assert_true(fx_count(&stmts, Q_REVISION, id) > rev);
+	assert_int_equal(fx_count(&stmts, Q_LOCK_SEQ, v[1].id), seq[1] + 2);
+	x = at(&v[1], w.t0 - 86400);
+	assert_int_equal(hz_shift_get(&x, id, &s), HZ_OK);
+	assert_string_equal(s.mine.status, "confirmed");
 }
 
 static void
@@ -616,6 +662,7 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(rounding_to_quarter_hours),
 	cmocka_unit_test(publishing_is_for_the_station_manager_and_admins),
 	cmocka_unit_test(capacity_waiting_list_and_promotion),
+	cmocka_unit_test(places_write_the_rows_they_are_decided_on),
 	cmocka_unit_test(overlaps_deadlines_and_removal),
 	cmocka_unit_test(attendance_hours_no_shows_and_pause),
 	cmocka_unit_test(reminders_once_per_shift),

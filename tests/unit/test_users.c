@@ -10,7 +10,8 @@
 #include "session.h"
 #include "users.h"
 
-enum { S_DISABLE, S_GRANTS, S_ADMINS, S_SESSION, S_ADMIN_ROLE, S__MAX };
+enum { S_DISABLE, S_GRANTS, S_ADMINS, S_SESSION, S_ADMIN_ROLE, S_LOCK_SEQ,
+    S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
 	[S_ADMINS] = "SELECT DISTINCT u.id FROM users u JOIN role_assignments r"
@@ -20,6 +21,7 @@ static const char *const sql[S__MAX] = {
 	[S_SESSION] = "SELECT MAX(id) FROM sessions WHERE user_id = ?",
 	[S_ADMIN_ROLE] = "SELECT MIN(id) FROM role_assignments WHERE user_id = ?"
 	    " AND role = 'admin'",
+	[S_LOCK_SEQ] = "SELECT lock_seq FROM users WHERE id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_users", sql);
 
@@ -643,6 +645,35 @@ the_last_admin_stays(void **state)
 		    HZ_ID(HZ_CELL(&r, i, 0))), HZ_OK);
 }
 
+/* "Another enabled admin is left" is read under row locks, which on a
+ * Galera cluster hold on one node only: two admins disabling each other
+ * on two nodes would both commit. So the admins relied on are written
+ * too (sql/0022), and the two transactions conflict at certification. */
+static void
+the_admins_relied_on_are_written(void **state)
+{
+	struct hz_caller a, b;
+	long long seq;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_staff(&a, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
+	assert_int_equal(fx_staff(&b, HZ_ROLE_ADMIN, fx_root()), HZ_OK);
+	seq = fx_count(&stmts, S_LOCK_SEQ, b.id);
+	assert_int_equal(hz_staff_disable(&fx, a.id), HZ_OK);
+	assert_true(fx_count(&stmts, S_LOCK_SEQ, b.id) > seq);
+	assert_int_equal(hz_staff_enable(&fx, a.id), HZ_OK);
+	/* Revoking an admin role relies on the others the same way. */
+	seq = fx_count(&stmts, S_LOCK_SEQ, a.id);
+	assert_int_equal(hz_role_revoke(&fx, b.id, (uint64_t)fx_count(&stmts,
+	    S_ADMIN_ROLE, b.id)), HZ_OK);
+	assert_true(fx_count(&stmts, S_LOCK_SEQ, a.id) > seq);
+	/* A staff member who is no admin relies on nobody. */
+	seq = fx_count(&stmts, S_LOCK_SEQ, a.id);
+	assert_int_equal(hz_staff_disable(&fx, b.id), HZ_OK);
+	assert_int_equal(fx_count(&stmts, S_LOCK_SEQ, a.id), seq);
+}
+
 static void
 temporary_passwords_are_readable_and_random(void **state)
 {
@@ -949,6 +980,7 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(residents_are_found_or_made_by_phone_or_wechat),
 	cmocka_unit_test(accounts_are_disabled_and_enabled),
 	cmocka_unit_test(the_last_admin_stays),
+	cmocka_unit_test(the_admins_relied_on_are_written),
 	cmocka_unit_test(temporary_passwords_are_readable_and_random),
 	cmocka_unit_test(passwords_are_reset_and_changed),
 	cmocka_unit_test(a_change_does_not_undo_what_came_between),
