@@ -191,7 +191,9 @@ HZ_GALERA_PROVIDER=/usr/lib/galera/libgalera_smm.so
 hz_galera_ports() {
 	local c=$1 n=$2 i p used=() three
 	for ((i = 1; i <= n; i++)); do
-		[ -s "$c/node$i/ports" ] && used+=($(cat "$c/node$i/ports"))
+		[ -s "$c/node$i/ports" ] || continue
+		read -r -a three <"$c/node$i/ports"
+		used+=("${three[@]}")
 	done
 	for ((i = 1; i <= n; i++)); do
 		[ -s "$c/node$i/ports" ] && continue
