@@ -216,25 +216,32 @@ hz_galera_address() {
 	echo "gcomm://$a"
 }
 
-# hz_galera_spawn C N I [--wsrep-new-cluster]: node I, in the background
-# (hz_db_spawn: its pid is $!). A joining node needs no data of its own:
-# the first state transfer brings it all. What Galera needs of a server:
-# row-based binary logging, InnoDB, interleaved auto-increment locks.
-hz_galera_spawn() {
-	local c=$1 n=$2 i=$3 d=$1/node$3 g ist sst
-	shift 3
-	read -r g ist sst <"$d/ports"
-	mkdir -p "$d/data"
-	[ "$HZ_GALERA_USER" = "$(id -un)" ] || chown -R "$HZ_GALERA_USER" "$d"
-	HZ_DB_USER=$HZ_GALERA_USER HZ_DB_ARGS="--wsrep-on=ON --wsrep-provider=$HZ_GALERA_PROVIDER
+# hz_galera_args C N I: what makes node I a Galera node (mariadbd's
+# options). What Galera needs of a server: row-based binary logging,
+# InnoDB, interleaved auto-increment locks.
+hz_galera_args() {
+	local c=$1 n=$2 i=$3 g ist sst
+	read -r g ist sst <"$c/node$i/ports"
+	echo "--wsrep-on=ON --wsrep-provider=$HZ_GALERA_PROVIDER
 		--wsrep-cluster-name=huzu --wsrep-node-name=node$i
 		--wsrep-cluster-address=$(hz_galera_address "$c" "$n")
 		--wsrep-node-address=127.0.0.1
 		--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:$g;ist.recv_addr=127.0.0.1:$ist;gcache.size=${HZ_GCACHE:-128M}
 		--wsrep-sst-method=rsync --wsrep-sst-receive-address=127.0.0.1:$sst
 		--binlog-format=ROW --default-storage-engine=InnoDB
-		--innodb-autoinc-lock-mode=2 --wsrep-slave-threads=2
-		${HZ_DB_ARGS:-} $*" hz_db_spawn "$d"
+		--innodb-autoinc-lock-mode=2 --wsrep-slave-threads=2"
+}
+
+# hz_galera_spawn C N I [--wsrep-new-cluster]: node I, in the background
+# (hz_db_spawn: its pid is $!). A joining node needs no data of its own:
+# the first state transfer brings it all.
+hz_galera_spawn() {
+	local c=$1 n=$2 i=$3 d=$1/node$3
+	shift 3
+	mkdir -p "$d/data"
+	[ "$HZ_GALERA_USER" = "$(id -un)" ] || chown -R "$HZ_GALERA_USER" "$d"
+	HZ_DB_USER=$HZ_GALERA_USER HZ_DB_ARGS="$(hz_galera_args "$c" "$n" "$i") ${HZ_DB_ARGS:-} $*" \
+		hz_db_spawn "$d"
 }
 
 # hz_galera_status D NAME...: the node's wsrep status values, in the
@@ -268,10 +275,14 @@ hz_galera_bootstrap_node() {
 	[ -f "$c/node1/data/grastate.dat" ] || { echo 1; return; }
 	for ((i = 1; i <= n; i++)); do
 		[ -f "$c/node$i/data/grastate.dat" ] || continue
+		# (As the node runs, less what recovery does not need.)
+		rm -f "$c/node$i/recover.log"
+		# shellcheck disable=SC2046,SC2086
 		"$HZ_MARIADBD" --no-defaults --datadir="$c/node$i/data" --user="$HZ_GALERA_USER" \
-			--wsrep-on=ON --wsrep-provider="$HZ_GALERA_PROVIDER" --wsrep-recover \
 			--log-error="$c/node$i/recover.log" --skip-networking \
-			--socket="$c/node$i/recover.sock" >/dev/null 2>&1 || true
+			--socket="$c/node$i/recover.sock" --innodb-log-file-size=128M \
+			$(hz_galera_args "$c" "$n" "$i") ${HZ_DB_ARGS:-} --wsrep-recover \
+			>"$c/node$i/recover.out" 2>&1 || true
 		pos=$(sed -n 's/.*WSREP: Recovered position: *[^:]*:\(-\{0,1\}[0-9]*\).*/\1/p' \
 			"$c/node$i/recover.log" | tail -1)
 		seq=${pos:--1}
