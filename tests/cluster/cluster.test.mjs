@@ -9,6 +9,7 @@
 // groups), or alone: scripts/test cluster/cluster.test.mjs
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 
 import { api, request, freshPhone, smsLogPath, waitFor, sleep, fcgiRequest, cgiParams } from '../api/lib.mjs';
 import { fcgi, expect, residentLogin, registerRenter } from '../api/ops-lib.mjs';
@@ -59,6 +60,16 @@ describe('a cluster', { timeout: 600_000 }, () => {
     for (let i = 0; i < 3; i++) {
       assert.equal(c.sql(i, "SELECT COUNT(*) FROM users WHERE username = 'admin'")[0][0], '1', `node${i + 1}`);
     }
+    // Both pools run a scheduler; the lease lets one of them run the jobs.
+    const pids = [c.hostPid(0), c.hostPid(1)];
+    const holder = await waitFor('the lease taken', 10_000, () => {
+      const [[h]] = c.sql(2, "SET SESSION wsrep_sync_wait = 1; SELECT holder FROM scheduler_leases WHERE name = 'jobs'");
+      return h && h;
+    });
+    const runner = pids.findIndex((p) => holder.endsWith(`:${p}`));
+    assert.ok(runner >= 0, `the lease's holder ${holder} is one of the pools ${pids}`);
+    const ran = [0, 1].map((h) => fs.readFileSync(c.hosts[h].log, 'utf8').includes('msg="job"'));
+    assert.equal(ran[1 - runner], false, 'the other pool ran no job');
   });
 
   test('a write through one host is read through the other at once', async (t) => {
