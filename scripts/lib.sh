@@ -416,7 +416,7 @@ hz_nginx_render() {
 	local uploads=${5:-$(dirname "$1")/uploads}
 	local rate=${HZ_AUTH_RATE:-5r/s} burst=${HZ_AUTH_BURST:-20}
 	local rrate=${HZ_REPORT_RATE:-2r/s} rburst=${HZ_REPORT_BURST:-20}
-	local servers='' s
+	local servers='' s next='    # (one pool)'
 	for s in $sock; do
 		[ -n "$servers" ] && servers+='\n'
 		servers+="    server unix:$s"
@@ -424,13 +424,16 @@ hz_nginx_render() {
 			servers+=" max_fails=${HZ_MAX_FAILS:-3} fail_timeout=${HZ_FAIL_TIMEOUT:-10s}"
 		servers+=';'
 	done
+	[ "$servers" = "    server unix:$sock;" ] ||
+		next='    fastcgi_next_upstream error timeout http_503;'
 	mkdir -p "$d/extra" "$d/run" "$log"
 	# As root, nginx's workers drop to www-data, the socket's group.
 	[ "$(id -u)" -eq 0 ] && user="user www-data www-data;"
 	sed -e "s|@USER@|$user|" -e "s|@RUN@|$d/run|g" -e "s|@LOG@|$log|g" \
 		-e "s|@CONF@|$d|g" "$HZ_ROOT/nginx/nginx.conf.in" >"$d/nginx.conf"
 	sed -e "s|@LISTEN@|$listen|g" -e "s|@ROOT@|$HZ_ROOT|g" \
-		-e "s|^@SERVERS@$|$servers|" -e "s|@LOG@|$log|g" -e "s|@CONF@|$d|g" \
+		-e "s|^@SERVERS@$|$servers|" -e "s|^@NEXT_UPSTREAM@$|$next|" \
+		-e "s|@LOG@|$log|g" -e "s|@CONF@|$d|g" \
 		-e "s|@UPLOADS@|$uploads|g" \
 		-e "s|@AUTH_RATE@|$rate|g" -e "s|@AUTH_BURST@|$burst|g" \
 		-e "s|@REPORT_RATE@|$rrate|g" -e "s|@REPORT_BURST@|$rburst|g" \
