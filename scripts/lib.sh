@@ -219,10 +219,17 @@ hz_galera_address() {
 # hz_galera_args C N I: what makes node I a Galera node (mariadbd's
 # options). What Galera needs of a server: row-based binary logging,
 # InnoDB, interleaved auto-increment locks.
+# HZ_GALERA_DONORS="node3 ...": the nodes a joining node copies its state
+# from when it can (then any other): with rsync, a donor blocks writes
+# while it copies, so scripts/cluster names the nodes no pool uses.
 hz_galera_args() {
-	local c=$1 n=$2 i=$3 g ist sst
+	local c=$1 n=$2 i=$3 g ist sst donor=
 	read -r g ist sst <"$c/node$i/ports"
-	echo "--wsrep-on=ON --wsrep-provider=$HZ_GALERA_PROVIDER
+	if [ -n "${HZ_GALERA_DONORS:-}" ] && [[ " $HZ_GALERA_DONORS " != *" node$i "* ]]; then
+		donor=${HZ_GALERA_DONORS// /,}
+		donor="--wsrep-sst-donor=$donor,"
+	fi
+	echo "$donor --wsrep-on=ON --wsrep-provider=$HZ_GALERA_PROVIDER
 		--wsrep-cluster-name=huzu --wsrep-node-name=node$i
 		--wsrep-cluster-address=$(hz_galera_address "$c" "$n")
 		--wsrep-node-address=127.0.0.1
@@ -404,10 +411,13 @@ hz_secrets_complete() {
 # hz_nginx_render DIR LISTEN SOCKET LOGDIR [UPLOADS]: writes DIR/nginx.conf
 # and DIR/huzu.conf from the templates in nginx/. SOCKET is huzu's socket,
 # or several separated by spaces (one pool each, balanced: scripts/cluster);
-# HZ_MAX_FAILS and HZ_FAIL_TIMEOUT set how a pool is left out then (3 in
-# 10s: one 503 of a busy database does not take a pool out; a pool that is
-# down refuses connections, which nginx passes on to the next at once, so
-# no client sees those anyway). UPLOADS is huzu's
+# HZ_MAX_FAILS and HZ_FAIL_TIMEOUT set how a pool is left out then (3
+# failures in 3s, out for 3s: one 503 of a busy database does not take a
+# pool out; a pool that is down refuses connections, which nginx passes on
+# to the next at once, so no client sees those anyway. Short, because
+# when a node's loss stalls reads everywhere for a moment every pool fails
+# at once, and nginx then refuses everything, "no live upstreams", until
+# fail_timeout is over, though the cluster is back). UPLOADS is huzu's
 # uploads_dir (absolute; default: beside DIR), served to X-Accel-Redirect. Limits per client address,
 # production's unless overridden: HZ_AUTH_RATE/HZ_AUTH_BURST for login
 # (5r/s, 20), HZ_REPORT_RATE/HZ_REPORT_BURST for error reports (2r/s, 20).
@@ -421,7 +431,7 @@ hz_nginx_render() {
 		[ -n "$servers" ] && servers+='\n'
 		servers+="    server unix:$s"
 		[ "$s" = "$sock" ] ||
-			servers+=" max_fails=${HZ_MAX_FAILS:-3} fail_timeout=${HZ_FAIL_TIMEOUT:-10s}"
+			servers+=" max_fails=${HZ_MAX_FAILS:-3} fail_timeout=${HZ_FAIL_TIMEOUT:-3s}"
 		servers+=';'
 	done
 	[ "$servers" = "    server unix:$sock;" ] ||

@@ -215,7 +215,7 @@ describe('a cluster', { timeout: 600_000 }, () => {
     }
 
     // scripts/cluster starts the pool again; nginx takes it back once
-    // fail_timeout (10 s) has passed.
+    // fail_timeout (3 s) has passed.
     const back = await waitFor('host-b started again', 20_000, () => {
       try {
         const p = c.hostPid(1);
