@@ -6,19 +6,46 @@
 #include "log.h"
 #include "response.h"
 
+/* The Galera node's state, beside "status" or "error" (NULL: no memory). */
+static cJSON *
+galera_json(const struct hz_health *h)
+{
+	cJSON *g = cJSON_CreateObject();
+
+	if (g == NULL || !cJSON_AddBoolToObject(g, "ready", h->ready) ||
+	    !cJSON_AddBoolToObject(g, "wsrep_ready", h->wsrep_ready) ||
+	    (h->local_state >= 0 ?
+	    !cJSON_AddNumberToObject(g, "local_state", h->local_state) :
+	    !cJSON_AddNullToObject(g, "local_state")) ||
+	    (h->state != NULL ?
+	    !cJSON_AddStringToObject(g, "state", h->state) :
+	    !cJSON_AddNullToObject(g, "state")) ||
+	    !cJSON_AddNumberToObject(g, "cluster_size", h->cluster_size))
+		return NULL;
+	return g;
+}
+
+/* 200 {"status":"ok"} when the database answers; on a Galera node also
+ * "galera" (its state), and 503 db_not_synced with it when the node is not
+ * ready, so that a balancer takes it out. */
 void
 h_health(struct hz_req *req)
 {
-	enum hz_status rc = hz_health_check(req->db, req->arena);
+	struct hz_health h;
+	enum hz_status rc = hz_health_node(&req->ctx, &h);
 	cJSON *o;
 
 	if (rc != HZ_OK) {
-		hz_reply_status(req, rc == HZ_ERR_DB_UNAVAILABLE ? rc
-		    : HZ_ERR_DB_UNAVAILABLE);
+		if (rc != HZ_ERR_DB_UNAVAILABLE)
+			rc = HZ_ERR_DB_UNAVAILABLE;
+		hz_reply_status_with(req, rc, "galera",
+		    h.galera ? galera_json(&h) : NULL);
 		return;
 	}
 	o = cJSON_CreateObject();
-	if (o == NULL || !cJSON_AddStringToObject(o, "status", "ok")) {
+	if (o == NULL || !cJSON_AddStringToObject(o, "status", "ok") ||
+	    (h.galera && !cJSON_AddItemToObject(o, "galera",
+	    galera_json(&h)))) {
 		hz_reply_status(req, HZ_ERR_NOMEM);
 		return;
 	}

@@ -288,7 +288,8 @@ static const struct {
  * validation envelope (code validation_failed, the words on the field),
  * unless the refusal names a code of its own (idempotency_key_reused). */
 static void
-reply_refusal(struct hz_req *req, const struct hz_refusal *r)
+reply_refusal(struct hz_req *req, const struct hz_refusal *r,
+              const char *key, cJSON *extra)
 {
 	cJSON *err, *fields, *root;
 	char secs[16];
@@ -310,7 +311,8 @@ reply_refusal(struct hz_req *req, const struct hz_refusal *r)
 	if ((root = envelope(req, r->code, r->message, &err)) == NULL ||
 	    (r->field != NULL &&
 	    ((fields = cJSON_AddObjectToObject(err, "fields")) == NULL ||
-	    !cJSON_AddStringToObject(fields, r->field, r->message)))) {
+	    !cJSON_AddStringToObject(fields, r->field, r->message))) ||
+	    (extra != NULL && !cJSON_AddItemToObject(root, key, extra))) {
 		emit_nomem(req);
 		return;
 	}
@@ -320,10 +322,17 @@ reply_refusal(struct hz_req *req, const struct hz_refusal *r)
 void
 hz_reply_status(struct hz_req *req, enum hz_status rc)
 {
+	hz_reply_status_with(req, rc, NULL, NULL);
+}
+
+void
+hz_reply_status_with(struct hz_req *req, enum hz_status rc, const char *key,
+                     cJSON *extra)
+{
 	const struct hz_refusal *r = hz_refusal_of(&req->ctx, rc);
 
 	if (r != NULL && (unsigned)rc < HZ_STATUS__MAX) {
-		reply_refusal(req, r);
+		reply_refusal(req, r, key, extra);
 		return;
 	}
 	if ((unsigned)rc >= HZ_STATUS__MAX || status_map[rc].code == NULL)

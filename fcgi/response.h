@@ -56,6 +56,10 @@ void hz_reply_invalid(struct hz_req *, const struct hz_field_error *,
                       size_t n);
 /* The one place core/ statuses become HTTP. */
 void hz_reply_status(struct hz_req *, enum hz_status);
+/* The same, with `extra` beside "error" under `key` when rc is a refusal
+ * (/health's galera object); otherwise `extra` is left out. */
+void hz_reply_status_with(struct hz_req *, enum hz_status, const char *key,
+                          cJSON *extra);
 /* The capture hook of idempotency: the answer written so far (status,
  * content type, the extra headers and the body, pointing into req's
  * buffers). false when nothing complete was written. */

@@ -15,6 +15,12 @@ HZ_PKGS_TEST=(libcmocka-dev chromium fonts-wqy-zenhei zbar-tools libxml2-utils c
 	libclang-rt-14-dev libvips-tools libimage-exiftool-perl)
 HZ_PKGS_BENCH=(wrk)
 HZ_PKGS_COVERAGE=(gcovr)
+# A Galera cluster (scripts/cluster, its tests): the provider, and rsync
+# for state transfers (SST), lighter than mariadb-backup (a second copy
+# of the server's engine) and enough on one host. mariadb-server
+# recommends all three, so apt usually has them already; socat and
+# iproute2 (ss) serve wsrep_sst_rsync.
+HZ_PKGS_CLUSTER=(galera-4 rsync socat iproute2)
 
 hz_say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 hz_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -99,12 +105,18 @@ hz_wait_for() { # hz_wait_for SECONDS what cmd...
 # --- MariaDB ---------------------------------------------------------------
 # hz_db_* take the instance folder D: data in D/data, socket D/mysql.sock.
 
+# The system user mariadbd runs as: ours, or HZ_DB_USER (a Galera node
+# started by root runs as mysql: see hz_galera_spawn). Its folder is
+# handed to it.
+hz_db_user() { echo "${HZ_DB_USER:-$(id -un)}"; }
+
 hz_db_init() {
 	local d=$1
 	[ -d "$d/data/mysql" ] && return 0
 	mkdir -p "$d/data"
+	[ "$(hz_db_user)" = "$(id -un)" ] || chown -R "$(hz_db_user)" "$d"
 	hz_say "initialising MariaDB in $d"
-	mariadb-install-db --no-defaults --datadir="$d/data" --user="$(id -un)" \
+	mariadb-install-db --no-defaults --datadir="$d/data" --user="$(hz_db_user)" \
 		--auth-root-authentication-method=socket --skip-test-db \
 		>"$d/install.log" 2>&1 || { cat "$d/install.log"; hz_die "mariadb-install-db failed"; }
 }
@@ -117,7 +129,7 @@ hz_db_spawn() {
 	# Durable commits (innodb_flush_log_at_trx_commit=1), as in production.
 	setsid "$HZ_MARIADBD" --no-defaults --datadir="$d/data" \
 		--socket="$d/mysql.sock" --pid-file="$d/mysql.pid" \
-		--log-error="$d/mariadb.log" --user="$(id -un)" --skip-networking \
+		--log-error="$d/mariadb.log" --user="$(hz_db_user)" --skip-networking \
 		--skip-name-resolve --character-set-server=utf8mb4 \
 		--collation-server=utf8mb4_unicode_ci \
 		--innodb-buffer-pool-size=256M --innodb-log-file-size=128M \
@@ -160,6 +172,167 @@ CREATE USER IF NOT EXISTS 'huzu'@'localhost' IDENTIFIED BY '$3';
 ALTER USER 'huzu'@'localhost' IDENTIFIED BY '$3';
 GRANT ALL PRIVILEGES ON \`$2\`.* TO 'huzu'@'localhost';
 SQL
+}
+
+# --- Galera ----------------------------------------------------------------
+# A cluster of N nodes under C: node I in C/nodeI, an instance folder as
+# above (hz_db_ping, hz_db_sql and hz_db_stop take it), with the ports of
+# its replication (gcomm), incremental (IST) and full (SST) state transfers
+# in C/nodeI/ports. Everything on 127.0.0.1.
+
+HZ_GALERA_PROVIDER=/usr/lib/galera/libgalera_smm.so
+# As root, the nodes run as mysql (the Debian package's user): a joining
+# node's rsync daemon, started by root, would write its state transfer as
+# nobody, who may not write into the data folder.
+[ "$(id -u)" -eq 0 ] && HZ_GALERA_USER=mysql || HZ_GALERA_USER=$(id -un)
+
+# hz_galera_ports C N: three free ports per node, all different, written
+# once (a restart keeps them, so that the nodes find each other again).
+hz_galera_ports() {
+	local c=$1 n=$2 i p used=() three
+	for ((i = 1; i <= n; i++)); do
+		[ -s "$c/node$i/ports" ] || continue
+		read -r -a three <"$c/node$i/ports"
+		used+=("${three[@]}")
+	done
+	for ((i = 1; i <= n; i++)); do
+		[ -s "$c/node$i/ports" ] && continue
+		mkdir -p "$c/node$i"
+		three=()
+		while [ ${#three[@]} -lt 3 ]; do
+			p=$(hz_free_port)
+			[[ " ${used[*]} " == *" $p "* ]] || { three+=("$p"); used+=("$p"); }
+		done
+		echo "${three[*]}" >"$c/node$i/ports"
+	done
+}
+
+# hz_galera_address C N: the cluster address, gcomm://each node's port.
+hz_galera_address() {
+	local c=$1 n=$2 i a=
+	for ((i = 1; i <= n; i++)); do
+		a+="${a:+,}127.0.0.1:$(cut -d' ' -f1 "$c/node$i/ports")"
+	done
+	echo "gcomm://$a"
+}
+
+# hz_galera_args C N I: what makes node I a Galera node (mariadbd's
+# options). What Galera needs of a server: row-based binary logging,
+# InnoDB, interleaved auto-increment locks.
+# HZ_GALERA_DONORS="node3 ...": the nodes a joining node copies its state
+# from when it can (then any other): with rsync, a donor blocks writes
+# while it copies, so scripts/cluster names the nodes no pool uses.
+hz_galera_args() {
+	local c=$1 n=$2 i=$3 g ist sst donor=
+	read -r g ist sst <"$c/node$i/ports"
+	if [ -n "${HZ_GALERA_DONORS:-}" ] && [[ " $HZ_GALERA_DONORS " != *" node$i "* ]]; then
+		donor=${HZ_GALERA_DONORS// /,}
+		donor="--wsrep-sst-donor=$donor,"
+	fi
+	echo "$donor --wsrep-on=ON --wsrep-provider=$HZ_GALERA_PROVIDER
+		--wsrep-cluster-name=huzu --wsrep-node-name=node$i
+		--wsrep-cluster-address=$(hz_galera_address "$c" "$n")
+		--wsrep-node-address=127.0.0.1
+		--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:$g;ist.recv_addr=127.0.0.1:$ist;gcache.size=${HZ_GCACHE:-128M}
+		--wsrep-sst-method=rsync --wsrep-sst-receive-address=127.0.0.1:$sst
+		--binlog-format=ROW --default-storage-engine=InnoDB
+		--innodb-autoinc-lock-mode=2 --wsrep-slave-threads=2"
+}
+
+# hz_galera_spawn C N I [--wsrep-new-cluster]: node I, in the background
+# (hz_db_spawn: its pid is $!). A joining node needs no data of its own:
+# the first state transfer brings it all.
+hz_galera_spawn() {
+	local c=$1 n=$2 i=$3 d=$1/node$3
+	shift 3
+	mkdir -p "$d/data"
+	[ "$HZ_GALERA_USER" = "$(id -un)" ] || chown -R "$HZ_GALERA_USER" "$d"
+	HZ_DB_USER=$HZ_GALERA_USER HZ_DB_ARGS="$(hz_galera_args "$c" "$n" "$i") ${HZ_DB_ARGS:-} $*" \
+		hz_db_spawn "$d"
+}
+
+# hz_galera_status D NAME...: the node's wsrep status values, in the
+# order asked, one per line (empty: not answering).
+hz_galera_status() {
+	local d=$1 name out; shift
+	out=$(echo "SHOW GLOBAL STATUS LIKE 'wsrep_%'" | hz_db_sql "$d" 2>/dev/null) || return 1
+	for name in "$@"; do
+		awk -v k="$name" '$1 == k { print $2; f = 1 } END { if (!f) print "" }' <<<"$out"
+	done
+}
+
+# hz_galera_synced D SIZE: the node is Synced, ready, in a primary
+# component of SIZE nodes.
+hz_galera_synced() {
+	local v
+	v=$(hz_galera_status "$1" wsrep_local_state_comment wsrep_ready \
+		wsrep_cluster_status wsrep_cluster_size | tr '\n' ' ') || return 1
+	[ "$v" = "Synced ON Primary $2 " ]
+}
+
+# hz_galera_bootstrap_node C N: which node starts the cluster. After a
+# clean stop, the last to stop says safe_to_bootstrap: 1 in its
+# grastate.dat; after a crash none does, and the node with the newest
+# state (mariadbd --wsrep-recover) is marked so. Node 1 for a new one.
+hz_galera_bootstrap_node() {
+	local c=$1 n=$2 i best=1 seq top=-2 pos
+	for ((i = 1; i <= n; i++)); do
+		grep -qs '^safe_to_bootstrap: 1' "$c/node$i/data/grastate.dat" && { echo "$i"; return; }
+	done
+	[ -f "$c/node1/data/grastate.dat" ] || { echo 1; return; }
+	for ((i = 1; i <= n; i++)); do
+		[ -f "$c/node$i/data/grastate.dat" ] || continue
+		# (As the node runs, less what recovery does not need.)
+		rm -f "$c/node$i/recover.log"
+		# shellcheck disable=SC2046,SC2086
+		"$HZ_MARIADBD" --no-defaults --datadir="$c/node$i/data" --user="$HZ_GALERA_USER" \
+			--log-error="$c/node$i/recover.log" --skip-networking \
+			--socket="$c/node$i/recover.sock" --innodb-log-file-size=128M \
+			$(hz_galera_args "$c" "$n" "$i") ${HZ_DB_ARGS:-} --wsrep-recover \
+			>"$c/node$i/recover.out" 2>&1 || true
+		pos=$(sed -n 's/.*WSREP: Recovered position: *[^:]*:\(-\{0,1\}[0-9]*\).*/\1/p' \
+			"$c/node$i/recover.log" | tail -1)
+		seq=${pos:--1}
+		[ "$seq" -gt "$top" ] && { top=$seq; best=$i; }
+	done
+	sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$c/node$best/data/grastate.dat"
+	hz_say "no node was stopped last cleanly: node$best has the newest state (seqno $top); starting from it"
+	echo "$best"
+}
+
+# hz_galera_size_is D K: the node's component has K nodes or more.
+hz_galera_size_is() {
+	local v
+	v=$(hz_galera_status "$1" wsrep_cluster_size) || return 1
+	[ "${v:-0}" -ge "$2" ]
+}
+
+# hz_galera_start C N: the cluster, new or again: the bootstrap node
+# first, then the others one after the other, each once the one before
+# is in the group (two joining at once can miss each other for seconds);
+# their state transfers follow one another anyway (one donor). Returns
+# when all N are Synced. The pids go to HZ_PIDS, the bootstrap node first
+# (so that it is stopped last, and starts the next run).
+hz_galera_start() {
+	local c=$1 n=$2 b i k=1
+	hz_galera_ports "$c" "$n"
+	b=$(hz_galera_bootstrap_node "$c" "$n")
+	# A new cluster's first node needs a data folder; the others get
+	# theirs from it.
+	[ -d "$c/node$b/data/mysql" ] || HZ_DB_USER=$HZ_GALERA_USER hz_db_init "$c/node$b"
+	hz_galera_spawn "$c" "$n" "$b" --wsrep-new-cluster
+	HZ_PIDS+=($!)
+	hz_wait_for 60 "Galera node$b (bootstrap)" hz_galera_synced "$c/node$b" 1
+	for ((i = 1; i <= n; i++)); do
+		[ "$i" = "$b" ] && continue
+		hz_galera_spawn "$c" "$n" "$i"
+		HZ_PIDS+=($!)
+		k=$((k + 1))
+		hz_wait_for 180 "Galera node$i" hz_galera_synced "$c/node$i" $k
+	done
+	for ((i = 1; i <= n; i++)); do
+		hz_wait_for 180 "Galera node$i" hz_galera_synced "$c/node$i" "$n"
+	done
 }
 
 # --- huzu ------------------------------------------------------------------
@@ -236,7 +409,15 @@ hz_secrets_complete() {
 }
 
 # hz_nginx_render DIR LISTEN SOCKET LOGDIR [UPLOADS]: writes DIR/nginx.conf
-# and DIR/huzu.conf from the templates in nginx/. UPLOADS is huzu's
+# and DIR/huzu.conf from the templates in nginx/. SOCKET is huzu's socket,
+# or several separated by spaces (one pool each, balanced: scripts/cluster);
+# HZ_MAX_FAILS and HZ_FAIL_TIMEOUT set how a pool is left out then (3
+# failures in 3s, out for 3s: one 503 of a busy database does not take a
+# pool out; a pool that is down refuses connections, which nginx passes on
+# to the next at once, so no client sees those anyway. Short, because
+# when a node's loss stalls reads everywhere for a moment every pool fails
+# at once, and nginx then refuses everything, "no live upstreams", until
+# fail_timeout is over, though the cluster is back). UPLOADS is huzu's
 # uploads_dir (absolute; default: beside DIR), served to X-Accel-Redirect. Limits per client address,
 # production's unless overridden: HZ_AUTH_RATE/HZ_AUTH_BURST for login
 # (5r/s, 20), HZ_REPORT_RATE/HZ_REPORT_BURST for error reports (2r/s, 20).
@@ -245,13 +426,24 @@ hz_nginx_render() {
 	local uploads=${5:-$(dirname "$1")/uploads}
 	local rate=${HZ_AUTH_RATE:-5r/s} burst=${HZ_AUTH_BURST:-20}
 	local rrate=${HZ_REPORT_RATE:-2r/s} rburst=${HZ_REPORT_BURST:-20}
+	local servers='' s next='    # (one pool)'
+	for s in $sock; do
+		[ -n "$servers" ] && servers+='\n'
+		servers+="    server unix:$s"
+		[ "$s" = "$sock" ] ||
+			servers+=" max_fails=${HZ_MAX_FAILS:-3} fail_timeout=${HZ_FAIL_TIMEOUT:-3s}"
+		servers+=';'
+	done
+	[ "$servers" = "    server unix:$sock;" ] ||
+		next='    fastcgi_next_upstream error timeout http_503;'
 	mkdir -p "$d/extra" "$d/run" "$log"
 	# As root, nginx's workers drop to www-data, the socket's group.
 	[ "$(id -u)" -eq 0 ] && user="user www-data www-data;"
 	sed -e "s|@USER@|$user|" -e "s|@RUN@|$d/run|g" -e "s|@LOG@|$log|g" \
 		-e "s|@CONF@|$d|g" "$HZ_ROOT/nginx/nginx.conf.in" >"$d/nginx.conf"
 	sed -e "s|@LISTEN@|$listen|g" -e "s|@ROOT@|$HZ_ROOT|g" \
-		-e "s|@SOCKET@|$sock|g" -e "s|@LOG@|$log|g" -e "s|@CONF@|$d|g" \
+		-e "s|^@SERVERS@$|$servers|" -e "s|^@NEXT_UPSTREAM@$|$next|" \
+		-e "s|@LOG@|$log|g" -e "s|@CONF@|$d|g" \
 		-e "s|@UPLOADS@|$uploads|g" \
 		-e "s|@AUTH_RATE@|$rate|g" -e "s|@AUTH_BURST@|$burst|g" \
 		-e "s|@REPORT_RATE@|$rrate|g" -e "s|@REPORT_BURST@|$rburst|g" \
@@ -278,6 +470,8 @@ hz_stop_all() {
 	local i pid
 	for ((i = ${#HZ_PIDS[@]} - 1; i >= 0; i--)); do
 		pid=${HZ_PIDS[i]}
+		# (A place left empty: a process that is down for good.)
+		[[ $pid =~ ^[1-9][0-9]*$ ]] || continue
 		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null ||
 			{ hz_pidfile_drop "$pid"; continue; }
 		for _ in $(seq 1 300); do

@@ -66,6 +66,13 @@ static const struct key keys[] = {
 	    "workers: milliseconds the breaker stays open once the database"
 	    " stopped answering: requests get 503 at once, then one tries the"
 	    " database again"),
+	INT(db_sync_wait, 0, 15, "0",
+	    "wsrep_sync_wait of every connection, for a Galera cluster with"
+	    " several hosts: 1 makes each read wait until this node has"
+	    " applied every write committed before it on any node, so that"
+	    " a write through one host is read through another at once"
+	    " (README, Scaling out); 0: reads may lag a write on another"
+	    " node by a moment. Leave 0 on a single server"),
 	STR(sql_dir, "sql", "folder of the numbered migration files"),
 	STR(secrets_file, "var/secrets",
 	    "secrets file (key = value, mode 0600, never in git)"),

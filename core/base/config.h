@@ -41,6 +41,7 @@ struct hz_config {
 	int       db_stall_ms;
 	int       db_stall_check_ms;
 	int       db_breaker_ms;
+	int       db_sync_wait;
 	char      sql_dir[HZ_PATH_MAX];
 	char      secrets_file[HZ_PATH_MAX];
 	char      log_level[8];

@@ -504,6 +504,14 @@ hz_db_connect(struct hz_db *db)
 	    " sql_mode = 'STRICT_ALL_TABLES,"
 	    "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
 	    "NO_ENGINE_SUBSTITUTION'");
+	/* Galera: reads wait for this node to catch up (config.c). */
+	if (c->db_sync_wait > 0) {
+		char sw[48];
+
+		snprintf(sw, sizeof(sw), "SET SESSION wsrep_sync_wait = %d",
+		    c->db_sync_wait);
+		mysql_options(m, MYSQL_INIT_COMMAND, sw);
+	}
 	db->connecting = true;
 	db->stalled = db->shortcut = db->timed_out = false;
 	CALL(db, m, ok, mysql_real_connect, m, tcp ? c->db_host : NULL,

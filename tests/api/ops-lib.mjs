@@ -149,14 +149,16 @@ export async function serve(conf, logFile) {
   return { child, sock, stop: () => stopGroup(child, 'huzu serve') };
 }
 
-// An nginx for the huzu socket `sock` on 127.0.0.1:PORT, rendered by
-// scripts/lib.sh's hz_nginx_render into DIR (the test stack's loose login
-// limits). {base, stop()}.
+// An nginx for the huzu socket `sock` (or an array of them: one upstream
+// over several pools) on 127.0.0.1:PORT, rendered by scripts/lib.sh's
+// hz_nginx_render into DIR (the test stack's loose login limits).
+// {base, stop()}.
 export async function nginx(dir, sock, uploads) {
   const port = await freePort();
   const log = path.join(dir, 'log');
+  const socks = Array.isArray(sock) ? sock.join(' ') : sock;
   execFileSync('bash', ['-c', `. "${root}/scripts/lib.sh" && hz_nginx_render "$@"`, 'render',
-    dir, `127.0.0.1:${port}`, sock, log, uploads], {
+    dir, `127.0.0.1:${port}`, socks, log, uploads], {
     env: { ...process.env, HZ_AUTH_RATE: '50r/s', HZ_AUTH_BURST: '100' }, stdio: ['ignore', 'ignore', 'inherit'],
   });
   const conf = path.join(dir, 'nginx.conf');

@@ -1,0 +1,207 @@
+/* /health's view of the database: on the test server (not a Galera node)
+ * HZ_OK and nothing more; a Galera node's status rows read into ready or
+ * not (Synced and wsrep_ready ON, nothing else); and the refusal when a
+ * node is not ready. The real cluster: tests/cluster/cluster.test.mjs. */
+#include "unit.h"
+
+#include <string.h>
+
+#include "dbfixture.h"
+#include "health.h"
+
+/* SHOW GLOBAL STATUS rows (name, value), as the server sends them: text. */
+struct rows {
+	struct hz_db_cell   cells[16];
+	struct hz_db_result r;
+};
+
+static const struct hz_db_result *
+status_rows(struct rows *s, const char *const *kv)
+{
+	size_t n = 0;
+
+	memset(s, 0, sizeof(*s));
+	for (; kv[2 * n] != NULL; n++) {
+		s->cells[2 * n].s = kv[2 * n];
+		s->cells[2 * n].len = strlen(kv[2 * n]);
+		s->cells[2 * n + 1].s = kv[2 * n + 1];
+		s->cells[2 * n + 1].len = strlen(kv[2 * n + 1]);
+	}
+	s->r.nrows = n;
+	s->r.ncols = 2;
+	s->r.cells = s->cells;
+	return &s->r;
+}
+
+static void
+a_synced_ready_node_is_ready(void **state)
+{
+	static const char *const kv[] = {
+		"wsrep_local_state", "4", "wsrep_local_state_comment", "Synced",
+		"wsrep_cluster_size", "3", "wsrep_ready", "ON", NULL,
+	};
+	struct rows s;
+	struct hz_health h;
+
+	(void)state;
+	hz_health_galera_read(status_rows(&s, kv), &h);
+	assert_true(h.galera);
+	assert_true(h.ready);
+	assert_true(h.wsrep_ready);
+	assert_int_equal(h.local_state, 4);
+	assert_string_equal(h.state, "Synced");
+	assert_int_equal(h.cluster_size, 3);
+}
+
+/* Must-fail twins of the one above: each condition alone takes it out. */
+static void
+a_desynced_donor_or_joining_node_is_not(void **state)
+{
+	static const char *const desynced[] = {
+		"wsrep_local_state", "2", "wsrep_local_state_comment",
+		"Donor/Desynced", "wsrep_cluster_size", "3", "wsrep_ready", "ON",
+		NULL,
+	};
+	static const char *const joining[] = {
+		"wsrep_local_state", "1", "wsrep_local_state_comment", "Joining",
+		"wsrep_ready", "ON", NULL,
+	};
+	static const char *const joined[] = {
+		"wsrep_local_state", "3", "wsrep_ready", "ON", NULL,
+	};
+	struct rows s;
+	struct hz_health h;
+
+	(void)state;
+	hz_health_galera_read(status_rows(&s, desynced), &h);
+	assert_false(h.ready);
+	assert_true(h.wsrep_ready);
+	assert_int_equal(h.local_state, 2);
+	assert_string_equal(h.state, "Donor/Desynced");
+	hz_health_galera_read(status_rows(&s, joining), &h);
+	assert_false(h.ready);
+	assert_int_equal(h.cluster_size, 0);
+	hz_health_galera_read(status_rows(&s, joined), &h);
+	assert_false(h.ready);
+	assert_null(h.state);
+}
+
+static void
+wsrep_ready_off_is_not_ready_even_synced(void **state)
+{
+	static const char *const off[] = {
+		"wsrep_local_state", "4", "wsrep_local_state_comment", "Synced",
+		"wsrep_ready", "OFF", NULL,
+	};
+	static const char *const cut[] = {
+		"wsrep_local_state", "0", "wsrep_local_state_comment",
+		"Initialized", "wsrep_cluster_size", "1", "wsrep_ready", "OFF",
+		NULL,
+	};
+	struct rows s;
+	struct hz_health h;
+
+	(void)state;
+	hz_health_galera_read(status_rows(&s, off), &h);
+	assert_false(h.ready);
+	assert_false(h.wsrep_ready);
+	hz_health_galera_read(status_rows(&s, cut), &h);
+	assert_false(h.ready);
+	assert_int_equal(h.local_state, 0);
+	assert_int_equal(h.cluster_size, 1);
+}
+
+/* What the server did not say is not known, never "ready". */
+static void
+missing_or_odd_values_are_not_ready(void **state)
+{
+	static const char *const none[] = { NULL };
+	static const char *const odd[] = {
+		"wsrep_local_state", "four", "wsrep_ready", "yes",
+		"wsrep_cluster_size", "-3", NULL,
+	};
+	static const char *const upper[] = {
+		"WSREP_LOCAL_STATE", "4", "WSREP_READY", "on", NULL,
+	};
+	struct rows s;
+	struct hz_health h;
+
+	(void)state;
+	hz_health_galera_read(status_rows(&s, none), &h);
+	assert_true(h.galera);
+	assert_false(h.ready);
+	assert_int_equal(h.local_state, -1);
+	hz_health_galera_read(status_rows(&s, odd), &h);
+	assert_false(h.ready);
+	assert_false(h.wsrep_ready);
+	assert_int_equal(h.local_state, -1);
+	assert_int_equal(h.cluster_size, 0);
+	/* information_schema spells the names in capitals. */
+	hz_health_galera_read(status_rows(&s, upper), &h);
+	assert_true(h.ready);
+}
+
+/* The test server is a plain MariaDB (wsrep_on OFF): /health is as it
+ * always was, and the worker's readiness check too. */
+static void
+a_server_that_is_not_galera_is_healthy_as_before(void **state)
+{
+	struct hz_health h;
+	struct hz_ctx x = fx;
+
+	(void)state;
+	FX_NEED_DB();
+	fx_why.code = NULL;
+	assert_int_equal(hz_health_node(&x, &h), HZ_OK);
+	assert_false(h.galera);
+	assert_false(h.ready);
+	assert_null(hz_refusal_of(&x, HZ_ERR_DB_UNAVAILABLE));
+	assert_int_equal(hz_health_check(fx.db, fx.arena), HZ_OK);
+	/* Again on the same connection (statements prepared once). */
+	assert_int_equal(hz_health_node(&x, &h), HZ_OK);
+	assert_false(h.galera);
+}
+
+enum { S_SYNC_WAIT, S_USERS, S__MAX };
+static const char *const sql[S__MAX] = {
+	[S_SYNC_WAIT] = "SELECT @@SESSION.wsrep_sync_wait",
+	[S_USERS]     = "SELECT COUNT(*) FROM users",
+};
+static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_health", sql);
+
+/* db_sync_wait (a cluster's hosts set it): each connection asks for causal
+ * reads; on a single server that changes nothing, and 0 asks for none. */
+static void
+db_sync_wait_is_set_per_connection_and_harmless_alone(void **state)
+{
+	struct hz_config cfg = fx_cfg;
+	struct hz_db_result r;
+	struct hz_health h;
+	struct hz_ctx x = fx;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_SYNC_WAIT,
+	    HZ_NO_ARGS, &r), HZ_OK);
+	assert_int_equal(HZ_CELL(&r, 0, 0)->i, 0);
+	cfg.db_sync_wait = 1;
+	x.db = hz_db_new(&cfg);
+	assert_non_null(x.db);
+	assert_int_equal(hz_db_run(x.db, fx.arena, &stmts, S_SYNC_WAIT,
+	    HZ_NO_ARGS, &r), HZ_OK);
+	assert_int_equal(HZ_CELL(&r, 0, 0)->i, 1);
+	assert_int_equal(hz_health_node(&x, &h), HZ_OK);
+	assert_false(h.galera);
+	/* A read of a table: no causal wait to fail on a lone server. */
+	assert_int_equal(hz_db_run(x.db, fx.arena, &stmts, S_USERS,
+	    HZ_NO_ARGS, &r), HZ_OK);
+	hz_db_free(x.db);
+}
+
+UNIT_TESTS(fx_setup, fx_teardown,
+	cmocka_unit_test(db_sync_wait_is_set_per_connection_and_harmless_alone),
+	cmocka_unit_test(a_synced_ready_node_is_ready),
+	cmocka_unit_test(a_desynced_donor_or_joining_node_is_not),
+	cmocka_unit_test(wsrep_ready_off_is_not_ready_even_synced),
+	cmocka_unit_test(missing_or_odd_values_are_not_ready),
+	cmocka_unit_test(a_server_that_is_not_galera_is_healthy_as_before))
