@@ -44,7 +44,8 @@ static const char *const sql[STMT__MAX] = {
 	    " FROM (SELECT group_id, SUM(active) AS active,"
 	    " SUM(pending) AS pending FROM building_renters"
 	    " FORCE INDEX (building_renters_group)"
-	    " GROUP BY group_id) r STRAIGHT_JOIN units g ON g.id = r.group_id"
+	    " GROUP BY group_id) r STRAIGHT_JOIN units g FORCE INDEX (PRIMARY)"
+	    " ON g.id = r.group_id"
 	    " WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1",
 	/* path, overdue before (UTC s), path: pending ones past 24 hours,
 	 * with their building from the index (tenancies_overdue, sql/0021). */
@@ -106,7 +107,7 @@ static const char *const sql[STMT__MAX] = {
 	    " SUM(completed_at IS NOT NULL) AS completed FROM checklists"
 	    " FORCE INDEX (checklists_done)"
 	    " WHERE month = ? GROUP BY group_id) c"
-	    " STRAIGHT_JOIN units g ON g.id = c.group_id"
+	    " STRAIGHT_JOIN units g FORCE INDEX (PRIMARY) ON g.id = c.group_id"
 	    " WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1",
 	/* A group's or a building's (path, [lo, hi), path): its receipts
 	 * (receipts_path, sql/0021) of the directives sent in the range,
@@ -116,7 +117,8 @@ static const char *const sql[STMT__MAX] = {
 	    N("r.read_at IS NOT NULL") ", " N("d.needs_done") ", "
 	    N("d.needs_done AND r.done_at IS NOT NULL")
 	    " FROM directive_receipts r FORCE INDEX (receipts_path)"
-	    " STRAIGHT_JOIN directives d ON d.id = r.directive_id"
+	    " STRAIGHT_JOIN directives d FORCE INDEX (PRIMARY)"
+	    " ON d.id = r.directive_id"
 	    " WHERE d.created_at >= FROM_UNIXTIME(?)"
 	    " AND d.created_at < FROM_UNIXTIME(?)"
 	    " AND r.unit_path LIKE CONCAT(?, '%') GROUP BY 1",
@@ -131,10 +133,11 @@ static const char *const sql[STMT__MAX] = {
 	    " SUM(t.read_n) AS read_n, SUM(d.needs_done * t.receipts)"
 	    " AS needs_done, SUM(d.needs_done * t.done_n) AS done_n"
 	    " FROM directives d FORCE INDEX (directives_created)"
-	    " STRAIGHT_JOIN directive_tallies t ON t.directive_id = d.id"
+	    " STRAIGHT_JOIN directive_tallies t FORCE INDEX (PRIMARY)"
+	    " ON t.directive_id = d.id"
 	    " WHERE d.created_at >= FROM_UNIXTIME(?)"
 	    " AND d.created_at < FROM_UNIXTIME(?) GROUP BY t.unit_id) t"
-	    " STRAIGHT_JOIN units g ON g.id = t.unit_id"
+	    " STRAIGHT_JOIN units g FORCE INDEX (PRIMARY) ON g.id = t.unit_id"
 	    " WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1",
 	/* path, month [lo, hi), path: minutes at the unit's stations
 	 * (signups_station_end). */

@@ -104,23 +104,26 @@ enum {
 	" ON c.building_id = u.id AND c.at >= FROM_UNIXTIME(?)" \
 	" AND c.at < FROM_UNIXTIME(?) WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1"
 #define D_TALLIES " FROM directives d FORCE INDEX (directives_created)" \
-	" STRAIGHT_JOIN directive_tallies t ON t.directive_id = d.id" \
+	" STRAIGHT_JOIN directive_tallies t FORCE INDEX (PRIMARY)" \
+	" ON t.directive_id = d.id" \
 	" WHERE d.created_at >= FROM_UNIXTIME(?)" \
 	" AND d.created_at < FROM_UNIXTIME(?) GROUP BY t.unit_id) t" \
-	" STRAIGHT_JOIN units g ON g.id = t.unit_id" \
+	" STRAIGHT_JOIN units g FORCE INDEX (PRIMARY) ON g.id = t.unit_id" \
 	" WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1"
 #define D_RECEIPTS " FROM directive_receipts r FORCE INDEX (receipts_path)" \
-	" STRAIGHT_JOIN directives d ON d.id = r.directive_id" \
+	" STRAIGHT_JOIN directives d FORCE INDEX (PRIMARY)" \
+	" ON d.id = r.directive_id" \
 	" WHERE d.created_at >= FROM_UNIXTIME(?)" \
 	" AND d.created_at < FROM_UNIXTIME(?)" \
 	" AND r.unit_path LIKE CONCAT(?, '%') GROUP BY 1"
 #define D_RENTERS " FROM building_renters" \
 	" FORCE INDEX (building_renters_group)" \
-	" GROUP BY group_id) r STRAIGHT_JOIN units g ON g.id = r.group_id" \
+	" GROUP BY group_id) r STRAIGHT_JOIN units g FORCE INDEX (PRIMARY)" \
+	" ON g.id = r.group_id" \
 	" WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1"
 #define D_CHECKLISTS " FROM checklists FORCE INDEX (checklists_done)" \
 	" WHERE month = ? GROUP BY group_id) c" \
-	" STRAIGHT_JOIN units g ON g.id = c.group_id" \
+	" STRAIGHT_JOIN units g FORCE INDEX (PRIMARY) ON g.id = c.group_id" \
 	" WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1"
 #define D_OVERDUE " FROM tenancies t JOIN units u ON u.id = t.building_id" \
 	" WHERE t.status = 'pending' AND t.created_at < FROM_UNIXTIME(?)" \
