@@ -85,7 +85,9 @@ export async function startCluster({
     sql(i, query, { db = 'huzu' } = {}) {
       const args = ['--no-defaults', '-S', info.nodes[i].socket, '-u', user, '-N', '-B', '--raw'];
       if (db) args.push(db);
-      const text = execFileSync('mariadb', [...args, '-e', query], { encoding: 'utf8' });
+      // stderr kept in the error (a node being restarted refuses
+      // connections: not noise on the test's output).
+      const text = execFileSync('mariadb', [...args, '-e', query], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       return text.split('\n').filter((l) => l.length).map((l) => l.split('\t'));
     },
     // wsrep status values of node `i` as an object.
