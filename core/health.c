@@ -14,7 +14,9 @@ enum { STMT_PING, STMT_NODE, STMT_GALERA, STMT__MAX };
  * STMT_GALERA only runs on a Galera node: one round trip more there, none
  * elsewhere (SHOW does not wait). */
 static const char *const sql[STMT__MAX] = {
-	[STMT_PING]   = "SELECT 1",
+	/* The readiness check of a new worker (a reload): a node cut off
+	 * from the cluster refuses a causal read, and a reload must not. */
+	[STMT_PING]   = "SET STATEMENT wsrep_sync_wait = 0 FOR SELECT 1",
 	[STMT_NODE]   = "SET STATEMENT wsrep_sync_wait = 0 FOR"
 	    " SELECT 1, @@GLOBAL.wsrep_on",
 	[STMT_GALERA] = "SHOW GLOBAL STATUS WHERE Variable_name IN"

@@ -216,24 +216,45 @@ hz_galera_address() {
 	echo "gcomm://$a"
 }
 
+# hz_galera_timing: the provider options of a cluster on one LAN (or
+# loopback), where a node that has said nothing for a second is gone, not
+# slow. A node lost stalls the whole group (no commit, no causal read)
+# until the others evict it: evs.suspect_timeout (Galera's default 5 s),
+# here 2 s, with keepalives and checks every 0.5 s (1 s) and the hard
+# limits evs.inactive_timeout (15 s) and evs.install_timeout (7.5 s) at
+# 4 s. The risk: a node that freezes longer (a long fsync, swapping, a
+# saturated link) is evicted and rejoins by state transfer, where the
+# defaults would have waited; across a WAN keep the defaults. And
+# repl.causal_read_timeout (30 s) at 1 s: a read with db_sync_wait that
+# cannot get its causal check by then fails, and huzu reads it without
+# the wait (core/base/db.c, sync_pause); it must stay below
+# db_read_timeout (5 s), or the client gives up first.
+hz_galera_timing() {
+	echo "evs.keepalive_period=PT0.5S;evs.inactive_check_period=PT0.5S;evs.suspect_timeout=PT2S;evs.inactive_timeout=PT4S;evs.install_timeout=PT4S;repl.causal_read_timeout=PT1S"
+}
+
 # hz_galera_args C N I: what makes node I a Galera node (mariadbd's
 # options). What Galera needs of a server: row-based binary logging,
 # InnoDB, interleaved auto-increment locks.
+# HZ_GALERA_TIMING: provider options for how fast the group gives up on a
+# node and how long a causal read waits (hz_galera_timing); "" keeps
+# Galera's defaults.
 # HZ_GALERA_DONORS="node3 ...": the nodes a joining node copies its state
 # from when it can (then any other): with rsync, a donor blocks writes
 # while it copies, so scripts/cluster names the nodes no pool uses.
 hz_galera_args() {
-	local c=$1 n=$2 i=$3 g ist sst donor=
+	local c=$1 n=$2 i=$3 g ist sst donor= timing
 	read -r g ist sst <"$c/node$i/ports"
 	if [ -n "${HZ_GALERA_DONORS:-}" ] && [[ " $HZ_GALERA_DONORS " != *" node$i "* ]]; then
 		donor=${HZ_GALERA_DONORS// /,}
 		donor="--wsrep-sst-donor=$donor,"
 	fi
+	timing=${HZ_GALERA_TIMING-$(hz_galera_timing)}
 	echo "$donor --wsrep-on=ON --wsrep-provider=$HZ_GALERA_PROVIDER
 		--wsrep-cluster-name=huzu --wsrep-node-name=node$i
 		--wsrep-cluster-address=$(hz_galera_address "$c" "$n")
 		--wsrep-node-address=127.0.0.1
-		--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:$g;ist.recv_addr=127.0.0.1:$ist;gcache.size=${HZ_GCACHE:-128M}
+		--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:$g;ist.recv_addr=127.0.0.1:$ist;gcache.size=${HZ_GCACHE:-128M}${timing:+;$timing}
 		--wsrep-sst-method=rsync --wsrep-sst-receive-address=127.0.0.1:$sst
 		--binlog-format=ROW --default-storage-engine=InnoDB
 		--innodb-autoinc-lock-mode=2 --wsrep-slave-threads=2"
@@ -411,13 +432,13 @@ hz_secrets_complete() {
 # hz_nginx_render DIR LISTEN SOCKET LOGDIR [UPLOADS]: writes DIR/nginx.conf
 # and DIR/huzu.conf from the templates in nginx/. SOCKET is huzu's socket,
 # or several separated by spaces (one pool each, balanced: scripts/cluster);
-# HZ_MAX_FAILS and HZ_FAIL_TIMEOUT set how a pool is left out then (3
-# failures in 3s, out for 3s: one 503 of a busy database does not take a
-# pool out; a pool that is down refuses connections, which nginx passes on
-# to the next at once, so no client sees those anyway. Short, because
-# when a node's loss stalls reads everywhere for a moment every pool fails
-# at once, and nginx then refuses everything, "no live upstreams", until
-# fail_timeout is over, though the cluster is back). UPLOADS is huzu's
+# HZ_MAX_FAILS and HZ_FAIL_TIMEOUT set how a pool is left out then
+# (default max_fails=0: never. A pool that is down refuses connections on
+# its socket, which nginx passes on to the next at once, so no client sees
+# those anyway; and when a node's loss stalls reads everywhere for a
+# moment, every pool fails at once, and leaving them out made nginx refuse
+# everything, "no live upstreams", until fail_timeout was over, though
+# the cluster was back). UPLOADS is huzu's
 # uploads_dir (absolute; default: beside DIR), served to X-Accel-Redirect. Limits per client address,
 # production's unless overridden: HZ_AUTH_RATE/HZ_AUTH_BURST for login
 # (5r/s, 20), HZ_REPORT_RATE/HZ_REPORT_BURST for error reports (2r/s, 20).
@@ -431,7 +452,7 @@ hz_nginx_render() {
 		[ -n "$servers" ] && servers+='\n'
 		servers+="    server unix:$s"
 		[ "$s" = "$sock" ] ||
-			servers+=" max_fails=${HZ_MAX_FAILS:-3} fail_timeout=${HZ_FAIL_TIMEOUT:-3s}"
+			servers+=" max_fails=${HZ_MAX_FAILS:-0} fail_timeout=${HZ_FAIL_TIMEOUT:-3s}"
 		servers+=';'
 	done
 	[ "$servers" = "    server unix:$sock;" ] ||

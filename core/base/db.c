@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -46,19 +47,30 @@ struct hz_db {
 	bool                    timed_out;   /* the library's own timeout passed */
 	int                     fd;          /* the connection's socket, or -1 */
 	bool                    probing;     /* holds the breaker's probe */
+	/* db_sync_wait paused on this connection after a causal read timed
+	 * out (sync_pause): reads without it until sync_resume_at. */
+	bool                    sync_paused;
+	struct timespec         sync_resume_at;
 	struct hz_breaker      *breaker;     /* shared by the workers */
 	size_t                  ntables;
 	struct prepared         tables[MAX_TABLES];
 };
 
 /* The transaction statements are prepared like any other. */
-enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_READ_COMMITTED, TX__MAX };
+enum {
+	TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_READ_COMMITTED,
+	TX_SYNC_OFF, TX_SYNC_ON, TX__MAX
+};
 static const char *const tx_sql[TX__MAX] = {
 	[TX_BEGIN]    = "START TRANSACTION",
 	[TX_COMMIT]   = "COMMIT",
 	[TX_ROLLBACK] = "ROLLBACK",
 	/* For the next transaction only. */
 	[TX_READ_COMMITTED] = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+	/* db_sync_wait paused and resumed (sync_pause): the value asked
+	 * for is kept in @hz_sync_wait at connect. */
+	[TX_SYNC_OFF] = "SET SESSION wsrep_sync_wait = 0",
+	[TX_SYNC_ON]  = "SET SESSION wsrep_sync_wait = @hz_sync_wait",
 };
 static const struct hz_stmt_table tx_stmts = HZ_STMT_TABLE("tx", tx_sql);
 
@@ -506,10 +518,10 @@ hz_db_connect(struct hz_db *db)
 	    "NO_ENGINE_SUBSTITUTION'");
 	/* Galera: reads wait for this node to catch up (config.c). */
 	if (c->db_sync_wait > 0) {
-		char sw[48];
+		char sw[80];
 
-		snprintf(sw, sizeof(sw), "SET SESSION wsrep_sync_wait = %d",
-		    c->db_sync_wait);
+		snprintf(sw, sizeof(sw), "SET SESSION wsrep_sync_wait = %d,"
+		    " @hz_sync_wait = %d", c->db_sync_wait, c->db_sync_wait);
 		mysql_options(m, MYSQL_INIT_COMMAND, sw);
 	}
 	db->connecting = true;
@@ -551,6 +563,7 @@ hz_db_connect(struct hz_db *db)
 	db->conn = m;
 	db->fd = (int)mysql_get_socket(m);
 	db->last_errno = 0;
+	db->sync_paused = false;     /* the init command set it again */
 	if (db->probing)
 		breaker_close(db);
 	hz_metrics_inc(HZ_M_DB_CONNECTS);
@@ -848,6 +861,84 @@ retry_safe(unsigned e, const char *sql, bool prepared)
 	    strcmp(sql, "START TRANSACTION") == 0;
 }
 
+/* --- db_sync_wait, bounded (Galera). -----------------------------------------
+ *
+ * With db_sync_wait, a read first waits until its node has applied every
+ * write committed anywhere before it. That wait needs the group: while the
+ * cluster changes (a node lost, until the others evict it; a node
+ * rejoining) it cannot end, and once the provider's
+ * repl.causal_read_timeout is over (scripts/cluster: 1 s, below
+ * db_read_timeout) the server says ER_LOCK_WAIT_TIMEOUT, the same error as
+ * a lock wait. A plain SELECT takes no row lock, so that error on it is
+ * the causal wait's: rerunning it (as a deadlock) waits again for nothing,
+ * and on a node cut off from the cluster fails again. So the read runs
+ * once more without the wait, and the connection reads without it for
+ * SYNC_PAUSE_MS: such a read may miss a write made a moment ago through
+ * another node (as with db_sync_wait = 0), which beats a 503 for every
+ * read while the cluster settles. On a node cut off from the primary
+ * component the read is then refused (1047): the database unavailable. */
+#define SYNC_PAUSE_MS 2000
+
+bool
+hz_db_plain_read(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(')
+		sql++;
+	if (strncasecmp(sql, "SELECT", 6) != 0 &&
+	    strncasecmp(sql, "WITH", 4) != 0)
+		return false;
+	return strcasestr(sql, "FOR UPDATE") == NULL &&
+	    strcasestr(sql, "LOCK IN SHARE MODE") == NULL &&
+	    strcasestr(sql, "FOR SHARE") == NULL;
+}
+
+bool
+hz_db_sync_paused(const struct hz_db *db)
+{
+	return db->sync_paused;
+}
+
+/* The causal wait of statement idx of t timed out (ER_LOCK_WAIT_TIMEOUT):
+ * paused on this connection, to be run again. Anything but a plain read,
+ * or a second time while paused: not this. */
+static bool
+causal_timeout(const struct hz_db *db, unsigned e,
+               const struct hz_stmt_table *t, size_t idx)
+{
+	return e == ER_LOCK_WAIT_TIMEOUT && db->cfg->db_sync_wait > 0 &&
+	    !db->sync_paused && db->conn != NULL && t != &tx_stmts &&
+	    hz_db_plain_read(t->sql[idx]);
+}
+
+static enum hz_status
+sync_pause(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
+           size_t idx)
+{
+	struct timespec *r = &db->sync_resume_at;
+	enum hz_status rc;
+
+	hz_warn("causal read timed out, reading without wsrep_sync_wait",
+	    "pause_ms=%d stmt=%s:%zu", SYNC_PAUSE_MS, t->module, idx);
+	rc = hz_db_run(db, a, &tx_stmts, TX_SYNC_OFF, NULL, 0, NULL);
+	if (rc != HZ_OK)
+		return HZ_ERR_DB_UNAVAILABLE;
+	db->sync_paused = true;
+	clock_gettime(CLOCK_MONOTONIC, r);
+	r->tv_nsec += SYNC_PAUSE_MS % 1000 * 1000000L;
+	r->tv_sec += SYNC_PAUSE_MS / 1000 + r->tv_nsec / 1000000000L;
+	r->tv_nsec %= 1000000000L;
+	return HZ_OK;
+}
+
+/* The pause is over: reads wait again (between transactions only). */
+static void
+sync_resume(struct hz_db *db, hz_arena *a)
+{
+	if (hz_db_run(db, a, &tx_stmts, TX_SYNC_ON, NULL, 0, NULL) == HZ_OK ||
+	    db->conn == NULL)
+		db->sync_paused = false;    /* (a new connection waits again) */
+}
+
 enum hz_status
 hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
           size_t idx, const struct hz_db_arg *args, size_t nargs,
@@ -865,6 +956,9 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 		res = &scratch;
 	if (db->tx_lost)
 		return HZ_ERR_DB_UNAVAILABLE;
+	if (db->sync_paused && !db->in_tx && t != &tx_stmts &&
+	    ms_until(&db->sync_resume_at) <= 0)
+		sync_resume(db, a);
 	for (int attempt = 0;; attempt++) {
 		int r;
 		my_bool done;
@@ -940,6 +1034,14 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 		res->insert_id = mysql_stmt_insert_id(st);
 		return HZ_OK;
 failed:
+		/* A plain read whose causal wait (db_sync_wait) timed out:
+		 * once more, without it (sync_pause). */
+		if (rc == HZ_ERR_DB_RETRY && causal_timeout(db, e, t, idx)) {
+			if ((rc = sync_pause(db, a, t, idx)) != HZ_OK)
+				return rc;
+			attempt--;
+			continue;
+		}
 		/* A statement outside a transaction that lost a deadlock, or
 		 * failed Galera certification (both ER_LOCK_DEADLOCK, after
 		 * the server's own wsrep_retry_autocommit), was rolled back

@@ -132,6 +132,13 @@ enum hz_status hz_db_run(struct hz_db *, hz_arena *a,
                          const struct hz_db_arg *args, size_t nargs,
                          struct hz_db_result *res);
 
+/* db_sync_wait (Galera): a plain read (a SELECT without FOR UPDATE, LOCK
+ * IN SHARE MODE or FOR SHARE) whose causal wait timed out runs again
+ * without it, and its connection reads without it for 2 s (db.c). Is sql
+ * such a read; is the wait paused on this connection now? */
+bool           hz_db_plain_read(const char *sql);
+bool           hz_db_sync_paused(const struct hz_db *);
+
 /* Prepares and runs a one-off statement (migrations only: their SQL comes
  * from files in sql/, not from users). */
 enum hz_status hz_db_run_sql(struct hz_db *, const char *sql, size_t len);

@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "dbfixture.h"
 #include "health.h"
@@ -162,10 +163,12 @@ a_server_that_is_not_galera_is_healthy_as_before(void **state)
 	assert_false(h.galera);
 }
 
-enum { S_SYNC_WAIT, S_USERS, S__MAX };
+enum { S_SYNC_WAIT, S_USERS, S_PROBE, S_LOCK_PROBE, S__MAX };
 static const char *const sql[S__MAX] = {
-	[S_SYNC_WAIT] = "SELECT @@SESSION.wsrep_sync_wait",
-	[S_USERS]     = "SELECT COUNT(*) FROM users",
+	[S_SYNC_WAIT]  = "SELECT @@SESSION.wsrep_sync_wait",
+	[S_USERS]      = "SELECT COUNT(*) FROM users",
+	[S_PROBE]      = "SELECT COUNT(*) FROM test_causal_probe",
+	[S_LOCK_PROBE] = "SELECT COUNT(*) FROM test_causal_probe FOR UPDATE",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_health", sql);
 
@@ -198,8 +201,116 @@ db_sync_wait_is_set_per_connection_and_harmless_alone(void **state)
 	hz_db_free(x.db);
 }
 
+/* Which statements may read without the causal wait once it timed out:
+ * plain reads, never a locking one (its ER_LOCK_WAIT_TIMEOUT may be a real
+ * lock wait) nor a write. */
+static void
+only_plain_reads_fall_back(void **state)
+{
+	(void)state;
+	assert_true(hz_db_plain_read("SELECT 1"));
+	assert_true(hz_db_plain_read("  select id FROM users WHERE id = ?"));
+	assert_true(hz_db_plain_read("WITH t AS (SELECT 1) SELECT * FROM t"));
+	assert_true(hz_db_plain_read("(SELECT 1) UNION (SELECT 2)"));
+	assert_false(hz_db_plain_read("SELECT id FROM users FOR UPDATE"));
+	assert_false(hz_db_plain_read("SELECT id FROM users for update"));
+	assert_false(hz_db_plain_read("SELECT id FROM t LOCK IN SHARE MODE"));
+	assert_false(hz_db_plain_read("SELECT id FROM t FOR SHARE"));
+	assert_false(hz_db_plain_read("UPDATE users SET lock_seq = 1"));
+	assert_false(hz_db_plain_read("INSERT INTO t SELECT 1"));
+	assert_false(hz_db_plain_read("SET STATEMENT wsrep_sync_wait = 0 FOR"
+	    " SELECT 1"));
+}
+
+/* A read that fails with ER_LOCK_WAIT_TIMEOUT: how a Galera node says a
+ * causal read (wsrep_sync_wait) timed out. A lone server cannot time out
+ * a causal read, so a SERIALIZABLE read (which takes shared locks) waits
+ * on a row another connection holds (in a table of the test's own), and
+ * fails the same way. Connection
+ * `a` opens its transaction itself, unknown to hz_db, so the statement is
+ * not rerun as a deadlock. */
+static enum hz_status
+read_behind_a_lock(const struct hz_config *cfg, struct hz_db **out)
+{
+	struct hz_db *a = hz_db_new(cfg), *b = hz_db_new(&fx_cfg);
+	struct hz_db_result r;
+	enum hz_status rc;
+	static const char *const table[] = {
+		"CREATE TABLE IF NOT EXISTS test_causal_probe"
+		" (id INT PRIMARY KEY) ENGINE=InnoDB",
+		"INSERT IGNORE INTO test_causal_probe VALUES (1)",
+	};
+	static const char *const pre[] = {
+		"SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+		"SET SESSION innodb_lock_wait_timeout = 1",
+		"START TRANSACTION",
+	};
+
+	assert_non_null(a);
+	assert_non_null(b);
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		assert_int_equal(hz_db_run_sql(b, table[i], strlen(table[i])),
+		    HZ_OK);
+	assert_int_equal(hz_db_run_sql(b, pre[2], strlen(pre[2])), HZ_OK);
+	assert_int_equal(hz_db_run(b, fx.arena, &stmts, S_LOCK_PROBE,
+	    HZ_NO_ARGS, &r), HZ_OK);
+	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+		assert_int_equal(hz_db_run_sql(a, pre[i], strlen(pre[i])),
+		    HZ_OK);
+	rc = hz_db_run(a, fx.arena, &stmts, S_PROBE, HZ_NO_ARGS, &r);
+	assert_int_equal(hz_db_errno(a), 1205);
+	assert_int_equal(hz_db_run_sql(a, "ROLLBACK", 8), HZ_OK);
+	assert_int_equal(hz_db_run_sql(b, "ROLLBACK", 8), HZ_OK);
+	hz_db_free(b);
+	*out = a;
+	return rc;
+}
+
+static void
+a_timed_out_causal_read_runs_without_the_wait_for_a_while(void **state)
+{
+	struct hz_config cfg = fx_cfg;
+	struct hz_db_result r;
+	struct hz_db *a;
+	struct timespec d = { 2, 100 * 1000000L };
+
+	(void)state;
+	FX_NEED_DB();
+	cfg.db_sync_wait = 1;
+	/* Run again once, without the wait; the second timeout is a lock
+	 * wait's (the wait is off): told as such, not again. */
+	assert_int_equal(read_behind_a_lock(&cfg, &a), HZ_ERR_DB_RETRY);
+	assert_true(hz_db_sync_paused(a));
+	assert_int_equal(hz_db_run(a, fx.arena, &stmts, S_SYNC_WAIT,
+	    HZ_NO_ARGS, &r), HZ_OK);
+	assert_int_equal(HZ_CELL(&r, 0, 0)->i, 0);
+	/* 2 s later, the next statement waits again. */
+	nanosleep(&d, NULL);
+	assert_int_equal(hz_db_run(a, fx.arena, &stmts, S_SYNC_WAIT,
+	    HZ_NO_ARGS, &r), HZ_OK);
+	assert_int_equal(HZ_CELL(&r, 0, 0)->i, 1);
+	assert_false(hz_db_sync_paused(a));
+	hz_db_free(a);
+}
+
+/* A single server (db_sync_wait = 0): nothing changes. */
+static void
+without_db_sync_wait_a_lock_wait_is_a_lock_wait(void **state)
+{
+	struct hz_db *a;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(read_behind_a_lock(&fx_cfg, &a), HZ_ERR_DB_RETRY);
+	assert_false(hz_db_sync_paused(a));
+	hz_db_free(a);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(db_sync_wait_is_set_per_connection_and_harmless_alone),
+	cmocka_unit_test(only_plain_reads_fall_back),
+	cmocka_unit_test(a_timed_out_causal_read_runs_without_the_wait_for_a_while),
+	cmocka_unit_test(without_db_sync_wait_a_lock_wait_is_a_lock_wait),
 	cmocka_unit_test(a_synced_ready_node_is_ready),
 	cmocka_unit_test(a_desynced_donor_or_joining_node_is_not),
 	cmocka_unit_test(wsrep_ready_off_is_not_ready_even_synced),
