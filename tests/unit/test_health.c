@@ -163,6 +163,62 @@ a_server_that_is_not_galera_is_healthy_as_before(void **state)
 	assert_false(h.galera);
 }
 
+/* core/health.c's statements, as hz_db_test_fault names them. */
+#define HEALTH_NODE "SET STATEMENT wsrep_sync_wait = 0 FOR" \
+	" SELECT 1, @@GLOBAL.wsrep_on"
+#define HEALTH_PING "SET STATEMENT wsrep_sync_wait = 0 FOR SELECT 1"
+
+/* A server built without wsrep knows no wsrep variable (1193): not a
+ * Galera node, healthy, and not asked again (each asking logs a db
+ * error); a new worker's readiness check alike. */
+static void
+a_server_without_wsrep_is_not_a_galera_node(void **state)
+{
+	struct hz_health h;
+	struct hz_ctx x = fx;
+
+	(void)state;
+	FX_NEED_DB();
+	hz_health_forget();
+	hz_db_test_fault(fx.db, HEALTH_NODE, 1193);
+	assert_int_equal(hz_health_node(&x, &h), HZ_OK);
+	assert_int_equal(hz_db_errno(fx.db), 1193);
+	assert_false(h.galera);
+	hz_db_test_fault(fx.db, HEALTH_NODE, 1064);  /* would be a 500 */
+	assert_int_equal(hz_health_node(&x, &h), HZ_OK);
+	assert_false(h.galera);
+	hz_db_test_fault(fx.db, HEALTH_NODE, 0);
+	hz_health_forget();
+	hz_db_test_fault(fx.db, HEALTH_PING, 1193);
+	assert_int_equal(hz_health_check(fx.db, fx.arena), HZ_OK);
+	assert_int_equal(hz_db_errno(fx.db), 1193);
+	hz_health_forget();
+}
+
+/* A node not in the primary component refuses with 1047, which
+ * core/base/db.c tells as the database unavailable: db_not_synced. */
+static void
+a_node_refusing_statements_is_not_synced(void **state)
+{
+	struct hz_health h;
+	struct hz_ctx x = fx;
+
+	(void)state;
+	FX_NEED_DB();
+	hz_health_forget();
+	fx_why.code = NULL;
+	hz_db_test_fault(fx.db, HEALTH_NODE, 1047);
+	assert_int_equal(hz_health_node(&x, &h), HZ_ERR_DB_UNAVAILABLE);
+	assert_true(h.galera);
+	assert_false(h.ready);
+	assert_non_null(fx_why.code);
+	assert_string_equal(fx_why.code, "db_not_synced");
+	assert_true(hz_db_connected(fx.db));
+	fx_why.code = NULL;
+	assert_int_equal(hz_health_node(&x, &h), HZ_OK);
+	assert_false(h.galera);
+}
+
 enum { S_SYNC_WAIT, S_USERS, S_PROBE, S_LOCK_PROBE, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_SYNC_WAIT]  = "SELECT @@SESSION.wsrep_sync_wait",
@@ -386,4 +442,6 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(a_desynced_donor_or_joining_node_is_not),
 	cmocka_unit_test(wsrep_ready_off_is_not_ready_even_synced),
 	cmocka_unit_test(missing_or_odd_values_are_not_ready),
-	cmocka_unit_test(a_server_that_is_not_galera_is_healthy_as_before))
+	cmocka_unit_test(a_server_that_is_not_galera_is_healthy_as_before),
+	cmocka_unit_test(a_server_without_wsrep_is_not_a_galera_node),
+	cmocka_unit_test(a_node_refusing_statements_is_not_synced))
