@@ -179,13 +179,14 @@ hz_health_galera_read(const struct hz_db_result *r, struct hz_health *h)
 	h->ready = h->wsrep_ready && h->local_state == SYNCED;
 }
 
-/* core/base/db.c tells 1047 as HZ_ERR_DB_UNAVAILABLE, 1205 as
- * HZ_ERR_DB_RETRY. */
+/* core/base/db.c tells 1047 as HZ_ERR_DB_UNAVAILABLE (keeping the
+ * connection: without one, the errno may be an earlier statement's), 1205
+ * as HZ_ERR_DB_RETRY. */
 static bool
 not_ready(const struct hz_db *db, enum hz_status rc)
 {
 	return (rc == HZ_ERR_DB || rc == HZ_ERR_DB_RETRY ||
-	    rc == HZ_ERR_DB_UNAVAILABLE) &&
+	    (rc == HZ_ERR_DB_UNAVAILABLE && hz_db_connected(db))) &&
 	    (hz_db_errno(db) == WSREP_NOT_READY ||
 	    hz_db_errno(db) == WSREP_NO_CAUSAL);
 }
