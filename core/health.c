@@ -1,11 +1,13 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "health.h"
 #include "log.h"
 
-enum { STMT_PING, STMT_NODE, STMT_GALERA, STMT__MAX };
+enum { STMT_PING, STMT_NODE, STMT_GALERA, STMT_PLAIN, STMT__MAX };
 
 /* STMT_NODE: every MariaDB server built with wsrep (all Linux builds since
  * 10.1) knows wsrep_on, and a SELECT without tables is answered even by a
@@ -22,6 +24,9 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_GALERA] = "SHOW GLOBAL STATUS WHERE Variable_name IN"
 	    " ('wsrep_ready', 'wsrep_local_state',"
 	    " 'wsrep_local_state_comment', 'wsrep_cluster_size')",
+	/* A server built without wsrep knows neither wsrep_sync_wait nor
+	 * wsrep_on (ER_UNKNOWN_SYSTEM_VARIABLE): not a Galera node. */
+	[STMT_PLAIN]  = "SELECT 1, 0",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("health", sql);
@@ -34,6 +39,70 @@ static const struct hz_stmt_table stmts = HZ_STMT_TABLE("health", sql);
  * node cut off from the primary component. */
 #define WSREP_NOT_READY  1047
 #define WSREP_NO_CAUSAL  1205
+/* ER_UNKNOWN_SYSTEM_VARIABLE: a server without wsrep. */
+#define NO_WSREP         1193
+
+/* Per worker. A server found without wsrep is not asked about it again
+ * for a minute (each asking logs a db error). A Galera node's state is
+ * read at most once a second: a flood of /health costs one SHOW GLOBAL
+ * STATUS a second, and a desync shows within that second. While it is
+ * not ready, the warning is logged once every 10 s. */
+#define NO_WSREP_MS     60000
+#define NODE_CACHE_MS   1000
+#define WARN_EVERY_MS   10000
+
+static struct timespec no_wsrep_until;
+static struct {
+	bool            valid;
+	struct timespec at;
+	struct hz_health h;
+	char            state[64];
+} node_cache;
+static struct timespec warned_at;
+static bool warned;
+
+static long long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000LL +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static bool
+no_wsrep(void)
+{
+	return (no_wsrep_until.tv_sec != 0 || no_wsrep_until.tv_nsec != 0) &&
+	    ms_since(&no_wsrep_until) < 0;
+}
+
+static void
+set_no_wsrep(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &no_wsrep_until);
+	no_wsrep_until.tv_sec += NO_WSREP_MS / 1000;
+}
+
+/* Once every WARN_EVERY_MS per worker. */
+static bool
+warn_now(void)
+{
+	if (warned && ms_since(&warned_at) < WARN_EVERY_MS)
+		return false;
+	warned = true;
+	clock_gettime(CLOCK_MONOTONIC, &warned_at);
+	return true;
+}
+
+void
+hz_health_forget(void)
+{
+	node_cache.valid = false;
+	memset(&no_wsrep_until, 0, sizeof(no_wsrep_until));
+	warned = false;
+}
 
 static const struct hz_refusal not_synced = {
 	HZ_ERR_DB_UNAVAILABLE, "db_not_synced", NULL,
@@ -46,7 +115,14 @@ hz_health_check(struct hz_db *db, hz_arena *a)
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(db, a, &stmts, STMT_PING, HZ_NO_ARGS, &r)) != HZ_OK)
+	if (no_wsrep())
+		rc = hz_db_run(db, a, &stmts, STMT_PLAIN, HZ_NO_ARGS, &r);
+	else if ((rc = hz_db_run(db, a, &stmts, STMT_PING, HZ_NO_ARGS, &r)) ==
+	    HZ_ERR_DB && hz_db_errno(db) == NO_WSREP) {
+		set_no_wsrep();
+		rc = hz_db_run(db, a, &stmts, STMT_PLAIN, HZ_NO_ARGS, &r);
+	}
+	if (rc != HZ_OK)
 		return rc;
 	return r.nrows == 1 && HZ_CELL(&r, 0, 0)->i == 1 ? HZ_OK : HZ_ERR_DB;
 }
@@ -103,10 +179,14 @@ hz_health_galera_read(const struct hz_db_result *r, struct hz_health *h)
 	h->ready = h->wsrep_ready && h->local_state == SYNCED;
 }
 
+/* core/base/db.c tells 1047 as HZ_ERR_DB_UNAVAILABLE (keeping the
+ * connection: without one, the errno may be an earlier statement's), 1205
+ * as HZ_ERR_DB_RETRY. */
 static bool
 not_ready(const struct hz_db *db, enum hz_status rc)
 {
-	return (rc == HZ_ERR_DB || rc == HZ_ERR_DB_RETRY) &&
+	return (rc == HZ_ERR_DB || rc == HZ_ERR_DB_RETRY ||
+	    (rc == HZ_ERR_DB_UNAVAILABLE && hz_db_connected(db))) &&
 	    (hz_db_errno(db) == WSREP_NOT_READY ||
 	    hz_db_errno(db) == WSREP_NO_CAUSAL);
 }
@@ -117,7 +197,9 @@ refuse_not_ready(const struct hz_ctx *x, struct hz_health *h)
 {
 	h->galera = true;
 	h->ready = false;
-	hz_warn("galera node not ready", "errno=%u", hz_db_errno(x->db));
+	if (warn_now())
+		hz_warn("galera node not ready", "errno=%u",
+		    hz_db_errno(x->db));
 	return hz_refuse(x, &not_synced);
 }
 
@@ -129,7 +211,15 @@ hz_health_node(const struct hz_ctx *x, struct hz_health *h)
 
 	memset(h, 0, sizeof(*h));
 	h->local_state = -1;
-	rc = hz_db_run(x->db, x->arena, &stmts, STMT_NODE, HZ_NO_ARGS, &r);
+	if (no_wsrep())
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_PLAIN, HZ_NO_ARGS,
+		    &r);
+	else if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_NODE,
+	    HZ_NO_ARGS, &r)) == HZ_ERR_DB && hz_db_errno(x->db) == NO_WSREP) {
+		set_no_wsrep();
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_PLAIN, HZ_NO_ARGS,
+		    &r);
+	}
 	if (rc != HZ_OK && not_ready(x->db, rc))
 		return refuse_not_ready(x, h);
 	if (rc != HZ_OK)
@@ -139,16 +229,32 @@ hz_health_node(const struct hz_ctx *x, struct hz_health *h)
 	if (!cell_on(HZ_CELL(&r, 0, 1)))
 		return HZ_OK;
 	h->galera = true;
-	rc = hz_db_run(x->db, x->arena, &stmts, STMT_GALERA, HZ_NO_ARGS, &r);
-	if (rc != HZ_OK && not_ready(x->db, rc))
-		return refuse_not_ready(x, h);
-	if (rc != HZ_OK)
-		return rc;
-	hz_health_galera_read(&r, h);
+	if (node_cache.valid && ms_since(&node_cache.at) < NODE_CACHE_MS) {
+		*h = node_cache.h;
+		if (h->state != NULL)
+			h->state = hz_arena_strdup(x->arena, node_cache.state);
+	} else {
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_GALERA,
+		    HZ_NO_ARGS, &r);
+		if (rc != HZ_OK && not_ready(x->db, rc))
+			return refuse_not_ready(x, h);
+		if (rc != HZ_OK)
+			return rc;
+		hz_health_galera_read(&r, h);
+		node_cache.h = *h;
+		snprintf(node_cache.state, sizeof(node_cache.state), "%s",
+		    h->state != NULL ? h->state : "");
+		if (h->state != NULL)
+			node_cache.h.state = node_cache.state;
+		node_cache.valid = true;
+		clock_gettime(CLOCK_MONOTONIC, &node_cache.at);
+	}
 	if (h->ready)
 		return HZ_OK;
-	hz_warn("galera node not ready", "wsrep_ready=%s local_state=%d"
-	    " state=\"%s\" cluster_size=%d", h->wsrep_ready ? "ON" : "OFF",
-	    h->local_state, h->state != NULL ? h->state : "", h->cluster_size);
+	if (warn_now())
+		hz_warn("galera node not ready", "wsrep_ready=%s local_state=%d"
+		    " state=\"%s\" cluster_size=%d",
+		    h->wsrep_ready ? "ON" : "OFF", h->local_state,
+		    h->state != NULL ? h->state : "", h->cluster_size);
 	return hz_refuse(x, &not_synced);
 }

@@ -31,6 +31,11 @@ struct hz_health {
  * HZ_ERR_DB_UNAVAILABLE when the database does not answer. `h` says what
  * was seen (strings in x->arena). */
 enum hz_status hz_health_node(const struct hz_ctx *x, struct hz_health *h);
+/* Per worker, a Galera node's state is read once a second at most (a
+ * flood of /health runs one SHOW GLOBAL STATUS a second), and a server
+ * without wsrep (error 1193 for its variables: not a Galera node) is not
+ * asked again for a minute. Forgets both (tests). */
+void hz_health_forget(void);
 
 /* The Galera part of hz_health_node: rows (name, value) of SHOW GLOBAL
  * STATUS into `h`, ready or not (for the unit tests). */

@@ -51,6 +51,10 @@ struct hz_db {
 	 * out (sync_pause): reads without it until sync_resume_at. */
 	bool                    sync_paused;
 	struct timespec         sync_resume_at;
+	/* hz_db_test_fault: the next statement whose SQL is fault_sql fails
+	 * with fault_errno, unrun (tests only; 0: none). */
+	const char             *fault_sql;
+	unsigned                fault_errno;
 	struct hz_breaker      *breaker;     /* shared by the workers */
 	size_t                  ntables;
 	struct prepared         tables[MAX_TABLES];
@@ -637,10 +641,17 @@ failure(struct hz_db *db, unsigned e, const char *what, const char *module,
 		 * application use"), and one that lost it during a COMMIT
 		 * reports error 1180 (as does a full disk on any server);
 		 * either way nothing was done here. The same answer as a
-		 * server that is down; the connection is kept, to be used
-		 * again once the node has rejoined. */
+		 * server that is down; outside a transaction the connection
+		 * is kept, to be used again once the node has rejoined.
+		 * Inside one, the server may still hold the transaction open
+		 * (and the next request's statements would join it): the
+		 * connection is dropped, which rolls it back. */
+		hz_metrics_inc(HZ_M_DB_ERRORS);
 		hz_warn("database not ready or commit failed",
-		    "op=%s errno=%u stmt=%s:%zu", what, e, module, idx);
+		    "op=%s errno=%u stmt=%s:%zu in_tx=%d", what, e, module,
+		    idx, db->in_tx);
+		if (db->in_tx)
+			disconnect(db, true);
 		return HZ_ERR_DB_UNAVAILABLE;
 	case ER_DUP_ENTRY:
 	case ER_DUP_ENTRY_WITH_KEY_NAME:
@@ -899,15 +910,20 @@ hz_db_sync_paused(const struct hz_db *db)
 }
 
 /* The causal wait of statement idx of t timed out (ER_LOCK_WAIT_TIMEOUT):
- * paused on this connection, to be run again. Anything but a plain read,
- * or a second time while paused: not this. */
+ * paused on this connection, to be run again. The server waits in a plain
+ * read outside a transaction, and in START TRANSACTION (MariaDB's
+ * trans_begin), not in the reads inside one: there, as for a locking read
+ * or a write, or a second time while paused, the error is a lock wait's. */
 static bool
 causal_timeout(const struct hz_db *db, unsigned e,
                const struct hz_stmt_table *t, size_t idx)
 {
-	return e == ER_LOCK_WAIT_TIMEOUT && db->cfg->db_sync_wait > 0 &&
-	    !db->sync_paused && db->conn != NULL && t != &tx_stmts &&
-	    hz_db_plain_read(t->sql[idx]);
+	if (e != ER_LOCK_WAIT_TIMEOUT || db->cfg->db_sync_wait <= 0 ||
+	    db->sync_paused || db->conn == NULL)
+		return false;
+	if (t == &tx_stmts)
+		return idx == TX_BEGIN;
+	return !db->in_tx && hz_db_plain_read(t->sql[idx]);
 }
 
 static enum hz_status
@@ -934,9 +950,18 @@ sync_pause(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 static void
 sync_resume(struct hz_db *db, hz_arena *a)
 {
+	if (!db->sync_paused || db->in_tx || ms_until(&db->sync_resume_at) > 0)
+		return;
 	if (hz_db_run(db, a, &tx_stmts, TX_SYNC_ON, NULL, 0, NULL) == HZ_OK ||
 	    db->conn == NULL)
 		db->sync_paused = false;    /* (a new connection waits again) */
+}
+
+void
+hz_db_test_fault(struct hz_db *db, const char *sql, unsigned err)
+{
+	db->fault_sql = sql;
+	db->fault_errno = err;
 }
 
 enum hz_status
@@ -956,8 +981,7 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 		res = &scratch;
 	if (db->tx_lost)
 		return HZ_ERR_DB_UNAVAILABLE;
-	if (db->sync_paused && !db->in_tx && t != &tx_stmts &&
-	    ms_until(&db->sync_resume_at) <= 0)
+	if (t != &tx_stmts)
 		sync_resume(db, a);
 	for (int attempt = 0;; attempt++) {
 		int r;
@@ -987,6 +1011,14 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 		prepared = true;
 		if ((rc = bind_params(a, st, args, nargs, &b)) != HZ_OK)
 			return rc;
+		if (db->fault_errno != 0 &&
+		    strcmp(db->fault_sql, t->sql[idx]) == 0) {
+			e = db->fault_errno;
+			db->fault_errno = 0;
+			rc = failure(db, e, "execute", t->module, idx,
+			    "injected (hz_db_test_fault)");
+			goto failed;
+		}
 		r = b != NULL ? mysql_stmt_bind_param(st, b) : 0;
 		if (r == 0)
 			CALL(db, db->conn, r, mysql_stmt_execute, st);
@@ -1036,7 +1068,8 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 failed:
 		/* A plain read whose causal wait (db_sync_wait) timed out:
 		 * once more, without it (sync_pause). */
-		if (rc == HZ_ERR_DB_RETRY && causal_timeout(db, e, t, idx)) {
+		if (rc == HZ_ERR_DB_RETRY && t != &tx_stmts &&
+		    causal_timeout(db, e, t, idx)) {
 			if ((rc = sync_pause(db, a, t, idx)) != HZ_OK)
 				return rc;
 			attempt--;
@@ -1094,6 +1127,31 @@ hz_db_run_sql(struct hz_db *db, const char *sql, size_t len)
 	return rc;
 }
 
+/* Opens a transaction. With db_sync_wait, the server waits for the
+ * cluster in START TRANSACTION; if that wait times out (a view change),
+ * the wait is paused as for a plain read and the transaction opened
+ * without it: its reads may then miss a write made a moment ago through
+ * another node, as with db_sync_wait = 0. A pause that is over ends here
+ * too (a connection that only runs transactions would keep it forever). */
+static enum hz_status
+begin(struct hz_db *db, hz_arena *a, bool read_committed)
+{
+	enum hz_status rc;
+
+	sync_resume(db, a);
+	for (int paused = 0;; paused++) {
+		if (read_committed && (rc = hz_db_run(db, a, &tx_stmts,
+		    TX_READ_COMMITTED, NULL, 0, NULL)) != HZ_OK)
+			return rc;
+		rc = hz_db_run(db, a, &tx_stmts, TX_BEGIN, NULL, 0, NULL);
+		if (rc == HZ_OK || paused > 0 || rc != HZ_ERR_DB_RETRY ||
+		    !causal_timeout(db, db->last_errno, &tx_stmts, TX_BEGIN))
+			return rc;
+		if ((rc = sync_pause(db, a, &tx_stmts, TX_BEGIN)) != HZ_OK)
+			return rc;
+	}
+}
+
 static enum hz_status
 run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
        void *ctx, bool read_committed)
@@ -1112,10 +1170,7 @@ run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 
 		if (attempt > 0)
 			backoff(attempt);
-		if ((read_committed && (rc = hz_db_run(db, a, &tx_stmts,
-		    TX_READ_COMMITTED, NULL, 0, NULL)) != HZ_OK) ||
-		    (rc = hz_db_run(db, a, &tx_stmts, TX_BEGIN, NULL, 0,
-		    NULL)) != HZ_OK)
+		if ((rc = begin(db, a, read_committed)) != HZ_OK)
 			break;
 		db->in_tx = true;
 		rc = fn(db, ctx);
@@ -1127,9 +1182,16 @@ run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 			rc = hz_db_run(db, a, &tx_stmts, TX_COMMIT, NULL, 0,
 			    NULL);
 		e = db->last_errno;
-		if (rc != HZ_OK && db->conn != NULL)
-			(void)hz_db_run(db, a, &tx_stmts, TX_ROLLBACK, NULL,
-			    0, NULL);
+		/* A ROLLBACK that failed may have left the transaction open
+		 * on the server, for the next request's statements to join:
+		 * the connection is dropped, which rolls it back. */
+		if (rc != HZ_OK && db->conn != NULL &&
+		    hz_db_run(db, a, &tx_stmts, TX_ROLLBACK, NULL, 0, NULL) !=
+		    HZ_OK && db->conn != NULL) {
+			hz_warn("rollback failed, connection dropped",
+			    "errno=%u", db->last_errno);
+			disconnect(db, true);
+		}
 		db->in_tx = false;
 		db->tx_lost = false;
 		hz_arena_reset(a);

@@ -138,6 +138,12 @@ enum hz_status hz_db_run(struct hz_db *, hz_arena *a,
  * such a read; is the wait paused on this connection now? */
 bool           hz_db_plain_read(const char *sql);
 bool           hz_db_sync_paused(const struct hz_db *);
+/* Tests only: the next statement of this connection whose SQL is `sql`
+ * (compared whole, e.g. "START TRANSACTION", "ROLLBACK") fails once with
+ * server error `err` without being sent, as if the server had answered
+ * so. For errors a single server cannot be made to give at will (a causal
+ * wait timing out in START TRANSACTION; a failed ROLLBACK). */
+void           hz_db_test_fault(struct hz_db *, const char *sql, unsigned err);
 
 /* Prepares and runs a one-off statement (migrations only: their SQL comes
  * from files in sql/, not from users). */

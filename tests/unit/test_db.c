@@ -742,6 +742,73 @@ breaker_refusal_inside_a_transaction_rolls_it_back(void **state)
 	hz_db_free(db);
 }
 
+struct refusal_ctx {
+	size_t   fail;        /* the statement the server refuses */
+	unsigned err;
+	enum hz_status rc;
+};
+
+static enum hz_status
+bump_then_refusal(struct hz_db *db, void *p)
+{
+	struct refusal_ctx *c = p;
+
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_BUMP, NULL, 0, NULL),
+	    HZ_OK);
+	if (c->err == 0)
+		return HZ_ERR_CONFLICT;     /* rolled back */
+	hz_db_test_fault(db, sql[c->fail], c->err);
+	if (c->fail == S_COMMIT)
+		return HZ_OK;               /* hz_db_tx's COMMIT fails */
+	c->rc = hz_db_run(db, arena, &stmts, c->fail, NULL, 0, NULL);
+	return c->rc;
+}
+
+/* Galera's refusals (1047, not in the primary component; 1180, commit
+ * failed) inside a transaction, and a ROLLBACK that failed, may leave the
+ * transaction open on the server; the next request's statements in
+ * autocommit would join it. The connection is dropped instead (closing
+ * rolls back) and the next statement reconnects. Outside a transaction
+ * a refusal keeps the connection. hz_db_test_fault makes the server's
+ * answer. */
+static void
+refusals_inside_a_transaction_drop_the_connection(void **state)
+{
+	struct hz_db *db = open_db();
+	struct refusal_ctx c = { S_VALUE, 1047, HZ_OK };
+	long long id;
+
+	(void)state;
+	fresh_table(db);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_SEED, NULL, 0, NULL),
+	    HZ_OK);
+	id = run_i64(db, S_ID, NULL, 0);
+	hz_db_test_fault(db, sql[S_BUMP], 1047);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_BUMP, NULL, 0, NULL),
+	    HZ_ERR_DB_UNAVAILABLE);
+	assert_true(hz_db_connected(db));
+	assert_int_equal(run_i64(db, S_ID, NULL, 0), id);
+	assert_int_equal(hz_db_tx(db, bump_then_refusal, &c),
+	    HZ_ERR_DB_UNAVAILABLE);
+	assert_int_equal(c.rc, HZ_ERR_DB_UNAVAILABLE);
+	assert_false(hz_db_connected(db));
+	assert_int_equal(run_i64(db, S_VALUE, NULL, 0), 0);
+	c = (struct refusal_ctx){ S_COMMIT, 1180, HZ_OK };
+	assert_int_equal(hz_db_tx(db, bump_then_refusal, &c),
+	    HZ_ERR_DB_UNAVAILABLE);
+	assert_false(hz_db_connected(db));
+	assert_int_equal(run_i64(db, S_VALUE, NULL, 0), 0);
+	/* A failed ROLLBACK (any error): the bump must not survive into the
+	 * next statement's autocommit. */
+	c = (struct refusal_ctx){ 0, 0, HZ_OK };
+	hz_db_test_fault(db, "ROLLBACK", 1205);
+	assert_int_equal(hz_db_tx(db, bump_then_refusal, &c),
+	    HZ_ERR_CONFLICT);
+	assert_false(hz_db_connected(db));
+	assert_int_equal(run_i64(db, S_VALUE, NULL, 0), 0);
+	hz_db_free(db);
+}
+
 #define GUARDED(t) cmocka_unit_test_setup_teardown(t, guard_on, guard_off)
 
 UNIT_TESTS(setup, teardown,
@@ -756,6 +823,8 @@ UNIT_TESTS(setup, teardown,
 	cmocka_unit_test(lock_waits_stop_after_four_tries),
 	cmocka_unit_test(a_transaction_ended_by_the_server_reruns),
 	GUARDED(a_transaction_ended_by_the_server_reruns),
+	cmocka_unit_test(refusals_inside_a_transaction_drop_the_connection),
+	GUARDED(refusals_inside_a_transaction_drop_the_connection),
 	cmocka_unit_test(unreachable_server_fails_fast),
 	/* The same as a worker makes them. */
 	GUARDED(parameters_come_back_verbatim),

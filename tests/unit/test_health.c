@@ -163,6 +163,62 @@ a_server_that_is_not_galera_is_healthy_as_before(void **state)
 	assert_false(h.galera);
 }
 
+/* core/health.c's statements, as hz_db_test_fault names them. */
+#define HEALTH_NODE "SET STATEMENT wsrep_sync_wait = 0 FOR" \
+	" SELECT 1, @@GLOBAL.wsrep_on"
+#define HEALTH_PING "SET STATEMENT wsrep_sync_wait = 0 FOR SELECT 1"
+
+/* A server built without wsrep knows no wsrep variable (1193): not a
+ * Galera node, healthy, and not asked again (each asking logs a db
+ * error); a new worker's readiness check alike. */
+static void
+a_server_without_wsrep_is_not_a_galera_node(void **state)
+{
+	struct hz_health h;
+	struct hz_ctx x = fx;
+
+	(void)state;
+	FX_NEED_DB();
+	hz_health_forget();
+	hz_db_test_fault(fx.db, HEALTH_NODE, 1193);
+	assert_int_equal(hz_health_node(&x, &h), HZ_OK);
+	assert_int_equal(hz_db_errno(fx.db), 1193);
+	assert_false(h.galera);
+	hz_db_test_fault(fx.db, HEALTH_NODE, 1064);  /* would be a 500 */
+	assert_int_equal(hz_health_node(&x, &h), HZ_OK);
+	assert_false(h.galera);
+	hz_db_test_fault(fx.db, HEALTH_NODE, 0);
+	hz_health_forget();
+	hz_db_test_fault(fx.db, HEALTH_PING, 1193);
+	assert_int_equal(hz_health_check(fx.db, fx.arena), HZ_OK);
+	assert_int_equal(hz_db_errno(fx.db), 1193);
+	hz_health_forget();
+}
+
+/* A node not in the primary component refuses with 1047, which
+ * core/base/db.c tells as the database unavailable: db_not_synced. */
+static void
+a_node_refusing_statements_is_not_synced(void **state)
+{
+	struct hz_health h;
+	struct hz_ctx x = fx;
+
+	(void)state;
+	FX_NEED_DB();
+	hz_health_forget();
+	fx_why.code = NULL;
+	hz_db_test_fault(fx.db, HEALTH_NODE, 1047);
+	assert_int_equal(hz_health_node(&x, &h), HZ_ERR_DB_UNAVAILABLE);
+	assert_true(h.galera);
+	assert_false(h.ready);
+	assert_non_null(fx_why.code);
+	assert_string_equal(fx_why.code, "db_not_synced");
+	assert_true(hz_db_connected(fx.db));
+	fx_why.code = NULL;
+	assert_int_equal(hz_health_node(&x, &h), HZ_OK);
+	assert_false(h.galera);
+}
+
 enum { S_SYNC_WAIT, S_USERS, S_PROBE, S_LOCK_PROBE, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_SYNC_WAIT]  = "SELECT @@SESSION.wsrep_sync_wait",
@@ -293,6 +349,76 @@ a_timed_out_causal_read_runs_without_the_wait_for_a_while(void **state)
 	hz_db_free(a);
 }
 
+struct sync_tx {
+	long long     wait;       /* @@SESSION.wsrep_sync_wait inside */
+	enum hz_status first;     /* the first call's read */
+	int           calls;
+	size_t        read;       /* the statement read */
+};
+
+static enum hz_status
+read_in_tx(struct hz_db *db, void *p)
+{
+	struct sync_tx *c = p;
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	rc = hz_db_run(db, fx.arena, &stmts, c->read, HZ_NO_ARGS, &r);
+	if (c->calls++ == 0)
+		c->first = rc;
+	if (rc == HZ_OK && c->read == S_SYNC_WAIT)
+		c->wait = HZ_CELL(&r, 0, 0)->i;
+	return rc;
+}
+
+/* With db_sync_wait, MariaDB waits for the cluster in START TRANSACTION
+ * (not in the reads inside the transaction). When that wait times out (a
+ * view change), the transaction opens without it and the wait is paused
+ * as for a plain read; the next transaction after the pause waits again.
+ * A lone server cannot time out that wait: hz_db_test_fault says 1205 for
+ * it. A 1205 on a read inside a transaction is a lock wait's: no pause,
+ * the transaction runs again as for any lock wait. */
+static void
+a_timed_out_causal_wait_in_begin_opens_the_transaction_without_it(
+    void **state)
+{
+	struct hz_config cfg = fx_cfg;
+	struct sync_tx c = { .read = S_SYNC_WAIT };
+	struct hz_db *a;
+	struct timespec d = { 2, 100 * 1000000L };
+
+	(void)state;
+	FX_NEED_DB();
+	cfg.db_sync_wait = 1;
+	assert_non_null(a = hz_db_new(&cfg));
+	hz_db_test_fault(a, "START TRANSACTION", 1205);
+	assert_int_equal(hz_db_tx(a, read_in_tx, &c), HZ_OK);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(c.wait, 0);
+	assert_true(hz_db_sync_paused(a));
+	/* Only transactions on this connection: the pause still ends. */
+	nanosleep(&d, NULL);
+	c = (struct sync_tx){ .read = S_SYNC_WAIT };
+	assert_int_equal(hz_db_tx(a, read_in_tx, &c), HZ_OK);
+	assert_int_equal(c.wait, 1);
+	assert_false(hz_db_sync_paused(a));
+	c = (struct sync_tx){ .read = S_USERS };
+	hz_db_test_fault(a, sql[S_USERS], 1205);
+	assert_int_equal(hz_db_tx(a, read_in_tx, &c), HZ_OK);
+	assert_int_equal(c.first, HZ_ERR_DB_RETRY);
+	assert_int_equal(c.calls, 2);
+	assert_false(hz_db_sync_paused(a));
+	hz_db_free(a);
+	/* Without db_sync_wait, it is the lock wait it says it is. */
+	assert_non_null(a = hz_db_new(&fx_cfg));
+	c = (struct sync_tx){ .read = S_SYNC_WAIT };
+	hz_db_test_fault(a, "START TRANSACTION", 1205);
+	assert_int_equal(hz_db_tx(a, read_in_tx, &c), HZ_ERR_DB_RETRY);
+	assert_int_equal(c.calls, 0);
+	assert_false(hz_db_sync_paused(a));
+	hz_db_free(a);
+}
+
 /* A single server (db_sync_wait = 0): nothing changes. */
 static void
 without_db_sync_wait_a_lock_wait_is_a_lock_wait(void **state)
@@ -311,8 +437,11 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(only_plain_reads_fall_back),
 	cmocka_unit_test(a_timed_out_causal_read_runs_without_the_wait_for_a_while),
 	cmocka_unit_test(without_db_sync_wait_a_lock_wait_is_a_lock_wait),
+	cmocka_unit_test(a_timed_out_causal_wait_in_begin_opens_the_transaction_without_it),
 	cmocka_unit_test(a_synced_ready_node_is_ready),
 	cmocka_unit_test(a_desynced_donor_or_joining_node_is_not),
 	cmocka_unit_test(wsrep_ready_off_is_not_ready_even_synced),
 	cmocka_unit_test(missing_or_odd_values_are_not_ready),
-	cmocka_unit_test(a_server_that_is_not_galera_is_healthy_as_before))
+	cmocka_unit_test(a_server_that_is_not_galera_is_healthy_as_before),
+	cmocka_unit_test(a_server_without_wsrep_is_not_a_galera_node),
+	cmocka_unit_test(a_node_refusing_statements_is_not_synced))

@@ -140,16 +140,20 @@ codes_are_limited_per_phone_and_per_address(void **state)
 	    (unsigned)randombytes_uniform(250));
 	assert_int_equal(hz_login_code_send(&x, fx_phone()), HZ_OK);
 	assert_int_equal(hz_login_code_send(&x, fx_phone()), HZ_OK);
-	assert_int_equal(hz_login_code_send(&x, fx_phone()),
-	    HZ_ERR_RATE_LIMITED);
+	phone = fx_phone();
+	assert_int_equal(hz_login_code_send(&x, phone), HZ_ERR_RATE_LIMITED);
+	/* Refused by the address's quota: nothing written, not even the
+	 * phone's guard row (an abusive address would fill that table). */
+	assert_int_equal(guard_sends(phone), -1);
 }
 
 /* The interval between codes is decided under a lock, which on a Galera
  * cluster holds on one node only; a phone that never had a code has not
- * even a row to lock. So every send writes the phone's guard row first,
- * refused ones too (sql/0022): two sends on two nodes then conflict at
- * certification and one runs again, seeing the other's code. The guard
- * goes a day after the phone's last send. */
+ * even a row to lock. So every send that passed the soft limits (address
+ * and phone quotas, read only) writes the phone's guard row before that
+ * check, ones the interval refuses too (sql/0022): two sends on two nodes
+ * then conflict at certification and one runs again, seeing the other's
+ * code. The guard goes a day after the phone's last send. */
 static void
 every_send_writes_the_phones_guard(void **state)
 {
@@ -195,7 +199,11 @@ limits_per_phone_span_codes(void **state)
 		    HZ_ERR_RATE_LIMITED);
 		run_for_phone(S_AGE, phone);
 	}
+	/* Over the phone's hourly quota (from the third code's second
+	 * send on): refused before its guard row. 3 codes, 2 too soon. */
+	assert_int_equal(guard_sends(phone), 5);
 	assert_int_equal(hz_login_code_send(&x, phone), HZ_ERR_RATE_LIMITED);
+	assert_int_equal(guard_sends(phone), 5);
 	/* Wrong guesses add up across codes: 4 in a day lock the phone. */
 	phone = fx_phone();
 	for (int i = 0; i < 2; i++) {
