@@ -20,7 +20,9 @@ HZ_PKGS_COVERAGE=(gcovr)
 # of the server's engine) and enough on one host. mariadb-server
 # recommends all three, so apt usually has them already; socat and
 # iproute2 (ss) serve wsrep_sst_rsync.
-HZ_PKGS_CLUSTER=(galera-4 rsync socat iproute2)
+# libfcgi-bin: cgi-fcgi, to ask one pool directly on its socket (the
+# banner's health command).
+HZ_PKGS_CLUSTER=(galera-4 rsync socat iproute2 libfcgi-bin)
 
 hz_say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 hz_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -260,15 +262,53 @@ hz_galera_args() {
 		--innodb-autoinc-lock-mode=2 --wsrep-slave-threads=2"
 }
 
+# hz_galera_recover C N I: node I's last committed position, UUID:SEQNO
+# ("" when it has none: a new node). A node stopped cleanly has it in its
+# grastate.dat; after a crash that says seqno -1, and the position is
+# InnoDB's, which mariadbd --wsrep-recover (with the node's own options)
+# logs. Recovered once: kept in node I's recovered.pos until grastate.dat
+# changes.
+hz_galera_recover() {
+	local c=$1 n=$2 i=$3 d=$1/node$3 uuid seq pos
+	[ -f "$d/data/grastate.dat" ] || return 0
+	uuid=$(sed -n 's/^uuid: *//p' "$d/data/grastate.dat")
+	seq=$(sed -n 's/^seqno: *//p' "$d/data/grastate.dat")
+	if [ -n "$uuid" ] && [ "${seq:--1}" != -1 ]; then echo "$uuid:$seq"; return 0; fi
+	if [ -s "$d/recovered.pos" ] && [ "$d/recovered.pos" -nt "$d/data/grastate.dat" ]; then
+		cat "$d/recovered.pos"; return 0
+	fi
+	# (As the node runs, less what recovery does not need.)
+	rm -f "$d/recover.log"
+	# shellcheck disable=SC2046,SC2086
+	"$HZ_MARIADBD" --no-defaults --datadir="$d/data" --user="$HZ_GALERA_USER" \
+		--log-error="$d/recover.log" --skip-networking \
+		--socket="$d/recover.sock" --innodb-log-file-size=128M \
+		$(hz_galera_args "$c" "$n" "$i") ${HZ_DB_ARGS:-} --wsrep-recover \
+		>"$d/recover.out" 2>&1 || true
+	pos=$(sed -n 's/.*WSREP: Recovered position: *\([0-9a-f-]*:-\{0,1\}[0-9]*\).*/\1/p' \
+		"$d/recover.log" 2>/dev/null | tail -1)
+	case $pos in
+	00000000-0000-0000-0000-000000000000:* | *:-1 | '') return 0 ;;
+	esac
+	echo "$pos" >"$d/recovered.pos"
+	echo "$pos"
+}
+
 # hz_galera_spawn C N I [--wsrep-new-cluster]: node I, in the background
 # (hz_db_spawn: its pid is $!). A joining node needs no data of its own:
-# the first state transfer brings it all.
+# the first state transfer brings it all. A node that has data starts
+# from its last position (hz_galera_recover, as Debian's galera_recovery
+# does): the group then sends it only what it missed (IST, from the
+# donor's gcache), or copies all (SST) when its state is too old or not
+# the group's; and a bootstrap node starts the group's history where it
+# was (same cluster UUID), not a new one.
 hz_galera_spawn() {
-	local c=$1 n=$2 i=$3 d=$1/node$3
+	local c=$1 n=$2 i=$3 d=$1/node$3 pos=
 	shift 3
 	mkdir -p "$d/data"
 	[ "$HZ_GALERA_USER" = "$(id -un)" ] || chown -R "$HZ_GALERA_USER" "$d"
-	HZ_DB_USER=$HZ_GALERA_USER HZ_DB_ARGS="$(hz_galera_args "$c" "$n" "$i") ${HZ_DB_ARGS:-} $*" \
+	[ -d "$d/data/mysql" ] && pos=$(hz_galera_recover "$c" "$n" "$i")
+	HZ_DB_USER=$HZ_GALERA_USER HZ_DB_ARGS="$(hz_galera_args "$c" "$n" "$i") ${HZ_DB_ARGS:-} ${pos:+--wsrep-start-position=$pos} $*" \
 		hz_db_spawn "$d"
 }
 
@@ -294,7 +334,7 @@ hz_galera_synced() {
 # hz_galera_bootstrap_node C N: which node starts the cluster. After a
 # clean stop, the last to stop says safe_to_bootstrap: 1 in its
 # grastate.dat; after a crash none does, and the node with the newest
-# state (mariadbd --wsrep-recover) is marked so. Node 1 for a new one.
+# state (hz_galera_recover) is marked so. Node 1 for a new one.
 hz_galera_bootstrap_node() {
 	local c=$1 n=$2 i best=1 seq top=-2 pos
 	for ((i = 1; i <= n; i++)); do
@@ -303,20 +343,14 @@ hz_galera_bootstrap_node() {
 	[ -f "$c/node1/data/grastate.dat" ] || { echo 1; return; }
 	for ((i = 1; i <= n; i++)); do
 		[ -f "$c/node$i/data/grastate.dat" ] || continue
-		# (As the node runs, less what recovery does not need.)
-		rm -f "$c/node$i/recover.log"
-		# shellcheck disable=SC2046,SC2086
-		"$HZ_MARIADBD" --no-defaults --datadir="$c/node$i/data" --user="$HZ_GALERA_USER" \
-			--log-error="$c/node$i/recover.log" --skip-networking \
-			--socket="$c/node$i/recover.sock" --innodb-log-file-size=128M \
-			$(hz_galera_args "$c" "$n" "$i") ${HZ_DB_ARGS:-} --wsrep-recover \
-			>"$c/node$i/recover.out" 2>&1 || true
-		pos=$(sed -n 's/.*WSREP: Recovered position: *[^:]*:\(-\{0,1\}[0-9]*\).*/\1/p' \
-			"$c/node$i/recover.log" | tail -1)
-		seq=${pos:--1}
+		pos=$(hz_galera_recover "$c" "$n" "$i")
+		seq=${pos##*:}
+		seq=${seq:--1}
 		[ "$seq" -gt "$top" ] && { top=$seq; best=$i; }
 	done
+	# (touch: the recovered position stays newer than grastate.dat.)
 	sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$c/node$best/data/grastate.dat"
+	[ ! -f "$c/node$best/recovered.pos" ] || touch "$c/node$best/recovered.pos"
 	hz_say "no node was stopped last cleanly: node$best has the newest state (seqno $top); starting from it"
 	echo "$best"
 }
@@ -447,7 +481,7 @@ hz_nginx_render() {
 	local uploads=${5:-$(dirname "$1")/uploads}
 	local rate=${HZ_AUTH_RATE:-5r/s} burst=${HZ_AUTH_BURST:-20}
 	local rrate=${HZ_REPORT_RATE:-2r/s} rburst=${HZ_REPORT_BURST:-20}
-	local servers='' s next='    # (one pool)'
+	local servers='' s next='    # (one pool)' up=''
 	for s in $sock; do
 		[ -n "$servers" ] && servers+='\n'
 		servers+="    server unix:$s"
@@ -455,8 +489,11 @@ hz_nginx_render() {
 			servers+=" max_fails=${HZ_MAX_FAILS:-0} fail_timeout=${HZ_FAIL_TIMEOUT:-3s}"
 		servers+=';'
 	done
-	[ "$servers" = "    server unix:$sock;" ] ||
+	# With several pools, the access log says which answered (up=).
+	[ "$servers" = "    server unix:$sock;" ] || {
 		next='    fastcgi_next_upstream error timeout http_503;'
+		up=' up=$upstream_addr'
+	}
 	mkdir -p "$d/extra" "$d/run" "$log"
 	# As root, nginx's workers drop to www-data, the socket's group.
 	[ "$(id -u)" -eq 0 ] && user="user www-data www-data;"
@@ -465,7 +502,7 @@ hz_nginx_render() {
 	sed -e "s|@LISTEN@|$listen|g" -e "s|@ROOT@|$HZ_ROOT|g" \
 		-e "s|^@SERVERS@$|$servers|" -e "s|^@NEXT_UPSTREAM@$|$next|" \
 		-e "s|@LOG@|$log|g" -e "s|@CONF@|$d|g" \
-		-e "s|@UPLOADS@|$uploads|g" \
+		-e "s|@UPLOADS@|$uploads|g" -e "s|@UPSTREAM_LOG@|$up|g" \
 		-e "s|@AUTH_RATE@|$rate|g" -e "s|@AUTH_BURST@|$burst|g" \
 		-e "s|@REPORT_RATE@|$rrate|g" -e "s|@REPORT_BURST@|$rburst|g" \
 		"$HZ_ROOT/nginx/huzu.conf.in" >"$d/huzu.conf"
