@@ -191,6 +191,10 @@ hz_outbox_run(const struct hz_ctx *x, struct hz_outbox_counts *c)
 		if ((rc = send_one(x, &r, i, c)))
 			return rc;
 	}
+	/* Two runners at once: a lease lost mid-run. */
+	if (c->taken)
+		hz_warn("outbox texts claimed by another runner", "taken=%llu",
+		    c->taken);
 	return HZ_OK;
 }
 
