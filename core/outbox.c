@@ -1,4 +1,5 @@
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -9,15 +10,20 @@
 #include "sms.h"
 
 #define BACKOFF_MAX_MINUTES 360
+/* How far a claim pushes a row's next_try_at: well past one send (at most
+ * sms_timeout, 60 s at most by config.c) and its mark. A runner that dies
+ * holding a claim leaves the row due again after it. */
+#define CLAIM_SECONDS 300
 
 enum {
-	STMT_QUEUE, STMT_DUE, STMT_SENT, STMT_RETRY, STMT_GIVE_UP, STMT_LIST,
+	STMT_QUEUE, STMT_DUE, STMT_CLAIM, STMT_SENT, STMT_RETRY, STMT_GIVE_UP,
+	STMT_LIST,
 	STMT_UNREAD, STMT_READ, STMT__MAX
 };
 
 #define DUE_ROW(C, L) C(D_ID, "n.id") C(D_TEXT, "n.text") \
 	C(D_ATTEMPTS, "n.attempts") C(D_KIND, "n.kind") \
-	C(D_SUBJECT, "n.subject_id") \
+	C(D_SUBJECT, "n.subject_id") C(D_DUE, "CAST(n.next_try_at AS CHAR)") \
 	L(D_PHONE, "IF(u.disabled, NULL, u.phone_sealed)")
 enum { DUE_ROW(HZ_COL_ENUM, HZ_COL_ENUM) D__NCOLS };
 
@@ -37,6 +43,16 @@ static const char *const sql[STMT__MAX] = {
 	    " FROM notifications n JOIN users u ON u.id = n.user_id"
 	    " WHERE n.sent_at IS NULL AND n.next_try_at <= FROM_UNIXTIME(?)"
 	    " ORDER BY n.next_try_at, n.id LIMIT ?",
+	/* Taken for one send: only if no other runner (another host after
+	 * a lost lease) took or finished it since it was read, the row's
+	 * next_try_at being as read. A conditional UPDATE of the row is what
+	 * Galera certification orders across nodes: of two runners, one
+	 * changes the row, the other (retried by the server or hz_db_run)
+	 * finds it changed and matches nothing. */
+	[STMT_CLAIM] =
+	    "UPDATE notifications SET next_try_at = FROM_UNIXTIME(?)"
+	    " + INTERVAL ? SECOND WHERE id = ? AND sent_at IS NULL"
+	    " AND next_try_at = ?",
 	[STMT_SENT] =
 	    "UPDATE notifications SET sent_at = FROM_UNIXTIME(?),"
 	    " attempts = attempts + 1 WHERE id = ? AND sent_at IS NULL",
@@ -84,9 +100,11 @@ hz_notify(const struct hz_ctx *x, uint64_t user, const char *kind,
 
 /* One notification: sent, or silently done (no phone, or a disabled
  * account), or failed: given up at once when the gateway says it can never
- * go (HZ_ERR_INVALID, sms.h), else tried again later. The
- * send comes before the mark, so a crash in between sends it twice rather
- * than never (at least once, like any outbox). */
+ * go (HZ_ERR_INVALID, sms.h), else tried again later, or left alone when
+ * another runner claimed it first. A text is claimed before it is sent
+ * (STMT_CLAIM), so two live runners never both send it; the send comes
+ * before the mark, so a crash in between sends it again once the claim
+ * has run out rather than never (at least once, like any outbox). */
 static enum hz_status
 send_one(const struct hz_ctx *x, const struct hz_db_result *r, size_t i,
          struct hz_outbox_counts *c)
@@ -97,10 +115,20 @@ send_one(const struct hz_ctx *x, const struct hz_db_result *r, size_t i,
 	char *phone = NULL;
 	enum hz_status rc;
 
+	struct hz_db_result claim;
+
 	if (ph->null) {
 		c->silent++;
 		return hz_db_run(x->db, x->arena, &stmts, STMT_SENT,
 		    HZ_ARGS(now, HZ_ARG_I64(id)), NULL);
+	}
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_CLAIM, HZ_ARGS(now,
+	    HZ_ARG_I64(CLAIM_SECONDS), HZ_ARG_I64(id),
+	    HZ_ARG_STR(HZ_CELL(r, i, D_DUE)->s)), &claim)))
+		return rc;
+	if (claim.affected != 1) {
+		c->taken++;
+		return HZ_OK;
 	}
 	rc = hz_unseal(x->arena, x->keys, "phone", (const unsigned char *)ph->s,
 	    ph->len, &phone);
@@ -137,17 +165,37 @@ send_one(const struct hz_ctx *x, const struct hz_db_result *r, size_t i,
 enum hz_status
 hz_outbox_run(const struct hz_ctx *x, struct hz_outbox_counts *c)
 {
+	/* A third of the scheduler's lease, which is renewed between jobs
+	 * only: the last send begun before it ends within sms_timeout, so a
+	 * slow gateway cannot hold this job past the lease. */
+	long long budget_ms = (long long)x->cfg->scheduler_lease * 1000 / 3;
+	struct timespec t0, t;
 	struct hz_db_result r;
 	enum hz_status rc;
 
 	memset(c, 0, sizeof(*c));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_DUE, HZ_ARGS(
 	    HZ_ARG_I64((long long)x->now), HZ_ARG_I64(x->cfg->outbox_batch)),
 	    &r)))
 		return rc;
-	for (size_t i = 0; i < r.nrows; i++)
+	for (size_t i = 0; i < r.nrows; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000 >= budget_ms) {
+			/* Still due, unclaimed: the next run sends them. */
+			c->left = r.nrows - i;
+			hz_info("outbox time budget spent", "ms=%lld left=%llu",
+			    budget_ms, c->left);
+			break;
+		}
 		if ((rc = send_one(x, &r, i, c)))
 			return rc;
+	}
+	/* Two runners at once: a lease lost mid-run. */
+	if (c->taken)
+		hz_warn("outbox texts claimed by another runner", "taken=%llu",
+		    c->taken);
 	return HZ_OK;
 }
 

@@ -27,6 +27,8 @@ struct hz_outbox_counts {
 	                                 nothing sent */
 	unsigned long long failed;    /* not sent: to be tried again later,
 	                                 or given up (sms.h) */
+	unsigned long long taken;     /* claimed by another runner first */
+	unsigned long long left;      /* due, not tried: out of time */
 };
 
 /* Sends the due notifications (unsent, next_try_at <= x->now), at most
@@ -35,7 +37,12 @@ struct hz_outbox_counts {
  * hours at most) and is given up after outbox_max_attempts (left unsent,
  * never due again); one the gateway refuses for good (a number it cannot
  * reach, content it will not carry: HZ_ERR_INVALID, sms.h) is given up at
- * once. */
+ * once. Each text is claimed before it is sent (its next_try_at pushed
+ * five minutes on, by a conditional UPDATE): of two runners, only the one
+ * that claimed it sends it; one that crashed mid-send leaves it due again
+ * when the claim runs out. The run stops starting sends after a third of
+ * scheduler_lease (wall time), the rest left due for the next run, so the
+ * scheduler renews its lease in time. */
 enum hz_status hz_outbox_run(const struct hz_ctx *, struct hz_outbox_counts *);
 /* The same; *sent counts the texts that went out. */
 enum hz_status hz_outbox_send(const struct hz_ctx *, unsigned long long *sent);

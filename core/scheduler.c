@@ -139,6 +139,9 @@ job_erase_tenancies(const struct hz_ctx *x, unsigned long long *n)
 	return hz_tenancies_erase(x, x->cfg->tenancy_retention_days, &n[0]);
 }
 
+/* The one job that can last: it claims each text before sending it and
+ * stops starting sends after a third of the lease (outbox.h), so a slow
+ * gateway neither outlasts the lease nor, if it did, sends twice. */
 static enum hz_status
 job_outbox(const struct hz_ctx *x, unsigned long long *n)
 {

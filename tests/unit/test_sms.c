@@ -2,7 +2,9 @@
  * own published example, what each answer code means, the labels of the
  * notification template, the config refused at load, and the sender
  * against a fake gateway (a forked process on a local port): a login code
- * refused to the user, a notification given up or tried again. */
+ * refused to the user, a notification given up or tried again, two
+ * runners sending each text once, a slow gateway stopping the run in
+ * time. */
 #include "unit.h"
 
 #include <netinet/in.h>
@@ -12,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dbfixture.h"
@@ -278,7 +281,11 @@ struct fake {
 	pid_t pid;
 	int   port;
 	char  seen[64];   /* the last request, as received */
+	char  all[64];    /* every request, one after the other */
 };
+
+/* How long the next fake gateway takes over each answer. */
+static int fake_delay_ms;
 
 /* Reads one HTTP request (headers, then Content-Length bytes). */
 static size_t
@@ -307,8 +314,9 @@ read_request(int fd, char *buf, size_t n)
 	return got;
 }
 
-/* A gateway answering every request with `answer` (HTTP 200), writing the
- * last request it got to f->seen. */
+/* A gateway answering every request with `answer` (HTTP 200) after
+ * fake_delay_ms, one request at a time, writing the last request it got
+ * to f->seen and appending each to f->all. */
 static void
 fake_start(struct fake *f, const char *answer)
 {
@@ -324,7 +332,10 @@ fake_start(struct fake *f, const char *answer)
 	f->port = ntohs(sa.sin_port);
 	snprintf(f->seen, sizeof(f->seen), "/tmp/huzu-sms-seen.%d",
 	    (int)getpid());
+	snprintf(f->all, sizeof(f->all), "/tmp/huzu-sms-all.%d",
+	    (int)getpid());
 	unlink(f->seen);
+	unlink(f->all);
 	if ((f->pid = fork()) == 0) {
 		static char req[65536];
 
@@ -341,6 +352,13 @@ fake_start(struct fake *f, const char *answer)
 				fwrite(req, 1, n, out);
 				fclose(out);
 			}
+			if ((out = fopen(f->all, "a")) != NULL) {
+				fwrite(req, 1, n, out);
+				fputc('\n', out);
+				fclose(out);
+			}
+			if (fake_delay_ms > 0)
+				usleep((useconds_t)fake_delay_ms * 1000);
 			if (asprintf(&resp, "HTTP/1.1 200 OK\r\nContent-Type: "
 			    "application/json\r\nContent-Length: %zu\r\n"
 			    "Connection: close\r\n\r\n%s", strlen(answer),
@@ -362,6 +380,30 @@ fake_stop(struct fake *f)
 	kill(f->pid, SIGKILL);
 	waitpid(f->pid, NULL, 0);
 	unlink(f->seen);
+	unlink(f->all);
+}
+
+/* How many requests the gateway got for notification `id` (one without a
+ * subject: the template's number is its own). */
+static int
+fake_sends(struct fake *f, uint64_t id)
+{
+	static char buf[1 << 20];
+	char needle[64];
+	FILE *in = fopen(f->all, "r");
+	size_t n = 0;
+	int hits = 0;
+
+	if (in != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, in);
+		fclose(in);
+	}
+	buf[n] = '\0';
+	snprintf(needle, sizeof(needle), "\",\"%llu\"]",
+	    (unsigned long long)id);
+	for (char *p = buf; (p = strstr(p, needle)) != NULL; p++)
+		hits++;
+	return hits;
 }
 
 static char *
@@ -674,6 +716,121 @@ a_notification_backs_off_then_is_given_up(void **state)
 	assert_int_equal(fx_count(&stmts, S_SENT, id), 0);
 }
 
+/* Two runners at once on the same due texts (a host still sending when
+ * another took the lease over from it), through a slow gateway: each text
+ * goes out once, claimed by one of them. */
+static void
+two_runners_send_each_text_once(void **state)
+{
+	enum { N = 6 };
+	struct hz_outbox_counts c;
+	struct fake f;
+	struct hz_ctx x;
+	uint64_t id[N];
+	int sends[N];
+	unsigned long long total;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	FX_NEED_DB();
+	for (size_t i = 0; i < N; i++)
+		id[i] = queued("volunteer.paused", 0);
+	for (size_t i = 0; i < N; i++)
+		fx_exec(&stmts, S_AGE, id[i]);
+	fake_delay_ms = 200;
+	fake_start(&f, OK_ANSWER);
+	fake_delay_ms = 0;
+	x = tencent_at(f.port);
+	x.now = 978307200 + 10;
+	if ((pid = fork()) == 0) {
+		/* The other host: a connection and an arena of its own. */
+		struct hz_ctx y = x;
+		enum hz_status rc;
+
+		y.db = hz_db_new(&fx_cfg);
+		y.arena = hz_arena_new(64 * 1024);
+		rc = hz_outbox_run(&y, &c);
+		_exit(rc == HZ_OK && c.failed == 0 ? (int)c.sent : 255);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(hz_outbox_run(&x, &c), HZ_OK);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_not_equal(WEXITSTATUS(st), 255);
+	total = c.sent + (unsigned long long)WEXITSTATUS(st);
+	for (size_t i = 0; i < N; i++)
+		sends[i] = fake_sends(&f, id[i]);
+	fake_stop(&f);
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(sends[i], 1);
+		assert_int_equal(fx_count(&stmts, S_SENT, id[i]), 1);
+		assert_int_equal(fx_count(&stmts, S_ATTEMPTS, id[i]), 1);
+	}
+	assert_int_equal(total, N);
+	assert_int_equal(c.failed, 0);
+	/* Both ran at once: this one found texts the other had taken. */
+	assert_true(c.sent > 0 && c.taken > 0);
+	assert_int_equal(c.sent + c.taken, N);
+}
+
+/* A gateway slower than the lease allows: the run stops starting sends
+ * after a third of scheduler_lease, well before the lease runs out; the
+ * rest stay due, unclaimed, and the next run sends them. */
+static void
+a_slow_gateway_stops_the_run_in_time(void **state)
+{
+	enum { N = 5 };
+	struct hz_outbox_counts c;
+	struct timespec t0, t1;
+	struct fake f;
+	struct hz_ctx x;
+	uint64_t id[N];
+	unsigned long long first;
+	long long ms;
+
+	(void)state;
+	FX_NEED_DB();
+	for (size_t i = 0; i < N; i++)
+		id[i] = queued("volunteer.paused", 0);
+	for (size_t i = 0; i < N; i++)
+		fx_exec(&stmts, S_AGE, id[i]);
+	fake_delay_ms = 700;
+	fake_start(&f, OK_ANSWER);
+	fake_delay_ms = 0;
+	x = tencent_at(f.port);
+	tc.scheduler_lease = 3;        /* a budget of one second */
+	x.now = 978307200;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(hz_outbox_run(&x, &c), HZ_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fake_stop(&f);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	/* Two sends of 0.7 s: the second began inside the budget. */
+	assert_int_equal(c.sent, 2);
+	assert_int_equal(c.left, N - 2);
+	assert_true(ms >= 1000 && ms < 3000);
+	first = c.sent;
+	for (size_t i = first; i < N; i++) {
+		assert_int_equal(fx_count(&stmts, S_SENT, id[i]), 0);
+		assert_int_equal(fx_count(&stmts, S_ATTEMPTS, id[i]), 0);
+		/* Untouched: due as before, not claimed. */
+		assert_int_equal(fx_count(&stmts, S_DUE_IN, id[i]), 0);
+	}
+	/* The next run, the gateway quick again: the rest. */
+	fake_start(&f, OK_ANSWER);
+	x = tencent_at(f.port);
+	tc.scheduler_lease = 3;
+	x.now = 978307200 + 60;
+	assert_int_equal(hz_outbox_run(&x, &c), HZ_OK);
+	fake_stop(&f);
+	assert_int_equal(c.sent, N - first);
+	assert_int_equal(c.left, 0);
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(fx_count(&stmts, S_SENT, id[i]), 1);
+}
+
 static int
 setup(void **state)
 {
@@ -700,4 +857,6 @@ UNIT_TESTS(setup, fx_teardown,
 	cmocka_unit_test(a_login_code_goes_to_tencent_signed),
 	cmocka_unit_test(a_login_code_that_cannot_go_is_refused_to_the_user),
 	cmocka_unit_test(a_notification_is_given_up_or_tried_again),
-	cmocka_unit_test(a_notification_backs_off_then_is_given_up))
+	cmocka_unit_test(a_notification_backs_off_then_is_given_up),
+	cmocka_unit_test(two_runners_send_each_text_once),
+	cmocka_unit_test(a_slow_gateway_stops_the_run_in_time))
