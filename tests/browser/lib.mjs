@@ -27,13 +27,19 @@ export function useBrowser({ needSmsLog = false } = {}) {
     if (needSmsLog)
       assert.ok(SMS_LOG, 'HUZU_SMS_LOG is required (the file the log SMS sender appends codes to)');
     await mkdir(ARTEFACTS, { recursive: true });
-    browser = await chromium.launch({
+    const launch = () => chromium.launch({
       executablePath: process.env.HUZU_CHROMIUM || '/usr/bin/chromium',
       headless: true,
       args: [
         '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
       ],
+    });
+    // Once more after a failed start (seen once, with the cluster group
+    // loading the machine), saying why the first one failed.
+    browser = await launch().catch((e) => {
+      console.log(`# chromium did not start (${e.message.split('\n')[0]}); once more`);
+      return launch();
     });
   });
   after(async () => {

@@ -157,7 +157,10 @@ function huzu(args, input = '') {
     p.stderr.on('data', (d) => { out += d; });
     p.on('error', reject);
     p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`huzu ${args.join(' ')}: ${code}\n${out}`))));
-    p.stdin.end(input);
+    // A command that reads no input may have exited already: its stdin
+    // is then a closed pipe (EPIPE), which says nothing of the command.
+    p.stdin.on('error', () => {});
+    p.stdin.end(input || undefined);
   });
 }
 
