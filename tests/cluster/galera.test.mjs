@@ -197,7 +197,11 @@ describe('Galera under contention and failure', { timeout: 900_000 }, () => {
     for (const a of answers) {
       assert.ok(typeof a.status === 'number' && a.status < 500, `no 5xx left after retries: ${a.status} ${a.text.slice(0, 300)}`);
       // A new place for each resident: confirmed or on the waiting list.
-      assert.equal(a.status, 201, `sign-up: ${a.status} ${a.text.slice(0, 300)}`);
+      // After a 503 the retry may find the place the first try took (its
+      // commit went through, its answer did not: a timeout on a loaded
+      // machine): 200 with that same sign-up, as for any repeat.
+      assert.ok(a.status === 201 || (a.status === 200 && a.tries503 > 0),
+        `sign-up: ${a.status} after ${a.tries503} 503s ${a.text.slice(0, 300)}`);
     }
     const confirmed = answers.filter((a) => a.json.mine.status === 'confirmed');
     const waiting = answers.filter((a) => a.json.mine.status === 'waiting');
