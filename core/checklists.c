@@ -1065,14 +1065,15 @@ remind_tx(const struct hz_ctx *x, void *p)
 	struct hz_db_result r;
 	char current[8];
 	const char *name;
+	int y, m, cy, cm;
 	enum hz_status rc;
 
 	/* "12月", with its year when that is not this one ("2025年12月"). */
 	hz_checklist_month(x->now, current);
-	name = strncmp(current, j->month, 4) == 0
-	    ? hz_arena_printf(x->arena, "%d月", atoi(j->month + 5))
-	    : hz_arena_printf(x->arena, "%.4s年%d月", j->month,
-	    atoi(j->month + 5));
+	if (!month_parse(j->month, &y, &m) || !month_parse(current, &cy, &cm))
+		return HZ_ERR_INTERNAL;
+	name = y == cy ? hz_arena_printf(x->arena, "%d月", m)
+	    : hz_arena_printf(x->arena, "%d年%d月", y, m);
 	if (name == NULL)
 		return HZ_ERR_NOMEM;
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_REMIND_LOCK,
