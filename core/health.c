@@ -4,6 +4,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "health.h"
 #include "log.h"
 
@@ -51,48 +52,36 @@ static const struct hz_stmt_table stmts = HZ_STMT_TABLE("health", sql);
 #define NODE_CACHE_MS   1000
 #define WARN_EVERY_MS   10000
 
-static struct timespec no_wsrep_until;
+static long long no_wsrep_until;    /* hz_mono_ms(); 0: never */
 static struct {
 	bool            valid;
-	struct timespec at;
+	long long       at;                 /* hz_mono_ms() */
 	struct hz_health h;
 	char            state[64];
 } node_cache;
-static struct timespec warned_at;
+static long long warned_at;
 static bool warned;
-
-static long long
-ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t->tv_sec) * 1000LL +
-	    (now.tv_nsec - t->tv_nsec) / 1000000;
-}
 
 static bool
 no_wsrep(void)
 {
-	return (no_wsrep_until.tv_sec != 0 || no_wsrep_until.tv_nsec != 0) &&
-	    ms_since(&no_wsrep_until) < 0;
+	return no_wsrep_until != 0 && hz_mono_ms() < no_wsrep_until;
 }
 
 static void
 set_no_wsrep(void)
 {
-	clock_gettime(CLOCK_MONOTONIC, &no_wsrep_until);
-	no_wsrep_until.tv_sec += NO_WSREP_MS / 1000;
+	no_wsrep_until = hz_mono_ms() + NO_WSREP_MS;
 }
 
 /* Once every WARN_EVERY_MS per worker. */
 static bool
 warn_now(void)
 {
-	if (warned && ms_since(&warned_at) < WARN_EVERY_MS)
+	if (warned && hz_mono_ms() - warned_at < WARN_EVERY_MS)
 		return false;
 	warned = true;
-	clock_gettime(CLOCK_MONOTONIC, &warned_at);
+	warned_at = hz_mono_ms();
 	return true;
 }
 
@@ -100,7 +89,7 @@ void
 hz_health_forget(void)
 {
 	node_cache.valid = false;
-	memset(&no_wsrep_until, 0, sizeof(no_wsrep_until));
+	no_wsrep_until = 0;
 	warned = false;
 }
 
@@ -229,7 +218,7 @@ hz_health_node(const struct hz_ctx *x, struct hz_health *h)
 	if (!cell_on(HZ_CELL(&r, 0, 1)))
 		return HZ_OK;
 	h->galera = true;
-	if (node_cache.valid && ms_since(&node_cache.at) < NODE_CACHE_MS) {
+	if (node_cache.valid && hz_mono_ms() - node_cache.at < NODE_CACHE_MS) {
 		*h = node_cache.h;
 		if (h->state != NULL)
 			h->state = hz_arena_strdup(x->arena, node_cache.state);
@@ -247,7 +236,7 @@ hz_health_node(const struct hz_ctx *x, struct hz_health *h)
 		if (h->state != NULL)
 			node_cache.h.state = node_cache.state;
 		node_cache.valid = true;
-		clock_gettime(CLOCK_MONOTONIC, &node_cache.at);
+		node_cache.at = hz_mono_ms();
 	}
 	if (h->ready)
 		return HZ_OK;

@@ -126,3 +126,12 @@ hz_time_parse(const char *s, time_t *out)
 	*out = timegm(&tm) - sign * (oh * 3600 + om * 60);
 	return true;
 }
+
+long long
+hz_mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}

@@ -24,4 +24,7 @@ int         hz_date_parse(const char *s);
 /* Is y-m-d a day of the Gregorian calendar? */
 bool        hz_date_valid(int y, int m, int d);
 
+/* Milliseconds of CLOCK_MONOTONIC: for intervals within a process. */
+long long   hz_mono_ms(void);
+
 #endif

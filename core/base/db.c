@@ -13,6 +13,7 @@
 #include <mysqld_error.h>
 #include <errmsg.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
@@ -243,11 +244,6 @@ mono_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static long long
-mono_ms(void)
-{
-	return (long long)(mono_ns() / 1000000u);
-}
 
 void
 hz_db_guard(struct hz_db *db)
@@ -385,7 +381,7 @@ server_answers(struct hz_db *db)
 	const struct hz_config *c = db->cfg;
 	unsigned int ct = (unsigned)c->db_connect_timeout;
 	bool tcp = c->db_host[0] != '\0', ok;
-	long long deadline = mono_ms() + db->check_ms;
+	long long deadline = hz_mono_ms() + db->check_ms;
 	MYSQL *m, *ret = NULL;
 	int s;
 
@@ -401,12 +397,12 @@ server_answers(struct hz_db *db)
 	    tcp ? (unsigned)c->db_port : 0, tcp ? NULL : c->db_socket, 0);
 	while (s != 0) {
 		struct pollfd p = { mysql_get_socket(m), poll_events(s), 0 };
-		long long left = deadline - mono_ms();
+		long long left = deadline - hz_mono_ms();
 		int ev = MYSQL_WAIT_TIMEOUT, r = 0;
 
 		while (left > 0 && (r = poll(&p, 1, (int)left)) < 0 &&
 		    errno == EINTR)
-			left = deadline - mono_ms();
+			left = deadline - hz_mono_ms();
 		if (left > 0 && r > 0)
 			ev = wait_events(p.revents);
 		s = mysql_real_connect_cont(&ret, m, ev);
@@ -425,7 +421,7 @@ static int
 await(struct hz_db *db, MYSQL *m, int status)
 {
 	struct pollfd p = { mysql_get_socket(m), poll_events(status), 0 };
-	long long now = mono_ms(), check = now + db->stall_ms, lib = LLONG_MAX;
+	long long now = hz_mono_ms(), check = now + db->stall_ms, lib = LLONG_MAX;
 
 	if (status & MYSQL_WAIT_TIMEOUT)
 		lib = now + (long long)mysql_get_timeout_value_ms(m);
@@ -437,7 +433,7 @@ await(struct hz_db *db, MYSQL *m, int status)
 			return wait_events(p.revents);
 		if (r < 0 && errno != EINTR)
 			return MYSQL_WAIT_TIMEOUT;
-		now = mono_ms();
+		now = hz_mono_ms();
 		if (now >= lib) {
 			db->timed_out = true;
 			return MYSQL_WAIT_TIMEOUT;
@@ -456,7 +452,7 @@ await(struct hz_db *db, MYSQL *m, int status)
 		}
 		if (db->probing)
 			breaker_close(db);
-		now = mono_ms();
+		now = hz_mono_ms();
 		check = now + db->stall_ms;
 	}
 }
