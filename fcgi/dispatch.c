@@ -176,7 +176,8 @@ is_final(int status)
  * store, byte for byte. Its transactions mark the claim as they commit
  * (bind), so that an answer that is not final (a 5xx, among them a
  * COMMIT whose outcome is unknown) lets a retry run again only if nothing
- * was committed. */
+ * was committed; a route whose rerun is harmless (HZ_IDEM_RERUN_SAFE)
+ * does not mark, and its retry runs again. */
 static void
 run_idempotent(struct hz_req *req)
 {
@@ -202,7 +203,8 @@ run_idempotent(struct hz_req *req)
 		return;
 	}
 	req->idem = "new";
-	hz_idempotency_bind(&req->ctx, &claim);
+	if (!(req->route->flags & HZ_IDEM_RERUN_SAFE))
+		hz_idempotency_bind(&req->ctx, &claim);
 	run_handler(req);
 	hz_idempotency_unbind(&req->ctx);
 	if (hz_reply_captured(req, &a) && is_final(a.status)) {
