@@ -1213,6 +1213,8 @@ hz_db_on_commit(struct hz_db *db, hz_db_commit_hook fn, void *arg)
 {
 	db->commit_hook = fn;
 	db->commit_hook_arg = arg;
+	if (fn != NULL)
+		db->commit_unknown = false;   /* a new request's, from here */
 }
 
 static enum hz_status

@@ -176,7 +176,8 @@ enum hz_status hz_db_tx(struct hz_db *,
  * (503), and a caller must not take that as "nothing was done". A failure
  * before the COMMIT, or a COMMIT the server refused (a deadlock, a
  * certification failure: rerun), leaves this false: nothing was done.
- * Cleared when the next top-level transaction begins. */
+ * Cleared when the next top-level transaction begins, and when a commit
+ * hook is set (hz_db_on_commit, not when it is removed). */
 bool           hz_db_commit_unknown(const struct hz_db *);
 
 /* A statement to run inside every top-level transaction of this
