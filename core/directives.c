@@ -708,9 +708,11 @@ hz_directive_send(const struct hz_ctx *x, const struct hz_directive_input *in,
 	if ((rc = hz_tx(x, send_tx, &j)))
 		return rc;
 	/* Sent and committed: from here the answer is a success. A 5xx
-	 * would make the dispatcher forget the Idempotency-Key, and the
-	 * phone's retry would send it all again. A failed read-back is
-	 * tried once more, then answered from what was sent. */
+	 * would leave the sender without it: the Idempotency-Key's claim,
+	 * marked by the commit, would be closed without an answer, and the
+	 * retry told only that it was sent (idempotency_key_applied). A
+	 * failed read-back is tried once more, then answered from what was
+	 * sent. */
 	if ((rc = read_back(x, j.id, out)) == HZ_OK ||
 	    (rc = read_back(x, j.id, out)) == HZ_OK)
 		return HZ_OK;
