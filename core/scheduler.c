@@ -167,6 +167,8 @@ const struct hz_job hz_jobs[] = {
 	{ "purge_refresh_grace", { "cleared" }, hz_session_purge },
 	{ "purge_checkins", { "deleted" }, job_purge_checkins },
 	{ "checkin_days", { "rows", "dropped" }, hz_checkin_days_job },
+	/* Before the refresh tokens: it reads the expired ones. */
+	{ "purge_sessions", { "ended", "deleted" }, hz_sessions_purge },
 	{ "purge_refresh_tokens", { "deleted" }, hz_refresh_purge },
 	{ "erase_tenancies", { "erased" }, job_erase_tenancies },
 	{ "purge_idempotency", { "deleted" }, hz_idempotency_purge },

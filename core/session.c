@@ -10,7 +10,8 @@
 enum {
 	STMT_INSERT, STMT_FIND, STMT_USE, STMT_REVOKE_FAMILY, STMT_USER_KIND,
 	STMT_SESSION_NEW, STMT_SESSION_END, STMT_UNSEAL_OLDER, STMT_PURGE_SEALED,
-	STMT_REVOKE_USER, STMT_END_USER,
+	STMT_REVOKE_USER, STMT_END_USER, STMT_EXPIRE_SESSIONS,
+	STMT_DELETE_SESSIONS,
 	STMT__MAX
 };
 
@@ -41,6 +42,23 @@ static const char *const sql[STMT__MAX] = {
 	    "UPDATE refresh_tokens SET successor_sealed = NULL"
 	    " WHERE successor_sealed IS NOT NULL"
 	    " AND used_at < NOW(3) - INTERVAL ? SECOND LIMIT 5000",
+	/* A session whose live refresh token (its family's one 'active'
+	 * token) expired is over: no refresh can revive it. It is marked
+	 * ended at that expiry, so that it is deleted HZ_SESSION_KEEP_DAYS
+	 * later like one ended by a logout. The expired tokens are found by
+	 * refresh_expires; they stay HZ_REFRESH_KEEP_DAYS after their expiry
+	 * (core/retention.c), which bounds the range. */
+	[STMT_EXPIRE_SESSIONS] =
+	    "UPDATE sessions s JOIN refresh_tokens r ON r.family = s.family"
+	    " SET s.revoked_at = r.expires_at"
+	    " WHERE r.expires_at < NOW(3) AND r.state = 'active'"
+	    " AND s.revoked_at IS NULL",
+	/* Ended long enough ago (sessions_revoked): its access tokens are
+	 * long refused, and a deleted session reads as ended (core/policy.c,
+	 * core/login.c count only a row with revoked_at NULL). */
+	[STMT_DELETE_SESSIONS] =
+	    "DELETE FROM sessions WHERE revoked_at < NOW(3) - INTERVAL ? DAY"
+	    " LIMIT 5000",
 	[STMT_REVOKE_FAMILY] =
 	    "UPDATE refresh_tokens SET state = 'revoked'"
 	    " WHERE family = ? AND state <> 'revoked'",
@@ -380,5 +398,28 @@ hz_session_purge(const struct hz_ctx *x, unsigned long long *cleared)
 			return rc;
 		*cleared += r.affected;
 	} while (r.affected == 5000);
+	return HZ_OK;
+}
+
+enum hz_status
+hz_sessions_purge(const struct hz_ctx *x, unsigned long long *n)
+{
+	struct hz_db_result r;
+	int batches = 0;
+	enum hz_status rc;
+
+	n[0] = n[1] = 0;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_EXPIRE_SESSIONS,
+	    HZ_NO_ARGS, &r)))
+		return rc;
+	n[0] = r.affected;
+	/* Each batch commits on its own; a run does at most 20. */
+	do {
+		if ((rc = hz_db_run(x->db, x->arena, &stmts,
+		    STMT_DELETE_SESSIONS, HZ_ARGS(HZ_ARG_I64(
+		    HZ_SESSION_KEEP_DAYS)), &r)))
+			return rc;
+		n[1] += r.affected;
+	} while (r.affected == 5000 && ++batches < 20);
 	return HZ_OK;
 }

@@ -33,6 +33,14 @@ enum hz_status hz_session_refresh(const struct hz_ctx *, const char *refresh,
 /* Forgets the successors kept past the grace interval (scheduler). */
 enum hz_status hz_session_purge(const struct hz_ctx *,
                                 unsigned long long *cleared);
+/* Days an ended session's row is kept (after a logout, a revocation or
+ * the expiry of its last refresh token); more than the 8 days the
+ * revoked refresh tokens look back to it (core/retention.c). */
+#define HZ_SESSION_KEEP_DAYS 30
+/* The scheduler's purge_sessions: marks ended the sessions whose live
+ * refresh token expired (n[0]) and deletes those ended more than
+ * HZ_SESSION_KEEP_DAYS ago (n[1]). Safe to run again. */
+enum hz_status hz_sessions_purge(const struct hz_ctx *, unsigned long long *n);
 /* Revokes the family of `refresh`; unknown tokens are not an error. */
 enum hz_status hz_session_end(const struct hz_ctx *, const char *refresh);
 /* Ends every session of `user_id`: its refresh tokens are revoked and its

@@ -76,7 +76,7 @@
 
 enum {
 	S_TENANCIES, S_COMPLAINTS, S_SESSION, S_SESSION_ID, S_PATH, S_DROP_T,
-	S_DROP_C, S_ANALYZE, S_FIRST_T, S_LEVELS,
+	S_DROP_C, S_ANALYZE, S_FIRST_T,
 	E_LIST_VILLAGE, E_LIST_COOP, E_LIST_GROUP, E_LIST_BUILDING, E_LIST_AT,
 	E_STATUS_VILLAGE, E_STATUS_COOP, E_STATUS_GROUP, E_STATUS_BUILDING,
 	E_STATUS_AT,
@@ -136,20 +136,19 @@ enum {
 
 static const char *const sql[S__MAX] = {
 	/* 3 000 closed tenancies of one resident over three buildings (a
-	 * tenth rejected, the rest ended), and one active. */
+	 * tenth rejected, the rest ended), and one active, each with its
+	 * building's group and cooperative as core's insert sets them. */
 	[S_TENANCIES] =
-	    "INSERT INTO tenancies (user_id, building_id, status, name, id_type,"
-	    " id_sealed, id_index, phone_sealed, room, move_in, reason)"
-	    " SELECT ?, ELT(1 + s.seq % 3, ?, ?, ?),"
+	    "INSERT INTO tenancies (user_id, building_id, group_id, coop_id,"
+	    " status, name, id_type, id_sealed, id_index, phone_sealed, room,"
+	    " move_in, reason)"
+	    " SELECT ?, b.id, g.id, g.parent_id,"
 	    " IF(s.seq = 1, 'active', IF(s.seq % 10 = 0, 'rejected', 'ended')),"
 	    " '计划', 'resident_id', 'x',"
 	    " UNHEX(SHA2(CONCAT(?, '-', s.seq), 256)), 'x', '101', '2026-01-01',"
-	    " 'work' FROM seq_1_to_3000 s",
-	/* Their group and cooperative, as core's insert sets them. */
-	[S_LEVELS] =
-	    "UPDATE tenancies t JOIN units b ON b.id = t.building_id"
-	    " JOIN units g ON g.id = b.parent_id"
-	    " SET t.group_id = g.id, t.coop_id = g.parent_id WHERE t.user_id = ?",
+	    " 'work' FROM seq_1_to_3000 s"
+	    " JOIN units b ON b.id = ELT(1 + s.seq % 3, ?, ?, ?)"
+	    " JOIN units g ON g.id = b.parent_id",
 	/* 3 000 complaints about the third building (the other group, so
 	 * that the first group's inbox is a narrow range), 2 % open. */
 	[S_COMPLAINTS] =
@@ -477,10 +476,9 @@ setup(void **state)
 	village_path = path_of(fx_root());
 	coop_path = path_of(org.c1);
 	building_path = path_of(org.b1);
-	if (hz_db_run(fx.db, fx.arena, &stmts, S_TENANCIES, HZ_ARGS(me, b1,
-	    HZ_ARG_I64((long long)org.b2), b3,
-	    HZ_ARG_STR(org.tag)), NULL) ||
-	    hz_db_run(fx.db, fx.arena, &stmts, S_LEVELS, HZ_ARGS(me), NULL) ||
+	if (hz_db_run(fx.db, fx.arena, &stmts, S_TENANCIES, HZ_ARGS(me,
+	    HZ_ARG_STR(org.tag), b1, HZ_ARG_I64((long long)org.b2), b3),
+	    NULL) ||
 	    hz_db_run(fx.db, fx.arena, &stmts, S_COMPLAINTS, HZ_ARGS(me, b3, b3,
 	    HZ_ARG_STR(path_of(org.b3)), HZ_ARG_I64((long long)org.c2),
 	    HZ_ARG_I64((long long)org.g2), HZ_ARG_I64((long long)org.g2)),

@@ -9,7 +9,10 @@
 #include "dbfixture.h"
 #include "session.h"
 
-enum { S_DISABLE, S_ENABLE, S_EXPIRE, S_AGE, S_SEALED, S_END, S__MAX };
+enum {
+	S_DISABLE, S_ENABLE, S_EXPIRE, S_AGE, S_SEALED, S_END, S_SESSION,
+	S_TOKEN, S_SESSIONS, S__MAX
+};
 static const char *const sql[S__MAX] = {
 	[S_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
 	[S_ENABLE] = "UPDATE users SET disabled = 0 WHERE id = ?",
@@ -23,6 +26,18 @@ static const char *const sql[S__MAX] = {
 	/* Sessions ended by other means than a logout with their token. */
 	[S_END] = "UPDATE sessions SET revoked_at = NOW(3)"
 	    " WHERE user_id = ? AND revoked_at IS NULL",
+	/* user, family, ended days ago (negative: not ended). */
+	[S_SESSION] = "INSERT INTO sessions (user_id, family, revoked_at)"
+	    " VALUES (?, ?, IF(? < 0, NULL, NOW(3) - INTERVAL ? DAY))",
+	/* user, family, state, expires in hours. */
+	[S_TOKEN] = "INSERT INTO refresh_tokens (user_id, family, token_hash,"
+	    " state, expires_at) VALUES (?, ?, UNHEX(SHA2(UUID(), 256)), ?,"
+	    " NOW(3) + INTERVAL ? HOUR)",
+	/* A user's sessions in order: live, or ended (and when, in whole
+	 * hours ago). */
+	[S_SESSIONS] = "SELECT GROUP_CONCAT(IF(revoked_at IS NULL, 'live',"
+	    " CONCAT('ended ', TIMESTAMPDIFF(HOUR, revoked_at, NOW(3))))"
+	    " ORDER BY id) FROM sessions WHERE user_id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_session", sql);
 
@@ -320,6 +335,71 @@ grace_needs_a_live_session(void **state)
 	assert_int_equal(fx_audits("session.reuse_revoked", r.id, r.id), 2);
 }
 
+static const char *
+sessions_of(uint64_t user)
+{
+	struct hz_db_result r;
+
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_SESSIONS,
+	    HZ_ARGS(HZ_ARG_I64((long long)user)), &r), HZ_OK);
+	return HZ_TEXT(HZ_CELL(&r, 0, 0));
+}
+
+/* purge_sessions: a session whose live refresh token expired is ended at
+ * that expiry; an ended session goes HZ_SESSION_KEEP_DAYS (30) days
+ * after; a live one stays, however old its spent tokens. */
+static void
+purge_ends_expired_sessions_and_deletes_old_ones(void **state)
+{
+	struct hz_caller r;
+	unsigned char fam[16];
+	unsigned long long n[2];
+	const struct {
+		int ended_ago;      /* days; -1: not ended */
+		const char *state;  /* its token's */
+		int expires_in;     /* hours */
+	} rows[] = {
+		{ -1, "active", 24 },             /* live: kept */
+		{ -1, "active", -2 },             /* expired 2 h ago: ended */
+		{ 31, "revoked", 24 },            /* ended 31 days ago: gone */
+		{ 29, "revoked", 24 },            /* ended 29 days ago: kept */
+		{ -1, "used", -31 * 24 },         /* rotated long ago, */
+		{ -2, "active", 24 },             /* its successor live: kept */
+		/* expired 31 days ago, missed: ended then, gone now */
+		{ -1, "active", -31 * 24 },
+	};
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_resident(&r), HZ_OK);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		/* -2: another token of the row before's family. */
+		if (rows[i].ended_ago != -2) {
+			randombytes_buf(fam, sizeof(fam));
+			assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts,
+			    S_SESSION, HZ_ARGS(HZ_ARG_I64((long long)r.id),
+			    HZ_ARG_STRN((const char *)fam, 16),
+			    HZ_ARG_I64(rows[i].ended_ago),
+			    HZ_ARG_I64(rows[i].ended_ago)), NULL), HZ_OK);
+		}
+		assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_TOKEN,
+		    HZ_ARGS(HZ_ARG_I64((long long)r.id),
+		    HZ_ARG_STRN((const char *)fam, 16),
+		    HZ_ARG_STR(rows[i].state), HZ_ARG_I64(rows[i].expires_in)),
+		    NULL), HZ_OK);
+	}
+	assert_string_equal(sessions_of(r.id),
+	    "live,live,ended 744,ended 696,live,live");
+
+	assert_int_equal(hz_sessions_purge(&fx, n), HZ_OK);
+	assert_true(n[0] >= 2);
+	assert_true(n[1] >= 2);
+	assert_string_equal(sessions_of(r.id), "live,ended 2,ended 696,live");
+	/* Again: nothing of this user's changes. */
+	assert_int_equal(hz_sessions_purge(&fx, n), HZ_OK);
+	assert_string_equal(sessions_of(r.id), "live,ended 2,ended 696,live");
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(start_issues_a_verifiable_pair),
 	cmocka_unit_test(each_refresh_rotates_once),
@@ -330,4 +410,5 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(grace_answers_the_same_successor),
 	cmocka_unit_test(after_the_grace_is_reuse),
 	cmocka_unit_test(grace_zero_is_reuse),
-	cmocka_unit_test(grace_needs_a_live_session))
+	cmocka_unit_test(grace_needs_a_live_session),
+	cmocka_unit_test(purge_ends_expired_sessions_and_deletes_old_ones))

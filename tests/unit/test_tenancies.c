@@ -10,7 +10,8 @@
 #include "scan.h"
 #include "tenancies.h"
 
-enum { S_AGE, S_CONSENTS, S_NAME, S_NO_HEAD, S__MAX };
+enum { S_AGE, S_CONSENTS, S_NAME, S_NO_HEAD, S_LEVELS, S_RAW,
+	S_RAW_BARE, S__MAX };
 static const char *const sql[S__MAX] = {
 	/* Older than the landlord's 24 hours. */
 	[S_AGE] = "UPDATE tenancies SET created_at = NOW(3) - INTERVAL 25 HOUR"
@@ -23,6 +24,20 @@ static const char *const sql[S__MAX] = {
 	 * grant (which would otherwise be refused, head_taken). */
 	[S_NO_HEAD] = "UPDATE buildings SET head_user_id = NULL"
 	    " WHERE unit_id = ?",
+	[S_LEVELS] = "SELECT CONCAT(group_id, '/', coop_id) FROM tenancies"
+	    " WHERE id = ?",
+	/* An ended registration written by hand: user, building, group and
+	 * cooperative (NULL: left out). */
+	[S_RAW] = "INSERT INTO tenancies (user_id, building_id, group_id,"
+	    " coop_id, status, name, id_type, id_sealed, id_index,"
+	    " phone_sealed, room, move_in, reason) VALUES (?, ?, ?, ?,"
+	    " 'ended', '手写', 'resident_id', 'x', UNHEX(SHA2(UUID(), 256)),"
+	    " 'x', '101', '2024-03-01', 'work')",
+	/* The same without the two columns: user, building. */
+	[S_RAW_BARE] = "INSERT INTO tenancies (user_id, building_id, status,"
+	    " name, id_type, id_sealed, id_index, phone_sealed, room, move_in,"
+	    " reason) VALUES (?, ?, 'ended', '手写', 'resident_id', 'x',"
+	    " UNHEX(SHA2(UUID(), 256)), 'x', '101', '2024-03-01', 'work')",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_tenancies", sql);
 
@@ -980,6 +995,48 @@ moving_ends_the_old_and_starts_the_new(void **state)
 	assert_string_equal(status_of(&r, id), "pending");
 }
 
+/* Every staff page and count reads the group and cooperative kept beside
+ * each registration (sql/0020): core's insert sets both, and the schema
+ * requires them (sql/0024), so a writer that forgets them fails instead
+ * of hiding its row from its group's and cooperative's lists. */
+static void
+a_registration_keeps_its_group_and_cooperative(void **state)
+{
+	struct fx_org o;
+	struct hz_caller r;
+	struct hz_tenancy_input in;
+	struct hz_db_result res;
+	struct hz_ctx x;
+	uint64_t id;
+	struct hz_db_arg user, b1, g1, c1;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_resident(&r), HZ_OK);
+	x = fx_as(&r);
+	in = fx_form(fx_token(o.b1));
+	assert_int_equal(hz_tenancy_create(&x, &in, &id), HZ_OK);
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_LEVELS,
+	    HZ_ARGS(HZ_ARG_I64((long long)id)), &res), HZ_OK);
+	assert_string_equal(HZ_TEXT(HZ_CELL(&res, 0, 0)),
+	    hz_arena_printf(fx.arena, "%llu/%llu", (unsigned long long)o.g1,
+	    (unsigned long long)o.c1));
+
+	user = HZ_ARG_I64((long long)r.id);
+	b1 = HZ_ARG_I64((long long)o.b1);
+	g1 = HZ_ARG_I64((long long)o.g1);
+	c1 = HZ_ARG_I64((long long)o.c1);
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_RAW,
+	    HZ_ARGS(user, b1, g1, c1), NULL), HZ_OK);
+	assert_int_not_equal(hz_db_run(fx.db, fx.arena, &stmts, S_RAW,
+	    HZ_ARGS(user, b1, HZ_ARG_NULL, c1), NULL), HZ_OK);
+	assert_int_not_equal(hz_db_run(fx.db, fx.arena, &stmts, S_RAW,
+	    HZ_ARGS(user, b1, g1, HZ_ARG_NULL), NULL), HZ_OK);
+	assert_int_not_equal(hz_db_run(fx.db, fx.arena, &stmts, S_RAW_BARE,
+	    HZ_ARGS(user, b1), NULL), HZ_OK);
+}
+
 UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(registering_needs_consent_and_names_the_resident),
 	cmocka_unit_test(a_building_is_named_by_code_or_by_id),
@@ -993,4 +1050,5 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(the_roster_is_a_building_s_active_registrations),
 	cmocka_unit_test(decisions_follow_the_states_and_the_scope),
 	cmocka_unit_test(counts_cover_a_unit_and_each_child),
+	cmocka_unit_test(a_registration_keeps_its_group_and_cooperative),
 	cmocka_unit_test(export_is_for_cadres_dated_and_audited))
