@@ -10,9 +10,16 @@
 #include "scan.h"
 #include "tenancies.h"
 
-enum { S_AGE, S_EXISTS, S__MAX };
+enum { S_AGE, S_EXISTS, S_AGO_11, S_AGO_8, S_AGO_1, S__MAX };
 static const char *const sql[S__MAX] = {
 	[S_AGE] = "UPDATE checkins SET at = at - INTERVAL 100 DAY WHERE id = ?",
+	/* Moved back in time, each into a slot of its own. */
+	[S_AGO_11] = "UPDATE checkins SET at = NOW(3) - INTERVAL 11 MINUTE,"
+	    " slot = slot - 2 WHERE id = ?",
+	[S_AGO_8] = "UPDATE checkins SET at = NOW(3) - INTERVAL 8 MINUTE,"
+	    " slot = slot - 6 WHERE id = ?",
+	[S_AGO_1] = "UPDATE checkins SET at = NOW(3) - INTERVAL 1 MINUTE,"
+	    " slot = slot - 5 WHERE id = ?",
 	[S_EXISTS] = "SELECT COUNT(*) FROM checkins WHERE id = ?",
 };
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("test_checkins", sql);
@@ -141,6 +148,34 @@ staff_patrol_the_buildings_they_read(void **state)
 	    "not_your_building");
 }
 
+/* Two check-ins within 10 minutes (each slot is 10 minutes, so there can
+ * be two): a repeat is answered by the later one, whatever the ids say. */
+static void
+a_repeat_is_the_latest_check_in(void **state)
+{
+	struct fx_org o;
+	struct hz_caller head;
+	struct hz_checkin first, second, again;
+	struct hz_ctx x;
+
+	(void)state;
+	FX_NEED_DB();
+	assert_int_equal(fx_org_new(&o), HZ_OK);
+	assert_int_equal(fx_staff(&head, HZ_ROLE_BUILDING_HEAD, o.b1), HZ_OK);
+	x = fx_as(&head);
+	assert_int_equal(hz_checkin(&x, fx_token(o.b1), &first), HZ_OK);
+	fx_exec(&stmts, S_AGO_11, first.id);
+	assert_int_equal(hz_checkin(&x, fx_token(o.b1), &second), HZ_OK);
+	assert_false(second.repeated);
+	assert_true(second.id > first.id);
+	/* The older id is now the later check-in. */
+	fx_exec(&stmts, S_AGO_8, second.id);
+	fx_exec(&stmts, S_AGO_1, first.id);
+	assert_int_equal(hz_checkin(&x, fx_token(o.b1), &again), HZ_OK);
+	assert_true(again.repeated);
+	assert_int_equal(again.id, first.id);
+}
+
 static void
 bad_and_replaced_codes_are_refused(void **state)
 {
@@ -202,5 +237,6 @@ UNIT_TESTS(fx_setup, fx_teardown,
 	cmocka_unit_test(residents_check_in_where_they_live),
 	cmocka_unit_test(only_an_active_registration_is_residence),
 	cmocka_unit_test(staff_patrol_the_buildings_they_read),
+	cmocka_unit_test(a_repeat_is_the_latest_check_in),
 	cmocka_unit_test(bad_and_replaced_codes_are_refused),
 	cmocka_unit_test(purge_deletes_old_check_ins_only))
