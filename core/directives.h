@@ -104,8 +104,6 @@ struct hz_directive_input {
 enum hz_status hz_directive_send(const struct hz_ctx *,
                                  const struct hz_directive_input *,
                                  struct hz_directive *out);
-/* For tests: the next this many read-backs after a send fail. */
-extern int hz_directive_readback_faults;
 
 /* The directive as the caller sees it: its recipients (a first read sets
  * read_at) and staff who may send in its unit (counts, children); 404 for

@@ -10,15 +10,15 @@
 #define XSTR(x) STR(x)
 
 enum {
-	STMT_CLAIM, STMT_GET, STMT_TAKE_OVER, STMT_FINISH, STMT_FORGET,
-	STMT_PURGE, STMT__MAX
+	STMT_CLAIM, STMT_GET, STMT_TAKE_OVER, STMT_MARK, STMT_FINISH,
+	STMT_FORGET, STMT_ABANDON, STMT_PURGE, STMT__MAX
 };
 
 /* The stored row as the claim reads it. */
 #define IDEM_ROW(C, L) \
 	C(I_REQUEST, "request_hash") C(I_OWNER, "owner") C(I_STATE, "state") \
 	C(I_STATUS, "status") C(I_TYPE, "content_type") \
-	C(I_HEADERS, "headers") C(I_BODY, "body") \
+	C(I_HEADERS, "headers") C(I_BODY, "body") C(I_COMMITS, "commits") \
 	C(I_STALE, "state = 'running' AND claimed_at < NOW(3) - INTERVAL " \
 	    XSTR(HZ_IDEM_STALE_SECS) " SECOND") \
 	L(I_EXPIRED, "created_at < NOW(3) - INTERVAL " \
@@ -33,22 +33,44 @@ static const char *const sql[STMT__MAX] = {
 	[STMT_GET] =
 	    "SELECT " IDEM_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
 	    " FROM idempotency_keys WHERE user_id = ? AND key_hash = ?",
-	/* Compare-and-set on the owner read: of two takers, one wins. */
+	/* Compare-and-set on the owner read: of two takers, one wins. A
+	 * claim whose request committed anything (or answered) is never
+	 * taken over before its 24 hours, even if that happened after the
+	 * read. */
 	[STMT_TAKE_OVER] =
 	    "UPDATE idempotency_keys SET owner = ?, request_hash = ?,"
 	    " state = 'running', status = NULL, content_type = NULL,"
-	    " headers = NULL, body = NULL, created_at = NOW(3),"
+	    " headers = NULL, body = NULL, commits = 0, created_at = NOW(3),"
 	    " claimed_at = NOW(3)"
-	    " WHERE user_id = ? AND key_hash = ? AND owner = ?",
+	    " WHERE user_id = ? AND key_hash = ? AND owner = ?"
+	    " AND ((state = 'running' AND commits = 0) OR created_at < NOW(3)"
+	    " - INTERVAL " XSTR(HZ_IDEM_KEEP_HOURS) " HOUR)",
+	/* Inside each of the request's transactions (hz_db_on_commit): the
+	 * write commits only while the claim is still ours, and a retry
+	 * finds it marked if it did. On one server the update waits for
+	 * the row lock of a take-over or a forget, and they for it; on
+	 * Galera the later of two commits fails certification. */
+	[STMT_MARK] =
+	    "UPDATE idempotency_keys SET commits = commits + 1"
+	    " WHERE user_id = ? AND key_hash = ? AND owner = ?"
+	    " AND state = 'running'",
 	[STMT_FINISH] =
 	    "UPDATE idempotency_keys SET state = 'done', status = ?,"
 	    " content_type = ?, headers = ?, body = ?"
 	    " WHERE user_id = ? AND key_hash = ? AND owner = ?"
 	    " AND state = 'running'",
+	/* Only a claim whose request committed nothing: a retry runs it. */
 	[STMT_FORGET] =
 	    "DELETE FROM idempotency_keys"
 	    " WHERE user_id = ? AND key_hash = ? AND owner = ?"
-	    " AND state = 'running'",
+	    " AND state = 'running' AND commits = 0",
+	/* One that did commit but has no final answer: done, without one;
+	 * a retry is told it was done (applied). */
+	[STMT_ABANDON] =
+	    "UPDATE idempotency_keys SET state = 'done', status = NULL,"
+	    " content_type = NULL, headers = NULL, body = NULL"
+	    " WHERE user_id = ? AND key_hash = ? AND owner = ?"
+	    " AND state = 'running' AND commits > 0",
 	[STMT_PURGE] =
 	    "DELETE FROM idempotency_keys WHERE created_at < NOW(3)"
 	    " - INTERVAL " XSTR(HZ_IDEM_KEEP_HOURS) " HOUR LIMIT 5000",
@@ -64,7 +86,10 @@ static const struct hz_refusal
 	"Idempotency-Key", "此 Idempotency-Key 已用于内容不同的另一次提交："
 	"新的提交请换一个新的键" },
     in_progress = { HZ_ERR_CONFLICT, "idempotency_in_progress", NULL,
-	"相同的提交正在处理中，请稍候再试", 1 };
+	"相同的提交正在处理中，请稍候再试", 1 },
+    already_applied = { HZ_ERR_CONFLICT, "idempotency_key_applied", NULL,
+	"相同的提交此前已经完成，但当时的结果未能送达：请刷新查看，"
+	"不要重复提交" };
 
 bool
 hz_idempotency_key_valid(const char *key)
@@ -192,6 +217,11 @@ hz_idempotency_claim(const struct hz_ctx *x, const char *key,
 			const struct hz_db_cell *h = HZ_CELL(&r, 0, I_HEADERS);
 			const struct hz_db_cell *b = HZ_CELL(&r, 0, I_BODY);
 
+			/* Committed, its answer lost (forget): done all
+			 * the same, and never run again. */
+			if (HZ_CELL(&r, 0, I_STATUS)->null)
+				return hz_refuse(x, &already_applied);
+
 			ans->status = (int)HZ_CELL(&r, 0, I_STATUS)->i;
 			ans->content_type = HZ_TEXT(HZ_CELL(&r, 0, I_TYPE));
 			ans->headers = h->null ? "" : h->s;
@@ -202,7 +232,12 @@ hz_idempotency_claim(const struct hz_ctx *x, const char *key,
 		}
 		if (!HZ_CELL(&r, 0, I_STALE)->i)
 			return hz_refuse(x, &in_progress);
-		/* Running for a minute: its worker died. Ours now. */
+		/* Running for a minute after committing its write: its
+		 * worker died before storing the answer. Done, not rerun. */
+		if (HZ_CELL(&r, 0, I_COMMITS)->i > 0)
+			return hz_refuse(x, &already_applied);
+		/* Running for a minute, nothing committed: its worker died.
+		 * Ours now. */
 		if ((rc = take_over(x, c, req, HZ_CELL(&r, 0, I_OWNER), &won)))
 			return rc;
 		if (won) {
@@ -233,12 +268,64 @@ hz_idempotency_finish(const struct hz_ctx *x, const struct hz_idem_claim *c,
 }
 
 enum hz_status
-hz_idempotency_forget(const struct hz_ctx *x, const struct hz_idem_claim *c)
+hz_idempotency_forget(const struct hz_ctx *x, const struct hz_idem_claim *c,
+                      bool *applied)
 {
-	return hz_db_run(x->db, x->arena, &stmts, STMT_FORGET,
+	const struct hz_db_arg who[] = {
+		HZ_ARG_I64((long long)c->user_id),
+		ARG_BIN(c->key_hash, sizeof(c->key_hash)),
+		ARG_BIN(c->owner, sizeof(c->owner)),
+	};
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	*applied = false;
+	/* A COMMIT whose outcome is unknown may still be settling on the
+	 * server: both statements meet its row lock (one server) or its
+	 * certification (Galera), so they see what it did. */
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_FORGET, HZ_ARGV(who),
+	    &r)) || r.affected == 1)
+		return rc;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_ABANDON,
+	    HZ_ARGV(who), &r)))
+		return rc;
+	*applied = r.affected == 1;
+	return HZ_OK;
+}
+
+/* The commit hook (hz_db_on_commit) of a bound claim. */
+static enum hz_status
+mark(struct hz_db *db, hz_arena *a, void *arg)
+{
+	struct hz_idem_claim *c = arg;
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if ((rc = hz_db_run(db, a, &stmts, STMT_MARK,
 	    HZ_ARGS(HZ_ARG_I64((long long)c->user_id),
 	    ARG_BIN(c->key_hash, sizeof(c->key_hash)),
-	    ARG_BIN(c->owner, sizeof(c->owner))), NULL);
+	    ARG_BIN(c->owner, sizeof(c->owner))), &r)))
+		return rc;
+	if (r.affected == 1)
+		return HZ_OK;
+	/* Taken over (we ran past HZ_IDEM_STALE_SECS): the taker runs the
+	 * request; ours must not commit. */
+	hz_warn("idempotency claim lost before commit", "user=%llu",
+	    (unsigned long long)c->user_id);
+	return c->x != NULL ? hz_refuse(c->x, &in_progress) : HZ_ERR_CONFLICT;
+}
+
+void
+hz_idempotency_bind(const struct hz_ctx *x, struct hz_idem_claim *c)
+{
+	c->x = x;
+	hz_db_on_commit(x->db, mark, c);
+}
+
+void
+hz_idempotency_unbind(const struct hz_ctx *x)
+{
+	hz_db_on_commit(x->db, NULL, NULL);
 }
 
 enum hz_status

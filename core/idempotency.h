@@ -6,18 +6,26 @@
  *            same key, same request, answered: the stored answer;
  *            same key, another request: 422 idempotency_key_reused;
  *            same key, still running: 409 idempotency_in_progress;
- *            running for HZ_IDEM_STALE_SECS (its worker died): ours again.
+ *            running for HZ_IDEM_STALE_SECS (its worker died) having
+ *            committed nothing: ours again;
+ *            committed, but no answer was stored (below): 409
+ *            idempotency_key_applied, never run again.
+ *   bind     while the request runs: every transaction it commits marks
+ *            the claim's row in the same transaction (commits + 1), and
+ *            commits only if the claim is still ours.
  *   finish   stores the final answer (state done), kept ≥ 24 hours.
- *   forget   drops our claim (the answer was not final: a 5xx), so that a
- *            retry runs again.
+ *   forget   the answer was not final (a 5xx): a claim that committed
+ *            nothing is dropped, so that a retry runs again; one that did
+ *            is closed without an answer (applied).
  *   purge    deletes keys older than 24 hours (the scheduler's job).
  *
  * A claim is a committed row, taken before the request runs and outside
  * its transaction: insert-first on the primary key, no gap locks (Galera).
- * The window between the request's commit and `finish` is the one gap: if
- * the worker dies there, the key is taken over after HZ_IDEM_STALE_SECS
- * and the request runs again (its own rules, such as one open
- * registration per person, still hold). */
+ * The mark is what makes a COMMIT of unknown outcome (hz_db_commit_unknown:
+ * 1180, a lost connection, a stall) safe: the row says whether the write
+ * is in, because both committed together or neither did. A retry never
+ * runs a committed write again, whichever worker or host it reaches, and
+ * a write that was not committed runs once more. */
 #ifndef HZ_IDEMPOTENCY_H
 #define HZ_IDEMPOTENCY_H
 
@@ -44,9 +52,10 @@ struct hz_idem_request {
 
 /* A claim this request holds: what finish and forget need. */
 struct hz_idem_claim {
-	uint64_t      user_id;
-	unsigned char key_hash[HZ_INDEX_BYTES];
-	unsigned char owner[16];
+	uint64_t             user_id;
+	unsigned char        key_hash[HZ_INDEX_BYTES];
+	unsigned char        owner[16];
+	const struct hz_ctx *x;          /* bound to (hz_idempotency_bind) */
 };
 
 /* An answer, as stored and replayed byte for byte. */
@@ -68,7 +77,8 @@ bool hz_idempotency_key_valid(const char *key);
  * HZ_DONE: answered before; *answer holds the stored answer (arena).
  * Refusals: 422 validation_failed on "Idempotency-Key" for a malformed
  * key, 422 idempotency_key_reused for another request under the key,
- * 409 idempotency_in_progress (Retry-After 1) while it runs. */
+ * 409 idempotency_in_progress (Retry-After 1) while it runs, 409
+ * idempotency_key_applied when it committed but its answer was lost. */
 enum hz_status hz_idempotency_claim(const struct hz_ctx *, const char *key,
                                     const struct hz_idem_request *,
                                     struct hz_idem_claim *,
@@ -80,9 +90,22 @@ enum hz_status hz_idempotency_finish(const struct hz_ctx *,
                                      const struct hz_idem_claim *,
                                      const struct hz_idem_answer *);
 
-/* Drops the claim if it is still ours and running. */
+/* Ties the claim to the transactions of the request that runs next on
+ * x->db (hz_db_on_commit), until unbind: each marks the claim's row before
+ * its COMMIT, and one whose claim was taken over meanwhile is rolled back
+ * (409 idempotency_in_progress). `c` must outlive the binding. */
+void           hz_idempotency_bind(const struct hz_ctx *,
+                                   struct hz_idem_claim *);
+void           hz_idempotency_unbind(const struct hz_ctx *);
+
+/* The request ended without a final answer. If it committed nothing
+ * (whatever hz_db_commit_unknown says, the row knows), the claim is
+ * dropped and a retry runs again; if it did, the claim is closed as done
+ * without an answer (*applied) and a retry is told so. A claim no longer
+ * ours is left alone. */
 enum hz_status hz_idempotency_forget(const struct hz_ctx *,
-                                     const struct hz_idem_claim *);
+                                     const struct hz_idem_claim *,
+                                     bool *applied);
 
 /* Deletes keys older than HZ_IDEM_KEEP_HOURS; *n: how many. */
 enum hz_status hz_idempotency_purge(const struct hz_ctx *,

@@ -173,7 +173,11 @@ is_final(int status)
 
 /* The handler under an Idempotency-Key (core/idempotency.h): the first
  * request runs it and its answer is stored; a retry is answered from the
- * store, byte for byte. */
+ * store, byte for byte. Its transactions mark the claim as they commit
+ * (bind), so that an answer that is not final (a 5xx, among them a
+ * COMMIT whose outcome is unknown) lets a retry run again only if nothing
+ * was committed; a route whose rerun is harmless (HZ_IDEM_RERUN_SAFE)
+ * does not mark, and its retry runs again. */
 static void
 run_idempotent(struct hz_req *req)
 {
@@ -184,6 +188,7 @@ run_idempotent(struct hz_req *req)
 	struct hz_idem_claim claim;
 	struct hz_idem_answer a;
 	enum hz_status rc;
+	bool applied;
 
 	rc = hz_idempotency_claim(&req->ctx, req->idempotency_key, &q,
 	    &claim, &a);
@@ -198,7 +203,10 @@ run_idempotent(struct hz_req *req)
 		return;
 	}
 	req->idem = "new";
+	if (!(req->route->flags & HZ_IDEM_RERUN_SAFE))
+		hz_idempotency_bind(&req->ctx, &claim);
 	run_handler(req);
+	hz_idempotency_unbind(&req->ctx);
 	if (hz_reply_captured(req, &a) && is_final(a.status)) {
 		if ((rc = hz_idempotency_finish(&req->ctx, &claim, &a)) != HZ_OK)
 			hz_error("idempotent answer not stored",
@@ -206,10 +214,21 @@ run_idempotent(struct hz_req *req)
 			    hz_status_str(rc));
 		return;
 	}
-	req->idem = "forgotten";
-	if ((rc = hz_idempotency_forget(&req->ctx, &claim)) != HZ_OK)
-		hz_error("idempotency key not released", "route=%s status=%s",
-		    req->route->pattern, hz_status_str(rc));
+	/* Not released, the claim stays running: a retry is told to wait
+	 * (409), then takes it over after a minute only if nothing was
+	 * committed under it. */
+	if ((rc = hz_idempotency_forget(&req->ctx, &claim, &applied)) != HZ_OK) {
+		req->idem = "kept";
+		hz_error("idempotency key not released", "route=%s status=%s"
+		    " commit_unknown=%d", req->route->pattern,
+		    hz_status_str(rc), hz_db_commit_unknown(req->ctx.db));
+		return;
+	}
+	req->idem = applied ? "applied" : "forgotten";
+	if (applied)
+		hz_warn("idempotent write committed, answer lost",
+		    "route=%s commit_unknown=%d", req->route->pattern,
+		    hz_db_commit_unknown(req->ctx.db));
 }
 
 void

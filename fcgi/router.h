@@ -43,6 +43,14 @@ enum {
 	 * every other route with a caller answers 403
 	 * password_change_required until it is changed (core/users.h). */
 	HZ_TEMP_PASSWORD_OK = 1u << 2,
+	/* With HZ_IDEMPOTENT: running the write again after it committed is
+	 * harmless, and answers better than 409 idempotency_key_applied
+	 * would: the complaint's unique request key returns the complaint
+	 * filed, a batch approves what is still pending and says which items
+	 * were decided already. A 5xx then releases the claim as it did
+	 * before the commit marks (core/idempotency.h), and the retry runs
+	 * again. Without it, a write that committed is never run twice. */
+	HZ_IDEM_RERUN_SAFE = 1u << 3,
 };
 
 extern const struct hz_route hz_routes[];

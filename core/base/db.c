@@ -52,10 +52,18 @@ struct hz_db {
 	 * out (sync_pause): reads without it until sync_resume_at. */
 	bool                    sync_paused;
 	struct timespec         sync_resume_at;
-	/* hz_db_test_fault: the next statement whose SQL is fault_sql fails
-	 * with fault_errno, unrun (tests only; 0: none). */
+	/* hz_db_test_faults: the next fault_times statements whose SQL is
+	 * fault_sql fail with fault_errno, unrun or (fault_ran) after running
+	 * (tests only; 0 times: none). */
 	const char             *fault_sql;
 	unsigned                fault_errno;
+	unsigned                fault_times;
+	bool                    fault_ran;
+	/* The last top-level COMMIT's answer was lost (hz_db_commit_unknown). */
+	bool                    commit_unknown;
+	/* hz_db_on_commit: run before every top-level COMMIT. */
+	hz_db_commit_hook       commit_hook;
+	void                   *commit_hook_arg;
 	struct hz_breaker      *breaker;     /* shared by the workers */
 	size_t                  ntables;
 	struct prepared         tables[MAX_TABLES];
@@ -641,7 +649,9 @@ failure(struct hz_db *db, unsigned e, const char *what, const char *module,
 		 * is kept, to be used again once the node has rejoined.
 		 * Inside one, the server may still hold the transaction open
 		 * (and the next request's statements would join it): the
-		 * connection is dropped, which rolls it back. */
+		 * connection is dropped, which rolls it back. Said of a
+		 * COMMIT, 1180 does not prove that nothing was committed:
+		 * run_tx reports that outcome as unknown. */
 		hz_metrics_inc(HZ_M_DB_ERRORS);
 		hz_warn("database not ready or commit failed",
 		    "op=%s errno=%u stmt=%s:%zu in_tx=%d", what, e, module,
@@ -954,10 +964,35 @@ sync_resume(struct hz_db *db, hz_arena *a)
 }
 
 void
-hz_db_test_fault(struct hz_db *db, const char *sql, unsigned err)
+hz_db_test_faults(struct hz_db *db, const char *sql, unsigned err,
+                  unsigned times, bool ran)
 {
 	db->fault_sql = sql;
 	db->fault_errno = err;
+	db->fault_times = err != 0 ? times : 0;
+	db->fault_ran = ran;
+}
+
+void
+hz_db_test_fault(struct hz_db *db, const char *sql, unsigned err)
+{
+	hz_db_test_faults(db, sql, err, 1, false);
+}
+
+unsigned
+hz_db_test_faults_left(const struct hz_db *db)
+{
+	return db->fault_times;
+}
+
+/* Does the next statement (SQL `sql`) take an injected fault? Counts it. */
+static bool
+fault_due(struct hz_db *db, const char *sql)
+{
+	if (db->fault_times == 0 || strcmp(db->fault_sql, sql) != 0)
+		return false;
+	db->fault_times--;
+	return true;
 }
 
 enum hz_status
@@ -970,7 +1005,7 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 	MYSQL_BIND *b;
 	enum hz_status rc;
 	unsigned e;
-	bool prepared;
+	bool prepared, fault;
 	int deadlocks = 0;
 
 	if (res == NULL)
@@ -1007,10 +1042,8 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 		prepared = true;
 		if ((rc = bind_params(a, st, args, nargs, &b)) != HZ_OK)
 			return rc;
-		if (db->fault_errno != 0 &&
-		    strcmp(db->fault_sql, t->sql[idx]) == 0) {
+		if ((fault = fault_due(db, t->sql[idx])) && !db->fault_ran) {
 			e = db->fault_errno;
-			db->fault_errno = 0;
 			rc = failure(db, e, "execute", t->module, idx,
 			    "injected (hz_db_test_fault)");
 			goto failed;
@@ -1054,6 +1087,13 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 		}
 		if (rc != HZ_OK)
 			return rc;
+		if (fault) {
+			/* It ran; its answer is "lost" (hz_db_test_faults). */
+			e = db->fault_errno;
+			rc = failure(db, e, "execute", t->module, idx,
+			    "injected after running (hz_db_test_faults)");
+			goto failed;
+		}
 		if (db->probing)
 			breaker_close(db);
 		if (tx_ended_behind_us(db, t, idx))
@@ -1148,6 +1188,35 @@ begin(struct hz_db *db, hz_arena *a, bool read_committed)
 	}
 }
 
+/* The COMMIT just run failed in a way that does not say whether it
+ * committed (hz_db_commit_unknown): the server said 1180, or its answer
+ * never came (the connection lost, the wait given up). A deadlock or a
+ * certification failure (1213), or a refusal before anything was sent
+ * (the breaker open: errno 0), rolled it back for sure. */
+static bool
+commit_answer_lost(const struct hz_db *db)
+{
+	unsigned e = db->last_errno;
+
+	return e == ER_ERROR_DURING_COMMIT || db->stalled || db->timed_out ||
+	    (e != 0 && is_connection_error(e));
+}
+
+bool
+hz_db_commit_unknown(const struct hz_db *db)
+{
+	return db->commit_unknown;
+}
+
+void
+hz_db_on_commit(struct hz_db *db, hz_db_commit_hook fn, void *arg)
+{
+	db->commit_hook = fn;
+	db->commit_hook_arg = arg;
+	if (fn != NULL)
+		db->commit_unknown = false;   /* a new request's, from here */
+}
+
 static enum hz_status
 run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
        void *ctx, bool read_committed)
@@ -1158,6 +1227,7 @@ run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 	/* Nested: join the outer transaction; it owns commit and retries. */
 	if (db->in_tx)
 		return fn(db, ctx);
+	db->commit_unknown = false;
 	if ((a = hz_arena_new(1024)) == NULL)
 		return HZ_ERR_NOMEM;
 	for (int attempt = 0, waits = 0; attempt < HZ_DB_TX_ATTEMPTS;
@@ -1174,9 +1244,22 @@ run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 		 * transaction that was not committed as done. */
 		if (rc == HZ_OK && (db->conn == NULL || db->tx_lost))
 			rc = HZ_ERR_DB_UNAVAILABLE;
-		if (rc == HZ_OK)
+		if (rc == HZ_OK && db->commit_hook != NULL)
+			rc = db->commit_hook(db, a, db->commit_hook_arg);
+		if (rc == HZ_OK && (db->conn == NULL || db->tx_lost))
+			rc = HZ_ERR_DB_UNAVAILABLE;
+		if (rc == HZ_OK) {
+			db->last_errno = 0;
+			db->stalled = db->timed_out = false;
 			rc = hz_db_run(db, a, &tx_stmts, TX_COMMIT, NULL, 0,
 			    NULL);
+			if (rc != HZ_OK && commit_answer_lost(db)) {
+				db->commit_unknown = true;
+				hz_warn("commit outcome unknown", "errno=%u "
+				    "stalled=%d", db->last_errno,
+				    db->stalled || db->timed_out);
+			}
+		}
 		e = db->last_errno;
 		/* A ROLLBACK that failed may have left the transaction open
 		 * on the server, for the next request's statements to join:

@@ -144,6 +144,13 @@ bool           hz_db_sync_paused(const struct hz_db *);
  * so. For errors a single server cannot be made to give at will (a causal
  * wait timing out in START TRANSACTION; a failed ROLLBACK). */
 void           hz_db_test_fault(struct hz_db *, const char *sql, unsigned err);
+/* The same for the next `times` statements whose SQL is `sql`; with `ran`,
+ * each of them runs first and only its answer is replaced by `err`, as if
+ * lost on its way back (a COMMIT that committed, then 2013). */
+void           hz_db_test_faults(struct hz_db *, const char *sql,
+                                 unsigned err, unsigned times, bool ran);
+/* How many of those faults have not fired yet. */
+unsigned       hz_db_test_faults_left(const struct hz_db *);
 
 /* Prepares and runs a one-off statement (migrations only: their SQL comes
  * from files in sql/, not from users). */
@@ -161,6 +168,28 @@ enum hz_status hz_db_run_sql(struct hz_db *, const char *sql, size_t len);
 enum hz_status hz_db_tx(struct hz_db *,
                         enum hz_status (*fn)(struct hz_db *, void *),
                         void *ctx);
+/* The last top-level transaction's COMMIT was sent and its answer lost:
+ * error 1180 (Galera: the node left the primary component during the
+ * commit; a full disk), a connection lost (2006, 2013...) or a wait given
+ * up (stall, db_read_timeout) during the COMMIT. The transaction may have
+ * committed or not; hz_db_tx returned HZ_ERR_DB_UNAVAILABLE all the same
+ * (503), and a caller must not take that as "nothing was done". A failure
+ * before the COMMIT, or a COMMIT the server refused (a deadlock, a
+ * certification failure: rerun), leaves this false: nothing was done.
+ * Cleared when the next top-level transaction begins, and when a commit
+ * hook is set (hz_db_on_commit, not when it is removed). */
+bool           hz_db_commit_unknown(const struct hz_db *);
+
+/* A statement to run inside every top-level transaction of this
+ * connection, after its callback succeeded and just before its COMMIT, so
+ * that it commits with the rest or not at all (core/idempotency.c marks
+ * the Idempotency-Key's row so). Its failure rolls the transaction back
+ * like the callback's (a deadlock reruns both). fn NULL: none. */
+typedef enum hz_status (*hz_db_commit_hook)(struct hz_db *, hz_arena *,
+                                            void *arg);
+void           hz_db_on_commit(struct hz_db *, hz_db_commit_hook fn,
+                               void *arg);
+
 /* The same at READ COMMITTED: every read sees the latest commit rather
  * than the transaction's first snapshot, and searches take no gap locks.
  * For transactions that decide under row locks they take themselves. */

@@ -3,6 +3,7 @@
 // body → 422; still running → 409; kept ≥ 24 h): a retry storm makes one
 // registration, replays are byte for byte, 4xx answers are kept and 5xx
 // ones are not, keys are per user, a dead worker's claim is taken over,
+// a write that committed but whose answer was lost is never run twice,
 // and routes that did not opt in ignore the header.
 //
 // Buildings: B032–B034, B036–B038 (no other suite uses them). A trigger on
@@ -262,6 +263,37 @@ describe('what is not kept', () => {
     expectOriginal(taken, 201);
     expectReplay(await post(r, body, key), taken);
     assert.equal(tenancyRows(r.user.id).length, 1);
+  });
+});
+
+describe('a write committed, its answer lost', () => {
+  // A COMMIT whose answer never came (1180, a lost connection: the 503
+  // db_unavailable), or a worker that died between its COMMIT and
+  // storing the answer, leaves the claim running. The request's
+  // transaction marked it (commits) as it committed, so a retry never
+  // writes again: 409 while the claim is fresh, then 409
+  // idempotency_key_applied. tests/unit/test_idempotency_commit.c makes
+  // the COMMIT itself fail; here the row is put in that state by hand.
+  test('the retry is told it was done, and nothing is written twice', async () => {
+    const r = await resident();
+    const body = regBody(await currentToken('B036'), { room: 'IDEM-LOST' });
+    const key = freshKey();
+    const first = await post(r, body, key);
+    expectOriginal(first, 201);
+    const commits = () => sql(`SELECT commits FROM idempotency_keys WHERE user_id = ${Number(r.user.id)}`)
+      .map(([n]) => Number(n));
+    assert.deepEqual(commits(), [1], 'the registration marked its claim as it committed');
+    sql(`UPDATE idempotency_keys SET state = 'running', status = NULL, content_type = NULL, headers = NULL,
+      body = NULL WHERE user_id = ${Number(r.user.id)}`);
+    expectError(await post(r, body, key), 409, 'idempotency_in_progress');
+    sql(`UPDATE idempotency_keys SET claimed_at = claimed_at - INTERVAL 61 SECOND WHERE user_id = ${Number(r.user.id)}`);
+    for (let i = 0; i < 2; i++) {
+      const again = await post(r, body, key);
+      expectError(again, 409, 'idempotency_key_applied');
+      assert.match(again.json.error.message, /已经完成/);
+    }
+    assert.deepEqual(commits(), [1]);
+    assert.equal(tenancyRows(r.user.id).length, 1, 'one registration');
   });
 });
 

@@ -809,6 +809,138 @@ refusals_inside_a_transaction_drop_the_connection(void **state)
 	hz_db_free(db);
 }
 
+/* A COMMIT whose answer is lost says so (hz_db_commit_unknown): 1180, a
+ * lost or gone connection, whether the COMMIT ran (the row is in) or not
+ * (it is not). A deadlock at COMMIT reruns and a refusal before it fails:
+ * both known, nothing done. The next transaction clears it. */
+struct unknown_case {
+	unsigned err;
+	bool     ran;          /* the COMMIT ran before its answer was lost */
+	enum hz_status rc;
+	bool     unknown;
+	long long value;       /* the row's after the transaction */
+};
+
+static void
+a_lost_commit_answer_is_reported_unknown(void **state)
+{
+	static const struct unknown_case cases[] = {
+		{ 1180, false, HZ_ERR_DB_UNAVAILABLE, true, 0 },
+		{ 1180, true,  HZ_ERR_DB_UNAVAILABLE, true, 1 },
+		{ 2013, false, HZ_ERR_DB_UNAVAILABLE, true, 0 },
+		{ 2013, true,  HZ_ERR_DB_UNAVAILABLE, true, 1 },
+		{ 2006, false, HZ_ERR_DB_UNAVAILABLE, true, 0 },
+		{ 1213, false, HZ_OK,                 false, 1 },
+	};
+	struct hz_db *db = open_db();
+	struct retry_ctx c = { NULL, 0 };
+	struct refusal_ctx r = { S_VALUE, 1047, HZ_OK };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct unknown_case *k = &cases[i];
+
+		fresh_table(db);
+		assert_int_equal(hz_db_run(db, arena, &stmts, S_SEED, NULL, 0,
+		    NULL), HZ_OK);
+		hz_db_test_faults(db, "COMMIT", k->err, 1, k->ran);
+		c.calls = 0;
+		assert_int_equal(hz_db_tx(db, bump_counted, &c), k->rc);
+		assert_int_equal(hz_db_test_faults_left(db), 0);
+		assert_int_equal(hz_db_commit_unknown(db), k->unknown);
+		assert_int_equal(c.calls, k->err == 1213 ? 2 : 1);
+		assert_int_equal(run_i64(db, S_VALUE, NULL, 0), k->value);
+		/* The next transaction starts with a clean slate. */
+		assert_int_equal(hz_db_tx(db, bump_counted, &c), HZ_OK);
+		assert_false(hz_db_commit_unknown(db));
+	}
+	/* Refused before the COMMIT: not sent, so known. */
+	fresh_table(db);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_SEED, NULL, 0, NULL),
+	    HZ_OK);
+	assert_int_equal(hz_db_tx(db, bump_then_refusal, &r),
+	    HZ_ERR_DB_UNAVAILABLE);
+	assert_false(hz_db_commit_unknown(db));
+	assert_int_equal(run_i64(db, S_VALUE, NULL, 0), 0);
+	hz_db_free(db);
+}
+
+struct hook_ctx {
+	int            calls;
+	enum hz_status rc;      /* what the hook says after its bump */
+};
+
+static enum hz_status
+hook_bump(struct hz_db *db, hz_arena *a, void *p)
+{
+	struct hook_ctx *h = p;
+	struct hz_db_arg two = HZ_ARG_I64(2);
+	enum hz_status rc;
+
+	h->calls++;
+	if ((rc = hz_db_run(db, a, &stmts, S_BUMP_ONE, &two, 1, NULL)))
+		return rc;
+	return h->rc;
+}
+
+static enum hz_status
+bump_nested(struct hz_db *db, void *p)
+{
+	enum hz_status rc;
+
+	if ((rc = bump_counted(db, p)))
+		return rc;
+	return hz_db_tx(db, bump_counted, p);
+}
+
+/* The commit hook (hz_db_on_commit) runs in the transaction, once per
+ * top-level transaction and attempt, just before its COMMIT: its write
+ * commits with the transaction's or not at all. */
+static void
+the_commit_hook_commits_with_the_transaction(void **state)
+{
+	struct hz_db *db = open_db();
+	struct retry_ctx c = { NULL, 0 };
+	struct hook_ctx h = { 0, HZ_OK };
+	struct hz_db_arg one = HZ_ARG_I64(1), two = HZ_ARG_I64(2);
+
+	(void)state;
+	fresh_table(db);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_INSERT, &one, 1, NULL),
+	    HZ_OK);
+	assert_int_equal(hz_db_run(db, arena, &stmts, S_INSERT, &two, 1, NULL),
+	    HZ_OK);
+	hz_db_on_commit(db, hook_bump, &h);
+	/* Nested: one COMMIT, one hook. */
+	assert_int_equal(hz_db_tx(db, bump_nested, &c), HZ_OK);
+	assert_int_equal(h.calls, 1);
+	assert_int_equal(run_i64(db, S_VALUE_OF, &one, 1), 2);
+	assert_int_equal(run_i64(db, S_VALUE_OF, &two, 1), 1);
+	/* The transaction failed: no hook. */
+	assert_int_equal(hz_db_tx(db, bump_then_refusal,
+	    &(struct refusal_ctx){ 0, 0, HZ_OK }), HZ_ERR_CONFLICT);
+	assert_int_equal(h.calls, 1);
+	/* The hook failed: both rolled back. */
+	h.rc = HZ_ERR_CONFLICT;
+	assert_int_equal(hz_db_tx(db, bump_counted, &c), HZ_ERR_CONFLICT);
+	assert_int_equal(h.calls, 2);
+	assert_int_equal(run_i64(db, S_VALUE_OF, &one, 1), 2);
+	assert_int_equal(run_i64(db, S_VALUE_OF, &two, 1), 1);
+	/* A deadlock at COMMIT reruns both: each counted once. */
+	h.rc = HZ_OK;
+	hz_db_test_fault(db, "COMMIT", 1213);
+	assert_int_equal(hz_db_tx(db, bump_counted, &c), HZ_OK);
+	assert_int_equal(h.calls, 4);
+	assert_int_equal(run_i64(db, S_VALUE_OF, &one, 1), 3);
+	assert_int_equal(run_i64(db, S_VALUE_OF, &two, 1), 2);
+	/* Off: the transaction commits alone. */
+	hz_db_on_commit(db, NULL, NULL);
+	assert_int_equal(hz_db_tx(db, bump_counted, &c), HZ_OK);
+	assert_int_equal(h.calls, 4);
+	assert_int_equal(run_i64(db, S_VALUE_OF, &two, 1), 2);
+	hz_db_free(db);
+}
+
 #define GUARDED(t) cmocka_unit_test_setup_teardown(t, guard_on, guard_off)
 
 UNIT_TESTS(setup, teardown,
@@ -825,6 +957,9 @@ UNIT_TESTS(setup, teardown,
 	GUARDED(a_transaction_ended_by_the_server_reruns),
 	cmocka_unit_test(refusals_inside_a_transaction_drop_the_connection),
 	GUARDED(refusals_inside_a_transaction_drop_the_connection),
+	cmocka_unit_test(a_lost_commit_answer_is_reported_unknown),
+	GUARDED(a_lost_commit_answer_is_reported_unknown),
+	cmocka_unit_test(the_commit_hook_commits_with_the_transaction),
 	cmocka_unit_test(unreachable_server_fails_fast),
 	/* The same as a worker makes them. */
 	GUARDED(parameters_come_back_verbatim),

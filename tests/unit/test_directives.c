@@ -13,6 +13,18 @@
 
 enum { Q_DISABLE, Q_UPLOAD, Q_NOTES, Q_REMINDS, Q_RECEIPTS, Q_BY_TITLE,
        Q_AGE, Q_UPLOAD_KEPT, Q_NO_HEAD, Q_NOTES_TO, Q_REMINDS_TO, Q__MAX };
+/* core/directives.c's STMT_FILES, as hz_db_test_faults names it: only
+ * a directive's detail (the read-back after a send) runs it. A fault on
+ * it that fires is counted (hz_db_test_faults_left), so a stale copy of
+ * the text fails the test rather than passing it by firing nowhere. */
+#define DIRECTIVE_FILES_SQL \
+	"SELECT f.upload_id, u.kind FROM directive_files f" \
+	" JOIN uploads u ON u.id = f.upload_id WHERE f.directive_id = ?" \
+	" ORDER BY f.position"
+/* A server error that is neither a lost connection nor a retry: the
+ * read fails once (HZ_ERR_DB), the connection stays. */
+#define READ_FAILS 1317      /* ER_QUERY_INTERRUPTED */
+
 static const char *const sql[Q__MAX] = {
 	[Q_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
 	/* An upload row of user ? of kind ? (no file: not fetched here). */
@@ -776,9 +788,9 @@ a_committed_send_is_answered_as_sent(void **state)
 	in = form(w.o.g1, "both", &w);
 	in.title = hz_arena_printf(fx.arena, "重读%s", w.o.tag);
 	x = at(&w, &w.cadre, 0);
-	hz_directive_readback_faults = 1;
+	hz_db_test_faults(fx.db, DIRECTIVE_FILES_SQL, READ_FAILS, 1, false);
 	assert_int_equal(hz_directive_send(&x, &in, &d), HZ_OK);
-	assert_int_equal(hz_directive_readback_faults, 0);
+	assert_int_equal(hz_db_test_faults_left(fx.db), 0);
 	assert_int_equal(titled(in.title), 1);
 	assert_int_equal(d.counts.recipients, 3);
 	assert_int_equal(d.nchildren, 3);
@@ -789,9 +801,9 @@ a_committed_send_is_answered_as_sent(void **state)
 	in.files[0] = upload(&w.cadre, "photo");
 	in.files[1] = upload(&w.cadre, "photo");
 	in.nfiles = 2;
-	hz_directive_readback_faults = 2;
+	hz_db_test_faults(fx.db, DIRECTIVE_FILES_SQL, READ_FAILS, 2, false);
 	assert_int_equal(hz_directive_send(&x, &in, &d), HZ_OK);
-	assert_int_equal(hz_directive_readback_faults, 0);
+	assert_int_equal(hz_db_test_faults_left(fx.db), 0);
 	assert_int_equal(titled(in.title), 1);
 	assert_true(d.id != 0);
 	assert_true(d.sender_view);

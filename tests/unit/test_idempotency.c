@@ -122,6 +122,7 @@ first_claim_runs_then_the_answer_is_replayed(void **state)
 	struct hz_idem_claim cl, again;
 	struct hz_idem_answer a, want = created();
 	struct hz_ctx x;
+	bool applied = true;
 	const char *key = fresh_key();
 
 	(void)state;
@@ -153,7 +154,8 @@ first_claim_runs_then_the_answer_is_replayed(void **state)
 	/* A finished claim cannot be finished or forgotten again. */
 	assert_int_equal(hz_idempotency_finish(&x, &cl, &want),
 	    HZ_ERR_CONFLICT);
-	assert_int_equal(hz_idempotency_forget(&x, &cl), HZ_OK);
+	assert_int_equal(hz_idempotency_forget(&x, &cl, &applied), HZ_OK);
+	assert_false(applied);
 	assert_int_equal(claim(&r, key, "{\"a\":1}", &again, &a), HZ_DONE);
 }
 
@@ -244,6 +246,7 @@ a_forgotten_claim_runs_again(void **state)
 	struct hz_idem_claim cl, again;
 	struct hz_idem_answer a;
 	struct hz_ctx x;
+	bool applied = true;
 	const char *key = fresh_key();
 
 	(void)state;
@@ -251,11 +254,13 @@ a_forgotten_claim_runs_again(void **state)
 	assert_int_equal(fx_resident(&r), HZ_OK);
 	x = fx_as(&r);
 	assert_int_equal(claim(&r, key, "{}", &cl, &a), HZ_OK);
-	assert_int_equal(hz_idempotency_forget(&x, &cl), HZ_OK);
+	assert_int_equal(hz_idempotency_forget(&x, &cl, &applied), HZ_OK);
+	assert_false(applied);
 	assert_int_equal(fx_count(&stmts, S_COUNT, r.id), 0);
 	assert_int_equal(claim(&r, key, "{}", &again, &a), HZ_OK);
 	/* The old claim's forget no longer removes the new one. */
-	assert_int_equal(hz_idempotency_forget(&x, &cl), HZ_OK);
+	assert_int_equal(hz_idempotency_forget(&x, &cl, &applied), HZ_OK);
+	assert_false(applied);
 	assert_int_equal(fx_count(&stmts, S_COUNT_RUNNING, r.id), 1);
 }
 
@@ -267,6 +272,7 @@ a_dead_workers_claim_is_taken_over_after_a_minute(void **state)
 	struct hz_idem_answer a, want = created();
 	struct hz_idem_answer late = { 201, "application/json", "", 0, "{}", 2 };
 	struct hz_ctx x;
+	bool applied = true;
 	const char *key = fresh_key();
 
 	(void)state;
@@ -284,7 +290,8 @@ a_dead_workers_claim_is_taken_over_after_a_minute(void **state)
 	/* The old holder, if it wakes, can neither store nor drop. */
 	assert_int_equal(hz_idempotency_finish(&x, &dead, &late),
 	    HZ_ERR_CONFLICT);
-	assert_int_equal(hz_idempotency_forget(&x, &dead), HZ_OK);
+	assert_int_equal(hz_idempotency_forget(&x, &dead, &applied), HZ_OK);
+	assert_false(applied);
 	assert_int_equal(fx_count(&stmts, S_COUNT_RUNNING, r.id), 1);
 	assert_int_equal(hz_idempotency_finish(&x, &live, &want), HZ_OK);
 	assert_int_equal(claim(&r, key, "{}", &live, &a), HZ_DONE);
