@@ -3,16 +3,18 @@
 #include <time.h>
 
 #include "checkins.h"
+#include "access.h"
 #include "clock.h"
 #include "policy.h"
 #include "scan.h"
 #include "tenancies.h"
 
-/* What a scan needs to know, in one consistent (lock-free) read: the unit
- * the code names, the caller's open tenancy (residents: staff pass NULL)
- * and their latest check-in there within 10 minutes. */
+/* What a scan needs to know, in one consistent (lock-free) read, after
+ * the caller's own columns (policy.h, HZ_CALLER_COLS): the unit the code
+ * names, the caller's open tenancy (residents: staff pass NULL) and their
+ * check-ins there within 10 minutes. */
 #define SCAN_ROW(C, L) \
-	C(S_KIND, "u.kind") C(S_NAME, "u.name") C(S_PATH, "u.path") \
+	C(S_KIND, "n.kind") C(S_NAME, "n.name") C(S_PATH, "n.path") \
 	C(S_SERIAL, "b.qr_serial") C(S_TENANCY, "t.id") \
 	C(S_WHERE, "t.building_id") C(S_STATUS, "t.status") \
 	C(S_ID, "c.id") C(S_CKIND, "c.kind") L(S_AT, "c.at")
@@ -22,20 +24,32 @@ enum { STMT_SCAN, STMT_RECENT, STMT_INSERT, STMT_BY_SLOT, STMT_PURGE,
        STMT__MAX };
 
 static const char *const sql[STMT__MAX] = {
-	/* Args: the caller's id if a resident (else NULL), the caller's
-	 * id, the building twice. The check-in comes by primary key from
-	 * STMT_RECENT's search, run once (it is uncorrelated). A consistent
-	 * read: it locks nothing (an INSERT ... SELECT would take next-key
-	 * locks on checkins under REPEATABLE READ, into whose gaps the
-	 * concurrent check-ins of one person all insert: deadlocks). */
+	/* Args: the caller's session, the building, the caller's id if a
+	 * resident (else NULL), the caller's id and the building again (an
+	 * index range on all three parts of checkins_user; joined to u and
+	 * n, MariaDB reads the pair's every check-in by ref), the caller's
+	 * id. The caller and their
+	 * session, then a row per check-in of theirs there within 10 minutes
+	 * (at most two: a slot is 10 minutes) or one with NULL check-in
+	 * columns; the latest is chosen in C. So a check-in is this read and
+	 * the insert: two round trips, the caller's included.
+	 *
+	 * A plain range join, no subquery: MariaDB optimizes a prepared
+	 * statement anew at every execution, and a subquery's optimization
+	 * cost more than its execution. A consistent read: it locks nothing
+	 * (an INSERT ... SELECT would take next-key locks on checkins under
+	 * REPEATABLE READ, into whose gaps the concurrent check-ins of one
+	 * person all insert: deadlocks). */
 	[STMT_SCAN] =
-	    "SELECT " SCAN_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
-	    " FROM units u LEFT JOIN buildings b ON b.unit_id = u.id"
+	    "SELECT " HZ_CALLER_COLS ", " SCAN_ROW(HZ_COL_SQL, HZ_COL_SQL_LAST)
+	    " FROM " HZ_CALLER_FROM
+	    " LEFT JOIN units n ON n.id = ?"
+	    " LEFT JOIN buildings b ON b.unit_id = n.id"
 	    " LEFT JOIN tenancies t ON t.open_user = ?"
-	    " LEFT JOIN checkins c ON c.id = (SELECT id FROM checkins"
-	    "  WHERE user_id = ? AND building_id = ?"
-	    "  AND at > NOW(3) - INTERVAL 10 MINUTE ORDER BY at DESC LIMIT 1)"
-	    " WHERE u.id = ?",
+	    " LEFT JOIN checkins c FORCE INDEX (checkins_user)"
+	    " ON c.user_id = ? AND c.building_id = ?"
+	    " AND c.at > NOW(3) - INTERVAL 10 MINUTE"
+	    " WHERE u.id = ? LIMIT 4",
 	[STMT_RECENT] =
 	    "SELECT id, kind, at FROM checkins WHERE user_id = ?"
 	    " AND building_id = ? AND at > NOW(3) - INTERVAL 10 MINUTE"
@@ -164,41 +178,83 @@ record(struct job *j, const struct hz_db_cell *recent)
 	return HZ_OK;
 }
 
-/* One read, then the same checks in the same order as before it was one
- * (hz_scan_resolve, then the caller's standing), then the insert: a staff
- * patrol is this read and one insert beside the caller's own. */
+/* A request refused before the read (`rc`, its refusal in x->why): the
+ * caller's standing is answered first, as for every route. */
+static enum hz_status
+caller_first(const struct hz_ctx *x, enum hz_status rc)
+{
+	struct hz_refusal why = x->why ? *x->why : (struct hz_refusal){ 0 };
+	const struct hz_caller *who;
+	enum hz_status standing;
+
+	if ((standing = hz_caller_settle(x, &who)))
+		return standing;
+	if (x->why)
+		*x->why = why;
+	return rc;
+}
+
+/* One read, the caller's included, then the same checks in the same order
+ * as before it was one (the caller's standing, hz_scan_resolve, then the
+ * caller's right here), then the insert: a staff patrol is this read and
+ * one insert. */
 enum hz_status
 hz_checkin(const struct hz_ctx *x, const char *token, struct hz_checkin *c)
 {
-	struct job j = { .x = x, .out = c };
+	struct job j = { .out = c };
+	const struct hz_caller *who;
 	const struct hz_db_cell *s;
 	struct hz_db_result r;
-	uint64_t id;
+	struct hz_ctx as;
+	uint64_t id, user, sid;
 	uint32_t serial;
+	bool resident;
 	enum hz_status rc;
 
 	memset(c, 0, sizeof(*c));
-	if (x->caller == NULL)
+	if (x->caller == NULL && x->claims == NULL)
 		return HZ_ERR_UNAUTHORIZED;
 	if ((rc = hz_scan_token(x, token, &id, &serial)))
-		return rc;
+		return caller_first(x, rc);
+	if (x->caller != NULL) {
+		user = x->caller->id;
+		sid = x->caller->sid;
+		resident = !x->caller->staff;
+	} else {
+		user = x->claims->sub;
+		sid = x->claims->sid;
+		/* Another kind than the token's is refused by the take. */
+		resident = strcmp(x->claims->kind, "resident") == 0;
+	}
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_SCAN, HZ_ARGS(
-	    x->caller->staff ? HZ_ARG_NULL : HZ_ARG_I64((long long)x->caller->id),
-	    HZ_ARG_I64((long long)x->caller->id), HZ_ARG_I64((long long)id),
-	    HZ_ARG_I64((long long)id)), &r)))
+	    HZ_ARG_I64((long long)sid), HZ_ARG_I64((long long)id),
+	    resident ? HZ_ARG_I64((long long)user) : HZ_ARG_NULL,
+	    HZ_ARG_I64((long long)user), HZ_ARG_I64((long long)id),
+	    HZ_ARG_I64((long long)user)), &r)))
 		return rc;
-	if (r.nrows == 0)
-		return hz_scan_current(x, NULL, 0, serial);
-	s = HZ_CELL(&r, 0, 0);
-	if ((rc = hz_scan_current(x, s[S_KIND].s,
-	    (unsigned)HZ_ID(&s[S_SERIAL]), serial)))
+	if ((rc = hz_caller_take(x, r.nrows ? HZ_CELL(&r, 0, 0) : NULL, &who)))
+		return rc;
+	as = *x;
+	as.caller = who;
+	x = &as;
+	j.x = x;
+	if (r.nrows == 0)       /* a caller given by the CLI or a test, gone */
+		return HZ_ERR_UNAUTHORIZED;
+	/* The latest check-in: the row whose time is greatest (the
+	 * database's fixed-width text sorts as the time does). */
+	s = HZ_CELL(&r, 0, HZ_CALLER_NCOLS);
+	for (size_t i = 1; i < r.nrows; i++)
+		if (strcmp(HZ_CELL(&r, i, HZ_CALLER_NCOLS + S_AT)->s,
+		    s[S_AT].s) > 0)
+			s = HZ_CELL(&r, i, HZ_CALLER_NCOLS);
+	if ((rc = hz_scan_current(x, s[S_KIND].null ? NULL : s[S_KIND].s,
+	    s[S_SERIAL].null ? 0 : (unsigned)HZ_ID(&s[S_SERIAL]), serial)))
 		return rc;
 	j.building = id;
 	c->building_id = id;
 	c->building_name = s[S_NAME].s;
-	if (x->caller->staff) {
-		if (hz_authorize(x->caller, HZ_RIGHT_UNIT_READ, s[S_PATH].s) !=
-		    HZ_OK)
+	if (who->staff) {
+		if (hz_authorize(who, HZ_RIGHT_UNIT_READ, s[S_PATH].s) != HZ_OK)
 			return hz_refuse(x, &not_yours);
 		j.kind = "patrol";
 	} else {

@@ -24,6 +24,7 @@
 #include "db.h"
 
 struct hz_caller;
+struct hz_claims;
 struct hz_rule;
 
 /* Why core said no. `code` is a stable snake_case id for clients and
@@ -43,6 +44,10 @@ struct hz_ctx {
 	const struct hz_config *cfg;
 	const struct hz_keys   *keys;
 	const struct hz_caller *caller;      /* NULL: anonymous or CLI */
+	/* A caller not loaded yet (policy.h, hz_caller_take): the verified
+	 * token, and where the caller goes once read. NULL otherwise. */
+	const struct hz_claims *claims;
+	struct hz_caller       *caller_slot;
 	const char             *request_id;  /* for the audit log */
 	const char             *ip;          /* client address, for limits */
 	time_t                  now;

@@ -1,7 +1,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "policy.h"
+#include "users.h"
 
 const char *const hz_role_names[HZ_ROLE__MAX + 1] = {
 	[HZ_ROLE_BUILDING_HEAD]   = "building_head",
@@ -156,13 +158,11 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT kind, display_name, username, phone_sealed, disabled,"
 	    " authz_version, 1, must_change_password, phone_public"
 	    " FROM users WHERE id = ?",
-	/* The session's state rides along: a point select by primary key
-	 * inside the user's one. */
+	/* The session's state rides along: a second point select by primary
+	 * key, as a join of two constant rows (a subquery in the select list
+	 * cost MariaDB more to optimize, at every execution, than to run). */
 	[STMT_USER_SESSION] =
-	    "SELECT kind, display_name, username, phone_sealed, disabled,"
-	    " authz_version, (SELECT COUNT(*) FROM sessions s WHERE s.id = ?"
-	    " AND s.user_id = users.id AND s.revoked_at IS NULL),"
-	    " must_change_password, phone_public FROM users WHERE id = ?",
+	    "SELECT " HZ_CALLER_COLS " FROM " HZ_CALLER_FROM " WHERE u.id = ?",
 	[STMT_GRANTS] =
 	    "SELECT r.id, r.role, n.id, n.path, n.name, n.kind"
 	    " FROM role_assignments r JOIN units n ON n.id = r.unit_id"
@@ -177,10 +177,11 @@ static const struct hz_stmt_table stmts = HZ_STMT_TABLE("policy", sql);
  * a revoked role still takes effect on the very next request. */
 #define CACHE_SLOTS 32
 
-/* The rows of STMT_GRANTS and STMT_USER. */
+/* The rows of STMT_GRANTS and STMT_USER (HZ_CALLER_COLS). */
 enum { G_ID, G_ROLE, G_UNIT, G_PATH, G_NAME, G_KIND };
 enum { U_KIND, U_NAME, U_USERNAME, U_PHONE, U_DISABLED, U_VERSION,
-       U_SESSION_LIVE, U_MUST_CHANGE, U_PHONE_PUBLIC };
+       U_SESSION_LIVE, U_MUST_CHANGE, U_PHONE_PUBLIC, U__NCOLS };
+_Static_assert(U__NCOLS == HZ_CALLER_NCOLS, "HZ_CALLER_COLS's columns");
 
 struct cached_grant {
 	uint64_t     id;
@@ -247,41 +248,34 @@ hz_caller_cache_clear(void)
 		slot_clear(&cache[i]);
 }
 
-/* sid 0: no session to check. */
+/* The caller from the row `u` (HZ_CALLER_COLS; NULL: no such user) of
+ * user `user_id` and session `sid` (0: none to check), and their grants. */
 static enum hz_status
-load(const struct hz_ctx *x, uint64_t user_id, uint64_t sid,
-     struct hz_caller *c)
+take(const struct hz_ctx *x, const struct hz_db_cell *u, uint64_t user_id,
+     uint64_t sid, struct hz_caller *c)
 {
-	struct hz_db_arg id = HZ_ARG_I64((long long)user_id);
-	struct hz_db_result r;
 	struct cache_slot *s = &cache[user_id % CACHE_SLOTS];
 	long long version;
 	enum hz_status rc;
 
 	memset(c, 0, sizeof(*c));
-	rc = sid == 0 ? hz_db_run(x->db, x->arena, &stmts, STMT_USER,
-	    HZ_ARGS(id), &r) : hz_db_run(x->db, x->arena, &stmts,
-	    STMT_USER_SESSION, HZ_ARGS(HZ_ARG_I64((long long)sid), id), &r);
-	if (rc)
-		return rc;
-	if (r.nrows == 0 || HZ_CELL(&r, 0, U_DISABLED)->i != 0 ||
-	    HZ_CELL(&r, 0, U_SESSION_LIVE)->i == 0)
+	if (u == NULL || u[U_DISABLED].i != 0 || u[U_SESSION_LIVE].i == 0)
 		return HZ_ERR_UNAUTHORIZED;
 	c->id = user_id;
 	c->sid = sid;
-	c->staff = strcmp(HZ_CELL(&r, 0, U_KIND)->s, "staff") == 0;
-	c->must_change_password = HZ_CELL(&r, 0, U_MUST_CHANGE)->i != 0;
-	c->phone_public = HZ_CELL(&r, 0, U_PHONE_PUBLIC)->i != 0;
-	c->display_name = HZ_CELL(&r, 0, U_NAME)->s;
-	c->username = HZ_CELL(&r, 0, U_USERNAME)->null ? NULL : HZ_CELL(&r, 0, U_USERNAME)->s;
-	if (!HZ_CELL(&r, 0, U_PHONE)->null) {
-		c->phone_sealed = (const unsigned char *)HZ_CELL(&r, 0, U_PHONE)->s;
-		c->phone_len = HZ_CELL(&r, 0, U_PHONE)->len;
+	c->staff = strcmp(u[U_KIND].s, "staff") == 0;
+	c->must_change_password = u[U_MUST_CHANGE].i != 0;
+	c->phone_public = u[U_PHONE_PUBLIC].i != 0;
+	c->display_name = u[U_NAME].s;
+	c->username = u[U_USERNAME].null ? NULL : u[U_USERNAME].s;
+	if (!u[U_PHONE].null) {
+		c->phone_sealed = (const unsigned char *)u[U_PHONE].s;
+		c->phone_len = u[U_PHONE].len;
 	}
 	/* Grants are for staff only, whatever the tables say. */
 	if (!c->staff)
 		return HZ_OK;
-	version = HZ_CELL(&r, 0, U_VERSION)->i;
+	version = u[U_VERSION].i;
 	if ((s->user != user_id || s->version != version) &&
 	    (rc = slot_load(x, s, user_id, version)))
 		return rc;
@@ -302,6 +296,24 @@ load(const struct hz_ctx *x, uint64_t user_id, uint64_t sid,
 	return HZ_OK;
 }
 
+/* sid 0: no session to check. */
+static enum hz_status
+load(const struct hz_ctx *x, uint64_t user_id, uint64_t sid,
+     struct hz_caller *c)
+{
+	struct hz_db_arg id = HZ_ARG_I64((long long)user_id);
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = sid == 0 ? hz_db_run(x->db, x->arena, &stmts, STMT_USER,
+	    HZ_ARGS(id), &r) : hz_db_run(x->db, x->arena, &stmts,
+	    STMT_USER_SESSION, HZ_ARGS(HZ_ARG_I64((long long)sid), id), &r);
+	if (rc)
+		return rc;
+	return take(x, r.nrows ? HZ_CELL(&r, 0, 0) : NULL, user_id, sid, c);
+}
+
 enum hz_status
 hz_caller_load(const struct hz_ctx *x, uint64_t user_id, struct hz_caller *c)
 {
@@ -313,4 +325,56 @@ hz_caller_load_session(const struct hz_ctx *x, uint64_t user_id, uint64_t sid,
                        struct hz_caller *c)
 {
 	return sid == 0 ? HZ_ERR_UNAUTHORIZED : load(x, user_id, sid, c);
+}
+
+/* What the front checks of a caller once loaded (fcgi/dispatch.c), for a
+ * route that takes any kind of caller and no temporary password. */
+static enum hz_status
+admit(const struct hz_ctx *x, enum hz_status rc)
+{
+	const struct hz_caller *c = x->caller_slot;
+
+	if (rc == HZ_OK && strcmp(x->claims->kind,
+	    c->staff ? "staff" : "resident") != 0)
+		rc = HZ_ERR_UNAUTHORIZED;
+	if (rc == HZ_ERR_UNAUTHORIZED)
+		return hz_refuse(x, &hz_refusal_token_invalid);
+	if (rc == HZ_OK && c->must_change_password)
+		return hz_refuse(x, &hz_refusal_password_change);
+	return rc;
+}
+
+enum hz_status
+hz_caller_take(const struct hz_ctx *x, const struct hz_db_cell *u,
+               const struct hz_caller **out)
+{
+	enum hz_status rc;
+
+	*out = x->caller;
+	if (x->caller != NULL)
+		return HZ_OK;
+	if (x->claims == NULL || x->caller_slot == NULL)
+		return HZ_ERR_UNAUTHORIZED;
+	rc = admit(x, take(x, u, x->claims->sub, x->claims->sid,
+	    x->caller_slot));
+	if (rc == HZ_OK)
+		*out = x->caller_slot;
+	return rc;
+}
+
+enum hz_status
+hz_caller_settle(const struct hz_ctx *x, const struct hz_caller **out)
+{
+	enum hz_status rc;
+
+	*out = x->caller;
+	if (x->caller != NULL)
+		return HZ_OK;
+	if (x->claims == NULL || x->caller_slot == NULL)
+		return HZ_ERR_UNAUTHORIZED;
+	rc = admit(x, x->claims->sid == 0 ? HZ_ERR_UNAUTHORIZED :
+	    load(x, x->claims->sub, x->claims->sid, x->caller_slot));
+	if (rc == HZ_OK)
+		*out = x->caller_slot;
+	return rc;
 }

@@ -89,6 +89,38 @@ enum hz_status hz_caller_load_session(const struct hz_ctx *, uint64_t user_id,
                                       uint64_t sid, struct hz_caller *);
 void           hz_caller_cache_clear(void);
 
+/* The caller read beside a statement's own rows: a route whose first read
+ * can carry the caller (fcgi/router.h, HZ_CALLER_IN_READ) saves the
+ * caller's own round trip. Its statement is
+ *     "SELECT " HZ_CALLER_COLS ", <its columns> FROM " HZ_CALLER_FROM
+ *     " LEFT JOIN <its tables> ... WHERE u.id = ?"
+ * with the token's session and user as the first and last arguments
+ * (x->claims), and hands the row's first HZ_CALLER_NCOLS cells (NULL: no
+ * row) to hz_caller_take. */
+#define HZ_CALLER_COLS \
+	"u.kind, u.display_name, u.username, u.phone_sealed, u.disabled," \
+	" u.authz_version, s.id IS NOT NULL, u.must_change_password," \
+	" u.phone_public"
+#define HZ_CALLER_FROM \
+	"users u LEFT JOIN sessions s ON s.id = ? AND s.user_id = u.id" \
+	" AND s.revoked_at IS NULL"
+#define HZ_CALLER_NCOLS 9
+
+/* The caller of a request whose token was verified but whose caller was
+ * not loaded (x->claims; x->caller NULL): from the cells `u` read by such
+ * a statement, admitted as the front admits a caller of a route open to
+ * residents and staff without a temporary password: HZ_OK with *out the
+ * caller (in x->caller_slot), or refused 401 token_invalid (gone,
+ * disabled, session ended, another kind) or 403 password_change_required.
+ * With x->caller set already, HZ_OK and *out = x->caller. */
+enum hz_status hz_caller_take(const struct hz_ctx *, const struct hz_db_cell *u,
+                              const struct hz_caller **out);
+/* The same with the caller's own statement, where the route's read does
+ * not run (its input was refused first: the caller's standing is still
+ * answered first, as for every route). */
+enum hz_status hz_caller_settle(const struct hz_ctx *,
+                                const struct hz_caller **out);
+
 /* Is unit `path` inside the subtree rooted at `root` (itself included)?
  * False when either is NULL. */
 bool           hz_path_under(const char *path, const char *root);

@@ -6,6 +6,7 @@
 #include "dispatch.h"
 #include "idempotency.h"
 #include "log.h"
+#include "policy.h"
 #include "response.h"
 #include "users.h"
 
@@ -36,14 +37,11 @@ refuse(struct hz_req *req, const struct hz_refusal *r)
 	return false;
 }
 
-/* Bearer token → verified claims → the caller, loaded fresh (a disabled
- * account or a removed role takes effect at once, not at token expiry). */
+/* Bearer token → verified claims (req->claims), no database. */
 static bool
-authenticate(struct hz_req *req)
+verify(struct hz_req *req)
 {
 	const char *h = req->authorization;
-	struct hz_claims claims;
-	enum hz_status rc;
 
 	/* RFC 9110 §11.1: the scheme is case-insensitive. */
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
@@ -53,11 +51,23 @@ authenticate(struct hz_req *req)
 		;
 	if (*h == '\0')
 		return refuse(req, &hz_refusal_login_needed);
-	if (hz_jwt_verify(&req->ctx, h, &claims) != HZ_OK)
+	if (hz_jwt_verify(&req->ctx, h, &req->claims) != HZ_OK)
 		return refuse(req, &hz_refusal_token_invalid);
-	rc = hz_caller_load_session(&req->ctx, claims.sub, claims.sid,
-	    &req->caller);
-	if (rc == HZ_OK && strcmp(claims.kind,
+	return true;
+}
+
+/* Verified claims → the caller, loaded fresh (a disabled account or a
+ * removed role takes effect at once, not at token expiry). */
+static bool
+authenticate(struct hz_req *req)
+{
+	enum hz_status rc;
+
+	if (!verify(req))
+		return false;
+	rc = hz_caller_load_session(&req->ctx, req->claims.sub,
+	    req->claims.sid, &req->caller);
+	if (rc == HZ_OK && strcmp(req->claims.kind,
 	    req->caller.staff ? "staff" : "resident") != 0)
 		rc = HZ_ERR_UNAUTHORIZED;
 	if (rc == HZ_ERR_UNAUTHORIZED)
@@ -231,6 +241,32 @@ run_idempotent(struct hz_req *req)
 		    hz_db_commit_unknown(req->ctx.db));
 }
 
+/* A route whose handler reads the caller with its first statement
+ * (router.h, HZ_CALLER_IN_READ): the token verified here, the caller
+ * loaded and admitted by core (policy.h, hz_caller_take). Input refused
+ * here still answers the caller's standing first, as authenticate() would
+ * have: its answer is withdrawn for the caller's refusal. */
+static void
+run_caller_in_read(struct hz_req *req)
+{
+	const struct hz_caller *who;
+	enum hz_status rc;
+
+	if (!verify(req))
+		return;
+	req->ctx.claims = &req->claims;
+	req->ctx.caller_slot = &req->caller;
+	if (!read_query(req) ||
+	    (req->route->body != NULL && !read_json_body(req))) {
+		if ((rc = hz_caller_settle(&req->ctx, &who)) != HZ_OK) {
+			hz_reply_withdraw(req);
+			hz_reply_status(req, rc);
+		}
+		return;
+	}
+	run_handler(req);
+}
+
 void
 hz_handle(struct hz_req *req, const struct hz_route *table, size_t n)
 {
@@ -253,6 +289,10 @@ hz_handle(struct hz_req *req, const struct hz_route *table, size_t n)
 	req->ctx.ip = req->remote_addr;
 	/* An optional login that fails is an error all the same: a client
 	 * sending a stale token should learn it, not be served anonymously. */
+	if (req->route->flags & HZ_CALLER_IN_READ) {
+		run_caller_in_read(req);
+		return;
+	}
 	if ((req->route->access != HZ_PUBLIC &&
 	    (req->route->access != HZ_OPTIONAL || req->authorization != NULL))
 	    && !authenticate(req))

@@ -4,6 +4,7 @@
 
 #include "checkins.h"
 #include "handlers.h"
+#include "policy.h"
 #include "render.h"
 #include "response.h"
 #include "shifts.h"
@@ -52,6 +53,14 @@ h_checkin(struct hz_req *req)
 	enum hz_status rc;
 
 	if (hz_token_is_station(&req->ctx, req->in[0].s)) {
+		/* The caller alone, then the station's own reads. */
+		const struct hz_caller *who;
+
+		if ((rc = hz_caller_settle(&req->ctx, &who))) {
+			hz_reply_status(req, rc);
+			return;
+		}
+		req->ctx.caller = who;
 		station_checkin(req, req->in[0].s);
 		return;
 	}

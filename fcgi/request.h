@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "access.h"
 #include "arena.h"
 #include "config.h"
 #include "ctx.h"
@@ -45,6 +46,7 @@ struct hz_req {
 	 * bearer token was verified. */
 	struct hz_ctx           ctx;
 	struct hz_caller        caller;
+	struct hz_claims        claims;        /* the bearer token's */
 
 	/* Filled by the router and the body validator. */
 	const struct hz_route  *route;

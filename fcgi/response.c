@@ -320,6 +320,21 @@ reply_refusal(struct hz_req *req, const struct hz_refusal *r,
 }
 
 void
+hz_reply_withdraw(struct hz_req *req)
+{
+	if (req->streamed)
+		return;
+	req->replied = false;
+	req->status = 0;
+	req->error_code = NULL;
+	req->cache_control = false;
+	req->body_at = 0;
+	req->body_type = NULL;
+	hz_buf_init(&req->headers, req->arena);
+	hz_buf_init(&req->out, req->arena);
+}
+
+void
 hz_reply_status(struct hz_req *req, enum hz_status rc)
 {
 	hz_reply_status_with(req, rc, NULL, NULL);

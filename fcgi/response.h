@@ -54,6 +54,10 @@ void hz_reply_error(struct hz_req *, int status, const char *code,
 /* 422 with per-field messages. */
 void hz_reply_invalid(struct hz_req *, const struct hz_field_error *,
                       size_t n);
+/* Forgets an answer composed but not yet sent (nothing streamed), so that
+ * another takes its place: an input refusal that the caller's standing
+ * outranks (dispatch.c, HZ_CALLER_IN_READ). */
+void hz_reply_withdraw(struct hz_req *);
 /* The one place core/ statuses become HTTP. */
 void hz_reply_status(struct hz_req *, enum hz_status);
 /* The same, with `extra` beside "error" under `key` when rc is a refusal

@@ -51,6 +51,12 @@ enum {
 	 * before the commit marks (core/idempotency.h), and the retry runs
 	 * again. Without it, a write that committed is never run twice. */
 	HZ_IDEM_RERUN_SAFE = 1u << 3,
+	/* The handler's first read brings the caller with it (core/policy.h,
+	 * hz_caller_take): the front verifies the token and leaves the
+	 * caller's own round trip out. Only on HZ_USER routes without
+	 * HZ_TEMP_PASSWORD_OK and HZ_IDEMPOTENT, whose admission core
+	 * repeats (test_routes holds this). */
+	HZ_CALLER_IN_READ = 1u << 4,
 };
 
 extern const struct hz_route hz_routes[];

@@ -56,7 +56,7 @@ const struct hz_route hz_routes[] = {
 	{ HZ_GET,  "/api/v1/tenancies/{id}/phone",        h_tenancy_phone,      HZ_STAFF, NULL, NULL },
 	{ HZ_GET,  "/api/v1/buildings/{id}/absent",       h_building_absent,    HZ_STAFF, NULL, absent_query },
 	{ HZ_PATCH, "/api/v1/me",                         h_me_update,          HZ_USER,  me_update_fields, NULL },
-	{ HZ_POST, "/api/v1/checkins",                    h_checkin,            HZ_USER,  checkin_fields, NULL },
+	{ HZ_POST, "/api/v1/checkins",                    h_checkin,            HZ_USER,  checkin_fields, NULL, HZ_CALLER_IN_READ },
 
 	{ HZ_GET,   "/api/v1/complaint-categories",      h_categories_list, HZ_USER,  NULL, NULL },
 	{ HZ_POST,  "/api/v1/complaint-categories",      h_category_create, HZ_STAFF, category_create_fields, NULL },

@@ -76,6 +76,32 @@ describe('residents', () => {
     assert.deepEqual(rowsOf(r.user.id), []);
   });
 
+  // The check-in's read brings the caller (HZ_CALLER_IN_READ): the
+  // caller's standing still comes before anything about the body or the
+  // code, as on every route.
+  test('a session ended, an account disabled, a temporary password: refused first, whatever the body', async () => {
+    const tok = await currentToken('B007');
+    const bodies = [{ token: tok }, {}, { token: 7 }, { token: 'garbage' }];
+    const ended = await resident();
+    sql(`UPDATE sessions SET revoked_at = NOW(3) WHERE user_id = ${Number(ended.user.id)}`);
+    const off = await resident();
+    sql(`UPDATE users SET disabled = 1 WHERE id = ${Number(off.user.id)}`);
+    for (const json of bodies) {
+      expectError(await api('POST', CHECKINS, ended, { json }), 401, 'token_invalid');
+      expectError(await api('POST', CHECKINS, off, { json }), 401, 'token_invalid');
+    }
+    expectError(await api('POST', CHECKINS, ended, { body: '{"token":' }), 401, 'token_invalid');
+    expectError(await api('POST', CHECKINS, off, { body: `{"token":"${tok}"}` }), 401, 'token_invalid');
+    // Set by an admin's reset, for staff; a fresh account of our own here
+    // (the shared staff logins serve other files at the same time).
+    const temp = await resident();
+    sql(`UPDATE users SET must_change_password = 1 WHERE id = ${Number(temp.user.id)}`);
+    for (const json of bodies) {
+      expectError(await api('POST', CHECKINS, temp, { json }), 403, 'password_change_required');
+    }
+    assert.deepEqual([...rowsOf(ended.user.id), ...rowsOf(off.user.id), ...rowsOf(temp.user.id)], []);
+  });
+
   test('no registration, a pending one, or one elsewhere: 403 register_first', async () => {
     const tok = await currentToken('B007');
     const nobody = await resident();

@@ -36,10 +36,9 @@ static MYSQL *db;
 static MYSQL_STMT *stmt;
 
 static const char sql[] =
-    "SELECT kind, display_name, username, disabled,"
-    " (SELECT COUNT(*) FROM sessions s WHERE s.id = ?"
-    " AND s.user_id = users.id AND s.revoked_at IS NULL)"
-    " FROM users WHERE id = ?";
+    "SELECT u.kind, u.display_name, u.username, u.disabled,"
+    " s.id IS NOT NULL FROM users u LEFT JOIN sessions s ON s.id = ?"
+    " AND s.user_id = u.id AND s.revoked_at IS NULL WHERE u.id = ?";
 
 /* "key = value" lines; copies KEY's value into OUT. */
 static bool

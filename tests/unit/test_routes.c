@@ -319,9 +319,35 @@ idempotent_routes_agree_with_openapi(void **state)
 	cJSON_Delete(doc);
 }
 
+/* A route whose read brings its caller (router.h, HZ_CALLER_IN_READ) is
+ * admitted by core (policy.c, admit) by the rules of HZ_USER without
+ * HZ_TEMP_PASSWORD_OK; an idempotent one would claim its key before a
+ * caller was loaded. */
+static void
+callers_in_read_are_plain_user_routes(void **state)
+{
+	size_t flagged = 0;
+
+	(void)state;
+	for (size_t i = 0; i < hz_nroutes; i++) {
+		const struct hz_route *rt = &hz_routes[i];
+
+		if (!(rt->flags & HZ_CALLER_IN_READ))
+			continue;
+		if (rt->access != HZ_USER ||
+		    (rt->flags & (HZ_TEMP_PASSWORD_OK | HZ_IDEMPOTENT)))
+			fail_msg("%s: HZ_CALLER_IN_READ needs HZ_USER, without"
+			    " HZ_TEMP_PASSWORD_OK or HZ_IDEMPOTENT",
+			    rt->pattern);
+		flagged++;
+	}
+	assert_true(flagged >= 1);
+}
+
 UNIT_TESTS(NULL, NULL,
 	cmocka_unit_test(every_route_is_documented),
 	cmocka_unit_test(every_documented_operation_is_routed),
 	cmocka_unit_test(route_table_has_no_duplicates),
 	cmocka_unit_test(inputs_agree_with_openapi),
-	cmocka_unit_test(idempotent_routes_agree_with_openapi))
+	cmocka_unit_test(idempotent_routes_agree_with_openapi),
+	cmocka_unit_test(callers_in_read_are_plain_user_routes))
