@@ -299,15 +299,16 @@ figures(const struct hz_ctx *x, const struct hz_unit *u, time_t lo, time_t hi,
 		return rc;
 	add(o, &r, minutes, 1);
 
-	/* Complaints: counted by complaint_stats' own statement, into an
-	 * array in its shape, the unit first. */
+	/* Complaints: counted by complaint_stats, into an array in its
+	 * shape, the unit first; a village's and a cooperative's from the
+	 * counts kept per group and day (sql/0023). */
 	if ((c = hz_arena_calloc(x->arena, o->nchildren + 1, sizeof(*c))) ==
 	    NULL)
 		return HZ_ERR_NOMEM;
 	for (size_t i = 0; i < o->nchildren; i++)
 		c[i + 1].unit_id = o->children[i].unit_id;
-	if ((rc = hz_complaint_rates_by_child(x, path, lo, hi, c,
-	    o->nchildren + 1)))
+	if ((rc = (rolled ? hz_complaint_rates_tallied :
+	    hz_complaint_rates_by_child)(x, path, lo, hi, c, o->nchildren + 1)))
 		return rc;
 	for (size_t i = 0; i <= o->nchildren; i++) {
 		struct hz_dash_row *w = i ? &o->children[i - 1] : &o->total;
