@@ -223,7 +223,7 @@ static const char *const sql[STMT__MAX] = {
 	    " FROM complaints c FORCE INDEX (PRIMARY)"
 	    " JOIN units u FORCE INDEX (PRIMARY) ON u.id = c.unit_id"
 	    " WHERE c.id = ?) t"
-	    " JOIN (SELECT 'day' AS span UNION ALL SELECT 'month') s"
+	    " JOIN (SELECT 'day' AS span UNION ALL SELECT 'month') s ON TRUE"
 	    " ON DUPLICATE KEY UPDATE received = received + VALUES(received),"
 	    " in_time = in_time + VALUES(in_time),"
 	    " resolved = resolved + VALUES(resolved),"
