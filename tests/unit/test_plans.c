@@ -84,7 +84,7 @@ enum {
 	E_INBOX_GROUP, E_INBOX_ALL, E_CALLER,
 	E_DASH_CHECKIN_DAYS, E_DASH_CHECKINS, E_DASH_TALLIES, E_DASH_RECEIPTS,
 	E_DASH_RENTERS, E_DASH_CHECKLISTS, E_DASH_OVERDUE, E_DASH_RATES,
-	E_ROLL, S__MAX
+	E_ROLL, E_DASH_TALLIED, E_TALLY, S_FIRST_C, S__MAX
 };
 
 /* core/dashboard.c's statements (issue 11, sql/0021) from their FROM on,
@@ -131,6 +131,19 @@ enum {
 #define D_RATES " FROM complaints WHERE unit_path LIKE CONCAT(?, '%')" \
 	" AND created_at >= FROM_UNIXTIME(?) AND created_at < FROM_UNIXTIME(?)" \
 	" GROUP BY 1"
+/* core/complaint_stats.c's rates from the kept counts (sql/0023), and
+ * core/complaints.c's move of them with a complaint. */
+#define D_TALLIED " FROM complaint_tallies FORCE INDEX (PRIMARY)" \
+	" WHERE (span = 'month' AND day >= ? AND day < ?)" \
+	" OR (span = 'day' AND day >= ? AND day < ?)" \
+	" OR (span = 'day' AND day >= ? AND day < ?)) p" \
+	" GROUP BY p.unit_id) t" \
+	" STRAIGHT_JOIN units g FORCE INDEX (PRIMARY) ON g.id = t.unit_id" \
+	" WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1"
+#define C_TALLY " FROM complaints c FORCE INDEX (PRIMARY)" \
+	" JOIN units u FORCE INDEX (PRIMARY) ON u.id = c.unit_id" \
+	" WHERE c.id = ?) t" \
+	" JOIN (SELECT 'day' AS span UNION ALL SELECT 'month') s ON TRUE"
 #define D_ROLL " FROM checkins c JOIN units u ON u.id = c.building_id" \
 	" WHERE c.at >= ? AND c.at < ? GROUP BY 1, 2"
 
@@ -218,6 +231,13 @@ static const char *const sql[S__MAX] = {
 	    " SUM(accepted_at <= respond_due), SUM(rating)" D_RATES,
 	[E_ROLL] = "EXPLAIN SELECT DATE(c.at + INTERVAL 8 HOUR),"
 	    " COALESCE(u.parent_id, u.id), COUNT(*)" D_ROLL,
+	[E_DASH_TALLIED] = "EXPLAIN SELECT g.path, SUM(t.n) FROM (SELECT"
+	    " p.unit_id, SUM(p.received) AS n FROM (SELECT unit_id, received"
+	    D_TALLIED,
+	[E_TALLY] = "EXPLAIN SELECT s.span, t.u FROM (SELECT"
+	    " DATE(c.created_at + INTERVAL 8 HOUR) AS d,"
+	    " IF(u.kind = 'building', u.parent_id, u.id) AS u" C_TALLY,
+	[S_FIRST_C] = "SELECT MIN(id) FROM complaints WHERE user_id = ?",
 	/* core/policy.c STMT_USER_SESSION: session, user. */
 	[E_CALLER] = "EXPLAIN SELECT kind, display_name, username,"
 	    " phone_sealed, disabled," U_CALLER,
@@ -713,8 +733,8 @@ the_caller_is_two_point_reads(void **state)
 	uses_index("caller's session", &r, "s", pk);
 }
 
-/* The village dashboard's statements (core/dashboard.c, sql/0021) and
- * the check-ins' rollup: every table by an index (the sums per group by
+/* The village dashboard's statements (core/dashboard.c, sql/0021,
+ * sql/0023) and the check-ins' rollup: every table by an index (the sums per group by
  * their covering ones), none scanned whole. */
 static void
 the_dashboard_reads_indexes(void **state)
@@ -740,6 +760,8 @@ the_dashboard_reads_indexes(void **state)
 	    " created_at >= FROM_UNIXTIME(?) AND created_at < FROM_UNIXTIME(?)\"",
 	    "\" FROM complaints WHERE \" IN_RANGE \" GROUP BY 1\",", NULL });
 	in_core("checkin_days.c", D_ROLL);
+	in_core("complaint_stats.c", D_TALLIED);
+	in_core("complaints.c", C_TALLY);
 
 	explain(E_DASH_CHECKIN_DAYS, HZ_ARGS(HZ_ARG_STR("2026-11-30"),
 	    HZ_ARG_STR("2026-12-07"), v, lo, hi, v), &r);
@@ -776,6 +798,19 @@ the_dashboard_reads_indexes(void **state)
 	explain(E_DASH_RATES, HZ_ARGS(v, lo, hi), &r);
 	uses_index("complaint rates", &r, "complaints", (const char *const[]){
 	    "complaints_rates", "complaints_created", NULL });
+	/* The months of 2026-11..12 less 11-01..11-03, and 12-04..: a
+	 * range of the primary key each, the groups by theirs. */
+	explain(E_DASH_TALLIED, HZ_ARGS(HZ_ARG_STR("2026-11-01"),
+	    HZ_ARG_STR("2027-01-01"), HZ_ARG_STR("2026-11-01"),
+	    HZ_ARG_STR("2026-11-04"), HZ_ARG_STR("2026-12-04"),
+	    HZ_ARG_STR("2027-01-01"), v), &r);
+	uses_index("kept complaint counts", &r, "complaint_tallies", pk);
+	uses_index("kept complaint counts' groups", &r, "g", pk);
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_FIRST_C,
+	    HZ_ARGS(HZ_ARG_I64((long long)owner.id)), &r), HZ_OK);
+	explain(E_TALLY, HZ_ARGS(HZ_ARG_I64(HZ_CELL(&r, 0, 0)->i)), &r);
+	uses_index("a complaint's counts", &r, "c", pk);
+	uses_index("a complaint's counts' unit", &r, "u", pk);
 	explain(E_ROLL, HZ_ARGS(HZ_ARG_STR("2026-11-30 16:00:00.000"),
 	    HZ_ARG_STR("2026-12-01 16:00:00.000")), &r);
 	uses_index("the rollup's day", &r, "c", (const char *const[]){
