@@ -15,7 +15,7 @@
 
 enum {
 	STMT_RATES, STMT_MEDIAN_ACCEPT, STMT_MEDIAN_RESOLVE, STMT_BY_STATUS,
-	STMT_BY_CATEGORY, STMT_PER_DAY, STMT__MAX
+	STMT_BY_CATEGORY, STMT_PER_DAY, STMT_TALLIED, STMT__MAX
 };
 
 /* The statements' arguments: the subtree's path and the range [lo, hi)
@@ -28,6 +28,8 @@ enum {
  * segment of its path after the unit's. Every number of every child comes
  * from one scan, however many children there are. */
 #define CHILD "SUBSTRING_INDEX(SUBSTRING(unit_path, LENGTH(?) + 1), '/', 1)"
+
+#define SUM_OF(e) "CAST(COALESCE(SUM(" e "), 0) AS SIGNED)"
 
 #define RATES_ROW(C, L) C(R_CHILD, CHILD) C(R_RECEIVED, "COUNT(*)") \
 	C(R_IN_TIME, "CAST(COALESCE(SUM(accepted_at <= respond_due), 0)" \
@@ -71,6 +73,29 @@ static const char *const sql[STMT__MAX] = {
 	    "SELECT DATE_FORMAT(created_at + INTERVAL 8 HOUR, '%Y-%m-%d') d,"
 	    " COUNT(*) FROM complaints WHERE " IN_RANGE
 	    " GROUP BY d ORDER BY d",
+	/* The same counts as STMT_RATES from the counts kept per unit
+	 * holding the place (complaint_tallies, sql/0023): path; the first
+	 * day range [lo, hi) and its weight, the other days' weight; the
+	 * months [lo, hi), both day ranges [lo, hi); path. A few hundred
+	 * rows of the primary key, summed per unit before they meet the
+	 * tree. */
+	[STMT_TALLIED] =
+	    "SELECT SUBSTRING_INDEX(SUBSTRING(g.path, LENGTH(?) + 1), '/', 1),"
+	    " " SUM_OF("t.n") ", " SUM_OF("t.i") ", " SUM_OF("t.r") ", "
+	    SUM_OF("t.k") ", " SUM_OF("t.g") ", " SUM_OF("t.f")
+	    " FROM (SELECT p.unit_id, SUM(p.received * p.w) AS n,"
+	    " SUM(p.in_time * p.w) AS i, SUM(p.resolved * p.w) AS r,"
+	    " SUM(p.rated * p.w) AS k, SUM(p.good * p.w) AS g,"
+	    " SUM(p.fair * p.w) AS f"
+	    " FROM (SELECT unit_id, received, in_time, resolved, rated, good,"
+	    " fair, IF(span = 'month', 1, IF(day >= ? AND day < ?, ?, ?)) AS w"
+	    " FROM complaint_tallies FORCE INDEX (PRIMARY)"
+	    " WHERE (span = 'month' AND day >= ? AND day < ?)"
+	    " OR (span = 'day' AND day >= ? AND day < ?)"
+	    " OR (span = 'day' AND day >= ? AND day < ?)) p"
+	    " GROUP BY p.unit_id) t"
+	    " STRAIGHT_JOIN units g FORCE INDEX (PRIMARY) ON g.id = t.unit_id"
+	    " WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("complaint_stats",
@@ -206,6 +231,33 @@ medians(const struct hz_ctx *x, size_t stmt, const struct range *g,
 	return HZ_OK;
 }
 
+/* Adds each row of r (a child, then the counts in RATES_ROW's order) to
+ * its child and to the unit, and makes the rates. */
+static void
+add_rates(const struct hz_db_result *r, struct hz_complaint_rates *out,
+          size_t n)
+{
+	for (size_t i = 0; i < r->nrows; i++) {
+		struct hz_complaint_rates *c = slot(out, n,
+		    HZ_CELL(r, i, R_CHILD)->s);
+
+		for (int k = 0; k < 2; k++) {
+			struct hz_complaint_rates *o = k ? c : &out[0];
+
+			if (o == NULL)
+				continue;
+			o->received += HZ_CELL(r, i, R_RECEIVED)->i;
+			o->accepted_in_time += HZ_CELL(r, i, R_IN_TIME)->i;
+			o->resolved += HZ_CELL(r, i, R_RESOLVED)->i;
+			o->rated += HZ_CELL(r, i, R_RATED)->i;
+			o->rated_good += HZ_CELL(r, i, R_GOOD)->i;
+			o->rated_fair += HZ_CELL(r, i, R_FAIR)->i;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		finish(&out[i]);
+}
+
 enum hz_status
 hz_complaint_rates_by_child(const struct hz_ctx *x, const char *path,
                             time_t lo, time_t hi,
@@ -217,25 +269,93 @@ hz_complaint_rates_by_child(const struct hz_ctx *x, const char *path,
 
 	if ((rc = run_by_child(x, STMT_RATES, &g, &r)))
 		return rc;
-	for (size_t i = 0; i < r.nrows; i++) {
-		struct hz_complaint_rates *c = slot(out, n,
-		    HZ_CELL(&r, i, R_CHILD)->s);
+	add_rates(&r, out, n);
+	return HZ_OK;
+}
 
-		for (int k = 0; k < 2; k++) {
-			struct hz_complaint_rates *o = k ? c : &out[0];
+/* Shanghai day number d (days since 1970-01-01) as yyyy-mm-dd. */
+static const char *
+day_text(hz_arena *a, long long d)
+{
+	return date_of(a, (time_t)(d * 86400 - SHANGHAI));
+}
 
-			if (o == NULL)
-				continue;
-			o->received += HZ_CELL(&r, i, R_RECEIVED)->i;
-			o->accepted_in_time += HZ_CELL(&r, i, R_IN_TIME)->i;
-			o->resolved += HZ_CELL(&r, i, R_RESOLVED)->i;
-			o->rated += HZ_CELL(&r, i, R_RATED)->i;
-			o->rated_good += HZ_CELL(&r, i, R_GOOD)->i;
-			o->rated_fair += HZ_CELL(&r, i, R_FAIR)->i;
-		}
+/* The day number of the 1st of the month holding day d, and of the
+ * month `ahead` months on. */
+static long long
+month_of(long long d, int ahead)
+{
+	time_t t = (time_t)(d * 86400);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	tm.tm_mday = 1;
+	tm.tm_mon += ahead;     /* timegm carries December into January */
+	return (long long)(timegm(&tm) / 86400);
+}
+
+/* The days of [a, b) that may hold rows: none after today. */
+static long long
+cost(long long a, long long b, long long today)
+{
+	if (b > today + 1)
+		b = today + 1;
+	return b > a ? b - a : 0;
+}
+
+enum hz_status
+hz_complaint_rates_tallied(const struct hz_ctx *x, const char *path,
+                           time_t lo, time_t hi,
+                           struct hz_complaint_rates *out, size_t n)
+{
+	/* Days [f, e) of the range; the 1st of its first and last months
+	 * (mf, ml) and of the months after them. */
+	const long long f = ((long long)lo + SHANGHAI) / 86400;
+	const long long e = ((long long)hi + SHANGHAI) / 86400;
+	const long long today = ((long long)x->now + SHANGHAI) / 86400;
+	const long long mf = month_of(f, 0), mf1 = month_of(f, 1);
+	const long long ml = month_of(e - 1, 0), ml1 = month_of(e - 1, 1);
+	/* Whole months [m0, m1), plus or minus (w1, w2) two day ranges. */
+	long long m0, m1, a1, b1, w1, a2, b2, w2;
+	const char *d[6];
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	if (mf == ml && cost(f, e, today) <= cost(mf, f, today) +
+	    cost(e, ml1, today)) {
+		/* Within a month: its days. */
+		m0 = m1 = mf;
+		a1 = f, b1 = e, w1 = 1;
+		a2 = b2 = e, w2 = 1;
+	} else {
+		/* The months it touches, less the days before it in the
+		 * first and after it in the last, or without that month and
+		 * with its days in the range instead: what reads fewer. */
+		if (mf == ml || cost(mf, f, today) <= cost(f, mf1, today))
+			m0 = mf, a1 = mf, b1 = f, w1 = -1;
+		else
+			m0 = mf1, a1 = f, b1 = mf1, w1 = 1;
+		if (mf == ml || cost(e, ml1, today) <= cost(ml, e, today))
+			m1 = ml1, a2 = e, b2 = ml1, w2 = -1;
+		else
+			m1 = ml, a2 = ml, b2 = e, w2 = 1;
 	}
-	for (size_t i = 0; i < n; i++)
-		finish(&out[i]);
+	d[0] = day_text(x->arena, a1);
+	d[1] = day_text(x->arena, b1);
+	d[2] = day_text(x->arena, m0);
+	d[3] = day_text(x->arena, m1);
+	d[4] = day_text(x->arena, a2);
+	d[5] = day_text(x->arena, b2);
+	for (size_t i = 0; i < sizeof(d) / sizeof(*d); i++)
+		if (d[i] == NULL)
+			return HZ_ERR_NOMEM;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_TALLIED, HZ_ARGS(
+	    HZ_ARG_STR(path), HZ_ARG_STR(d[0]), HZ_ARG_STR(d[1]),
+	    HZ_ARG_I64(w1), HZ_ARG_I64(w2), HZ_ARG_STR(d[2]),
+	    HZ_ARG_STR(d[3]), HZ_ARG_STR(d[0]), HZ_ARG_STR(d[1]),
+	    HZ_ARG_STR(d[4]), HZ_ARG_STR(d[5]), HZ_ARG_STR(path)), &r)))
+		return rc;
+	add_rates(&r, out, n);
 	return HZ_OK;
 }
 

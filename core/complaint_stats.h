@@ -88,4 +88,14 @@ enum hz_status hz_complaint_rates_by_child(const struct hz_ctx *,
                                            struct hz_complaint_rates *out,
                                            size_t n);
 
+/* The same counts and rates from the counts kept per group and day
+ * (complaint_tallies, sql/0023): exact, and a few hundred rows whatever
+ * the range, for a village's or a cooperative's children (groups, or
+ * cooperatives made of groups). [lo, hi) are Shanghai midnights. */
+enum hz_status hz_complaint_rates_tallied(const struct hz_ctx *,
+                                          const char *path, time_t lo,
+                                          time_t hi,
+                                          struct hz_complaint_rates *out,
+                                          size_t n);
+
 #endif

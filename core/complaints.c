@@ -90,7 +90,7 @@ enum {
 	STMT_CATEGORIES, STMT_CATEGORY_INSERT, STMT_CATEGORY_UPDATE,
 	STMT_LEADER, STMT_INSERT, STMT_PHOTO, STMT_EVENT, STMT_MOVE,
 	STMT_SEEN, STMT_ESCALATE_DUE, STMT_CLOSE_DUE, STMT_OPEN_OF_USER,
-	STMT_BY_REQUEST, STMT_LOCK_USER, STMT_ASSIGNEES,
+	STMT_BY_REQUEST, STMT_LOCK_USER, STMT_ASSIGNEES, STMT_TALLY,
 	STMT__MAX
 };
 
@@ -198,6 +198,37 @@ static const char *const sql[STMT__MAX] = {
 	 * conflict at certification too (sql/0022). */
 	[STMT_LOCK_USER] = "UPDATE users SET lock_seq = lock_seq + 1,"
 	    " updated_at = updated_at WHERE id = ?",
+	/* The dashboard's counts (complaint_tallies, sql/0023), in the
+	 * transaction of each filing and each change of what they count: the
+	 * complaint's day and month rows at the unit holding its place move
+	 * by its contribution now (read from the row, changed in this
+	 * transaction) minus its contribution before the change (from the
+	 * row as read: the compare-and-set kept it). Arguments: received
+	 * (1 when filed), the accepted_at, resolved, rated, good and fair
+	 * it had (NULL, 0 when filed), the id. */
+	[STMT_TALLY] =
+	    "INSERT INTO complaint_tallies (span, day, unit_id, received,"
+	    " in_time, resolved, rated, good, fair)"
+	    " SELECT s.span, IF(s.span = 'day', t.d,"
+	    " t.d - INTERVAL (DAYOFMONTH(t.d) - 1) DAY), t.u, t.n, t.i, t.r,"
+	    " t.k, t.g, t.f"
+	    " FROM (SELECT DATE(c.created_at + INTERVAL 8 HOUR) AS d,"
+	    " IF(u.kind = 'building', u.parent_id, u.id) AS u, ? AS n,"
+	    " COALESCE(c.accepted_at <= c.respond_due, 0)"
+	    " - COALESCE(CAST(? AS DATETIME(3)) <= c.respond_due, 0) AS i,"
+	    " (c.resolved_at IS NOT NULL AND c.reopened = 0) - ? AS r,"
+	    " (c.rating IS NOT NULL) - ? AS k,"
+	    " COALESCE(c.rating >= 4, 0) - ? AS g,"
+	    " COALESCE(c.rating = 3, 0) - ? AS f"
+	    " FROM complaints c FORCE INDEX (PRIMARY)"
+	    " JOIN units u FORCE INDEX (PRIMARY) ON u.id = c.unit_id"
+	    " WHERE c.id = ?) t"
+	    " JOIN (SELECT 'day' AS span UNION ALL SELECT 'month') s ON TRUE"
+	    " ON DUPLICATE KEY UPDATE received = received + VALUES(received),"
+	    " in_time = in_time + VALUES(in_time),"
+	    " resolved = resolved + VALUES(resolved),"
+	    " rated = rated + VALUES(rated), good = good + VALUES(good),"
+	    " fair = fair + VALUES(fair)",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("complaints", sql);
@@ -649,6 +680,11 @@ submit_tx(const struct hz_ctx *x, void *p)
 	    : HZ_ARG_NULL), &r)))
 		return rc;
 	j->id = r.insert_id;
+	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_TALLY, HZ_ARGS(
+	    HZ_ARG_I64(1), HZ_ARG_NULL, HZ_ARG_I64(0), HZ_ARG_I64(0),
+	    HZ_ARG_I64(0), HZ_ARG_I64(0), HZ_ARG_I64((long long)j->id)),
+	    NULL)))
+		return rc;
 	for (size_t i = 0; i < in->nphotos; i++)
 		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_PHOTO, HZ_ARGS(
 		    HZ_ARG_I64((long long)j->id),
@@ -872,6 +908,29 @@ struct act_job {
 	const struct hz_refusal *lost;
 };
 
+/* The dashboard's counts move with a change of what they count
+ * (STMT_TALLY): only acceptance, resolution, reopening and rating change
+ * it; the rest (notes, replies after acceptance, assignment, escalation,
+ * rejection, closing) write nothing there. */
+static enum hz_status
+tally(const struct hz_ctx *x, const struct act_job *j)
+{
+	const struct hz_db_cell *c = j->c;
+	const struct move *m = &j->m;
+	const bool rated = !c[C_RATING].null;
+	const char *accepted = HZ_TEXT(&c[C_ACCEPTED]);
+
+	if (!(m->accepted && c[C_ACCEPTED].null) && !m->resolved &&
+	    !m->reopened && !m->rating)
+		return HZ_OK;
+	return hz_db_run(x->db, x->arena, &stmts, STMT_TALLY, HZ_ARGS(
+	    HZ_ARG_I64(0), HZ_ARG_OPT_STR(accepted),
+	    HZ_ARG_I64(!c[C_RESOLVED].null && c[C_REOPENED].i == 0),
+	    HZ_ARG_I64(rated), HZ_ARG_I64(rated && c[C_RATING].i >= 4),
+	    HZ_ARG_I64(rated && c[C_RATING].i == 3),
+	    HZ_ARG_I64((long long)HZ_ID(&c[C_ID]))), NULL);
+}
+
 static enum hz_status
 act_tx(const struct hz_ctx *x, void *p)
 {
@@ -903,6 +962,8 @@ act_tx(const struct hz_ctx *x, void *p)
 		j->lost = &state_moved;
 		return HZ_OK;
 	}
+	if ((rc = tally(x, j)))
+		return rc;
 	if ((rc = add_event(x, id, j->role, j->in->action, c[C_STATUS].s,
 	    m->to, j->in->text, m->rating, j->target, j->public)))
 		return rc;

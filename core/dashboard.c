@@ -15,7 +15,9 @@
 enum {
 	STMT_RENTERS, STMT_GROUP_RENTERS, STMT_OVERDUE, STMT_CHECKINS,
 	STMT_CHECKIN_DAYS, STMT_CHECKLISTS, STMT_GROUP_CHECKLISTS,
-	STMT_RECEIPTS, STMT_TALLIES, STMT_MINUTES, STMT__MAX
+	STMT_RECEIPTS, STMT_TALLIES, STMT_MINUTES, STMT_VILLAGE_OVERDUE,
+	STMT_COOP_RENTERS, STMT_COOP_OVERDUE, STMT_COOP_CHECKLISTS,
+	STMT_COOP_TALLIES, STMT__MAX
 };
 
 /* The id, as text, of the child of the unit (whose path is the first
@@ -149,6 +151,57 @@ static const char *const sql[STMT__MAX] = {
 	    " AND g.shift_ends_at < FROM_UNIXTIME(?)"
 	    " AND g.minutes IS NOT NULL"
 	    " WHERE u.path LIKE CONCAT(?, '%') GROUP BY 1",
+	/* A village's (path, overdue before, path): the pending ones past
+	 * 24 hours per cooperative from the index alone (tenancies_since,
+	 * sql/0020: the range of the time-dependent part), placed by the
+	 * cooperatives, not by each one's building. */
+	[STMT_VILLAGE_OVERDUE] =
+	    "SELECT " CHILD("c.path") ", " N("t.n")
+	    " FROM (SELECT coop_id, COUNT(*) AS n"
+	    " FROM tenancies FORCE INDEX (tenancies_since)"
+	    " WHERE status = 'pending' AND created_at < FROM_UNIXTIME(?)"
+	    " GROUP BY coop_id) t"
+	    " STRAIGHT_JOIN units c FORCE INDEX (PRIMARY) ON c.id = t.coop_id"
+	    " WHERE c.path LIKE CONCAT(?, '%') GROUP BY 1",
+	/* A cooperative's: its groups (units_parent: the tree's four
+	 * levels make a cooperative's children groups), each counted
+	 * through its own range of the per-group index, not the village's
+	 * every row filtered by path. The child's id as text (CHILD's
+	 * form). Renters (cooperative). */
+	[STMT_COOP_RENTERS] =
+	    "SELECT CAST(g.id AS CHAR), " N("r.active") ", " N("r.pending")
+	    " FROM units g FORCE INDEX (units_parent)"
+	    " STRAIGHT_JOIN building_renters r"
+	    " FORCE INDEX (building_renters_group) ON r.group_id = g.id"
+	    " WHERE g.parent_id = ? GROUP BY g.id",
+	/* cooperative, overdue before (tenancies_coop_since, sql/0020). */
+	[STMT_COOP_OVERDUE] =
+	    "SELECT CAST(group_id AS CHAR), COUNT(*)"
+	    " FROM tenancies FORCE INDEX (tenancies_coop_since)"
+	    " WHERE coop_id = ? AND status = 'pending'"
+	    " AND created_at < FROM_UNIXTIME(?) GROUP BY group_id",
+	/* month, cooperative (checklists_done). */
+	[STMT_COOP_CHECKLISTS] =
+	    "SELECT CAST(g.id AS CHAR), COUNT(*), "
+	    N("c.completed_at IS NOT NULL")
+	    " FROM units g FORCE INDEX (units_parent)"
+	    " STRAIGHT_JOIN checklists c FORCE INDEX (checklists_done)"
+	    " ON c.month = ? AND c.group_id = g.id"
+	    " WHERE g.parent_id = ? GROUP BY g.id",
+	/* [lo, hi), cooperative: the range's directives' tallies of its
+	 * groups, a point read each (a receipt counts at a building's
+	 * group or at a leader's own). */
+	[STMT_COOP_TALLIES] =
+	    "SELECT CAST(g.id AS CHAR), " N("t.receipts") ", " N("t.read_n")
+	    ", " N("d.needs_done * t.receipts") ", "
+	    N("d.needs_done * t.done_n")
+	    " FROM directives d FORCE INDEX (directives_created)"
+	    " STRAIGHT_JOIN units g FORCE INDEX (units_parent)"
+	    " STRAIGHT_JOIN directive_tallies t FORCE INDEX (PRIMARY)"
+	    " ON t.directive_id = d.id AND t.unit_id = g.id"
+	    " WHERE d.created_at >= FROM_UNIXTIME(?)"
+	    " AND d.created_at < FROM_UNIXTIME(?) AND g.parent_id = ?"
+	    " GROUP BY g.id",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("dashboard", sql);
@@ -241,7 +294,8 @@ rates(struct hz_dash_row *w)
 
 /* A village's and a cooperative's children hold groups: their renters,
  * check-ins, checklists and receipts are summed per group first, from
- * counts kept per group where there are some (sql/0021). A group's
+ * counts kept per group where there are some (sql/0021, sql/0023); a
+ * cooperative's through its own groups' index ranges. A group's
  * children are buildings, which those do not tell apart: its figures (and
  * a building's) are counted per building, a few hundred rows. */
 static enum hz_status
@@ -258,17 +312,30 @@ figures(const struct hz_ctx *x, const struct hz_unit *u, time_t lo, time_t hi,
 	static const size_t receipts[] = { AT(receipts), AT(read),
 	    AT(needs_done), AT(done) };
 	static const size_t minutes[] = { AT(volunteer_minutes) };
+	const bool coop = strcmp(u->kind, "cooperative") == 0;
 	const struct hz_db_arg P = HZ_ARG_STR(path);
+	const struct hz_db_arg U = HZ_ARG_I64((long long)u->id);
+	const struct hz_db_arg due = HZ_ARG_I64((long long)(x->now - 24 * 3600));
 	struct hz_complaint_rates *c;
 	struct hz_db_result r;
 	enum hz_status rc;
 
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, rolled ?
-	    STMT_GROUP_RENTERS : STMT_RENTERS, HZ_ARGS(P, P), &r)))
+	if (coop)
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_COOP_RENTERS,
+		    HZ_ARGS(U), &r);
+	else
+		rc = hz_db_run(x->db, x->arena, &stmts, rolled ?
+		    STMT_GROUP_RENTERS : STMT_RENTERS, HZ_ARGS(P, P), &r);
+	if (rc)
 		return rc;
 	add(o, &r, renters, 2);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_OVERDUE, HZ_ARGS(P,
-	    HZ_ARG_I64((long long)(x->now - 24 * 3600)), P), &r)))
+	if (coop)
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_COOP_OVERDUE,
+		    HZ_ARGS(U, due), &r);
+	else
+		rc = hz_db_run(x->db, x->arena, &stmts, rolled ?
+		    STMT_VILLAGE_OVERDUE : STMT_OVERDUE, HZ_ARGS(P, due, P), &r);
+	if (rc)
 		return rc;
 	add(o, &r, overdue, 1);
 	if (rolled)
@@ -283,14 +350,25 @@ figures(const struct hz_ctx *x, const struct hz_unit *u, time_t lo, time_t hi,
 	if (rc)
 		return rc;
 	add(o, &r, checkins, 2);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, rolled ?
-	    STMT_GROUP_CHECKLISTS : STMT_CHECKLISTS, HZ_ARGS(P,
-	    HZ_ARG_STR(o->month), P), &r)))
+	if (coop)
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_COOP_CHECKLISTS,
+		    HZ_ARGS(HZ_ARG_STR(o->month), U), &r);
+	else
+		rc = hz_db_run(x->db, x->arena, &stmts, rolled ?
+		    STMT_GROUP_CHECKLISTS : STMT_CHECKLISTS, HZ_ARGS(P,
+		    HZ_ARG_STR(o->month), P), &r);
+	if (rc)
 		return rc;
 	add(o, &r, lists, 2);
-	if ((rc = hz_db_run(x->db, x->arena, &stmts, rolled ? STMT_TALLIES :
-	    STMT_RECEIPTS, HZ_ARGS(P, HZ_ARG_I64((long long)lo),
-	    HZ_ARG_I64((long long)hi), P), &r)))
+	if (coop)
+		rc = hz_db_run(x->db, x->arena, &stmts, STMT_COOP_TALLIES,
+		    HZ_ARGS(HZ_ARG_I64((long long)lo), HZ_ARG_I64((long long)hi),
+		    U), &r);
+	else
+		rc = hz_db_run(x->db, x->arena, &stmts, rolled ? STMT_TALLIES :
+		    STMT_RECEIPTS, HZ_ARGS(P, HZ_ARG_I64((long long)lo),
+		    HZ_ARG_I64((long long)hi), P), &r);
+	if (rc)
 		return rc;
 	add(o, &r, receipts, 4);
 	if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_MINUTES, HZ_ARGS(P,
@@ -299,15 +377,16 @@ figures(const struct hz_ctx *x, const struct hz_unit *u, time_t lo, time_t hi,
 		return rc;
 	add(o, &r, minutes, 1);
 
-	/* Complaints: counted by complaint_stats' own statement, into an
-	 * array in its shape, the unit first. */
+	/* Complaints: counted by complaint_stats, into an array in its
+	 * shape, the unit first; a village's and a cooperative's from the
+	 * counts kept per group and day (sql/0023). */
 	if ((c = hz_arena_calloc(x->arena, o->nchildren + 1, sizeof(*c))) ==
 	    NULL)
 		return HZ_ERR_NOMEM;
 	for (size_t i = 0; i < o->nchildren; i++)
 		c[i + 1].unit_id = o->children[i].unit_id;
-	if ((rc = hz_complaint_rates_by_child(x, path, lo, hi, c,
-	    o->nchildren + 1)))
+	if ((rc = (rolled ? hz_complaint_rates_tallied :
+	    hz_complaint_rates_by_child)(x, path, lo, hi, c, o->nchildren + 1)))
 		return rc;
 	for (size_t i = 0; i <= o->nchildren; i++) {
 		struct hz_dash_row *w = i ? &o->children[i - 1] : &o->total;

@@ -56,13 +56,24 @@ function checkin(b, kind, t) {
 function complaint(b, created, accept, resolve, rating, resident) {
   const c = `'${at(created)}'`;
   const plus = (m) => (m === null ? 'NULL' : `${c} + INTERVAL ${m} MINUTE`);
-  insert(`INSERT INTO complaints (user_id, category_id, text, building_id, unit_id, unit_path,
+  const id = insert(`INSERT INTO complaints (user_id, category_id, text, building_id, unit_id, unit_path,
     status, handler_unit_id, created_at, respond_due, resolve_due, accepted_at, resolved_at,
     reopened, rating, updated_at)
     SELECT ${resident}, c.id, '看板测试', u.id, u.id, u.path, 'accepted', u.id, ${c},
       ${c} + INTERVAL 480 MINUTE, ${c} + INTERVAL 4320 MINUTE, ${plus(accept)}, ${plus(resolve)},
       0, ${rating ?? 'NULL'}, ${c}
     FROM units u JOIN complaint_categories c ON c.code = 'sanitation' WHERE u.id = ${b}`);
+  // What core keeps beside each complaint (complaint_tallies, sql/0023).
+  sql(`INSERT INTO complaint_tallies (span, day, unit_id, received, in_time, resolved, rated, good, fair)
+    SELECT s.span, IF(s.span = 'day', t.d, t.d - INTERVAL (DAYOFMONTH(t.d) - 1) DAY), t.u, 1, t.i, t.r, t.k, t.g, t.f
+    FROM (SELECT DATE(c.created_at + INTERVAL 8 HOUR) AS d, IF(u.kind = 'building', u.parent_id, u.id) AS u,
+      COALESCE(c.accepted_at <= c.respond_due, 0) AS i, c.resolved_at IS NOT NULL AND c.reopened = 0 AS r,
+      c.rating IS NOT NULL AS k, COALESCE(c.rating >= 4, 0) AS g, COALESCE(c.rating = 3, 0) AS f
+      FROM complaints c JOIN units u ON u.id = c.unit_id WHERE c.id = ${id}) t
+    JOIN (SELECT 'day' AS span UNION ALL SELECT 'month') s ON TRUE
+    ON DUPLICATE KEY UPDATE received = received + 1, in_time = in_time + VALUES(in_time),
+      resolved = resolved + VALUES(resolved), rated = rated + VALUES(rated), good = good + VALUES(good),
+      fair = fair + VALUES(fair)`);
 }
 // Lists of this month (or another) under a template of a month in 1999,
 // which no test of the checklists meets.

@@ -178,7 +178,18 @@ export function complaintRow(building, userId, { accepted = null, resolved = fal
     ${sqlStr(path)}, ${coopId}, ${groupId}, ${sqlStr(status)}, ${groupId}, NOW(3) - INTERVAL 1 DAY,
     ${accepted === 'late' ? 'NOW(3) - INTERVAL 16 HOUR' : 'NOW(3) - INTERVAL 1 DAY + INTERVAL 8 HOUR'},
     NOW(3) + INTERVAL 1 DAY, ${acceptedAt}, ${resolved ? 'NOW(3) - INTERVAL 30 MINUTE' : 'NULL'},
-    ${rating === null ? 'NULL' : Number(rating)}, ${rating === null ? 'NULL' : 'NOW(3)'}, NOW(3))`);
+    ${rating === null ? 'NULL' : Number(rating)}, ${rating === null ? 'NULL' : 'NOW(3)'}, NOW(3));
+    -- What core keeps beside each complaint (complaint_tallies, sql/0023).
+    INSERT INTO complaint_tallies (span, day, unit_id, received, in_time, resolved, rated, good, fair)
+    SELECT s.span, IF(s.span = 'day', t.d, t.d - INTERVAL (DAYOFMONTH(t.d) - 1) DAY), t.u, 1, t.i, t.r, t.k, t.g, t.f
+    FROM (SELECT DATE(c.created_at + INTERVAL 8 HOUR) AS d, IF(u.kind = 'building', u.parent_id, u.id) AS u,
+      COALESCE(c.accepted_at <= c.respond_due, 0) AS i, c.resolved_at IS NOT NULL AND c.reopened = 0 AS r,
+      c.rating IS NOT NULL AS k, COALESCE(c.rating >= 4, 0) AS g, COALESCE(c.rating = 3, 0) AS f
+      FROM complaints c JOIN units u ON u.id = c.unit_id WHERE c.id = LAST_INSERT_ID()) t
+    JOIN (SELECT 'day' AS span UNION ALL SELECT 'month') s ON TRUE
+    ON DUPLICATE KEY UPDATE received = received + 1, in_time = in_time + VALUES(in_time),
+      resolved = resolved + VALUES(resolved), rated = rated + VALUES(rated), good = good + VALUES(good),
+      fair = fair + VALUES(fair)`);
 }
 
 // A station at `unit` with one shift this month (Shanghai) whose

@@ -23,7 +23,7 @@
 enum {
 	S_NOW, S_USER, S_AGE, S_CHECKIN, S_COMPLAINT, S_TEMPLATE,
 	S_CHECKLIST, S_DIRECTIVE, S_RECEIPT, S_TALLY, S_STATION, S_SHIFT,
-	S_SIGNUP, S_COUNT_DIRECT, S_ROLLED_ROWS, S__MAX
+	S_SIGNUP, S_COUNT_DIRECT, S_ROLLED_ROWS, S_COMPLAINT_TALLY, S__MAX
 };
 static const char *const sql[S__MAX] = {
 	[S_NOW] = "SELECT UNIX_TIMESTAMP('" NOW_UTC "')",
@@ -49,6 +49,28 @@ static const char *const sql[S__MAX] = {
 	    " FROM (SELECT CAST(? AS DATETIME) AS at) t"
 	    " JOIN units u JOIN complaint_categories c ON c.code = 'sanitation'"
 	    " WHERE u.id = ?",
+	/* What core keeps beside each complaint (complaint_tallies,
+	 * sql/0023): its day's and month's counts at the unit holding its
+	 * place. complaint */
+	[S_COMPLAINT_TALLY] =
+	    "INSERT INTO complaint_tallies (span, day, unit_id, received,"
+	    " in_time, resolved, rated, good, fair)"
+	    " SELECT s.span, IF(s.span = 'day', t.d,"
+	    " t.d - INTERVAL (DAYOFMONTH(t.d) - 1) DAY), t.u, 1, t.i, t.r, t.k,"
+	    " t.g, t.f FROM (SELECT DATE(c.created_at + INTERVAL 8 HOUR) AS d,"
+	    " IF(u.kind = 'building', u.parent_id, u.id) AS u,"
+	    " COALESCE(c.accepted_at <= c.respond_due, 0) AS i,"
+	    " c.resolved_at IS NOT NULL AND c.reopened = 0 AS r,"
+	    " c.rating IS NOT NULL AS k, COALESCE(c.rating >= 4, 0) AS g,"
+	    " COALESCE(c.rating = 3, 0) AS f"
+	    " FROM complaints c JOIN units u ON u.id = c.unit_id"
+	    " WHERE c.id = ?) t"
+	    " JOIN (SELECT 'day' AS span UNION ALL SELECT 'month') s ON TRUE"
+	    " ON DUPLICATE KEY UPDATE received = received + 1,"
+	    " in_time = in_time + VALUES(in_time),"
+	    " resolved = resolved + VALUES(resolved),"
+	    " rated = rated + VALUES(rated), good = good + VALUES(good),"
+	    " fair = fair + VALUES(fair)",
 	/* month: its id, made once per database */
 	[S_TEMPLATE] = "INSERT INTO checklist_templates (month, title, items,"
 	    " created_at, updated_at) VALUES (?, '看板测试', 4, NOW(3), NOW(3))"
@@ -169,9 +191,12 @@ static void
 complaint(uint64_t unit, const char *created, int accept, int resolve,
           int reopened, int rating)
 {
-	run(S_COMPLAINT, HZ_ARGS(I(resident.id), I(accept), I(accept),
-	    I(resolve), I(resolve), I(reopened), I(rating), S(created),
-	    I(unit)));
+	uint64_t id = run(S_COMPLAINT, HZ_ARGS(I(resident.id), I(accept),
+	    I(accept), I(resolve), I(resolve), I(reopened), I(rating),
+	    S(created), I(unit)));
+
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts,
+	    S_COMPLAINT_TALLY, HZ_ARGS(I(id)), NULL), HZ_OK);
 }
 
 /* The list's own month is what counts; its template is of the same

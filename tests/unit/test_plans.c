@@ -94,7 +94,9 @@ enum {
 	E_INBOX_GROUP, E_INBOX_ALL, E_CALLER, E_SCAN,
 	E_DASH_CHECKIN_DAYS, E_DASH_CHECKINS, E_DASH_TALLIES, E_DASH_RECEIPTS,
 	E_DASH_RENTERS, E_DASH_CHECKLISTS, E_DASH_OVERDUE, E_DASH_RATES,
-	E_ROLL, S__MAX
+	E_ROLL, E_DASH_TALLIED, E_TALLY, S_FIRST_C, E_DASH_V_OVERDUE,
+	E_DASH_C_RENTERS, E_DASH_C_OVERDUE, E_DASH_C_CHECKLISTS,
+	E_DASH_C_TALLIES, S__MAX
 };
 
 /* core/dashboard.c's statements (issue 11, sql/0021) from their FROM on,
@@ -141,6 +143,44 @@ enum {
 #define D_RATES " FROM complaints WHERE unit_path LIKE CONCAT(?, '%')" \
 	" AND created_at >= FROM_UNIXTIME(?) AND created_at < FROM_UNIXTIME(?)" \
 	" GROUP BY 1"
+/* core/complaint_stats.c's rates from the kept counts (sql/0023), and
+ * core/complaints.c's move of them with a complaint. */
+#define D_TALLIED " FROM complaint_tallies FORCE INDEX (PRIMARY)" \
+	" WHERE (span = 'month' AND day >= ? AND day < ?)" \
+	" OR (span = 'day' AND day >= ? AND day < ?)" \
+	" OR (span = 'day' AND day >= ? AND day < ?)) p" \
+	" GROUP BY p.unit_id) t" \
+	" STRAIGHT_JOIN units g FORCE INDEX (PRIMARY) ON g.id = t.unit_id" \
+	" WHERE g.path LIKE CONCAT(?, '%') GROUP BY 1"
+#define C_TALLY " FROM complaints c FORCE INDEX (PRIMARY)" \
+	" JOIN units u FORCE INDEX (PRIMARY) ON u.id = c.unit_id" \
+	" WHERE c.id = ?) t" \
+	" JOIN (SELECT 'day' AS span UNION ALL SELECT 'month') s ON TRUE"
+/* A village's overdue registrations per cooperative, and a
+ * cooperative's figures through its groups (core/dashboard.c). */
+#define D_V_OVERDUE " FROM tenancies FORCE INDEX (tenancies_since)" \
+	" WHERE status = 'pending' AND created_at < FROM_UNIXTIME(?)" \
+	" GROUP BY coop_id) t" \
+	" STRAIGHT_JOIN units c FORCE INDEX (PRIMARY) ON c.id = t.coop_id" \
+	" WHERE c.path LIKE CONCAT(?, '%') GROUP BY 1"
+#define D_C_RENTERS " FROM units g FORCE INDEX (units_parent)" \
+	" STRAIGHT_JOIN building_renters r" \
+	" FORCE INDEX (building_renters_group) ON r.group_id = g.id" \
+	" WHERE g.parent_id = ? GROUP BY g.id"
+#define D_C_OVERDUE " FROM tenancies FORCE INDEX (tenancies_coop_since)" \
+	" WHERE coop_id = ? AND status = 'pending'" \
+	" AND created_at < FROM_UNIXTIME(?) GROUP BY group_id"
+#define D_C_CHECKLISTS " FROM units g FORCE INDEX (units_parent)" \
+	" STRAIGHT_JOIN checklists c FORCE INDEX (checklists_done)" \
+	" ON c.month = ? AND c.group_id = g.id" \
+	" WHERE g.parent_id = ? GROUP BY g.id"
+#define D_C_TALLIES " FROM directives d FORCE INDEX (directives_created)" \
+	" STRAIGHT_JOIN units g FORCE INDEX (units_parent)" \
+	" STRAIGHT_JOIN directive_tallies t FORCE INDEX (PRIMARY)" \
+	" ON t.directive_id = d.id AND t.unit_id = g.id" \
+	" WHERE d.created_at >= FROM_UNIXTIME(?)" \
+	" AND d.created_at < FROM_UNIXTIME(?) AND g.parent_id = ?" \
+	" GROUP BY g.id"
 #define D_ROLL " FROM checkins c JOIN units u ON u.id = c.building_id" \
 	" WHERE c.at >= ? AND c.at < ? GROUP BY 1, 2"
 
@@ -227,7 +267,22 @@ static const char *const sql[S__MAX] = {
 	    " SUM(accepted_at <= respond_due), SUM(rating)" D_RATES,
 	[E_ROLL] = "EXPLAIN SELECT DATE(c.at + INTERVAL 8 HOUR),"
 	    " COALESCE(u.parent_id, u.id), COUNT(*)" D_ROLL,
-	/* core/policy.c STMT_USER_SESSION: session, user. */
+	[E_DASH_TALLIED] = "EXPLAIN SELECT g.path, SUM(t.n) FROM (SELECT"
+	    " p.unit_id, SUM(p.received) AS n FROM (SELECT unit_id, received"
+	    D_TALLIED,
+	[E_TALLY] = "EXPLAIN SELECT s.span, t.u FROM (SELECT"
+	    " DATE(c.created_at + INTERVAL 8 HOUR) AS d,"
+	    " IF(u.kind = 'building', u.parent_id, u.id) AS u" C_TALLY,
+	[S_FIRST_C] = "SELECT MIN(id) FROM complaints WHERE user_id = ?",
+	[E_DASH_V_OVERDUE] = "EXPLAIN SELECT c.path, SUM(t.n) FROM (SELECT"
+	    " coop_id, COUNT(*) AS n" D_V_OVERDUE,
+	[E_DASH_C_RENTERS] = "EXPLAIN SELECT g.id, SUM(r.active)" D_C_RENTERS,
+	[E_DASH_C_OVERDUE] = "EXPLAIN SELECT group_id, COUNT(*)" D_C_OVERDUE,
+	[E_DASH_C_CHECKLISTS] = "EXPLAIN SELECT g.id, COUNT(*)"
+	    D_C_CHECKLISTS,
+	[E_DASH_C_TALLIES] = "EXPLAIN SELECT g.id, SUM(t.receipts)"
+	    D_C_TALLIES,
+	/* core/policy.h's caller (STMT_USER_SESSION): session, user. */
 	[E_CALLER] = "EXPLAIN SELECT " U_COLS " FROM " U_FROM " WHERE u.id = ?",
 	[E_SCAN] = "EXPLAIN SELECT " U_COLS ", n.kind, b.qr_serial, t.id, c.id,"
 	    " c.at FROM " U_FROM K_SCAN,
@@ -757,8 +812,8 @@ a_checkin_is_one_indexed_read(void **state)
 		fail_msg("a check-in's read: %zu tables, not 6", r.nrows);
 }
 
-/* The village dashboard's statements (core/dashboard.c, sql/0021) and
- * the check-ins' rollup: every table by an index (the sums per group by
+/* The village dashboard's statements (core/dashboard.c, sql/0021,
+ * sql/0023) and the check-ins' rollup: every table by an index (the sums per group by
  * their covering ones), none scanned whole. */
 static void
 the_dashboard_reads_indexes(void **state)
@@ -784,6 +839,13 @@ the_dashboard_reads_indexes(void **state)
 	    " created_at >= FROM_UNIXTIME(?) AND created_at < FROM_UNIXTIME(?)\"",
 	    "\" FROM complaints WHERE \" IN_RANGE \" GROUP BY 1\",", NULL });
 	in_core("checkin_days.c", D_ROLL);
+	in_core("complaint_stats.c", D_TALLIED);
+	in_core("complaints.c", C_TALLY);
+	in_core("dashboard.c", D_V_OVERDUE);
+	in_core("dashboard.c", D_C_RENTERS);
+	in_core("dashboard.c", D_C_OVERDUE);
+	in_core("dashboard.c", D_C_CHECKLISTS);
+	in_core("dashboard.c", D_C_TALLIES);
 
 	explain(E_DASH_CHECKIN_DAYS, HZ_ARGS(HZ_ARG_STR("2026-11-30"),
 	    HZ_ARG_STR("2026-12-07"), v, lo, hi, v), &r);
@@ -820,6 +882,45 @@ the_dashboard_reads_indexes(void **state)
 	explain(E_DASH_RATES, HZ_ARGS(v, lo, hi), &r);
 	uses_index("complaint rates", &r, "complaints", (const char *const[]){
 	    "complaints_rates", "complaints_created", NULL });
+	/* The months of 2026-11..12 less 11-01..11-03, and 12-04..: a
+	 * range of the primary key each, the groups by theirs. */
+	explain(E_DASH_TALLIED, HZ_ARGS(HZ_ARG_STR("2026-11-01"),
+	    HZ_ARG_STR("2027-01-01"), HZ_ARG_STR("2026-11-01"),
+	    HZ_ARG_STR("2026-11-04"), HZ_ARG_STR("2026-12-04"),
+	    HZ_ARG_STR("2027-01-01"), v), &r);
+	uses_index("kept complaint counts", &r, "complaint_tallies", pk);
+	uses_index("kept complaint counts' groups", &r, "g", pk);
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_FIRST_C,
+	    HZ_ARGS(HZ_ARG_I64((long long)owner.id)), &r), HZ_OK);
+	explain(E_TALLY, HZ_ARGS(HZ_ARG_I64(HZ_CELL(&r, 0, 0)->i)), &r);
+	uses_index("a complaint's counts", &r, "c", pk);
+	uses_index("a complaint's counts' unit", &r, "u", pk);
+	explain(E_DASH_V_OVERDUE, HZ_ARGS(HZ_ARG_I64(fx.now - 86400), v), &r);
+	uses_index("overdue registrations per cooperative", &r, "tenancies",
+	    (const char *const[]){ "tenancies_since", NULL });
+	uses_index("their cooperatives", &r, "c", pk);
+	explain(E_DASH_C_RENTERS, HZ_ARGS(HZ_ARG_I64((long long)org.c1)), &r);
+	uses_index("a cooperative's groups", &r, "g", (const char *const[]){
+	    "units_parent", NULL });
+	uses_index("a cooperative's renters", &r, "r", (const char *const[]){
+	    "building_renters_group", NULL });
+	explain(E_DASH_C_OVERDUE, HZ_ARGS(HZ_ARG_I64((long long)org.c1),
+	    HZ_ARG_I64(fx.now - 86400)), &r);
+	uses_index("a cooperative's overdue registrations", &r, "tenancies",
+	    (const char *const[]){ "tenancies_coop_since", NULL });
+	explain(E_DASH_C_CHECKLISTS, HZ_ARGS(HZ_ARG_STR("2026-12"),
+	    HZ_ARG_I64((long long)org.c1)), &r);
+	uses_index("a cooperative's groups' lists", &r, "g",
+	    (const char *const[]){ "units_parent", NULL });
+	uses_index("a cooperative's lists", &r, "c", (const char *const[]){
+	    "checklists_done", NULL });
+	explain(E_DASH_C_TALLIES, HZ_ARGS(lo, hi,
+	    HZ_ARG_I64((long long)org.c1)), &r);
+	uses_index("a cooperative's directives", &r, "d",
+	    (const char *const[]){ "directives_created", NULL });
+	uses_index("a cooperative's groups' receipts", &r, "g",
+	    (const char *const[]){ "units_parent", NULL });
+	uses_index("a cooperative's tallies", &r, "t", pk);
 	explain(E_ROLL, HZ_ARGS(HZ_ARG_STR("2026-11-30 16:00:00.000"),
 	    HZ_ARG_STR("2026-12-01 16:00:00.000")), &r);
 	uses_index("the rollup's day", &r, "c", (const char *const[]){
