@@ -238,11 +238,14 @@ input_done(FCGX_Request *r)
 	return FCGX_HasSeenEOF(r->in) == EOF && FCGX_GetError(r->in) == 0;
 }
 
-static void
-serve_one(FCGX_Request *r, hz_arena *a, const struct hz_config *cfg,
-          const struct hz_keys *keys, struct hz_db *db)
+/* Serves one request into `req` (the caller's: the log line is written
+ * from it once the answer has gone, log_request) and returns how long
+ * it took, in microseconds. */
+static long long
+serve_one(FCGX_Request *r, struct hz_req *req, hz_arena *a,
+          const struct hz_config *cfg, const struct hz_keys *keys,
+          struct hz_db *db)
 {
-	struct hz_req req;
 	struct timespec t0, t1;
 	const char *cl;
 	size_t len;
@@ -250,87 +253,95 @@ serve_one(FCGX_Request *r, hz_arena *a, const struct hz_config *cfg,
 	bool file_body;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	hz_req_init(&req, a, cfg, keys, db);
+	hz_req_init(req, a, cfg, keys, db);
 	hz_json_use_arena(a);
-	req.sink = r->out;
-	req.sink_write = put;
-	req.method = hz_method_parse(FCGX_GetParam("REQUEST_METHOD", r->envp));
-	req.path = param(r, a, "DOCUMENT_URI");
-	req.query = param(r, a, "QUERY_STRING");
-	if (req.query == NULL)
-		req.query = "";
-	req.content_type = param(r, a, "CONTENT_TYPE");
-	req.request_id = clean_request_id(param(r, a, "REQUEST_ID"));
-	req.remote_addr = param(r, a, "REMOTE_ADDR");
-	req.authorization = param(r, a, "HTTP_AUTHORIZATION");
-	req.idempotency_key = param(r, a, "HTTP_IDEMPOTENCY_KEY");
+	req->sink = r->out;
+	req->sink_write = put;
+	req->method = hz_method_parse(FCGX_GetParam("REQUEST_METHOD", r->envp));
+	req->path = param(r, a, "DOCUMENT_URI");
+	req->query = param(r, a, "QUERY_STRING");
+	if (req->query == NULL)
+		req->query = "";
+	req->content_type = param(r, a, "CONTENT_TYPE");
+	req->request_id = clean_request_id(param(r, a, "REQUEST_ID"));
+	req->remote_addr = param(r, a, "REMOTE_ADDR");
+	req->authorization = param(r, a, "HTTP_AUTHORIZATION");
+	req->idempotency_key = param(r, a, "HTTP_IDEMPOTENCY_KEY");
 	cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
-	file_body = body_to_file(&req, cl);
+	file_body = body_to_file(req, cl);
 
 	switch (hz_content_length(cl, (size_t)(file_body ? cfg->upload_max
 	    : cfg->max_body), &len)) {
 	case HZ_CL_BAD:
-		hz_reply_error(&req, 400, "bad_content_length",
+		hz_reply_error(req, 400, "bad_content_length",
 		    "请求长度无效");
 		goto out;
 	case HZ_CL_TOO_LARGE:
 		drain(r, len);
-		hz_reply_error(&req, 413, "body_too_large", "请求内容过大");
+		hz_reply_error(req, 413, "body_too_large", "请求内容过大");
 		goto out;
 	case HZ_CL_OK:
 		break;
 	}
 	if (file_body) {
-		if (!receive_file(r, &req, len))
+		if (!receive_file(r, req, len))
 			goto out;
 	} else if (len > 0) {
 		char *body = hz_arena_alloc(a, len + 1);
 		int got;
 
 		if (body == NULL) {
-			hz_reply_status(&req, HZ_ERR_NOMEM);
+			hz_reply_status(req, HZ_ERR_NOMEM);
 			goto out;
 		}
 		/* Exactly CONTENT_LENGTH bytes, or the request is refused. */
 		got = FCGX_GetStr(body, (int)len, r->in);
 		if (got < 0 || (size_t)got != len) {
-			hz_reply_error(&req, 400, "incomplete_body",
+			hz_reply_error(req, 400, "incomplete_body",
 			    "请求内容不完整");
 			goto out;
 		}
 		body[len] = '\0';
-		req.body = body;
-		req.body_len = len;
+		req->body = body;
+		req->body_len = len;
 	}
-	hz_handle(&req, hz_routes, hz_nroutes);
+	hz_handle(req, hz_routes, hz_nroutes);
 out:
-	if (req.out.oom) {
+	if (req->out.oom) {
 		static const char fallback[] = "Status: 500 Internal Server "
 		    "Error\r\nContent-Type: application/json; charset=utf-8\r\n\r\n"
 		    "{\"error\":{\"code\":\"internal\",\"message\":\"服务器内部错误\"}}";
 		FCGX_PutStr(fallback, sizeof(fallback) - 1, r->out);
-		req.status = 500;
+		req->status = 500;
 	} else
-		FCGX_PutStr(req.out.data, (int)req.out.len, r->out);
-	if (req.body_path != NULL)
-		unlink(req.body_path);
+		FCGX_PutStr(req->out.data, (int)req->out.len, r->out);
+	if (req->body_path != NULL)
+		unlink(req->body_path);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	us = (t1.tv_sec - t0.tv_sec) * 1000000LL +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000;
-	hz_metrics_count(&req, us);
-	/* The route pattern, never the raw path: ids and tokens stay out of
-	 * the log. */
-	/* Health probes (every few seconds, from every balancer) at debug;
-	 * a failing one is an error like any other. */
-	hz_log(req.status >= 500 ? HZ_LOG_ERROR : req.route != NULL &&
-	    strcmp(req.route->pattern, "/api/v1/health") == 0 ? HZ_LOG_DEBUG
+	hz_metrics_count(req, us);
+	return us;
+}
+
+/* The request's log line, written once its answer is in nginx's hands
+ * (after FCGX_Finish_r, before the arena is reset: the request id and
+ * the error code live there): the write(2) of the line is no longer
+ * part of the answer's time. The route pattern, never the raw path: ids
+ * and tokens stay out of the log. Health probes (every few seconds, from
+ * every balancer) at debug; a failing one is an error like any other. */
+static void
+log_request(const struct hz_req *req, long long us)
+{
+	hz_log(req->status >= 500 ? HZ_LOG_ERROR : req->route != NULL &&
+	    strcmp(req->route->pattern, "/api/v1/health") == 0 ? HZ_LOG_DEBUG
 	    : HZ_LOG_INFO, "request",
 	    "method=%s route=%s status=%d dur_us=%lld rid=%s why=%s%s%s",
-	    hz_method_name(req.method),
-	    req.route ? req.route->pattern : "-", req.status, us,
-	    req.request_id ? req.request_id : "-",
-	    req.error_code ? req.error_code : "-",
-	    req.idem ? " idem=" : "", req.idem ? req.idem : "");
+	    hz_method_name(req->method),
+	    req->route ? req->route->pattern : "-", req->status, us,
+	    req->request_id ? req->request_id : "-",
+	    req->error_code ? req->error_code : "-",
+	    req->idem ? " idem=" : "", req->idem ? req->idem : "");
 }
 
 /* A request whose arena grew past this is followed by a malloc_trim. A
@@ -344,6 +355,8 @@ hz_worker(const char *config_path, int listen_fd)
 	struct hz_keys *keys;
 	struct hz_db *db;
 	FCGX_Request r;
+	struct hz_req req;
+	long long us;
 	hz_arena *a;
 	enum hz_log_level lvl;
 	struct sigaction sa;
@@ -506,7 +519,7 @@ hz_worker(const char *config_path, int listen_fd)
 			hz_warn("accept failed", "error=\"%s\"", strerror(-rc));
 			continue;
 		}
-		serve_one(&r, a, cfg, keys, db);
+		us = serve_one(&r, &req, a, cfg, keys, db);
 		/* libfcgi closes a connection by shutdown(), then a poll and a
 		 * read until nginx has closed its end (a lingering close, up to
 		 * 2 s): three system calls and a sleep per request. It guards
@@ -518,6 +531,7 @@ hz_worker(const char *config_path, int listen_fd)
 		if (input_done(&r))
 			FCGX_Detach(&r);
 		FCGX_Finish_r(&r);
+		log_request(&req, us);
 		big = hz_arena_footprint(a) > BIG_REQUEST;
 		hz_arena_reset(a);
 		/* What a big request freed goes back to the system, the free

@@ -74,8 +74,11 @@ describe('the first answer is kept', () => {
       const again = await post(r, body, key);
       expectReplay(again, first);
       assert.equal(again.json.id, first.json.id);
-      const line = readLog().split('\n').find((l) => l.includes(`rid=${again.headers.get('x-request-id')}`));
-      assert.match(line || '', /route=\/api\/v1\/tenancies status=201 .* idem=replay$/, 'the log line says it');
+      // Written once the answer has gone: waited for.
+      const rid = again.headers.get('x-request-id');
+      const line = await waitFor('the replay\'s log line', 5000,
+        () => readLog().split('\n').find((l) => l.includes(`rid=${rid}`)));
+      assert.match(line, /route=\/api\/v1\/tenancies status=201 .* idem=replay$/, 'the log line says it');
     }
     assert.equal(tenancyRows(r.user.id).length, 1, 'one registration');
     // Only a keyed hash of the key is stored (core/idempotency.c).
