@@ -8,7 +8,15 @@
  * (issue 14). scripts/bench starts it like the ceiling, in a session of
  * its own, and stops the whole group.
  *
- * usage: huzu-floor SOCKET WORKERS CONFIG
+ * With a fourth argument `write` it is the write floor instead, what a
+ * check-in must do at the least: the same verify and caller select, then
+ * one durable autocommitted insert into the bench's own narrow table
+ * bench_writes (a primary key and nothing else to maintain), answered 201
+ * with the new id. POST /api/v1/checkins's distance from it is the
+ * framework's cost on a write; its distance from the ceiling is what the
+ * machine's round trips and log flushes cost.
+ *
+ * usage: huzu-floor SOCKET WORKERS CONFIG [write]
  * CONFIG is huzu's own config file: db_socket, db_name, db_user,
  * secrets_file (db_password, jwt_current, jwt_key_<kid>), jwt_issuer and
  * jwt_audience are read from it. */
@@ -33,12 +41,15 @@ static unsigned char key[128];
 static int key_len;
 
 static MYSQL *db;
-static MYSQL_STMT *stmt;
+static MYSQL_STMT *stmt, *insert;
+static bool write_mode;
 
 static const char sql[] =
     "SELECT u.kind, u.display_name, u.username, u.disabled,"
     " s.id IS NOT NULL FROM users u LEFT JOIN sessions s ON s.id = ?"
     " AND s.user_id = u.id AND s.revoked_at IS NULL WHERE u.id = ?";
+static const char insert_sql[] =
+    "INSERT INTO bench_writes (user_id, at) VALUES (?, NOW(3))";
 
 /* "key = value" lines; copies KEY's value into OUT. */
 static bool
@@ -109,9 +120,11 @@ db_close(void)
 {
 	if (stmt)
 		mysql_stmt_close(stmt);
+	if (insert)
+		mysql_stmt_close(insert);
 	if (db)
 		mysql_close(db);
-	stmt = NULL;
+	stmt = insert = NULL;
 	db = NULL;
 }
 
@@ -127,7 +140,10 @@ db_open(void)
 	if (mysql_real_connect(db, NULL, db_user, db_password, db_name, 0,
 	    db_socket, 0) == NULL ||
 	    (stmt = mysql_stmt_init(db)) == NULL ||
-	    mysql_stmt_prepare(stmt, sql, sizeof(sql) - 1) != 0) {
+	    mysql_stmt_prepare(stmt, sql, sizeof(sql) - 1) != 0 ||
+	    (write_mode && ((insert = mysql_stmt_init(db)) == NULL ||
+	    mysql_stmt_prepare(insert, insert_sql, sizeof(insert_sql) - 1)
+	    != 0))) {
 		fprintf(stderr, "huzu-floor: %s\n", mysql_error(db));
 		db_close();
 		return false;
@@ -245,6 +261,21 @@ lookup(const struct claims *c, struct user *u)
 	return !u->disabled && u->live > 0 && !strcmp(u->kind, c->kind);
 }
 
+/* The write floor's insert: its id, or 0 on a database error. */
+static unsigned long long
+record(const struct claims *c)
+{
+	MYSQL_BIND in[1];
+	long long sub = c->sub;
+
+	memset(in, 0, sizeof(in));
+	in[0].buffer_type = MYSQL_TYPE_LONGLONG;
+	in[0].buffer = &sub;
+	if (mysql_stmt_bind_param(insert, in) || mysql_stmt_execute(insert))
+		return 0;
+	return (unsigned long long)mysql_stmt_insert_id(insert);
+}
+
 /* A JSON string: quotes, backslashes and control characters escaped. */
 static void
 put_json_str(FCGX_Stream *o, const char *s)
@@ -293,6 +324,18 @@ serve(FCGX_Request *r)
 		reply_error(r->out, "401 Unauthorized", "token_invalid");
 		return;
 	}
+	if (write_mode) {
+		unsigned long long id = record(&c);
+
+		if (id == 0)
+			reply_error(r->out, "503 Service Unavailable",
+			    "unavailable");
+		else
+			FCGX_FPrintF(r->out, "Status: 201 Created\r\n"
+			    "Content-Type: application/json\r\n\r\n"
+			    "{\"id\":%llu}", id);
+		return;
+	}
 	FCGX_FPrintF(r->out, "Status: 200 OK\r\n"
 	    "Content-Type: application/json\r\n\r\n"
 	    "{\"user\":{\"id\":%lld,\"kind\":\"%s\",\"display_name\":", c.sub,
@@ -312,10 +355,12 @@ main(int argc, char **argv)
 	FCGX_Request r;
 	int fd, n;
 
-	if (argc != 4 || (n = (int)strtol(argv[2], NULL, 10)) < 1 || n > 64) {
-		fputs("usage: huzu-floor SOCKET WORKERS CONFIG\n", stderr);
+	if (argc < 4 || argc > 5 || (argc == 5 && strcmp(argv[4], "write")) ||
+	    (n = (int)strtol(argv[2], NULL, 10)) < 1 || n > 64) {
+		fputs("usage: huzu-floor SOCKET WORKERS CONFIG [write]\n", stderr);
 		return 2;
 	}
+	write_mode = argc == 5;
 	if (!load_config(argv[3])) {
 		fprintf(stderr, "huzu-floor: cannot read %s or its secrets\n",
 		    argv[3]);
