@@ -11,7 +11,7 @@ enum {
 	STMT_INSERT, STMT_FIND, STMT_USE, STMT_REVOKE_FAMILY, STMT_USER_KIND,
 	STMT_SESSION_NEW, STMT_SESSION_END, STMT_UNSEAL_OLDER, STMT_PURGE_SEALED,
 	STMT_REVOKE_USER, STMT_END_USER, STMT_EXPIRE_SESSIONS,
-	STMT_DELETE_SESSIONS,
+	STMT_ORPHAN_SESSIONS, STMT_DELETE_SESSIONS,
 	STMT__MAX
 };
 
@@ -53,6 +53,18 @@ static const char *const sql[STMT__MAX] = {
 	    " SET s.revoked_at = r.expires_at"
 	    " WHERE r.expires_at < NOW(3) AND r.state = 'active'"
 	    " AND s.revoked_at IS NULL",
+	/* A live session with no live refresh token left at all (its
+	 * tokens deleted by retention before this job existed, or while the
+	 * scheduler was down longer than HZ_REFRESH_KEEP_DAYS): nothing can
+	 * revive it either; ended now. A day's margin keeps a session being
+	 * started (its token comes in the same transaction) out of it. In
+	 * batches, over the live sessions only (sessions_revoked). */
+	[STMT_ORPHAN_SESSIONS] =
+	    "UPDATE sessions SET revoked_at = NOW(3)"
+	    " WHERE revoked_at IS NULL AND created_at < NOW(3) - INTERVAL 1 DAY"
+	    " AND NOT EXISTS (SELECT 1 FROM refresh_tokens r"
+	    "  WHERE r.family = sessions.family AND r.state = 'active')"
+	    " LIMIT 5000",
 	/* Ended long enough ago (sessions_revoked): its access tokens are
 	 * long refused, and a deleted session reads as ended (core/policy.c,
 	 * core/login.c count only a row with revoked_at NULL). */
@@ -413,7 +425,14 @@ hz_sessions_purge(const struct hz_ctx *x, unsigned long long *n)
 	    HZ_NO_ARGS, &r)))
 		return rc;
 	n[0] = r.affected;
-	/* Each batch commits on its own; a run does at most 20. */
+	/* Each batch commits on its own; a run does at most 20 of each. */
+	do {
+		if ((rc = hz_db_run(x->db, x->arena, &stmts,
+		    STMT_ORPHAN_SESSIONS, HZ_NO_ARGS, &r)))
+			return rc;
+		n[0] += r.affected;
+	} while (r.affected == 5000 && ++batches < 20);
+	batches = 0;
 	do {
 		if ((rc = hz_db_run(x->db, x->arena, &stmts,
 		    STMT_DELETE_SESSIONS, HZ_ARGS(HZ_ARG_I64(

@@ -11,7 +11,7 @@
 
 enum {
 	S_DISABLE, S_ENABLE, S_EXPIRE, S_AGE, S_SEALED, S_END, S_SESSION,
-	S_TOKEN, S_SESSIONS, S__MAX
+	S_TOKEN, S_SESSIONS, S_SESSION_NOW, S__MAX
 };
 static const char *const sql[S__MAX] = {
 	[S_DISABLE] = "UPDATE users SET disabled = 1 WHERE id = ?",
@@ -26,9 +26,12 @@ static const char *const sql[S__MAX] = {
 	/* Sessions ended by other means than a logout with their token. */
 	[S_END] = "UPDATE sessions SET revoked_at = NOW(3)"
 	    " WHERE user_id = ? AND revoked_at IS NULL",
-	/* user, family, ended days ago (negative: not ended). */
-	[S_SESSION] = "INSERT INTO sessions (user_id, family, revoked_at)"
-	    " VALUES (?, ?, IF(? < 0, NULL, NOW(3) - INTERVAL ? DAY))",
+	/* user, family, ended days ago (negative: not ended); started 2
+	 * days ago. */
+	[S_SESSION] = "INSERT INTO sessions (user_id, family, revoked_at,"
+	    " created_at) VALUES (?, ?, IF(? < 0, NULL, NOW(3) - INTERVAL ? DAY),"
+	    " NOW(3) - INTERVAL 2 DAY)",
+	[S_SESSION_NOW] = "INSERT INTO sessions (user_id, family) VALUES (?, ?)",
 	/* user, family, state, expires in hours. */
 	[S_TOKEN] = "INSERT INTO refresh_tokens (user_id, family, token_hash,"
 	    " state, expires_at) VALUES (?, ?, UNHEX(SHA2(UUID(), 256)), ?,"
@@ -388,16 +391,31 @@ purge_ends_expired_sessions_and_deletes_old_ones(void **state)
 		    HZ_ARG_STR(rows[i].state), HZ_ARG_I64(rows[i].expires_in)),
 		    NULL), HZ_OK);
 	}
+	/* Live, without any token left (deleted by retention): ended now. */
+	randombytes_buf(fam, sizeof(fam));
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_SESSION,
+	    HZ_ARGS(HZ_ARG_I64((long long)r.id), HZ_ARG_STRN((const char *)fam,
+	    16), HZ_ARG_I64(-1), HZ_ARG_I64(-1)), NULL), HZ_OK);
 	assert_string_equal(sessions_of(r.id),
-	    "live,live,ended 744,ended 696,live,live");
+	    "live,live,ended 744,ended 696,live,live,live");
 
 	assert_int_equal(hz_sessions_purge(&fx, n), HZ_OK);
-	assert_true(n[0] >= 2);
+	assert_true(n[0] >= 3);
 	assert_true(n[1] >= 2);
-	assert_string_equal(sessions_of(r.id), "live,ended 2,ended 696,live");
+	assert_string_equal(sessions_of(r.id),
+	    "live,ended 2,ended 696,live,ended 0");
 	/* Again: nothing of this user's changes. */
 	assert_int_equal(hz_sessions_purge(&fx, n), HZ_OK);
-	assert_string_equal(sessions_of(r.id), "live,ended 2,ended 696,live");
+	assert_string_equal(sessions_of(r.id),
+	    "live,ended 2,ended 696,live,ended 0");
+	/* A session just started (its token not in yet) is left alone. */
+	randombytes_buf(fam, sizeof(fam));
+	assert_int_equal(hz_db_run(fx.db, fx.arena, &stmts, S_SESSION_NOW,
+	    HZ_ARGS(HZ_ARG_I64((long long)r.id), HZ_ARG_STRN((const char *)fam,
+	    16)), NULL), HZ_OK);
+	assert_int_equal(hz_sessions_purge(&fx, n), HZ_OK);
+	assert_string_equal(sessions_of(r.id),
+	    "live,ended 2,ended 696,live,ended 0,live");
 }
 
 UNIT_TESTS(fx_setup, fx_teardown,
