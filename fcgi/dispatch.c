@@ -265,6 +265,15 @@ run_caller_in_read(struct hz_req *req)
 		return;
 	}
 	run_handler(req);
+	/* Whatever succeeded had its caller admitted (hz_caller_take or
+	 * hz_caller_settle fill req->caller): a handler that answered 2xx
+	 * without is a bug that skipped the caller's checks, said loudly. */
+	if (req->caller.id != 0)
+		req->ctx.caller = &req->caller;
+	else if (req->status > 0 && req->status < 400)
+		hz_error("caller never admitted", "route=%s status=%d rid=%s",
+		    req->route->pattern, req->status,
+		    req->request_id ? req->request_id : "-");
 }
 
 void

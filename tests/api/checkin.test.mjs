@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 
 import {
   request, burst, expectError, expectInvalid, bin, configPath, execdWorkers, masterPid, api, describeRes,
-  expectStatus, staff,
+  expectStatus, staff, readLog,
 } from './lib.mjs';
 import { nextAutoIncrement, sql } from './identity-lib.mjs';
 import {
@@ -100,6 +100,8 @@ describe('residents', () => {
       expectError(await api('POST', CHECKINS, temp, { json }), 403, 'password_change_required');
     }
     assert.deepEqual([...rowsOf(ended.user.id), ...rowsOf(off.user.id), ...rowsOf(temp.user.id)], []);
+    // Every check-in answered so far had its caller admitted.
+    assert.doesNotMatch(readLog(), /caller never admitted/);
   });
 
   test('no registration, a pending one, or one elsewhere: 403 register_first', async () => {
