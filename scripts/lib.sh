@@ -516,9 +516,17 @@ hz_nginx_start() {
 	nginx -t -q -p "$d" -c "$d/nginx.conf" || hz_die "nginx config invalid"
 	setsid nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;' \
 		</dev/null >>"$d/nginx.out" 2>&1 &
-	echo $! >"$d/nginx.master.pid"
-	HZ_PIDS+=($!)
-	hz_wait_for 10 "nginx" curl -sf -o /dev/null "http://127.0.0.1:$port/"
+	local pid=$! i
+	echo "$pid" >"$d/nginx.master.pid"
+	HZ_PIDS+=("$pid")
+	for ((i = 0; i < 100; i++)); do
+		curl -sf -o /dev/null "http://127.0.0.1:$port/" && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	# Why, before the folder is cleaned up: a port taken meanwhile, say.
+	tail -n 5 "$d/nginx.out" >&2
+	hz_die "nginx did not come up on 127.0.0.1:$port"
 }
 
 # Stops everything this script started, newest first, and waits for it.
