@@ -45,9 +45,9 @@ static const char *const sql[STMT__MAX] = {
 	    " WHERE user_id = ? AND key_hash = ? AND owner = ?"
 	    " AND ((state = 'running' AND commits = 0) OR created_at < NOW(3)"
 	    " - INTERVAL " XSTR(HZ_IDEM_KEEP_HOURS) " HOUR)",
-	/* Inside each of the request's transactions (hz_db_on_commit): the
-	 * write commits only while the claim is still ours, and a retry
-	 * finds it marked if it did. On one server the update waits for
+	/* Inside each of the request's transactions that wrote
+	 * (hz_db_on_commit): the write commits only while the claim is still
+	 * ours, and a retry finds it marked if it did. On one server the update waits for
 	 * the row lock of a take-over or a forget, and they for it; on
 	 * Galera the later of two commits fails certification. */
 	[STMT_MARK] =
@@ -77,6 +77,10 @@ static const char *const sql[STMT__MAX] = {
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("idempotency", sql);
+
+/* hz_idempotency_test_before_take_over (tests only). */
+static void (*test_hook)(void *);
+static void *test_hook_arg;
 
 static const struct hz_refusal
     key_invalid = { HZ_ERR_INVALID, "validation_failed", "Idempotency-Key",
@@ -237,7 +241,10 @@ hz_idempotency_claim(const struct hz_ctx *x, const char *key,
 		if (HZ_CELL(&r, 0, I_COMMITS)->i > 0)
 			return hz_refuse(x, &already_applied);
 		/* Running for a minute, nothing committed: its worker died.
-		 * Ours now. */
+		 * Ours now, unless it committed since our read (the
+		 * take-over's `commits = 0`). */
+		if (test_hook != NULL)
+			test_hook(test_hook_arg);
 		if ((rc = take_over(x, c, req, HZ_CELL(&r, 0, I_OWNER), &won)))
 			return rc;
 		if (won) {
@@ -326,6 +333,13 @@ void
 hz_idempotency_unbind(const struct hz_ctx *x)
 {
 	hz_db_on_commit(x->db, NULL, NULL);
+}
+
+void
+hz_idempotency_test_before_take_over(void (*fn)(void *), void *arg)
+{
+	test_hook = fn;
+	test_hook_arg = arg;
 }
 
 enum hz_status

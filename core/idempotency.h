@@ -91,9 +91,11 @@ enum hz_status hz_idempotency_finish(const struct hz_ctx *,
                                      const struct hz_idem_answer *);
 
 /* Ties the claim to the transactions of the request that runs next on
- * x->db (hz_db_on_commit), until unbind: each marks the claim's row before
- * its COMMIT, and one whose claim was taken over meanwhile is rolled back
- * (409 idempotency_in_progress). `c` must outlive the binding. */
+ * x->db (hz_db_on_commit), until unbind: each that wrote marks the claim's
+ * row before its COMMIT (one that changed nothing, a compare-and-set that
+ * lost, has nothing to mark), and one whose claim was taken over
+ * meanwhile is rolled back (409 idempotency_in_progress). `c` must
+ * outlive the binding. */
 void           hz_idempotency_bind(const struct hz_ctx *,
                                    struct hz_idem_claim *);
 void           hz_idempotency_unbind(const struct hz_ctx *);
@@ -106,6 +108,12 @@ void           hz_idempotency_unbind(const struct hz_ctx *);
 enum hz_status hz_idempotency_forget(const struct hz_ctx *,
                                      const struct hz_idem_claim *,
                                      bool *applied);
+
+/* Tests only: fn(arg) runs inside the next claims, between reading a
+ * stale claim that committed nothing and taking it over, where another
+ * request may mark it (the take-over's `commits = 0`); NULL: none. */
+void           hz_idempotency_test_before_take_over(void (*fn)(void *),
+                                                    void *arg);
 
 /* Deletes keys older than HZ_IDEM_KEEP_HOURS; *n: how many. */
 enum hz_status hz_idempotency_purge(const struct hz_ctx *,

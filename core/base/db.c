@@ -36,6 +36,7 @@ struct hz_db {
 	MYSQL                  *conn;
 	bool                    in_tx;
 	bool                    tx_lost;     /* connection died inside it */
+	bool                    tx_wrote;    /* a statement of it changed rows */
 	unsigned                last_errno;
 	char                    last_error[256];   /* its words (hz_db_error) */
 	bool                    was_connected;   /* for the reconnect count */
@@ -1100,6 +1101,11 @@ hz_db_run(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
 			return HZ_ERR_DB_RETRY;
 		res->affected = mysql_stmt_affected_rows(st);
 		res->insert_id = mysql_stmt_insert_id(st);
+		/* A write (no result set) that changed a row: the commit hook
+		 * has something to mark (run_tx). */
+		if (db->in_tx && mysql_stmt_field_count(st) == 0 &&
+		    res->affected != 0 && res->affected != (my_ulonglong)-1)
+			db->tx_wrote = true;
 		return HZ_OK;
 failed:
 		/* A plain read whose causal wait (db_sync_wait) timed out:
@@ -1239,12 +1245,16 @@ run_tx(struct hz_db *db, enum hz_status (*fn)(struct hz_db *, void *),
 		if ((rc = begin(db, a, read_committed)) != HZ_OK)
 			break;
 		db->in_tx = true;
+		db->tx_wrote = false;
 		rc = fn(db, ctx);
 		/* fn may have swallowed a lost connection: never report a
 		 * transaction that was not committed as done. */
 		if (rc == HZ_OK && (db->conn == NULL || db->tx_lost))
 			rc = HZ_ERR_DB_UNAVAILABLE;
-		if (rc == HZ_OK && db->commit_hook != NULL)
+		/* A transaction that changed nothing (a compare-and-set
+		 * that lost, a refusal decided under its locks) commits
+		 * nothing to mark. */
+		if (rc == HZ_OK && db->commit_hook != NULL && db->tx_wrote)
 			rc = db->commit_hook(db, a, db->commit_hook_arg);
 		if (rc == HZ_OK && (db->conn == NULL || db->tx_lost))
 			rc = HZ_ERR_DB_UNAVAILABLE;

@@ -181,10 +181,13 @@ enum hz_status hz_db_tx(struct hz_db *,
 bool           hz_db_commit_unknown(const struct hz_db *);
 
 /* A statement to run inside every top-level transaction of this
- * connection, after its callback succeeded and just before its COMMIT, so
- * that it commits with the rest or not at all (core/idempotency.c marks
- * the Idempotency-Key's row so). Its failure rolls the transaction back
- * like the callback's (a deadlock reruns both). fn NULL: none. */
+ * connection that wrote (a statement without a result set changed a
+ * row), after its callback succeeded and just before its COMMIT, so that
+ * it commits with the rest or not at all (core/idempotency.c marks the
+ * Idempotency-Key's row so). A transaction that changed nothing (a
+ * compare-and-set that matched no row) commits nothing and is not
+ * marked. Its failure rolls the transaction back like the callback's (a
+ * deadlock reruns both). fn NULL: none. */
 typedef enum hz_status (*hz_db_commit_hook)(struct hz_db *, hz_arena *,
                                             void *arg);
 void           hz_db_on_commit(struct hz_db *, hz_db_commit_hook fn,

@@ -14,12 +14,12 @@ import assert from 'node:assert/strict';
 
 import {
   api, burst, describeRes, execdWorkers, expectError, expectInvalid, expectStatus, masterPid, readLog, request,
-  waitFor,
+  staff, waitFor,
 } from './lib.mjs';
 import { readSecrets, sql, sqlStr } from './identity-lib.mjs';
 import {
   TENANCIES, blake2b, currentToken, expectTokenRefusedByRegistration, oneCharVariants, regBody, resident,
-  tenancyRows,
+  residentIn, tenancyRows, uid,
 } from './tenancy-lib.mjs';
 
 const KEY = 'Idempotency-Key';
@@ -306,6 +306,46 @@ describe('a write committed, its answer lost', () => {
     }
     assert.deepEqual(commits(), [1]);
     assert.equal(tenancyRows(r.user.id).length, 1, 'one registration');
+  });
+});
+
+describe('routes whose rerun is harmless (HZ_IDEM_RERUN_SAFE)', () => {
+  // A complaint filing remembers its key, and an approval of one that
+  // is approved is state_conflict: neither marks its claim, so a retry
+  // after a lost answer runs again and finds what the first did, rather
+  // than being told 409 idempotency_key_applied.
+  const commitsOf = (userId, key) => {
+    const index = Buffer.from(readSecrets().index_key, 'hex');
+    const hash = blake2b(Buffer.concat([Buffer.from('idempotency_key\0'), Buffer.from(key)]), index, 32);
+    return sql(`SELECT state, commits FROM idempotency_keys WHERE user_id = ${Number(userId)}
+      AND key_hash = UNHEX('${hash.toString('hex')}')`).map(([state, n]) => ({ state, commits: Number(n) }));
+  };
+
+  test('a complaint filing and an approve-batch leave their claims unmarked; a registration marks its', async () => {
+    const r = await resident();
+    const key = freshKey();
+    const filed = await api('POST', '/api/v1/complaints', r, {
+      json: { category: 'repair', text: '楼道灯坏了很久了', building: await uid('B037') }, headers: { [KEY]: key },
+    });
+    expectOriginal(filed, 201);
+    assert.deepEqual(commitsOf(r.user.id, key), [{ state: 'done', commits: 0 }], 'the filing did not mark its claim');
+
+    const admin = await staff('admin');
+    const t = await residentIn('B037');
+    const bkey = freshKey();
+    const approved = await api('POST', `${TENANCIES}/approve-batch`, admin, {
+      json: { ids: [t.tenancy.id] }, headers: { [KEY]: bkey },
+    });
+    assert.deepEqual(expectStatus(approved, 200).items, [{ id: t.tenancy.id, status: 'active' }]);
+    const adminId = (await api('GET', '/api/v1/me', admin)).json.user.id;
+    assert.deepEqual(commitsOf(adminId, bkey), [{ state: 'done', commits: 0 }], 'the batch did not mark its claim');
+
+    const r2 = await resident();
+    const rkey = freshKey();
+    const reg = await post(r2, regBody(await currentToken('B037')), rkey);
+    expectOriginal(reg, 201);
+    assert.deepEqual(commitsOf(r2.user.id, rkey), [{ state: 'done', commits: 1 }],
+      'a registration marks its claim');
   });
 });
 

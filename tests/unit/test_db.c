@@ -22,7 +22,7 @@ enum {
 	S_ECHO, S_LONG, S_ID, S_KILL, S_DROP, S_CREATE, S_INSERT, S_COUNT,
 	S_SHORT_WAIT, S_BEGIN, S_COMMIT, S_SEED, S_BUMP, S_VALUE, S_SLEEP,
 	S_SEED_MANY, S_BUMP_FROM, S_BUMP_ONE, S_BOTH_DOWN, S_VALUE_OF,
-	S__MAX
+	S_MISS, S__MAX
 };
 
 static const char *const sql[S__MAX] = {
@@ -49,6 +49,8 @@ static const char *const sql[S__MAX] = {
 	[S_BOTH_DOWN]  = "UPDATE unit_t SET n = n + 10 WHERE id IN (1, 2)"
 	                 " ORDER BY id DESC",
 	[S_VALUE_OF]   = "SELECT n FROM unit_t WHERE id = ?",
+	/* A compare-and-set that lost: no row is n = -1. */
+	[S_MISS]       = "UPDATE unit_t SET n = n + 1 WHERE id = ? AND n = -1",
 };
 
 static const struct hz_stmt_table stmts = HZ_STMT_TABLE("unit", sql);
@@ -893,9 +895,25 @@ bump_nested(struct hz_db *db, void *p)
 	return hz_db_tx(db, bump_counted, p);
 }
 
+/* Reads under a lock, then a compare-and-set that changes no row. */
+static enum hz_status
+read_and_miss(struct hz_db *db, void *p)
+{
+	struct hz_db_arg one = HZ_ARG_I64(1);
+	struct hz_db_result r;
+	enum hz_status rc;
+
+	(void)p;
+	if ((rc = hz_db_run(db, arena, &stmts, S_VALUE_OF, &one, 1, &r)) ||
+	    (rc = hz_db_run(db, arena, &stmts, S_MISS, &one, 1, &r)))
+		return rc;
+	return r.affected == 0 ? HZ_OK : HZ_ERR_INTERNAL;
+}
+
 /* The commit hook (hz_db_on_commit) runs in the transaction, once per
  * top-level transaction and attempt, just before its COMMIT: its write
- * commits with the transaction's or not at all. */
+ * commits with the transaction's or not at all. A transaction that changed
+ * no row has nothing to mark: no hook. */
 static void
 the_commit_hook_commits_with_the_transaction(void **state)
 {
@@ -932,6 +950,10 @@ the_commit_hook_commits_with_the_transaction(void **state)
 	assert_int_equal(hz_db_tx(db, bump_counted, &c), HZ_OK);
 	assert_int_equal(h.calls, 4);
 	assert_int_equal(run_i64(db, S_VALUE_OF, &one, 1), 3);
+	assert_int_equal(run_i64(db, S_VALUE_OF, &two, 1), 2);
+	/* Nothing changed: committed without the hook. */
+	assert_int_equal(hz_db_tx(db, read_and_miss, NULL), HZ_OK);
+	assert_int_equal(h.calls, 4);
 	assert_int_equal(run_i64(db, S_VALUE_OF, &two, 1), 2);
 	/* Off: the transaction commits alone. */
 	hz_db_on_commit(db, NULL, NULL);
