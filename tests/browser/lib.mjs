@@ -17,12 +17,21 @@ export const ARTEFACTS = path.resolve(process.env.HUZU_ARTEFACT_DIR || 'artefact
 export const DEMO_PASSWORD = 'huzu-demo-2026';
 
 let browser;
+// Node 20 runs a file's top-level before() hooks at the same time, not one
+// after the other (seen: a file's own hook reached openPage() while
+// Chromium was still starting, on a loaded machine): openPage() waits for
+// the launch through this promise, whatever the order of the hooks.
+let launched;
+const browserReady = new Promise((resolve, reject) => { launched = { resolve, reject }; });
+browserReady.catch(() => {});
 
 // Registers the file's before/after hooks: Chromium launched once, closed
 // at the end. Without the background-networking flags Chromium keeps
 // knocking on this machine's closed network.
 export function useBrowser({ needSmsLog = false } = {}) {
-  before(async () => {
+  before(() => start().then((b) => { browser = b; launched.resolve(b); },
+    (e) => { launched.reject(e); throw e; }));
+  async function start() {
     assert.ok(BASE, 'HUZU_TEST_BASE is required, e.g. HUZU_TEST_BASE=http://127.0.0.1:18080');
     if (needSmsLog)
       assert.ok(SMS_LOG, 'HUZU_SMS_LOG is required (the file the log SMS sender appends codes to)');
@@ -37,11 +46,11 @@ export function useBrowser({ needSmsLog = false } = {}) {
     });
     // Once more after a failed start (seen once, with the cluster group
     // loading the machine), saying why the first one failed.
-    browser = await launch().catch((e) => {
+    return launch().catch((e) => {
       console.log(`# chromium did not start (${e.message.split('\n')[0]}); once more`);
       return launch();
     });
-  });
+  }
   after(async () => {
     await browser?.close();
   });
@@ -51,7 +60,7 @@ export function useBrowser({ needSmsLog = false } = {}) {
 // or desktop-sized for printing. Console errors, page errors, client error
 // reports and API calls are collected.
 export async function openPage({ desktop = false, viewport } = {}) {
-  const context = await browser.newContext(desktop
+  const context = await (await browserReady).newContext(desktop
     ? { viewport: viewport || { width: 900, height: 1300 }, deviceScaleFactor: 1, locale: 'zh-CN' }
     : { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' });
   const page = await context.newPage();
