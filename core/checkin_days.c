@@ -162,18 +162,12 @@ hz_checkin_days_roll(const struct hz_ctx *x, long long until,
 enum hz_status
 hz_checkin_days_job(const struct hz_ctx *x, unsigned long long *n)
 {
-	struct hz_db_result r;
 	enum hz_status rc;
 
 	if ((rc = hz_checkin_days_roll(x, 0, &n[0])))
 		return rc;
-	do {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_DROP,
-		    HZ_NO_ARGS, &r)))
-			return rc;
-		n[1] += r.affected;
-	} while (r.affected == 5000);
-	return HZ_OK;
+	return hz_db_run_batches(x->db, x->arena, &stmts, STMT_DROP, HZ_NO_ARGS,
+	    HZ_DB_PURGE_BATCH, 0, &n[1]);
 }
 
 static enum hz_status

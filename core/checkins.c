@@ -272,16 +272,9 @@ hz_checkins_purge(const struct hz_ctx *x, int days,
                   unsigned long long *deleted)
 {
 	struct hz_db_arg d = HZ_ARG_I64(days);
-	struct hz_db_result r;
-	enum hz_status rc;
 
 	*deleted = 0;
 	/* Small batches: no long lock on a table scans write into. */
-	do {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_PURGE, HZ_ARGS(d),
-		    &r)))
-			return rc;
-		*deleted += r.affected;
-	} while (r.affected == 5000);
-	return HZ_OK;
+	return hz_db_run_batches(x->db, x->arena, &stmts, STMT_PURGE, HZ_ARGS(d),
+	    HZ_DB_PURGE_BATCH, 0, deleted);
 }

@@ -345,16 +345,8 @@ hz_idempotency_test_before_take_over(void (*fn)(void *), void *arg)
 enum hz_status
 hz_idempotency_purge(const struct hz_ctx *x, unsigned long long *n)
 {
-	struct hz_db_result r;
-	enum hz_status rc;
-
 	*n = 0;
 	/* Small batches: no long lock on a table every retried write uses. */
-	do {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_PURGE,
-		    HZ_NO_ARGS, &r)))
-			return rc;
-		*n += r.affected;
-	} while (r.affected == 5000);
-	return HZ_OK;
+	return hz_db_run_batches(x->db, x->arena, &stmts, STMT_PURGE, HZ_NO_ARGS,
+	    HZ_DB_PURGE_BATCH, 0, n);
 }

@@ -487,17 +487,13 @@ hz_login_purge(const struct hz_ctx *x, unsigned long long *deleted)
 {
 	static const size_t which[] = { STMT_PURGE_FAILURES,
 	    STMT_PURGE_ADDRESSES, STMT_PURGE_CODES, STMT_PURGE_GUARDS };
-	struct hz_db_result r;
 	enum hz_status rc;
 
 	*deleted = 0;
 	for (size_t i = 0; i < sizeof(which) / sizeof(which[0]); i++)
-		do {
-			if ((rc = hz_db_run(x->db, x->arena, &stmts, which[i],
-			    HZ_NO_ARGS, &r)))
-				return rc;
-			*deleted += r.affected;
-		} while (r.affected == 5000);
+		if ((rc = hz_db_run_batches(x->db, x->arena, &stmts, which[i],
+		    HZ_NO_ARGS, HZ_DB_PURGE_BATCH, 0, deleted)))
+			return rc;
 	return HZ_OK;
 }
 

@@ -11,7 +11,7 @@
 	"UPDATE tenancies SET id_sealed = NULL, id_index = NULL," \
 	" phone_sealed = NULL, members_sealed = NULL, erased_at = NOW(3)"
 
-#define REFRESH_BATCH 5000
+#define REFRESH_BATCH HZ_DB_PURGE_BATCH
 
 enum {
 	STMT_ERASE_ENDED, STMT_ERASE_REJECTED, STMT_REFRESH_USED,
@@ -55,18 +55,8 @@ static enum hz_status
 batches(const struct hz_ctx *x, size_t stmt, const struct hz_db_arg *arg,
         unsigned long long batch, unsigned long long *n)
 {
-	struct hz_db_result r;
-	enum hz_status rc;
-
-	for (int i = 0; i < HZ_ERASE_BATCHES; i++) {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, stmt, arg,
-		    arg ? 1 : 0, &r)))
-			return rc;
-		*n += r.affected;
-		if (r.affected < batch)
-			break;
-	}
-	return HZ_OK;
+	return hz_db_run_batches(x->db, x->arena, &stmts, stmt, arg, arg ? 1 : 0,
+	    batch, HZ_ERASE_BATCHES, n);
 }
 
 enum hz_status

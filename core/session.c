@@ -400,24 +400,16 @@ hz_session_end_user(const struct hz_ctx *x, uint64_t user_id)
 enum hz_status
 hz_session_purge(const struct hz_ctx *x, unsigned long long *cleared)
 {
-	struct hz_db_result r;
-	enum hz_status rc;
-
 	*cleared = 0;
-	do {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts, STMT_PURGE_SEALED,
-		    HZ_ARGS(HZ_ARG_I64(x->cfg->refresh_grace)), &r)))
-			return rc;
-		*cleared += r.affected;
-	} while (r.affected == 5000);
-	return HZ_OK;
+	return hz_db_run_batches(x->db, x->arena, &stmts, STMT_PURGE_SEALED,
+	    HZ_ARGS(HZ_ARG_I64(x->cfg->refresh_grace)), HZ_DB_PURGE_BATCH, 0,
+	    cleared);
 }
 
 enum hz_status
 hz_sessions_purge(const struct hz_ctx *x, unsigned long long *n)
 {
 	struct hz_db_result r;
-	int batches = 0;
 	enum hz_status rc;
 
 	n[0] = n[1] = 0;
@@ -426,19 +418,10 @@ hz_sessions_purge(const struct hz_ctx *x, unsigned long long *n)
 		return rc;
 	n[0] = r.affected;
 	/* Each batch commits on its own; a run does at most 20 of each. */
-	do {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts,
-		    STMT_ORPHAN_SESSIONS, HZ_NO_ARGS, &r)))
-			return rc;
-		n[0] += r.affected;
-	} while (r.affected == 5000 && ++batches < 20);
-	batches = 0;
-	do {
-		if ((rc = hz_db_run(x->db, x->arena, &stmts,
-		    STMT_DELETE_SESSIONS, HZ_ARGS(HZ_ARG_I64(
-		    HZ_SESSION_KEEP_DAYS)), &r)))
-			return rc;
-		n[1] += r.affected;
-	} while (r.affected == 5000 && ++batches < 20);
-	return HZ_OK;
+	if ((rc = hz_db_run_batches(x->db, x->arena, &stmts,
+	    STMT_ORPHAN_SESSIONS, HZ_NO_ARGS, HZ_DB_PURGE_BATCH, 20, &n[0])))
+		return rc;
+	return hz_db_run_batches(x->db, x->arena, &stmts, STMT_DELETE_SESSIONS,
+	    HZ_ARGS(HZ_ARG_I64(HZ_SESSION_KEEP_DAYS)), HZ_DB_PURGE_BATCH, 20,
+	    &n[1]);
 }

@@ -1139,6 +1139,23 @@ failed:
 }
 
 enum hz_status
+hz_db_run_batches(struct hz_db *db, hz_arena *a, const struct hz_stmt_table *t,
+                  size_t idx, const struct hz_db_arg *args, size_t nargs,
+                  uint64_t batch, unsigned max_runs, unsigned long long *total)
+{
+	struct hz_db_result r;
+	enum hz_status rc;
+	unsigned runs = 0;
+
+	do {
+		if ((rc = hz_db_run(db, a, t, idx, args, nargs, &r)))
+			return rc;
+		*total += r.affected;
+	} while (r.affected >= batch && (max_runs == 0 || ++runs < max_runs));
+	return HZ_OK;
+}
+
+enum hz_status
 hz_db_run_sql(struct hz_db *db, const char *sql, size_t len)
 {
 	MYSQL_STMT *st;

@@ -132,6 +132,20 @@ enum hz_status hz_db_run(struct hz_db *, hz_arena *a,
                          const struct hz_db_arg *args, size_t nargs,
                          struct hz_db_result *res);
 
+/* A purge in small batches: runs statement `idx` of `t` (an UPDATE or
+ * DELETE ending in LIMIT `batch`) again while a run changes `batch` rows
+ * (or more: a multi-table DELETE takes no LIMIT), at most `max_runs` times
+ * (0: no limit), each run committed on its own (outside a transaction) so
+ * that no lock is held long on a busy table.
+ * Adds the rows changed to *total. HZ_DB_PURGE_BATCH is the LIMIT of the
+ * purge jobs' statements. */
+#define HZ_DB_PURGE_BATCH 5000
+enum hz_status hz_db_run_batches(struct hz_db *, hz_arena *a,
+                                 const struct hz_stmt_table *t, size_t idx,
+                                 const struct hz_db_arg *args, size_t nargs,
+                                 uint64_t batch, unsigned max_runs,
+                                 unsigned long long *total);
+
 /* db_sync_wait (Galera): a plain read (a SELECT without FOR UPDATE, LOCK
  * IN SHARE MODE or FOR SHARE) whose causal wait timed out runs again
  * without it, and its connection reads without it for 2 s (db.c). Is sql
