@@ -16,7 +16,6 @@ export const SMS_LOG = process.env.HUZU_SMS_LOG || '';
 export const ARTEFACTS = path.resolve(process.env.HUZU_ARTEFACT_DIR || 'artefacts');
 export const DEMO_PASSWORD = 'huzu-demo-2026';
 
-let browser;
 // Node 20 runs a file's top-level before() hooks at the same time, not one
 // after the other (seen: a file's own hook reached openPage() while
 // Chromium was still starting, on a loaded machine): openPage() waits for
@@ -29,8 +28,7 @@ browserReady.catch(() => {});
 // at the end. Without the background-networking flags Chromium keeps
 // knocking on this machine's closed network.
 export function useBrowser({ needSmsLog = false } = {}) {
-  before(() => start().then((b) => { browser = b; launched.resolve(b); },
-    (e) => { launched.reject(e); throw e; }));
+  before(() => start().then(launched.resolve, (e) => { launched.reject(e); throw e; }));
   async function start() {
     assert.ok(BASE, 'HUZU_TEST_BASE is required, e.g. HUZU_TEST_BASE=http://127.0.0.1:18080');
     if (needSmsLog)
@@ -51,9 +49,7 @@ export function useBrowser({ needSmsLog = false } = {}) {
       return launch();
     });
   }
-  after(async () => {
-    await browser?.close();
-  });
+  after(() => browserReady.then((b) => b.close(), () => {}));
 }
 
 // A fresh context per call (empty localStorage = logged out): phone-sized,
