@@ -107,15 +107,26 @@ export function createDatabases(names, user, secrets) {
 export const socketGroup = () => (process.getuid() === 0 ? 'www-data'
   : execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim());
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+// A TCP port nobody listens on, below the kernel's ephemeral range (as
+// scripts/lib.sh's hz_free_port): a port of that range can be taken by an
+// outgoing connection before nginx binds it.
+export async function freePort() {
+  let lo = 32768;
+  try {
+    lo = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim().split(/\s+/)[0]);
+  } catch { /* not Linux: the default */ }
+  if (!(lo > 12000)) lo = 32768;
+  for (let i = 0; i < 50; i++) {
+    const port = 10000 + Math.floor(Math.random() * (lo - 10000));
+    const ok = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.on('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-  });
+    if (ok) return port;
+  }
+  throw new Error('no free port found');
 }
 
 // A process group started detached (its own session), stopped with
