@@ -11,6 +11,7 @@
 #include "num.h"
 
 enum {
+	STMT_LOCK_WAIT,
 	STMT_CREATE,
 	STMT_APPLIED,
 	STMT_RECORD,
@@ -18,6 +19,8 @@ enum {
 };
 
 static const char *const sql[STMT__MAX] = {
+	/* migrate.h: a short wait for a table in use. */
+	[STMT_LOCK_WAIT] = "SET SESSION lock_wait_timeout = 10",
 	[STMT_CREATE] =
 	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    " version INT UNSIGNED NOT NULL PRIMARY KEY,"
@@ -199,7 +202,8 @@ hz_migrate(struct hz_db *db, const char *dir, FILE *out, int *applied)
 	*applied = 0;
 	if ((a = hz_arena_new(64 * 1024)) == NULL)
 		return HZ_ERR_NOMEM;
-	if ((rc = hz_db_run(db, a, &stmts, STMT_CREATE, HZ_NO_ARGS, NULL)) ||
+	if ((rc = hz_db_run(db, a, &stmts, STMT_LOCK_WAIT, HZ_NO_ARGS, NULL)) ||
+	    (rc = hz_db_run(db, a, &stmts, STMT_CREATE, HZ_NO_ARGS, NULL)) ||
 	    (rc = hz_db_run(db, a, &stmts, STMT_APPLIED, HZ_NO_ARGS, &done)) ||
 	    (rc = list_files(dir, a, &files, &nfiles)))
 		goto out;

@@ -16,7 +16,14 @@
 #include "db.h"
 
 /* Applies pending files from `dir`, reporting each on `out`. *applied gets
- * the count. */
+ * the count. The connection should have no read timeout: a statement that
+ * rebuilds a big table runs for minutes (sql/0024: ~30 s a million
+ * tenancies on the 2-core machine), and one cut off by the client goes on
+ * in the server, unrecorded (fcgi/main.c: cmd_migrate). A statement waits
+ * 10 s at most for a table's metadata lock (held by a worker's
+ * transaction), then fails with a lock wait timeout: while it waits,
+ * every new statement on that table queues behind it, so the migration
+ * is run again rather than the site stalled. */
 enum hz_status hz_migrate(struct hz_db *, const char *dir, FILE *out,
                           int *applied);
 

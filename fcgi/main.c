@@ -71,6 +71,10 @@ cmd_migrate(UNUSED int argc, UNUSED char **argv, UNUSED const char *path)
 		fprintf(stderr, "huzu: %s\n", err);
 		return 1;
 	}
+	/* No read timeout (0: Connector/C waits as long as it takes): a
+	 * migration may rebuild a big table for minutes, and the server
+	 * carries on with a statement whose client gave up (migrate.h). */
+	cfg.db_read_timeout = 0;
 	if ((db = hz_db_new(&cfg)) == NULL)
 		return 1;
 	if ((rc = hz_db_connect(db)) != HZ_OK) {

@@ -519,9 +519,13 @@ hz_db_connect(struct hz_db *db)
 	 * prepared statement; we reconnect ourselves, between requests. */
 	mysql_options(m, MYSQL_OPT_RECONNECT, &off);
 	/* A lock wait must end (ER_LOCK_WAIT_TIMEOUT, retried by hz_db_tx)
-	 * well before the read timeout would drop the connection. */
+	 * well before the read timeout would drop the connection: a row's
+	 * (innodb_lock_wait_timeout) and a table's metadata lock, held by a
+	 * schema change (lock_wait_timeout, a day by default: a migration
+	 * copying tenancies blocks their writes throughout). */
 	mysql_options(m, MYSQL_INIT_COMMAND,
 	    "SET time_zone = '+00:00', innodb_lock_wait_timeout = 2,"
+	    " lock_wait_timeout = 2,"
 	    " sql_mode = 'STRICT_ALL_TABLES,"
 	    "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
 	    "NO_ENGINE_SUBSTITUTION'");

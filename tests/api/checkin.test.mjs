@@ -13,7 +13,7 @@ import {
   request, burst, expectError, expectInvalid, bin, configPath, execdWorkers, masterPid, api, describeRes,
   expectStatus, staff, readLog,
 } from './lib.mjs';
-import { nextAutoIncrement, sql } from './identity-lib.mjs';
+import { nextAutoIncrement, rootSession, sql } from './identity-lib.mjs';
 import {
   CHECKINS, TENANCIES, currentToken, decide, expectQrRefused, oneCharVariants, registerOk, resident, residentIn,
   rotate, uid, units,
@@ -213,6 +213,35 @@ describe('staff patrol', () => {
     const { who, tenancy } = await residentIn('B023', { approve: true });
     expectCheckin(await checkin(await staff('admin'), await currentToken('B023')), 201, 'patrol', 'B023');
     assert.equal(expectStatus(await api('GET', `${TENANCIES}/${tenancy.id}`, who), 200).last_verified_at, null);
+  });
+
+  // A schema change copying the table (sql/0024 rebuilt tenancies that
+  // way, writes waiting throughout) holds a metadata lock that writes wait
+  // for. The connections' lock_wait_timeout (2 s, as innodb's) ends that
+  // wait in the server: 503 busy, the connection kept. Without it the
+  // wait was the server's default (a day), cut by the client's read
+  // timeout (db_read_timeout, 5 s): 503 db_unavailable, the connection
+  // dropped.
+  test('a table locked by a schema change: 503 busy after the lock wait, nothing inserted later', async () => {
+    const s = await staff('admin');
+    const tok = await currentToken('B011');
+    const building = unitsMap.get('B011').id;
+    const before = rowsOf(s.user.id).filter((r) => r.building === building).length;
+    const lock = rootSession();
+    await lock.hold('FLUSH TABLES checkins WITH READ LOCK');
+    let res;
+    const t0 = Date.now();
+    try {
+      res = await checkin(s, tok);
+    } finally {
+      await lock.end();
+    }
+    const waited = Date.now() - t0;
+    expectError(res, 503, 'busy');
+    assert.ok(waited >= 1500 && waited < 4500, `answered after ${waited} ms: the lock wait's 2 s, not the read timeout's 5`);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(rowsOf(s.user.id).filter((r) => r.building === building).length, before, 'no insert after the answer');
+    expectCheckin(await checkin(s, tok), 201, 'patrol', 'B011');
   });
 
   test('outside their scope: 403 not_your_building, nothing recorded', async () => {

@@ -5,7 +5,7 @@
 //
 // Environment (scripts/test): HUZU_TEST_DIR, HUZU_WECHAT_PORT.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -117,6 +117,33 @@ export function sql(query) {
     '--no-defaults', '-S', dbSocket, '-u', 'root', '-N', '-B', '--raw', dbName(), '-e', query,
   ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return out.split('\n').filter((l) => l.length).map((l) => l.split('\t').map((v) => (v === 'NULL' ? null : v)));
+}
+
+// A root session held open, for a lock that must outlast one statement:
+// `hold(statement)` runs it and resolves once it has returned; `end()`
+// closes the session (releasing what it holds) and waits for it.
+export function rootSession() {
+  const child = spawn('mariadb', ['--no-defaults', '-S', dbSocket, '-u', 'root', '-N', '-B', '--unbuffered', dbName()],
+    { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  let mark = 0;
+  child.stdout.on('data', (d) => { out += d; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return {
+    async hold(statement) {
+      const done = `held-${++mark}`;
+      child.stdin.write(`${statement};\nSELECT '${done}';\n`);
+      for (let i = 0; i < 100 && !out.includes(done); i++) await new Promise((r) => setTimeout(r, 50));
+      if (!out.includes(done)) {
+        child.kill();
+        assert.fail(`${statement}: no answer in 5 s`);
+      }
+    },
+    async end() {
+      child.stdin.end();
+      assert.equal(await exited, 0, 'the held session exits cleanly');
+    },
+  };
 }
 
 export const sqlStr = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

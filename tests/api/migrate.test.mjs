@@ -1,5 +1,6 @@
-// `huzu migrate` against the test database: idempotent, and refuses a
-// migration edited after it was applied.
+// `huzu migrate` against the test database: idempotent, refuses a
+// migration edited after it was applied, waits as long as a statement
+// takes but not long for a table in use.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { bin, configPath } from './lib.mjs';
+import { rootSession, sql } from './identity-lib.mjs';
 
 const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' };
 
@@ -72,3 +74,48 @@ test('an applied migration that was edited is refused', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+// A migration may rebuild a big table for minutes (sql/0024 copied a
+// million tenancies in ~30 s): the 5 s db_read_timeout of requests cut it
+// off ("Lost connection"), unrecorded, while the server carried on. Its
+// wait for a table in use by a transaction is short instead (10 s): every
+// statement on that table queues behind it meanwhile.
+test('a statement longer than db_read_timeout completes; a table held by a transaction fails it in 10 s',
+  { timeout: 60_000 }, async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'huzu-migrate-'));
+    let lock = null;
+    try {
+      const dir = path.join(tmp, 'sql');
+      fs.cpSync(sqlDir(), dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, '9998_slow.sql'),
+        'DO SLEEP(6);\nCREATE TABLE IF NOT EXISTS mig_probe (id INT PRIMARY KEY);\n');
+      const conf = path.join(tmp, 'huzu.conf');
+      fs.writeFileSync(conf, fs.readFileSync(configPath, 'utf8').replace(/^sql_dir = .*$/m, `sql_dir = ${dir}`));
+      let t0 = Date.now();
+      let r = migrate(conf);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.equal(r.stdout, 'applying 9998_slow.sql\n1 migration(s) applied\n');
+      assert.ok(Date.now() - t0 >= 6000);
+
+      lock = rootSession();
+      await lock.hold('BEGIN');
+      await lock.hold('SELECT COUNT(*) FROM mig_probe');
+      fs.writeFileSync(path.join(dir, '9999_alter.sql'), 'ALTER TABLE mig_probe ADD COLUMN IF NOT EXISTS x INT;\n');
+      t0 = Date.now();
+      r = migrate(conf);
+      const waited = Date.now() - t0;
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(r.stdout, /9999_alter\.sql failed: MariaDB error 1205: Lock wait timeout exceeded/);
+      assert.ok(waited >= 9000 && waited < 20_000, `failed after ${waited} ms`);
+      await lock.end();
+      lock = null;
+      r = migrate(conf);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.equal(r.stdout, 'applying 9999_alter.sql\n1 migration(s) applied\n');
+    } finally {
+      await lock?.end();
+      sql('DROP TABLE IF EXISTS mig_probe');
+      sql('DELETE FROM schema_migrations WHERE version IN (9998, 9999)');
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
