@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -20,7 +21,7 @@ enum {
 
 static const char *const sql[STMT__MAX] = {
 	/* migrate.h: a short wait for a table in use. */
-	[STMT_LOCK_WAIT] = "SET SESSION lock_wait_timeout = 10",
+	[STMT_LOCK_WAIT] = "SET SESSION lock_wait_timeout = 2",
 	[STMT_CREATE] =
 	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    " version INT UNSIGNED NOT NULL PRIMARY KEY,"
@@ -150,8 +151,33 @@ sha256_hex(const char *data, size_t len, char hex[65])
 
 /* Runs each statement of a file: statements end with ';' at line end;
  * "--" lines are dropped. */
+/* ER_LOCK_WAIT_TIMEOUT: a statement that waited lock_wait_timeout for a
+ * table in use, and did nothing. Tried again LOCK_TRIES times in all,
+ * LOCK_PAUSE_S apart: the site serves in the pauses (migrate.h). */
+#define LOCK_WAIT_TIMEOUT 1205
+#define LOCK_TRIES        5
+#define LOCK_PAUSE_S      3
+
 static enum hz_status
-run_file(struct hz_db *db, hz_arena *a, const char *text, size_t len)
+run_stmt(struct hz_db *db, const char *text, size_t len, FILE *out)
+{
+	enum hz_status rc;
+
+	for (int tries = 1;; tries++) {
+		rc = hz_db_run_sql(db, text, len);
+		if (rc != HZ_ERR_DB || hz_db_errno(db) != LOCK_WAIT_TIMEOUT ||
+		    tries == LOCK_TRIES)
+			return rc;
+		fprintf(out, "a table is in use: trying again in %d s\n",
+		    LOCK_PAUSE_S);
+		fflush(out);
+		sleep(LOCK_PAUSE_S);
+	}
+}
+
+static enum hz_status
+run_file(struct hz_db *db, hz_arena *a, const char *text, size_t len,
+         FILE *out)
 {
 	struct hz_buf stmt;
 	const char *p = text, *end = text + len;
@@ -179,7 +205,7 @@ run_file(struct hz_db *db, hz_arena *a, const char *text, size_t len)
 		if (stmt.oom)
 			return HZ_ERR_NOMEM;
 		/* Drop the terminating ';'. */
-		if ((rc = hz_db_run_sql(db, stmt.data, stmt.len - 1)) != HZ_OK)
+		if ((rc = run_stmt(db, stmt.data, stmt.len - 1, out)) != HZ_OK)
 			return rc;
 		hz_buf_init(&stmt, a);
 	}
@@ -235,7 +261,7 @@ hz_migrate(struct hz_db *db, const char *dir, FILE *out, int *applied)
 			continue;
 		}
 		fprintf(out, "applying %s\n", files[i].name);
-		if ((rc = run_file(db, a, text, len)) != HZ_OK) {
+		if ((rc = run_file(db, a, text, len, out)) != HZ_OK) {
 			if (hz_db_errno(db) != 0)
 				fprintf(out, "error: %s failed: MariaDB error "
 				    "%u: %s\n", files[i].name, hz_db_errno(db),

@@ -20,10 +20,11 @@
  * rebuilds a big table runs for minutes (sql/0024: ~30 s a million
  * tenancies on the 2-core machine), and one cut off by the client goes on
  * in the server, unrecorded (fcgi/main.c: cmd_migrate). A statement waits
- * 10 s at most for a table's metadata lock (held by a worker's
- * transaction), then fails with a lock wait timeout: while it waits,
- * every new statement on that table queues behind it, so the migration
- * is run again rather than the site stalled. */
+ * 2 s at most for a table's metadata lock (held by a worker's
+ * transaction): while it waits, every new statement on that table queues
+ * behind it, and once the workers all wait, every request does. So it
+ * gives up and tries again 3 s later, five times in all, before the
+ * migration fails (MariaDB error 1205). */
 enum hz_status hz_migrate(struct hz_db *, const char *dir, FILE *out,
                           int *applied);
 

@@ -214,7 +214,11 @@ hz_scheduler_run(const struct hz_ctx *x, const char *holder, const char *only,
 			    "%s%s=%llu", k ? " " : "", j->counts[k], n[k]);
 		if (rc) {
 			rep->failed++;
-			hz_error("job failed", "job=%s %s status=%s ms=%lld",
+			/* A lock it could not get (a migration holding a
+			 * table, a long transaction) is the next run's. */
+			hz_log(rc == HZ_ERR_DB_RETRY ? HZ_LOG_WARN :
+			    HZ_LOG_ERROR, "job failed",
+			    "job=%s %s status=%s ms=%lld",
 			    j->name, line, hz_status_str(rc),
 			    (long long)((t1.tv_sec - t0.tv_sec) * 1000 +
 			    (t1.tv_nsec - t0.tv_nsec) / 1000000));

@@ -83,16 +83,18 @@ hz_build() {
 		{ tail -40 "$dir/build.log"; hz_die "build failed ($dir/build.log)"; }
 }
 
-# A TCP port nobody listens on (checked, not reserved), below the kernel's
+# A TCP port nobody listens on (checked, not reserved), outside the kernel's
 # ephemeral range: a port in it can be taken, between this check and the
 # bind, by any outgoing connection (wrk's, curl's, this check's own), and
 # nginx then fails with "Address already in use".
 hz_free_port() {
-	local p i lo=32768 hi
+	local p i lo=32768 hi=60999 from=10000 to
 	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || :
-	[ "$lo" -gt 12000 ] 2>/dev/null || lo=32768
+	if [ "$lo" -gt 12000 ]; then to=$lo
+	elif [ "$hi" -lt 63000 ]; then from=$((hi + 1)) to=65536
+	else from=20000 to=60000; fi   # no room outside it: as before
 	for i in $(seq 1 50); do
-		p=$((10000 + RANDOM % (lo - 10000)))
+		p=$((from + RANDOM % (to - from)))
 		(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
 	done
 	hz_die "no free port found"

@@ -924,7 +924,14 @@ hz_db_sync_paused(const struct hz_db *db)
  * paused on this connection, to be run again. The server waits in a plain
  * read outside a transaction, and in START TRANSACTION (MariaDB's
  * trans_begin), not in the reads inside one: there, as for a locking read
- * or a write, or a second time while paused, the error is a lock wait's. */
+ * or a write, or a second time while paused, the error is a lock wait's.
+ * A plain read outside one can also time out waiting for a table that a
+ * schema change holds (lock_wait_timeout, rare: only its exclusive
+ * moments, or LOCK TABLES ... WRITE), which looks the same (Galera's
+ * causal wait may take longer than 2 s too, so time does not tell them
+ * apart): it is then paused needlessly for SYNC_PAUSE_MS, and its rerun
+ * waits for the table again and fails as a lock wait (503 busy after
+ * 4 s instead of 2). */
 static bool
 causal_timeout(const struct hz_db *db, unsigned e,
                const struct hz_stmt_table *t, size_t idx)

@@ -107,18 +107,18 @@ export function createDatabases(names, user, secrets) {
 export const socketGroup = () => (process.getuid() === 0 ? 'www-data'
   : execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim());
 
-// A TCP port nobody listens on, below the kernel's ephemeral range (as
+// A TCP port nobody listens on, outside the kernel's ephemeral range (as
 // scripts/lib.sh's hz_free_port): a port of that range can be taken by an
 // outgoing connection before nginx binds it.
 export async function freePort() {
-  let lo = 32768;
+  let [lo, hi] = [32768, 60999];
   try {
-    lo = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
-      .trim().split(/\s+/)[0]);
+    [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
   } catch { /* not Linux: the default */ }
-  if (!(lo > 12000)) lo = 32768;
+  let [from, to] = [10000, lo];
+  if (!(lo > 12000)) [from, to] = hi < 63000 ? [hi + 1, 65536] : [20000, 60000]; // no room outside it: as before
   for (let i = 0; i < 50; i++) {
-    const port = 10000 + Math.floor(Math.random() * (lo - 10000));
+    const port = from + Math.floor(Math.random() * (to - from));
     const ok = await new Promise((resolve) => {
       const srv = net.createServer();
       srv.on('error', () => resolve(false));
