@@ -12,7 +12,6 @@
 #include "num.h"
 
 enum {
-	STMT_LOCK_WAIT,
 	STMT_CREATE,
 	STMT_APPLIED,
 	STMT_RECORD,
@@ -20,8 +19,6 @@ enum {
 };
 
 static const char *const sql[STMT__MAX] = {
-	/* migrate.h: a short wait for a table in use. */
-	[STMT_LOCK_WAIT] = "SET SESSION lock_wait_timeout = 2",
 	[STMT_CREATE] =
 	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    " version INT UNSIGNED NOT NULL PRIMARY KEY,"
@@ -149,11 +146,12 @@ sha256_hex(const char *data, size_t len, char hex[65])
 	sodium_bin2hex(hex, 65, h, sizeof(h));
 }
 
-/* Runs each statement of a file: statements end with ';' at line end;
- * "--" lines are dropped. */
-/* ER_LOCK_WAIT_TIMEOUT: a statement that waited lock_wait_timeout for a
- * table in use, and did nothing. Tried again LOCK_TRIES times in all,
- * LOCK_PAUSE_S apart: the site serves in the pauses (migrate.h). */
+/* ER_LOCK_WAIT_TIMEOUT: a statement that waited 2 s for a table in use
+ * (lock_wait_timeout) or a row (innodb_lock_wait_timeout, both set by the
+ * connection's init command, core/base/db.c) was rolled back whole (no
+ * migration opens a transaction: each statement commits on its own), so
+ * it runs again: LOCK_TRIES times in all, LOCK_PAUSE_S apart, the site
+ * serving in the pauses (migrate.h). */
 #define LOCK_WAIT_TIMEOUT 1205
 #define LOCK_TRIES        5
 #define LOCK_PAUSE_S      3
@@ -175,6 +173,8 @@ run_stmt(struct hz_db *db, const char *text, size_t len, FILE *out)
 	}
 }
 
+/* Runs each statement of a file: statements end with ';' at line end;
+ * "--" lines are dropped. */
 static enum hz_status
 run_file(struct hz_db *db, hz_arena *a, const char *text, size_t len,
          FILE *out)
@@ -228,8 +228,7 @@ hz_migrate(struct hz_db *db, const char *dir, FILE *out, int *applied)
 	*applied = 0;
 	if ((a = hz_arena_new(64 * 1024)) == NULL)
 		return HZ_ERR_NOMEM;
-	if ((rc = hz_db_run(db, a, &stmts, STMT_LOCK_WAIT, HZ_NO_ARGS, NULL)) ||
-	    (rc = hz_db_run(db, a, &stmts, STMT_CREATE, HZ_NO_ARGS, NULL)) ||
+	if ((rc = hz_db_run(db, a, &stmts, STMT_CREATE, HZ_NO_ARGS, NULL)) ||
 	    (rc = hz_db_run(db, a, &stmts, STMT_APPLIED, HZ_NO_ARGS, &done)) ||
 	    (rc = list_files(dir, a, &files, &nfiles)))
 		goto out;
@@ -261,6 +260,7 @@ hz_migrate(struct hz_db *db, const char *dir, FILE *out, int *applied)
 			continue;
 		}
 		fprintf(out, "applying %s\n", files[i].name);
+		fflush(out);    /* before a statement that may run minutes */
 		if ((rc = run_file(db, a, text, len, out)) != HZ_OK) {
 			if (hz_db_errno(db) != 0)
 				fprintf(out, "error: %s failed: MariaDB error "

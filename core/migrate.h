@@ -21,10 +21,11 @@
  * tenancies on the 2-core machine), and one cut off by the client goes on
  * in the server, unrecorded (fcgi/main.c: cmd_migrate). A statement waits
  * 2 s at most for a table's metadata lock (held by a worker's
- * transaction): while it waits, every new statement on that table queues
- * behind it, and once the workers all wait, every request does. So it
- * gives up and tries again 3 s later, five times in all, before the
- * migration fails (MariaDB error 1205). */
+ * transaction; lock_wait_timeout, the connection's init command): while
+ * it waits, every new statement on that table queues behind it, and once
+ * the workers all wait, every request does. So it gives up and tries
+ * again 3 s later, five times in all, before the migration fails
+ * (MariaDB error 1205). */
 enum hz_status hz_migrate(struct hz_db *, const char *dir, FILE *out,
                           int *applied);
 

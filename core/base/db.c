@@ -236,8 +236,8 @@ ms_until(const struct timespec *t)
  * One warning when the breaker opens, one when it closes; counted in
  * huzu_db_stalls_total, huzu_db_breaker_opens_total and
  * huzu_db_breaker_refusals_total. Commands (migrate, import, export, the
- * scheduler) are not guarded: they make blocking calls with the long
- * timeouts of the config. */
+ * scheduler) are not guarded: they make blocking calls with the timeouts
+ * of the config (huzu migrate: no read timeout, fcgi/main.c). */
 
 #define LOAD(p)      __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE(p, v)  __atomic_store_n((p), (v), __ATOMIC_RELEASE)
@@ -1181,9 +1181,13 @@ hz_db_run_sql(struct hz_db *db, const char *sql, size_t len)
 	CALL(db, db->conn, r, mysql_stmt_prepare, st, sql, (unsigned long)len);
 	if (r == 0)
 		CALL(db, db->conn, r, mysql_stmt_execute, st);
+	db->last_errno = 0;
+	db->last_error[0] = '\0';
 	if (r != 0) {
 		unsigned e = mysql_stmt_errno(st);
-		hz_error("migration statement failed", "errno=%u error=\"%s\"",
+		/* A lock wait is tried again (core/migrate.c). */
+		hz_log(e == ER_LOCK_WAIT_TIMEOUT ? HZ_LOG_WARN : HZ_LOG_ERROR,
+		    "migration statement failed", "errno=%u error=\"%s\"",
 		    e, mysql_stmt_error(st));
 		db->last_errno = e;
 		snprintf(db->last_error, sizeof(db->last_error), "%s",

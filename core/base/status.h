@@ -18,7 +18,7 @@ enum hz_status {
 	HZ_ERR_GONE,          /* existed, withdrawn for good (a rotated code) */
 	HZ_ERR_DISABLED,      /* a feature this deployment has not switched on */
 	HZ_ERR_DB_UNAVAILABLE,/* cannot reach the database */
-	HZ_ERR_DB_RETRY,      /* deadlock, lock wait timeout, Galera certification failure */
+	HZ_ERR_DB_RETRY,      /* deadlock, lock wait, Galera certification */
 	HZ_ERR_DB,            /* any other database error */
 	HZ_ERR_IO,
 	HZ_ERR_CONFIG,

@@ -80,9 +80,9 @@ test('an applied migration that was edited is refused', () => {
 // off ("Lost connection"), unrecorded, while the server carried on. Its
 // wait for a table a transaction holds is short instead (2 s: every
 // statement on that table queues behind it meanwhile), then it tries
-// again 3 s later, five times in all.
+// again 3 s later, five times in all, and fails (1205) if still held.
 test('a statement longer than db_read_timeout completes; a table in use is waited for in 2 s turns',
-  { timeout: 60_000 }, async () => {
+  { timeout: 90_000 }, async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'huzu-migrate-'));
     let lock = null;
     try {
@@ -102,6 +102,17 @@ test('a statement longer than db_read_timeout completes; a table in use is waite
       await lock.hold('BEGIN');
       await lock.hold('SELECT COUNT(*) FROM mig_probe');
       fs.writeFileSync(path.join(dir, '9999_alter.sql'), 'ALTER TABLE mig_probe ADD COLUMN IF NOT EXISTS x INT;\n');
+      // Held through five tries: the migration fails, the file unrecorded.
+      const again = 'a table is in use: trying again in 3 s\n';
+      const t2 = Date.now();
+      r = migrate(conf);
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(r.stdout, new RegExp(`^applying 9999_alter\\.sql\n(${again}){4}error: 9999_alter\\.sql failed: `
+        + 'MariaDB error 1205: Lock wait timeout exceeded'));
+      assert.ok(Date.now() - t2 >= 5 * 2000 + 4 * 3000 - 1000, `failed after ${Date.now() - t2} ms`);
+      assert.deepEqual(sql('SELECT COUNT(*) FROM schema_migrations WHERE version = 9999'), [['0']]);
+
+      // Let go in the pause after the first try: applied on the second.
       const child = spawn(bin, ['migrate', '-c', conf], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d) => { out += d; });
@@ -109,12 +120,12 @@ test('a statement longer than db_read_timeout completes; a table in use is waite
       const t1 = Date.now();
       while (!out.includes('in use') && Date.now() - t1 < 10_000) await new Promise((res) => setTimeout(res, 50));
       const waited = Date.now() - t1;
-      assert.match(out, /^applying 9999_alter\.sql\na table is in use: trying again in 3 s\n$/);
+      assert.equal(out, `applying 9999_alter.sql\n${again}`);
       assert.ok(waited >= 1500 && waited < 5000, `gave up its wait after ${waited} ms`);
       await lock.end();
       lock = null;
       assert.equal(await exited, 0, out);
-      assert.equal(out, 'applying 9999_alter.sql\na table is in use: trying again in 3 s\n1 migration(s) applied\n');
+      assert.equal(out, `applying 9999_alter.sql\n${again}1 migration(s) applied\n`);
       assert.deepEqual(sql("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'mig_probe' AND column_name = 'x'"), [['1']]);
       r = migrate(conf);
       assert.equal(r.stdout, '0 migration(s) applied\n');

@@ -116,7 +116,7 @@ export async function freePort() {
     [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
   } catch { /* not Linux: the default */ }
   let [from, to] = [10000, lo];
-  if (!(lo > 12000)) [from, to] = hi < 63000 ? [hi + 1, 65536] : [20000, 60000]; // no room outside it: as before
+  if (!(lo > 12000)) [from, to] = hi < 63000 ? [hi + 1, 65536] : [20000, 60000]; // no room outside it: anywhere, checked
   for (let i = 0; i < 50; i++) {
     const port = from + Math.floor(Math.random() * (to - from));
     const ok = await new Promise((resolve) => {
