@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
-import { api, expectStatus, testDir, configPath, REQUEST_ID } from './lib.mjs';
+import { api, expectStatus, testDir, configPath, REQUEST_ID, waitFor } from './lib.mjs';
 
 export const secretsPath = path.join(testDir, 'secrets');
 export const dbSocket = path.join(testDir, 'db', 'mysql.sock');
@@ -133,10 +133,11 @@ export function rootSession() {
     async hold(statement) {
       const done = `held-${++mark}`;
       child.stdin.write(`${statement};\nSELECT '${done}';\n`);
-      for (let i = 0; i < 100 && !out.includes(done); i++) await new Promise((r) => setTimeout(r, 50));
-      if (!out.includes(done)) {
+      try {
+        await waitFor(`${statement} to return`, 5000, () => out.includes(done));
+      } catch (e) {
         child.kill();
-        assert.fail(`${statement}: no answer in 5 s`);
+        throw e;
       }
     },
     async end() {

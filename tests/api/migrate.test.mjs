@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { bin, configPath } from './lib.mjs';
+import { bin, configPath, waitFor } from './lib.mjs';
 import { rootSession, sql } from './identity-lib.mjs';
 
 const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' };
@@ -118,7 +118,7 @@ test('a statement longer than db_read_timeout completes; a table in use is waite
       child.stdout.on('data', (d) => { out += d; });
       const exited = new Promise((resolve) => child.on('exit', resolve));
       const t1 = Date.now();
-      while (!out.includes('in use') && Date.now() - t1 < 10_000) await new Promise((res) => setTimeout(res, 50));
+      await waitFor('migrate to find the table in use', 10_000, () => out.includes('in use'));
       const waited = Date.now() - t1;
       assert.equal(out, `applying 9999_alter.sql\n${again}`);
       assert.ok(waited >= 1500 && waited < 5000, `gave up its wait after ${waited} ms`);

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -107,26 +106,10 @@ export function createDatabases(names, user, secrets) {
 export const socketGroup = () => (process.getuid() === 0 ? 'www-data'
   : execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim());
 
-// A TCP port nobody listens on, outside the kernel's ephemeral range (as
-// scripts/lib.sh's hz_free_port): a port of that range can be taken by an
-// outgoing connection before nginx binds it.
+// A TCP port nobody listens on, outside the kernel's ephemeral range:
+// scripts/lib.sh's hz_free_port, the one place that knows how.
 export async function freePort() {
-  let [lo, hi] = [32768, 60999];
-  try {
-    [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-  } catch { /* not Linux: the default */ }
-  let [from, to] = [10000, lo];
-  if (!(lo > 12000)) [from, to] = hi < 63000 ? [hi + 1, 65536] : [20000, 60000]; // no room outside it: anywhere, checked
-  for (let i = 0; i < 50; i++) {
-    const port = from + Math.floor(Math.random() * (to - from));
-    const ok = await new Promise((resolve) => {
-      const srv = net.createServer();
-      srv.on('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (ok) return port;
-  }
-  throw new Error('no free port found');
+  return Number(execFileSync('bash', ['-c', '. scripts/lib.sh && hz_free_port'], { cwd: root, encoding: 'utf8' }));
 }
 
 // A process group started detached (its own session), stopped with
